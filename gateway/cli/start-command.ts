@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { createDataProduct, type DataProduct } from '../../subgraphs/kit/create-data-product.ts';
+import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+import { loadGatewayConfig } from '../config.ts';
+import { startGateway } from '../create-gateway.ts';
+import { SUPERGRAPH_FILE } from './compose-command.ts';
+import { seedMesh } from './seed-command.ts';
+import { onShutdownSignal } from './shutdown.ts';
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Start the demo mesh: every product on its own port, and the gateway')
+    .option('--port <port>', 'gateway port', (value) => Number(value))
+    .action(async (options: { port?: number }) => {
+      console.log('meshgate: preparing embedded stores...');
+      await seedMesh();
+      const products: DataProduct[] = [];
+      const stopAll = async () => {
+        await Promise.allSettled(products.map((product) => product.close()));
+      };
+      try {
+        for (const member of DEMO_MESH) {
+          const product = await createDataProduct(member.definition);
+          products.push(product);
+          const running = await product.listen({ port: member.port });
+          console.log(`  product ${member.name.padEnd(18)} ${running.url}`);
+        }
+        const config = loadGatewayConfig({ overrides: { port: options.port, supergraph: { file: SUPERGRAPH_FILE } } });
+        const gateway = await startGateway(config);
+        console.log(`\nmeshgate gateway         ${gateway.url}`);
+        if (config.sandbox) console.log(`Apollo Sandbox           ${gateway.url.replace(/graphql$/, '')}`);
+        console.log('Press Ctrl-C to stop.');
+        onShutdownSignal(async () => {
+          await gateway.close();
+          await stopAll();
+        });
+      } catch (error) {
+        await stopAll();
+        throw error;
+      }
+    });
+}

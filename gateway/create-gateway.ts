@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GatewayConfig } from './config.ts';
+import { MeshErrorCode } from './error-codes.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
+import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
+import { ProductDataSource } from './transport/product-data-source.ts';
+
+export interface RunningGateway {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  readonly url: string;
+  readonly port: number;
+  readonly state: () => SupergraphState;
+  readonly apollo: ApolloServer<GatewayContext>;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root of the gateway: Apollo Gateway serving the supergraph, Apollo
+ * Server 5 executing requests, one plugin per concern, and a Node HTTP server in front.
+ */
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const source = new FileSupergraphSource(config.supergraph.file);
+  source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
+  const gateway = new ApolloGateway({
+    supergraphSdl: source,
+    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '' }),
+  });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
+
+  const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    requestIdPlugin(),
+    config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+  ];
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: config.mode === 'development',
+    plugins,
+  });
+  await apollo.start();
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    try {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === '/health') {
+        const state = source.state;
+        writeJson(res, state.phase === 'serving' ? 200 : 503, { status: state.phase === 'serving' ? 'ok' : state.phase, supergraph: state });
+        return;
+      }
+      const isSandboxPage = path === '/' && req.method === 'GET' && !new URL(req.url ?? '/', 'http://localhost').searchParams.has('query');
+      if (isSandboxPage && !config.sandbox) {
+        writeError(res, MeshErrorCode.NOT_FOUND, 'Apollo Sandbox is disabled; POST GraphQL requests to /graphql');
+        return;
+      }
+      // Sandbox posts to the page it was loaded from, so `/` is a GraphQL endpoint too.
+      if (path !== '/graphql' && path !== '/') {
+        writeError(res, MeshErrorCode.NOT_FOUND, `No route ${path}`);
+        return;
+      }
+      const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+      const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers }));
+      await writeApolloResponse(res, response);
+    } catch (error) {
+      if (!res.headersSent) writeThrown(res, error);
+      else res.destroy();
+    }
+  }
+
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    state: () => source.state,
+    apollo,
+    close: () => closeGateway(server, apollo),
+  };
+}
+
+async function closeGateway(server: Server, apollo: ApolloServer<GatewayContext>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  await apollo.stop();
+}

@@ -1,0 +1,153 @@
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
+
+/**
+ * Every error meshgate raises — in the gateway, in the data-product kit and in the
+ * contract pipeline — carries one of these codes in `extensions.code`. This is the one
+ * closed set; add a code here (with its HTTP status below) rather than inventing a string
+ * at the throw site. Apollo Server's own codes are listed too, so a client can switch over
+ * one set whatever layer rejected its request.
+ */
+export enum MeshErrorCode {
+  // Apollo Server's built-in codes (re-declared so the set is closed over everything a client sees).
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  BAD_REQUEST = 'BAD_REQUEST',
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+
+  // Arguments a data product refuses.
+  INVALID_ARGUMENT = 'INVALID_ARGUMENT',
+  PAGE_SIZE_EXCEEDED = 'PAGE_SIZE_EXCEEDED',
+  INVALID_CURSOR = 'INVALID_CURSOR',
+
+  // A data product failed or could not be reached.
+  PRODUCT_ERROR = 'PRODUCT_ERROR',
+  PRODUCT_UNAVAILABLE = 'PRODUCT_UNAVAILABLE',
+  PRODUCT_TIMEOUT = 'PRODUCT_TIMEOUT',
+
+  // No backdoors: gateway-to-product signatures.
+  SIGNATURE_MISSING = 'SIGNATURE_MISSING',
+  SIGNATURE_INVALID = 'SIGNATURE_INVALID',
+  SIGNATURE_EXPIRED = 'SIGNATURE_EXPIRED',
+  SIGNATURE_REPLAYED = 'SIGNATURE_REPLAYED',
+
+  // Who may see what.
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN_FIELD = 'FORBIDDEN_FIELD',
+  FORBIDDEN_OPERATION = 'FORBIDDEN_OPERATION',
+  PREVIEW_FIELD_NOT_ENABLED = 'PREVIEW_FIELD_NOT_ENABLED',
+  INTROSPECTION_DISABLED = 'INTROSPECTION_DISABLED',
+  INTERNAL_FIELD_FORBIDDEN = 'INTERNAL_FIELD_FORBIDDEN',
+
+  // Request limits and traffic shaping.
+  BODY_TOO_LARGE = 'BODY_TOO_LARGE',
+  BATCH_TOO_LARGE = 'BATCH_TOO_LARGE',
+  BATCHING_DISABLED = 'BATCHING_DISABLED',
+  DEPTH_LIMIT_EXCEEDED = 'DEPTH_LIMIT_EXCEEDED',
+  ALIAS_LIMIT_EXCEEDED = 'ALIAS_LIMIT_EXCEEDED',
+  TOKEN_LIMIT_EXCEEDED = 'TOKEN_LIMIT_EXCEEDED',
+  DIRECTIVE_LIMIT_EXCEEDED = 'DIRECTIVE_LIMIT_EXCEEDED',
+  COST_LIMIT_EXCEEDED = 'COST_LIMIT_EXCEEDED',
+  OPERATION_NOT_IN_SAFELIST = 'OPERATION_NOT_IN_SAFELIST',
+  RATE_LIMITED = 'RATE_LIMITED',
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
+  NOT_FOUND = 'NOT_FOUND',
+  SHUTTING_DOWN = 'SHUTTING_DOWN',
+
+  // Configuration, descriptors and the supergraph.
+  CONFIG_INVALID = 'CONFIG_INVALID',
+  DESCRIPTOR_INVALID = 'DESCRIPTOR_INVALID',
+  SUPERGRAPH_INVALID = 'SUPERGRAPH_INVALID',
+  SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
+  COMPOSITION_FAILED = 'COMPOSITION_FAILED',
+}
+
+/** The HTTP status a code maps to where the error decides the status of the whole response. */
+export const HTTP_STATUS_BY_CODE: Readonly<Record<MeshErrorCode, number>> = {
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
+  BAD_USER_INPUT: 400,
+  BAD_REQUEST: 400,
+  OPERATION_RESOLUTION_FAILURE: 400,
+  PERSISTED_QUERY_NOT_FOUND: 200,
+  PERSISTED_QUERY_NOT_SUPPORTED: 200,
+  INTERNAL_SERVER_ERROR: 500,
+  INVALID_ARGUMENT: 400,
+  PAGE_SIZE_EXCEEDED: 400,
+  INVALID_CURSOR: 400,
+  PRODUCT_ERROR: 502,
+  PRODUCT_UNAVAILABLE: 503,
+  PRODUCT_TIMEOUT: 504,
+  SIGNATURE_MISSING: 401,
+  SIGNATURE_INVALID: 401,
+  SIGNATURE_EXPIRED: 401,
+  SIGNATURE_REPLAYED: 401,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN_FIELD: 403,
+  FORBIDDEN_OPERATION: 403,
+  PREVIEW_FIELD_NOT_ENABLED: 400,
+  INTROSPECTION_DISABLED: 400,
+  INTERNAL_FIELD_FORBIDDEN: 400,
+  BODY_TOO_LARGE: 413,
+  BATCH_TOO_LARGE: 400,
+  BATCHING_DISABLED: 400,
+  DEPTH_LIMIT_EXCEEDED: 400,
+  ALIAS_LIMIT_EXCEEDED: 400,
+  TOKEN_LIMIT_EXCEEDED: 400,
+  DIRECTIVE_LIMIT_EXCEEDED: 400,
+  COST_LIMIT_EXCEEDED: 400,
+  OPERATION_NOT_IN_SAFELIST: 400,
+  RATE_LIMITED: 429,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_FOUND: 404,
+  SHUTTING_DOWN: 503,
+  CONFIG_INVALID: 500,
+  DESCRIPTOR_INVALID: 500,
+  SUPERGRAPH_INVALID: 500,
+  SUPERGRAPH_NOT_LOADED: 503,
+  COMPOSITION_FAILED: 500,
+};
+
+/**
+ * A GraphQL error that always carries a code from {@link MeshErrorCode}, and the HTTP
+ * status Apollo Server should use when this error ends the request.
+ */
+export class MeshError extends GraphQLError {
+  readonly code: MeshErrorCode;
+
+  constructor(code: MeshErrorCode, message: string, options: GraphQLErrorOptions = {}) {
+    super(message, {
+      ...options,
+      extensions: {
+        ...options.extensions,
+        code,
+        http: { status: HTTP_STATUS_BY_CODE[code] },
+      },
+    });
+    this.code = code;
+  }
+}
+
+/** Thrown for a bad config or descriptor value: names the path and the value it got. */
+export class ConfigError extends Error {
+  readonly code: MeshErrorCode;
+  readonly problems: readonly string[];
+
+  constructor(code: MeshErrorCode.CONFIG_INVALID | MeshErrorCode.DESCRIPTOR_INVALID, source: string, problems: readonly string[]) {
+    super(`${code}: ${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.code = code;
+    this.problems = problems;
+  }
+}
+
+/** Makes a `switch` over a tagged union exhaustive at compile time. */
+export class UnreachableCaseError extends Error {
+  constructor(value: never) {
+    super(`Unreachable case: ${JSON.stringify(value)}`);
+  }
+}

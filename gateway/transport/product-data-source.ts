@@ -1,0 +1,20 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayContext } from '../gateway-context.ts';
+
+/**
+ * The one data source every subgraph fetch goes through. It knows which product it talks
+ * to, so errors, metrics and signatures can name the product.
+ */
+export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  readonly product: string;
+
+  constructor(options: { product: string; url: string }) {
+    super({ url: options.url });
+    this.product = options.product;
+  }
+
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const context = options.context as Partial<GatewayContext>;
+    if (context.requestId) options.request.http?.headers.set('x-request-id', context.requestId);
+  }
+}

@@ -1,0 +1,47 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { loadDescriptor, type ProductDescriptor, type ProductStatus } from './descriptor.ts';
+
+/** One product as composition sees it: its interface and where it is served. */
+export interface ProductInterface {
+  name: string;
+  url: string;
+  sdl: string;
+  descriptor: ProductDescriptor;
+}
+
+export type CompositionResult =
+  | { ok: true; supergraphSdl: string; included: string[]; excluded: { name: string; status: ProductStatus }[] }
+  | { ok: false; errors: string[] };
+
+/** Statuses whose products are served by the production supergraph. */
+export const COMPOSABLE_STATUSES: ReadonlySet<ProductStatus> = new Set(['active', 'deprecated']);
+
+export function readProductInterface(dir: string, url: string): ProductInterface {
+  const descriptor = loadDescriptor(join(dir, 'product.yaml'));
+  return { name: descriptor.name, url, sdl: readFileSync(join(dir, 'schema.graphql'), 'utf8'), descriptor };
+}
+
+/**
+ * Composes products into a supergraph with Apollo's composition. Draft and proposed
+ * products are not served yet and retired ones no longer are, so they are left out.
+ */
+export function composeProducts(products: readonly ProductInterface[], statuses: ReadonlySet<ProductStatus> = COMPOSABLE_STATUSES): CompositionResult {
+  const included = products.filter((product) => statuses.has(product.descriptor.status));
+  const excluded = products.filter((product) => !statuses.has(product.descriptor.status)).map((p) => ({ name: p.name, status: p.descriptor.status }));
+  let services;
+  try {
+    services = included.map((product) => ({ name: product.name, url: product.url, typeDefs: parse(product.sdl) }));
+  } catch (error) {
+    return { ok: false, errors: [(error as Error).message] };
+  }
+  const result = composeServices(services);
+  if (result.errors) return { ok: false, errors: result.errors.map((error) => error.message) };
+  return { ok: true, supergraphSdl: result.supergraphSdl, included: included.map((p) => p.name), excluded };
+}
+
+export function writeSupergraph(path: string, supergraphSdl: string): void {
+  writeFileSync(path, supergraphSdl.endsWith('\n') ? supergraphSdl : `${supergraphSdl}\n`);
+}

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, MeshErrorCode } from '../gateway/error-codes.ts';
+
+/**
+ * The data product descriptor, `product.yaml`. Field names follow the Open Data Contract
+ * Standard (ODCS v3) and Bitol's Open Data Product Standard where they fit: `id`, `domain`,
+ * `status`, `description.{purpose,limitations,usage}`, `sla`, `inputPorts`.
+ */
+export const PRODUCT_STATUSES = ['proposed', 'draft', 'active', 'deprecated', 'retired'] as const;
+export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
+
+export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
+/** `30m`, `24h`, `7d`: how old a product's data may get before it is stale. */
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+const fieldPolicySchema = z.strictObject({
+  classification: z.enum(CLASSIFICATIONS),
+  tags: z.array(z.string().min(1)).default([]),
+});
+
+const inputPortSchema = z.strictObject({
+  product: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case'),
+  /** A semver range of the input product's interface, e.g. `^1.0.0`. */
+  version: z.string().min(1),
+  /** `Type.field` coordinates this product reads from the input product. */
+  fields: z.array(z.string().regex(/^[A-Z]\w*\.\w+$/, 'must be a Type.field coordinate')).min(1),
+  /** Whether this port may read preview fields of the input product. */
+  allowPreview: z.boolean().default(false),
+});
+
+export const descriptorSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case'),
+  title: z.string().min(1).optional(),
+  domain: z.string().min(1),
+  owner: z.strictObject({
+    team: z.string().min(1),
+    contact: z.string().min(1),
+  }),
+  version: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.0'),
+  status: z.enum(PRODUCT_STATUSES),
+  description: z.strictObject({
+    purpose: z.string().min(1),
+    limitations: z.string().min(1).optional(),
+    usage: z.string().min(1).optional(),
+  }),
+  sla: z
+    .strictObject({
+      freshness: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d'),
+      availability: z.string().regex(/^\d{1,3}(\.\d+)?%$/, 'must be a percentage such as 99.9%'),
+    })
+    .optional(),
+  /** Classification of every published field, keyed by `Type.field`. */
+  fields: z.record(z.string().regex(/^[A-Z]\w*\.\w+$/, 'must be a Type.field coordinate'), fieldPolicySchema).default({}),
+  inputPorts: z.array(inputPortSchema).default([]),
+});
+
+export type ProductDescriptor = z.infer<typeof descriptorSchema>;
+export type InputPort = z.infer<typeof inputPortSchema>;
+
+/** Turns zod issues into lines that name the path and the value that was found there. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    const got = valueAt(input, issue.path);
+    const shown = got === undefined ? 'nothing' : JSON.stringify(got);
+    return `${path}: ${issue.message} (got ${shown})`;
+  });
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** Parses and validates a descriptor; throws a {@link ConfigError} listing every problem. */
+export function parseDescriptor(text: string, source: string): ProductDescriptor {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, source, [`not valid YAML: ${(error as Error).message}`]);
+  }
+  const result = descriptorSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, source, describeIssues(result.error.issues, raw));
+  }
+  return result.data;
+}
+
+export function loadDescriptor(path: string): ProductDescriptor {
+  return parseDescriptor(readFileSync(path, 'utf8'), path);
+}
+
+/** Milliseconds in an SLA duration such as `24h`. */
+export function durationToMs(duration: string): number {
+  const match = DURATION.exec(duration);
+  if (!match) throw new TypeError(`Invalid duration "${duration}"`);
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}

@@ -1,0 +1,10 @@
+import type { DataProductDefinition } from '../kit/create-data-product.ts';
+import { createLoaders, resolvers } from './resolvers.ts';
+import { seed, SEED_VERSION } from './store/seed.ts';
+
+export const customerInsightsProduct: DataProductDefinition<ReturnType<typeof createLoaders>> = {
+  dir: import.meta.dirname,
+  resolvers,
+  createLoaders,
+  seed: { version: SEED_VERSION, run: seed },
+};

@@ -1,0 +1,26 @@
+import type { DataProductDefinition } from './kit/create-data-product.ts';
+import { catalogProduct } from './catalog/index.ts';
+import { customerInsightsProduct } from './customer-insights/index.ts';
+import { customersProduct } from './customers/index.ts';
+import { forecastsProduct } from './forecasts/index.ts';
+import { salesProduct } from './sales/index.ts';
+
+/** A product of the demo mesh and the port `npm start` serves it on. */
+export interface MeshMember {
+  name: string;
+  definition: DataProductDefinition<any>;
+  port: number;
+}
+
+/** The demo mesh: four source products and one derived product. */
+export const DEMO_MESH: readonly MeshMember[] = [
+  { name: 'customers', definition: customersProduct, port: 4001 },
+  { name: 'sales', definition: salesProduct, port: 4002 },
+  { name: 'catalog', definition: catalogProduct, port: 4003 },
+  { name: 'forecasts', definition: forecastsProduct, port: 4004 },
+  { name: 'customer-insights', definition: customerInsightsProduct, port: 4005 },
+];
+
+export function defaultProductUrl(member: MeshMember): string {
+  return `http://localhost:${member.port}/graphql`;
+}

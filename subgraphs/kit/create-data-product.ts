@@ -1,0 +1,172 @@
+import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { MeshErrorCode } from '../../gateway/error-codes.ts';
+import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../gateway/http/apollo-http.ts';
+import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.ts';
+import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
+import { maskProductError } from './error-masking.ts';
+import type { DataStore } from './store.ts';
+
+/** What every resolver of a data product receives. Built fresh for every request. */
+export interface ProductContext<Loaders> {
+  requestId: string;
+  store: DataStore;
+  loaders: Loaders;
+}
+
+/** Everything a product folder provides; the kit adds the rest. */
+export interface DataProductDefinition<Loaders> {
+  /** The product folder: holds `product.yaml`, `schema.graphql` and `store/`. */
+  dir: string;
+  resolvers: GraphQLResolverMap<ProductContext<Loaders>>;
+  /** Builds this request's DataLoaders. Called once per request, never cached across requests. */
+  createLoaders(store: DataStore): Loaders;
+  seed: {
+    /** Bump to reseed existing stores when the seed changes. */
+    version: string;
+    run(store: DuckDbStore): Promise<void>;
+  };
+}
+
+export interface DataProductOptions {
+  /** Use this store instead of the product's own DuckDB file (tests, Postgres). */
+  store?: DataStore;
+  /** Where the product's DuckDB file lives. @default `<dir>/store/<name>.duckdb` */
+  storePath?: string;
+  /** Show original error messages. Development only: they can name tables and columns. @default false */
+  exposeErrorDetails?: boolean;
+}
+
+export interface RunningProduct {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface DataProduct {
+  readonly name: string;
+  readonly descriptor: ProductDescriptor;
+  readonly sdl: string;
+  readonly typeDefs: DocumentNode;
+  readonly schema: GraphQLSchema;
+  readonly store: DataStore;
+  /** Serves the product on its own port (0 picks a free one). */
+  listen(options?: { port?: number; host?: string }): Promise<RunningProduct>;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export function productStorePath(definition: { dir: string }, name: string): string {
+  return join(definition.dir, 'store', `${name}.duckdb`);
+}
+
+/** Seeds the product's DuckDB file when it is missing or stale. Safe to call every start. */
+export async function seedProductStore<L>(definition: DataProductDefinition<L>, storePath?: string): Promise<{ seeded: boolean }> {
+  const descriptor = loadDescriptor(join(definition.dir, 'product.yaml'));
+  return ensureSeeded(storePath ?? productStorePath(definition, descriptor.name), definition.seed.version, definition.seed.run);
+}
+
+/**
+ * Builds a data product from its folder: descriptor, Federation 2 schema, resolvers and
+ * store, plus what every product gets the same way (per-request DataLoaders, error masking,
+ * `/health`, its own HTTP server).
+ */
+export async function createDataProduct<Loaders>(
+  definition: DataProductDefinition<Loaders>,
+  options: DataProductOptions = {},
+): Promise<DataProduct> {
+  const descriptor = loadDescriptor(join(definition.dir, 'product.yaml'));
+  const sdl = readFileSync(join(definition.dir, 'schema.graphql'), 'utf8');
+  const typeDefs = parse(sdl);
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
+
+  let store = options.store;
+  if (!store) {
+    const path = options.storePath ?? productStorePath(definition, descriptor.name);
+    await ensureSeeded(path, definition.seed.version, definition.seed.run);
+    store = await DuckDbStore.open(path);
+  }
+  const productStore = store;
+  const ownsStore = !options.store;
+
+  const apollo = new ApolloServer<ProductContext<Loaders>>({
+    schema,
+    introspection: true,
+    formatError: maskProductError(descriptor.name, options.exposeErrorDetails ?? false),
+    includeStacktraceInErrorResponses: false,
+    // Inline traces are for Apollo Studio, which the mesh does not report to.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  const servers = new Set<Server>();
+
+  const product: DataProduct = {
+    name: descriptor.name,
+    descriptor,
+    sdl,
+    typeDefs,
+    schema,
+    store: productStore,
+    async listen({ port = 0, host = '127.0.0.1' } = {}) {
+      const server = createServer(async (req, res) => {
+        try {
+          const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+          if (path === '/health' && req.method === 'GET') {
+            writeJson(res, 200, { status: 'ok', product: descriptor.name, version: descriptor.version });
+            return;
+          }
+          if (path !== '/graphql') {
+            writeError(res, MeshErrorCode.NOT_FOUND, `No route ${path}`);
+            return;
+          }
+          const body = parseRequestBody(await readBody(req, MAX_BODY_BYTES), req.headers['content-type']);
+          const response = await executeApollo(apollo, req, body, async () => ({
+            requestId: String(req.headers['x-request-id'] ?? randomUUID()),
+            store: productStore,
+            loaders: definition.createLoaders(productStore),
+          }));
+          await writeApolloResponse(res, response);
+        } catch (error) {
+          writeThrown(res, error);
+        }
+      });
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      servers.add(server);
+      const address = server.address() as AddressInfo;
+      const url = `http://${host}:${address.port}/graphql`;
+      return {
+        url,
+        port: address.port,
+        close: async () => {
+          servers.delete(server);
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      };
+    },
+    async close() {
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      servers.clear();
+      await apollo.stop();
+      if (ownsStore) await productStore.close();
+    },
+  };
+  return product;
+}

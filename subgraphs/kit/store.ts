@@ -1,0 +1,33 @@
+/** A value a store query can bind. Arrays bind as lists, for `= ANY($1)` batch lookups. */
+export type StoreValue = string | number | boolean | null | readonly string[] | readonly number[];
+
+/**
+ * The one way a data product reaches its own data. Each product gets its own store and
+ * nothing else: no product can open another product's database. SQL uses `$1` placeholders
+ * and `= ANY($1)` for batches, which DuckDB and Postgres both accept.
+ */
+export interface DataStore {
+  readonly kind: 'duckdb' | 'postgres';
+  /** Rows as plain JSON values: dates as `YYYY-MM-DD`, integers cast in SQL where counted. */
+  query<Row extends object = Record<string, unknown>>(sql: string, params?: readonly StoreValue[]): Promise<Row[]>;
+  /** Every statement this store ran, for tests that prove batching. */
+  readonly log: QueryLog;
+  close(): Promise<void>;
+}
+
+/** Records the SQL a store ran; tests take it as their handle on what happened. */
+export class QueryLog {
+  private entries: string[] = [];
+
+  record(sql: string): void {
+    this.entries.push(sql.replace(/\s+/g, ' ').trim());
+  }
+
+  get statements(): readonly string[] {
+    return this.entries;
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
