@@ -114,19 +114,23 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<MeshErrorCode, number>> = {
 };
 
 /**
- * A GraphQL error that always carries a code from {@link MeshErrorCode}, and the HTTP
- * status Apollo Server should use when this error ends the request.
+ * A GraphQL error that always carries a code from {@link MeshErrorCode}.
+ *
+ * Only errors that end the whole request (limits, authentication, a refused operation) set
+ * the HTTP status: pass `endsRequest: true`. A resolver's error must not, because a data
+ * product answering 4xx makes the gateway discard the partial data that came with it.
  */
 export class MeshError extends GraphQLError {
   readonly code: MeshErrorCode;
 
-  constructor(code: MeshErrorCode, message: string, options: GraphQLErrorOptions = {}) {
+  constructor(code: MeshErrorCode, message: string, options: GraphQLErrorOptions & { endsRequest?: boolean } = {}) {
+    const { endsRequest, ...graphqlOptions } = options;
     super(message, {
-      ...options,
+      ...graphqlOptions,
       extensions: {
-        ...options.extensions,
+        ...graphqlOptions.extensions,
         code,
-        http: { status: HTTP_STATUS_BY_CODE[code] },
+        ...(endsRequest ? { http: { status: HTTP_STATUS_BY_CODE[code] } } : {}),
       },
     });
     this.code = code;
