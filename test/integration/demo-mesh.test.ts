@@ -31,7 +31,7 @@ describe('a query crossing all five products', () => {
     expect(result.body.errors).toBeUndefined();
     const customer = result.body.data.customer;
     expect(customer).toMatchObject({
-      id: 'C00042', name: 'Tara Eriksen', segment: 'CONSUMER', country: 'JP', signupDate: '2025-09-24',
+      id: 'C00042', name: 'Tara Eriksen', segment: 'CONSUMER', country: 'JP', signupDate: '2023-09-25',
       orderCount: 12, lifetimeValueUsd: 72479.71, churnRisk: 'LOW', valueTier: 'PLATINUM',
     });
     expect(customer.orders.totalCount).toBe(12);
@@ -72,7 +72,7 @@ describe('each product answers its own analytics queries', () => {
     expect(first.body.data.customers).toMatchObject({
       totalCount: 121,
       pageInfo: { hasNextPage: true },
-      edges: [{ node: { id: 'C00200', name: 'Sven Moreau', signupDate: '2023-08-04' } }, { node: { id: 'C00527', name: 'Omar Berg', signupDate: '2022-12-25' } }],
+      edges: [{ node: { id: 'C00200', name: 'Sven Moreau', signupDate: '2021-08-05' } }, { node: { id: 'C00527', name: 'Omar Berg', signupDate: '2020-12-26' } }],
     });
     const after = first.body.data.customers.pageInfo.endCursor;
     const next = await mesh.query(`query($after: String) { customers(first: 2, after: $after, filter: { segment: ENTERPRISE, country: "DE" }) {

@@ -2,7 +2,7 @@ import type { DuckDbStore } from '../../kit/duckdb-store.ts';
 import { addDays, customerId, daysBetween, DEMO_WORLD } from '../../kit/demo-world.ts';
 import { SeededRandom } from '../../kit/seeded-random.ts';
 
-export const SEED_VERSION = 'customers-1';
+export const SEED_VERSION = 'customers-2';
 
 const FIRST_NAMES = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elif', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jun', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tara', 'Uma', 'Vik', 'Wen', 'Yara', 'Zoe'];
 const LAST_NAMES = ['Adams', 'Berg', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ito', 'Jansen', 'Kowalski', 'Larsen', 'Moreau', 'Novak', 'Okafor', 'Patel', 'Rossi', 'Schmidt', 'Tanaka', 'Walsh'];
@@ -20,15 +20,16 @@ export async function seed(store: DuckDbStore): Promise<void> {
   await store.query(`CREATE TABLE stg_crm_contacts (
     customer_id VARCHAR NOT NULL, email VARCHAR NOT NULL, phone VARCHAR NOT NULL, raw_source VARCHAR NOT NULL)`);
   const random = new SeededRandom('customers');
-  // Customers sign up over the four years before the last order date.
-  const signupSpan = daysBetween('2022-07-01', DEMO_WORLD.asOfDate);
+  // Customers sign up over the four years before the first order, so no order predates its customer.
+  const firstSignup = addDays(DEMO_WORLD.firstOrderDate, -4 * 365);
+  const signupSpan = daysBetween(firstSignup, addDays(DEMO_WORLD.firstOrderDate, -1));
   const customers: (string | number)[][] = [];
   const contacts: string[][] = [];
   for (let i = 0; i < DEMO_WORLD.customerCount; i++) {
     const first = random.pick(FIRST_NAMES);
     const last = random.pick(LAST_NAMES);
     const id = customerId(i);
-    customers.push([id, `${first} ${last}`, random.weighted(SEGMENTS), random.weighted(COUNTRIES), addDays('2022-07-01', random.int(0, signupSpan)), random.int(0, 100)]);
+    customers.push([id, `${first} ${last}`, random.weighted(SEGMENTS), random.weighted(COUNTRIES), addDays(firstSignup, random.int(0, signupSpan)), random.int(0, 100)]);
     contacts.push([id, `${first}.${last}.${i}@example.com`.toLowerCase(), `+1-555-${String(random.int(0, 9999)).padStart(4, '0')}`, 'crm-export-v3']);
   }
   await store.append('customers', customers);
