@@ -11,8 +11,8 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('Start the demo mesh: every product on its own port, and the gateway')
-    .option('--port <port>', 'gateway port', (value) => Number(value))
-    .action(async (options: { port?: number }) => {
+    .option('--port <port>', 'gateway port; products listen on the next five ports', (value) => Number(value), 4000)
+    .action(async (options: { port: number }) => {
       console.log('meshgate: preparing embedded stores...');
       await seedMesh();
       const products: DataProduct[] = [];
@@ -20,13 +20,16 @@ export function registerStartCommand(program: Command): void {
         await Promise.allSettled(products.map((product) => product.close()));
       };
       try {
-        for (const member of DEMO_MESH) {
+        const subgraphUrls: Record<string, string> = {};
+        for (const [index, member] of DEMO_MESH.entries()) {
           const product = await createDataProduct(member.definition);
           products.push(product);
-          const running = await product.listen({ port: member.port });
+          const running = await product.listen({ port: options.port === 0 ? 0 : options.port + index + 1 });
+          subgraphUrls[member.name] = running.url;
           console.log(`  product ${member.name.padEnd(18)} ${running.url}`);
         }
-        const config = loadGatewayConfig({ overrides: { port: options.port, supergraph: { file: SUPERGRAPH_FILE } } });
+        // The committed supergraph names the default ports; point it at where the products really are.
+        const config = loadGatewayConfig({ overrides: { port: options.port, supergraph: { file: SUPERGRAPH_FILE }, subgraphUrls } });
         const gateway = await startGateway(config);
         console.log(`\nmeshgate gateway         ${gateway.url}`);
         if (config.sandbox) console.log(`Apollo Sandbox           ${gateway.url.replace(/graphql$/, '')}`);

@@ -1,7 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { ProductContext } from '../kit/create-data-product.ts';
 import { queryPage, type PageArgs } from '../kit/pagination.ts';
-import type { DataStore, StoreValue } from '../kit/store.ts';
+import { SqlFilter } from '../kit/sql-filter.ts';
+import type { DataStore } from '../kit/store.ts';
 import { rowByKeyLoader } from '../kit/store-loaders.ts';
 
 interface ProductRow extends Record<string, unknown> {
@@ -30,27 +31,21 @@ interface ProductFilter {
   inStock?: boolean | null;
 }
 
-function filterSql(filter: ProductFilter | null | undefined): { where: string; params: StoreValue[] } {
-  const conditions: string[] = [];
-  const params: StoreValue[] = [];
-  const add = (sql: string, value: StoreValue) => {
-    params.push(value);
-    conditions.push(sql.replace('?', `$${params.length}`));
-  };
-  if (filter?.category) add('category = ?', filter.category);
-  if (typeof filter?.minPrice === 'number') add('list_price >= ?', filter.minPrice);
-  if (typeof filter?.maxPrice === 'number') add('list_price <= ?', filter.maxPrice);
-  if (filter?.inStock === true) conditions.push('stock > 0');
-  if (filter?.inStock === false) conditions.push('stock = 0');
-  return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+function productFilter(filter: ProductFilter | null | undefined): SqlFilter {
+  return new SqlFilter()
+    .when('category = ?', filter?.category)
+    .when('list_price >= ?', filter?.minPrice)
+    .when('list_price <= ?', filter?.maxPrice)
+    .whenTrue('stock > 0', filter?.inStock === true)
+    .whenTrue('stock = 0', filter?.inStock === false);
 }
 
 export const resolvers: GraphQLResolverMap<Context> = {
   Query: {
     product: (_: unknown, args: { sku: string }, ctx: Context) => ctx.loaders.productBySku.load(args.sku),
     products: async (_: unknown, args: PageArgs & { filter?: ProductFilter }, ctx: Context) => {
-      const { where, params } = filterSql(args.filter);
-      const page = await queryPage<ProductRow>(ctx.store, { matchedSql: `SELECT ${PRODUCT_COLUMNS} FROM products ${where}`, params, keyColumn: 'sku', args });
+      const filter = productFilter(args.filter);
+      const page = await queryPage<ProductRow>(ctx.store, { matchedSql: `SELECT ${PRODUCT_COLUMNS} FROM products ${filter.toWhere()}`, params: filter.params, keyColumn: 'sku', args });
       for (const edge of page.edges) ctx.loaders.productBySku.prime(edge.node.sku, edge.node);
       return page;
     },

@@ -1,7 +1,9 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { ProductContext } from '../kit/create-data-product.ts';
 import { queryPage, type PageArgs } from '../kit/pagination.ts';
-import type { DataStore, StoreValue } from '../kit/store.ts';
+import { readIsoDate } from '../kit/arguments.ts';
+import { SqlFilter } from '../kit/sql-filter.ts';
+import type { DataStore } from '../kit/store.ts';
 import { rowByKeyLoader } from '../kit/store-loaders.ts';
 
 export interface CustomerRow extends Record<string, unknown> {
@@ -30,28 +32,22 @@ interface CustomerFilter {
   signedUpTo?: string | null;
 }
 
-function filterSql(filter: CustomerFilter | null | undefined): { where: string; params: StoreValue[] } {
-  const conditions: string[] = [];
-  const params: StoreValue[] = [];
-  const add = (sql: string, value: StoreValue) => {
-    params.push(value);
-    conditions.push(sql.replace('?', `$${params.length}`));
-  };
-  if (filter?.segment) add('segment = ?', filter.segment);
-  if (filter?.country) add('country = ?', filter.country);
-  if (filter?.signedUpFrom) add('signup_date >= ?::DATE', filter.signedUpFrom);
-  if (filter?.signedUpTo) add('signup_date <= ?::DATE', filter.signedUpTo);
-  return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+function customerFilter(filter: CustomerFilter | null | undefined): SqlFilter {
+  return new SqlFilter()
+    .when('segment = ?', filter?.segment)
+    .when('country = ?', filter?.country)
+    .when('signup_date >= ?::DATE', filter?.signedUpFrom && readIsoDate('signedUpFrom', filter.signedUpFrom))
+    .when('signup_date <= ?::DATE', filter?.signedUpTo && readIsoDate('signedUpTo', filter.signedUpTo));
 }
 
 export const resolvers: GraphQLResolverMap<Context> = {
   Query: {
     customer: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.customerById.load(args.id),
     customers: async (_: unknown, args: PageArgs & { filter?: CustomerFilter }, ctx: Context) => {
-      const { where, params } = filterSql(args.filter);
+      const filter = customerFilter(args.filter);
       const page = await queryPage<CustomerRow>(ctx.store, {
-        matchedSql: `SELECT ${CUSTOMER_COLUMNS} FROM customers ${where}`,
-        params,
+        matchedSql: `SELECT ${CUSTOMER_COLUMNS} FROM customers ${filter.toWhere()}`,
+        params: filter.params,
         keyColumn: 'id',
         args,
       });

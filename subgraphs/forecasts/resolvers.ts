@@ -4,7 +4,8 @@ import { readIntInRange } from '../kit/arguments.ts';
 import type { ProductContext } from '../kit/create-data-product.ts';
 import { DEMO_WORLD } from '../kit/demo-world.ts';
 import { queryPage, type PageArgs } from '../kit/pagination.ts';
-import type { DataStore, StoreValue } from '../kit/store.ts';
+import { SqlFilter } from '../kit/sql-filter.ts';
+import type { DataStore } from '../kit/store.ts';
 import { rowsByKeyLoader } from '../kit/store-loaders.ts';
 
 interface ForecastRow extends Record<string, unknown> {
@@ -48,25 +49,19 @@ interface ForecastFilter {
   toMonth?: string | null;
 }
 
-function filterSql(filter: ForecastFilter | null | undefined): { where: string; params: StoreValue[] } {
-  const conditions: string[] = [];
-  const params: StoreValue[] = [];
-  const add = (sql: string, value: StoreValue) => {
-    params.push(value);
-    conditions.push(sql.replace('?', `$${params.length}`));
-  };
-  if (filter?.sku) add('sku = ?', filter.sku);
-  if (filter?.fromMonth) add('month >= ?', readMonth('fromMonth', filter.fromMonth));
-  if (filter?.toMonth) add('month <= ?', readMonth('toMonth', filter.toMonth));
-  return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+function forecastFilter(filter: ForecastFilter | null | undefined): SqlFilter {
+  return new SqlFilter()
+    .when('sku = ?', filter?.sku)
+    .when('month >= ?', filter?.fromMonth && readMonth('fromMonth', filter.fromMonth))
+    .when('month <= ?', filter?.toMonth && readMonth('toMonth', filter.toMonth));
 }
 
 export const resolvers: GraphQLResolverMap<Context> = {
   Query: {
     productForecast: (_: unknown, args: { sku: string; months: number }, ctx: Context) => forecastFor(args.sku, args.months, ctx),
     forecasts: (_: unknown, args: PageArgs & { filter?: ForecastFilter }, ctx: Context) => {
-      const { where, params } = filterSql(args.filter);
-      return queryPage<ForecastRow>(ctx.store, { matchedSql: `SELECT ${FORECAST_COLUMNS} FROM forecasts ${where}`, params, keyColumn: 'id', args });
+      const filter = forecastFilter(args.filter);
+      return queryPage<ForecastRow>(ctx.store, { matchedSql: `SELECT ${FORECAST_COLUMNS} FROM forecasts ${filter.toWhere()}`, params: filter.params, keyColumn: 'id', args });
     },
     forecastTotalsByMonth: async (_: unknown, args: { fromMonth: string; toMonth: string }, ctx: Context) => {
       const from = readMonth('fromMonth', args.fromMonth);

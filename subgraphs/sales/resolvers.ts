@@ -4,7 +4,8 @@ import { MeshError, MeshErrorCode } from '../../gateway/error-codes.ts';
 import { readDateRange, readIsoDate } from '../kit/arguments.ts';
 import type { ProductContext } from '../kit/create-data-product.ts';
 import { encodeCursor, queryPage, readPageArgs, type Connection, type PageArgs } from '../kit/pagination.ts';
-import type { DataStore, StoreValue } from '../kit/store.ts';
+import { SqlFilter } from '../kit/sql-filter.ts';
+import type { DataStore } from '../kit/store.ts';
 import { rowByKeyLoader, rowsByKeyLoader } from '../kit/store-loaders.ts';
 
 export interface OrderRow extends Record<string, unknown> {
@@ -110,19 +111,13 @@ interface OrderFilter {
   to?: string | null;
 }
 
-function orderFilterSql(filter: OrderFilter | null | undefined): { where: string; params: StoreValue[] } {
-  const conditions: string[] = [];
-  const params: StoreValue[] = [];
-  const add = (sql: string, value: StoreValue) => {
-    params.push(value);
-    conditions.push(sql.replace('?', `$${params.length}`));
-  };
-  if (filter?.status) add('status = ?', filter.status);
-  if (filter?.currency) add('currency = ?', filter.currency);
-  if (filter?.customerId) add('customer_id = ?', filter.customerId);
-  if (filter?.from) add('order_date >= ?::DATE', readIsoDate('from', filter.from));
-  if (filter?.to) add('order_date <= ?::DATE', readIsoDate('to', filter.to));
-  return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+function orderFilter(filter: OrderFilter | null | undefined): SqlFilter {
+  return new SqlFilter()
+    .when('status = ?', filter?.status)
+    .when('currency = ?', filter?.currency)
+    .when('customer_id = ?', filter?.customerId)
+    .when('order_date >= ?::DATE', filter?.from && readIsoDate('from', filter.from))
+    .when('order_date <= ?::DATE', filter?.to && readIsoDate('to', filter.to));
 }
 
 /** Money sums are rounded to cents here; DuckDB and Postgres round doubles differently. */
@@ -135,8 +130,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Query: {
     order: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.orderById.load(args.id),
     orders: async (_: unknown, args: PageArgs & { filter?: OrderFilter }, ctx: Context) => {
-      const { where, params } = orderFilterSql(args.filter);
-      const page = await queryPage<OrderRow>(ctx.store, { matchedSql: `SELECT ${ORDER_COLUMNS} FROM orders ${where}`, params, keyColumn: 'id', args });
+      const filter = orderFilter(args.filter);
+      const page = await queryPage<OrderRow>(ctx.store, { matchedSql: `SELECT ${ORDER_COLUMNS} FROM orders ${filter.toWhere()}`, params: filter.params, keyColumn: 'id', args });
       for (const edge of page.edges) ctx.loaders.orderById.prime(edge.node.id, edge.node);
       return page;
     },

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { postGraphQL } from '../support/mesh-harness.ts';
+import { runCli, type CliProcess } from '../support/cli-process.ts';
+
+/** What `npm start` runs, as a real process: five products and the gateway in one command. */
+describe('meshgate start', () => {
+  let cli: CliProcess | undefined;
+  afterEach(async () => {
+    await cli?.stop('SIGKILL');
+  });
+
+  it('serves the whole mesh, and stops cleanly on SIGTERM', async () => {
+    cli = runCli(['start', '--port', '0']);
+    const url = await cli.waitFor(/meshgate gateway\s+(http:\/\/\S+)/, 60_000);
+    for (const name of ['customers', 'sales', 'catalog', 'forecasts', 'customer-insights']) {
+      expect(cli.output()).toMatch(new RegExp(`product ${name}\\s+http://127\\.0\\.0\\.1:\\d+/graphql`));
+    }
+    const result = await postGraphQL(url, {
+      query: '{ customer(id: "C00042") { name churnRisk orders(first: 1) { edges { node { id lines { product { name forecast(months: 1) { units } } } } } } } }',
+    });
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data.customer.name).toBe('Tara Eriksen');
+    expect(result.body.data.customer.orders.edges[0].node.lines[0].product).toEqual({ name: 'Smart Soundbar', forecast: [{ units: 183 }] });
+
+    const sandbox = await fetch(url.replace(/graphql$/, ''), { headers: { accept: 'text/html' } });
+    expect(sandbox.status).toBe(200);
+    expect(await sandbox.text()).toContain('<!DOCTYPE html>');
+
+    expect(await cli.stop('SIGTERM')).toBe(0);
+    expect(cli.output()).toContain('SIGTERM received, stopping');
+  });
+
+  it('runs a single product on its own port with a health endpoint', async () => {
+    cli = runCli(['product', 'catalog', '--port', '0']);
+    const url = await cli.waitFor(/serving at (http:\/\/\S+)/);
+    const health = await fetch(url.replace(/graphql$/, 'health'));
+    expect(await health.json()).toEqual({ status: 'ok', product: 'catalog', version: '1.0.0' });
+    const result = await postGraphQL(url, { query: '{ product(sku: "SKU-0002") { sku category } }' });
+    expect(result.body).toEqual({ data: { product: { sku: 'SKU-0002', category: 'Books' } } });
+    const missing = await fetch(url.replace(/graphql$/, 'nope'));
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('NOT_FOUND');
+  });
+});

@@ -1,0 +1,51 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export interface CliProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** Everything the process printed so far, stdout and stderr. */
+  output(): string;
+  /** Resolves with the first capture of `pattern` in the output; rejects if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `node bin/meshgate.js ...args` as a real child process, the way a user would. */
+export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, ['bin/meshgate.js', ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`Timed out waiting for ${pattern}; output:\n${output}`)), timeoutMs);
+        const check = () => {
+          const match = pattern.exec(output);
+          if (match) done(undefined, match[1] ?? match[0]);
+        };
+        const onExit = (code: number | null) => done(new Error(`Process exited (${code}) before ${pattern}; output:\n${output}`));
+        function done(error?: Error, value?: string) {
+          clearTimeout(timer);
+          child.stdout.off('data', check);
+          child.off('exit', onExit);
+          if (error) reject(error);
+          else resolve(value!);
+        }
+        child.stdout.on('data', check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
