@@ -14,7 +14,8 @@ export function registerStartCommand(program: Command): void {
     .option('--port <port>', 'gateway port; products listen on the next five ports', (value) => Number(value), 4000)
     .action(async (options: { port: number }) => {
       console.log('meshgate: preparing embedded stores...');
-      await seedMesh();
+      // A Postgres STORE_URL is seeded by `meshgate seed --store`, never implicitly.
+      if (!process.env.STORE_URL) await seedMesh();
       const products: DataProduct[] = [];
       const stopAll = async () => {
         await Promise.allSettled(products.map((product) => product.close()));

@@ -8,12 +8,13 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { MeshErrorCode } from '../../gateway/error-codes.ts';
+import { ConfigError, MeshErrorCode } from '../../gateway/error-codes.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../gateway/http/apollo-http.ts';
 import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.ts';
 import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
 import { maskProductError } from './error-masking.ts';
-import type { DataStore } from './store.ts';
+import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
+import type { DataStore, SeedableStore } from './store.ts';
 
 /** What every resolver of a data product receives. Built fresh for every request. */
 export interface ProductContext<Loaders> {
@@ -32,7 +33,7 @@ export interface DataProductDefinition<Loaders> {
   seed: {
     /** Bump to reseed existing stores when the seed changes. */
     version: string;
-    run(store: DuckDbStore): Promise<void>;
+    run(store: SeedableStore): Promise<void>;
   };
 }
 
@@ -41,6 +42,13 @@ export interface DataProductOptions {
   store?: DataStore;
   /** Where the product's DuckDB file lives. @default `<dir>/store/<name>.duckdb` */
   storePath?: string;
+  /**
+   * A Postgres URL: serve from the product's own schema there instead of DuckDB. Seed it
+   * first with `meshgate seed PRODUCT --store URL`.
+   * @default process.env.STORE_URL
+   * @example "postgres://sales@db.internal:5432/mesh"
+   */
+  storeUrl?: string;
   /** Show original error messages. Development only: they can name tables and columns. @default false */
   exposeErrorDetails?: boolean;
 }
@@ -69,10 +77,39 @@ export function productStorePath(definition: { dir: string }, name: string): str
   return join(definition.dir, 'store', `${name}.duckdb`);
 }
 
-/** Seeds the product's DuckDB file when it is missing or stale. Safe to call every start. */
-export async function seedProductStore<L>(definition: DataProductDefinition<L>, storePath?: string): Promise<{ seeded: boolean }> {
+function isPostgresUrl(url: string | undefined): boolean {
+  return !!url && /^postgres(ql)?:\/\//.test(url);
+}
+
+/**
+ * Seeds the product's store when it is missing or stale: its DuckDB file by default, its
+ * Postgres schema when given a Postgres URL. Safe to call every start.
+ */
+export async function seedProductStore<L>(definition: DataProductDefinition<L>, target: { storePath?: string; storeUrl?: string } = {}): Promise<{ seeded: boolean }> {
   const descriptor = loadDescriptor(join(definition.dir, 'product.yaml'));
-  return ensureSeeded(storePath ?? productStorePath(definition, descriptor.name), definition.seed.version, definition.seed.run);
+  if (target.storeUrl && isPostgresUrl(target.storeUrl)) return ensurePostgresSeeded(target.storeUrl, descriptor.name, definition.seed.version, definition.seed.run);
+  return ensureSeeded(target.storePath ?? productStorePath(definition, descriptor.name), definition.seed.version, definition.seed.run);
+}
+
+/**
+ * The embedded DuckDB store seeds itself on first use; a Postgres store must have been
+ * seeded by `meshgate seed`, because a production database is not ours to fill unasked.
+ */
+async function openProductStore<L>(definition: DataProductDefinition<L>, name: string, options: DataProductOptions): Promise<DataStore> {
+  const url = options.storeUrl ?? process.env.STORE_URL;
+  if (url !== undefined && url !== '') {
+    if (!isPostgresUrl(url)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'STORE_URL', [`must be a postgres:// URL (got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))})`]);
+    const store = PostgresStore.forProduct(url, name);
+    const seeded = await store.query<{ seed_version: string }>('SELECT seed_version FROM meshgate_seed').catch(() => []);
+    if (seeded[0]?.seed_version !== definition.seed.version) {
+      await store.close();
+      throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `store of ${name}`, [`Postgres schema is missing or stale: run meshgate seed ${name} --store URL`]);
+    }
+    return store;
+  }
+  const path = options.storePath ?? productStorePath(definition, name);
+  await ensureSeeded(path, definition.seed.version, definition.seed.run);
+  return DuckDbStore.open(path);
 }
 
 /**
@@ -89,12 +126,7 @@ export async function createDataProduct<Loaders>(
   const typeDefs = parse(sdl);
   const schema = buildSubgraphSchema({ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
 
-  let store = options.store;
-  if (!store) {
-    const path = options.storePath ?? productStorePath(definition, descriptor.name);
-    await ensureSeeded(path, definition.seed.version, definition.seed.run);
-    store = await DuckDbStore.open(path);
-  }
+  const store = options.store ?? (await openProductStore(definition, descriptor.name, options));
   const productStore = store;
   const ownsStore = !options.store;
 

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { QueryLog, type DataStore, type StoreValue } from './store.ts';
+import { QueryLog, type SeedableStore, type SeedRow, type StoreValue } from './store.ts';
 
 /** How many connections serve queries at once; DuckDB runs each on its own thread pool. */
 const CONNECTIONS = 4;
 
-export class DuckDbStore implements DataStore {
+export class DuckDbStore implements SeedableStore {
   readonly kind = 'duckdb' as const;
   readonly log = new QueryLog();
   private next = 0;
@@ -35,7 +35,7 @@ export class DuckDbStore implements DataStore {
   }
 
   /** Bulk insert for seeding; far faster than INSERT statements. */
-  async append(table: string, rows: readonly (readonly (string | number | null)[])[]): Promise<void> {
+  async append(table: string, rows: readonly SeedRow[]): Promise<void> {
     const appender = await this.connections[0]!.createAppender(table);
     for (const row of rows) {
       for (const value of row) {
@@ -63,7 +63,7 @@ export class DuckDbStore implements DataStore {
 export async function ensureSeeded(
   path: string,
   seedVersion: string,
-  seed: (store: DuckDbStore) => Promise<void>,
+  seed: (store: SeedableStore) => Promise<void>,
 ): Promise<{ seeded: boolean }> {
   if (existsSync(path) && (await storedSeedVersion(path)) === seedVersion) return { seeded: false };
   mkdirSync(dirname(path), { recursive: true });

@@ -15,6 +15,14 @@ export interface DataStore {
   close(): Promise<void>;
 }
 
+/** A row for bulk insert, in the table's column order. */
+export type SeedRow = readonly (string | number | null)[];
+
+/** A store being seeded: it can also bulk-insert rows. Serving never gets one. */
+export interface SeedableStore extends DataStore {
+  append(table: string, rows: readonly SeedRow[]): Promise<void>;
+}
+
 /** Records the SQL a store ran; tests take it as their handle on what happened. */
 export class QueryLog {
   private entries: string[] = [];

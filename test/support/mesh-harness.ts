@@ -25,11 +25,11 @@ export interface MeshHarness {
  * committed supergraph with its URLs overridden to the test ports: the same path a
  * deployment that points the gateway at remote products takes.
  */
-export async function startMesh(config: Partial<GatewayConfigInput> = {}): Promise<MeshHarness> {
+export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: { storeUrl?: string } = {}): Promise<MeshHarness> {
   const products: MeshHarness['products'] = {};
   try {
     for (const member of DEMO_MESH) {
-      const product = await createDataProduct(member.definition);
+      const product = await createDataProduct(member.definition, { storeUrl: options.storeUrl });
       products[member.name] = { product, running: await product.listen({ port: 0 }) };
     }
     const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));

@@ -1,4 +1,4 @@
-import type { DuckDbStore } from '../../kit/duckdb-store.ts';
+import type { SeedableStore } from '../../kit/store.ts';
 import { categoryOfSku, DEMO_WORLD, productSku } from '../../kit/demo-world.ts';
 import { SeededRandom } from '../../kit/seeded-random.ts';
 
@@ -17,11 +17,11 @@ const NOUNS: Record<string, readonly string[]> = {
 };
 
 /** Published: `products`. Internal: `stg_supplier_feed`, the raw supplier price file. */
-export async function seed(store: DuckDbStore): Promise<void> {
+export async function seed(store: SeedableStore): Promise<void> {
   await store.query(`CREATE TABLE products (
-    sku VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, category VARCHAR NOT NULL, list_price DOUBLE NOT NULL,
-    stock INTEGER NOT NULL, unit_cost DOUBLE NOT NULL)`);
-  await store.query('CREATE TABLE stg_supplier_feed (supplier_code VARCHAR, sku VARCHAR, cost_usd DOUBLE, received_at VARCHAR)');
+    sku VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, category VARCHAR NOT NULL, list_price DOUBLE PRECISION NOT NULL,
+    stock INTEGER NOT NULL, unit_cost DOUBLE PRECISION NOT NULL)`);
+  await store.query('CREATE TABLE stg_supplier_feed (supplier_code VARCHAR, sku VARCHAR, cost_usd DOUBLE PRECISION, received_at VARCHAR)');
   const random = new SeededRandom('catalog');
   const products: (string | number)[][] = [];
   const feed: (string | number)[][] = [];

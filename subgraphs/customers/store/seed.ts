@@ -1,4 +1,4 @@
-import type { DuckDbStore } from '../../kit/duckdb-store.ts';
+import type { SeedableStore } from '../../kit/store.ts';
 import { addDays, customerId, daysBetween, DEMO_WORLD } from '../../kit/demo-world.ts';
 import { SeededRandom } from '../../kit/seeded-random.ts';
 
@@ -13,7 +13,7 @@ const SEGMENTS: readonly (readonly [string, number])[] = [['CONSUMER', 70], ['SM
  * `customers` is the published table. `stg_crm_contacts` is the raw CRM export, with contact
  * details that are never published: it exists to prove the product boundary holds.
  */
-export async function seed(store: DuckDbStore): Promise<void> {
+export async function seed(store: SeedableStore): Promise<void> {
   await store.query(`CREATE TABLE customers (
     id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, segment VARCHAR NOT NULL, country VARCHAR NOT NULL,
     signup_date DATE NOT NULL, lead_score INTEGER NOT NULL)`);

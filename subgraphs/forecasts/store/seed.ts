@@ -1,15 +1,15 @@
-import type { DuckDbStore } from '../../kit/duckdb-store.ts';
+import type { SeedableStore } from '../../kit/store.ts';
 import { addMonths, DEMO_WORLD, productSku } from '../../kit/demo-world.ts';
 import { SeededRandom } from '../../kit/seeded-random.ts';
 
 export const SEED_VERSION = 'forecasts-1';
 
 /** Published: `forecasts`. Internal: `model_runs`, the training runs and their error metrics. */
-export async function seed(store: DuckDbStore): Promise<void> {
+export async function seed(store: SeedableStore): Promise<void> {
   await store.query(`CREATE TABLE forecasts (
     id VARCHAR PRIMARY KEY, sku VARCHAR NOT NULL, month VARCHAR NOT NULL, units INTEGER NOT NULL,
-    units_low INTEGER NOT NULL, units_high INTEGER NOT NULL, revenue_usd DOUBLE NOT NULL, model_run_id VARCHAR NOT NULL)`);
-  await store.query('CREATE TABLE model_runs (id VARCHAR PRIMARY KEY, trained_at VARCHAR, mape DOUBLE, features VARCHAR)');
+    units_low INTEGER NOT NULL, units_high INTEGER NOT NULL, revenue_usd DOUBLE PRECISION NOT NULL, model_run_id VARCHAR NOT NULL)`);
+  await store.query('CREATE TABLE model_runs (id VARCHAR PRIMARY KEY, trained_at VARCHAR, mape DOUBLE PRECISION, features VARCHAR)');
   const random = new SeededRandom('forecasts');
   const runId = 'run-2026-06-30';
   const rows: (string | number)[][] = [];

@@ -1,4 +1,4 @@
-import type { DuckDbStore } from '../../kit/duckdb-store.ts';
+import type { SeedableStore } from '../../kit/store.ts';
 import { addDays, categoryOfSku, customerId, daysBetween, DEMO_WORLD, orderId, productSku } from '../../kit/demo-world.ts';
 import { SeededRandom } from '../../kit/seeded-random.ts';
 
@@ -16,15 +16,15 @@ const cents = (value: number) => Math.round(value * 100) / 100;
  * records itself). Internal: `fx_rates`, `price_list` and `stg_pos_events`, the raw
  * point-of-sale feed orders are built from.
  */
-export async function seed(store: DuckDbStore): Promise<void> {
+export async function seed(store: SeedableStore): Promise<void> {
   await store.query(`CREATE TABLE orders (
     id VARCHAR PRIMARY KEY, customer_id VARCHAR NOT NULL, order_date DATE NOT NULL, status VARCHAR NOT NULL,
-    currency VARCHAR NOT NULL, total DOUBLE NOT NULL, total_usd DOUBLE NOT NULL, margin_usd DOUBLE NOT NULL)`);
+    currency VARCHAR NOT NULL, total DOUBLE PRECISION NOT NULL, total_usd DOUBLE PRECISION NOT NULL, margin_usd DOUBLE PRECISION NOT NULL)`);
   await store.query(`CREATE TABLE order_lines (
     order_id VARCHAR NOT NULL, line_number INTEGER NOT NULL, sku VARCHAR NOT NULL, category VARCHAR NOT NULL,
-    quantity INTEGER NOT NULL, unit_price DOUBLE NOT NULL, amount DOUBLE NOT NULL)`);
-  await store.query('CREATE TABLE fx_rates (currency VARCHAR PRIMARY KEY, usd_per_unit DOUBLE NOT NULL)');
-  await store.query('CREATE TABLE price_list (sku VARCHAR PRIMARY KEY, price_usd DOUBLE NOT NULL, cost_usd DOUBLE NOT NULL)');
+    quantity INTEGER NOT NULL, unit_price DOUBLE PRECISION NOT NULL, amount DOUBLE PRECISION NOT NULL)`);
+  await store.query('CREATE TABLE fx_rates (currency VARCHAR PRIMARY KEY, usd_per_unit DOUBLE PRECISION NOT NULL)');
+  await store.query('CREATE TABLE price_list (sku VARCHAR PRIMARY KEY, price_usd DOUBLE PRECISION NOT NULL, cost_usd DOUBLE PRECISION NOT NULL)');
   await store.query('CREATE TABLE stg_pos_events (event_id INTEGER, order_id VARCHAR, payload VARCHAR)');
 
   await store.append('fx_rates', Object.entries(FX));

@@ -1,0 +1,127 @@
+import pg from 'pg';
+import { QueryLog, type SeedableStore, type SeedRow, type StoreValue } from './store.ts';
+
+const DATE_OID = 1082;
+
+/**
+ * Dates come back as `YYYY-MM-DD` strings, as they do from DuckDB: a JS Date would shift
+ * them by the server's time zone and the products would answer differently per store.
+ */
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+/** Postgres identifiers for a product: its own schema and its own role. */
+export function postgresNamesOf(product: string): { schema: string; role: string } {
+  const base = `mg_${product.replace(/-/g, '_')}`;
+  return { schema: base, role: base };
+}
+
+/** Rows per INSERT when seeding: well under Postgres's 65,535 bind parameters. */
+const ROWS_PER_INSERT = 2_000;
+
+/**
+ * A product's store on Postgres. Each product lives in its own schema and runs as its own
+ * role, which is granted nothing outside that schema: a product's connection cannot read
+ * another product's internals even though they share a server.
+ */
+export class PostgresStore implements SeedableStore {
+  readonly kind = 'postgres' as const;
+  readonly log = new QueryLog();
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * @param url `postgres://user@host:5432/db`
+   * @param product the product whose schema and role the connection takes
+   */
+  static forProduct(url: string, product: string): PostgresStore {
+    return PostgresStore.open(url, postgresNamesOf(product));
+  }
+
+  static open(url: string, options: { role: string; schema: string; max?: number }): PostgresStore {
+    const { schema, role } = options;
+    // Every connection takes the product's role and schema in its startup packet, so no
+    // query ever runs with the login user's wider rights.
+    const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8, types, options: `-c role=${role} -c search_path=${schema}` });
+    return new PostgresStore(pool);
+  }
+
+  /** A connection with the URL's own privileges (for creating schemas and roles). */
+  static admin(url: string): pg.Pool {
+    return new pg.Pool({ connectionString: url, max: 2, types });
+  }
+
+  async query<Row extends object = Record<string, unknown>>(sql: string, params: readonly StoreValue[] = []): Promise<Row[]> {
+    this.log.record(sql);
+    const result = await this.pool.query(sql, params as unknown[]);
+    return result.rows as Row[];
+  }
+
+  async append(table: string, rows: readonly SeedRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+      const width = chunk[0]!.length;
+      const values = chunk.map((_, row) => `(${Array.from({ length: width }, (__, column) => `$${row * width + column + 1}`).join(', ')})`);
+      await this.pool.query(`INSERT INTO ${table} VALUES ${values.join(', ')}`, chunk.flat());
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/**
+ * Creates and seeds a product's schema if it is missing or was seeded by another seed
+ * version. The seed runs into a fresh schema that is swapped in by rename in one
+ * transaction, so readers never see a half-seeded store and a failed seed loses nothing.
+ */
+export async function ensurePostgresSeeded(
+  url: string,
+  product: string,
+  seedVersion: string,
+  seed: (store: SeedableStore) => Promise<void>,
+): Promise<{ seeded: boolean }> {
+  const { schema, role } = postgresNamesOf(product);
+  const admin = PostgresStore.admin(url);
+  try {
+    const current = await admin
+      .query(`SELECT seed_version FROM ${schema}.meshgate_seed`)
+      .then((result) => result.rows[0]?.seed_version as string | undefined)
+      .catch(() => undefined);
+    if (current === seedVersion) return { seeded: false };
+
+    const staging = `${schema}__seeding`;
+    // Roles are cluster-wide and CREATE ROLE has no IF NOT EXISTS.
+    await admin.query(`DO $$ BEGIN CREATE ROLE ${role} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await admin.query(`DROP SCHEMA IF EXISTS ${staging} CASCADE`);
+    await admin.query(`CREATE SCHEMA ${staging} AUTHORIZATION ${role}`);
+    // The role may use its own schema and nothing else; PUBLIC loses its default rights.
+    await admin.query(`REVOKE ALL ON SCHEMA ${staging} FROM PUBLIC`);
+    const store = PostgresStore.open(url, { role, schema: staging, max: 1 });
+    try {
+      await seed(store);
+      await store.query('CREATE TABLE meshgate_seed (seed_version VARCHAR NOT NULL)');
+      await store.query('INSERT INTO meshgate_seed VALUES ($1)', [seedVersion]);
+    } finally {
+      await store.close();
+    }
+    const client = await admin.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.query(`ALTER SCHEMA ${staging} RENAME TO ${schema}`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+    return { seeded: true };
+  } finally {
+    await admin.end();
+  }
+}

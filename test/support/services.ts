@@ -1,0 +1,27 @@
+import pg from 'pg';
+
+export const TEST_POSTGRES_URL = process.env.MESHGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Whether a real server the tests need is there. Under CI it must be: an unreachable
+ * server fails the run instead of silently skipping what it was meant to prove.
+ */
+export async function serviceAvailable(name: string, probe: () => Promise<void>): Promise<boolean> {
+  try {
+    await probe();
+    return true;
+  } catch (error) {
+    const message = `${name} is not reachable (${(error as Error).message})`;
+    if (process.env.CI) throw new Error(`${message}; CI requires it`);
+    console.warn(`SKIPPING ${name} tests: ${message}. Start it to run them; under CI they are required.`);
+    return false;
+  }
+}
+
+export function postgresAvailable(url = TEST_POSTGRES_URL): Promise<boolean> {
+  return serviceAvailable(`PostgreSQL at ${url}`, async () => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    await client.connect();
+    await client.end();
+  });
+}
