@@ -34,6 +34,30 @@ export const gatewayConfigSchema = z.strictObject({
   sandbox: z.boolean().optional(),
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
+  /**
+   * State shared by gateway replicas (persisted queries, caches, rate limits). Without a
+   * Redis URL each replica keeps its own in memory.
+   */
+  sharedState: z
+    .strictObject({
+      /** @example "redis://redis.internal:6379" */
+      redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+      /** Prefix of every key, so several meshes can share one Redis. @default "meshgate:" */
+      keyPrefix: z.string().default('meshgate:'),
+    })
+    .default({ keyPrefix: 'meshgate:' }),
+  /**
+   * Token-bucket rate limit per caller; off when absent. An excess request gets 429,
+   * `Retry-After` and RATE_LIMITED.
+   * @example { capacity: 100, refillPerSecond: 20, by: "ip" }
+   */
+  rateLimit: z
+    .strictObject({
+      capacity: z.number().int().positive(),
+      refillPerSecond: z.number().positive(),
+      by: z.enum(['ip', 'client', 'principal']).default('ip'),
+    })
+    .optional(),
 });
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
@@ -53,7 +77,7 @@ const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
 /**
  * Reads `meshgate.yaml` (or `configPath`) and the environment:
  * `MESHGATE_PORT`, `MESHGATE_HOST`, `MESHGATE_SUPERGRAPH`, `MESHGATE_INTROSPECTION`,
- * `MESHGATE_SANDBOX`, `NODE_ENV=production`, and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
+ * `MESHGATE_SANDBOX`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `NODE_ENV=production`, and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
  * `<PRODUCT>` is the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`).
  */
 export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): GatewayConfig {
@@ -82,6 +106,8 @@ export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.P
   if (env.MESHGATE_PORT !== undefined) merged.port = Number(env.MESHGATE_PORT);
   if (env.MESHGATE_HOST) merged.host = env.MESHGATE_HOST;
   if (env.NODE_ENV === 'production') merged.mode = 'production';
+  const redisUrl = env.MESHGATE_REDIS_URL ?? env.REDIS_URL;
+  if (redisUrl) merged.sharedState = { ...(merged.sharedState as object), redisUrl };
   if (env.MESHGATE_SUPERGRAPH) merged.supergraph = { ...(merged.supergraph as object), file: env.MESHGATE_SUPERGRAPH };
   const introspection = readBoolean('MESHGATE_INTROSPECTION');
   if (introspection !== undefined) merged.introspection = introspection;

@@ -9,7 +9,14 @@ import type { GatewayConfig } from './config.ts';
 import { MeshErrorCode } from './error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
+import { takeRateLimitToken } from './http/rate-limiter.ts';
+import type { Logger } from 'pino';
+import { logger as defaultLogger } from './logger.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { FailoverStore } from './shared-state/failover-store.ts';
+import type { SharedStateStore } from './shared-state/key-value-store.ts';
+import { MemoryStore } from './shared-state/memory-store.ts';
+import { RedisStore } from './shared-state/redis-store.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
 
@@ -19,14 +26,27 @@ export interface RunningGateway {
   readonly port: number;
   readonly state: () => SupergraphState;
   readonly apollo: ApolloServer<GatewayContext>;
+  /** Persisted queries, caches and rate limits: Redis when configured, else memory. */
+  readonly sharedState: SharedStateStore;
   close(): Promise<void>;
+}
+
+/** Redis with a memory fallback when a Redis URL is configured; memory otherwise. */
+async function openSharedState(config: GatewayConfig, logger: Logger): Promise<SharedStateStore> {
+  if (!config.sharedState.redisUrl) return new MemoryStore();
+  const redis = new RedisStore({ url: config.sharedState.redisUrl, keyPrefix: config.sharedState.keyPrefix });
+  const store = new FailoverStore(redis, new MemoryStore(), logger);
+  // Redis being down at start-up is not fatal: the gateway starts degraded and recovers.
+  await redis.connect().catch((error: Error) => logger.warn({ err: error.message }, 'shared state: Redis unreachable at start-up; using memory until it is back'));
+  return store;
 }
 
 /**
  * The composition root of the gateway: Apollo Gateway serving the supergraph, Apollo
  * Server 5 executing requests, one plugin per concern, and a Node HTTP server in front.
  */
-export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+  const logger = options.logger ?? defaultLogger;
   const source = new FileSupergraphSource(config.supergraph.file);
   source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
@@ -49,6 +69,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     plugins,
   });
   await apollo.start();
+  const sharedState = await openSharedState(config, logger);
 
   const server = createServer((req, res) => {
     void handle(req, res);
@@ -62,6 +83,14 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         const state = source.state;
         writeJson(res, state.phase === 'serving' ? 200 : 503, { status: state.phase === 'serving' ? 'ok' : state.phase, supergraph: state });
         return;
+      }
+      if (config.rateLimit) {
+        const decision = await takeRateLimitToken(sharedState, config.rateLimit, req);
+        if (!decision.allowed) {
+          req.resume();
+          writeError(res, MeshErrorCode.RATE_LIMITED, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s`, {}, { 'retry-after': String(decision.retryAfterSeconds) });
+          return;
+        }
       }
       const isSandboxPage = path === '/' && req.method === 'GET' && !new URL(req.url ?? '/', 'http://localhost').searchParams.has('query');
       if (isSandboxPage && !config.sandbox) {
@@ -95,7 +124,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     port,
     state: () => source.state,
     apollo,
-    close: () => closeGateway(server, apollo),
+    sharedState,
+    close: async () => {
+      await closeGateway(server, apollo);
+      await sharedState.close();
+    },
   };
 }
 

@@ -80,8 +80,8 @@ export function writeJson(res: ServerResponse, status: number, body: unknown, he
 }
 
 /** A GraphQL-shaped error response for a request rejected before it reached Apollo. */
-export function writeError(res: ServerResponse, code: MeshErrorCode, message: string, extensions: Record<string, unknown> = {}): void {
-  writeJson(res, HTTP_STATUS_BY_CODE[code], { errors: [{ message, extensions: { code, ...extensions } }] });
+export function writeError(res: ServerResponse, code: MeshErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  writeJson(res, HTTP_STATUS_BY_CODE[code], { errors: [{ message, extensions: { code, ...extensions } }] }, headers);
 }
 
 /** Writes a thrown error: a {@link MeshError} keeps its code, anything else is masked. */

@@ -44,7 +44,7 @@ describe('meshgate serve --supergraph', () => {
       MESHGATE_SUBGRAPH_URL_REVIEWS: urls.reviews!,
     });
     const url = await cli.waitFor(/ready at (http:\/\/\S+)/);
-    expect(cli.output()).toContain(`books -> ${urls.books}`);
+    expect(await cli.waitFor(/books -> (\S+)/)).toBe(urls.books);
 
     const health = await fetch(url.replace(/graphql$/, 'health'));
     expect(health.status).toBe(200);

@@ -25,3 +25,18 @@ export function postgresAvailable(url = TEST_POSTGRES_URL): Promise<boolean> {
     await client.end();
   });
 }
+
+export const TEST_REDIS_URL = process.env.MESHGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function redisAvailable(url = TEST_REDIS_URL): Promise<boolean> {
+  return serviceAvailable(`Redis at ${url}`, async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      client.disconnect();
+    }
+  });
+}
