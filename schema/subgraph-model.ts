@@ -1,6 +1,7 @@
 import {
   Kind,
   parse,
+  print,
   type ConstDirectiveNode,
   type DefinitionNode,
   type DocumentNode,
@@ -33,6 +34,8 @@ export interface FieldModel extends ElementModel {
   parent: string;
   /** The named type the field returns, wrappers stripped. */
   returnType: string;
+  /** The field's type as written, e.g. `[Order!]!`. */
+  typeRef: string;
   external: boolean;
   requires: string | undefined;
   provides: string | undefined;
@@ -109,6 +112,7 @@ function fieldModel(node: FieldDefinitionNode | InputValueDefinitionNode, parent
     ...base,
     parent,
     returnType: namedType(node.type),
+    typeRef: print(node.type),
     external: directives(node, 'external').length > 0,
     requires: stringArgument(directives(node, 'requires')[0], 'fields'),
     provides: stringArgument(directives(node, 'provides')[0], 'fields'),

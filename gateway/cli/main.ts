@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigError, MeshError } from '../error-codes.ts';
 import { registerCheckCommand } from './check-command.ts';
 import { registerComposeCommand } from './compose-command.ts';
+import { registerExportCommand } from './export-command.ts';
 import { registerLineageCommand } from './lineage-command.ts';
 import { registerProductCommand } from './product-command.ts';
 import { registerPublishCommand } from './publish-command.ts';
@@ -22,6 +23,7 @@ registerProductCommand(program);
 registerCheckCommand(program);
 registerPublishCommand(program);
 registerLineageCommand(program);
+registerExportCommand(program);
 
 try {
   await program.parseAsync(process.argv);
