@@ -65,6 +65,8 @@ function descriptorFindings(mesh: Mesh): Finding[] {
  * everything not retired: drafts are checked now, not on the day they are released.
  */
 function compositionFindings(live: readonly ValidProduct[], composable: ReadonlySet<ProductStatus>): Finding[] {
+  // Nothing valid to compose: the descriptor findings already say why.
+  if (live.length === 0) return [];
   const interfaces = live.map((product) => ({ ...product, url: placeholderUrl(product.name) }));
   const sets = [composable];
   if (live.some((product) => !composable.has(product.descriptor.status))) sets.push(new Set(live.map((p) => p.descriptor.status)));

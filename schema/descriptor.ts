@@ -81,14 +81,14 @@ export interface ConfigProblem {
 
 /** Turns zod issues into problems that name the path and the value that was found there. */
 export function toProblems(issues: readonly z.core.$ZodIssue[], input: unknown): ConfigProblem[] {
-  return issues.map((issue) => {
-    const got = valueAt(input, issue.path);
-    return {
-      path: issue.path.length > 0 ? issue.path.join('.') : '(root)',
-      message: issue.message,
-      got: got === undefined ? 'nothing' : JSON.stringify(got),
-    };
-  });
+  const problem = (path: readonly PropertyKey[], message: string): ConfigProblem => {
+    const got = valueAt(input, path);
+    return { path: path.length > 0 ? path.join('.') : '(root)', message, got: got === undefined ? 'nothing' : JSON.stringify(got) };
+  };
+  // An unknown key is reported at the key itself: showing the whole parent object hides it.
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => problem([...issue.path, key], 'is not a known key')) : [problem(issue.path, issue.message)],
+  );
 }
 
 /** Turns zod issues into lines that name the path and the value that was found there. */

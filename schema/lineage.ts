@@ -9,8 +9,8 @@ import { isPublishedField } from './subgraph-model.ts';
  *
  * @example
  * {
- *   "products": [{ "name": "customer-insights", "version": "1.0.0", "status": "active",
- *                  "domain": "customer-analytics", "inputs": [{ "product": "sales", "version": "^1.0.0" }] }],
+ *   "products": [{ "name": "customer-insights", "domain": "customer-analytics",
+ *                  "inputs": [{ "product": "sales", "version": "^1.0.0" }] }],
  *   "edges": [{ "from": "sales:Customer.orderSummary.totalSpentUsd",
  *               "to": "customer-insights:Customer.lifetimeValueUsd", "via": "requires" }]
  * }
@@ -20,10 +20,9 @@ export interface Lineage {
   edges: LineageEdge[];
 }
 
+/** Versions and statuses stay in product.yaml: lineage changes only when the SDL or ports do. */
 export interface LineageProduct {
   name: string;
-  version: string;
-  status: string;
   domain: string;
   /** The product's declared input ports. */
   inputs: { product: string; version: string }[];
@@ -64,8 +63,6 @@ export function computeLineage(products: readonly ValidProduct[]): Lineage {
     products: products
       .map((p) => ({
         name: p.name,
-        version: p.descriptor.version,
-        status: p.descriptor.status,
         domain: p.descriptor.domain,
         inputs: p.descriptor.inputPorts.map((port) => ({ product: port.product, version: port.version })),
       }))
