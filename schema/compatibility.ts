@@ -129,7 +129,11 @@ export async function checkCompatibility(product: ValidProduct, baseline: Produc
   const changes = consumerChanges(await diff(promisedSchema(baseline.model.document), promisedSchema(product.model.document)));
   const findings: Finding[] = [];
   const nextMajor = inc(from, 'major')!;
+  // A new field's description or deprecation arrives as a change of its own: it is part of the addition.
+  const added = changes.filter((c) => ADDITIONS.has(c.type)).map((c) => c.path ?? '');
+  const partOfAddition = (change: Change) => !ADDITIONS.has(change.type) && added.some((path) => change.path === path || change.path?.startsWith(`${path}.`));
   for (const change of changes) {
+    if (change.criticality.level !== CriticalityLevel.Breaking && partOfAddition(change)) continue;
     const element = change.path ?? '(schema)';
     if (change.criticality.level === CriticalityLevel.Breaking) {
       if (bump !== 'major') {
