@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { loadDescriptor, type ProductDescriptor, type ProductStatus } from './descriptor.ts';
+import { loadGovernance } from './governance.ts';
 
 /** One product as composition sees it: its interface and where it is served. */
 export interface ProductInterface {
@@ -16,8 +17,8 @@ export type CompositionResult =
   | { ok: true; supergraphSdl: string; included: string[]; excluded: { name: string; status: ProductStatus }[] }
   | { ok: false; errors: string[] };
 
-/** Statuses whose products are served by the production supergraph. */
-export const COMPOSABLE_STATUSES: ReadonlySet<ProductStatus> = new Set(['active', 'deprecated']);
+/** Statuses whose products are served by the production supergraph, from `schema/governance.yaml`. */
+export const COMPOSABLE_STATUSES: ReadonlySet<ProductStatus> = new Set(loadGovernance().composableStatuses);
 
 export function readProductInterface(dir: string, url: string): ProductInterface {
   const descriptor = loadDescriptor(join(dir, 'product.yaml'));
@@ -29,8 +30,10 @@ export function readProductInterface(dir: string, url: string): ProductInterface
  * products are not served yet and retired ones no longer are, so they are left out.
  */
 export function composeProducts(products: readonly ProductInterface[], statuses: ReadonlySet<ProductStatus> = COMPOSABLE_STATUSES): CompositionResult {
-  const included = products.filter((product) => statuses.has(product.descriptor.status));
-  const excluded = products.filter((product) => !statuses.has(product.descriptor.status)).map((p) => ({ name: p.name, status: p.descriptor.status }));
+  // Retired products are removed whatever a caller passes: they promise nothing any more.
+  const served = (product: ProductInterface) => product.descriptor.status !== 'retired' && statuses.has(product.descriptor.status);
+  const included = products.filter(served);
+  const excluded = products.filter((product) => !served(product)).map((p) => ({ name: p.name, status: p.descriptor.status }));
   let services;
   try {
     services = included.map((product) => ({ name: product.name, url: product.url, typeDefs: parse(product.sdl) }));

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { validRange } from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, MeshErrorCode } from '../gateway/error-codes.ts';
@@ -18,6 +19,13 @@ const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
 /** `30m`, `24h`, `7d`: how old a product's data may get before it is stale. */
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const COORDINATE = /^[A-Z]\w*\.\w+$/;
+
+/**
+ * Who the product is meant for. Informational only: every audience passes the same
+ * checks, because a team's own consumers deserve the same promise as anyone else's.
+ */
+export const AUDIENCES = ['internal', 'organization', 'external'] as const;
 
 const fieldPolicySchema = z.strictObject({
   classification: z.enum(CLASSIFICATIONS),
@@ -27,9 +35,9 @@ const fieldPolicySchema = z.strictObject({
 const inputPortSchema = z.strictObject({
   product: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case'),
   /** A semver range of the input product's interface, e.g. `^1.0.0`. */
-  version: z.string().min(1),
+  version: z.string().refine((range) => validRange(range) !== null, 'must be a semver range such as ^1.0.0'),
   /** `Type.field` coordinates this product reads from the input product. */
-  fields: z.array(z.string().regex(/^[A-Z]\w*\.\w+$/, 'must be a Type.field coordinate')).min(1),
+  fields: z.array(z.string().regex(COORDINATE, 'must be a Type.field coordinate')).min(1),
   /** Whether this port may read preview fields of the input product. */
   allowPreview: z.boolean().default(false),
 });
@@ -47,31 +55,49 @@ export const descriptorSchema = z.strictObject({
   status: z.enum(PRODUCT_STATUSES),
   description: z.strictObject({
     purpose: z.string().min(1),
-    limitations: z.string().min(1).optional(),
-    usage: z.string().min(1).optional(),
+    limitations: z.string().min(1),
+    usage: z.string().min(1),
   }),
-  sla: z
-    .strictObject({
-      freshness: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d'),
-      availability: z.string().regex(/^\d{1,3}(\.\d+)?%$/, 'must be a percentage such as 99.9%'),
-    })
-    .optional(),
+  audience: z.enum(AUDIENCES).optional(),
+  sla: z.strictObject({
+    freshness: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d'),
+    availability: z.string().regex(/^\d{1,3}(\.\d+)?%$/, 'must be a percentage such as 99.9%'),
+  }),
   /** Classification of every published field, keyed by `Type.field`. */
-  fields: z.record(z.string().regex(/^[A-Z]\w*\.\w+$/, 'must be a Type.field coordinate'), fieldPolicySchema).default({}),
+  fields: z.record(z.string().regex(COORDINATE, 'must be a Type.field coordinate'), fieldPolicySchema).default({}),
   inputPorts: z.array(inputPortSchema).default([]),
 });
 
 export type ProductDescriptor = z.infer<typeof descriptorSchema>;
 export type InputPort = z.infer<typeof inputPortSchema>;
 
+/** One problem in a config file: where, what is wrong, and the value found there. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  /** The value found at `path`, as JSON; `nothing` when the key is missing. */
+  got: string;
+}
+
+/** Turns zod issues into problems that name the path and the value that was found there. */
+export function toProblems(issues: readonly z.core.$ZodIssue[], input: unknown): ConfigProblem[] {
+  const problem = (path: readonly PropertyKey[], message: string): ConfigProblem => {
+    const got = valueAt(input, path);
+    return { path: path.length > 0 ? path.join('.') : '(root)', message, got: got === undefined ? 'nothing' : JSON.stringify(got) };
+  };
+  // An unknown key is reported at the key itself: showing the whole parent object hides it.
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => problem([...issue.path, key], 'is not a known key')) : [problem(issue.path, issue.message)],
+  );
+}
+
 /** Turns zod issues into lines that name the path and the value that was found there. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
-  return issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    const got = valueAt(input, issue.path);
-    const shown = got === undefined ? 'nothing' : JSON.stringify(got);
-    return `${path}: ${issue.message} (got ${shown})`;
-  });
+  return toProblems(issues, input).map(formatProblem);
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  return `${problem.path}: ${problem.message} (got ${problem.got})`;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -83,19 +109,27 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-/** Parses and validates a descriptor; throws a {@link ConfigError} listing every problem. */
-export function parseDescriptor(text: string, source: string): ProductDescriptor {
+export type DescriptorParse = { ok: true; descriptor: ProductDescriptor } | { ok: false; problems: ConfigProblem[] };
+
+/** Parses and validates a descriptor, collecting every problem instead of stopping at the first. */
+export function safeParseDescriptor(text: string): DescriptorParse {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, source, [`not valid YAML: ${(error as Error).message}`]);
+    return { ok: false, problems: [{ path: '(root)', message: `not valid YAML: ${(error as Error).message}`, got: 'unparsable text' }] };
   }
   const result = descriptorSchema.safeParse(raw);
-  if (!result.success) {
-    throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, source, describeIssues(result.error.issues, raw));
+  return result.success ? { ok: true, descriptor: result.data } : { ok: false, problems: toProblems(result.error.issues, raw) };
+}
+
+/** Parses and validates a descriptor; throws a {@link ConfigError} listing every problem. */
+export function parseDescriptor(text: string, source: string): ProductDescriptor {
+  const result = safeParseDescriptor(text);
+  if (!result.ok) {
+    throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, source, result.problems.map(formatProblem));
   }
-  return result.data;
+  return result.descriptor;
 }
 
 export function loadDescriptor(path: string): ProductDescriptor {

@@ -1,7 +1,11 @@
 import { Command } from 'commander';
 import { ConfigError, MeshError } from '../error-codes.ts';
+import { registerCheckCommand } from './check-command.ts';
 import { registerComposeCommand } from './compose-command.ts';
+import { registerExportCommand } from './export-command.ts';
+import { registerLineageCommand } from './lineage-command.ts';
 import { registerProductCommand } from './product-command.ts';
+import { registerPublishCommand } from './publish-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerStartCommand } from './start-command.ts';
@@ -16,6 +20,10 @@ registerServeCommand(program);
 registerComposeCommand(program);
 registerSeedCommand(program);
 registerProductCommand(program);
+registerCheckCommand(program);
+registerPublishCommand(program);
+registerLineageCommand(program);
+registerExportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { runCheck, type CheckReport } from '../../schema/check.ts';
+
+/** Options of `meshgate check`. */
+export interface CheckCommandOptions {
+  /** Print the report as JSON instead of text. @default false */
+  json?: boolean;
+  /** The mesh to check. @default the repository */
+  root?: string;
+  /** Check sunsets against this day (`YYYY-MM-DD`). @default today (UTC) */
+  today?: string;
+}
+
+export function formatReport(report: CheckReport): string {
+  const lines: string[] = [];
+  const products = [...new Set(report.findings.map((f) => f.product))];
+  for (const product of products) {
+    lines.push(product);
+    for (const f of report.findings.filter((candidate) => candidate.product === product)) {
+      lines.push(`  ✗ ${f.rule}  ${f.element}`, `    ${f.message}`, `    fix: ${f.fix}`);
+    }
+    lines.push('');
+  }
+  const count = report.products.length;
+  const failing = report.products.filter((p) => !p.ok).length;
+  lines.push(
+    report.ok
+      ? `meshgate check: ${count} products pass every rule (${report.durationMs} ms)`
+      : `meshgate check: ${report.findings.length} failures; ${failing} of ${count} products fail (${report.durationMs} ms)`,
+  );
+  return lines.join('\n');
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('Check every product: descriptor, composition, lint, boundaries, compatibility, lineage')
+    .option('--json', 'print the report as JSON')
+    .option('--root <dir>', 'the mesh to check (default: this repository)')
+    .option('--today <date>', 'check sunsets against this day, YYYY-MM-DD (default: today)')
+    .action(async (options: CheckCommandOptions) => {
+      const report = await runCheck({ root: options.root, today: options.today });
+      console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      process.exitCode = report.ok ? 0 : 1;
+    });
+}

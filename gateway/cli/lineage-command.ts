@@ -1,0 +1,19 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { computeLineage, serializeLineage } from '../../schema/lineage.ts';
+import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
+
+export function registerLineageCommand(program: Command): void {
+  program
+    .command('lineage')
+    .description('Compute field-level lineage from the products’ SDL into schema/lineage.json')
+    .option('--root <dir>', 'the mesh (default: this repository)')
+    .action((options: { root?: string }) => {
+      const mesh = loadMesh(options.root);
+      const live = mesh.products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
+      const text = serializeLineage(computeLineage(live));
+      const current = existsSync(mesh.paths.lineage) ? readFileSync(mesh.paths.lineage, 'utf8') : '';
+      if (current !== text) writeFileSync(mesh.paths.lineage, text);
+      console.log(current === text ? `${mesh.paths.lineage} unchanged` : `wrote ${mesh.paths.lineage}`);
+    });
+}

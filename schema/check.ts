@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { checkBoundaries } from './boundary.ts';
+import { checkCompatibility } from './compatibility.ts';
+import { composeProducts } from './compose.ts';
+import { formatProblem, type ProductStatus } from './descriptor.ts';
+import { finding, MESH, type Finding } from './finding.ts';
+import { computeLineage, serializeLineage } from './lineage.ts';
+import { lintClassificationConflicts, lintProduct } from './lint.ts';
+import { isValidProduct, loadBaseline, loadMesh, type Mesh, type ValidProduct } from './mesh.ts';
+
+/** Options of {@link runCheck}. */
+export interface CheckOptions {
+  /**
+   * The mesh to check: a folder with `subgraphs/<product>/{product.yaml,schema.graphql}`,
+   * `schema/governance.yaml` and `schema/published/`.
+   * @default the repository
+   */
+  root?: string;
+  /**
+   * The day to check sunsets against, as `YYYY-MM-DD`.
+   * @default today (UTC)
+   */
+  today?: string;
+}
+
+export interface CheckedProduct {
+  name: string;
+  version: string | undefined;
+  status: ProductStatus | undefined;
+  ok: boolean;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  products: CheckedProduct[];
+  findings: Finding[];
+  durationMs: number;
+}
+
+/** Composition and lineage do not need a reachable URL; this one says so if it ever leaks. */
+function placeholderUrl(name: string): string {
+  return `http://${name}.invalid/graphql`;
+}
+
+function descriptorFindings(mesh: Mesh): Finding[] {
+  const findings: Finding[] = [];
+  for (const product of mesh.products) {
+    const file = relative(mesh.paths.root, `${mesh.paths.subgraphs}/${product.folder}/product.yaml`);
+    for (const problem of product.descriptorProblems) {
+      findings.push(finding(product.name, problem.path, 'descriptor/invalid', formatProblem(problem), `Fix ${problem.path} in ${file}.`));
+    }
+    if (product.descriptor && product.descriptor.name !== product.folder) {
+      findings.push(finding(product.name, 'name', 'descriptor/name-mismatch', `Descriptor name "${product.descriptor.name}" differs from its folder "${product.folder}"`, `Rename the folder or set name: ${product.folder} in ${file}.`));
+    }
+    if (product.sdlError) {
+      findings.push(finding(product.name, 'schema.graphql', 'schema/invalid-sdl', `schema.graphql does not parse: ${product.sdlError}`, 'Fix the GraphQL syntax in schema.graphql.'));
+    }
+  }
+  return findings;
+}
+
+/**
+ * Composes what production would serve and, when draft or proposed products exist, also
+ * everything not retired: drafts are checked now, not on the day they are released.
+ */
+function compositionFindings(live: readonly ValidProduct[], composable: ReadonlySet<ProductStatus>): Finding[] {
+  // Nothing valid to compose: the descriptor findings already say why.
+  if (live.length === 0) return [];
+  const interfaces = live.map((product) => ({ ...product, url: placeholderUrl(product.name) }));
+  const sets = [composable];
+  if (live.some((product) => !composable.has(product.descriptor.status))) sets.push(new Set(live.map((p) => p.descriptor.status)));
+  const findings = new Map<string, Finding>();
+  const names = new Set(live.map((product) => product.name));
+  for (const statuses of sets) {
+    const result = composeProducts(interfaces, statuses);
+    if (result.ok) continue;
+    for (const error of result.errors) {
+      // Apollo prefixes an error with the subgraphs it concerns: "[sales] ...".
+      const named = [...error.matchAll(/\[([a-z0-9-]+)\]/g)].map((m) => m[1]!).filter((n) => names.has(n));
+      for (const product of named.length > 0 ? named : [MESH]) {
+        findings.set(`${product}|${error}`, finding(product, 'schema.graphql', 'compose/failed', `Composition failed: ${error}`, 'Fix the subgraph SDL so that Apollo Federation composition accepts it.'));
+      }
+    }
+  }
+  return [...findings.values()];
+}
+
+function lineageFindings(mesh: Mesh, live: readonly ValidProduct[]): Finding[] {
+  const expected = serializeLineage(computeLineage(live));
+  const current = existsSync(mesh.paths.lineage) ? readFileSync(mesh.paths.lineage, 'utf8') : undefined;
+  if (current === expected) return [];
+  const file = relative(mesh.paths.root, mesh.paths.lineage);
+  return [finding(MESH, file, 'lineage/out-of-date', current === undefined ? `${file} is missing` : `${file} does not match the products' SDL`, 'Run `meshgate lineage` and commit the file.')];
+}
+
+/** Today as `YYYY-MM-DD` in UTC. */
+export function utcToday(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/**
+ * Runs every contract rule on every product of a mesh, with one rule set: descriptor,
+ * composition, lint, boundaries, compatibility with the published baseline, lineage.
+ * Every stage runs even when an earlier one failed, so one run lists everything to fix.
+ */
+export async function runCheck(options: CheckOptions = {}): Promise<CheckReport> {
+  const started = performance.now();
+  const today = options.today ?? utcToday();
+  const mesh = loadMesh(options.root);
+  const { governance } = mesh;
+  const composable = new Set(governance.composableStatuses);
+  // Retired products are removed from the mesh: nothing is promised about them any more.
+  const live = mesh.products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
+
+  const findings: Finding[] = [...descriptorFindings(mesh), ...compositionFindings(live, composable)];
+  for (const product of live) findings.push(...lintProduct(product, governance));
+  findings.push(...lintClassificationConflicts(live));
+  findings.push(...checkBoundaries(live, governance.composableStatuses));
+  for (const product of live) {
+    const baseline = loadBaseline(mesh.paths, product.name);
+    if (baseline) {
+      findings.push(...(await checkCompatibility(product, baseline, { today, deprecationWindowDays: governance.deprecationWindowDays })));
+    } else if (composable.has(product.descriptor.status)) {
+      findings.push(finding(product.name, `schema/published/${product.name}`, 'compat/no-baseline', `${product.name} is ${product.descriptor.status} but has no published baseline`, `Run \`meshgate publish ${product.name}\` and commit schema/published/${product.name}/.`));
+    }
+  }
+  findings.push(...lineageFindings(mesh, live));
+
+  const failing = new Set(findings.map((f) => f.product));
+  return {
+    ok: findings.length === 0,
+    products: mesh.products.map((product) => ({
+      name: product.name,
+      version: product.descriptor?.version,
+      status: product.descriptor?.status,
+      ok: !failing.has(product.name),
+    })),
+    findings,
+    durationMs: Math.round(performance.now() - started),
+  };
+}

@@ -1,0 +1,201 @@
+import { diff, CriticalityLevel, type Change } from '@graphql-inspector/core';
+import { buildASTSchema, Kind, visit, type ASTNode, type ConstDirectiveNode, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { compare, inc, major, minor } from 'semver';
+import { finding, type Finding } from './finding.ts';
+import type { ProductSource, ValidProduct } from './mesh.ts';
+import { isPublishedField, sunsetDate, type SubgraphModel } from './subgraph-model.ts';
+
+/** How far a version moved from the baseline's. */
+export type VersionBump = 'major' | 'minor' | 'patch' | 'none' | 'regressed';
+
+export function versionBump(from: string, to: string): VersionBump {
+  const order = compare(to, from);
+  if (order < 0) return 'regressed';
+  if (order === 0) return 'none';
+  if (major(to) > major(from)) return 'major';
+  if (minor(to) > minor(from)) return 'minor';
+  return 'patch';
+}
+
+/** Changes that only add to the interface: a consumer's existing queries keep working. */
+const ADDITIONS: ReadonlySet<string> = new Set([
+  'TYPE_ADDED',
+  'FIELD_ADDED',
+  'ENUM_VALUE_ADDED',
+  'INPUT_FIELD_ADDED',
+  'FIELD_ARGUMENT_ADDED',
+  'UNION_MEMBER_ADDED',
+  'OBJECT_TYPE_INTERFACE_ADDED',
+]);
+
+function hasDirective(node: { directives?: readonly ConstDirectiveNode[] }, name: string, tagName?: string): boolean {
+  return (node.directives ?? []).some(
+    (d) => d.name.value === name && (tagName === undefined || d.arguments?.some((a) => a.name.value === 'name' && a.value.kind === Kind.STRING && a.value.value === tagName)),
+  );
+}
+
+/**
+ * What consumers are promised: the SDL without `@inaccessible` elements (never
+ * published), preview elements (outside the promise) and `@external` fields (another
+ * product's). Types emptied by that go too, and so do federation directives: they
+ * matter to composition, not to a consumer's queries. Only `@deprecated` stays.
+ */
+export function promisedSchema(document: DocumentNode): GraphQLSchema {
+  const hidden = (node: { directives?: readonly ConstDirectiveNode[] }) =>
+    hasDirective(node, 'inaccessible') || hasDirective(node, 'tag', 'preview') || hasDirective(node, 'external');
+  const strip = (node: ASTNode) => ('directives' in node && hidden(node as { directives?: readonly ConstDirectiveNode[] }) ? null : undefined);
+  const stripped = visit(document, {
+    FieldDefinition: strip,
+    InputValueDefinition: strip,
+    EnumValueDefinition: strip,
+    ObjectTypeDefinition: strip,
+    InterfaceTypeDefinition: strip,
+    InputObjectTypeDefinition: strip,
+    EnumTypeDefinition: strip,
+    UnionTypeDefinition: strip,
+    ScalarTypeDefinition: strip,
+  });
+  const emptied = visit(stripped, {
+    SchemaExtension: () => null,
+    SchemaDefinition: () => null,
+    Directive: (node) => (node.name.value === 'deprecated' ? undefined : null),
+    leave(node) {
+      if ((node.kind === Kind.OBJECT_TYPE_DEFINITION || node.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION) && (node.fields ?? []).length === 0) return null;
+      if (node.kind === Kind.ENUM_TYPE_DEFINITION && (node.values ?? []).length === 0) return null;
+      return undefined;
+    },
+  });
+  return buildASTSchema(emptied, { assumeValidSDL: true });
+}
+
+/** Changes a consumer could notice; federation plumbing and directive definitions are not among them. */
+function consumerChanges(changes: readonly Change[]): Change[] {
+  return changes.filter((change) => {
+    if (change.type.startsWith('DIRECTIVE_')) return false;
+    const path = change.path ?? '';
+    return !path.startsWith('_') && !/^(Query|Mutation)\._/.test(path);
+  });
+}
+
+/** The deprecation that covered `path` in the baseline: the element's own, or its field's for an argument. */
+function baselineDeprecation(model: SubgraphModel, path: string): { deprecated: boolean; reason?: string } {
+  const [typeName, memberName, argName] = path.split('.');
+  const type = typeName ? model.types.get(typeName) : undefined;
+  if (!type) return { deprecated: false };
+  if (!memberName) {
+    // A type cannot carry @deprecated; it is gone legitimately when all its members were.
+    const members = [...type.fields.values(), ...type.values.values()];
+    const reasons = members.map((m) => m.deprecationReason);
+    if (members.length === 0 || reasons.some((r) => r === undefined)) return { deprecated: false };
+    // The type's sunset is its members' latest; one member without a sunset leaves it without one.
+    const latest = reasons.map(sunsetDate).reduce<string | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a > b ? a : b), '0000-00-00');
+    return { deprecated: true, reason: latest ? `Sunset ${latest}` : reasons[0] };
+  }
+  const member = type.fields.get(memberName) ?? type.values.get(memberName);
+  const arg = argName ? type.fields.get(memberName)?.args.find((a) => a.name === argName) : undefined;
+  const reason = arg?.deprecationReason ?? member?.deprecationReason;
+  return reason === undefined ? { deprecated: false } : { deprecated: true, reason };
+}
+
+/** Options of {@link checkCompatibility}. */
+export interface CompatibilityOptions {
+  /** The day the check runs as `YYYY-MM-DD`: sunsets are compared against it. */
+  today: string;
+  /** A new deprecation's sunset must be at least this many days after `today`. */
+  deprecationWindowDays: number;
+}
+
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Compares a product with its published baseline: graphql-inspector finds the changes,
+ * our rules decide what each needs (semver bump, prior deprecation, passed sunset).
+ */
+export async function checkCompatibility(product: ValidProduct, baseline: ProductSource, options: CompatibilityOptions): Promise<Finding[]> {
+  const name = product.name;
+  if (!baseline.descriptor || !baseline.model) {
+    const why = baseline.sdlError ?? baseline.descriptorProblems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    return [finding(name, `schema/published/${name}`, 'compat/baseline-invalid', `The published baseline cannot be read: ${why}`, `Restore schema/published/${name}/ from version control.`)];
+  }
+  const from = baseline.descriptor.version;
+  const to = product.descriptor.version;
+  const bump = versionBump(from, to);
+  if (bump === 'regressed') {
+    return [finding(name, 'version', 'compat/version-regressed', `Version ${to} is lower than the published ${from}`, `Set version to ${from} or higher.`)];
+  }
+
+  const changes = consumerChanges(await diff(promisedSchema(baseline.model.document), promisedSchema(product.model.document)));
+  const findings: Finding[] = [];
+  const nextMajor = inc(from, 'major')!;
+  // A new field's description or deprecation arrives as a change of its own: it is part of the addition.
+  const added = changes.filter((c) => ADDITIONS.has(c.type)).map((c) => c.path ?? '');
+  const partOfAddition = (change: Change) => !ADDITIONS.has(change.type) && added.some((path) => change.path === path || change.path?.startsWith(`${path}.`));
+  for (const change of changes) {
+    if (change.criticality.level !== CriticalityLevel.Breaking && partOfAddition(change)) continue;
+    const element = change.path ?? '(schema)';
+    if (change.criticality.level === CriticalityLevel.Breaking) {
+      if (bump !== 'major') {
+        findings.push(finding(name, element, 'compat/breaking-without-major', `Breaking change: ${change.message}; version goes ${from} → ${to} without a major bump`, `Revert the change, or deprecate ${element} with a sunset date now and make the change in ${nextMajor} after the sunset.`));
+      }
+      const deprecation = baselineDeprecation(baseline.model, element);
+      const sunset = sunsetDate(deprecation.reason);
+      if (!deprecation.deprecated) {
+        findings.push(finding(name, element, 'compat/breaking-without-deprecation', `Breaking change: ${change.message}, but ${element} was not @deprecated in the published ${from}`, `Restore ${element}, publish it @deprecated(reason: "... Sunset YYYY-MM-DD") in a minor release, and change it in a major release after the sunset.`));
+      } else if (!sunset) {
+        findings.push(finding(name, element, 'compat/breaking-without-sunset', `Breaking change: ${change.message}, but its deprecation in ${from} names no sunset date`, `Restore ${element} and name a sunset in its deprecation reason, e.g. "Sunset ${addDays(options.today, options.deprecationWindowDays)}".`));
+      } else if (options.today < sunset) {
+        findings.push(finding(name, element, 'compat/breaking-before-sunset', `Breaking change: ${change.message} before its sunset ${sunset}`, `Keep ${element} until ${sunset}; change it in the first major release after that.`));
+      }
+    } else if (ADDITIONS.has(change.type)) {
+      if (bump !== 'major' && bump !== 'minor') {
+        findings.push(finding(name, element, 'compat/addition-without-minor', `Addition: ${change.message}; version goes ${from} → ${to} without a minor bump`, `Bump version to ${inc(from, 'minor')}.`));
+      }
+    } else if (bump === 'none') {
+      findings.push(finding(name, element, 'compat/change-without-bump', `Change: ${change.message}; version stays ${from}`, `Bump version to ${inc(from, 'patch')}.`));
+    }
+  }
+  if (bump !== 'major') findings.push(...classificationChanges(product, baseline as ValidProduct, nextMajor));
+  findings.push(...newDeprecations(product, baseline.model, options));
+  return findings;
+}
+
+/** Changing or removing a still-published field's classification breaks consumers' access rules. */
+function classificationChanges(product: ValidProduct, baseline: ValidProduct, nextMajor: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const [coordinate, before] of Object.entries(baseline.descriptor.fields)) {
+    const [typeName, fieldName] = coordinate.split('.') as [string, string];
+    const oldType = baseline.model.types.get(typeName);
+    const oldField = oldType?.fields.get(fieldName);
+    const newType = product.model.types.get(typeName);
+    const newField = newType?.fields.get(fieldName);
+    // A removed field is the schema diff's business; preview fields are outside the promise.
+    if (!oldType || !oldField || !newType || !newField || oldField.preview || newField.preview) continue;
+    if (!isPublishedField(oldType, oldField) || !isPublishedField(newType, newField)) continue;
+    const after = product.descriptor.fields[coordinate]?.classification;
+    if (after === before.classification) continue;
+    findings.push(
+      finding(product.name, coordinate, 'compat/classification-changed', `Classification of ${coordinate} changed from ${before.classification} to ${after ?? 'none'} without a major version bump`, `Restore classification ${before.classification}, or release the change as ${nextMajor}.`),
+    );
+  }
+  return findings;
+}
+
+/** A deprecation added since the baseline must give consumers the governance window. */
+function newDeprecations(product: ValidProduct, baseline: SubgraphModel, options: CompatibilityOptions): Finding[] {
+  const earliest = addDays(options.today, options.deprecationWindowDays);
+  const findings: Finding[] = [];
+  for (const type of product.model.types.values()) {
+    const fields = [...type.fields.values()];
+    const members = [...fields, ...fields.flatMap((f) => f.args), ...type.values.values()];
+    for (const member of members) {
+      const sunset = sunsetDate(member.deprecationReason);
+      if (!sunset || member.preview || baselineDeprecation(baseline, member.coordinate).deprecated) continue;
+      if (sunset < earliest) {
+        findings.push(finding(product.name, member.coordinate, 'compat/sunset-too-soon', `${member.coordinate} is newly deprecated with sunset ${sunset}, less than ${options.deprecationWindowDays} days ahead`, `Set the sunset to ${earliest} or later.`));
+      }
+    }
+  }
+  return findings;
+}

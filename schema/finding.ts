@@ -1,0 +1,64 @@
+import { MeshErrorCode } from '../gateway/error-codes.ts';
+
+/**
+ * Every rule `meshgate check` applies, by stable id. Tests, CI logs and the catalog refer
+ * to these ids, so an id never changes meaning; retire it and add a new one instead.
+ */
+export const RULES = {
+  'descriptor/invalid': MeshErrorCode.DESCRIPTOR_INVALID,
+  'descriptor/name-mismatch': MeshErrorCode.DESCRIPTOR_INVALID,
+  'schema/invalid-sdl': MeshErrorCode.COMPOSITION_FAILED,
+  'compose/failed': MeshErrorCode.COMPOSITION_FAILED,
+  'lint/type-name': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/field-name': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/argument-name': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/enum-value-name': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/type-description': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/field-description': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/field-classification': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/classification-unknown-field': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/classification-conflict': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/owner-contact': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/deprecation-sunset': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'boundary/unknown-input-product': MeshErrorCode.BOUNDARY_VIOLATION,
+  'boundary/input-version-mismatch': MeshErrorCode.BOUNDARY_VIOLATION,
+  'boundary/input-not-served': MeshErrorCode.BOUNDARY_VIOLATION,
+  'boundary/undeclared-input': MeshErrorCode.BOUNDARY_VIOLATION,
+  'boundary/field-not-in-port': MeshErrorCode.BOUNDARY_VIOLATION,
+  'boundary/unknown-field': MeshErrorCode.BOUNDARY_VIOLATION,
+  'boundary/inaccessible-field': MeshErrorCode.BOUNDARY_VIOLATION,
+  'boundary/preview-field': MeshErrorCode.BOUNDARY_VIOLATION,
+  'boundary/entity-owner-conflict': MeshErrorCode.BOUNDARY_VIOLATION,
+  'compat/no-baseline': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/baseline-invalid': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/version-regressed': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/breaking-without-major': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/breaking-without-deprecation': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/breaking-without-sunset': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/breaking-before-sunset': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/addition-without-minor': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/change-without-bump': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/classification-changed': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/sunset-too-soon': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'lineage/out-of-date': MeshErrorCode.LINEAGE_OUT_OF_DATE,
+} as const satisfies Record<string, MeshErrorCode>;
+
+export type RuleId = keyof typeof RULES;
+
+/** Findings about the mesh as a whole (composition, lineage) name this as their product. */
+export const MESH = 'mesh';
+
+/** One failed rule: which product, which element, why, and how to fix it. */
+export interface Finding {
+  product: string;
+  /** A schema coordinate (`Customer.name`), a descriptor path (`owner.contact`) or a file. */
+  element: string;
+  rule: RuleId;
+  code: MeshErrorCode;
+  message: string;
+  fix: string;
+}
+
+export function finding(product: string, element: string, rule: RuleId, message: string, fix: string): Finding {
+  return { product, element, rule, code: RULES[rule], message, fix };
+}

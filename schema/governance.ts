@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, MeshErrorCode } from '../gateway/error-codes.ts';
+import { CLASSIFICATIONS, describeIssues, PRODUCT_STATUSES, type Classification, type ProductStatus } from './descriptor.ts';
+
+/** Where the repository keeps its central governance. */
+export const DEFAULT_GOVERNANCE_PATH = join(import.meta.dirname, 'governance.yaml');
+
+/** Statuses that can never be served: not released yet, or removed. */
+const NEVER_COMPOSABLE: readonly ProductStatus[] = ['proposed', 'draft', 'retired'];
+
+const regexSource = z.string().refine((source) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+const lintSchema = z.strictObject({
+  naming: z.strictObject({ type: regexSource, field: regexSource, argument: regexSource, enumValue: regexSource }),
+  requireDescriptions: z.boolean(),
+  requireClassification: z.boolean(),
+  requireOwnerContact: z.boolean(),
+  requireSunsetOnDeprecation: z.boolean(),
+});
+
+const policySchema = z.strictObject({
+  description: z.string().min(1),
+  /** Every scope listed is required. */
+  requiresScopes: z.array(z.string().min(1)).optional(),
+  /** Only callers with a verified identity; implied by `requiresScopes`. */
+  requiresAuthentication: z.boolean().optional(),
+});
+
+const governanceSchema = z.strictObject({
+  lint: lintSchema,
+  deprecationWindowDays: z.number().int().min(0),
+  composableStatuses: z
+    .array(z.enum(PRODUCT_STATUSES))
+    .min(1)
+    .refine((statuses) => statuses.every((s) => !NEVER_COMPOSABLE.includes(s)), `must not list ${NEVER_COMPOSABLE.join(', ')}`),
+  classificationScopes: z.strictObject(
+    Object.fromEntries(CLASSIFICATIONS.map((c) => [c, z.array(z.string().min(1))])) as Record<Classification, z.ZodArray<z.ZodString>>,
+  ),
+  policies: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a policy name in kebab-case'), policySchema).default({}),
+});
+
+export type LintSettings = z.infer<typeof lintSchema>;
+export type PolicyDefinition = z.infer<typeof policySchema>;
+
+/**
+ * Central governance, read by `meshgate check`, by composition and by the gateway's
+ * policy plugins. Keep this shape stable: other components depend on it.
+ */
+export interface Governance {
+  lint: LintSettings;
+  /** A new deprecation's sunset date must lie at least this many days after the check. */
+  deprecationWindowDays: number;
+  /** Statuses whose products are composed into the production supergraph. */
+  composableStatuses: ProductStatus[];
+  /** Scopes a caller needs to read a field of each classification; all listed are required. */
+  classificationScopes: Record<Classification, string[]>;
+  /** Named policies that `@policy` refers to. */
+  policies: Record<string, PolicyDefinition>;
+}
+
+const cache = new Map<string, Governance>();
+
+/** Validates governance text; throws a {@link ConfigError} naming every bad path and value. */
+export function parseGovernance(text: string, source: string): Governance {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, [`not valid YAML: ${(error as Error).message}`]);
+  }
+  const result = governanceSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, describeIssues(result.error.issues, raw));
+  return result.data;
+}
+
+/**
+ * Loads and validates `schema/governance.yaml` (or `path`). Results are cached per path:
+ * the file is read once per process.
+ * @default path the repository's `schema/governance.yaml`
+ */
+export function loadGovernance(path: string = DEFAULT_GOVERNANCE_PATH): Governance {
+  const absolute = resolve(path);
+  let governance = cache.get(absolute);
+  if (!governance) {
+    governance = parseGovernance(readFileSync(absolute, 'utf8'), path);
+    cache.set(absolute, governance);
+  }
+  return governance;
+}

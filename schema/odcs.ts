@@ -1,0 +1,85 @@
+import { durationToMs } from './descriptor.ts';
+import type { ValidProduct } from './mesh.ts';
+import { publishedOutputFields, type FieldModel } from './subgraph-model.ts';
+
+/** The ODCS release our export follows. */
+export const ODCS_API_VERSION = 'v3.1.0';
+
+const LOGICAL_TYPES: Record<string, string> = { ID: 'string', String: 'string', Int: 'integer', Float: 'number', Boolean: 'boolean' };
+
+function logicalType(field: FieldModel, product: ValidProduct): string {
+  if (field.typeRef.replace(/!$/, '').startsWith('[')) return 'array';
+  const scalar = LOGICAL_TYPES[field.returnType];
+  if (scalar) return scalar;
+  // Enums travel as their value names; every other named type is an object.
+  return product.model.types.get(field.returnType)?.kind === 'enum' ? 'string' : 'object';
+}
+
+/** The SLA freshness as ODCS `latency`, in the largest unit that keeps it whole. */
+function latency(freshness: string): { value: number; unit: string } {
+  const ms = durationToMs(freshness);
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
+    if (ms % size === 0) return { value: ms / size, unit };
+  }
+  return { value: ms / 1000, unit: 's' };
+}
+
+/**
+ * A product as an Open Data Contract Standard (ODCS v3) document, so that data contract
+ * tools can read it: one schema object per published GraphQL type, one property per
+ * published field, with its classification and tags. GraphQL details ODCS has no key for
+ * (the GraphQL type) go in `physicalType`; meshgate-only facts go in `customProperties`.
+ */
+export function toOdcs(product: ValidProduct): Record<string, unknown> {
+  const { descriptor } = product;
+  const byType = new Map<string, FieldModel[]>();
+  for (const field of publishedOutputFields(product.model)) byType.set(field.parent, [...(byType.get(field.parent) ?? []), field]);
+  const schema = [...byType].map(([typeName, fields]) => {
+    const type = product.model.types.get(typeName)!;
+    return {
+      name: typeName,
+      logicalType: 'object',
+      physicalType: 'graphql-type',
+      ...(type.description ? { description: type.description } : {}),
+      properties: fields.map((field) => {
+        const policy = descriptor.fields[field.coordinate];
+        return {
+          name: field.name,
+          logicalType: logicalType(field, product),
+          physicalType: field.typeRef,
+          required: field.typeRef.endsWith('!'),
+          ...(field.description ? { description: field.description } : {}),
+          ...(policy ? { classification: policy.classification } : {}),
+          ...(policy && policy.tags.length > 0 ? { tags: policy.tags } : {}),
+          ...(field.preview ? { customProperties: [{ property: 'preview', value: true }] } : {}),
+        };
+      }),
+    };
+  });
+  const contact = descriptor.owner.contact;
+  return {
+    apiVersion: ODCS_API_VERSION,
+    kind: 'DataContract',
+    id: descriptor.id,
+    name: descriptor.name,
+    version: descriptor.version,
+    status: descriptor.status,
+    domain: descriptor.domain,
+    dataProduct: descriptor.name,
+    description: descriptor.description,
+    schema,
+    team: { name: descriptor.owner.team, members: [{ username: contact, role: 'owner' }] },
+    support: [contact.includes('@') ? { channel: 'email', url: `mailto:${contact}` } : { channel: 'web', url: contact }],
+    slaProperties: [
+      { property: 'latency', ...latency(descriptor.sla.freshness) },
+      { property: 'availability', value: Number(descriptor.sla.availability.replace('%', '')), unit: '%' },
+    ],
+    customProperties: [
+      { property: 'interface', value: 'graphql-federation-subgraph' },
+      ...(descriptor.audience ? [{ property: 'audience', value: descriptor.audience }] : []),
+      ...(descriptor.inputPorts.length > 0
+        ? [{ property: 'inputPorts', value: descriptor.inputPorts.map((port) => ({ product: port.product, version: port.version, fields: port.fields })) }]
+        : []),
+    ],
+  };
+}

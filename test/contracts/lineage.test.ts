@@ -1,0 +1,44 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCheck } from '../../schema/check.ts';
+import { computeLineage, serializeLineage } from '../../schema/lineage.ts';
+import { isValidProduct, loadMesh, REPO_ROOT } from '../../schema/mesh.ts';
+import { copyFixture, TODAY } from './fixture-mesh.ts';
+
+describe('lineage', () => {
+  let remove: (() => void) | undefined;
+  afterEach(() => remove?.());
+
+  it('traces derived fields to the source fields they read through @requires and keys', () => {
+    const lineage = computeLineage(loadMesh().products.filter(isValidProduct));
+    const into = (to: string) => lineage.edges.filter((e) => e.to === to).map((e) => `${e.via} ${e.from}`);
+    expect(into('customer-insights:Customer.lifetimeValueUsd')).toEqual([
+      'key customers:Customer.id',
+      'requires sales:Customer.orderSummary.lastOrderDate',
+      'requires sales:Customer.orderSummary.orderCount',
+      'requires sales:Customer.orderSummary.totalSpentUsd',
+    ]);
+    expect(into('customer-insights:Customer.tenureMonths')).toEqual(['key customers:Customer.id', 'requires customers:Customer.signupDate']);
+    expect(into('sales:Customer.orderSummary')).toEqual(['key customers:Customer.id']);
+    expect(lineage.products.find((p) => p.name === 'customer-insights')?.inputs).toEqual([
+      { product: 'customers', version: '^1.0.0' },
+      { product: 'sales', version: '^1.0.0' },
+    ]);
+  });
+
+  it('keeps the committed schema/lineage.json in step with the SDL', () => {
+    const lineage = computeLineage(loadMesh().products.filter(isValidProduct));
+    expect(readFileSync(join(REPO_ROOT, 'schema/lineage.json'), 'utf8')).toBe(serializeLineage(lineage));
+  });
+
+  it('fails check when lineage.json is out of date', async () => {
+    const copy = copyFixture('lifecycle');
+    remove = copy.remove;
+    writeFileSync(join(copy.root, 'schema/lineage.json'), '{ "products": [], "edges": [] }\n');
+    const report = await runCheck({ root: copy.root, today: TODAY });
+    expect(report.findings.map((f) => [f.product, f.element, f.rule, f.message])).toEqual([
+      ['mesh', 'schema/lineage.json', 'lineage/out-of-date', "schema/lineage.json does not match the products' SDL"],
+    ]);
+  });
+});
