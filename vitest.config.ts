@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'subgraphs/**/*.test.ts'],
     // Seeds every demo store once, before any worker opens them read-only.
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     // No phoning home from tests: see gateway/create-gateway.ts.
     env: { APOLLO_TELEMETRY_DISABLED: 'true' },

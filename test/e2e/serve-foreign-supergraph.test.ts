@@ -43,7 +43,7 @@ describe('meshgate serve --supergraph', () => {
       MESHGATE_SUBGRAPH_URL_BOOKS: urls.books!,
       MESHGATE_SUBGRAPH_URL_REVIEWS: urls.reviews!,
     });
-    const url = await cli.waitFor(/ready at (http:\/\/\S+)/);
+    const url = await cli.waitFor(/ready at (http:\/\/\S+)/, 60_000);
     expect(await cli.waitFor(/books -> (\S+)/)).toBe(urls.books);
 
     const health = await fetch(url.replace(/graphql$/, 'health'));

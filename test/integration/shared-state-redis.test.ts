@@ -36,7 +36,7 @@ describe.skipIf(!available)('gateway replicas sharing Redis', () => {
     writeFileSync(join(dir, 'meshgate.yaml'), stringify({ subgraphUrls, rateLimit, sharedState }));
     const other: CliProcess = runCli(['serve', '--config', join(dir, 'meshgate.yaml'), '--port', '0']);
     try {
-      const otherUrl = await other.waitFor(/ready at (http:\/\/\S+)/);
+      const otherUrl = await other.waitFor(/ready at (http:\/\/\S+)/, 60_000);
       const headers = { 'apollographql-client-name': 'dashboard-a' };
       const statuses = [];
       for (const url of [inProcess.url, otherUrl, inProcess.url]) statuses.push((await postGraphQL(url, QUERY, headers)).status);
@@ -51,7 +51,7 @@ describe.skipIf(!available)('gateway replicas sharing Redis', () => {
       await other.stop();
       await inProcess.close();
     }
-  });
+  }, 90_000);
 });
 
 /** A Redis of the test's own on a free port, so it can be killed without touching the machine's. */
