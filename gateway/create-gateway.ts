@@ -11,7 +11,9 @@ import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
+import { loadSigningKeyring } from './keys.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
+import { RequestSigner } from './transport/request-signer.ts';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
@@ -28,13 +30,16 @@ export interface RunningGateway {
  */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const source = new FileSupergraphSource(config.supergraph.file);
-  source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
+  const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const keyring = loadSigningKeyring({ mode: config.mode });
+  for (const subgraph of subgraphs) keyring.keysFor(subgraph.name); // fail fast: a product without a key could never be called
+  const signer = new RequestSigner(keyring);
   const gateway = new ApolloGateway({
     supergraphSdl: source,
-    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '' }),
+    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', signer }),
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
 

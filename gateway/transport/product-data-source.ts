@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayContext } from '../gateway-context.ts';
+import type { RequestSigner } from './request-signer.ts';
 
 /**
  * The one data source every subgraph fetch goes through. It knows which product it talks
@@ -7,14 +8,18 @@ import type { GatewayContext } from '../gateway-context.ts';
  */
 export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly product: string;
+  private readonly signer: RequestSigner;
 
-  constructor(options: { product: string; url: string }) {
+  constructor(options: { product: string; url: string; signer: RequestSigner }) {
     super({ url: options.url });
     this.product = options.product;
+    this.signer = options.signer;
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const context = options.context as Partial<GatewayContext>;
     if (context.requestId) options.request.http?.headers.set('x-request-id', context.requestId);
+    // Last: the signature covers the request as it will be sent.
+    this.signer.sign(this.product, options);
   }
 }

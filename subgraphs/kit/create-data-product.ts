@@ -9,10 +9,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { MeshErrorCode } from '../../gateway/error-codes.ts';
+import { loadSigningKeyring, type SigningKey } from '../../gateway/keys.ts';
+import { SIGNATURE_HEADER } from '../../gateway/transport/request-signer.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../gateway/http/apollo-http.ts';
 import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.ts';
 import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
 import { maskProductError } from './error-masking.ts';
+import { SignatureVerifier } from './signature-verifier.ts';
 import type { DataStore } from './store.ts';
 
 /** What every resolver of a data product receives. Built fresh for every request. */
@@ -43,6 +46,11 @@ export interface DataProductOptions {
   storePath?: string;
   /** Show original error messages. Development only: they can name tables and columns. @default false */
   exposeErrorDetails?: boolean;
+  /**
+   * Keys the gateway signs this product's requests with, newest first.
+   * @default this product's keys from `MESHGATE_SIGNING_KEYS`, `MESHGATE_SIGNING_SECRET` or, in development, `.meshgate/signing-secret` (see gateway/keys.ts)
+   */
+  signingKeys?: readonly SigningKey[];
 }
 
 export interface RunningProduct {
@@ -97,6 +105,7 @@ export async function createDataProduct<Loaders>(
   }
   const productStore = store;
   const ownsStore = !options.store;
+  const verifier = new SignatureVerifier({ product: descriptor.name, keys: options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name) });
 
   const apollo = new ApolloServer<ProductContext<Loaders>>({
     schema,
@@ -130,6 +139,13 @@ export async function createDataProduct<Loaders>(
             return;
           }
           const body = parseRequestBody(await readBody(req, MAX_BODY_BYTES), req.headers['content-type']);
+          // Only the gateway may ask: checked before Apollo parses the query, so no resolver runs otherwise.
+          verifier.verify(req.headers[SIGNATURE_HEADER], body);
+          // The signature covers the body only; a GET's query string would travel unsigned.
+          if (req.method !== 'POST') {
+            writeError(res, MeshErrorCode.METHOD_NOT_ALLOWED, 'Data products accept POST only');
+            return;
+          }
           const response = await executeApollo(apollo, req, body, async () => ({
             requestId: String(req.headers['x-request-id'] ?? randomUUID()),
             store: productStore,
