@@ -34,6 +34,13 @@ export const gatewayConfigSchema = z.strictObject({
   sandbox: z.boolean().optional(),
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
+  /**
+   * Show original error messages and stack traces to clients. Development only: they can
+   * name tables, columns, files and product URLs. Refused in production.
+   * @default false
+   * @example true
+   */
+  exposeErrorDetails: z.boolean().default(false),
 });
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
@@ -45,6 +52,9 @@ export function resolveGatewayConfig(input: unknown, source = 'gateway config'):
   if (!result.success) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, describeIssues(result.error.issues, input));
   const config = result.data;
   const development = config.mode === 'development';
+  if (!development && config.exposeErrorDetails) {
+    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, ['exposeErrorDetails: must be false in production mode (got true)']);
+  }
   return { ...config, introspection: config.introspection ?? development, sandbox: config.sandbox ?? development };
 }
 

@@ -9,6 +9,8 @@ import type { GatewayConfig } from './config.ts';
 import { MeshErrorCode } from './error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
+import { errorMaskingPlugin } from './plugins/error-masking-plugin.ts';
+import { introspectionPlugin } from './plugins/introspection-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { loadSigningKeyring } from './keys.ts';
@@ -44,13 +46,17 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    // Masking runs before the request id is stamped, so the id survives masking.
+    errorMaskingPlugin({ exposeDetails: config.exposeErrorDetails }),
     requestIdPlugin(),
+    introspectionPlugin({ enabled: config.introspection }),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: config.introspection,
-    includeStacktraceInErrorResponses: config.mode === 'development',
+    // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.
+    introspection: true,
+    includeStacktraceInErrorResponses: config.exposeErrorDetails,
     plugins,
   });
   await apollo.start();

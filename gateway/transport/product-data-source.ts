@@ -1,5 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../gateway-context.ts';
+import { productAnsweredError, productUnreachableError } from './product-failure.ts';
 import type { RequestSigner } from './request-signer.ts';
 
 /**
@@ -21,5 +23,13 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (context.requestId) options.request.http?.headers.set('x-request-id', context.requestId);
     // Last: the signature covers the request as it will be sent.
     this.signer.sign(this.product, options);
+  }
+
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    return productAnsweredError(this.product, response);
+  }
+
+  override didEncounterError(error: Error): void {
+    throw productUnreachableError(this.product, error);
   }
 }

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKeyring, signingKey } from '../../gateway/keys.ts';
+import { catalogProduct } from '../../subgraphs/catalog/index.ts';
+import { productStorePath } from '../../subgraphs/kit/create-data-product.ts';
+import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
+import type { DataStore, StoreValue } from '../../subgraphs/kit/store.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../gateway/transport/request-signer.ts';
 import { postGraphQL, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 
@@ -81,6 +85,113 @@ describe('direct calls to a product without a valid gateway signature', () => {
     expect(await response.json()).toMatchObject({ status: 'ok', product: 'customers' });
   });
 });
+
+describe('nothing hidden reaches a client', () => {
+  it('refuses _entities through the gateway: it is not in the API schema (GRAPHQL_VALIDATION_FAILED), and no product is called', async () => {
+    mesh.clearQueryLogs();
+    const result = await mesh.query('{ _entities(representations: [{ __typename: "Customer", id: "C00042" }]) { ... on Customer { leadScore } } }');
+    expect(result.status).toBe(400);
+    expect(result.body.data).toBeUndefined();
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(result.body.errors?.[0]?.message).toBe('Cannot query field "_entities" on type "Query".');
+    expect(Object.keys(mesh.products).flatMap((name) => mesh.statements(name))).toEqual([]);
+  });
+
+  it('refuses _service (the SDL with every @inaccessible field) through the gateway', async () => {
+    const result = await mesh.query('{ _service { sdl } }');
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(result.body.errors?.[0]?.message).toBe('Cannot query field "_service" on type "Query".');
+  });
+
+  it('refuses an @inaccessible field by name', async () => {
+    const result = await mesh.query('{ customer(id: "C00042") { id leadScore } }');
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('shows no @inaccessible field, no federation internals and no join__/link__ type in introspection', async () => {
+    const result = await mesh.query('{ __schema { queryType { fields { name } } types { name fields(includeDeprecated: true) { name } } } }');
+    expect(result.body.errors).toBeUndefined();
+    const types: { name: string; fields: { name: string }[] | null }[] = result.body.data.__schema.types;
+    const coordinates = types.flatMap((type) => (type.fields ?? []).map((field) => `${type.name}.${field.name}`));
+    expect(coordinates).toContain('Customer.name'); // the query did list fields
+    for (const hidden of ['Customer.leadScore', 'Product.unitCost', 'MonthlyForecast.modelRunId', 'Order.marginUsd', 'Query._entities', 'Query._service']) {
+      expect(coordinates).not.toContain(hidden);
+    }
+    expect(types.map((type) => type.name).filter((name) => /^(_Any|_Entity|_Service|join__|link__|inaccessible)/.test(name))).toEqual([]);
+  });
+
+  it('masks a store error raised by a hostile argument: PRODUCT_ERROR, the product and the request id, nothing else', async () => {
+    const result = await mesh.query(`{ customers(first: 1, filter: { signedUpFrom: "'; DROP TABLE customers; --" }) { totalCount } }`);
+    expect(result.body.errors).toHaveLength(1);
+    const error = result.body.errors![0]!;
+    expect(error.extensions).toEqual({ code: 'PRODUCT_ERROR', product: 'customers', requestId: result.headers.get('x-request-id') });
+    expect(error.path).toEqual(['customers']);
+    expect(error.message).toBe('Data product "customers" failed to resolve this part of the query.');
+    expect(JSON.stringify(result.body)).not.toMatch(/DROP|signup_date|Conversion|DuckDB|127\.0\.0\.1|stacktrace/i);
+  });
+});
+
+describe('a hardened gateway in front of a leaky product and an unreachable one', () => {
+  let hardened: MeshHarness;
+  beforeAll(async () => {
+    hardened = await startMesh(
+      { introspection: false, subgraphUrls: { forecasts: 'http://127.0.0.1:9/graphql' } },
+      // A catalog that reports raw store errors (development setting) and whose store query fails.
+      { products: { catalog: async () => ({ store: new WrongTableStore(await DuckDbStore.open(productStorePath(catalogProduct, 'catalog'))), exposeErrorDetails: true }) } },
+    );
+  });
+  afterAll(async () => {
+    await hardened?.close();
+  });
+
+  it('the leaky product really does leak SQL and table names when asked directly', async () => {
+    const body = { query: '{ product(sku: "SKU-0001") { name } }' };
+    const key = loadSigningKeyring().keysFor('catalog')[0]!;
+    const direct = await postGraphQL(hardened.products.catalog!.running.url, body, { [SIGNATURE_HEADER]: signatureHeader(key, 'catalog', body) });
+    expect(direct.body.errors?.[0]?.message).toMatch(/products_v2/);
+  });
+
+  it('masks it at the gateway: the SQL, table names and product URL never reach the client', async () => {
+    const result = await hardened.query('{ product(sku: "SKU-0001") { sku name } }');
+    expect(result.body.data).toEqual({ product: null });
+    expect(result.body.errors?.map((e) => e.extensions)).toEqual([{ code: 'PRODUCT_ERROR', product: 'catalog', requestId: result.headers.get('x-request-id') }]);
+    expect(JSON.stringify(result.body)).not.toMatch(/products_v2|SELECT|Catalog Error|stacktrace|127\.0\.0\.1/);
+  });
+
+  it('names an unreachable product with PRODUCT_UNAVAILABLE, not its URL', async () => {
+    const result = await hardened.query('{ productForecast(sku: "SKU-0001", months: 1) { units } }');
+    expect(result.body.errors?.map((e) => e.extensions?.code)).toEqual(['PRODUCT_UNAVAILABLE']);
+    expect(result.body.errors?.[0]?.extensions?.product).toBe('forecasts');
+    expect(JSON.stringify(result.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:9\//);
+  });
+
+  it('refuses introspection with INTROSPECTION_DISABLED, also hidden in a fragment, but allows __typename', async () => {
+    for (const query of ['{ __schema { types { name } } }', '{ __type(name: "Customer") { name } }', '{ ...Q } fragment Q on Query { __schema { queryType { name } } }']) {
+      const result = await hardened.query(query);
+      expect(result.status).toBe(400);
+      expect(result.body.errors?.map((e) => e.extensions?.code)).toEqual(['INTROSPECTION_DISABLED']);
+    }
+    const typename = await hardened.query('{ __typename }');
+    expect(typename.body).toMatchObject({ data: { __typename: 'Query' } });
+  });
+});
+
+/** A store whose product lookup reads a table that does not exist: DuckDB's error quotes the SQL. */
+class WrongTableStore implements DataStore {
+  readonly kind = 'duckdb' as const;
+  constructor(private readonly inner: DuckDbStore) {}
+  get log() {
+    return this.inner.log;
+  }
+  query<Row extends object>(sql: string, params?: readonly StoreValue[]): Promise<Row[]> {
+    return this.inner.query<Row>(sql.replace('FROM products WHERE', 'FROM products_v2 WHERE'), params);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
 
 function productKey() {
   // The same development key path `npm start` and the gateway under test use.

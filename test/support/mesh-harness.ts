@@ -1,6 +1,6 @@
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
-import { createDataProduct, type DataProduct, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
+import { createDataProduct, type DataProduct, type DataProductOptions, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 
 export interface GraphQLHttpResult {
@@ -20,16 +20,21 @@ export interface MeshHarness {
   close(): Promise<void>;
 }
 
+export interface MeshOptions {
+  /** Options for a product, e.g. a store that misbehaves, by product name. */
+  products?: Record<string, () => Promise<DataProductOptions>>;
+}
+
 /**
  * Starts the five demo products on port 0 and a real gateway in front of them, serving the
  * committed supergraph with its URLs overridden to the test ports: the same path a
  * deployment that points the gateway at remote products takes.
  */
-export async function startMesh(config: Partial<GatewayConfigInput> = {}): Promise<MeshHarness> {
+export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: MeshOptions = {}): Promise<MeshHarness> {
   const products: MeshHarness['products'] = {};
   try {
     for (const member of DEMO_MESH) {
-      const product = await createDataProduct(member.definition);
+      const product = await createDataProduct(member.definition, await options.products?.[member.name]?.());
       products[member.name] = { product, running: await product.listen({ port: 0 }) };
     }
     const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));
