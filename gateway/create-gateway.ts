@@ -9,11 +9,17 @@ import type { GatewayConfig } from './config.ts';
 import { MeshErrorCode } from './error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
+import { accessPolicyPlugin } from './plugins/access-policy-plugin.ts';
 import { errorMaskingPlugin } from './plugins/error-masking-plugin.ts';
 import { introspectionPlugin } from './plugins/introspection-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
+import { loadAccessRules } from './access-rules.ts';
+import { createAuthenticator } from './authentication.ts';
+import { declareEnforcedSecurityFeatures } from './enforced-security-features.ts';
+import type { FieldAccess } from './field-access.ts';
 import { loadSigningKeyring } from './keys.ts';
+import { readFieldDirectives } from './supergraph-directives.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
 import { RequestSigner } from './transport/request-signer.ts';
 
@@ -39,13 +45,22 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const keyring = loadSigningKeyring({ mode: config.mode });
   for (const subgraph of subgraphs) keyring.keysFor(subgraph.name); // fail fast: a product without a key could never be called
   const signer = new RequestSigner(keyring);
+  declareEnforcedSecurityFeatures();
   const gateway = new ApolloGateway({
     supergraphSdl: source,
     buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', signer }),
   });
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
+  const rules = loadAccessRules(config.access);
+  let access: FieldAccess = { directives: new Map(), rules };
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    access = { directives: readFieldDirectives(coreSupergraphSdl), rules };
+    source.markServing(coreSupergraphSdl);
+  });
+  const authenticate = createAuthenticator(config.auth);
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    // Order matters where hooks share a phase: access errors are added before masking sees them.
+    accessPolicyPlugin({ mode: config.access.mode, access: () => access }),
     // Masking runs before the request id is stamped, so the id survives masking.
     errorMaskingPlugin({ exposeDetails: config.exposeErrorDetails }),
     requestIdPlugin(),
@@ -86,7 +101,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }
       const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-      const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers }));
+      const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers, principal: await authenticate(headers, requestId) }));
       await writeApolloResponse(res, response);
     } catch (error) {
       if (!res.headersSent) writeThrown(res, error);

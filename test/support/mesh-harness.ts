@@ -1,3 +1,4 @@
+import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { createDataProduct, type DataProduct, type DataProductOptions, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
@@ -12,13 +13,23 @@ export interface GraphQLHttpResult {
 export interface MeshHarness {
   gateway: RunningGateway;
   products: Record<string, { product: DataProduct; running: RunningProduct }>;
-  /** POSTs a GraphQL request to the gateway over HTTP. */
+  /**
+   * POSTs a GraphQL request to the gateway over HTTP, as an analyst holding every demo
+   * scope unless `headers.authorization` says otherwise (`''` sends no token: anonymous).
+   */
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLHttpResult>;
   /** SQL statements each product ran since the last `clearQueryLogs()`. */
   statements(product: string): readonly string[];
   clearQueryLogs(): void;
+  /** A bearer token the gateway accepts, e.g. `token({ scope: 'pii:read' })`. Expires in 10 minutes. */
+  token(claims?: JWTPayload): Promise<string>;
   close(): Promise<void>;
 }
+
+export const TEST_ISSUER = 'https://login.meshgate.test/';
+export const TEST_AUDIENCE = 'meshgate';
+/** Every scope the demo mesh's rules ask for. */
+export const ANALYST_SCOPES = 'pii:read finance:read analytics:read';
 
 export interface MeshOptions {
   /** Options for a product, e.g. a store that misbehaves, by product name. */
@@ -38,11 +49,21 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
       products[member.name] = { product, running: await product.listen({ port: 0 }) };
     }
     const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));
-    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }));
+    // Tokens are signed with a key made for this mesh, as an identity provider would.
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const auth = { publicKey: await exportSPKI(publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...config.auth };
+    const token = (claims: JWTPayload = {}) =>
+      new SignJWT({ sub: 'analyst@example.com', ...claims }).setProtectedHeader({ alg: 'ES256' }).setIssuer(TEST_ISSUER).setAudience(TEST_AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    const analyst = await token({ scope: ANALYST_SCOPES });
+    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }));
     return {
       gateway,
       products,
-      query: (query, variables, headers) => postGraphQL(gateway.url, { query, variables }, headers),
+      token,
+      query: (query, variables, headers = {}) => {
+        const { authorization = `Bearer ${analyst}`, ...rest } = headers;
+        return postGraphQL(gateway.url, { query, variables }, authorization ? { ...rest, authorization } : rest);
+      },
       statements: (product) => products[product]!.product.store.log.statements,
       clearQueryLogs: () => {
         for (const p of Object.values(products)) p.product.store.log.clear();
