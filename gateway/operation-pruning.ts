@@ -104,54 +104,69 @@ export function applyDenials(
   const errors = new Map<string, GraphQLFormattedError>();
   if (data === undefined) return { data, errors: [] };
   stripPlaceholders(data);
-  let result: Record<string, unknown> | null = data;
+  if (data === null) return { data, errors: [] };
+  // Nulls are set after every denied field is found, so each gets its error even when an
+  // earlier one's null already took its parent: the client learns all it must not ask for.
+  const nulls: (() => void)[] = [];
+  let dataIsNull = false;
   for (const field of denied) {
-    if (result === null) break;
-    const addError = (path: (string | number)[]) => {
-      const key = JSON.stringify(path);
-      if (!errors.has(key)) {
-        errors.set(key, { message: `Not authorized to read ${field.coordinate}: it ${field.reason}`, path, extensions: { code: MeshErrorCode.FORBIDDEN_FIELD } });
-      }
+    const walk: Walk = {
+      steps: field.steps,
+      setNull: (container, key) => nulls.push(() => ((container as Record<string | number, unknown>)[key] = null)),
+      addError: (path) => {
+        const key = JSON.stringify(path);
+        if (!errors.has(key)) {
+          errors.set(key, { message: `Not authorized to read ${field.coordinate}: it ${field.reason}`, path, extensions: { code: MeshErrorCode.FORBIDDEN_FIELD } });
+        }
+      },
     };
-    if (nullAt(result, field.steps, 0, [], addError)) result = null;
+    if (nullAt(data, walk, 0, [])) dataIsNull = true;
   }
-  return { data: result, errors: [...errors.values()] };
+  for (const setNull of nulls) setNull();
+  return { data: dataIsNull ? null : data, errors: [...errors.values()] };
+}
+
+interface Walk {
+  steps: Step[];
+  setNull(container: Record<string, unknown> | unknown[], key: string | number): void;
+  addError(path: (string | number)[]): void;
 }
 
 /** Returns true when `object` itself must become null (a non-null field below it is null). */
-function nullAt(object: Record<string, unknown>, steps: Step[], index: number, path: (string | number)[], addError: (path: (string | number)[]) => void): boolean {
-  const step = steps[index]!;
+function nullAt(object: Record<string, unknown>, walk: Walk, index: number, path: (string | number)[]): boolean {
+  const step = walk.steps[index]!;
   const here = [...path, step.key];
-  if (index === steps.length - 1) {
-    addError(here);
+  if (index === walk.steps.length - 1) {
+    walk.addError(here);
     if (isNonNullType(step.type)) return true;
-    object[step.key] = null;
+    walk.setNull(object, step.key);
     return false;
   }
   const value = object[step.key];
   if (value === null || value === undefined) return false;
-  if (nullInValue(value, step.type, steps, index + 1, here, addError)) {
+  if (nullInValue(value, step.type, walk, index + 1, here)) {
     if (isNonNullType(step.type)) return true;
-    object[step.key] = null;
+    walk.setNull(object, step.key);
   }
   return false;
 }
 
-function nullInValue(value: unknown, type: GraphQLOutputType, steps: Step[], index: number, path: (string | number)[], addError: (path: (string | number)[]) => void): boolean {
+function nullInValue(value: unknown, type: GraphQLOutputType, walk: Walk, index: number, path: (string | number)[]): boolean {
   const nullable = getNullableType(type);
   if (isListType(nullable) && Array.isArray(value)) {
     const itemType = nullable.ofType as GraphQLOutputType;
+    let listIsNull = false;
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (item === null || item === undefined) continue;
-      if (nullInValue(item, itemType, steps, index, [...path, i], addError)) {
-        if (isNonNullType(itemType)) return true;
-        value[i] = null;
+      if (nullInValue(item, itemType, walk, index, [...path, i])) {
+        if (isNonNullType(itemType)) listIsNull = true;
+        else walk.setNull(value, i);
       }
     }
-    return false;
+    return listIsNull;
   }
-  if (typeof value === 'object' && value !== null) return nullAt(value as Record<string, unknown>, steps, index, path, addError);
+  if (typeof value === 'object' && value !== null) return nullAt(value as Record<string, unknown>, walk, index, path);
   return false;
 }
 

@@ -16,7 +16,7 @@ import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.
 import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
 import { maskProductError } from './error-masking.ts';
 import { SignatureVerifier } from './signature-verifier.ts';
-import type { DataStore } from './store.ts';
+import { QueryLog, type DataStore } from './store.ts';
 
 /** What every resolver of a data product receives. Built fresh for every request. */
 export interface ProductContext<Loaders> {
@@ -66,6 +66,8 @@ export interface DataProduct {
   readonly typeDefs: DocumentNode;
   readonly schema: GraphQLSchema;
   readonly store: DataStore;
+  /** The GraphQL operations this product was asked, after the signature check: tests prove what was never fetched. */
+  readonly requests: QueryLog;
   /** Serves the product on its own port (0 picks a free one). */
   listen(options?: { port?: number; host?: string }): Promise<RunningProduct>;
   close(): Promise<void>;
@@ -118,6 +120,7 @@ export async function createDataProduct<Loaders>(
   await apollo.start();
 
   const servers = new Set<Server>();
+  const requests = new QueryLog();
 
   const product: DataProduct = {
     name: descriptor.name,
@@ -126,6 +129,7 @@ export async function createDataProduct<Loaders>(
     typeDefs,
     schema,
     store: productStore,
+    requests,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
       const server = createServer(async (req, res) => {
         try {
@@ -146,6 +150,7 @@ export async function createDataProduct<Loaders>(
             writeError(res, MeshErrorCode.METHOD_NOT_ALLOWED, 'Data products accept POST only');
             return;
           }
+          requests.record(String((body as { query?: unknown } | undefined)?.query ?? ''));
           const response = await executeApollo(apollo, req, body, async () => ({
             requestId: String(req.headers['x-request-id'] ?? randomUUID()),
             store: productStore,

@@ -1,3 +1,4 @@
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKeyring, signingKey } from '../../gateway/keys.ts';
 import { catalogProduct } from '../../subgraphs/catalog/index.ts';
@@ -5,7 +6,7 @@ import { productStorePath } from '../../subgraphs/kit/create-data-product.ts';
 import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
 import type { DataStore, StoreValue } from '../../subgraphs/kit/store.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../gateway/transport/request-signer.ts';
-import { postGraphQL, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
 
 /**
  * Hostile inputs, each asserting the exact code it gets (STYLE.md §9). Everything goes over
@@ -84,6 +85,51 @@ describe('direct calls to a product without a valid gateway signature', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ok', product: 'customers' });
   });
+});
+
+describe('bearer tokens the gateway must not accept', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const cases: { name: string; message: string; authorization: () => Promise<string> }[] = [
+    {
+      name: 'a token signed by an unknown key',
+      message: 'The bearer token is not signed by a trusted key',
+      authorization: async () => {
+        const { privateKey } = await generateKeyPair('ES256');
+        const token = await new SignJWT({ scope: 'pii:read', iss: TEST_ISSUER, aud: TEST_AUDIENCE, exp: now() + 60 }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
+        return `Bearer ${token}`;
+      },
+    },
+    { name: 'an expired token', message: 'The bearer token has expired', authorization: async () => `Bearer ${await mesh.token({ exp: now() - 120 })}` },
+    { name: 'a token for another audience', message: 'The bearer token\'s "aud" claim is not accepted', authorization: async () => `Bearer ${await mesh.token({ aud: 'another-api' })}` },
+    { name: 'a token from another issuer', message: 'The bearer token\'s "iss" claim is not accepted', authorization: async () => `Bearer ${await mesh.token({ iss: 'https://evil.example/' })}` },
+    {
+      name: 'an unsigned token (alg: none)',
+      message: "The bearer token's algorithm is not accepted",
+      authorization: async () => {
+        const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        return `Bearer ${encode({ alg: 'none' })}.${encode({ scope: 'pii:read', iss: TEST_ISSUER, aud: TEST_AUDIENCE, exp: now() + 60 })}.`;
+      },
+    },
+    {
+      name: 'a token with its scopes edited after signing',
+      message: 'The bearer token is not signed by a trusted key',
+      authorization: async () => {
+        const [header, , signature] = (await mesh.token({ scope: '' })).split('.');
+        const payload = Buffer.from(JSON.stringify({ scope: 'pii:read finance:read', iss: TEST_ISSUER, aud: TEST_AUDIENCE, exp: now() + 60 })).toString('base64url');
+        return `Bearer ${header}.${payload}.${signature}`;
+      },
+    },
+    { name: 'a Basic credential', message: 'The Authorization header must be "Bearer <token>"', authorization: async () => 'Basic YWRtaW46YWRtaW4=' },
+  ];
+  for (const testCase of cases) {
+    it(`refuses ${testCase.name} with 401 UNAUTHENTICATED, and asks no product`, async () => {
+      mesh.clearQueryLogs();
+      const result = await mesh.query('{ customer(id: "C00042") { id name } }', undefined, { authorization: await testCase.authorization() });
+      expect(result.status).toBe(401);
+      expect(result.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['UNAUTHENTICATED', testCase.message]]);
+      expect(mesh.fetches('customers')).toEqual([]);
+    });
+  }
 });
 
 describe('nothing hidden reaches a client', () => {

@@ -20,8 +20,10 @@ export interface MeshHarness {
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLHttpResult>;
   /** SQL statements each product ran since the last `clearQueryLogs()`. */
   statements(product: string): readonly string[];
+  /** GraphQL operations the gateway sent each product since the last `clearQueryLogs()`. */
+  fetches(product: string): readonly string[];
   clearQueryLogs(): void;
-  /** A bearer token the gateway accepts, e.g. `token({ scope: 'pii:read' })`. Expires in 10 minutes. */
+  /** A bearer token signed with the key the gateway trusts, e.g. `token({ scope: 'pii:read' })`; any claim can be overridden. */
   token(claims?: JWTPayload): Promise<string>;
   close(): Promise<void>;
 }
@@ -52,8 +54,10 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
     // Tokens are signed with a key made for this mesh, as an identity provider would.
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const auth = { publicKey: await exportSPKI(publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...config.auth };
-    const token = (claims: JWTPayload = {}) =>
-      new SignJWT({ sub: 'analyst@example.com', ...claims }).setProtectedHeader({ alg: 'ES256' }).setIssuer(TEST_ISSUER).setAudience(TEST_AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    const token = (claims: JWTPayload = {}) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ sub: 'analyst@example.com', iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
+    };
     const analyst = await token({ scope: ANALYST_SCOPES });
     const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }));
     return {
@@ -65,8 +69,12 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
         return postGraphQL(gateway.url, { query, variables }, authorization ? { ...rest, authorization } : rest);
       },
       statements: (product) => products[product]!.product.store.log.statements,
+      fetches: (product) => products[product]!.product.requests.statements,
       clearQueryLogs: () => {
-        for (const p of Object.values(products)) p.product.store.log.clear();
+        for (const p of Object.values(products)) {
+          p.product.store.log.clear();
+          p.product.requests.clear();
+        }
       },
       close: async () => {
         await gateway.close();
