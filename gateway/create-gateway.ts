@@ -12,6 +12,8 @@ import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeEr
 import { accessPolicyPlugin } from './plugins/access-policy-plugin.ts';
 import { errorMaskingPlugin } from './plugins/error-masking-plugin.ts';
 import { introspectionPlugin } from './plugins/introspection-plugin.ts';
+import { previewGatePlugin } from './plugins/preview-gate-plugin.ts';
+import { productSignalsPlugin } from './plugins/product-signals-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { loadAccessRules } from './access-rules.ts';
@@ -36,7 +38,12 @@ export interface RunningGateway {
  * The composition root of the gateway: Apollo Gateway serving the supergraph, Apollo
  * Server 5 executing requests, one plugin per concern, and a Node HTTP server in front.
  */
-export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+export interface GatewayOptions {
+  /** The clock freshness is judged by (tests). @default Date.now */
+  now?: () => number;
+}
+
+export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const source = new FileSupergraphSource(config.supergraph.file);
   const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
@@ -52,19 +59,24 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   });
   const rules = loadAccessRules(config.access);
   let access: FieldAccess = { directives: new Map(), rules };
+  let previewFields: ReadonlySet<string> = new Set();
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     access = { directives: readFieldDirectives(coreSupergraphSdl), rules };
+    previewFields = new Set([...access.directives].filter(([, directives]) => directives.preview).map(([coordinate]) => coordinate));
     source.markServing(coreSupergraphSdl);
   });
   const authenticate = createAuthenticator(config.auth);
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
-    // Order matters where hooks share a phase: access errors are added before masking sees them.
+    // Order matters where hooks share a phase: signals read the operation before access
+    // prunes it, and access errors are added before masking sees them.
+    productSignalsPlugin({ now: options.now }),
     accessPolicyPlugin({ mode: config.access.mode, access: () => access }),
     // Masking runs before the request id is stamped, so the id survives masking.
     errorMaskingPlugin({ exposeDetails: config.exposeErrorDetails }),
     requestIdPlugin(),
     introspectionPlugin({ enabled: config.introspection }),
+    previewGatePlugin({ ...config.preview, previewFields: () => previewFields }),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
@@ -101,7 +113,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }
       const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-      const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers, principal: await authenticate(headers, requestId) }));
+      const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers, principal: await authenticate(headers, requestId), answeredBy: new Map() }));
       await writeApolloResponse(res, response);
     } catch (error) {
       if (!res.headersSent) writeThrown(res, error);

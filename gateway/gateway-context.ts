@@ -1,4 +1,5 @@
 import type { Principal } from './authentication.ts';
+import type { ProductReport } from './product-report.ts';
 
 /** The per-request context Apollo Server hands to plugins and data sources. */
 export interface GatewayContext {
@@ -8,4 +9,6 @@ export interface GatewayContext {
   headers: Record<string, string>;
   /** Who is asking; set before any plugin runs (see authentication.ts). */
   principal: Principal;
+  /** Each product that answered this request, with what it reported (null: nothing readable). */
+  answeredBy: Map<string, ProductReport | null>;
 }

@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../gateway-context.ts';
+import { parseProductReport, PRODUCT_REPORT_HEADER } from '../product-report.ts';
 import { productAnsweredError, productUnreachableError } from './product-failure.ts';
 import type { RequestSigner } from './request-signer.ts';
 
@@ -23,6 +24,11 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (context.requestId) options.request.http?.headers.set('x-request-id', context.requestId);
     // Last: the signature covers the request as it will be sent.
     this.signer.sign(this.product, options);
+  }
+
+  override didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]): typeof response {
+    (context as Partial<GatewayContext>).answeredBy?.set(this.product, parseProductReport(response.http?.headers.get(PRODUCT_REPORT_HEADER)));
+    return response;
   }
 
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {

@@ -13,7 +13,8 @@ import { loadSigningKeyring, type SigningKey } from '../../gateway/keys.ts';
 import { SIGNATURE_HEADER } from '../../gateway/transport/request-signer.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../gateway/http/apollo-http.ts';
 import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.ts';
-import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
+import { DuckDbStore, ensureSeeded, readWatermark } from './duckdb-store.ts';
+import { PRODUCT_REPORT_HEADER, type ProductReport } from '../../gateway/product-report.ts';
 import { maskProductError } from './error-masking.ts';
 import { SignatureVerifier } from './signature-verifier.ts';
 import { QueryLog, type DataStore } from './store.ts';
@@ -120,6 +121,15 @@ export async function createDataProduct<Loaders>(
   await apollo.start();
 
   const servers = new Set<Server>();
+  // Read once: the serving store is read-only, so its watermark changes only with a new store.
+  const report: ProductReport = {
+    name: descriptor.name,
+    version: descriptor.version,
+    status: descriptor.status,
+    dataAsOf: await readWatermark(productStore),
+    freshness: descriptor.sla?.freshness ?? null,
+  };
+  const reportHeader = JSON.stringify(report);
   const requests = new QueryLog();
 
   const product: DataProduct = {
@@ -156,6 +166,7 @@ export async function createDataProduct<Loaders>(
             store: productStore,
             loaders: definition.createLoaders(productStore),
           }));
+          response.headers.set(PRODUCT_REPORT_HEADER, reportHeader);
           await writeApolloResponse(res, response);
         } catch (error) {
           writeThrown(res, error);

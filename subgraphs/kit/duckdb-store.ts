@@ -6,6 +6,16 @@ import { QueryLog, type DataStore, type StoreValue } from './store.ts';
 /** How many connections serve queries at once; DuckDB runs each on its own thread pool. */
 const CONNECTIONS = 4;
 
+/** Reads the store's freshness watermark (ISO 8601), or null for a store without one. */
+export async function readWatermark(store: DataStore): Promise<string | null> {
+  try {
+    const rows = await store.query<{ data_as_of: string | null }>('SELECT max(data_as_of) AS data_as_of FROM meshgate_watermark');
+    return rows[0]?.data_as_of ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export class DuckDbStore implements DataStore {
   readonly kind = 'duckdb' as const;
   readonly log = new QueryLog();
@@ -74,6 +84,10 @@ export async function ensureSeeded(
     await seed(store);
     await store.query('CREATE TABLE meshgate_seed (seed_version VARCHAR NOT NULL)');
     await store.query('INSERT INTO meshgate_seed VALUES ($1)', [seedVersion]);
+    // The freshness watermark: when this store's data was last loaded. A real pipeline
+    // writes it at the end of each load; the product reports it with every answer.
+    await store.query('CREATE TABLE meshgate_watermark (data_as_of VARCHAR NOT NULL)');
+    await store.query('INSERT INTO meshgate_watermark VALUES ($1)', [new Date().toISOString()]);
     await store.query('CHECKPOINT');
   } finally {
     await store.close();
@@ -86,7 +100,8 @@ async function storedSeedVersion(path: string): Promise<string | undefined> {
   try {
     const store = await DuckDbStore.open(path);
     try {
-      const rows = await store.query<{ seed_version: string }>('SELECT seed_version FROM meshgate_seed');
+      // A store from before watermarks fails here and is reseeded.
+      const rows = await store.query<{ seed_version: string }>('SELECT seed_version FROM meshgate_seed, (SELECT max(data_as_of) FROM meshgate_watermark)');
       return rows[0]?.seed_version;
     } finally {
       await store.close();

@@ -179,6 +179,22 @@ describe('nothing hidden reaches a client', () => {
   });
 });
 
+describe('preview fields asked for without the opt-in', () => {
+  for (const [name, query, headers] of [
+    ['behind an alias', '{ product(sku: "SKU-0001") { score: sustainabilityScore } }', {}],
+    ['inside a named fragment', '{ product(sku: "SKU-0001") { ...P } } fragment P on Product { sustainabilityScore }', {}],
+    ['with the opt-in header set to something other than true', '{ product(sku: "SKU-0001") { sustainabilityScore } }', { 'x-meshgate-preview': 'yes please' }],
+  ] as const) {
+    it(`refuses one ${name} with 400 PREVIEW_FIELD_NOT_ENABLED`, async () => {
+      mesh.clearQueryLogs();
+      const result = await mesh.query(query, undefined, headers);
+      expect(result.status).toBe(400);
+      expect(result.body.errors?.map((e) => e.extensions?.code)).toEqual(['PREVIEW_FIELD_NOT_ENABLED']);
+      expect(mesh.fetches('catalog')).toEqual([]);
+    });
+  }
+});
+
 describe('a hardened gateway in front of a leaky product and an unreachable one', () => {
   let hardened: MeshHarness;
   beforeAll(async () => {

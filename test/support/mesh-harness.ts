@@ -36,6 +36,8 @@ export const ANALYST_SCOPES = 'pii:read finance:read analytics:read';
 export interface MeshOptions {
   /** Options for a product, e.g. a store that misbehaves, by product name. */
   products?: Record<string, () => Promise<DataProductOptions>>;
+  /** The gateway's clock, for freshness. */
+  now?: () => number;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
       return new SignJWT({ sub: 'analyst@example.com', iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
     };
     const analyst = await token({ scope: ANALYST_SCOPES });
-    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }));
+    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { now: options.now });
     return {
       gateway,
       products,
