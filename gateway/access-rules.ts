@@ -21,23 +21,20 @@ export const DEFAULT_CLASSIFICATION_SCOPES: Readonly<Record<Classification, read
   restricted: ['pii:read'],
 };
 
-/**
- * Named policies used by the demo products' `@policy` directives, for a mesh whose
- * governance file defines none. A governance file's `policies` replaces them all.
- */
-export const DEFAULT_POLICIES: Readonly<Record<string, z.input<typeof policySchema>>> = {
-  'retention-analytics': { description: 'Churn scores steer retention campaigns: signed-in analysts only.', authenticated: true, scopes: ['analytics:read'] },
-};
-
-const policySchema = z.strictObject({
+// The shape of schema/governance.ts (contracts pipeline); other keys are tolerated here.
+const policySchema = z.object({
   description: z.string().optional(),
-  /** The caller must present a token. */
-  authenticated: z.boolean().default(false),
-  /** The caller needs every one of these scopes. */
-  scopes: z.array(z.string().min(1)).default([]),
-  /** The caller's `apollographql-client-name` must be one of these. */
-  clients: z.array(z.string().min(1)).optional(),
+  /** Every scope listed is required. */
+  requiresScopes: z.array(z.string().min(1)).optional(),
+  /** Only callers with a verified identity; implied by `requiresScopes`. */
+  requiresAuthentication: z.boolean().optional(),
 });
+
+/** The policies of the committed governance file, for a gateway run where the file is absent. */
+export const DEFAULT_POLICIES: Readonly<Record<string, z.input<typeof policySchema>>> = {
+  'finance-analyst': { description: 'Analysts who may read revenue, spend and margin figures.', requiresScopes: ['finance:read'] },
+  'customer-data-steward': { description: 'Stewards who may read personal data of customers.', requiresScopes: ['pii:read'] },
+};
 
 const governanceSchema = z.looseObject({
   classificationScopes: z.partialRecord(z.enum(CLASSIFICATIONS), z.array(z.string().min(1))).optional(),
@@ -94,9 +91,9 @@ function readClassifications(productsDir: string): Map<string, Classification> {
 function policyRefusal(policies: ReadonlyMap<string, NamedPolicy>, name: string, principal: Principal): string | null {
   const policy = policies.get(name);
   if (!policy) return `policy "${name}" is not defined in the governance file`;
-  if (policy.authenticated && !principal.authenticated) return `policy "${name}" requires authentication`;
-  const missing = policy.scopes.filter((scope) => !principal.scopes.has(scope));
-  if (missing.length) return `policy "${name}" requires scope ${missing.join(', ')}`;
-  if (policy.clients && !(principal.client.name && policy.clients.includes(principal.client.name))) return `policy "${name}" admits clients ${policy.clients.join(', ')} only`;
+  const scopes = policy.requiresScopes ?? [];
+  if ((policy.requiresAuthentication || scopes.length > 0) && !principal.authenticated) return `policy "${name}" requires authentication`;
+  const missing = scopes.filter((scope) => !principal.scopes.has(scope));
+  if (missing.length) return `policy "${name}" requires scope ${missing.join(' and ')}`;
   return null;
 }

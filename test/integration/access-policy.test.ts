@@ -79,13 +79,14 @@ describe('filter mode (the default)', () => {
   });
 
   it('evaluates @policy with the named policy from the governance rules', async () => {
+    // finance:read satisfies the field's classification (confidential) but not its policy.
     const finance = await mesh.token({ scopes: ['finance:read'] });
     const denied = await mesh.query('{ customer(id: "C00042") { id orderCount churnRisk } }', undefined, { authorization: `Bearer ${finance}` });
     expect(denied.body.data).toEqual({ customer: null });
     expect(denied.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
-      ['FORBIDDEN_FIELD', 'Not authorized to read Customer.churnRisk: it policy "retention-analytics" requires scope analytics:read'],
+      ['FORBIDDEN_FIELD', 'Not authorized to read Customer.churnRisk: it policy "customer-data-steward" requires scope pii:read'],
     ]);
-    const analyst = await mesh.token({ scopes: ['finance:read', 'analytics:read'] });
+    const analyst = await mesh.token({ scopes: ['finance:read', 'pii:read'] });
     const allowed = await mesh.query('{ customer(id: "C00042") { id orderCount churnRisk } }', undefined, { authorization: `Bearer ${analyst}` });
     expect(allowed.body.errors).toBeUndefined();
     expect(allowed.body.data).toEqual({ customer: { id: 'C00042', orderCount: 12, churnRisk: 'LOW' } });

@@ -31,7 +31,7 @@ export interface MeshHarness {
 export const TEST_ISSUER = 'https://login.meshgate.test/';
 export const TEST_AUDIENCE = 'meshgate';
 /** Every scope the demo mesh's rules ask for. */
-export const ANALYST_SCOPES = 'pii:read finance:read analytics:read';
+export const ANALYST_SCOPES = 'pii:read finance:read';
 
 export interface MeshOptions {
   /** Options for a product, e.g. a store that misbehaves, by product name. */
