@@ -1,6 +1,12 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // Node resolves `graphql` to its CommonJS build (the package has no "exports" map), as
+    // Apollo does; Vite would pick the ESM build, and graphql-js refuses types from the other copy.
+    alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts', 'subgraphs/**/*.test.ts'],
     // Seeds every demo store once, before any worker opens them read-only.

@@ -10,6 +10,47 @@ import { ConfigError, MeshErrorCode } from './error-codes.ts';
  * environment variables on top, then CLI flags. Validated once at start-up; every problem
  * is reported with its path and the value found there.
  */
+const authSchema = z
+  .strictObject({
+    /**
+     * JWKS endpoint of the identity provider; keys are fetched and cached by `jose`.
+     * @example "https://login.example.com/.well-known/jwks.json"
+     */
+    jwksUrl: z.url().optional(),
+    /** A static PEM public key (SPKI) instead of a JWKS URL. @example "-----BEGIN PUBLIC KEY-----\n…" */
+    publicKey: z.string().startsWith('-----BEGIN PUBLIC KEY-----', 'must be a PEM public key (SPKI)').optional(),
+    /** Required `iss` claim. @example "https://login.example.com/" */
+    issuer: z.string().min(1).optional(),
+    /** Required `aud` claim. @example "meshgate" */
+    audience: z.string().min(1).optional(),
+    /** Accepted signature algorithms. Symmetric (HS*) and `none` are never accepted. @default ["RS256","PS256","ES256","EdDSA"] */
+    algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    /** Serve requests without a bearer token, as a principal with no scopes. @default true in development, false in production */
+    allowAnonymous: z.boolean().optional(),
+  })
+  .refine((auth) => !(auth.jwksUrl && auth.publicKey), { message: 'set jwksUrl or publicKey, not both', path: ['jwksUrl'] })
+  .refine((auth) => !(auth.jwksUrl || auth.publicKey) || (auth.issuer && auth.audience), { message: 'issuer and audience are required with a token key', path: ['issuer'] });
+
+const accessSchema = z.strictObject({
+  /**
+   * What a denied field does: `filter` answers null with a FORBIDDEN_FIELD error at its path
+   * and returns the rest; `reject` refuses the whole operation with FORBIDDEN_OPERATION.
+   * @default "filter"
+   */
+  mode: z.enum(['filter', 'reject']).default('filter'),
+  /** Central governance file: classification scopes and named policies. Read if present. @default "schema/governance.yaml" */
+  governanceFile: z.string().min(1).default('schema/governance.yaml'),
+  /** Folder with one folder per product holding `product.yaml` (field classifications). @default "subgraphs" */
+  productsDir: z.string().min(1).default('subgraphs'),
+});
+
+const previewSchema = z.strictObject({
+  /** Request header a client sends as `true` to see preview fields. @default "x-meshgate-preview" */
+  header: z.string().min(1).toLowerCase().default('x-meshgate-preview'),
+  /** Token scope that opts a client in without the header. @default "meshgate:preview" */
+  scope: z.string().min(1).default('meshgate:preview'),
+});
+
 export const gatewayConfigSchema = z.strictObject({
   /** Port to listen on; 0 picks a free one. @default 4000 */
   port: z.number().int().min(0).max(65535).default(4000),
@@ -58,10 +99,24 @@ export const gatewayConfigSchema = z.strictObject({
       by: z.enum(['ip', 'client', 'principal']).default('ip'),
     })
     .optional(),
+  /**
+   * Show original error messages and stack traces to clients. Development only: they can
+   * name tables, columns, files and product URLs. Refused in production.
+   * @default false
+   * @example true
+   */
+  exposeErrorDetails: z.boolean().default(false),
+  /** Who the caller is: JWT bearer tokens. */
+  auth: authSchema.default({ algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'] }),
+  /** Field-level access: `@authenticated`, `@requiresScopes`, `@policy` and classifications. */
+  access: accessSchema.default({ mode: 'filter', governanceFile: 'schema/governance.yaml', productsDir: 'subgraphs' }),
+  /** Opt-in to fields tagged `@tag(name: "preview")`. */
+  preview: previewSchema.default({ header: 'x-meshgate-preview', scope: 'meshgate:preview' }),
 });
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
-export type GatewayConfig = z.output<typeof gatewayConfigSchema> & { introspection: boolean; sandbox: boolean };
+type ParsedConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfig = ParsedConfig & { introspection: boolean; sandbox: boolean; auth: ParsedConfig['auth'] & { allowAnonymous: boolean } };
 
 /** Validates a config object (from a file, env and flags, or a test) and fills defaults. */
 export function resolveGatewayConfig(input: unknown, source = 'gateway config'): GatewayConfig {
@@ -69,7 +124,15 @@ export function resolveGatewayConfig(input: unknown, source = 'gateway config'):
   if (!result.success) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, describeIssues(result.error.issues, input));
   const config = result.data;
   const development = config.mode === 'development';
-  return { ...config, introspection: config.introspection ?? development, sandbox: config.sandbox ?? development };
+  if (!development && config.exposeErrorDetails) {
+    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, ['exposeErrorDetails: must be false in production mode (got true)']);
+  }
+  return {
+    ...config,
+    introspection: config.introspection ?? development,
+    sandbox: config.sandbox ?? development,
+    auth: { ...config.auth, allowAnonymous: config.auth.allowAnonymous ?? development },
+  };
 }
 
 const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
@@ -77,7 +140,8 @@ const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
 /**
  * Reads `meshgate.yaml` (or `configPath`) and the environment:
  * `MESHGATE_PORT`, `MESHGATE_HOST`, `MESHGATE_SUPERGRAPH`, `MESHGATE_INTROSPECTION`,
- * `MESHGATE_SANDBOX`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `NODE_ENV=production`, and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
+ * `MESHGATE_SANDBOX`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `NODE_ENV=production`, `MESHGATE_JWKS_URL`, `MESHGATE_JWT_ISSUER`,
+ * `MESHGATE_JWT_AUDIENCE`, `MESHGATE_ALLOW_ANONYMOUS`, `MESHGATE_ACCESS_MODE` (filter|reject), and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
  * `<PRODUCT>` is the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`).
  */
 export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): GatewayConfig {
@@ -113,6 +177,14 @@ export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.P
   if (introspection !== undefined) merged.introspection = introspection;
   const sandbox = readBoolean('MESHGATE_SANDBOX');
   if (sandbox !== undefined) merged.sandbox = sandbox;
+  const auth: Record<string, unknown> = { ...(merged.auth as object) };
+  if (env.MESHGATE_JWKS_URL) auth.jwksUrl = env.MESHGATE_JWKS_URL;
+  if (env.MESHGATE_JWT_ISSUER) auth.issuer = env.MESHGATE_JWT_ISSUER;
+  if (env.MESHGATE_JWT_AUDIENCE) auth.audience = env.MESHGATE_JWT_AUDIENCE;
+  const allowAnonymous = readBoolean('MESHGATE_ALLOW_ANONYMOUS');
+  if (allowAnonymous !== undefined) auth.allowAnonymous = allowAnonymous;
+  if (Object.keys(auth).length) merged.auth = auth;
+  if (env.MESHGATE_ACCESS_MODE) merged.access = { ...(merged.access as object), mode: env.MESHGATE_ACCESS_MODE };
   const urls: Record<string, unknown> = { ...(merged.subgraphUrls as object) };
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(SUBGRAPH_URL_PREFIX) && value) urls[name.slice(SUBGRAPH_URL_PREFIX.length).toLowerCase().replaceAll('_', '-')] = value;

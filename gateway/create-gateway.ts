@@ -12,13 +12,25 @@ import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeEr
 import { takeRateLimitToken } from './http/rate-limiter.ts';
 import type { Logger } from 'pino';
 import { logger as defaultLogger } from './logger.ts';
+import { accessPolicyPlugin } from './plugins/access-policy-plugin.ts';
+import { errorMaskingPlugin } from './plugins/error-masking-plugin.ts';
+import { introspectionPlugin } from './plugins/introspection-plugin.ts';
+import { previewGatePlugin } from './plugins/preview-gate-plugin.ts';
+import { productSignalsPlugin } from './plugins/product-signals-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { FailoverStore } from './shared-state/failover-store.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
 import { MemoryStore } from './shared-state/memory-store.ts';
 import { RedisStore } from './shared-state/redis-store.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
+import { loadAccessRules } from './access-rules.ts';
+import { createAuthenticator } from './authentication.ts';
+import { declareEnforcedSecurityFeatures } from './enforced-security-features.ts';
+import type { FieldAccess } from './field-access.ts';
+import { loadSigningKeyring } from './keys.ts';
+import { readFieldDirectives } from './supergraph-directives.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
+import { RequestSigner } from './transport/request-signer.ts';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
@@ -45,27 +57,55 @@ async function openSharedState(config: GatewayConfig, logger: Logger): Promise<S
  * The composition root of the gateway: Apollo Gateway serving the supergraph, Apollo
  * Server 5 executing requests, one plugin per concern, and a Node HTTP server in front.
  */
-export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+export interface GatewayOptions {
+  /** The clock freshness is judged by (tests). @default Date.now */
+  now?: () => number;
+  /** Where the gateway logs. @default the process logger (gateway/logger.ts) */
+  logger?: Logger;
+}
+
+export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
   const source = new FileSupergraphSource(config.supergraph.file);
-  source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
+  const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const keyring = loadSigningKeyring({ mode: config.mode });
+  for (const subgraph of subgraphs) keyring.keysFor(subgraph.name); // fail fast: a product without a key could never be called
+  const signer = new RequestSigner(keyring);
+  declareEnforcedSecurityFeatures();
   const gateway = new ApolloGateway({
     supergraphSdl: source,
-    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '' }),
+    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', signer }),
   });
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
+  const rules = loadAccessRules(config.access);
+  let access: FieldAccess = { directives: new Map(), rules };
+  let previewFields: ReadonlySet<string> = new Set();
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    access = { directives: readFieldDirectives(coreSupergraphSdl), rules };
+    previewFields = new Set([...access.directives].filter(([, directives]) => directives.preview).map(([coordinate]) => coordinate));
+    source.markServing(coreSupergraphSdl);
+  });
+  const authenticate = createAuthenticator(config.auth);
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
+    // Order matters where hooks share a phase: signals read the operation before access
+    // prunes it, and access errors are added before masking sees them.
+    productSignalsPlugin({ now: options.now }),
+    accessPolicyPlugin({ mode: config.access.mode, access: () => access }),
+    // Masking runs before the request id is stamped, so the id survives masking.
+    errorMaskingPlugin({ exposeDetails: config.exposeErrorDetails }),
     requestIdPlugin(),
+    introspectionPlugin({ enabled: config.introspection }),
+    previewGatePlugin({ ...config.preview, previewFields: () => previewFields }),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: config.introspection,
-    includeStacktraceInErrorResponses: config.mode === 'development',
+    // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.
+    introspection: true,
+    includeStacktraceInErrorResponses: config.exposeErrorDetails,
     plugins,
   });
   await apollo.start();
@@ -104,7 +144,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       }
       const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-      const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers }));
+      const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers, principal: await authenticate(headers, requestId), answeredBy: new Map() }));
       await writeApolloResponse(res, response);
     } catch (error) {
       if (!res.headersSent) writeThrown(res, error);

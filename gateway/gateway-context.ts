@@ -1,7 +1,14 @@
+import type { Principal } from './authentication.ts';
+import type { ProductReport } from './product-report.ts';
+
 /** The per-request context Apollo Server hands to plugins and data sources. */
 export interface GatewayContext {
   /** Echoed to products as `x-request-id` and set on every error the client sees. */
   requestId: string;
   /** The client's request headers, lower-cased. */
   headers: Record<string, string>;
+  /** Who is asking; set before any plugin runs (see authentication.ts). */
+  principal: Principal;
+  /** Each product that answered this request, with what it reported (null: nothing readable). */
+  answeredBy: Map<string, ProductReport | null>;
 }

@@ -19,6 +19,7 @@ const PRODUCT_COLUMNS = 'sku, name, category, list_price, stock, unit_cost';
 export function createLoaders(store: DataStore) {
   return {
     productBySku: rowByKeyLoader<ProductRow>(store, `SELECT ${PRODUCT_COLUMNS} FROM products WHERE sku = ANY($1)`, 'sku'),
+    sustainabilityBySku: rowByKeyLoader<{ sku: string; score: number }>(store, 'SELECT sku, score FROM product_sustainability WHERE sku = ANY($1)', 'sku'),
   };
 }
 
@@ -65,6 +66,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Product: {
     __resolveReference: (ref: { sku: string }, ctx: Context) => ctx.loaders.productBySku.load(ref.sku),
     listPrice: (row: ProductRow) => row.list_price,
+    price: (row: ProductRow) => row.list_price,
+    sustainabilityScore: async (row: ProductRow, _: unknown, ctx: Context) => (await ctx.loaders.sustainabilityBySku.load(row.sku))?.score ?? null,
     unitCost: (row: ProductRow) => row.unit_cost,
   },
 };

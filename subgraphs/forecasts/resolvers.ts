@@ -24,7 +24,7 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 function readMonth(argument: string, value: string): string {
   if (!MONTH.test(value)) {
-    throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${argument}" must be a month as YYYY-MM (got ${JSON.stringify(value.slice(0, 40))})`);
+    throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${argument}" must be a month as YYYY-MM`);
   }
   return value;
 }

@@ -5,7 +5,8 @@ const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 /** Checks a `YYYY-MM-DD` argument; names the argument and the value it got when it is not one. */
 export function readIsoDate(argument: string, value: string): string {
   if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${argument}" must be a date as YYYY-MM-DD (got ${JSON.stringify(value.slice(0, 40))})`);
+    // The bad value is not echoed back: an error message is no place to reflect input.
+    throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${argument}" must be a date as YYYY-MM-DD`);
   }
   return value;
 }

@@ -9,12 +9,17 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { ConfigError, MeshErrorCode } from '../../gateway/error-codes.ts';
+import { loadSigningKeyring, type SigningKey } from '../../gateway/keys.ts';
+import { SIGNATURE_HEADER } from '../../gateway/transport/request-signer.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../gateway/http/apollo-http.ts';
 import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.ts';
 import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
+import { PRODUCT_REPORT_HEADER, type ProductReport } from '../../gateway/product-report.ts';
 import { maskProductError } from './error-masking.ts';
 import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
-import type { DataStore, SeedableStore } from './store.ts';
+import { SignatureVerifier } from './signature-verifier.ts';
+import { readSeedVersion, readWatermark } from './watermark.ts';
+import { QueryLog, type DataStore, type SeedableStore } from './store.ts';
 
 /** What every resolver of a data product receives. Built fresh for every request. */
 export interface ProductContext<Loaders> {
@@ -51,6 +56,11 @@ export interface DataProductOptions {
   storeUrl?: string;
   /** Show original error messages. Development only: they can name tables and columns. @default false */
   exposeErrorDetails?: boolean;
+  /**
+   * Keys the gateway signs this product's requests with, newest first.
+   * @default this product's keys from `MESHGATE_SIGNING_KEYS`, `MESHGATE_SIGNING_SECRET` or, in development, `.meshgate/signing-secret` (see gateway/keys.ts)
+   */
+  signingKeys?: readonly SigningKey[];
 }
 
 export interface RunningProduct {
@@ -66,6 +76,8 @@ export interface DataProduct {
   readonly typeDefs: DocumentNode;
   readonly schema: GraphQLSchema;
   readonly store: DataStore;
+  /** The GraphQL operations this product was asked, after the signature check: tests prove what was never fetched. */
+  readonly requests: QueryLog;
   /** Serves the product on its own port (0 picks a free one). */
   listen(options?: { port?: number; host?: string }): Promise<RunningProduct>;
   close(): Promise<void>;
@@ -100,8 +112,7 @@ async function openProductStore<L>(definition: DataProductDefinition<L>, name: s
   if (url !== undefined && url !== '') {
     if (!isPostgresUrl(url)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'STORE_URL', [`must be a postgres:// URL (got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))})`]);
     const store = PostgresStore.forProduct(url, name);
-    const seeded = await store.query<{ seed_version: string }>('SELECT seed_version FROM meshgate_seed').catch(() => []);
-    if (seeded[0]?.seed_version !== definition.seed.version) {
+    if ((await readSeedVersion(store)) !== definition.seed.version) {
       await store.close();
       throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `store of ${name}`, [`Postgres schema is missing or stale: run meshgate seed ${name} --store URL`]);
     }
@@ -129,6 +140,7 @@ export async function createDataProduct<Loaders>(
   const store = options.store ?? (await openProductStore(definition, descriptor.name, options));
   const productStore = store;
   const ownsStore = !options.store;
+  const verifier = new SignatureVerifier({ product: descriptor.name, keys: options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name) });
 
   const apollo = new ApolloServer<ProductContext<Loaders>>({
     schema,
@@ -141,6 +153,16 @@ export async function createDataProduct<Loaders>(
   await apollo.start();
 
   const servers = new Set<Server>();
+  // Read once: the serving store is read-only, so its watermark changes only with a new store.
+  const report: ProductReport = {
+    name: descriptor.name,
+    version: descriptor.version,
+    status: descriptor.status,
+    dataAsOf: await readWatermark(productStore),
+    freshness: descriptor.sla?.freshness ?? null,
+  };
+  const reportHeader = JSON.stringify(report);
+  const requests = new QueryLog();
 
   const product: DataProduct = {
     name: descriptor.name,
@@ -149,6 +171,7 @@ export async function createDataProduct<Loaders>(
     typeDefs,
     schema,
     store: productStore,
+    requests,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
       const server = createServer(async (req, res) => {
         try {
@@ -162,11 +185,20 @@ export async function createDataProduct<Loaders>(
             return;
           }
           const body = parseRequestBody(await readBody(req, MAX_BODY_BYTES), req.headers['content-type']);
+          // Only the gateway may ask: checked before Apollo parses the query, so no resolver runs otherwise.
+          verifier.verify(req.headers[SIGNATURE_HEADER], body);
+          // The signature covers the body only; a GET's query string would travel unsigned.
+          if (req.method !== 'POST') {
+            writeError(res, MeshErrorCode.METHOD_NOT_ALLOWED, 'Data products accept POST only');
+            return;
+          }
+          requests.record(String((body as { query?: unknown } | undefined)?.query ?? ''));
           const response = await executeApollo(apollo, req, body, async () => ({
             requestId: String(req.headers['x-request-id'] ?? randomUUID()),
             store: productStore,
             loaders: definition.createLoaders(productStore),
           }));
+          response.headers.set(PRODUCT_REPORT_HEADER, reportHeader);
           await writeApolloResponse(res, response);
         } catch (error) {
           writeThrown(res, error);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { QueryLog, type SeedableStore, type SeedRow, type StoreValue } from './store.ts';
+import { readSeedVersion, writeSeedBookkeeping } from './watermark.ts';
 
 /** How many connections serve queries at once; DuckDB runs each on its own thread pool. */
 const CONNECTIONS = 4;
@@ -72,8 +73,7 @@ export async function ensureSeeded(
   const store = await DuckDbStore.open(temporary, { readOnly: false });
   try {
     await seed(store);
-    await store.query('CREATE TABLE meshgate_seed (seed_version VARCHAR NOT NULL)');
-    await store.query('INSERT INTO meshgate_seed VALUES ($1)', [seedVersion]);
+    await writeSeedBookkeeping(store, seedVersion);
     await store.query('CHECKPOINT');
   } finally {
     await store.close();
@@ -86,12 +86,11 @@ async function storedSeedVersion(path: string): Promise<string | undefined> {
   try {
     const store = await DuckDbStore.open(path);
     try {
-      const rows = await store.query<{ seed_version: string }>('SELECT seed_version FROM meshgate_seed');
-      return rows[0]?.seed_version;
+      return await readSeedVersion(store);
     } finally {
       await store.close();
     }
   } catch {
-    return undefined; // missing table or unreadable file: reseed
+    return undefined; // unreadable file: reseed
   }
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { QueryLog, type SeedableStore, type SeedRow, type StoreValue } from './store.ts';
+import { readSeedVersion, writeSeedBookkeeping } from './watermark.ts';
 
 const DATE_OID = 1082;
 
@@ -87,10 +88,8 @@ export async function ensurePostgresSeeded(
   const { schema, role } = postgresNamesOf(product);
   const admin = PostgresStore.admin(url);
   try {
-    const current = await admin
-      .query(`SELECT seed_version FROM ${schema}.meshgate_seed`)
-      .then((result) => result.rows[0]?.seed_version as string | undefined)
-      .catch(() => undefined);
+    const serving = PostgresStore.open(url, { role, schema, max: 1 });
+    const current = await readSeedVersion(serving).finally(() => serving.close());
     if (current === seedVersion) return { seeded: false };
 
     const staging = `${schema}__seeding`;
@@ -103,8 +102,7 @@ export async function ensurePostgresSeeded(
     const store = PostgresStore.open(url, { role, schema: staging, max: 1 });
     try {
       await seed(store);
-      await store.query('CREATE TABLE meshgate_seed (seed_version VARCHAR NOT NULL)');
-      await store.query('INSERT INTO meshgate_seed VALUES ($1)', [seedVersion]);
+      await writeSeedBookkeeping(store, seedVersion);
     } finally {
       await store.close();
     }

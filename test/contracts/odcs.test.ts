@@ -7,14 +7,14 @@ describe('ODCS export', () => {
   const customers = toOdcs(products.find((p) => p.name === 'customers')!) as Record<string, any>;
 
   it('writes an ODCS v3 data contract with classifications and tags per property', () => {
-    expect(customers).toMatchObject({ apiVersion: 'v3.1.0', kind: 'DataContract', id: 'urn:meshgate:product:customers', version: '1.0.0', status: 'active', domain: 'crm' });
+    expect(customers).toMatchObject({ apiVersion: 'v3.1.0', kind: 'DataContract', id: 'urn:meshgate:product:customers', version: '1.0.1', status: 'active', domain: 'crm' });
     const customer = customers.schema.find((o: { name: string }) => o.name === 'Customer');
     expect(customer.properties.find((p: { name: string }) => p.name === 'name')).toEqual({
       name: 'name',
       logicalType: 'string',
       physicalType: 'String!',
       required: true,
-      description: 'Full name of the customer.',
+      description: 'Full name of the customer. Personal data: needs the pii:read scope.',
       classification: 'restricted',
       tags: ['pii'],
     });

@@ -50,7 +50,8 @@ describe('meshgate serve --supergraph', () => {
     expect(health.status).toBe(200);
 
     const result = await postGraphQL(url, { query: '{ books { title year reviews { stars } averageRating } }' });
-    expect(result.body).toEqual({
+    expect(result.body.errors).toBeUndefined();
+    expect({ data: result.body.data }).toEqual({
       data: {
         books: [
           { title: 'Dune', year: 1965, reviews: [{ stars: 5 }, { stars: 4 }], averageRating: 4.5 },

@@ -47,7 +47,9 @@ describe.skipIf(!available)('every demo product on Postgres', () => {
   it.each(PARITY_QUERIES.map((query, index) => [index, query]))('query %i gives the same answer as on DuckDB', async (_, query) => {
     const [onDuck, onPostgres] = await Promise.all([duck.query(query), postgres.query(query)]);
     expect(onDuck.body.errors).toBeUndefined();
-    expect(onPostgres.body).toEqual(onDuck.body);
+    // extensions differ by design: each store reports its own load time as dataAsOf.
+    expect(onPostgres.body.data).toEqual(onDuck.body.data);
+    expect(onPostgres.body.errors).toEqual(onDuck.body.errors);
   });
 
   it('batches the same way: one = ANY($1) statement per entity type per level', async () => {

@@ -53,6 +53,6 @@ describe('the derived product reads published fields, not stores', () => {
     const tables = await mesh.products['customer-insights']!.product.store.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name",
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['churn_model', 'meshgate_seed', 'value_tiers']);
+    expect(tables.map((t) => t.table_name)).toEqual(['churn_model', 'meshgate_seed', 'meshgate_watermark', 'value_tiers']);
   });
 });

@@ -1,6 +1,7 @@
+import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
-import { createDataProduct, type DataProduct, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
+import { createDataProduct, type DataProduct, type DataProductOptions, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 
 export interface GraphQLHttpResult {
@@ -12,12 +13,33 @@ export interface GraphQLHttpResult {
 export interface MeshHarness {
   gateway: RunningGateway;
   products: Record<string, { product: DataProduct; running: RunningProduct }>;
-  /** POSTs a GraphQL request to the gateway over HTTP. */
+  /**
+   * POSTs a GraphQL request to the gateway over HTTP, as an analyst holding every demo
+   * scope unless `headers.authorization` says otherwise (`''` sends no token: anonymous).
+   */
   query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLHttpResult>;
   /** SQL statements each product ran since the last `clearQueryLogs()`. */
   statements(product: string): readonly string[];
+  /** GraphQL operations the gateway sent each product since the last `clearQueryLogs()`. */
+  fetches(product: string): readonly string[];
   clearQueryLogs(): void;
+  /** A bearer token signed with the key the gateway trusts, e.g. `token({ scope: 'pii:read' })`; any claim can be overridden. */
+  token(claims?: JWTPayload): Promise<string>;
   close(): Promise<void>;
+}
+
+export const TEST_ISSUER = 'https://login.meshgate.test/';
+export const TEST_AUDIENCE = 'meshgate';
+/** Every scope the demo mesh's rules ask for. */
+export const ANALYST_SCOPES = 'pii:read finance:read';
+
+export interface MeshOptions {
+  /** Options for a product, e.g. a store that misbehaves, by product name. */
+  products?: Record<string, () => Promise<DataProductOptions>>;
+  /** The gateway's clock, for freshness. */
+  now?: () => number;
+  /** Serve every product from this Postgres database instead of DuckDB. */
+  storeUrl?: string;
 }
 
 /**
@@ -25,22 +47,38 @@ export interface MeshHarness {
  * committed supergraph with its URLs overridden to the test ports: the same path a
  * deployment that points the gateway at remote products takes.
  */
-export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: { storeUrl?: string } = {}): Promise<MeshHarness> {
+export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: MeshOptions = {}): Promise<MeshHarness> {
   const products: MeshHarness['products'] = {};
   try {
     for (const member of DEMO_MESH) {
-      const product = await createDataProduct(member.definition, { storeUrl: options.storeUrl });
+      const product = await createDataProduct(member.definition, { storeUrl: options.storeUrl, ...(await options.products?.[member.name]?.()) });
       products[member.name] = { product, running: await product.listen({ port: 0 }) };
     }
     const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));
-    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }));
+    // Tokens are signed with a key made for this mesh, as an identity provider would.
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const auth = { publicKey: await exportSPKI(publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...config.auth };
+    const token = (claims: JWTPayload = {}) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ sub: 'analyst@example.com', iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
+    };
+    const analyst = await token({ scope: ANALYST_SCOPES });
+    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { now: options.now });
     return {
       gateway,
       products,
-      query: (query, variables, headers) => postGraphQL(gateway.url, { query, variables }, headers),
+      token,
+      query: (query, variables, headers = {}) => {
+        const { authorization = `Bearer ${analyst}`, ...rest } = headers;
+        return postGraphQL(gateway.url, { query, variables }, authorization ? { ...rest, authorization } : rest);
+      },
       statements: (product) => products[product]!.product.store.log.statements,
+      fetches: (product) => products[product]!.product.requests.statements,
       clearQueryLogs: () => {
-        for (const p of Object.values(products)) p.product.store.log.clear();
+        for (const p of Object.values(products)) {
+          p.product.store.log.clear();
+          p.product.requests.clear();
+        }
       },
       close: async () => {
         await gateway.close();

@@ -2,7 +2,7 @@ import type { SeedableStore } from '../../kit/store.ts';
 import { categoryOfSku, DEMO_WORLD, productSku } from '../../kit/demo-world.ts';
 import { SeededRandom } from '../../kit/seeded-random.ts';
 
-export const SEED_VERSION = 'catalog-1';
+export const SEED_VERSION = 'catalog-2';
 
 const ADJECTIVES = ['Classic', 'Compact', 'Deluxe', 'Eco', 'Essential', 'Pro', 'Smart', 'Ultra', 'Vintage', 'Wireless'];
 const NOUNS: Record<string, readonly string[]> = {
@@ -16,7 +16,10 @@ const NOUNS: Record<string, readonly string[]> = {
   Toys: ['Puzzle', 'Robot Kit', 'Board Game', 'Plush'],
 };
 
-/** Published: `products`. Internal: `stg_supplier_feed`, the raw supplier price file. */
+/**
+ * Published: `products`, and `product_sustainability` behind a preview field. Internal:
+ * `stg_supplier_feed`, the raw supplier price file.
+ */
 export async function seed(store: SeedableStore): Promise<void> {
   await store.query(`CREATE TABLE products (
     sku VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, category VARCHAR NOT NULL, list_price DOUBLE PRECISION NOT NULL,
@@ -36,4 +39,8 @@ export async function seed(store: SeedableStore): Promise<void> {
   }
   await store.append('products', products);
   await store.append('stg_supplier_feed', feed);
+  // Its own random stream, so adding it left every earlier seeded value unchanged.
+  await store.query('CREATE TABLE product_sustainability (sku VARCHAR PRIMARY KEY, score INTEGER NOT NULL)');
+  const audits = new SeededRandom('catalog-sustainability');
+  await store.append('product_sustainability', Array.from({ length: DEMO_WORLD.productCount }, (_, i) => [productSku(i), audits.int(20, 95)]));
 }

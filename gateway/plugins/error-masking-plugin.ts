@@ -1,0 +1,62 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+import { MeshErrorCode } from '../error-codes.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+
+const KNOWN_CODES = new Set<string>(Object.values(MeshErrorCode));
+
+/**
+ * Codes whose message is written for the client (by us or by graphql-js) and names nothing
+ * internal: argument checks, validation, access decisions. Every other error gets a generic
+ * message, because a message is the easiest backdoor there is: a DuckDB error quotes the
+ * SQL, its tables and columns; a fetch error quotes the product's URL.
+ */
+const CLIENT_MESSAGE_CODES = new Set<string>(
+  Object.values(MeshErrorCode).filter((code) => code !== MeshErrorCode.INTERNAL_SERVER_ERROR && code !== MeshErrorCode.PRODUCT_ERROR),
+);
+
+/**
+ * Masks every error the client receives (STYLE.md §4). Each error keeps its path and
+ * locations and carries exactly: `code` (one of {@link MeshErrorCode}), `product` when a
+ * data product raised it, and the request id (added by the request-id plugin). Apollo
+ * Gateway's own additions are dropped: `extensions.response` (the product's URL, status
+ * and body), `serviceName`, `exception` and stack traces.
+ *
+ * The kit already masks errors inside each product; this is the second wall, for products
+ * built without the kit or started with details exposed.
+ */
+export function errorMaskingPlugin(options: { exposeDetails: boolean }): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors;
+          if (errors) response.body.singleResult.errors = errors.map((error) => maskError(error, options.exposeDetails));
+        },
+      };
+    },
+  };
+}
+
+export function maskError(error: GraphQLFormattedError, exposeDetails: boolean): GraphQLFormattedError {
+  const extensions = error.extensions ?? {};
+  const product = typeof extensions.product === 'string' ? extensions.product : typeof extensions.serviceName === 'string' ? extensions.serviceName : undefined;
+  const raw = typeof extensions.code === 'string' ? extensions.code : undefined;
+  const code = raw && KNOWN_CODES.has(raw) ? raw : product ? MeshErrorCode.PRODUCT_ERROR : MeshErrorCode.INTERNAL_SERVER_ERROR;
+  let message = error.message;
+  if (!CLIENT_MESSAGE_CODES.has(code) && !exposeDetails) {
+    message = product ? `Data product "${product}" failed to resolve this part of the query.` : 'Unexpected error.';
+  }
+  return {
+    message,
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    extensions: {
+      code,
+      ...(product ? { product } : {}),
+      ...(typeof extensions.requestId === 'string' ? { requestId: extensions.requestId } : {}),
+      ...(exposeDetails && extensions.stacktrace ? { stacktrace: extensions.stacktrace } : {}),
+    },
+  };
+}
