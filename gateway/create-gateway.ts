@@ -29,6 +29,9 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const source = new FileSupergraphSource(config.supergraph.file);
   source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
+  // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
+  // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: source,
     buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '' }),
