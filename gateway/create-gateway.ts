@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -9,9 +9,13 @@ import type { GatewayConfig } from './config.ts';
 import { MeshErrorCode } from './error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
+import { GracefulShutdown } from './graceful-shutdown.ts';
+import { guardBatch, guardGetOperation, guardMethodAndMediaType } from './http/request-guard.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { readinessReport } from './readiness.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
+import { createProductTransport } from './transport/product-transport.ts';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
@@ -27,14 +31,20 @@ export interface RunningGateway {
  * Server 5 executing requests, one plugin per concern, and a Node HTTP server in front.
  */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
-  const source = new FileSupergraphSource(config.supergraph.file);
+  const source = new FileSupergraphSource(config.supergraph.file, {
+    file: config.supergraph.watch,
+    url: config.supergraph.url,
+    pollIntervalMs: config.supergraph.pollIntervalMs,
+    log: (line) => console.error(line),
+  });
   source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const transport = createProductTransport(config.transport);
   const gateway = new ApolloGateway({
     supergraphSdl: source,
-    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '' }),
+    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', transport }),
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
 
@@ -44,6 +54,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    allowBatchedHttpRequests: config.batching.enabled,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.mode === 'development',
     plugins,
@@ -53,6 +64,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const server = createServer((req, res) => {
     void handle(req, res);
   });
+  const shutdown = new GracefulShutdown(server, config.shutdown.drainTimeoutMs);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -61,6 +73,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       if (path === '/health') {
         const state = source.state;
         writeJson(res, state.phase === 'serving' ? 200 : 503, { status: state.phase === 'serving' ? 'ok' : state.phase, supergraph: state });
+        return;
+      }
+      if (path === '/ready') {
+        const report = await readinessReport({
+          state: source.state,
+          shuttingDown: shutdown.shuttingDown,
+          transport,
+          urlOf: (name, url) => config.subgraphUrls[name] ?? url,
+        });
+        writeJson(res, report.httpStatus, report.body);
         return;
       }
       const isSandboxPage = path === '/' && req.method === 'GET' && !new URL(req.url ?? '/', 'http://localhost').searchParams.has('query');
@@ -73,7 +95,15 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         writeError(res, MeshErrorCode.NOT_FOUND, `No route ${path}`);
         return;
       }
+      shutdown.track(res);
+      if (shutdown.shuttingDown) {
+        writeError(res, MeshErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; retry on another instance');
+        return;
+      }
+      guardMethodAndMediaType(req);
+      guardGetOperation(req, config.limits.maxTokens);
       const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
+      guardBatch(body, config.batching);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
       const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers }));
       await writeApolloResponse(res, response);
@@ -95,14 +125,10 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     port,
     state: () => source.state,
     apollo,
-    close: () => closeGateway(server, apollo),
+    close: async () => {
+      await shutdown.drain();
+      await apollo.stop();
+      await transport.close();
+    },
   };
-}
-
-async function closeGateway(server: Server, apollo: ApolloServer<GatewayContext>): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-  await apollo.stop();
 }

@@ -1,0 +1,56 @@
+import type { IncomingMessage } from 'node:http';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { MeshError, MeshErrorCode } from '../error-codes.ts';
+
+/**
+ * Checks on the HTTP request itself, before Apollo sees it: what every hostile or
+ * confused client gets wrong first. Each refusal is a {@link MeshError} whose code sets
+ * the HTTP status (405, 415, 400), never a 5xx.
+ */
+
+const JSON_MEDIA_TYPE = /^application\/(graphql-response\+)?json\s*(;|$)/i;
+
+/** GraphQL over HTTP is GET (queries only) or POST with a JSON body. */
+export function guardMethodAndMediaType(req: IncomingMessage): void {
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (method === 'GET') return;
+  if (method !== 'POST') throw new MeshError(MeshErrorCode.METHOD_NOT_ALLOWED, `${method} is not allowed: use POST (or GET for queries)`);
+  const contentType = req.headers['content-type'];
+  // Anything but JSON is a "simple" request a browser sends cross-site without preflight:
+  // refusing it here is also the first line of CSRF prevention.
+  if (!contentType || !JSON_MEDIA_TYPE.test(contentType)) {
+    throw new MeshError(MeshErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type ${contentType ? JSON.stringify(contentType) : '(none)'} is not supported: send application/json`);
+  }
+}
+
+/** Batching limits: a batch is a JSON array of operations in one POST. */
+export function guardBatch(body: unknown, batching: { enabled: boolean; maxOperations: number }): void {
+  if (!Array.isArray(body)) return;
+  if (!batching.enabled) throw new MeshError(MeshErrorCode.BATCHING_DISABLED, 'Batched requests are disabled: send one operation per request');
+  if (body.length > batching.maxOperations) {
+    throw new MeshError(MeshErrorCode.BATCH_TOO_LARGE, `Batch of ${body.length} operations exceeds the limit of ${batching.maxOperations}`);
+  }
+}
+
+/**
+ * A GET is a query, never a mutation: GETs are cached, prefetched and sent cross-site.
+ * Apollo refuses GET mutations only after validation, so a schema without a Mutation type
+ * would answer "validation failed"; this names the real problem with 405.
+ */
+export function guardGetOperation(req: IncomingMessage, maxTokens: number): void {
+  if ((req.method ?? 'GET').toUpperCase() !== 'GET') return;
+  const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const query = params.get('query');
+  if (!query) return;
+  let operations: OperationDefinitionNode[];
+  try {
+    operations = parse(query, { noLocation: true, maxTokens }).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  } catch {
+    return; // Apollo reports the syntax error (or the token limit) with its code
+  }
+  const name = params.get('operationName');
+  const operation = name ? operations.find((op) => op.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+  if (operation && operation.operation !== 'query') {
+    throw new MeshError(MeshErrorCode.METHOD_NOT_ALLOWED, `GET requests only support queries; send a ${operation.operation} with POST`);
+  }
+}
