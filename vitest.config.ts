@@ -1,6 +1,16 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // Vite prefers graphql's ESM build (`module` field); Node, and so Apollo and the CLI, load
+    // its CommonJS build. Two copies break graphql's instanceof checks ("Cannot use
+    // GraphQLObjectType from another module or realm") and make Apollo mistake our coded
+    // errors for unknown ones. Tests load the one copy production loads.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts', 'subgraphs/**/*.test.ts'],
     // Seeds every demo store once, before any worker opens them read-only.

@@ -10,8 +10,10 @@ import { MeshErrorCode } from './error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
 import { GracefulShutdown } from './graceful-shutdown.ts';
-import { guardBatch, guardGetOperation, guardMethodAndMediaType } from './http/request-guard.ts';
+import { guardBatch, guardDocuments, guardMethodAndMediaType } from './http/request-guard.ts';
+import { costLimitPlugin } from './plugins/cost-limit-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
 import { readinessReport } from './readiness.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
@@ -50,6 +52,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     requestIdPlugin(),
+    requestLimitsPlugin(config.limits),
+    ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
@@ -101,9 +105,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         return;
       }
       guardMethodAndMediaType(req);
-      guardGetOperation(req, config.limits.maxTokens);
       const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
       guardBatch(body, config.batching);
+      guardDocuments(req, body, config.limits);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
       const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers }));
       await writeApolloResponse(res, response);

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { Kind, type OperationDefinitionNode } from 'graphql';
+import type { GatewayConfig } from '../config.ts';
 import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { checkDocumentLimits } from '../plugins/request-limits-plugin.ts';
 
 /**
  * Checks on the HTTP request itself, before Apollo sees it: what every hostile or
@@ -33,24 +35,31 @@ export function guardBatch(body: unknown, batching: { enabled: boolean; maxOpera
 }
 
 /**
+ * Runs the document limits on every operation text in the request (GET parameters or
+ * the JSON body, batched or not), and refuses a GET that is not a query.
+ *
  * A GET is a query, never a mutation: GETs are cached, prefetched and sent cross-site.
  * Apollo refuses GET mutations only after validation, so a schema without a Mutation type
  * would answer "validation failed"; this names the real problem with 405.
  */
-export function guardGetOperation(req: IncomingMessage, maxTokens: number): void {
-  if ((req.method ?? 'GET').toUpperCase() !== 'GET') return;
-  const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
-  const query = params.get('query');
-  if (!query) return;
-  let operations: OperationDefinitionNode[];
-  try {
-    operations = parse(query, { noLocation: true, maxTokens }).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  } catch {
-    return; // Apollo reports the syntax error (or the token limit) with its code
+export function guardDocuments(req: IncomingMessage, body: unknown, limits: GatewayConfig['limits']): void {
+  if ((req.method ?? 'GET').toUpperCase() === 'GET') {
+    const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const query = params.get('query');
+    if (!query) return;
+    const document = checkDocumentLimits(query, limits);
+    if (!document) return;
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const name = params.get('operationName');
+    const operation = name ? operations.find((op) => op.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+    if (operation && operation.operation !== 'query') {
+      throw new MeshError(MeshErrorCode.METHOD_NOT_ALLOWED, `GET requests only support queries; send a ${operation.operation} with POST`);
+    }
+    return;
   }
-  const name = params.get('operationName');
-  const operation = name ? operations.find((op) => op.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
-  if (operation && operation.operation !== 'query') {
-    throw new MeshError(MeshErrorCode.METHOD_NOT_ALLOWED, `GET requests only support queries; send a ${operation.operation} with POST`);
+  for (const operation of Array.isArray(body) ? body : [body]) {
+    const query = typeof operation === 'object' && operation !== null ? (operation as { query?: unknown }).query : undefined;
+    // A query that is not a string is Apollo's to refuse, with BAD_REQUEST.
+    if (typeof query === 'string') checkDocumentLimits(query, limits);
   }
 }
