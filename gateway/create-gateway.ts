@@ -12,6 +12,7 @@ import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeEr
 import { GracefulShutdown } from './graceful-shutdown.ts';
 import { guardBatch, guardDocuments, guardMethodAndMediaType } from './http/request-guard.ts';
 import { costLimitPlugin } from './plugins/cost-limit-plugin.ts';
+import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
 import { readinessReport } from './readiness.ts';
@@ -50,15 +51,18 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
 
+  const persisted = persistedOperations(config.persistedOperations);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     requestIdPlugin(),
     requestLimitsPlugin(config.limits),
     ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
+    ...(persisted.plugin ? [persisted.plugin] : []),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     allowBatchedHttpRequests: config.batching.enabled,
+    persistedQueries: persisted.apolloOption,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.mode === 'development',
     plugins,

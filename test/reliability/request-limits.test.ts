@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveGatewayConfig } from '../../gateway/config.ts';
-import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
-import { postGraphQL, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { RunningGateway } from '../../gateway/create-gateway.ts';
+import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 
 /** Every request limit through the real gateway: each refusal with its code and status. */
 let mesh: MeshHarness;
@@ -14,8 +13,7 @@ beforeAll(async () => {
     cost: { mode: 'enforce', maxCost: 1000 },
   });
   // A second gateway on the same products: batching off, cost only measured.
-  const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
-  lenient = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, cost: { mode: 'measure', maxCost: 1000 } }));
+  lenient = await startGatewayOn(mesh, { cost: { mode: 'measure', maxCost: 1000 } });
 });
 afterAll(async () => {
   await lenient?.close();
