@@ -10,8 +10,9 @@ import { MeshErrorCode } from './error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
 import { GracefulShutdown } from './graceful-shutdown.ts';
-import { guardBatch, guardDocuments, guardMethodAndMediaType } from './http/request-guard.ts';
+import { guardBatch, guardDocuments, guardMethodAndMediaType, guardPersistedQuery } from './http/request-guard.ts';
 import { costLimitPlugin } from './plugins/cost-limit-plugin.ts';
+import { operationResolutionPlugin } from './plugins/operation-resolution-plugin.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
@@ -54,6 +55,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const persisted = persistedOperations(config.persistedOperations);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     requestIdPlugin(),
+    operationResolutionPlugin(),
     requestLimitsPlugin(config.limits),
     ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
     ...(persisted.plugin ? [persisted.plugin] : []),
@@ -112,6 +114,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
       guardBatch(body, config.batching);
       guardDocuments(req, body, config.limits);
+      guardPersistedQuery(body);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
       const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers }));
       await writeApolloResponse(res, response);

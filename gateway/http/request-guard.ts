@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { GatewayConfig } from '../config.ts';
@@ -61,5 +62,25 @@ export function guardDocuments(req: IncomingMessage, body: unknown, limits: Gate
     const query = typeof operation === 'object' && operation !== null ? (operation as { query?: unknown }).query : undefined;
     // A query that is not a string is Apollo's to refuse, with BAD_REQUEST.
     if (typeof query === 'string') checkDocumentLimits(query, limits);
+  }
+}
+
+/**
+ * The APQ extension's shape. Apollo refuses a bad version or a hash that does not match
+ * its query (someone planting a query under another's hash) with a 400 but no code, which
+ * clients then see as INTERNAL_SERVER_ERROR; these get BAD_REQUEST.
+ */
+export function guardPersistedQuery(body: unknown): void {
+  for (const operation of Array.isArray(body) ? body : [body]) {
+    if (typeof operation !== 'object' || operation === null) continue;
+    const { query, extensions } = operation as { query?: unknown; extensions?: { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } };
+    const persisted = typeof extensions === 'object' && extensions !== null ? extensions.persistedQuery : undefined;
+    if (persisted === undefined) continue;
+    if (typeof persisted !== 'object' || persisted === null || persisted.version !== 1 || typeof persisted.sha256Hash !== 'string') {
+      throw new MeshError(MeshErrorCode.BAD_REQUEST, 'Unsupported persisted query: send extensions.persistedQuery as { version: 1, sha256Hash }');
+    }
+    if (typeof query === 'string' && createHash('sha256').update(query).digest('hex') !== persisted.sha256Hash) {
+      throw new MeshError(MeshErrorCode.BAD_REQUEST, 'The persisted query hash does not match the query');
+    }
   }
 }
