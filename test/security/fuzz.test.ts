@@ -136,7 +136,8 @@ function generate(random: SeededRandom): FuzzRequest {
 }
 
 describe('fuzz', () => {
-  it(`${REQUESTS} generated malformed requests: no 5xx, and the gateway serves on`, async () => {
+  // About 30 s alone on two cores; more when other test files share them.
+  it(`${REQUESTS} generated malformed requests: no 5xx, and the gateway serves on`, { timeout: 120_000 }, async () => {
     const random = new SeededRandom('meshgate-fuzz-1');
     const requests = Array.from({ length: REQUESTS }, () => generate(random));
     const byStatus = new Map<number, number>();
