@@ -1,11 +1,15 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
   resolve: {
-    // Node resolves `graphql` to its CommonJS build (the package has no "exports" map), as
-    // Apollo does; Vite would pick the ESM build, and graphql-js refuses types from the other copy.
-    alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
+    // Vite prefers graphql's ESM build (`module` field); Node, and so Apollo and the CLI, load
+    // its CommonJS build. Two copies break graphql's instanceof checks ("Cannot use
+    // GraphQLObjectType from another module or realm") and make Apollo mistake our coded
+    // errors for unknown ones. Tests load the one copy production loads.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
     include: ['test/**/*.test.ts', 'subgraphs/**/*.test.ts'],

@@ -5,6 +5,35 @@ import { z } from 'zod';
 import { describeIssues } from '../schema/descriptor.ts';
 import { ConfigError, MeshErrorCode } from './error-codes.ts';
 
+const retrySchema = z.strictObject({
+  /** Extra attempts after the first, for queries only; 0 turns retries off. @default 2 */
+  retries: z.number().int().min(0).max(10).default(2),
+  /** First backoff in ms; each further one doubles, with full jitter. @default 50 */
+  baseDelayMs: z.number().int().min(0).default(50),
+  /** Cap on one backoff, in ms. @default 1000 */
+  maxDelayMs: z.number().int().min(0).default(1000),
+});
+
+const breakerSchema = z.strictObject({
+  /** Consecutive failed fetches that open a product's breaker. @default 5 */
+  failureThreshold: z.number().int().positive().default(5),
+  /** How long an open breaker fails fast before one probe goes through, in ms. @default 10000 */
+  openMs: z.number().int().positive().default(10_000),
+});
+
+const productTransportShape = {
+  /** Time a product has to answer one fetch (headers and body), in ms. @default 10000 */
+  timeoutMs: z.number().int().positive().default(10_000),
+  retry: retrySchema.prefault({}),
+  breaker: breakerSchema.prefault({}),
+};
+
+const productTransportOverrideShape = {
+  timeoutMs: z.number().int().positive().optional(),
+  retry: retrySchema.partial().optional(),
+  breaker: breakerSchema.partial().optional(),
+};
+
 /**
  * The gateway's configuration: a YAML file (`meshgate.yaml`, or `--config`), then
  * environment variables on top, then CLI flags. Validated once at start-up; every problem
@@ -62,8 +91,17 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       /** Path of the supergraph SDL file. @default "schema/supergraph.graphql" */
       file: z.string().min(1).default('schema/supergraph.graphql'),
+      /** Reload the file when it changes; an invalid one is refused and the last good one kept. @default true */
+      watch: z.boolean().default(true),
+      /**
+       * Also poll this URL for the supergraph (conditional GET with ETag); it wins over the file.
+       * @example "https://registry.internal/supergraph.graphql"
+       */
+      url: z.url().optional(),
+      /** How often `url` is polled, in ms. @default 10000 */
+      pollIntervalMs: z.number().int().min(100).default(10_000),
     })
-    .default({ file: 'schema/supergraph.graphql' }),
+    .prefault({}),
   /**
    * Subgraph URL per product name, replacing the URL in the supergraph.
    * @example { sales: "https://sales.internal/graphql" }
@@ -112,6 +150,92 @@ export const gatewayConfigSchema = z.strictObject({
   access: accessSchema.default({ mode: 'filter', governanceFile: 'schema/governance.yaml', productsDir: 'subgraphs' }),
   /** Opt-in to fields tagged `@tag(name: "preview")`. */
   preview: previewSchema.default({ header: 'x-meshgate-preview', scope: 'meshgate:preview' }),
+  /** Batched requests (a JSON array of operations in one POST). */
+  batching: z
+    .strictObject({
+      /** Accept batches at all; off, a batch gets BATCHING_DISABLED. @default false */
+      enabled: z.boolean().default(false),
+      /** Most operations in one batch (BATCH_TOO_LARGE beyond). @default 10 */
+      maxOperations: z.number().int().positive().default(10),
+    })
+    .prefault({}),
+  /**
+   * Shape limits checked before validation, each refused with its own code.
+   * @example { maxDepth: 10, maxAliases: 20 }
+   */
+  limits: z
+    .strictObject({
+      /** Deepest field nesting, fragments included (DEPTH_LIMIT_EXCEEDED). @default 15 */
+      maxDepth: z.number().int().positive().default(15),
+      /** Most aliased fields in a document (ALIAS_LIMIT_EXCEEDED). @default 30 */
+      maxAliases: z.number().int().min(0).default(30),
+      /** Most lexical tokens in a document, counted before parsing (TOKEN_LIMIT_EXCEEDED). @default 5000 */
+      maxTokens: z.number().int().positive().default(5000),
+      /** Most directives used in a document (DIRECTIVE_LIMIT_EXCEEDED). @default 50 */
+      maxDirectives: z.number().int().min(0).default(50),
+    })
+    .prefault({}),
+  /**
+   * Demand control: the operation's cost estimated from `@cost`/`@listSize` in the
+   * supergraph before it runs. `measure` logs costs over the budget, `enforce` refuses them
+   * with COST_LIMIT_EXCEEDED.
+   * @example { mode: "enforce", maxCost: 2000 }
+   */
+  cost: z
+    .strictObject({
+      /** @default "measure" */
+      mode: z.enum(['off', 'measure', 'enforce']).default('measure'),
+      /** Largest estimated cost accepted. @default 5000 */
+      maxCost: z.number().int().positive().default(5000),
+      /** Size assumed for a list field without `@listSize` or a slicing argument. @default 10 */
+      defaultListSize: z.number().int().min(0).default(10),
+    })
+    .prefault({}),
+  /** Automatic persisted queries and the operation safelist. */
+  persistedOperations: z
+    .strictObject({
+      /** Accept APQ (`extensions.persistedQuery` with a sha256 hash). @default true */
+      apq: z.boolean().default(true),
+      /** Most queries the in-memory APQ store keeps. @default 1000 */
+      apqMaxEntries: z.number().int().positive().default(1000),
+      /**
+       * Accept only operations listed in an Apollo persisted-query-list manifest.
+       * @example { manifest: "persisted-query-manifest.json", mode: "enforce" }
+       */
+      safelist: z
+        .strictObject({
+          /** Path of the manifest (`format: "apollo-persisted-query-manifest", version: 1`). */
+          manifest: z.string().min(1),
+          /** `enforce` refuses unknown operations with OPERATION_NOT_IN_SAFELIST; `log` only logs them. @default "enforce" */
+          mode: z.enum(['enforce', 'log']).default('enforce'),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  /** Graceful shutdown on SIGTERM. */
+  shutdown: z
+    .strictObject({
+      /** Longest wait for in-flight requests before connections are cut, in ms. @default 30000 */
+      drainTimeoutMs: z.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
+  /**
+   * How the gateway talks to data products: one undici keep-alive pool, a timeout per
+   * fetch, retries with backoff for queries, and a circuit breaker per product. `products`
+   * overrides any of these for one product.
+   * @example { timeoutMs: 5000, products: { forecasts: { timeoutMs: 20000 } } }
+   */
+  transport: z
+    .strictObject({
+      ...productTransportShape,
+      /** Open connections kept per product. @default 64 */
+      connectionsPerProduct: z.number().int().positive().default(64),
+      /** How long an idle connection to a product stays open, in ms. @default 30000 */
+      keepAliveTimeoutMs: z.number().int().positive().default(30_000),
+      /** Per-product overrides of `timeoutMs`, `retry` and `breaker`. @default {} */
+      products: z.record(z.string(), z.strictObject(productTransportOverrideShape)).default({}),
+    })
+    .prefault({}),
 });
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -17,11 +17,18 @@ import { errorMaskingPlugin } from './plugins/error-masking-plugin.ts';
 import { introspectionPlugin } from './plugins/introspection-plugin.ts';
 import { previewGatePlugin } from './plugins/preview-gate-plugin.ts';
 import { productSignalsPlugin } from './plugins/product-signals-plugin.ts';
-import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { FailoverStore } from './shared-state/failover-store.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
 import { MemoryStore } from './shared-state/memory-store.ts';
 import { RedisStore } from './shared-state/redis-store.ts';
+import { GracefulShutdown } from './graceful-shutdown.ts';
+import { guardBatch, guardDocuments, guardMethodAndMediaType, guardPersistedQuery } from './http/request-guard.ts';
+import { costLimitPlugin } from './plugins/cost-limit-plugin.ts';
+import { operationResolutionPlugin } from './plugins/operation-resolution-plugin.ts';
+import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
+import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
+import { readinessReport } from './readiness.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { loadAccessRules } from './access-rules.ts';
 import { createAuthenticator } from './authentication.ts';
@@ -31,6 +38,7 @@ import { loadSigningKeyring } from './keys.ts';
 import { readFieldDirectives } from './supergraph-directives.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
 import { RequestSigner } from './transport/request-signer.ts';
+import { createProductTransport } from './transport/product-transport.ts';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
@@ -66,7 +74,12 @@ export interface GatewayOptions {
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
-  const source = new FileSupergraphSource(config.supergraph.file);
+  const source = new FileSupergraphSource(config.supergraph.file, {
+    file: config.supergraph.watch,
+    url: config.supergraph.url,
+    pollIntervalMs: config.supergraph.pollIntervalMs,
+    log: (line) => logger.warn(line),
+  });
   const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
@@ -75,9 +88,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   for (const subgraph of subgraphs) keyring.keysFor(subgraph.name); // fail fast: a product without a key could never be called
   const signer = new RequestSigner(keyring);
   declareEnforcedSecurityFeatures();
+  const transport = createProductTransport(config.transport);
   const gateway = new ApolloGateway({
     supergraphSdl: source,
-    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', signer }),
+    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', transport, signer }),
   });
   const rules = loadAccessRules(config.access);
   let access: FieldAccess = { directives: new Map(), rules };
@@ -89,6 +103,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   const authenticate = createAuthenticator(config.auth);
 
+  const persisted = persistedOperations(config.persistedOperations);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     // Order matters where hooks share a phase: signals read the operation before access
     // prunes it, and access errors are added before masking sees them.
@@ -99,10 +114,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     requestIdPlugin(),
     introspectionPlugin({ enabled: config.introspection }),
     previewGatePlugin({ ...config.preview, previewFields: () => previewFields }),
+    operationResolutionPlugin(),
+    requestLimitsPlugin(config.limits),
+    ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
+    ...(persisted.plugin ? [persisted.plugin] : []),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    allowBatchedHttpRequests: config.batching.enabled,
+    persistedQueries: persisted.apolloOption,
     // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.
     introspection: true,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
@@ -114,6 +135,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const server = createServer((req, res) => {
     void handle(req, res);
   });
+  const shutdown = new GracefulShutdown(server, config.shutdown.drainTimeoutMs);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -122,6 +144,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       if (path === '/health') {
         const state = source.state;
         writeJson(res, state.phase === 'serving' ? 200 : 503, { status: state.phase === 'serving' ? 'ok' : state.phase, supergraph: state });
+        return;
+      }
+      if (path === '/ready') {
+        const report = await readinessReport({
+          state: source.state,
+          shuttingDown: shutdown.shuttingDown,
+          transport,
+          urlOf: (name, url) => config.subgraphUrls[name] ?? url,
+        });
+        writeJson(res, report.httpStatus, report.body);
         return;
       }
       if (config.rateLimit) {
@@ -142,7 +174,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         writeError(res, MeshErrorCode.NOT_FOUND, `No route ${path}`);
         return;
       }
+      shutdown.track(res);
+      if (shutdown.shuttingDown) {
+        writeError(res, MeshErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; retry on another instance');
+        return;
+      }
+      guardMethodAndMediaType(req);
       const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
+      guardBatch(body, config.batching);
+      guardDocuments(req, body, config.limits);
+      guardPersistedQuery(body);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
       const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers, principal: await authenticate(headers, requestId), answeredBy: new Map() }));
       await writeApolloResponse(res, response);
@@ -166,16 +207,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     apollo,
     sharedState,
     close: async () => {
-      await closeGateway(server, apollo);
+      await shutdown.drain();
+      await apollo.stop();
+      await transport.close();
       await sharedState.close();
     },
   };
-}
-
-async function closeGateway(server: Server, apollo: ApolloServer<GatewayContext>): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-  await apollo.stop();
 }

@@ -5,6 +5,7 @@ import type { SupergraphManager, SupergraphSdlHook } from '@apollo/gateway';
 type SupergraphSdlHookOptions = Parameters<SupergraphSdlHook>[0];
 import { Kind, parse, type ConstValueNode } from 'graphql';
 import { MeshError, MeshErrorCode, UnreachableCaseError } from './error-codes.ts';
+import { pollSupergraphUrl, watchSupergraphFile } from './supergraph-watcher.ts';
 
 /** A subgraph as the supergraph names it: `join__Graph` enum values with `@join__graph`. */
 export interface SupergraphSubgraph {
@@ -15,15 +16,31 @@ export interface SupergraphSubgraph {
 /** Where the gateway is in serving a supergraph. `/health` and `/ready` read this. */
 export type SupergraphState =
   | { phase: 'loading'; source: string }
-  | { phase: 'serving'; source: string; hash: string; loadedAt: Date; subgraphs: SupergraphSubgraph[] }
+  | {
+      phase: 'serving';
+      source: string;
+      hash: string;
+      loadedAt: Date;
+      subgraphs: SupergraphSubgraph[];
+      /** The newest supergraph seen was refused; the one above keeps serving. */
+      refused?: RefusedSupergraph;
+    }
   | { phase: 'failed'; source: string; error: string };
+
+/** A reload that was refused: what was wrong with it, so `/ready` and the logs can say. */
+export interface RefusedSupergraph {
+  source: string;
+  hash: string;
+  error: string;
+  at: Date;
+}
 
 export function describeState(state: SupergraphState): string {
   switch (state.phase) {
     case 'loading':
       return `loading ${state.source}`;
     case 'serving':
-      return `serving ${state.source} (${state.subgraphs.length} products, ${state.hash.slice(0, 12)})`;
+      return `serving ${state.source} (${state.subgraphs.length} products, ${state.hash.slice(0, 12)})${state.refused ? `; refused ${state.refused.source}: ${state.refused.error}` : ''}`;
     case 'failed':
       return `failed to load ${state.source}: ${state.error}`;
     default:
@@ -67,8 +84,16 @@ function stringValue(node: ConstValueNode | undefined): string | undefined {
 export class FileSupergraphSource implements SupergraphManager {
   private current: SupergraphState;
   protected update: SupergraphSdlHookOptions['update'] | undefined;
+  private readonly stopWatching: (() => void)[] = [];
 
-  constructor(readonly file: string) {
+  /**
+   * @param watch when the gateway starts serving, begin watching: `file` (and `url`, polled
+   *   with ETag) are reloaded on change.
+   */
+  constructor(
+    readonly file: string,
+    private readonly watch: { file: boolean; url?: string; pollIntervalMs?: number; log?: (line: string) => void } = { file: false },
+  ) {
     this.current = { phase: 'loading', source: file };
   }
 
@@ -88,8 +113,37 @@ export class FileSupergraphSource implements SupergraphManager {
   }
 
   /** Records that the gateway now serves `sdl`. Called from the gateway's schema listener. */
-  markServing(sdl: string): void {
-    this.current = { phase: 'serving', source: this.file, hash: hashSdl(sdl), loadedAt: new Date(), subgraphs: subgraphsOf(sdl) };
+  markServing(sdl: string, origin = this.file): void {
+    this.current = { phase: 'serving', source: origin, hash: hashSdl(sdl), loadedAt: new Date(), subgraphs: subgraphsOf(sdl) };
+  }
+
+  /**
+   * Swaps in a new supergraph if it is valid, through Apollo Gateway's own `update`, which
+   * builds the new schema and query planner before switching: requests in flight finish on
+   * the plan they started with. An invalid one is refused and the last good one keeps
+   * serving; the refusal is logged and shown in the state `/ready` reports.
+   */
+  reload(origin: string, sdl?: string): 'unchanged' | 'swapped' | 'refused' {
+    let hash = '';
+    try {
+      const text = sdl ?? this.read().sdl;
+      hash = hashSdl(text);
+      if (this.current.phase === 'serving' && this.current.hash === hash) {
+        // Back to what is serving after a refused one: the refusal is over.
+        if (this.current.refused) this.current = { ...this.current, refused: undefined };
+        return 'unchanged';
+      }
+      subgraphsOf(text);
+      if (!this.update) throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, 'The gateway has not loaded its first supergraph yet');
+      this.update(text); // throws if Apollo cannot build a schema from it
+      this.markServing(text, origin);
+      return 'swapped';
+    } catch (error) {
+      const message = (error as Error).message;
+      this.watch.log?.(`${MeshErrorCode.SUPERGRAPH_INVALID}: refused supergraph from ${origin}; the last good one keeps serving: ${message}`);
+      if (this.current.phase === 'serving') this.current = { ...this.current, refused: { source: origin, hash, error: message, at: new Date() } };
+      return 'refused';
+    }
   }
 
   markFailed(error: unknown): void {
@@ -101,7 +155,19 @@ export class FileSupergraphSource implements SupergraphManager {
     this.update = options.update;
     try {
       const { sdl } = this.read();
-      return { supergraphSdl: sdl };
+      if (this.watch.file) this.stopWatching.push(watchSupergraphFile(this.file, () => this.reload(this.file)));
+      if (this.watch.url) {
+        const url = this.watch.url;
+        this.stopWatching.push(
+          pollSupergraphUrl({
+            url,
+            intervalMs: this.watch.pollIntervalMs ?? 10_000,
+            onSdl: (text) => this.reload(url, text),
+            onError: (error) => this.watch.log?.(`${MeshErrorCode.SUPERGRAPH_NOT_LOADED}: cannot poll ${url}: ${error.message}`),
+          }),
+        );
+      }
+      return { supergraphSdl: sdl, cleanup: async () => this.stopWatching.splice(0).forEach((stop) => stop()) };
     } catch (error) {
       this.markFailed(error);
       throw error;

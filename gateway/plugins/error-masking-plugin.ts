@@ -57,6 +57,20 @@ export function maskError(error: GraphQLFormattedError, exposeDetails: boolean):
       ...(product ? { product } : {}),
       ...(typeof extensions.requestId === 'string' ? { requestId: extensions.requestId } : {}),
       ...(exposeDetails && extensions.stacktrace ? { stacktrace: extensions.stacktrace } : {}),
+      ...safeDetails(extensions),
     },
   };
+}
+
+/**
+ * Details the gateway itself attaches for the client's benefit and that name nothing
+ * internal: the cost estimate and budget of a refused operation, the state of a product's
+ * circuit breaker. Only these exact shapes pass; anything else is dropped.
+ */
+function safeDetails(extensions: Record<string, unknown>): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  const cost = extensions.cost as { estimated?: unknown; max?: unknown } | undefined;
+  if (cost && typeof cost.estimated === 'number' && typeof cost.max === 'number') details.cost = { estimated: cost.estimated, max: cost.max };
+  if (extensions.breaker === 'open' || extensions.breaker === 'half-open') details.breaker = extensions.breaker;
+  return details;
 }

@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { MeshError, MeshErrorCode } from '../error-codes.ts';
 
 /**
@@ -10,7 +11,8 @@ export function productAnsweredError(product: string, response: { status: number
   return new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${product}" refused the request (HTTP ${response.status}).`, { extensions: { product } });
 }
 
-export function productUnreachableError(product: string, error: Error): MeshError {
-  if (error instanceof MeshError) return error;
+export function productUnreachableError(product: string, error: Error): GraphQLError {
+  // Coded errors and a product's own GraphQL answer (see ProductDataSource.errorFromResponse) pass as they are.
+  if (error instanceof GraphQLError) return error;
   return new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Data product "${product}" could not be reached.`, { extensions: { product } });
 }

@@ -91,6 +91,12 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
   }
 }
 
+/** Another gateway, configured differently, in front of the same running products. The caller closes it. */
+export async function startGatewayOn(mesh: MeshHarness, config: Partial<GatewayConfigInput> = {}): Promise<RunningGateway> {
+  const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
+  return startGateway(resolveGatewayConfig({ port: 0, ...config, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }));
+}
+
 async function closeProducts(products: MeshHarness['products']): Promise<void> {
   await Promise.all(Object.values(products).map(async (p) => p.product.close()));
 }

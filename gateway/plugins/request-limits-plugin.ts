@@ -1,0 +1,116 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, Lexer, parse, Source, TokenKind, visit, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { GatewayConfig } from '../config.ts';
+import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+
+/**
+ * Shape limits on the operation document, after the OWASP GraphQL cheat sheet and Apollo
+ * Router's limits, each refused with its own code (400).
+ *
+ * Where they run matters. Tokens must be counted before the parser spends anything on a
+ * huge document, and depth, aliases and directives before validation, whose
+ * overlapping-fields rule is exactly what an alias flood attacks. Apollo Server turns an
+ * error thrown from its parsing or validation hooks into a 500, so the gateway's HTTP
+ * layer calls {@link checkDocumentLimits} on every document in a request before Apollo
+ * sees it. This plugin checks the shape again once the operation is resolved, for
+ * documents that arrive without text: APQ hashes and persisted operations.
+ */
+export function requestLimitsPlugin(limits: GatewayConfig['limits']): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document }) {
+          checkShape(document, limits);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Checks a document's text against every limit and returns it parsed, or `undefined`
+ * when it does not parse (Apollo then reports the syntax error with its own code).
+ */
+export function checkDocumentLimits(source: string, limits: GatewayConfig['limits']): DocumentNode | undefined {
+  checkTokens(source, limits.maxTokens);
+  let document: DocumentNode;
+  try {
+    document = parse(source, { noLocation: true, maxTokens: limits.maxTokens });
+  } catch {
+    return undefined;
+  }
+  checkShape(document, limits);
+  return document;
+}
+
+function refuse(code: MeshErrorCode, message: string): never {
+  throw new MeshError(code, message, { endsRequest: true });
+}
+
+/** Stops lexing at the first token over the limit, so a huge document costs only the limit. */
+function checkTokens(source: string, maxTokens: number): void {
+  const lexer = new Lexer(new Source(source));
+  let count = 0;
+  try {
+    while (lexer.advance().kind !== TokenKind.EOF) {
+      if (++count > maxTokens) refuse(MeshErrorCode.TOKEN_LIMIT_EXCEEDED, `Operation has more than ${maxTokens} tokens`);
+    }
+  } catch (error) {
+    if (error instanceof MeshError) throw error;
+    // A lexing error is the parser's to report, with GRAPHQL_PARSE_FAILED.
+  }
+}
+
+function checkShape(document: DocumentNode, limits: GatewayConfig['limits']): void {
+  let aliases = 0;
+  let directives = 0;
+  visit(document, {
+    Field(node) {
+      if (node.alias) aliases++;
+    },
+    Directive() {
+      directives++;
+    },
+  });
+  if (aliases > limits.maxAliases) refuse(MeshErrorCode.ALIAS_LIMIT_EXCEEDED, `Operation uses ${aliases} aliases; the limit is ${limits.maxAliases}`);
+  if (directives > limits.maxDirectives) refuse(MeshErrorCode.DIRECTIVE_LIMIT_EXCEEDED, `Operation uses ${directives} directives; the limit is ${limits.maxDirectives}`);
+  const depth = maxDepth(document);
+  if (depth > limits.maxDepth) refuse(MeshErrorCode.DEPTH_LIMIT_EXCEEDED, `Operation is ${depth} levels deep; the limit is ${limits.maxDepth}`);
+}
+
+/** The deepest field nesting of any operation, through fragments. */
+export function maxDepth(document: DocumentNode): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  // Memoised per fragment: a fragment spread twice at every level would otherwise cost
+  // 2^levels. Cycles (invalid, but validation has not run yet) count as depth 0.
+  const fragmentDepth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depthOf = (selectionSet: SelectionSetNode): number => {
+    let deepest = 0;
+    for (const selection of selectionSet.selections) {
+      let depth = 0;
+      if (selection.kind === Kind.FIELD) depth = 1 + (selection.selectionSet ? depthOf(selection.selectionSet) : 0);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) depth = depthOf(selection.selectionSet);
+      else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || visiting.has(name)) continue;
+        if (!fragmentDepth.has(name)) {
+          visiting.add(name);
+          fragmentDepth.set(name, depthOf(fragment.selectionSet));
+          visiting.delete(name);
+        }
+        depth = fragmentDepth.get(name)!;
+      }
+      deepest = Math.max(deepest, depth);
+    }
+    return deepest;
+  };
+  let deepest = 0;
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION) deepest = Math.max(deepest, depthOf(definition.selectionSet));
+  }
+  return deepest;
+}

@@ -1,0 +1,66 @@
+import { watch } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { request, type Dispatcher } from 'undici';
+
+/**
+ * Calls `onChange` when `file` changes. Watches the *directory*: deploy tools replace a
+ * file by renaming a new one over it, which a watch on the old inode never sees. Events
+ * are debounced because one write fires several.
+ */
+export function watchSupergraphFile(file: string, onChange: () => void, debounceMs = 50): () => void {
+  const absolute = resolve(file);
+  const name = basename(absolute);
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(dirname(absolute), (_event, changed) => {
+    if (changed !== null && changed !== name) return;
+    clearTimeout(timer);
+    timer = setTimeout(onChange, debounceMs);
+  });
+  // A watcher error (the directory removed) must not crash the gateway; serving goes on.
+  watcher.on('error', () => {});
+  return () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
+}
+
+/**
+ * Polls `url` for the supergraph with conditional GETs: the ETag of the last answer is
+ * sent as If-None-Match, so an unchanged supergraph costs a 304 and no parsing.
+ */
+export function pollSupergraphUrl(options: {
+  url: string;
+  intervalMs: number;
+  dispatcher?: Dispatcher;
+  onSdl(sdl: string): void;
+  onError(error: Error): void;
+}): () => void {
+  let etag: string | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    try {
+      const response = await request(options.url, {
+        dispatcher: options.dispatcher,
+        headers: etag ? { 'if-none-match': etag } : {},
+        signal: AbortSignal.timeout(options.intervalMs),
+      });
+      const text = await response.body.text();
+      if (response.statusCode === 200) {
+        const header = response.headers.etag;
+        etag = typeof header === 'string' ? header : undefined;
+        options.onSdl(text);
+      } else if (response.statusCode !== 304) {
+        options.onError(new Error(`GET ${options.url} answered HTTP ${response.statusCode}`));
+      }
+    } catch (error) {
+      options.onError(error as Error);
+    }
+    if (!stopped) timer = setTimeout(() => void poll(), options.intervalMs);
+  };
+  timer = setTimeout(() => void poll(), 0);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
