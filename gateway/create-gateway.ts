@@ -19,6 +19,7 @@ import { MemoryStore } from './shared-state/memory-store.ts';
 import { RedisStore } from './shared-state/redis-store.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
+import { createUndiciFetcher } from './transport/undici-fetcher.ts';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
@@ -52,9 +53,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const fetcher = createUndiciFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl: source,
-    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '' }),
+    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', fetcher: fetcher.fetch }),
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
 
@@ -66,6 +68,9 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     gateway,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.mode === 'development',
+    // Apollo pretty-prints with two-space indents by default: a third more bytes to build
+    // and write on a nested analytics response, for no client's benefit.
+    stringifyResult: (result) => JSON.stringify(result),
     plugins,
   });
   await apollo.start();
@@ -127,6 +132,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     sharedState,
     close: async () => {
       await closeGateway(server, apollo);
+      await fetcher.close();
       await sharedState.close();
     },
   };

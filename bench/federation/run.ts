@@ -32,7 +32,7 @@ try {
     execArgv: args.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.profileDir}`] : [],
   });
   services.push(meshgate);
-  const vanilla = await startChildService<{ type: 'ready'; url: string }>(new URL('../gateways/vanilla-apollo-gateway.ts', import.meta.url).pathname, { args: [supergraph] });
+  const vanilla = await startChildService<{ type: 'ready'; url: string }>(new URL('../gateways/vanilla-apollo-gateway.mjs', import.meta.url).pathname, { args: [supergraph] });
   services.push(vanilla);
 
   const body = JSON.stringify({ query: FEDERATION_QUERY });

@@ -11,12 +11,13 @@ export interface ChildService<Ready> {
 }
 
 /**
- * Forks `script` under tsx and waits for its `{ type: 'ready' }` message. `execArgv` lets
+ * Forks `script` and waits for its `{ type: 'ready' }` message. `execArgv` lets
  * a run add `--cpu-prof` to one side without touching the other.
  */
 export async function startChildService<Ready extends { type: 'ready' }>(script: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; execArgv?: string[] } = {}): Promise<ChildService<Ready>> {
   const child = fork(script, options.args ?? [], {
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    // A .ts script runs under tsx; plain .mjs under plain node, with no loader in its way.
+    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.execArgv ?? [])],
     env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true', ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

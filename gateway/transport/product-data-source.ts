@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayContext } from '../gateway-context.ts';
+import type { SubgraphFetcher } from './undici-fetcher.ts';
 
 /**
  * The one data source every subgraph fetch goes through. It knows which product it talks
@@ -8,8 +9,9 @@ import type { GatewayContext } from '../gateway-context.ts';
 export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly product: string;
 
-  constructor(options: { product: string; url: string }) {
-    super({ url: options.url });
+  /** `fetcher` replaces Apollo's default make-fetch-happen stack (see undici-fetcher.ts). */
+  constructor(options: { product: string; url: string; fetcher?: SubgraphFetcher }) {
+    super({ url: options.url, ...(options.fetcher ? { fetcher: options.fetcher } : {}) });
     this.product = options.product;
   }
 
