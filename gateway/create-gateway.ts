@@ -18,6 +18,9 @@ import type { SharedStateStore } from './shared-state/key-value-store.ts';
 import { MemoryStore } from './shared-state/memory-store.ts';
 import { RedisStore } from './shared-state/redis-store.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
+import { CachingProductDataSource } from './cache/caching-data-source.ts';
+import { FreshnessCache } from './cache/freshness-cache.ts';
+import { WatermarkTracker } from './cache/watermark-tracker.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
 import { createUndiciFetcher } from './transport/undici-fetcher.ts';
 
@@ -29,6 +32,8 @@ export interface RunningGateway {
   readonly apollo: ApolloServer<GatewayContext>;
   /** Persisted queries, caches and rate limits: Redis when configured, else memory. */
   readonly sharedState: SharedStateStore;
+  /** The freshness cache, when `cache.enabled`: its hit and miss counts. */
+  readonly cache: FreshnessCache | undefined;
   close(): Promise<void>;
 }
 
@@ -54,9 +59,17 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const fetcher = createUndiciFetcher();
+  // Opened before the gateway: the freshness cache keeps its entries there.
+  const sharedState = await openSharedState(config, logger);
+  const cache = config.cache.enabled
+    ? new FreshnessCache(sharedState, new WatermarkTracker({ checkIntervalMs: config.cache.watermarkCheckMs }), { maxEntries: config.cache.maxEntries })
+    : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: source,
-    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', fetcher: fetcher.fetch }),
+    buildService: ({ name, url }) => {
+      const options = { product: name, url: config.subgraphUrls[name] ?? url ?? '', fetcher: fetcher.fetch };
+      return cache ? new CachingProductDataSource({ ...options, cache }) : new ProductDataSource(options);
+    },
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
 
@@ -74,7 +87,6 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     plugins,
   });
   await apollo.start();
-  const sharedState = await openSharedState(config, logger);
 
   const server = createServer((req, res) => {
     void handle(req, res);
@@ -130,6 +142,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     state: () => source.state,
     apollo,
     sharedState,
+    cache,
     close: async () => {
       await closeGateway(server, apollo);
       await fetcher.close();

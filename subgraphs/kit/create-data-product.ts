@@ -15,6 +15,7 @@ import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
 import { maskProductError } from './error-masking.ts';
 import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
 import type { DataStore, SeedableStore } from './store.ts';
+import { readWatermark, WATERMARK_HEADERS } from './watermark.ts';
 
 /** What every resolver of a data product receives. Built fresh for every request. */
 export interface ProductContext<Loaders> {
@@ -141,6 +142,10 @@ export async function createDataProduct<Loaders>(
   await apollo.start();
 
   const servers = new Set<Server>();
+  // Read at start and on every GET /watermark, never per GraphQL request: that would add a
+  // statement to every request (and to every test that counts them). The headers carry the
+  // last value read; the gateway's probe of /watermark is what its cache trusts.
+  let dataAsOf = await readWatermark(productStore);
 
   const product: DataProduct = {
     name: descriptor.name,
@@ -157,6 +162,11 @@ export async function createDataProduct<Loaders>(
             writeJson(res, 200, { status: 'ok', product: descriptor.name, version: descriptor.version });
             return;
           }
+          if (path === '/watermark' && req.method === 'GET') {
+            dataAsOf = await readWatermark(productStore);
+            writeJson(res, 200, { product: descriptor.name, version: descriptor.version, dataAsOf });
+            return;
+          }
           if (path !== '/graphql') {
             writeError(res, MeshErrorCode.NOT_FOUND, `No route ${path}`);
             return;
@@ -167,6 +177,8 @@ export async function createDataProduct<Loaders>(
             store: productStore,
             loaders: definition.createLoaders(productStore),
           }));
+          response.headers.set(WATERMARK_HEADERS.dataAsOf, dataAsOf);
+          response.headers.set(WATERMARK_HEADERS.version, descriptor.version);
           await writeApolloResponse(res, response);
         } catch (error) {
           writeThrown(res, error);

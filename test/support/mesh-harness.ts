@@ -2,6 +2,7 @@ import { resolveGatewayConfig, type GatewayConfigInput } from '../../gateway/con
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { createDataProduct, type DataProduct, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+import type { DataStore } from '../../subgraphs/kit/store.ts';
 
 export interface GraphQLHttpResult {
   status: number;
@@ -25,11 +26,18 @@ export interface MeshHarness {
  * committed supergraph with its URLs overridden to the test ports: the same path a
  * deployment that points the gateway at remote products takes.
  */
-export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: { storeUrl?: string } = {}): Promise<MeshHarness> {
+export async function startMesh(
+  config: Partial<GatewayConfigInput> = {},
+  options: {
+    storeUrl?: string;
+    /** A store per product to serve from instead of its own (e.g. a writable copy); the caller closes it. */
+    stores?: Record<string, DataStore>;
+  } = {},
+): Promise<MeshHarness> {
   const products: MeshHarness['products'] = {};
   try {
     for (const member of DEMO_MESH) {
-      const product = await createDataProduct(member.definition, { storeUrl: options.storeUrl });
+      const product = await createDataProduct(member.definition, { storeUrl: options.storeUrl, store: options.stores?.[member.name] });
       products[member.name] = { product, running: await product.listen({ port: 0 }) };
     }
     const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));
