@@ -2,16 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBenchArgs } from '../lib/bench-args.ts';
-import { startChildService, type ChildService } from '../lib/child-service.ts';
+import { startChildService } from '../lib/child-service.ts';
 import { composeSupergraph } from '../lib/compose-supergraph.ts';
-import { postRaw, verifyIdenticalResponses } from '../lib/verify.ts';
-import { compact, ratios, runSideBySide } from '../lib/side-by-side.ts';
+import { startMeshgate, startVanillaApollo, withServices } from '../lib/gateways.ts';
 import { machineLine } from '../lib/machine.ts';
+import { compact, ratios, runSideBySide } from '../lib/side-by-side.ts';
+import { postRaw, verifyIdenticalResponses } from '../lib/verify.ts';
 import { FEDERATION_QUERY } from './query.ts';
 import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
 
 /**
- * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --profile-dir DIR]`
+ * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR]`
  *
  * The public federation benchmark: four subgraphs, one nested query, meshgate and a vanilla
  * Apollo Gateway each in its own process, measured A B A B with autocannon. Prints figures
@@ -19,20 +20,14 @@ import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
  */
 const args = readBenchArgs();
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-'));
-const services: ChildService<any>[] = [];
-try {
+await withServices(async (services) => {
   const subgraphs = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./subgraphs-process.ts', import.meta.url).pathname);
   services.push(subgraphs);
   const supergraph = join(dir, 'supergraph.graphql');
   composeSupergraph(FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })), supergraph);
-
-  const meshgateConfig = { port: 0, mode: 'production', supergraph: { file: supergraph } };
-  const meshgate = await startChildService<{ type: 'ready'; url: string }>(new URL('../gateways/meshgate-gateway.ts', import.meta.url).pathname, {
-    env: { MESHGATE_BENCH_CONFIG: JSON.stringify(meshgateConfig), MESHGATE_LOG_LEVEL: 'warn' },
-    execArgv: args.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.profileDir}`] : [],
-  });
+  const meshgate = await startMeshgate({ supergraph: { file: supergraph } }, args);
   services.push(meshgate);
-  const vanilla = await startChildService<{ type: 'ready'; url: string }>(new URL('../gateways/vanilla-apollo-gateway.mjs', import.meta.url).pathname, { args: [supergraph] });
+  const vanilla = await startVanillaApollo(supergraph);
   services.push(vanilla);
 
   const body = JSON.stringify({ query: FEDERATION_QUERY });
@@ -42,11 +37,11 @@ try {
   ];
   const [responseBytes] = await verifyIdenticalResponses(gateways, [{ body }]);
   const fetches: Record<string, number> = {};
+  const served = async () => Object.values((await subgraphs.ask<{ counts: Record<string, number> }>({ type: 'counts' })).counts).reduce((a, b) => a + b, 0);
   for (const gateway of gateways) {
-    const sum = async () => Object.values((await subgraphs.ask<{ counts: Record<string, number> }>({ type: 'counts' })).counts).reduce((a, b) => a + b, 0);
-    const before = await sum();
+    const before = await served();
     await postRaw(gateway.url, body);
-    fetches[gateway.label] = (await sum()) - before;
+    fetches[gateway.label] = (await served()) - before;
   }
   console.log(`${machineLine()}\nresponses identical; ${responseBytes} bytes; subgraph fetches per query: ${Object.entries(fetches).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up\n`);
@@ -64,7 +59,5 @@ try {
       ratio: ratios(figures.meshgate!, figures['vanilla-apollo']!),
     }),
   );
-} finally {
-  for (const service of services.reverse()) await service.stop();
-  rmSync(dir, { recursive: true, force: true });
-}
+});
+rmSync(dir, { recursive: true, force: true });

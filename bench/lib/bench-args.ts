@@ -9,6 +9,8 @@ export interface BenchArgs {
   /** A B rounds; figures are pooled over them. */
   rounds: number;
   connections: number;
+  /** meshgate gateway processes (`meshgate serve --workers N`); vanilla always runs one. */
+  workers: number;
   /** Start the meshgate side with `--cpu-prof` into this directory. */
   profileDir?: string;
 }
@@ -21,6 +23,7 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
       warmup: { type: 'string' },
       rounds: { type: 'string' },
       connections: { type: 'string' },
+      workers: { type: 'string' },
       'profile-dir': { type: 'string' },
     },
   });
@@ -36,6 +39,7 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
     warmup: number('warmup', defaults.warmup ?? 3),
     rounds: number('rounds', defaults.rounds ?? 2),
     connections: number('connections', defaults.connections ?? 50),
+    workers: number('workers', defaults.workers ?? 1),
     profileDir: values['profile-dir'] as string | undefined,
   };
 }

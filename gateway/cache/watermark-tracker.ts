@@ -25,19 +25,27 @@ export class WatermarkTracker {
     private readonly options: { checkIntervalMs: number; now?: () => number },
   ) {}
 
-  /** The product's watermark, probing first when the last check is older than the interval. */
+  /**
+   * The product's watermark. With an interval of 0 every call probes first (callers share
+   * one probe in flight). Otherwise a known watermark is answered at once, and one older than
+   * the interval is refreshed in the background: a slow product must not stall every cache
+   * hit behind its probe. A product changes, at most, interval + one probe's round trip
+   * before the cache stops answering for it.
+   */
   async current(product: string, graphqlUrl: string): Promise<ProductWatermark | undefined> {
     const now = (this.options.now ?? Date.now)();
     let known = this.known.get(product);
     if (!known) this.known.set(product, (known = { watermark: undefined, checkedAt: Number.NEGATIVE_INFINITY, probe: undefined }));
     if (now - known.checkedAt < this.options.checkIntervalMs) return known.watermark;
-    known.probe ??= probe(graphqlUrl).then((watermark) => {
-      known.watermark = watermark;
-      known.checkedAt = (this.options.now ?? Date.now)();
-      known.probe = undefined;
+    const entry = known;
+    entry.probe ??= probe(graphqlUrl).then((watermark) => {
+      entry.watermark = watermark;
+      entry.checkedAt = (this.options.now ?? Date.now)();
+      entry.probe = undefined;
       return watermark;
     });
-    return known.probe;
+    const answeredBefore = this.options.checkIntervalMs > 0 && entry.checkedAt > Number.NEGATIVE_INFINITY;
+    return answeredBefore ? entry.watermark : entry.probe;
   }
 }
 
