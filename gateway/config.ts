@@ -126,6 +126,25 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .default({ keyPrefix: 'meshgate:' }),
   /**
+   * Freshness-aware cache of product answers: an entry lives until the product reports a new
+   * data watermark (`GET /watermark`), scoped by the caller's authorization. Stored in the
+   * shared state (memory, or Redis when configured).
+   * @example { enabled: true, maxEntries: 50000 }
+   */
+  cache: z
+    .strictObject({
+      /** @default false */
+      enabled: z.boolean().default(false),
+      /** Most entries this gateway keeps; the oldest written go first. @default 10000 */
+      maxEntries: z.number().int().positive().default(10_000),
+      /**
+       * How often a product's watermark is re-checked, in ms: the longest a changed product
+       * can still be answered from the cache. 0 checks before every fetch. @default 1000
+       */
+      watermarkCheckMs: z.number().int().min(0).default(1_000),
+    })
+    .default({ enabled: false, maxEntries: 10_000, watermarkCheckMs: 1_000 }),
+  /**
    * Token-bucket rate limit per caller; off when absent. An excess request gets 429,
    * `Retry-After` and RATE_LIMITED.
    * @example { capacity: 100, refillPerSecond: 20, by: "ip" }
@@ -264,7 +283,7 @@ const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
 /**
  * Reads `meshgate.yaml` (or `configPath`) and the environment:
  * `MESHGATE_PORT`, `MESHGATE_HOST`, `MESHGATE_SUPERGRAPH`, `MESHGATE_INTROSPECTION`,
- * `MESHGATE_SANDBOX`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `NODE_ENV=production`, `MESHGATE_JWKS_URL`, `MESHGATE_JWT_ISSUER`,
+ * `MESHGATE_SANDBOX`, `MESHGATE_CACHE`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `NODE_ENV=production`, `MESHGATE_JWKS_URL`, `MESHGATE_JWT_ISSUER`,
  * `MESHGATE_JWT_AUDIENCE`, `MESHGATE_ALLOW_ANONYMOUS`, `MESHGATE_ACCESS_MODE` (filter|reject), and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
  * `<PRODUCT>` is the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`).
  */
@@ -299,6 +318,8 @@ export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.P
   if (env.MESHGATE_SUPERGRAPH) merged.supergraph = { ...(merged.supergraph as object), file: env.MESHGATE_SUPERGRAPH };
   const introspection = readBoolean('MESHGATE_INTROSPECTION');
   if (introspection !== undefined) merged.introspection = introspection;
+  const cache = readBoolean('MESHGATE_CACHE');
+  if (cache !== undefined) merged.cache = { ...(merged.cache as object), enabled: cache };
   const sandbox = readBoolean('MESHGATE_SANDBOX');
   if (sandbox !== undefined) merged.sandbox = sandbox;
   const auth: Record<string, unknown> = { ...(merged.auth as object) };

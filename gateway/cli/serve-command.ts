@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadGatewayConfig } from '../config.ts';
+import { runPrimary } from '../cluster.ts';
 import { startGateway } from '../create-gateway.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -11,10 +12,20 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', (value) => Number(value))
     .option('--host <host>', 'interface to bind')
     .option('--config <file>', 'gateway config file (default: meshgate.yaml if present)')
-    .action(async (options: { supergraph?: string; port?: number; host?: string; config?: string }) => {
+    .option('--workers <n>', 'gateway processes sharing the port, one per core is typical (default: 1)', (value) => Number(value))
+    .action(async (options: { supergraph?: string; port?: number; host?: string; config?: string; workers?: number }) => {
+      if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) throw new TypeError(`--workers must be a positive integer (got ${options.workers})`);
+      const workers = options.workers ?? 1;
+      if (workers > 1 && !process.env.MESHGATE_CLUSTER_WORKER) {
+        // Validate here, so a bad config fails once rather than in every worker.
+        const config = loadGatewayConfig({ configPath: options.config, overrides: { port: options.port, host: options.host } });
+        await runPrimary({ workers, port: config.port, host: config.host, onReady: (port) => console.log(`meshgate: ${workers} workers on http://${config.host}:${port}/graphql`) });
+        return;
+      }
       const config = loadGatewayConfig({
         configPath: options.config,
-        overrides: { port: options.port, host: options.host, ...(options.supergraph ? { supergraph: { file: options.supergraph } } : {}) },
+        // A worker takes the port its primary chose (MESHGATE_PORT), not the flag's 0.
+        overrides: { port: process.env.MESHGATE_CLUSTER_WORKER ? undefined : options.port, host: options.host, ...(options.supergraph ? { supergraph: { file: options.supergraph } } : {}) },
       });
       const gateway = await startGateway(config);
       const state = gateway.state();

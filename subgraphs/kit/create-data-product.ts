@@ -153,7 +153,8 @@ export async function createDataProduct<Loaders>(
   await apollo.start();
 
   const servers = new Set<Server>();
-  // Read once: the serving store is read-only, so its watermark changes only with a new store.
+  // Read at start and on every GET /watermark (the gateway's cache probes it), never per
+  // GraphQL request: that would add a statement to every request.
   const report: ProductReport = {
     name: descriptor.name,
     version: descriptor.version,
@@ -161,7 +162,7 @@ export async function createDataProduct<Loaders>(
     dataAsOf: await readWatermark(productStore),
     freshness: descriptor.sla?.freshness ?? null,
   };
-  const reportHeader = JSON.stringify(report);
+  let reportHeader = JSON.stringify(report);
   const requests = new QueryLog();
 
   const product: DataProduct = {
@@ -178,6 +179,12 @@ export async function createDataProduct<Loaders>(
           const path = new URL(req.url ?? '/', 'http://localhost').pathname;
           if (path === '/health' && req.method === 'GET') {
             writeJson(res, 200, { status: 'ok', product: descriptor.name, version: descriptor.version });
+            return;
+          }
+          if (path === '/watermark' && req.method === 'GET') {
+            report.dataAsOf = await readWatermark(productStore);
+            reportHeader = JSON.stringify(report);
+            writeJson(res, 200, { product: descriptor.name, version: descriptor.version, dataAsOf: report.dataAsOf });
             return;
           }
           if (path !== '/graphql') {

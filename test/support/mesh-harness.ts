@@ -3,6 +3,7 @@ import { resolveGatewayConfig, type GatewayConfigInput } from '../../gateway/con
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { createDataProduct, type DataProduct, type DataProductOptions, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+import type { DataStore } from '../../subgraphs/kit/store.ts';
 
 export interface GraphQLHttpResult {
   status: number;
@@ -40,6 +41,8 @@ export interface MeshOptions {
   now?: () => number;
   /** Serve every product from this Postgres database instead of DuckDB. */
   storeUrl?: string;
+  /** A store per product to serve from instead of its own (e.g. a writable copy); the caller closes it. */
+  stores?: Record<string, DataStore>;
 }
 
 /**
@@ -51,7 +54,7 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
   const products: MeshHarness['products'] = {};
   try {
     for (const member of DEMO_MESH) {
-      const product = await createDataProduct(member.definition, { storeUrl: options.storeUrl, ...(await options.products?.[member.name]?.()) });
+      const product = await createDataProduct(member.definition, { storeUrl: options.storeUrl, store: options.stores?.[member.name], ...(await options.products?.[member.name]?.()) });
       products[member.name] = { product, running: await product.listen({ port: 0 }) };
     }
     const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));

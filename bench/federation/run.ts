@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readBenchArgs } from '../lib/bench-args.ts';
+import { startChildService } from '../lib/child-service.ts';
+import { composeSupergraph } from '../lib/compose-supergraph.ts';
+import { startMeshgate, startVanillaApollo, withServices } from '../lib/gateways.ts';
+import { machineLine } from '../lib/machine.ts';
+import { compact, ratios, runSideBySide } from '../lib/side-by-side.ts';
+import { postRaw, verifyIdenticalResponses } from '../lib/verify.ts';
+import { FEDERATION_QUERY } from './query.ts';
+import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
+
+/**
+ * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR]`
+ *
+ * The public federation benchmark: four subgraphs, one nested query, meshgate and a vanilla
+ * Apollo Gateway each in its own process, measured A B A B with autocannon. Prints figures
+ * per gateway and ends with one JSON line. Figures only: nothing here asserts on time.
+ */
+const args = readBenchArgs();
+const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-'));
+await withServices(async (services) => {
+  const subgraphs = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./subgraphs-process.ts', import.meta.url).pathname);
+  services.push(subgraphs);
+  const supergraph = join(dir, 'supergraph.graphql');
+  composeSupergraph(FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })), supergraph);
+  const meshgate = await startMeshgate({ supergraph: { file: supergraph } }, args);
+  services.push(meshgate);
+  const vanilla = await startVanillaApollo(supergraph);
+  services.push(vanilla);
+
+  const body = JSON.stringify({ query: FEDERATION_QUERY });
+  const gateways = [
+    { label: 'meshgate', url: meshgate.ready.url, pid: meshgate.pid },
+    { label: 'vanilla-apollo', url: vanilla.ready.url, pid: vanilla.pid },
+  ];
+  const [responseBytes] = await verifyIdenticalResponses(gateways, [{ body }]);
+  const fetches: Record<string, number> = {};
+  const served = async () => Object.values((await subgraphs.ask<{ counts: Record<string, number> }>({ type: 'counts' })).counts).reduce((a, b) => a + b, 0);
+  for (const gateway of gateways) {
+    const before = await served();
+    await postRaw(gateway.url, body);
+    fetches[gateway.label] = (await served()) - before;
+  }
+  console.log(`${machineLine()}\nresponses identical; ${responseBytes} bytes; subgraph fetches per query: ${Object.entries(fetches).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up\n`);
+
+  const figures = await runSideBySide(gateways.map((g) => ({ ...g, requests: [{ body }] })), args);
+  console.log(
+    JSON.stringify({
+      bench: 'federation',
+      date: new Date().toISOString(),
+      args,
+      responseBytes,
+      fetchesPerQuery: fetches,
+      meshgate: compact(figures.meshgate!),
+      vanilla: compact(figures['vanilla-apollo']!),
+      ratio: ratios(figures.meshgate!, figures['vanilla-apollo']!),
+    }),
+  );
+});
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+
+/** Flags every benchmark takes, so a quiet machine can run them longer than CI does. */
+export interface BenchArgs {
+  /** Seconds per measured run of one side. */
+  duration: number;
+  /** Seconds of unmeasured warm-up per side. */
+  warmup: number;
+  /** A B rounds; figures are pooled over them. */
+  rounds: number;
+  connections: number;
+  /** meshgate gateway processes (`meshgate serve --workers N`); vanilla always runs one. */
+  workers: number;
+  /** Start the meshgate side with `--cpu-prof` into this directory. */
+  profileDir?: string;
+}
+
+export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<BenchArgs> = {}): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      connections: { type: 'string' },
+      workers: { type: 'string' },
+      'profile-dir': { type: 'string' },
+    },
+  });
+  const number = (name: keyof typeof values, fallback: number) => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`--${name} must be a positive number (got ${JSON.stringify(raw)})`);
+    return value;
+  };
+  return {
+    duration: number('duration', defaults.duration ?? 10),
+    warmup: number('warmup', defaults.warmup ?? 3),
+    rounds: number('rounds', defaults.rounds ?? 2),
+    connections: number('connections', defaults.connections ?? 50),
+    workers: number('workers', defaults.workers ?? 1),
+    profileDir: values['profile-dir'] as string | undefined,
+  };
+}

@@ -1,0 +1,69 @@
+import type { BenchArgs } from './bench-args.ts';
+import { measure, summarize, warmUp, type LoadRequest, type RawRun, type RunFigures } from './load.ts';
+import { postRaw } from './verify.ts';
+
+/** One gateway (or one configuration of one) under test. */
+export interface Side {
+  label: string;
+  pid: number;
+  url: string;
+  requests: readonly LoadRequest[];
+}
+
+/**
+ * Warms every side up, then measures them in turn, A B A B, so drift on a shared machine
+ * (other jobs, thermal) falls on every side alike. Prints each run as it ends.
+ */
+export async function runSideBySide(sides: readonly Side[], args: BenchArgs): Promise<Record<string, RunFigures>> {
+  for (const side of sides) {
+    console.log(`warm-up ${side.label} (${args.warmup} s)`);
+    await warmUp({ url: side.url, requests: side.requests, connections: args.connections, durationSeconds: args.warmup });
+    await drain(side);
+  }
+  const runs = new Map<string, RawRun[]>(sides.map((s) => [s.label, []]));
+  for (let round = 1; round <= args.rounds; round++) {
+    for (const side of sides) {
+      const run = await measure(side.pid, { url: side.url, requests: side.requests, connections: args.connections, durationSeconds: args.duration });
+      runs.get(side.label)!.push(run);
+      await drain(side);
+      console.log(`round ${round} ${side.label.padEnd(18)} ${(run.latencies.length / run.durationSeconds).toFixed(0).padStart(6)} req/s`);
+    }
+  }
+  const figures: Record<string, RunFigures> = {};
+  for (const side of sides) figures[side.label] = summarize(runs.get(side.label)!, side.pid);
+  printTable(figures);
+  return figures;
+}
+
+/**
+ * autocannon stops sending when its time is up, but the gateway (and the products behind
+ * it) still work through what was in flight. One request more, awaited, lets that backlog
+ * clear before the next side is timed, so it is not charged for the previous one's.
+ */
+async function drain(side: Side): Promise<void> {
+  await postRaw(side.url, side.requests[0]!.body, side.requests[0]!.headers).catch(() => undefined);
+}
+
+function printTable(figures: Record<string, RunFigures>): void {
+  const header = ['gateway', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req', 'peak RSS MB'];
+  const rows = Object.entries(figures).map(([label, f]) => [label, f.rps.toFixed(1), f.p50.toFixed(1), f.p95.toFixed(1), f.p99.toFixed(1), String(f.non2xx), String(f.errors), f.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+}
+
+/** Ratios of `side` to `baseline`: above 1 is better for rps, below 1 for the rest. */
+export function ratios(side: RunFigures, baseline: RunFigures): Record<string, number> {
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
+  return {
+    rps: ratio(side.rps, baseline.rps),
+    p95: ratio(side.p95, baseline.p95),
+    cpuMsPerRequest: ratio(side.cpuMsPerRequest, baseline.cpuMsPerRequest),
+    peakRss: ratio(side.peakRssMb, baseline.peakRssMb),
+  };
+}
+
+/** Rounded figures for the one-line JSON summary. */
+export function compact(figures: RunFigures): Record<string, number> {
+  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Number(v.toFixed(2))]));
+}
