@@ -6,12 +6,16 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from './config.ts';
-import { MeshErrorCode } from './error-codes.ts';
+import { MeshError, MeshErrorCode } from './error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
 import { takeRateLimitToken } from './http/rate-limiter.ts';
 import type { Logger } from 'pino';
 import { logger as defaultLogger } from './logger.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { loggingPlugin } from './plugins/logging-plugin.ts';
+import { fieldUsagePlugin } from './plugins/field-usage-plugin.ts';
+import { metricsPlugin } from './plugins/metrics-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { FailoverStore } from './shared-state/failover-store.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
@@ -19,6 +23,7 @@ import { MemoryStore } from './shared-state/memory-store.ts';
 import { RedisStore } from './shared-state/redis-store.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
+import { openUsageStore, type FieldUsageStore } from './usage/field-usage-store.ts';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
@@ -28,6 +33,8 @@ export interface RunningGateway {
   readonly apollo: ApolloServer<GatewayContext>;
   /** Persisted queries, caches and rate limits: Redis when configured, else memory. */
   readonly sharedState: SharedStateStore;
+  /** Prometheus instruments served at `/metrics`; other concerns record into them. */
+  readonly metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -47,6 +54,8 @@ async function openSharedState(config: GatewayConfig, logger: Logger): Promise<S
  */
 export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
+  const metrics = new GatewayMetrics();
+  const usage: FieldUsageStore | undefined = config.usage.enabled ? openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs) : undefined;
   const source = new FileSupergraphSource(config.supergraph.file);
   source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
@@ -54,12 +63,15 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: source,
-    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '' }),
+    buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', metrics }),
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.markServing(coreSupergraphSdl));
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     requestIdPlugin(),
+    metricsPlugin(metrics),
+    loggingPlugin(logger),
+    fieldUsagePlugin(metrics, usage),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
@@ -84,10 +96,17 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
         writeJson(res, state.phase === 'serving' ? 200 : 503, { status: state.phase === 'serving' ? 'ok' : state.phase, supergraph: state });
         return;
       }
+      // Scrapes are not rate limited: a throttled scraper would hide the overload it should show.
+      if (path === '/metrics' && req.method === 'GET') {
+        const { contentType, text } = await metrics.exposition();
+        res.writeHead(200, { 'content-type': contentType }).end(text);
+        return;
+      }
       if (config.rateLimit) {
         const decision = await takeRateLimitToken(sharedState, config.rateLimit, req);
         if (!decision.allowed) {
           req.resume();
+          metrics.rejections.inc({ code: MeshErrorCode.RATE_LIMITED });
           writeError(res, MeshErrorCode.RATE_LIMITED, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s`, {}, { 'retry-after': String(decision.retryAfterSeconds) });
           return;
         }
@@ -107,6 +126,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers }));
       await writeApolloResponse(res, response);
     } catch (error) {
+      // Rejected before Apollo saw the request (body too large, bad JSON): count it here.
+      metrics.rejections.inc({ code: error instanceof MeshError ? error.code : MeshErrorCode.INTERNAL_SERVER_ERROR });
       if (!res.headersSent) writeThrown(res, error);
       else res.destroy();
     }
@@ -125,9 +146,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     state: () => source.state,
     apollo,
     sharedState,
+    metrics,
     close: async () => {
       await closeGateway(server, apollo);
       await sharedState.close();
+      await usage?.close();
     },
   };
 }

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { createDataProduct, type DataProduct, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
@@ -25,7 +28,7 @@ export interface MeshHarness {
  * committed supergraph with its URLs overridden to the test ports: the same path a
  * deployment that points the gateway at remote products takes.
  */
-export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: { storeUrl?: string } = {}): Promise<MeshHarness> {
+export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: { storeUrl?: string; logger?: Logger } = {}): Promise<MeshHarness> {
   const products: MeshHarness['products'] = {};
   try {
     for (const member of DEMO_MESH) {
@@ -33,7 +36,7 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
       products[member.name] = { product, running: await product.listen({ port: 0 }) };
     }
     const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));
-    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }));
+    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, usage: { file: join(tmpdir(), 'meshgate-test-usage', `${process.pid}.jsonl`) }, ...config, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { logger: options.logger });
     return {
       gateway,
       products,
