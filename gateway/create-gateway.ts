@@ -14,8 +14,11 @@ import type { Logger } from 'pino';
 import { logger as defaultLogger } from './logger.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { loggingPlugin } from './plugins/logging-plugin.ts';
+import { buildCatalog, type ProductFreshnessSource } from './catalog/catalog-data.ts';
+import { renderCatalogPage } from './catalog/catalog-page.ts';
 import { fieldUsagePlugin } from './plugins/field-usage-plugin.ts';
 import { metricsPlugin } from './plugins/metrics-plugin.ts';
+import { ObservedFreshness, productFreshnessPlugin } from './plugins/product-freshness-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { FailoverStore } from './shared-state/failover-store.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
@@ -52,9 +55,17 @@ async function openSharedState(config: GatewayConfig, logger: Logger): Promise<S
  * The composition root of the gateway: Apollo Gateway serving the supergraph, Apollo
  * Server 5 executing requests, one plugin per concern, and a Node HTTP server in front.
  */
-export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  options: {
+    logger?: Logger;
+    /** Where the catalog reads product freshness. @default watermarks seen in responses' `extensions.dataProducts` */
+    freshness?: ProductFreshnessSource;
+  } = {},
+): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
   const metrics = new GatewayMetrics();
+  const observedFreshness = new ObservedFreshness();
   const usage: FieldUsageStore | undefined = config.usage.enabled ? openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs) : undefined;
   const source = new FileSupergraphSource(config.supergraph.file);
   source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
@@ -72,6 +83,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     metricsPlugin(metrics),
     loggingPlugin(logger),
     fieldUsagePlugin(metrics, usage),
+    productFreshnessPlugin(observedFreshness),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
@@ -100,6 +112,18 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       if (path === '/metrics' && req.method === 'GET') {
         const { contentType, text } = await metrics.exposition();
         res.writeHead(200, { 'content-type': contentType }).end(text);
+        return;
+      }
+      if (config.catalog.enabled && (path === '/catalog' || path === '/catalog.json') && req.method === 'GET') {
+        const state = source.state;
+        const catalog = await buildCatalog({
+          meshRoot: config.catalog.meshRoot,
+          served: new Set(state.phase === 'serving' ? state.subgraphs.map((s) => s.name) : []),
+          freshness: options.freshness ?? observedFreshness,
+          usage,
+        });
+        if (path === '/catalog.json') writeJson(res, 200, catalog);
+        else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderCatalogPage(catalog));
         return;
       }
       if (config.rateLimit) {
