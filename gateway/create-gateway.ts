@@ -25,6 +25,7 @@ import type { SharedStateStore } from './shared-state/key-value-store.ts';
 import { MemoryStore } from './shared-state/memory-store.ts';
 import { RedisStore } from './shared-state/redis-store.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
+import { registerTracingFromEnv, traceIncomingRequest } from './tracing.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
 import { openUsageStore, type FieldUsageStore } from './usage/field-usage-store.ts';
 
@@ -72,6 +73,7 @@ export async function startGateway(
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  if (registerTracingFromEnv()) logger.info('tracing: exporting spans over OTLP');
   const gateway = new ApolloGateway({
     supergraphSdl: source,
     buildService: ({ name, url }) => new ProductDataSource({ product: name, url: config.subgraphUrls[name] ?? url ?? '', metrics }),
@@ -96,7 +98,7 @@ export async function startGateway(
   const sharedState = await openSharedState(config, logger);
 
   const server = createServer((req, res) => {
-    void handle(req, res);
+    void traceIncomingRequest(req, res, 'meshgate gateway', {}, () => handle(req, res));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

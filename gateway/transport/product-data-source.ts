@@ -2,6 +2,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { GatewayMetrics } from '../metrics.ts';
+import { injectTraceContext, setActiveSpanAttribute } from '../tracing.ts';
 
 /**
  * The one data source every subgraph fetch goes through. It knows which product it talks
@@ -20,6 +21,9 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const context = options.context as Partial<GatewayContext>;
     if (context.requestId) options.request.http?.headers.set('x-request-id', context.requestId);
+    // Runs inside Apollo Gateway's `gateway.fetch` span: the product continues that trace.
+    setActiveSpanAttribute('meshgate.product', this.product);
+    if (options.request.http) injectTraceContext(options.request.http.headers);
   }
 
   /** Times every fetch, whatever the transport underneath does (retries included). */

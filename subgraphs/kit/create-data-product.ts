@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
 import { maskProductError } from './error-masking.ts';
 import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
 import type { DataStore, SeedableStore } from './store.ts';
+import { enableProductTracingFromEnv, traceProductRequest } from './tracing.ts';
 
 /** What every resolver of a data product receives. Built fresh for every request. */
 export interface ProductContext<Loaders> {
@@ -150,7 +151,9 @@ export async function createDataProduct<Loaders>(
     schema,
     store: productStore,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
-      const server = createServer(async (req, res) => {
+      enableProductTracingFromEnv();
+      const server = createServer((req, res) => void traceProductRequest(descriptor.name, req, res, () => serve(req, res)));
+      async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
         try {
           const path = new URL(req.url ?? '/', 'http://localhost').pathname;
           if (path === '/health' && req.method === 'GET') {
@@ -171,7 +174,7 @@ export async function createDataProduct<Loaders>(
         } catch (error) {
           writeThrown(res, error);
         }
-      });
+      }
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
