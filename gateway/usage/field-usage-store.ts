@@ -146,10 +146,29 @@ export class PostgresUsageStore extends BufferedUsageStore {
   }
 
   private ensureTable(): Promise<unknown> {
-    this.ready ??= this.pool.query(`CREATE TABLE IF NOT EXISTS meshgate_field_usage (
-      day DATE NOT NULL, client TEXT NOT NULL, coordinate TEXT NOT NULL, count BIGINT NOT NULL,
-      PRIMARY KEY (day, client, coordinate))`);
+    this.ready ??= this.createTable().catch((error: unknown) => {
+      this.ready = undefined; // try again on the next flush
+      throw error;
+    });
     return this.ready;
+  }
+
+  private async createTable(): Promise<void> {
+    // Replicas starting together race on CREATE TABLE IF NOT EXISTS (Postgres then fails
+    // one with a duplicate pg_type key): a transaction-scoped advisory lock serialises them.
+    const client = await this.pool.connect();
+    try {
+      await client.query(`BEGIN;
+        SELECT pg_advisory_xact_lock(hashtext('meshgate_field_usage'));
+        CREATE TABLE IF NOT EXISTS meshgate_field_usage (
+          day DATE NOT NULL, client TEXT NOT NULL, coordinate TEXT NOT NULL, count BIGINT NOT NULL,
+          PRIMARY KEY (day, client, coordinate));
+        COMMIT;`);
+      client.release();
+    } catch (error) {
+      client.release(error as Error); // discard the connection: its transaction is aborted
+      throw error;
+    }
   }
 
   protected async write(rows: readonly UsageRow[]): Promise<void> {
