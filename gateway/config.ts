@@ -255,6 +255,35 @@ export const gatewayConfigSchema = z.strictObject({
       products: z.record(z.string(), z.strictObject(productTransportOverrideShape)).default({}),
     })
     .prefault({}),
+  /**
+   * Field usage per client and day, which `meshgate check --usage` reads before a
+   * deprecated field may be removed. Recording only buffers; rows are written in batches.
+   * @example { postgresUrl: "postgres://meshgate@db.internal:5432/ops" }
+   */
+  usage: z
+    .strictObject({
+      /** Persist usage at all (the `/metrics` field counters count either way). @default true */
+      enabled: z.boolean().default(true),
+      /** The embedded store: a JSON-lines file. @default ".meshgate/usage.jsonl" */
+      file: z.string().min(1).default('.meshgate/usage.jsonl'),
+      /** Store usage in Postgres instead, shared by every replica. @example "postgres://meshgate@db:5432/ops" */
+      postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+      /** How often buffered counts are written out, in milliseconds. @default 5000 */
+      flushIntervalMs: z.number().int().positive().default(5_000),
+    })
+    .default({ enabled: true, file: '.meshgate/usage.jsonl', flushIntervalMs: 5_000 }),
+  /**
+   * The catalog at `/catalog` and `/catalog.json`. It reads product descriptors, SDL and
+   * `schema/lineage.json` from the mesh repository.
+   */
+  catalog: z
+    .strictObject({
+      /** Serve the catalog. @default true */
+      enabled: z.boolean().default(true),
+      /** The mesh repository to read products from. @default this repository */
+      meshRoot: z.string().min(1).optional(),
+    })
+    .default({ enabled: true }),
 });
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
@@ -283,8 +312,9 @@ const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
 /**
  * Reads `meshgate.yaml` (or `configPath`) and the environment:
  * `MESHGATE_PORT`, `MESHGATE_HOST`, `MESHGATE_SUPERGRAPH`, `MESHGATE_INTROSPECTION`,
- * `MESHGATE_SANDBOX`, `MESHGATE_CACHE`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `NODE_ENV=production`, `MESHGATE_JWKS_URL`, `MESHGATE_JWT_ISSUER`,
- * `MESHGATE_JWT_AUDIENCE`, `MESHGATE_ALLOW_ANONYMOUS`, `MESHGATE_ACCESS_MODE` (filter|reject), and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
+ * `MESHGATE_SANDBOX`, `MESHGATE_CACHE`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `MESHGATE_USAGE_FILE`, `MESHGATE_USAGE_POSTGRES_URL`,
+ * `NODE_ENV=production`, `MESHGATE_JWKS_URL`, `MESHGATE_JWT_ISSUER`, `MESHGATE_JWT_AUDIENCE`, `MESHGATE_ALLOW_ANONYMOUS`,
+ * `MESHGATE_ACCESS_MODE` (filter|reject), and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
  * `<PRODUCT>` is the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`).
  */
 export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): GatewayConfig {
@@ -315,6 +345,8 @@ export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.P
   if (env.NODE_ENV === 'production') merged.mode = 'production';
   const redisUrl = env.MESHGATE_REDIS_URL ?? env.REDIS_URL;
   if (redisUrl) merged.sharedState = { ...(merged.sharedState as object), redisUrl };
+  if (env.MESHGATE_USAGE_POSTGRES_URL) merged.usage = { ...(merged.usage as object), postgresUrl: env.MESHGATE_USAGE_POSTGRES_URL };
+  if (env.MESHGATE_USAGE_FILE) merged.usage = { ...(merged.usage as object), file: env.MESHGATE_USAGE_FILE };
   if (env.MESHGATE_SUPERGRAPH) merged.supergraph = { ...(merged.supergraph as object), file: env.MESHGATE_SUPERGRAPH };
   const introspection = readBoolean('MESHGATE_INTROSPECTION');
   if (introspection !== undefined) merged.introspection = introspection;

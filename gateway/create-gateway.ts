@@ -6,7 +6,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from './config.ts';
-import { MeshErrorCode } from './error-codes.ts';
+import { MeshError, MeshErrorCode } from './error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
 import { takeRateLimitToken } from './http/rate-limiter.ts';
@@ -17,6 +17,13 @@ import { errorMaskingPlugin } from './plugins/error-masking-plugin.ts';
 import { introspectionPlugin } from './plugins/introspection-plugin.ts';
 import { previewGatePlugin } from './plugins/preview-gate-plugin.ts';
 import { productSignalsPlugin } from './plugins/product-signals-plugin.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { loggingPlugin } from './plugins/logging-plugin.ts';
+import { buildCatalog, type ProductFreshnessSource } from './catalog/catalog-data.ts';
+import { renderCatalogPage } from './catalog/catalog-page.ts';
+import { fieldUsagePlugin } from './plugins/field-usage-plugin.ts';
+import { metricsPlugin } from './plugins/metrics-plugin.ts';
+import { ObservedFreshness, productFreshnessPlugin } from './plugins/product-freshness-plugin.ts';
 import { FailoverStore } from './shared-state/failover-store.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
 import { MemoryStore } from './shared-state/memory-store.ts';
@@ -42,6 +49,8 @@ import { createProductTransport } from './transport/product-transport.ts';
 import { CachingProductDataSource } from './cache/caching-data-source.ts';
 import { FreshnessCache } from './cache/freshness-cache.ts';
 import { WatermarkTracker } from './cache/watermark-tracker.ts';
+import { registerTracingFromEnv, traceIncomingRequest } from './tracing.ts';
+import { openUsageStore, type FieldUsageStore } from './usage/field-usage-store.ts';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
@@ -53,6 +62,8 @@ export interface RunningGateway {
   readonly sharedState: SharedStateStore;
   /** The freshness cache, when `cache.enabled`: its hit and miss counts. */
   readonly cache: FreshnessCache | undefined;
+  /** Prometheus instruments served at `/metrics`; other concerns record into them. */
+  readonly metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -75,10 +86,15 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where the gateway logs. @default the process logger (gateway/logger.ts) */
   logger?: Logger;
+  /** Where the catalog reads product freshness. @default watermarks seen in responses' `extensions.dataProducts` */
+  freshness?: ProductFreshnessSource;
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
+  const metrics = new GatewayMetrics();
+  const observedFreshness = new ObservedFreshness();
+  const usage: FieldUsageStore | undefined = config.usage.enabled ? openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs) : undefined;
   const source = new FileSupergraphSource(config.supergraph.file, {
     file: config.supergraph.watch,
     url: config.supergraph.url,
@@ -89,6 +105,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  if (registerTracingFromEnv()) logger.info('tracing: exporting spans over OTLP');
   const keyring = loadSigningKeyring({ mode: config.mode });
   for (const subgraph of subgraphs) keyring.keysFor(subgraph.name); // fail fast: a product without a key could never be called
   const signer = new RequestSigner(keyring);
@@ -102,7 +119,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const gateway = new ApolloGateway({
     supergraphSdl: source,
     buildService: ({ name, url }) => {
-      const options = { product: name, url: config.subgraphUrls[name] ?? url ?? '', transport, signer };
+      const options = { product: name, url: config.subgraphUrls[name] ?? url ?? '', transport, signer, metrics };
       return cache ? new CachingProductDataSource({ ...options, cache }) : new ProductDataSource(options);
     },
   });
@@ -131,6 +148,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     requestLimitsPlugin(config.limits),
     ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
     ...(persisted.plugin ? [persisted.plugin] : []),
+    metricsPlugin(metrics),
+    loggingPlugin(logger),
+    fieldUsagePlugin(metrics, usage),
+    productFreshnessPlugin(observedFreshness),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const apollo = new ApolloServer<GatewayContext>({
@@ -148,7 +169,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   await apollo.start();
 
   const server = createServer((req, res) => {
-    void handle(req, res);
+    void traceIncomingRequest(req, res, 'meshgate gateway', {}, () => handle(req, res));
   });
   const shutdown = new GracefulShutdown(server, config.shutdown.drainTimeoutMs);
 
@@ -171,10 +192,29 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         writeJson(res, report.httpStatus, report.body);
         return;
       }
+      // Scrapes are not rate limited: a throttled scraper would hide the overload it should show.
+      if (path === '/metrics' && req.method === 'GET') {
+        const { contentType, text } = await metrics.exposition();
+        res.writeHead(200, { 'content-type': contentType }).end(text);
+        return;
+      }
+      if (config.catalog.enabled && (path === '/catalog' || path === '/catalog.json') && req.method === 'GET') {
+        const state = source.state;
+        const catalog = await buildCatalog({
+          meshRoot: config.catalog.meshRoot,
+          served: new Set(state.phase === 'serving' ? state.subgraphs.map((s) => s.name) : []),
+          freshness: options.freshness ?? observedFreshness,
+          usage,
+        });
+        if (path === '/catalog.json') writeJson(res, 200, catalog);
+        else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderCatalogPage(catalog));
+        return;
+      }
       if (config.rateLimit) {
         const decision = await takeRateLimitToken(sharedState, config.rateLimit, req);
         if (!decision.allowed) {
           req.resume();
+          metrics.rejections.inc({ code: MeshErrorCode.RATE_LIMITED });
           writeError(res, MeshErrorCode.RATE_LIMITED, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s`, {}, { 'retry-after': String(decision.retryAfterSeconds) });
           return;
         }
@@ -203,6 +243,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const response = await executeApollo(apollo, req, body, async () => ({ requestId, headers, principal: await authenticate(headers, requestId), answeredBy: new Map() }));
       await writeApolloResponse(res, response);
     } catch (error) {
+      // Rejected before Apollo saw the request (body too large, bad JSON): count it here.
+      metrics.rejections.inc({ code: error instanceof MeshError ? error.code : MeshErrorCode.INTERNAL_SERVER_ERROR });
       if (!res.headersSent) writeThrown(res, error);
       else res.destroy();
     }
@@ -222,11 +264,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     apollo,
     sharedState,
     cache,
+    metrics,
     close: async () => {
       await shutdown.drain();
       await apollo.stop();
       await transport.close();
       await sharedState.close();
+      await usage?.close();
     },
   };
 }

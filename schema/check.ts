@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { checkBoundaries } from './boundary.ts';
-import { checkCompatibility } from './compatibility.ts';
+import { checkCompatibility, type CompatibilityOptions } from './compatibility.ts';
 import { composeProducts } from './compose.ts';
 import { formatProblem, type ProductStatus } from './descriptor.ts';
 import { finding, MESH, type Finding } from './finding.ts';
@@ -22,6 +22,11 @@ export interface CheckOptions {
    * @default today (UTC)
    */
   today?: string;
+  /**
+   * Recorded field usage: removing a deprecated field a client used within the
+   * deprecation window then fails. @default no usage data (sunset dates alone decide)
+   */
+  usage?: CompatibilityOptions['usage'];
 }
 
 export interface CheckedProduct {
@@ -120,7 +125,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   for (const product of live) {
     const baseline = loadBaseline(mesh.paths, product.name);
     if (baseline) {
-      findings.push(...(await checkCompatibility(product, baseline, { today, deprecationWindowDays: governance.deprecationWindowDays })));
+      findings.push(...(await checkCompatibility(product, baseline, { today, deprecationWindowDays: governance.deprecationWindowDays, usage: options.usage })));
     } else if (composable.has(product.descriptor.status)) {
       findings.push(finding(product.name, `schema/published/${product.name}`, 'compat/no-baseline', `${product.name} is ${product.descriptor.status} but has no published baseline`, `Run \`meshgate publish ${product.name}\` and commit schema/published/${product.name}/.`));
     }

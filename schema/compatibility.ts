@@ -1,6 +1,7 @@
 import { diff, CriticalityLevel, type Change } from '@graphql-inspector/core';
 import { buildASTSchema, Kind, visit, type ASTNode, type ConstDirectiveNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compare, inc, major, minor } from 'semver';
+import type { FieldUsageSource } from '../gateway/usage/field-usage-store.ts';
 import { finding, type Finding } from './finding.ts';
 import type { ProductSource, ValidProduct } from './mesh.ts';
 import { isPublishedField, sunsetDate, type SubgraphModel } from './subgraph-model.ts';
@@ -103,6 +104,12 @@ export interface CompatibilityOptions {
   today: string;
   /** A new deprecation's sunset must be at least this many days after `today`. */
   deprecationWindowDays: number;
+  /**
+   * Recorded field usage (the gateway's usage store). When given, removing a deprecated
+   * field that a client used within the last `deprecationWindowDays` fails and names the
+   * clients, whatever the sunset says: a date is a promise, usage is the fact.
+   */
+  usage?: Pick<FieldUsageSource, 'clientsUsing'>;
 }
 
 function addDays(day: string, days: number): string {
@@ -148,6 +155,7 @@ export async function checkCompatibility(product: ValidProduct, baseline: Produc
       } else if (options.today < sunset) {
         findings.push(finding(name, element, 'compat/breaking-before-sunset', `Breaking change: ${change.message} before its sunset ${sunset}`, `Keep ${element} until ${sunset}; change it in the first major release after that.`));
       }
+      if (deprecation.deprecated && options.usage) findings.push(...(await removedFieldInUse(name, element, change, options)));
     } else if (ADDITIONS.has(change.type)) {
       if (bump !== 'major' && bump !== 'minor') {
         findings.push(finding(name, element, 'compat/addition-without-minor', `Addition: ${change.message}; version goes ${from} → ${to} without a minor bump`, `Bump version to ${inc(from, 'minor')}.`));
@@ -159,6 +167,17 @@ export async function checkCompatibility(product: ValidProduct, baseline: Produc
   if (bump !== 'major') findings.push(...classificationChanges(product, baseline as ValidProduct, nextMajor));
   findings.push(...newDeprecations(product, baseline.model, options));
   return findings;
+}
+
+/** A deprecated element a client still used within the deprecation window must stay. */
+async function removedFieldInUse(product: string, element: string, change: Change, options: CompatibilityOptions): Promise<Finding[]> {
+  const since = addDays(options.today, -options.deprecationWindowDays);
+  const clients = await options.usage!.clientsUsing(element, since, options.today);
+  if (clients.length === 0) return [];
+  const named = clients.map((c) => `${c.client} (${c.count} operations, last ${c.lastUsed})`).join(', ');
+  return [
+    finding(product, element, 'compat/removed-field-in-use', `Breaking change: ${change.message}, but ${clients.length === 1 ? 'a client' : `${clients.length} clients`} used it in the last ${options.deprecationWindowDays} days: ${named}`, `Keep ${element} until ${clients.map((c) => c.client).join(', ')} ${clients.length === 1 ? 'has' : 'have'} moved off it; the catalog shows its recent usage.`),
+  ];
 }
 
 /** Changing or removing a still-published field's classification breaks consumers' access rules. */

@@ -36,6 +36,7 @@ export const RULES = {
   'compat/breaking-without-deprecation': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/breaking-without-sunset': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/breaking-before-sunset': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/removed-field-in-use': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/addition-without-minor': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/change-without-bump': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/classification-changed': MeshErrorCode.INCOMPATIBLE_CHANGE,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runCheck, type CheckReport } from '../../schema/check.ts';
+import { openUsageStore } from '../usage/field-usage-store.ts';
 
 /** Options of `meshgate check`. */
 export interface CheckCommandOptions {
@@ -9,6 +10,12 @@ export interface CheckCommandOptions {
   root?: string;
   /** Check sunsets against this day (`YYYY-MM-DD`). @default today (UTC) */
   today?: string;
+  /**
+   * Field usage recorded by the gateway: a JSON-lines file or a `postgres://` URL. A
+   * deprecated field a client used within the deprecation window may not be removed.
+   * @example ".meshgate/usage.jsonl"
+   */
+  usage?: string;
 }
 
 export function formatReport(report: CheckReport): string {
@@ -38,8 +45,10 @@ export function registerCheckCommand(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--root <dir>', 'the mesh to check (default: this repository)')
     .option('--today <date>', 'check sunsets against this day, YYYY-MM-DD (default: today)')
+    .option('--usage <file|url>', "the gateway's field usage: a JSON-lines file or a postgres:// URL")
     .action(async (options: CheckCommandOptions) => {
-      const report = await runCheck({ root: options.root, today: options.today });
+      const usage = options.usage ? openUsageStore(options.usage, 0) : undefined;
+      const report = await runCheck({ root: options.root, today: options.today, usage }).finally(() => usage?.close());
       console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
       process.exitCode = report.ok ? 0 : 1;
     });

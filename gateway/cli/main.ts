@@ -4,6 +4,7 @@ import { registerCheckCommand } from './check-command.ts';
 import { registerComposeCommand } from './compose-command.ts';
 import { registerExportCommand } from './export-command.ts';
 import { registerLineageCommand } from './lineage-command.ts';
+import { registerNewCommand } from './new-command.ts';
 import { registerProductCommand } from './product-command.ts';
 import { registerPublishCommand } from './publish-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
@@ -24,6 +25,7 @@ registerCheckCommand(program);
 registerPublishCommand(program);
 registerLineageCommand(program);
 registerExportCommand(program);
+registerNewCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,5 @@
+import { shutdownTracing } from '../tracing.ts';
+
 /**
  * Runs `stop` once on SIGINT or SIGTERM, then exits. A second signal exits at once, for
  * the operator whose first Ctrl-C is taking too long.
@@ -8,13 +10,16 @@ export function onShutdownSignal(stop: () => Promise<void>): void {
     if (stopping) process.exit(1);
     stopping = true;
     console.log(`\n${signal} received, stopping...`);
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('Shutdown failed:', error);
-        process.exit(1);
-      },
-    );
+    // Buffered spans are flushed last, so the stop itself is traced too.
+    stop()
+      .then(() => shutdownTracing())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('Shutdown failed:', error);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);

@@ -4,7 +4,9 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Agent } from 'undici';
 import { MeshError, MeshErrorCode } from '../error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 import { parseProductReport, PRODUCT_REPORT_HEADER } from '../product-report.ts';
+import { injectTraceContext, setActiveSpanAttribute } from '../tracing.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { backoffDelayMs, isTransientFailure, mayRetry, type RetryOptions } from './retry-policy.ts';
 import { productAnsweredError, productUnreachableError } from './product-failure.ts';
@@ -50,18 +52,23 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly product: string;
   private readonly transport: ProductTransport;
   private readonly signer: RequestSigner;
+  private readonly metrics: GatewayMetrics | undefined;
 
-  constructor(options: { product: string; url: string; transport: ProductTransport; signer: RequestSigner }) {
+  constructor(options: { product: string; url: string; transport: ProductTransport; signer: RequestSigner; metrics?: GatewayMetrics }) {
     super({ url: options.url });
     this.product = options.product;
     this.transport = options.transport;
     this.signer = options.signer;
+    this.metrics = options.metrics;
     this.fetcher = createUndiciFetcher({ agent: options.transport.agent, product: options.product, timeoutMs: options.transport.settingsFor(options.product).timeoutMs });
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const context = options.context as Partial<GatewayContext>;
     if (context.requestId) options.request.http?.headers.set('x-request-id', context.requestId);
+    // Runs inside Apollo Gateway's `gateway.fetch` span: the product continues that trace.
+    setActiveSpanAttribute('meshgate.product', this.product);
+    if (options.request.http) injectTraceContext(options.request.http.headers);
     // Last: the signature covers the request as it will be sent.
     this.signer.sign(this.product, options);
   }
@@ -75,7 +82,25 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     throw productUnreachableError(this.product, error);
   }
 
+  /** Times every fetch, whatever the transport underneath does (retries included). */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    if (!this.metrics) return this.processResiliently(options);
+    const stop = this.metrics.productFetchDuration.startTimer({ product: this.product });
+    try {
+      const response = await this.processResiliently(options);
+      const failed = (response.errors?.length ?? 0) > 0;
+      if (failed) this.metrics.productFetchErrors.inc({ product: this.product, kind: 'graphql_error' });
+      stop({ outcome: failed ? 'graphql_error' : 'ok' });
+      return response;
+    } catch (error) {
+      this.metrics.productFetchErrors.inc({ product: this.product, kind: 'failed' });
+      stop({ outcome: 'failed' });
+      throw error;
+    }
+  }
+
+  /** Apollo's `process` inside the product's circuit breaker, with retries for queries. */
+  private async processResiliently(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const breaker = this.transport.breakers.forProduct(this.product);
     const { retry } = this.transport.settingsFor(this.product);
     // Health checks and schema loads carry no incoming request, hence no operation type: not retried.

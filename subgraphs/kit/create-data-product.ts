@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
 import { SignatureVerifier } from './signature-verifier.ts';
 import { readSeedVersion, readWatermark } from './watermark.ts';
 import { QueryLog, type DataStore, type SeedableStore } from './store.ts';
+import { enableProductTracingFromEnv, traceProductRequest } from './tracing.ts';
 
 /** What every resolver of a data product receives. Built fresh for every request. */
 export interface ProductContext<Loaders> {
@@ -174,7 +175,9 @@ export async function createDataProduct<Loaders>(
     store: productStore,
     requests,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
-      const server = createServer(async (req, res) => {
+      enableProductTracingFromEnv();
+      const server = createServer((req, res) => void traceProductRequest(descriptor.name, req, res, () => serve(req, res)));
+      async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
         try {
           const path = new URL(req.url ?? '/', 'http://localhost').pathname;
           if (path === '/health' && req.method === 'GET') {
@@ -210,7 +213,7 @@ export async function createDataProduct<Loaders>(
         } catch (error) {
           writeThrown(res, error);
         }
-      });
+      }
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

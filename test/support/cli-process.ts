@@ -13,8 +13,8 @@ export interface CliProcess {
 }
 
 /** Runs `node bin/meshgate.js ...args` as a real child process, the way a user would. */
-export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['bin/meshgate.js', ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): CliProcess {
+  const child = spawn(process.execPath, ['bin/meshgate.js', ...args], { env: { ...process.env, ...env }, stdio: 'pipe', cwd: options.cwd });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,4 +1,7 @@
 import { exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { createDataProduct, type DataProduct, type DataProductOptions, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
@@ -43,6 +46,8 @@ export interface MeshOptions {
   storeUrl?: string;
   /** A store per product to serve from instead of its own (e.g. a writable copy); the caller closes it. */
   stores?: Record<string, DataStore>;
+  /** Where the gateway logs (tests that read log lines). */
+  logger?: Logger;
 }
 
 /**
@@ -66,7 +71,7 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
       return new SignJWT({ sub: 'analyst@example.com', iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
     };
     const analyst = await token({ scope: ANALYST_SCOPES });
-    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { now: options.now });
+    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, usage: { file: join(tmpdir(), 'meshgate-test-usage', `${process.pid}.jsonl`) }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { now: options.now, logger: options.logger });
     return {
       gateway,
       products,

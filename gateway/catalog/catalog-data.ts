@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { durationToMs, type ProductStatus } from '../../schema/descriptor.ts';
+import type { Lineage } from '../../schema/lineage.ts';
+import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
+import { publishedOutputFields, sunsetDate } from '../../schema/subgraph-model.ts';
+import type { ClientFieldUsage, FieldUsageSource } from '../usage/field-usage-store.ts';
+
+/**
+ * Where the catalog learns how fresh each product's data is. The gateway knows a
+ * product's watermark once products report `dataAsOf` (in `extensions.dataProducts`);
+ * until then, and for a product never queried, freshness is "unknown".
+ */
+export interface ProductFreshnessSource {
+  /** The product's latest known data watermark (ISO date or date-time), if any. */
+  dataAsOf(product: string): string | undefined;
+}
+
+export interface CatalogField {
+  /** `Type.field`. */
+  coordinate: string;
+  /** The field's type as written, e.g. `[Order!]!`. */
+  type: string;
+  description: string | null;
+  classification: string | null;
+  /** Tagged `@tag(name: "preview")`: served only to clients that opt in. */
+  preview: boolean;
+  deprecation: { reason: string; sunset: string | null; recentUsage: ClientFieldUsage[] } | null;
+}
+
+export type FreshnessState = 'fresh' | 'stale' | 'unknown';
+
+export interface CatalogProduct {
+  name: string;
+  title: string;
+  domain: string;
+  owner: { team: string; contact: string };
+  version: string;
+  status: ProductStatus;
+  /** Whether the supergraph the gateway serves routes to this product. */
+  served: boolean;
+  purpose: string;
+  limitations: string;
+  usage: string;
+  sla: { freshness: string; availability: string };
+  freshness: { dataAsOf: string | null; state: FreshnessState };
+  inputs: { product: string; version: string }[];
+  /** Published, non-preview fields, deprecated ones included. */
+  fields: CatalogField[];
+  deprecatedFields: CatalogField[];
+  previewFields: CatalogField[];
+}
+
+export interface Catalog {
+  generatedAt: string;
+  products: CatalogProduct[];
+  lineage: Lineage;
+}
+
+/** Options of {@link buildCatalog}. */
+export interface CatalogOptions {
+  /** The mesh repository. @default this repository */
+  meshRoot?: string;
+  /** Names of the products the served supergraph routes to. */
+  served: ReadonlySet<string>;
+  freshness?: ProductFreshnessSource;
+  usage?: FieldUsageSource;
+  /** How far back "recent usage" of a deprecated field looks. @default 30 */
+  usageDays?: number;
+  now?: Date;
+}
+
+function freshnessOf(sla: string, dataAsOf: string | undefined, now: Date): CatalogProduct['freshness'] {
+  const at = dataAsOf ? Date.parse(dataAsOf) : Number.NaN;
+  if (!dataAsOf || Number.isNaN(at)) return { dataAsOf: null, state: 'unknown' };
+  return { dataAsOf, state: now.getTime() - at <= durationToMs(sla) ? 'fresh' : 'stale' };
+}
+
+/**
+ * Everything the catalog shows, from the same sources `meshgate check` reads (each
+ * product's `product.yaml` and `schema.graphql`, `schema/lineage.json`) plus what only
+ * the running gateway knows: which products it serves, their freshness, recent usage.
+ */
+export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
+  const now = options.now ?? new Date();
+  const mesh = loadMesh(options.meshRoot);
+  const until = now.toISOString().slice(0, 10);
+  const since = new Date(now.getTime() - (options.usageDays ?? 30) * 86_400_000).toISOString().slice(0, 10);
+  const products: CatalogProduct[] = [];
+  for (const product of mesh.products.filter(isValidProduct)) {
+    const { descriptor, model } = product;
+    const fields: CatalogField[] = [];
+    const preview: CatalogField[] = [];
+    for (const field of publishedOutputFields(model)) {
+      if (field.parent.startsWith('_')) continue;
+      const reason = field.deprecationReason;
+      const entry: CatalogField = {
+        coordinate: field.coordinate,
+        type: field.typeRef,
+        description: field.description ?? null,
+        classification: descriptor.fields[field.coordinate]?.classification ?? null,
+        preview: field.preview,
+        deprecation: reason
+          ? { reason, sunset: sunsetDate(reason) ?? null, recentUsage: (await options.usage?.clientsUsing(field.coordinate, since, until)) ?? [] }
+          : null,
+      };
+      (field.preview ? preview : fields).push(entry);
+    }
+    products.push({
+      name: descriptor.name,
+      title: descriptor.title ?? descriptor.name,
+      domain: descriptor.domain,
+      owner: descriptor.owner,
+      version: descriptor.version,
+      status: descriptor.status,
+      served: options.served.has(descriptor.name),
+      purpose: descriptor.description.purpose,
+      limitations: descriptor.description.limitations,
+      usage: descriptor.description.usage,
+      sla: descriptor.sla,
+      freshness: freshnessOf(descriptor.sla.freshness, options.freshness?.dataAsOf(descriptor.name), now),
+      inputs: descriptor.inputPorts.map((port) => ({ product: port.product, version: port.version })),
+      fields,
+      deprecatedFields: fields.filter((f) => f.deprecation),
+      previewFields: preview,
+    });
+  }
+  const lineage: Lineage = existsSync(mesh.paths.lineage) ? (JSON.parse(readFileSync(mesh.paths.lineage, 'utf8')) as Lineage) : { products: [], edges: [] };
+  return { generatedAt: now.toISOString(), products, lineage };
+}

@@ -1,0 +1,21 @@
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import { scaffoldProduct } from '../onboarding/product-scaffold.ts';
+
+export function registerNewCommand(program: Command): void {
+  program
+    .command('new')
+    .description('Scaffold a new data product: descriptor, schema, resolvers, seeded store and tests; add it to the mesh and publish its baseline')
+    .argument('<product>', 'the product name, kebab-case (e.g. shipments)')
+    .requiredOption('--domain <domain>', 'the business domain that owns it')
+    .requiredOption('--owner <team>', 'the owning team')
+    .option('--contact <contact>', "the owner's e-mail address or https URL (default: <owner>@example.com)")
+    .option('--root <dir>', 'the mesh repository (default: this repository)')
+    .action(async (name: string, options: { domain: string; owner: string; contact?: string; root?: string }) => {
+      const result = await scaffoldProduct({ name, ...options });
+      const shown = (path: string) => relative(process.cwd(), path) || path;
+      console.log(`created ${name} (${result.typeName}; Query.${result.queryFields.one}, Query.${result.queryFields.list}):`);
+      for (const file of result.files) console.log(`  ${shown(file)}`);
+      console.log(`\nnext:\n  npm run compose          # add ${name} to schema/supergraph.graphql\n  npm start                # serve it with the rest of the mesh\n  npx vitest run subgraphs/${name}\n  npm run check`);
+    });
+}

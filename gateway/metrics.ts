@@ -1,0 +1,106 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Circuit breaker states as the `meshgate_product_breaker_state` gauge reports them. */
+export const BreakerStateValue = { closed: 0, halfOpen: 1, open: 2 } as const;
+
+/**
+ * The gateway's Prometheus metrics, served at `GET /metrics`. Each gateway owns its own
+ * registry rather than prom-client's global one: tests (and embedders) run several
+ * gateways in one process, and a shared registry would mix their counters or throw on
+ * registering a name twice.
+ *
+ * Other concerns record into the instruments here instead of registering their own, so
+ * every name is listed in one place:
+ * @example metrics.cacheLookups.inc({ product: 'sales', outcome: 'hit' })
+ * @example metrics.breakerState.set({ product: 'sales' }, BreakerStateValue.open)
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  /** GraphQL requests by operation name and client (`apollographql-client-name` / `-version`). */
+  readonly requests = new Counter({
+    name: 'meshgate_requests_total',
+    help: 'GraphQL requests by operation, client and outcome (success or error)',
+    labelNames: ['operation', 'client', 'client_version', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'meshgate_request_duration_seconds',
+    help: 'GraphQL request latency by operation and client',
+    labelNames: ['operation', 'client'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  /** One observation per subgraph fetch; `outcome` is `ok`, `graphql_error` or `failed`. */
+  readonly productFetchDuration = new Histogram({
+    name: 'meshgate_product_fetch_duration_seconds',
+    help: 'Latency of fetches from the gateway to each data product',
+    labelNames: ['product', 'outcome'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly productFetchErrors = new Counter({
+    name: 'meshgate_product_fetch_errors_total',
+    help: 'Fetches to a data product that failed (transport) or returned GraphQL errors',
+    labelNames: ['product', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  /** For the freshness-aware response cache. */
+  readonly cacheLookups = new Counter({
+    name: 'meshgate_cache_lookups_total',
+    help: 'Response cache lookups per product by outcome (hit or miss)',
+    labelNames: ['product', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** For the transport's circuit breaker; values from {@link BreakerStateValue}. */
+  readonly breakerState = new Gauge({
+    name: 'meshgate_product_breaker_state',
+    help: 'Circuit breaker state per product: 0 closed, 1 half-open, 2 open',
+    labelNames: ['product'] as const,
+    registers: [this.registry],
+  });
+
+  /** Requests refused as a whole (limits, rate limits, auth, bad requests), by error code. */
+  readonly rejections = new Counter({
+    name: 'meshgate_rejections_total',
+    help: 'Requests rejected as a whole, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  /** Every error sent to a client, by code, including partial-data errors. */
+  readonly errors = new Counter({
+    name: 'meshgate_errors_total',
+    help: 'GraphQL errors sent to clients, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fieldUsage = new Counter({
+    name: 'meshgate_field_usage_total',
+    help: 'Operations that selected a field (Type.field), by client',
+    labelNames: ['coordinate', 'client'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'meshgate_' });
+  }
+
+  /** The exposition text and its content type, for `GET /metrics`. */
+  async exposition(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+}
+
+/** The client a request names in Apollo's client-awareness headers; `unknown` when absent. */
+export function clientOf(headers: { get(name: string): string | undefined | null }): { client: string; version: string } {
+  // Label values are bounded so a client cannot blow up the series count with a long header.
+  const read = (name: string) => (headers.get(name) ?? '').trim().slice(0, 64) || 'unknown';
+  return { client: read('apollographql-client-name'), version: read('apollographql-client-version') };
+}

@@ -1,0 +1,35 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { DocumentNode } from 'graphql';
+import type { GatewayContext } from '../gateway-context.ts';
+import { clientOf, type GatewayMetrics } from '../metrics.ts';
+import type { FieldUsageStore } from '../usage/field-usage-store.ts';
+import { operationFieldCoordinates } from '../usage/operation-fields.ts';
+
+/**
+ * Records which fields (`Type.field`) each client's operations select: as Prometheus
+ * counters, and per day in the usage store `meshgate check` reads before a deprecated
+ * field may be removed. Only operations that resolved (parsed and validated) count.
+ */
+export function fieldUsagePlugin(metrics: GatewayMetrics, store: FieldUsageStore | undefined): ApolloServerPlugin<GatewayContext> {
+  // Apollo caches parsed documents, so the same DocumentNode comes back for a repeated
+  // query: walk each one once per operation name, not once per request.
+  const walked = new WeakMap<DocumentNode, Map<string, string[]>>();
+  return {
+    async requestDidStart({ request }) {
+      const { client } = clientOf(request.http?.headers ?? new Map<string, string>());
+      return {
+        async didResolveOperation({ document, schema, operationName }) {
+          const byOperation = walked.get(document) ?? new Map<string, string[]>();
+          walked.set(document, byOperation);
+          let coordinates = byOperation.get(operationName ?? '');
+          if (!coordinates) {
+            coordinates = operationFieldCoordinates(schema, document, operationName);
+            byOperation.set(operationName ?? '', coordinates);
+          }
+          for (const coordinate of coordinates) metrics.fieldUsage.inc({ coordinate, client });
+          store?.record(client, coordinates);
+        },
+      };
+    },
+  };
+}

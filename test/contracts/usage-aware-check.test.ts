@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../schema/check.ts';
+import { JsonLinesUsageStore } from '../../gateway/usage/field-usage-store.ts';
+import { runCli } from '../support/cli-process.ts';
+import { findingsOf, fixtureRoot, TODAY } from './fixture-mesh.ts';
+
+/**
+ * The `compat` fixture's `removal-good` removes `Widget.legacyCode`, deprecated with a
+ * sunset long past: by dates alone that is allowed. Recorded usage can still stop it.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'meshgate-usage-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function usageFile(name: string, rows: [client: string, coordinate: string, day: string][]): Promise<string> {
+  const file = join(dir, `${name}.jsonl`);
+  const store = new JsonLinesUsageStore(file, 0);
+  for (const [client, coordinate, day] of rows) store.record(client, [coordinate], day);
+  await store.close();
+  return file;
+}
+
+let usedFile: string;
+let unusedFile: string;
+beforeAll(async () => {
+  // TODAY is 2025-06-01 and the fixture's deprecation window is 90 days.
+  usedFile = await usageFile('used', [
+    ['legacy-report', 'Widget.legacyCode', '2025-05-20'],
+    ['legacy-report', 'Widget.legacyCode', '2025-05-21'],
+    ['ops-dashboard', 'Widget.legacyCode', '2025-04-02'],
+    ['ops-dashboard', 'Widget.name', '2025-05-30'],
+  ]);
+  unusedFile = await usageFile('unused', [
+    // Used, but before the window opened; and other fields used recently.
+    ['old-export', 'Widget.legacyCode', '2024-12-01'],
+    ['ops-dashboard', 'Widget.name', '2025-05-30'],
+    ['ops-dashboard', 'Gadget.legacyCode', '2025-05-30'],
+  ]);
+});
+
+describe('meshgate check with recorded field usage', () => {
+  it('fails removing a deprecated field a client used within the deprecation window, naming the clients', async () => {
+    const usage = new JsonLinesUsageStore(usedFile, 0);
+    const report = await runCheck({ root: fixtureRoot('compat'), today: TODAY, usage });
+    await usage.close();
+    const findings = findingsOf(report, 'removal-good');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ element: 'Widget.legacyCode', rule: 'compat/removed-field-in-use', code: 'INCOMPATIBLE_CHANGE' });
+    expect(findings[0]!.message).toContain('2 clients used it in the last 90 days: legacy-report (2 operations, last 2025-05-21), ops-dashboard (1 operations, last 2025-04-02)');
+  });
+
+  it('passes when no client used the field within the window', async () => {
+    const usage = new JsonLinesUsageStore(unusedFile, 0);
+    const report = await runCheck({ root: fixtureRoot('compat'), today: TODAY, usage });
+    await usage.close();
+    expect(findingsOf(report, 'removal-good')).toEqual([]);
+  });
+
+  it('reads the usage file given to the CLI with --usage', async () => {
+    const cli = runCli(['check', '--root', fixtureRoot('compat'), '--today', TODAY, '--usage', usedFile, '--json']);
+    await cli.exited;
+    const report = JSON.parse(cli.output()) as { findings: { product: string; rule: string; message: string }[] };
+    const finding = report.findings.find((f) => f.product === 'removal-good');
+    expect(finding).toMatchObject({ rule: 'compat/removed-field-in-use' });
+    expect(finding!.message).toContain('legacy-report');
+  });
+});

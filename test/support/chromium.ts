@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+/** Debian's `chromium` package; playwright-core drives it instead of downloading a browser. */
+export const CHROMIUM_PATH = process.env.MESHGATE_CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * The machine has no outside network: without these flags Chromium keeps dialling
+ * Google's services (sync, component updates, QUIC probes) and floods refused connections.
+ */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * Whether Chromium is there, installing it under CI when it is not. CI machines start
+ * fresh, so the browser test installs its own browser rather than relying on someone
+ * having done so by hand; elsewhere a missing browser skips the test with a message.
+ */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM_PATH)) return true;
+  if (process.env.CI) {
+    try {
+      console.warn(`${CHROMIUM_PATH} is missing: installing Debian's chromium package for the browser tests...`);
+      execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    } catch (error) {
+      throw new Error(`Chromium is required under CI and installing it failed (${(error as Error).message}); run: apt-get install -y chromium`);
+    }
+    if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is required under CI; apt-get install -y chromium did not provide ${CHROMIUM_PATH}`);
+    return true;
+  }
+  console.warn(`SKIPPING browser tests: ${CHROMIUM_PATH} not found. Install it with apt-get install -y chromium (under CI it is installed automatically).`);
+  return false;
+}
+
+/** A headless Chromium with a fresh profile, removed again on close. */
+export async function launchChromium(options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'meshgate-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    viewport: { width: 1280, height: 900 },
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
