@@ -114,7 +114,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // Opened before the gateway: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config, logger);
   const cache = config.cache.enabled
-    ? new FreshnessCache(sharedState, new WatermarkTracker({ checkIntervalMs: config.cache.watermarkCheckMs }), { maxEntries: config.cache.maxEntries })
+    ? new FreshnessCache(sharedState, new WatermarkTracker({ checkIntervalMs: config.cache.watermarkCheckMs }), { maxEntries: config.cache.maxEntries, onLookup: (product, outcome) => metrics.cacheLookups.inc({ product, outcome }) })
     : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: source,
@@ -133,7 +133,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   const authenticate = createAuthenticator(config.auth);
 
-  const persisted = persistedOperations(config.persistedOperations);
+  // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
+  const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     // Order matters where hooks share a phase: signals read the operation before access
     // prunes it, and access errors are added before masking sees them.

@@ -1,3 +1,5 @@
+import type { SharedStateStore } from './shared-state/key-value-store.ts';
+
 /**
  * Where persisted operations (APQ registrations) are kept. The shape is Apollo Server's
  * `KeyValueCache`, so a store plugs straight into its `persistedQueries.cache`; replicas
@@ -36,6 +38,30 @@ export class MemoryOperationStore implements PersistedOperationStore {
 
   async delete(id: string): Promise<boolean> {
     return this.entries.delete(id);
+  }
+}
+
+/** How long a registration lives in shared state without being registered again. */
+const SHARED_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Registrations in the state gateway replicas share (Redis): a query registered through
+ * one replica is served by hash from every other. Redis expires old entries, so a client
+ * registering endless distinct queries cannot grow it without bound.
+ */
+export class SharedOperationStore implements PersistedOperationStore {
+  constructor(private readonly shared: SharedStateStore) {}
+
+  get(id: string): Promise<string | undefined> {
+    return this.shared.get(id);
+  }
+
+  set(id: string, body: string): Promise<void> {
+    return this.shared.set(id, body, SHARED_TTL_SECONDS);
+  }
+
+  delete(id: string): Promise<void> {
+    return this.shared.delete(id);
   }
 }
 

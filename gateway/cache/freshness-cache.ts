@@ -47,13 +47,14 @@ export class FreshnessCache {
   constructor(
     private readonly store: SharedStateStore,
     private readonly watermarks: WatermarkTracker,
-    private readonly options: { maxEntries: number; keyPrefix?: string },
+    private readonly options: { maxEntries: number; keyPrefix?: string; /** Told of every lookup, for metrics. */ onLookup?: (product: string, outcome: 'hit' | 'miss' | 'bypass') => void },
   ) {}
 
   async fetch<R extends CachedResponse>(identity: FetchIdentity, load: () => Promise<R>): Promise<R> {
     const watermark = await this.watermarks.current(identity.product, identity.url);
     if (!watermark) {
       this.stats.bypassed++;
+      this.options.onLookup?.(identity.product, 'bypass');
       return load();
     }
     const key = `${this.options.keyPrefix ?? 'fc:'}${identity.product}:${createHash('sha256')
@@ -63,14 +64,17 @@ export class FreshnessCache {
     const stored = await this.store.get(key);
     if (stored !== undefined) {
       this.stats.hits++;
+      this.options.onLookup?.(identity.product, 'hit');
       return JSON.parse(stored) as R;
     }
     const pending = this.inFlight.get(key);
     if (pending) {
       this.stats.hits++;
+      this.options.onLookup?.(identity.product, 'hit');
       return JSON.parse(await pending) as R;
     }
     this.stats.misses++;
+    this.options.onLookup?.(identity.product, 'miss');
     const leader = load();
     // Serialize before returning: the caller's executor starts mutating the object at once.
     const serialized = leader.then((response) => JSON.stringify(response));

@@ -6,7 +6,8 @@ import { describeIssues } from '../../schema/descriptor.ts';
 import type { GatewayConfig } from '../config.ts';
 import { ConfigError, MeshError, MeshErrorCode } from '../error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { ManifestBackedStore, MemoryOperationStore, type PersistedOperationStore } from '../persisted-operation-store.ts';
+import { ManifestBackedStore, MemoryOperationStore, SharedOperationStore, type PersistedOperationStore } from '../persisted-operation-store.ts';
+import type { SharedStateStore } from '../shared-state/key-value-store.ts';
 
 /** Apollo's persisted-query-list manifest, as `generate-persisted-query-manifest` writes it. */
 const manifestSchema = z.object({
@@ -61,8 +62,10 @@ function normalize(body: string): string {
 export function persistedOperations(
   config: GatewayConfig['persistedOperations'],
   log: (line: string) => void = console.warn,
+  /** Replicas' shared state: APQ registrations go there instead of this process's memory. */
+  shared?: SharedStateStore,
 ): { apolloOption: ApolloServerOptions<GatewayContext>['persistedQueries']; plugin?: ApolloServerPlugin<GatewayContext>; store?: PersistedOperationStore } {
-  const store = config.apq ? new MemoryOperationStore(config.apqMaxEntries) : undefined;
+  const store = !config.apq ? undefined : shared ? new SharedOperationStore(shared) : new MemoryOperationStore(config.apqMaxEntries);
   if (!config.safelist) return { apolloOption: store ? { cache: store, ttl: null } : false, store };
   const { mode } = config.safelist;
   const safelist = loadSafelist(config.safelist.manifest);

@@ -4,7 +4,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Agent } from 'undici';
 import { MeshError, MeshErrorCode } from '../error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import type { GatewayMetrics } from '../metrics.ts';
+import { BreakerStateValue, type GatewayMetrics } from '../metrics.ts';
 import { parseProductReport, PRODUCT_REPORT_HEADER } from '../product-report.ts';
 import { injectTraceContext, setActiveSpanAttribute } from '../tracing.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
@@ -12,6 +12,9 @@ import { backoffDelayMs, isTransientFailure, mayRetry, type RetryOptions } from 
 import { productAnsweredError, productUnreachableError } from './product-failure.ts';
 import type { RequestSigner } from './request-signer.ts';
 import { createUndiciFetcher } from './undici-fetcher.ts';
+
+/** The breaker's phase as the `/metrics` gauge reports it. */
+const BREAKER_VALUE = { closed: BreakerStateValue.closed, 'half-open': BreakerStateValue.halfOpen, open: BreakerStateValue.open } as const;
 
 // Apollo's own types, named through the class so we depend on no internal package.
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
@@ -86,6 +89,8 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     if (!this.metrics) return this.processResiliently(options);
     const stop = this.metrics.productFetchDuration.startTimer({ product: this.product });
+    const metrics = this.metrics;
+    const recordBreaker = () => metrics.breakerState.set({ product: this.product }, BREAKER_VALUE[this.transport.breakers.forProduct(this.product).state.phase]);
     try {
       const response = await this.processResiliently(options);
       const failed = (response.errors?.length ?? 0) > 0;
@@ -96,6 +101,8 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       this.metrics.productFetchErrors.inc({ product: this.product, kind: 'failed' });
       stop({ outcome: 'failed' });
       throw error;
+    } finally {
+      recordBreaker();
     }
   }
 

@@ -73,6 +73,8 @@ describe('freshness cache', () => {
     expect(second.body).toEqual(first.body);
     expect(dataStatements(mesh, 'sales')).toEqual([]);
     expect(mesh.gateway.cache!.stats.hits).toBe(hitsBefore + 1);
+    const scrape = await (await fetch(mesh.gateway.url.replace(/graphql$/, 'metrics'))).text();
+    expect(scrape).toMatch(/meshgate_cache_lookups_total\{product="sales",outcome="hit"\} [1-9]/);
   });
 
   it('trusts the watermark: data changed without a new watermark is still served from the cache', async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,16 +28,39 @@ describe.skipIf(!available)('gateway replicas sharing Redis', () => {
     await mesh?.close();
   });
 
-  it('share one rate limit: a second gateway process spends the same bucket', async () => {
+  it('behave as one: a persisted query, a cache entry and a rate limit are shared with a second gateway process', async () => {
     const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
     const rateLimit = { capacity: 3, refillPerSecond: 0.01, by: 'client' as const };
     const sharedState = { redisUrl: TEST_REDIS_URL, keyPrefix };
-    const inProcess = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit, sharedState }));
+    const cache = { enabled: true, watermarkCheckMs: 0 };
+    const inProcess = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit, sharedState, cache }));
     const dir = mkdtempSync(join(tmpdir(), 'meshgate-replica-'));
-    writeFileSync(join(dir, 'meshgate.yaml'), stringify({ subgraphUrls, rateLimit, sharedState }));
+    writeFileSync(join(dir, 'meshgate.yaml'), stringify({ subgraphUrls, rateLimit, sharedState, cache }));
     const other: CliProcess = runCli(['serve', '--config', join(dir, 'meshgate.yaml'), '--port', '0']);
     try {
       const otherUrl = await other.waitFor(/ready at (http:\/\/\S+)/, 60_000);
+
+      // A persisted query registered through one replica is served by hash by the other.
+      const query = '{ product(sku: "SKU-0042") { sku category } }';
+      const extensions = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
+      const apqClient = { 'apollographql-client-name': 'apq-client' };
+      expect((await postGraphQL(inProcess.url, { query, extensions }, apqClient)).body.errors).toBeUndefined();
+      const byHash = await postGraphQL(otherUrl, { extensions }, apqClient);
+      expect(byHash.body.errors).toBeUndefined();
+      expect(byHash.body.data).toEqual({ product: { sku: 'SKU-0042', category: 'Books' } });
+
+      // A cache entry written by one replica is hit by the other: the product runs no statement.
+      const cached = { query: '{ categories { category productCount } }' };
+      const cacheClient = { 'apollographql-client-name': 'cache-client' };
+      const first = await postGraphQL(otherUrl, cached, cacheClient);
+      expect(first.body.errors).toBeUndefined();
+      mesh.clearQueryLogs();
+      const second = await postGraphQL(inProcess.url, cached, cacheClient);
+      expect(second.body.data).toEqual(first.body.data);
+      expect(mesh.statements('catalog').filter((sql) => !/meshgate_(watermark|seed)/.test(sql))).toEqual([]);
+      expect(inProcess.cache!.stats.hits).toBe(1);
+
+      // One rate limit: the bucket spent through both replicas.
       const headers = { 'apollographql-client-name': 'dashboard-a' };
       const statuses = [];
       for (const url of [inProcess.url, otherUrl, inProcess.url]) statuses.push((await postGraphQL(url, QUERY, headers)).status);

@@ -57,6 +57,8 @@ describe('sales goes down, then comes back', () => {
     const failFast = await mesh.query(NEEDS_SALES);
     expect(failFast.body.errors![0]!.extensions).toMatchObject({ code: 'PRODUCT_UNAVAILABLE', product: 'sales', breaker: 'open' });
     expect(failFast.body.data.customer).toEqual({ name: 'Tara Eriksen' });
+    const scrape = await (await fetch(mesh.gateway.url.replace(/graphql$/, 'metrics'))).text();
+    expect(scrape).toMatch(/meshgate_product_breaker_state\{product="sales"\} 2/);
     expect(mesh.statements('sales')).toHaveLength(0);
 
     // Once the breaker lets a probe through, the product serves again.
