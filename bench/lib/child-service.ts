@@ -18,7 +18,9 @@ export async function startChildService<Ready extends { type: 'ready' }>(script:
   const child = fork(script, options.args ?? [], {
     // A .ts script runs under tsx; plain .mjs under plain node, with no loader in its way.
     execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.execArgv ?? [])],
-    env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true', ...options.env },
+    // meshgate signs every product fetch, as in production; products and gateway derive their
+    // keys from this one bench secret (gateway/keys.ts), so the signing cost is measured.
+    env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true', MESHGATE_SIGNING_SECRET: process.env.MESHGATE_SIGNING_SECRET ?? 'meshgate-bench-secret', ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<Ready>((resolve, reject) => {

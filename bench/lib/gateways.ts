@@ -5,7 +5,7 @@ type Gateway = ChildService<{ type: 'ready'; url: string }>;
 /** A meshgate gateway in its own process (and its workers); `profileDir` adds `--cpu-prof` to meshgate alone. */
 export function startMeshgate(config: Record<string, unknown>, options: { profileDir?: string; workers?: number } = {}): Promise<Gateway> {
   return startChildService(new URL('../gateways/meshgate-gateway.ts', import.meta.url).pathname, {
-    env: { MESHGATE_BENCH_CONFIG: JSON.stringify({ port: 0, mode: 'production', ...config }), MESHGATE_LOG_LEVEL: 'warn', MESHGATE_BENCH_WORKERS: String(options.workers ?? 1) },
+    env: { MESHGATE_BENCH_CONFIG: JSON.stringify({ port: 0, mode: 'production', auth: { allowAnonymous: true }, access: { productsDir: 'bench/federation' }, cost: { maxCost: 100000 }, ...config }), MESHGATE_LOG_LEVEL: 'warn', MESHGATE_BENCH_WORKERS: String(options.workers ?? 1) },
     execArgv: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
   });
 }

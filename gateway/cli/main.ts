@@ -10,6 +10,7 @@ import { registerPublishCommand } from './publish-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerStartCommand } from './start-command.ts';
+import { registerTokenCommand } from './token-command.ts';
 
 const program = new Command()
   .name('meshgate')
@@ -17,6 +18,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerStartCommand(program);
+registerTokenCommand(program);
 registerServeCommand(program);
 registerComposeCommand(program);
 registerSeedCommand(program);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createDataProduct, type DataProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { loadGatewayConfig } from '../config.ts';
+import { devAuthConfig, mintDevToken } from '../dev-identity.ts';
 import { startGateway } from '../create-gateway.ts';
 import { SUPERGRAPH_FILE } from './compose-command.ts';
 import { seedMesh } from './seed-command.ts';
@@ -30,10 +31,19 @@ export function registerStartCommand(program: Command): void {
           console.log(`  product ${member.name.padEnd(18)} ${running.url}`);
         }
         // The committed supergraph names the default ports; point it at where the products really are.
-        const config = loadGatewayConfig({ overrides: { port: options.port, supergraph: { file: SUPERGRAPH_FILE }, subgraphUrls } });
+        let config = loadGatewayConfig({ overrides: { port: options.port, supergraph: { file: SUPERGRAPH_FILE }, subgraphUrls } });
+        // The demo trusts a development identity unless a real one is configured, so the
+        // printed token unlocks the restricted and confidential fields in Sandbox.
+        const devIdentity = config.mode === 'development' && !config.auth.jwksUrl && !config.auth.publicKey;
+        if (devIdentity) config = { ...config, auth: { ...config.auth, ...(await devAuthConfig(config.mode)) } };
         const gateway = await startGateway(config);
         console.log(`\nmeshgate gateway         ${gateway.url}`);
         if (config.sandbox) console.log(`Apollo Sandbox           ${gateway.url.replace(/graphql$/, '')}`);
+        if (devIdentity) {
+          console.log('\nAnonymous requests see public and internal fields. For everything (scopes pii:read finance:read),');
+          console.log('add this header in Sandbox (npx meshgate token mints another):');
+          console.log(`Authorization: Bearer ${await mintDevToken()}`);
+        }
         console.log('Press Ctrl-C to stop.');
         onShutdownSignal(async () => {
           await gateway.close();

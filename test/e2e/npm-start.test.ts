@@ -23,6 +23,14 @@ describe('meshgate start', () => {
     expect(result.body.data.customer).toMatchObject({ id: 'C00042', segment: 'CONSUMER' });
     expect(result.body.data.customer.orders.edges[0].node.lines[0].product).toEqual({ name: 'Smart Soundbar', forecast: [{ units: 183 }] });
 
+    // The printed development token unlocks restricted and confidential fields too.
+    const token = await cli.waitFor(/Authorization: Bearer (\S+)/);
+    const full = await postGraphQL(url, { query: '{ customer(id: "C00042") { name lifetimeValueUsd churnRisk } }' }, { authorization: `Bearer ${token}` });
+    expect(full.body.errors).toBeUndefined();
+    expect(full.body.data.customer).toEqual({ name: 'Tara Eriksen', lifetimeValueUsd: 72479.71, churnRisk: 'LOW' });
+    const anonymous = await postGraphQL(url, { query: '{ customer(id: "C00042") { name } }' });
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN_FIELD');
+
     const sandbox = await fetch(url.replace(/graphql$/, ''), { headers: { accept: 'text/html' } });
     expect(sandbox.status).toBe(200);
     expect(await sandbox.text()).toContain('<!DOCTYPE html>');
