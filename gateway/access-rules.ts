@@ -1,18 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { CLASSIFICATIONS, describeIssues, loadDescriptor, type Classification } from '../schema/descriptor.ts';
+import { CLASSIFICATIONS, loadDescriptor, type Classification } from '../schema/descriptor.ts';
+import { loadGovernance, type PolicyDefinition } from '../schema/governance.ts';
 import type { Principal } from './authentication.ts';
-import { ConfigError, MeshErrorCode } from './error-codes.ts';
 
 /**
  * The central access rules the gateway enforces (rule 5: federated governance): which
  * scopes each data classification needs, and the named policies `@policy` refers to.
  *
- * This reads only those two keys of `schema/governance.yaml` and ignores the rest of the
- * file (lint rules and the like belong to the contract pipeline). Without the file, the
- * defaults below apply.
+ * They come from `schema/governance.yaml` through the contract pipeline's own reader
+ * (`loadGovernance`), so `meshgate check` and the gateway can never disagree on the file.
+ * A gateway deployed without the file (serving a foreign supergraph) uses the defaults below.
  */
 export const DEFAULT_CLASSIFICATION_SCOPES: Readonly<Record<Classification, readonly string[]>> = {
   public: [],
@@ -21,27 +19,13 @@ export const DEFAULT_CLASSIFICATION_SCOPES: Readonly<Record<Classification, read
   restricted: ['pii:read'],
 };
 
-// The shape of schema/governance.ts (contracts pipeline); other keys are tolerated here.
-const policySchema = z.object({
-  description: z.string().optional(),
-  /** Every scope listed is required. */
-  requiresScopes: z.array(z.string().min(1)).optional(),
-  /** Only callers with a verified identity; implied by `requiresScopes`. */
-  requiresAuthentication: z.boolean().optional(),
-});
+export type NamedPolicy = PolicyDefinition;
 
 /** The policies of the committed governance file, for a gateway run where the file is absent. */
-export const DEFAULT_POLICIES: Readonly<Record<string, z.input<typeof policySchema>>> = {
+export const DEFAULT_POLICIES: Readonly<Record<string, NamedPolicy>> = {
   'finance-analyst': { description: 'Analysts who may read revenue, spend and margin figures.', requiresScopes: ['finance:read'] },
   'customer-data-steward': { description: 'Stewards who may read personal data of customers.', requiresScopes: ['pii:read'] },
 };
-
-const governanceSchema = z.looseObject({
-  classificationScopes: z.partialRecord(z.enum(CLASSIFICATIONS), z.array(z.string().min(1))).optional(),
-  policies: z.record(z.string().regex(/^[\w:.-]+$/, 'must be a policy name'), policySchema).optional(),
-});
-
-export type NamedPolicy = z.output<typeof policySchema>;
 
 export interface AccessRules {
   classificationScopes: Readonly<Record<Classification, readonly string[]>>;
@@ -53,21 +37,10 @@ export interface AccessRules {
 }
 
 export function loadAccessRules(options: { governanceFile: string; productsDir: string }): AccessRules {
-  let governance: z.output<typeof governanceSchema> = {};
-  if (existsSync(options.governanceFile)) {
-    let raw: unknown;
-    try {
-      raw = parseYaml(readFileSync(options.governanceFile, 'utf8'));
-    } catch (error) {
-      throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.governanceFile, [`not valid YAML: ${(error as Error).message}`]);
-    }
-    const result = governanceSchema.safeParse(raw ?? {});
-    if (!result.success) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.governanceFile, describeIssues(result.error.issues, raw));
-    governance = result.data;
-  }
-  const policies = new Map(Object.entries(governance.policies ?? z.record(z.string(), policySchema).parse(DEFAULT_POLICIES)));
+  const governance = existsSync(options.governanceFile) ? loadGovernance(options.governanceFile) : undefined;
+  const policies = new Map(Object.entries(governance?.policies ?? DEFAULT_POLICIES));
   return {
-    classificationScopes: { ...DEFAULT_CLASSIFICATION_SCOPES, ...governance.classificationScopes },
+    classificationScopes: governance?.classificationScopes ?? DEFAULT_CLASSIFICATION_SCOPES,
     policies,
     classifications: readClassifications(options.productsDir),
     policyRefusal: (name, principal) => policyRefusal(policies, name, principal),
