@@ -145,6 +145,13 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .default({ enabled: false, maxEntries: 10_000, watermarkCheckMs: 1_000 }),
   /**
+   * Inbound request coalescing: an identical query (same operation, variables and caller
+   * authorization) that arrives while one is executing shares that execution's answer
+   * instead of fetching again. Nothing is kept afterwards; mutations never coalesce.
+   * @default true
+   */
+  coalesceQueries: z.boolean().default(true),
+  /**
    * Token-bucket rate limit per caller; off when absent. An excess request gets 429,
    * `Retry-After` and RATE_LIMITED.
    * @example { capacity: 100, refillPerSecond: 20, by: "ip" }
@@ -352,6 +359,8 @@ export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.P
   if (introspection !== undefined) merged.introspection = introspection;
   const cache = readBoolean('MESHGATE_CACHE');
   if (cache !== undefined) merged.cache = { ...(merged.cache as object), enabled: cache };
+  const coalesce = readBoolean('MESHGATE_COALESCE_QUERIES');
+  if (coalesce !== undefined) merged.coalesceQueries = coalesce;
   const sandbox = readBoolean('MESHGATE_SANDBOX');
   if (sandbox !== undefined) merged.sandbox = sandbox;
   const auth: Record<string, unknown> = { ...(merged.auth as object) };

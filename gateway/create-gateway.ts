@@ -35,6 +35,7 @@ import { operationResolutionPlugin } from './plugins/operation-resolution-plugin
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
+import { OperationCoalescer } from './operation-coalescing.ts';
 import { readinessReport } from './readiness.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { loadAccessRules } from './access-rules.ts';
@@ -155,8 +156,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     productFreshnessPlugin(observedFreshness),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
+  const coalescer = config.coalesceQueries ? new OperationCoalescer({ onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: coalescer ? coalescer.wrapGateway(gateway) : gateway,
     allowBatchedHttpRequests: config.batching.enabled,
     persistedQueries: persisted.apolloOption,
     // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.

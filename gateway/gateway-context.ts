@@ -11,4 +11,6 @@ export interface GatewayContext {
   principal: Principal;
   /** Each product that answered this request, with what it reported (null: nothing readable). */
   answeredBy: Map<string, ProductReport | null>;
+  /** Set when the access rules cut fields out of the operation: its answer is rewritten per request. */
+  operationPruned?: boolean;
 }

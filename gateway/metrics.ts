@@ -57,6 +57,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** For inbound request coalescing (operation-coalescing.ts). */
+  readonly coalescedRequests = new Counter({
+    name: 'meshgate_coalesced_requests_total',
+    help: 'Query requests answered by an identical execution already under way',
+    registers: [this.registry],
+  });
+
   /** For the transport's circuit breaker; values from {@link BreakerStateValue}. */
   readonly breakerState = new Gauge({
     name: 'meshgate_product_breaker_state',

@@ -59,4 +59,5 @@ function replaceDocument(requestContext: GraphQLRequestContextDidResolveOperatio
   writable.document = document;
   writable.operation = operation;
   writable.queryHash = createHash('sha256').update(print(document)).digest('hex');
+  requestContext.contextValue.operationPruned = true;
 }

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HoldingProxy } from '../support/holding-proxy.ts';
 import { postGraphQL, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 
 /**
@@ -11,33 +10,15 @@ import { postGraphQL, startMesh, type MeshHarness } from '../support/mesh-harnes
  * releases it, so the request is provably in flight when the signal arrives.
  */
 let mesh: MeshHarness;
-let proxy: Server;
+let proxy: HoldingProxy;
 let child: ChildProcess | undefined;
-const held: (() => void)[] = [];
-let arrived: () => void = () => {};
 
 beforeAll(async () => {
   mesh = await startMesh();
-  const catalogUrl = mesh.products.catalog!.running.url;
-  proxy = createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    await new Promise<void>((release) => {
-      held.push(release);
-      arrived();
-    });
-    // Forward the gateway's signature headers: the product answers only signed requests.
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>;
-    const upstream = await fetch(catalogUrl, { method: 'POST', headers, body });
-    res.writeHead(upstream.status, { 'content-type': 'application/json' });
-    res.end(await upstream.text());
-  });
-  proxy.listen(0, '127.0.0.1');
-  await once(proxy, 'listening');
+  proxy = await HoldingProxy.start(mesh.products.catalog!.running.url);
 });
 afterAll(async () => {
   child?.kill('SIGKILL');
-  proxy?.closeAllConnections();
   proxy?.close();
   await mesh?.close();
 });
@@ -46,7 +27,7 @@ describe('SIGTERM', () => {
   it('drains the request in flight, then exits 0', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const [name, { running }] of Object.entries(mesh.products)) env[`MESHGATE_SUBGRAPH_URL_${name.toUpperCase().replaceAll('-', '_')}`] = running.url;
-    env.MESHGATE_SUBGRAPH_URL_CATALOG = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
+    env.MESHGATE_SUBGRAPH_URL_CATALOG = proxy.url;
     const serve = spawn(process.execPath, ['bin/meshgate.js', 'serve', '--supergraph', 'schema/supergraph.graphql', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = serve;
     let stdout = '';
@@ -60,14 +41,14 @@ describe('SIGTERM', () => {
     });
     const exited = once(serve, 'exit');
 
-    const reachedCatalog = new Promise<void>((resolve) => (arrived = resolve));
+    const reachedCatalog = proxy.nextArrival();
     const slow = postGraphQL(url, { query: '{ product(sku: "SKU-0001") { name } }' });
     await reachedCatalog;
     const stopping = new Promise<void>((resolve) => serve.stdout!.on('data', () => /SIGTERM received/.test(stdout) && resolve()));
     serve.kill('SIGTERM');
     // Release catalog only once the gateway is draining: the request is in flight across the signal.
     await stopping;
-    held.splice(0).forEach((release) => release());
+    proxy.releaseAll();
 
     const result = await slow;
     expect(result.status).toBe(200);

@@ -16,6 +16,8 @@ export interface GraphQLHttpResult {
 
 export interface MeshHarness {
   gateway: RunningGateway;
+  /** The gateway's token settings: another gateway given these trusts `token()`. */
+  auth: NonNullable<GatewayConfigInput['auth']>;
   products: Record<string, { product: DataProduct; running: RunningProduct }>;
   /**
    * POSTs a GraphQL request to the gateway over HTTP, as an analyst holding every demo
@@ -74,6 +76,7 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
     const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, usage: { file: join(tmpdir(), 'meshgate-test-usage', `${process.pid}.jsonl`) }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { now: options.now, logger: options.logger });
     return {
       gateway,
+      auth,
       products,
       token,
       query: (query, variables, headers = {}) => {

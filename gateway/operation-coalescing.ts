@@ -1,0 +1,134 @@
+import type { ApolloServerOptionsWithGateway } from '@apollo/server';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { authorizationScope } from './cache/freshness-cache.ts';
+import type { GatewayContext } from './gateway-context.ts';
+
+// Apollo's gateway contract, named through Apollo Server's options so we depend on no internal package.
+type GatewayInterface = NonNullable<ApolloServerOptionsWithGateway<GatewayContext>['gateway']>;
+type GatewayLoadResult = Awaited<ReturnType<GatewayInterface['load']>>;
+type GatewayExecutor = NonNullable<GatewayLoadResult['executor']>;
+type ExecutorRequest = Parameters<GatewayExecutor>[0];
+type ExecutorResult = Awaited<ReturnType<GatewayExecutor>>;
+
+/** What the leader of a flight hands to every request that joined it. */
+interface Flight {
+  readonly result: Promise<ExecutorResult>;
+  /** The leader's context: the products that answered are read from it once the flight lands. */
+  readonly leader: GatewayContext;
+  joined: number;
+}
+
+export interface CoalescingOptions {
+  /** Called once for every request that was answered by another request's execution. */
+  onJoin?: () => void;
+}
+
+/**
+ * Inbound request coalescing ("request collapsing"): while a query operation is being
+ * executed, an identical one (same schema, same operation after access pruning, same
+ * variables, same caller authorization) waits for that execution instead of planning and
+ * fetching again. A dashboard opened by many people at once costs the products one
+ * execution per distinct panel query, not one per viewer.
+ *
+ * It is not a cache: nothing outlives the execution, so a request never sees data older
+ * than one that started before it. Only queries are coalesced; mutations and subscriptions
+ * always run on their own, and so does an operation the access rules pruned (its answer is
+ * rewritten in place per request). Every request still runs its own plugins: its
+ * authentication, limits, cost, masking, request id, metrics and logs are its own.
+ */
+export class OperationCoalescer {
+  private readonly flights = new Map<string, Flight>();
+  private readonly schemaIds = new WeakMap<GraphQLSchema, number>();
+  private nextSchemaId = 0;
+
+  constructor(private readonly options: CoalescingOptions = {}) {}
+
+  /** Flights under way right now (tests and metrics). */
+  get inFlight(): number {
+    return this.flights.size;
+  }
+
+  wrap(executor: GatewayExecutor): GatewayExecutor {
+    return async (requestContext) => {
+      const key = this.keyOf(requestContext);
+      if (key === undefined) return executor(requestContext);
+      const context = requestContext.context as GatewayContext;
+      const flight = this.flights.get(key);
+      if (flight) {
+        flight.joined++;
+        this.options.onJoin?.();
+        return copyForJoiner(await flight.result, flight.leader, context);
+      }
+      const result = executor(requestContext);
+      const started: Flight = { result, leader: context, joined: 0 };
+      this.flights.set(key, started);
+      try {
+        return await result;
+      } finally {
+        this.flights.delete(key);
+      }
+    };
+  }
+
+  /** Wraps Apollo Gateway so Apollo Server executes through the coalescer. */
+  wrapGateway(gateway: GatewayInterface): GatewayInterface {
+    return {
+      load: async (options) => {
+        const loaded = await gateway.load(options);
+        return { ...loaded, executor: loaded.executor && this.wrap(loaded.executor) };
+      },
+      onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+      stop: () => gateway.stop(),
+    };
+  }
+
+  /** The identity of what an execution depends on, or undefined when it must run alone. */
+  private keyOf(requestContext: ExecutorRequest): string | undefined {
+    if (requestContext.operation.operation !== 'query') return undefined;
+    const context = requestContext.context as GatewayContext;
+    if (context.operationPruned) return undefined;
+    // The query hash is the access plugin's hash of the pruned document when it pruned,
+    // Apollo's hash of the query text otherwise.
+    return JSON.stringify([
+      this.schemaId(requestContext.schema),
+      requestContext.queryHash,
+      requestContext.operationName,
+      requestContext.request.variables ?? null,
+      authorizationScope(context.headers, principalKey(context)),
+    ]);
+  }
+
+  private schemaId(schema: GraphQLSchema): number {
+    let id = this.schemaIds.get(schema);
+    if (id === undefined) {
+      id = this.nextSchemaId++;
+      this.schemaIds.set(schema, id);
+    }
+    return id;
+  }
+}
+
+/** The caller's authorization as plain data (the principal holds a Set, which JSON drops). */
+function principalKey(context: GatewayContext): unknown {
+  const { principal } = context;
+  return principal && { authenticated: principal.authenticated, subject: principal.subject, scopes: [...principal.scopes].sort(), client: principal.client };
+}
+
+/**
+ * A joiner's own copy of the leader's result: its own result object and error objects,
+ * because later plugins stamp request ids on errors and mask them in place. The data tree
+ * is shared read-only; the only plugin that rewrites data (access pruning) never coalesces.
+ * The products that answered the leader answered the joiner too: their reports are copied.
+ */
+function copyForJoiner(result: ExecutorResult, leader: GatewayContext, joiner: GatewayContext): ExecutorResult {
+  for (const [product, report] of leader.answeredBy) joiner.answeredBy.set(product, report);
+  return {
+    ...result,
+    ...(result.errors && { errors: result.errors.map((error) => copyError(error)) }),
+  };
+}
+
+function copyError(error: GraphQLError): GraphQLError {
+  const { nodes, source, positions, path, originalError, extensions } = error;
+  return new GraphQLError(error.message, { nodes, source, positions, path, originalError, extensions: { ...extensions } });
+}
