@@ -1,13 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { DEV_ANALYST_SCOPES } from '../../gateway/dev-identity.ts';
+import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { readBenchArgs } from '../lib/bench-args.ts';
 import { startChildService } from '../lib/child-service.ts';
+import { composeSupergraph } from '../lib/compose-supergraph.ts';
 import { startMeshgate, startVanillaApollo, withServices } from '../lib/gateways.ts';
 import { machineLine } from '../lib/machine.ts';
 import { compact, ratios, runSideBySide } from '../lib/side-by-side.ts';
 import { verifyIdenticalResponses } from '../lib/verify.ts';
 import { DASHBOARD_QUERIES } from './dashboard-queries.ts';
+import { SECURITY_FEATURE_URL, withoutSecurityDirectives } from './without-security-directives.ts';
 
 /**
  * `npm run bench:mesh [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR]`
@@ -16,26 +21,35 @@ import { DASHBOARD_QUERIES } from './dashboard-queries.ts';
  * meshgate with the freshness cache, each in its own process over the same five products.
  * The products' data does not change during the run, so after warm-up the cached gateway
  * answers from the cache: that is the "repeated analytics queries" case.
+ *
+ * meshgate runs as in production: signed product fetches, a bearer token checked against
+ * a key, the demo's own access rules. Vanilla gets what Apollo's docs give it: a supergraph
+ * composed from the same product SDLs without `@authenticated`/`@requiresScopes`/`@policy`
+ * (it refuses those features), over a second set of the same products on the same stores
+ * that accepts unsigned requests. Both are sent the same token, which holds every scope the
+ * demo's rules ask for, so both must answer the same data; that is checked before timing.
  */
 const args = readBenchArgs();
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-mesh-'));
 await withServices(async (services) => {
-  const products = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./products-process.ts', import.meta.url).pathname);
+  const products = await startChildService<{ type: 'ready'; urls: Record<string, string>; unsignedUrls: Record<string, string> }>(new URL('./products-process.ts', import.meta.url).pathname);
   services.push(products);
-  // The committed supergraph names the default ports; point it where the products really are.
   const supergraph = join(dir, 'supergraph.graphql');
-  writeFileSync(
-    supergraph,
-    readFileSync('schema/supergraph.graphql', 'utf8').replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (_, name: string) => `@join__graph(name: "${name}", url: "${products.ready.urls[name]}")`),
-  );
-  const uncached = await startMeshgate({ supergraph: { file: supergraph } }, args);
+  composeMesh(supergraph, products.ready.urls);
+  const vanillaSupergraph = join(dir, 'supergraph-without-security.graphql');
+  composeMesh(vanillaSupergraph, products.ready.unsignedUrls, withoutSecurityDirectives);
+  if (SECURITY_FEATURE_URL.test(readFileSync(vanillaSupergraph, 'utf8'))) throw new Error('the vanilla supergraph still links a security feature');
+  const analyst = await analystIdentity();
+
+  const meshgateConfig = { supergraph: { file: supergraph }, auth: analyst.auth, access: { productsDir: 'subgraphs' } };
+  const uncached = await startMeshgate(meshgateConfig, args);
   services.push(uncached);
-  const cached = await startMeshgate({ supergraph: { file: supergraph }, cache: { enabled: true } }, { workers: args.workers });
+  const cached = await startMeshgate({ ...meshgateConfig, cache: { enabled: true } }, { workers: args.workers });
   services.push(cached);
-  const vanilla = await startVanillaApollo(supergraph);
+  const vanilla = await startVanillaApollo(vanillaSupergraph);
   services.push(vanilla);
 
-  const requests = DASHBOARD_QUERIES.map((q) => ({ body: JSON.stringify({ query: q.query }) }));
+  const requests = DASHBOARD_QUERIES.map((q) => ({ body: JSON.stringify({ query: q.query }), headers: { authorization: `Bearer ${analyst.token}` } }));
   const gateways = [
     { label: 'meshgate', url: uncached.ready.url, pid: uncached.pid },
     { label: 'meshgate-cached', url: cached.ready.url, pid: cached.pid },
@@ -61,3 +75,20 @@ await withServices(async (services) => {
   );
 });
 rmSync(dir, { recursive: true, force: true });
+
+/** Composes the demo products' SDLs, each passed through `edit`, into `file`, served at `urls`. */
+function composeMesh(file: string, urls: Record<string, string>, edit: (sdl: string) => string = (sdl) => sdl): void {
+  composeSupergraph(
+    DEMO_MESH.map((member) => ({ name: member.name, sdl: edit(readFileSync(join(member.definition.dir, 'schema.graphql'), 'utf8')), url: urls[member.name]! })),
+    file,
+  );
+}
+
+/** A key meshgate trusts, as an identity provider's, and an analyst's token with every scope the demo asks for. */
+async function analystIdentity() {
+  const issuer = 'https://login.meshgate.bench/';
+  const audience = 'meshgate';
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const token = await new SignJWT({ scope: DEV_ANALYST_SCOPES }).setProtectedHeader({ alg: 'ES256' }).setSubject('analyst@bench').setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('24h').sign(privateKey);
+  return { token, auth: { publicKey: await exportSPKI(publicKey), issuer, audience, allowAnonymous: false } };
+}

@@ -62,7 +62,18 @@ export interface DataProductOptions {
    * @default this product's keys from `MESHGATE_SIGNING_KEYS`, `MESHGATE_SIGNING_SECRET` or, in development, `.meshgate/signing-secret` (see gateway/keys.ts)
    */
   signingKeys?: readonly SigningKey[];
+  /**
+   * Serve requests that carry no gateway signature. Only for benchmarks that put a gateway
+   * which cannot sign (vanilla Apollo Gateway) in front of the same products. The value is
+   * {@link ACCEPT_UNSIGNED_REQUESTS}, a symbol, so no config file, environment variable or
+   * parsed JSON can turn it on; anything else leaves verification on.
+   * @default undefined (every GraphQL request must be signed)
+   */
+  acceptUnsignedRequests?: typeof ACCEPT_UNSIGNED_REQUESTS;
 }
+
+/** The one value of {@link DataProductOptions.acceptUnsignedRequests}. Code only: benchmarks, never production paths. */
+export const ACCEPT_UNSIGNED_REQUESTS: unique symbol = Symbol('meshgate: accept unsigned requests (benchmark only)');
 
 export interface RunningProduct {
   readonly url: string;
@@ -141,7 +152,8 @@ export async function createDataProduct<Loaders>(
   const store = options.store ?? (await openProductStore(definition, descriptor.name, options));
   const productStore = store;
   const ownsStore = !options.store;
-  const verifier = new SignatureVerifier({ product: descriptor.name, keys: options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name) });
+  const verifier =
+    options.acceptUnsignedRequests === ACCEPT_UNSIGNED_REQUESTS ? undefined : new SignatureVerifier({ product: descriptor.name, keys: options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name) });
 
   const apollo = new ApolloServer<ProductContext<Loaders>>({
     schema,
@@ -196,7 +208,7 @@ export async function createDataProduct<Loaders>(
           }
           const body = parseRequestBody(await readBody(req, MAX_BODY_BYTES), req.headers['content-type']);
           // Only the gateway may ask: checked before Apollo parses the query, so no resolver runs otherwise.
-          verifier.verify(req.headers[SIGNATURE_HEADER], body);
+          verifier?.verify(req.headers[SIGNATURE_HEADER], body);
           // The signature covers the body only; a GET's query string would travel unsigned.
           if (req.method !== 'POST') {
             writeError(res, MeshErrorCode.METHOD_NOT_ALLOWED, 'Data products accept POST only');
