@@ -164,6 +164,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.
     introspection: true,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
+    // `meshgate serve` drains and stops the gateway on SIGINT/SIGTERM; Apollo's own handlers would race that.
+    stopOnTerminationSignals: false,
     // A coalesced answer's data is serialized once for every caller it answers.
     stringifyResult: coalescer ? (result) => coalescer.stringifyResult(result) : (result) => JSON.stringify(result),
     plugins,

@@ -160,6 +160,8 @@ export async function createDataProduct<Loaders>(
     introspection: true,
     formatError: maskProductError(descriptor.name, options.exposeErrorDetails ?? false),
     includeStacktraceInErrorResponses: false,
+    // The process that runs the product stops it on SIGINT/SIGTERM; Apollo's own handlers would race that.
+    stopOnTerminationSignals: false,
     // Inline traces are for Apollo Studio, which the mesh does not report to.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });

@@ -25,12 +25,17 @@ export interface SeedableStore extends DataStore {
 
 /** Records the SQL a store ran; tests take it as their handle on what happened. */
 export class QueryLog {
+  /** Most statements kept: a long-running product must not grow a log nobody reads. */
+  static readonly LIMIT = 10_000;
   private entries: string[] = [];
 
   record(sql: string): void {
+    // Trimmed by half at twice the limit, so a busy product pays for it once per LIMIT statements.
+    if (this.entries.length >= 2 * QueryLog.LIMIT) this.entries = this.entries.slice(-QueryLog.LIMIT);
     this.entries.push(sql.replace(/\s+/g, ' ').trim());
   }
 
+  /** The most recent statements, oldest first: at least the last {@link QueryLog.LIMIT}. */
   get statements(): readonly string[] {
     return this.entries;
   }
