@@ -49,6 +49,12 @@ describe('gateway config', () => {
 
   it('refuses a boolean environment variable that is not one', () => {
     expect(problemsOf(() => loadGatewayConfig({ env: { MESHGATE_INTROSPECTION: 'yes' } }))).toEqual(['MESHGATE_INTROSPECTION: must be true or false (got "yes")']);
+    expect(problemsOf(() => loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'off' } }))).toEqual(['MESHGATE_COALESCE_QUERIES: must be true or false (got "off")']);
+  });
+
+  it('coalesces identical queries unless told not to', () => {
+    expect(loadGatewayConfig({ env: {} }).coalesceQueries).toBe(true);
+    expect(loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'false' } }).coalesceQueries).toBe(false);
   });
 
   it('refuses a config file that does not exist or is not YAML', () => {
