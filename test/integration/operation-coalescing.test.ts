@@ -115,6 +115,30 @@ describe('what never shares an execution', () => {
     }
   });
 
+  it('the same query from callers with different scopes: a field one may not read never reaches the other through a shared answer', async () => {
+    const sales = await HoldingProxy.start(mesh.products.sales!.running.url);
+    const gateway = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, auth: mesh.auth, subgraphUrls: { sales: sales.url } });
+    try {
+      const [finance, noFinance] = await Promise.all([mesh.token({ scope: 'finance:read' }), mesh.token({ scope: '' })]);
+      const ORDERS = '{ orders(first: 2) { edges { node { id total } } } }';
+      const allowed = postGraphQL(gateway.url, { query: ORDERS }, { authorization: `Bearer ${finance}` });
+      await until(() => sales.held.length === 1);
+      const denied = postGraphQL(gateway.url, { query: ORDERS }, { authorization: `Bearer ${noFinance}` });
+      await until(() => sales.held.length === 2);
+      sales.releaseAll();
+      const [a, d] = await Promise.all([allowed, denied]);
+      expect(a.body.errors).toBeUndefined();
+      expect(a.body.data.orders.edges.map((e: { node: { total: number } }) => typeof e.node.total)).toEqual(['number', 'number']);
+      // Order.total is non-null, so the denial nulls its way up to the root.
+      expect(d.body.data).toBeNull();
+      expect(d.body.errors?.map((error) => error.extensions?.code)).toContain('FORBIDDEN_FIELD');
+      expect(await joined(gateway)).toBe(0);
+    } finally {
+      sales.close();
+      await gateway.close();
+    }
+  });
+
   it('anything when coalescing is switched off', async () => {
     await withGateway({ coalesceQueries: false }, async (gateway, post) => {
       const answers = Array.from({ length: 3 }, () => post(CATEGORIES));
