@@ -1,5 +1,4 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { SigningKey, SigningKeyring } from '../keys.ts';
 
 /**
@@ -54,16 +53,11 @@ export function signatureHeader(key: SigningKey, product: string, body: unknown,
   return `v1;kid=${key.id};ts=${timestamp};nonce=${nonce};sig=${computeSignature(key, fields)}`;
 }
 
-/**
- * The gateway side: called from `ProductDataSource.willSendRequest`, after every other
- * change to the request, because the signature covers the final query and variables.
- */
+/** The gateway side: signs each attempt of a product fetch. */
 export class RequestSigner {
   constructor(private readonly keyring: SigningKeyring) {}
 
-  sign(product: string, options: GraphQLDataSourceProcessOptions): void {
-    const { http, ...body } = options.request;
-    const key = this.keyring.keysFor(product)[0]!;
-    http?.headers.set(SIGNATURE_HEADER, signatureHeader(key, product, body));
+  sign(product: string, body: unknown): string {
+    return signatureHeader(this.keyring.keysFor(product)[0]!, product, body);
   }
 }
