@@ -41,11 +41,11 @@ interface ProductAnswer extends ProductHttpAnswer {
  * It sends the fetch itself rather than through Apollo's `RemoteGraphQLDataSource`, which
  * builds node-fetch `Headers` and `Request` objects per fetch and serializes the body only
  * after the `willSendRequest` hook, so a signature could not cover the bytes sent. Here the
- * body is serialized once and sent over the shared undici pool. Around that: the product's
- * circuit breaker and retries with backoff (queries only). Apollo's semantics are kept
- * where we rely on them: `Content-Type: application/json`, a product's `Cache-Control`
- * restricting the response's cache policy, and errors thrown for the executor to report at
- * the fetch's path.
+ * body is serialized once, signed as those bytes and sent over the shared undici pool.
+ * Around that: the product's circuit breaker and retries with backoff (queries only).
+ * Apollo's semantics are kept where we rely on them: `Content-Type: application/json`, a
+ * product's `Cache-Control` restricting the response's cache policy, and errors thrown for
+ * the executor to report at the fetch's path.
  */
 export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   readonly product: string;
@@ -90,17 +90,17 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     if (!request.query) throw new Error('Missing query');
     // Runs inside Apollo Gateway's `gateway.fetch` span: the product continues that trace.
     setActiveSpanAttribute('meshgate.product', this.product);
-    // Serialized once, here, rather than inside Apollo's data source. Key order as Apollo sends it.
+    // The exact bytes sent and signed. Key order as Apollo's own data source sends it.
     const { http, ...payload } = request;
     const body = JSON.stringify(payload);
     // Health checks and schema loads carry no incoming request, hence no operation type.
     const operationType = 'incomingRequestContext' in options ? options.incomingRequestContext.operation?.operation : undefined;
     const forwarded = http?.headers ? Object.fromEntries(http.headers) : undefined;
-    return this.respond(options, await this.fetchResiliently(options, payload, body, forwarded, operationType));
+    return this.respond(options, await this.fetchResiliently(options, body, forwarded, operationType));
   }
 
   /** One fetch inside the product's circuit breaker, retried with backoff if it is part of a query. */
-  private async fetchResiliently(options: ProcessOptions, payload: unknown, body: string, forwarded: Record<string, string> | undefined, operationType: string | undefined): Promise<ProductAnswer> {
+  private async fetchResiliently(options: ProcessOptions, body: string, forwarded: Record<string, string> | undefined, operationType: string | undefined): Promise<ProductAnswer> {
     const breaker = this.transport.breakers.forProduct(this.product);
     const { retry, timeoutMs } = this.transport.settingsFor(this.product);
     const attempts = mayRetry(operationType) ? retry.retries + 1 : 1;
@@ -112,7 +112,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
         });
       }
       // Every attempt is freshly signed rather than a replay of the first.
-      headers[SIGNATURE_HEADER] = this.signer.sign(this.product, payload);
+      headers[SIGNATURE_HEADER] = this.signer.sign(this.product, body);
       try {
         const answer = this.read(await postToProduct({ agent: this.transport.agent, url: this.url, product: this.product, timeoutMs, headers, body }));
         // A GraphQL error body on a non-2xx status is an answer too: the product is up.
