@@ -8,6 +8,7 @@ import { BreakerStateValue, type GatewayMetrics } from '../metrics.ts';
 import { parseProductReport, PRODUCT_REPORT_HEADER, type ProductReport } from '../product-report.ts';
 import { injectTraceContext, setActiveSpanAttribute } from '../tracing.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
+import { InflightFetches } from './inflight-fetches.ts';
 import { productAnsweredError } from './product-failure.ts';
 import { postToProduct, type ProductHttpAnswer } from './product-request.ts';
 import { SIGNATURE_HEADER, type RequestSigner } from './request-signer.ts';
@@ -25,9 +26,15 @@ export interface ProductTransport {
   agent: Agent;
   breakers: CircuitBreakers;
   settingsFor(product: string): { timeoutMs: number; retry: RetryOptions };
+  /** Share identical in-flight query fetches to a product (see {@link InflightFetches}). */
+  dedupe: boolean;
 }
 
-/** A product's answer: the HTTP answer, what it is, and its body parsed. */
+/**
+ * A product's answer: the HTTP answer, what it is, and its body parsed by the caller that
+ * fetched it. Only that caller may use `body` (Apollo's executor merges it into its result
+ * in place); a caller that shared the fetch parses `text` for its own copy.
+ */
 interface ProductAnswer extends ProductHttpAnswer {
   /** `response`: a 2xx GraphQL response. `errors`: a GraphQL error body on a non-2xx status. */
   kind: 'response' | 'errors';
@@ -42,10 +49,10 @@ interface ProductAnswer extends ProductHttpAnswer {
  * builds node-fetch `Headers` and `Request` objects per fetch and serializes the body only
  * after the `willSendRequest` hook, so a signature could not cover the bytes sent. Here the
  * body is serialized once, signed as those bytes and sent over the shared undici pool.
- * Around that: the product's circuit breaker and retries with backoff (queries only).
- * Apollo's semantics are kept where we rely on them: `Content-Type: application/json`, a
- * product's `Cache-Control` restricting the response's cache policy, and errors thrown for
- * the executor to report at the fetch's path.
+ * Around that: the product's circuit breaker, retries with backoff (queries only), and
+ * sharing of identical in-flight query fetches. Apollo's semantics are kept where we rely
+ * on them: `Content-Type: application/json`, a product's `Cache-Control` restricting the
+ * response's cache policy, and errors thrown for the executor to report at the fetch's path.
  */
 export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   readonly product: string;
@@ -53,6 +60,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly transport: ProductTransport;
   private readonly signer: RequestSigner;
   private readonly metrics: GatewayMetrics | undefined;
+  private readonly inflight = new InflightFetches<ProductAnswer>();
   /** The last report header parsed: a product sends the same one until its data changes. */
   private lastReport: { header: string; report: ProductReport | null } | undefined;
 
@@ -64,7 +72,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     this.metrics = options.metrics;
   }
 
-  /** Times every fetch, whatever the transport underneath does (retries included). */
+  /** Times every fetch, whatever the transport underneath does (retries and sharing included). */
   async process(options: ProcessOptions): Promise<GatewayGraphQLResponse> {
     if (!this.metrics) return this.fetchAnswer(options);
     const metrics = this.metrics;
@@ -85,6 +93,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 
+  /** The caller's own response: from its own fetch, or from a fetch it shared. */
   private async fetchAnswer(options: ProcessOptions): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     if (!request.query) throw new Error('Missing query');
@@ -96,7 +105,21 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     // Health checks and schema loads carry no incoming request, hence no operation type.
     const operationType = 'incomingRequestContext' in options ? options.incomingRequestContext.operation?.operation : undefined;
     const forwarded = http?.headers ? Object.fromEntries(http.headers) : undefined;
-    return this.respond(options, await this.fetchResiliently(options, body, forwarded, operationType));
+    const fetchOwn = () => this.fetchResiliently(options, body, forwarded, operationType);
+    // Only queries share, and only fetches whose request is nothing but the body: the
+    // product is told nothing about the caller (no token, no principal; see `headers`), so
+    // the same body to the same product gets the same answer whoever asks. Headers the
+    // executor adds (Apollo's federated-trace request) opt a fetch out.
+    if (!this.transport.dedupe || operationType !== 'query' || forwarded) return this.respond(options, await fetchOwn(), false);
+    const flight = this.inflight.join(body, fetchOwn);
+    if (!flight.shared) return this.respond(options, await flight.result, false);
+    this.metrics?.productFetchesShared.inc({ product: this.product });
+    try {
+      return this.respond(options, await flight.result, true);
+    } catch (error) {
+      // Every waiter reports the failure at its own path: give each its own error object.
+      throw error instanceof MeshError ? new MeshError(error.code, error.message, { extensions: error.extensions }) : error;
+    }
   }
 
   /** One fetch inside the product's circuit breaker, retried with backoff if it is part of a query. */
@@ -127,7 +150,11 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 
-  /** Everything the product is told besides the body: the request id and trace context correlate logs and spans. */
+  /**
+   * Everything the product is told besides the body. Nothing here describes the caller:
+   * the request id and trace context only correlate logs and spans (a shared fetch carries
+   * the first caller's), which is what lets identical fetches share one answer.
+   */
   private headers(options: ProcessOptions, forwarded: Record<string, string> | undefined): Record<string, string> {
     const headers: Record<string, string> = { ...forwarded, 'content-type': 'application/json' };
     const requestId = (options.context as Partial<GatewayContext>).requestId;
@@ -159,9 +186,9 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     throw new MeshError(code, `Data product "${this.product}" answered HTTP ${answer.status}`, { extensions: { product: this.product } });
   }
 
-  /** The caller's response from an answer, with the product's report and cache hint recorded. */
-  private respond(options: ProcessOptions, answer: ProductAnswer): GatewayGraphQLResponse {
-    const { body } = answer;
+  /** The caller's response from an answer; `shared` when another caller fetched it and owns `body`. */
+  private respond(options: ProcessOptions, answer: ProductAnswer, shared: boolean): GatewayGraphQLResponse {
+    const body = shared ? (JSON.parse(answer.text) as GatewayGraphQLResponse) : answer.body;
     if (answer.kind === 'errors') return this.tagErrors({ data: body.data ?? undefined, errors: body.errors });
     (options.context as Partial<GatewayContext>).answeredBy?.set(this.product, this.report(answer.headers[PRODUCT_REPORT_HEADER]));
     // As Apollo's data source does: the product's Cache-Control restricts the response's

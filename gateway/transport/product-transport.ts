@@ -21,6 +21,7 @@ export function createProductTransport(config: GatewayConfig['transport']): Prod
     agent,
     breakers: new CircuitBreakers((product) => settingsFor(product).breaker),
     settingsFor,
+    dedupe: config.dedupe,
     close: () => agent.close(),
   };
 }
