@@ -258,6 +258,12 @@ export const gatewayConfigSchema = z.strictObject({
       connectionsPerProduct: z.number().int().positive().default(64),
       /** How long an idle connection to a product stays open, in ms. @default 30000 */
       keepAliveTimeoutMs: z.number().int().positive().default(30_000),
+      /**
+       * Identical query fetches to a product that are in flight at once share one request
+       * (mutations never do). Products are sent nothing about the caller, so they answer
+       * the same to everyone. @default true
+       */
+      dedupe: z.boolean().default(true),
       /** Per-product overrides of `timeoutMs`, `retry` and `breaker`. @default {} */
       products: z.record(z.string(), z.strictObject(productTransportOverrideShape)).default({}),
     })

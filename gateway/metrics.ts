@@ -49,6 +49,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Fetches answered by an identical query fetch already in flight (`transport.dedupe`), not sent again. */
+  readonly productFetchesShared = new Counter({
+    name: 'meshgate_product_fetches_shared_total',
+    help: 'Subgraph fetches that shared an identical in-flight fetch to the same product instead of sending their own',
+    labelNames: ['product'] as const,
+    registers: [this.registry],
+  });
+
   /** For the freshness-aware response cache. */
   readonly cacheLookups = new Counter({
     name: 'meshgate_cache_lookups_total',

@@ -15,13 +15,11 @@ type ProcessResult = Awaited<ReturnType<ProductDataSource['process']>>;
  */
 export class CachingProductDataSource extends ProductDataSource {
   private readonly cache: FreshnessCache;
-  private readonly productUrl: string;
 
   constructor(options: ConstructorParameters<typeof ProductDataSource>[0] & { cache: FreshnessCache }) {
     const { cache, ...rest } = options;
     super(rest);
     this.cache = cache;
-    this.productUrl = rest.url;
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<ProcessResult> {
@@ -35,7 +33,7 @@ export class CachingProductDataSource extends ProductDataSource {
     // The product's report (version, dataAsOf) travels with the cached answer, so a cache
     // hit still lists the product in `extensions.dataProducts`.
     const { report, ...response } = await this.cache.fetch(
-      { product: this.product, url: this.productUrl, body, scope: authorizationScope(context.headers ?? {}, context.principal) },
+      { product: this.product, url: this.url, body, scope: authorizationScope(context.headers ?? {}, context.principal) },
       async () => ({ ...(await super.process(options)), report: context.answeredBy?.get(this.product) ?? null }),
     );
     if (report) context.answeredBy?.set(this.product, report);

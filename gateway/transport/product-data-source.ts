@@ -1,135 +1,147 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLFormattedError } from 'graphql';
 import type { Agent } from 'undici';
 import { MeshError, MeshErrorCode } from '../error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { BreakerStateValue, type GatewayMetrics } from '../metrics.ts';
-import { parseProductReport, PRODUCT_REPORT_HEADER } from '../product-report.ts';
+import { parseProductReport, PRODUCT_REPORT_HEADER, type ProductReport } from '../product-report.ts';
 import { injectTraceContext, setActiveSpanAttribute } from '../tracing.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
+import { InflightFetches } from './inflight-fetches.ts';
+import { productAnsweredError } from './product-failure.ts';
+import { postToProduct, type ProductHttpAnswer } from './product-request.ts';
+import { SIGNATURE_HEADER, type RequestSigner } from './request-signer.ts';
 import { backoffDelayMs, isTransientFailure, mayRetry, type RetryOptions } from './retry-policy.ts';
-import { productAnsweredError, productUnreachableError } from './product-failure.ts';
-import type { RequestSigner } from './request-signer.ts';
-import { createUndiciFetcher } from './undici-fetcher.ts';
 
 /** The breaker's phase as the `/metrics` gauge reports it. */
 const BREAKER_VALUE = { closed: BreakerStateValue.closed, 'half-open': BreakerStateValue.halfOpen, open: BreakerStateValue.open } as const;
 
-// Apollo's own types, named through the class so we depend on no internal package.
-type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
-type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
+// Apollo's own types, named through the interface so we depend on no internal package.
+type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
 
 /** What every product's data source shares for the life of the gateway. */
 export interface ProductTransport {
   agent: Agent;
   breakers: CircuitBreakers;
   settingsFor(product: string): { timeoutMs: number; retry: RetryOptions };
+  /** Share identical in-flight query fetches to a product (see {@link InflightFetches}). */
+  dedupe: boolean;
 }
 
 /**
- * A product answered with a GraphQL body on a non-2xx status. It is an answer, not a
- * transport failure: its errors (already masked by the product's kit) go to the client with
- * their codes, and the breaker counts it as a success.
+ * A product's answer: the HTTP answer, what it is, and its body parsed by the caller that
+ * fetched it. Only that caller may use `body` (Apollo's executor merges it into its result
+ * in place); a caller that shared the fetch parses `text` for its own copy.
  */
-class ProductAnsweredWithErrors extends GraphQLError {
-  constructor(readonly body: { data?: Record<string, unknown> | null; errors: GraphQLFormattedError[] }) {
-    super('product answered with errors');
-  }
-}
-
-function graphqlErrorBody(body: unknown): ProductAnsweredWithErrors['body'] | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const errors = (body as { errors?: unknown }).errors;
-  if (!Array.isArray(errors) || errors.length === 0) return undefined;
-  return body as ProductAnsweredWithErrors['body'];
+interface ProductAnswer extends ProductHttpAnswer {
+  /** `response`: a 2xx GraphQL response. `errors`: a GraphQL error body on a non-2xx status. */
+  kind: 'response' | 'errors';
+  body: GatewayGraphQLResponse;
 }
 
 /**
  * The one data source every subgraph fetch goes through. It knows which product it talks
- * to, so errors, metrics and signatures can name the product. Around Apollo's own
- * `process` it adds the product's circuit breaker and retries with backoff (queries only);
- * its fetcher is the shared undici keep-alive pool with the product's timeout.
+ * to, so errors, metrics and signatures can name the product.
+ *
+ * It sends the fetch itself rather than through Apollo's `RemoteGraphQLDataSource`, which
+ * builds node-fetch `Headers` and `Request` objects per fetch and serializes the body only
+ * after the `willSendRequest` hook, so a signature could not cover the bytes sent. Here the
+ * body is serialized once, signed as those bytes and sent over the shared undici pool.
+ * Around that: the product's circuit breaker, retries with backoff (queries only), and
+ * sharing of identical in-flight query fetches. Apollo's semantics are kept where we rely
+ * on them: `Content-Type: application/json`, a product's `Cache-Control` restricting the
+ * response's cache policy, and errors thrown for the executor to report at the fetch's path.
  */
-export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   readonly product: string;
+  readonly url: string;
   private readonly transport: ProductTransport;
   private readonly signer: RequestSigner;
   private readonly metrics: GatewayMetrics | undefined;
+  private readonly inflight = new InflightFetches<ProductAnswer>();
+  /** The last report header parsed: a product sends the same one until its data changes. */
+  private lastReport: { header: string; report: ProductReport | null } | undefined;
 
   constructor(options: { product: string; url: string; transport: ProductTransport; signer: RequestSigner; metrics?: GatewayMetrics }) {
-    super({ url: options.url });
     this.product = options.product;
+    this.url = options.url;
     this.transport = options.transport;
     this.signer = options.signer;
     this.metrics = options.metrics;
-    this.fetcher = createUndiciFetcher({ agent: options.transport.agent, product: options.product, timeoutMs: options.transport.settingsFor(options.product).timeoutMs });
   }
 
-  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const context = options.context as Partial<GatewayContext>;
-    if (context.requestId) options.request.http?.headers.set('x-request-id', context.requestId);
-    // Runs inside Apollo Gateway's `gateway.fetch` span: the product continues that trace.
-    setActiveSpanAttribute('meshgate.product', this.product);
-    if (options.request.http) injectTraceContext(options.request.http.headers);
-    // Last: the signature covers the request as it will be sent.
-    this.signer.sign(this.product, options);
-  }
-
-  override didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]): typeof response {
-    (context as Partial<GatewayContext>).answeredBy?.set(this.product, parseProductReport(response.http?.headers.get(PRODUCT_REPORT_HEADER)));
-    return response;
-  }
-
-  override didEncounterError(error: Error): void {
-    throw productUnreachableError(this.product, error);
-  }
-
-  /** Times every fetch, whatever the transport underneath does (retries included). */
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    if (!this.metrics) return this.processResiliently(options);
-    const stop = this.metrics.productFetchDuration.startTimer({ product: this.product });
+  /** Times every fetch, whatever the transport underneath does (retries and sharing included). */
+  async process(options: ProcessOptions): Promise<GatewayGraphQLResponse> {
+    if (!this.metrics) return this.fetchAnswer(options);
     const metrics = this.metrics;
-    const recordBreaker = () => metrics.breakerState.set({ product: this.product }, BREAKER_VALUE[this.transport.breakers.forProduct(this.product).state.phase]);
+    const started = performance.now();
+    const observe = (outcome: 'ok' | 'graphql_error' | 'failed') => metrics.productFetchDuration.observe({ product: this.product, outcome }, (performance.now() - started) / 1000);
     try {
-      const response = await this.processResiliently(options);
+      const response = await this.fetchAnswer(options);
       const failed = (response.errors?.length ?? 0) > 0;
-      if (failed) this.metrics.productFetchErrors.inc({ product: this.product, kind: 'graphql_error' });
-      stop({ outcome: failed ? 'graphql_error' : 'ok' });
+      if (failed) metrics.productFetchErrors.inc({ product: this.product, kind: 'graphql_error' });
+      observe(failed ? 'graphql_error' : 'ok');
       return response;
     } catch (error) {
-      this.metrics.productFetchErrors.inc({ product: this.product, kind: 'failed' });
-      stop({ outcome: 'failed' });
+      metrics.productFetchErrors.inc({ product: this.product, kind: 'failed' });
+      observe('failed');
       throw error;
     } finally {
-      recordBreaker();
+      metrics.breakerState.set({ product: this.product }, BREAKER_VALUE[this.transport.breakers.forProduct(this.product).state.phase]);
     }
   }
 
-  /** Apollo's `process` inside the product's circuit breaker, with retries for queries. */
-  private async processResiliently(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const breaker = this.transport.breakers.forProduct(this.product);
-    const { retry } = this.transport.settingsFor(this.product);
-    // Health checks and schema loads carry no incoming request, hence no operation type: not retried.
+  /** The caller's own response: from its own fetch, or from a fetch it shared. */
+  private async fetchAnswer(options: ProcessOptions): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('Missing query');
+    // Runs inside Apollo Gateway's `gateway.fetch` span: the product continues that trace.
+    setActiveSpanAttribute('meshgate.product', this.product);
+    // The exact bytes sent and signed. Key order as Apollo's own data source sends it.
+    const { http, ...payload } = request;
+    const body = JSON.stringify(payload);
+    // Health checks and schema loads carry no incoming request, hence no operation type.
     const operationType = 'incomingRequestContext' in options ? options.incomingRequestContext.operation?.operation : undefined;
+    const forwarded = http?.headers ? Object.fromEntries(http.headers) : undefined;
+    const fetchOwn = () => this.fetchResiliently(options, body, forwarded, operationType);
+    // Only queries share, and only fetches whose request is nothing but the body: the
+    // product is told nothing about the caller (no token, no principal; see `headers`), so
+    // the same body to the same product gets the same answer whoever asks. Headers the
+    // executor adds (Apollo's federated-trace request) opt a fetch out.
+    if (!this.transport.dedupe || operationType !== 'query' || forwarded) return this.respond(options, await fetchOwn(), false);
+    const flight = this.inflight.join(body, fetchOwn);
+    if (!flight.shared) return this.respond(options, await flight.result, false);
+    this.metrics?.productFetchesShared.inc({ product: this.product });
+    try {
+      return this.respond(options, await flight.result, true);
+    } catch (error) {
+      // Every waiter reports the failure at its own path: give each its own error object.
+      throw error instanceof MeshError ? new MeshError(error.code, error.message, { extensions: error.extensions }) : error;
+    }
+  }
+
+  /** One fetch inside the product's circuit breaker, retried with backoff if it is part of a query. */
+  private async fetchResiliently(options: ProcessOptions, body: string, forwarded: Record<string, string> | undefined, operationType: string | undefined): Promise<ProductAnswer> {
+    const breaker = this.transport.breakers.forProduct(this.product);
+    const { retry, timeoutMs } = this.transport.settingsFor(this.product);
     const attempts = mayRetry(operationType) ? retry.retries + 1 : 1;
+    const headers = this.headers(options, forwarded);
     for (let attempt = 0; ; attempt++) {
       if (!breaker.tryAcquire()) {
         throw new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Data product "${this.product}" is unavailable (circuit breaker open)`, {
           extensions: { product: this.product, breaker: 'open' },
         });
       }
+      // Every attempt is freshly signed rather than a replay of the first.
+      headers[SIGNATURE_HEADER] = this.signer.sign(this.product, body);
       try {
-        // Apollo's `process` calls `willSendRequest` again on each attempt, so every retry
-        // is freshly signed rather than a replay of the first attempt.
-        const response = await super.process(options);
+        const answer = this.read(await postToProduct({ agent: this.transport.agent, url: this.url, product: this.product, timeoutMs, headers, body }));
+        // A GraphQL error body on a non-2xx status is an answer too: the product is up.
         breaker.recordSuccess();
-        return this.tagErrors(response);
+        return answer;
       } catch (error) {
-        if (error instanceof ProductAnsweredWithErrors) {
-          breaker.recordSuccess();
-          return this.tagErrors({ data: error.body.data ?? undefined, errors: error.body.errors });
-        }
         breaker.recordFailure();
         if (!isTransientFailure(error)) throw this.mask(error);
         if (attempt + 1 >= attempts) throw error;
@@ -139,20 +151,58 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * Apollo's default turns any non-2xx into "500: Internal Server Error" carrying the
-   * product's URL and raw body: the body's coded errors are lost and internals leak. A
-   * GraphQL body is passed through as the product's answer; anything else becomes a coded
-   * error naming only the product.
+   * Everything the product is told besides the body. Nothing here describes the caller:
+   * the request id and trace context only correlate logs and spans (a shared fetch carries
+   * the first caller's), which is what lets identical fetches share one answer.
    */
-  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+  private headers(options: ProcessOptions, forwarded: Record<string, string> | undefined): Record<string, string> {
+    const headers: Record<string, string> = { ...forwarded, 'content-type': 'application/json' };
+    const requestId = (options.context as Partial<GatewayContext>).requestId;
+    if (requestId) headers['x-request-id'] = requestId;
+    injectTraceContext({ set: (name, value) => (headers[name] = value) });
+    return headers;
+  }
+
+  /**
+   * What an HTTP answer means. A 2xx must carry a GraphQL response (JSON object); anything
+   * else on a 2xx is treated like an unreachable product, as Apollo's data source did. On
+   * any other status, a GraphQL error body is the product's answer (its errors, already
+   * masked by the product's kit, go to the client with their codes), and anything else
+   * becomes a coded error naming only the product: Apollo's default would have carried the
+   * product's URL and raw body to the client.
+   */
+  private read(answer: ProductHttpAnswer): ProductAnswer {
+    if (answer.status >= 200 && answer.status < 300) {
+      const body = parseJsonObject(answer);
+      if (!body) throw new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Data product "${this.product}" sent an invalid response`, { extensions: { product: this.product } });
+      return { ...answer, kind: 'response', body };
+    }
     // A refused signature is a key mismatch between gateway and product: the operator's
     // problem, and nothing the client should learn the details of.
-    if (response.status === 401) return productAnsweredError(this.product, response);
-    const body = await this.parseBody(response).catch(() => undefined);
-    const answered = graphqlErrorBody(body);
-    if (answered) return new ProductAnsweredWithErrors(answered);
-    const code = response.status === 502 || response.status === 503 || response.status === 504 ? MeshErrorCode.PRODUCT_UNAVAILABLE : MeshErrorCode.PRODUCT_ERROR;
-    return new MeshError(code, `Data product "${this.product}" answered HTTP ${response.status}`, { extensions: { product: this.product } });
+    if (answer.status === 401) throw productAnsweredError(this.product, answer);
+    const body = parseJsonObject(answer);
+    if (Array.isArray(body?.errors) && body.errors.length > 0) return { ...answer, kind: 'errors', body };
+    const code = answer.status === 502 || answer.status === 503 || answer.status === 504 ? MeshErrorCode.PRODUCT_UNAVAILABLE : MeshErrorCode.PRODUCT_ERROR;
+    throw new MeshError(code, `Data product "${this.product}" answered HTTP ${answer.status}`, { extensions: { product: this.product } });
+  }
+
+  /** The caller's response from an answer; `shared` when another caller fetched it and owns `body`. */
+  private respond(options: ProcessOptions, answer: ProductAnswer, shared: boolean): GatewayGraphQLResponse {
+    const body = shared ? (JSON.parse(answer.text) as GatewayGraphQLResponse) : answer.body;
+    if (answer.kind === 'errors') return this.tagErrors({ data: body.data ?? undefined, errors: body.errors });
+    (options.context as Partial<GatewayContext>).answeredBy?.set(this.product, this.report(answer.headers[PRODUCT_REPORT_HEADER]));
+    // As Apollo's data source does: the product's Cache-Control restricts the response's
+    // cache policy, and a product that sends none makes the response uncacheable.
+    if ('incomingRequestContext' in options) options.incomingRequestContext.overallCachePolicy?.restrict(cacheHint(answer.headers['cache-control']));
+    return this.tagErrors(body);
+  }
+
+  private report(header: string | string[] | undefined): ProductReport | null {
+    const value = Array.isArray(header) ? header.join(', ') : header;
+    if (value === undefined) return null;
+    // Reports are read, never changed, so requests may share the parsed one.
+    if (this.lastReport?.header !== value) this.lastReport = { header: value, report: parseProductReport(value) };
+    return this.lastReport.report;
   }
 
   /** Errors are tagged with the product they came from, whatever the product's own server does. */
@@ -160,13 +210,40 @@ export class ProductDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (!response.errors) return response;
     return {
       ...response,
-      errors: response.errors.map((error) => ({ ...error, extensions: { ...error.extensions, product: error.extensions?.product ?? this.product } })),
+      errors: response.errors.map((error: GraphQLFormattedError) => ({ ...error, extensions: { ...error.extensions, product: error.extensions?.product ?? this.product } })),
     };
   }
 
-  /** Anything uncoded (a non-JSON body, a bug) reaches the client only as PRODUCT_ERROR. */
+  /** Anything uncoded (a bug) reaches the client only as PRODUCT_ERROR. */
   private mask(error: unknown): Error {
     if (error instanceof MeshError) return error;
     return new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${this.product}" sent an invalid response`, { extensions: { product: this.product } });
   }
+}
+
+/** The body as a JSON object when the content type says JSON (as Apollo's `parseBody` decides), else undefined. */
+function parseJsonObject(answer: ProductHttpAnswer): GatewayGraphQLResponse | undefined {
+  const contentType = answer.headers['content-type'];
+  if (typeof contentType !== 'string' || !(contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json'))) return undefined;
+  try {
+    const body: unknown = JSON.parse(answer.text);
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as GatewayGraphQLResponse) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const UNCACHEABLE = { maxAge: 0 } as const;
+
+/** A product's `Cache-Control` as a cache hint, read as Apollo's data source reads it: no max-age means 0. */
+function cacheHint(header: string | string[] | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  if (header === undefined) return UNCACHEABLE;
+  const directives = new Map<string, string | true>();
+  for (const part of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+    const [name, value] = part.trim().split(/\s*=\s*/, 2) as [string, string | undefined];
+    if (name) directives.set(name, value === undefined ? true : value.replace(/^"|"$/g, ''));
+  }
+  const maxAge = directives.get('max-age');
+  const scope = directives.get('public') === true ? 'PUBLIC' : directives.get('private') === true ? 'PRIVATE' : undefined;
+  return { maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0, ...(scope ? { scope } : {}) };
 }

@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';
 import type { ProductTransport } from './product-data-source.ts';
-import { createProductAgent } from './undici-fetcher.ts';
+import { createProductAgent } from './product-request.ts';
 
 /**
  * Builds what every product's data source shares: the keep-alive pool, the breakers, and
@@ -21,6 +21,7 @@ export function createProductTransport(config: GatewayConfig['transport']): Prod
     agent,
     breakers: new CircuitBreakers((product) => settingsFor(product).breaker),
     settingsFor,
+    dedupe: config.dedupe,
     close: () => agent.close(),
   };
 }

@@ -1,5 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { createHmac, hash, randomBytes } from 'node:crypto';
 import type { SigningKey, SigningKeyring } from '../keys.ts';
 
 /**
@@ -7,19 +6,20 @@ import type { SigningKey, SigningKeyring } from '../keys.ts';
  * the network (rule 4: no backdoors). The signature is an HMAC-SHA256 with the product's
  * own key over
  *
- *     meshgate-v1 \n <product> \n <key id> \n <timestamp ms> \n <nonce> \n sha256(<body>)
+ *     meshgate-v2 \n <product> \n <key id> \n <timestamp ms> \n <nonce> \n sha256(<body bytes>)
  *
- * sent as one header: `x-meshgate-signature: v1;kid=…;ts=…;nonce=…;sig=…`.
+ * sent as one header: `x-meshgate-signature: v2;kid=…;ts=…;nonce=…;sig=…`.
  *
  * Why HMAC and not a JWT: the product must hash the body anyway, HMAC needs no key
  * distribution beyond one secret per product, and verifying costs microseconds per fetch.
  *
- * Why the body is hashed in canonical JSON (keys sorted) rather than as raw bytes: the
- * bytes are produced later, inside RemoteGraphQLDataSource and whichever fetcher the
- * transport uses. Hashing the request's JSON value keeps the signature independent of how
- * it is serialised on the way, while still covering the query and every variable.
+ * Why the raw bytes (v2) rather than canonical JSON (v1): the gateway now serializes each
+ * request itself and sends exactly the string it signed, so the product can hash what it
+ * received without parsing it first, and neither side re-sorts every object of the query's
+ * variables. Under the federation benchmark canonicalising cost 3 % of the gateway's CPU.
  */
 export const SIGNATURE_HEADER = 'x-meshgate-signature';
+export const SIGNATURE_VERSION = 'v2';
 
 export interface SignatureFields {
   product: string;
@@ -29,41 +29,45 @@ export interface SignatureFields {
   bodyDigest: string;
 }
 
-/** JSON with object keys sorted at every level, so both sides hash the same text. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-}
+/** The body as it travels: the exact string the gateway sends, or the bytes a product read. */
+export type SignedBody = string | Uint8Array;
 
-export function bodyDigest(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body ?? null)).digest('base64url');
+export function bodyDigest(body: SignedBody): string {
+  return hash('sha256', body, 'base64url');
 }
 
 export function computeSignature(key: SigningKey, fields: SignatureFields): string {
-  const payload = ['meshgate-v1', fields.product, fields.keyId, String(fields.timestamp), fields.nonce, fields.bodyDigest].join('\n');
+  const payload = `meshgate-${SIGNATURE_VERSION}\n${fields.product}\n${fields.keyId}\n${fields.timestamp}\n${fields.nonce}\n${fields.bodyDigest}`;
   return createHmac('sha256', key.secret).update(payload).digest('base64url');
 }
 
-/** The header value for a request body, signed with `key` at `timestamp`. */
-export function signatureHeader(key: SigningKey, product: string, body: unknown, timestamp = Date.now(), nonce = randomBytes(16).toString('base64url')): string {
-  const fields: SignatureFields = { product, keyId: key.id, timestamp, nonce, bodyDigest: bodyDigest(body) };
-  return `v1;kid=${key.id};ts=${timestamp};nonce=${nonce};sig=${computeSignature(key, fields)}`;
+/**
+ * A nonce only has to be unique among the gateway's signatures within the replay window:
+ * the product refuses one it has seen. It need not be unpredictable, because the HMAC
+ * covers it and the product checks the HMAC before it remembers a nonce, so knowing the
+ * next nonce lets an attacker neither forge a request nor burn the nonce in advance. A
+ * random 96-bit prefix per process (every replica and cluster worker draws its own) plus
+ * a counter is unique for as long as the process lives, and costs no random bytes per
+ * fetch (`randomBytes(16)` per fetch was 3 % of the gateway's CPU).
+ */
+const NONCE_PREFIX = randomBytes(12).toString('base64url');
+let nonceCounter = 0;
+
+export function nextNonce(): string {
+  return `${NONCE_PREFIX}-${(nonceCounter++).toString(36)}`;
 }
 
-/**
- * The gateway side: called from `ProductDataSource.willSendRequest`, after every other
- * change to the request, because the signature covers the final query and variables.
- */
+/** The header value for a request body, signed with `key` at `timestamp`. */
+export function signatureHeader(key: SigningKey, product: string, body: SignedBody, timestamp = Date.now(), nonce = nextNonce()): string {
+  const fields: SignatureFields = { product, keyId: key.id, timestamp, nonce, bodyDigest: bodyDigest(body) };
+  return `${SIGNATURE_VERSION};kid=${key.id};ts=${timestamp};nonce=${nonce};sig=${computeSignature(key, fields)}`;
+}
+
+/** The gateway side: signs each attempt of a product fetch, over the exact body it sends. */
 export class RequestSigner {
   constructor(private readonly keyring: SigningKeyring) {}
 
-  sign(product: string, options: GraphQLDataSourceProcessOptions): void {
-    const { http, ...body } = options.request;
-    const key = this.keyring.keysFor(product)[0]!;
-    http?.headers.set(SIGNATURE_HEADER, signatureHeader(key, product, body));
+  sign(product: string, body: string): string {
+    return signatureHeader(this.keyring.keysFor(product)[0]!, product, body);
   }
 }

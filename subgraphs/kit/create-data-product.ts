@@ -208,9 +208,11 @@ export async function createDataProduct<Loaders>(
             writeError(res, MeshErrorCode.NOT_FOUND, `No route ${path}`);
             return;
           }
-          const body = parseRequestBody(await readBody(req, MAX_BODY_BYTES), req.headers['content-type']);
-          // Only the gateway may ask: checked before Apollo parses the query, so no resolver runs otherwise.
-          verifier?.verify(req.headers[SIGNATURE_HEADER], body);
+          const raw = await readBody(req, MAX_BODY_BYTES);
+          // Only the gateway may ask: checked over the bytes received, before the body is even
+          // parsed, so nothing runs for anyone else.
+          verifier?.verify(req.headers[SIGNATURE_HEADER], raw);
+          const body = parseRequestBody(raw, req.headers['content-type']);
           // The signature covers the body only; a GET's query string would travel unsigned.
           if (req.method !== 'POST') {
             writeError(res, MeshErrorCode.METHOD_NOT_ALLOWED, 'Data products accept POST only');

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { MeshError, MeshErrorCode } from '../../gateway/error-codes.ts';
 import type { SigningKey } from '../../gateway/keys.ts';
-import { bodyDigest, computeSignature, SIGNATURE_HEADER } from '../../gateway/transport/request-signer.ts';
+import { bodyDigest, computeSignature, SIGNATURE_HEADER, SIGNATURE_VERSION, type SignedBody } from '../../gateway/transport/request-signer.ts';
 
 export interface SignatureVerifierOptions {
   product: string;
@@ -12,15 +12,15 @@ export interface SignatureVerifierOptions {
   now?: () => number;
 }
 
-const HEADER_FORMAT = /^v1;kid=([\w-]{1,64});ts=(\d{1,16});nonce=([\w-]{16,64});sig=([\w-]{43})$/;
+const HEADER_FORMAT = /^v2;kid=([\w-]{1,64});ts=(\d{1,16});nonce=([\w-]{16,64});sig=([\w-]{43})$/;
 
 /**
  * The product side of signed traffic: runs before Apollo Server sees the request, so no
  * resolver, loader or store query runs for a caller that is not the gateway. Checks, in
  * order: a signature is there (SIGNATURE_MISSING), it was made with one of the product's
- * keys over this very body (SIGNATURE_INVALID), it is recent (SIGNATURE_EXPIRED) and its
- * nonce has not been seen (SIGNATURE_REPLAYED). The HMAC is checked before the nonce is
- * remembered, so forged requests cannot fill the nonce cache or burn real nonces.
+ * keys over these very body bytes (SIGNATURE_INVALID), it is recent (SIGNATURE_EXPIRED)
+ * and its nonce has not been seen (SIGNATURE_REPLAYED). The HMAC is checked before the
+ * nonce is remembered, so forged requests cannot fill the nonce cache or burn real nonces.
  *
  * Nonces are remembered for the skew window only: older signatures are refused as expired
  * anyway. The cache is per process; replicas behind a load balancer would share it in Redis.
@@ -38,13 +38,23 @@ export class SignatureVerifier {
     this.now = options.now ?? Date.now;
   }
 
-  /** Throws a {@link MeshError} that ends the request with 401 unless the request is the gateway's. */
-  verify(headerValue: string | string[] | undefined, body: unknown): void {
+  /**
+   * Throws a {@link MeshError} that ends the request with 401 unless the request is the
+   * gateway's. `body` is the request body exactly as read from the socket, before parsing.
+   */
+  verify(headerValue: string | string[] | undefined, body: SignedBody): void {
     if (headerValue === undefined || headerValue === '') {
       throw reject(MeshErrorCode.SIGNATURE_MISSING, `Requests to data products must be signed by the gateway (${SIGNATURE_HEADER})`);
     }
-    const match = HEADER_FORMAT.exec(Array.isArray(headerValue) ? headerValue.join(',') : headerValue);
-    if (!match) throw reject(MeshErrorCode.SIGNATURE_INVALID, 'Malformed request signature');
+    const value = Array.isArray(headerValue) ? headerValue.join(',') : headerValue;
+    const match = HEADER_FORMAT.exec(value);
+    if (!match) {
+      // Named, so an operator mid-upgrade sees which side runs the old protocol.
+      if (/^v\d+;/.test(value) && !value.startsWith(`${SIGNATURE_VERSION};`)) {
+        throw reject(MeshErrorCode.SIGNATURE_INVALID, `Request signed with protocol ${value.slice(0, value.indexOf(';'))}; this product accepts ${SIGNATURE_VERSION} only`);
+      }
+      throw reject(MeshErrorCode.SIGNATURE_INVALID, 'Malformed request signature');
+    }
     const [, keyId, ts, nonce, signature] = match as unknown as [string, string, string, string, string];
     const key = this.keysById.get(keyId);
     if (!key) throw reject(MeshErrorCode.SIGNATURE_INVALID, 'Request signed with a key this product does not accept');

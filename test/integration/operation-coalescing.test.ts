@@ -103,13 +103,15 @@ describe('what never shares an execution', () => {
 
   it('the same query from two different callers', async () => {
     const [alice, bob] = await Promise.all([mesh.token({ sub: 'alice@example.com', scope: 'finance:read' }), mesh.token({ sub: 'bob@example.com', scope: 'finance:read' })]);
-    const gateway = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, auth: mesh.auth, subgraphUrls: { catalog: proxy.url } });
+    // Outbound de-duplication off: the product then counts executions, which is what is tested here.
+    const gateway = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, auth: mesh.auth, transport: { dedupe: false }, subgraphUrls: { catalog: proxy.url } });
     try {
       const answers = [alice, bob].map((token) => postGraphQL(gateway.url, { query: CATEGORIES }, { authorization: `Bearer ${token}` }));
       await until(() => proxy.held.length === 2);
       proxy.releaseAll();
       for (const result of await Promise.all(answers)) expect(result.body.data.categories.length).toBeGreaterThan(0);
       expect(proxy.received).toBe(2);
+      expect(await joined(gateway)).toBe(0);
     } finally {
       await gateway.close();
     }
@@ -140,7 +142,7 @@ describe('what never shares an execution', () => {
   });
 
   it('anything when coalescing is switched off', async () => {
-    await withGateway({ coalesceQueries: false }, async (gateway, post) => {
+    await withGateway({ coalesceQueries: false, transport: { dedupe: false } }, async (gateway, post) => {
       const answers = Array.from({ length: 3 }, () => post(CATEGORIES));
       await until(() => proxy.held.length === 3);
       proxy.releaseAll();

@@ -20,14 +20,19 @@ afterAll(async () => {
   await mesh?.close();
 });
 
-const CUSTOMER_QUERY = { query: '{ customer(id: "C00042") { id name } }' };
+const CUSTOMER_QUERY = JSON.stringify({ query: '{ customer(id: "C00042") { id name } }' });
 
 function customersUrl(): string {
   return mesh.products.customers!.running.url;
 }
 
+function signed(body: string, timestamp?: number): Record<string, string> {
+  return { [SIGNATURE_HEADER]: signatureHeader(productKey(), 'customers', body, timestamp) };
+}
+
 describe('direct calls to a product without a valid gateway signature', () => {
-  const cases: { name: string; code: string; headers: () => Record<string, string> }[] = [
+  // The signature covers the body's bytes (v2): each case posts `body` (CUSTOMER_QUERY unless given).
+  const cases: { name: string; code: string; headers: () => Record<string, string>; body?: string }[] = [
     { name: 'unsigned', code: 'SIGNATURE_MISSING', headers: () => ({}) },
     {
       name: 'signed with a key the product does not hold (forged)',
@@ -37,12 +42,14 @@ describe('direct calls to a product without a valid gateway signature', () => {
     {
       name: 'a real key id with a made-up MAC',
       code: 'SIGNATURE_INVALID',
-      headers: () => ({ [SIGNATURE_HEADER]: signatureHeader(productKey(), 'customers', CUSTOMER_QUERY).replace(/sig=.*/, `sig=${'A'.repeat(43)}`) }),
+      headers: () => ({ [SIGNATURE_HEADER]: signed(CUSTOMER_QUERY)[SIGNATURE_HEADER]!.replace(/sig=.*/, `sig=${'A'.repeat(43)}`) }),
     },
+    { name: 'a signature made for a different body', code: 'SIGNATURE_INVALID', headers: () => signed(JSON.stringify({ query: '{ __typename }' })) },
     {
-      name: 'a signature made for a different body',
+      name: 'a signed body with its bytes changed but its JSON value the same',
       code: 'SIGNATURE_INVALID',
-      headers: () => ({ [SIGNATURE_HEADER]: signatureHeader(productKey(), 'customers', { query: '{ __typename }' }) }),
+      headers: () => signed(CUSTOMER_QUERY),
+      body: CUSTOMER_QUERY.replace('{"query":', '{ "query": '),
     },
     {
       name: "signed with sales' key",
@@ -51,16 +58,17 @@ describe('direct calls to a product without a valid gateway signature', () => {
     },
     { name: 'malformed header', code: 'SIGNATURE_INVALID', headers: () => ({ [SIGNATURE_HEADER]: 'Bearer let-me-in' }) },
     {
-      name: 'validly signed ten minutes ago (expired)',
-      code: 'SIGNATURE_EXPIRED',
-      headers: () => ({ [SIGNATURE_HEADER]: signatureHeader(productKey(), 'customers', CUSTOMER_QUERY, Date.now() - 10 * 60_000) }),
+      name: 'a signature of the retired v1 protocol',
+      code: 'SIGNATURE_INVALID',
+      headers: () => ({ [SIGNATURE_HEADER]: signed(CUSTOMER_QUERY)[SIGNATURE_HEADER]!.replace(/^v2;/, 'v1;') }),
     },
+    { name: 'validly signed ten minutes ago (expired)', code: 'SIGNATURE_EXPIRED', headers: () => signed(CUSTOMER_QUERY, Date.now() - 10 * 60_000) },
   ];
 
   for (const testCase of cases) {
     it(`refuses ${testCase.name} with 401 ${testCase.code}, before any store query`, async () => {
       mesh.clearQueryLogs();
-      const result = await postGraphQL(customersUrl(), CUSTOMER_QUERY, testCase.headers());
+      const result = await postGraphQL(customersUrl(), testCase.body ?? CUSTOMER_QUERY, testCase.headers());
       expect(result.status).toBe(401);
       expect(result.body.data).toBeUndefined();
       expect(result.body.errors?.map((e) => e.extensions?.code)).toEqual([testCase.code]);
@@ -69,7 +77,7 @@ describe('direct calls to a product without a valid gateway signature', () => {
   }
 
   it('answers a correctly signed request once, and refuses the same request replayed with 401 SIGNATURE_REPLAYED', async () => {
-    const headers = { [SIGNATURE_HEADER]: signatureHeader(productKey(), 'customers', CUSTOMER_QUERY) };
+    const headers = signed(CUSTOMER_QUERY);
     const first = await postGraphQL(customersUrl(), CUSTOMER_QUERY, headers);
     expect(first.status).toBe(200);
     expect(first.body.data.customer.id).toBe('C00042');
@@ -211,7 +219,7 @@ describe('a hardened gateway in front of a leaky product and an unreachable one'
   });
 
   it('the leaky product really does leak SQL and table names when asked directly', async () => {
-    const body = { query: '{ product(sku: "SKU-0001") { name } }' };
+    const body = JSON.stringify({ query: '{ product(sku: "SKU-0001") { name } }' });
     const key = loadSigningKeyring().keysFor('catalog')[0]!;
     const direct = await postGraphQL(hardened.products.catalog!.running.url, body, { [SIGNATURE_HEADER]: signatureHeader(key, 'catalog', body) });
     expect(direct.body.errors?.[0]?.message).toMatch(/products_v2/);

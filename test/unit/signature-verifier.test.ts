@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MeshError } from '../../gateway/error-codes.ts';
 import { deriveProductKey, loadSigningKeyring, signingKey } from '../../gateway/keys.ts';
-import { canonicalJson, signatureHeader } from '../../gateway/transport/request-signer.ts';
+import { nextNonce, signatureHeader } from '../../gateway/transport/request-signer.ts';
 import { SignatureVerifier } from '../../subgraphs/kit/signature-verifier.ts';
 
-const body = { query: '{ a }', variables: { b: [1, { d: 2, c: 3 }] } };
+const body = JSON.stringify({ query: '{ a }', variables: { b: [1, { d: 2, c: 3 }] } });
 
 function codeOf(action: () => void): string | undefined {
   try {
@@ -41,14 +41,25 @@ describe('key rotation', () => {
 });
 
 describe('the signed body', () => {
-  it('is hashed as canonical JSON, so key order on the wire does not matter but values do', () => {
+  it('is hashed as the bytes received: a string and its UTF-8 bytes verify alike, a reordering or one changed value does not', () => {
     const key = signingKey('a key of sixteen+ characters');
     const verifier = new SignatureVerifier({ product: 'p', keys: [key] });
-    const reordered = { variables: { b: [1, { c: 3, d: 2 }] }, query: '{ a }' };
-    expect(canonicalJson(reordered)).toBe(canonicalJson(body));
-    expect(codeOf(() => verifier.verify(signatureHeader(key, 'p', body), reordered))).toBeUndefined();
-    const changed = { ...body, variables: { b: [1, { d: 2, c: 4 }] } };
-    expect(codeOf(() => verifier.verify(signatureHeader(key, 'p', body), changed))).toBe('SIGNATURE_INVALID');
+    expect(codeOf(() => verifier.verify(signatureHeader(key, 'p', body), Buffer.from(body)))).toBeUndefined();
+    const reordered = JSON.stringify({ variables: { b: [1, { d: 2, c: 3 }] }, query: '{ a }' });
+    expect(codeOf(() => verifier.verify(signatureHeader(key, 'p', body), reordered))).toBe('SIGNATURE_INVALID');
+    expect(codeOf(() => verifier.verify(signatureHeader(key, 'p', body), body.replace('"c":3', '"c":4')))).toBe('SIGNATURE_INVALID');
+  });
+
+  it('refuses the retired v1 protocol, naming it', () => {
+    const key = signingKey('a key of sixteen+ characters');
+    const verifier = new SignatureVerifier({ product: 'p', keys: [key] });
+    expect(() => verifier.verify(signatureHeader(key, 'p', body).replace(/^v2;/, 'v1;'), body)).toThrow(/protocol v1; this product accepts v2 only/);
+  });
+
+  it('draws nonces that are unique and fit the header', () => {
+    const nonces = Array.from({ length: 10_000 }, () => nextNonce());
+    expect(new Set(nonces).size).toBe(nonces.length);
+    for (const nonce of [nonces[0]!, nonces.at(-1)!]) expect(nonce).toMatch(/^[\w-]{16,64}$/);
   });
 
   it('expires after the skew window and forgets nonces only once they would be expired anyway', () => {
