@@ -145,6 +145,13 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .default({ enabled: false, maxEntries: 10_000, watermarkCheckMs: 1_000 }),
   /**
+   * Query plans kept warm across supergraph reloads: how many of the most recently executed
+   * distinct operations are re-planned in the background when a new supergraph is loaded,
+   * so that requests after a reload do not all pay for planning at once. 0 turns it off.
+   * @default 200
+   */
+  warmQueryPlans: z.number().int().min(0).max(10_000).default(200),
+  /**
    * Inbound request coalescing: an identical query (same operation, variables and caller
    * authorization) that arrives while one is executing shares that execution's answer
    * instead of fetching again. Nothing is kept afterwards; mutations never coalesce.

@@ -36,6 +36,7 @@ import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
 import { OperationCoalescer } from './operation-coalescing.ts';
+import { QueryPlanWarmer } from './query-plan-warmer.ts';
 import { readinessReport } from './readiness.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
 import { loadAccessRules } from './access-rules.ts';
@@ -127,10 +128,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const rules = loadAccessRules(config.access);
   let access: FieldAccess = { directives: new Map(), rules };
   let previewFields: ReadonlySet<string> = new Set();
+  const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     access = { directives: readFieldDirectives(coreSupergraphSdl), rules };
     previewFields = new Set([...access.directives].filter(([, directives]) => directives.preview).map(([coordinate]) => coordinate));
     source.markServing(coreSupergraphSdl);
+    void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph'));
   });
   const authenticate = createAuthenticator(config.auth);
 
@@ -154,6 +157,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     loggingPlugin(logger),
     fieldUsagePlugin(metrics, usage),
     productFreshnessPlugin(observedFreshness),
+    ...(planWarmer ? [planWarmer.plugin()] : []),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
   const coalescer = config.coalesceQueries ? new OperationCoalescer({ onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
