@@ -1,6 +1,7 @@
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { authorizationScope } from './cache/freshness-cache.ts';
+import { Singleflight } from './singleflight.ts';
 import type { GatewayContext } from './gateway-context.ts';
 
 // Apollo's gateway contract, named through Apollo Server's options so we depend on no internal package.
@@ -10,12 +11,11 @@ type GatewayExecutor = NonNullable<GatewayLoadResult['executor']>;
 type ExecutorRequest = Parameters<GatewayExecutor>[0];
 type ExecutorResult = Awaited<ReturnType<GatewayExecutor>>;
 
-/** What the leader of a flight hands to every request that joined it. */
-interface Flight {
-  readonly result: Promise<ExecutorResult>;
-  /** The leader's context: the products that answered are read from it once the flight lands. */
+/** What an execution hands to every request that joined it. */
+interface Execution {
+  readonly result: ExecutorResult;
+  /** The leader's context: the products that answered are read from it. */
   readonly leader: GatewayContext;
-  joined: number;
 }
 
 export interface CoalescingOptions {
@@ -37,7 +37,7 @@ export interface CoalescingOptions {
  * authentication, limits, cost, masking, request id, metrics and logs are its own.
  */
 export class OperationCoalescer {
-  private readonly flights = new Map<string, Flight>();
+  private readonly executions = new Singleflight<Execution>();
   private readonly schemaIds = new WeakMap<GraphQLSchema, number>();
   /** Data trees of flights that had joiners, each serialized once for all of its callers. */
   private readonly sharedData = new WeakMap<object, string | null>();
@@ -47,7 +47,7 @@ export class OperationCoalescer {
 
   /** Flights under way right now (tests and metrics). */
   get inFlight(): number {
-    return this.flights.size;
+    return this.executions.size;
   }
 
   wrap(executor: GatewayExecutor): GatewayExecutor {
@@ -55,22 +55,13 @@ export class OperationCoalescer {
       const key = this.keyOf(requestContext);
       if (key === undefined) return executor(requestContext);
       const context = requestContext.context as GatewayContext;
-      const flight = this.flights.get(key);
-      if (flight) {
-        flight.joined++;
-        this.options.onJoin?.();
-        const result = await flight.result;
-        if (result.data && !this.sharedData.has(result.data)) this.sharedData.set(result.data, null);
-        return copyForJoiner(result, flight.leader, context);
-      }
-      const result = executor(requestContext);
-      const started: Flight = { result, leader: context, joined: 0 };
-      this.flights.set(key, started);
-      try {
-        return await result;
-      } finally {
-        this.flights.delete(key);
-      }
+      const { shared, result } = this.executions.join(key, async () => ({ result: await executor(requestContext), leader: context }));
+      if (shared) this.options.onJoin?.();
+      const execution = await result;
+      if (!shared) return execution.result;
+      const { data } = execution.result;
+      if (data && !this.sharedData.has(data)) this.sharedData.set(data, null);
+      return copyForJoiner(execution.result, execution.leader, context);
     };
   }
 

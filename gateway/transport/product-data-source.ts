@@ -8,7 +8,7 @@ import { BreakerStateValue, type GatewayMetrics } from '../metrics.ts';
 import { parseProductReport, PRODUCT_REPORT_HEADER, type ProductReport } from '../product-report.ts';
 import { injectTraceContext, setActiveSpanAttribute } from '../tracing.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
-import { InflightFetches } from './inflight-fetches.ts';
+import { Singleflight } from '../singleflight.ts';
 import { productAnsweredError } from './product-failure.ts';
 import { postToProduct, type ProductHttpAnswer } from './product-request.ts';
 import { SIGNATURE_HEADER, type RequestSigner } from './request-signer.ts';
@@ -26,7 +26,7 @@ export interface ProductTransport {
   agent: Agent;
   breakers: CircuitBreakers;
   settingsFor(product: string): { timeoutMs: number; retry: RetryOptions };
-  /** Share identical in-flight query fetches to a product (see {@link InflightFetches}). */
+  /** Share identical in-flight query fetches to a product (see {@link Singleflight}). */
   dedupe: boolean;
 }
 
@@ -60,7 +60,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly transport: ProductTransport;
   private readonly signer: RequestSigner;
   private readonly metrics: GatewayMetrics | undefined;
-  private readonly inflight = new InflightFetches<ProductAnswer>();
+  private readonly inflight = new Singleflight<ProductAnswer>();
   /** The last report header parsed: a product sends the same one until its data changes. */
   private lastReport: { header: string; report: ProductReport | null } | undefined;
 

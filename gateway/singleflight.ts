@@ -1,15 +1,15 @@
 /**
- * Outbound de-duplication ("singleflight"): identical fetches that are in flight at the same
- * time share one. The first caller for a key starts the work; callers that arrive before it
+ * Singleflight: identical pieces of work in flight at the same time share one. Outbound,
+ * identical product fetches share one HTTP request (transport/product-data-source.ts);
+ * inbound, identical queries share one execution (operation-coalescing.ts). The first caller for a key starts the work; callers that arrive before it
  * settles wait for the same promise. The entry is dropped as soon as the work settles, so
  * nothing is remembered: a failure reaches the callers already waiting and no one after
  * them, and the next caller fetches fresh.
  *
  * The shared value is handed to every waiter as is, so it must be something no caller
- * mutates (the product data source shares the answer's text, and each caller parses its
- * own copy).
+ * mutates, or each caller must take its own copy.
  */
-export class InflightFetches<T> {
+export class Singleflight<T> {
   private readonly flights = new Map<string, Promise<T>>();
 
   /** Joins the flight for `key`, or starts one with `start`. `shared` says whether it was joined. */
