@@ -1,10 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /**
  * OpenTelemetry tracing for the gateway and the data products. Off unless configured: with
@@ -15,6 +12,11 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@op
  */
 
 let provider: BasicTracerProvider | undefined;
+
+// The SDK and the OTLP exporter are loaded when tracing is registered, not on import: with
+// tracing off, a gateway replica holds only the API, which Apollo Gateway loads anyway.
+// Synchronous requires (they are CommonJS), so registering stays synchronous.
+const require = createRequire(import.meta.url);
 
 export function tracingEnabled(): boolean {
   return provider !== undefined;
@@ -39,11 +41,17 @@ export interface TracingOptions {
  */
 export function registerTracing(options: TracingOptions = {}): void {
   if (provider) return;
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const { Resource } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  let spanProcessor = options.spanProcessor;
+  if (!spanProcessor) {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter());
+  }
   const serviceName = options.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'meshgate';
-  provider = new BasicTracerProvider({
-    resource: new Resource({ 'service.name': serviceName }),
-    spanProcessors: [options.spanProcessor ?? new BatchSpanProcessor(new OTLPTraceExporter())],
-  });
+  provider = new BasicTracerProvider({ resource: new Resource({ 'service.name': serviceName }), spanProcessors: [spanProcessor] });
   provider.register({ contextManager: new AsyncLocalStorageContextManager().enable(), propagator: new W3CTraceContextPropagator() });
 }
 

@@ -4,9 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, MeshErrorCode } from '../gateway/error-codes.ts';
 import { CLASSIFICATIONS, describeIssues, PRODUCT_STATUSES, type Classification, type ProductStatus } from './descriptor.ts';
+import { REPO_ROOT } from './source-tree.ts';
 
 /** Where the repository keeps its central governance. */
-export const DEFAULT_GOVERNANCE_PATH = join(import.meta.dirname, 'governance.yaml');
+export const DEFAULT_GOVERNANCE_PATH = join(REPO_ROOT, 'schema', 'governance.yaml');
 
 /** Statuses that can never be served: not released yet, or removed. */
 const NEVER_COMPOSABLE: readonly ProductStatus[] = ['proposed', 'draft', 'retired'];

@@ -2,10 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { safeParseDescriptor, type ConfigProblem, type ProductDescriptor } from './descriptor.ts';
 import { loadGovernance, type Governance } from './governance.ts';
+import { REPO_ROOT } from './source-tree.ts';
 import { modelSubgraph, type SubgraphModel } from './subgraph-model.ts';
 
-/** The repository this file lives in: the default mesh for every contract command. */
-export const REPO_ROOT = resolve(import.meta.dirname, '..');
+/** The repository meshgate runs from: the default mesh for every contract command. */
+export { REPO_ROOT };
 
 /** Where a mesh keeps its products and contract files, relative to its root. */
 export interface MeshPaths {

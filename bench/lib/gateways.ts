@@ -1,13 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startChildService, type ChildService } from './child-service.ts';
 
 type Gateway = ChildService<{ type: 'ready'; url: string }>;
 
-/** A meshgate gateway in its own process (and its workers); `profileDir` adds `--cpu-prof` to meshgate alone. */
-export function startMeshgate(config: Record<string, unknown>, options: { profileDir?: string; workers?: number } = {}): Promise<Gateway> {
-  return startChildService(new URL('../gateways/meshgate-gateway.ts', import.meta.url).pathname, {
-    env: { MESHGATE_BENCH_CONFIG: JSON.stringify({ port: 0, mode: 'production', auth: { allowAnonymous: true }, access: { productsDir: 'bench/federation' }, cost: { maxCost: 100000 }, ...config }), MESHGATE_LOG_LEVEL: 'warn', MESHGATE_BENCH_WORKERS: String(options.workers ?? 1) },
-    execArgv: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
-  });
+const REPO = new URL('../..', import.meta.url).pathname;
+/** What `npm run build` compiles `meshgate` into: the CLI a production deployment runs with plain node. */
+const COMPILED_CLI = join(REPO, 'dist/gateway/cli/main.js');
+
+let built = false;
+
+/**
+ * `npm run build`, once per bench process, so a fresh clone benches what it has and an edit
+ * is never benched stale. The build is incremental: an unchanged tree takes a few seconds.
+ */
+function buildMeshgate(): void {
+  if (built) return;
+  console.log('building meshgate: tsc -p tsconfig.build.json');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (${result.signal ?? result.status})`);
+  built = true;
+}
+
+/**
+ * meshgate as production runs it: compiled, `node dist/gateway/cli/main.js serve --config FILE
+ * [--workers N]`, with no TypeScript loader. `config` is written to FILE as JSON (which is
+ * YAML). `profileDir` adds `--cpu-prof` to meshgate alone (its workers inherit it).
+ */
+export async function startMeshgate(config: Record<string, unknown>, options: { profileDir?: string; workers?: number } = {}): Promise<Gateway> {
+  buildMeshgate();
+  const workers = options.workers ?? 1;
+  const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-config-'));
+  const configFile = join(dir, 'meshgate.json');
+  writeFileSync(configFile, JSON.stringify({ port: 0, mode: 'production', auth: { allowAnonymous: true }, access: { productsDir: 'bench/federation' }, cost: { maxCost: 100000 }, ...config }));
+  // One worker says `ready at URL`; with several, the primary says `N workers on URL` once all listen.
+  const readyLine = workers > 1 ? /workers on (http:\/\/\S+)/ : /ready at (http:\/\/\S+)/;
+  try {
+    const service = await startChildService(COMPILED_CLI, {
+      args: ['serve', '--config', configFile, '--workers', String(workers)],
+      env: { MESHGATE_LOG_LEVEL: 'warn' },
+      execArgv: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+      readyOnOutput: (output) => {
+        const url = readyLine.exec(output)?.[1];
+        return url ? { type: 'ready', url } : undefined;
+      },
+    });
+    return { ...service, stop: () => service.stop().finally(() => rmSync(dir, { recursive: true, force: true })) };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Vanilla Apollo Gateway, as Apollo's docs set it up, serving `supergraphFile`. */

@@ -1,33 +1,35 @@
 import { Command } from 'commander';
 import { ConfigError, MeshError } from '../error-codes.ts';
-import { registerCheckCommand } from './check-command.ts';
-import { registerComposeCommand } from './compose-command.ts';
-import { registerExportCommand } from './export-command.ts';
-import { registerLineageCommand } from './lineage-command.ts';
-import { registerNewCommand } from './new-command.ts';
-import { registerProductCommand } from './product-command.ts';
-import { registerPublishCommand } from './publish-command.ts';
-import { registerSeedCommand } from './seed-command.ts';
-import { registerServeCommand } from './serve-command.ts';
-import { registerStartCommand } from './start-command.ts';
-import { registerTokenCommand } from './token-command.ts';
+
+/**
+ * Each command's module, in the order `meshgate --help` lists them. Only the command being
+ * run is loaded: `meshgate serve` then loads the gateway alone, not the contract pipeline,
+ * the product kit or DuckDB. In a gateway replica every module loaded stays in the heap,
+ * and V8 lets the heap grow to a multiple of what it retains before collecting.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  start: async () => (await import('./start-command.ts')).registerStartCommand,
+  token: async () => (await import('./token-command.ts')).registerTokenCommand,
+  serve: async () => (await import('./serve-command.ts')).registerServeCommand,
+  compose: async () => (await import('./compose-command.ts')).registerComposeCommand,
+  seed: async () => (await import('./seed-command.ts')).registerSeedCommand,
+  product: async () => (await import('./product-command.ts')).registerProductCommand,
+  check: async () => (await import('./check-command.ts')).registerCheckCommand,
+  publish: async () => (await import('./publish-command.ts')).registerPublishCommand,
+  lineage: async () => (await import('./lineage-command.ts')).registerLineageCommand,
+  export: async () => (await import('./export-command.ts')).registerExportCommand,
+  new: async () => (await import('./new-command.ts')).registerNewCommand,
+};
 
 const program = new Command()
   .name('meshgate')
   .description('A GraphQL federation gateway for composite data products in a data mesh')
   .showHelpAfterError();
 
-registerStartCommand(program);
-registerTokenCommand(program);
-registerServeCommand(program);
-registerComposeCommand(program);
-registerSeedCommand(program);
-registerProductCommand(program);
-registerCheckCommand(program);
-registerPublishCommand(program);
-registerLineageCommand(program);
-registerExportCommand(program);
-registerNewCommand(program);
+// Anything but a known command first (`--help`, `help serve`, a typo) gets them all, for help and suggestions.
+const requested = process.argv[2];
+const commands = requested !== undefined && Object.hasOwn(COMMANDS, requested) ? [COMMANDS[requested]!] : Object.values(COMMANDS);
+for (const register of await Promise.all(commands.map((load) => load()))) register(program);
 
 try {
   await program.parseAsync(process.argv);

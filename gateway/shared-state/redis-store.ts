@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { SharedStateStore, TokenBucket, TokenDecision } from './key-value-store.ts';
 
 /**
@@ -28,6 +29,11 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate * 1000) + 1000)
 return { allowed, retry, math.floor(tokens) }
 `;
 
+// ioredis is loaded by the first RedisStore, not on import: a gateway without Redis
+// configured never loads it, and every module a replica loads stays in its heap. A
+// synchronous require, so construction stays synchronous (ioredis is CommonJS).
+const require = createRequire(import.meta.url);
+
 export interface RedisStoreOptions {
   /** @example "redis://127.0.0.1:6379" */
   url: string;
@@ -41,7 +47,8 @@ export class RedisStore implements SharedStateStore {
   readonly client: Redis;
 
   constructor(options: RedisStoreOptions) {
-    this.client = new Redis(options.url, {
+    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+    this.client = new RedisClient(options.url, {
       keyPrefix: options.keyPrefix ?? 'meshgate:',
       // Fail fast while Redis is away: callers fall back to memory instead of queueing.
       enableOfflineQueue: false,

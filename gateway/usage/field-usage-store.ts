@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import pg from 'pg';
+import type { Pool } from 'pg';
 
 /** One client's use of one field over a period. */
 export interface ClientFieldUsage {
@@ -135,13 +136,18 @@ export class JsonLinesUsageStore extends BufferedUsageStore {
   }
 }
 
+// pg is loaded by the first PostgresUsageStore, not on import: the default (a JSON-lines
+// file) never loads it, and every module a gateway replica loads stays in its heap.
+const require = createRequire(import.meta.url);
+
 /** Usage shared by every gateway replica, in one Postgres table. */
 export class PostgresUsageStore extends BufferedUsageStore {
-  private readonly pool: pg.Pool;
+  private readonly pool: Pool;
   private ready: Promise<unknown> | undefined;
 
   constructor(url: string, flushIntervalMs = 5_000) {
     super(flushIntervalMs);
+    const pg = require('pg') as typeof import('pg');
     this.pool = new pg.Pool({ connectionString: url, max: 2 });
   }
 

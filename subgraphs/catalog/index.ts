@@ -1,9 +1,10 @@
+import { sourceDir } from '../../schema/source-tree.ts';
 import type { DataProductDefinition } from '../kit/create-data-product.ts';
 import { createLoaders, resolvers } from './resolvers.ts';
 import { seed, SEED_VERSION } from './store/seed.ts';
 
 export const catalogProduct: DataProductDefinition<ReturnType<typeof createLoaders>> = {
-  dir: import.meta.dirname,
+  dir: sourceDir(import.meta.dirname),
   resolvers,
   createLoaders,
   seed: { version: SEED_VERSION, run: seed },

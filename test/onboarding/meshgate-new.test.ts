@@ -11,7 +11,7 @@ import { postGraphQL } from '../support/mesh-harness.ts';
  * through the gateway together with an existing one.
  */
 const REPO = resolve(import.meta.dirname, '../..');
-const SKIPPED = new Set(['node_modules', '.git', 'test-artifacts', '.meshgate', '.scratch']);
+const SKIPPED = new Set(['node_modules', '.git', 'test-artifacts', '.meshgate', '.scratch', 'dist']);
 let root: string;
 let started: CliProcess | undefined;
 

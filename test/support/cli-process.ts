@@ -12,9 +12,12 @@ export interface CliProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `node bin/meshgate.js ...args` as a real child process, the way a user would. */
-export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, ['bin/meshgate.js', ...args], { env: { ...process.env, ...env }, stdio: 'pipe', cwd: options.cwd });
+/**
+ * Runs `node bin/meshgate.js ...args` as a real child process, the way a user would;
+ * `script` runs another entry point instead, e.g. a compiled `dist/gateway/cli/main.js`.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string; script?: string } = {}): CliProcess {
+  const child = spawn(process.execPath, [options.script ?? 'bin/meshgate.js', ...args], { env: { ...process.env, ...env }, stdio: 'pipe', cwd: options.cwd });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
