@@ -19,8 +19,7 @@ import { previewGatePlugin } from './plugins/preview-gate-plugin.ts';
 import { productSignalsPlugin } from './plugins/product-signals-plugin.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { loggingPlugin } from './plugins/logging-plugin.ts';
-import { buildCatalog, type ProductFreshnessSource } from './catalog/catalog-data.ts';
-import { renderCatalogPage } from './catalog/catalog-page.ts';
+import type { ProductFreshnessSource } from './catalog/catalog-data.ts';
 import { fieldUsagePlugin } from './plugins/field-usage-plugin.ts';
 import { metricsPlugin } from './plugins/metrics-plugin.ts';
 import { ObservedFreshness, productFreshnessPlugin } from './plugins/product-freshness-plugin.ts';
@@ -208,6 +207,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       }
       if (config.catalog.enabled && (path === '/catalog' || path === '/catalog.json') && req.method === 'GET') {
         const state = source.state;
+        // Loaded on the first catalog request: it reads the mesh with the contract pipeline
+        // (composition, lineage), which a gateway that only serves queries never needs in memory.
+        const [{ buildCatalog }, { renderCatalogPage }] = await Promise.all([import('./catalog/catalog-data.ts'), import('./catalog/catalog-page.ts')]);
         const catalog = await buildCatalog({
           meshRoot: config.catalog.meshRoot,
           served: new Set(state.phase === 'serving' ? state.subgraphs.map((s) => s.name) : []),
