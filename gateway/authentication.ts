@@ -32,6 +32,7 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
     : auth.publicKey
       ? createPublicKey(auth.publicKey)
       : undefined;
+  const verified = new VerifiedTokens();
   return async (headers, requestId) => {
     const client = { name: headers['apollographql-client-name'] || null, version: headers['apollographql-client-version'] || null };
     const authorization = headers.authorization ?? '';
@@ -43,6 +44,8 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (!token) throw refuse('The Authorization header must be "Bearer <token>"');
     if (!key) throw refuse('This gateway has no token key configured (auth.jwksUrl or auth.publicKey)');
+    const remembered = verified.get(token);
+    if (remembered && Date.now() < remembered.until) return principalOf(remembered.payload, client);
     let payload: JWTPayload;
     try {
       const options = { issuer: auth.issuer, audience: auth.audience, algorithms: auth.algorithms };
@@ -51,8 +54,35 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
     } catch (error) {
       throw refuse(describeTokenError(error));
     }
-    return { authenticated: true, subject: payload.sub ?? null, scopes: scopesOf(payload), client };
+    verified.remember(token, payload);
+    return principalOf(payload, client);
   };
+}
+
+function principalOf(payload: JWTPayload, client: Principal['client']): Principal {
+  return { authenticated: true, subject: payload.sub ?? null, scopes: scopesOf(payload), client };
+}
+
+/**
+ * Tokens already verified, so a client sending the same token on every request pays for
+ * one signature check a minute instead of one per request. An entry lasts until the token
+ * expires or for a minute, whichever is sooner (a key removed from the JWKS stops being
+ * trusted within that minute); only tokens that passed every check are kept.
+ */
+class VerifiedTokens {
+  private static readonly MAX_AGE_MS = 60_000;
+  private static readonly KEPT = 10_000;
+  private readonly entries = new Map<string, { payload: JWTPayload; until: number }>();
+
+  get(token: string): { payload: JWTPayload; until: number } | undefined {
+    return this.entries.get(token);
+  }
+
+  remember(token: string, payload: JWTPayload): void {
+    const until = Math.min(Date.now() + VerifiedTokens.MAX_AGE_MS, typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity);
+    if (this.entries.size >= VerifiedTokens.KEPT) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { payload, until });
+  }
 }
 
 function scopesOf(payload: JWTPayload): Set<string> {

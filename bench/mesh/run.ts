@@ -44,7 +44,7 @@ await withServices(async (services) => {
   const meshgateConfig = { supergraph: { file: supergraph }, auth: analyst.auth, access: { productsDir: 'subgraphs' } };
   const uncached = await startMeshgate(meshgateConfig, args);
   services.push(uncached);
-  const cached = await startMeshgate({ ...meshgateConfig, cache: { enabled: true } }, { workers: args.workers });
+  const cached = await startMeshgate({ ...meshgateConfig, cache: { enabled: true } }, { workers: args.workers, profileDir: args.profileDir && `${args.profileDir}/cached` });
   services.push(cached);
   const vanilla = await startVanillaApollo(vanillaSupergraph);
   services.push(vanilla);

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { BREAK, visit, type DocumentNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { memoizeByDocument } from '../document-memo.ts';
 
 /**
  * Switches introspection off with its own code. Apollo Server's `introspection: false`
@@ -24,7 +25,10 @@ export function introspectionPlugin(options: { enabled: boolean }): ApolloServer
   };
 }
 
-export function usesIntrospection(document: DocumentNode): boolean {
+/** Whether the document asks for `__schema` or `__type`; walked once per document. */
+export const usesIntrospection: (document: DocumentNode) => boolean = memoizeByDocument(findIntrospection);
+
+function findIntrospection(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     Field(node) {

@@ -3,6 +3,7 @@ import { Kind, Lexer, parse, Source, TokenKind, visit, type DocumentNode, type F
 import type { GatewayConfig } from '../config.ts';
 import { MeshError, MeshErrorCode } from '../error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { memoizeByDocument } from '../document-memo.ts';
 
 /**
  * Shape limits on the operation document, after the OWASP GraphQL cheat sheet and Apollo
@@ -33,6 +34,21 @@ export function requestLimitsPlugin(limits: GatewayConfig['limits']): ApolloServ
  * when it does not parse (Apollo then reports the syntax error with its own code).
  */
 export function checkDocumentLimits(source: string, limits: GatewayConfig['limits']): DocumentNode | undefined {
+  let accepted = acceptedSources.get(limits);
+  if (!accepted) acceptedSources.set(limits, (accepted = new Map()));
+  if (accepted.has(source)) return accepted.get(source);
+  const document = parseWithinLimits(source, limits);
+  // A dashboard repeats the same few documents: each is lexed and parsed here once, not per request.
+  if (accepted.size >= ACCEPTED_SOURCES_KEPT) accepted.delete(accepted.keys().next().value!);
+  accepted.set(source, document);
+  return document;
+}
+
+/** Documents that passed the limits (or that only the parser will refuse), by text, per limits. */
+const acceptedSources = new WeakMap<GatewayConfig['limits'], Map<string, DocumentNode | undefined>>();
+const ACCEPTED_SOURCES_KEPT = 500;
+
+function parseWithinLimits(source: string, limits: GatewayConfig['limits']): DocumentNode | undefined {
   checkTokens(source, limits.maxTokens);
   let document: DocumentNode;
   try {
@@ -63,6 +79,14 @@ function checkTokens(source: string, maxTokens: number): void {
 }
 
 function checkShape(document: DocumentNode, limits: GatewayConfig['limits']): void {
+  const { aliases, directives, depth } = shapeOf(document);
+  if (aliases > limits.maxAliases) refuse(MeshErrorCode.ALIAS_LIMIT_EXCEEDED, `Operation uses ${aliases} aliases; the limit is ${limits.maxAliases}`);
+  if (directives > limits.maxDirectives) refuse(MeshErrorCode.DIRECTIVE_LIMIT_EXCEEDED, `Operation uses ${directives} directives; the limit is ${limits.maxDirectives}`);
+  if (depth > limits.maxDepth) refuse(MeshErrorCode.DEPTH_LIMIT_EXCEEDED, `Operation is ${depth} levels deep; the limit is ${limits.maxDepth}`);
+}
+
+/** What the shape limits count, counted once per document. */
+const shapeOf = memoizeByDocument((document) => {
   let aliases = 0;
   let directives = 0;
   visit(document, {
@@ -73,11 +97,8 @@ function checkShape(document: DocumentNode, limits: GatewayConfig['limits']): vo
       directives++;
     },
   });
-  if (aliases > limits.maxAliases) refuse(MeshErrorCode.ALIAS_LIMIT_EXCEEDED, `Operation uses ${aliases} aliases; the limit is ${limits.maxAliases}`);
-  if (directives > limits.maxDirectives) refuse(MeshErrorCode.DIRECTIVE_LIMIT_EXCEEDED, `Operation uses ${directives} directives; the limit is ${limits.maxDirectives}`);
-  const depth = maxDepth(document);
-  if (depth > limits.maxDepth) refuse(MeshErrorCode.DEPTH_LIMIT_EXCEEDED, `Operation is ${depth} levels deep; the limit is ${limits.maxDepth}`);
-}
+  return { aliases, directives, depth: maxDepth(document) };
+});
 
 /** The deepest field nesting of any operation, through fragments. */
 export function maxDepth(document: DocumentNode): number {

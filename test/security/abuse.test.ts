@@ -140,6 +140,28 @@ describe('bearer tokens the gateway must not accept', () => {
   }
 });
 
+describe('a token the gateway has already verified', () => {
+  it('is refused once it expires, although it was accepted (and remembered) a moment before', async () => {
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const authorization = `Bearer ${await mesh.token({ scope: 'pii:read', exp: expiresAt })}`;
+    for (let i = 0; i < 2; i++) expect((await mesh.query('{ customer(id: "C00042") { id name } }', undefined, { authorization })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    const result = await mesh.query('{ customer(id: "C00042") { id name } }', undefined, { authorization });
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['UNAUTHENTICATED', 'The bearer token has expired']]);
+  });
+
+  it('does not make a tampered copy of it acceptable', async () => {
+    const token = await mesh.token({ scope: '' });
+    expect((await mesh.query('{ customer(id: "C00042") { id } }', undefined, { authorization: `Bearer ${token}` })).status).toBe(200);
+    const [header, , signature] = token.split('.');
+    const payload = Buffer.from(JSON.stringify({ scope: 'pii:read', iss: TEST_ISSUER, aud: TEST_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url');
+    const result = await mesh.query('{ customer(id: "C00042") { id name } }', undefined, { authorization: `Bearer ${header}.${payload}.${signature}` });
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
 describe('nothing hidden reaches a client', () => {
   it('refuses _entities through the gateway: it is not in the API schema (GRAPHQL_VALIDATION_FAILED), and no product is called', async () => {
     mesh.clearQueryLogs();
