@@ -142,8 +142,10 @@ export const gatewayConfigSchema = z.strictObject({
        * can still be answered from the cache. 0 checks before every fetch. @default 1000
        */
       watermarkCheckMs: z.number().int().min(0).default(1_000),
+      /** Whole answers kept per gateway (same query, variables and caller), least recently used first out. @default 1000 */
+      maxAnswers: z.number().int().positive().default(1_000),
     })
-    .default({ enabled: false, maxEntries: 10_000, watermarkCheckMs: 1_000 }),
+    .default({ enabled: false, maxEntries: 10_000, watermarkCheckMs: 1_000, maxAnswers: 1_000 }),
   /**
    * Query plans kept warm across supergraph reloads: how many of the most recently executed
    * distinct operations are re-planned in the background when a new supergraph is loaded,

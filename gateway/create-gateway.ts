@@ -34,7 +34,7 @@ import { operationResolutionPlugin } from './plugins/operation-resolution-plugin
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
-import { OperationCoalescer } from './operation-coalescing.ts';
+import { ExecutionSharing, type ExecutionAnswer } from './execution-sharing.ts';
 import { QueryPlanWarmer } from './query-plan-warmer.ts';
 import { readinessReport } from './readiness.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
@@ -47,6 +47,7 @@ import { readFieldDirectives } from './supergraph-directives.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
 import { RequestSigner } from './transport/request-signer.ts';
 import { createProductTransport } from './transport/product-transport.ts';
+import { AnswerCache } from './cache/answer-cache.ts';
 import { CachingProductDataSource } from './cache/caching-data-source.ts';
 import { FreshnessCache } from './cache/freshness-cache.ts';
 import { WatermarkTracker } from './cache/watermark-tracker.ts';
@@ -114,8 +115,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const transport = createProductTransport(config.transport);
   // Opened before the gateway: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config, logger);
+  const watermarks = new WatermarkTracker({ checkIntervalMs: config.cache.watermarkCheckMs });
   const cache = config.cache.enabled
-    ? new FreshnessCache(sharedState, new WatermarkTracker({ checkIntervalMs: config.cache.watermarkCheckMs }), { maxEntries: config.cache.maxEntries, onLookup: (product, outcome) => metrics.cacheLookups.inc({ product, outcome }) })
+    ? new FreshnessCache(sharedState, watermarks, { maxEntries: config.cache.maxEntries, onLookup: (product, outcome) => metrics.cacheLookups.inc({ product, outcome }) })
     : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: source,
@@ -159,9 +161,19 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     ...(planWarmer ? [planWarmer.plugin()] : []),
     config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
-  const coalescer = config.coalesceQueries ? new OperationCoalescer({ onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
+  const answers = config.cache.enabled
+    ? new AnswerCache<ExecutionAnswer>(watermarks, {
+        maxEntries: config.cache.maxAnswers,
+        urlOf: (name) => {
+          const state = source.state;
+          return config.subgraphUrls[name] ?? (state.phase === 'serving' ? state.subgraphs.find((subgraph) => subgraph.name === name)?.url : undefined);
+        },
+        onLookup: (outcome) => metrics.answerCacheLookups.inc({ outcome }),
+      })
+    : undefined;
+  const sharing = config.coalesceQueries || answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: coalescer ? coalescer.wrapGateway(gateway) : gateway,
+    gateway: sharing ? sharing.wrapGateway(gateway) : gateway,
     allowBatchedHttpRequests: config.batching.enabled,
     persistedQueries: persisted.apolloOption,
     // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.
@@ -169,8 +181,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     // `meshgate serve` drains and stops the gateway on SIGINT/SIGTERM; Apollo's own handlers would race that.
     stopOnTerminationSignals: false,
-    // A coalesced answer's data is serialized once for every caller it answers.
-    stringifyResult: coalescer ? (result) => coalescer.stringifyResult(result) : (result) => JSON.stringify(result),
+    // A shared answer's data is serialized once for every caller it answers.
+    stringifyResult: sharing ? (result) => sharing.stringifyResult(result) : (result) => JSON.stringify(result),
     plugins,
   });
   await apollo.start();

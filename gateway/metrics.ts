@@ -65,7 +65,15 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** For inbound request coalescing (operation-coalescing.ts). */
+  /** For the answer cache (cache/answer-cache.ts). */
+  readonly answerCacheLookups = new Counter({
+    name: 'meshgate_answer_cache_lookups_total',
+    help: 'Whole-answer cache lookups by outcome (hit or miss)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** For inbound request coalescing (execution-sharing.ts). */
   readonly coalescedRequests = new Counter({
     name: 'meshgate_coalesced_requests_total',
     help: 'Query requests answered by an identical execution already under way',

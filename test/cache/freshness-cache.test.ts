@@ -63,18 +63,45 @@ describe('products report their watermark', () => {
 });
 
 describe('freshness cache', () => {
-  it('answers a repeated query from the cache: the product runs no statement', async () => {
+  it('answers a repeated fetch from the cache: the product runs no statement', async () => {
     const first = await mesh.query(REVENUE);
     expect(first.body.errors).toBeUndefined();
     expect(dataStatements(mesh, 'sales').length).toBeGreaterThan(0);
     mesh.clearQueryLogs();
     const hitsBefore = mesh.gateway.cache!.stats.hits;
-    const second = await mesh.query(REVENUE);
+    // Other text, same product fetch: the whole answer is not kept for it, the fetch is.
+    const second = await mesh.query(REVENUE.replaceAll(' ', '  '));
     expect(second.body).toEqual(first.body);
     expect(dataStatements(mesh, 'sales')).toEqual([]);
     expect(mesh.gateway.cache!.stats.hits).toBe(hitsBefore + 1);
     const scrape = await (await fetch(mesh.gateway.url.replace(/graphql$/, 'metrics'))).text();
     expect(scrape).toMatch(/meshgate_cache_lookups_total\{product="sales",outcome="hit"\} [1-9]/);
+  });
+
+  it('answers a repeated query whole: no plan is executed and no product is asked', async () => {
+    const query = '{ revenueByMonth(from: "2025-03-01", to: "2025-05-31") { month orderCount } }';
+    const first = await mesh.query(query);
+    expect(first.body.errors).toBeUndefined();
+    mesh.clearQueryLogs();
+    const lookupsBefore = mesh.gateway.cache!.stats.hits + mesh.gateway.cache!.stats.misses;
+    const second = await mesh.query(query);
+    // The same data and the same product signals, without touching the fetch-level cache.
+    expect(second.body).toEqual(first.body);
+    expect(second.body.extensions?.dataProducts).toEqual(first.body.extensions?.dataProducts);
+    expect(mesh.gateway.cache!.stats.hits + mesh.gateway.cache!.stats.misses).toBe(lookupsBefore);
+    expect(dataStatements(mesh, 'sales')).toEqual([]);
+    const scrape = await (await fetch(mesh.gateway.url.replace(/graphql$/, 'metrics'))).text();
+    expect(scrape).toMatch(/meshgate_answer_cache_lookups_total\{outcome="hit"\} [1-9]/);
+  });
+
+  it('never keeps an answer with errors: the same failing query asks the product again', async () => {
+    const failing = '{ orders(first: 2, after: "not-a-cursor") { edges { node { id } } } }';
+    for (let i = 0; i < 2; i++) {
+      mesh.clearQueryLogs();
+      const result = await mesh.query(failing);
+      expect(result.body.errors?.[0]?.extensions?.code).toBe('INVALID_CURSOR');
+      expect(mesh.fetches('sales').length).toBe(1);
+    }
   });
 
   it('trusts the watermark: data changed without a new watermark is still served from the cache', async () => {

@@ -1,7 +1,7 @@
 import { parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../../gateway/gateway-context.ts';
-import { OperationCoalescer } from '../../gateway/operation-coalescing.ts';
+import { ExecutionSharing } from '../../gateway/execution-sharing.ts';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
 import { HoldingProxy } from '../support/holding-proxy.ts';
 import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
@@ -154,7 +154,7 @@ describe('what never shares an execution', () => {
 
   it('mutations, and operations the access rules pruned', async () => {
     // The demo mesh has no mutations: the executor is driven directly with two requests held together.
-    const coalescer = new OperationCoalescer();
+    const coalescer = new ExecutionSharing();
     let executions = 0;
     const release: (() => void)[] = [];
     const executor = coalescer.wrap(async () => {

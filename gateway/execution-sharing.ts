@@ -1,5 +1,6 @@
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { AnswerCache } from './cache/answer-cache.ts';
 import { authorizationScope } from './cache/freshness-cache.ts';
 import { Singleflight } from './singleflight.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -10,6 +11,8 @@ type GatewayLoadResult = Awaited<ReturnType<GatewayInterface['load']>>;
 type GatewayExecutor = NonNullable<GatewayLoadResult['executor']>;
 type ExecutorRequest = Parameters<GatewayExecutor>[0];
 type ExecutorResult = Awaited<ReturnType<GatewayExecutor>>;
+/** What one execution answers: Apollo Gateway's execution result. */
+export type ExecutionAnswer = ExecutorResult;
 
 /** What an execution hands to every request that joined it. */
 interface Execution {
@@ -18,32 +21,41 @@ interface Execution {
   readonly leader: GatewayContext;
 }
 
-export interface CoalescingOptions {
+export interface ExecutionSharingOptions {
+  /** Identical queries in flight together share one execution (`coalesceQueries`). @default true */
+  coalesce?: boolean;
+  /** Whole answers kept until a product behind them moves (with the freshness cache). */
+  answers?: AnswerCache<ExecutorResult>;
   /** Called once for every request that was answered by another request's execution. */
   onJoin?: () => void;
 }
 
 /**
- * Inbound request coalescing ("request collapsing"): while a query operation is being
- * executed, an identical one (same schema, same operation after access pruning, same
- * variables, same caller authorization) waits for that execution instead of planning and
- * fetching again. A dashboard opened by many people at once costs the products one
- * execution per distinct panel query, not one per viewer.
+ * Identical query executions, shared. Two layers, each optional:
  *
- * It is not a cache: nothing outlives the execution, so a request never sees data older
- * than one that started before it. Only queries are coalesced; mutations and subscriptions
- * always run on their own, and so does an operation the access rules pruned (its answer is
- * rewritten in place per request). Every request still runs its own plugins: its
- * authentication, limits, cost, masking, request id, metrics and logs are its own.
+ * - **Inbound request coalescing** ("request collapsing"): while a query operation is being
+ *   executed, an identical one (same schema, same operation after access pruning, same
+ *   variables, same caller authorization) waits for that execution instead of planning and
+ *   fetching again. A dashboard opened by many people at once costs the products one
+ *   execution per distinct panel query, not one per viewer. It is not a cache: nothing
+ *   outlives the execution, so a request never sees data older than one that started
+ *   before it.
+ * - **Answers** ({@link AnswerCache}, with the freshness cache on): the same identity keeps
+ *   a complete answer until a product behind it reports a new watermark.
+ *
+ * Only queries share; mutations and subscriptions always run on their own, and so does an
+ * operation the access rules pruned (its answer is rewritten in place per request). Every
+ * request still runs its own plugins: its authentication, limits, cost, masking, request
+ * id, metrics and logs are its own.
  */
-export class OperationCoalescer {
+export class ExecutionSharing {
   private readonly executions = new Singleflight<Execution>();
   private readonly schemaIds = new WeakMap<GraphQLSchema, number>();
   /** Data trees of flights that had joiners, each serialized once for all of its callers. */
   private readonly sharedData = new WeakMap<object, string | null>();
   private nextSchemaId = 0;
 
-  constructor(private readonly options: CoalescingOptions = {}) {}
+  constructor(private readonly options: ExecutionSharingOptions = {}) {}
 
   /** Flights under way right now (tests and metrics). */
   get inFlight(): number {
@@ -55,14 +67,35 @@ export class OperationCoalescer {
       const key = this.keyOf(requestContext);
       if (key === undefined) return executor(requestContext);
       const context = requestContext.context as GatewayContext;
-      const { shared, result } = this.executions.join(key, async () => ({ result: await executor(requestContext), leader: context }));
+      const run = () => this.execute(key, executor, requestContext, context);
+      if (this.options.coalesce === false) return (await run()).result;
+      const { shared, result } = this.executions.join(key, run);
       if (shared) this.options.onJoin?.();
       const execution = await result;
       if (!shared) return execution.result;
-      const { data } = execution.result;
-      if (data && !this.sharedData.has(data)) this.sharedData.set(data, null);
+      this.markShared(execution.result);
       return copyForJoiner(execution.result, execution.leader, context);
     };
+  }
+
+  /** One execution: a kept answer when there is one, else the gateway's, kept if it may be. */
+  private async execute(key: string, executor: GatewayExecutor, requestContext: ExecutorRequest, context: GatewayContext): Promise<Execution> {
+    const { answers } = this.options;
+    const kept = await answers?.lookup(key);
+    if (kept) {
+      this.markShared(kept.answer);
+      for (const [product, report] of kept.reports) context.answeredBy.set(product, report);
+      return { result: { ...kept.answer }, leader: context };
+    }
+    const result = await executor(requestContext);
+    if (answers) await answers.remember(key, result, context.answeredBy);
+    return { result, leader: context };
+  }
+
+  /** A data tree more than one request answers with: serialized once, never rewritten. */
+  private markShared(result: ExecutorResult): void {
+    const { data } = result;
+    if (data && !this.sharedData.has(data)) this.sharedData.set(data, null);
   }
 
   /**

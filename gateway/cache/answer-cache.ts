@@ -1,0 +1,85 @@
+import type { ProductReport } from '../product-report.ts';
+import type { ProductWatermark, WatermarkTracker } from './watermark-tracker.ts';
+
+/** The watermark of one product an answer was made from. */
+interface Source extends ProductWatermark {
+  product: string;
+  url: string;
+}
+
+interface Entry<R> {
+  answer: R;
+  /** What each product reported while answering: a hit lists them in `extensions.dataProducts` too. */
+  reports: ReadonlyMap<string, ProductReport | null>;
+  sources: readonly Source[];
+}
+
+export interface AnswerCacheOptions {
+  /** Most answers kept; the least recently used go first. */
+  maxEntries: number;
+  /** A product's GraphQL URL (its /watermark sits beside it), or undefined when unknown. */
+  urlOf(product: string): string | undefined;
+  /** Told of every lookup, for metrics. */
+  onLookup?: (outcome: 'hit' | 'miss') => void;
+}
+
+/**
+ * Whole answers to repeated queries, valid until any product they were made from reports a
+ * new watermark. The freshness cache below it keeps each product's answers, but a hit there
+ * still pays for executing the query plan; for the same operation, variables and caller,
+ * this skips execution too. The key is the caller's (see execution-sharing.ts), so an
+ * answer is never served across authorization; an answer is only kept when every product
+ * that contributed has a watermark, the watermarks did not move while it was made, and it
+ * has no errors. It lives in this gateway's memory: the answer's data tree is shared,
+ * read-only, by every request it answers.
+ */
+export class AnswerCache<R extends { errors?: readonly unknown[] }> {
+  private readonly entries = new Map<string, Entry<R>>();
+
+  constructor(
+    private readonly watermarks: WatermarkTracker,
+    private readonly options: AnswerCacheOptions,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The answer kept under `key` while every source still has the watermark it had. */
+  async lookup(key: string): Promise<{ answer: R; reports: ReadonlyMap<string, ProductReport | null> } | undefined> {
+    const entry = this.entries.get(key);
+    if (entry && (await this.stillCurrent(entry))) {
+      this.entries.delete(key); // re-inserted last: the Map's order is recency
+      this.entries.set(key, entry);
+      this.options.onLookup?.('hit');
+      return entry;
+    }
+    if (entry) this.entries.delete(key);
+    this.options.onLookup?.('miss');
+    return undefined;
+  }
+
+  /** Keeps `answer` when it is complete and every product behind it has an unchanged watermark. */
+  async remember(key: string, answer: R, reports: ReadonlyMap<string, ProductReport | null>): Promise<void> {
+    if (answer.errors?.length || reports.size === 0) return;
+    const sources: Source[] = [];
+    for (const [product, report] of reports) {
+      const url = this.options.urlOf(product);
+      if (!url || !report?.dataAsOf) return;
+      const current = await this.watermarks.current(product, url);
+      // The product moved while the answer was being made: it may mix old and new data.
+      if (!current || current.version !== report.version || current.dataAsOf !== report.dataAsOf) return;
+      sources.push({ product, url, ...current });
+    }
+    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { answer, reports: new Map(reports), sources });
+  }
+
+  private async stillCurrent(entry: Entry<R>): Promise<boolean> {
+    for (const source of entry.sources) {
+      const current = await this.watermarks.current(source.product, source.url);
+      if (!current || current.version !== source.version || current.dataAsOf !== source.dataAsOf) return false;
+    }
+    return true;
+  }
+}
