@@ -17,7 +17,8 @@ import { SECURITY_FEATURE_URL, withoutSecurityDirectives } from './without-secur
 /**
  * `npm run bench:mesh [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR]`
  *
- * The demo mesh under a dashboard's queries: vanilla Apollo Gateway, meshgate uncached and
+ * The demo mesh under a dashboard's queries: vanilla Apollo Gateway, meshgate uncached (as
+ * shipped, and with request coalescing and fetch de-duplication off: `unshared`) and
  * meshgate with the freshness cache, each in its own process over the same five products.
  * The products' data does not change during the run, so after warm-up the cached gateway
  * answers from the cache: that is the "repeated analytics queries" case.
@@ -44,6 +45,9 @@ await withServices(async (services) => {
   const meshgateConfig = { supergraph: { file: supergraph }, auth: analyst.auth, access: { productsDir: 'subgraphs' } };
   const uncached = await startMeshgate(meshgateConfig, args);
   services.push(uncached);
+  // Request coalescing and fetch de-duplication off: every request executes on its own.
+  const unshared = await startMeshgate({ ...meshgateConfig, coalesceQueries: false, transport: { dedupe: false } }, { workers: args.workers });
+  services.push(unshared);
   const cached = await startMeshgate({ ...meshgateConfig, cache: { enabled: true } }, { workers: args.workers, profileDir: args.profileDir && `${args.profileDir}/cached` });
   services.push(cached);
   const vanilla = await startVanillaApollo(vanillaSupergraph);
@@ -52,6 +56,7 @@ await withServices(async (services) => {
   const requests = DASHBOARD_QUERIES.map((q) => ({ body: JSON.stringify({ query: q.query }), headers: { authorization: `Bearer ${analyst.token}` } }));
   const gateways = [
     { label: 'meshgate', url: uncached.ready.url, pid: uncached.pid },
+    { label: 'meshgate-unshared', url: unshared.ready.url, pid: unshared.pid },
     { label: 'meshgate-cached', url: cached.ready.url, pid: cached.pid },
     { label: 'vanilla-apollo', url: vanilla.ready.url, pid: vanilla.pid },
   ];
@@ -68,9 +73,14 @@ await withServices(async (services) => {
       args,
       queries: DASHBOARD_QUERIES.map((q) => q.name),
       meshgate: compact(figures.meshgate!),
+      meshgateUnshared: compact(figures['meshgate-unshared']!),
       meshgateCached: compact(figures['meshgate-cached']!),
       vanilla: compact(vanillaFigures),
-      ratio: { uncached: ratios(figures.meshgate!, vanillaFigures), cached: ratios(figures['meshgate-cached']!, vanillaFigures) },
+      ratio: {
+        uncached: ratios(figures.meshgate!, vanillaFigures),
+        unshared: ratios(figures['meshgate-unshared']!, vanillaFigures),
+        cached: ratios(figures['meshgate-cached']!, vanillaFigures),
+      },
     }),
   );
 });
