@@ -14,6 +14,14 @@ type ExecutorResult = Awaited<ReturnType<GatewayExecutor>>;
 /** What one execution answers: Apollo Gateway's execution result. */
 export type ExecutionAnswer = ExecutorResult;
 
+/** A shared data tree serialized, and the last whole answer text built around it. */
+interface SerializedAnswer {
+  dataJson: string;
+  /** The errors and extensions of `text`, serialized. */
+  rest: string;
+  text: string;
+}
+
 /** What an execution hands to every request that joined it. */
 interface Execution {
   readonly result: ExecutorResult;
@@ -52,7 +60,7 @@ export class ExecutionSharing {
   private readonly executions = new Singleflight<Execution>();
   private readonly schemaIds = new WeakMap<GraphQLSchema, number>();
   /** Data trees of flights that had joiners, each serialized once for all of its callers. */
-  private readonly sharedData = new WeakMap<object, string | null>();
+  private readonly sharedData = new WeakMap<object, SerializedAnswer | null>();
   private nextSchemaId = 0;
 
   constructor(private readonly options: ExecutionSharingOptions = {}) {}
@@ -101,21 +109,25 @@ export class ExecutionSharing {
   /**
    * Apollo Server's `stringifyResult`: the fields in Apollo's order (errors, data,
    * extensions), with a shared data tree serialized once however many callers it answers.
-   * Errors and extensions are each caller's own (request ids, product signals, cost).
+   * Errors and extensions are each caller's own (request ids, product signals, cost); when
+   * a caller's are the same as the previous caller's, that caller's whole text is reused.
    */
   stringifyResult(result: { errors?: unknown; data?: unknown; extensions?: unknown }): string {
     const { data } = result;
     const shared = typeof data === 'object' && data !== null ? this.sharedData.get(data) : undefined;
     if (shared === undefined) return JSON.stringify(result);
+    const rest = JSON.stringify([result.errors, result.extensions]);
+    if (shared !== null && shared.rest === rest) return shared.text;
     // V8's JSON.stringify returns a large result as a rope of many small pieces, and every
-    // response built around it would walk the rope again to write it. Copied once into one
-    // flat string, each further caller costs a memcpy instead (about 1 ms less on 88 KB).
-    const dataJson = shared ?? Buffer.from(JSON.stringify(data), 'utf8').toString('utf8');
-    if (shared === null) this.sharedData.set(data as object, dataJson);
+    // text built around it would walk the rope again. Copied once into one flat string, it
+    // is walked once; the answer's text is then reused whole while the rest is unchanged.
+    const dataJson = shared?.dataJson ?? Buffer.from(JSON.stringify(data), 'utf8').toString('utf8');
     const fields = [`"data":${dataJson}`];
     if (result.errors !== undefined) fields.unshift(`"errors":${JSON.stringify(result.errors)}`);
     if (result.extensions !== undefined) fields.push(`"extensions":${JSON.stringify(result.extensions)}`);
-    return `{${fields.join(',')}}`;
+    const text = `{${fields.join(',')}}`;
+    this.sharedData.set(data as object, { dataJson, rest, text });
+    return text;
   }
 
   /** Wraps Apollo Gateway so Apollo Server executes through the coalescer. */
