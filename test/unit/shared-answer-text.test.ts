@@ -22,7 +22,7 @@ describe('shared answer text', () => {
         operationName: null,
         operation: document.definitions[0],
         request: { variables: {} },
-        context: { headers: {}, principal: { authenticated: false, subject: null, scopes: new Set(), client: { name: null, version: null } }, answeredBy: new Map() } satisfies GatewayContext,
+        context: { requestId: 'r0', headers: {}, principal: { authenticated: false, subject: null, scopes: new Set(), client: { name: null, version: null } }, answeredBy: new Map() } satisfies GatewayContext,
       } as never);
     const answers = [request(), request()];
     await new Promise((resolve) => setTimeout(resolve, 10));
