@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { GatewayConfig } from './config.ts';
 import { MeshError, MeshErrorCode } from './error-codes.ts';
+import { RecencyMap } from './recency-map.ts';
 
 /** Who is asking. Built once per request, before any plugin runs, and read by the access rules. */
 export interface Principal {
@@ -71,16 +72,14 @@ function principalOf(payload: JWTPayload, client: Principal['client']): Principa
  */
 class VerifiedTokens {
   private static readonly MAX_AGE_MS = 60_000;
-  private static readonly KEPT = 10_000;
-  private readonly entries = new Map<string, { payload: JWTPayload; until: number }>();
+  private readonly entries = new RecencyMap<string, { payload: JWTPayload; until: number }>(10_000);
 
   get(token: string): { payload: JWTPayload; until: number } | undefined {
-    return this.entries.get(token);
+    return this.entries.peek(token);
   }
 
   remember(token: string, payload: JWTPayload): void {
     const until = Math.min(Date.now() + VerifiedTokens.MAX_AGE_MS, typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity);
-    if (this.entries.size >= VerifiedTokens.KEPT) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(token, { payload, until });
   }
 }

@@ -116,15 +116,17 @@ export class ExecutionSharing {
     const { data } = result;
     const shared = typeof data === 'object' && data !== null ? this.sharedData.get(data) : undefined;
     if (shared === undefined) return JSON.stringify(result);
-    const rest = JSON.stringify([result.errors, result.extensions]);
+    const errors = result.errors === undefined ? undefined : JSON.stringify(result.errors);
+    const extensions = result.extensions === undefined ? undefined : JSON.stringify(result.extensions);
+    const rest = `${errors}\n${extensions}`;
     if (shared !== null && shared.rest === rest) return shared.text;
     // V8's JSON.stringify returns a large result as a rope of many small pieces, and every
     // text built around it would walk the rope again. Copied once into one flat string, it
     // is walked once; the answer's text is then reused whole while the rest is unchanged.
     const dataJson = shared?.dataJson ?? Buffer.from(JSON.stringify(data), 'utf8').toString('utf8');
     const fields = [`"data":${dataJson}`];
-    if (result.errors !== undefined) fields.unshift(`"errors":${JSON.stringify(result.errors)}`);
-    if (result.extensions !== undefined) fields.push(`"extensions":${JSON.stringify(result.extensions)}`);
+    if (errors !== undefined) fields.unshift(`"errors":${errors}`);
+    if (extensions !== undefined) fields.push(`"extensions":${extensions}`);
     const text = `{${fields.join(',')}}`;
     this.sharedData.set(data as object, { dataJson, rest, text });
     return text;
@@ -154,7 +156,7 @@ export class ExecutionSharing {
       requestContext.queryHash,
       requestContext.operationName,
       requestContext.request.variables ?? null,
-      authorizationScope(context.headers, principalKey(context)),
+      authorizationScope(context.headers, context.principal),
     ]);
   }
 
@@ -166,12 +168,6 @@ export class ExecutionSharing {
     }
     return id;
   }
-}
-
-/** The caller's authorization as plain data (the principal holds a Set, which JSON drops). */
-function principalKey(context: GatewayContext): unknown {
-  const { principal } = context;
-  return principal && { authenticated: principal.authenticated, subject: principal.subject, scopes: [...principal.scopes].sort(), client: principal.client };
 }
 
 /**

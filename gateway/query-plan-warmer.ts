@@ -5,6 +5,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { DocumentNode } from 'graphql';
 import type { GatewayContext } from './gateway-context.ts';
+import { RecencyMap } from './recency-map.ts';
 
 /**
  * The parts of Apollo Gateway that plan a query, which it keeps private. They are read
@@ -44,13 +45,12 @@ export interface QueryPlanWarmerOptions {
  * next request gets the error it would have got anyway.
  */
 export class QueryPlanWarmer {
-  private readonly recent = new Map<string, RecentOperation>();
+  private readonly recent: RecencyMap<string, RecentOperation>;
   private generation = 0;
   private disabled = false;
-  /** Plans built by the last completed warm-up (tests, logs). */
-  lastWarmed = 0;
-
-  constructor(private readonly options: QueryPlanWarmerOptions) {}
+  constructor(private readonly options: QueryPlanWarmerOptions) {
+    this.recent = new RecencyMap(options.maxOperations);
+  }
 
   /** Records each executed operation, after access pruning, under Apollo's plan-cache key. */
   plugin(): ApolloServerPlugin<GatewayContext> {
@@ -59,9 +59,7 @@ export class QueryPlanWarmer {
         executionDidStart: async ({ request, queryHash, document }) => {
           if (this.disabled) return;
           const key = request.operationName ? createHash('sha256').update(queryHash).update(request.operationName).digest('hex') : queryHash;
-          this.recent.delete(key); // re-inserted last: the Map's order is recency
           this.recent.set(key, { document, operationName: request.operationName });
-          if (this.recent.size > this.options.maxOperations) this.recent.delete(this.recent.keys().next().value!);
         },
       }),
     };
@@ -91,7 +89,6 @@ export class QueryPlanWarmer {
         this.recent.delete(key); // not valid against the new supergraph
       }
     }
-    this.lastWarmed = warmed;
     return warmed;
   }
 }

@@ -1,4 +1,5 @@
 import type { ProductReport } from '../product-report.ts';
+import { RecencyMap } from '../recency-map.ts';
 import type { ProductWatermark, WatermarkTracker } from './watermark-tracker.ts';
 
 /** The watermark of one product an answer was made from. */
@@ -34,23 +35,20 @@ export interface AnswerCacheOptions {
  * read-only, by every request it answers.
  */
 export class AnswerCache<R extends { errors?: readonly unknown[] }> {
-  private readonly entries = new Map<string, Entry<R>>();
+  private readonly entries: RecencyMap<string, Entry<R>>;
 
   constructor(
     private readonly watermarks: WatermarkTracker,
     private readonly options: AnswerCacheOptions,
-  ) {}
-
-  get size(): number {
-    return this.entries.size;
+  ) {
+    this.entries = new RecencyMap(options.maxEntries);
   }
 
   /** The answer kept under `key` while every source still has the watermark it had. */
   async lookup(key: string): Promise<{ answer: R; reports: ReadonlyMap<string, ProductReport | null> } | undefined> {
-    const entry = this.entries.get(key);
+    const entry = this.entries.peek(key);
     if (entry && (await this.stillCurrent(entry))) {
-      this.entries.delete(key); // re-inserted last: the Map's order is recency
-      this.entries.set(key, entry);
+      this.entries.touch(key);
       this.options.onLookup?.('hit');
       return entry;
     }
@@ -71,7 +69,6 @@ export class AnswerCache<R extends { errors?: readonly unknown[] }> {
       if (!current || current.version !== report.version || current.dataAsOf !== report.dataAsOf) return;
       sources.push({ product, url, ...current });
     }
-    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { answer, reports: new Map(reports), sources });
   }
 

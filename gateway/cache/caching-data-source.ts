@@ -27,7 +27,7 @@ export class CachingProductDataSource extends ProductDataSource {
     if (String(options.kind) !== INCOMING_OPERATION || !request.query || /^\s*(mutation|subscription)\b/.test(request.query)) {
       return super.process(options);
     }
-    const context = options.context as Partial<GatewayContext> & { principal?: unknown };
+    const context = options.context as Partial<GatewayContext>;
     // Keyed on what the product is asked, before `process` adds transport headers.
     const body = JSON.stringify([request.query, request.variables ?? null, request.operationName ?? null]);
     // The product's report (version, dataAsOf) travels with the cached answer, so a cache

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Principal } from '../authentication.ts';
 import type { SharedStateStore } from '../shared-state/key-value-store.ts';
 import type { WatermarkTracker } from './watermark-tracker.ts';
 
@@ -103,11 +104,12 @@ export class FreshnessCache {
 
 /**
  * The caller's authorization scope as a cache-key part: a hash of what decides what a caller
- * may see. Today that is the `authorization` header; once the gateway resolves a principal,
- * its scopes and claims (passed as `principal`) count too.
+ * may see: the `authorization` header and, once the gateway has resolved it, the principal
+ * (its scopes sorted, since a Set has no JSON form of its own).
  */
-export function authorizationScope(headers: Record<string, string | undefined>, principal?: unknown): string {
+export function authorizationScope(headers: Record<string, string | undefined>, principal?: Principal): string {
+  const resolved = principal && { authenticated: principal.authenticated, subject: principal.subject, scopes: [...principal.scopes].sort(), client: principal.client };
   return createHash('sha256')
-    .update(JSON.stringify([headers.authorization ?? '', principal ?? null]))
+    .update(JSON.stringify([headers.authorization ?? '', resolved ?? null]))
     .digest('base64url');
 }

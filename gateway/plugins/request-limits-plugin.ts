@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config.ts';
 import { MeshError, MeshErrorCode } from '../error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { memoizeByDocument } from '../document-memo.ts';
+import { RecencyMap } from '../recency-map.ts';
 
 /**
  * Shape limits on the operation document, after the OWASP GraphQL cheat sheet and Apollo
@@ -35,17 +36,16 @@ export function requestLimitsPlugin(limits: GatewayConfig['limits']): ApolloServ
  */
 export function checkDocumentLimits(source: string, limits: GatewayConfig['limits']): DocumentNode | undefined {
   let accepted = acceptedSources.get(limits);
-  if (!accepted) acceptedSources.set(limits, (accepted = new Map()));
-  if (accepted.has(source)) return accepted.get(source);
+  if (!accepted) acceptedSources.set(limits, (accepted = new RecencyMap(ACCEPTED_SOURCES_KEPT)));
+  if (accepted.has(source)) return accepted.peek(source);
   const document = parseWithinLimits(source, limits);
   // A dashboard repeats the same few documents: each is lexed and parsed here once, not per request.
-  if (accepted.size >= ACCEPTED_SOURCES_KEPT) accepted.delete(accepted.keys().next().value!);
   accepted.set(source, document);
   return document;
 }
 
 /** Documents that passed the limits (or that only the parser will refuse), by text, per limits. */
-const acceptedSources = new WeakMap<GatewayConfig['limits'], Map<string, DocumentNode | undefined>>();
+const acceptedSources = new WeakMap<GatewayConfig['limits'], RecencyMap<string, DocumentNode | undefined>>();
 const ACCEPTED_SOURCES_KEPT = 500;
 
 function parseWithinLimits(source: string, limits: GatewayConfig['limits']): DocumentNode | undefined {
