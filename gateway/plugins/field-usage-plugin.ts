@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { DocumentNode } from 'graphql';
+import { memoizeBySchemaAndDocument } from '../document-memo.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { clientOf, type GatewayMetrics } from '../metrics.ts';
 import type { FieldUsageStore } from '../usage/field-usage-store.ts';
@@ -11,16 +11,14 @@ import { operationFieldCoordinates } from '../usage/operation-fields.ts';
  * field may be removed. Only operations that resolved (parsed and validated) count.
  */
 export function fieldUsagePlugin(metrics: GatewayMetrics, store: FieldUsageStore | undefined): ApolloServerPlugin<GatewayContext> {
-  // Apollo caches parsed documents, so the same DocumentNode comes back for a repeated
-  // query: walk each one once per operation name, not once per request.
-  const walked = new WeakMap<DocumentNode, Map<string, string[]>>();
+  // Each document is walked once per operation name, not once per request (see document-memo.ts).
+  const walkedOperations = memoizeBySchemaAndDocument(() => new Map<string, string[]>());
   return {
     async requestDidStart({ request }) {
       const { client } = clientOf(request.http?.headers ?? new Map<string, string>());
       return {
         async didResolveOperation({ document, schema, operationName }) {
-          const byOperation = walked.get(document) ?? new Map<string, string[]>();
-          walked.set(document, byOperation);
+          const byOperation = walkedOperations(schema, document);
           let coordinates = byOperation.get(operationName ?? '');
           if (!coordinates) {
             coordinates = operationFieldCoordinates(schema, document, operationName);
