@@ -119,10 +119,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const cache = config.cache.enabled
     ? new FreshnessCache(sharedState, watermarks, { maxEntries: config.cache.maxEntries, onLookup: (product, outcome) => metrics.cacheLookups.inc({ product, outcome }) })
     : undefined;
+  // Where each product is served: the config's override, else the supergraph's URL.
+  const productUrl = <U extends string | undefined>(name: string, supergraphUrl: U): string | U => config.subgraphUrls[name] ?? supergraphUrl;
+  /** The URL each product's data source fetches from (the answer cache probes watermarks beside it). */
+  const productUrls = new Map<string, string>();
   const gateway = new ApolloGateway({
     supergraphSdl: source,
     buildService: ({ name, url }) => {
-      const options = { product: name, url: config.subgraphUrls[name] ?? url ?? '', transport, signer, metrics };
+      const options = { product: name, url: productUrl(name, url) ?? '', transport, signer, metrics };
+      productUrls.set(name, options.url);
       return cache ? new CachingProductDataSource({ ...options, cache }) : new ProductDataSource(options);
     },
   });
@@ -164,10 +169,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const answers = config.cache.enabled
     ? new AnswerCache<ExecutionAnswer>(watermarks, {
         maxEntries: config.cache.maxAnswers,
-        urlOf: (name) => {
-          const state = source.state;
-          return config.subgraphUrls[name] ?? (state.phase === 'serving' ? state.subgraphs.find((subgraph) => subgraph.name === name)?.url : undefined);
-        },
+        urlOf: (name) => productUrls.get(name),
         onLookup: (outcome) => metrics.answerCacheLookups.inc({ outcome }),
       })
     : undefined;
@@ -206,7 +208,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           state: source.state,
           shuttingDown: shutdown.shuttingDown,
           transport,
-          urlOf: (name, url) => config.subgraphUrls[name] ?? url,
+          urlOf: productUrl,
         });
         writeJson(res, report.httpStatus, report.body);
         return;

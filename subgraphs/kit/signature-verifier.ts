@@ -12,7 +12,7 @@ export interface SignatureVerifierOptions {
   now?: () => number;
 }
 
-const HEADER_FORMAT = /^v2;kid=([\w-]{1,64});ts=(\d{1,16});nonce=([\w-]{16,64});sig=([\w-]{43})$/;
+const HEADER_FORMAT = new RegExp(`^${SIGNATURE_VERSION};kid=([\\w-]{1,64});ts=(\\d{1,16});nonce=([\\w-]{16,64});sig=([\\w-]{43})$`);
 
 /**
  * The product side of signed traffic: runs before Apollo Server sees the request, so no
