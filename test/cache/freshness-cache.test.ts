@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
 import { productStorePath } from '../../subgraphs/kit/create-data-product.ts';
+import { readWatermark, WATERMARK_TABLE } from '../../subgraphs/kit/watermark.ts';
 import { salesProduct } from '../../subgraphs/sales/index.ts';
 import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 
@@ -38,9 +39,16 @@ afterAll(async () => {
 
 afterEach(() => mesh.clearQueryLogs());
 
-async function bumpWatermark(dataAsOf: string): Promise<void> {
-  await salesStore.query('CREATE TABLE IF NOT EXISTS meshgate_watermark (data_as_of VARCHAR NOT NULL)');
-  await salesStore.query('INSERT INTO meshgate_watermark VALUES ($1)', [dataAsOf]);
+/**
+ * Lands a new load the way a product's pipeline would: a watermark one hour past the store's
+ * current one. Read from the store, never a literal date: seeding stamps the time it ran, so
+ * a fixed date would fall behind it and move nothing.
+ */
+async function bumpWatermark(): Promise<void> {
+  const current = await readWatermark(salesStore);
+  const next = new Date((current ? Date.parse(current) : Date.now()) + 3_600_000).toISOString();
+  await salesStore.query(`CREATE TABLE IF NOT EXISTS ${WATERMARK_TABLE} (data_as_of VARCHAR NOT NULL)`);
+  await salesStore.query(`INSERT INTO ${WATERMARK_TABLE} VALUES ($1)`, [next]);
 }
 
 /** Cancels one order of 2025: the product's data changes, so 2025's figures do. */
@@ -116,7 +124,7 @@ describe('freshness cache', () => {
   it('never serves across a watermark change: the next response is fresh and the product was asked again', async () => {
     const cached = await mesh.query(REVENUE);
     await cancelAnOrder();
-    await bumpWatermark('2026-11-24T06:00:00Z');
+    await bumpWatermark();
     mesh.clearQueryLogs();
     const fresh = await mesh.query(REVENUE);
     expect(dataStatements(mesh, 'sales').length).toBeGreaterThan(0);
@@ -130,7 +138,7 @@ describe('freshness cache', () => {
   it('keeps other products cached when one product moves', async () => {
     const query = '{ categories { category productCount } }';
     await mesh.query(query);
-    await bumpWatermark('2026-11-24T07:00:00Z');
+    await bumpWatermark();
     mesh.clearQueryLogs();
     await mesh.query(query);
     expect(dataStatements(mesh, 'catalog')).toEqual([]);
