@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeIssues } from '../schema/descriptor.ts';
-import { ConfigError, MeshErrorCode } from './error-codes.ts';
+import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 
 const retrySchema = z.strictObject({
   /** Extra attempts after the first, for queries only; 0 turns retries off. @default 2 */

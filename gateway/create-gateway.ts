@@ -6,18 +6,18 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from './config.ts';
-import { MeshError, MeshErrorCode } from './error-codes.ts';
+import { MeshError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from './http/apollo-http.ts';
+import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../schema/protocol/apollo-http.ts';
 import { takeRateLimitToken } from './http/rate-limiter.ts';
 import type { Logger } from 'pino';
-import { logger as defaultLogger } from './logger.ts';
+import { logger as defaultLogger } from './observability/logger.ts';
 import { accessPolicyPlugin } from './plugins/access-policy-plugin.ts';
 import { errorMaskingPlugin } from './plugins/error-masking-plugin.ts';
 import { introspectionPlugin } from './plugins/introspection-plugin.ts';
 import { previewGatePlugin } from './plugins/preview-gate-plugin.ts';
 import { productSignalsPlugin } from './plugins/product-signals-plugin.ts';
-import { GatewayMetrics } from './metrics.ts';
+import { GatewayMetrics } from './observability/metrics.ts';
 import { loggingPlugin } from './plugins/logging-plugin.ts';
 import type { ProductFreshnessSource } from './catalog/catalog-data.ts';
 import { fieldUsagePlugin } from './plugins/field-usage-plugin.ts';
@@ -27,32 +27,32 @@ import { FailoverStore } from './shared-state/failover-store.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
 import { MemoryStore } from './shared-state/memory-store.ts';
 import { RedisStore } from './shared-state/redis-store.ts';
-import { GracefulShutdown } from './graceful-shutdown.ts';
+import { GracefulShutdown } from './http/graceful-shutdown.ts';
 import { guardBatch, guardDocuments, guardMethodAndMediaType, guardPersistedQuery } from './http/request-guard.ts';
 import { costLimitPlugin } from './plugins/cost-limit-plugin.ts';
 import { operationResolutionPlugin } from './plugins/operation-resolution-plugin.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
-import { ExecutionSharing, type ExecutionAnswer } from './execution-sharing.ts';
-import { QueryPlanWarmer } from './query-plan-warmer.ts';
-import { readinessReport } from './readiness.ts';
-import { FileSupergraphSource, type SupergraphState } from './supergraph-source.ts';
-import { loadAccessRules } from './access-rules.ts';
-import { createAuthenticator } from './authentication.ts';
-import { declareEnforcedSecurityFeatures } from './enforced-security-features.ts';
-import type { FieldAccess } from './field-access.ts';
-import { loadSigningKeyring } from './keys.ts';
-import { readFieldDirectives } from './supergraph-directives.ts';
+import { ExecutionSharing, type ExecutionAnswer } from './execution/execution-sharing.ts';
+import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
+import { readinessReport } from './http/readiness.ts';
+import { FileSupergraphSource, type SupergraphState } from './supergraph/supergraph-source.ts';
+import { loadAccessRules } from './access/access-rules.ts';
+import { createAuthenticator } from './access/authentication.ts';
+import { declareEnforcedSecurityFeatures } from './supergraph/enforced-security-features.ts';
+import type { FieldAccess } from './access/field-access.ts';
+import { loadSigningKeyring } from '../schema/protocol/signing-keys.ts';
+import { readFieldDirectives } from './supergraph/supergraph-directives.ts';
 import { ProductDataSource } from './transport/product-data-source.ts';
-import { RequestSigner } from './transport/request-signer.ts';
+import { RequestSigner } from '../schema/protocol/signature.ts';
 import { createProductTransport } from './transport/product-transport.ts';
 import { AnswerCache } from './cache/answer-cache.ts';
 import { CachingProductDataSource } from './cache/caching-data-source.ts';
 import { FreshnessCache } from './cache/freshness-cache.ts';
 import { WatermarkTracker } from './cache/watermark-tracker.ts';
-import { registerTracingFromEnv, traceIncomingRequest } from './tracing.ts';
-import { openUsageStore, type FieldUsageStore } from './usage/field-usage-store.ts';
+import { registerTracingFromEnv, traceIncomingRequest } from '../schema/protocol/trace-propagation.ts';
+import { openUsageStore, type FieldUsageStore } from './observability/field-usage-store.ts';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
@@ -86,7 +86,7 @@ async function openSharedState(config: GatewayConfig, logger: Logger): Promise<S
 export interface GatewayOptions {
   /** The clock freshness is judged by (tests). @default Date.now */
   now?: () => number;
-  /** Where the gateway logs. @default the process logger (gateway/logger.ts) */
+  /** Where the gateway logs. @default the process logger (gateway/observability/logger.ts) */
   logger?: Logger;
   /** Where the catalog reads product freshness. @default watermarks seen in responses' `extensions.dataProducts` */
   freshness?: ProductFreshnessSource;

@@ -1,5 +1,5 @@
-import type { Principal } from './authentication.ts';
-import type { ProductReport } from './product-report.ts';
+import type { Principal } from './access/authentication.ts';
+import type { ProductReport } from '../schema/protocol/product-report.ts';
 
 /** The per-request context Apollo Server hands to plugins and data sources. */
 export interface GatewayContext {

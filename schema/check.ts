@@ -1,3 +1,4 @@
+import { utcDay } from './utc-day.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { checkBoundaries } from './boundary.ts';
@@ -99,11 +100,6 @@ function lineageFindings(mesh: Mesh, live: readonly ValidProduct[]): Finding[] {
   return [finding(MESH, file, 'lineage/out-of-date', current === undefined ? `${file} is missing` : `${file} does not match the products' SDL`, 'Run `meshgate lineage` and commit the file.')];
 }
 
-/** Today as `YYYY-MM-DD` in UTC. */
-export function utcToday(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
 /**
  * Runs every contract rule on every product of a mesh, with one rule set: descriptor,
  * composition, lint, boundaries, compatibility with the published baseline, lineage.
@@ -111,7 +107,7 @@ export function utcToday(): string {
  */
 export async function runCheck(options: CheckOptions = {}): Promise<CheckReport> {
   const started = performance.now();
-  const today = options.today ?? utcToday();
+  const today = options.today ?? utcDay();
   const mesh = loadMesh(options.root);
   const { governance } = mesh;
   const composable = new Set(governance.composableStatuses);

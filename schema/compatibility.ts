@@ -1,7 +1,8 @@
 import { diff, CriticalityLevel, type Change } from '@graphql-inspector/core';
 import { buildASTSchema, Kind, visit, type ASTNode, type ConstDirectiveNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compare, inc, major, minor } from 'semver';
-import type { FieldUsageSource } from '../gateway/usage/field-usage-store.ts';
+import type { FieldUsageSource } from './field-usage.ts';
+import { addDays } from './utc-day.ts';
 import { finding, type Finding } from './finding.ts';
 import type { ProductSource, ValidProduct } from './mesh.ts';
 import { isPublishedField, sunsetDate, type SubgraphModel } from './subgraph-model.ts';
@@ -110,10 +111,6 @@ export interface CompatibilityOptions {
    * clients, whatever the sunset says: a date is a promise, usage is the fact.
    */
   usage?: Pick<FieldUsageSource, 'clientsUsing'>;
-}
-
-function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /**

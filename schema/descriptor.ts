@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { validRange } from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, MeshErrorCode } from '../gateway/error-codes.ts';
+import { ConfigError, MeshErrorCode } from './protocol/error-codes.ts';
 
 /**
  * The data product descriptor, `product.yaml`. Field names follow the Open Data Contract
  * Standard (ODCS v3) and Bitol's Open Data Product Standard where they fit: `id`, `domain`,
  * `status`, `description.{purpose,limitations,usage}`, `sla`, `inputPorts`.
  */
-export const PRODUCT_STATUSES = ['proposed', 'draft', 'active', 'deprecated', 'retired'] as const;
-export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
+export { PRODUCT_STATUSES, type ProductStatus } from './protocol/product-report.ts';
+import { PRODUCT_STATUSES } from './protocol/product-report.ts';
 
 export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];

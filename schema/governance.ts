@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, MeshErrorCode } from '../gateway/error-codes.ts';
+import { ConfigError, MeshErrorCode } from './protocol/error-codes.ts';
 import { CLASSIFICATIONS, describeIssues, PRODUCT_STATUSES, type Classification, type ProductStatus } from './descriptor.ts';
 import { REPO_ROOT } from './source-tree.ts';
 

@@ -33,7 +33,7 @@ export async function startChildService<Ready extends { type: 'ready' }>(script:
     // A .ts script runs under tsx; plain .mjs under plain node, with no loader in its way.
     execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.execArgv ?? [])],
     // meshgate signs every product fetch, as in production; products and gateway derive their
-    // keys from this one bench secret (gateway/keys.ts), so the signing cost is measured.
+    // keys from this one bench secret (schema/protocol/signing-keys.ts), so the signing cost is measured.
     env: { ...process.env, APOLLO_TELEMETRY_DISABLED: 'true', MESHGATE_SIGNING_SECRET: process.env.MESHGATE_SIGNING_SECRET ?? 'meshgate-bench-secret', ...options.env },
     stdio: ['ignore', options.readyOnOutput ? 'pipe' : 'inherit', 'inherit', 'ipc'],
   });

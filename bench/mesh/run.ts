@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { DEV_ANALYST_SCOPES } from '../../gateway/dev-identity.ts';
+import { DEV_ANALYST_SCOPES } from '../../gateway/access/dev-identity.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { readBenchArgs } from '../lib/bench-args.ts';
 import { startChildService } from '../lib/child-service.ts';

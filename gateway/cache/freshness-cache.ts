@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Principal } from '../authentication.ts';
+import type { Principal } from '../access/authentication.ts';
 import type { SharedStateStore } from '../shared-state/key-value-store.ts';
 import type { WatermarkTracker } from './watermark-tracker.ts';
 

@@ -3,7 +3,8 @@ import { durationToMs, type ProductStatus } from '../../schema/descriptor.ts';
 import type { Lineage } from '../../schema/lineage.ts';
 import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
 import { publishedOutputFields, sunsetDate } from '../../schema/subgraph-model.ts';
-import type { ClientFieldUsage, FieldUsageSource } from '../usage/field-usage-store.ts';
+import type { ClientFieldUsage, FieldUsageSource } from '../../schema/field-usage.ts';
+import { addDays, utcDay } from '../../schema/utc-day.ts';
 
 /**
  * Where the catalog learns how fresh each product's data is. The gateway knows a
@@ -83,8 +84,8 @@ function freshnessOf(sla: string, dataAsOf: string | undefined, now: Date): Cata
 export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
   const now = options.now ?? new Date();
   const mesh = loadMesh(options.meshRoot);
-  const until = now.toISOString().slice(0, 10);
-  const since = new Date(now.getTime() - (options.usageDays ?? 30) * 86_400_000).toISOString().slice(0, 10);
+  const until = utcDay(now);
+  const since = addDays(until, -(options.usageDays ?? 30));
   const products: CatalogProduct[] = [];
   for (const product of mesh.products.filter(isValidProduct)) {
     const { descriptor, model } = product;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runCheck, type CheckReport } from '../../schema/check.ts';
-import { openUsageStore } from '../usage/field-usage-store.ts';
+import { openUsageStore } from '../observability/field-usage-store.ts';
 
 /** Options of `meshgate check`. */
 export interface CheckCommandOptions {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { ConfigError, MeshErrorCode } from '../error-codes.ts';
+import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { formatProblem } from '../../schema/descriptor.ts';
 import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
 import { toOdcs } from '../../schema/odcs.ts';

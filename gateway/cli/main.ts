@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ConfigError, MeshError } from '../error-codes.ts';
+import { ConfigError, MeshError } from '../../schema/protocol/error-codes.ts';
 
 /**
  * Each command's module, in the order `meshgate --help` lists them. Only the command being

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadGatewayConfig } from '../config.ts';
-import { runPrimary } from '../cluster.ts';
+import { runPrimary } from './cluster.ts';
 import { startGateway } from '../create-gateway.ts';
 import { onShutdownSignal } from './shutdown.ts';
 

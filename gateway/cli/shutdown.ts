@@ -1,4 +1,4 @@
-import { shutdownTracing } from '../tracing.ts';
+import { shutdownTracing } from '../../schema/protocol/trace-propagation.ts';
 
 /**
  * Runs `stop` once on SIGINT or SIGTERM, then exits. A second signal exits at once, for

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEV_ANALYST_SCOPES, mintDevToken } from '../dev-identity.ts';
+import { DEV_ANALYST_SCOPES, mintDevToken } from '../access/dev-identity.ts';
 
 export function registerTokenCommand(program: Command): void {
   program

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { GatewayConfig } from '../config.ts';
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { checkDocumentLimits } from '../plugins/request-limits-plugin.ts';
 
 /**

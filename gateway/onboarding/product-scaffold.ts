@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { computeLineage, serializeLineage } from '../../schema/lineage.ts';
 import { isValidProduct, loadMesh, meshPaths } from '../../schema/mesh.ts';
 import { publishProduct } from '../../schema/publish.ts';
-import { ConfigError, MeshErrorCode } from '../error-codes.ts';
+import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** Options of {@link scaffoldProduct}: what `meshgate new` asks for. */
 export interface ScaffoldOptions {
@@ -100,7 +100,7 @@ type Query {
 }
 `,
     'resolvers.ts': `import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { MeshError, MeshErrorCode } from '../../gateway/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { ProductContext } from '../kit/create-data-product.ts';
 import type { DataStore } from '../kit/store.ts';
 import { rowByKeyLoader } from '../kit/store-loaders.ts';

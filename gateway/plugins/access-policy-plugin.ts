@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
-import { fieldRefusal, type FieldAccess } from '../field-access.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { fieldRefusal, type FieldAccess } from '../access/field-access.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { applyDenials, pruneOperation, type DeniedField } from '../operation-pruning.ts';
+import { applyDenials, pruneOperation, type DeniedField } from '../access/operation-pruning.ts';
 
 export interface AccessPolicyOptions {
   /** `filter`: null + FORBIDDEN_FIELD per denied field; `reject`: FORBIDDEN_OPERATION for the whole operation. */

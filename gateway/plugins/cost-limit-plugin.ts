@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type FragmentDefinitionNode } from 'graphql';
 import type { GatewayConfig } from '../config.ts';
-import { estimateCost, readCostDirectives, type CostDirectives } from '../cost-estimator.ts';
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { estimateCost, readCostDirectives, type CostDirectives } from '../operation/cost-estimator.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import { MeshErrorCode } from '../error-codes.ts';
+import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
 const KNOWN_CODES = new Set<string>(Object.values(MeshErrorCode));

@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { memoizeBySchemaAndDocument } from '../document-memo.ts';
+import { memoizeBySchemaAndDocument } from '../operation/document-memo.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { clientOf, type GatewayMetrics } from '../metrics.ts';
-import type { FieldUsageStore } from '../usage/field-usage-store.ts';
-import { operationFieldCoordinates } from '../usage/operation-fields.ts';
+import { clientOf, type GatewayMetrics } from '../observability/metrics.ts';
+import type { FieldUsageStore } from '../observability/field-usage-store.ts';
+import { operationFieldCoordinates } from '../operation/field-coordinates.ts';
 
 /**
  * Records which fields (`Type.field`) each client's operations select: as Prometheus

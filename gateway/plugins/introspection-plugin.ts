@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { BREAK, visit, type DocumentNode } from 'graphql';
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { memoizeByDocument } from '../document-memo.ts';
+import { memoizeByDocument } from '../operation/document-memo.ts';
 
 /**
  * Switches introspection off with its own code. Apollo Server's `introspection: false`

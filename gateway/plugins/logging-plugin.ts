@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { GatewayContext } from '../gateway-context.ts';
-import { clientOf } from '../metrics.ts';
+import { clientOf } from '../observability/metrics.ts';
 
 /**
  * One structured log line per GraphQL request, carrying the same `requestId` the

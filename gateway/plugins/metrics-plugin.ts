@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../gateway-context.ts';
-import { clientOf, type GatewayMetrics } from '../metrics.ts';
+import { clientOf, type GatewayMetrics } from '../observability/metrics.ts';
 
 /**
  * Counts requests and times them by operation name and client, and counts every error

@@ -4,9 +4,9 @@ import { stripIgnoredCharacters } from 'graphql';
 import { z } from 'zod';
 import { describeIssues } from '../../schema/descriptor.ts';
 import type { GatewayConfig } from '../config.ts';
-import { ConfigError, MeshError, MeshErrorCode } from '../error-codes.ts';
+import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { ManifestBackedStore, MemoryOperationStore, SharedOperationStore, type PersistedOperationStore } from '../persisted-operation-store.ts';
+import { ManifestBackedStore, MemoryOperationStore, SharedOperationStore, type PersistedOperationStore } from '../operation/persisted-operation-store.ts';
 import type { SharedStateStore } from '../shared-state/key-value-store.ts';
 
 /** Apollo's persisted-query-list manifest, as `generate-persisted-query-manifest` writes it. */

@@ -1,8 +1,8 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { buildASTSchema, execute, Kind, parse, printSchema, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { fieldsUsed } from '../operation-fields.ts';
+import { fieldsUsed } from '../operation/operation-fields.ts';
 
 export interface PreviewGateOptions {
   /** Request header that opts in with the value `true`. */

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { durationToMs } from '../../schema/descriptor.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { fieldsUsed } from '../operation-fields.ts';
+import { fieldsUsed } from '../operation/operation-fields.ts';
 
 /** One product that answered, as `extensions.dataProducts` lists it. */
 export interface DataProductSignal {

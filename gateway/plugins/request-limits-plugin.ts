@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, Lexer, parse, Source, TokenKind, visit, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayConfig } from '../config.ts';
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { memoizeByDocument } from '../document-memo.ts';
-import { RecencyMap } from '../recency-map.ts';
+import { memoizeByDocument } from '../operation/document-memo.ts';
+import { RecencyMap } from '../cache/recency-map.ts';
 
 /**
  * Shape limits on the operation document, after the OWASP GraphQL cheat sheet and Apollo

@@ -1,4 +1,4 @@
-import { UnreachableCaseError } from '../error-codes.ts';
+import { UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
 
 /** Tuning of one product's circuit breaker. */
 export interface BreakerOptions {

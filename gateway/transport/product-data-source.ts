@@ -2,16 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Agent } from 'undici';
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { BreakerStateValue, type GatewayMetrics } from '../metrics.ts';
-import { parseProductReport, PRODUCT_REPORT_HEADER, type ProductReport } from '../product-report.ts';
-import { injectTraceContext, setActiveSpanAttribute } from '../tracing.ts';
+import { BreakerStateValue, type GatewayMetrics } from '../observability/metrics.ts';
+import { parseProductReport, PRODUCT_REPORT_HEADER, type ProductReport } from '../../schema/protocol/product-report.ts';
+import { injectTraceContext, setActiveSpanAttribute } from '../../schema/protocol/trace-propagation.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
-import { Singleflight } from '../singleflight.ts';
+import { Singleflight } from '../execution/singleflight.ts';
 import { productAnsweredError } from './product-failure.ts';
 import { postToProduct, type ProductHttpAnswer } from './product-request.ts';
-import { SIGNATURE_HEADER, type RequestSigner } from './request-signer.ts';
+import { SIGNATURE_HEADER, type RequestSigner } from '../../schema/protocol/signature.ts';
 import { backoffDelayMs, isTransientFailure, mayRetry, type RetryOptions } from './retry-policy.ts';
 
 /** The breaker's phase as the `/metrics` gauge reports it. */

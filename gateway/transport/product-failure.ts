@@ -1,4 +1,4 @@
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /**
  * What the client learns when a product refuses the gateway's request (HTTP 401: it did not

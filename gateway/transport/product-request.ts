@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'undici';
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** The keep-alive pool every product fetch shares: undici keeps one pool per origin. */
 export function createProductAgent(options: { connectionsPerProduct: number; keepAliveTimeoutMs: number }): Agent {

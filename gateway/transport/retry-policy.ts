@@ -1,4 +1,4 @@
-import { MeshError, MeshErrorCode } from '../error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** How often and how patiently a failed product fetch is tried again. */
 export interface RetryOptions {

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { MeshError, MeshErrorCode } from '../../gateway/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { ProductContext } from '../kit/create-data-product.ts';
 import { daysBetween } from '../kit/demo-world.ts';
 import { MAX_PAGE_SIZE } from '../kit/pagination.ts';

@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { MeshError, MeshErrorCode } from '../../gateway/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { readIntInRange } from '../kit/arguments.ts';
 import type { ProductContext } from '../kit/create-data-product.ts';
 import { DEMO_WORLD } from '../kit/demo-world.ts';

@@ -8,16 +8,16 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { ConfigError, MeshErrorCode } from '../../gateway/error-codes.ts';
-import { loadSigningKeyring, type SigningKey } from '../../gateway/keys.ts';
-import { SIGNATURE_HEADER } from '../../gateway/transport/request-signer.ts';
-import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../gateway/http/apollo-http.ts';
+import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { loadSigningKeyring, type SigningKey } from '../../schema/protocol/signing-keys.ts';
+import { SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
+import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../schema/protocol/apollo-http.ts';
 import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.ts';
 import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
-import { PRODUCT_REPORT_HEADER, type ProductReport } from '../../gateway/product-report.ts';
+import { PRODUCT_REPORT_HEADER, type ProductReport } from '../../schema/protocol/product-report.ts';
 import { maskProductError } from './error-masking.ts';
 import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
-import { SignatureVerifier } from './signature-verifier.ts';
+import { SignatureVerifier } from '../../schema/protocol/signature-verifier.ts';
 import { readSeedVersion, readWatermark } from './watermark.ts';
 import { QueryLog, type DataStore, type SeedableStore } from './store.ts';
 import { enableProductTracingFromEnv, traceProductRequest } from './tracing.ts';
@@ -59,7 +59,7 @@ export interface DataProductOptions {
   exposeErrorDetails?: boolean;
   /**
    * Keys the gateway signs this product's requests with, newest first.
-   * @default this product's keys from `MESHGATE_SIGNING_KEYS`, `MESHGATE_SIGNING_SECRET` or, in development, `.meshgate/signing-secret` (see gateway/keys.ts)
+   * @default this product's keys from `MESHGATE_SIGNING_KEYS`, `MESHGATE_SIGNING_SECRET` or, in development, `.meshgate/signing-secret` (see schema/protocol/signing-keys.ts)
    */
   signingKeys?: readonly SigningKey[];
   /**

@@ -33,15 +33,8 @@ export function categoryOfSku(index: number): string {
   return DEMO_WORLD.categories[index % DEMO_WORLD.categories.length]!;
 }
 
-const DAY_MS = 86_400_000;
-
-export function addDays(isoDate: string, days: number): string {
-  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-export function daysBetween(fromIsoDate: string, toIsoDate: string): number {
-  return Math.round((Date.parse(`${toIsoDate}T00:00:00Z`) - Date.parse(`${fromIsoDate}T00:00:00Z`)) / DAY_MS);
-}
+// Days are counted the same way everywhere in the mesh.
+export { addDays, daysBetween } from '../../schema/utc-day.ts';
 
 /** `2026-07` plus 3 months is `2026-10`. */
 export function addMonths(month: string, months: number): string {

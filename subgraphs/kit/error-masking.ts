@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { MeshError, MeshErrorCode } from '../../gateway/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** Codes a product may pass to its caller as they are: they describe the request, not internals. */
 const PASS_THROUGH = new Set<string>([

@@ -1,4 +1,4 @@
-import { MeshError, MeshErrorCode } from '../../gateway/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { DataStore, StoreValue } from './store.ts';
 
 /** The largest page any list field returns; larger `first` values are refused, not clipped. */

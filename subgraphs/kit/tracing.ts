@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { registerTracingFromEnv, traceIncomingRequest } from '../../gateway/tracing.ts';
+import { registerTracingFromEnv, traceIncomingRequest } from '../../schema/protocol/trace-propagation.ts';
 
 /**
  * Every data product continues the gateway's trace: its request span is a child of the

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { MeshError, MeshErrorCode } from '../../gateway/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { readDateRange, readIsoDate } from '../kit/arguments.ts';
 import type { ProductContext } from '../kit/create-data-product.ts';
 import { encodeCursor, queryPage, readPageArgs, type Connection, type PageArgs } from '../kit/pagination.ts';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckReport } from '../../schema/check.ts';
-import { MeshErrorCode } from '../../gateway/error-codes.ts';
+import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { checkFixture, findingsOf } from './fixture-mesh.ts';
 
 describe('boundary rules', () => {

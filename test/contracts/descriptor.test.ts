@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, MeshErrorCode } from '../../gateway/error-codes.ts';
+import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { parseDescriptor } from '../../schema/descriptor.ts';
 import { parseGovernance, loadGovernance } from '../../schema/governance.ts';
 import { readFileSync } from 'node:fs';

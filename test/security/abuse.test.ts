@@ -1,11 +1,11 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSigningKeyring, signingKey } from '../../gateway/keys.ts';
+import { loadSigningKeyring, signingKey } from '../../schema/protocol/signing-keys.ts';
 import { catalogProduct } from '../../subgraphs/catalog/index.ts';
 import { productStorePath } from '../../subgraphs/kit/create-data-product.ts';
 import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
 import type { DataStore, StoreValue } from '../../subgraphs/kit/store.ts';
-import { signatureHeader, SIGNATURE_HEADER } from '../../gateway/transport/request-signer.ts';
+import { signatureHeader, SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
 import { postGraphQL, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
 
 /**

@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { HTTP_STATUS_BY_CODE, MeshError, MeshErrorCode } from './error-codes.ts';
+
+/**
+ * The bridge between Node's `http` module and Apollo Server's framework-neutral
+ * `executeHTTPGraphQLRequest`. The gateway and every data product serve through it, so
+ * body limits, JSON errors and response writing behave the same everywhere.
+ */
+
+/** Reads a request body, refusing more than `limitBytes` before buffering it all. */
+export async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    req.resume(); // drain so the socket can be reused
+    throw new MeshError(MeshErrorCode.BODY_TOO_LARGE, `Request body exceeds ${limitBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limitBytes) {
+      req.resume();
+      throw new MeshError(MeshErrorCode.BODY_TOO_LARGE, `Request body exceeds ${limitBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON body when the content type says JSON; other bodies pass through as text. */
+export function parseRequestBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  const text = raw.toString('utf8');
+  if (!contentType || !/^application\/(graphql-response\+)?json\b/i.test(contentType)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MeshError(MeshErrorCode.BAD_REQUEST, 'Request body is not valid JSON');
+  }
+}
+
+export function toHeaderMap(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+export async function executeApollo<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  req: IncomingMessage,
+  body: unknown,
+  context: () => Promise<TContext>,
+): Promise<HTTPGraphQLResponse> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  return server.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers: toHeaderMap(req), search: url.search, body },
+    context,
+  });
+}
+
+export async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+export function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** A GraphQL-shaped error response for a request rejected before it reached Apollo. */
+export function writeError(res: ServerResponse, code: MeshErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  writeJson(res, HTTP_STATUS_BY_CODE[code], { errors: [{ message, extensions: { code, ...extensions } }] }, headers);
+}
+
+/** Writes a thrown error: a {@link MeshError} keeps its code, anything else is masked. */
+export function writeThrown(res: ServerResponse, error: unknown): void {
+  if (error instanceof MeshError) writeError(res, error.code, error.message);
+  else writeError(res, MeshErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
+}

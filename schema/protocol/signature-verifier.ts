@@ -1,0 +1,82 @@
+import { timingSafeEqual } from 'node:crypto';
+import { MeshError, MeshErrorCode } from './error-codes.ts';
+import type { SigningKey } from './signing-keys.ts';
+import { bodyDigest, computeSignature, SIGNATURE_HEADER, SIGNATURE_VERSION, type SignedBody } from './signature.ts';
+
+export interface SignatureVerifierOptions {
+  product: string;
+  /** Every key accepted, newest first: two during a rotation. */
+  keys: readonly SigningKey[];
+  /** How far a signature's timestamp may be from now, either way. @default 60000 */
+  maxSkewMs?: number;
+  now?: () => number;
+}
+
+const HEADER_FORMAT = new RegExp(`^${SIGNATURE_VERSION};kid=([\\w-]{1,64});ts=(\\d{1,16});nonce=([\\w-]{16,64});sig=([\\w-]{43})$`);
+
+/**
+ * The product side of signed traffic: runs before Apollo Server sees the request, so no
+ * resolver, loader or store query runs for a caller that is not the gateway. Checks, in
+ * order: a signature is there (SIGNATURE_MISSING), it was made with one of the product's
+ * keys over these very body bytes (SIGNATURE_INVALID), it is recent (SIGNATURE_EXPIRED)
+ * and its nonce has not been seen (SIGNATURE_REPLAYED). The HMAC is checked before the
+ * nonce is remembered, so forged requests cannot fill the nonce cache or burn real nonces.
+ *
+ * Nonces are remembered for the skew window only: older signatures are refused as expired
+ * anyway. The cache is per process; replicas behind a load balancer would share it in Redis.
+ */
+export class SignatureVerifier {
+  private readonly keysById: Map<string, SigningKey>;
+  private readonly maxSkewMs: number;
+  private readonly now: () => number;
+  private readonly seenNonces = new Map<string, number>();
+  private nextPurge = 0;
+
+  constructor(private readonly options: SignatureVerifierOptions) {
+    this.keysById = new Map(options.keys.map((key) => [key.id, key]));
+    this.maxSkewMs = options.maxSkewMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Throws a {@link MeshError} that ends the request with 401 unless the request is the
+   * gateway's. `body` is the request body exactly as read from the socket, before parsing.
+   */
+  verify(headerValue: string | string[] | undefined, body: SignedBody): void {
+    if (headerValue === undefined || headerValue === '') {
+      throw reject(MeshErrorCode.SIGNATURE_MISSING, `Requests to data products must be signed by the gateway (${SIGNATURE_HEADER})`);
+    }
+    const value = Array.isArray(headerValue) ? headerValue.join(',') : headerValue;
+    const match = HEADER_FORMAT.exec(value);
+    if (!match) {
+      // Named, so an operator mid-upgrade sees which side runs the old protocol.
+      if (/^v\d+;/.test(value) && !value.startsWith(`${SIGNATURE_VERSION};`)) {
+        throw reject(MeshErrorCode.SIGNATURE_INVALID, `Request signed with protocol ${value.slice(0, value.indexOf(';'))}; this product accepts ${SIGNATURE_VERSION} only`);
+      }
+      throw reject(MeshErrorCode.SIGNATURE_INVALID, 'Malformed request signature');
+    }
+    const [, keyId, ts, nonce, signature] = match as unknown as [string, string, string, string, string];
+    const key = this.keysById.get(keyId);
+    if (!key) throw reject(MeshErrorCode.SIGNATURE_INVALID, 'Request signed with a key this product does not accept');
+    const timestamp = Number(ts);
+    const expected = computeSignature(key, { product: this.options.product, keyId, timestamp, nonce, bodyDigest: bodyDigest(body) });
+    if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) {
+      throw reject(MeshErrorCode.SIGNATURE_INVALID, 'Request signature does not match the request');
+    }
+    const now = this.now();
+    if (Math.abs(now - timestamp) > this.maxSkewMs) throw reject(MeshErrorCode.SIGNATURE_EXPIRED, 'Request signature has expired');
+    this.purge(now);
+    if (this.seenNonces.has(nonce)) throw reject(MeshErrorCode.SIGNATURE_REPLAYED, 'Request signature was already used');
+    this.seenNonces.set(nonce, timestamp + this.maxSkewMs);
+  }
+
+  private purge(now: number): void {
+    if (now < this.nextPurge) return;
+    this.nextPurge = now + 1_000;
+    for (const [nonce, expiresAt] of this.seenNonces) if (expiresAt < now) this.seenNonces.delete(nonce);
+  }
+}
+
+function reject(code: MeshErrorCode, message: string): MeshError {
+  return new MeshError(code, message, { endsRequest: true });
+}

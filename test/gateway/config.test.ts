@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadGatewayConfig, resolveGatewayConfig } from '../../gateway/config.ts';
+import { ConfigError } from '../../schema/protocol/error-codes.ts';
+
+function problemsOf(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('gateway config', () => {
+  it('development mode defaults to Sandbox and introspection on; production to both off', () => {
+    expect(resolveGatewayConfig({})).toMatchObject({ port: 4000, mode: 'development', sandbox: true, introspection: true });
+    expect(resolveGatewayConfig({ mode: 'production' })).toMatchObject({ sandbox: false, introspection: false });
+    expect(resolveGatewayConfig({ mode: 'production', introspection: true })).toMatchObject({ sandbox: false, introspection: true });
+  });
+
+  it('names every bad value with its path', () => {
+    const problems = problemsOf(() => resolveGatewayConfig({ port: 70000, mode: 'staging', subgraphUrls: { sales: 'not a url' }, extra: 1 }));
+    expect(problems).toHaveLength(4);
+    expect(problems.some((p) => p.startsWith('port:') && p.includes('got 70000'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('mode:') && p.includes('got "staging"'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('subgraphUrls.sales:') && p.includes('got "not a url"'))).toBe(true);
+    expect(problems.some((p) => p.includes('extra'))).toBe(true);
+  });
+
+  it('reads a YAML file, then the environment on top of it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshgate-config-'));
+    const file = join(dir, 'meshgate.yaml');
+    writeFileSync(file, 'port: 5000\nsubgraphUrls:\n  sales: http://sales.internal:8080/graphql\n');
+    const config = loadGatewayConfig({
+      configPath: file,
+      env: { MESHGATE_PORT: '5001', NODE_ENV: 'production', MESHGATE_SUBGRAPH_URL_CUSTOMER_INSIGHTS: 'http://insights.internal/graphql', MESHGATE_SANDBOX: 'true' },
+    });
+    expect(config.port).toBe(5001);
+    expect(config.mode).toBe('production');
+    expect(config.sandbox).toBe(true);
+    expect(config.introspection).toBe(false);
+    expect(config.subgraphUrls).toEqual({ sales: 'http://sales.internal:8080/graphql', 'customer-insights': 'http://insights.internal/graphql' });
+  });
+
+  it('refuses a boolean environment variable that is not one', () => {
+    expect(problemsOf(() => loadGatewayConfig({ env: { MESHGATE_INTROSPECTION: 'yes' } }))).toEqual(['MESHGATE_INTROSPECTION: must be true or false (got "yes")']);
+    expect(problemsOf(() => loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'off' } }))).toEqual(['MESHGATE_COALESCE_QUERIES: must be true or false (got "off")']);
+  });
+
+  it('coalesces identical queries unless told not to', () => {
+    expect(loadGatewayConfig({ env: {} }).coalesceQueries).toBe(true);
+    expect(loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'false' } }).coalesceQueries).toBe(false);
+  });
+
+  it('refuses a config file that does not exist or is not YAML', () => {
+    expect(problemsOf(() => loadGatewayConfig({ configPath: '/nonexistent/meshgate.yaml', env: {} }))).toEqual(['file does not exist']);
+    const dir = mkdtempSync(join(tmpdir(), 'meshgate-config-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'port: [unclosed');
+    expect(problemsOf(() => loadGatewayConfig({ configPath: join(dir, 'bad.yaml'), env: {} }))[0]).toMatch(/^not valid YAML/);
+  });
+});

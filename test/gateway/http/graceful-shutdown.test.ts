@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HoldingProxy } from '../../support/holding-proxy.ts';
+import { postGraphQL, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+
+/**
+ * SIGTERM to a real `meshgate serve` process: the request in flight completes, then the
+ * process exits 0. catalog sits behind a proxy that holds each request until the test
+ * releases it, so the request is provably in flight when the signal arrives.
+ */
+let mesh: MeshHarness;
+let proxy: HoldingProxy;
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  mesh = await startMesh();
+  proxy = await HoldingProxy.start(mesh.products.catalog!.running.url);
+});
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  proxy?.close();
+  await mesh?.close();
+});
+
+describe('SIGTERM', () => {
+  it('drains the request in flight, then exits 0', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [name, { running }] of Object.entries(mesh.products)) env[`MESHGATE_SUBGRAPH_URL_${name.toUpperCase().replaceAll('-', '_')}`] = running.url;
+    env.MESHGATE_SUBGRAPH_URL_CATALOG = proxy.url;
+    const serve = spawn(process.execPath, ['bin/meshgate.js', 'serve', '--supergraph', 'schema/supergraph.graphql', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = serve;
+    let stdout = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      serve.stdout!.on('data', (chunk) => {
+        stdout += chunk;
+        const match = /ready at (http:\/\/\S+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      serve.once('exit', (code) => reject(new Error(`serve exited ${code} before it was ready: ${stdout}`)));
+    });
+    const exited = once(serve, 'exit');
+
+    const reachedCatalog = proxy.nextArrival();
+    const slow = postGraphQL(url, { query: '{ product(sku: "SKU-0001") { name } }' });
+    await reachedCatalog;
+    const stopping = new Promise<void>((resolve) => serve.stdout!.on('data', () => /SIGTERM received/.test(stdout) && resolve()));
+    serve.kill('SIGTERM');
+    // Release catalog only once the gateway is draining: the request is in flight across the signal.
+    await stopping;
+    proxy.releaseAll();
+
+    const result = await slow;
+    expect(result.status).toBe(200);
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data).toEqual({ product: { name: 'Eco Turntable' } });
+    const [code] = await exited;
+    expect(code).toBe(0);
+    child = undefined;
+  });
+});
