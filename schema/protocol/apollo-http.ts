@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
-import { HTTP_STATUS_BY_CODE, MeshError, MeshErrorCode } from './error-codes.ts';
+import { httpStatusOf, MeshError, MeshErrorCode } from './error-codes.ts';
 
 /**
  * The bridge between Node's `http` module and Apollo Server's framework-neutral
@@ -81,7 +81,7 @@ export function writeJson(res: ServerResponse, status: number, body: unknown, he
 
 /** A GraphQL-shaped error response for a request rejected before it reached Apollo. */
 export function writeError(res: ServerResponse, code: MeshErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
-  writeJson(res, HTTP_STATUS_BY_CODE[code], { errors: [{ message, extensions: { code, ...extensions } }] }, headers);
+  writeJson(res, httpStatusOf(code), { errors: [{ message, extensions: { code, ...extensions } }] }, headers);
 }
 
 /** Writes a thrown error: a {@link MeshError} keeps its code, anything else is masked. */

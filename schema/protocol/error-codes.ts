@@ -3,11 +3,12 @@ import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 /**
  * Every error meshgate raises — in the gateway, in the data-product kit and in the
  * contract pipeline — carries one of these codes in `extensions.code`. This is the one
- * closed set; add a code here (with its HTTP status below) rather than inventing a string
- * at the throw site. Apollo Server's own codes are listed too, so a client can switch over
+ * closed set, in two parts: wire codes, each with the HTTP status it answers with, and
+ * contract codes, which have none. Add a code here rather than inventing a string at the
+ * throw site. Apollo Server's own codes are listed too, so a client can switch over
  * one set whatever layer rejected its request.
  */
-export enum MeshErrorCode {
+export enum WireErrorCode {
   // Apollo Server's built-in codes (re-declared so the set is closed over everything a client sees).
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
@@ -57,15 +58,19 @@ export enum MeshErrorCode {
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   NOT_FOUND = 'NOT_FOUND',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
+  SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
+}
 
-  // Configuration, descriptors and the supergraph.
+/**
+ * Codes of the contract pipeline and of start-up: a bad config, descriptor or supergraph,
+ * and what `meshgate check` and `meshgate publish` report. They end a command or refuse a
+ * start, never an HTTP request, so they carry no HTTP status.
+ */
+export enum ContractErrorCode {
   CONFIG_INVALID = 'CONFIG_INVALID',
   DESCRIPTOR_INVALID = 'DESCRIPTOR_INVALID',
   SUPERGRAPH_INVALID = 'SUPERGRAPH_INVALID',
-  SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
   COMPOSITION_FAILED = 'COMPOSITION_FAILED',
-
-  // Product contracts: what `meshgate check` and `meshgate publish` report.
   GOVERNANCE_LINT_FAILED = 'GOVERNANCE_LINT_FAILED',
   BOUNDARY_VIOLATION = 'BOUNDARY_VIOLATION',
   INCOMPATIBLE_CHANGE = 'INCOMPATIBLE_CHANGE',
@@ -73,8 +78,12 @@ export enum MeshErrorCode {
   PUBLISH_REFUSED = 'PUBLISH_REFUSED',
 }
 
+/** The one closed set: every code meshgate raises, wire or contract. */
+export const MeshErrorCode = { ...WireErrorCode, ...ContractErrorCode } as const;
+export type MeshErrorCode = WireErrorCode | ContractErrorCode;
+
 /** The HTTP status a code maps to where the error decides the status of the whole response. */
-export const HTTP_STATUS_BY_CODE: Readonly<Record<MeshErrorCode, number>> = {
+export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   GRAPHQL_PARSE_FAILED: 400,
   GRAPHQL_VALIDATION_FAILED: 400,
   BAD_USER_INPUT: 400,
@@ -113,17 +122,16 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<MeshErrorCode, number>> = {
   METHOD_NOT_ALLOWED: 405,
   NOT_FOUND: 404,
   SHUTTING_DOWN: 503,
-  CONFIG_INVALID: 500,
-  DESCRIPTOR_INVALID: 500,
-  SUPERGRAPH_INVALID: 500,
   SUPERGRAPH_NOT_LOADED: 503,
-  COMPOSITION_FAILED: 500,
-  GOVERNANCE_LINT_FAILED: 500,
-  BOUNDARY_VIOLATION: 500,
-  INCOMPATIBLE_CHANGE: 500,
-  LINEAGE_OUT_OF_DATE: 500,
-  PUBLISH_REFUSED: 500,
 };
+
+/**
+ * The status a code answers with over HTTP. A contract code has none of its own: one that
+ * reaches a response anyway (a start-up failure surfacing late) is a server fault.
+ */
+export function httpStatusOf(code: MeshErrorCode): number {
+  return (HTTP_STATUS_BY_CODE as Readonly<Record<string, number>>)[code] ?? 500;
+}
 
 /**
  * A GraphQL error that always carries a code from {@link MeshErrorCode}.
@@ -142,7 +150,7 @@ export class MeshError extends GraphQLError {
       extensions: {
         ...graphqlOptions.extensions,
         code,
-        ...(endsRequest ? { http: { status: HTTP_STATUS_BY_CODE[code] } } : {}),
+        ...(endsRequest ? { http: { status: httpStatusOf(code) } } : {}),
       },
     });
     this.code = code;
@@ -154,7 +162,7 @@ export class ConfigError extends Error {
   readonly code: MeshErrorCode;
   readonly problems: readonly string[];
 
-  constructor(code: MeshErrorCode.CONFIG_INVALID | MeshErrorCode.DESCRIPTOR_INVALID, source: string, problems: readonly string[]) {
+  constructor(code: ContractErrorCode.CONFIG_INVALID | ContractErrorCode.DESCRIPTOR_INVALID, source: string, problems: readonly string[]) {
     super(`${code}: ${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.code = code;
     this.problems = problems;
