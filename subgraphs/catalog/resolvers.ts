@@ -46,7 +46,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     product: (_: unknown, args: { sku: string }, ctx: Context) => ctx.loaders.productBySku.load(args.sku),
     products: async (_: unknown, args: PageArgs & { filter?: ProductFilter }, ctx: Context) => {
       const filter = productFilter(args.filter);
-      const page = await queryPage<ProductRow>(ctx.store, { matchedSql: `SELECT ${PRODUCT_COLUMNS} FROM products ${filter.toWhere()}`, params: filter.params, keyColumn: 'sku', args });
+      const page = await queryPage<ProductRow>(ctx, { matchedSql: `SELECT ${PRODUCT_COLUMNS} FROM products ${filter.toWhere()}`, params: filter.params, keyColumn: 'sku', args });
       for (const edge of page.edges) ctx.loaders.productBySku.prime(edge.node.sku, edge.node);
       return page;
     },

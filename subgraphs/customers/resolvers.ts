@@ -45,7 +45,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     customer: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.customerById.load(args.id),
     customers: async (_: unknown, args: PageArgs & { filter?: CustomerFilter }, ctx: Context) => {
       const filter = customerFilter(args.filter);
-      const page = await queryPage<CustomerRow>(ctx.store, {
+      const page = await queryPage<CustomerRow>(ctx, {
         matchedSql: `SELECT ${CUSTOMER_COLUMNS} FROM customers ${filter.toWhere()}`,
         params: filter.params,
         keyColumn: 'id',

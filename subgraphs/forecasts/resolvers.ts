@@ -61,7 +61,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     productForecast: (_: unknown, args: { sku: string; months: number }, ctx: Context) => forecastFor(args.sku, args.months, ctx),
     forecasts: (_: unknown, args: PageArgs & { filter?: ForecastFilter }, ctx: Context) => {
       const filter = forecastFilter(args.filter);
-      return queryPage<ForecastRow>(ctx.store, { matchedSql: `SELECT ${FORECAST_COLUMNS} FROM forecasts ${filter.toWhere()}`, params: filter.params, keyColumn: 'id', args });
+      return queryPage<ForecastRow>(ctx, { matchedSql: `SELECT ${FORECAST_COLUMNS} FROM forecasts ${filter.toWhere()}`, params: filter.params, keyColumn: 'id', args });
     },
     forecastTotalsByMonth: async (_: unknown, args: { fromMonth: string; toMonth: string }, ctx: Context) => {
       const from = readMonth('fromMonth', args.fromMonth);

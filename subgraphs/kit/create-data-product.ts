@@ -18,6 +18,7 @@ import { PRODUCT_REPORT_HEADER, type ProductReport } from '../../schema/protocol
 import { maskProductError } from './error-masking.ts';
 import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
 import { SignatureVerifier } from '../../schema/protocol/signature-verifier.ts';
+import { CursorSeal } from './cursor-seal.ts';
 import { readSeedVersion, readWatermark } from './watermark.ts';
 import { QueryLog, type DataStore, type SeedableStore } from './store.ts';
 import { enableProductTracingFromEnv, traceProductRequest } from './tracing.ts';
@@ -27,6 +28,8 @@ export interface ProductContext<Loaders> {
   requestId: string;
   store: DataStore;
   loaders: Loaders;
+  /** Seals and opens this product's page cursors. */
+  cursors: CursorSeal;
 }
 
 /** Everything a product folder provides; the kit adds the rest. */
@@ -35,7 +38,7 @@ export interface DataProductDefinition<Loaders> {
   dir: string;
   resolvers: GraphQLResolverMap<ProductContext<Loaders>>;
   /** Builds this request's DataLoaders. Called once per request, never cached across requests. */
-  createLoaders(store: DataStore): Loaders;
+  createLoaders(store: DataStore, cursors: CursorSeal): Loaders;
   seed: {
     /** Bump to reseed existing stores when the seed changes. */
     version: string;
@@ -152,8 +155,9 @@ export async function createDataProduct<Loaders>(
   const store = options.store ?? (await openProductStore(definition, descriptor.name, options));
   const productStore = store;
   const ownsStore = !options.store;
-  const verifier =
-    options.acceptUnsignedRequests === ACCEPT_UNSIGNED_REQUESTS ? undefined : new SignatureVerifier({ product: descriptor.name, keys: options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name) });
+  const signingKeys = options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name);
+  const verifier = options.acceptUnsignedRequests === ACCEPT_UNSIGNED_REQUESTS ? undefined : new SignatureVerifier({ product: descriptor.name, keys: signingKeys });
+  const cursors = new CursorSeal(signingKeys);
 
   const apollo = new ApolloServer<ProductContext<Loaders>>({
     schema,
@@ -222,7 +226,8 @@ export async function createDataProduct<Loaders>(
           const response = await executeApollo(apollo, req, body, async () => ({
             requestId: String(req.headers['x-request-id'] ?? randomUUID()),
             store: productStore,
-            loaders: definition.createLoaders(productStore),
+            loaders: definition.createLoaders(productStore, cursors),
+            cursors,
           }));
           response.headers.set(PRODUCT_REPORT_HEADER, reportHeader);
           await writeApolloResponse(res, response);

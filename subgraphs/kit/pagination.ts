@@ -1,4 +1,5 @@
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import type { CursorSeal } from './cursor-seal.ts';
 import type { DataStore, StoreValue } from './store.ts';
 
 /** The largest page any list field returns; larger `first` values are refused, not clipped. */
@@ -15,27 +16,22 @@ export interface Connection<Node> {
   totalCount: number;
 }
 
-const CURSOR_PREFIX = 'k:';
-
-export function encodeCursor(key: string): string {
-  return Buffer.from(CURSOR_PREFIX + key, 'utf8').toString('base64url');
+/** What paging needs of a request: its product's store and the seal on its cursors. */
+export interface PagingContext {
+  store: DataStore;
+  cursors: CursorSeal;
 }
 
-export function decodeCursor(cursor: string): string {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!decoded.startsWith(CURSOR_PREFIX) || decoded.length > 200) {
-    throw new MeshError(MeshErrorCode.INVALID_CURSOR, 'The "after" cursor is not one this field returned');
-  }
-  return decoded.slice(CURSOR_PREFIX.length);
-}
-
-/** Validates `first`/`after`; refuses page sizes outside 0..MAX_PAGE_SIZE with a code. */
-export function readPageArgs(args: PageArgs, defaultSize = 20): { first: number; afterKey: string | null } {
+/**
+ * Validates `first`/`after`; refuses page sizes outside 0..MAX_PAGE_SIZE with a code, and
+ * opens `after` for `scope`, the list it must have come from (see {@link CursorSeal}).
+ */
+export function readPageArgs(cursors: CursorSeal, args: PageArgs, scope: string, defaultSize = 20): { first: number; afterKey: string | null } {
   const first = args.first ?? defaultSize;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
     throw new MeshError(MeshErrorCode.PAGE_SIZE_EXCEEDED, `"first" must be between 0 and ${MAX_PAGE_SIZE} (got ${first})`);
   }
-  return { first, afterKey: args.after ? decodeCursor(args.after) : null };
+  return { first, afterKey: args.after ? cursors.open(args.after, scope) : null };
 }
 
 /**
@@ -44,10 +40,12 @@ export function readPageArgs(args: PageArgs, defaultSize = 20): { first: number;
  * so a list field costs one round trip to the store.
  */
 export async function queryPage<Row extends Record<string, unknown>>(
-  store: DataStore,
+  { store, cursors }: PagingContext,
   options: { matchedSql: string; params: readonly StoreValue[]; keyColumn: string; args: PageArgs },
 ): Promise<Connection<Row>> {
-  const { first, afterKey } = readPageArgs(options.args);
+  // A cursor belongs to this very list: the same statement with the same filter values.
+  const scope = `${options.matchedSql}\u0000${JSON.stringify(options.params)}`;
+  const { first, afterKey } = readPageArgs(cursors, options.args, scope);
   const after = options.params.length + 1;
   const limit = options.params.length + 2;
   const key = options.keyColumn;
@@ -65,7 +63,7 @@ export async function queryPage<Row extends Record<string, unknown>>(
   const hasNextPage = pageRows.length > first;
   const edges = pageRows.slice(0, first).map((row) => {
     const { meshgate_total: _total, ...node } = row;
-    return { cursor: encodeCursor(String(row[key])), node: node as unknown as Row };
+    return { cursor: cursors.seal(String(row[key]), scope), node: node as unknown as Row };
   });
   return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
 }

@@ -3,7 +3,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { readDateRange, readIsoDate } from '../kit/arguments.ts';
 import type { ProductContext } from '../kit/create-data-product.ts';
-import { encodeCursor, queryPage, readPageArgs, type Connection, type PageArgs } from '../kit/pagination.ts';
+import type { CursorSeal } from '../kit/cursor-seal.ts';
+import { queryPage, readPageArgs, type Connection, type PageArgs } from '../kit/pagination.ts';
 import { SqlFilter } from '../kit/sql-filter.ts';
 import type { DataStore } from '../kit/store.ts';
 import { rowByKeyLoader, rowsByKeyLoader } from '../kit/store-loaders.ts';
@@ -39,7 +40,7 @@ interface SummaryRow extends Record<string, unknown> {
 const ORDER_COLUMNS = 'id, customer_id, order_date, status, currency, total, total_usd, margin_usd';
 
 /** Per-customer pages are batched per distinct (first, after) pair: one statement per pair. */
-function customerOrdersLoader(store: DataStore) {
+function customerOrdersLoader(store: DataStore, cursors: CursorSeal) {
   return new DataLoader<string, Connection<OrderRow>>(async (keys) => {
     const byArgs = new Map<string, string[]>();
     for (const key of keys) {
@@ -60,7 +61,7 @@ function customerOrdersLoader(store: DataStore) {
       );
       for (const customerId of customerIds) {
         const mine = rows.filter((row) => row.customer_id === customerId);
-        const edges = mine.slice(0, first).map(({ rn, total_count: _count, ...node }) => ({ cursor: encodeCursor(String(rn)), node: node as OrderRow }));
+        const edges = mine.slice(0, first).map(({ rn, total_count: _count, ...node }) => ({ cursor: cursors.seal(String(rn), customerOrdersScope(customerId)), node: node as OrderRow }));
         pages.set(`${customerId}\u0000${argsKey}`, {
           edges,
           pageInfo: { hasNextPage: mine.length > first, endCursor: edges.at(-1)?.cursor ?? null },
@@ -82,7 +83,10 @@ function splitOnce(key: string): [string, string] {
   return [key.slice(0, at), key.slice(at + 1)];
 }
 
-export function createLoaders(store: DataStore) {
+/** A page of one customer's orders: its cursors open only on that customer's list. */
+const customerOrdersScope = (customerId: string) => `Customer.orders\u0000${customerId}`;
+
+export function createLoaders(store: DataStore, cursors: CursorSeal) {
   return {
     orderById: rowByKeyLoader<OrderRow>(store, `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1)`, 'id'),
     linesByOrder: rowsByKeyLoader<LineRow>(
@@ -97,7 +101,7 @@ export function createLoaders(store: DataStore) {
        FROM orders WHERE customer_id = ANY($1) AND status <> 'CANCELLED' GROUP BY customer_id`,
       'customer_id',
     ),
-    ordersByCustomer: customerOrdersLoader(store),
+    ordersByCustomer: customerOrdersLoader(store, cursors),
   };
 }
 
@@ -131,7 +135,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     order: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.orderById.load(args.id),
     orders: async (_: unknown, args: PageArgs & { filter?: OrderFilter }, ctx: Context) => {
       const filter = orderFilter(args.filter);
-      const page = await queryPage<OrderRow>(ctx.store, { matchedSql: `SELECT ${ORDER_COLUMNS} FROM orders ${filter.toWhere()}`, params: filter.params, keyColumn: 'id', args });
+      const page = await queryPage<OrderRow>(ctx, { matchedSql: `SELECT ${ORDER_COLUMNS} FROM orders ${filter.toWhere()}`, params: filter.params, keyColumn: 'id', args });
       for (const edge of page.edges) ctx.loaders.orderById.prime(edge.node.id, edge.node);
       return page;
     },
@@ -186,7 +190,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     // Sales knows a customer only by id; CRM owns whether the customer exists.
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     orders: (customer: { id: string }, args: PageArgs, ctx: Context) => {
-      const { first, afterKey } = readPageArgs(args, 10);
+      const { first, afterKey } = readPageArgs(ctx.cursors, args, customerOrdersScope(customer.id), 10);
       const offset = afterKey === null ? 0 : Number(afterKey);
       if (!Number.isInteger(offset) || offset < 0) {
         throw new MeshError(MeshErrorCode.INVALID_CURSOR, 'The "after" cursor is not one this field returned');
