@@ -3,6 +3,37 @@ import { MeshError, MeshErrorCode } from './error-codes.ts';
 import type { SigningKey } from './signing-keys.ts';
 import { bodyDigest, computeSignature, SIGNATURE_HEADER, SIGNATURE_VERSION, type SignedBody } from './signature.ts';
 
+/**
+ * Where a product remembers the nonces it has accepted. In memory by default; products
+ * running as several replicas, or restarting within the skew window, share one in Redis
+ * so that a request captured on the way to one replica cannot be replayed to another.
+ */
+export interface NonceRegistry {
+  /** Records `nonce` until `expiresAt` (ms since the epoch); false when it was already recorded. */
+  claim(nonce: string, expiresAt: number): Promise<boolean>;
+}
+
+/** One process's memory of accepted nonces, each forgotten once it would have expired anyway. */
+export class MemoryNonceRegistry implements NonceRegistry {
+  private readonly seen = new Map<string, number>();
+  private nextPurge = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async claim(nonce: string, expiresAt: number): Promise<boolean> {
+    this.purge(this.now());
+    if (this.seen.has(nonce)) return false;
+    this.seen.set(nonce, expiresAt);
+    return true;
+  }
+
+  private purge(now: number): void {
+    if (now < this.nextPurge) return;
+    this.nextPurge = now + 1_000;
+    for (const [nonce, expiresAt] of this.seen) if (expiresAt < now) this.seen.delete(nonce);
+  }
+}
+
 export interface SignatureVerifierOptions {
   product: string;
   /** Every key accepted, newest first: two during a rotation. */
@@ -10,6 +41,8 @@ export interface SignatureVerifierOptions {
   /** How far a signature's timestamp may be from now, either way. @default 60000 */
   maxSkewMs?: number;
   now?: () => number;
+  /** Where accepted nonces are remembered. @default one process's memory */
+  nonces?: NonceRegistry;
 }
 
 const HEADER_FORMAT = new RegExp(`^${SIGNATURE_VERSION};kid=([\\w-]{1,64});ts=(\\d{1,16});nonce=([\\w-]{16,64});sig=([\\w-]{43})$`);
@@ -23,26 +56,27 @@ const HEADER_FORMAT = new RegExp(`^${SIGNATURE_VERSION};kid=([\\w-]{1,64});ts=(\
  * nonce is remembered, so forged requests cannot fill the nonce cache or burn real nonces.
  *
  * Nonces are remembered for the skew window only: older signatures are refused as expired
- * anyway. The cache is per process; replicas behind a load balancer would share it in Redis.
+ * anyway. Where they are remembered is a {@link NonceRegistry}: per process by default,
+ * shared (Redis) when a product runs as replicas.
  */
 export class SignatureVerifier {
   private readonly keysById: Map<string, SigningKey>;
   private readonly maxSkewMs: number;
   private readonly now: () => number;
-  private readonly seenNonces = new Map<string, number>();
-  private nextPurge = 0;
+  private readonly nonces: NonceRegistry;
 
   constructor(private readonly options: SignatureVerifierOptions) {
     this.keysById = new Map(options.keys.map((key) => [key.id, key]));
     this.maxSkewMs = options.maxSkewMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.nonces = options.nonces ?? new MemoryNonceRegistry(this.now);
   }
 
   /**
    * Throws a {@link MeshError} that ends the request with 401 unless the request is the
    * gateway's. `body` is the request body exactly as read from the socket, before parsing.
    */
-  verify(headerValue: string | string[] | undefined, body: SignedBody): void {
+  async verify(headerValue: string | string[] | undefined, body: SignedBody): Promise<void> {
     if (headerValue === undefined || headerValue === '') {
       throw reject(MeshErrorCode.SIGNATURE_MISSING, `Requests to data products must be signed by the gateway (${SIGNATURE_HEADER})`);
     }
@@ -65,15 +99,10 @@ export class SignatureVerifier {
     }
     const now = this.now();
     if (Math.abs(now - timestamp) > this.maxSkewMs) throw reject(MeshErrorCode.SIGNATURE_EXPIRED, 'Request signature has expired');
-    this.purge(now);
-    if (this.seenNonces.has(nonce)) throw reject(MeshErrorCode.SIGNATURE_REPLAYED, 'Request signature was already used');
-    this.seenNonces.set(nonce, timestamp + this.maxSkewMs);
-  }
-
-  private purge(now: number): void {
-    if (now < this.nextPurge) return;
-    this.nextPurge = now + 1_000;
-    for (const [nonce, expiresAt] of this.seenNonces) if (expiresAt < now) this.seenNonces.delete(nonce);
+    // Keyed by key id too: two products never share a key, so their nonces never collide.
+    if (!(await this.nonces.claim(`${keyId}:${nonce}`, timestamp + this.maxSkewMs))) {
+      throw reject(MeshErrorCode.SIGNATURE_REPLAYED, 'Request signature was already used');
+    }
   }
 }
 

@@ -19,6 +19,7 @@ import { maskProductError } from './error-masking.ts';
 import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
 import { SignatureVerifier } from '../../schema/protocol/signature-verifier.ts';
 import { CursorSeal } from './cursor-seal.ts';
+import { RedisNonceRegistry } from './redis-nonce-registry.ts';
 import { readSeedVersion, readWatermark } from './watermark.ts';
 import { QueryLog, type DataStore, type SeedableStore } from './store.ts';
 import { enableProductTracingFromEnv, traceProductRequest } from './tracing.ts';
@@ -73,6 +74,13 @@ export interface DataProductOptions {
    * @default undefined (every GraphQL request must be signed)
    */
   acceptUnsignedRequests?: typeof ACCEPT_UNSIGNED_REQUESTS;
+  /**
+   * Redis that every replica of this product shares, so a signed request accepted by one
+   * replica (or before a restart) is refused as a replay by all of them.
+   * @default process.env.MESHGATE_REDIS_URL (unset: each process remembers its own)
+   * @example "redis://redis.internal:6379"
+   */
+  redisUrl?: string;
 }
 
 /** The one value of {@link DataProductOptions.acceptUnsignedRequests}. Code only: benchmarks, never production paths. */
@@ -156,7 +164,10 @@ export async function createDataProduct<Loaders>(
   const productStore = store;
   const ownsStore = !options.store;
   const signingKeys = options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name);
-  const verifier = options.acceptUnsignedRequests === ACCEPT_UNSIGNED_REQUESTS ? undefined : new SignatureVerifier({ product: descriptor.name, keys: signingKeys });
+  const redisUrl = options.redisUrl ?? process.env.MESHGATE_REDIS_URL;
+  const nonces = redisUrl ? new RedisNonceRegistry({ url: redisUrl }) : undefined;
+  await nonces?.connect();
+  const verifier = options.acceptUnsignedRequests === ACCEPT_UNSIGNED_REQUESTS ? undefined : new SignatureVerifier({ product: descriptor.name, keys: signingKeys, nonces });
   const cursors = new CursorSeal(signingKeys);
 
   const apollo = new ApolloServer<ProductContext<Loaders>>({
@@ -215,7 +226,7 @@ export async function createDataProduct<Loaders>(
           const raw = await readBody(req, MAX_BODY_BYTES);
           // Only the gateway may ask: checked over the bytes received, before the body is even
           // parsed, so nothing runs for anyone else.
-          verifier?.verify(req.headers[SIGNATURE_HEADER], raw);
+          await verifier?.verify(req.headers[SIGNATURE_HEADER], raw);
           const body = parseRequestBody(raw, req.headers['content-type']);
           // The signature covers the body only; a GET's query string would travel unsigned.
           if (req.method !== 'POST') {
@@ -260,6 +271,7 @@ export async function createDataProduct<Loaders>(
       }
       servers.clear();
       await apollo.stop();
+      await nonces?.close();
       if (ownsStore) await productStore.close();
     },
   };

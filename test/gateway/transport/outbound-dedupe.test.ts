@@ -67,7 +67,7 @@ beforeAll(async () => {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
     try {
-      verifier.verify(req.headers[SIGNATURE_HEADER], raw);
+      await verifier.verify(req.headers[SIGNATURE_HEADER], raw);
     } catch (error) {
       return send(res, 401, { errors: [{ message: (error as Error).message }] });
     }
