@@ -12,11 +12,11 @@ import { RecencyMap } from '../cache/recency-map.ts';
  * Router's limits, each refused with its own code (400).
  *
  * Where they run matters. Tokens must be counted before the parser spends anything on a
- * huge document, and depth, aliases and directives before validation, whose
- * overlapping-fields rule is exactly what an alias flood attacks. Apollo Server turns an
- * error thrown from its parsing or validation hooks into a 500, so the gateway's HTTP
- * layer calls {@link checkDocumentLimits} on every document in a request before Apollo
- * sees it. This plugin checks the shape again once the operation is resolved, for
+ * huge document, and depth, aliases, directives and expanded selections before
+ * validation, whose overlapping-fields rule is exactly what an alias flood or a fragment
+ * fan-out attacks. Apollo Server turns an error thrown from its parsing or validation
+ * hooks into a 500, so the gateway's HTTP layer calls {@link checkDocumentLimits} on every
+ * document in a request before Apollo sees it. This plugin checks the shape again once the operation is resolved, for
  * documents that arrive without text: APQ hashes and persisted operations.
  */
 export function requestLimitsPlugin(limits: GatewayConfig['limits']): ApolloServerPlugin<GatewayContext> {
