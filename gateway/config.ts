@@ -126,7 +126,7 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .default({ keyPrefix: 'meshgate:' }),
   /**
-   * The watermark cache of product answers: an entry lives until the product reports a new
+   * Freshness-aware cache of product answers: an entry lives until the product reports a new
    * data watermark (`GET /watermark`), scoped by the caller's authorization. Stored in the
    * shared state (memory, or Redis when configured).
    * @example { enabled: true, maxEntries: 50000 }
