@@ -208,6 +208,12 @@ export const gatewayConfigSchema = z.strictObject({
       maxTokens: z.number().int().positive().default(5000),
       /** Most directives used in a document (DIRECTIVE_LIMIT_EXCEEDED). @default 50 */
       maxDirectives: z.number().int().min(0).default(50),
+      /**
+       * Most fields a document selects once fragment spreads are expanded, counted before
+       * validation (SELECTION_LIMIT_EXCEEDED): a few fragments that each spread the next
+       * twice expand exponentially. @default 10000
+       */
+      maxSelections: z.number().int().positive().default(10_000),
     })
     .prefault({}),
   /**

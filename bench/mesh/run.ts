@@ -19,7 +19,7 @@ import { SECURITY_FEATURE_URL, withoutSecurityDirectives } from './without-secur
  *
  * The demo mesh under a dashboard's queries: vanilla Apollo Gateway, meshgate uncached (as
  * shipped, and with request coalescing and fetch de-duplication off: `unshared`) and
- * meshgate with the freshness cache, each in its own process over the same five products.
+ * meshgate with the watermark cache, each in its own process over the same five products.
  * The products' data does not change during the run, so after warm-up the cached gateway
  * answers from the cache: that is the "repeated analytics queries" case.
  *

@@ -8,7 +8,6 @@ import {
   Kind,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLOutputType,
   type GraphQLSchema,
@@ -17,6 +16,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { fragmentsOf } from '../operation/document-memo.ts';
 
 /**
  * Removes denied fields from an operation before it is planned, so no product is ever
@@ -46,8 +46,7 @@ export function pruneOperation(
   operation: OperationDefinitionNode,
   refusal: (coordinate: string) => string | null,
 ): { document: DocumentNode; operation: OperationDefinitionNode; denied: DeniedField[] } {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const fragments = fragmentsOf(document);
   const denied: DeniedField[] = [];
   const root = schema.getRootType(operation.operation);
   if (!root) return { document, operation, denied };

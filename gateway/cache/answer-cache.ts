@@ -26,7 +26,7 @@ export interface AnswerCacheOptions {
 
 /**
  * Whole answers to repeated queries, valid until any product they were made from reports a
- * new watermark. The freshness cache below it keeps each product's answers, but a hit there
+ * new watermark. The watermark cache below it keeps each product's answers, but a hit there
  * still pays for executing the query plan; for the same operation, variables and caller,
  * this skips execution too. The key is the caller's (see execution-sharing.ts), so an
  * answer is never served across authorization; an answer is only kept when every product

@@ -1,7 +1,7 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayContext } from '../gateway-context.ts';
 import { ProductDataSource } from '../transport/product-data-source.ts';
-import { authorizationScope, type FreshnessCache } from './freshness-cache.ts';
+import { authorizationScope, type WatermarkCache } from './watermark-cache.ts';
 
 /** `GraphQLDataSourceRequestKind.INCOMING_OPERATION`; Apollo exports the enum's type only. */
 const INCOMING_OPERATION = 'incoming operation';
@@ -9,14 +9,14 @@ const INCOMING_OPERATION = 'incoming operation';
 type ProcessResult = Awaited<ReturnType<ProductDataSource['process']>>;
 
 /**
- * A product data source that answers repeated queries from the {@link FreshnessCache}.
+ * A product data source that answers repeated queries from the {@link WatermarkCache}.
  * Only queries of client operations are cached: mutations change data, and schema loading
  * or health checks must reach the product.
  */
 export class CachingProductDataSource extends ProductDataSource {
-  private readonly cache: FreshnessCache;
+  private readonly cache: WatermarkCache;
 
-  constructor(options: ConstructorParameters<typeof ProductDataSource>[0] & { cache: FreshnessCache }) {
+  constructor(options: ConstructorParameters<typeof ProductDataSource>[0] & { cache: WatermarkCache }) {
     const { cache, ...rest } = options;
     super(rest);
     this.cache = cache;

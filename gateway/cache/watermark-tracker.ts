@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { Singleflight } from '../execution/singleflight.ts';
 
 /** What a product says about its data: which interface version serves it, and as of when. */
 export interface ProductWatermark {
@@ -9,7 +10,6 @@ export interface ProductWatermark {
 interface Known {
   watermark: ProductWatermark | undefined;
   checkedAt: number;
-  probe: Promise<ProductWatermark | undefined> | undefined;
 }
 
 /**
@@ -20,6 +20,8 @@ interface Known {
  */
 export class WatermarkTracker {
   private readonly known = new Map<string, Known>();
+  /** One probe in flight per product, shared by every caller that needs it meanwhile. */
+  private readonly probes = new Singleflight<ProductWatermark | undefined>();
 
   constructor(
     private readonly options: { checkIntervalMs: number; now?: () => number },
@@ -35,17 +37,18 @@ export class WatermarkTracker {
   async current(product: string, graphqlUrl: string): Promise<ProductWatermark | undefined> {
     const now = (this.options.now ?? Date.now)();
     let known = this.known.get(product);
-    if (!known) this.known.set(product, (known = { watermark: undefined, checkedAt: Number.NEGATIVE_INFINITY, probe: undefined }));
+    if (!known) this.known.set(product, (known = { watermark: undefined, checkedAt: Number.NEGATIVE_INFINITY }));
     if (now - known.checkedAt < this.options.checkIntervalMs) return known.watermark;
     const entry = known;
-    entry.probe ??= probe(graphqlUrl).then((watermark) => {
-      entry.watermark = watermark;
-      entry.checkedAt = (this.options.now ?? Date.now)();
-      entry.probe = undefined;
-      return watermark;
-    });
+    const { result } = this.probes.join(product, () =>
+      probe(graphqlUrl).then((watermark) => {
+        entry.watermark = watermark;
+        entry.checkedAt = (this.options.now ?? Date.now)();
+        return watermark;
+      }),
+    );
     const answeredBefore = this.options.checkIntervalMs > 0 && entry.checkedAt > Number.NEGATIVE_INFINITY;
-    return answeredBefore ? entry.watermark : entry.probe;
+    return answeredBefore ? entry.watermark : result;
   }
 }
 

@@ -7,11 +7,12 @@ import type { ClientFieldUsage, FieldUsageSource } from '../../schema/field-usag
 import { addDays, utcDay } from '../../schema/utc-day.ts';
 
 /**
- * Where the catalog learns how fresh each product's data is. The gateway knows a
- * product's watermark once products report `dataAsOf` (in `extensions.dataProducts`);
- * until then, and for a product never queried, freshness is "unknown".
+ * Where the catalog learns each product's latest data watermark, which it judges against
+ * the product's SLA freshness. The gateway knows a product's watermark once products report
+ * `dataAsOf` (in `extensions.dataProducts`); until then, and for a product never queried,
+ * freshness is "unknown".
  */
-export interface ProductFreshnessSource {
+export interface ProductWatermarkSource {
   /** The product's latest known data watermark (ISO date or date-time), if any. */
   dataAsOf(product: string): string | undefined;
 }
@@ -63,7 +64,8 @@ export interface CatalogOptions {
   meshRoot?: string;
   /** Names of the products the served supergraph routes to. */
   served: ReadonlySet<string>;
-  freshness?: ProductFreshnessSource;
+  /** The product watermarks seen (named `freshness` for its callers; it holds watermarks). */
+  freshness?: ProductWatermarkSource;
   usage?: FieldUsageSource;
   /** How far back "recent usage" of a deprecated field looks. @default 30 */
   usageDays?: number;
@@ -128,3 +130,6 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
   const lineage: Lineage = existsSync(mesh.paths.lineage) ? (JSON.parse(readFileSync(mesh.paths.lineage, 'utf8')) as Lineage) : { products: [], edges: [] };
   return { generatedAt: now.toISOString(), products, lineage };
 }
+
+/** The old name of {@link ProductWatermarkSource}, kept only until gateway/create-gateway.ts imports the new one. */
+export type ProductFreshnessSource = ProductWatermarkSource;

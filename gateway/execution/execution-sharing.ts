@@ -1,7 +1,7 @@
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { AnswerCache } from '../cache/answer-cache.ts';
-import { authorizationScope } from '../cache/freshness-cache.ts';
+import { authorizationScope } from '../cache/watermark-cache.ts';
 import { Singleflight } from './singleflight.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
@@ -32,7 +32,7 @@ interface Execution {
 export interface ExecutionSharingOptions {
   /** Identical queries in flight together share one execution (`coalesceQueries`). @default true */
   coalesce?: boolean;
-  /** Whole answers kept until a product behind them moves (with the freshness cache). */
+  /** Whole answers kept until a product behind them moves (with the watermark cache). */
   answers?: AnswerCache<ExecutorResult>;
   /** Called once for every request that was answered by another request's execution. */
   onJoin?: () => void;
@@ -48,7 +48,7 @@ export interface ExecutionSharingOptions {
  *   execution per distinct panel query, not one per viewer. It is not a cache: nothing
  *   outlives the execution, so a request never sees data older than one that started
  *   before it.
- * - **Answers** ({@link AnswerCache}, with the freshness cache on): the same identity keeps
+ * - **Answers** ({@link AnswerCache}, with the watermark cache on): the same identity keeps
  *   a complete answer until a product behind it reports a new watermark.
  *
  * Only queries share; mutations and subscriptions always run on their own, and so does an

@@ -57,7 +57,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** For the freshness-aware response cache. */
+  /** For the watermark cache (`cache.enabled`). */
   readonly cacheLookups = new Counter({
     name: 'meshgate_cache_lookups_total',
     help: 'Response cache lookups per product by outcome (hit or miss)',

@@ -9,7 +9,7 @@ import {
   valueFromAST,
   type ConstDirectiveNode,
   type ConstValueNode,
-  type FragmentDefinitionNode,
+  type DocumentNode,
   type GraphQLCompositeType,
   type GraphQLField,
   type GraphQLSchema,
@@ -17,6 +17,7 @@ import {
   type SelectionSetNode,
   type FieldNode,
 } from 'graphql';
+import { memoizeByFragment } from './document-memo.ts';
 
 /** `@listSize` as Federation 2.9 defines it. */
 interface ListSize {
@@ -85,6 +86,14 @@ function constValue(node: ConstValueNode): unknown {
   }
 }
 
+/** A sized field's parent tells its children which of them take its size (`@listSize(sizedFields)`). */
+interface Sized {
+  fields: Set<string>;
+  size: number;
+  /** What the memo of fragment costs tells this context by. */
+  key: string;
+}
+
 /**
  * Estimates an operation's cost before it runs, after the IBM cost spec Apollo's demand
  * control follows: a field returning an object costs 1 (scalars and enums 0), `@cost`
@@ -92,16 +101,19 @@ function constValue(node: ConstValueNode): unknown {
  * the slicing argument's value (`first: 50`), else `@listSize(assumedSize)`, else the
  * configured default. `sizedFields` moves that size onto the named child (a connection's
  * `edges`). Abstract selections are added up, an upper bound.
+ *
+ * A fragment's cost is computed once per estimate (per sized context it is spread in) and
+ * reused at every spread, so the estimate is linear in the document, not in its expansion.
  */
 export function estimateCost(options: {
   schema: GraphQLSchema;
   directives: CostDirectives;
+  document: DocumentNode;
   operation: OperationDefinitionNode;
-  fragments: Record<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
   defaultListSize: number;
 }): number {
-  const { schema, directives, fragments, variables, defaultListSize } = options;
+  const { schema, directives, variables, defaultListSize } = options;
 
   const argumentValue = (field: FieldNode, definition: GraphQLField<unknown, unknown>, name: string): unknown => {
     const node = field.arguments?.find((arg) => arg.name.value === name);
@@ -118,27 +130,41 @@ export function estimateCost(options: {
     return listSize?.assumedSize ?? defaultListSize;
   };
 
-  const selectionSetCost = (parent: GraphQLCompositeType, selectionSet: SelectionSetNode, sized: { fields: Set<string>; size: number } | undefined, seen: Set<string>): number => {
+  // A fragment's cost depends on the sized context it is spread in, so one memo per context.
+  const fragmentCosts = new Map<string, (name: string) => number>();
+  const fragmentCost = (name: string, sized: Sized | undefined): number => {
+    const key = sized?.key ?? '';
+    let costOf = fragmentCosts.get(key);
+    if (!costOf) {
+      costOf = memoizeByFragment(
+        options.document,
+        (fragment) => {
+          const type = schema.getType(fragment.typeCondition.name.value);
+          return type && isCompositeType(type) ? selectionSetCost(type, fragment.selectionSet, sized) : 0;
+        },
+        0,
+      );
+      fragmentCosts.set(key, costOf);
+    }
+    return costOf(name);
+  };
+
+  const selectionSetCost = (parent: GraphQLCompositeType, selectionSet: SelectionSetNode, sized: Sized | undefined): number => {
     let total = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        total += fieldCost(parent, selection, sized, seen);
+        total += fieldCost(parent, selection, sized);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        if (type && isCompositeType(type)) total += selectionSetCost(type, selection.selectionSet, sized, seen);
+        if (type && isCompositeType(type)) total += selectionSetCost(type, selection.selectionSet, sized);
       } else {
-        const fragment = fragments[selection.name.value];
-        if (!fragment || seen.has(fragment.name.value)) continue;
-        const type = schema.getType(fragment.typeCondition.name.value);
-        if (!type || !isCompositeType(type)) continue;
-        const inner = new Set(seen).add(fragment.name.value);
-        total += selectionSetCost(type, fragment.selectionSet, sized, inner);
+        total += fragmentCost(selection.name.value, sized);
       }
     }
     return total;
   };
 
-  const fieldCost = (parent: GraphQLCompositeType, field: FieldNode, sized: { fields: Set<string>; size: number } | undefined, seen: Set<string>): number => {
+  const fieldCost = (parent: GraphQLCompositeType, field: FieldNode, sized: Sized | undefined): number => {
     if (!isObjectType(parent) && !('getFields' in parent)) return 0; // a union: only __typename
     const definition = (parent as { getFields(): Record<string, GraphQLField<unknown, unknown>> }).getFields()[field.name.value];
     if (!definition) return 0; // __typename and introspection
@@ -147,8 +173,8 @@ export function estimateCost(options: {
     const own = directives.fieldWeight.get(key) ?? directives.typeWeight.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
     const listSize = directives.listSize.get(key);
     const size = sizeOf(field, definition, listSize);
-    const childSized = listSize?.sizedFields?.length ? { fields: new Set(listSize.sizedFields), size } : undefined;
-    const children = field.selectionSet && isCompositeType(named) ? selectionSetCost(named, field.selectionSet, childSized, seen) : 0;
+    const childSized = listSize?.sizedFields?.length ? { fields: new Set(listSize.sizedFields), size, key: `${listSize.sizedFields.join(',')}\u0000${size}` } : undefined;
+    const children = field.selectionSet && isCompositeType(named) ? selectionSetCost(named, field.selectionSet, childSized) : 0;
     const cost = own + children;
     // A sized field of its parent (a connection's `edges`) takes the parent's size instead of its own.
     if (sized?.fields.has(field.name.value)) return cost * sized.size;
@@ -157,5 +183,5 @@ export function estimateCost(options: {
   };
 
   const root = schema.getRootType(options.operation.operation);
-  return root ? selectionSetCost(root, options.operation.selectionSet, undefined, new Set()) : 0;
+  return root ? selectionSetCost(root, options.operation.selectionSet, undefined) : 0;
 }

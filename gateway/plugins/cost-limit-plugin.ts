@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type FragmentDefinitionNode } from 'graphql';
 import type { GatewayConfig } from '../config.ts';
 import { estimateCost, readCostDirectives, type CostDirectives } from '../operation/cost-estimator.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
@@ -27,9 +26,7 @@ export function costLimitPlugin(cost: GatewayConfig['cost'], log: (line: string)
       return {
         async didResolveOperation({ schema, operation, document, request }) {
           if (!operation) return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-          estimated = estimateCost({ schema, directives, operation, fragments, variables: request.variables ?? {}, defaultListSize: cost.defaultListSize });
+          estimated = estimateCost({ schema, directives, document, operation, variables: request.variables ?? {}, defaultListSize: cost.defaultListSize });
           if (estimated <= cost.maxCost) return;
           const message = `Operation cost ${estimated} exceeds the limit of ${cost.maxCost}`;
           if (cost.mode === 'enforce') throw new MeshError(MeshErrorCode.COST_LIMIT_EXCEEDED, message, { endsRequest: true, extensions: { cost: { estimated, max: cost.maxCost } } });

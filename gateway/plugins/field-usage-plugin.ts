@@ -1,9 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { memoizeBySchemaAndDocument } from '../operation/document-memo.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { clientOf, type GatewayMetrics } from '../observability/metrics.ts';
 import type { FieldUsageStore } from '../observability/field-usage-store.ts';
-import { operationFieldCoordinates } from '../operation/field-coordinates.ts';
+import { operationFieldsUsed } from '../operation/operation-fields.ts';
 
 /**
  * Records which fields (`Type.field`) each client's operations select: as Prometheus
@@ -11,19 +10,13 @@ import { operationFieldCoordinates } from '../operation/field-coordinates.ts';
  * field may be removed. Only operations that resolved (parsed and validated) count.
  */
 export function fieldUsagePlugin(metrics: GatewayMetrics, store: FieldUsageStore | undefined): ApolloServerPlugin<GatewayContext> {
-  // Each document is walked once per operation name, not once per request (see document-memo.ts).
-  const walkedOperations = memoizeBySchemaAndDocument(() => new Map<string, string[]>());
   return {
     async requestDidStart({ request }) {
       const { client } = clientOf(request.http?.headers ?? new Map<string, string>());
       return {
         async didResolveOperation({ document, schema, operationName }) {
-          const byOperation = walkedOperations(schema, document);
-          let coordinates = byOperation.get(operationName ?? '');
-          if (!coordinates) {
-            coordinates = operationFieldCoordinates(schema, document, operationName);
-            byOperation.set(operationName ?? '', coordinates);
-          }
+          // The document is walked once, not once per request (see operation-fields.ts).
+          const coordinates = operationFieldsUsed(schema, document, operationName).map((use) => use.coordinate);
           for (const coordinate of coordinates) metrics.fieldUsage.inc({ coordinate, client });
           store?.record(client, coordinates);
         },

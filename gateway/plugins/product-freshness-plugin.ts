@@ -1,40 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import type { ProductFreshnessSource } from '../catalog/catalog-data.ts';
-import type { GatewayContext } from '../gateway-context.ts';
-
-/** The latest data watermark seen per product, for the catalog. */
-export class ObservedFreshness implements ProductFreshnessSource {
-  private readonly latest = new Map<string, string>();
-
-  observe(product: string, dataAsOf: string): void {
-    const current = this.latest.get(product);
-    // Keep the newest: an answer served from cache may carry an older watermark.
-    if (!current || Date.parse(dataAsOf) > Date.parse(current)) this.latest.set(product, dataAsOf);
-  }
-
-  dataAsOf(product: string): string | undefined {
-    return this.latest.get(product);
-  }
-}
-
-/**
- * Reads the product signals responses carry (`extensions.dataProducts: [{ name, dataAsOf }]`)
- * so the catalog can show each product's current freshness without asking the products.
- * Without those signals it records nothing and the catalog says "unknown".
- */
-export function productFreshnessPlugin(observed: ObservedFreshness): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          const signals = response.body.singleResult.extensions?.dataProducts;
-          if (!Array.isArray(signals)) return;
-          for (const signal of signals as { name?: unknown; dataAsOf?: unknown }[]) {
-            if (typeof signal.name === 'string' && typeof signal.dataAsOf === 'string') observed.observe(signal.name, signal.dataAsOf);
-          }
-        },
-      };
-    },
-  };
-}
+// The product-watermarks-seen plugin's old names and path, kept only for
+// gateway/create-gateway.ts, which is being restructured on another branch: once it imports
+// from ./plugins/product-watermarks-seen-plugin.ts, delete this file.
+export { ProductWatermarksSeen as ObservedFreshness, productWatermarksSeenPlugin as productFreshnessPlugin } from './product-watermarks-seen-plugin.ts';

@@ -1,9 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, Lexer, parse, Source, TokenKind, visit, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, Lexer, parse, Source, TokenKind, visit, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { GatewayConfig } from '../config.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { memoizeByDocument } from '../operation/document-memo.ts';
+import { memoizeByDocument, memoizeByFragment } from '../operation/document-memo.ts';
+import { countExpandedSelections } from '../operation/selection-count.ts';
 import { RecencyMap } from '../cache/recency-map.ts';
 
 /**
@@ -11,11 +12,11 @@ import { RecencyMap } from '../cache/recency-map.ts';
  * Router's limits, each refused with its own code (400).
  *
  * Where they run matters. Tokens must be counted before the parser spends anything on a
- * huge document, and depth, aliases and directives before validation, whose
- * overlapping-fields rule is exactly what an alias flood attacks. Apollo Server turns an
- * error thrown from its parsing or validation hooks into a 500, so the gateway's HTTP
- * layer calls {@link checkDocumentLimits} on every document in a request before Apollo
- * sees it. This plugin checks the shape again once the operation is resolved, for
+ * huge document, and depth, aliases, directives and expanded selections before
+ * validation, whose overlapping-fields rule is exactly what an alias flood or a fragment
+ * fan-out attacks. Apollo Server turns an error thrown from its parsing or validation
+ * hooks into a 500, so the gateway's HTTP layer calls {@link checkDocumentLimits} on every
+ * document in a request before Apollo sees it. This plugin checks the shape again once the operation is resolved, for
  * documents that arrive without text: APQ hashes and persisted operations.
  */
 export function requestLimitsPlugin(limits: GatewayConfig['limits']): ApolloServerPlugin<GatewayContext> {
@@ -83,6 +84,12 @@ function checkShape(document: DocumentNode, limits: GatewayConfig['limits']): vo
   if (aliases > limits.maxAliases) refuse(MeshErrorCode.ALIAS_LIMIT_EXCEEDED, `Operation uses ${aliases} aliases; the limit is ${limits.maxAliases}`);
   if (directives > limits.maxDirectives) refuse(MeshErrorCode.DIRECTIVE_LIMIT_EXCEEDED, `Operation uses ${directives} directives; the limit is ${limits.maxDirectives}`);
   if (depth > limits.maxDepth) refuse(MeshErrorCode.DEPTH_LIMIT_EXCEEDED, `Operation is ${depth} levels deep; the limit is ${limits.maxDepth}`);
+  // Last, and before validation: a fragment fan-out is small text, shallow and alias-free,
+  // and only its expanded size (what validation and planning would pay) gives it away.
+  const selections = countExpandedSelections(document, limits.maxSelections);
+  if (selections > limits.maxSelections) {
+    refuse(MeshErrorCode.SELECTION_LIMIT_EXCEEDED, `Operation selects more than ${limits.maxSelections} fields once its fragments are expanded`);
+  }
 }
 
 /** What the shape limits count, counted once per document. */
@@ -102,29 +109,14 @@ const shapeOf = memoizeByDocument((document) => {
 
 /** The deepest field nesting of any operation, through fragments. */
 export function maxDepth(document: DocumentNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  // Memoised per fragment: a fragment spread twice at every level would otherwise cost
-  // 2^levels. Cycles (invalid, but validation has not run yet) count as depth 0.
-  const fragmentDepth = new Map<string, number>();
-  const visiting = new Set<string>();
+  const fragmentDepth = memoizeByFragment(document, (fragment) => depthOf(fragment.selectionSet), 0);
   const depthOf = (selectionSet: SelectionSetNode): number => {
     let deepest = 0;
     for (const selection of selectionSet.selections) {
-      let depth = 0;
+      let depth: number;
       if (selection.kind === Kind.FIELD) depth = 1 + (selection.selectionSet ? depthOf(selection.selectionSet) : 0);
       else if (selection.kind === Kind.INLINE_FRAGMENT) depth = depthOf(selection.selectionSet);
-      else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || visiting.has(name)) continue;
-        if (!fragmentDepth.has(name)) {
-          visiting.add(name);
-          fragmentDepth.set(name, depthOf(fragment.selectionSet));
-          visiting.delete(name);
-        }
-        depth = fragmentDepth.get(name)!;
-      }
+      else depth = fragmentDepth(selection.name.value);
       deepest = Math.max(deepest, depth);
     }
     return deepest;

@@ -8,7 +8,7 @@ export const WATERMARK_TABLE = 'meshgate_watermark';
  * `meshgate_seed` (which seed made it, so a changed seed reseeds) and `meshgate_watermark`
  * (when its data was last loaded). A real pipeline inserts a watermark row at the end of
  * each load; the product reports the latest with every answer (`dataAsOf`), and the
- * gateway's freshness cache keys entries by it, so a pipeline that changes data without
+ * gateway's watermark cache keys entries by it, so a pipeline that changes data without
  * inserting a row here serves stale answers through the cache.
  */
 export async function writeSeedBookkeeping(store: DataStore, seedVersion: string, dataAsOf = new Date()): Promise<void> {

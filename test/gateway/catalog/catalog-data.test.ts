@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../../gateway/catalog/catalog-data.ts';
 import { renderCatalogPage } from '../../../gateway/catalog/catalog-page.ts';
-import { ObservedFreshness } from '../../../gateway/plugins/product-freshness-plugin.ts';
+import { ProductWatermarksSeen } from '../../../gateway/plugins/product-watermarks-seen-plugin.ts';
 import { JsonLinesUsageStore } from '../../../gateway/observability/field-usage-store.ts';
 import { copyFixture } from '../../contracts/fixture-mesh.ts';
 
@@ -20,7 +20,7 @@ describe('catalog data', () => {
     usage.record('legacy-report', ['Widget.legacyCode'], '2025-05-20');
     usage.record('legacy-report', ['Widget.legacyCode'], '2025-05-21');
     usage.record('ancient-export', ['Widget.legacyCode'], '2024-01-01');
-    const freshness = new ObservedFreshness();
+    const freshness = new ProductWatermarksSeen();
     freshness.observe('preview-free', '2025-06-01T06:00:00Z');
     freshness.observe('removal-good', '2025-05-01T00:00:00Z');
 

@@ -9,7 +9,7 @@ import { salesProduct } from '../../../subgraphs/sales/index.ts';
 import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
 
 /**
- * The freshness cache through a real gateway and real products over HTTP. Sales serves from
+ * The watermark cache through a real gateway and real products over HTTP. Sales serves from
  * a writable copy of its store, so a test can change its data and bump its watermark the
  * way a product's pipeline would.
  */
@@ -70,7 +70,7 @@ describe('products report their watermark', () => {
   });
 });
 
-describe('freshness cache', () => {
+describe('watermark cache', () => {
   it('answers a repeated fetch from the cache: the product runs no statement', async () => {
     const first = await mesh.query(REVENUE);
     expect(first.body.errors).toBeUndefined();

@@ -1,0 +1,50 @@
+import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { estimateCost, readCostDirectives } from '../../../gateway/operation/cost-estimator.ts';
+
+/**
+ * The cost estimate on a small schema with `@cost` and `@listSize`: the same figures with
+ * fragments as written inline, and a fragment fan-out estimated without expanding it.
+ */
+const SDL = `
+  directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT
+  directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!]) on FIELD_DEFINITION
+  type Query { orders(first: Int = 10): OrderConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"]) }
+  type OrderConnection { edges: [OrderEdge!]! }
+  type OrderEdge { node: Order! }
+  type Order { id: ID! total: Float @cost(weight: 3) lines: [Line!]! @listSize(assumedSize: 5) }
+  type Line { quantity: Int product: Product }
+  type Product { name: String }
+`;
+const schema = buildSchema(SDL);
+const directives = readCostDirectives(SDL);
+
+function cost(query: string, variables: Record<string, unknown> = {}): number {
+  const document = parse(query);
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+  return estimateCost({ schema, directives, document, operation, variables, defaultListSize: 10 });
+}
+
+describe('estimateCost', () => {
+  it('prices lists by their slicing argument, sized fields and assumed sizes, as before', () => {
+    // 1 (orders) + 100 edges x (edge 1 + node 1 + 5 assumed lines x (line 1 + product 1))
+    expect(cost('{ orders(first: 100) { edges { node { lines { product { name } } } } } }')).toBe(1201);
+    expect(cost('query($n: Int) { orders(first: $n) { edges { node { lines { product { name } } } } } }', { n: 10 })).toBe(121);
+    // The argument's default, and @cost on a scalar: 1 + 10 x (1 + 1 + 3)
+    expect(cost('{ orders { edges { node { id total } } } }')).toBe(51);
+  });
+
+  it('gives the same figures through fragments, spread in a sized context or not', () => {
+    expect(cost('{ orders(first: 100) { ...Connection } } fragment Connection on OrderConnection { edges { node { ...Order } } } fragment Order on Order { lines { product { name } } }')).toBe(1201);
+    // One fragment spread under two sizes: each spread takes its own parent's size.
+    expect(cost('{ a: orders(first: 100) { ...Connection } b: orders(first: 2) { ...Connection } } fragment Connection on OrderConnection { edges { node { id } } }')).toBe(1 + 100 * 2 + 1 + 2 * 2);
+  });
+
+  it('prices a fragment fan-out (each fragment spreading the next twice) by its 2^n copies without expanding them', () => {
+    const n = 40;
+    const chain = Array.from({ length: n }, (_, i) => `fragment F${i} on Order { ...F${i + 1} ...F${i + 1} }`).join(' ');
+    const query = `{ orders(first: 1) { edges { node { ...F0 } } } } ${chain} fragment F${n} on Order { total }`;
+    // 1 (orders) + 1 edge x (edge 1 + node 1 + 2^40 copies of total at 3)
+    expect(cost(query)).toBe(1 + 2 + 3 * 2 ** n);
+  });
+});
