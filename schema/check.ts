@@ -9,6 +9,7 @@ import { finding, MESH, type Finding } from './finding.ts';
 import type { Governance } from './governance.ts';
 import { computeLineage, serializeLineage } from './lineage.ts';
 import { lintClassificationConflicts, lintProduct } from './lint.ts';
+import { lintExposures, lintIneffectiveRestrictions } from './restriction-lint.ts';
 import { isValidProduct, loadBaseline, loadMesh, type Mesh, type ValidProduct } from './mesh.ts';
 
 /** Options of {@link runCheck}. */
@@ -118,6 +119,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   const findings: Finding[] = [...descriptorFindings(mesh), ...compositionFindings(live, composable, governance)];
   for (const product of live) findings.push(...lintProduct(product, governance));
   findings.push(...lintClassificationConflicts(live));
+  findings.push(...lintExposures(live), ...lintIneffectiveRestrictions(live, governance));
   findings.push(...checkBoundaries(live, governance.composableStatuses));
   for (const product of live) {
     const baseline = loadBaseline(mesh.paths, product.name);
