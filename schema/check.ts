@@ -6,8 +6,10 @@ import { checkCompatibility, type CompatibilityOptions } from './compatibility.t
 import { composeProducts } from './compose.ts';
 import { formatProblem, type ProductStatus } from './descriptor.ts';
 import { finding, MESH, type Finding } from './finding.ts';
+import type { Governance } from './governance.ts';
 import { computeLineage, serializeLineage } from './lineage.ts';
 import { lintClassificationConflicts, lintProduct } from './lint.ts';
+import { lintExposures, lintIneffectiveRestrictions } from './restriction-lint.ts';
 import { isValidProduct, loadBaseline, loadMesh, type Mesh, type ValidProduct } from './mesh.ts';
 
 /** Options of {@link runCheck}. */
@@ -70,7 +72,7 @@ function descriptorFindings(mesh: Mesh): Finding[] {
  * Composes what production would serve and, when draft or proposed products exist, also
  * everything not retired: drafts are checked now, not on the day they are released.
  */
-function compositionFindings(live: readonly ValidProduct[], composable: ReadonlySet<ProductStatus>): Finding[] {
+function compositionFindings(live: readonly ValidProduct[], composable: ReadonlySet<ProductStatus>, governance: Governance): Finding[] {
   // Nothing valid to compose: the descriptor findings already say why.
   if (live.length === 0) return [];
   const interfaces = live.map((product) => ({ ...product, url: placeholderUrl(product.name) }));
@@ -79,7 +81,7 @@ function compositionFindings(live: readonly ValidProduct[], composable: Readonly
   const findings = new Map<string, Finding>();
   const names = new Set(live.map((product) => product.name));
   for (const statuses of sets) {
-    const result = composeProducts(interfaces, statuses);
+    const result = composeProducts(interfaces, statuses, governance);
     if (result.ok) continue;
     for (const error of result.errors) {
       // Apollo prefixes an error with the subgraphs it concerns: "[sales] ...".
@@ -114,9 +116,10 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   // Retired products are removed from the mesh: nothing is promised about them any more.
   const live = mesh.products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
 
-  const findings: Finding[] = [...descriptorFindings(mesh), ...compositionFindings(live, composable)];
+  const findings: Finding[] = [...descriptorFindings(mesh), ...compositionFindings(live, composable, governance)];
   for (const product of live) findings.push(...lintProduct(product, governance));
   findings.push(...lintClassificationConflicts(live));
+  findings.push(...lintExposures(live), ...lintIneffectiveRestrictions(live, governance));
   findings.push(...checkBoundaries(live, governance.composableStatuses));
   for (const product of live) {
     const baseline = loadBaseline(mesh.paths, product.name);

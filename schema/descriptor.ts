@@ -30,6 +30,12 @@ export const AUDIENCES = ['internal', 'organization', 'external'] as const;
 const fieldPolicySchema = z.strictObject({
   classification: z.enum(CLASSIFICATIONS),
   tags: z.array(z.string().min(1)).default([]),
+  /**
+   * Fields this one is computed from, beyond what `@requires` already says (a product's
+   * own fields, or another product's it reads through its store of record), as `Type.field`.
+   * `meshgate check` refuses a field classified more strictly than these.
+   */
+  derivedFrom: z.array(z.string().regex(COORDINATE, 'must be a Type.field coordinate')).optional(),
 });
 
 const inputPortSchema = z.strictObject({

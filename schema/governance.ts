@@ -47,6 +47,8 @@ const governanceSchema = z.strictObject({
   classificationScopes: z.strictObject(
     Object.fromEntries(CLASSIFICATIONS.map((c) => [c, z.array(z.string().min(1))])) as Record<Classification, z.ZodArray<z.ZodString>>,
   ),
+  /** Classifications whose fields need a verified identity even where no scope is listed. */
+  authenticatedClassifications: z.array(z.enum(CLASSIFICATIONS)).default([]),
   policies: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a policy name in kebab-case'), policySchema).default({}),
 });
 
@@ -65,6 +67,8 @@ export interface Governance {
   composableStatuses: ProductStatus[];
   /** Scopes a caller needs to read a field of each classification; all listed are required. */
   classificationScopes: Record<Classification, string[]>;
+  /** Classifications compiled into `@authenticated` as well as their scopes. */
+  authenticatedClassifications: Classification[];
   /** Named policies that `@policy` refers to. */
   policies: Record<string, PolicyDefinition>;
 }

@@ -10,6 +10,7 @@ import {
   type SelectionSetNode,
   type TypeNode,
 } from 'graphql';
+import { CONTRACT_DIRECTIVES } from './contract-spec.ts';
 
 /**
  * A product's subgraph SDL reduced to what the contract rules look at: types, fields,
@@ -28,6 +29,8 @@ interface ElementModel {
   inaccessible: boolean;
   /** Tagged `@tag(name: "preview")`, on itself or on its type: outside the compatibility promise. */
   preview: boolean;
+  /** `Type.field`s an argument or input field reveals when a caller filters, sorts or pages by it (`@meshgate__exposes`). */
+  exposes: string[];
 }
 
 export interface FieldModel extends ElementModel {
@@ -39,7 +42,12 @@ export interface FieldModel extends ElementModel {
   external: boolean;
   requires: string | undefined;
   provides: string | undefined;
-  args: ElementModel[];
+  args: ArgumentModel[];
+}
+
+export interface ArgumentModel extends ElementModel {
+  /** The named type the argument takes, wrappers stripped. */
+  inputType: string;
 }
 
 export interface KeyModel {
@@ -102,6 +110,7 @@ function element(
     deprecationReason: deprecationOf(node),
     inaccessible: directives(node, 'inaccessible').length > 0,
     preview: inheritedPreview || isPreviewTagged(node),
+    exposes: directives(node, CONTRACT_DIRECTIVES.exposes).flatMap((d) => stringArgument(d, 'field') ?? []),
   };
 }
 
@@ -116,7 +125,7 @@ function fieldModel(node: FieldDefinitionNode | InputValueDefinitionNode, parent
     external: directives(node, 'external').length > 0,
     requires: stringArgument(directives(node, 'requires')[0], 'fields'),
     provides: stringArgument(directives(node, 'provides')[0], 'fields'),
-    args: args.map((arg) => element(arg, `${base.coordinate}.${arg.name.value}`, base.preview)),
+    args: args.map((arg) => ({ ...element(arg, `${base.coordinate}.${arg.name.value}`, base.preview), inputType: namedType(arg.type) })),
   };
 }
 

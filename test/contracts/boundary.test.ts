@@ -22,6 +22,15 @@ describe('boundary rules', () => {
 
   it('refuses a derived product that reads a product it did not declare', () => {
     expect(findingsOf(report, 'balance-undeclared')).toEqual([
+      // The confidential balance compiles into @requiresScopes, and Apollo's composition refuses
+      // a field that reads it through @requires without carrying that requirement too.
+      {
+        element: 'schema.graphql',
+        rule: 'compose/failed',
+        code: MeshErrorCode.COMPOSITION_FAILED,
+        message:
+          'Composition failed: [balance-undeclared] Field "Account.balanceBand" does not specify necessary @authenticated, @requiresScopes and/or @policy auth requirements to access the transitive field "Account.balance" data from @requires selection set.',
+      },
       {
         element: 'Account.balance',
         rule: 'boundary/undeclared-input',

@@ -23,7 +23,7 @@ describe('lineage', () => {
     expect(into('sales:Customer.orderSummary')).toEqual(['key customers:Customer.id']);
     expect(lineage.products.find((p) => p.name === 'customer-insights')?.inputs).toEqual([
       { product: 'customers', version: '^1.0.0' },
-      { product: 'sales', version: '^1.0.0' },
+      { product: 'sales', version: '^2.0.0' },
     ]);
   });
 

@@ -4,10 +4,11 @@ import { toOdcs } from '../../schema/odcs.ts';
 
 describe('ODCS export', () => {
   const products = loadMesh().products.filter(isValidProduct);
-  const customers = toOdcs(products.find((p) => p.name === 'customers')!) as Record<string, any>;
+  const source = products.find((p) => p.name === 'customers')!;
+  const customers = toOdcs(source) as Record<string, any>;
 
   it('writes an ODCS v3 data contract with classifications and tags per property', () => {
-    expect(customers).toMatchObject({ apiVersion: 'v3.1.0', kind: 'DataContract', id: 'urn:meshgate:product:customers', version: '1.0.1', status: 'active', domain: 'crm' });
+    expect(customers).toMatchObject({ apiVersion: 'v3.1.0', kind: 'DataContract', id: 'urn:meshgate:product:customers', version: source.descriptor.version, status: 'active', domain: 'crm' });
     const customer = customers.schema.find((o: { name: string }) => o.name === 'Customer');
     expect(customer.properties.find((p: { name: string }) => p.name === 'name')).toEqual({
       name: 'name',

@@ -25,7 +25,8 @@ describe('filter mode (the default)', () => {
     expect(result.status).toBe(200);
     expect(result.body.data).toEqual({ customer: { id: 'C00042', segment: 'CONSUMER', averageOrderValueUsd: null } });
     expect(result.body.errors).toEqual([forbidden(['customer', 'averageOrderValueUsd'])]);
-    expect(result.body.errors?.[0]?.message).toBe('Not authorized to read Customer.averageOrderValueUsd: it is classified confidential and requires scope finance:read');
+    // Composition compiles the confidential classification into @requiresScopes, which the gateway checks first.
+    expect(result.body.errors?.[0]?.message).toBe('Not authorized to read Customer.averageOrderValueUsd: it requires scope finance:read');
     // customer-insights computes the field, and sales would feed it: neither is asked.
     expect(mesh.fetches('customer-insights')).toEqual([]);
     expect(mesh.fetches('sales')).toEqual([]);
@@ -79,7 +80,7 @@ describe('filter mode (the default)', () => {
   });
 
   it('evaluates @policy with the named policy from the governance rules', async () => {
-    // finance:read satisfies the field's classification (confidential) but not its policy.
+    // finance:read satisfies the classifications of the fields asked for but not churnRisk's policy.
     const finance = await mesh.token({ scopes: ['finance:read'] });
     const denied = await mesh.query('{ customer(id: "C00042") { id orderCount churnRisk } }', undefined, { authorization: `Bearer ${finance}` });
     expect(denied.body.data).toEqual({ customer: null });
