@@ -63,10 +63,12 @@ describe('products report their watermark', () => {
   it('answers GET /watermark with version and dataAsOf, and reports both with every answer', async () => {
     const running = mesh.products.sales!.running;
     const probe = (await (await fetch(new URL('/watermark', running.url))).json()) as Record<string, string>;
-    expect(probe).toEqual({ product: 'sales', version: '1.0.0', dataAsOf: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
+    // The version the product declares, whichever release it is at.
+    const { version } = mesh.products.sales!.product.descriptor;
+    expect(probe).toEqual({ product: 'sales', version, dataAsOf: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
     const result = await mesh.query('{ revenueByCurrency(from: "2026-01-01", to: "2026-01-31") { currency } }');
     const sales = (result.body.extensions?.dataProducts as { name: string; version: string; dataAsOf: string }[]).find((p) => p.name === 'sales');
-    expect(sales).toMatchObject({ version: '1.0.0', dataAsOf: probe.dataAsOf });
+    expect(sales).toMatchObject({ version, dataAsOf: probe.dataAsOf });
   });
 });
 
