@@ -77,6 +77,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   const authenticate = createAuthenticator(config.auth);
   const state = () => source.state;
+  const { rateLimit } = config;
   const http = await serveHttp({
     port: config.port,
     host: config.host,
@@ -91,7 +92,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           sandbox: config.sandbox,
           graphql: graphqlRoute({ apollo, config, shutdown, authenticate }),
         }),
-        { shutdown, metrics, takeRateLimitToken: config.rateLimit ? (req) => takeRateLimitToken(sharedState, config.rateLimit!, req) : undefined },
+        { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined },
       ),
   });
   return {
