@@ -1,6 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeIssues } from '../schema/descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
@@ -34,11 +31,6 @@ const productTransportOverrideShape = {
   breaker: breakerSchema.partial().optional(),
 };
 
-/**
- * The gateway's configuration: a YAML file (`meshgate.yaml`, or `--config`), then
- * environment variables on top, then CLI flags. Validated once at start-up; every problem
- * is reported with its path and the value found there.
- */
 const authSchema = z
   .strictObject({
     /**
@@ -80,6 +72,13 @@ const previewSchema = z.strictObject({
   scope: z.string().min(1).default('meshgate:preview'),
 });
 
+/**
+ * The gateway's configuration: a YAML file (`meshgate.yaml`, or `--config`), then
+ * environment variables on top, then CLI flags (read by config-loader.ts). Validated once at start-up; every problem
+ * is reported with its path and the value found there.
+ */
+// Every section is `.prefault({})`: an absent section is parsed as `{}`, so each default is
+// written once, on its own key, and a section's defaults cannot drift from its schema.
 export const gatewayConfigSchema = z.strictObject({
   /** Port to listen on; 0 picks a free one. @default 4000 */
   port: z.number().int().min(0).max(65535).default(4000),
@@ -124,7 +123,7 @@ export const gatewayConfigSchema = z.strictObject({
       /** Prefix of every key, so several meshes can share one Redis. @default "meshgate:" */
       keyPrefix: z.string().default('meshgate:'),
     })
-    .default({ keyPrefix: 'meshgate:' }),
+    .prefault({}),
   /**
    * Freshness-aware cache of product answers: an entry lives until the product reports a new
    * data watermark (`GET /watermark`), scoped by the caller's authorization. Stored in the
@@ -145,7 +144,7 @@ export const gatewayConfigSchema = z.strictObject({
       /** Whole answers kept per gateway (same query, variables and caller), least recently used first out. @default 1000 */
       maxAnswers: z.number().int().positive().default(1_000),
     })
-    .default({ enabled: false, maxEntries: 10_000, watermarkCheckMs: 1_000, maxAnswers: 1_000 }),
+    .prefault({}),
   /**
    * Query plans kept warm across supergraph reloads: how many of the most recently executed
    * distinct operations are re-planned in the background when a new supergraph is loaded,
@@ -180,11 +179,11 @@ export const gatewayConfigSchema = z.strictObject({
    */
   exposeErrorDetails: z.boolean().default(false),
   /** Who the caller is: JWT bearer tokens. */
-  auth: authSchema.default({ algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'] }),
+  auth: authSchema.prefault({}),
   /** Field-level access: `@authenticated`, `@requiresScopes`, `@policy` and classifications. */
-  access: accessSchema.default({ mode: 'filter', governanceFile: 'schema/governance.yaml', productsDir: 'subgraphs' }),
+  access: accessSchema.prefault({}),
   /** Opt-in to fields tagged `@tag(name: "preview")`. */
-  preview: previewSchema.default({ header: 'x-meshgate-preview', scope: 'meshgate:preview' }),
+  preview: previewSchema.prefault({}),
   /** Batched requests (a JSON array of operations in one POST). */
   batching: z
     .strictObject({
@@ -299,7 +298,7 @@ export const gatewayConfigSchema = z.strictObject({
       /** How often buffered counts are written out, in milliseconds. @default 5000 */
       flushIntervalMs: z.number().int().positive().default(5_000),
     })
-    .default({ enabled: true, file: '.meshgate/usage.jsonl', flushIntervalMs: 5_000 }),
+    .prefault({}),
   /**
    * The catalog at `/catalog` and `/catalog.json`. It reads product descriptors, SDL and
    * `schema/lineage.json` from the mesh repository.
@@ -311,7 +310,7 @@ export const gatewayConfigSchema = z.strictObject({
       /** The mesh repository to read products from. @default this repository */
       meshRoot: z.string().min(1).optional(),
     })
-    .default({ enabled: true }),
+    .prefault({}),
 });
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
@@ -333,71 +332,4 @@ export function resolveGatewayConfig(input: unknown, source = 'gateway config'):
     sandbox: config.sandbox ?? development,
     auth: { ...config.auth, allowAnonymous: config.auth.allowAnonymous ?? development },
   };
-}
-
-const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
-
-/**
- * Reads `meshgate.yaml` (or `configPath`) and the environment:
- * `MESHGATE_PORT`, `MESHGATE_HOST`, `MESHGATE_SUPERGRAPH`, `MESHGATE_INTROSPECTION`,
- * `MESHGATE_SANDBOX`, `MESHGATE_CACHE`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `MESHGATE_USAGE_FILE`, `MESHGATE_USAGE_POSTGRES_URL`,
- * `NODE_ENV=production`, `MESHGATE_JWKS_URL`, `MESHGATE_JWT_ISSUER`, `MESHGATE_JWT_AUDIENCE`, `MESHGATE_ALLOW_ANONYMOUS`,
- * `MESHGATE_ACCESS_MODE` (filter|reject), and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
- * `<PRODUCT>` is the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`).
- */
-export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): GatewayConfig {
-  const env = options.env ?? process.env;
-  const path = options.configPath ?? env.MESHGATE_CONFIG ?? (existsSync('meshgate.yaml') ? 'meshgate.yaml' : undefined);
-  let fromFile: Record<string, unknown> = {};
-  if (path) {
-    const absolute = resolve(path);
-    if (!existsSync(absolute)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, path, ['file does not exist']);
-    try {
-      fromFile = (parseYaml(readFileSync(absolute, 'utf8')) as Record<string, unknown>) ?? {};
-    } catch (error) {
-      throw new ConfigError(MeshErrorCode.CONFIG_INVALID, path, [`not valid YAML: ${(error as Error).message}`]);
-    }
-  }
-  const merged: Record<string, unknown> = { ...fromFile };
-  const problems: string[] = [];
-  const readBoolean = (name: string): boolean | undefined => {
-    const value = env[name];
-    if (value === undefined) return undefined;
-    if (value === 'true' || value === '1') return true;
-    if (value === 'false' || value === '0') return false;
-    problems.push(`${name}: must be true or false (got ${JSON.stringify(value)})`);
-    return undefined;
-  };
-  if (env.MESHGATE_PORT !== undefined) merged.port = Number(env.MESHGATE_PORT);
-  if (env.MESHGATE_HOST) merged.host = env.MESHGATE_HOST;
-  if (env.NODE_ENV === 'production') merged.mode = 'production';
-  const redisUrl = env.MESHGATE_REDIS_URL ?? env.REDIS_URL;
-  if (redisUrl) merged.sharedState = { ...(merged.sharedState as object), redisUrl };
-  if (env.MESHGATE_USAGE_POSTGRES_URL) merged.usage = { ...(merged.usage as object), postgresUrl: env.MESHGATE_USAGE_POSTGRES_URL };
-  if (env.MESHGATE_USAGE_FILE) merged.usage = { ...(merged.usage as object), file: env.MESHGATE_USAGE_FILE };
-  if (env.MESHGATE_SUPERGRAPH) merged.supergraph = { ...(merged.supergraph as object), file: env.MESHGATE_SUPERGRAPH };
-  const introspection = readBoolean('MESHGATE_INTROSPECTION');
-  if (introspection !== undefined) merged.introspection = introspection;
-  const cache = readBoolean('MESHGATE_CACHE');
-  if (cache !== undefined) merged.cache = { ...(merged.cache as object), enabled: cache };
-  const coalesce = readBoolean('MESHGATE_COALESCE_QUERIES');
-  if (coalesce !== undefined) merged.coalesceQueries = coalesce;
-  const sandbox = readBoolean('MESHGATE_SANDBOX');
-  if (sandbox !== undefined) merged.sandbox = sandbox;
-  const auth: Record<string, unknown> = { ...(merged.auth as object) };
-  if (env.MESHGATE_JWKS_URL) auth.jwksUrl = env.MESHGATE_JWKS_URL;
-  if (env.MESHGATE_JWT_ISSUER) auth.issuer = env.MESHGATE_JWT_ISSUER;
-  if (env.MESHGATE_JWT_AUDIENCE) auth.audience = env.MESHGATE_JWT_AUDIENCE;
-  const allowAnonymous = readBoolean('MESHGATE_ALLOW_ANONYMOUS');
-  if (allowAnonymous !== undefined) auth.allowAnonymous = allowAnonymous;
-  if (Object.keys(auth).length) merged.auth = auth;
-  if (env.MESHGATE_ACCESS_MODE) merged.access = { ...(merged.access as object), mode: env.MESHGATE_ACCESS_MODE };
-  const urls: Record<string, unknown> = { ...(merged.subgraphUrls as object) };
-  for (const [name, value] of Object.entries(env)) {
-    if (name.startsWith(SUBGRAPH_URL_PREFIX) && value) urls[name.slice(SUBGRAPH_URL_PREFIX.length).toLowerCase().replaceAll('_', '-')] = value;
-  }
-  merged.subgraphUrls = urls;
-  if (problems.length) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'environment', problems);
-  for (const [key, value] of Object.entries(options.overrides ?? {})) if (value !== undefined) merged[key] = value;
-  return resolveGatewayConfig(merged, path ?? 'gateway config');
 }

@@ -3,7 +3,7 @@ import type { ProductReport } from '../schema/protocol/product-report.ts';
 
 /** The per-request context Apollo Server hands to plugins and data sources. */
 export interface GatewayContext {
-  /** Echoed to products as `x-request-id` and set on every error the client sees. */
+  /** Made, forwarded to products and stamped on errors by plugins/request-id-plugin.ts. */
   requestId: string;
   /** The client's request headers, lower-cased. */
   headers: Record<string, string>;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CLASSIFICATIONS, loadDescriptor, type Classification } from '../../schema/descriptor.ts';
 import { loadGovernance, type PolicyDefinition } from '../../schema/governance.ts';
 import type { Principal } from './authentication.ts';
+import { missingScopes } from './field-access.ts';
 
 /**
  * The central access rules the gateway enforces (rule 5: federated governance): which
@@ -66,7 +67,7 @@ function policyRefusal(policies: ReadonlyMap<string, NamedPolicy>, name: string,
   if (!policy) return `policy "${name}" is not defined in the governance file`;
   const scopes = policy.requiresScopes ?? [];
   if ((policy.requiresAuthentication || scopes.length > 0) && !principal.authenticated) return `policy "${name}" requires authentication`;
-  const missing = scopes.filter((scope) => !principal.scopes.has(scope));
+  const missing = missingScopes(scopes, principal);
   if (missing.length) return `policy "${name}" requires scope ${missing.join(' and ')}`;
   return null;
 }

@@ -3,6 +3,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } 
 import type { GatewayConfig } from '../config.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { RecencyMap } from '../cache/recency-map.ts';
+import { clientIdentity, type ClientIdentity } from '../http/client-identity.ts';
 
 /** Who is asking. Built once per request, before any plugin runs, and read by the access rules. */
 export interface Principal {
@@ -12,11 +13,11 @@ export interface Principal {
   readonly subject: string | null;
   /** From the `scope` claim (space-separated, OAuth 2) or a `scopes` array. */
   readonly scopes: ReadonlySet<string>;
-  /** From `apollographql-client-name` / `-version`: what app asks, for policies and usage. */
-  readonly client: { readonly name: string | null; readonly version: string | null };
+  /** What app asks, for policies and usage (see client-identity.ts). */
+  readonly client: ClientIdentity;
 }
 
-export type Authenticate = (headers: Record<string, string>, requestId: string) => Promise<Principal>;
+export type Authenticate = (headers: Record<string, string>) => Promise<Principal>;
 
 /**
  * Verifies JWT bearer tokens with `jose` against a JWKS URL or a static public key, with
@@ -34,10 +35,10 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
       ? createPublicKey(auth.publicKey)
       : undefined;
   const verified = new VerifiedTokens();
-  return async (headers, requestId) => {
-    const client = { name: headers['apollographql-client-name'] || null, version: headers['apollographql-client-version'] || null };
+  return async (headers) => {
+    const client = clientIdentity(headers);
     const authorization = headers.authorization ?? '';
-    const refuse = (message: string) => new MeshError(MeshErrorCode.UNAUTHENTICATED, message, { endsRequest: true, extensions: { requestId } });
+    const refuse = (message: string) => new MeshError(MeshErrorCode.UNAUTHENTICATED, message, { endsRequest: true });
     if (!authorization) {
       if (!auth.allowAnonymous) throw refuse('A bearer token is required');
       return { authenticated: false, subject: null, scopes: new Set(), client };

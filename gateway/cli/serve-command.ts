@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadGatewayConfig } from '../config.ts';
+import { loadGatewayConfig } from '../config-loader.ts';
 import { runPrimary } from './cluster.ts';
 import { startGateway } from '../create-gateway.ts';
 import { onShutdownSignal } from './shutdown.ts';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createDataProduct, type DataProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
-import { loadGatewayConfig } from '../config.ts';
+import { loadGatewayConfig } from '../config-loader.ts';
 import { devAuthConfig, mintDevToken } from '../access/dev-identity.ts';
 import { startGateway } from '../create-gateway.ts';
 import { SUPERGRAPH_FILE } from './compose-command.ts';

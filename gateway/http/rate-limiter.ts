@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { clientIdentity } from './client-identity.ts';
 import type { SharedStateStore, TokenDecision } from '../shared-state/key-value-store.ts';
 
 export interface RateLimitConfig {
@@ -18,8 +19,8 @@ export interface RateLimitConfig {
 export function rateLimitKey(req: IncomingMessage, by: RateLimitConfig['by']): string {
   const ip = req.socket.remoteAddress ?? 'unknown';
   if (by === 'client') {
-    const client = req.headers['apollographql-client-name'];
-    if (typeof client === 'string' && client) return `client:${client.slice(0, 100)}`;
+    const client = clientIdentity(req.headers).name;
+    if (client) return `client:${client.slice(0, 100)}`;
   }
   if (by === 'principal') {
     const authorization = req.headers.authorization;

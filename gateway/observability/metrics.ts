@@ -1,3 +1,4 @@
+import { clientIdentity } from '../http/client-identity.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Circuit breaker states as the `meshgate_product_breaker_state` gauge reports them. */
@@ -121,9 +122,10 @@ export class GatewayMetrics {
   }
 }
 
-/** The client a request names in Apollo's client-awareness headers; `unknown` when absent. */
-export function clientOf(headers: { get(name: string): string | undefined | null }): { client: string; version: string } {
+/** The client a request names (see client-identity.ts) as metric labels; `unknown` when absent. */
+export function clientOf(headers: Parameters<typeof clientIdentity>[0]): { client: string; version: string } {
+  const { name, version } = clientIdentity(headers);
   // Label values are bounded so a client cannot blow up the series count with a long header.
-  const read = (name: string) => (headers.get(name) ?? '').trim().slice(0, 64) || 'unknown';
-  return { client: read('apollographql-client-name'), version: read('apollographql-client-version') };
+  const label = (value: string | null) => value?.slice(0, 64) || 'unknown';
+  return { client: label(name), version: label(version) };
 }

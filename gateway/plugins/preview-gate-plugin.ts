@@ -3,14 +3,13 @@ import { buildASTSchema, execute, Kind, parse, printSchema, visit, type Document
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { fieldsUsed } from '../operation/operation-fields.ts';
+import { previewFieldsOf, readFieldDirectives } from '../supergraph/supergraph-directives.ts';
 
 export interface PreviewGateOptions {
   /** Request header that opts in with the value `true`. */
   header: string;
   /** Token scope that opts in. */
   scope: string;
-  /** `Type.field` coordinates tagged `@tag(name: "preview")` in the current supergraph. */
-  previewFields: () => ReadonlySet<string>;
 }
 
 /**
@@ -20,13 +19,22 @@ export interface PreviewGateOptions {
  */
 export function previewGatePlugin(options: PreviewGateOptions): ApolloServerPlugin<GatewayContext> {
   const withoutPreview = new WeakMap<GraphQLSchema, GraphQLSchema>();
+  // `Type.field` coordinates tagged preview in the current supergraph, swapped whole on every (re)load.
+  let previewFields: ReadonlySet<string> = new Set();
   return {
+    async serverWillStart() {
+      return {
+        schemaDidLoadOrUpdate({ coreSupergraphSdl }) {
+          if (coreSupergraphSdl) previewFields = previewFieldsOf(readFieldDirectives(coreSupergraphSdl));
+        },
+      };
+    },
     async requestDidStart({ contextValue }) {
       const optedIn = contextValue.headers[options.header]?.toLowerCase() === 'true' || contextValue.principal.scopes.has(options.scope);
       if (optedIn) return;
       return {
         async didResolveOperation({ schema, document }) {
-          const used = previewFieldsUsed(schema, document, options.previewFields());
+          const used = previewFieldsUsed(schema, document, previewFields);
           if (used.length === 0) return;
           const [type, field] = used[0]!.split('.');
           throw new MeshError(
@@ -39,7 +47,7 @@ export function previewGatePlugin(options: PreviewGateOptions): ApolloServerPlug
         async responseForOperation({ schema, document, operation, request }) {
           if (!operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'))) return null;
           let filtered = withoutPreview.get(schema);
-          if (!filtered) withoutPreview.set(schema, (filtered = removeFields(schema, options.previewFields())));
+          if (!filtered) withoutPreview.set(schema, (filtered = removeFields(schema, previewFields)));
           const result = await execute({ schema: filtered, document, operationName: request.operationName, variableValues: request.variables });
           return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: result } };
         },

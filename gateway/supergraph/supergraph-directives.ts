@@ -19,7 +19,23 @@ export interface FieldDirectives {
 
 export const PREVIEW_TAG = 'preview';
 
-export function readFieldDirectives(supergraphSdl: string): Map<string, FieldDirectives> {
+/**
+ * The directives of every field that carries one. The last supergraph read is kept: access
+ * and the preview gate both read each newly loaded supergraph, and it is parsed once.
+ */
+export function readFieldDirectives(supergraphSdl: string): ReadonlyMap<string, FieldDirectives> {
+  if (lastRead?.sdl !== supergraphSdl) lastRead = { sdl: supergraphSdl, directives: parseFieldDirectives(supergraphSdl) };
+  return lastRead.directives;
+}
+
+let lastRead: { sdl: string; directives: ReadonlyMap<string, FieldDirectives> } | undefined;
+
+/** The `Type.field` coordinates tagged preview. */
+export function previewFieldsOf(directives: ReadonlyMap<string, FieldDirectives>): ReadonlySet<string> {
+  return new Set([...directives].filter(([, field]) => field.preview).map(([coordinate]) => coordinate));
+}
+
+function parseFieldDirectives(supergraphSdl: string): Map<string, FieldDirectives> {
   const document = parse(supergraphSdl);
   const byType = new Map<string, FieldDirectives>();
   const fields: { coordinate: string; type: TypeNode; own: FieldDirectives }[] = [];

@@ -9,6 +9,7 @@ import { parseProductReport, PRODUCT_REPORT_HEADER, type ProductReport } from '.
 import { injectTraceContext, setActiveSpanAttribute } from '../../schema/protocol/trace-propagation.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { Singleflight } from '../execution/singleflight.ts';
+import { forwardRequestId } from '../plugins/request-id-plugin.ts';
 import { productAnsweredError } from './product-failure.ts';
 import { postToProduct, type ProductHttpAnswer } from './product-request.ts';
 import { SIGNATURE_HEADER, type RequestSigner } from '../../schema/protocol/signature.ts';
@@ -157,8 +158,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
    */
   private headers(options: ProcessOptions, forwarded: Record<string, string> | undefined): Record<string, string> {
     const headers: Record<string, string> = { ...forwarded, 'content-type': 'application/json' };
-    const requestId = (options.context as Partial<GatewayContext>).requestId;
-    if (requestId) headers['x-request-id'] = requestId;
+    forwardRequestId(options.context as Partial<GatewayContext>, headers);
     injectTraceContext({ set: (name, value) => (headers[name] = value) });
     return headers;
   }

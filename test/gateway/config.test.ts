@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadGatewayConfig, resolveGatewayConfig } from '../../gateway/config.ts';
+import { loadGatewayConfig } from '../../gateway/config-loader.ts';
+import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { ConfigError } from '../../schema/protocol/error-codes.ts';
 
 function problemsOf(run: () => unknown): readonly string[] {

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import type { GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import { print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import type { FieldAccess } from './field-access.ts';
+import { pruneOperation, type DeniedField } from './operation-pruning.ts';
+
+/**
+ * What a denied field does to an operation: `filter` cuts it out of the document the
+ * gateway plans (so no product is ever asked for it) and returns what was cut, for the
+ * answer to be given nulls and FORBIDDEN_FIELD errors in its place; `reject` refuses the
+ * whole operation with FORBIDDEN_OPERATION.
+ */
+export type AccessMode = 'filter' | 'reject';
+
+/** Decides the resolved operation's access for its principal; the fields cut out of it (none when all are allowed). */
+export function enforceOperationAccess(requestContext: GraphQLRequestContextDidResolveOperation<GatewayContext>, access: FieldAccess, mode: AccessMode): DeniedField[] {
+  const { schema, document, operation, contextValue } = requestContext;
+  if (!operation) return []; // the gateway refuses a document without the named operation itself
+  const result = pruneOperation(schema, document, operation, (coordinate) => access.refusal(coordinate, contextValue.principal));
+  if (result.denied.length === 0) return [];
+  if (mode === 'reject') {
+    const reasons = [...new Set(result.denied.map((field) => `${field.coordinate} ${field.reason}`))];
+    throw new MeshError(MeshErrorCode.FORBIDDEN_OPERATION, `Not authorized: ${reasons.join('; ')}`, { endsRequest: true });
+  }
+  replaceDocument(requestContext, result.document, result.operation);
+  return result.denied;
+}
+
+/**
+ * Hands the pruned document to the gateway. The query hash must change with it: Apollo
+ * Gateway caches query plans by that hash, and a plan made for a caller who may see a field
+ * must never serve one who may not (nor the reverse).
+ */
+function replaceDocument(requestContext: GraphQLRequestContextDidResolveOperation<GatewayContext>, document: DocumentNode, operation: OperationDefinitionNode): void {
+  const writable = requestContext as { document: DocumentNode; operation: OperationDefinitionNode; queryHash: string };
+  writable.document = document;
+  writable.operation = operation;
+  writable.queryHash = createHash('sha256').update(print(document)).digest('hex');
+  requestContext.contextValue.operationPruned = true;
+}

@@ -1,0 +1,25 @@
+import type { GatewayConfig } from '../config.ts';
+import type { ExecutionAnswer } from '../execution/execution-sharing.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { SharedStateStore } from '../shared-state/key-value-store.ts';
+import { AnswerCache } from './answer-cache.ts';
+import { FreshnessCache } from './freshness-cache.ts';
+import { WatermarkTracker } from './watermark-tracker.ts';
+
+/**
+ * The gateway's two caches when `cache.enabled`, over one watermark tracker so both drop an
+ * entry when its product reports new data: product answers (kept in the shared state) and
+ * whole answers (kept in this process). Neither exists when the cache is off.
+ */
+export function openCaches(
+  config: GatewayConfig['cache'],
+  options: { sharedState: SharedStateStore; metrics: GatewayMetrics; /** The URL each product's data source fetches from: its watermark is probed beside it. */ urlOf(product: string): string | undefined },
+): { products: FreshnessCache | undefined; answers: AnswerCache<ExecutionAnswer> | undefined } {
+  if (!config.enabled) return { products: undefined, answers: undefined };
+  const { metrics } = options;
+  const watermarks = new WatermarkTracker({ checkIntervalMs: config.watermarkCheckMs });
+  return {
+    products: new FreshnessCache(options.sharedState, watermarks, { maxEntries: config.maxEntries, onLookup: (product, outcome) => metrics.cacheLookups.inc({ product, outcome }) }),
+    answers: new AnswerCache<ExecutionAnswer>(watermarks, { maxEntries: config.maxAnswers, urlOf: options.urlOf, onLookup: (outcome) => metrics.answerCacheLookups.inc({ outcome }) }),
+  };
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { writeError, writeJson, writeThrown } from '../../schema/protocol/apollo-http.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { TokenDecision } from '../shared-state/key-value-store.ts';
+import type { SupergraphState } from '../supergraph/supergraph-source.ts';
+import type { GracefulShutdown } from './graceful-shutdown.ts';
+import type { ReadinessReport } from './readiness.ts';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export interface Route {
+  /** The URL paths it serves, matched exactly. */
+  readonly paths: readonly string[];
+  /** Only this method is routed here; any method when absent. */
+  readonly method?: 'GET';
+  /** A further condition on the URL (the Sandbox page is `/` without `?query`). */
+  readonly when?: (url: URL) => boolean;
+  /** Takes a rate-limit token before it runs. */
+  readonly rateLimited: boolean;
+  readonly handle: RouteHandler;
+}
+
+/**
+ * The gateway's HTTP routes, first match wins. Operations routes (health, readiness,
+ * metrics, catalog) are never rate limited: a throttled probe or scraper would hide the
+ * overload it should show. Everything a client can load the gateway with is.
+ */
+export function gatewayRoutes(options: {
+  state: () => SupergraphState;
+  ready: () => Promise<ReadinessReport>;
+  metrics: GatewayMetrics;
+  /** `/catalog` and `/catalog.json`, when the catalog is served. */
+  catalog: RouteHandler | undefined;
+  sandbox: boolean;
+  graphql: RouteHandler;
+}): Route[] {
+  return [
+    { paths: ['/health'], rateLimited: false, handle: (_req, res) => writeHealth(res, options.state()) },
+    {
+      paths: ['/ready'],
+      rateLimited: false,
+      handle: async (_req, res) => {
+        const report = await options.ready();
+        writeJson(res, report.httpStatus, report.body);
+      },
+    },
+    {
+      paths: ['/metrics'],
+      method: 'GET',
+      rateLimited: false,
+      handle: async (_req, res) => {
+        const { contentType, text } = await options.metrics.exposition();
+        res.writeHead(200, { 'content-type': contentType }).end(text);
+      },
+    },
+    ...(options.catalog ? [{ paths: ['/catalog', '/catalog.json'], method: 'GET' as const, rateLimited: false, handle: options.catalog }] : []),
+    ...(options.sandbox
+      ? []
+      : [
+          {
+            paths: ['/'],
+            method: 'GET' as const,
+            when: (url: URL) => !url.searchParams.has('query'),
+            rateLimited: true,
+            handle: (_req: IncomingMessage, res: ServerResponse) => writeError(res, MeshErrorCode.NOT_FOUND, 'Apollo Sandbox is disabled; POST GraphQL requests to /graphql'),
+          },
+        ]),
+    // Sandbox posts to the page it was loaded from, so `/` is a GraphQL endpoint too.
+    { paths: ['/graphql', '/'], rateLimited: true, handle: options.graphql },
+  ];
+}
+
+function writeHealth(res: ServerResponse, state: SupergraphState): void {
+  writeJson(res, state.phase === 'serving' ? 200 : 503, { status: state.phase === 'serving' ? 'ok' : state.phase, supergraph: state });
+}
+
+const NO_ROUTE: Route = { paths: [], rateLimited: true, handle: (_req, res, url) => writeError(res, MeshErrorCode.NOT_FOUND, `No route ${url.pathname}`) };
+
+/**
+ * Serves each request by the first route that matches (NOT_FOUND when none does), after
+ * its rate-limit token when the route takes one. A request refused before Apollo sees it
+ * (rate limit, body too large, bad JSON) is counted in `meshgate_rejections_total` here:
+ * Apollo's metrics plugin never hears of it.
+ */
+export function routeRequests(
+  routes: readonly Route[],
+  options: { shutdown: GracefulShutdown; metrics: GatewayMetrics; takeRateLimitToken: ((req: IncomingMessage) => Promise<TokenDecision>) | undefined },
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    // Tracked before anything is awaited: a client that leaves while its request waits (on
+    // a rate-limit token) has already closed the response, and one tracked after its
+    // 'close' would never leave the in-flight set, holding a drain for its whole timeout.
+    options.shutdown.track(res);
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const route = routes.find((r) => r.paths.includes(url.pathname) && (!r.method || r.method === req.method) && (r.when?.(url) ?? true)) ?? NO_ROUTE;
+      if (route.rateLimited && options.takeRateLimitToken) {
+        const decision = await options.takeRateLimitToken(req);
+        if (!decision.allowed) {
+          req.resume();
+          options.metrics.rejections.inc({ code: MeshErrorCode.RATE_LIMITED });
+          writeError(res, MeshErrorCode.RATE_LIMITED, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s`, {}, { 'retry-after': String(decision.retryAfterSeconds) });
+          return;
+        }
+      }
+      await route.handle(req, res, url);
+    } catch (error) {
+      options.metrics.rejections.inc({ code: error instanceof MeshError ? error.code : MeshErrorCode.INTERNAL_SERVER_ERROR });
+      if (!res.headersSent) writeThrown(res, error);
+      else res.destroy();
+    }
+  };
+}

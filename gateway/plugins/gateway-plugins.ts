@@ -1,0 +1,69 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { Logger } from 'pino';
+import { loadAccessRules } from '../access/access-rules.ts';
+import type { GatewayConfig } from '../config.ts';
+import type { QueryPlanWarmer } from '../execution/query-plan-warmer.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import type { FieldUsageStore } from '../observability/field-usage-store.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import { accessPolicyPlugin } from './access-policy-plugin.ts';
+import { costLimitPlugin } from './cost-limit-plugin.ts';
+import { errorMaskingPlugin } from './error-masking-plugin.ts';
+import { fieldUsagePlugin } from './field-usage-plugin.ts';
+import { introspectionPlugin } from './introspection-plugin.ts';
+import { loggingPlugin } from './logging-plugin.ts';
+import { metricsPlugin } from './metrics-plugin.ts';
+import { operationResolutionPlugin } from './operation-resolution-plugin.ts';
+import { previewGatePlugin } from './preview-gate-plugin.ts';
+import { productFreshnessPlugin, type ObservedFreshness } from './product-freshness-plugin.ts';
+import { productSignalsPlugin } from './product-signals-plugin.ts';
+import { requestIdPlugin } from './request-id-plugin.ts';
+import { requestLimitsPlugin } from './request-limits-plugin.ts';
+
+/**
+ * The gateway's Apollo plugins, one per concern, in the order a request meets them. Plugins
+ * sharing a hook run in this order: the first to throw is the error the client gets, and a
+ * later one sees what an earlier one changed. Where a hook forces another order, the line
+ * says why.
+ */
+export function gatewayPlugins(
+  config: GatewayConfig,
+  deps: {
+    logger: Logger;
+    metrics: GatewayMetrics;
+    usage: FieldUsageStore | undefined;
+    /** The safelist, when one is configured (persisted-operations-plugin.ts). */
+    persisted: ApolloServerPlugin<GatewayContext> | undefined;
+    planWarmer: QueryPlanWarmer | undefined;
+    observedFreshness: ObservedFreshness;
+    now: (() => number) | undefined;
+  },
+): ApolloServerPlugin<GatewayContext>[] {
+  return [
+    config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+    // Is the operation admissible at all: shape (documents sent by hash), which operation, introspection, safelist.
+    requestLimitsPlugin(config.limits),
+    operationResolutionPlugin(),
+    introspectionPlugin({ enabled: config.introspection }),
+    ...(deps.persisted ? [deps.persisted] : []),
+    // Signals note deprecated fields as asked, so they come before access prunes the document.
+    productSignalsPlugin({ now: deps.now }),
+    accessPolicyPlugin({ mode: config.access.mode, rules: loadAccessRules(config.access) }),
+    previewGatePlugin(config.preview),
+    // Costs what access left of the operation: denied fields are never fetched.
+    ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
+    fieldUsagePlugin(deps.metrics, deps.usage),
+    ...(deps.planWarmer ? [deps.planWarmer.plugin()] : []),
+    // On the answer: access has put in its FORBIDDEN_FIELD errors above; masking then sees
+    // every error, the request id is stamped after it (so it survives), and metrics and
+    // logs count the codes the client receives.
+    errorMaskingPlugin({ exposeDetails: config.exposeErrorDetails }),
+    requestIdPlugin(),
+    metricsPlugin(deps.metrics),
+    loggingPlugin(deps.logger),
+    // Reads the `extensions.dataProducts` signals wrote above.
+    productFreshnessPlugin(deps.observedFreshness),
+  ];
+}

@@ -1,0 +1,33 @@
+import type { ApolloServer } from '@apollo/server';
+import type { Logger } from 'pino';
+import type { FreshnessCache } from './cache/freshness-cache.ts';
+import type { ProductFreshnessSource } from './catalog/catalog-data.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import type { GatewayMetrics } from './observability/metrics.ts';
+import type { SharedStateStore } from './shared-state/key-value-store.ts';
+import type { SupergraphState } from './supergraph/supergraph-source.ts';
+
+/** What `startGateway` (create-gateway.ts) hands back, and what it can be given besides the config. */
+export interface RunningGateway {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  readonly url: string;
+  readonly port: number;
+  readonly state: () => SupergraphState;
+  readonly apollo: ApolloServer<GatewayContext>;
+  /** Persisted queries, caches and rate limits: Redis when configured, else memory. */
+  readonly sharedState: SharedStateStore;
+  /** The freshness cache, when `cache.enabled`: its hit and miss counts. */
+  readonly cache: FreshnessCache | undefined;
+  /** Prometheus instruments served at `/metrics`; other concerns record into them. */
+  readonly metrics: GatewayMetrics;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** The clock freshness is judged by (tests). @default Date.now */
+  now?: () => number;
+  /** Where the gateway logs. @default the process logger (gateway/observability/logger.ts) */
+  logger?: Logger;
+  /** Where the catalog reads product freshness. @default watermarks seen in responses' `extensions.dataProducts` */
+  freshness?: ProductFreshnessSource;
+}

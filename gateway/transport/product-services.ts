@@ -1,0 +1,46 @@
+import type { GatewayConfig as ApolloGatewayConfig } from '@apollo/gateway';
+import { loadSigningKeyring } from '../../schema/protocol/signing-keys.ts';
+import { RequestSigner } from '../../schema/protocol/signature.ts';
+import { CachingProductDataSource } from '../cache/caching-data-source.ts';
+import type { FreshnessCache } from '../cache/freshness-cache.ts';
+import type { GatewayConfig } from '../config.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import { ProductDataSource } from './product-data-source.ts';
+import { createProductTransport } from './product-transport.ts';
+
+/** Signs every request to a product; fails at start-up, before anything is opened, when a product has no key (it could never be called). */
+export function productSigner(mode: GatewayConfig['mode'], products: readonly string[]): RequestSigner {
+  const keyring = loadSigningKeyring({ mode });
+  for (const product of products) keyring.keysFor(product);
+  return new RequestSigner(keyring);
+}
+
+/**
+ * How the gateway reaches each product: the shared transport, and one data
+ * source per product (answering from the freshness cache when there is one), at the URL
+ * the config overrides or else the supergraph names.
+ */
+export function createProductServices(options: {
+  config: Pick<GatewayConfig, 'transport' | 'subgraphUrls'>;
+  signer: RequestSigner;
+  metrics: GatewayMetrics;
+  cache: FreshnessCache | undefined;
+}) {
+  const { config, signer, metrics, cache } = options;
+  const transport = createProductTransport(config.transport);
+  const fetchedUrls = new Map<string, string>();
+  /** Where a product is served: the config's override, else the supergraph's URL. */
+  const urlOf = <U extends string | undefined>(name: string, supergraphUrl: U): string | U => config.subgraphUrls[name] ?? supergraphUrl;
+  const buildService: NonNullable<ApolloGatewayConfig['buildService']> = ({ name, url }) => {
+    const source = { product: name, url: urlOf(name, url) ?? '', transport, signer, metrics };
+    fetchedUrls.set(name, source.url);
+    return cache ? new CachingProductDataSource({ ...source, cache }) : new ProductDataSource(source);
+  };
+  return {
+    transport,
+    urlOf,
+    buildService,
+    /** The URL a product's data source fetches from, once Apollo Gateway has built it. */
+    fetchedUrl: (name: string): string | undefined => fetchedUrls.get(name),
+  };
+}
