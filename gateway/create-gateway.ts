@@ -18,7 +18,7 @@ import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { gatewayPlugins } from './plugins/gateway-plugins.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
-import { ObservedFreshness } from './plugins/product-freshness-plugin.ts';
+import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from './supergraph/enforced-security-features.ts';
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
@@ -34,7 +34,7 @@ export type { GatewayOptions, RunningGateway };
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
   const metrics = new GatewayMetrics();
-  const observedFreshness = new ObservedFreshness();
+  const observedFreshness = new ProductWatermarksSeen();
   const usage = config.usage.enabled ? openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs) : undefined;
   const { supergraph } = config;
   const source = new FileSupergraphSource(supergraph.file, { file: supergraph.watch, url: supergraph.url, pollIntervalMs: supergraph.pollIntervalMs, log: (line) => logger.warn(line) });

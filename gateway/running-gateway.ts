@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
-import type { FreshnessCache } from './cache/freshness-cache.ts';
-import type { ProductFreshnessSource } from './catalog/catalog-data.ts';
+import type { WatermarkCache } from './cache/watermark-cache.ts';
+import type { ProductWatermarkSource } from './catalog/catalog-data.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import type { GatewayMetrics } from './observability/metrics.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
@@ -17,7 +17,7 @@ export interface RunningGateway {
   /** Persisted queries, caches and rate limits: Redis when configured, else memory. */
   readonly sharedState: SharedStateStore;
   /** The freshness cache, when `cache.enabled`: its hit and miss counts. */
-  readonly cache: FreshnessCache | undefined;
+  readonly cache: WatermarkCache | undefined;
   /** Prometheus instruments served at `/metrics`; other concerns record into them. */
   readonly metrics: GatewayMetrics;
   close(): Promise<void>;
@@ -29,5 +29,5 @@ export interface GatewayOptions {
   /** Where the gateway logs. @default the process logger (gateway/observability/logger.ts) */
   logger?: Logger;
   /** Where the catalog reads product freshness. @default watermarks seen in responses' `extensions.dataProducts` */
-  freshness?: ProductFreshnessSource;
+  freshness?: ProductWatermarkSource;
 }

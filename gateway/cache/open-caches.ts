@@ -3,7 +3,7 @@ import type { ExecutionAnswer } from '../execution/execution-sharing.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { SharedStateStore } from '../shared-state/key-value-store.ts';
 import { AnswerCache } from './answer-cache.ts';
-import { FreshnessCache } from './freshness-cache.ts';
+import { WatermarkCache } from './watermark-cache.ts';
 import { WatermarkTracker } from './watermark-tracker.ts';
 
 /**
@@ -14,12 +14,12 @@ import { WatermarkTracker } from './watermark-tracker.ts';
 export function openCaches(
   config: GatewayConfig['cache'],
   options: { sharedState: SharedStateStore; metrics: GatewayMetrics; /** The URL each product's data source fetches from: its watermark is probed beside it. */ urlOf(product: string): string | undefined },
-): { products: FreshnessCache | undefined; answers: AnswerCache<ExecutionAnswer> | undefined } {
+): { products: WatermarkCache | undefined; answers: AnswerCache<ExecutionAnswer> | undefined } {
   if (!config.enabled) return { products: undefined, answers: undefined };
   const { metrics } = options;
   const watermarks = new WatermarkTracker({ checkIntervalMs: config.watermarkCheckMs });
   return {
-    products: new FreshnessCache(options.sharedState, watermarks, { maxEntries: config.maxEntries, onLookup: (product, outcome) => metrics.cacheLookups.inc({ product, outcome }) }),
+    products: new WatermarkCache(options.sharedState, watermarks, { maxEntries: config.maxEntries, onLookup: (product, outcome) => metrics.cacheLookups.inc({ product, outcome }) }),
     answers: new AnswerCache<ExecutionAnswer>(watermarks, { maxEntries: config.maxAnswers, urlOf: options.urlOf, onLookup: (outcome) => metrics.answerCacheLookups.inc({ outcome }) }),
   };
 }

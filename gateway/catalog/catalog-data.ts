@@ -130,6 +130,3 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
   const lineage: Lineage = existsSync(mesh.paths.lineage) ? (JSON.parse(readFileSync(mesh.paths.lineage, 'utf8')) as Lineage) : { products: [], edges: [] };
   return { generatedAt: now.toISOString(), products, lineage };
 }
-
-/** The old name of {@link ProductWatermarkSource}, kept only until gateway/create-gateway.ts imports the new one. */
-export type ProductFreshnessSource = ProductWatermarkSource;

@@ -1,14 +1,14 @@
 import type { FieldUsageStore } from '../observability/field-usage-store.ts';
 import type { RouteHandler } from '../http/routes.ts';
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
-import type { ProductFreshnessSource } from './catalog-data.ts';
+import type { ProductWatermarkSource } from './catalog-data.ts';
 import { writeJson } from '../../schema/protocol/apollo-http.ts';
 
 /** `GET /catalog` (the page) and `GET /catalog.json` (its data): the products the gateway serves, read from the mesh repository. */
 export function catalogRoute(options: {
   meshRoot: string | undefined;
   state: () => SupergraphState;
-  freshness: ProductFreshnessSource;
+  freshness: ProductWatermarkSource;
   usage: FieldUsageStore | undefined;
 }): RouteHandler {
   return async (_req, res, url) => {

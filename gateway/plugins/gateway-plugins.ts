@@ -17,7 +17,7 @@ import { loggingPlugin } from './logging-plugin.ts';
 import { metricsPlugin } from './metrics-plugin.ts';
 import { operationResolutionPlugin } from './operation-resolution-plugin.ts';
 import { previewGatePlugin } from './preview-gate-plugin.ts';
-import { productFreshnessPlugin, type ObservedFreshness } from './product-freshness-plugin.ts';
+import { productWatermarksSeenPlugin, type ProductWatermarksSeen } from './product-watermarks-seen-plugin.ts';
 import { productSignalsPlugin } from './product-signals-plugin.ts';
 import { requestIdPlugin } from './request-id-plugin.ts';
 import { requestLimitsPlugin } from './request-limits-plugin.ts';
@@ -37,7 +37,7 @@ export function gatewayPlugins(
     /** The safelist, when one is configured (persisted-operations-plugin.ts). */
     persisted: ApolloServerPlugin<GatewayContext> | undefined;
     planWarmer: QueryPlanWarmer | undefined;
-    observedFreshness: ObservedFreshness;
+    observedFreshness: ProductWatermarksSeen;
     now: (() => number) | undefined;
   },
 ): ApolloServerPlugin<GatewayContext>[] {
@@ -64,6 +64,6 @@ export function gatewayPlugins(
     metricsPlugin(deps.metrics),
     loggingPlugin(deps.logger),
     // Reads the `extensions.dataProducts` signals wrote above.
-    productFreshnessPlugin(deps.observedFreshness),
+    productWatermarksSeenPlugin(deps.observedFreshness),
   ];
 }

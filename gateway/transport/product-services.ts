@@ -2,7 +2,7 @@ import type { GatewayConfig as ApolloGatewayConfig } from '@apollo/gateway';
 import { loadSigningKeyring } from '../../schema/protocol/signing-keys.ts';
 import { RequestSigner } from '../../schema/protocol/signature.ts';
 import { CachingProductDataSource } from '../cache/caching-data-source.ts';
-import type { FreshnessCache } from '../cache/freshness-cache.ts';
+import type { WatermarkCache } from '../cache/watermark-cache.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { ProductDataSource } from './product-data-source.ts';
@@ -24,7 +24,7 @@ export function createProductServices(options: {
   config: Pick<GatewayConfig, 'transport' | 'subgraphUrls'>;
   signer: RequestSigner;
   metrics: GatewayMetrics;
-  cache: FreshnessCache | undefined;
+  cache: WatermarkCache | undefined;
 }) {
   const { config, signer, metrics, cache } = options;
   const transport = createProductTransport(config.transport);
