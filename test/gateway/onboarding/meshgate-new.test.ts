@@ -98,8 +98,7 @@ describe('meshgate new', () => {
     expect(result.body.data).toEqual({ [one!]: records[2], product: { sku } });
     await started.stop();
     started = undefined;
-    // Five CLI processes, each loading the TypeScript sources anew.
-  }, 180_000);
+  }, 180_000); // five CLI processes, each loading the TypeScript sources anew
 
   // The longest test here: a vitest in the copy seeds the new store and starts two meshes and a browser.
   it("then passes its own tests and every test that lists the mesh's products, in that copy", async () => {
