@@ -168,21 +168,28 @@ export async function seed(store: SeedableStore): Promise<void> {
   await store.append('records', rows);
 }
 `,
-    [`${name}.test.ts`]: `import { mkdtempSync, rmSync } from 'node:fs';
+    [`${name}.test.ts`]: `import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQL } from '../../test/support/mesh-harness.ts';
+import { SIGNATURE_HEADER, signatureHeader } from '../../schema/protocol/signature.ts';
+import { signingKey } from '../../schema/protocol/signing-keys.ts';
 import { createDataProduct, type DataProduct, type RunningProduct } from '../kit/create-data-product.ts';
 import { ${variable} } from './index.ts';
 import { RECORD_COUNT } from './store/seed.ts';
 
-/** The ${name} product on its own, over HTTP, on a store seeded into a temporary folder. */
+/**
+ * The ${name} product on its own, over HTTP, on a store seeded into a temporary folder.
+ * It serves only requests signed with its key, as the gateway signs them: the test gives
+ * it a key of its own and signs each request with that key.
+ */
 const dir = mkdtempSync(join(tmpdir(), '${name}-'));
+const key = signingKey(randomBytes(32));
 let product: DataProduct;
 let running: RunningProduct;
 beforeAll(async () => {
-  product = await createDataProduct(${variable}, { storePath: join(dir, '${name}.duckdb') });
+  product = await createDataProduct(${variable}, { storePath: join(dir, '${name}.duckdb'), signingKeys: [key] });
   running = await product.listen({ port: 0 });
 });
 afterAll(async () => {
@@ -190,17 +197,32 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** POSTs a query to the product, signed as the gateway signs it unless told not to. */
+async function ask(query: string, signed = true): Promise<{ status: number; body: any }> {
+  const body = JSON.stringify({ query });
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signed) headers[SIGNATURE_HEADER] = signatureHeader(key, product.name, body);
+  const response = await fetch(running.url, { method: 'POST', headers, body });
+  return { status: response.status, body: await response.json() };
+}
+
 describe('${name}', () => {
   it('serves its seeded records', async () => {
-    const result = await postGraphQL(running.url, { query: '{ ${list}(first: 100) { id name value updatedOn } }' });
+    const result = await ask('{ ${list}(first: 100) { id name value updatedOn } }');
     expect(result.body.errors).toBeUndefined();
     expect(result.body.data.${list}).toHaveLength(RECORD_COUNT);
     expect(result.body.data.${list}[0].id).toBe('${prefix}-0001');
   });
 
   it('looks a record up by id, and answers null for an unknown one', async () => {
-    const result = await postGraphQL(running.url, { query: '{ a: ${one}(id: "${prefix}-0002") { id name } b: ${one}(id: "nope") { id } }' });
+    const result = await ask('{ a: ${one}(id: "${prefix}-0002") { id name } b: ${one}(id: "nope") { id } }');
     expect(result.body.data).toEqual({ a: { id: '${prefix}-0002', name: '${pascal(name)} 2' }, b: null });
+  });
+
+  it('refuses a request the gateway did not sign', async () => {
+    const result = await ask('{ ${list}(first: 1) { id } }', false);
+    expect(result.status).toBe(401);
+    expect(result.body.errors[0].extensions.code).toBe('SIGNATURE_MISSING');
   });
 });
 `,

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { postGraphQL } from '../support/mesh-harness.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';
+import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 
-/** What `npm start` runs, as a real process: five products and the gateway in one command. */
+/** What `npm start` runs, as a real process: every product of the mesh and the gateway in one command. */
 describe('meshgate start', () => {
   let cli: CliProcess | undefined;
   afterEach(async () => {
@@ -12,7 +13,7 @@ describe('meshgate start', () => {
   it('serves the whole mesh, and stops cleanly on SIGTERM', async () => {
     cli = runCli(['start', '--port', '0']);
     const url = await cli.waitFor(/meshgate gateway\s+(http:\/\/\S+)/, 60_000);
-    for (const name of ['customers', 'sales', 'catalog', 'forecasts', 'customer-insights']) {
+    for (const { name } of DEMO_MESH) {
       expect(cli.output()).toMatch(new RegExp(`product ${name}\\s+http://127\\.0\\.0\\.1:\\d+/graphql`));
     }
     const result = await postGraphQL(url, {

@@ -52,53 +52,81 @@ export interface MeshOptions {
   logger?: Logger;
 }
 
+/** The demo products, each served on its own port, by name. */
+export type MeshProducts = MeshHarness['products'];
+
 /**
- * Starts the five demo products on port 0 and a real gateway in front of them, serving the
- * committed supergraph with its URLs overridden to the test ports: the same path a
- * deployment that points the gateway at remote products takes.
+ * Starts every product of the demo mesh (subgraphs/demo-mesh.ts) on port 0, with the
+ * options given per product. On failure, the products already started are closed.
  */
-export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: MeshOptions = {}): Promise<MeshHarness> {
-  const products: MeshHarness['products'] = {};
+export async function startProducts(options: Pick<MeshOptions, 'products' | 'storeUrl' | 'stores'> = {}): Promise<MeshProducts> {
+  const products: MeshProducts = {};
   try {
     for (const member of DEMO_MESH) {
       const product = await createDataProduct(member.definition, { storeUrl: options.storeUrl, store: options.stores?.[member.name], ...(await options.products?.[member.name]?.()) });
       products[member.name] = { product, running: await product.listen({ port: 0 }) };
     }
-    const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));
-    // Tokens are signed with a key made for this mesh, as an identity provider would.
-    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const auth = { publicKey: await exportSPKI(publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...config.auth };
-    const token = (claims: JWTPayload = {}) => {
-      const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ sub: 'analyst@example.com', iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
-    };
-    const analyst = await token({ scope: ANALYST_SCOPES });
-    const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, usage: { file: join(tmpdir(), 'meshgate-test-usage', `${process.pid}.jsonl`) }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { now: options.now, logger: options.logger });
-    return {
-      gateway,
-      auth,
-      products,
-      token,
-      query: (query, variables, headers = {}) => {
-        const { authorization = `Bearer ${analyst}`, ...rest } = headers;
-        return postGraphQL(gateway.url, { query, variables }, authorization ? { ...rest, authorization } : rest);
-      },
-      statements: (product) => products[product]!.product.store.log.statements,
-      fetches: (product) => products[product]!.product.requests.statements,
-      clearQueryLogs: () => {
-        for (const p of Object.values(products)) {
-          p.product.store.log.clear();
-          p.product.requests.clear();
-        }
-      },
-      close: async () => {
-        await gateway.close();
-        await closeProducts(products);
-      },
-    };
+    return products;
   } catch (error) {
     await closeProducts(products);
     throw error;
+  }
+}
+
+/**
+ * Starts the demo products on port 0 and a real gateway in front of them, serving the
+ * committed supergraph with its URLs overridden to the test ports: the same path a
+ * deployment that points the gateway at remote products takes. `close()` closes both.
+ */
+export async function startMesh(config: Partial<GatewayConfigInput> = {}, options: MeshOptions = {}): Promise<MeshHarness> {
+  const products = await startProducts(options);
+  try {
+    return await startGatewayFor(products, config, options, () => closeProducts(products));
+  } catch (error) {
+    await closeProducts(products);
+    throw error;
+  }
+}
+
+/**
+ * A real gateway, with its own token key, in front of products that are already running.
+ * `close()` closes the gateway, then runs `closeProducts` (which decides what happens to
+ * the products: closed, or kept for the next test file).
+ */
+export async function startGatewayFor(products: MeshProducts, config: Partial<GatewayConfigInput>, options: Pick<MeshOptions, 'now' | 'logger'>, closeProducts: () => Promise<void>): Promise<MeshHarness> {
+  const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));
+  // Tokens are signed with a key made for this mesh, as an identity provider would.
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const auth = { publicKey: await exportSPKI(publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ...config.auth };
+  const token = (claims: JWTPayload = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ sub: 'analyst@example.com', iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
+  };
+  const analyst = await token({ scope: ANALYST_SCOPES });
+  const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, usage: { file: join(tmpdir(), 'meshgate-test-usage', `${process.pid}.jsonl`) }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { now: options.now, logger: options.logger });
+  return {
+    gateway,
+    auth,
+    products,
+    token,
+    query: (query, variables, headers = {}) => {
+      const { authorization = `Bearer ${analyst}`, ...rest } = headers;
+      return postGraphQL(gateway.url, { query, variables }, authorization ? { ...rest, authorization } : rest);
+    },
+    statements: (product) => products[product]!.product.store.log.statements,
+    fetches: (product) => products[product]!.product.requests.statements,
+    clearQueryLogs: () => clearQueryLogs(products),
+    close: async () => {
+      await gateway.close();
+      await closeProducts();
+    },
+  };
+}
+
+export function clearQueryLogs(products: MeshProducts): void {
+  for (const p of Object.values(products)) {
+    p.product.store.log.clear();
+    p.product.requests.clear();
   }
 }
 
@@ -108,7 +136,7 @@ export async function startGatewayOn(mesh: MeshHarness, config: Partial<GatewayC
   return startGateway(resolveGatewayConfig({ port: 0, ...config, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }));
 }
 
-async function closeProducts(products: MeshHarness['products']): Promise<void> {
+export async function closeProducts(products: MeshProducts): Promise<void> {
   await Promise.all(Object.values(products).map(async (p) => p.product.close()));
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * Field-level access through the real gateway: `@requiresScopes` (Customer.name),
@@ -10,7 +11,7 @@ import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
 const ANONYMOUS = { authorization: '' };
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
 });
 afterAll(async () => {
   await mesh?.close();
@@ -107,7 +108,7 @@ describe('filter mode (the default)', () => {
 describe('reject mode, anonymous access off', () => {
   let strict: MeshHarness;
   beforeAll(async () => {
-    strict = await startMesh({ access: { mode: 'reject' }, auth: { allowAnonymous: false } });
+    strict = await startWorkerMesh({ access: { mode: 'reject' }, auth: { allowAnonymous: false } });
   });
   afterAll(async () => {
     await strict?.close();

@@ -1,25 +1,59 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMesh } from '../../../schema/mesh.ts';
+import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
+import { productStorePath } from '../../../subgraphs/kit/create-data-product.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
 
 /**
- * `meshgate new` end to end, the way a domain team joins the mesh: scaffold a product in
- * a copy of the repository, compose, check, `meshgate start`, and query the new product
- * through the gateway together with an existing one.
+ * The README's "Add a domain", step by step, the way a domain team joins the mesh: in a
+ * copy of the repository, `meshgate new` a product under a name no one has picked,
+ * compose, check, `meshgate start` and query it through the gateway; then run, in that
+ * copy, the product's own tests and every test that lists the mesh's products. Those must
+ * hold whatever products the mesh has, so a team that follows the README keeps a green suite.
  */
 const REPO = resolve(import.meta.dirname, '../../..');
-const SKIPPED = new Set(['node_modules', '.git', 'test-artifacts', '.meshgate', '.scratch', 'dist']);
 let root: string;
+let name: string;
 let started: CliProcess | undefined;
 
+/**
+ * The repository as the user has it: the files git tracks or would track (a product they
+ * are adding, not committed yet), none it ignores, plus the demo stores the global setup
+ * seeded, so the copy does not seed them again. node_modules is shared.
+ */
+function copyRepository(): string {
+  const copy = mkdtempSync(join(tmpdir(), 'meshgate-new-'));
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const stores = DEMO_MESH.map((member) => relative(REPO, productStorePath(member.definition, member.name)));
+  for (const file of [...files, ...stores]) {
+    // A tracked file deleted in the working tree is listed too.
+    if (!existsSync(join(REPO, file))) continue;
+    mkdirSync(dirname(join(copy, file)), { recursive: true });
+    copyFileSync(join(REPO, file), join(copy, file));
+  }
+  symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
+  return copy;
+}
+
+/** A kebab-case product name the mesh does not have, different on every run. */
+function unusedProductName(mesh: string): string {
+  const word = () => Array.from({ length: 6 }, () => String.fromCharCode(97 + randomInt(26))).join('');
+  for (;;) {
+    const candidate = `${word()}-${word()}`;
+    if (!existsSync(join(mesh, 'subgraphs', candidate))) return candidate;
+  }
+}
+
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'meshgate-new-'));
-  // The demo stores come along (already seeded by the global setup), node_modules is shared.
-  cpSync(REPO, root, { recursive: true, filter: (source) => !SKIPPED.has(basename(source)) });
-  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+  root = copyRepository();
+  name = unusedProductName(root);
 });
 afterAll(async () => {
   await started?.stop();
@@ -34,32 +68,70 @@ async function cli(args: string[]): Promise<{ code: number | null; output: strin
 
 describe('meshgate new', () => {
   it('scaffolds a product that composes, passes check and is served through the gateway', async () => {
-    const created = await cli(['new', 'shipments', '--domain', 'logistics', '--owner', 'logistics-data']);
+    const productsBefore = loadMesh(root).products.length;
+    const created = await cli(['new', name, '--domain', 'logistics', '--owner', 'logistics-data']);
     expect(created.code, created.output).toBe(0);
-    expect(readFileSync(join(root, 'subgraphs/shipments/product.yaml'), 'utf8')).toContain('domain: logistics');
-    expect(readFileSync(join(root, 'schema/published/shipments/schema.graphql'), 'utf8')).toContain('type ShipmentsRecord');
+    // What the product serves, as `meshgate new` reports it: "created NAME (Type; Query.one, Query.list)".
+    const [, type, one, list] = /\((\w+); Query\.(\w+), Query\.(\w+)\)/.exec(created.output) ?? [];
+    expect(type, created.output).toBeDefined();
+    expect(readFileSync(join(root, `subgraphs/${name}/product.yaml`), 'utf8')).toContain('domain: logistics');
+    expect(readFileSync(join(root, `schema/published/${name}/schema.graphql`), 'utf8')).toContain(`type ${type}`);
 
     const composed = await cli(['compose']);
     expect(composed.code, composed.output).toBe(0);
-    expect(readFileSync(join(root, 'schema/supergraph.graphql'), 'utf8')).toContain('SHIPMENTS');
+    expect(readFileSync(join(root, 'schema/supergraph.graphql'), 'utf8')).toContain(name.replace(/-/g, '_').toUpperCase());
 
     const checked = await cli(['check']);
     expect(checked.code, checked.output).toBe(0);
-    expect(checked.output).toContain('6 products pass every rule');
+    expect(checked.output).toContain(`${productsBefore + 1} products pass every rule`);
 
     started = runCli(['start', '--port', '0'], { MESHGATE_LOG_LEVEL: 'warn' }, { cwd: root });
     const url = await started.waitFor(/meshgate gateway\s+(http:\/\/\S+)/, 60_000);
-    const result = await postGraphQL(url, { query: '{ shipmentsRecord(id: "SHIPMENT-0003") { id name updatedOn } product(sku: "SKU-0001") { sku } }' });
+    const listed = await postGraphQL(url, { query: `{ ${list}(first: 3) { id name updatedOn } }` });
+    expect(listed.body.errors).toBeUndefined();
+    const records = listed.body.data[list!] as { id: string; name: string; updatedOn: string }[];
+    expect(records.map((r) => r.id)).toEqual([expect.stringMatching(/-0001$/), expect.stringMatching(/-0002$/), expect.stringMatching(/-0003$/)]);
+    // One record by id, together with an existing product's data in the same query.
+    const sku = (await postGraphQL(url, { query: '{ products(first: 1) { edges { node { sku } } } }' })).body.data.products.edges[0].node.sku as string;
+    const result = await postGraphQL(url, { query: `{ ${one}(id: "${records[2]!.id}") { id name updatedOn } product(sku: "${sku}") { sku } }` });
     expect(result.body.errors).toBeUndefined();
-    expect(result.body.data).toEqual({ shipmentsRecord: { id: 'SHIPMENT-0003', name: 'Shipments 3', updatedOn: '2026-06-04' }, product: { sku: 'SKU-0001' } });
-  });
+    expect(result.body.data).toEqual({ [one!]: records[2], product: { sku } });
+    await started.stop();
+    started = undefined;
+  }, 180_000); // five CLI processes, each loading the TypeScript sources anew
+
+  // The longest test here: a vitest in the copy seeds the new store and starts two meshes and a browser.
+  it("then passes its own tests and every test that lists the mesh's products, in that copy", async () => {
+    const suite = [
+      `subgraphs/${name}`,
+      'test/contracts/check-cli.test.ts',
+      'test/contracts/supergraph-up-to-date.test.ts',
+      'test/gateway/catalog/catalog-data.test.ts',
+      'test/gateway/catalog/catalog-browser.test.ts',
+      'test/kit/demo-mesh.test.ts',
+      'test/house',
+    ];
+    // A vitest of its own in the copy, told nothing of the run it is started from.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'FORCE_COLOR'));
+    let output: string;
+    try {
+      ({ stdout: output } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...suite], { cwd: root, env: { ...env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 }));
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string };
+      throw new Error(`tests failed in the copy with ${name} added:\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
+    }
+    expect(output).toContain(`subgraphs/${name}/${name}.test.ts`);
+    expect(output).toMatch(/Test Files\s+\d+ passed/);
+    expect(output).not.toMatch(/\bfailed\b/);
+  }, 240_000);
 
   it('refuses a name that is not kebab-case or already taken, naming the problem', async () => {
     const bad = await cli(['new', 'Bad_Name', '--domain', 'x', '--owner', 'y']);
     expect(bad.code).toBe(1);
     expect(bad.output).toContain('must be a product name in kebab-case');
-    const taken = await cli(['new', 'sales', '--domain', 'x', '--owner', 'y']);
+    const existing = DEMO_MESH[0]!.name;
+    const taken = await cli(['new', existing, '--domain', 'x', '--owner', 'y']);
     expect(taken.code).toBe(1);
-    expect(taken.output).toContain('subgraphs/sales already exists');
+    expect(taken.output).toContain(`subgraphs/${existing} already exists`);
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /** Automatic persisted queries, and the safelist from an Apollo persisted-query manifest. */
 const LISTED = 'query CustomerName($id: ID!) { customer(id: $id) { segment } }';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshgate-pq-'));
   const manifest = join(dir, 'persisted-query-manifest.json');
   writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'customer-name-v1', name: 'CustomerName', type: 'query', body: LISTED }] }));
-  mesh = await startMesh({ persistedOperations: { safelist: { manifest } } });
+  mesh = await startWorkerMesh({ persistedOperations: { safelist: { manifest } } });
   logOnly = await startGatewayOn(mesh, { persistedOperations: { safelist: { manifest, mode: 'log' } } });
   apqOnly = await startGatewayOn(mesh);
 });

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /** Every request limit through the real gateway: each refusal with its code and status. */
 let mesh: MeshHarness;
 let lenient: RunningGateway;
 beforeAll(async () => {
-  mesh = await startMesh({
+  mesh = await startWorkerMesh({
     maxBodyBytes: 4096,
     batching: { enabled: true, maxOperations: 2 },
     limits: { maxDepth: 6, maxAliases: 3, maxTokens: 200, maxDirectives: 3 },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * Preview gating (catalog's `Product.sustainabilityScore`, tagged preview) and the
@@ -8,7 +9,7 @@ import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
 let mesh: MeshHarness;
 let clock = Date.now();
 beforeAll(async () => {
-  mesh = await startMesh({}, { now: () => clock });
+  mesh = await startWorkerMesh({}, { now: () => clock });
 });
 afterAll(async () => {
   await mesh?.close();
