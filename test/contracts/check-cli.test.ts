@@ -35,11 +35,10 @@ describe('meshgate check (process)', () => {
 });
 
 describe("the repository's own products", () => {
-  it('pass every rule, within a few seconds', async () => {
+  it('pass every rule', async () => {
     const report = await runCheck();
     expect(report.findings).toEqual([]);
     // Every product the mesh serves is checked, whichever products a team has added.
     expect(report.products.map((p) => p.name)).toEqual(DEMO_MESH.map((m) => m.name).sort());
-    expect(report.durationMs).toBeLessThan(5_000);
   });
 });
