@@ -123,8 +123,14 @@ export const gatewayConfigSchema = z.strictObject({
       redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
       /** Prefix of every key, so several meshes can share one Redis. @default "meshgate:" */
       keyPrefix: z.string().default('meshgate:'),
+      /**
+       * Longest wait for one Redis reply, in ms. Past it the command counts as failed and the
+       * replica serves from memory until Redis answers again, so a frozen Redis costs a
+       * request at most this long. @default 250
+       */
+      commandTimeoutMs: z.number().int().positive().default(250),
     })
-    .default({ keyPrefix: 'meshgate:' }),
+    .prefault({}),
   /**
    * Freshness-aware cache of product answers: an entry lives until the product reports a new
    * data watermark (`GET /watermark`), scoped by the caller's authorization. Stored in the

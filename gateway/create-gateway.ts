@@ -72,7 +72,7 @@ export interface RunningGateway {
 /** Redis with a memory fallback when a Redis URL is configured; memory otherwise. */
 async function openSharedState(config: GatewayConfig, logger: Logger): Promise<SharedStateStore> {
   if (!config.sharedState.redisUrl) return new MemoryStore();
-  const redis = new RedisStore({ url: config.sharedState.redisUrl, keyPrefix: config.sharedState.keyPrefix });
+  const redis = new RedisStore({ url: config.sharedState.redisUrl, keyPrefix: config.sharedState.keyPrefix, commandTimeoutMs: config.sharedState.commandTimeoutMs });
   const store = new FailoverStore(redis, new MemoryStore(), logger);
   // Redis being down at start-up is not fatal: the gateway starts degraded and recovers.
   await redis.connect().catch((error: Error) => logger.warn({ err: error.message }, 'shared state: Redis unreachable at start-up; using memory until it is back'));

@@ -140,3 +140,57 @@ describe.skipIf(!available)('Redis going away mid-test', () => {
     expect(lines.some((line) => line.includes('primary store is back'))).toBe(true);
   });
 });
+
+describe.skipIf(!available)('Redis frozen (SIGSTOP): the socket stays open and nothing answers', () => {
+  let mesh: MeshHarness;
+  let gateway: RunningGateway | undefined;
+  let redis: { url: string; port: number; process: ChildProcess } | undefined;
+  afterAll(async () => {
+    redis?.process.kill('SIGCONT');
+    await gateway?.close();
+    redis?.process.kill('SIGKILL');
+    await mesh?.close();
+  });
+
+  it('serves rate-limited requests from memory past the command timeout, then goes back to Redis after SIGCONT', async () => {
+    mesh = await startMesh();
+    redis = await startOwnRedis();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _, done) => (lines.push(chunk.toString()), done()) }));
+    const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
+    gateway = await startGateway(
+      resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url, commandTimeoutMs: 200 } }),
+      { logger },
+    );
+    const state = gateway.sharedState as FailoverStore;
+    expect((await postGraphQL(gateway.url, QUERY)).status).toBe(200);
+    expect(state.kind).toBe('redis');
+
+    // Frozen for the rest of the phase: a gateway that waited on Redis would never answer.
+    redis.process.kill('SIGSTOP');
+    for (let i = 0; i < 5; i++) {
+      const result = await postGraphQL(gateway.url, QUERY);
+      expect(result.status).toBe(200);
+      expect(result.body.data.product.sku).toBe('SKU-0003');
+    }
+    expect(state.kind).toBe('memory');
+    expect(lines.filter((line) => line.includes('degraded to memory'))).toHaveLength(1);
+    expect(lines.some((line) => line.includes('timed out'))).toBe(true);
+
+    redis.process.kill('SIGCONT');
+    for (let attempt = 0; attempt < 50 && state.isDegraded; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await postGraphQL(gateway.url, QUERY)).status).toBe(200);
+    }
+    expect(state.kind).toBe('redis');
+    expect(lines.some((line) => line.includes('primary store is back'))).toBe(true);
+    // The bucket is taken from Redis again.
+    const { Redis } = await import('ioredis');
+    const reader = new Redis(redis.url);
+    try {
+      expect((await reader.keys('*ratelimit:*')).length).toBeGreaterThan(0);
+    } finally {
+      reader.disconnect();
+    }
+  }, 60_000);
+});
