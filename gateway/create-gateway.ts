@@ -234,6 +234,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderCatalogPage(catalog));
         return;
       }
+      // Tracked before the rate-limit token is awaited: a client that drops while the token
+      // is pending closes `res` before a later `track` could see it close, and the drain
+      // would then wait its whole timeout for a response that is already gone.
+      shutdown.track(res);
       if (config.rateLimit) {
         const decision = await takeRateLimitToken(sharedState, config.rateLimit, req);
         if (!decision.allowed) {
@@ -253,7 +257,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         writeError(res, MeshErrorCode.NOT_FOUND, `No route ${path}`);
         return;
       }
-      shutdown.track(res);
       if (shutdown.shuttingDown) {
         writeError(res, MeshErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; retry on another instance');
         return;
