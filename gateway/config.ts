@@ -301,6 +301,22 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .default({ enabled: true, file: '.meshgate/usage.jsonl', flushIntervalMs: 5_000 }),
   /**
+   * Bounds on what callers can add to `/metrics` and the usage store: client names and
+   * versions (`apollographql-client-name`/`-version`) and operation names are theirs to
+   * invent, and every distinct value would be kept for good.
+   * @example { knownClients: ["finance-dashboard", "churn-notebook"], maxLabelValues: 200 }
+   */
+  observability: z
+    .strictObject({
+      /** Client names always recorded under their own name. @default [] */
+      knownClients: z.array(z.string().min(1).max(64)).default([]),
+      /** Distinct values kept per label (client, client version, operation); later ones are recorded as `other`. @default 100 */
+      maxLabelValues: z.number().int().min(1).max(10_000).default(100),
+      /** Distinct label combinations kept per request metric; later ones fold into `other`. @default 500 */
+      maxLabelCombinations: z.number().int().min(1).max(100_000).default(500),
+    })
+    .prefault({}),
+  /**
    * The catalog at `/catalog` and `/catalog.json`. It reads product descriptors, SDL and
    * `schema/lineage.json` from the mesh repository.
    */

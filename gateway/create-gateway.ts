@@ -94,7 +94,7 @@ export interface GatewayOptions {
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
-  const metrics = new GatewayMetrics();
+  const metrics = new GatewayMetrics({ labels: config.observability });
   const observedFreshness = new ObservedFreshness();
   const usage: FieldUsageStore | undefined = config.usage.enabled ? openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs) : undefined;
   const source = new FileSupergraphSource(config.supergraph.file, {

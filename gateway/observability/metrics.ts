@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LabelBudget, type LabelBudgetOptions } from './label-budget.ts';
 
 /** Circuit breaker states as the `meshgate_product_breaker_state` gauge reports them. */
 export const BreakerStateValue = { closed: 0, halfOpen: 1, open: 2 } as const;
@@ -111,8 +112,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  /** Label values or combinations past the label budget, recorded as `other`, by label or metric. */
+  readonly labelsFolded = new Counter({
+    name: 'meshgate_label_values_folded_total',
+    help: 'Observations whose caller-chosen label values (client, version, operation) were past the budget and recorded as "other"',
+    labelNames: ['label'] as const,
+    registers: [this.registry],
+  });
+
+  /** Bounds the label values callers choose; record through it, never raw header values. */
+  readonly labels: LabelBudget;
+
+  constructor(options: { processMetrics?: boolean; labels?: Partial<LabelBudgetOptions> } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'meshgate_' });
+    this.labels = new LabelBudget({ maxLabelValues: 100, maxLabelCombinations: 500, knownClients: [], ...options.labels }, (label) => this.labelsFolded.inc({ label }));
   }
 
   /** The exposition text and its content type, for `GET /metrics`. */

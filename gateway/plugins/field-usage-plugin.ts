@@ -15,7 +15,9 @@ export function fieldUsagePlugin(metrics: GatewayMetrics, store: FieldUsageStore
   const walkedOperations = memoizeBySchemaAndDocument(() => new Map<string, string[]>());
   return {
     async requestDidStart({ request }) {
-      const { client } = clientOf(request.http?.headers ?? new Map<string, string>());
+      // A bounded client name: an invented one is recorded (in /metrics and the usage store)
+      // as `other` once the budget is spent, so no caller can grow either without end.
+      const client = metrics.labels.value('client', clientOf(request.http?.headers ?? new Map<string, string>()).client);
       return {
         async didResolveOperation({ document, schema, operationName }) {
           const byOperation = walkedOperations(schema, document);
