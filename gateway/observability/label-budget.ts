@@ -40,13 +40,7 @@ export class LabelBudget {
   /** `value` if it fits the budget of `label` (or is a known client), else `other`. */
   value(label: string, value: string): string {
     if (label === 'client' && this.known.has(value)) return value;
-    let seen = this.values.get(label);
-    if (!seen) this.values.set(label, (seen = new Set()));
-    if (seen.has(value)) return value;
-    if (seen.size < this.options.maxLabelValues) {
-      seen.add(value);
-      return value;
-    }
+    if (admit(this.values, label, value, this.options.maxLabelValues)) return value;
     this.onFold(label);
     return OTHER_LABEL;
   }
@@ -60,15 +54,19 @@ export class LabelBudget {
     const bounded = { ...labels };
     for (const label of chosenByCaller) bounded[label] = this.value(label, labels[label]!) as L[typeof label];
     const key = chosenByCaller.map((label) => bounded[label]).join('\u0000');
-    let seen = this.combinations.get(metric);
-    if (!seen) this.combinations.set(metric, (seen = new Set()));
-    if (seen.has(key)) return bounded;
-    if (seen.size < this.options.maxLabelCombinations) {
-      seen.add(key);
-      return bounded;
-    }
+    if (admit(this.combinations, metric, key, this.options.maxLabelCombinations)) return bounded;
     this.onFold(metric);
     for (const label of chosenByCaller) if (!(label === 'client' && this.known.has(bounded[label]!))) bounded[label] = OTHER_LABEL as L[typeof label];
     return bounded;
   }
+}
+
+/** Whether `value` is (or now becomes) one of the first `max` distinct values kept under `name`. */
+function admit(kept: Map<string, Set<string>>, name: string, value: string, max: number): boolean {
+  let seen = kept.get(name);
+  if (!seen) kept.set(name, (seen = new Set()));
+  if (seen.has(value)) return true;
+  if (seen.size >= max) return false;
+  seen.add(value);
+  return true;
 }
