@@ -20,6 +20,7 @@ import { productSignalsPlugin } from './plugins/product-signals-plugin.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { loggingPlugin } from './plugins/logging-plugin.ts';
 import type { ProductFreshnessSource } from './catalog/catalog-data.ts';
+import { CatalogCache } from './catalog/catalog-cache.ts';
 import { fieldUsagePlugin } from './plugins/field-usage-plugin.ts';
 import { metricsPlugin } from './plugins/metrics-plugin.ts';
 import { ObservedFreshness, productFreshnessPlugin } from './plugins/product-freshness-plugin.ts';
@@ -36,7 +37,7 @@ import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
 import { ExecutionSharing, type ExecutionAnswer } from './execution/execution-sharing.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
-import { readinessReport } from './http/readiness.ts';
+import { ProductHealthProber, readinessReport } from './http/readiness.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph/supergraph-source.ts';
 import { loadAccessRules } from './access/access-rules.ts';
 import { createAuthenticator } from './access/authentication.ts';
@@ -189,10 +190,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   await apollo.start();
 
+  const catalog = config.catalog.enabled
+    ? new CatalogCache({ meshRoot: config.catalog.meshRoot, freshness: options.freshness ?? observedFreshness, usage, onBuild: () => metrics.catalogBuilds.inc() })
+    : undefined;
   const server = createServer((req, res) => {
     void traceIncomingRequest(req, res, 'meshgate gateway', {}, () => handle(req, res));
   });
   const shutdown = new GracefulShutdown(server, config.shutdown.drainTimeoutMs);
+  const prober = new ProductHealthProber({ transport, state: () => source.state, urlOf: productUrl });
+  prober.start();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -204,12 +210,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         return;
       }
       if (path === '/ready') {
-        const report = await readinessReport({
-          state: source.state,
-          shuttingDown: shutdown.shuttingDown,
-          transport,
-          urlOf: productUrl,
-        });
+        const report = await readinessReport({ state: source.state, shuttingDown: shutdown.shuttingDown, prober });
         writeJson(res, report.httpStatus, report.body);
         return;
       }
@@ -219,19 +220,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         res.writeHead(200, { 'content-type': contentType }).end(text);
         return;
       }
-      if (config.catalog.enabled && (path === '/catalog' || path === '/catalog.json') && req.method === 'GET') {
-        const state = source.state;
-        // Loaded on the first catalog request: it reads the mesh with the contract pipeline
-        // (composition, lineage), which a gateway that only serves queries never needs in memory.
-        const [{ buildCatalog }, { renderCatalogPage }] = await Promise.all([import('./catalog/catalog-data.ts'), import('./catalog/catalog-page.ts')]);
-        const catalog = await buildCatalog({
-          meshRoot: config.catalog.meshRoot,
-          served: new Set(state.phase === 'serving' ? state.subgraphs.map((s) => s.name) : []),
-          freshness: options.freshness ?? observedFreshness,
-          usage,
-        });
-        if (path === '/catalog.json') writeJson(res, 200, catalog);
-        else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderCatalogPage(catalog));
+      if (catalog && (path === '/catalog' || path === '/catalog.json') && req.method === 'GET') {
+        const pages = await catalog.pages(source.state);
+        if (path === '/catalog.json') res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(pages.json);
+        else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pages.html);
         return;
       }
       // Tracked before the rate-limit token is awaited: a client that drops while the token
@@ -294,6 +286,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     metrics,
     close: async () => {
       await shutdown.drain();
+      prober.stop();
       await apollo.stop();
       await transport.close();
       await sharedState.close();

@@ -112,6 +112,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Builds of `/catalog` and `/catalog.json` (catalog/catalog-cache.ts): one per supergraph, usage flush or watermark, not per request. */
+  readonly catalogBuilds = new Counter({
+    name: 'meshgate_catalog_builds_total',
+    help: 'Builds of the data product catalog served at /catalog and /catalog.json',
+    registers: [this.registry],
+  });
+
   /** Label values or combinations past the label budget, recorded as `other`, by label or metric. */
   readonly labelsFolded = new Counter({
     name: 'meshgate_label_values_folded_total',
