@@ -198,7 +198,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   const shutdown = new GracefulShutdown(server, config.shutdown.drainTimeoutMs);
   const prober = new ProductHealthProber({ transport, state: () => source.state, urlOf: productUrl });
-  prober.start();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();

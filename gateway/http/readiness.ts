@@ -43,8 +43,11 @@ export class ProductHealthProber {
     },
   ) {}
 
-  /** Starts the rounds; the first runs now. */
-  start(): void {
+  /**
+   * Starts the rounds; the first runs now. Started by the first `/ready`, not with the
+   * gateway: a gateway no orchestrator asks sends its products no probes.
+   */
+  private start(): void {
     this.firstRound = this.round();
     this.timer = setInterval(() => void this.round(), this.options.intervalMs ?? 5_000);
     // Probing must not keep a process alive that has nothing else to do.
@@ -55,9 +58,10 @@ export class ProductHealthProber {
     clearInterval(this.timer);
   }
 
-  /** Resolves once the first round is in, so the first `/ready` does not report guesses. */
+  /** Resolves once the first round is in (starting the rounds), so the first `/ready` does not report guesses. */
   ready(): Promise<void> {
-    return this.firstRound ?? Promise.resolve();
+    if (!this.firstRound) this.start();
+    return this.firstRound!;
   }
 
   /**
