@@ -122,6 +122,12 @@ export const gatewayConfigSchema = z.strictObject({
       redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
       /** Prefix of every key, so several meshes can share one Redis. @default "meshgate:" */
       keyPrefix: z.string().default('meshgate:'),
+      /**
+       * Longest wait for one Redis reply, in ms. Past it the command counts as failed and the
+       * replica serves from memory until Redis answers again, so a frozen Redis costs a
+       * request at most this long. @default 250
+       */
+      commandTimeoutMs: z.number().int().positive().default(250),
     })
     .prefault({}),
   /**
@@ -297,6 +303,22 @@ export const gatewayConfigSchema = z.strictObject({
       postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
       /** How often buffered counts are written out, in milliseconds. @default 5000 */
       flushIntervalMs: z.number().int().positive().default(5_000),
+    })
+    .prefault({}),
+  /**
+   * Bounds on what callers can add to `/metrics` and the usage store: client names and
+   * versions (`apollographql-client-name`/`-version`) and operation names are theirs to
+   * invent, and every distinct value would be kept for good.
+   * @example { knownClients: ["finance-dashboard", "churn-notebook"], maxLabelValues: 200 }
+   */
+  observability: z
+    .strictObject({
+      /** Client names always recorded under their own name. @default [] */
+      knownClients: z.array(z.string().min(1).max(64)).default([]),
+      /** Distinct values kept per label (client, client version, operation); later ones are recorded as `other`. @default 100 */
+      maxLabelValues: z.number().int().min(1).max(10_000).default(100),
+      /** Distinct label combinations kept per request metric; later ones fold into `other`. @default 500 */
+      maxLabelCombinations: z.number().int().min(1).max(100_000).default(500),
     })
     .prefault({}),
   /**

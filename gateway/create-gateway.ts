@@ -10,7 +10,7 @@ import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { graphqlRoute } from './http/graphql-route.ts';
 import { takeRateLimitToken } from './http/rate-limiter.ts';
-import { readinessReport } from './http/readiness.ts';
+import { ProductHealthProber, readinessReport } from './http/readiness.ts';
 import { gatewayRoutes, routeRequests } from './http/routes.ts';
 import { serveHttp } from './http/server.ts';
 import { openUsageStore } from './observability/field-usage-store.ts';
@@ -33,8 +33,8 @@ export type { GatewayOptions, RunningGateway };
  */
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
-  const metrics = new GatewayMetrics();
-  const observedFreshness = new ProductWatermarksSeen();
+  const metrics = new GatewayMetrics({ labels: config.observability });
+  const watermarksSeen = new ProductWatermarksSeen();
   const usage = config.usage.enabled ? openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs) : undefined;
   const { supergraph } = config;
   const source = new FileSupergraphSource(supergraph.file, { file: supergraph.watch, url: supergraph.url, pollIntervalMs: supergraph.pollIntervalMs, log: (line) => logger.warn(line) });
@@ -58,7 +58,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
-  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, observedFreshness, now: options.now });
+  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   const apollo = new ApolloServer<GatewayContext>({
     gateway: sharing ? sharing.wrapGateway(gateway) : gateway,
@@ -77,6 +77,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   const authenticate = createAuthenticator(config.auth);
   const state = () => source.state;
+  // /ready answers from the last probe round, never by probing on the caller's time.
+  const prober = new ProductHealthProber({ transport: products.transport, state, urlOf: products.urlOf });
   const { rateLimit } = config;
   const http = await serveHttp({
     port: config.port,
@@ -86,9 +88,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       routeRequests(
         gatewayRoutes({
           state,
-          ready: () => readinessReport({ state: source.state, shuttingDown: shutdown.shuttingDown, transport: products.transport, urlOf: products.urlOf }),
+          ready: () => readinessReport({ state: source.state, shuttingDown: shutdown.shuttingDown, prober }),
           metrics,
-          catalog: config.catalog.enabled ? catalogRoute({ meshRoot: config.catalog.meshRoot, state, freshness: options.freshness ?? observedFreshness, usage }) : undefined,
+          catalog: config.catalog.enabled ? catalogRoute({ meshRoot: config.catalog.meshRoot, state, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined,
           sandbox: config.sandbox,
           graphql: graphqlRoute({ apollo, config, shutdown, authenticate }),
         }),
@@ -105,6 +107,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     metrics,
     close: async () => {
       await http.shutdown.drain();
+      prober.stop();
       await apollo.stop();
       await products.transport.close();
       await sharedState.close();

@@ -16,7 +16,7 @@ export interface RunningGateway {
   readonly apollo: ApolloServer<GatewayContext>;
   /** Persisted queries, caches and rate limits: Redis when configured, else memory. */
   readonly sharedState: SharedStateStore;
-  /** The freshness cache, when `cache.enabled`: its hit and miss counts. */
+  /** The watermark cache, when `cache.enabled`: its hit and miss counts. */
   readonly cache: WatermarkCache | undefined;
   /** Prometheus instruments served at `/metrics`; other concerns record into them. */
   readonly metrics: GatewayMetrics;
@@ -28,6 +28,6 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where the gateway logs. @default the process logger (gateway/observability/logger.ts) */
   logger?: Logger;
-  /** Where the catalog reads product freshness. @default watermarks seen in responses' `extensions.dataProducts` */
-  freshness?: ProductWatermarkSource;
+  /** Where the catalog reads product watermarks. @default watermarks seen in responses' `extensions.dataProducts` */
+  watermarks?: ProductWatermarkSource;
 }

@@ -64,8 +64,8 @@ export interface CatalogOptions {
   meshRoot?: string;
   /** Names of the products the served supergraph routes to. */
   served: ReadonlySet<string>;
-  /** The product watermarks seen (named `freshness` for its callers; it holds watermarks). */
-  freshness?: ProductWatermarkSource;
+  /** The product watermarks seen, which freshness against the SLA is judged by. */
+  watermarks?: ProductWatermarkSource;
   usage?: FieldUsageSource;
   /** How far back "recent usage" of a deprecated field looks. @default 30 */
   usageDays?: number;
@@ -120,7 +120,7 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
       limitations: descriptor.description.limitations,
       usage: descriptor.description.usage,
       sla: descriptor.sla,
-      freshness: freshnessOf(descriptor.sla.freshness, options.freshness?.dataAsOf(descriptor.name), now),
+      freshness: freshnessOf(descriptor.sla.freshness, options.watermarks?.dataAsOf(descriptor.name), now),
       inputs: descriptor.inputPorts.map((port) => ({ product: port.product, version: port.version })),
       fields,
       deprecatedFields: fields.filter((f) => f.deprecation),

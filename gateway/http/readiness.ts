@@ -16,8 +16,83 @@ export interface ReadinessReport {
   };
 }
 
-/** A health probe must not hold `/ready` as long as a query may take. */
+/** A health probe must not hold a round as long as a query may take. */
 const PROBE_TIMEOUT_MS = 2000;
+
+/**
+ * Probes every served product's `/health` in the background, one round every
+ * `intervalMs`, and keeps the last result. `/ready` is unauthenticated and not rate
+ * limited: probing on every call let any caller multiply its traffic onto every product,
+ * and made `/ready` as slow as the slowest product. It now answers from what the breakers
+ * and the last round know, in bounded time.
+ */
+export class ProductHealthProber {
+  private readonly last = new Map<string, { state: 'up' | 'down'; at: number }>();
+  private firstRound: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly options: {
+      transport: ProductTransport;
+      state: () => SupergraphState;
+      urlOf(product: string, supergraphUrl: string): string;
+      /** @default 5000 */
+      intervalMs?: number;
+      now?: () => number;
+    },
+  ) {}
+
+  /**
+   * Starts the rounds; the first runs now. Started by the first `/ready`, not with the
+   * gateway: a gateway no orchestrator asks sends its products no probes.
+   */
+  private start(): void {
+    this.firstRound = this.round();
+    this.timer = setInterval(() => void this.round(), this.options.intervalMs ?? 5_000);
+    // Probing must not keep a process alive that has nothing else to do.
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Resolves once the first round is in (starting the rounds), so the first `/ready` does not report guesses. */
+  ready(): Promise<void> {
+    if (!this.firstRound) this.start();
+    return this.firstRound!;
+  }
+
+  /**
+   * An open breaker is reported as such: the breaker alone decides when the product gets
+   * traffic again. Otherwise the last probe, unless a fetch succeeded since: that is newer news.
+   */
+  stateOf(product: string): ProductReadiness {
+    const breaker = this.options.transport.breakers.forProduct(product);
+    if (breaker.state.phase !== 'closed') return 'breaker-open';
+    const probed = this.last.get(product);
+    if (probed && probed.at >= breaker.lastSuccessAt) return probed.state;
+    // Not probed yet (a product the last reload added): a fetch that succeeded is all we know.
+    return breaker.lastSuccessAt > 0 ? 'up' : 'down';
+  }
+
+  private async round(): Promise<void> {
+    const state = this.options.state();
+    if (this.running || state.phase !== 'serving') return;
+    this.running = true;
+    try {
+      await Promise.all(
+        state.subgraphs.map(async ({ name, url }) => {
+          const result = await probe(this.options.transport, name, this.options.urlOf(name, url));
+          this.last.set(name, { state: result, at: (this.options.now ?? Date.now)() });
+        }),
+      );
+    } finally {
+      this.running = false;
+    }
+  }
+}
 
 /**
  * `GET /ready`: whether this replica should get traffic, with each product's state. A
@@ -25,22 +100,14 @@ const PROBE_TIMEOUT_MS = 2000;
  * are served, and queries that do get partial data. Only a gateway without a supergraph,
  * or one draining for shutdown, is unready.
  */
-export async function readinessReport(options: {
-  state: SupergraphState;
-  shuttingDown: boolean;
-  transport: ProductTransport;
-  urlOf(product: string, supergraphUrl: string): string;
-}): Promise<ReadinessReport> {
-  const { state, transport } = options;
+export async function readinessReport(options: { state: SupergraphState; shuttingDown: boolean; prober: ProductHealthProber }): Promise<ReadinessReport> {
+  const { state, prober } = options;
   const products: ReadinessReport['body']['products'] = {};
   let reason: string | undefined;
   switch (state.phase) {
     case 'serving':
-      await Promise.all(
-        state.subgraphs.map(async ({ name, url }) => {
-          products[name] = { state: await productReadiness(transport, name, options.urlOf(name, url)) };
-        }),
-      );
+      await prober.ready();
+      for (const { name } of state.subgraphs) products[name] = { state: prober.stateOf(name) };
       break;
     case 'loading':
     case 'failed':
@@ -53,13 +120,8 @@ export async function readinessReport(options: {
   return { httpStatus: reason ? 503 : 200, body: { status: reason ? 'not-ready' : 'ready', ...(reason ? { reason } : {}), supergraph: state, products } };
 }
 
-/**
- * An open breaker is reported as such without probing: the breaker alone decides when the
- * product gets traffic again. Otherwise the product's own `/health` answers.
- */
-async function productReadiness(transport: ProductTransport, product: string, url: string): Promise<ProductReadiness> {
-  const breaker = transport.breakers.forProduct(product).state;
-  if (breaker.phase !== 'closed') return 'breaker-open';
+/** One product's own `/health`, bounded by the probe timeout (and the product's fetch timeout). */
+async function probe(transport: ProductTransport, product: string, url: string): Promise<'up' | 'down'> {
   try {
     const response = await request(new URL('/health', url), {
       dispatcher: transport.agent,

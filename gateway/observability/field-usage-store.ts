@@ -11,6 +11,8 @@ export interface FieldUsageStore extends FieldUsageSource {
   record(client: string, coordinates: readonly string[], day?: string): void;
   /** Writes the buffer out now; also runs on a timer and on close. */
   flush(): Promise<void>;
+  /** How many flushes wrote rows: what the store holds changes only when this does (the catalog rebuilds on it). */
+  readonly writes: number;
 }
 
 /** A row as stored: operations of `client` on `day` that selected `coordinate`. */
@@ -31,10 +33,12 @@ abstract class BufferedUsageStore implements FieldUsageStore {
   private buffer = new Map<string, UsageRow>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  writes = 0;
 
   constructor(flushIntervalMs: number) {
     if (flushIntervalMs > 0) {
-      this.timer = setInterval(() => void this.flush(), flushIntervalMs);
+      // A failed timed flush (store down or timing out) must not become an unhandled rejection.
+      this.timer = setInterval(() => void this.flush().catch(() => {}), flushIntervalMs);
       // A pending flush must not keep a CLI or a test process alive.
       this.timer.unref();
     }
@@ -51,11 +55,13 @@ abstract class BufferedUsageStore implements FieldUsageStore {
 
   flush(): Promise<void> {
     // Flushes run one after another so two batches never interleave their writes.
-    this.flushing = this.flushing.then(async () => {
+    // After a failed flush, the next one still runs (a rejected chain would skip them all).
+    this.flushing = this.flushing.catch(() => {}).then(async () => {
       if (this.buffer.size === 0) return;
       const rows = [...this.buffer.values()];
       this.buffer = new Map();
       await this.write(rows);
+      this.writes++;
     });
     return this.flushing;
   }
@@ -131,7 +137,10 @@ export class PostgresUsageStore extends BufferedUsageStore {
   constructor(url: string, flushIntervalMs = 5_000) {
     super(flushIntervalMs);
     const pg = require('pg') as typeof import('pg');
-    this.pool = new pg.Pool({ connectionString: url, max: 2 });
+    // Bounded waits: a Postgres that stops answering must not hold a flush (and the
+    // gateway's close, which flushes) for good. A flush that times out keeps nothing;
+    // usage counts are best effort by design.
+    this.pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 2_000, statement_timeout: 5_000, query_timeout: 6_000 });
   }
 
   private ensureTable(): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { clientIdentity } from '../http/client-identity.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LabelBudget, type LabelBudgetOptions } from './label-budget.ts';
 
 /** Circuit breaker states as the `meshgate_product_breaker_state` gauge reports them. */
 export const BreakerStateValue = { closed: 0, halfOpen: 1, open: 2 } as const;
@@ -112,8 +113,27 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  /** Builds of `/catalog` and `/catalog.json` (catalog/catalog-cache.ts): one per supergraph, usage flush or watermark, not per request. */
+  readonly catalogBuilds = new Counter({
+    name: 'meshgate_catalog_builds_total',
+    help: 'Builds of the data product catalog served at /catalog and /catalog.json',
+    registers: [this.registry],
+  });
+
+  /** Label values or combinations past the label budget, recorded as `other`, by label or metric. */
+  readonly labelsFolded = new Counter({
+    name: 'meshgate_label_values_folded_total',
+    help: 'Observations whose caller-chosen label values (client, version, operation) were past the budget and recorded as "other"',
+    labelNames: ['label'] as const,
+    registers: [this.registry],
+  });
+
+  /** Bounds the label values callers choose; record through it, never raw header values. */
+  readonly labels: LabelBudget;
+
+  constructor(options: { processMetrics?: boolean; labels?: Partial<LabelBudgetOptions> } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'meshgate_' });
+    this.labels = new LabelBudget({ maxLabelValues: 100, maxLabelCombinations: 500, knownClients: [], ...options.labels }, (label) => this.labelsFolded.inc({ label }));
   }
 
   /** The exposition text and its content type, for `GET /metrics`. */

@@ -12,7 +12,9 @@ import { operationFieldsUsed } from '../operation/operation-fields.ts';
 export function fieldUsagePlugin(metrics: GatewayMetrics, store: FieldUsageStore | undefined): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ request }) {
-      const { client } = clientOf(request.http?.headers ?? new Map<string, string>());
+      // A bounded client name: an invented one is recorded (in /metrics and the usage store)
+      // as `other` once the budget is spent, so no caller can grow either without end.
+      const client = metrics.labels.value('client', clientOf(request.http?.headers ?? new Map<string, string>()).client);
       return {
         async didResolveOperation({ document, schema, operationName }) {
           // The document is walked once, not once per request (see operation-fields.ts).

@@ -37,7 +37,7 @@ export function gatewayPlugins(
     /** The safelist, when one is configured (persisted-operations-plugin.ts). */
     persisted: ApolloServerPlugin<GatewayContext> | undefined;
     planWarmer: QueryPlanWarmer | undefined;
-    observedFreshness: ProductWatermarksSeen;
+    watermarksSeen: ProductWatermarksSeen;
     now: (() => number) | undefined;
   },
 ): ApolloServerPlugin<GatewayContext>[] {
@@ -64,6 +64,6 @@ export function gatewayPlugins(
     metricsPlugin(deps.metrics),
     loggingPlugin(deps.logger),
     // Reads the `extensions.dataProducts` signals wrote above.
-    productWatermarksSeenPlugin(deps.observedFreshness),
+    productWatermarksSeenPlugin(deps.watermarksSeen),
   ];
 }

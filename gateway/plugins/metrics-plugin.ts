@@ -16,8 +16,10 @@ export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<Gatew
         async willSendResponse({ response, operationName }) {
           const operation = operationName ?? 'anonymous';
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          metrics.requests.inc({ operation, client, client_version: version, outcome: errors.length > 0 ? 'error' : 'success' });
-          metrics.requestDuration.observe({ operation, client }, (performance.now() - started) / 1000);
+          // Client, version and operation are the caller's to choose: bounded (see label-budget.ts).
+          const outcome = errors.length > 0 ? 'error' : 'success';
+          metrics.requests.inc(metrics.labels.labels('requests', { operation, client, client_version: version, outcome }, ['operation', 'client', 'client_version']));
+          metrics.requestDuration.observe(metrics.labels.labels('request_duration', { operation, client }, ['operation', 'client']), (performance.now() - started) / 1000);
           for (const error of errors) metrics.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
           // A 4xx/5xx status means the request was refused as a whole (a limit, auth, a
           // validation failure), not answered with partial data.

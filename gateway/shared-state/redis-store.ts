@@ -39,6 +39,13 @@ export interface RedisStoreOptions {
   url: string;
   /** Prefix of every key, so several meshes can share one Redis. @default "meshgate:" */
   keyPrefix?: string;
+  /**
+   * Longest wait for one command's reply, in ms. A Redis that stops answering without
+   * closing its socket (frozen, swapping, a partitioned network) otherwise holds every
+   * request that touches shared state for as long as it is gone; a command past this
+   * fails, and the failover store serves from memory instead. @default 250
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Shared state in Redis: what makes N gateway replicas behave like one. */
@@ -54,6 +61,7 @@ export class RedisStore implements SharedStateStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
+      commandTimeout: options.commandTimeoutMs ?? 250,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
       lazyConnect: true,
     });

@@ -57,7 +57,11 @@ export class CircuitBreaker {
     }
   }
 
+  /** When a fetch last succeeded (epoch ms; 0: never): newer news of the product than an older health probe. */
+  lastSuccessAt = 0;
+
   recordSuccess(): void {
+    this.lastSuccessAt = this.now();
     this.current = { phase: 'closed', consecutiveFailures: 0, lastOutcome: 'success' };
   }
 

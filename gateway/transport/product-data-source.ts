@@ -123,14 +123,26 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 
-  /** One fetch inside the product's circuit breaker, retried with backoff if it is part of a query. */
+  /**
+   * One fetch inside the product's circuit breaker, retried with backoff if it is part of a
+   * query. The breaker counts failed *fetches*, not attempts: a fetch and its retries are
+   * one failure, recorded when the fetch gives up, so one slow request with two retries
+   * does not spend three of the threshold's failures and open the breaker on its own.
+   */
   private async fetchResiliently(options: ProcessOptions, body: string, forwarded: Record<string, string> | undefined, operationType: string | undefined): Promise<ProductAnswer> {
     const breaker = this.transport.breakers.forProduct(this.product);
     const { retry, timeoutMs } = this.transport.settingsFor(this.product);
     const attempts = mayRetry(operationType) ? retry.retries + 1 : 1;
     const headers = this.headers(options, forwarded);
+    let lastFailure: unknown;
     for (let attempt = 0; ; attempt++) {
       if (!breaker.tryAcquire()) {
+        // A retry that finds the breaker open (other fetches failed meanwhile) reports what
+        // this fetch met: a product that timed out is slow, not unavailable.
+        if (lastFailure) {
+          breaker.recordFailure();
+          throw lastFailure;
+        }
         throw new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Data product "${this.product}" is unavailable (circuit breaker open)`, {
           extensions: { product: this.product, breaker: 'open' },
         });
@@ -143,9 +155,11 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
         breaker.recordSuccess();
         return answer;
       } catch (error) {
-        breaker.recordFailure();
-        if (!isTransientFailure(error)) throw this.mask(error);
-        if (attempt + 1 >= attempts) throw error;
+        if (!isTransientFailure(error) || attempt + 1 >= attempts) {
+          breaker.recordFailure();
+          throw isTransientFailure(error) ? error : this.mask(error);
+        }
+        lastFailure = error;
         await sleep(backoffDelayMs(retry, attempt));
       }
     }

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import pg from 'pg';
 
 export const TEST_POSTGRES_URL = process.env.MESHGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -39,4 +41,30 @@ export function redisAvailable(url = TEST_REDIS_URL): Promise<boolean> {
       client.disconnect();
     }
   });
+}
+
+export interface OwnRedis {
+  url: string;
+  port: number;
+  process: ChildProcess;
+}
+
+/** A Redis of the test's own on a free port, so it can be killed without touching the machine's. */
+export async function startOwnRedis(fixedPort?: number): Promise<OwnRedis> {
+  const port =
+    fixedPort ??
+    (await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    }));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'pipe' });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Ready to accept connections')) resolve();
+    });
+  });
+  return { url: `redis://127.0.0.1:${port}`, port, process: child };
 }

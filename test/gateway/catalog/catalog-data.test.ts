@@ -24,7 +24,7 @@ describe('catalog data', () => {
     freshness.observe('preview-free', '2025-06-01T06:00:00Z');
     freshness.observe('removal-good', '2025-05-01T00:00:00Z');
 
-    const catalog = await buildCatalog({ meshRoot: copy.root, served: new Set(['removal-good']), usage, freshness, now: new Date('2025-06-01T12:00:00Z') });
+    const catalog = await buildCatalog({ meshRoot: copy.root, served: new Set(['removal-good']), usage, watermarks: freshness, now: new Date('2025-06-01T12:00:00Z') });
     await usage.close();
 
     const widget = catalog.products.find((p) => p.name === 'removal-good')!;

@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,7 +11,7 @@ import { startGateway, type RunningGateway } from '../../../gateway/create-gatew
 import { FailoverStore } from '../../../gateway/shared-state/failover-store.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
 import { postGraphQL, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
-import { redisAvailable, TEST_REDIS_URL } from '../../support/services.ts';
+import { redisAvailable, startOwnRedis, TEST_REDIS_URL, type OwnRedis } from '../../support/services.ts';
 
 const available = await redisAvailable();
 const QUERY = { query: '{ product(sku: "SKU-0003") { sku } }' };
@@ -78,30 +76,10 @@ describe.skipIf(!available)('gateway replicas sharing Redis', () => {
   }, 90_000);
 });
 
-/** A Redis of the test's own on a free port, so it can be killed without touching the machine's. */
-async function startOwnRedis(fixedPort?: number): Promise<{ url: string; port: number; process: ChildProcess }> {
-  const port =
-    fixedPort ??
-    (await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    }));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'pipe' });
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) resolve();
-    });
-  });
-  return { url: `redis://127.0.0.1:${port}`, port, process: child };
-}
-
 describe.skipIf(!available)('Redis going away mid-test', () => {
   let mesh: MeshHarness;
   let gateway: RunningGateway | undefined;
-  let redis: { url: string; port: number; process: ChildProcess } | undefined;
+  let redis: OwnRedis | undefined;
   afterAll(async () => {
     await gateway?.close();
     redis?.process.kill('SIGKILL');
@@ -139,4 +117,58 @@ describe.skipIf(!available)('Redis going away mid-test', () => {
     expect(state.kind).toBe('redis');
     expect(lines.some((line) => line.includes('primary store is back'))).toBe(true);
   });
+});
+
+describe.skipIf(!available)('Redis frozen (SIGSTOP): the socket stays open and nothing answers', () => {
+  let mesh: MeshHarness;
+  let gateway: RunningGateway | undefined;
+  let redis: OwnRedis | undefined;
+  afterAll(async () => {
+    redis?.process.kill('SIGCONT');
+    await gateway?.close();
+    redis?.process.kill('SIGKILL');
+    await mesh?.close();
+  });
+
+  it('serves rate-limited requests from memory past the command timeout, then goes back to Redis after SIGCONT', async () => {
+    mesh = await startMesh();
+    redis = await startOwnRedis();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _, done) => (lines.push(chunk.toString()), done()) }));
+    const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
+    gateway = await startGateway(
+      resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url, commandTimeoutMs: 200 } }),
+      { logger },
+    );
+    const state = gateway.sharedState as FailoverStore;
+    expect((await postGraphQL(gateway.url, QUERY)).status).toBe(200);
+    expect(state.kind).toBe('redis');
+
+    // Frozen for the rest of the phase: a gateway that waited on Redis would never answer.
+    redis.process.kill('SIGSTOP');
+    for (let i = 0; i < 5; i++) {
+      const result = await postGraphQL(gateway.url, QUERY);
+      expect(result.status).toBe(200);
+      expect(result.body.data.product.sku).toBe('SKU-0003');
+    }
+    expect(state.kind).toBe('memory');
+    expect(lines.filter((line) => line.includes('degraded to memory'))).toHaveLength(1);
+    expect(lines.some((line) => line.includes('timed out'))).toBe(true);
+
+    redis.process.kill('SIGCONT');
+    for (let attempt = 0; attempt < 50 && state.isDegraded; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await postGraphQL(gateway.url, QUERY)).status).toBe(200);
+    }
+    expect(state.kind).toBe('redis');
+    expect(lines.some((line) => line.includes('primary store is back'))).toBe(true);
+    // The bucket is taken from Redis again.
+    const { Redis } = await import('ioredis');
+    const reader = new Redis(redis.url);
+    try {
+      expect((await reader.keys('*ratelimit:*')).length).toBeGreaterThan(0);
+    } finally {
+      reader.disconnect();
+    }
+  }, 60_000);
 });

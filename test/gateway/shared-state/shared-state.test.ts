@@ -43,7 +43,8 @@ describe('FailoverStore', () => {
       takeToken: (key, bucket) => primary.takeToken(key, bucket),
       close: () => primary.close(),
     };
-    const store = new FailoverStore(flaky);
+    let clock = 0;
+    const store = new FailoverStore(flaky, undefined, undefined, { probeIntervalMs: 500, now: () => clock });
     await store.set('x', 'from-redis');
     expect(store.kind).toBe('redis');
     down = true;
@@ -52,7 +53,14 @@ describe('FailoverStore', () => {
     expect(await store.get('x')).toBe('from-memory');
     expect(store.isDegraded).toBe(true);
     down = false;
-    expect(await store.get('x')).toBe('from-redis');
+    // Degraded, requests go straight to memory; a background read at most every
+    // probeIntervalMs finds the primary answering again.
+    expect(await store.get('x')).toBe('from-memory');
+    expect(store.isDegraded).toBe(true);
+    clock += 500;
+    expect(await store.get('x')).toBe('from-memory');
+    await new Promise((resolve) => setImmediate(resolve));
     expect(store.isDegraded).toBe(false);
+    expect(await store.get('x')).toBe('from-redis');
   });
 });

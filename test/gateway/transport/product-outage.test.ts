@@ -45,9 +45,13 @@ describe('sales goes down, then comes back', () => {
     expect(unaffected.body.errors).toBeUndefined();
     expect(unaffected.body.data.product.name).toBe('Eco Turntable');
 
-    // Two failed attempts per query (one retry): the second query reaches the threshold of 3.
+    // The breaker counts failed fetches, a fetch and its retry once: the third query reaches the threshold of 3.
     const second = await mesh.query(NEEDS_SALES);
     expect(second.body.errors![0]!.extensions).toMatchObject({ code: 'PRODUCT_UNAVAILABLE', product: 'sales' });
+    const notYetOpen: any = await (await fetch(mesh.gateway.url.replace(/graphql$/, 'ready'))).json();
+    expect(notYetOpen.products.sales.state).not.toBe('breaker-open');
+    const third = await mesh.query(NEEDS_SALES);
+    expect(third.body.errors![0]!.extensions).toMatchObject({ code: 'PRODUCT_UNAVAILABLE', product: 'sales' });
     const ready: any = await (await fetch(mesh.gateway.url.replace(/graphql$/, 'ready'))).json();
     expect(ready.products.sales.state).toBe('breaker-open');
 

@@ -1,0 +1,66 @@
+import type { SupergraphState } from '../supergraph/supergraph-source.ts';
+import type { FieldUsageStore } from '../observability/field-usage-store.ts';
+import type { ProductWatermarkSource } from './catalog-data.ts';
+
+/** The catalog as served: the JSON and the HTML page, each serialized once per build. */
+export interface CatalogPages {
+  json: string;
+  html: string;
+}
+
+export interface CatalogCacheOptions {
+  meshRoot?: string;
+  watermarks: ProductWatermarkSource;
+  usage?: FieldUsageStore;
+  /** Called once per build (the gateway counts builds in `/metrics`). */
+  onBuild?: () => void;
+  /**
+   * Longest a build is served: freshness ("fresh" or "stale" against the SLA) moves with
+   * the clock even when nothing else changes. @default 30000
+   */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+/**
+ * `/catalog` and `/catalog.json`, built once per supergraph, usage flush and product
+ * watermark instead of per request. A build reads every product's descriptor and SDL from
+ * disk and walks the contract pipeline (90-350 ms of CPU); the endpoints are
+ * unauthenticated and not rate limited, so per-request builds let anyone spend the
+ * gateway's event loop. Callers arriving during a build share it.
+ */
+export class CatalogCache {
+  private current: { key: string; builtAt: number; pages: Promise<CatalogPages> } | undefined;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: CatalogCacheOptions) {
+    this.maxAgeMs = options.maxAgeMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  pages(state: SupergraphState): Promise<CatalogPages> {
+    const served = state.phase === 'serving' ? state.subgraphs.map((s) => s.name) : [];
+    // Everything a build reads that can change while the gateway runs: the served
+    // supergraph (by hash), the usage store's writes and each product's watermark.
+    const key = JSON.stringify([state.phase === 'serving' ? state.hash : state.phase, served, this.options.usage?.writes ?? 0, served.map((name) => this.options.watermarks.dataAsOf(name) ?? null)]);
+    const current = this.current;
+    if (current && current.key === key && this.now() - current.builtAt < this.maxAgeMs) return current.pages;
+    const pages = this.build(served);
+    this.current = { key, builtAt: this.now(), pages };
+    // A failed build is not kept: the next request tries again.
+    pages.catch(() => {
+      if (this.current?.pages === pages) this.current = undefined;
+    });
+    return pages;
+  }
+
+  private async build(served: string[]): Promise<CatalogPages> {
+    this.options.onBuild?.();
+    // Loaded on the first catalog request: it reads the mesh with the contract pipeline
+    // (composition, lineage), which a gateway that only serves queries never needs in memory.
+    const [{ buildCatalog }, { renderCatalogPage }] = await Promise.all([import('./catalog-data.ts'), import('./catalog-page.ts')]);
+    const catalog = await buildCatalog({ meshRoot: this.options.meshRoot, served: new Set(served), watermarks: this.options.watermarks, usage: this.options.usage });
+    return { json: JSON.stringify(catalog), html: renderCatalogPage(catalog) };
+  }
+}
