@@ -109,8 +109,10 @@ export const gatewayConfigSchema = z.strictObject({
   subgraphUrls: z.record(z.string(), z.url()).default({}),
   /** Allow introspection. @default true in development, false in production */
   introspection: z.boolean().optional(),
-  /** Serve Apollo Sandbox at GET /. @default true in development, false in production */
+  /** Serve Apollo Sandbox at GET /sandbox (it loads from Apollo's servers). @default true in development, false in production */
   sandbox: z.boolean().optional(),
+  /** Serve the GraphiQL explorer from the gateway itself at GET / and /explorer. @default true in development, false in production */
+  explorer: z.boolean().optional(),
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
   /**
@@ -310,7 +312,7 @@ export const gatewayConfigSchema = z.strictObject({
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 type ParsedConfig = z.output<typeof gatewayConfigSchema>;
-export type GatewayConfig = ParsedConfig & { introspection: boolean; sandbox: boolean; auth: ParsedConfig['auth'] & { allowAnonymous: boolean } };
+export type GatewayConfig = ParsedConfig & { introspection: boolean; sandbox: boolean; explorer: boolean; auth: ParsedConfig['auth'] & { allowAnonymous: boolean } };
 
 /** Validates a config object (from a file, env and flags, or a test) and fills defaults. */
 export function resolveGatewayConfig(input: unknown, source = 'gateway config'): GatewayConfig {
@@ -325,6 +327,7 @@ export function resolveGatewayConfig(input: unknown, source = 'gateway config'):
     ...config,
     introspection: config.introspection ?? development,
     sandbox: config.sandbox ?? development,
+    explorer: config.explorer ?? development,
     auth: { ...config.auth, allowAnonymous: config.auth.allowAnonymous ?? development },
   };
 }
@@ -334,7 +337,7 @@ const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
 /**
  * Reads `meshgate.yaml` (or `configPath`) and the environment:
  * `MESHGATE_PORT`, `MESHGATE_HOST`, `MESHGATE_SUPERGRAPH`, `MESHGATE_INTROSPECTION`,
- * `MESHGATE_SANDBOX`, `MESHGATE_CACHE`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `MESHGATE_USAGE_FILE`, `MESHGATE_USAGE_POSTGRES_URL`,
+ * `MESHGATE_SANDBOX`, `MESHGATE_EXPLORER`, `MESHGATE_CACHE`, `MESHGATE_REDIS_URL` (or `REDIS_URL`), `MESHGATE_USAGE_FILE`, `MESHGATE_USAGE_POSTGRES_URL`,
  * `NODE_ENV=production`, `MESHGATE_JWKS_URL`, `MESHGATE_JWT_ISSUER`, `MESHGATE_JWT_AUDIENCE`, `MESHGATE_ALLOW_ANONYMOUS`,
  * `MESHGATE_ACCESS_MODE` (filter|reject), and `MESHGATE_SUBGRAPH_URL_<PRODUCT>` where
  * `<PRODUCT>` is the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`).
@@ -378,6 +381,8 @@ export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.P
   if (coalesce !== undefined) merged.coalesceQueries = coalesce;
   const sandbox = readBoolean('MESHGATE_SANDBOX');
   if (sandbox !== undefined) merged.sandbox = sandbox;
+  const explorer = readBoolean('MESHGATE_EXPLORER');
+  if (explorer !== undefined) merged.explorer = explorer;
   const auth: Record<string, unknown> = { ...(merged.auth as object) };
   if (env.MESHGATE_JWKS_URL) auth.jwksUrl = env.MESHGATE_JWKS_URL;
   if (env.MESHGATE_JWT_ISSUER) auth.issuer = env.MESHGATE_JWT_ISSUER;

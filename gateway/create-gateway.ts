@@ -37,6 +37,7 @@ import { requestLimitsPlugin } from './plugins/request-limits-plugin.ts';
 import { ExecutionSharing, type ExecutionAnswer } from './execution/execution-sharing.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
 import { readinessReport } from './http/readiness.ts';
+import { isExplorerRequest, serveExplorer } from './http/explorer/serve-explorer.ts';
 import { FileSupergraphSource, type SupergraphState } from './supergraph/supergraph-source.ts';
 import { loadAccessRules } from './access/access-rules.ts';
 import { createAuthenticator } from './access/authentication.ts';
@@ -234,6 +235,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderCatalogPage(catalog));
         return;
       }
+      if (config.explorer && isExplorerRequest(req, path)) {
+        await serveExplorer(req, res, path, config);
+        return;
+      }
       if (config.rateLimit) {
         const decision = await takeRateLimitToken(sharedState, config.rateLimit, req);
         if (!decision.allowed) {
@@ -244,12 +249,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         }
       }
       const isSandboxPage = path === '/' && req.method === 'GET' && !new URL(req.url ?? '/', 'http://localhost').searchParams.has('query');
-      if (isSandboxPage && !config.sandbox) {
+      if ((isSandboxPage || path === '/sandbox') && !config.sandbox) {
         writeError(res, MeshErrorCode.NOT_FOUND, 'Apollo Sandbox is disabled; POST GraphQL requests to /graphql');
         return;
       }
-      // Sandbox posts to the page it was loaded from, so `/` is a GraphQL endpoint too.
-      if (path !== '/graphql' && path !== '/') {
+      // Sandbox posts to the page it was loaded from, so `/` and `/sandbox` are GraphQL endpoints too.
+      if (path !== '/graphql' && path !== '/' && path !== '/sandbox') {
         writeError(res, MeshErrorCode.NOT_FOUND, `No route ${path}`);
         return;
       }
