@@ -220,11 +220,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         res.writeHead(200, { 'content-type': contentType }).end(text);
         return;
       }
-      if (config.catalog.enabled && (path === '/catalog' || path === '/catalog.json') && req.method === 'GET') {
+      if (config.catalog.enabled && (path === '/catalog' || path.startsWith('/catalog/') || path === '/catalog.json') && req.method === 'GET') {
         const state = source.state;
         // Loaded on the first catalog request: it reads the mesh with the contract pipeline
         // (composition, lineage), which a gateway that only serves queries never needs in memory.
-        const [{ buildCatalog }, { renderCatalogPage }] = await Promise.all([import('./catalog/catalog-data.ts'), import('./catalog/catalog-page.ts')]);
+        const [{ buildCatalog }, { renderCatalogRoute }] = await Promise.all([import('./catalog/catalog-data.ts'), import('./catalog/catalog-page.ts')]);
         const catalog = await buildCatalog({
           meshRoot: config.catalog.meshRoot,
           served: new Set(state.phase === 'serving' ? state.subgraphs.map((s) => s.name) : []),
@@ -232,7 +232,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           usage,
         });
         if (path === '/catalog.json') writeJson(res, 200, catalog);
-        else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderCatalogPage(catalog));
+        else {
+          const { status, html } = renderCatalogRoute(catalog, path, new URL(req.url ?? '/', 'http://localhost').searchParams);
+          res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+        }
         return;
       }
       if (config.explorer && isExplorerRequest(req, path)) {
