@@ -64,7 +64,7 @@ function renderPage(config: GatewayConfig, headers: string | undefined): string 
   const sandbox = config.sandbox
     ? `<a href="sandbox">Apollo Sandbox</a> (loads from Apollo's servers: needs internet)`
     : 'Apollo Sandbox is off on this gateway';
-  return `<!doctype html>
+  return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>GraphiQL · meshgate</title>
 <link rel="stylesheet" href="explorer/explorer.css">
