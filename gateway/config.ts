@@ -108,8 +108,10 @@ export const gatewayConfigSchema = z.strictObject({
   subgraphUrls: z.record(z.string(), z.url()).default({}),
   /** Allow introspection. @default true in development, false in production */
   introspection: z.boolean().optional(),
-  /** Serve Apollo Sandbox at GET /. @default true in development, false in production */
+  /** Serve Apollo Sandbox at GET /sandbox (it loads from Apollo's servers). @default true in development, false in production */
   sandbox: z.boolean().optional(),
+  /** Serve the GraphiQL explorer from the gateway itself at GET / and /explorer. @default true in development, false in production */
+  explorer: z.boolean().optional(),
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
   /**
@@ -337,7 +339,7 @@ export const gatewayConfigSchema = z.strictObject({
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 type ParsedConfig = z.output<typeof gatewayConfigSchema>;
-export type GatewayConfig = ParsedConfig & { introspection: boolean; sandbox: boolean; auth: ParsedConfig['auth'] & { allowAnonymous: boolean } };
+export type GatewayConfig = ParsedConfig & { introspection: boolean; sandbox: boolean; explorer: boolean; auth: ParsedConfig['auth'] & { allowAnonymous: boolean } };
 
 /** Validates a config object (from a file, env and flags, or a test) and fills defaults. */
 export function resolveGatewayConfig(input: unknown, source = 'gateway config'): GatewayConfig {
@@ -352,6 +354,7 @@ export function resolveGatewayConfig(input: unknown, source = 'gateway config'):
     ...config,
     introspection: config.introspection ?? development,
     sandbox: config.sandbox ?? development,
+    explorer: config.explorer ?? development,
     auth: { ...config.auth, allowAnonymous: config.auth.allowAnonymous ?? development },
   };
 }

@@ -13,6 +13,7 @@ import { takeRateLimitToken } from './http/rate-limiter.ts';
 import { ProductHealthProber, readinessReport } from './http/readiness.ts';
 import { gatewayRoutes, routeRequests } from './http/routes.ts';
 import { serveHttp } from './http/server.ts';
+import { isExplorerRequest, serveExplorer } from './http/explorer/serve-explorer.ts';
 import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
@@ -91,6 +92,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           ready: () => readinessReport({ state: source.state, shuttingDown: shutdown.shuttingDown, prober }),
           metrics,
           catalog: config.catalog.enabled ? catalogRoute({ meshRoot: config.catalog.meshRoot, state, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined,
+          explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
           graphql: graphqlRoute({ apollo, config, shutdown, authenticate }),
         }),

@@ -1,11 +1,11 @@
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
 import type { FieldUsageStore } from '../observability/field-usage-store.ts';
-import type { ProductWatermarkSource } from './catalog-data.ts';
+import type { Catalog, ProductWatermarkSource } from './catalog-data.ts';
 
-/** The catalog as served: the JSON and the HTML page, each serialized once per build. */
+/** The catalog as served: its data, and its JSON serialized once per build. */
 export interface CatalogPages {
+  catalog: Catalog;
   json: string;
-  html: string;
 }
 
 export interface CatalogCacheOptions {
@@ -59,8 +59,8 @@ export class CatalogCache {
     this.options.onBuild?.();
     // Loaded on the first catalog request: it reads the mesh with the contract pipeline
     // (composition, lineage), which a gateway that only serves queries never needs in memory.
-    const [{ buildCatalog }, { renderCatalogPage }] = await Promise.all([import('./catalog-data.ts'), import('./catalog-page.ts')]);
+    const { buildCatalog } = await import('./catalog-data.ts');
     const catalog = await buildCatalog({ meshRoot: this.options.meshRoot, served: new Set(served), watermarks: this.options.watermarks, usage: this.options.usage });
-    return { json: JSON.stringify(catalog), html: renderCatalogPage(catalog) };
+    return { catalog, json: JSON.stringify(catalog) };
   }
 }

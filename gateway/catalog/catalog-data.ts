@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { durationToMs, type ProductStatus } from '../../schema/descriptor.ts';
 import type { Lineage } from '../../schema/lineage.ts';
-import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
+import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
 import { publishedOutputFields, sunsetDate } from '../../schema/subgraph-model.ts';
 import type { ClientFieldUsage, FieldUsageSource } from '../../schema/field-usage.ts';
 import { addDays, utcDay } from '../../schema/utc-day.ts';
+import { exampleQueries, type ExampleQuery } from './catalog-examples.ts';
+import { derivedProducts } from './lineage-svg.ts';
 
 /**
  * Where the catalog learns each product's latest data watermark, which it judges against
@@ -24,6 +26,8 @@ export interface CatalogField {
   type: string;
   description: string | null;
   classification: string | null;
+  /** Scopes a caller needs to read the field, from governance's classification scopes. */
+  scopes: string[];
   /** Tagged `@tag(name: "preview")`: served only to clients that opt in. */
   preview: boolean;
   deprecation: { reason: string; sunset: string | null; recentUsage: ClientFieldUsage[] } | null;
@@ -50,6 +54,15 @@ export interface CatalogProduct {
   fields: CatalogField[];
   deprecatedFields: CatalogField[];
   previewFields: CatalogField[];
+  /**
+   * Derived: it reads other products' published fields through `@requires`. Keying an
+   * entity another product owns (adding fields to it) does not make a product derived.
+   */
+  derived: boolean;
+  /** Published fields by type, without the pagination plumbing (`PageInfo`, `*Connection`, `*Edge`). */
+  types: { name: string; description: string | null; fields: CatalogField[] }[];
+  /** Runnable queries over the product's fields, for the explorer. */
+  examples: ExampleQuery[];
 }
 
 export interface Catalog {
@@ -72,10 +85,24 @@ export interface CatalogOptions {
   now?: Date;
 }
 
+/** Pagination types every list repeats: the catalog shows the data, not the paging. */
+export function isConnectionPlumbing(typeName: string): boolean {
+  return typeName === 'PageInfo' || /.(Connection|Edge)$/.test(typeName);
+}
+
 function freshnessOf(sla: string, dataAsOf: string | undefined, now: Date): CatalogProduct['freshness'] {
   const at = dataAsOf ? Date.parse(dataAsOf) : Number.NaN;
   if (!dataAsOf || Number.isNaN(at)) return { dataAsOf: null, state: 'unknown' };
   return { dataAsOf, state: now.getTime() - at <= durationToMs(sla) ? 'fresh' : 'stale' };
+}
+
+function groupByType(fields: readonly CatalogField[], model: ValidProduct['model']): CatalogProduct['types'] {
+  const types = new Map<string, CatalogField[]>();
+  for (const field of fields) {
+    const name = field.coordinate.slice(0, field.coordinate.indexOf('.'));
+    types.set(name, [...(types.get(name) ?? []), field]);
+  }
+  return [...types].map(([name, typeFields]) => ({ name, description: model.types.get(name)?.description ?? null, fields: typeFields }));
 }
 
 /**
@@ -89,7 +116,11 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
   const until = utcDay(now);
   const since = addDays(until, -(options.usageDays ?? 30));
   const products: CatalogProduct[] = [];
-  for (const product of mesh.products.filter(isValidProduct)) {
+  const lineage: Lineage = existsSync(mesh.paths.lineage) ? (JSON.parse(readFileSync(mesh.paths.lineage, 'utf8')) as Lineage) : { products: [], edges: [] };
+  const derived = derivedProducts(lineage);
+  const valid = mesh.products.filter(isValidProduct);
+  const scopesOf = (classification: string | null): string[] => (classification ? (mesh.governance.classificationScopes[classification as keyof typeof mesh.governance.classificationScopes] ?? []) : []);
+  for (const product of valid) {
     const { descriptor, model } = product;
     const fields: CatalogField[] = [];
     const preview: CatalogField[] = [];
@@ -101,6 +132,7 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
         type: field.typeRef,
         description: field.description ?? null,
         classification: descriptor.fields[field.coordinate]?.classification ?? null,
+        scopes: scopesOf(descriptor.fields[field.coordinate]?.classification ?? null),
         preview: field.preview,
         deprecation: reason
           ? { reason, sunset: sunsetDate(reason) ?? null, recentUsage: (await options.usage?.clientsUsing(field.coordinate, since, until)) ?? [] }
@@ -125,8 +157,10 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
       fields,
       deprecatedFields: fields.filter((f) => f.deprecation),
       previewFields: preview,
+      derived: derived.has(descriptor.name),
+      types: groupByType(fields.filter((f) => !isConnectionPlumbing(f.coordinate.slice(0, f.coordinate.indexOf('.')))), model),
+      examples: exampleQueries(product, valid, (coordinate) => scopesOf(descriptor.fields[coordinate]?.classification ?? null).length === 0),
     });
   }
-  const lineage: Lineage = existsSync(mesh.paths.lineage) ? (JSON.parse(readFileSync(mesh.paths.lineage, 'utf8')) as Lineage) : { products: [], edges: [] };
   return { generatedAt: now.toISOString(), products, lineage };
 }

@@ -5,7 +5,8 @@ import { CatalogCache } from './catalog-cache.ts';
 import type { ProductWatermarkSource } from './catalog-data.ts';
 
 /**
- * `GET /catalog` (the page) and `GET /catalog.json` (its data): the products the gateway
+ * `GET /catalog` (the list and its search), `GET /catalog/<product>` and `GET /catalog.json`
+ * (the data): the products the gateway
  * serves, read from the mesh repository, built once per supergraph, usage flush and
  * watermark (see {@link CatalogCache}) rather than on every unauthenticated request.
  */
@@ -19,7 +20,13 @@ export function catalogRoute(options: {
   const catalog = new CatalogCache({ meshRoot: options.meshRoot, watermarks: options.watermarks, usage: options.usage, onBuild: options.onBuild });
   return async (_req, res, url) => {
     const pages = await catalog.pages(options.state());
-    if (url.pathname === '/catalog.json') res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(pages.json);
-    else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pages.html);
+    if (url.pathname === '/catalog.json') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(pages.json);
+      return;
+    }
+    // Pages differ by product and search, and rendering one is cheap beside a build: rendered per request.
+    const { renderCatalogRoute } = await import('./catalog-page.ts');
+    const { status, html } = renderCatalogRoute(pages.catalog, url.pathname, url.searchParams);
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(html);
   };
 }

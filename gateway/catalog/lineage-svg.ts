@@ -1,121 +1,124 @@
-import type { Lineage } from '../../schema/lineage.ts';
+import dagre from '@dagrejs/dagre';
+import type { Lineage, LineageEdge } from '../../schema/lineage.ts';
 
 /** Escapes text for HTML and SVG content and attribute values. */
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const BOX_WIDTH = 250;
-const COLUMN_GAP = 130;
-const HEADER_HEIGHT = 40;
-const ROW_HEIGHT = 18;
-const BOX_GAP = 24;
+const BOX_WIDTH = 260;
+const HEADER_HEIGHT = 44;
+const ROW_HEIGHT = 16;
 const MARGIN = 16;
 
-/**
- * How far a product sits from the mesh's sources: 0 for a product without inputs, else
- * one more than its deepest input. A cycle (which `meshgate check` would already reject
- * in composition) is cut rather than looped.
- */
-function depths(lineage: Lineage): Map<string, number> {
-  const inputs = new Map(lineage.products.map((p) => [p.name, p.inputs.map((i) => i.product)]));
-  const depth = new Map<string, number>();
-  const visit = (name: string, path: Set<string>): number => {
-    const known = depth.get(name);
-    if (known !== undefined) return known;
-    if (path.has(name)) return 0;
-    path.add(name);
-    const own = Math.max(-1, ...(inputs.get(name) ?? []).filter((i) => inputs.has(i)).map((i) => visit(i, path))) + 1;
-    path.delete(name);
-    depth.set(name, own);
-    return own;
-  };
-  for (const product of lineage.products) visit(product.name, new Set());
-  return depth;
-}
-
 /** `sales:Customer.orderSummary.totalSpentUsd` → product and field path. */
-function splitFieldId(id: string): { product: string; field: string } {
+export function splitFieldId(id: string): { product: string; field: string } {
   const at = id.indexOf(':');
   return { product: id.slice(0, at), field: id.slice(at + 1) };
 }
 
 /**
- * Draws `schema/lineage.json` as a self-contained SVG: one column per depth (source
- * products left, derived products right), one box per product listing the fields that
- * feed or are fed, and one curve per edge from field to field (solid for `@requires`,
- * dashed for entity keys). Plain SVG with no script or external reference, so the catalog
- * page works offline and in any browser.
+ * The products that read another product's published fields through `@requires`. Adding
+ * fields to an entity another product owns (a `key` edge) makes a product no more derived
+ * than any source that joins on a shared id.
  */
-export function renderLineageSvg(lineage: Lineage): string {
-  const depth = depths(lineage);
-  const fieldsOf = new Map<string, string[]>(lineage.products.map((p) => [p.name, []]));
-  for (const edge of lineage.edges) {
-    for (const id of [edge.from, edge.to]) {
-      const { product, field } = splitFieldId(id);
-      const fields = fieldsOf.get(product) ?? [];
-      if (!fields.includes(field)) fields.push(field);
-      fieldsOf.set(product, fields);
-    }
-  }
-  for (const fields of fieldsOf.values()) fields.sort();
+export function derivedProducts(lineage: Lineage): Set<string> {
+  return new Set(lineage.edges.filter(isRequiresAcrossProducts).map((e) => splitFieldId(e.to).product));
+}
 
-  // Lay boxes out column by column; remember each field row's vertical centre.
-  const columns = new Map<number, string[]>();
-  for (const product of lineage.products) {
-    const column = depth.get(product.name) ?? 0;
-    columns.set(column, [...(columns.get(column) ?? []), product.name]);
-  }
-  const boxes = new Map<string, { x: number; y: number; height: number }>();
-  const rowY = new Map<string, number>();
-  let height = 0;
-  for (const [column, names] of [...columns.entries()].sort((a, b) => a[0] - b[0])) {
-    let y = MARGIN;
-    const x = MARGIN + column * (BOX_WIDTH + COLUMN_GAP);
-    for (const name of names) {
-      const fields = fieldsOf.get(name) ?? [];
-      const boxHeight = HEADER_HEIGHT + Math.max(1, fields.length) * ROW_HEIGHT + 8;
-      boxes.set(name, { x, y, height: boxHeight });
-      fields.forEach((field, index) => rowY.set(`${name}:${field}`, y + HEADER_HEIGHT + index * ROW_HEIGHT + ROW_HEIGHT / 2));
-      y += boxHeight + BOX_GAP;
-    }
-    height = Math.max(height, y);
-  }
-  const width = MARGIN * 2 + (Math.max(0, ...columns.keys()) + 1) * BOX_WIDTH + Math.max(0, ...columns.keys()) * COLUMN_GAP;
+function isRequiresAcrossProducts(edge: LineageEdge): boolean {
+  return edge.via === 'requires' && splitFieldId(edge.from).product !== splitFieldId(edge.to).product;
+}
 
-  const parts: string[] = [];
+export interface LineageSvgOptions {
+  /** Draw only this product and the products it reads from or feeds. */
+  focus?: string;
+  /** The link of a product's box. @default none */
+  href?: (product: string) => string;
+}
+
+/**
+ * Draws `schema/lineage.json` as a self-contained SVG laid out by dagre: source products
+ * left, derived products right, one arrow per pair of products joined by `@requires`,
+ * listing the fields it carries. Dagre routes an edge that spans several columns through
+ * placeholder nodes of its own, so no edge runs through a product's box. Entities a
+ * product only adds fields to (by key) are named in its box, not drawn as derivation.
+ * Plain SVG, no script or external reference: the catalog works offline and without JavaScript.
+ */
+export function renderLineageSvg(lineage: Lineage, options: LineageSvgOptions = {}): string {
+  const requires = lineage.edges.filter(isRequiresAcrossProducts);
+  const touches = (edge: LineageEdge, name: string) => splitFieldId(edge.from).product === name || splitFieldId(edge.to).product === name;
+  const shown = new Set(
+    options.focus
+      ? [options.focus, ...lineage.edges.filter((e) => touches(e, options.focus!)).flatMap((e) => [splitFieldId(e.from).product, splitFieldId(e.to).product])]
+      : lineage.products.map((p) => p.name),
+  );
+  const products = lineage.products.filter((p) => shown.has(p.name));
+  const derived = derivedProducts(lineage);
+
+  // Per product: the fields that feed or are fed through @requires, and the entities it keys.
+  const fieldsOf = new Map<string, Set<string>>(products.map((p) => [p.name, new Set()]));
+  const keysOf = new Map<string, Set<string>>(products.map((p) => [p.name, new Set()]));
   for (const edge of lineage.edges) {
     const from = splitFieldId(edge.from);
     const to = splitFieldId(edge.to);
-    const a = boxes.get(from.product);
-    const b = boxes.get(to.product);
-    const y1 = rowY.get(edge.from);
-    const y2 = rowY.get(edge.to);
-    if (!a || !b || y1 === undefined || y2 === undefined) continue;
-    const x1 = a.x + BOX_WIDTH;
-    const x2 = b.x;
-    const bend = Math.max(40, Math.abs(x2 - x1) / 2);
+    if (!shown.has(from.product) || !shown.has(to.product) || from.product === to.product) continue;
+    if (edge.via === 'requires') {
+      fieldsOf.get(from.product)!.add(from.field);
+      fieldsOf.get(to.product)!.add(to.field);
+    } else keysOf.get(to.product)!.add(`${from.field.slice(0, from.field.indexOf('.'))} of ${from.product}`);
+  }
+
+  const graph = new dagre.graphlib.Graph();
+  graph.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 120, edgesep: 16, marginx: MARGIN, marginy: MARGIN });
+  graph.setDefaultEdgeLabel(() => ({}));
+  const lines = (name: string) => fieldsOf.get(name)!.size + keysOf.get(name)!.size;
+  for (const product of products) graph.setNode(product.name, { width: BOX_WIDTH, height: HEADER_HEIGHT + Math.max(1, lines(product.name)) * ROW_HEIGHT + 8 });
+  const pairs = new Map<string, LineageEdge[]>();
+  for (const edge of requires) {
+    const from = splitFieldId(edge.from).product;
+    const to = splitFieldId(edge.to).product;
+    if (!shown.has(from) || !shown.has(to)) continue;
+    const key = `${from}\u0000${to}`;
+    pairs.set(key, [...(pairs.get(key) ?? []), edge]);
+    graph.setEdge(from, to);
+  }
+  dagre.layout(graph);
+  const { width = 0, height = 0 } = graph.graph();
+
+  const parts: string[] = [];
+  for (const [key, edges] of pairs) {
+    const [from, to] = key.split('\u0000') as [string, string];
+    const points: { x: number; y: number }[] = graph.edge(from, to).points ?? [];
+    const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
+    const carried = edges.map((e) => `${splitFieldId(e.from).field} → ${splitFieldId(e.to).field}`).join('\n');
     parts.push(
-      `<path class="edge edge-${edge.via}" data-from="${escapeXml(edge.from)}" data-to="${escapeXml(edge.to)}" d="M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}" fill="none" stroke="${edge.via === 'requires' ? '#2563eb' : '#9ca3af'}" stroke-width="1.3"${edge.via === 'key' ? ' stroke-dasharray="4 3"' : ''} marker-end="url(#arrow)"><title>${escapeXml(`${edge.from} → ${edge.to} (${edge.via})`)}</title></path>`,
+      `<path class="edge edge-requires" data-from="${escapeXml(from)}" data-to="${escapeXml(to)}" data-fields="${edges.length}" d="${d}" fill="none" stroke="#2563eb" stroke-width="1.6" marker-end="url(#arrow)"><title>${escapeXml(`${from} → ${to} (@requires, ${edges.length} fields)\n${carried}`)}</title></path>`,
     );
   }
-  for (const product of lineage.products) {
-    const box = boxes.get(product.name)!;
-    const derived = product.inputs.length > 0;
-    parts.push(
-      `<g class="lineage-product" data-product="${escapeXml(product.name)}">`,
-      `<rect x="${box.x}" y="${box.y}" width="${BOX_WIDTH}" height="${box.height}" rx="6" fill="${derived ? '#fef3c7' : '#ecfdf5'}" stroke="${derived ? '#d97706' : '#059669'}"/>`,
-      `<text x="${box.x + 10}" y="${box.y + 18}" font-weight="bold" font-size="14">${escapeXml(product.name)}</text>`,
-      `<text x="${box.x + 10}" y="${box.y + 33}" font-size="11" fill="#4b5563">${escapeXml(product.domain)}${derived ? ` · derived from ${escapeXml(product.inputs.map((i) => i.product).join(', '))}` : ''}</text>`,
-    );
-    for (const field of fieldsOf.get(product.name) ?? []) {
-      parts.push(`<text class="lineage-field" x="${box.x + 10}" y="${rowY.get(`${product.name}:${field}`)! + 4}" font-size="11" font-family="monospace">${escapeXml(field)}</text>`);
+  for (const product of products) {
+    const node = graph.node(product.name);
+    const x = node.x - node.width / 2;
+    const y = node.y - node.height / 2;
+    const isDerived = derived.has(product.name);
+    const box = [
+      `<rect x="${x}" y="${y}" width="${node.width}" height="${node.height}" rx="6" fill="${isDerived ? '#fef3c7' : '#ecfdf5'}" stroke="${isDerived ? '#d97706' : '#059669'}"${product.name === options.focus ? ' stroke-width="2.5"' : ''}/>`,
+      `<text x="${x + 10}" y="${y + 18}" font-weight="bold" font-size="14">${escapeXml(product.name)}</text>`,
+      `<text x="${x + 10}" y="${y + 34}" font-size="11" fill="#4b5563">${escapeXml(product.domain)} · ${isDerived ? 'derived' : 'source'}</text>`,
+    ];
+    let row = 0;
+    for (const field of [...fieldsOf.get(product.name)!].sort()) {
+      box.push(`<text class="lineage-field" x="${x + 10}" y="${y + HEADER_HEIGHT + row++ * ROW_HEIGHT + 11}" font-size="11" font-family="monospace">${escapeXml(field)}</text>`);
     }
-    parts.push('</g>');
+    for (const keyed of [...keysOf.get(product.name)!].sort()) {
+      box.push(`<text class="lineage-key" x="${x + 10}" y="${y + HEADER_HEIGHT + row++ * ROW_HEIGHT + 11}" font-size="11" fill="#6b7280">adds fields to ${escapeXml(keyed)}</text>`);
+    }
+    const group = `<g class="lineage-product" data-product="${escapeXml(product.name)}">${box.join('')}</g>`;
+    parts.push(options.href ? `<a href="${escapeXml(options.href(product.name))}">${group}</a>` : group);
   }
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" id="lineage" role="img" aria-label="Lineage of the data products" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">`,
-    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs>',
+    `<svg xmlns="http://www.w3.org/2000/svg" class="lineage-graph"${options.focus ? '' : ' id="lineage"'} role="img" aria-label="Lineage of the data products" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#2563eb"/></marker></defs>',
     ...parts,
     '</svg>',
   ].join('\n');

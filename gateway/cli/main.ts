@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, MeshError } from '../../schema/protocol/error-codes.ts';
+import { REPO_ROOT } from '../../schema/source-tree.ts';
 
 /**
  * Each command's module, in the order `meshgate --help` lists them. Only the command being
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
 const program = new Command()
   .name('meshgate')
   .description('A GraphQL federation gateway for composite data products in a data mesh')
+  .version((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version)
   .showHelpAfterError();
 
 // Anything but a known command first (`--help`, `help serve`, a typo) gets them all, for help and suggestions.
@@ -37,6 +41,12 @@ try {
   // Config and contract errors are the user's to fix: print them plainly, without a stack.
   if (error instanceof ConfigError || error instanceof MeshError) {
     console.error(error instanceof MeshError ? `${error.code}: ${error.message}` : error.message);
+    process.exit(1);
+  }
+  // A port taken by another process is the user's to fix too: say which one and how to move.
+  const { code, port, address } = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (code === 'EADDRINUSE') {
+    console.error(`meshgate: port ${port} on ${address} is already in use; choose another with --port <port>`);
     process.exit(1);
   }
   throw error;

@@ -33,15 +33,18 @@ export function registerStartCommand(program: Command): void {
         // The committed supergraph names the default ports; point it at where the products really are.
         let config = loadGatewayConfig({ overrides: { port: options.port, supergraph: { file: SUPERGRAPH_FILE }, subgraphUrls } });
         // The demo trusts a development identity unless a real one is configured, so the
-        // printed token unlocks the restricted and confidential fields in Sandbox.
+        // printed token unlocks the restricted and confidential fields in the explorer.
         const devIdentity = config.mode === 'development' && !config.auth.jwksUrl && !config.auth.publicKey;
         if (devIdentity) config = { ...config, auth: { ...config.auth, ...(await devAuthConfig(config.mode)) } };
         const gateway = await startGateway(config);
         console.log(`\nmeshgate gateway         ${gateway.url}`);
-        if (config.sandbox) console.log(`Apollo Sandbox           ${gateway.url.replace(/graphql$/, '')}`);
+        const base = gateway.url.replace(/graphql$/, '');
+        if (config.explorer) console.log(`GraphiQL (works offline) ${base}`);
+        if (config.sandbox) console.log(`Apollo Sandbox (online)  ${base}sandbox`);
+        if (config.catalog.enabled) console.log(`Data product catalog     ${base}catalog`);
         if (devIdentity) {
           console.log('\nAnonymous requests see public and internal fields. For everything (scopes pii:read finance:read),');
-          console.log('add this header in Sandbox (npx meshgate token mints another):');
+          console.log(`send this header${config.explorer ? " (GraphiQL's Headers tab already holds one)" : ''}; npx meshgate token mints another:`);
           console.log(`Authorization: Bearer ${await mintDevToken()}`);
         }
         console.log('Press Ctrl-C to stop.');

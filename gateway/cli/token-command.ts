@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { DEV_ANALYST_SCOPES, mintDevToken } from '../access/dev-identity.ts';
+import { loadGatewayConfig } from '../config.ts';
 
 export function registerTokenCommand(program: Command): void {
   program
@@ -9,7 +11,10 @@ export function registerTokenCommand(program: Command): void {
     .option('--subject <sub>', 'the token subject', 'developer@localhost')
     .option('--hours <hours>', 'validity in hours', (value) => Number(value), 12)
     .action(async (options: { scopes: string; subject: string; hours: number }) => {
-      if (process.env.NODE_ENV === 'production') throw new Error('meshgate token is for development only');
+      // The mode as the gateway would read it: NODE_ENV=production or `mode: production` in meshgate.yaml.
+      if (loadGatewayConfig().mode === 'production') {
+        throw new MeshError(MeshErrorCode.CONFIG_INVALID, 'meshgate token mints development tokens only, and this gateway runs in production mode; production tokens come from your identity provider (auth.jwksUrl)');
+      }
       console.log(await mintDevToken({ scopes: options.scopes, subject: options.subject, hours: options.hours }));
     });
 }

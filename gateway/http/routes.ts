@@ -12,10 +12,12 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL)
 export interface Route {
   /** The URL paths it serves, matched exactly. */
   readonly paths: readonly string[];
+  /** Path prefixes it serves too (`/catalog/` for one product's page). */
+  readonly prefixes?: readonly string[];
   /** Only this method is routed here; any method when absent. */
   readonly method?: 'GET';
-  /** A further condition on the URL (the Sandbox page is `/` without `?query`). */
-  readonly when?: (url: URL) => boolean;
+  /** A further condition on the request (the explorer page is `/` asked for as HTML). */
+  readonly when?: (url: URL, req: IncomingMessage) => boolean;
   /** Takes a rate-limit token before it runs. */
   readonly rateLimited: boolean;
   readonly handle: RouteHandler;
@@ -30,8 +32,10 @@ export function gatewayRoutes(options: {
   state: () => SupergraphState;
   ready: () => Promise<ReadinessReport>;
   metrics: GatewayMetrics;
-  /** `/catalog` and `/catalog.json`, when the catalog is served. */
+  /** `/catalog`, `/catalog/<product>` and `/catalog.json`, when the catalog is served. */
   catalog: RouteHandler | undefined;
+  /** The GraphiQL explorer's page and assets, when it is served. */
+  explorer: { handle: RouteHandler; when: (url: URL, req: IncomingMessage) => boolean } | undefined;
   sandbox: boolean;
   graphql: RouteHandler;
 }): Route[] {
@@ -54,25 +58,33 @@ export function gatewayRoutes(options: {
         res.writeHead(200, { 'content-type': contentType }).end(text);
       },
     },
-    ...(options.catalog ? [{ paths: ['/catalog', '/catalog.json'], method: 'GET' as const, rateLimited: false, handle: options.catalog }] : []),
+    ...(options.catalog ? [{ paths: ['/catalog', '/catalog.json'], prefixes: ['/catalog/'], method: 'GET' as const, rateLimited: false, handle: options.catalog }] : []),
+    // Static files and one page, before `/` is taken as a GraphQL endpoint below.
+    ...(options.explorer ? [{ paths: [], prefixes: ['/'], rateLimited: false, when: options.explorer.when, handle: options.explorer.handle }] : []),
     ...(options.sandbox
       ? []
       : [
           {
-            paths: ['/'],
+            paths: ['/', '/sandbox'],
             method: 'GET' as const,
-            when: (url: URL) => !url.searchParams.has('query'),
+            when: (url: URL) => url.pathname === '/sandbox' || !url.searchParams.has('query'),
             rateLimited: true,
             handle: (_req: IncomingMessage, res: ServerResponse) => writeError(res, MeshErrorCode.NOT_FOUND, 'Apollo Sandbox is disabled; POST GraphQL requests to /graphql'),
           },
         ]),
-    // Sandbox posts to the page it was loaded from, so `/` is a GraphQL endpoint too.
-    { paths: ['/graphql', '/'], rateLimited: true, handle: options.graphql },
+    // Sandbox posts to the page it was loaded from, so `/` and `/sandbox` are GraphQL endpoints too.
+    { paths: ['/graphql', '/', '/sandbox'], rateLimited: true, handle: options.graphql },
   ];
 }
 
 function writeHealth(res: ServerResponse, state: SupergraphState): void {
   writeJson(res, state.phase === 'serving' ? 200 : 503, { status: state.phase === 'serving' ? 'ok' : state.phase, supergraph: state });
+}
+
+function matches(route: Route, url: URL, req: IncomingMessage): boolean {
+  const path = url.pathname;
+  const onPath = route.paths.includes(path) || (route.prefixes?.some((prefix) => path.startsWith(prefix)) ?? false);
+  return onPath && (!route.method || route.method === req.method) && (route.when?.(url, req) ?? true);
 }
 
 const NO_ROUTE: Route = { paths: [], rateLimited: true, handle: (_req, res, url) => writeError(res, MeshErrorCode.NOT_FOUND, `No route ${url.pathname}`) };
@@ -94,7 +106,7 @@ export function routeRequests(
     options.shutdown.track(res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = routes.find((r) => r.paths.includes(url.pathname) && (!r.method || r.method === req.method) && (r.when?.(url) ?? true)) ?? NO_ROUTE;
+      const route = routes.find((r) => matches(r, url, req)) ?? NO_ROUTE;
       if (route.rateLimited && options.takeRateLimitToken) {
         const decision = await options.takeRateLimitToken(req);
         if (!decision.allowed) {

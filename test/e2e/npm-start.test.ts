@@ -32,7 +32,13 @@ describe('meshgate start', () => {
     const anonymous = await postGraphQL(url, { query: '{ customer(id: "C00042") { name } }' });
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN_FIELD');
 
-    const sandbox = await fetch(url.replace(/graphql$/, ''), { headers: { accept: 'text/html' } });
+    // The explorer the gateway serves itself at `/`, Apollo Sandbox (online) at `/sandbox`.
+    const explorer = await fetch(url.replace(/graphql$/, ''), { headers: { accept: 'text/html' } });
+    expect(explorer.status).toBe(200);
+    const explorerPage = await explorer.text();
+    expect(explorerPage).toContain('<!DOCTYPE html>');
+    expect(explorerPage).toContain('GraphiQL');
+    const sandbox = await fetch(url.replace(/graphql$/, 'sandbox'), { headers: { accept: 'text/html' } });
     expect(sandbox.status).toBe(200);
     expect(await sandbox.text()).toContain('<!DOCTYPE html>');
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../../gateway/catalog/catalog-data.ts';
-import { renderCatalogPage } from '../../../gateway/catalog/catalog-page.ts';
+import { renderCatalogPage, renderProductPage, searchCatalog } from '../../../gateway/catalog/catalog-page.ts';
 import { ProductWatermarksSeen } from '../../../gateway/plugins/product-watermarks-seen-plugin.ts';
 import { JsonLinesUsageStore } from '../../../gateway/observability/field-usage-store.ts';
 import { copyFixture } from '../../contracts/fixture-mesh.ts';
@@ -40,9 +40,14 @@ describe('catalog data', () => {
     expect(rocket.freshness).toEqual({ dataAsOf: '2025-06-01T06:00:00Z', state: 'fresh' });
     expect(catalog.products.find((p) => p.name === 'addition-good')!.freshness).toEqual({ dataAsOf: null, state: 'unknown' });
 
-    const html = renderCatalogPage(catalog);
+    const html = renderProductPage(catalog, widget);
     expect(html).toContain('legacy-report (2, last 2025-05-21)');
     // Offline: no script, no stylesheet or image fetched from anywhere.
-    expect(html).not.toMatch(/<script|<link|src="|url\(http/);
+    for (const page of [html, renderCatalogPage(catalog)]) expect(page).not.toMatch(/<script|<link|src="|url\(http/);
+
+    // Search finds a product by one of its fields, and the filters narrow it.
+    const query = { q: 'legacyCode', domain: '', status: '', classification: '' };
+    expect(searchCatalog(catalog, query).map((m) => [m.product.name, m.fields.map((f) => f.coordinate)])).toEqual([['removal-good', ['Widget.legacyCode']]]);
+    expect(searchCatalog(catalog, { ...query, domain: `not-${widget.domain}` })).toEqual([]);
   });
 });
