@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { DEV_ANALYST_SCOPES, mintDevToken } from '../access/dev-identity.ts';
-import { loadGatewayConfig } from '../config.ts';
+import { loadGatewayConfig } from '../config-loader.ts';
 
 export function registerTokenCommand(program: Command): void {
   program
