@@ -6,7 +6,7 @@ import type { Principal } from './authentication.ts';
 import { missingScopes } from './field-access.ts';
 
 /**
- * The central access rules the gateway enforces (rule 5: federated governance): which
+ * The central access rules the gateway enforces (governance is defined once, centrally, and applies to every product): which
  * scopes each data classification needs, and the named policies `@policy` refers to.
  *
  * They come from `schema/governance.yaml` through the contract pipeline's own reader

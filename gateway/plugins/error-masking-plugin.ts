@@ -16,7 +16,7 @@ const CLIENT_MESSAGE_CODES = new Set<string>(
 );
 
 /**
- * Masks every error the client receives (STYLE.md §4). Each error keeps its path and
+ * Masks every error the client receives: an unexpected message is a backdoor to a product's internals. Each error keeps its path and
  * locations and carries exactly: `code` (one of {@link MeshErrorCode}), `product` when a
  * data product raised it, and the request id (added by the request-id plugin). Apollo
  * Gateway's own additions are dropped: `extensions.response` (the product's URL, status

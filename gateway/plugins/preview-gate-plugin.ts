@@ -13,7 +13,7 @@ export interface PreviewGateOptions {
 }
 
 /**
- * Preview before release (rule 2): a field tagged `@tag(name: "preview")` does not exist
+ * Preview before release: a field tagged `@tag(name: "preview")` does not exist
  * for a client that has not opted in. Asking for it fails like an unknown field, with
  * PREVIEW_FIELD_NOT_ENABLED, and introspection leaves it out. Promotion is deleting the tag.
  */

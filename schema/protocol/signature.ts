@@ -3,7 +3,7 @@ import type { SigningKey, SigningKeyring } from './signing-keys.ts';
 
 /**
  * Signs gateway-to-product requests so a product can tell the gateway from anyone else on
- * the network (rule 4: no backdoors). The signature is an HMAC-SHA256 with the product's
+ * the network (no backdoors: a product answers the gateway and no one else). The signature is an HMAC-SHA256 with the product's
  * own key over
  *
  *     meshgate-v2 \n <product> \n <key id> \n <timestamp ms> \n <nonce> \n sha256(<body bytes>)

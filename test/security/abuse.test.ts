@@ -9,7 +9,7 @@ import { signatureHeader, SIGNATURE_HEADER } from '../../schema/protocol/signatu
 import { postGraphQL, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
 
 /**
- * Hostile inputs, each asserting the exact code it gets (STYLE.md §9). Everything goes over
+ * Hostile inputs, each asserting the exact code it gets. Everything goes over
  * real sockets: to the products directly (the backdoor) or through the gateway.
  */
 let mesh: MeshHarness;

@@ -9,7 +9,7 @@ import { postGraphQL } from '../support/mesh-harness.ts';
 
 /**
  * `acceptUnsignedRequests` lets the mesh benchmark put vanilla Apollo Gateway (which cannot
- * sign) in front of the demo products. Rule 4 (no backdoors) must survive it: the default
+ * sign) in front of the demo products. No backdoors must survive it: the default
  * refuses unsigned calls, and nothing a deployment controls (config, environment, JSON)
  * can produce the option's value.
  */

@@ -3,7 +3,7 @@ import type { MeshHarness } from '../../support/mesh-harness.ts';
 import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
- * Rule 1, the product boundary: every source product keeps internals (a staging table and
+ * The product boundary: every source product keeps internals (a staging table and
  * an @inaccessible field) that exist in its store and its subgraph, and none of them can be
  * reached through the gateway.
  */
