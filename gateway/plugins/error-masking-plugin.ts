@@ -16,8 +16,8 @@ const CLIENT_MESSAGE_CODES = new Set<string>(
 );
 
 /**
- * Masks every error the client receives: an unexpected message is a backdoor to a product's internals. Each error keeps its path and
- * locations and carries exactly: `code` (one of {@link MeshErrorCode}), `product` when a
+ * Masks every error the client receives: an unexpected message is a backdoor to a product's
+ * internals. Each error keeps its path and locations and carries exactly: `code` (one of {@link MeshErrorCode}), `product` when a
  * data product raised it, and the request id (added by the request-id plugin). Apollo
  * Gateway's own additions are dropped: `extensions.response` (the product's URL, status
  * and body), `serviceName`, `exception` and stack traces.
