@@ -16,7 +16,7 @@ import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.
 import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
 import { PRODUCT_REPORT_HEADER, type ProductReport } from '../../schema/protocol/product-report.ts';
 import { maskProductError } from './error-masking.ts';
-import { ensurePostgresSeeded, PostgresStore } from './postgres-store.ts';
+import { ensurePostgresSeeded, PostgresStore, postgresStoreProblem } from './postgres-store.ts';
 import { SignatureVerifier } from '../../schema/protocol/signature-verifier.ts';
 import { CursorSeal } from './cursor-seal.ts';
 import { RedisNonceRegistry } from './redis-nonce-registry.ts';
@@ -120,9 +120,9 @@ function isPostgresUrl(url: string | undefined): boolean {
  * Seeds the product's store when it is missing or stale: its DuckDB file by default, its
  * Postgres schema when given a Postgres URL. Safe to call every start.
  */
-export async function seedProductStore<L>(definition: DataProductDefinition<L>, target: { storePath?: string; storeUrl?: string } = {}): Promise<{ seeded: boolean }> {
+export async function seedProductStore<L>(definition: DataProductDefinition<L>, target: { storePath?: string; storeUrl?: string; grantTo?: string } = {}): Promise<{ seeded: boolean }> {
   const descriptor = loadDescriptor(join(definition.dir, 'product.yaml'));
-  if (target.storeUrl && isPostgresUrl(target.storeUrl)) return ensurePostgresSeeded(target.storeUrl, descriptor.name, definition.seed.version, definition.seed.run);
+  if (target.storeUrl && isPostgresUrl(target.storeUrl)) return ensurePostgresSeeded(target.storeUrl, descriptor.name, definition.seed.version, definition.seed.run, { grantTo: target.grantTo });
   return ensureSeeded(target.storePath ?? productStorePath(definition, descriptor.name), definition.seed.version, definition.seed.run);
 }
 
@@ -136,8 +136,9 @@ async function openProductStore<L>(definition: DataProductDefinition<L>, name: s
     if (!isPostgresUrl(url)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'STORE_URL', [`must be a postgres:// URL (got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))})`]);
     const store = PostgresStore.forProduct(url, name);
     if ((await readSeedVersion(store)) !== definition.seed.version) {
+      const problem = await postgresStoreProblem(store, name);
       await store.close();
-      throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `store of ${name}`, [`Postgres schema is missing or stale: run meshgate seed ${name} --store URL`]);
+      throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `store of ${name}`, [problem]);
     }
     return store;
   }

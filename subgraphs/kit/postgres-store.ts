@@ -19,6 +19,35 @@ export function postgresNamesOf(product: string): { schema: string; role: string
   return { schema: base, role: base };
 }
 
+/** A login role's name as `--grant-to` takes it: a plain identifier, so it is never SQL. */
+const LOGIN_ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function grantProductRole(admin: pg.Pool, role: string, loginRole: string): Promise<void> {
+  if (!LOGIN_ROLE.test(loginRole)) throw new TypeError(`--grant-to: expected a Postgres role name such as "sales" (got ${JSON.stringify(loginRole)})`);
+  // The product role may not exist yet on a first seed; create it the way seeding does.
+  await admin.query(`DO $$ BEGIN CREATE ROLE ${role} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+  // Granting a membership that exists is a notice, not an error: safe on every seed.
+  await admin.query(`GRANT ${role} TO ${loginRole}`);
+}
+
+/**
+ * Why a product cannot serve from its Postgres schema, in words that name the fix: the
+ * login user is not a member of the product role, or the schema was never seeded (or by an
+ * older seed).
+ */
+export async function postgresStoreProblem(store: PostgresStore, product: string): Promise<string> {
+  const { role } = postgresNamesOf(product);
+  try {
+    await store.query('SELECT 1');
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    // 42501 insufficient_privilege: "permission denied to set role"; 28000/28P01: login refused.
+    if (code === '42501') return `the login user of STORE_URL may not act as ${role}: run GRANT ${role} TO <login user>, or meshgate seed ${product} --store URL --grant-to <login user>`;
+    return `cannot connect to Postgres: ${message}`;
+  }
+  return `Postgres schema is missing or stale: run meshgate seed ${product} --store URL`;
+}
+
 /** Rows per INSERT when seeding: well under Postgres's 65,535 bind parameters. */
 const ROWS_PER_INSERT = 2_000;
 
@@ -84,10 +113,14 @@ export async function ensurePostgresSeeded(
   product: string,
   seedVersion: string,
   seed: (store: SeedableStore) => Promise<void>,
+  options: { grantTo?: string } = {},
 ): Promise<{ seeded: boolean }> {
   const { schema, role } = postgresNamesOf(product);
   const admin = PostgresStore.admin(url);
   try {
+    // A product logs in as its own user and acts as the product role: that user must be a
+    // member of it. Granted here, on request, because the seeding user is the one allowed to.
+    if (options.grantTo !== undefined) await grantProductRole(admin, role, options.grantTo);
     const serving = PostgresStore.open(url, { role, schema, max: 1 });
     const current = await readSeedVersion(serving).finally(() => serving.close());
     if (current === seedVersion) return { seeded: false };
@@ -99,6 +132,7 @@ export async function ensurePostgresSeeded(
     await admin.query(`CREATE SCHEMA ${staging} AUTHORIZATION ${role}`);
     // The role may use its own schema and nothing else; PUBLIC loses its default rights.
     await admin.query(`REVOKE ALL ON SCHEMA ${staging} FROM PUBLIC`);
+    if (options.grantTo !== undefined) await grantProductRole(admin, role, options.grantTo);
     const store = PostgresStore.open(url, { role, schema: staging, max: 1 });
     try {
       await seed(store);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedMesh } from '../../gateway/cli/seed-command.ts';
 import { createDataProduct } from '../../subgraphs/kit/create-data-product.ts';
-import { PostgresStore } from '../../subgraphs/kit/postgres-store.ts';
+import { PostgresStore, postgresNamesOf } from '../../subgraphs/kit/postgres-store.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 import { postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
@@ -76,6 +76,27 @@ describe.skipIf(!available)('every demo product on Postgres', () => {
     const lines: string[] = [];
     await seedMesh(DEMO_MESH, (line) => lines.push(line), TEST_POSTGRES_URL);
     expect(lines).toEqual([]);
+  });
+
+  it("names the missing GRANT when the login user may not act as the product's role, and seed --grant-to fixes it", async () => {
+    const member = DEMO_MESH[0]!;
+    const { role } = postgresNamesOf(member.name);
+    const login = `mg_test_login_${process.pid}`;
+    const admin = PostgresStore.admin(TEST_POSTGRES_URL);
+    const asLogin = Object.assign(new URL(TEST_POSTGRES_URL), { username: login }).toString();
+    try {
+      await admin.query(`DROP ROLE IF EXISTS ${login}`);
+      await admin.query(`CREATE ROLE ${login} LOGIN`);
+      await expect(createDataProduct(member.definition, { storeUrl: asLogin })).rejects.toThrow(new RegExp(`GRANT ${role} TO <login user>.*--grant-to`));
+      await seedMesh([member], () => {}, TEST_POSTGRES_URL, login);
+      const product = await createDataProduct(member.definition, { storeUrl: asLogin });
+      await product.close();
+      await expect(seedMesh([member], () => {}, TEST_POSTGRES_URL, 'x; DROP TABLE y')).rejects.toThrow(/--grant-to: expected a Postgres role name/);
+    } finally {
+      await admin.query(`REVOKE ${role} FROM ${login}`).catch(() => {});
+      await admin.query(`DROP ROLE IF EXISTS ${login}`);
+      await admin.end();
+    }
   });
 
   it('refuses to serve from an unseeded schema, naming the command that fixes it', async () => {
