@@ -326,6 +326,14 @@ export const gatewayConfigSchema = z.strictObject({
       postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
       /** How often buffered counts are written out, in milliseconds. @default 5000 */
       flushIntervalMs: z.number().int().positive().default(5_000),
+      /**
+       * Client names (`apollographql-client-name`) whose usage is recorded even when they
+       * call anonymously. Authenticated callers are always recorded; anonymous ones are
+       * not, so no one can keep a deprecated field "in use" by calling it under a made-up
+       * name. A name here is taken on the client's word: list only names on a network you
+       * trust. @default [] @example ["sales-dashboard"]
+       */
+      trustedClients: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
   /**
