@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
+import { loadGatewayConfig } from '../../gateway/config-loader.ts';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
 import { hostGuard } from '../../gateway/http/host-guard.ts';
 import { startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
@@ -103,6 +104,10 @@ describe('the guard by mode', () => {
   it('answers the address it is bound to, but a wildcard bind names no host', () => {
     expect(() => hostGuard(resolveGatewayConfig({ host: '10.1.2.3' }))!({ headers: { host: '10.1.2.3:4000' } } as never)).not.toThrow();
     expect(() => hostGuard(resolveGatewayConfig({ host: '0.0.0.0' }))!({ headers: { host: '0.0.0.0:4000' } } as never)).toThrow(expect.objectContaining({ code: 'HOST_NOT_ALLOWED' }));
+  });
+
+  it('reads MESHGATE_ALLOWED_HOSTS as a comma-separated list', () => {
+    expect(loadGatewayConfig({ env: { MESHGATE_ALLOWED_HOSTS: 'gateway.internal, Meshgate.Corp.Example,' } }).allowedHosts).toEqual(['gateway.internal', 'meshgate.corp.example']);
   });
 
   it('refuses an allowedHosts entry with a port or a scheme at start-up with CONFIG_INVALID', () => {
