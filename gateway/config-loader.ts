@@ -12,6 +12,8 @@ class EnvProblem {
 }
 
 const text: EnvParser = (value) => value || SKIP;
+/** A comma-separated list; empty items are dropped. */
+const list: EnvParser = (value) => value.split(',').map((item) => item.trim()).filter(Boolean);
 const number: EnvParser = (value) => Number(value);
 const boolean: EnvParser = (value) => {
   if (value === 'true' || value === '1') return true;
@@ -26,6 +28,7 @@ const boolean: EnvParser = (value) => {
 const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvParser }[] = [
   { env: 'MESHGATE_PORT', path: ['port'], parse: number },
   { env: 'MESHGATE_HOST', path: ['host'], parse: text },
+  { env: 'MESHGATE_ALLOWED_HOSTS', path: ['allowedHosts'], parse: list },
   { env: 'NODE_ENV', path: ['mode'], parse: (value) => (value === 'production' ? 'production' : SKIP) },
   { env: 'REDIS_URL', path: ['sharedState', 'redisUrl'], parse: text },
   { env: 'MESHGATE_REDIS_URL', path: ['sharedState', 'redisUrl'], parse: text },

@@ -48,6 +48,11 @@ const authSchema = z
     algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
     /** Serve requests without a bearer token, as a principal with no scopes. @default true in development, false in production */
     allowAnonymous: z.boolean().optional(),
+    /**
+     * Oldest token accepted, in seconds since its `iat`, whatever its `exp` says. Every
+     * token must carry `exp` and `iat`. @default 86400 (24 h) @example 3600
+     */
+    maxTokenAgeSeconds: z.number().int().positive().default(86_400),
   })
   .refine((auth) => !(auth.jwksUrl && auth.publicKey), { message: 'set jwksUrl or publicKey, not both', path: ['jwksUrl'] })
   .refine((auth) => !(auth.jwksUrl || auth.publicKey) || (auth.issuer && auth.audience), { message: 'issuer and audience are required with a token key', path: ['issuer'] });
@@ -84,6 +89,20 @@ export const gatewayConfigSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(4000),
   /** Interface to bind. @default "127.0.0.1" @example "0.0.0.0" */
   host: z.string().min(1).default('127.0.0.1'),
+  /**
+   * `Host` names the gateway answers to besides this machine's own (localhost, 127.0.0.1,
+   * [::1] and the bound `host`), with any port; anything else gets 421 HOST_NOT_ALLOWED,
+   * which defeats DNS rebinding. Always checked in development; in production only when set.
+   * @default none @example ["gateway.internal", "meshgate.corp.example"]
+   */
+  allowedHosts: z
+    .array(
+      z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)$/, 'must be a host name or address without a port (IPv6 in brackets)')
+        .toLowerCase(),
+    )
+    .optional(),
   /** `production` turns off Sandbox and introspection unless configured on. @default from NODE_ENV */
   mode: z.enum(['development', 'production']).default('development'),
   supergraph: z
@@ -260,6 +279,16 @@ export const gatewayConfigSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** What `GET /ready` tells whoever asks. */
+  readiness: z
+    .strictObject({
+      /**
+       * Add the supergraph state (source, hash, product URLs, a refused reload's error) to
+       * `/ready`. Off, it says only ready or not and each product's state. @default false
+       */
+      details: z.boolean().default(false),
+    })
+    .prefault({}),
   /** Graceful shutdown on SIGTERM. */
   shutdown: z
     .strictObject({
@@ -305,6 +334,14 @@ export const gatewayConfigSchema = z.strictObject({
       postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
       /** How often buffered counts are written out, in milliseconds. @default 5000 */
       flushIntervalMs: z.number().int().positive().default(5_000),
+      /**
+       * Client names (`apollographql-client-name`) whose usage is recorded even when they
+       * call anonymously. Authenticated callers are always recorded; anonymous ones are
+       * not, so no one can keep a deprecated field "in use" by calling it under a made-up
+       * name. A name here is taken on the client's word: list only names on a network you
+       * trust. @default [] @example ["sales-dashboard"]
+       */
+      trustedClients: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
   /**

@@ -9,6 +9,7 @@ import { ExecutionSharing } from './execution/execution-sharing.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { graphqlRoute } from './http/graphql-route.ts';
+import { hostGuard } from './http/host-guard.ts';
 import { takeRateLimitToken } from './http/rate-limiter.ts';
 import { ProductHealthProber, readinessReport } from './http/readiness.ts';
 import { gatewayRoutes, routeRequests } from './http/routes.ts';
@@ -90,13 +91,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         gatewayRoutes({
           state,
           ready: () => readinessReport({ state: source.state, shuttingDown: shutdown.shuttingDown, prober }),
+          readinessDetails: config.readiness.details,
           metrics,
           catalog: config.catalog.enabled ? catalogRoute({ meshRoot: config.catalog.meshRoot, state, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined,
           explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
           graphql: graphqlRoute({ apollo, config, shutdown, authenticate }),
         }),
-        { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined },
+        { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined, guardHost: hostGuard(config) },
       ),
   });
   return {

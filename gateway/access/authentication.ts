@@ -21,7 +21,10 @@ export type Authenticate = (headers: Record<string, string>) => Promise<Principa
 
 /**
  * Verifies JWT bearer tokens with `jose` against a JWKS URL or a static public key, with
- * issuer and audience checks. A request with no token is anonymous when that is allowed
+ * issuer and audience checks. A token must say when it expires (`exp`) and when it was
+ * issued (`iat`), and is refused once it is older than `auth.maxTokenAgeSeconds`: a token
+ * without `exp` would otherwise be a password that never expires, and one an identity
+ * provider issued for a year would outlive every revocation the provider can make. A request with no token is anonymous when that is allowed
  * and refused with UNAUTHENTICATED otherwise; a request with a bad token is always refused
  * (it is never quietly served as anonymous: that would hide a client's broken login).
  *
@@ -50,13 +53,15 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
     if (remembered && Date.now() < remembered.until) return principalOf(remembered.payload, client);
     let payload: JWTPayload;
     try {
-      const options = { issuer: auth.issuer, audience: auth.audience, algorithms: auth.algorithms };
+      const options = { issuer: auth.issuer, audience: auth.audience, algorithms: auth.algorithms, requiredClaims: ['exp', 'iat'] };
       // Two calls because jwtVerify's overloads do not accept the union of key kinds.
       payload = (typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options)).payload;
     } catch (error) {
       throw refuse(describeTokenError(error));
     }
-    verified.remember(token, payload);
+    const ageProblem = describeTokenAge(payload.iat!, auth.maxTokenAgeSeconds);
+    if (ageProblem) throw refuse(ageProblem);
+    verified.remember(token, payload, auth.maxTokenAgeSeconds);
     return principalOf(payload, client);
   };
 }
@@ -79,10 +84,27 @@ class VerifiedTokens {
     return this.entries.peek(token);
   }
 
-  remember(token: string, payload: JWTPayload): void {
-    const until = Math.min(Date.now() + VerifiedTokens.MAX_AGE_MS, typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity);
+  /** `payload` has passed every check, so `exp` and `iat` are numbers. */
+  remember(token: string, payload: JWTPayload, maxTokenAgeSeconds: number): void {
+    const until = Math.min(Date.now() + VerifiedTokens.MAX_AGE_MS, payload.exp! * 1000, (payload.iat! + maxTokenAgeSeconds) * 1000);
     this.entries.set(token, { payload, until });
   }
+}
+
+/**
+ * Skew allowed between the identity provider's clock and ours for `iat`: a token issued a
+ * moment ago by a provider whose clock runs ahead is not refused. Our own check rather
+ * than jose's `maxTokenAge` with a clock tolerance, which would loosen `exp` by as much.
+ */
+const ISSUED_AT_SKEW_SECONDS = 60;
+
+/** Why a token's `iat` is not accepted, or undefined when it is. */
+function describeTokenAge(issuedAt: number, maxTokenAgeSeconds: number): string | undefined {
+  const age = Date.now() / 1000 - issuedAt;
+  if (age > maxTokenAgeSeconds) return `The bearer token was issued more than ${maxTokenAgeSeconds} s ago; get a new one`;
+  // A token dated in the future would stay younger than the maximum age for that long.
+  if (age < -ISSUED_AT_SKEW_SECONDS) return 'The bearer token\'s "iat" claim is in the future';
+  return undefined;
 }
 
 function scopesOf(payload: JWTPayload): Set<string> {
@@ -95,6 +117,7 @@ function scopesOf(payload: JWTPayload): Set<string> {
 /** Tells the client what is wrong with its token without echoing the token or our keys. */
 function describeTokenError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'The bearer token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.reason === 'missing') return `The bearer token has no "${error.claim}" claim`;
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `The bearer token's "${error.claim}" claim is not accepted`;
   if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The bearer token is not signed by a trusted key';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return "The bearer token's algorithm is not accepted";

@@ -36,7 +36,10 @@ export async function devAuthConfig(mode: 'development' | 'production', file = D
   return { publicKey: identity.publicKeyPem, issuer: DEV_ISSUER, audience: DEV_AUDIENCE, allowAnonymous: true };
 }
 
-/** A token from the development identity, valid for `hours`. */
+/**
+ * A token from the development identity, valid for `hours`. It carries `iat` and `exp`,
+ * which the gateway requires of every token.
+ */
 export async function mintDevToken(options: { subject?: string; scopes?: string; hours?: number; file?: string } = {}): Promise<string> {
   const identity = await loadOrCreate(options.file ?? DEV_IDENTITY_FILE);
   const key = await importJWK(identity.privateJwk, 'ES256');

@@ -9,7 +9,7 @@ export function registerTokenCommand(program: Command): void {
     .description('Mint a development bearer token that `meshgate start` trusts (never in production)')
     .option('--scopes <scopes>', 'space-separated scopes', DEV_ANALYST_SCOPES)
     .option('--subject <sub>', 'the token subject', 'developer@localhost')
-    .option('--hours <hours>', 'validity in hours', (value) => Number(value), 12)
+    .option('--hours <hours>', 'validity in hours (the gateway still refuses a token older than auth.maxTokenAgeSeconds, 24 h by default)', (value) => Number(value), 12)
     .action(async (options: { scopes: string; subject: string; hours: number }) => {
       // The mode as the gateway would read it: NODE_ENV=production or `mode: production` in meshgate.yaml.
       if (loadGatewayConfig().mode === 'production') {

@@ -5,7 +5,9 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { TokenDecision } from '../shared-state/key-value-store.ts';
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
 import type { GracefulShutdown } from './graceful-shutdown.ts';
+import type { HostGuard } from './host-guard.ts';
 import type { ReadinessReport } from './readiness.ts';
+import { readinessBody } from './readiness-body.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -31,6 +33,8 @@ export interface Route {
 export function gatewayRoutes(options: {
   state: () => SupergraphState;
   ready: () => Promise<ReadinessReport>;
+  /** `/ready` shows the supergraph and product details (`readiness.details`), not only states. */
+  readinessDetails: boolean;
   metrics: GatewayMetrics;
   /** `/catalog`, `/catalog/<product>` and `/catalog.json`, when the catalog is served. */
   catalog: RouteHandler | undefined;
@@ -46,7 +50,7 @@ export function gatewayRoutes(options: {
       rateLimited: false,
       handle: async (_req, res) => {
         const report = await options.ready();
-        writeJson(res, report.httpStatus, report.body);
+        writeJson(res, report.httpStatus, readinessBody(report, { details: options.readinessDetails }));
       },
     },
     {
@@ -77,8 +81,13 @@ export function gatewayRoutes(options: {
   ];
 }
 
+/**
+ * Liveness says live or not, nothing more: the supergraph's source, hash and product URLs
+ * are a map of the mesh for whoever can reach the port. `/ready` has the rest, for operators.
+ */
 function writeHealth(res: ServerResponse, state: SupergraphState): void {
-  writeJson(res, state.phase === 'serving' ? 200 : 503, { status: state.phase === 'serving' ? 'ok' : state.phase, supergraph: state });
+  const serving = state.phase === 'serving';
+  writeJson(res, serving ? 200 : 503, { status: serving ? 'ok' : 'unavailable' });
 }
 
 function matches(route: Route, url: URL, req: IncomingMessage): boolean {
@@ -91,13 +100,20 @@ const NO_ROUTE: Route = { paths: [], rateLimited: true, handle: (_req, res, url)
 
 /**
  * Serves each request by the first route that matches (NOT_FOUND when none does), after
- * its rate-limit token when the route takes one. A request refused before Apollo sees it
+ * the `Host` check (every route: a rebound page could read `/metrics` or `/catalog` as
+ * well as query) and its rate-limit token when the route takes one. A request refused before Apollo sees it
  * (rate limit, body too large, bad JSON) is counted in `meshgate_rejections_total` here:
  * Apollo's metrics plugin never hears of it.
  */
 export function routeRequests(
   routes: readonly Route[],
-  options: { shutdown: GracefulShutdown; metrics: GatewayMetrics; takeRateLimitToken: ((req: IncomingMessage) => Promise<TokenDecision>) | undefined },
+  options: {
+    shutdown: GracefulShutdown;
+    metrics: GatewayMetrics;
+    takeRateLimitToken: ((req: IncomingMessage) => Promise<TokenDecision>) | undefined;
+    /** Refuses a `Host` the gateway does not answer to; none when the check is off. */
+    guardHost?: HostGuard;
+  },
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     // Tracked before anything is awaited: a client that leaves while its request waits (on
@@ -105,6 +121,7 @@ export function routeRequests(
     // 'close' would never leave the in-flight set, holding a drain for its whole timeout.
     options.shutdown.track(res);
     try {
+      options.guardHost?.(req);
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = routes.find((r) => matches(r, url, req)) ?? NO_ROUTE;
       if (route.rateLimited && options.takeRateLimitToken) {

@@ -54,7 +54,7 @@ export function gatewayPlugins(
     previewGatePlugin(config.preview),
     // Costs what access left of the operation: denied fields are never fetched.
     ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
-    fieldUsagePlugin(deps.metrics, deps.usage),
+    fieldUsagePlugin(deps.metrics, deps.usage, { trustedClients: config.usage.trustedClients }),
     ...(deps.planWarmer ? [deps.planWarmer.plugin()] : []),
     // On the answer: access has put in its FORBIDDEN_FIELD errors above; masking then sees
     // every error, the request id is stamped after it (so it survives), and metrics and

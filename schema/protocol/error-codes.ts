@@ -58,6 +58,8 @@ export enum WireErrorCode {
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   NOT_FOUND = 'NOT_FOUND',
+  /** The `Host` header names no name this gateway answers to (DNS rebinding). */
+  HOST_NOT_ALLOWED = 'HOST_NOT_ALLOWED',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
 }
@@ -123,6 +125,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   METHOD_NOT_ALLOWED: 405,
   NOT_FOUND: 404,
+  // 421 Misdirected Request: the request reached a server that does not serve that name.
+  HOST_NOT_ALLOWED: 421,
   SHUTTING_DOWN: 503,
   SUPERGRAPH_NOT_LOADED: 503,
 };

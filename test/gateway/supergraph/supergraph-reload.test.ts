@@ -19,7 +19,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshgate-reload-'));
   file = join(dir, 'supergraph.graphql');
   writeFileSync(file, ORIGINAL);
-  mesh = await startMesh({ supergraph: { file, watch: true } });
+  // With details, /ready shows operators why a reload was refused.
+  mesh = await startMesh({ supergraph: { file, watch: true }, readiness: { details: true } });
 });
 afterAll(async () => {
   await mesh?.close();
