@@ -99,6 +99,6 @@ describe('reading the contract from a supergraph', () => {
 
   it('says when a supergraph was composed without our contract', () => {
     const foreign = readContractDirectives('schema { query: Query } type Query { hello: String }');
-    expect(foreign).toEqual({ linked: false, products: new Map(), classifications: new Map(), exposures: new Map() });
+    expect(foreign).toEqual({ linked: false, products: new Map(), classifications: new Map(), exposures: new Map(), policies: new Map() });
   });
 });
