@@ -31,10 +31,10 @@ await withServices(async (services) => {
   const profile = (name: string) => (args.profileDir ? { ...args, profileDir: join(args.profileDir, name) } : args);
   // The benchmark's subgraphs are no data products: nothing classifies their fields, and
   // production refuses such a supergraph unless told it is meant.
-  const served = { supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true } };
-  const meshgate = await startMeshgate(served, profile('meshgate'));
+  const benchGraph = { supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true } };
+  const meshgate = await startMeshgate(benchGraph, profile('meshgate'));
   services.push(meshgate);
-  const uncoalesced = await startMeshgate({ ...served, coalesceQueries: false }, profile('meshgate-uncoalesced'));
+  const uncoalesced = await startMeshgate({ ...benchGraph, coalesceQueries: false }, profile('meshgate-uncoalesced'));
   services.push(uncoalesced);
   const vanilla = await startVanillaApollo(supergraph);
   services.push(vanilla);
