@@ -21,7 +21,7 @@ import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from './supergraph/enforced-security-features.ts';
-import { admitSupergraph } from './supergraph/supergraph-admission.ts';
+import { admitSupergraph, ungovernedFields } from './supergraph/supergraph-admission.ts';
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
 import { createProductServices, productSigner } from './transport/product-services.ts';
 import type { GatewayOptions, RunningGateway } from './running-gateway.ts';
@@ -64,6 +64,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     source.markServing(coreSupergraphSdl);
+    // Admitted with fields nobody classified (development, or allowed on purpose): say so once per load.
+    const open = ungovernedFields(coreSupergraphSdl);
+    if (open.length > 0) logger.warn({ fields: open.length, examples: open.slice(0, 5) }, `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`);
     void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph'));
   });
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
