@@ -64,10 +64,23 @@ const accessSchema = z.strictObject({
    * @default "filter"
    */
   mode: z.enum(['filter', 'reject']).default('filter'),
-  /** Central governance file: classification scopes and named policies. Read if present. @default "schema/governance.yaml" */
-  governanceFile: z.string().min(1).default('schema/governance.yaml'),
-  /** Folder with one folder per product holding `product.yaml` (field classifications). @default "subgraphs" */
-  productsDir: z.string().min(1).default('subgraphs'),
+  /**
+   * Serve a supergraph whose served fields include some with no classification and no
+   * access directive, to every caller. Production refuses such a supergraph (at start and on
+   * reload) unless this is on; development serves it. Turn it on for a supergraph composed
+   * elsewhere whose owners govern access otherwise.
+   * @default false
+   * @example true
+   */
+  allowUnclassifiedFields: z.boolean().default(false),
+  /**
+   * Deprecated and ignored: classifications and named policies come from the supergraph,
+   * where composition compiled them. Still accepted so a config written for an older
+   * gateway starts; the gateway logs that it is ignored.
+   */
+  governanceFile: z.string().min(1).optional(),
+  /** Deprecated and ignored, as `governanceFile`. */
+  productsDir: z.string().min(1).optional(),
 });
 
 const previewSchema = z.strictObject({

@@ -23,6 +23,7 @@ import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from './supergraph/enforced-security-features.ts';
+import { admitSupergraph, ungovernedFields } from './supergraph/supergraph-admission.ts';
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
 import { createProductServices, productSigner } from './transport/product-services.ts';
 import type { GatewayOptions, RunningGateway } from './running-gateway.ts';
@@ -39,7 +40,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const watermarksSeen = new ProductWatermarksSeen();
   const usage = config.usage.enabled ? openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs) : undefined;
   const { supergraph } = config;
-  const source = new FileSupergraphSource(supergraph.file, { file: supergraph.watch, url: supergraph.url, pollIntervalMs: supergraph.pollIntervalMs, log: (line) => logger.warn(line) });
+  for (const key of ['governanceFile', 'productsDir'] as const) {
+    if (config.access[key] !== undefined) logger.warn(`access.${key} is deprecated and ignored: the gateway takes classifications and policies from the supergraph alone`);
+  }
+  const admission = { mode: config.mode, allowUnclassifiedFields: config.access.allowUnclassifiedFields };
+  const source = new FileSupergraphSource(supergraph.file, {
+    file: supergraph.watch,
+    url: supergraph.url,
+    pollIntervalMs: supergraph.pollIntervalMs,
+    log: (line) => logger.warn(line),
+    admit: (sdl) => admitSupergraph(sdl, admission),
+  });
   const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
@@ -55,6 +66,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     source.markServing(coreSupergraphSdl);
+    // Admitted with fields nobody classified (development, or allowed on purpose): say so once per load.
+    const open = ungovernedFields(coreSupergraphSdl);
+    if (open.length > 0) logger.warn({ fields: open.length, examples: open.slice(0, 5) }, `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`);
     void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph'));
   });
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.

@@ -7,8 +7,8 @@ import { CONTRACT_DIRECTIVE_DEFINITIONS, CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDEN
  * Compiles central governance and a product's descriptor into the product's SDL, so that
  * composition carries them into the supergraph as standard directives: a classification's
  * scopes become `@requiresScopes` (and `@authenticated` where governance asks for it),
- * and the product's metadata and each field's classification become composed directives
- * of our spec. Product teams keep writing plain SDL; this runs on the way into composition.
+ * and the product's metadata, each field's classification and the named policies become
+ * composed directives of our spec. Product teams keep writing plain SDL; this runs on the way into composition.
  */
 export type CompiledSubgraph = { ok: true; document: DocumentNode } | { ok: false; errors: string[] };
 
@@ -141,6 +141,11 @@ export function compileSubgraph(sdl: string, descriptor: ProductDescriptor, gove
     ...Object.values(CONTRACT_DIRECTIVES).map((name) => directiveNode(`@${composeDirective}(name: ${str(`@${name}`)})`)),
     directiveNode(
       `@${CONTRACT_DIRECTIVES.product}(name: ${str(descriptor.name)}, version: ${str(descriptor.version)}, status: ${str(descriptor.status)}, domain: ${str(descriptor.domain)}, ownerTeam: ${str(owner.team)}, ownerContact: ${str(owner.contact)}, freshness: ${str(sla.freshness)}, availability: ${str(sla.availability)})`,
+    ),
+    // Every policy in every subgraph, not only the ones it names: composition merges the
+    // identical copies into one, and a gateway then decides `@policy` from the supergraph alone.
+    ...Object.entries(governance.policies).map(([name, policy]) =>
+      directiveNode(`@${CONTRACT_DIRECTIVES.policy}(name: ${str(name)}, requiresScopes: ${JSON.stringify(policy.requiresScopes ?? [])}, requiresAuthentication: ${policy.requiresAuthentication ?? false})`),
     ),
   ];
   const added = contractDefinitions(document.definitions, errors);

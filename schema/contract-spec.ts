@@ -22,6 +22,8 @@ export const CONTRACT_DIRECTIVES = {
   classified: 'meshgate__classified',
   /** On an argument or input field: filtering, sorting or paging by it reveals the named `Type.field`. */
   exposes: 'meshgate__exposes',
+  /** A named policy of central governance, once per policy on the schema: what `@policy(policies: [["name"]])` asks of a caller. */
+  policy: 'meshgate__policy',
 } as const;
 
 /**
@@ -33,4 +35,5 @@ export const CONTRACT_DIRECTIVE_DEFINITIONS: Readonly<Record<keyof typeof CONTRA
     'directive @meshgate__product(name: String!, version: String!, status: String!, domain: String!, ownerTeam: String!, ownerContact: String!, freshness: String!, availability: String!) repeatable on SCHEMA',
   classified: 'directive @meshgate__classified(level: String!) on FIELD_DEFINITION',
   exposes: 'directive @meshgate__exposes(field: String!) repeatable on ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION',
+  policy: 'directive @meshgate__policy(name: String!, requiresScopes: [String!]!, requiresAuthentication: Boolean!) repeatable on SCHEMA',
 };

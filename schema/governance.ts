@@ -56,8 +56,9 @@ export type LintSettings = z.infer<typeof lintSchema>;
 export type PolicyDefinition = z.infer<typeof policySchema>;
 
 /**
- * Central governance, read by `meshgate check`, by composition and by the gateway's
- * policy plugins. Keep this shape stable: other components depend on it.
+ * Central governance, read by `meshgate check` and by composition, which compiles it into
+ * the supergraph: the gateway reads it from there, never from this file. Keep this shape
+ * stable: other components depend on it.
  */
 export interface Governance {
   lint: LintSettings;

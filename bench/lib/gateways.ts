@@ -36,7 +36,7 @@ export async function startMeshgate(config: Record<string, unknown>, options: { 
   const workers = options.workers ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-config-'));
   const configFile = join(dir, 'meshgate.json');
-  writeFileSync(configFile, JSON.stringify({ port: 0, mode: 'production', auth: { allowAnonymous: true }, access: { productsDir: 'bench/federation' }, cost: { maxCost: 100000 }, ...config }));
+  writeFileSync(configFile, JSON.stringify({ port: 0, mode: 'production', auth: { allowAnonymous: true }, cost: { maxCost: 100000 }, ...config }));
   // One worker says `ready at URL`; with several, the primary says `N workers on URL` once all listen.
   const readyLine = workers > 1 ? /workers on (http:\/\/\S+)/ : /ready at (http:\/\/\S+)/;
   try {

@@ -42,7 +42,7 @@ await withServices(async (services) => {
   if (SECURITY_FEATURE_URL.test(readFileSync(vanillaSupergraph, 'utf8'))) throw new Error('the vanilla supergraph still links a security feature');
   const analyst = await analystIdentity();
 
-  const meshgateConfig = { supergraph: { file: supergraph }, auth: analyst.auth, access: { productsDir: 'subgraphs' } };
+  const meshgateConfig = { supergraph: { file: supergraph }, auth: analyst.auth };
   const uncached = await startMeshgate(meshgateConfig, args);
   services.push(uncached);
   // Request coalescing and fetch de-duplication off: every request executes on its own.

@@ -1,26 +1,33 @@
-import type { AccessRules } from './access-rules.ts';
 import type { Principal } from './authentication.ts';
+import { readContractDirectives, type ContractPolicy } from '../supergraph/contract-directives.ts';
 import { readFieldDirectives, type FieldDirectives } from '../supergraph/supergraph-directives.ts';
 
 /**
  * Whether a principal may read a field (`Type.field`): the one place a field-level
- * decision is made. It reads the supergraph's access directives, swapped whole when a new
- * supergraph loads (so a request sees one consistent set), and the central rules.
+ * decision is made. Everything it decides by comes from the supergraph, swapped whole when
+ * a new one loads (so a request sees one consistent set): the access directives, and the
+ * named policies composition compiled from central governance. The gateway reads no
+ * governance or descriptor file: a gateway and the registry can never disagree on the rules.
  */
 export class FieldAccess {
   private directives: ReadonlyMap<string, FieldDirectives> = new Map();
+  private policies: ReadonlyMap<string, ContractPolicy> = new Map();
+  /** What each argument or input field reveals (`@meshgate__exposes`): argument-access.ts refuses its use to a caller who may not read that. */
+  exposures: ReadonlyMap<string, readonly string[]> = new Map();
 
-  constructor(private readonly rules: AccessRules) {}
-
-  /** Reads the access directives of a newly loaded supergraph (its core SDL: the API schema has them stripped). */
+  /** Reads the rules of a newly loaded supergraph (its core SDL: the API schema has them stripped). */
   load(coreSupergraphSdl: string): void {
+    const contract = readContractDirectives(coreSupergraphSdl);
     this.directives = readFieldDirectives(coreSupergraphSdl);
+    this.policies = contract.policies;
+    this.exposures = contract.exposures;
   }
 
   /**
    * Why `principal` may not read the field at `coordinate`, or null when it may. All of
-   * these must hold: `@authenticated`, one of the `@requiresScopes` sets, one of the
-   * `@policy` sets, and the scopes of the field's classification.
+   * these must hold: `@authenticated`, one of the `@requiresScopes` sets and one of the
+   * `@policy` sets. A classification's scopes are among the `@requiresScopes`: composition
+   * compiled them there.
    */
   refusal(coordinate: string, principal: Principal): string | null {
     const directives = this.directives.get(coordinate);
@@ -29,19 +36,24 @@ export class FieldAccess {
       return `requires scope ${directives.requiresScopes.map((set) => set.join(' and ')).join(' or ')}`;
     }
     if (directives?.policies.length) {
-      const refusals = directives.policies.map((set) => set.map((name) => this.rules.policyRefusal(name, principal)).find((refusal) => refusal !== null) ?? null);
+      const refusals = directives.policies.map((set) => set.map((name) => this.policyRefusal(name, principal)).find((refusal) => refusal !== null) ?? null);
       if (!refusals.includes(null)) return refusals[0]!;
     }
-    const classification = this.rules.classifications.get(coordinate);
-    if (classification) {
-      const missing = missingScopes(this.rules.classificationScopes[classification], principal);
-      if (missing.length) return `is classified ${classification} and requires scope ${missing.join(' and ')}`;
-    }
+    return null;
+  }
+
+  /** Why the named policy does not admit the principal, or null when it does. A policy the supergraph does not define denies: fail closed. */
+  private policyRefusal(name: string, principal: Principal): string | null {
+    const policy = this.policies.get(name);
+    if (!policy) return `policy "${name}" is not defined in the supergraph`;
+    if ((policy.requiresAuthentication || policy.requiresScopes.length > 0) && !principal.authenticated) return `policy "${name}" requires authentication`;
+    const missing = missingScopes(policy.requiresScopes, principal);
+    if (missing.length) return `policy "${name}" requires scope ${missing.join(' and ')}`;
     return null;
   }
 }
 
 /** The scopes of `required` the principal lacks. */
-export function missingScopes(required: readonly string[], principal: Principal): string[] {
+function missingScopes(required: readonly string[], principal: Principal): string[] {
   return required.filter((scope) => !principal.scopes.has(scope));
 }

@@ -3,6 +3,7 @@ import type { GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { refusedArguments } from './argument-access.ts';
 import type { FieldAccess } from './field-access.ts';
 import { pruneOperation, type DeniedField } from './operation-pruning.ts';
 
@@ -14,10 +15,20 @@ import { pruneOperation, type DeniedField } from './operation-pruning.ts';
  */
 export type AccessMode = 'filter' | 'reject';
 
-/** Decides the resolved operation's access for its principal; the fields cut out of it (none when all are allowed). */
+/**
+ * Decides the resolved operation's access for its principal: refuses it with
+ * FORBIDDEN_ARGUMENT when it filters by what the caller may not read; otherwise returns the
+ * fields cut out of it (none when all are allowed).
+ */
 export function enforceOperationAccess(requestContext: GraphQLRequestContextDidResolveOperation<GatewayContext>, access: FieldAccess, mode: AccessMode): DeniedField[] {
   const { schema, document, operation, contextValue } = requestContext;
   if (!operation) return []; // the gateway refuses a document without the named operation itself
+  // In both modes: a filter the caller may not use would leak through what is left (totalCount), not through a field to null.
+  const refused = refusedArguments(schema, document, operation, requestContext.request.variables, access.exposures, (coordinate) => access.refusal(coordinate, contextValue.principal));
+  if (refused.length > 0) {
+    const reasons = refused.map((a) => `${a.argument} exposes ${a.exposes}, which ${a.reason}`);
+    throw new MeshError(MeshErrorCode.FORBIDDEN_ARGUMENT, `Not authorized to filter by: ${reasons.join('; ')}`, { endsRequest: true });
+  }
   const result = pruneOperation(schema, document, operation, (coordinate) => access.refusal(coordinate, contextValue.principal));
   if (result.denied.length === 0) return [];
   if (mode === 'reject') {

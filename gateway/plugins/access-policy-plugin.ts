@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { AccessRules } from '../access/access-rules.ts';
 import { FieldAccess } from '../access/field-access.ts';
 import { enforceOperationAccess, type AccessMode } from '../access/operation-access.ts';
 import { applyDenials, type DeniedField } from '../access/operation-pruning.ts';
@@ -11,8 +10,8 @@ import type { GatewayContext } from '../gateway-context.ts';
  * decision is made on the validated operation before it is planned, so a denied field is
  * never fetched from any product.
  */
-export function accessPolicyPlugin(options: { mode: AccessMode; rules: AccessRules }): ApolloServerPlugin<GatewayContext> {
-  const access = new FieldAccess(options.rules);
+export function accessPolicyPlugin(options: { mode: AccessMode }): ApolloServerPlugin<GatewayContext> {
+  const access = new FieldAccess();
   return {
     async serverWillStart() {
       return {

@@ -2,7 +2,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Logger } from 'pino';
-import { loadAccessRules } from '../access/access-rules.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { QueryPlanWarmer } from '../execution/query-plan-warmer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
@@ -50,7 +49,7 @@ export function gatewayPlugins(
     ...(deps.persisted ? [deps.persisted] : []),
     // Signals note deprecated fields as asked, so they come before access prunes the document.
     productSignalsPlugin({ now: deps.now }),
-    accessPolicyPlugin({ mode: config.access.mode, rules: loadAccessRules(config.access) }),
+    accessPolicyPlugin({ mode: config.access.mode }),
     previewGatePlugin(config.preview),
     // Costs what access left of the operation: denied fields are never fetched.
     ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),

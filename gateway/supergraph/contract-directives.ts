@@ -2,6 +2,7 @@ import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql
 import { CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY } from '../../schema/contract-spec.ts';
 import { CLASSIFICATIONS, type Classification } from '../../schema/descriptor.ts';
 import { MeshErrorCode, MeshError } from '../../schema/protocol/error-codes.ts';
+import { linkedDirectiveNames, linksSpec } from './linked-directive-names.ts';
 
 /** A product's metadata as composition recorded it in the supergraph. */
 export interface ContractProduct {
@@ -30,6 +31,16 @@ export interface ContractDirectives {
    * input field (`CustomerFilter.country`) reveals: the `Type.field`s it exposes.
    */
   exposures: ReadonlyMap<string, readonly string[]>;
+  /** Central governance's named policies, by name: what `@policy(policies: [["name"]])` asks of a caller. */
+  policies: ReadonlyMap<string, ContractPolicy>;
+}
+
+/** A named policy as composition compiled it from governance. */
+export interface ContractPolicy {
+  name: string;
+  /** Every scope listed is required; any scope implies a verified identity. */
+  requiresScopes: readonly string[];
+  requiresAuthentication: boolean;
 }
 
 function stringArg(directive: ConstDirectiveNode, name: string): string | undefined {
@@ -47,42 +58,62 @@ function required(directive: ConstDirectiveNode, name: string): string {
   return value;
 }
 
-function readProducts(document: DocumentNode): Map<string, ContractProduct> {
+/** The applications of one of our directives on the schema. */
+function schemaDirectives(document: DocumentNode, name: string): ConstDirectiveNode[] {
+  return document.definitions.flatMap((definition) =>
+    definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION ? (definition.directives ?? []).filter((d) => d.name.value === name) : [],
+  );
+}
+
+function readProducts(document: DocumentNode, name: string): Map<string, ContractProduct> {
   const products = new Map<string, ContractProduct>();
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
-    for (const directive of definition.directives ?? []) {
-      if (directive.name.value !== CONTRACT_DIRECTIVES.product) continue;
-      const arg = (name: string) => required(directive, name);
-      products.set(arg('name'), {
-        name: arg('name'),
-        version: arg('version'),
-        status: arg('status'),
-        domain: arg('domain'),
-        owner: { team: arg('ownerTeam'), contact: arg('ownerContact') },
-        sla: { freshness: arg('freshness'), availability: arg('availability') },
-      });
-    }
+  for (const directive of schemaDirectives(document, name)) {
+    const arg = (argument: string) => required(directive, argument);
+    products.set(arg('name'), {
+      name: arg('name'),
+      version: arg('version'),
+      status: arg('status'),
+      domain: arg('domain'),
+      owner: { team: arg('ownerTeam'), contact: arg('ownerContact') },
+      sla: { freshness: arg('freshness'), availability: arg('availability') },
+    });
   }
   return products;
 }
 
+function readPolicies(document: DocumentNode, name: string): Map<string, ContractPolicy> {
+  const policies = new Map<string, ContractPolicy>();
+  for (const directive of schemaDirectives(document, name)) {
+    const policy = required(directive, 'name');
+    const scopes = directive.arguments?.find((a) => a.name.value === 'requiresScopes')?.value;
+    const authentication = directive.arguments?.find((a) => a.name.value === 'requiresAuthentication')?.value;
+    if (scopes?.kind !== Kind.LIST || scopes.values.some((v) => v.kind !== Kind.STRING) || authentication?.kind !== Kind.BOOLEAN) {
+      throw invalid(`@${name}(name: "${policy}") needs requiresScopes: [String!]! and requiresAuthentication: Boolean!`);
+    }
+    // Two definitions of one name would leave which one holds to reading order: refuse.
+    if (policies.has(policy)) throw invalid(`policy "${policy}" is defined twice`);
+    policies.set(policy, { name: policy, requiresScopes: scopes.values.map((v) => (v as { value: string }).value), requiresAuthentication: authentication.value });
+  }
+  return policies;
+}
+
 /**
- * Reads product metadata, classifications and exposures from a core supergraph SDL (the
+ * Reads product metadata, classifications, exposures and named policies from a core supergraph SDL (the
  * API schema has them stripped). A classification outside the known levels throws
  * SUPERGRAPH_INVALID: a level the gateway cannot map to scopes must not be served as open.
  */
 export function readContractDirectives(supergraphSdl: string): ContractDirectives {
   const document = parse(supergraphSdl);
-  const linked = document.definitions.some(
-    (d) =>
-      (d.kind === Kind.SCHEMA_DEFINITION || d.kind === Kind.SCHEMA_EXTENSION) &&
-      (d.directives ?? []).some((link) => link.name.value === 'link' && stringArg(link, 'url')?.startsWith(`${CONTRACT_SPEC_IDENTITY}/`)),
-  );
   const classifications = new Map<string, Classification>();
   const exposures = new Map<string, string[]>();
+  // A supergraph composed elsewhere gets none of our meaning, even where it happens to use
+  // a directive spelled like ours: only the link says the directive is ours.
+  if (!linksSpec(document, CONTRACT_SPEC_IDENTITY)) return { linked: false, products: new Map(), classifications, exposures, policies: new Map() };
+  const nameOf = linkedDirectiveNames(document);
+  // Our directives' names in the spec are what follows the `meshgate__` of their composed names.
+  const names = Object.fromEntries(Object.entries(CONTRACT_DIRECTIVES).map(([key, composed]) => [key, nameOf(CONTRACT_SPEC_IDENTITY, composed.replace(/^meshgate__/, ''))])) as Record<keyof typeof CONTRACT_DIRECTIVES, string>;
   const expose = (coordinate: string, directives: readonly ConstDirectiveNode[] | undefined) => {
-    const fields = (directives ?? []).filter((d) => d.name.value === CONTRACT_DIRECTIVES.exposes).map((d) => required(d, 'field'));
+    const fields = (directives ?? []).filter((d) => d.name.value === names.exposes).map((d) => required(d, 'field'));
     if (fields.length > 0) exposures.set(coordinate, fields);
   };
   for (const definition of document.definitions) {
@@ -93,12 +124,12 @@ export function readContractDirectives(supergraphSdl: string): ContractDirective
     for (const field of definition.fields ?? []) {
       const coordinate = `${definition.name.value}.${field.name.value}`;
       for (const arg of field.arguments ?? []) expose(`${coordinate}.${arg.name.value}`, arg.directives);
-      const marker = field.directives?.find((d) => d.name.value === CONTRACT_DIRECTIVES.classified);
+      const marker = field.directives?.find((d) => d.name.value === names.classified);
       if (!marker) continue;
       const level = required(marker, 'level');
       if (!(CLASSIFICATIONS as readonly string[]).includes(level)) throw invalid(`${coordinate} is classified "${level}", which is none of ${CLASSIFICATIONS.join(', ')}`);
       classifications.set(coordinate, level as Classification);
     }
   }
-  return { linked, products: readProducts(document), classifications, exposures };
+  return { linked: true, products: readProducts(document, names.product), classifications, exposures, policies: readPolicies(document, names.policy) };
 }

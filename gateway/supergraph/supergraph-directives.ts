@@ -1,4 +1,5 @@
-import { Kind, parse, type ConstDirectiveNode, type ConstValueNode, type TypeNode } from 'graphql';
+import { Kind, parse, type ConstDirectiveNode, type ConstValueNode, type DocumentNode, type TypeNode } from 'graphql';
+import { linkedDirectiveNames } from './linked-directive-names.ts';
 
 /**
  * What the supergraph says about each field that Apollo Gateway itself ignores: the
@@ -6,7 +7,7 @@ import { Kind, parse, type ConstDirectiveNode, type ConstValueNode, type TypeNod
  * and the `preview` tag. They are read from the core supergraph SDL, because the API
  * schema the gateway serves has them stripped.
  *
- * A directive on a type applies to every field that returns the type, as in Apollo Router.
+ * Directives are found by the names the supergraph's `@link`s give them, renames included.
  */
 export interface FieldDirectives {
   authenticated: boolean;
@@ -24,56 +25,90 @@ export const PREVIEW_TAG = 'preview';
  * and the preview gate both read each newly loaded supergraph, and it is parsed once.
  */
 export function readFieldDirectives(supergraphSdl: string): ReadonlyMap<string, FieldDirectives> {
-  if (lastRead?.sdl !== supergraphSdl) lastRead = { sdl: supergraphSdl, directives: parseFieldDirectives(supergraphSdl) };
-  return lastRead.directives;
+  return readSupergraph(supergraphSdl).directives;
 }
 
-let lastRead: { sdl: string; directives: ReadonlyMap<string, FieldDirectives> } | undefined;
+/** Every `Type.field` of an object or interface type a client can select: neither it nor its type is `@inaccessible`. */
+export function servedFieldsOf(supergraphSdl: string): readonly string[] {
+  return readSupergraph(supergraphSdl).served;
+}
+
+interface SupergraphRead {
+  directives: ReadonlyMap<string, FieldDirectives>;
+  served: readonly string[];
+}
+
+function readSupergraph(supergraphSdl: string): SupergraphRead {
+  if (lastRead?.sdl !== supergraphSdl) lastRead = { sdl: supergraphSdl, read: parseFieldDirectives(supergraphSdl) };
+  return lastRead.read;
+}
+
+let lastRead: { sdl: string; read: SupergraphRead } | undefined;
 
 /** The `Type.field` coordinates tagged preview. */
 export function previewFieldsOf(directives: ReadonlyMap<string, FieldDirectives>): ReadonlySet<string> {
   return new Set([...directives].filter(([, field]) => field.preview).map(([coordinate]) => coordinate));
 }
 
-function parseFieldDirectives(supergraphSdl: string): Map<string, FieldDirectives> {
-  const document = parse(supergraphSdl);
-  const byType = new Map<string, FieldDirectives>();
-  const fields: { coordinate: string; type: TypeNode; own: FieldDirectives }[] = [];
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
-    byType.set(definition.name.value, fromDirectives(definition.directives ?? []));
-    for (const field of definition.fields ?? []) {
-      fields.push({ coordinate: `${definition.name.value}.${field.name.value}`, type: field.type, own: fromDirectives(field.directives ?? []) });
-    }
-  }
-  const result = new Map<string, FieldDirectives>();
-  for (const { coordinate, type, own } of fields) {
-    const returned = byType.get(namedType(type));
-    const merged = returned ? combine(own, returned) : own;
-    if (merged.authenticated || merged.requiresScopes.length || merged.policies.length || merged.preview) result.set(coordinate, merged);
-  }
-  return result;
+const APOLLO_SPECS = 'https://specs.apollo.dev';
+
+/** The local names of the directives read here, as this supergraph's `@link`s name them. */
+function accessNames(document: DocumentNode): Record<'authenticated' | 'requiresScopes' | 'policy' | 'tag' | 'inaccessible', string> {
+  const nameOf = linkedDirectiveNames(document);
+  const spec = (name: string) => nameOf(`${APOLLO_SPECS}/${name}`, name);
+  return { authenticated: spec('authenticated'), requiresScopes: spec('requiresScopes'), policy: spec('policy'), tag: spec('tag'), inaccessible: spec('inaccessible') };
 }
 
-function fromDirectives(directives: readonly ConstDirectiveNode[]): FieldDirectives {
+/**
+ * A type's access directive applies to every field returning the type (as in Apollo Router)
+ * and, here also, to the type's own fields: a client can reach an object through an
+ * interface or union field that does not return it by name, and the type's rule must hold
+ * there too. Scalars and enums carry access directives as object types do.
+ */
+function parseFieldDirectives(supergraphSdl: string): SupergraphRead {
+  const document = parse(supergraphSdl);
+  const names = accessNames(document);
+  const byType = new Map<string, FieldDirectives>();
+  const fields: { coordinate: string; parent: string; type: TypeNode; own: FieldDirectives }[] = [];
+  const served: string[] = [];
+  const inaccessible = (directives: readonly ConstDirectiveNode[] | undefined) => (directives ?? []).some((d) => d.name.value === names.inaccessible);
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.SCALAR_TYPE_DEFINITION || definition.kind === Kind.ENUM_TYPE_DEFINITION) {
+      byType.set(definition.name.value, fromDirectives(definition.directives ?? [], names));
+    }
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
+    byType.set(definition.name.value, fromDirectives(definition.directives ?? [], names));
+    const typeHidden = inaccessible(definition.directives);
+    for (const field of definition.fields ?? []) {
+      const coordinate = `${definition.name.value}.${field.name.value}`;
+      fields.push({ coordinate, parent: definition.name.value, type: field.type, own: fromDirectives(field.directives ?? [], names) });
+      if (!typeHidden && !inaccessible(field.directives)) served.push(coordinate);
+    }
+  }
+  const directives = new Map<string, FieldDirectives>();
+  for (const { coordinate, parent, type, own } of fields) {
+    const returned = byType.get(namedType(type));
+    const owner = byType.get(parent);
+    // The preview tag of a type is about the type, not the fields it holds: it travels to
+    // fields returning the type only, as it always has.
+    const fromOwner = owner ? { ...owner, preview: false } : undefined;
+    const merged = [returned, fromOwner].reduce<FieldDirectives>((all, more) => (more ? combine(all, more) : all), own);
+    if (merged.authenticated || merged.requiresScopes.length || merged.policies.length || merged.preview) directives.set(coordinate, merged);
+  }
+  return { directives, served };
+}
+
+function fromDirectives(directives: readonly ConstDirectiveNode[], names: ReturnType<typeof accessNames>): FieldDirectives {
   const found: FieldDirectives = { authenticated: false, requiresScopes: [], policies: [], preview: false };
   for (const directive of directives) {
     const arg = (name: string) => directive.arguments?.find((a) => a.name.value === name)?.value;
-    switch (directive.name.value) {
-      case 'authenticated':
-        found.authenticated = true;
-        break;
-      case 'requiresScopes':
-        found.requiresScopes = listOfLists(arg('scopes'));
-        break;
-      case 'policy':
-        found.policies = listOfLists(arg('policies'));
-        break;
-      case 'tag': {
-        const name = arg('name');
-        if (name?.kind === Kind.STRING && name.value === PREVIEW_TAG) found.preview = true;
-        break;
-      }
+    const name = directive.name.value;
+    if (name === names.authenticated) found.authenticated = true;
+    else if (name === names.requiresScopes) found.requiresScopes = listOfLists(arg('scopes'));
+    else if (name === names.policy) found.policies = listOfLists(arg('policies'));
+    else if (name === names.tag) {
+      const tag = arg('name');
+      if (tag?.kind === Kind.STRING && tag.value === PREVIEW_TAG) found.preview = true;
     }
   }
   return found;

@@ -92,7 +92,14 @@ export class FileSupergraphSource implements SupergraphManager {
    */
   constructor(
     readonly file: string,
-    private readonly watch: { file: boolean; url?: string; pollIntervalMs?: number; log?: (line: string) => void } = { file: false },
+    private readonly watch: {
+      file: boolean;
+      url?: string;
+      pollIntervalMs?: number;
+      log?: (line: string) => void;
+      /** Throws (with a code) when a supergraph must not be served; checked at start and before every swap. */
+      admit?: (sdl: string) => void;
+    } = { file: false },
   ) {
     this.current = { phase: 'loading', source: file };
   }
@@ -103,13 +110,21 @@ export class FileSupergraphSource implements SupergraphManager {
 
   /** Reads and checks the file; throws SUPERGRAPH_INVALID naming the file. */
   read(): { sdl: string; subgraphs: SupergraphSubgraph[] } {
-    let sdl: string;
+    return this.check(this.readText());
+  }
+
+  private readText(): string {
     try {
-      sdl = readFileSync(this.file, 'utf8');
+      return readFileSync(this.file, 'utf8');
     } catch (error) {
       throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Cannot read supergraph ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    return { sdl, subgraphs: subgraphsOf(sdl) };
+  }
+
+  private check(sdl: string): { sdl: string; subgraphs: SupergraphSubgraph[] } {
+    const subgraphs = subgraphsOf(sdl);
+    this.watch.admit?.(sdl);
+    return { sdl, subgraphs };
   }
 
   /** Records that the gateway now serves `sdl`. Called from the gateway's schema listener. */
@@ -118,7 +133,7 @@ export class FileSupergraphSource implements SupergraphManager {
   }
 
   /**
-   * Swaps in a new supergraph if it is valid, through Apollo Gateway's own `update`, which
+   * Swaps in a new supergraph if it is valid and admitted, through Apollo Gateway's own `update`, which
    * builds the new schema and query planner before switching: requests in flight finish on
    * the plan they started with. An invalid one is refused and the last good one keeps
    * serving; the refusal is logged and shown in the state `/ready` reports.
@@ -126,14 +141,14 @@ export class FileSupergraphSource implements SupergraphManager {
   reload(origin: string, sdl?: string): 'unchanged' | 'swapped' | 'refused' {
     let hash = '';
     try {
-      const text = sdl ?? this.read().sdl;
+      const text = sdl ?? this.readText();
       hash = hashSdl(text);
       if (this.current.phase === 'serving' && this.current.hash === hash) {
         // Back to what is serving after a refused one: the refusal is over.
         if (this.current.refused) this.current = { ...this.current, refused: undefined };
         return 'unchanged';
       }
-      subgraphsOf(text);
+      this.check(text);
       if (!this.update) throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, 'The gateway has not loaded its first supergraph yet');
       this.update(text); // throws if Apollo cannot build a schema from it
       this.markServing(text, origin);

@@ -56,6 +56,12 @@ describe('the composed supergraph carries the whole contract', () => {
     expect(scoped).toBeGreaterThan(0);
   });
 
+  it('carries every named policy of governance, so a gateway decides @policy without the file', () => {
+    const expected = Object.entries(governance.policies).map(([name, p]) => [name, { name, requiresScopes: p.requiresScopes ?? [], requiresAuthentication: p.requiresAuthentication ?? false }]);
+    expect(expected.length).toBeGreaterThan(0);
+    expect([...contract.policies]).toEqual(expected);
+  });
+
   it('carries every declared exposure to the gateway', () => {
     const declared = served.flatMap((p) => [...p.model.types.values()].flatMap((t) => [...t.fields.values()].flatMap((f) => [f, ...f.args]))).filter((e) => e.exposes.length > 0);
     expect(declared.length).toBeGreaterThan(0);
@@ -99,6 +105,6 @@ describe('reading the contract from a supergraph', () => {
 
   it('says when a supergraph was composed without our contract', () => {
     const foreign = readContractDirectives('schema { query: Query } type Query { hello: String }');
-    expect(foreign).toEqual({ linked: false, products: new Map(), classifications: new Map(), exposures: new Map() });
+    expect(foreign).toEqual({ linked: false, products: new Map(), classifications: new Map(), exposures: new Map(), policies: new Map() });
   });
 });

@@ -53,6 +53,14 @@ describe('gateway config', () => {
     expect(problemsOf(() => loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'off' } }))).toEqual(['MESHGATE_COALESCE_QUERIES: must be true or false (got "off")']);
   });
 
+  it('serves no unclassified field in production unless told to, and still accepts the deprecated access file keys', () => {
+    expect(resolveGatewayConfig({}).access.allowUnclassifiedFields).toBe(false);
+    expect(resolveGatewayConfig({ access: { allowUnclassifiedFields: true } }).access.allowUnclassifiedFields).toBe(true);
+    expect(problemsOf(() => resolveGatewayConfig({ access: { allowUnclassifiedFields: 'yes' } }))).toEqual([expect.stringMatching(/^access\.allowUnclassifiedFields: .*got "yes"/)]);
+    // A config written for the gateway that read governance.yaml and product.yaml still starts; they are ignored.
+    expect(resolveGatewayConfig({ access: { governanceFile: 'schema/governance.yaml', productsDir: 'subgraphs' } }).access).toMatchObject({ mode: 'filter', allowUnclassifiedFields: false });
+  });
+
   it('coalesces identical queries unless told not to', () => {
     expect(loadGatewayConfig({ env: {} }).coalesceQueries).toBe(true);
     expect(loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'false' } }).coalesceQueries).toBe(false);
