@@ -14,9 +14,12 @@ const INVENTED = 2_000;
 const REQUEST_METRICS = /^meshgate_(requests_total|request_duration_seconds_\w+|field_usage_total)\{/;
 
 let mesh: MeshHarness | undefined;
+/** A signed-in caller: the usage store records only those (anonymous names are anyone's to invent). */
+let authorization: string;
 const usageFile = join(mkdtempSync(join(tmpdir(), 'meshgate-labels-')), 'usage.jsonl');
 beforeAll(async () => {
   mesh = await startMesh({ observability: { maxLabelValues: MAX_LABEL_VALUES, maxLabelCombinations: 60, knownClients: ['finance-dashboard'] }, usage: { file: usageFile, flushIntervalMs: 200 } });
+  authorization = `Bearer ${await mesh.token()}`;
 });
 afterAll(async () => {
   await mesh?.close();
@@ -38,7 +41,7 @@ async function invent(from: number, to: number, selection = '__typename'): Promi
     Array.from({ length: concurrency }, async () => {
       while (next < to) {
         const i = next++;
-        const result = await postGraphQL(gatewayUrl(), { query: `query Op${i} { ${selection} }` }, { 'apollographql-client-name': `invented-${i}`, 'apollographql-client-version': `v${i}` });
+        const result = await postGraphQL(gatewayUrl(), { query: `query Op${i} { ${selection} }` }, { authorization, 'apollographql-client-name': `invented-${i}`, 'apollographql-client-version': `v${i}` });
         expect(result.status).toBe(200);
       }
     }),
@@ -62,7 +65,7 @@ describe('invented client names, versions and operation names', () => {
     // Invented names that select fields write usage rows only as `other` once the budget is spent.
     await invent(INVENTED, INVENTED + 50, 'categories { category }');
     // A client named in config arrives after the flood and is still counted under its own name.
-    expect((await postGraphQL(gatewayUrl(), { query: 'query Late { categories { category } }' }, { 'apollographql-client-name': 'finance-dashboard' })).status).toBe(200);
+    expect((await postGraphQL(gatewayUrl(), { query: 'query Late { categories { category } }' }, { authorization, 'apollographql-client-name': 'finance-dashboard' })).status).toBe(200);
     const metrics = await (await fetch(new URL('/metrics', gatewayUrl()))).text();
     expect(metrics).toMatch(/meshgate_requests_total\{[^}]*client="finance-dashboard"/);
     expect(metrics).toMatch(/meshgate_label_values_folded_total\{label="client"\} [1-9]/);
