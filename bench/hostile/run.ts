@@ -35,7 +35,7 @@ if (!(phaseMs > 0) || !(connections > 0)) throw new Error('--phase and --connect
  * refusals: every error here is the gateway failing a caller it should serve).
  */
 const VALID = [
-  (i: number) => ({ query: 'query Customer($id: ID!) { customer(id: $id) { id segment country } }', variables: { id: `C${String((i % 2000) + 1).padStart(5, '0')}` } }),
+  (i: number) => ({ query: 'query Customer($id: ID!) { customer(id: $id) { id segment signupDate } }', variables: { id: `C${String((i % 2000) + 1).padStart(5, '0')}` } }),
   (i: number) => ({ query: 'query Product($sku: ID!) { product(sku: $sku) { name listPrice forecast(months: 3) { month units } } }', variables: { sku: `SKU-${String((i % 1000) + 1).padStart(4, '0')}` } }),
   () => ({ query: 'query Categories { categories { category productCount } }' }),
 ];
