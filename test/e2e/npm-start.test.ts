@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { postGraphQL } from '../support/mesh-harness.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+import { loadDescriptor } from '../../schema/descriptor.ts';
 
 /** What `npm start` runs, as a real process: every product of the mesh and the gateway in one command. */
 describe('meshgate start', () => {
@@ -50,7 +51,9 @@ describe('meshgate start', () => {
     cli = runCli(['product', 'catalog', '--port', '0']);
     const url = await cli.waitFor(/serving at (http:\/\/\S+)/);
     const health = await fetch(url.replace(/graphql$/, 'health'));
-    expect(await health.json()).toMatchObject({ status: 'ok', product: 'catalog', version: '1.1.0' });
+    // The version the product's descriptor declares, whatever release it is at.
+    const { version } = loadDescriptor('subgraphs/catalog/product.yaml');
+    expect(await health.json()).toMatchObject({ status: 'ok', product: 'catalog', version });
     // A product answers only the gateway: an unsigned request is refused before any resolver.
     const result = await postGraphQL(url, { query: '{ product(sku: "SKU-0002") { sku category } }' });
     expect(result.status).toBe(401);
