@@ -45,10 +45,11 @@ export class FieldAccess {
   /** Why the named policy does not admit the principal, or null when it does. A policy the supergraph does not define denies: fail closed. */
   private policyRefusal(name: string, principal: Principal): string | null {
     const policy = this.policies.get(name);
-    if (!policy) return `policy "${name}" is not defined in the supergraph`;
-    if ((policy.requiresAuthentication || policy.requiresScopes.length > 0) && !principal.authenticated) return `policy "${name}" requires authentication`;
+    // Read after "it": "Not authorized to read Customer.churnRisk: it falls under policy …".
+    if (!policy) return `falls under policy "${name}", which the supergraph does not define`;
+    if ((policy.requiresAuthentication || policy.requiresScopes.length > 0) && !principal.authenticated) return `falls under policy "${name}", which requires authentication`;
     const missing = missingScopes(policy.requiresScopes, principal);
-    if (missing.length) return `policy "${name}" requires scope ${missing.join(' and ')}`;
+    if (missing.length) return `falls under policy "${name}", which requires scope ${missing.join(' and ')}`;
     return null;
   }
 }

@@ -82,7 +82,7 @@ describe('a production gateway started from an empty folder', () => {
     const revenue = await postGraphQL(url, { query: QUERIES[2] }, { authorization: `Bearer ${token}` });
     expect(revenue.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN_FIELD']);
     const policy = await postGraphQL(url, { query: QUERIES[3] }, { authorization: `Bearer ${token}` });
-    expect(policy.body.errors?.map((e) => e.message)).toEqual(['Not authorized to read Customer.churnRisk: it policy "customer-data-steward" requires scope pii:read']);
+    expect(policy.body.errors?.map((e) => e.message)).toEqual(['Not authorized to read Customer.churnRisk: it falls under policy "customer-data-steward", which requires scope pii:read']);
     // And the same caller with the scopes reads them: refusals are decisions, not a broken gateway.
     const analyst = await mesh.token({ scope: 'pii:read finance:read' });
     const allowed = await postGraphQL(url, { query: QUERIES[0] }, { authorization: `Bearer ${analyst}` });

@@ -190,7 +190,7 @@ describe('a supergraph composed elsewhere', () => {
     const access = new FieldAccess();
     // A demo policy name, which our supergraph defines, means nothing here: the supergraph does not define it.
     access.load(foreign.replace('title: String! @join__field(graph: BOOKS)', 'title: String! @join__field(graph: BOOKS) @policy(policies: [["customer-data-steward"]])'));
-    expect(access.refusal('Book.title', { ...anonymous, authenticated: true, scopes: new Set(['pii:read']) })).toBe('policy "customer-data-steward" is not defined in the supergraph');
+    expect(access.refusal('Book.title', { ...anonymous, authenticated: true, scopes: new Set(['pii:read']) })).toBe('falls under policy "customer-data-steward", which the supergraph does not define');
     expect(access.refusal('Book.year', anonymous)).toBeNull();
     expect(access.exposures.size).toBe(0);
   });

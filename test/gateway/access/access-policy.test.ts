@@ -86,7 +86,7 @@ describe('filter mode (the default)', () => {
     const denied = await mesh.query('{ customer(id: "C00042") { id orderCount churnRisk } }', undefined, { authorization: `Bearer ${finance}` });
     expect(denied.body.data).toEqual({ customer: null });
     expect(denied.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
-      ['FORBIDDEN_FIELD', 'Not authorized to read Customer.churnRisk: it policy "customer-data-steward" requires scope pii:read'],
+      ['FORBIDDEN_FIELD', 'Not authorized to read Customer.churnRisk: it falls under policy "customer-data-steward", which requires scope pii:read'],
     ]);
     const analyst = await mesh.token({ scopes: ['finance:read', 'pii:read'] });
     const allowed = await mesh.query('{ customer(id: "C00042") { id orderCount churnRisk } }', undefined, { authorization: `Bearer ${analyst}` });
