@@ -45,6 +45,7 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
   { env: 'MESHGATE_JWT_AUDIENCE', path: ['auth', 'audience'], parse: text },
   { env: 'MESHGATE_ALLOW_ANONYMOUS', path: ['auth', 'allowAnonymous'], parse: boolean },
   { env: 'MESHGATE_ACCESS_MODE', path: ['access', 'mode'], parse: text },
+  { env: 'MESHGATE_LINEAGE_URL', path: ['lineage', 'url'], parse: text },
 ];
 
 /** `MESHGATE_SUBGRAPH_URL_<PRODUCT>`: the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`). */

@@ -374,6 +374,32 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .prefault({}),
   /**
+   * OpenLineage run events, one per executed operation (sampled): the consumer (client
+   * name and version, operation) as the job, the products and fields it read as input
+   * datasets. Sent in batches to `url` off the request path; past `queueLimit` events are
+   * dropped and counted (`meshgate_lineage_events_dropped_total`), never waited for.
+   * Off while `url` is unset.
+   * @example { url: "http://marquez.internal:5000/api/v1/lineage", sampleRate: 0.1 }
+   */
+  lineage: z
+    .strictObject({
+      /** The collector's endpoint (Marquez: `/api/v1/lineage`). @default none (off) */
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      /** Namespace of the jobs and product datasets. @default "meshgate" */
+      namespace: z.string().min(1).default('meshgate'),
+      /** Share of executed operations that get an event, 0 to 1. @default 1 */
+      sampleRate: z.number().min(0).max(1).default(1),
+      /** Events sent per flush. @default 50 */
+      batchSize: z.number().int().positive().max(1000).default(50),
+      /** How often queued events are sent, in ms. @default 1000 */
+      flushIntervalMs: z.number().int().positive().default(1000),
+      /** Most events waiting to be sent; later ones are dropped and counted. @default 10000 */
+      queueLimit: z.number().int().positive().default(10_000),
+      /** Longest wait for the collector to take one event, in ms. @default 5000 */
+      timeoutMs: z.number().int().positive().default(5000),
+    })
+    .prefault({}),
+  /**
    * The catalog at `/catalog` and `/catalog.json`. It reads product descriptors, SDL and
    * `schema/lineage.json` from the mesh repository.
    */

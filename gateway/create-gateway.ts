@@ -18,6 +18,7 @@ import { isExplorerRequest, serveExplorer } from './http/explorer/serve-explorer
 import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
+import { openLineageEmitter } from './observability/openlineage-emitter.ts';
 import { gatewayPlugins } from './plugins/gateway-plugins.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
@@ -74,7 +75,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
-  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now });
+  const lineage = openLineageEmitter(config.lineage, metrics, logger);
+  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   const apollo = new ApolloServer<GatewayContext>({
     gateway: sharing ? sharing.wrapGateway(gateway) : gateway,
@@ -130,6 +132,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await products.transport.close();
       await sharedState.close();
       await usage?.close();
+      await lineage?.close();
     },
   };
 }

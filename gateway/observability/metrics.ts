@@ -120,6 +120,21 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** OpenLineage run events delivered to the collector (`lineage.url`). */
+  readonly lineageEventsSent = new Counter({
+    name: 'meshgate_lineage_events_sent_total',
+    help: 'OpenLineage run events the collector accepted',
+    registers: [this.registry],
+  });
+
+  /** OpenLineage run events lost: `queue_full` (dropped rather than wait) or `send_failed` (collector down, slow or refusing). */
+  readonly lineageEventsDropped = new Counter({
+    name: 'meshgate_lineage_events_dropped_total',
+    help: 'OpenLineage run events not delivered, by reason (queue_full, send_failed)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   /** Label values or combinations past the label budget, recorded as `other`, by label or metric. */
   readonly labelsFolded = new Counter({
     name: 'meshgate_label_values_folded_total',

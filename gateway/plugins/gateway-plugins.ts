@@ -14,6 +14,8 @@ import { fieldUsagePlugin } from './field-usage-plugin.ts';
 import { introspectionPlugin } from './introspection-plugin.ts';
 import { loggingPlugin } from './logging-plugin.ts';
 import { metricsPlugin } from './metrics-plugin.ts';
+import type { LineageEmitter } from '../observability/openlineage-emitter.ts';
+import { openLineagePlugin, type CapturedOperation } from './openlineage-plugin.ts';
 import { operationResolutionPlugin } from './operation-resolution-plugin.ts';
 import { previewGatePlugin } from './preview-gate-plugin.ts';
 import { productWatermarksSeenPlugin, type ProductWatermarksSeen } from './product-watermarks-seen-plugin.ts';
@@ -38,6 +40,8 @@ export function gatewayPlugins(
     planWarmer: QueryPlanWarmer | undefined;
     watermarksSeen: ProductWatermarksSeen;
     now: (() => number) | undefined;
+    /** OpenLineage run events, when `lineage.url` is set. */
+    lineage: LineageEmitter<CapturedOperation> | undefined;
   },
 ): ApolloServerPlugin<GatewayContext>[] {
   return [
@@ -64,5 +68,8 @@ export function gatewayPlugins(
     loggingPlugin(deps.logger),
     // Reads the `extensions.dataProducts` signals wrote above.
     productWatermarksSeenPlugin(deps.watermarksSeen),
+    // Last: it reads the fields access left (didResolveOperation) and the signals and
+    // masked errors the client receives (willSendResponse).
+    ...(deps.lineage ? [openLineagePlugin(deps.lineage, { sampleRate: config.lineage.sampleRate, metrics: deps.metrics })] : []),
   ];
 }

@@ -1,0 +1,223 @@
+import type { LineageEdge } from '../lineage.ts';
+import type { ValidProduct } from '../mesh.ts';
+import { publishedOutputFields } from '../subgraph-model.ts';
+
+/**
+ * OpenLineage (core spec 2-0-2) as meshgate speaks it, for the gateway's run events and the
+ * static `meshgate export openlineage`. Every product is one dataset in `namespace`, named
+ * by the product; its fields are `Type.field` (a `@requires` path may go deeper:
+ * `Customer.orderSummary.totalSpentUsd`), the ids schema/lineage.ts uses.
+ */
+export const OPENLINEAGE_SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
+/** Who wrote an event or facet, as the spec's `producer` / `_producer` (a URI). */
+export const MESHGATE_PRODUCER = 'https://meshgate.dev/meshgate';
+/** Dataset and job namespace when none is configured. */
+export const DEFAULT_LINEAGE_NAMESPACE = 'meshgate';
+
+const FACET_SCHEMAS = {
+  schema: 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
+  documentation: 'https://openlineage.io/spec/facets/1-0-1/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet',
+  ownership: 'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
+  version: 'https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
+  columnLineage: 'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet',
+  jobType: 'https://openlineage.io/spec/facets/2-0-3/JobTypeJobFacet.json#/$defs/JobTypeJobFacet',
+  errorMessage: 'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
+} as const;
+
+/**
+ * Our custom facets. The spec asks a custom facet to be keyed with a prefix naming its
+ * producer (`meshgate_`) and to point `_schemaURL` at a schema of its own, which
+ * {@link MESHGATE_FACET_SCHEMAS} holds (a JSON Schema for each, keyed by the URL's fragment).
+ */
+const MESHGATE_FACETS_URL = 'https://meshgate.dev/spec/facets/1-0-0/MeshgateFacets.json';
+export const MESHGATE_FACET_SCHEMAS = {
+  DataAsOfDatasetFacet: {
+    description: "The product's data watermark when it answered: the newest data its answer reflects.",
+    type: 'object',
+    properties: { dataAsOf: { type: 'string', format: 'date-time' }, freshness: { type: 'string', description: "The product's SLA freshness, e.g. 24h." }, stale: { type: 'boolean' } },
+    required: ['dataAsOf'],
+  },
+  FieldsReadInputDatasetFacet: {
+    description: 'The fields of the product the operation read (Type.field).',
+    type: 'object',
+    properties: { fields: { type: 'array', items: { type: 'string' } } },
+    required: ['fields'],
+  },
+  ConsumerJobFacet: {
+    description: 'The client behind a gateway operation (apollographql-client-name / -version) and the operation it ran.',
+    type: 'object',
+    properties: { clientName: { type: 'string' }, clientVersion: { type: 'string' }, operationName: { type: 'string' } },
+    required: ['clientName', 'clientVersion', 'operationName'],
+  },
+} as const;
+
+export interface Facet {
+  _producer: string;
+  _schemaURL: string;
+  [key: string]: unknown;
+}
+
+export interface Dataset {
+  namespace: string;
+  name: string;
+  facets?: Record<string, Facet>;
+}
+
+export interface InputDataset extends Dataset {
+  inputFacets?: Record<string, Facet>;
+}
+
+export interface RunEvent {
+  eventType: 'START' | 'RUNNING' | 'COMPLETE' | 'ABORT' | 'FAIL' | 'OTHER';
+  eventTime: string;
+  producer: string;
+  schemaURL: string;
+  run: { runId: string; facets?: Record<string, Facet> };
+  job: { namespace: string; name: string; facets?: Record<string, Facet> };
+  inputs: InputDataset[];
+  outputs: Dataset[];
+}
+
+export interface DatasetEvent {
+  eventTime: string;
+  producer: string;
+  schemaURL: string;
+  dataset: Dataset;
+}
+
+function facet(schemaURL: string, body: Record<string, unknown>): Facet {
+  return { _producer: MESHGATE_PRODUCER, _schemaURL: schemaURL, ...body };
+}
+
+function meshgateFacet(name: keyof typeof MESHGATE_FACET_SCHEMAS, body: Record<string, unknown>): Facet {
+  return facet(`${MESHGATE_FACETS_URL}#/$defs/${name}`, body);
+}
+
+/** What a product dataset is described by, whether read from a descriptor or from the supergraph. */
+export interface ProductDatasetSource {
+  name: string;
+  /** Unknown for a product of a supergraph composed elsewhere that did not answer. */
+  version: string | undefined;
+  owner: { team: string; contact: string } | undefined;
+  description?: string;
+  /** Its published fields, `Type.field`, with their GraphQL type as written. */
+  fields: readonly { name: string; type: string; description?: string }[];
+}
+
+/**
+ * A product as a dataset: `schema` (its published fields), `ownership` (the owning team and
+ * its contact), `version` (the product's version), when known `documentation`, and the
+ * column lineage of its fields computed from other products' (those in `only`, when given).
+ */
+export function productDataset(namespace: string, product: ProductDatasetSource, edges: readonly LineageEdge[], only?: ReadonlySet<string>): Dataset {
+  const columnLineage = columnLineageFacet(namespace, product.name, edges, only);
+  return {
+    namespace,
+    name: product.name,
+    facets: {
+      schema: facet(FACET_SCHEMAS.schema, { fields: product.fields.map((field) => ({ name: field.name, type: field.type, ...(field.description ? { description: field.description } : {}) })) }),
+      ...(product.owner ? { ownership: facet(FACET_SCHEMAS.ownership, { owners: [{ name: `team:${product.owner.team}`, type: 'OWNER' }, { name: `contact:${product.owner.contact}`, type: 'CONTACT' }] }) } : {}),
+      ...(product.version ? { version: facet(FACET_SCHEMAS.version, { datasetVersion: product.version }) } : {}),
+      ...(product.description ? { documentation: facet(FACET_SCHEMAS.documentation, { description: product.description }) } : {}),
+      ...(columnLineage ? { columnLineage } : {}),
+    },
+  };
+}
+
+/** `product:Type.field.sub` split at the first colon. */
+function splitFieldId(id: string): { product: string; field: string } {
+  const at = id.indexOf(':');
+  return { product: id.slice(0, at), field: id.slice(at + 1) };
+}
+
+/**
+ * The column lineage of `product`'s fields computed from other products' fields. A
+ * `@requires` edge is a DIRECT transformation (the value is computed from the source
+ * field); a `key` edge is INDIRECT/JOIN (the row is the entity the source identifies).
+ * Undefined when the product computes nothing from others.
+ */
+export function columnLineageFacet(namespace: string, product: string, edges: readonly LineageEdge[], only?: ReadonlySet<string>): Facet | undefined {
+  const fields: Record<string, { inputFields: unknown[] }> = {};
+  for (const edge of edges) {
+    const to = splitFieldId(edge.to);
+    if (to.product !== product || (only && !only.has(to.field))) continue;
+    const from = splitFieldId(edge.from);
+    const transformation = edge.via === 'requires' ? { type: 'DIRECT', subtype: 'TRANSFORMATION', description: 'computed through @requires' } : { type: 'INDIRECT', subtype: 'JOIN', description: 'entity joined on its key' };
+    (fields[to.field] ??= { inputFields: [] }).inputFields.push({ namespace, name: from.product, field: from.field, transformations: [transformation] });
+  }
+  return Object.keys(fields).length > 0 ? facet(FACET_SCHEMAS.columnLineage, { fields }) : undefined;
+}
+
+/** The data-as-of watermark a product reported with its answer (custom facet `meshgate_dataAsOf`). */
+export function dataAsOfFacet(dataAsOf: string, freshness: string | undefined, stale: boolean): Facet {
+  return meshgateFacet('DataAsOfDatasetFacet', { dataAsOf, ...(freshness ? { freshness } : {}), stale });
+}
+
+/** The fields one run read from a product (custom input facet `meshgate_fieldsRead`). */
+export function fieldsReadFacet(fields: readonly string[]): Facet {
+  return meshgateFacet('FieldsReadInputDatasetFacet', { fields: [...fields] });
+}
+
+export interface RunEventInput {
+  namespace: string;
+  runId: string;
+  eventTime: string;
+  failed: boolean;
+  errorMessage?: string;
+  consumer: { clientName: string; clientVersion: string; operationName: string };
+  inputs: InputDataset[];
+}
+
+/**
+ * One executed gateway operation as a run of the consumer's job. The job is named
+ * `client/operation`: the client version goes in the `meshgate_consumer` facet rather than
+ * the name, so a client's new release continues its job's history instead of starting a new job.
+ */
+export function runEvent(input: RunEventInput): RunEvent {
+  const { consumer } = input;
+  return {
+    eventType: input.failed ? 'FAIL' : 'COMPLETE',
+    eventTime: input.eventTime,
+    producer: MESHGATE_PRODUCER,
+    schemaURL: `${OPENLINEAGE_SPEC}#/$defs/RunEvent`,
+    run: {
+      runId: input.runId,
+      ...(input.failed && input.errorMessage ? { facets: { errorMessage: facet(FACET_SCHEMAS.errorMessage, { message: input.errorMessage, programmingLanguage: 'GraphQL' }) } } : {}),
+    },
+    job: {
+      namespace: input.namespace,
+      name: `${consumer.clientName}/${consumer.operationName}`,
+      facets: {
+        jobType: facet(FACET_SCHEMAS.jobType, { processingType: 'BATCH', integration: 'MESHGATE', jobType: 'QUERY' }),
+        meshgate_consumer: meshgateFacet('ConsumerJobFacet', { ...consumer }),
+      },
+    },
+    inputs: input.inputs,
+    outputs: [],
+  };
+}
+
+/** A static dataset event: a dataset's facets without a run. */
+export function datasetEvent(dataset: Dataset, eventTime: string): DatasetEvent {
+  return { eventTime, producer: MESHGATE_PRODUCER, schemaURL: `${OPENLINEAGE_SPEC}#/$defs/DatasetEvent`, dataset };
+}
+
+/** A product's published fields as {@link ProductDatasetSource} fields. */
+export function publishedDatasetFields(product: ValidProduct): ProductDatasetSource['fields'] {
+  return [...publishedOutputFields(product.model)].map((field) => ({ name: field.coordinate, type: field.typeRef, ...(field.description ? { description: field.description } : {}) }));
+}
+
+/**
+ * The static field-level lineage of the mesh (`meshgate export openlineage`): one dataset
+ * event per product, with its schema, owners, version, documentation and the column
+ * lineage of the fields it computes from other products (`edges`, from schema/lineage.ts).
+ */
+export function toOpenLineageDatasetEvents(products: readonly ValidProduct[], edges: readonly LineageEdge[], options: { namespace: string; eventTime: string }): DatasetEvent[] {
+  return products.map((product) => {
+    const { descriptor } = product;
+    const { purpose, usage, limitations } = descriptor.description;
+    const description = [purpose, `Usage: ${usage}`, `Limitations: ${limitations}`].join('\n\n');
+    const source: ProductDatasetSource = { name: product.name, version: descriptor.version, owner: descriptor.owner, description, fields: publishedDatasetFields(product) };
+    return datasetEvent(productDataset(options.namespace, source, edges), options.eventTime);
+  });
+}
