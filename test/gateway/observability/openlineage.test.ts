@@ -1,0 +1,153 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RunningGateway } from '../../../gateway/create-gateway.ts';
+import { computeLineage } from '../../../schema/lineage.ts';
+import { isValidProduct, loadMesh } from '../../../schema/mesh.ts';
+import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { openLineageProblems } from '../../support/standards/openlineage-spec.ts';
+
+/**
+ * A small OpenLineage collector: records every event POSTed to `/api/v1/lineage`, or, when
+ * `hang` is set, takes the request and never answers.
+ */
+async function startCollector(options: { hang?: boolean } = {}) {
+  const events: any[] = [];
+  const held: ServerResponse[] = [];
+  let received = 0;
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received += 1;
+      if (options.hang) return void held.push(res);
+      if (req.url === '/api/v1/lineage' && req.method === 'POST') events.push(JSON.parse(body));
+      res.writeHead(201).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/lineage`;
+  return {
+    url,
+    events,
+    received: () => received,
+    close: async () => {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function counted(gateway: RunningGateway, reason?: string): Promise<number> {
+  const counter = reason ? gateway.metrics.lineageEventsDropped : gateway.metrics.lineageEventsSent;
+  const { values } = await counter.get();
+  return values.filter((v) => !reason || v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
+}
+
+const CLIENT = { 'apollographql-client-name': 'churn-notebook', 'apollographql-client-version': '1.4.2' };
+
+let collector: Awaited<ReturnType<typeof startCollector>>;
+let mesh: MeshHarness;
+beforeAll(async () => {
+  collector = await startCollector();
+  mesh = await startMesh({ lineage: { url: collector.url, flushIntervalMs: 10, batchSize: 10 } });
+});
+afterAll(async () => {
+  await mesh?.close();
+  await collector?.close();
+});
+
+function eventOf(jobName: string) {
+  return vi.waitFor(() => {
+    const event = collector.events.find((e) => e.job.name === jobName);
+    if (!event) throw new Error(`no event for job ${jobName} yet`);
+    return event;
+  }, { timeout: 10_000, interval: 10 });
+}
+
+describe('OpenLineage run events', () => {
+  it('sends one valid COMPLETE event per operation: the consumer as the job, products and fields read as inputs, the column lineage of a derived field', async () => {
+    const answer = await mesh.query('query ChurnWatch { customer(id: "C00042") { name lifetimeValueUsd } }', undefined, CLIENT);
+    expect(answer.body.errors).toBeUndefined();
+    const event = await eventOf('churn-notebook/ChurnWatch');
+
+    expect(openLineageProblems(event, 'run')).toEqual([]);
+    expect(event.eventType).toBe('COMPLETE');
+    expect(event.job.facets.meshgate_consumer).toMatchObject({ clientName: 'churn-notebook', clientVersion: '1.4.2', operationName: 'ChurnWatch' });
+
+    // The gateway's own account of who answered: each is an input, at the version and watermark it answered with.
+    const signals = answer.body.extensions!.dataProducts as { name: string; version: string; dataAsOf: string | null }[];
+    const inputs = new Map<string, any>(event.inputs.map((input: any) => [input.name, input]));
+    for (const signal of signals) {
+      const input = inputs.get(signal.name);
+      expect(input, signal.name).toBeDefined();
+      expect(input.facets.version.datasetVersion).toBe(signal.version);
+      if (signal.dataAsOf) expect(input.facets.meshgate_dataAsOf.dataAsOf).toBe(signal.dataAsOf);
+    }
+    // Fields read, on the product that serves them; the derived field's @requires inputs were read too.
+    const lineage = computeLineage(loadMesh().products.filter(isValidProduct));
+    const derivedFrom = lineage.edges.filter((edge) => edge.to === 'customer-insights:Customer.lifetimeValueUsd' && edge.via === 'requires');
+    expect(derivedFrom.length).toBeGreaterThan(0);
+    expect(inputs.get('customers').inputFacets.meshgate_fieldsRead.fields).toContain('Customer.name');
+    expect(inputs.get('customer-insights').inputFacets.meshgate_fieldsRead.fields).toContain('Customer.lifetimeValueUsd');
+    for (const edge of derivedFrom) {
+      const [product, field] = edge.from.split(':') as [string, string];
+      expect(inputs.get(product)?.inputFacets.meshgate_fieldsRead.fields, edge.from).toContain(field);
+    }
+    // The column lineage the gateway reads from the supergraph matches the mesh's own lineage.
+    const column = inputs.get('customer-insights').facets.columnLineage.fields['Customer.lifetimeValueUsd'];
+    expect(column.inputFields.map((f: any) => `${f.name}:${f.field}`).sort()).toEqual(derivedFrom.map((edge) => edge.from).sort());
+    expect(column.inputFields.every((f: any) => f.namespace === event.job.namespace && f.transformations[0].type === 'DIRECT')).toBe(true);
+    // The schema facet publishes the product's interface, never its internals.
+    const customerFields = inputs.get('customers').facets.schema.fields.map((f: any) => f.name);
+    expect(customerFields).toContain('Customer.name');
+    expect(customerFields).not.toContain('Customer.leadScore');
+  });
+
+  it('sends FAIL with the error for an operation whose every field was refused, and lists nothing it did not read', async () => {
+    const answer = await mesh.query('query Refused { insights(customerIds: ["C00001"]) { id lifetimeValueUsd } }', undefined, { ...CLIENT, authorization: '' });
+    expect(answer.body.data).toBeNull();
+    const event = await eventOf('churn-notebook/Refused');
+    expect(openLineageProblems(event, 'run')).toEqual([]);
+    expect(event.eventType).toBe('FAIL');
+    expect(event.run.facets.errorMessage.message).toContain('FORBIDDEN_FIELD');
+    const read = event.inputs.flatMap((input: any) => input.inputFacets.meshgate_fieldsRead.fields);
+    expect(read).not.toContain('Customer.lifetimeValueUsd');
+  });
+
+  it('drops and counts events once the queue is full while the collector hangs, and answers every request meanwhile', async () => {
+    const hanging = await startCollector({ hang: true });
+    const gateway = await startGatewayOn(mesh, { lineage: { url: hanging.url, batchSize: 1, queueLimit: 2, flushIntervalMs: 5, timeoutMs: 60_000 } });
+    try {
+      const ask = () => postGraphQL(gateway.url, { query: '{ products(first: 1) { edges { node { sku } } } }' });
+      const first = await ask();
+      expect(first.body.data.products.edges).toHaveLength(1);
+      // The collector now holds the first event and will never answer it.
+      await vi.waitFor(() => expect(hanging.received()).toBe(1), { timeout: 10_000, interval: 5 });
+      const answers = [];
+      for (let i = 0; i < 5; i++) answers.push(await ask());
+      for (const answer of answers) expect(answer.body.data.products.edges).toHaveLength(1);
+      // One in flight, two queued: of the five later events, three were dropped on arrival.
+      expect(await counted(gateway, 'queue_full')).toBe(3);
+      expect(await counted(gateway)).toBe(0);
+      expect(hanging.received()).toBe(1);
+    } finally {
+      await gateway.close();
+      await hanging.close();
+    }
+  });
+
+  it('counts events the collector cannot take when it is down', async () => {
+    const down = await startCollector();
+    await down.close(); // its port is now closed
+    const gateway = await startGatewayOn(mesh, { lineage: { url: down.url, flushIntervalMs: 5 } });
+    try {
+      const answer = await postGraphQL(gateway.url, { query: '{ products(first: 1) { edges { node { sku } } } }' });
+      expect(answer.body.data.products.edges).toHaveLength(1);
+      await vi.waitFor(async () => expect(await counted(gateway, 'send_failed')).toBe(1), { timeout: 10_000, interval: 10 });
+    } finally {
+      await gateway.close();
+    }
+  });
+});
