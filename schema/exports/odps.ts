@@ -1,0 +1,79 @@
+import type { ValidProduct } from '../mesh.ts';
+import { toOdcs } from '../odcs.ts';
+import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
+
+/** The ODPS release our export follows. */
+export const ODPS_API_VERSION = 'v1.0.0';
+
+/** Where the mesh is served, for the URLs catalog files point at. */
+export interface ServedAt {
+  /** The gateway's base URL, e.g. `https://meshgate.corp.example`. @default "http://localhost:4000" */
+  gatewayUrl: string;
+}
+
+export const DEFAULT_GATEWAY_URL = 'http://localhost:4000';
+
+/** The gateway's base URL without a trailing slash, so paths join cleanly. */
+export function gatewayBase(served: ServedAt): string {
+  return served.gatewayUrl.replace(/\/+$/, '');
+}
+
+/** The contract id and version `meshgate export odcs` writes for a product: ports point at exactly that contract. */
+function contractOf(product: ValidProduct): { id: string; version: string } {
+  const contract = toOdcs(product);
+  return { id: String(contract.id), version: String(contract.version) };
+}
+
+/**
+ * A product as a Bitol Open Data Product Standard (ODPS v1.0.0) document:
+ * - input ports: the products it reads, each with the semver range it accepts and the id of
+ *   that product's ODCS contract;
+ * - one output port, the product's GraphQL API behind the gateway, with its own ODCS contract
+ *   id and version (and the input contracts it depends on);
+ * - management ports: its catalog page (discoverability) and the gateway's metrics (observability).
+ * `inputs` are the other products of the mesh, where the input ports' contracts are looked up.
+ */
+export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], served: ServedAt): Record<string, unknown> {
+  const { descriptor } = product;
+  const base = gatewayBase(served);
+  const inputPorts = descriptor.inputPorts.map((port) => {
+    const input = inputs.find((candidate) => candidate.name === port.product);
+    // The boundary check refuses a descriptor whose input is not in the mesh; this names it if one slips through.
+    if (!input) throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, `subgraphs/${product.folder}/product.yaml`, [`inputPorts: "${port.product}" is not a valid product of this mesh`]);
+    return { name: port.product, version: port.version, contractId: contractOf(input).id };
+  });
+  const contract = contractOf(product);
+  const contact = descriptor.owner.contact;
+  return {
+    apiVersion: ODPS_API_VERSION,
+    kind: 'DataProduct',
+    id: descriptor.id,
+    name: descriptor.name,
+    version: descriptor.version,
+    status: descriptor.status,
+    domain: descriptor.domain,
+    description: { ...descriptor.description },
+    ...(inputPorts.length > 0 ? { inputPorts } : {}),
+    outputPorts: [
+      {
+        name: 'graphql',
+        description: `The ${descriptor.name} product's published fields in the mesh's federated GraphQL API (POST ${base}/graphql)`,
+        type: 'graphql',
+        version: contract.version,
+        contractId: contract.id,
+        ...(inputPorts.length > 0 ? { inputContracts: inputPorts.map((port) => ({ id: port.contractId, version: port.version })) } : {}),
+      },
+    ],
+    managementPorts: [
+      { name: 'catalog', content: 'discoverability', type: 'rest', url: `${base}/catalog/${encodeURIComponent(descriptor.name)}`, description: 'The catalog page: owner, SLA and freshness, fields by classification, lineage and example queries' },
+      { name: 'catalog-json', content: 'dictionary', type: 'rest', url: `${base}/catalog.json`, description: 'The whole catalog as JSON, for tools' },
+      { name: 'metrics', content: 'observability', type: 'rest', url: `${base}/metrics`, description: 'Prometheus metrics of the gateway, with per-product fetch latency and errors' },
+    ],
+    support: [contact.includes('@') ? { channel: 'email', tool: 'email', url: `mailto:${contact}` } : { channel: 'web', url: contact }],
+    team: [{ username: contact, name: descriptor.owner.team, role: 'owner' }],
+    customProperties: [
+      { property: 'sla', value: { ...descriptor.sla }, description: 'freshness: the most its data may lag; availability: the share of time it answers' },
+      ...(descriptor.audience ? [{ property: 'audience', value: descriptor.audience }] : []),
+    ],
+  };
+}
