@@ -110,6 +110,8 @@ export function toDataHub(products: readonly ValidProduct[], edges: readonly Lin
         }),
       );
     }
+    // Preview fields are served to clients that opt in, outside the compatibility promise: no contract binds them.
+    const bound = fields.filter(({ shape }) => !shape.preview);
     contracts.set(product.name, {
       version: 1,
       entity: urn,
@@ -117,8 +119,8 @@ export function toDataHub(products: readonly ValidProduct[], edges: readonly Lin
         type: 'json-schema',
         'json-schema': {
           type: 'object',
-          properties: Object.fromEntries(fields.map(({ path, shape }) => [path, { type: shape.list ? 'array' : JSON_SCHEMA_TYPES[shape.kind], ...(shape.description ? { description: shape.description } : {}) }])),
-          required: fields.filter(({ shape }) => shape.required).map(({ path }) => path),
+          properties: Object.fromEntries(bound.map(({ path, shape }) => [path, { type: shape.list ? 'array' : JSON_SCHEMA_TYPES[shape.kind], ...(shape.description ? { description: shape.description } : {}) }])),
+          required: bound.filter(({ shape }) => shape.required).map(({ path }) => path),
         },
       },
       // DataHub reads a bare number as seconds.

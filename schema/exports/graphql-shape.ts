@@ -14,6 +14,8 @@ export interface ShapeField {
   kind: 'string' | 'int' | 'float' | 'boolean' | 'enum' | 'object';
   list: boolean;
   required: boolean;
+  /** A preview field: served to clients that opt in, outside the compatibility promise, so no contract binds it. */
+  preview: boolean;
   /** The published fields of an object type, as far as the product itself defines them. */
   children: ShapeField[];
 }
@@ -33,14 +35,14 @@ function kindOf(product: ValidProduct, typeName: string): ShapeField['kind'] {
  * A field with its published sub-fields. A type already on the path is not entered again
  * (Customer.orders.edges.node.customer would never end), so the tree is finite.
  */
-export function shapeOf(product: ValidProduct, field: Pick<FieldModel, 'name' | 'description' | 'typeRef' | 'returnType'>, path: ReadonlySet<string> = new Set()): ShapeField {
+export function shapeOf(product: ValidProduct, field: Pick<FieldModel, 'name' | 'description' | 'typeRef' | 'returnType' | 'preview'>, path: ReadonlySet<string> = new Set()): ShapeField {
   const kind = kindOf(product, field.returnType);
   const type = product.model.types.get(field.returnType);
   const children =
     kind === 'object' && type && !path.has(type.name)
       ? [...type.fields.values()].filter((child) => isPublishedField(type, child)).map((child) => shapeOf(product, child, new Set([...path, type.name])))
       : [];
-  return { name: field.name, description: field.description, typeRef: field.typeRef, kind, list: field.typeRef.replace(/!$/, '').startsWith('['), required: field.typeRef.endsWith('!'), children };
+  return { name: field.name, description: field.description, typeRef: field.typeRef, kind, list: field.typeRef.replace(/!$/, '').startsWith('['), required: field.typeRef.endsWith('!'), preview: field.preview, children };
 }
 
 /** The product's published root fields (`Query.*`, `Mutation.*`): its API's operations. */

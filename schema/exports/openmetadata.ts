@@ -7,7 +7,8 @@ import { gatewayBase, type ServedAt } from './odps.ts';
  * (`CreateApiService`, `CreateAPICollection`, `CreateAPIEndpoint`, `CreateDataContract`):
  * the gateway is one API service, each product an API collection, each of its root fields
  * (`Query.customers`) an API endpoint with its request (arguments) and response schema,
- * and each endpoint gets a data contract on its response fields.
+ * and each endpoint gets a data contract on its response fields (preview fields left out:
+ * they are outside the compatibility promise).
  *
  * A contract names its endpoint by fully qualified name: OpenMetadata attaches a contract to
  * an entity by the id it gave the entity when it was created, which no file can know in
@@ -43,7 +44,7 @@ function column(field: ShapeField): Record<string, unknown> {
     dataTypeDisplay: field.typeRef,
     ...(field.description ? { description: field.description } : {}),
     ...(field.required ? { constraint: 'NOT_NULL' } : {}),
-    ...(field.children.length > 0 ? { children: field.children.map(column) } : {}),
+    ...(field.children.length > 0 ? { children: field.children.filter((child) => !child.preview).map(column) } : {}),
   };
 }
 
@@ -73,7 +74,7 @@ export function toOpenMetadata(products: readonly ValidProduct[], served: Served
         apiCollection: collection,
         endpointURL,
         requestMethod: 'POST',
-        requestSchema: { schemaType: 'JSON', schemaFields: field.args.map((arg) => schemaField(shapeOf(product, { name: arg.name, description: arg.description, typeRef: arg.inputType, returnType: arg.inputType }))) },
+        requestSchema: { schemaType: 'JSON', schemaFields: field.args.map((arg) => schemaField(shapeOf(product, { name: arg.name, description: arg.description, typeRef: arg.inputType, returnType: arg.inputType, preview: arg.preview }))) },
         responseSchema: { schemaType: 'JSON', schemaFields: responseFields.map(schemaField) },
       });
       out.dataContracts.push({
@@ -82,7 +83,7 @@ export function toOpenMetadata(products: readonly ValidProduct[], served: Served
           name: `${product.name}-${name}`,
           description: `What ${operation}.${field.name} of ${product.name} ${descriptor.version} promises: its published response fields, with their types and which are never null.`,
           status: CONTRACT_STATUS[descriptor.status] ?? 'Draft',
-          schema: responseFields.map(column),
+          schema: responseFields.filter((f) => !f.preview).map(column),
         },
       });
     }

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { datasetUrn, toDataHub } from '../../schema/exports/datahub.ts';
+import { toOdps } from '../../schema/exports/odps.ts';
+import { toOpenLineageDatasetEvents } from '../../schema/exports/openlineage.ts';
+import { toOpenMetadata } from '../../schema/exports/openmetadata.ts';
+import { computeLineage } from '../../schema/lineage.ts';
+import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
+import { toOdcs } from '../../schema/odcs.ts';
+import { isPublishedField } from '../../schema/subgraph-model.ts';
+import { dataHub, odps, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
+import { openLineageProblems } from '../support/standards/openlineage-spec.ts';
+
+/**
+ * Every export, for every product the mesh serves (the list comes from the mesh, not from
+ * this file), checked against the required fields and types of its standard
+ * (test/support/standards/) and against what the mesh itself says: contract ids, ports,
+ * lineage edges, and no internals.
+ */
+const products = loadMesh().products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
+const { edges } = computeLineage(products);
+const served = { gatewayUrl: 'https://meshgate.corp.example/' };
+
+/** Names of fields a product keeps internal (@inaccessible) and publishes nowhere under that name. */
+function internalNames(product: ValidProduct): string[] {
+  const published = new Set<string>();
+  const hidden = new Set<string>();
+  for (const type of product.model.types.values()) {
+    for (const field of type.fields.values()) (isPublishedField(type, field) ? published : field.inaccessible || type.inaccessible ? hidden : new Set<string>()).add(field.name);
+  }
+  return [...hidden].filter((name) => !published.has(name));
+}
+
+describe('catalog exports', () => {
+  it('has products to export, some of them derived', () => {
+    expect(products.length).toBeGreaterThan(1);
+    expect(edges.some((edge) => edge.via === 'requires')).toBe(true);
+  });
+
+  it('ODPS: each product is a valid ODPS v1.0 product whose output port carries its ODCS contract id and version, and whose input ports name their products’ contracts', () => {
+    for (const product of products) {
+      const doc = toOdps(product, products, served) as any;
+      expect(problemsOf(odps, doc, product.name)).toEqual([]);
+      const contract = toOdcs(product);
+      expect(doc.outputPorts).toEqual([expect.objectContaining({ type: 'graphql', contractId: contract.id, version: contract.version })]);
+      expect(doc.inputPorts ?? []).toEqual(product.descriptor.inputPorts.map((port) => ({ name: port.product, version: port.version, contractId: toOdcs(products.find((p) => p.name === port.product)!).id })));
+      const ports = new Map<string, any>(doc.managementPorts.map((port: any) => [port.name, port]));
+      expect(ports.get('catalog')).toMatchObject({ content: 'discoverability', url: `https://meshgate.corp.example/catalog/${product.name}` });
+      expect(ports.get('metrics')).toMatchObject({ content: 'observability', url: 'https://meshgate.corp.example/metrics' });
+    }
+  });
+
+  it('OpenMetadata: a valid API service, a collection per product, an endpoint with a contract per published root field, no internals and no preview field under contract', () => {
+    const doc = toOpenMetadata(products, { ...served, service: 'meshgate' });
+    expect(problemsOf(openMetadata.apiService, doc.apiService, 'apiService')).toEqual([]);
+    expect(doc.apiCollections.map((c) => c.name)).toEqual(products.map((p) => p.name));
+    const problems = [
+      ...doc.apiCollections.flatMap((c, i) => problemsOf(openMetadata.apiCollection, c, `apiCollections.${i}`)),
+      ...doc.apiEndpoints.flatMap((e, i) => problemsOf(openMetadata.apiEndpoint, e, `apiEndpoints.${i}`)),
+      ...doc.dataContracts.flatMap((c, i) => problemsOf(openMetadata.dataContract, c.contract, `dataContracts.${i}`)),
+    ];
+    expect(problems).toEqual([]);
+    for (const product of products) {
+      const query = product.model.types.get('Query');
+      const roots = query ? [...query.fields.values()].filter((field) => isPublishedField(query, field)).map((field) => field.name) : [];
+      const endpoints = doc.apiEndpoints.filter((e) => e.apiCollection === `meshgate.${product.name}`);
+      expect(endpoints.map((e) => e.name)).toEqual(expect.arrayContaining(roots));
+      for (const endpoint of endpoints) expect(doc.dataContracts.map((c) => c.apiEndpoint)).toContain(`meshgate.${product.name}.${endpoint.name}`);
+      const text = JSON.stringify(endpoints);
+      for (const name of internalNames(product)) expect(text, `${product.name} leaks ${name}`).not.toContain(`"name":"${name}"`);
+    }
+    const previews = products.flatMap((p) => [...p.model.types.values()].flatMap((t) => [...t.fields.values()].filter((f) => f.preview && isPublishedField(t, f)).map((f) => f.name)));
+    const contracted = JSON.stringify(doc.dataContracts);
+    for (const name of previews) expect(contracted).not.toContain(`"name":"${name}"`);
+  });
+
+  it('DataHub: a valid contract per product and valid proposals whose fine-grained lineage is the mesh’s lineage', () => {
+    const options = { service: 'meshgate', env: 'PROD' };
+    const { contracts, proposals } = toDataHub(products, edges, options);
+    expect([...contracts.keys()]).toEqual(products.map((p) => p.name));
+    for (const [name, contract] of contracts) {
+      expect(problemsOf(dataHub.contract, contract, name)).toEqual([]);
+      expect(contract.entity).toBe(datasetUrn(name, options));
+    }
+    const problems = proposals.flatMap((p: any, i) => [...problemsOf(dataHub.proposal, p, `proposals.${i}`), ...problemsOf(dataHub.aspects[p.aspectName]!, p.aspect.json, `proposals.${i}.${p.aspectName}`)]);
+    expect(problems).toEqual([]);
+    const fine = proposals.filter((p: any) => p.aspectName === 'upstreamLineage').flatMap((p: any) => p.aspect.json.fineGrainedLineages);
+    const drawn = new Set(fine.flatMap((f: any) => f.upstreams.map((up: string) => `${up} -> ${f.downstreams[0]}`)));
+    const urnOf = (id: string) => `urn:li:schemaField:(${datasetUrn(id.slice(0, id.indexOf(':')), options)},${id.slice(id.indexOf(':') + 1)})`;
+    for (const edge of edges) expect(drawn, `${edge.from} -> ${edge.to}`).toContain(`${urnOf(edge.from)} -> ${urnOf(edge.to)}`);
+    for (const product of products) {
+      const schema = proposals.find((p: any) => p.aspectName === 'schemaMetadata' && p.entityUrn === datasetUrn(product.name, options)) as any;
+      const raw = JSON.stringify(schema);
+      for (const name of internalNames(product)) expect(raw, `${product.name} leaks ${name}`).not.toMatch(new RegExp(`\\b${name}\\b`));
+    }
+  });
+
+  it('OpenLineage: a valid dataset event per product, with the column lineage of every field computed from another product', () => {
+    const events = toOpenLineageDatasetEvents(products, edges, { namespace: 'meshgate', eventTime: new Date().toISOString() });
+    expect(events.map((e) => e.dataset.name)).toEqual(products.map((p) => p.name));
+    for (const event of events) expect(openLineageProblems(event, 'dataset'), event.dataset.name).toEqual([]);
+    for (const edge of edges) {
+      const [product, field] = [edge.to.slice(0, edge.to.indexOf(':')), edge.to.slice(edge.to.indexOf(':') + 1)];
+      const columns = events.find((e) => e.dataset.name === product)!.dataset.facets!.columnLineage!.fields as Record<string, { inputFields: { name: string; field: string }[] }>;
+      expect(columns[field]!.inputFields.map((f) => `${f.name}:${f.field}`)).toContain(edge.from);
+    }
+    for (const product of products) {
+      const event = events.find((e) => e.dataset.name === product.name)!;
+      expect(event.dataset.facets!.version).toMatchObject({ datasetVersion: product.descriptor.version });
+      const fields = (event.dataset.facets!.schema!.fields as { name: string }[]).map((f) => f.name);
+      for (const name of internalNames(product)) expect(fields.some((f) => f.endsWith(`.${name}`)), `${product.name} leaks ${name}`).toBe(false);
+    }
+  });
+});
