@@ -1,43 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
 import { computeLineage } from '../../../schema/lineage.ts';
 import { isValidProduct, loadMesh } from '../../../schema/mesh.ts';
 import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startCollector } from '../../support/openlineage-collector.ts';
 import { openLineageProblems } from '../../support/standards/openlineage-spec.ts';
-
-/**
- * A small OpenLineage collector: records every event POSTed to `/api/v1/lineage`, or, when
- * `hang` is set, takes the request and never answers.
- */
-async function startCollector(options: { hang?: boolean } = {}) {
-  const events: any[] = [];
-  const held: ServerResponse[] = [];
-  let received = 0;
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      received += 1;
-      if (options.hang) return void held.push(res);
-      if (req.url === '/api/v1/lineage' && req.method === 'POST') events.push(JSON.parse(body));
-      res.writeHead(201).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/lineage`;
-  return {
-    url,
-    events,
-    received: () => received,
-    close: async () => {
-      for (const res of held) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 async function counted(gateway: RunningGateway, reason?: string): Promise<number> {
   const counter = reason ? gateway.metrics.lineageEventsDropped : gateway.metrics.lineageEventsSent;
