@@ -18,7 +18,8 @@ let collector: Awaited<ReturnType<typeof startCollector>>;
 let mesh: MeshHarness;
 beforeAll(async () => {
   collector = await startCollector();
-  mesh = await startMesh({ lineage: { url: collector.url, flushIntervalMs: 10, batchSize: 10 } });
+  // A small label budget, so that the test of invented client names reaches it.
+  mesh = await startMesh({ lineage: { url: collector.url, flushIntervalMs: 10, batchSize: 10 }, observability: { maxLabelValues: 3 } });
 });
 afterAll(async () => {
   await mesh?.close();
@@ -81,6 +82,18 @@ describe('OpenLineage run events', () => {
     expect(event.run.facets.errorMessage.message).toContain('FORBIDDEN_FIELD');
     const read = event.inputs.flatMap((input: any) => input.inputFacets.meshgate_fieldsRead.fields);
     expect(read).not.toContain('Customer.lifetimeValueUsd');
+  });
+
+  it('bounds the jobs callers can mint: invented client names past the label budget are one job, "other"', async () => {
+    for (let i = 0; i < 5; i++) {
+      const answer = await mesh.query('query Invented { products(first: 1) { edges { node { sku } } } }', undefined, { 'apollographql-client-name': `invented-${i}-${'x'.repeat(5000)}` });
+      expect(answer.body.errors).toBeUndefined();
+    }
+    await eventOf('other/Invented');
+    const clients = new Set(collector.events.map((event) => event.job.facets.meshgate_consumer.clientName as string));
+    clients.delete('other');
+    expect(clients.size).toBeLessThanOrEqual(3);
+    for (const client of clients) expect(client.length).toBeLessThanOrEqual(64);
   });
 
   it('drops and counts events once the queue is full while the collector hangs, and answers every request meanwhile', async () => {
