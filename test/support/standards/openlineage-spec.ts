@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESHGATE_FACET_SCHEMAS } from '../../../schema/exports/openlineage.ts';
 
 /**
  * The required fields and types of OpenLineage's published JSON Schema (core spec 2-0-2,
@@ -69,6 +70,24 @@ export const facets = {
 } as const;
 
 /**
+ * A custom facet against the schema its `_schemaURL` points at (`…#/$defs/<Name>`), from
+ * the ones meshgate publishes: its required keys, and the JSON type of each known property.
+ */
+function customFacetProblems(value: unknown, where: string): string[] {
+  const facet = value as Record<string, unknown>;
+  const base = baseFacet.safeParse(facet);
+  if (!base.success) return [`${where}: not a facet (${base.error.issues[0]?.message})`];
+  const name = /^https:\/\/meshgate\.dev\/.+#\/\$defs\/(\w+)$/.exec(String(facet._schemaURL))?.[1];
+  const schema = name ? (MESHGATE_FACET_SCHEMAS as Record<string, { required: readonly string[]; properties: Record<string, { type: string }> }>)[name] : undefined;
+  if (!schema) return [`${where}: _schemaURL ${String(facet._schemaURL)} names no schema meshgate publishes`];
+  const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v);
+  return [
+    ...schema.required.filter((key) => !(key in facet)).map((key) => `${where}.${key}: required`),
+    ...Object.entries(schema.properties).filter(([key, property]) => key in facet && typeOf(facet[key]) !== property.type).map(([key, property]) => `${where}.${key}: expected ${property.type}`),
+  ];
+}
+
+/**
  * Checks an event (run or dataset) and every facet it carries whose key the spec defines;
  * a custom facet must be prefixed (`meshgate_`) and point `_schemaURL` at its own schema.
  * Returns the problems, empty when the event is valid.
@@ -85,7 +104,7 @@ export function openLineageProblems(event: unknown, kind: 'run' | 'dataset'): st
       const known = facets[key as keyof typeof facets];
       if (known) check(known, value, `${where}.${key}`);
       else if (!key.startsWith('meshgate_')) problems.push(`${where}.${key}: a custom facet must be prefixed with its producer`);
-      else check(baseFacet.extend({ _schemaURL: z.string().startsWith('https://meshgate.dev/') }), value, `${where}.${key}`);
+      else problems.push(...customFacetProblems(value, `${where}.${key}`));
     }
   };
   const e = event as { run?: { facets?: Record<string, unknown> }; job?: { facets?: Record<string, unknown> }; inputs?: { facets?: Record<string, unknown>; inputFacets?: Record<string, unknown> }[]; dataset?: { facets?: Record<string, unknown> } };
