@@ -140,7 +140,7 @@ export function compileSubgraph(sdl: string, descriptor: ProductDescriptor, gove
     ...(ours ? [] : [directiveNode(`@link(url: ${str(CONTRACT_SPEC_URL)})`)]),
     ...Object.values(CONTRACT_DIRECTIVES).map((name) => directiveNode(`@${composeDirective}(name: ${str(`@${name}`)})`)),
     directiveNode(
-      `@${CONTRACT_DIRECTIVES.product}(name: ${str(descriptor.name)}, version: ${str(descriptor.version)}, status: ${str(descriptor.status)}, domain: ${str(descriptor.domain)}, ownerTeam: ${str(owner.team)}, ownerContact: ${str(owner.contact)}, freshness: ${str(sla.freshness)}, availability: ${str(sla.availability)})`,
+      `@${CONTRACT_DIRECTIVES.product}(name: ${str(descriptor.name)}, version: ${str(descriptor.version)}, status: ${str(descriptor.status)}, domain: ${str(descriptor.domain)}, ownerTeam: ${str(owner.team)}, ownerContact: ${str(owner.contact)}, freshness: ${str(sla.freshness)}, availability: ${str(sla.availability)}, description: ${str(descriptor.description.purpose)})`,
     ),
     // Every policy in every subgraph, not only the ones it names: composition merges the
     // identical copies into one, and a gateway then decides `@policy` from the supergraph alone.

@@ -32,7 +32,7 @@ export const CONTRACT_DIRECTIVES = {
  */
 export const CONTRACT_DIRECTIVE_DEFINITIONS: Readonly<Record<keyof typeof CONTRACT_DIRECTIVES, string>> = {
   product:
-    'directive @meshgate__product(name: String!, version: String!, status: String!, domain: String!, ownerTeam: String!, ownerContact: String!, freshness: String!, availability: String!) repeatable on SCHEMA',
+    'directive @meshgate__product(name: String!, version: String!, status: String!, domain: String!, ownerTeam: String!, ownerContact: String!, freshness: String!, availability: String!, description: String) repeatable on SCHEMA',
   classified: 'directive @meshgate__classified(level: String!) on FIELD_DEFINITION',
   exposes: 'directive @meshgate__exposes(field: String!) repeatable on ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION',
   policy: 'directive @meshgate__policy(name: String!, requiresScopes: [String!]!, requiresAuthentication: Boolean!) repeatable on SCHEMA',

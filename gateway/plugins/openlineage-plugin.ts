@@ -98,7 +98,7 @@ export function capturedRunEvent(captured: CapturedOperation, namespace: string)
     const contract = model.products.get(name);
     const signal = answered.get(name);
     // The version the product answered with wins over the one composed: they differ while a new release rolls out.
-    const dataset = productDataset(namespace, { name, version: signal?.version ?? contract?.version, owner: contract?.owner, fields: (model.fieldsOf.get(name) ?? []).map((f) => ({ name: f.coordinate, type: f.type, description: f.description })) }, model.requiresEdges, fields);
+    const dataset = productDataset(namespace, { name, version: signal?.version ?? contract?.version, owner: contract?.owner, description: contract?.description, fields: (model.fieldsOf.get(name) ?? []).map((f) => ({ name: f.coordinate, type: f.type, description: f.description })) }, model.requiresEdges, fields);
     if (signal?.dataAsOf) dataset.facets = { ...dataset.facets, meshgate_dataAsOf: dataAsOfFacet(signal.dataAsOf, contract?.sla.freshness, signal.stale) };
     return { ...dataset, inputFacets: { meshgate_fieldsRead: fieldsReadFacet([...fields]) } };
   });

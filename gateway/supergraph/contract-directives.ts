@@ -12,6 +12,8 @@ export interface ContractProduct {
   domain: string;
   owner: { team: string; contact: string };
   sla: { freshness: string; availability: string };
+  /** The product's purpose; absent from supergraphs composed before it was carried. */
+  description?: string;
 }
 
 /**
@@ -76,6 +78,7 @@ function readProducts(document: DocumentNode, name: string): Map<string, Contrac
       domain: arg('domain'),
       owner: { team: arg('ownerTeam'), contact: arg('ownerContact') },
       sla: { freshness: arg('freshness'), availability: arg('availability') },
+      ...(stringArg(directive, 'description') !== undefined ? { description: stringArg(directive, 'description') } : {}),
     });
   }
   return products;

@@ -33,6 +33,7 @@ describe('the composed supergraph carries the whole contract', () => {
         domain: descriptor.domain,
         owner: { team: descriptor.owner.team, contact: descriptor.owner.contact },
         sla: { freshness: descriptor.sla.freshness, availability: descriptor.sla.availability },
+        description: descriptor.description.purpose,
       });
     }
   });

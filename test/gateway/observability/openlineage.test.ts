@@ -53,6 +53,10 @@ describe('OpenLineage run events', () => {
       expect(input.facets.version.datasetVersion).toBe(signal.version);
       if (signal.dataAsOf) expect(input.facets.meshgate_dataAsOf.dataAsOf).toBe(signal.dataAsOf);
     }
+    // Each product's purpose travels in the supergraph, as its documentation.
+    for (const product of loadMesh().products.filter(isValidProduct)) {
+      if (inputs.has(product.name)) expect(inputs.get(product.name).facets.documentation.description).toBe(product.descriptor.description.purpose);
+    }
     // Fields read, on the product that serves them; the derived field's @requires inputs were read too.
     const lineage = computeLineage(loadMesh().products.filter(isValidProduct));
     const derivedFrom = lineage.edges.filter((edge) => edge.to === 'customer-insights:Customer.lifetimeValueUsd' && edge.via === 'requires');
