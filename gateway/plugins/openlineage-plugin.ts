@@ -75,10 +75,12 @@ export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, op
 }
 
 /**
- * The run event of one captured operation. Each field read is put on the product that
- * resolves it; a field several products resolve (a shared key or value type) on those of
- * them that answered. A derived field read also reads what it `@requires`: the gateway
- * fetched those fields from their product to compute it, so they are inputs of the run too.
+ * The run event of one captured operation. Each field read is put on the products that
+ * resolve it and answered this request: a product that was never asked (the operation was
+ * refused whole) or failed read nothing, and a field several products resolve (a shared
+ * key or value type) was read from those that answered. A derived field read also reads
+ * what it `@requires`: the gateway fetched those fields from their product to compute it,
+ * so they are inputs of the run too.
  */
 export function capturedRunEvent(captured: CapturedOperation, namespace: string): RunEvent {
   const { model } = captured;
@@ -86,12 +88,11 @@ export function capturedRunEvent(captured: CapturedOperation, namespace: string)
   const read = new Map<string, Set<string>>();
   const add = (product: string, field: string) => (read.get(product) ?? read.set(product, new Set()).get(product)!).add(field);
   for (const coordinate of captured.fields) {
-    const resolvedBy = model.fields.get(coordinate)?.resolvedBy ?? [];
-    const owners = resolvedBy.length === 1 ? resolvedBy : resolvedBy.filter((product) => answered.has(product));
+    const owners = (model.fields.get(coordinate)?.resolvedBy ?? []).filter((product) => answered.has(product));
     for (const product of owners) add(product, coordinate);
     for (const edge of model.requiresEdges) {
       const [to, from] = [edge.to.split(':'), edge.from.split(':')] as [[string, string], [string, string]];
-      if (to[1] === coordinate && owners.includes(to[0])) add(from[0], from[1]);
+      if (to[1] === coordinate && owners.includes(to[0]) && answered.has(from[0])) add(from[0], from[1]);
     }
   }
   const inputs: InputDataset[] = [...read].sort(([a], [b]) => a.localeCompare(b)).map(([name, fields]) => {

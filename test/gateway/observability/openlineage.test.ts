@@ -84,6 +84,8 @@ describe('OpenLineage run events', () => {
     expect(openLineageProblems(event, 'run')).toEqual([]);
     expect(event.eventType).toBe('FAIL');
     expect(event.run.facets.errorMessage.message).toContain('FORBIDDEN_FIELD');
+    // Inputs are the products that answered, as the client was told: none read the refused field.
+    expect(event.inputs.map((input: any) => input.name).sort()).toEqual(answer.body.extensions!.dataProducts.map((p: { name: string }) => p.name).sort());
     const read = event.inputs.flatMap((input: any) => input.inputFacets.meshgate_fieldsRead.fields);
     expect(read).not.toContain('Customer.lifetimeValueUsd');
   });
