@@ -124,16 +124,29 @@ describe('OpenLineage run events', () => {
     }
   });
 
-  it('counts events the collector cannot take when it is down', async () => {
+  it('counts events the collector cannot take when it is down, delivery being tried once more on close', async () => {
     const down = await startCollector();
     await down.close(); // its port is now closed
-    const gateway = await startGatewayOn(mesh, { lineage: { url: down.url, flushIntervalMs: 5 } });
+    // No flush before close: closing sends what is queued, so a shutdown loses no event it could deliver.
+    const gateway = await startGatewayOn(mesh, { lineage: { url: down.url, flushIntervalMs: 600_000 } });
     try {
       const answer = await postGraphQL(gateway.url, { query: '{ products(first: 1) { edges { node { sku } } } }' });
       expect(answer.body.data.products.edges).toHaveLength(1);
-      await vi.waitFor(async () => expect(await counted(gateway, 'send_failed')).toBe(1), { timeout: 10_000, interval: 10 });
     } finally {
       await gateway.close();
     }
+    expect(await counted(gateway, 'send_failed')).toBe(1);
+  });
+
+  it('sends nothing for operations outside the sample', async () => {
+    const gateway = await startGatewayOn(mesh, { lineage: { url: collector.url, sampleRate: 0, flushIntervalMs: 600_000 } });
+    try {
+      for (let i = 0; i < 2; i++) await postGraphQL(gateway.url, { query: 'query Unsampled { products(first: 1) { edges { node { sku } } } }' });
+    } finally {
+      await gateway.close(); // sends whatever was queued
+    }
+    expect(collector.events.filter((event) => event.job.name.endsWith('/Unsampled'))).toEqual([]);
+    expect(await counted(gateway)).toBe(0);
+    expect(await counted(gateway, 'queue_full')).toBe(0);
   });
 });
