@@ -29,8 +29,7 @@ export interface CapturedOperation {
  * Nothing here waits on the collector. An operation that never resolved (refused before
  * validation ended) ran nothing and gets no event.
  */
-export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, options: { sampleRate: number; metrics: GatewayMetrics; random?: () => number }): ApolloServerPlugin<GatewayContext> {
-  const random = options.random ?? Math.random;
+export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, options: { sampleRate: number; metrics: GatewayMetrics }): ApolloServerPlugin<GatewayContext> {
   const { labels } = options.metrics;
   let model: SupergraphLineage | undefined;
   return {
@@ -42,7 +41,7 @@ export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, op
       };
     },
     async requestDidStart({ request }) {
-      if (!model || random() >= options.sampleRate) return;
+      if (!model || Math.random() >= options.sampleRate) return;
       const seen = model;
       const { client, version } = clientOf(request.http?.headers ?? new Map<string, string>());
       let fields: readonly string[] | undefined;
