@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { CheckReport, CheckedProduct } from '../../schema/check.ts';
-import { durationToMs, formatProblem, type ListQuery } from '../../schema/descriptor.ts';
+import { durationToMs, formatProblem } from '../../schema/descriptor.ts';
 import { finding, type Finding, type RuleId } from '../../schema/finding.ts';
 import { isValidProduct, loadProductSources, meshPaths, type ValidProduct } from '../../schema/mesh.ts';
 import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
@@ -15,7 +15,7 @@ import {
   type QualityMetric,
   type QualityRule,
 } from '../../schema/quality-rules.ts';
-import { isPublishedField, type FieldModel } from '../../schema/subgraph-model.ts';
+import { planQualityRules, type ListPlan } from '../../schema/quality-plan.ts';
 import { createGatewayClient, type GatewayAnswer, type GatewayClient } from './gateway-client.ts';
 
 /** Options of {@link runQualityTests}. */
@@ -67,19 +67,6 @@ const RULE_OF_METRIC: Record<QualityMetric, RuleId> = {
   rowCount: 'quality/row-count',
 };
 
-/** How to read a type's rows through its list query, resolved against the product's SDL. */
-interface ListPlan {
-  typeName: string;
-  list: ListQuery;
-  /** `Query.orders(first: …)` answers a connection (`edges { node }`), else a plain list. */
-  connection: boolean;
-  hasTotalCount: boolean;
-  /** `$name: Type` for each argument the descriptor passes. */
-  argumentTypes: Map<string, string>;
-  /** The fields the rules read, with a sub-selection for object-typed ones. */
-  selections: string[];
-}
-
 /** Rows of a type as a consumer received them, and how many rows there are in all. */
 interface ReadRows {
   rows: Record<string, unknown>[];
@@ -92,63 +79,11 @@ function ruleTitle(rule: QualityRule, fallback: string): string {
   return rule.name ?? rule.description ?? fallback;
 }
 
-/**
- * Checks the descriptor's rules against the product's own SDL before anything is sent:
- * a list query that is not a published `Query` field, a rule on an unknown field. Every
- * problem is named by its descriptor path, as `meshgate check` names descriptor problems.
- */
-function planLists(product: ValidProduct, file: string): Map<string, ListPlan> {
-  const { descriptor, model } = product;
-  const problems: string[] = [];
-  const plans = new Map<string, ListPlan>();
-  const query = model.types.get('Query');
-  for (const [typeName, contract] of Object.entries(descriptor.types)) {
-    if (!model.types.has(typeName)) problems.push(`types.${typeName}: ${product.name} has no type ${typeName}`);
-    if (!contract.list) continue;
-    const field = query?.fields.get(contract.list.query);
-    if (!query || !field || !isPublishedField(query, field)) {
-      problems.push(`types.${typeName}.list.query: Query.${contract.list.query} is not a published field of ${product.name}`);
-      continue;
-    }
-    const returned = model.types.get(field.returnType);
-    const edges = returned?.fields.get('edges');
-    const node = edges ? model.types.get(edges.returnType)?.fields.get('node') : undefined;
-    const listedType = node ? node.returnType : field.typeRef.replace(/!$/, '').startsWith('[') ? field.returnType : undefined;
-    if (listedType !== typeName) {
-      problems.push(`types.${typeName}.list.query: Query.${field.name} returns ${field.typeRef}, not a list or connection of ${typeName}`);
-      continue;
-    }
-    const argumentTypes = new Map<string, string>();
-    for (const name of Object.keys(contract.list.arguments ?? {})) {
-      const argument = field.args.find((candidate) => candidate.name === name);
-      if (argument) argumentTypes.set(name, argument.typeRef);
-      else problems.push(`types.${typeName}.list.arguments.${name}: Query.${field.name} has no argument ${name}`);
-    }
-    plans.set(typeName, { typeName, list: contract.list, connection: node !== undefined, hasTotalCount: returned?.fields.has('totalCount') ?? false, argumentTypes, selections: [] });
-  }
-  for (const [coordinate, policy] of Object.entries(descriptor.fields)) {
-    if (!policy.quality) continue;
-    const [typeName, fieldName] = coordinate.split('.') as [string, string];
-    const type = model.types.get(typeName);
-    const field = type?.fields.get(fieldName);
-    if (!type || !field || !isPublishedField(type, field)) {
-      problems.push(`fields.${coordinate}.quality: ${coordinate} is not a published field of ${product.name}`);
-      continue;
-    }
-    if (field.args.some((argument) => argument.typeRef.endsWith('!'))) {
-      problems.push(`fields.${coordinate}.quality: ${coordinate} takes required arguments; rules read fields without arguments`);
-      continue;
-    }
-    plans.get(typeName)?.selections.push(selectionOf(field, product));
-  }
-  if (problems.length > 0) throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, file, problems);
-  return plans;
-}
-
-/** A field as the rules read it: object-typed fields by their presence alone. */
-function selectionOf(field: FieldModel, product: ValidProduct): string {
-  const kind = product.model.types.get(field.returnType)?.kind;
-  return kind === 'object' || kind === 'interface' || kind === 'union' ? `${field.name} { __typename }` : field.name;
+/** The product's rule plan; a rule its interface cannot answer refuses the run, by descriptor path. */
+function planOrRefuse(product: ValidProduct, file: string): Map<string, ListPlan> {
+  const { lists, problems } = planQualityRules(product);
+  if (problems.length > 0) throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, file, problems.map((problem) => `${problem.path}: ${problem.message}`));
+  return lists;
 }
 
 function listDocument(plan: ListPlan): string {
@@ -215,7 +150,7 @@ function formatDuration(ms: number): string {
  */
 async function testProduct(product: ValidProduct, file: string, client: GatewayClient, now: () => number): Promise<{ results: RuleResult[]; findings: Finding[] }> {
   const { descriptor } = product;
-  const plans = planLists(product, file);
+  const plans = planOrRefuse(product, file);
   const results: RuleResult[] = [];
   const findings: Finding[] = [];
   let latestDataAsOf: string | undefined;
@@ -309,7 +244,7 @@ export async function runQualityTests(options: QualityTestOptions): Promise<Qual
     else throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, fileOf(source.folder), source.sdlError ? [`schema.graphql: ${source.sdlError}`] : source.descriptorProblems.map(formatProblem));
   }
   // Every descriptor's rules must make sense before any of them runs.
-  for (const product of valid) planLists(product, fileOf(product.folder));
+  for (const product of valid) planOrRefuse(product, fileOf(product.folder));
 
   const client = createGatewayClient({ url: options.gatewayUrl, token: options.token });
   const now = options.now ?? Date.now;

@@ -100,6 +100,14 @@ describe('meshgate test on the demo mesh', () => {
     expect(readmeCommands().map((args) => args.slice(0, 2).join(' '))).toEqual(['test', 'test sales', 'export odcs']);
   });
 
+  it("the README's rules are the ones subgraphs/sales/product.yaml declares", () => {
+    const shown = parseYaml(/^```yaml\n([\s\S]*?)^```/m.exec(SECTION)?.[1] ?? '') as { fields: Record<string, unknown>; types: Record<string, unknown> };
+    const sales = parseYaml(readFileSync(join(ROOT, 'subgraphs/sales/product.yaml'), 'utf8')) as typeof shown;
+    expect(Object.keys(shown.fields).length + Object.keys(shown.types).length).toBeGreaterThan(0);
+    for (const coordinate of Object.keys(shown.fields)) expect(shown.fields[coordinate], coordinate).toEqual(sales.fields[coordinate]);
+    for (const typeName of Object.keys(shown.types)) expect(shown.types[typeName], typeName).toEqual(sales.types[typeName]);
+  });
+
   it('passes on every product of the demo, exit 0, with the summary meshgate check prints', () => {
     const { code, output } = outcome('readme: test');
     expect(output).toContain(`meshgate test: ${PRODUCTS.length} products pass every rule`);

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runQualityTests } from '../../gateway/quality/quality-runner.ts';
 import { safeParseDescriptor } from '../../schema/descriptor.ts';
+import { isValidProduct, readProductSource } from '../../schema/mesh.ts';
+import { lintQualityRules } from '../../schema/quality-plan.ts';
 import { ConfigError, MeshError } from '../../schema/protocol/error-codes.ts';
 
 /**
@@ -102,10 +104,14 @@ describe('rules the product cannot answer are refused before anything is sent', 
     ['rules on a type the product does not have', { ...BASE, types: { ...BASE.types, Invoice: { quality: [{ type: 'text', description: 'Invoices balance.' }] } } }, 'types.Invoice: sales has no type Invoice'],
   ];
   for (const [name, descriptor, problem] of cases) {
-    it(`${name}: DESCRIPTOR_INVALID`, async () => {
-      const error = await refusal(runQualityTests({ gatewayUrl: closedUrl, root: meshWith(name.replace(/\W+/g, '-'), descriptor) }));
+    it(`${name}: DESCRIPTOR_INVALID, and a lint finding of meshgate check`, async () => {
+      const root = meshWith(name.replace(/\W+/g, '-'), descriptor);
+      const error = await refusal(runQualityTests({ gatewayUrl: closedUrl, root }));
       expect(error.code).toBe('DESCRIPTOR_INVALID');
       expect(error.message).toContain(problem);
+      const product = readProductSource(join(root, 'subgraphs/sales'), 'sales');
+      if (!isValidProduct(product)) throw new Error('the descriptor itself should be valid');
+      expect(lintQualityRules(product)).toEqual([expect.objectContaining({ rule: 'lint/quality-rule', code: 'GOVERNANCE_LINT_FAILED', element: problem.split(':')[0], message: problem })]);
     });
   }
 });
