@@ -96,14 +96,17 @@ function listDocument(plan: ListPlan): string {
 }
 
 /** Reads the first `sample` rows, page by page as a consumer pages, and the row count. */
-async function readRows(plan: ListPlan, send: (query: string, variables: Record<string, unknown>, purpose: string) => Promise<GatewayAnswer>): Promise<ReadRows> {
+async function readRows(product: string, plan: ListPlan, send: (query: string, variables: Record<string, unknown>, purpose: string) => Promise<GatewayAnswer>): Promise<ReadRows> {
   const sample = plan.list.sample ?? DEFAULT_SAMPLE;
   const document = listDocument(plan);
   const purpose = `the rows of ${plan.typeName} (Query.${plan.list.query})`;
   const args = plan.list.arguments ?? {};
+  // The answer is the gateway's, not ours: a shape other than the one asked for is refused, not trusted.
+  const malformed = () => new MeshError(MeshErrorCode.PRODUCT_ERROR, `the answer for ${product}: ${purpose} is not the ${plan.connection ? 'connection' : 'list'} the query asked for`);
   if (!plan.connection) {
-    const rows = ((await send(document, args, purpose)).data.rows ?? []) as Record<string, unknown>[];
-    return { rows: rows.slice(0, sample), rowCount: rows.length, countedBy: `Query.${plan.list.query} rows` };
+    const rows = (await send(document, args, purpose)).data.rows;
+    if (!Array.isArray(rows)) throw malformed();
+    return { rows: (rows as Record<string, unknown>[]).slice(0, sample), rowCount: rows.length, countedBy: `Query.${plan.list.query} rows` };
   }
   const rows: Record<string, unknown>[] = [];
   let after: string | null = null;
@@ -111,9 +114,10 @@ async function readRows(plan: ListPlan, send: (query: string, variables: Record<
   for (;;) {
     const page = (await send(document, { ...args, first: Math.min(PAGE_SIZE, sample - rows.length), after }, purpose)).data.rows as {
       totalCount?: number;
-      pageInfo: { hasNextPage: boolean; endCursor: string | null };
-      edges: { node: Record<string, unknown> }[];
-    };
+      pageInfo?: { hasNextPage: boolean; endCursor: string | null };
+      edges?: { node: Record<string, unknown> }[];
+    } | null;
+    if (!page || !Array.isArray(page.edges) || !page.pageInfo) throw malformed();
     totalCount ??= page.totalCount;
     rows.push(...page.edges.map((edge) => edge.node));
     if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor || rows.length >= sample) break;
@@ -171,7 +175,7 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
   for (const plan of plans.values()) {
     const needed = descriptor.types[plan.typeName]?.quality?.some(isLibraryRule) || plan.selections.length > 0;
     if (!needed) continue;
-    const read = await readRows(plan, send);
+    const read = await readRows(product.name, plan, send);
     for (const [index, rule] of (descriptor.types[plan.typeName]?.quality ?? []).entries()) {
       if (!isLibraryRule(rule)) continue;
       const measured = read.rowCount;

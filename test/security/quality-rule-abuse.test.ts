@@ -29,7 +29,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   closedUrl = `http://127.0.0.1:${(probe.address() as { port: number }).port}/graphql`;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  notGraphql = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not here</h1>'));
+  // At /: a web page. At /empty: a GraphQL-looking answer without the rows asked for.
+  notGraphql = createHttpServer((req, res) =>
+    req.url === '/empty' ? res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"rows":{"edges":"none"}}}') : res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not here</h1>'),
+  );
   await new Promise<void>((resolve) => notGraphql.listen(0, '127.0.0.1', resolve));
   notGraphqlUrl = `http://127.0.0.1:${(notGraphql.address() as { port: number }).port}/`;
 });
@@ -127,6 +130,12 @@ describe('a gateway that cannot be tested through', () => {
     const error = await refusal(runQualityTests({ gatewayUrl: notGraphqlUrl, root: meshWith('not-graphql', BASE) }));
     expect(error.code).toBe('GATEWAY_UNREACHABLE');
     expect(error.message).toBe(`${notGraphqlUrl} answered HTTP 404 without a GraphQL response; is it the gateway's GraphQL URL?`);
+  });
+
+  it('an answer that is not the shape asked for: PRODUCT_ERROR, not a crash or a finding', async () => {
+    const error = await refusal(runQualityTests({ gatewayUrl: `${notGraphqlUrl}empty`, root: meshWith('wrong-shape', BASE) }));
+    expect(error.code).toBe('PRODUCT_ERROR');
+    expect(error.message).toBe('the answer for sales: the rows of Order (Query.orders) is not the connection the query asked for');
   });
 
   it('an unknown product: CONFIG_INVALID naming the products there are', async () => {
