@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { LOCAL_GATEWAY_URL } from '../../schema/odcs.ts';
-import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { toJunitXml } from '../quality/junit-report.ts';
+import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { toJunitErrorXml, toJunitXml } from '../quality/junit-report.ts';
 import { runQualityTests } from '../quality/quality-runner.ts';
 import { formatReport } from './check-command.ts';
 
@@ -45,7 +45,10 @@ export function registerTestCommand(program: Command): void {
     .action(async (product: string | undefined, options: TestCommandOptions) => {
       const at = options.now === undefined ? undefined : Date.parse(options.now);
       if (at !== undefined && Number.isNaN(at)) throw new MeshError(MeshErrorCode.CONFIG_INVALID, `--now must be an ISO 8601 time such as 2026-11-30T12:00:00Z (got ${JSON.stringify(options.now)})`);
-      const report = await runQualityTests({ gatewayUrl: options.gateway, token: options.token || undefined, product, root: options.root, now: at === undefined ? undefined : () => at });
+      const report = await runQualityTests({ gatewayUrl: options.gateway, token: options.token || undefined, product, root: options.root, now: at === undefined ? undefined : () => at }).catch((error: unknown) => {
+        if (options.junit && (error instanceof MeshError || error instanceof ConfigError)) writeFileSync(options.junit, toJunitErrorXml(error.code, error.message));
+        throw error;
+      });
       if (options.junit) writeFileSync(options.junit, toJunitXml(report));
       console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report, 'meshgate test'));
       process.exitCode = report.ok ? 0 : 1;

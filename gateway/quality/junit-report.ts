@@ -21,8 +21,7 @@ export function toJunitXml(report: QualityReport): string {
       })),
     };
   });
-  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });
-  const body = builder.build({
+  return build({
     testsuites: {
       '@_name': 'meshgate test',
       '@_tests': report.results.length,
@@ -31,5 +30,26 @@ export function toJunitXml(report: QualityReport): string {
       testsuite: suites,
     },
   });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+}
+
+/**
+ * A run that ended before any rule was judged (a refused token, an unreachable gateway, a
+ * malformed rule) as JUnit XML: one `<error>` with the code, so CI shows why rather than
+ * a missing file.
+ */
+export function toJunitErrorXml(code: string, message: string): string {
+  return build({
+    testsuites: {
+      '@_name': 'meshgate test',
+      '@_tests': 1,
+      '@_failures': 0,
+      '@_errors': 1,
+      testsuite: [{ '@_name': 'meshgate test', '@_tests': 1, '@_failures': 0, '@_errors': 1, testcase: [{ '@_classname': 'meshgate', '@_name': 'run', error: { '@_type': code, '@_message': message } }] }],
+    },
+  });
+}
+
+function build(document: Record<string, unknown>): string {
+  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(document)}`;
 }

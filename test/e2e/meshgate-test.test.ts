@@ -73,7 +73,7 @@ beforeAll(async () => {
   const cases: [string, string[], Record<string, string>][] = [
     ...readmeCommands().map((args): [string, string[], Record<string, string>] => [`readme: ${args.join(' ')}`, args[0] === 'test' ? [...args, '--now', now] : args, env]),
     ['violating', ['test', 'sales', '--root', VIOLATING, '--json', '--junit', 'violating.xml', '--now', now], env],
-    ['bad token', ['test', 'sales', '--now', now], { ...env, MESHGATE_TEST_TOKEN: 'not-a-token' }],
+    ['bad token', ['test', 'sales', '--now', now, '--junit', 'bad-token.xml'], { ...env, MESHGATE_TEST_TOKEN: 'not-a-token' }],
     ['unknown product', ['test', 'no-such-product'], env],
     ['malformed rule', ['test', '--root', malformed], env],
   ];
@@ -167,6 +167,10 @@ describe('meshgate test refuses in one line, with a code', () => {
     const result = outcome('bad token');
     expect(result.code).toBe(1);
     expect(result.output.trim()).toMatch(/^UNAUTHENTICATED: the gateway refused sales: the rows of \w+ \(Query\.\w+\): .+; pass a valid token with --token or MESHGATE_TEST_TOKEN$/);
+    // --junit still writes its file: CI shows the refusal as the run's one error.
+    const junit = xml.parse(readFileSync(join(work, 'bad-token.xml'), 'utf8'));
+    expect(junit.testsuites).toMatchObject({ tests: '1', failures: '0', errors: '1' });
+    expect(junit.testsuites.testsuite[0].testcase[0].error).toMatchObject({ type: 'UNAUTHENTICATED', message: expect.stringContaining('pass a valid token') });
   });
 
   it('no token, for rules that read confidential fields: FORBIDDEN_FIELD, not a finding', async () => {
