@@ -123,7 +123,6 @@ export const descriptorSchema = z.strictObject({
 export type ProductDescriptor = z.infer<typeof descriptorSchema>;
 export type InputPort = z.infer<typeof inputPortSchema>;
 export type ListQuery = z.infer<typeof listQuerySchema>;
-export type TypeContract = z.infer<typeof typeContractSchema>;
 
 /** One problem in a config file: where, what is wrong, and the value found there. */
 export interface ConfigProblem {
