@@ -37,7 +37,8 @@ export function registerTestCommand(program: Command): void {
     .description("Run products' quality rules (product.yaml) against their live data, through the gateway")
     .argument('[product]', 'test this product only (default: every product)')
     .option('--gateway <url>', "the gateway's GraphQL URL", process.env.MESHGATE_TEST_GATEWAY ?? LOCAL_GATEWAY_URL)
-    .option('--token <jwt>', 'the bearer token to read with (default: $MESHGATE_TEST_TOKEN; anonymous without)', process.env.MESHGATE_TEST_TOKEN)
+    // The environment's token is read in the action, not given as commander's default: --help prints defaults.
+    .option('--token <jwt>', 'the bearer token to read with (default: $MESHGATE_TEST_TOKEN; anonymous without)')
     .option('--json', 'print the report as JSON')
     .option('--junit <file>', 'also write the results as JUnit XML to this file')
     .option('--root <dir>', 'the mesh whose descriptors hold the rules (default: this repository)')
@@ -45,7 +46,7 @@ export function registerTestCommand(program: Command): void {
     .action(async (product: string | undefined, options: TestCommandOptions) => {
       const at = options.now === undefined ? undefined : Date.parse(options.now);
       if (at !== undefined && Number.isNaN(at)) throw new MeshError(MeshErrorCode.CONFIG_INVALID, `--now must be an ISO 8601 time such as 2026-11-30T12:00:00Z (got ${JSON.stringify(options.now)})`);
-      const report = await runQualityTests({ gatewayUrl: options.gateway, token: options.token || undefined, product, root: options.root, now: at === undefined ? undefined : () => at }).catch((error: unknown) => {
+      const report = await runQualityTests({ gatewayUrl: options.gateway, token: (options.token ?? process.env.MESHGATE_TEST_TOKEN) || undefined, product, root: options.root, now: at === undefined ? undefined : () => at }).catch((error: unknown) => {
         if (options.junit && (error instanceof MeshError || error instanceof ConfigError)) writeFileSync(options.junit, toJunitErrorXml(error.code, error.message));
         throw error;
       });
