@@ -76,6 +76,7 @@ beforeAll(async () => {
     ['bad token', ['test', 'sales', '--now', now, '--junit', 'bad-token.xml'], { ...env, MESHGATE_TEST_TOKEN: 'not-a-token' }],
     ['unknown product', ['test', 'no-such-product'], env],
     ['malformed rule', ['test', '--root', malformed], env],
+    ['help', ['test', '--help'], env],
   ];
   // One batch: each child pays for loading TypeScript, and they wait on the same gateway.
   const outcomes = await Promise.all(cases.map(([, args, caseEnv]) => run(args, caseEnv, work)));
@@ -172,6 +173,13 @@ describe('meshgate test refuses in one line, with a code', () => {
     const junit = xml.parse(readFileSync(join(work, 'bad-token.xml'), 'utf8'));
     expect(junit.testsuites).toMatchObject({ tests: '1', failures: '0', errors: '1' });
     expect(junit.testsuites.testsuite[0].testcase[0].error).toMatchObject({ type: 'UNAUTHENTICATED', message: expect.stringContaining('pass a valid token') });
+  });
+
+  it('--help names MESHGATE_TEST_TOKEN without printing the token it holds', () => {
+    const result = outcome('help');
+    expect(result.code).toBe(0);
+    expect(result.output).toContain('$MESHGATE_TEST_TOKEN');
+    expect(result.output).not.toContain(env.MESHGATE_TEST_TOKEN!);
   });
 
   it('no token, for rules that read confidential fields: FORBIDDEN_FIELD, not a finding', async () => {
