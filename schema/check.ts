@@ -10,6 +10,7 @@ import type { Governance } from './governance.ts';
 import { computeLineage, serializeLineage } from './lineage.ts';
 import { lintClassificationConflicts, lintProduct } from './lint.ts';
 import { lintExposures, lintIneffectiveRestrictions } from './restriction-lint.ts';
+import { lintQualityRules } from './quality-plan.ts';
 import { isValidProduct, loadBaseline, loadMesh, type Mesh, type ValidProduct } from './mesh.ts';
 
 /** Options of {@link runCheck}. */
@@ -117,7 +118,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   const live = mesh.products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
 
   const findings: Finding[] = [...descriptorFindings(mesh), ...compositionFindings(live, composable, governance)];
-  for (const product of live) findings.push(...lintProduct(product, governance));
+  for (const product of live) findings.push(...lintProduct(product, governance), ...lintQualityRules(product));
   findings.push(...lintClassificationConflicts(live));
   findings.push(...lintExposures(live), ...lintIneffectiveRestrictions(live, governance));
   findings.push(...checkBoundaries(live, governance.composableStatuses));

@@ -3,6 +3,7 @@ import { validRange } from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, MeshErrorCode } from './protocol/error-codes.ts';
+import { fieldQualityRuleSchema, isLibraryRule, typeQualityRuleSchema } from './quality-rules.ts';
 
 /**
  * The data product descriptor, `product.yaml`. Field names follow the Open Data Contract
@@ -20,6 +21,8 @@ const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const COORDINATE = /^[A-Z]\w*\.\w+$/;
+const TYPE_NAME = /^[A-Z]\w*$/;
+const FIELD_NAME = /^[_A-Za-z]\w*$/;
 
 /**
  * Who the product is meant for. Informational only: every audience passes the same
@@ -36,6 +39,33 @@ const fieldPolicySchema = z.strictObject({
    * `meshgate check` refuses a field classified more strictly than these.
    */
   derivedFrom: z.array(z.string().regex(COORDINATE, 'must be a Type.field coordinate')).optional(),
+  /**
+   * Data quality rules on the field's values, in ODCS `quality` vocabulary (see
+   * quality-rules.ts); `meshgate test` measures them over the rows of the type's `list`.
+   * @example [{ metric: nullValues, mustBe: 0 }]
+   */
+  quality: z.array(fieldQualityRuleSchema).min(1).optional(),
+});
+
+/** How a consumer lists a type's rows: a `Query` field returning a list or a connection (`edges { node }`). */
+const listQuerySchema = z.strictObject({
+  /** The `Query` field's name, e.g. `orders`. */
+  query: z.string().regex(FIELD_NAME, 'must be the name of a Query field'),
+  /** Arguments to pass, e.g. a date range or a filter. */
+  arguments: z.record(z.string().regex(FIELD_NAME, 'must be an argument name'), z.unknown()).optional(),
+  /**
+   * How many rows field rules are measured over: the first rows the query answers, paged
+   * through as a consumer would. Row counts use the connection's `totalCount` when it has one.
+   * @default 100
+   */
+  sample: z.number().int().min(1).max(10_000).optional(),
+});
+
+/** What a type promises as a whole: where its rows come from and rules over them. */
+const typeContractSchema = z.strictObject({
+  list: listQuerySchema.optional(),
+  /** Row-count bounds and custom GraphQL checks, in ODCS `quality` vocabulary. */
+  quality: z.array(typeQualityRuleSchema).min(1).optional(),
 });
 
 const inputPortSchema = z.strictObject({
@@ -68,14 +98,31 @@ export const descriptorSchema = z.strictObject({
   sla: z.strictObject({
     freshness: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d'),
     availability: z.string().regex(/^\d{1,3}(\.\d+)?%$/, 'must be a percentage such as 99.9%'),
+    /** How often new data lands, e.g. `1d` (ODCS `frequency`). */
+    frequency: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d').optional(),
   }),
   /** Classification of every published field, keyed by `Type.field`. */
   fields: z.record(z.string().regex(COORDINATE, 'must be a Type.field coordinate'), fieldPolicySchema).default({}),
   inputPorts: z.array(inputPortSchema).default([]),
+  /** Per type: how its rows are listed and the rules over them, keyed by type name. */
+  types: z.record(z.string().regex(TYPE_NAME, 'must be a type name'), typeContractSchema).default({}),
+}).superRefine((descriptor, ctx) => {
+  // A rule measured over rows needs the query that lists them, declared once per type.
+  const needsList = (typeName: string, path: PropertyKey[]) => {
+    if (descriptor.types[typeName]?.list) return;
+    ctx.addIssue({ code: 'custom', message: `measures rows of ${typeName}: declare types.${typeName}.list (the Query field that lists them)`, path });
+  };
+  for (const [coordinate, policy] of Object.entries(descriptor.fields)) {
+    if (policy.quality?.some(isLibraryRule)) needsList(coordinate.split('.')[0]!, ['fields', coordinate, 'quality']);
+  }
+  for (const [typeName, contract] of Object.entries(descriptor.types)) {
+    if (contract.quality?.some(isLibraryRule)) needsList(typeName, ['types', typeName, 'quality']);
+  }
 });
 
 export type ProductDescriptor = z.infer<typeof descriptorSchema>;
 export type InputPort = z.infer<typeof inputPortSchema>;
+export type ListQuery = z.infer<typeof listQuerySchema>;
 
 /** One problem in a config file: where, what is wrong, and the value found there. */
 export interface ConfigProblem {

@@ -24,6 +24,7 @@ export const RULES = {
   'lint/exposes-undeclared': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'lint/derived-from-unknown-field': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'lint/ineffective-restriction': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/quality-rule': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'boundary/unknown-input-product': MeshErrorCode.BOUNDARY_VIOLATION,
   'boundary/input-version-mismatch': MeshErrorCode.BOUNDARY_VIOLATION,
   'boundary/input-not-served': MeshErrorCode.BOUNDARY_VIOLATION,
@@ -46,6 +47,14 @@ export const RULES = {
   'compat/classification-changed': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/sunset-too-soon': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'lineage/out-of-date': MeshErrorCode.LINEAGE_OUT_OF_DATE,
+  // `meshgate test`: rules on a product's live data, one id per ODCS metric.
+  'quality/null-values': MeshErrorCode.QUALITY_RULE_FAILED,
+  'quality/missing-values': MeshErrorCode.QUALITY_RULE_FAILED,
+  'quality/invalid-values': MeshErrorCode.QUALITY_RULE_FAILED,
+  'quality/duplicate-values': MeshErrorCode.QUALITY_RULE_FAILED,
+  'quality/row-count': MeshErrorCode.QUALITY_RULE_FAILED,
+  'quality/custom': MeshErrorCode.QUALITY_RULE_FAILED,
+  'quality/latency': MeshErrorCode.QUALITY_RULE_FAILED,
 } as const satisfies Record<string, MeshErrorCode>;
 
 export type RuleId = keyof typeof RULES;

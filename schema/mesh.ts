@@ -78,18 +78,19 @@ export function readProductSource(dir: string, folder: string): ProductSource {
   };
 }
 
-/** Loads every product folder (one holding a `product.yaml`) and the mesh's governance. */
-export function loadMesh(root?: string): Mesh {
-  const paths = meshPaths(root);
+/** Every product folder (one holding a `product.yaml`) of a mesh, without its governance. */
+export function loadProductSources(paths: MeshPaths): ProductSource[] {
   const folders = readdirSync(paths.subgraphs, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(paths.subgraphs, entry.name, 'product.yaml')))
     .map((entry) => entry.name)
     .sort();
-  return {
-    paths,
-    governance: loadGovernance(paths.governance),
-    products: folders.map((folder) => readProductSource(join(paths.subgraphs, folder), folder)),
-  };
+  return folders.map((folder) => readProductSource(join(paths.subgraphs, folder), folder));
+}
+
+/** Loads every product folder (one holding a `product.yaml`) and the mesh's governance. */
+export function loadMesh(root?: string): Mesh {
+  const paths = meshPaths(root);
+  return { paths, governance: loadGovernance(paths.governance), products: loadProductSources(paths) };
 }
 
 /** The folder holding a product's published baseline. */

@@ -5,6 +5,18 @@ import { publishedOutputFields, type FieldModel } from './subgraph-model.ts';
 /** The ODCS release our export follows. */
 export const ODCS_API_VERSION = 'v3.1.0';
 
+/** The gateway `npm start` serves: the `api` server an export names unless told another. */
+export const LOCAL_GATEWAY_URL = 'http://localhost:4000/graphql';
+
+/** Options of {@link toOdcs}. */
+export interface OdcsOptions {
+  /**
+   * The gateway's GraphQL endpoint, named as the contract's `api` server: every product is
+   * read through the gateway, never from its own service. @default LOCAL_GATEWAY_URL
+   */
+  gatewayUrl?: string;
+}
+
 const LOGICAL_TYPES: Record<string, string> = { ID: 'string', String: 'string', Int: 'integer', Float: 'number', Boolean: 'boolean' };
 
 function logicalType(field: FieldModel, product: ValidProduct): string {
@@ -15,9 +27,9 @@ function logicalType(field: FieldModel, product: ValidProduct): string {
   return product.model.types.get(field.returnType)?.kind === 'enum' ? 'string' : 'object';
 }
 
-/** The SLA freshness as ODCS `latency`, in the largest unit that keeps it whole. */
-function latency(freshness: string): { value: number; unit: string } {
-  const ms = durationToMs(freshness);
+/** An SLA duration as an ODCS value and unit (`latency`, `frequency`), in the largest unit that keeps it whole. */
+function asSlaValue(duration: string): { value: number; unit: string } {
+  const ms = durationToMs(duration);
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
     if (ms % size === 0) return { value: ms / size, unit };
   }
@@ -25,22 +37,27 @@ function latency(freshness: string): { value: number; unit: string } {
 }
 
 /**
- * A product as an Open Data Contract Standard (ODCS v3) document, so that data contract
+ * A product as an Open Data Contract Standard (ODCS v3.1) document, so that data contract
  * tools can read it: one schema object per published GraphQL type, one property per
- * published field, with its classification and tags. GraphQL details ODCS has no key for
- * (the GraphQL type) go in `physicalType`; meshgate-only facts go in `customProperties`.
+ * published field, with its classification, tags and quality rules (as the descriptor
+ * words them), the SLA as `slaProperties`, and the gateway as the `api` server. GraphQL
+ * details ODCS has no key for (the GraphQL type) go in `physicalType`; meshgate-only facts
+ * (preview, the query that lists a type's rows) go in `customProperties`.
  */
-export function toOdcs(product: ValidProduct): Record<string, unknown> {
+export function toOdcs(product: ValidProduct, options: OdcsOptions = {}): Record<string, unknown> {
   const { descriptor } = product;
   const byType = new Map<string, FieldModel[]>();
   for (const field of publishedOutputFields(product.model)) byType.set(field.parent, [...(byType.get(field.parent) ?? []), field]);
   const schema = [...byType].map(([typeName, fields]) => {
     const type = product.model.types.get(typeName)!;
+    const contract = descriptor.types[typeName];
     return {
       name: typeName,
       logicalType: 'object',
       physicalType: 'graphql-type',
       ...(type.description ? { description: type.description } : {}),
+      ...(contract?.list ? { customProperties: [{ property: 'listQuery', value: contract.list }] } : {}),
+      ...(contract?.quality ? { quality: contract.quality } : {}),
       properties: fields.map((field) => {
         const policy = descriptor.fields[field.coordinate];
         return {
@@ -51,6 +68,7 @@ export function toOdcs(product: ValidProduct): Record<string, unknown> {
           ...(field.description ? { description: field.description } : {}),
           ...(policy ? { classification: policy.classification } : {}),
           ...(policy && policy.tags.length > 0 ? { tags: policy.tags } : {}),
+          ...(policy?.quality ? { quality: policy.quality } : {}),
           ...(field.preview ? { customProperties: [{ property: 'preview', value: true }] } : {}),
         };
       }),
@@ -67,12 +85,14 @@ export function toOdcs(product: ValidProduct): Record<string, unknown> {
     domain: descriptor.domain,
     dataProduct: descriptor.name,
     description: descriptor.description,
+    servers: [{ server: 'meshgate', type: 'api', location: options.gatewayUrl ?? LOCAL_GATEWAY_URL, description: 'The meshgate gateway: one GraphQL endpoint (POST) for every product of the mesh, under its access rules' }],
     schema,
     team: { name: descriptor.owner.team, members: [{ username: contact, role: 'owner' }] },
     support: [contact.includes('@') ? { channel: 'email', url: `mailto:${contact}` } : { channel: 'web', url: contact }],
     slaProperties: [
-      { property: 'latency', ...latency(descriptor.sla.freshness) },
+      { property: 'latency', ...asSlaValue(descriptor.sla.freshness) },
       { property: 'availability', value: Number(descriptor.sla.availability.replace('%', '')), unit: '%' },
+      ...(descriptor.sla.frequency ? [{ property: 'frequency', ...asSlaValue(descriptor.sla.frequency) }] : []),
     ],
     customProperties: [
       { property: 'interface', value: 'graphql-federation-subgraph' },

@@ -48,6 +48,8 @@ export interface FieldModel extends ElementModel {
 export interface ArgumentModel extends ElementModel {
   /** The named type the argument takes, wrappers stripped. */
   inputType: string;
+  /** The argument's type as written, e.g. `[ID!]!`. */
+  typeRef: string;
 }
 
 export interface KeyModel {
@@ -125,7 +127,7 @@ function fieldModel(node: FieldDefinitionNode | InputValueDefinitionNode, parent
     external: directives(node, 'external').length > 0,
     requires: stringArgument(directives(node, 'requires')[0], 'fields'),
     provides: stringArgument(directives(node, 'provides')[0], 'fields'),
-    args: args.map((arg) => ({ ...element(arg, `${base.coordinate}.${arg.name.value}`, base.preview), inputType: namedType(arg.type) })),
+    args: args.map((arg) => ({ ...element(arg, `${base.coordinate}.${arg.name.value}`, base.preview), inputType: namedType(arg.type), typeRef: print(arg.type) })),
   };
 }
 

@@ -18,7 +18,8 @@ export interface CheckCommandOptions {
   usage?: string;
 }
 
-export function formatReport(report: CheckReport): string {
+/** The report as text: failures grouped by product, then one summary line named for the command that ran. */
+export function formatReport(report: CheckReport, command = 'meshgate check'): string {
   const lines: string[] = [];
   const products = [...new Set(report.findings.map((f) => f.product))];
   for (const product of products) {
@@ -32,8 +33,8 @@ export function formatReport(report: CheckReport): string {
   const failing = report.products.filter((p) => !p.ok).length;
   lines.push(
     report.ok
-      ? `meshgate check: ${count} products pass every rule (${report.durationMs} ms)`
-      : `meshgate check: ${report.findings.length} failures; ${failing} of ${count} products fail (${report.durationMs} ms)`,
+      ? `${command}: ${count} products pass every rule (${report.durationMs} ms)`
+      : `${command}: ${report.findings.length} failures; ${failing} of ${count} products fail (${report.durationMs} ms)`,
   );
   return lines.join('\n');
 }

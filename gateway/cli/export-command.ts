@@ -10,7 +10,7 @@ import { DEFAULT_LINEAGE_NAMESPACE, toOpenLineageDatasetEvents } from '../../sch
 import { toOpenMetadata } from '../../schema/exports/openmetadata.ts';
 import { computeLineage } from '../../schema/lineage.ts';
 import { isValidProduct, loadMesh, type ProductSource, type ValidProduct } from '../../schema/mesh.ts';
-import { toOdcs } from '../../schema/odcs.ts';
+import { LOCAL_GATEWAY_URL, toOdcs } from '../../schema/odcs.ts';
 
 /** A product that failed validation, refused in one line per problem: no export of a contract that does not hold. */
 function refuseInvalid(product: ProductSource): never {
@@ -44,13 +44,14 @@ export function registerExportCommand(program: Command): void {
   const exportCommand = program.command('export').description('Export product contracts, products and lineage in the formats data catalogs read');
   exportCommand
     .command('odcs')
-    .description('Write a product as an Open Data Contract Standard (ODCS v3) YAML document')
+    .description('Write a product as an Open Data Contract Standard (ODCS v3.1) YAML document, quality rules and SLA included')
     .argument('<product>', 'the product to export')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--root <dir>', 'the mesh the product belongs to (default: this repository)')
-    .action((name: string, options: { out?: string; root?: string }) => {
+    .option('--gateway <url>', "the gateway's GraphQL URL, named as the contract's api server", LOCAL_GATEWAY_URL)
+    .action((name: string, options: { out?: string; root?: string; gateway: string }) => {
       const { product } = productNamed(name, options.root, 'meshgate export odcs');
-      writeOutput(stringify(toOdcs(product), { lineWidth: 0 }), options.out);
+      writeOutput(stringify(toOdcs(product, { gatewayUrl: validUrl(options.gateway, '--gateway') }), { lineWidth: 0 }), options.out);
     });
   exportCommand
     .command('odps')

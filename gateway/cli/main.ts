@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   seed: async () => (await import('./seed-command.ts')).registerSeedCommand,
   product: async () => (await import('./product-command.ts')).registerProductCommand,
   check: async () => (await import('./check-command.ts')).registerCheckCommand,
+  test: async () => (await import('./test-command.ts')).registerTestCommand,
   publish: async () => (await import('./publish-command.ts')).registerPublishCommand,
   lineage: async () => (await import('./lineage-command.ts')).registerLineageCommand,
   export: async () => (await import('./export-command.ts')).registerExportCommand,

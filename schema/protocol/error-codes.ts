@@ -81,6 +81,10 @@ export enum ContractErrorCode {
   INCOMPATIBLE_CHANGE = 'INCOMPATIBLE_CHANGE',
   LINEAGE_OUT_OF_DATE = 'LINEAGE_OUT_OF_DATE',
   PUBLISH_REFUSED = 'PUBLISH_REFUSED',
+  /** `meshgate test`: a product's data breaks a quality rule or its latency SLA. */
+  QUALITY_RULE_FAILED = 'QUALITY_RULE_FAILED',
+  /** `meshgate test`: the gateway did not answer (refused, timed out, not a GraphQL endpoint). */
+  GATEWAY_UNREACHABLE = 'GATEWAY_UNREACHABLE',
 }
 
 /** The one closed set: every code meshgate raises, wire or contract. */

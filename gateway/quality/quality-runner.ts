@@ -1,0 +1,265 @@
+import { relative } from 'node:path';
+import type { CheckReport, CheckedProduct } from '../../schema/check.ts';
+import { durationToMs, formatProblem } from '../../schema/descriptor.ts';
+import { finding, type Finding, type RuleId } from '../../schema/finding.ts';
+import { isValidProduct, loadProductSources, meshPaths, type ValidProduct } from '../../schema/mesh.ts';
+import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import {
+  describeExpectation,
+  isCustomRule,
+  isLibraryRule,
+  measureFieldMetric,
+  meetsOperator,
+  type CustomRule,
+  type LibraryRule,
+  type QualityMetric,
+  type QualityRule,
+} from '../../schema/quality-rules.ts';
+import { planQualityRules, type ListPlan } from '../../schema/quality-plan.ts';
+import { createGatewayClient, type GatewayAnswer, type GatewayClient } from './gateway-client.ts';
+
+/** Options of {@link runQualityTests}. */
+export interface QualityTestOptions {
+  /** The gateway's GraphQL URL. */
+  gatewayUrl: string;
+  /** A bearer token the rules are read with; anonymous without one. */
+  token?: string;
+  /** Test this product only (name or folder). @default every product of the mesh */
+  product?: string;
+  /** The mesh whose descriptors hold the rules. @default the repository */
+  root?: string;
+  /** The clock latency is measured against. @default Date.now */
+  now?: () => number;
+}
+
+/** One rule as it was run: what was measured and against what. */
+export interface RuleResult {
+  product: string;
+  /** `Type` or `Type.field` the rule is declared on; `sla.freshness` for latency. */
+  element: string;
+  /** Where the rule is written in the descriptor, e.g. `fields.Order.status.quality[0]`. */
+  source: string;
+  rule: RuleId;
+  /** The rule's name or description, else its metric. */
+  title: string;
+  /** The measured value, or null when nothing measurable came back. */
+  measured: number | null;
+  expectation: string;
+  ok: boolean;
+  /** What was measured, in words: the finding's message when the rule failed. */
+  message: string;
+}
+
+/** `meshgate check`'s report, with every rule that ran (JUnit lists passes too). */
+export interface QualityReport extends CheckReport {
+  results: RuleResult[];
+}
+
+/** Products cap a page at 100 rows (`PAGE_SIZE_EXCEEDED` above): larger samples take several pages. */
+const PAGE_SIZE = 100;
+const DEFAULT_SAMPLE = 100;
+
+const RULE_OF_METRIC: Record<QualityMetric, RuleId> = {
+  nullValues: 'quality/null-values',
+  missingValues: 'quality/missing-values',
+  invalidValues: 'quality/invalid-values',
+  duplicateValues: 'quality/duplicate-values',
+  rowCount: 'quality/row-count',
+};
+
+/** Rows of a type as a consumer received them, and how many rows there are in all. */
+interface ReadRows {
+  rows: Record<string, unknown>[];
+  rowCount: number;
+  /** What `rowCount` counts, for messages: `Query.orders totalCount`. */
+  countedBy: string;
+}
+
+function ruleTitle(rule: QualityRule, fallback: string): string {
+  return rule.name ?? rule.description ?? fallback;
+}
+
+/** The product's rule plan; a rule its interface cannot answer refuses the run, by descriptor path. */
+function planOrRefuse(product: ValidProduct, file: string): Map<string, ListPlan> {
+  const { lists, problems } = planQualityRules(product);
+  if (problems.length > 0) throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, file, problems.map((problem) => `${problem.path}: ${problem.message}`));
+  return lists;
+}
+
+function listDocument(plan: ListPlan): string {
+  const declared = [...plan.argumentTypes].map(([name, type]) => `$${name}: ${type}`);
+  const passed = [...plan.argumentTypes.keys()].map((name) => `${name}: $${name}`);
+  const node = ['__typename', ...plan.selections].join(' ');
+  if (!plan.connection) return `query MeshgateTestList${declared.length ? `(${declared.join(', ')})` : ''} { rows: ${plan.list.query}${passed.length ? `(${passed.join(', ')})` : ''} { ${node} } }`;
+  const args = [...passed, 'first: $first', 'after: $after'];
+  return `query MeshgateTestPage(${[...declared, '$first: Int', '$after: String'].join(', ')}) { rows: ${plan.list.query}(${args.join(', ')}) { ${plan.hasTotalCount ? 'totalCount ' : ''}pageInfo { hasNextPage endCursor } edges { node { ${node} } } } }`;
+}
+
+/** Reads the first `sample` rows, page by page as a consumer pages, and the row count. */
+async function readRows(product: string, plan: ListPlan, send: (query: string, variables: Record<string, unknown>, purpose: string) => Promise<GatewayAnswer>): Promise<ReadRows> {
+  const sample = plan.list.sample ?? DEFAULT_SAMPLE;
+  const document = listDocument(plan);
+  const purpose = `the rows of ${plan.typeName} (Query.${plan.list.query})`;
+  const args = plan.list.arguments ?? {};
+  // The answer is the gateway's, not ours: a shape other than the one asked for is refused, not trusted.
+  const malformed = () => new MeshError(MeshErrorCode.PRODUCT_ERROR, `the answer for ${product}: ${purpose} is not the ${plan.connection ? 'connection' : 'list'} the query asked for`);
+  if (!plan.connection) {
+    const rows = (await send(document, args, purpose)).data.rows;
+    if (!Array.isArray(rows)) throw malformed();
+    return { rows: (rows as Record<string, unknown>[]).slice(0, sample), rowCount: rows.length, countedBy: `Query.${plan.list.query} rows` };
+  }
+  const rows: Record<string, unknown>[] = [];
+  let after: string | null = null;
+  let totalCount: number | undefined;
+  for (;;) {
+    const page = (await send(document, { ...args, first: Math.min(PAGE_SIZE, sample - rows.length), after }, purpose)).data.rows as {
+      totalCount?: number;
+      pageInfo?: { hasNextPage: boolean; endCursor: string | null };
+      edges?: { node: Record<string, unknown> }[];
+    } | null;
+    if (!page || !Array.isArray(page.edges) || !page.pageInfo) throw malformed();
+    totalCount ??= page.totalCount;
+    rows.push(...page.edges.map((edge) => edge.node));
+    if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor || rows.length >= sample) break;
+    after = page.pageInfo.endCursor;
+  }
+  return totalCount !== undefined
+    ? { rows, rowCount: totalCount, countedBy: `Query.${plan.list.query} totalCount` }
+    : { rows, rowCount: rows.length, countedBy: `the first ${sample} rows of Query.${plan.list.query}` };
+}
+
+/** The number a custom rule's `measure` path points at: a number, a list's length, a boolean as 1/0. */
+function measureAt(data: unknown, path: string): number | null {
+  let value: unknown = data;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+    value = (value as Record<string, unknown>)[key];
+  }
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return Array.isArray(value) ? value.length : null;
+}
+
+function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs >= 86_400_000) return `${(ms / 86_400_000).toFixed(1)}d`;
+  if (abs >= 3_600_000) return `${(ms / 3_600_000).toFixed(1)}h`;
+  if (abs >= 60_000) return `${Math.round(ms / 60_000)}m`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/**
+ * Runs one product's rules through the gateway and returns every result; a failed rule is
+ * also a finding, in `meshgate check`'s shape, so both print and parse alike.
+ */
+async function testProduct(product: ValidProduct, file: string, client: GatewayClient, now: () => number): Promise<{ results: RuleResult[]; findings: Finding[] }> {
+  const { descriptor } = product;
+  const plans = planOrRefuse(product, file);
+  const results: RuleResult[] = [];
+  const findings: Finding[] = [];
+  let latestDataAsOf: string | undefined;
+  const send: GatewayClient = async (query, variables, purpose) => {
+    const answer = await client(query, variables, `${product.name}: ${purpose}`);
+    for (const signal of answer.dataProducts) {
+      if (signal.name === product.name && signal.dataAsOf && (!latestDataAsOf || Date.parse(signal.dataAsOf) > Date.parse(latestDataAsOf))) latestDataAsOf = signal.dataAsOf;
+    }
+    return answer;
+  };
+  const record = (measuredResult: Omit<RuleResult, 'message'>, message: string) => {
+    const result = { ...measuredResult, message };
+    results.push(result);
+    if (result.ok) return;
+    findings.push(finding(product.name, result.element, result.rule, message, `Correct the data at its source, or the rule at ${result.source} in ${file} if the promise itself is wrong.`));
+  };
+
+  for (const plan of plans.values()) {
+    const needed = descriptor.types[plan.typeName]?.quality?.some(isLibraryRule) || plan.selections.length > 0;
+    if (!needed) continue;
+    const read = await readRows(product.name, plan, send);
+    for (const [index, rule] of (descriptor.types[plan.typeName]?.quality ?? []).entries()) {
+      if (!isLibraryRule(rule)) continue;
+      const measured = read.rowCount;
+      const ok = meetsOperator(rule, measured);
+      record(
+        { product: product.name, element: plan.typeName, source: `types.${plan.typeName}.quality[${index}]`, rule: RULE_OF_METRIC[rule.metric], title: ruleTitle(rule, rule.metric), measured, expectation: describeExpectation(rule), ok },
+        `rowCount of ${plan.typeName} is ${measured} (${read.countedBy}); it ${describeExpectation(rule)}`,
+      );
+    }
+    for (const [coordinate, policy] of Object.entries(descriptor.fields)) {
+      if (!coordinate.startsWith(`${plan.typeName}.`)) continue;
+      const fieldName = coordinate.slice(plan.typeName.length + 1);
+      const values = read.rows.map((row) => row[fieldName]);
+      for (const [index, rule] of (policy.quality ?? []).entries()) {
+        if (!isLibraryRule(rule)) continue;
+        const measured = measureFieldMetric(rule as LibraryRule, values);
+        const unit = rule.unit === 'percent' ? '%' : ' rows';
+        record(
+          { product: product.name, element: coordinate, source: `fields.${coordinate}.quality[${index}]`, rule: RULE_OF_METRIC[rule.metric], title: ruleTitle(rule, rule.metric), measured, expectation: describeExpectation(rule), ok: meetsOperator(rule, measured) },
+          `${rule.metric} of ${coordinate} is ${measured}${unit} over ${values.length} rows read through Query.${plan.list.query}; it ${describeExpectation(rule)}`,
+        );
+      }
+    }
+  }
+
+  const customRules: { element: string; source: string; rule: CustomRule }[] = [
+    ...Object.entries(descriptor.types).flatMap(([typeName, contract]) => (contract.quality ?? []).flatMap((rule, index) => (isCustomRule(rule) ? [{ element: typeName, source: `types.${typeName}.quality[${index}]`, rule }] : []))),
+    ...Object.entries(descriptor.fields).flatMap(([coordinate, policy]) => (policy.quality ?? []).flatMap((rule, index) => (isCustomRule(rule) ? [{ element: coordinate, source: `fields.${coordinate}.quality[${index}]`, rule }] : []))),
+  ];
+  for (const { element, source, rule } of customRules) {
+    const { query, variables, measure } = rule.implementation;
+    const answer = await send(query, variables ?? {}, `the custom rule at ${source}`);
+    const measured = measureAt(answer.data, measure);
+    const ok = measured !== null && meetsOperator(rule.implementation, measured);
+    record(
+      { product: product.name, element, source, rule: 'quality/custom', title: ruleTitle(rule, `custom ${measure}`), measured, expectation: describeExpectation(rule.implementation), ok },
+      measured === null ? `${measure} in the answer to the custom rule's query is not a number, list or boolean` : `${ruleTitle(rule, 'custom rule')}: ${measure} is ${measured}; it ${describeExpectation(rule.implementation)}`,
+    );
+  }
+
+  // Latency is the SLA every product promises: judged on the watermark its answers carried.
+  if (latestDataAsOf) {
+    const age = now() - Date.parse(latestDataAsOf);
+    const limit = durationToMs(descriptor.sla.freshness);
+    record(
+      { product: product.name, element: 'sla.freshness', source: 'sla.freshness', rule: 'quality/latency', title: `latency within ${descriptor.sla.freshness}`, measured: age, expectation: `must be at most ${limit} ms`, ok: age <= limit },
+      `${product.name} data is ${formatDuration(age)} old (dataAsOf ${latestDataAsOf}); the SLA latency is ${descriptor.sla.freshness}`,
+    );
+  }
+  return { results, findings };
+}
+
+/**
+ * `meshgate test`: runs every product's quality rules through the gateway, as a consumer
+ * would, and reports like `meshgate check`. Descriptors are validated first, all of them,
+ * so a malformed rule is reported by its path before any request is sent.
+ */
+export async function runQualityTests(options: QualityTestOptions): Promise<QualityReport> {
+  const started = performance.now();
+  const paths = meshPaths(options.root);
+  const sources = loadProductSources(paths);
+  const selected = options.product === undefined ? sources : sources.filter((source) => source.name === options.product || source.folder === options.product);
+  if (selected.length === 0) {
+    throw new MeshError(MeshErrorCode.CONFIG_INVALID, `unknown product "${options.product}"; expected one of ${sources.map((source) => source.name).join(', ')}`);
+  }
+  const fileOf = (folder: string) => relative(process.cwd(), `${paths.subgraphs}/${folder}/product.yaml`) || 'product.yaml';
+  const valid: ValidProduct[] = [];
+  for (const source of selected) {
+    if (isValidProduct(source)) valid.push(source);
+    else throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, fileOf(source.folder), source.sdlError ? [`schema.graphql: ${source.sdlError}`] : source.descriptorProblems.map(formatProblem));
+  }
+  // Every descriptor's rules must make sense before any of them runs.
+  for (const product of valid) planOrRefuse(product, fileOf(product.folder));
+
+  const client = createGatewayClient({ url: options.gatewayUrl, token: options.token });
+  const now = options.now ?? Date.now;
+  const products: CheckedProduct[] = [];
+  const results: RuleResult[] = [];
+  const findings: Finding[] = [];
+  for (const product of valid) {
+    const outcome = await testProduct(product, fileOf(product.folder), client, now);
+    results.push(...outcome.results);
+    findings.push(...outcome.findings);
+    products.push({ name: product.name, version: product.descriptor.version, status: product.descriptor.status, ok: outcome.findings.length === 0 });
+  }
+  return { ok: findings.length === 0, products, findings, results, durationMs: Math.round(performance.now() - started) };
+}
