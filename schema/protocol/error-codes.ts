@@ -64,6 +64,8 @@ export enum WireErrorCode {
   HOST_NOT_ALLOWED = 'HOST_NOT_ALLOWED',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
+  /** An MCP `tools/call` names a tool the gateway does not offer. */
+  UNKNOWN_TOOL = 'UNKNOWN_TOOL',
 }
 
 /**
@@ -132,6 +134,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   HOST_NOT_ALLOWED: 421,
   SHUTTING_DOWN: 503,
   SUPERGRAPH_NOT_LOADED: 503,
+  // A JSON-RPC error over /mcp, where it answers the call (HTTP 200) as the MCP spec has it; 400 wherever a status must come from the code.
+  UNKNOWN_TOOL: 400,
 };
 
 /**

@@ -1,0 +1,145 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveGatewayConfig } from '../../../gateway/config.ts';
+import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
+import { ANALYST_SCOPES, postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+
+/**
+ * `/mcp` driven by the MCP SDK's own client, through the real gateway and the demo mesh:
+ * an anonymous agent and one holding the analyst's token list the tools, list and describe
+ * products and run queries, and each answer is held to what the same headers get from
+ * `/graphql` (its introspection, its data, its errors, FORBIDDEN_FIELD included).
+ */
+let mesh: MeshHarness;
+let callers: { name: string; headers: Record<string, string>; signedIn: boolean }[];
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  mesh = await startMesh();
+  callers = [
+    { name: 'an anonymous agent', headers: {}, signedIn: false },
+    { name: 'an agent with the analyst token', headers: { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}` }, signedIn: true },
+  ];
+});
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  await mesh?.close();
+});
+
+function mcpUrl(graphqlUrl: string): URL {
+  return new URL('/mcp', graphqlUrl);
+}
+
+async function connect(headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: 'meshgate-test-agent', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(mcpUrl(mesh.gateway.url), { requestInit: { headers } }));
+  clients.push(client);
+  return client;
+}
+
+/** The JSON a tool answered, as its text content (what every MCP client shows) and its structured content. */
+async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<{ result: CallToolResult; body: any }> {
+  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
+  expect(JSON.parse(text)).toEqual(result.structuredContent);
+  return { result, body: result.structuredContent };
+}
+
+/** Request ids differ between two requests; everything else of an answer must not. */
+function withoutRequestIds(body: any): any {
+  return JSON.parse(JSON.stringify(body), (key, value) => (key === 'requestId' ? undefined : value));
+}
+
+const SALES_QUERY = '{ revenueByMonth(from: "2026-01-01", to: "2026-06-30") { month orderCount revenueUsd } revenueByCategory(from: "2026-01-01", to: "2026-06-30") { category units revenueUsd } }';
+
+describe('/mcp', () => {
+  it('offers the three data-product tools to every caller', async () => {
+    for (const caller of callers) {
+      const { tools } = await (await connect(caller.headers)).listTools();
+      expect(tools.map((tool) => tool.name).sort(), caller.name).toEqual(['describe_data_product', 'list_data_products', 'run_graphql_query']);
+      expect(tools.find((tool) => tool.name === 'run_graphql_query')?.inputSchema.required).toEqual(['query']);
+    }
+  });
+
+  it('lists every served product with the descriptor the catalog has for it', async () => {
+    const catalog = (await (await fetch(new URL('/catalog.json', mesh.gateway.url))).json()) as { products: any[] };
+    for (const caller of callers) {
+      const { body } = await call(await connect(caller.headers), 'list_data_products');
+      expect(body.products.map((p: any) => p.name).sort(), caller.name).toEqual(DEMO_MESH.map((m) => m.name).sort());
+      for (const product of body.products) {
+        const entry = catalog.products.find((p) => p.name === product.name);
+        expect(product).toMatchObject({ domain: entry.domain, owner: entry.owner, version: entry.version, status: entry.status, sla: entry.sla, inputPorts: entry.inputs });
+        expect(['fresh', 'stale', 'unknown']).toContain(product.freshness.state);
+      }
+    }
+  });
+
+  for (const index of [0, 1]) {
+    it(`describes sales and runs its query as /graphql answers ${index === 0 ? 'an anonymous caller' : 'the analyst'}`, async () => {
+      const caller = callers[index]!;
+      const client = await connect(caller.headers);
+      const { body: sales } = await call(client, 'describe_data_product', { product: 'sales' });
+      // Every field described is in the caller's API schema, as /graphql's introspection has it.
+      const introspection = await postGraphQL(mesh.gateway.url, { query: '{ __schema { types { name fields { name } } } }' }, caller.headers);
+      const served = new Set(introspection.body.data.__schema.types.flatMap((t: any) => (t.fields ?? []).map((f: any) => `${t.name}.${f.name}`)));
+      const described = sales.types.flatMap((t: any) => t.fields.map((f: any) => ({ ...f, coordinate: `${t.name}.${f.name}` })));
+      expect(described.length).toBeGreaterThan(0);
+      for (const field of described) expect(served, field.coordinate).toContain(field.coordinate);
+      expect(sales.examples.length).toBeGreaterThan(0);
+
+      // The query: same answer as /graphql, and the fields refused are those describe says this caller may not read.
+      const { result, body } = await call(client, 'run_graphql_query', { query: SALES_QUERY });
+      const direct = await postGraphQL(mesh.gateway.url, { query: SALES_QUERY }, caller.headers);
+      expect(withoutRequestIds(body)).toEqual(withoutRequestIds(direct.body));
+      expect(result._meta?.['meshgate/httpStatus']).toBe(direct.status);
+      const refused = (body.errors ?? []).filter((e: any) => e.extensions.code === 'FORBIDDEN_FIELD').map((e: any) => e.path.join('.'));
+      const unreadable = described.filter((f: any) => f.coordinate.startsWith('Query.') && !f.readable).map((f: any) => f.name);
+      expect(refused.sort()).toEqual(unreadable.filter((name: string) => SALES_QUERY.includes(`${name}(`)).sort());
+      if (caller.signedIn) {
+        expect(body.errors).toBeUndefined();
+        expect(body.data.revenueByMonth.length).toBeGreaterThan(0);
+        expect(body.extensions.dataProducts.map((p: any) => p.name)).toContain('sales');
+      } else {
+        expect(refused.sort()).toEqual(['revenueByCategory', 'revenueByMonth']);
+        expect(result.isError).toBe(true);
+      }
+
+      // Its example queries answer as they do on /graphql.
+      for (const example of sales.examples) {
+        const viaMcp = await call(client, 'run_graphql_query', { query: example.query });
+        const viaGraphql = await postGraphQL(mesh.gateway.url, { query: example.query }, caller.headers);
+        expect(withoutRequestIds(viaMcp.body), example.title).toEqual(withoutRequestIds(viaGraphql.body));
+      }
+    });
+  }
+
+  it('names preview fields only to a caller who opted in, as /graphql admits them', async () => {
+    const catalog = (await (await fetch(new URL('/catalog.json', mesh.gateway.url))).json()) as { products: any[] };
+    const product = catalog.products.find((p) => p.previewFields.length > 0);
+    expect(product, 'a demo product with a preview field').toBeDefined();
+    const preview = product.previewFields.map((f: any) => f.coordinate);
+    const coordinates = (body: any) => body.types.flatMap((t: any) => t.fields.map((f: any) => `${t.name}.${f.name}`));
+    const without = await call(await connect(callers[1]!.headers), 'describe_data_product', { product: product.name });
+    for (const coordinate of preview) expect(coordinates(without.body)).not.toContain(coordinate);
+    const optedIn = await call(await connect({ ...callers[1]!.headers, 'x-meshgate-preview': 'true' }), 'describe_data_product', { product: product.name });
+    for (const coordinate of preview) expect(coordinates(optedIn.body)).toContain(coordinate);
+  });
+
+  it('is not served when mcp.enabled is off: the route table answers 404 as for any unknown path', async () => {
+    expect(resolveGatewayConfig({ mode: 'production' }).mcp.enabled).toBe(false);
+    expect(resolveGatewayConfig({}).mcp.enabled).toBe(true);
+    const off = await startGatewayOn(mesh, { mcp: { enabled: false } });
+    try {
+      const init = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' };
+      const [mcp, unknown] = await Promise.all([fetch(mcpUrl(off.url), init), fetch(new URL('/no-such-path', off.url), init)]);
+      expect(mcp.status).toBe(404);
+      const body = (await mcp.json()) as any;
+      expect(body.errors[0].extensions.code).toBe('NOT_FOUND');
+      expect(body.errors[0].message).toBe((((await unknown.json()) as any).errors[0].message as string).replace('/no-such-path', '/mcp'));
+    } finally {
+      await off.close();
+    }
+  });
+});
