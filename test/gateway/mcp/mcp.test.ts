@@ -1,7 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '../../../gateway/config-loader.ts';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
 import { ANALYST_SCOPES, postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
@@ -130,6 +134,8 @@ describe('/mcp', () => {
   it('is not served when mcp.enabled is off: the route table answers 404 as for any unknown path', async () => {
     expect(resolveGatewayConfig({ mode: 'production' }).mcp.enabled).toBe(false);
     expect(resolveGatewayConfig({}).mcp.enabled).toBe(true);
+    expect(loadGatewayConfig({ env: { NODE_ENV: 'production', MESHGATE_MCP: 'true' } }).mcp.enabled).toBe(true);
+    expect(loadGatewayConfig({ env: { MESHGATE_MCP: 'false' } }).mcp.enabled).toBe(false);
     const off = await startGatewayOn(mesh, { mcp: { enabled: false } });
     try {
       const init = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' };
@@ -141,5 +147,41 @@ describe('/mcp', () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+/**
+ * The README's "Connect an AI agent (MCP)" section, as a reader uses it: its client config
+ * (URL and headers, the placeholder token replaced by a real one) with the SDK's client,
+ * and its `curl` line run by the shell as written, each on the test gateway's port.
+ */
+describe('README: Connect an AI agent (MCP)', () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const section = /^## Connect an AI agent \(MCP\)\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
+  const block = (language: string) => new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\``, 'm').exec(section)?.[1] ?? '';
+  const onTestPort = (text: string) => text.replaceAll('localhost:4000', `localhost:${mesh.gateway.port}`);
+
+  it('connects the client config it shows, with a token in place of <token>', async () => {
+    const server = (JSON.parse(block('json')) as { mcpServers: Record<string, { type: string; url: string; headers: Record<string, string> }> }).mcpServers.meshgate!;
+    expect(server.type).toBe('http');
+    expect(server.headers.Authorization).toBe('Bearer <token>');
+    const token = await mesh.token({ scope: ANALYST_SCOPES });
+    const client = new Client({ name: 'readme-agent', version: '1.0.0' });
+    clients.push(client);
+    await client.connect(new StreamableHTTPClientTransport(new URL(onTestPort(server.url)), { requestInit: { headers: { Authorization: server.headers.Authorization!.replace('<token>', token) } } }));
+    const { body } = await call(client, 'list_data_products');
+    expect(body.products.map((p: any) => p.name).sort()).toEqual(DEMO_MESH.map((m) => m.name).sort());
+  });
+
+  it('runs its curl line as written and gets the query\'s data, as /graphql answers it', async () => {
+    const lines = block('sh').split('\n').filter((line) => line.trim() !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^curl -s localhost:4000\/mcp /);
+    const { stdout } = await promisify(execFile)('sh', ['-c', onTestPort(lines[0]!)]);
+    const answer = JSON.parse(stdout) as { result: CallToolResult };
+    const query = (JSON.parse(/-d '([^']*)'/.exec(lines[0]!)![1]!) as { params: { arguments: { query: string } } }).params.arguments.query;
+    const direct = await postGraphQL(mesh.gateway.url, { query });
+    expect(answer.result.isError).toBeUndefined();
+    expect(withoutRequestIds(answer.result.structuredContent)).toEqual(withoutRequestIds(direct.body));
   });
 });
