@@ -7,8 +7,20 @@ import type { Catalog, CatalogField, CatalogProduct } from '../catalog/catalog-d
 import type { GraphQLPipeline } from '../http/graphql-route.ts';
 import type { CallerSchema } from './caller-schema.ts';
 
-/** The tools `/mcp` offers, by name: the route refuses a call to any other before the SDK sees it. */
-export const DATA_PRODUCT_TOOLS = ['list_data_products', 'describe_data_product', 'run_graphql_query'] as const;
+/**
+ * The tools `/mcp` offers and the arguments each takes. mcp-server.ts refuses a call to any
+ * other tool, or with other arguments, with our code before the SDK sees it (the SDK would
+ * answer both as a failed tool call without one).
+ */
+export const DATA_PRODUCT_TOOLS = {
+  list_data_products: {},
+  describe_data_product: { product: z.string().min(1).describe('The product name, as list_data_products gives it') },
+  run_graphql_query: {
+    query: z.string().min(1).describe('The GraphQL document'),
+    variables: z.record(z.string(), z.unknown()).optional().describe('Values of its variables'),
+    operationName: z.string().min(1).optional().describe('Which operation of the document to run, when it holds several'),
+  },
+} as const satisfies Record<string, z.ZodRawShape>;
 
 /** The one caller an MCP request is made for: every tool answers as this caller. */
 export interface ToolCaller {
@@ -41,7 +53,6 @@ export interface DataProductToolsOptions {
  * named. Errors are GraphQL-shaped (`errors[].extensions.code`), as on `/graphql`.
  */
 export function registerDataProductTools(server: McpServer, caller: ToolCaller, options: DataProductToolsOptions): void {
-  const [list, describe, run] = DATA_PRODUCT_TOOLS;
   const answer = async (work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
     try {
       return await work();
@@ -54,7 +65,7 @@ export function registerDataProductTools(server: McpServer, caller: ToolCaller, 
   };
 
   server.registerTool(
-    list,
+    'list_data_products',
     {
       title: 'List data products',
       description:
@@ -65,12 +76,12 @@ export function registerDataProductTools(server: McpServer, caller: ToolCaller, 
   );
 
   server.registerTool(
-    describe,
+    'describe_data_product',
     {
       title: 'Describe a data product',
       description:
         "One data product's published fields by type, as your token sees the schema: type, description, classification, the scopes it needs and whether you may read it; example queries to start from; and its freshness against its SLA.",
-      inputSchema: { product: z.string().min(1).describe('The product name, as list_data_products gives it') },
+      inputSchema: DATA_PRODUCT_TOOLS.describe_data_product,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ product }) =>
@@ -82,16 +93,12 @@ export function registerDataProductTools(server: McpServer, caller: ToolCaller, 
   );
 
   server.registerTool(
-    run,
+    'run_graphql_query',
     {
       title: 'Run a GraphQL query',
       description:
         'Runs a GraphQL operation on the data mesh, exactly as POST /graphql would with your token: the same access rules (refused fields come back null with FORBIDDEN_FIELD errors), limits, cost and masking. The result is the GraphQL response: data, errors, and extensions.dataProducts (each product that answered, its version and data watermark).',
-      inputSchema: {
-        query: z.string().min(1).describe('The GraphQL document'),
-        variables: z.record(z.string(), z.unknown()).optional().describe('Values of its variables'),
-        operationName: z.string().min(1).optional().describe('Which operation of the document to run, when it holds several'),
-      },
+      inputSchema: DATA_PRODUCT_TOOLS.run_graphql_query,
       annotations: { openWorldHint: false },
     },
     (args) => answer(() => runQuery(args, caller, options)),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isJSONRPCRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { REPO_ROOT } from '../../schema/source-tree.ts';
 import { DATA_PRODUCT_TOOLS, registerDataProductTools, type DataProductToolsOptions, type ToolCaller } from './data-product-tools.ts';
@@ -23,8 +24,9 @@ const INSTRUCTIONS =
  * - a JSON-RPC batch (BATCHING_DISABLED): the protocol revisions since 2025-06-18 have
  *   none, and one tool call per HTTP request keeps the rate limit and body size per call;
  * - anything that is not a JSON-RPC 2.0 message (BAD_REQUEST);
- * - a `tools/call` of a tool we do not offer (UNKNOWN_TOOL): the SDK would answer it as a
- *   failed tool call with no code; the MCP spec has it as an invalid-params error.
+ * - a `tools/call` of a tool we do not offer (UNKNOWN_TOOL), or with arguments its schema
+ *   refuses (BAD_USER_INPUT): the SDK would answer both as a failed tool call with no code;
+ *   the MCP spec has them as invalid-params errors.
  *
  * Loaded on the first `/mcp` request, so a gateway that serves none never loads the SDK.
  */
@@ -45,9 +47,17 @@ export async function answerMcpMessage(req: IncomingMessage, res: ServerResponse
   const message = parsed.data;
   if (isJSONRPCRequest(message) && message.method === 'tools/call') {
     const name = message.params?.name;
-    // The name is not echoed: a client learns the list, not its own input back.
-    if (!(DATA_PRODUCT_TOOLS as readonly unknown[]).includes(name)) {
-      refuse(200, message.id, JsonRpcErrorCode.INVALID_PARAMS, MeshErrorCode.UNKNOWN_TOOL, `No such tool; this gateway offers ${DATA_PRODUCT_TOOLS.join(', ')}`);
+    // Own keys only: `constructor` or `__proto__` is no tool. The name is not echoed: a client learns the list, not its own input back.
+    const shape = typeof name === 'string' && Object.hasOwn(DATA_PRODUCT_TOOLS, name) ? DATA_PRODUCT_TOOLS[name as keyof typeof DATA_PRODUCT_TOOLS] : undefined;
+    if (!shape) {
+      refuse(200, message.id, JsonRpcErrorCode.INVALID_PARAMS, MeshErrorCode.UNKNOWN_TOOL, `No such tool; this gateway offers ${Object.keys(DATA_PRODUCT_TOOLS).join(', ')}`);
+      return;
+    }
+    const args = z.object(shape).safeParse(message.params?.arguments ?? {});
+    if (!args.success) {
+      // Paths and what was expected, never the values given.
+      const problems = args.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`).join('; ');
+      refuse(200, message.id, JsonRpcErrorCode.INVALID_PARAMS, MeshErrorCode.BAD_USER_INPUT, `Invalid arguments for ${name}: ${problems}`);
       return;
     }
   }

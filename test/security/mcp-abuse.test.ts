@@ -90,6 +90,32 @@ describe('/mcp refuses malformed JSON-RPC with its code', () => {
     expect((error as McpError).message).not.toContain('drop_all_tables');
   });
 
+  it('answers a tool name that is a property of every object (constructor, __proto__) with UNKNOWN_TOOL', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const { status, body } = await post({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, arguments: {} } }, analyst);
+      expect(status, name).toBe(200);
+      expect(body, name).toMatchObject({ id: 7, error: { code: -32602, data: { code: 'UNKNOWN_TOOL' } } });
+    }
+  });
+
+  it('answers arguments a tool does not take with invalid params and BAD_USER_INPUT, naming the argument but not the value', async () => {
+    const client = await connect(analyst);
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['describe_data_product', { product: 42 }, 'product'],
+      ['describe_data_product', {}, 'product'],
+      ['run_graphql_query', { variables: { a: 1 } }, 'query'],
+      ['run_graphql_query', { query: '{ __typename }', variables: 'secret-looking-value' }, 'variables'],
+    ];
+    for (const [name, args, path] of cases) {
+      const error = (await client.callTool({ name, arguments: args }).catch((e: unknown) => e)) as McpError;
+      expect(error, `${name} ${JSON.stringify(args)}`).toBeInstanceOf(McpError);
+      expect(error.code).toBe(-32602);
+      expect(error.data).toEqual({ code: 'BAD_USER_INPUT' });
+      expect(error.message).toContain(`${path}:`);
+      expect(error.message).not.toContain('secret-looking-value');
+    }
+  });
+
   it('answers describe of a product it does not serve with NOT_FOUND', async () => {
     const result = (await (await connect(analyst)).callTool({ name: 'describe_data_product', arguments: { product: '../../etc/passwd' } })) as CallToolResult;
     expect(result.isError).toBe(true);
