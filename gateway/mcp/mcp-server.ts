@@ -21,12 +21,12 @@ const INSTRUCTIONS =
  * no session to steal or resume, and any gateway replica can answer any request.
  *
  * Checked here first, each with our code in `error.data.code`:
- * - a JSON-RPC batch (BATCHING_DISABLED): the protocol revisions since 2025-06-18 have
- *   none, and one tool call per HTTP request keeps the rate limit and body size per call;
+ * - a JSON-RPC batch (BATCHING_DISABLED): one tool call per HTTP request keeps the rate
+ *   limit and the body limit per call (MCP clients send one message per request anyway);
  * - anything that is not a JSON-RPC 2.0 message (BAD_REQUEST);
  * - a `tools/call` of a tool we do not offer (UNKNOWN_TOOL), or with arguments its schema
  *   refuses (BAD_USER_INPUT): the SDK would answer both as a failed tool call with no code;
- *   the MCP spec has them as invalid-params errors.
+ *   MCP clients expect them as JSON-RPC invalid-params errors, which carry ours in `data`.
  *
  * Loaded on the first `/mcp` request, so a gateway that serves none never loads the SDK.
  */
