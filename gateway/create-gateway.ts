@@ -122,7 +122,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           graphql: graphqlRoute({ pipeline, config, shutdown }),
           mcp:
             mcpSchema && catalog
-              ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: async () => (await catalog.pages(source.state)).catalog, served: mcpSchema, logger })
+              ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: async () => (await catalog.pages(source.state)).catalog, served: mcpSchema, productUrl: products.fetchedUrl, logger })
               : undefined,
         }),
         { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined, guardHost: hostGuard(config) },

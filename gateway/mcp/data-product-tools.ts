@@ -34,6 +34,8 @@ export interface ToolCaller {
 export interface DataProductToolsOptions {
   /** The catalog the gateway serves at `/catalog`, built from the same cache. */
   catalog: () => Promise<Catalog>;
+  /** The product's data watermark as it reports it now (`GET /watermark`), if it answers. */
+  liveDataAsOf: (product: string) => Promise<string | undefined>;
   pipeline: GraphQLPipeline;
   /** Counts a refusal the pipeline threw before Apollo (as the router does for `/graphql`). */
   onRejection: (code: MeshErrorCode) => void;
@@ -72,7 +74,7 @@ export function registerDataProductTools(server: McpServer, caller: ToolCaller, 
         'Every data product this gateway serves, with its descriptor: domain, owning team, version, lifecycle status, SLA (freshness and availability), current freshness, and the products it is derived from (input ports).',
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    () => answer(async () => toolResult({ products: servedProducts(await options.catalog()).map(descriptorOf) })),
+    () => answer(async () => toolResult({ products: await Promise.all(servedProducts(await options.catalog()).map(async (p) => descriptorOf(await withLiveFreshness(p, options)))) })),
   );
 
   server.registerTool(
@@ -88,7 +90,7 @@ export function registerDataProductTools(server: McpServer, caller: ToolCaller, 
       answer(async () => {
         const found = servedProducts(await options.catalog()).find((p) => p.name === product);
         if (!found) throw new MeshError(MeshErrorCode.NOT_FOUND, `No data product named ${JSON.stringify(product)} is served here; list_data_products names them`);
-        return toolResult(await describeProduct(found, caller.schema));
+        return toolResult(await describeProduct(await withLiveFreshness(found, options), caller.schema));
       }),
   );
 
@@ -108,6 +110,19 @@ export function registerDataProductTools(server: McpServer, caller: ToolCaller, 
 /** Products the served supergraph routes to: one the gateway does not serve cannot be queried here. */
 function servedProducts(catalog: Catalog): CatalogProduct[] {
   return catalog.products.filter((product) => product.served);
+}
+
+/**
+ * The product with its freshness as of now: the catalog knows a watermark only once a query
+ * has reached the product, and an agent deciding whether to trust the data should not get
+ * "unknown" for a product nobody asked yet. Probes are shared and at most one a second per
+ * product (see watermark-tracker.ts); a product that does not answer keeps the catalog's.
+ */
+async function withLiveFreshness(product: CatalogProduct, options: DataProductToolsOptions): Promise<CatalogProduct> {
+  const dataAsOf = await options.liveDataAsOf(product.name);
+  if (!dataAsOf) return product;
+  const { freshnessOf } = await import('../catalog/catalog-data.ts');
+  return { ...product, freshness: freshnessOf(product.sla.freshness, dataAsOf, new Date()) };
 }
 
 function descriptorOf(product: CatalogProduct) {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { readBody, writeError } from '../../schema/protocol/apollo-http.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { Authenticate } from '../access/authentication.ts';
+import { WatermarkTracker } from '../cache/watermark-tracker.ts';
 import type { Catalog } from '../catalog/catalog-data.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GracefulShutdown } from '../http/graceful-shutdown.ts';
@@ -30,9 +31,16 @@ export function mcpRoute(options: {
   metrics: GatewayMetrics;
   catalog: () => Promise<Catalog>;
   served: ServedSchema;
+  /** Where the gateway fetches a product from: its `/watermark` is beside it. */
+  productUrl: (product: string) => string | undefined;
   logger: Logger;
 }): RouteHandler {
   const { config, metrics } = options;
+  const watermarks = new WatermarkTracker({ checkIntervalMs: 1000 });
+  const liveDataAsOf = async (product: string) => {
+    const url = options.productUrl(product);
+    return url ? (await watermarks.current(product, url))?.dataAsOf : undefined;
+  };
   const onRejection = (code: MeshErrorCode) => metrics.rejections.inc({ code });
   const onUnexpected = (error: unknown) => options.logger.error({ err: error }, 'mcp: a tool failed unexpectedly');
   return async (req, res) => {
@@ -58,6 +66,6 @@ export function mcpRoute(options: {
     const schema = options.served.forCaller(principal, previewOptedIn(headers, principal, config.preview));
     if (!schema) throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, 'No supergraph is served yet; retry shortly');
     const { answerMcpMessage } = await import('./mcp-server.ts');
-    await answerMcpMessage(req, res, body, { headers, schema, requestId }, { catalog: options.catalog, pipeline: options.pipeline, onRejection, onUnexpected });
+    await answerMcpMessage(req, res, body, { headers, schema, requestId }, { catalog: options.catalog, liveDataAsOf, pipeline: options.pipeline, onRejection, onUnexpected });
   };
 }

@@ -59,6 +59,19 @@ function withoutRequestIds(body: any): any {
 const SALES_QUERY = '{ revenueByMonth(from: "2026-01-01", to: "2026-06-30") { month orderCount revenueUsd } revenueByCategory(from: "2026-01-01", to: "2026-06-30") { category units revenueUsd } }';
 
 describe('/mcp', () => {
+  // First, while no query has reached any product: the catalog would say "unknown" for each.
+  it('tells each product\'s freshness as the product reports it now, before any query reached it', async () => {
+    const client = await connect(callers[0]!.headers);
+    const { body: listed } = await call(client, 'list_data_products');
+    for (const member of DEMO_MESH) {
+      const reported = (await (await fetch(new URL('/watermark', mesh.products[member.name]!.running.url))).json()) as { dataAsOf: string };
+      const { body } = await call(client, 'describe_data_product', { product: member.name });
+      expect(body.freshness.dataAsOf, member.name).toBe(reported.dataAsOf);
+      expect(['fresh', 'stale'], member.name).toContain(body.freshness.state);
+      expect(listed.products.find((p: any) => p.name === member.name).freshness).toEqual(body.freshness);
+    }
+  });
+
   it('offers the three data-product tools to every caller', async () => {
     for (const caller of callers) {
       const { tools } = await (await connect(caller.headers)).listTools();
