@@ -132,6 +132,24 @@ describe('/mcp', () => {
     });
   }
 
+  it('carries the deprecation signals /graphql sends as headers, and describes a deprecated field without its users', async () => {
+    const catalog = (await (await fetch(new URL('/catalog.json', mesh.gateway.url))).json()) as { products: any[] };
+    const product = catalog.products.find((p) => p.deprecatedFields.length > 0 && p.examples.length > 0);
+    expect(product, 'a demo product with a deprecated field').toBeDefined();
+    const deprecated = product.deprecatedFields[0];
+    const client = await connect(callers[1]!.headers);
+    const { body: described } = await call(client, 'describe_data_product', { product: product.name });
+    const [typeName, fieldName] = deprecated.coordinate.split('.');
+    const field = described.types.find((t: any) => t.name === typeName).fields.find((f: any) => f.name === fieldName);
+    expect(field.deprecation).toEqual({ reason: deprecated.deprecation.reason, sunset: deprecated.deprecation.sunset });
+
+    const query = '{ products(first: 1) { edges { node { sku price } } } }';
+    const { result } = await call(client, 'run_graphql_query', { query });
+    const direct = await postGraphQL(mesh.gateway.url, { query }, callers[1]!.headers);
+    expect(direct.headers.get('deprecation')).toBe('true');
+    expect(result._meta).toMatchObject({ 'meshgate/deprecation': direct.headers.get('deprecation'), 'meshgate/sunset': direct.headers.get('sunset') });
+  });
+
   it('names preview fields only to a caller who opted in, as /graphql admits them', async () => {
     const catalog = (await (await fetch(new URL('/catalog.json', mesh.gateway.url))).json()) as { products: any[] };
     const product = catalog.products.find((p) => p.previewFields.length > 0);
