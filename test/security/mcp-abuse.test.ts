@@ -60,10 +60,16 @@ async function sameAsGraphql(query: string, headers: Record<string, string>): Pr
 }
 
 describe('/mcp refuses malformed JSON-RPC with its code', () => {
-  it('answers a body that is not JSON with 400, JSON-RPC parse error and BAD_REQUEST', async () => {
+  it('answers a body that is not JSON with 400, JSON-RPC parse error and BAD_REQUEST, counted among the rejections', async () => {
+    const rejections = async () => {
+      const text = await (await fetch(new URL('/metrics', mesh.gateway.url))).text();
+      return Number(/^meshgate_rejections_total\{code="BAD_REQUEST"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await rejections();
     const { status, body } = await post('{"jsonrpc": "2.0", "method": ');
     expect(status).toBe(400);
     expect(body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700, data: { code: 'BAD_REQUEST' } } });
+    expect(await rejections()).toBe(before + 1);
   });
 
   it('answers JSON that is not a JSON-RPC message with 400, invalid request and BAD_REQUEST', async () => {
