@@ -80,8 +80,10 @@ describe('/mcp', () => {
     }
   });
 
-  it('lists every served product with the descriptor the catalog has for it', async () => {
+  it('lists every served product with the descriptor the catalog has for it, from the catalog\'s one build', async () => {
     const catalog = (await (await fetch(new URL('/catalog.json', mesh.gateway.url))).json()) as { products: any[] };
+    const builds = async () => Number(/^meshgate_catalog_builds_total (\d+)$/m.exec(await (await fetch(new URL('/metrics', mesh.gateway.url))).text())?.[1]);
+    const before = await builds();
     for (const caller of callers) {
       const { body } = await call(await connect(caller.headers), 'list_data_products');
       expect(body.products.map((p: any) => p.name).sort(), caller.name).toEqual(DEMO_MESH.map((m) => m.name).sort());
@@ -91,6 +93,7 @@ describe('/mcp', () => {
         expect(['fresh', 'stale', 'unknown']).toContain(product.freshness.state);
       }
     }
+    expect(await builds()).toBe(before);
   });
 
   for (const index of [0, 1]) {
