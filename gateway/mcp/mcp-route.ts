@@ -52,6 +52,11 @@ export function mcpRoute(options: {
     // Stateless: there is no server-initiated stream to open (GET) and no session to end (DELETE).
     if (req.method !== 'POST') throw new MeshError(MeshErrorCode.METHOD_NOT_ALLOWED, `${req.method} is not allowed on /mcp: POST one JSON-RPC message`);
     guardMethodAndMediaType(req);
+    // Streamable HTTP lets the server answer with either; the SDK's transport insists on both being accepted.
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+      throw new MeshError(MeshErrorCode.NOT_ACCEPTABLE, 'An MCP client must accept application/json and text/event-stream');
+    }
     const raw = await readBody(req, config.maxBodyBytes);
     const headers = headersOf(req);
     const principal = await options.authenticate(headers);

@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isJSONRPCRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { isJSONRPCRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { REPO_ROOT } from '../../schema/source-tree.ts';
 import { DATA_PRODUCT_TOOLS, registerDataProductTools, type DataProductToolsOptions, type ToolCaller } from './data-product-tools.ts';
 import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
@@ -31,6 +31,11 @@ const INSTRUCTIONS =
  * Loaded on the first `/mcp` request, so a gateway that serves none never loads the SDK.
  */
 export async function answerMcpMessage(req: IncomingMessage, res: ServerResponse, body: unknown, caller: ToolCaller, options: DataProductToolsOptions): Promise<void> {
+  // Refused here with our code, not by the transport (which would answer without one).
+  const version = req.headers['mcp-protocol-version'];
+  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(String(version))) {
+    throw new MeshError(MeshErrorCode.BAD_REQUEST, `Unsupported MCP protocol version; this gateway speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`);
+  }
   const refuse = (status: number, id: string | number | null, rpcCode: number, code: MeshErrorCode, message: string) => {
     options.onRejection(code);
     writeJsonRpcError(res, { status, id, rpcCode, code, message });

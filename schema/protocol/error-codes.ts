@@ -58,6 +58,8 @@ export enum WireErrorCode {
   OPERATION_NOT_IN_SAFELIST = 'OPERATION_NOT_IN_SAFELIST',
   RATE_LIMITED = 'RATE_LIMITED',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** The request's `Accept` leaves out what the endpoint answers with (`/mcp`: JSON and an event stream). */
+  NOT_ACCEPTABLE = 'NOT_ACCEPTABLE',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   NOT_FOUND = 'NOT_FOUND',
   /** The `Host` header names no name this gateway answers to (DNS rebinding). */
@@ -128,6 +130,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   OPERATION_NOT_IN_SAFELIST: 400,
   RATE_LIMITED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_ACCEPTABLE: 406,
   METHOD_NOT_ALLOWED: 405,
   NOT_FOUND: 404,
   // 421 Misdirected Request: the request reached a server that does not serve that name.

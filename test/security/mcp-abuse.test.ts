@@ -128,6 +128,17 @@ describe('/mcp refuses malformed JSON-RPC with its code', () => {
     expect((result.structuredContent as any).errors[0].extensions.code).toBe('NOT_FOUND');
   });
 
+  it('refuses a client that does not accept both answer types with 406 NOT_ACCEPTABLE, and an unknown protocol version with 400 BAD_REQUEST', async () => {
+    for (const accept of ['application/json', 'text/event-stream', '*/*']) {
+      const { status, body } = await post(INITIALIZE, { accept });
+      expect(status, accept).toBe(406);
+      expect(body.errors[0].extensions.code, accept).toBe('NOT_ACCEPTABLE');
+    }
+    const { status, body } = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-protocol-version': '1999-01-01' });
+    expect(status).toBe(400);
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
   it('refuses GET (no server-initiated stream) with 405 METHOD_NOT_ALLOWED and another media type with 415', async () => {
     const get = await fetch(mcpUrl(mesh.gateway.url), { headers: { accept: 'text/event-stream' } });
     expect(get.status).toBe(405);
