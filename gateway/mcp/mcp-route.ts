@@ -19,9 +19,9 @@ import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
  * `POST /mcp`: the Model Context Protocol over streamable HTTP, stateless, for AI agents.
  * Everything an agent learns or asks goes under its own `Authorization` (and preview
  * opt-in) header, checked here as `/graphql` checks it: a bad token is refused with 401
- * before any MCP message is read. The route table gives `/mcp` the `Host` check and the
- * rate limit; this handler the body limit (`maxBodyBytes`), then the MCP server
- * (mcp-server.ts), whose queries run through `/graphql`'s own pipeline.
+ * before the body is parsed. The route table gives `/mcp` the `Host` check and the rate
+ * limit; this handler the body limit (`maxBodyBytes`), then the MCP server (mcp-server.ts),
+ * whose queries run through `/graphql`'s own pipeline.
  */
 export function mcpRoute(options: {
   pipeline: GraphQLPipeline;
