@@ -40,6 +40,7 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
   { env: 'MESHGATE_COALESCE_QUERIES', path: ['coalesceQueries'], parse: boolean },
   { env: 'MESHGATE_SANDBOX', path: ['sandbox'], parse: boolean },
   { env: 'MESHGATE_EXPLORER', path: ['explorer'], parse: boolean },
+  { env: 'MESHGATE_MCP', path: ['mcp', 'enabled'], parse: boolean },
   { env: 'MESHGATE_JWKS_URL', path: ['auth', 'jwksUrl'], parse: text },
   { env: 'MESHGATE_JWT_ISSUER', path: ['auth', 'issuer'], parse: text },
   { env: 'MESHGATE_JWT_AUDIENCE', path: ['auth', 'audience'], parse: text },

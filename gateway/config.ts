@@ -411,11 +411,22 @@ export const gatewayConfigSchema = z.strictObject({
       meshRoot: z.string().min(1).optional(),
     })
     .prefault({}),
+  /**
+   * The MCP endpoint at `/mcp` (streamable HTTP): AI agents list the data products, describe
+   * one and run GraphQL queries, each under the caller's own token and every rule `/graphql`
+   * applies. Its product descriptions come from the catalog's sources (`catalog.meshRoot`).
+   */
+  mcp: z
+    .strictObject({
+      /** Serve `/mcp`. @default true in development, false in production */
+      enabled: z.boolean().optional(),
+    })
+    .prefault({}),
 });
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 type ParsedConfig = z.output<typeof gatewayConfigSchema>;
-export type GatewayConfig = ParsedConfig & { introspection: boolean; sandbox: boolean; explorer: boolean; auth: ParsedConfig['auth'] & { allowAnonymous: boolean } };
+export type GatewayConfig = ParsedConfig & { introspection: boolean; sandbox: boolean; explorer: boolean; auth: ParsedConfig['auth'] & { allowAnonymous: boolean }; mcp: { enabled: boolean } };
 
 /** Validates a config object (from a file, env and flags, or a test) and fills defaults. */
 export function resolveGatewayConfig(input: unknown, source = 'gateway config'): GatewayConfig {
@@ -432,5 +443,6 @@ export function resolveGatewayConfig(input: unknown, source = 'gateway config'):
     sandbox: config.sandbox ?? development,
     explorer: config.explorer ?? development,
     auth: { ...config.auth, allowAnonymous: config.auth.allowAnonymous ?? development },
+    mcp: { ...config.mcp, enabled: config.mcp.enabled ?? development },
   };
 }

@@ -3,18 +3,21 @@ import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
 import { createAuthenticator } from './access/authentication.ts';
 import { openCaches } from './cache/open-caches.ts';
+import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
 import type { GatewayConfig } from './config.ts';
 import { ExecutionSharing } from './execution/execution-sharing.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { graphqlRoute } from './http/graphql-route.ts';
+import { graphqlPipeline, graphqlRoute } from './http/graphql-route.ts';
 import { hostGuard } from './http/host-guard.ts';
 import { takeRateLimitToken } from './http/rate-limiter.ts';
 import { ProductHealthProber, readinessReport } from './http/readiness.ts';
 import { gatewayRoutes, routeRequests } from './http/routes.ts';
 import { serveHttp } from './http/server.ts';
 import { isExplorerRequest, serveExplorer } from './http/explorer/serve-explorer.ts';
+import { ServedSchema } from './mcp/caller-schema.ts';
+import { mcpRoute } from './mcp/mcp-route.ts';
 import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
@@ -72,6 +75,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     if (open.length > 0) logger.warn({ fields: open.length, examples: open.slice(0, 5) }, `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`);
     void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph'));
   });
+  // What /mcp describes to each caller follows the served supergraph, as /graphql does.
+  const mcpSchema = config.mcp.enabled ? new ServedSchema() : undefined;
+  if (mcpSchema) gateway.onSchemaLoadOrUpdate((supergraph) => mcpSchema.load(supergraph));
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
@@ -94,10 +100,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   await apollo.start();
 
   const authenticate = createAuthenticator(config.auth);
+  const pipeline = graphqlPipeline({ apollo, config, authenticate });
   const state = () => source.state;
   // /ready answers from the last probe round, never by probing on the caller's time.
   const prober = new ProductHealthProber({ transport: products.transport, state, urlOf: products.urlOf });
   const { rateLimit } = config;
+  // One cache for /catalog and /mcp's descriptions: a build is costly (see catalog-cache.ts).
+  const catalog = config.catalog.enabled || mcpSchema ? new CatalogCache({ meshRoot: config.catalog.meshRoot, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined;
   const http = await serveHttp({
     port: config.port,
     host: config.host,
@@ -109,10 +118,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           ready: () => readinessReport({ state: source.state, shuttingDown: shutdown.shuttingDown, prober }),
           readinessDetails: config.readiness.details,
           metrics,
-          catalog: config.catalog.enabled ? catalogRoute({ meshRoot: config.catalog.meshRoot, state, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined,
+          catalog: config.catalog.enabled && catalog ? catalogRoute({ cache: catalog, state }) : undefined,
           explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
-          graphql: graphqlRoute({ apollo, config, shutdown, authenticate }),
+          graphql: graphqlRoute({ pipeline, config, shutdown }),
+          mcp:
+            mcpSchema && catalog
+              ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: async () => (await catalog.pages(source.state)).catalog, served: mcpSchema, productUrl: products.fetchedUrl, logger })
+              : undefined,
         }),
         { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined, guardHost: hostGuard(config) },
       ),

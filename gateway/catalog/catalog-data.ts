@@ -90,7 +90,8 @@ export function isConnectionPlumbing(typeName: string): boolean {
   return typeName === 'PageInfo' || /.(Connection|Edge)$/.test(typeName);
 }
 
-function freshnessOf(sla: string, dataAsOf: string | undefined, now: Date): CatalogProduct['freshness'] {
+/** A product's freshness: its data watermark judged against its SLA's freshness at `now`. */
+export function freshnessOf(sla: string, dataAsOf: string | undefined, now: Date): CatalogProduct['freshness'] {
   const at = dataAsOf ? Date.parse(dataAsOf) : Number.NaN;
   if (!dataAsOf || Number.isNaN(at)) return { dataAsOf: null, state: 'unknown' };
   return { dataAsOf, state: now.getTime() - at <= durationToMs(sla) ? 'fresh' : 'stale' };

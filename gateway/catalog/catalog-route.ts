@@ -1,8 +1,6 @@
-import type { FieldUsageStore } from '../observability/field-usage-store.ts';
 import type { RouteHandler } from '../http/routes.ts';
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
-import { CatalogCache } from './catalog-cache.ts';
-import type { ProductWatermarkSource } from './catalog-data.ts';
+import type { CatalogCache } from './catalog-cache.ts';
 
 /**
  * `GET /catalog` (the list and its search), `GET /catalog/<product>` and `GET /catalog.json`
@@ -10,14 +8,8 @@ import type { ProductWatermarkSource } from './catalog-data.ts';
  * serves, read from the mesh repository, built once per supergraph, usage flush and
  * watermark (see {@link CatalogCache}) rather than on every unauthenticated request.
  */
-export function catalogRoute(options: {
-  meshRoot: string | undefined;
-  state: () => SupergraphState;
-  watermarks: ProductWatermarkSource;
-  usage: FieldUsageStore | undefined;
-  onBuild?: () => void;
-}): RouteHandler {
-  const catalog = new CatalogCache({ meshRoot: options.meshRoot, watermarks: options.watermarks, usage: options.usage, onBuild: options.onBuild });
+export function catalogRoute(options: { cache: CatalogCache; state: () => SupergraphState }): RouteHandler {
+  const catalog = options.cache;
   return async (_req, res, url) => {
     const pages = await catalog.pages(options.state());
     if (url.pathname === '/catalog.json') {

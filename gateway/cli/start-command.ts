@@ -42,6 +42,7 @@ export function registerStartCommand(program: Command): void {
         if (config.explorer) console.log(`GraphiQL (works offline) ${base}`);
         if (config.sandbox) console.log(`Apollo Sandbox (online)  ${base}sandbox`);
         if (config.catalog.enabled) console.log(`Data product catalog     ${base}catalog`);
+        if (config.mcp.enabled) console.log(`MCP for AI agents        ${base}mcp`);
         if (devIdentity) {
           console.log('\nAnonymous requests see public and internal fields. For everything (scopes pii:read finance:read),');
           console.log(`send this header${config.explorer ? " (GraphiQL's Headers tab already holds one)" : ''}; npx meshgate token mints another:`);

@@ -1,6 +1,6 @@
-import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError } from '../../schema/protocol/apollo-http.ts';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import { parseRequestBody, readBody, writeApolloResponse, writeError } from '../../schema/protocol/apollo-http.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import type { ApolloServer } from '@apollo/server';
 import type { Authenticate } from '../access/authentication.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayContext } from '../gateway-context.ts';
@@ -9,19 +9,62 @@ import type { GracefulShutdown } from './graceful-shutdown.ts';
 import { guardBatch, guardDocuments, guardMethodAndMediaType, guardPersistedQuery } from './request-guard.ts';
 import type { RouteHandler } from './routes.ts';
 
+/** A GraphQL request as the pipeline takes it: what `/graphql` read off the wire, or what another door (`/mcp`) was asked. */
+export interface GraphQLRequest {
+  method: string;
+  /** The path and query string (`/graphql?query=…` for a GET). */
+  url: string;
+  /** The caller's headers, lower-cased: they carry its token, preview opt-in and client name. */
+  headers: Record<string, string>;
+  /** The parsed JSON body (undefined for a GET). */
+  body: unknown;
+  requestId: string;
+}
+
 /**
- * `/graphql`: what the HTTP layer checks before Apollo sees a request (draining, method
- * and media type, body size, batch size, document limits, persisted-query shape), then
- * the context Apollo hands every plugin (request id, headers, principal), then Apollo.
- * Each refusal here throws a coded error the router writes and counts.
+ * Runs one GraphQL request through everything `/graphql` applies after reading the body:
+ * batch size, document limits, persisted-query shape, then the context Apollo hands every
+ * plugin (request id, headers, principal) and Apollo with its plugins (authentication,
+ * access, preview gate, cost, masking, signals). A refusal before Apollo throws a coded
+ * {@link MeshError}. It is the one way into the graph: `/mcp` runs its queries through it
+ * too, so an agent gets exactly what the same token gets on `/graphql`.
+ */
+export type GraphQLPipeline = (request: GraphQLRequest) => Promise<HTTPGraphQLResponse>;
+
+export function graphqlPipeline(options: {
+  apollo: ApolloServer<GatewayContext>;
+  config: Pick<GatewayConfig, 'batching' | 'limits'>;
+  authenticate: Authenticate;
+}): GraphQLPipeline {
+  const { apollo, config, authenticate } = options;
+  return async ({ method, url, headers, body, requestId }) => {
+    guardBatch(body, config.batching);
+    guardDocuments({ method, url }, body, config.limits);
+    guardPersistedQuery(body);
+    const context = withRequestId(requestId, async () => ({ headers, principal: await authenticate(headers), answeredBy: new Map() }));
+    const headerMap = new HeaderMap();
+    for (const [name, value] of Object.entries(headers)) headerMap.set(name, value);
+    const search = new URL(url, 'http://localhost').search;
+    return apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: method.toUpperCase(), headers: headerMap, search, body }, context });
+  };
+}
+
+/** A Node request's headers as one string each, lower-cased (Node lower-cases names already). */
+export function headersOf(req: { headers: Record<string, string | string[] | undefined> }): Record<string, string> {
+  return Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+}
+
+/**
+ * `/graphql`: what the HTTP layer checks before the pipeline (draining, method and media
+ * type, body size), then the pipeline. Each refusal throws a coded error the router writes
+ * and counts.
  */
 export function graphqlRoute(options: {
-  apollo: ApolloServer<GatewayContext>;
-  config: Pick<GatewayConfig, 'maxBodyBytes' | 'batching' | 'limits'>;
+  pipeline: GraphQLPipeline;
+  config: Pick<GatewayConfig, 'maxBodyBytes'>;
   shutdown: GracefulShutdown;
-  authenticate: Authenticate;
 }): RouteHandler {
-  const { apollo, config, shutdown, authenticate } = options;
+  const { pipeline, config, shutdown } = options;
   return async (req, res) => {
     if (shutdown.shuttingDown) {
       writeError(res, MeshErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; retry on another instance');
@@ -30,13 +73,7 @@ export function graphqlRoute(options: {
     const requestId = assignRequestId(res);
     guardMethodAndMediaType(req);
     const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
-    guardBatch(body, config.batching);
-    guardDocuments(req, body, config.limits);
-    guardPersistedQuery(body);
-    const context = withRequestId(requestId, async () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-      return { headers, principal: await authenticate(headers), answeredBy: new Map() };
-    });
-    await writeApolloResponse(res, await executeApollo(apollo, req, body, context));
+    const response = await pipeline({ method: req.method ?? 'GET', url: req.url ?? '/', headers: headersOf(req), body, requestId });
+    await writeApolloResponse(res, response);
   };
 }

@@ -43,7 +43,7 @@ export function guardBatch(body: unknown, batching: { enabled: boolean; maxOpera
  * Apollo refuses GET mutations only after validation, so a schema without a Mutation type
  * would answer "validation failed"; this names the real problem with 405.
  */
-export function guardDocuments(req: IncomingMessage, body: unknown, limits: GatewayConfig['limits']): void {
+export function guardDocuments(req: Pick<IncomingMessage, 'method' | 'url'>, body: unknown, limits: GatewayConfig['limits']): void {
   if ((req.method ?? 'GET').toUpperCase() === 'GET') {
     const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const query = params.get('query');

@@ -42,6 +42,8 @@ export function gatewayRoutes(options: {
   explorer: { handle: RouteHandler; when: (url: URL, req: IncomingMessage) => boolean } | undefined;
   sandbox: boolean;
   graphql: RouteHandler;
+  /** `/mcp`, the MCP endpoint for AI agents, when it is served (`mcp.enabled`); off, `/mcp` is NOT_FOUND like any unknown path. */
+  mcp?: RouteHandler;
 }): Route[] {
   return [
     { paths: ['/health'], rateLimited: false, handle: (_req, res) => writeHealth(res, options.state()) },
@@ -63,6 +65,8 @@ export function gatewayRoutes(options: {
       },
     },
     ...(options.catalog ? [{ paths: ['/catalog', '/catalog.json'], prefixes: ['/catalog/'], method: 'GET' as const, rateLimited: false, handle: options.catalog }] : []),
+    // Rate limited like /graphql: every tool call is a request a client can load the gateway with.
+    ...(options.mcp ? [{ paths: ['/mcp'], rateLimited: true, handle: options.mcp }] : []),
     // Static files and one page, before `/` is taken as a GraphQL endpoint below.
     ...(options.explorer ? [{ paths: [], prefixes: ['/'], rateLimited: false, when: options.explorer.when, handle: options.explorer.handle }] : []),
     ...(options.sandbox

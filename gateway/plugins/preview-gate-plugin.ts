@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { execute, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import type { Principal } from '../access/authentication.ts';
 import { previewApiSchema } from '../access/preview-api-schema.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { introspectionPart, type IntrospectionPart } from '../operation/introspection-part.ts';
@@ -41,8 +42,7 @@ export function previewGatePlugin(options: PreviewGateOptions): ApolloServerPlug
       };
     },
     async requestDidStart({ contextValue }) {
-      const optedIn = contextValue.headers[options.header]?.toLowerCase() === 'true' || contextValue.principal.scopes.has(options.scope);
-      if (optedIn) return;
+      if (previewOptedIn(contextValue.headers, contextValue.principal, options)) return;
       // Seen by this request: nothing to hide in a supergraph without preview fields.
       const hidden = previewFields;
       if (hidden.size === 0) return;
@@ -105,6 +105,11 @@ async function answerIntrospectionAgain(
   const again: Record<string, unknown> = {};
   for (const key of part.responseKeys) if (key in data) again[key] = answered.data?.[key] ?? null;
   return { ...data, ...again };
+}
+
+/** Whether a caller opted in to preview fields: the header set to `true`, or the scope in its token. */
+export function previewOptedIn(headers: Record<string, string>, principal: Principal, options: PreviewGateOptions): boolean {
+  return headers[options.header]?.toLowerCase() === 'true' || principal.scopes.has(options.scope);
 }
 
 export function previewFieldsUsed(schema: GraphQLSchema, document: DocumentNode, previewFields: ReadonlySet<string>): string[] {

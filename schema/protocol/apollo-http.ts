@@ -79,13 +79,23 @@ export function writeJson(res: ServerResponse, status: number, body: unknown, he
   res.end(text);
 }
 
+/** The body of a GraphQL-shaped error response. */
+export function errorBody(code: MeshErrorCode, message: string, extensions: Record<string, unknown> = {}): { errors: { message: string; extensions: Record<string, unknown> }[] } {
+  return { errors: [{ message, extensions: { code, ...extensions } }] };
+}
+
 /** A GraphQL-shaped error response for a request rejected before it reached Apollo. */
 export function writeError(res: ServerResponse, code: MeshErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
-  writeJson(res, httpStatusOf(code), { errors: [{ message, extensions: { code, ...extensions } }] }, headers);
+  writeJson(res, httpStatusOf(code), errorBody(code, message, extensions), headers);
+}
+
+/** A thrown error as code and message: a {@link MeshError} keeps its own, anything else is masked. */
+export function thrownError(error: unknown): { code: MeshErrorCode; message: string } {
+  return error instanceof MeshError ? { code: error.code, message: error.message } : { code: MeshErrorCode.INTERNAL_SERVER_ERROR, message: 'Unexpected error.' };
 }
 
 /** Writes a thrown error: a {@link MeshError} keeps its code, anything else is masked. */
 export function writeThrown(res: ServerResponse, error: unknown): void {
-  if (error instanceof MeshError) writeError(res, error.code, error.message);
-  else writeError(res, MeshErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
+  const { code, message } = thrownError(error);
+  writeError(res, code, message);
 }

@@ -58,12 +58,16 @@ export enum WireErrorCode {
   OPERATION_NOT_IN_SAFELIST = 'OPERATION_NOT_IN_SAFELIST',
   RATE_LIMITED = 'RATE_LIMITED',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** The request's `Accept` leaves out what the endpoint answers with (`/mcp`: JSON and an event stream). */
+  NOT_ACCEPTABLE = 'NOT_ACCEPTABLE',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   NOT_FOUND = 'NOT_FOUND',
   /** The `Host` header names no name this gateway answers to (DNS rebinding). */
   HOST_NOT_ALLOWED = 'HOST_NOT_ALLOWED',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
+  /** An MCP `tools/call` names a tool the gateway does not offer. */
+  UNKNOWN_TOOL = 'UNKNOWN_TOOL',
 }
 
 /**
@@ -130,12 +134,15 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   OPERATION_NOT_IN_SAFELIST: 400,
   RATE_LIMITED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_ACCEPTABLE: 406,
   METHOD_NOT_ALLOWED: 405,
   NOT_FOUND: 404,
   // 421 Misdirected Request: the request reached a server that does not serve that name.
   HOST_NOT_ALLOWED: 421,
   SHUTTING_DOWN: 503,
   SUPERGRAPH_NOT_LOADED: 503,
+  // A JSON-RPC error over /mcp, where it answers the call (HTTP 200) as the MCP spec has it; 400 wherever a status must come from the code.
+  UNKNOWN_TOOL: 400,
 };
 
 /**
