@@ -81,6 +81,8 @@ export enum ContractErrorCode {
   INCOMPATIBLE_CHANGE = 'INCOMPATIBLE_CHANGE',
   LINEAGE_OUT_OF_DATE = 'LINEAGE_OUT_OF_DATE',
   PUBLISH_REFUSED = 'PUBLISH_REFUSED',
+  /** A development-only switch (a product answering unsigned requests from localhost) turned on in production. */
+  DEV_MODE_REFUSED = 'DEV_MODE_REFUSED',
 }
 
 /** The one closed set: every code meshgate raises, wire or contract. */
