@@ -69,7 +69,9 @@ export async function readRegistryMesh(registry: string, token: string | undefin
   const mesh = await get('v1/mesh');
   if (mesh.status !== 200 || !Array.isArray(mesh.body?.products) || typeof mesh.body?.governance !== 'string') {
     const error = mesh.body?.error as { code?: string; message?: string } | undefined;
-    throw new MeshError(MeshErrorCode.CONFIG_INVALID, `The registry refused GET /v1/mesh (HTTP ${mesh.status}${error?.code ? ` ${error.code}: ${error.message}` : ''})`);
+    // A refused token is the caller's to fix, and says so by its code; anything else is a registry that is not one.
+    const code = mesh.status === 401 || mesh.status === 403 ? MeshErrorCode.UNAUTHENTICATED : MeshErrorCode.CONFIG_INVALID;
+    throw new MeshError(code, `The registry refused GET /v1/mesh (HTTP ${mesh.status}${error?.code ? ` ${String(error.code).slice(0, 40)}: ${String(error.message).slice(0, 200)}` : ''})`);
   }
   const products = (mesh.body.products as MeshProductText[]).map(({ name, descriptor, sdl }) => ({ name, descriptor, sdl }));
   // Names become folder names here: nothing but a product name (no `..`, no `/`) is written.

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../schema/mesh.ts';
@@ -8,22 +10,35 @@ import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '../support/mesh-harness.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';
 import { startReviewsProduct, type RunningReviews } from '../fixtures/foreign-product/reviews-server.ts';
+import { readmeShellBlocks } from '../support/readme-sections.ts';
 
 /**
- * `meshgate dev` as a product team runs it: in their product's folder, beside a mesh folder
- * (`--root`) in which the product is already published, with their product server running.
- * Saving the SDL recomposes and reloads the local gateway, and a breaking edit is reported.
+ * `meshgate dev` as a product team runs it, with the README's command lines: in their
+ * product's folder, beside a mesh folder (`--root`) in which the product is already
+ * published, or a registry's current mesh (`--registry`, served here by a small server that
+ * answers as the registry API says), with their product server running. Saving the SDL
+ * recomposes and reloads the local gateway, and a breaking edit is reported.
  */
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'foreign-product');
 const KEYS = Object.fromEntries([...DEMO_MESH.map((m) => m.name), 'reviews'].map((name) => [name, randomBytes(24).toString('base64url')]));
 const SIGNING_KEYS = JSON.stringify(Object.fromEntries(Object.entries(KEYS).map(([name, key]) => [name, [key]])));
+const REGISTRY_TOKEN = randomBytes(16).toString('hex');
+
+/** The README's two `meshgate dev` lines, by the mesh they name. */
+const [ROOT_COMMAND, REGISTRY_COMMAND] = (readmeShellBlocks('Develop a product')[1] ?? []).map((line) => /^npx meshgate dev --url (\S+) --(root|registry) (\S+)$/.exec(line));
 
 let work: string;
 let root: string;
 let productDir: string;
 let products: MeshProducts | undefined;
 let reviews: RunningReviews | undefined;
-let cli: CliProcess | undefined;
+let registry: Server | undefined;
+let registryUrl: string;
+const clis: CliProcess[] = [];
+/** The three `meshgate dev` runs, started together in beforeAll: each spends most of its time starting. */
+let rootDev: CliProcess;
+let registryDev: CliProcess;
+let refusedDev: CliProcess;
 const savedKeys = process.env.MESHGATE_SIGNING_KEYS;
 
 /** The mesh folder: the demo products' contracts and baselines, and `reviews` as published. */
@@ -43,19 +58,60 @@ function layOutMesh(): void {
 
 const reviewsKey = () => [Buffer.from(KEYS.reviews!, 'utf8')];
 
+const text = (path: string) => readFileSync(path, 'utf8');
+
+/** `GET /v1/mesh` and `GET /v1/products/:name/baseline` as the registry API defines them, over the mesh folder. */
+function startRegistry(): Promise<Server> {
+  const names = [...DEMO_MESH.map((member) => member.name), 'reviews'];
+  const server = createServer((req, res) => {
+    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.headers.authorization !== `Bearer ${REGISTRY_TOKEN}`) return send(401, { error: { code: 'UNAUTHENTICATED', message: 'A registry token is required' } });
+    if (req.url === '/v1/mesh') {
+      const products = names.map((name) => {
+        const dir = join(root, 'subgraphs', name);
+        return { name, version: '1.0.0', descriptor: text(join(dir, 'product.yaml')), sdl: text(join(dir, 'schema.graphql')), publishedBy: 'test', publishedAt: '2026-01-01T00:00:00Z' };
+      });
+      return send(200, { build: 1, products, governance: text(join(root, 'schema', 'governance.yaml')) });
+    }
+    const baseline = /^\/v1\/products\/([a-z-]+)\/baseline$/.exec(req.url ?? '');
+    if (baseline && names.includes(baseline[1]!)) {
+      const dir = join(root, 'schema', 'published', baseline[1]!);
+      return send(200, { name: baseline[1], version: '1.0.0', descriptor: text(join(dir, 'product.yaml')), sdl: text(join(dir, 'schema.graphql')) });
+    }
+    return send(404, { error: { code: 'NOT_FOUND', message: 'No such route' } });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** `node bin/meshgate.js` with the README's `meshgate dev` arguments, from the product's folder, on a free port. */
+function runDev(args: string[], env: Record<string, string> = {}): CliProcess {
+  const urls = Object.fromEntries(Object.entries(products!).map(([name, p]) => [`MESHGATE_SUBGRAPH_URL_${name.toUpperCase().replaceAll('-', '_')}`, p.running.url]));
+  const cli = runCli(['dev', ...args, '--port', '0'], { ...urls, MESHGATE_SIGNING_KEYS: SIGNING_KEYS, ...env }, { cwd: productDir, script: join(REPO_ROOT, 'bin', 'meshgate.js') });
+  clis.push(cli);
+  return cli;
+}
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'meshgate-dev-test-'));
-  root = join(work, 'mesh');
   productDir = join(work, 'reviews-repo');
+  // Where the README's --root points, from the product's folder.
+  root = join(productDir, ROOT_COMMAND?.[3] ?? 'mesh');
   mkdirSync(join(root, 'schema'), { recursive: true });
   layOutMesh();
   process.env.MESHGATE_SIGNING_KEYS = SIGNING_KEYS;
   products = await startProducts();
   reviews = await startReviewsProduct(reviewsKey(), { dir: productDir });
+  registry = await startRegistry();
+  registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  rootDev = runDev(['--url', reviews.url, '--root', ROOT_COMMAND?.[3] ?? '../mesh']);
+  registryDev = runDev(['--url', reviews.url, '--registry', registryUrl], { MESHGATE_REGISTRY_TOKEN: REGISTRY_TOKEN });
+  refusedDev = runDev(['--url', reviews.url, '--registry', registryUrl], { MESHGATE_REGISTRY_TOKEN: 'not-the-token' });
 });
 
 afterAll(async () => {
-  await cli?.stop();
+  await Promise.all(clis.map((cli) => cli.stop()));
+  registry?.closeAllConnections();
+  await new Promise((resolve) => registry?.close(resolve) ?? resolve(undefined));
   await reviews?.close();
   if (products) await closeProducts(products);
   if (work) rmSync(work, { recursive: true, force: true });
@@ -71,8 +127,8 @@ function edit(file: 'schema.graphql' | 'product.yaml', change: (text: string) =>
 
 describe('meshgate dev --root', () => {
   it('serves the working copy beside the mesh, reloads on save and reports a breaking edit', async () => {
-    const urls = Object.fromEntries(Object.entries(products!).map(([name, p]) => [`MESHGATE_SUBGRAPH_URL_${name.toUpperCase().replaceAll('-', '_')}`, p.running.url]));
-    cli = runCli(['dev', '--root', root, '--url', reviews!.url, '--port', '0'], { ...urls, MESHGATE_SIGNING_KEYS: SIGNING_KEYS }, { cwd: productDir, script: join(REPO_ROOT, 'bin', 'meshgate.js') });
+    expect(ROOT_COMMAND, 'README: npx meshgate dev --url <url> --root <dir>').toBeTruthy();
+    const cli = rootDev;
     const gateway = await cli.waitFor(/gateway ready at (http:\/\/\S+)/);
     expect(cli.output()).toContain(`reviews -> ${reviews!.url} (yours)`);
     expect(cli.output()).toMatch(/meshgate check: \d+ products pass every rule/);
@@ -102,6 +158,23 @@ describe('meshgate dev --root', () => {
     const report = cli.output().slice(seen);
     expect(report).toMatch(/reviews\n\s+✗ compat\/\S+\s+Product\.averageStars/);
     expect(report).toMatch(/meshgate check: \d+ failures?; 1 of \d+ products fail/);
-    console.log(cli.output());
+  });
+});
+
+describe('meshgate dev --registry', () => {
+  it("composes the working copy with the registry's current mesh (GET /v1/mesh), with a token", async () => {
+    expect(REGISTRY_COMMAND, 'README: npx meshgate dev --url <url> --registry <url>').toBeTruthy();
+    const cli = registryDev;
+    const gateway = await cli.waitFor(/gateway ready at (http:\/\/\S+)/);
+    expect(cli.output()).toContain(`beside ${DEMO_MESH.length} products of ${registryUrl}`);
+    const result = await postGraphQL(gateway, { query: '{ product(sku: "SKU-0001") { name reviews { stars } } }' });
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data.product.reviews.map((review: { stars: number }) => review.stars)).toEqual([5, 4]);
+  });
+
+  it('stops with UNAUTHENTICATED when the registry refuses the token', async () => {
+    const cli = refusedDev;
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toMatch(/^UNAUTHENTICATED: The registry refused GET \/v1\/mesh \(HTTP 401 UNAUTHENTICATED: A registry token is required\)$/m);
   });
 });
