@@ -82,12 +82,17 @@ export async function startDevSession(options: DevCommandOptions): Promise<DevSe
     const mesh = loadMesh(workspace.root);
     const live = mesh.products.filter(isValidProduct);
     const local = live.find((product) => product.name === name);
+    if (!local) {
+      // Composing without it would drop the product from the gateway over a half-typed descriptor.
+      console.log(`meshgate dev: ${name}'s working copy is not valid (see the findings above): not recomposed`);
+      return undefined;
+    }
     // The working copy is served whatever its status (a draft is what one develops).
-    const statuses = new Set([...mesh.governance.composableStatuses, ...(local ? [local.descriptor.status] : [])]);
+    const statuses = new Set([...mesh.governance.composableStatuses, local.descriptor.status]);
     const urlOf = (product: string) => (product === name ? options.url : (source.urls[product] ?? `http://${product}.invalid/graphql`));
     const composed = composeProducts(live.map((product) => ({ ...product, url: urlOf(product.name) })), statuses, mesh.governance);
     if (!composed.ok) {
-      console.log(`meshgate dev: ${MeshErrorCode.COMPOSITION_FAILED}: the gateway keeps serving the last supergraph that composed`);
+      console.log(`meshgate dev: ${MeshErrorCode.COMPOSITION_FAILED} (see the findings above): not recomposed`);
       return undefined;
     }
     // Written whole, then renamed over the old one: the gateway never reads half a file.
@@ -102,7 +107,11 @@ export async function startDevSession(options: DevCommandOptions): Promise<DevSe
     const config = loadGatewayConfig({ overrides: { port: options.port, supergraph: { file: workspace.supergraphFile } } });
     gateway = await startGateway(config);
     const state = gateway.state();
-    if (state.phase === 'serving') for (const subgraph of state.subgraphs) console.log(`  ${subgraph.name} -> ${config.subgraphUrls[subgraph.name] ?? subgraph.url}${subgraph.name === name ? ' (yours)' : ''}`);
+    for (const subgraph of state.phase === 'serving' ? state.subgraphs : []) {
+      const url = config.subgraphUrls[subgraph.name] ?? subgraph.url;
+      const note = subgraph.name === name ? ' (yours)' : url.endsWith('.invalid/graphql') ? ` (no URL known: set MESHGATE_SUBGRAPH_URL_${subgraph.name.toUpperCase().replaceAll('-', '_')})` : '';
+      console.log(`  ${subgraph.name} -> ${url}${note}`);
+    }
     // Last, so that whoever waits for this line has everything above.
     console.log(`meshgate dev: gateway ready at ${gateway.url}`);
   } catch (error) {

@@ -158,6 +158,13 @@ describe('meshgate dev --root', () => {
     const report = cli.output().slice(seen);
     expect(report).toMatch(/reviews\n\s+✗ compat\/\S+\s+Product\.averageStars/);
     expect(report).toMatch(/meshgate check: \d+ failures?; 1 of \d+ products fail/);
+
+    // A descriptor saved half-typed is reported and not composed: the gateway keeps the product.
+    edit('product.yaml', (yaml) => yaml.replace(/^version: .*$/m, 'version: one'));
+    await cli.waitFor(/(working copy is not valid) \(see the findings above\): not recomposed/);
+    expect(cli.output()).toMatch(/✗ descriptor\/invalid\s+version/);
+    const kept = await postGraphQL(gateway, { query: '{ product(sku: "SKU-0001") { reviews { helpfulVotes } } }' });
+    expect(kept.body.data.product.reviews).toEqual([{ helpfulVotes: 12 }, { helpfulVotes: 3 }]);
   });
 });
 
