@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../schema/mesh.ts';
+import type { MeshError } from '../../schema/protocol/error-codes.ts';
+import { readRegistryMesh } from '../../gateway/onboarding/dev-mesh.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '../support/mesh-harness.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';
@@ -35,10 +37,9 @@ let reviews: RunningReviews | undefined;
 let registry: Server | undefined;
 let registryUrl: string;
 const clis: CliProcess[] = [];
-/** The three `meshgate dev` runs, started together in beforeAll: each spends most of its time starting. */
+/** The two `meshgate dev` runs, started together in beforeAll: each spends most of its time starting. */
 let rootDev: CliProcess;
 let registryDev: CliProcess;
-let refusedDev: CliProcess;
 const savedKeys = process.env.MESHGATE_SIGNING_KEYS;
 
 /** The mesh folder: the demo products' contracts and baselines, and `reviews` as published. */
@@ -105,7 +106,6 @@ beforeAll(async () => {
   registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
   rootDev = runDev(['--url', reviews.url, '--root', ROOT_COMMAND?.[3] ?? '../mesh']);
   registryDev = runDev(['--url', reviews.url, '--registry', registryUrl], { MESHGATE_REGISTRY_TOKEN: REGISTRY_TOKEN });
-  refusedDev = runDev(['--url', reviews.url, '--registry', registryUrl], { MESHGATE_REGISTRY_TOKEN: 'not-the-token' });
 });
 
 afterAll(async () => {
@@ -179,9 +179,9 @@ describe('meshgate dev --registry', () => {
     expect(result.body.data.product.reviews.map((review: { stars: number }) => review.stars)).toEqual([5, 4]);
   });
 
-  it('stops with UNAUTHENTICATED when the registry refuses the token', async () => {
-    const cli = refusedDev;
-    expect(await cli.exited).toBe(1);
-    expect(cli.output()).toMatch(/^UNAUTHENTICATED: The registry refused GET \/v1\/mesh \(HTTP 401 UNAUTHENTICATED: A registry token is required\)$/m);
+  it('is refused with UNAUTHENTICATED, naming the registry\'s answer, without a token or with one the registry refuses', async () => {
+    const refusal = (token: string | undefined) => readRegistryMesh(registryUrl, token, 'reviews').then(() => undefined, (error: MeshError) => `${error.code}: ${error.message}`);
+    expect(await refusal(undefined)).toBe('UNAUTHENTICATED: The registry needs a token: pass --token or set MESHGATE_REGISTRY_TOKEN');
+    expect(await refusal('not-the-token')).toBe('UNAUTHENTICATED: The registry refused GET /v1/mesh (HTTP 401 UNAUTHENTICATED: A registry token is required)');
   });
 });
