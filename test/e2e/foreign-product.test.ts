@@ -57,6 +57,14 @@ afterAll(async () => {
 });
 
 describe('a product built without the kit', () => {
+  it('imports nothing of ours: only Node, Apollo, graphql and its own files', () => {
+    for (const file of ['reviews-server.ts', 'signature-check.ts']) {
+      const specifiers = [...readFileSync(join(FIXTURE, file), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
+      expect(specifiers.length, file).toBeGreaterThan(0);
+      for (const specifier of specifiers) expect(specifier, file).toMatch(/^(node:|@apollo\/server|@apollo\/subgraph$|graphql$|\.\/[\w-]+\.ts$)/);
+    }
+  });
+
   it("has a signature check that passes every case of the protocol's test vectors", () => {
     for (const vector of VECTORS.verifications) {
       let now = 0;
