@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { PRODUCT_NAME } from '../../schema/descriptor.ts';
 import { loadMesh, meshPaths } from '../../schema/mesh.ts';
 import { subgraphsOf } from '../supergraph/supergraph-source.ts';
@@ -34,6 +34,8 @@ export interface DevMeshSource {
 /** Reads a mesh folder (the layout `meshgate check --root` reads). */
 export function readMeshFolder(root: string): DevMeshSource {
   const paths = meshPaths(root);
+  const missing = [paths.subgraphs, paths.governance].filter((path) => !existsSync(path));
+  if (missing.length) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `--root ${root}`, missing.map((path) => `${path} does not exist: a mesh folder holds subgraphs/<product>/ and schema/governance.yaml`));
   const mesh = loadMesh(root);
   const baselines: MeshProductText[] = [];
   for (const product of mesh.products) {

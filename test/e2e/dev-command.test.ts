@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../schema/mesh.ts';
 import type { MeshError } from '../../schema/protocol/error-codes.ts';
-import { readRegistryMesh } from '../../gateway/onboarding/dev-mesh.ts';
+import { readMeshFolder, readRegistryMesh } from '../../gateway/onboarding/dev-mesh.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '../support/mesh-harness.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';
@@ -165,6 +165,10 @@ describe('meshgate dev --root', () => {
     expect(cli.output()).toMatch(/✗ descriptor\/invalid\s+version/);
     const kept = await postGraphQL(gateway, { query: '{ product(sku: "SKU-0001") { reviews { helpfulVotes } } }' });
     expect(kept.body.data.product.reviews).toEqual([{ helpfulVotes: 12 }, { helpfulVotes: 3 }]);
+  });
+
+  it('names a --root that is not a mesh folder (CONFIG_INVALID)', () => {
+    expect(() => readMeshFolder(productDir)).toThrow(/^CONFIG_INVALID: --root .* is invalid:\n {2}- .*subgraphs does not exist: a mesh folder holds subgraphs\/<product>\/ and schema\/governance.yaml/);
   });
 });
 
