@@ -65,6 +65,9 @@ export interface DevSession {
 
 export async function startDevSession(options: DevCommandOptions): Promise<DevSession> {
   if (!options.root === !options.registry) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'meshgate dev', ['pass the mesh to run beside: --root <dir> or --registry <url>, one of them']);
+  if (!URL.canParse(options.url) || !/^https?:$/.test(new URL(options.url).protocol)) {
+    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--url', [`must be the http(s) URL your product serves GraphQL at, such as http://localhost:4010/graphql (got ${JSON.stringify(options.url.slice(0, 100))})`]);
+  }
   const dir = resolve(options.dir);
   for (const file of WATCHED) if (!existsSync(join(dir, file))) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'meshgate dev', [`${join(dir, file)} does not exist: run it in a product folder or pass --dir`]);
   const name = readProductSource(dir, basename(dir)).name;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../schema/mesh.ts';
 import type { MeshError } from '../../schema/protocol/error-codes.ts';
 import { readMeshFolder, readRegistryMesh } from '../../gateway/onboarding/dev-mesh.ts';
+import { startDevSession } from '../../gateway/cli/dev-command.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '../support/mesh-harness.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';
@@ -167,7 +168,8 @@ describe('meshgate dev --root', () => {
     expect(kept.body.data.product.reviews).toEqual([{ helpfulVotes: 12 }, { helpfulVotes: 3 }]);
   });
 
-  it('names a --root that is not a mesh folder (CONFIG_INVALID)', () => {
+  it('names a --url or --root it cannot use (CONFIG_INVALID)', async () => {
+    await expect(startDevSession({ url: 'localhost:4010', root, dir: productDir })).rejects.toThrow(/^CONFIG_INVALID: --url is invalid:\n {2}- must be the http\(s\) URL your product serves GraphQL at/);
     expect(() => readMeshFolder(productDir)).toThrow(/^CONFIG_INVALID: --root .* is invalid:\n {2}- .*subgraphs does not exist: a mesh folder holds subgraphs\/<product>\/ and schema\/governance.yaml/);
   });
 });
