@@ -19,7 +19,7 @@ export type Classification = (typeof CLASSIFICATIONS)[number];
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
 /** `30m`, `24h`, `7d`: how old a product's data may get before it is stale. */
 const DURATION = /^(\d+)(s|m|h|d)$/;
-const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+export const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const COORDINATE = /^[A-Z]\w*\.\w+$/;
 const TYPE_NAME = /^[A-Z]\w*$/;
 const FIELD_NAME = /^[_A-Za-z]\w*$/;

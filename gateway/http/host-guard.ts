@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { hostName, LOOPBACK_HOST_NAMES } from '../../schema/protocol/loopback.ts';
 import type { GatewayConfig } from '../config.ts';
 
-/** Names that always mean this machine. */
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 /** Bind addresses that name no one host (every interface). */
 const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '[::]']);
 
@@ -25,20 +24,13 @@ export type HostGuard = (req: IncomingMessage) => void;
 export function hostGuard(config: Pick<GatewayConfig, 'mode' | 'host' | 'allowedHosts'>): HostGuard | undefined {
   if (config.mode === 'production' && config.allowedHosts === undefined) return undefined;
   const bind = config.host.toLowerCase();
-  const allowed = new Set([...LOOPBACK_NAMES, ...(WILDCARD_BINDS.has(bind) ? [] : [bracketed(bind)]), ...(config.allowedHosts ?? [])]);
+  const allowed = new Set([...LOOPBACK_HOST_NAMES, ...(WILDCARD_BINDS.has(bind) ? [] : [bracketed(bind)]), ...(config.allowedHosts ?? [])]);
   return (req) => {
     const name = hostName(req.headers.host);
     if (name !== undefined && allowed.has(name)) return;
     // The refused name is not echoed: it is whatever the attacker's page chose.
     throw new MeshError(MeshErrorCode.HOST_NOT_ALLOWED, 'This gateway does not answer to that Host; add it to allowedHosts to serve it');
   };
-}
-
-/** The name of a `Host` header without its port, lower-cased; undefined when absent or malformed. */
-function hostName(host: string | undefined): string | undefined {
-  // `name`, `name:port`, `[v6]` or `[v6]:port`, and nothing else (no user info, no path).
-  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i.exec(host ?? '');
-  return match?.[1]!.toLowerCase();
 }
 
 /** An IPv6 address as it appears in a `Host` header. */

@@ -89,6 +89,8 @@ export enum ContractErrorCode {
   QUALITY_RULE_FAILED = 'QUALITY_RULE_FAILED',
   /** `meshgate test`: the gateway did not answer (refused, timed out, not a GraphQL endpoint). */
   GATEWAY_UNREACHABLE = 'GATEWAY_UNREACHABLE',
+  /** A development-only switch (a product answering unsigned requests from localhost) turned on in production. */
+  DEV_MODE_REFUSED = 'DEV_MODE_REFUSED',
 }
 
 /** The one closed set: every code meshgate raises, wire or contract. */

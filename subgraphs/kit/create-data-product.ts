@@ -19,6 +19,7 @@ import { maskProductError } from './error-masking.ts';
 import { ensurePostgresSeeded, PostgresStore, postgresStoreProblem } from './postgres-store.ts';
 import { SignatureVerifier } from '../../schema/protocol/signature-verifier.ts';
 import { CursorSeal } from './cursor-seal.ts';
+import { devUnsignedAccess } from './dev-unsigned-access.ts';
 import { RedisNonceRegistry } from './redis-nonce-registry.ts';
 import { readSeedVersion, readWatermark } from './watermark.ts';
 import { QueryLog, type DataStore, type SeedableStore } from './store.ts';
@@ -81,6 +82,20 @@ export interface DataProductOptions {
    * @example "redis://redis.internal:6379"
    */
   redisUrl?: string;
+  /**
+   * Development mode: answer requests without a gateway signature when they come from this
+   * machine (loopback peer, loopback `Host`), so the product's team can query and introspect
+   * it with curl. Refused in production (`DEV_MODE_REFUSED`). Signed requests are verified
+   * as always. See subgraphs/kit/dev-unsigned-access.ts.
+   * @default process.env.MESHGATE_DEV_UNSIGNED === '1'
+   * @example true
+   */
+  devUnsigned?: boolean;
+  /**
+   * Where the product runs: `production` refuses development switches.
+   * @default 'production' when NODE_ENV=production, else 'development'
+   */
+  mode?: 'development' | 'production';
 }
 
 /** The one value of {@link DataProductOptions.acceptUnsignedRequests}. Code only: benchmarks, never production paths. */
@@ -157,6 +172,9 @@ export async function createDataProduct<Loaders>(
   options: DataProductOptions = {},
 ): Promise<DataProduct> {
   const descriptor = loadDescriptor(join(definition.dir, 'product.yaml'));
+  // Refused before anything is opened: production never starts with it.
+  const devAccess = devUnsignedAccess({ devUnsigned: options.devUnsigned, mode: options.mode, product: descriptor.name });
+  if (devAccess) process.stderr.write(`${descriptor.name} ${devAccess.notice}\n`);
   const sdl = readFileSync(join(definition.dir, 'schema.graphql'), 'utf8');
   const typeDefs = parse(sdl);
   const schema = buildSubgraphSchema({ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
@@ -227,7 +245,8 @@ export async function createDataProduct<Loaders>(
           const raw = await readBody(req, MAX_BODY_BYTES);
           // Only the gateway may ask: checked over the bytes received, before the body is even
           // parsed, so nothing runs for anyone else.
-          await verifier?.verify(req.headers[SIGNATURE_HEADER], raw);
+          const signature = req.headers[SIGNATURE_HEADER];
+          if (!devAccess?.admits(req, signature)) await verifier?.verify(signature, raw);
           const body = parseRequestBody(raw, req.headers['content-type']);
           // The signature covers the body only; a GET's query string would travel unsigned.
           if (req.method !== 'POST') {
