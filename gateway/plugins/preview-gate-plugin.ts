@@ -42,6 +42,8 @@ export function previewGatePlugin(options: PreviewGateOptions): ApolloServerPlug
     },
     async requestDidStart({ contextValue }) {
       const optedIn = contextValue.headers[options.header]?.toLowerCase() === 'true' || contextValue.principal.scopes.has(options.scope);
+      // Callers of one API schema variant share answers, never across variants.
+      contextValue.previewOptIn = optedIn;
       if (optedIn) return;
       // Seen by this request: nothing to hide in a supergraph without preview fields.
       const hidden = previewFields;
