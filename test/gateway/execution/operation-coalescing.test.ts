@@ -4,6 +4,7 @@ import type { GatewayContext } from '../../../gateway/gateway-context.ts';
 import { ExecutionSharing } from '../../../gateway/execution/execution-sharing.ts';
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
 import { HoldingProxy } from '../../support/holding-proxy.ts';
+import { until } from '../../support/until.ts';
 import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
 
 /**
@@ -26,11 +27,6 @@ afterAll(async () => {
   await mesh?.close();
 });
 beforeEach(() => proxy.reset());
-
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  expect(await condition()).toBe(true);
-}
 
 const joined = async (gateway: RunningGateway) => (await gateway.metrics.coalescedRequests.get()).values[0]?.value ?? 0;
 
