@@ -53,7 +53,7 @@ function printTable(figures: Record<string, RunFigures>): void {
 }
 
 /** Ratios of `side` to `baseline`: above 1 is better for rps, below 1 for the rest. */
-export function ratios(side: RunFigures, baseline: RunFigures): Record<string, number> {
+export function ratios(side: RunFigures, baseline: RunFigures): { rps: number; p95: number; cpuMsPerRequest: number; peakRss: number } {
   const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
   return {
     rps: ratio(side.rps, baseline.rps),
@@ -66,4 +66,27 @@ export function ratios(side: RunFigures, baseline: RunFigures): Record<string, n
 /** Rounded figures for the one-line JSON summary. */
 export function compact(figures: RunFigures): Record<string, number> {
   return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Number(v.toFixed(2))]));
+}
+
+/** One row of the table against a baseline: a side in one request mode. */
+export interface ModeRow {
+  mode: string;
+  label: string;
+  figures: RunFigures;
+  baseline: RunFigures;
+}
+
+/**
+ * The table every bench ends with: each side in each request mode beside the baseline
+ * (vanilla Apollo Gateway) measured in the same mode of the same run, as ratios.
+ */
+export function printAgainstBaseline(rows: readonly ModeRow[]): void {
+  const header = ['mode', 'gateway', 'req/s', '× vanilla', 'p50 ms', 'p95 ms', 'p95 ×', 'CPU ms/req', 'CPU ×', 'peak RSS MB', 'RSS ×'];
+  const cells = rows.map(({ mode, label, figures: f, baseline: b }) => {
+    const r = ratios(f, b);
+    return [mode, label, f.rps.toFixed(1), r.rps.toFixed(2), f.p50.toFixed(1), f.p95.toFixed(1), r.p95.toFixed(2), f.cpuMsPerRequest.toFixed(2), r.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0), r.peakRss.toFixed(2)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${line(header)}\n${cells.map(line).join('\n')}\n`);
 }
