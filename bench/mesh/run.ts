@@ -39,21 +39,23 @@ import { SECURITY_FEATURE_URL, withoutSecurityDirectives } from './without-secur
  *   coalescing sides still answer each panel once.
  */
 const MODES = ['one-token', 'distinct-tokens'] as const;
+const COMMITTED_SUPERGRAPH = new URL('../../schema/supergraph.graphql', import.meta.url).pathname;
 const args = readBenchArgs();
 const modes = selectModes(args, MODES);
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-mesh-'));
 await withServices(async (services) => {
   const products = await startChildService<{ type: 'ready'; urls: Record<string, string>; unsignedUrls: Record<string, string> }>(new URL('./products-process.ts', import.meta.url).pathname);
   services.push(products);
-  const supergraph = join(dir, 'supergraph.graphql');
-  composeMesh(supergraph, products.ready.urls);
   const vanillaSupergraph = join(dir, 'supergraph-without-security.graphql');
   composeMesh(vanillaSupergraph, products.ready.unsignedUrls, withoutSecurityDirectives);
   if (SECURITY_FEATURE_URL.test(readFileSync(vanillaSupergraph, 'utf8'))) throw new Error('the vanilla supergraph still links a security feature');
   // A token for every connection of every run (warm-up included) of every side.
   const analyst = await benchIdentity({ scope: DEV_ANALYST_SCOPES, count: args.connections * 4 * (args.rounds + 1) });
 
-  const meshgateConfig = { supergraph: { file: supergraph }, auth: analyst.auth };
+  // meshgate serves the committed supergraph (`meshgate compose`: governance compiled in,
+  // which production mode requires) with the product URLs pointed at this run's products,
+  // as a deployment pointing a gateway at remote products does.
+  const meshgateConfig = { supergraph: { file: COMMITTED_SUPERGRAPH }, subgraphUrls: products.ready.urls, auth: analyst.auth };
   const uncached = await startMeshgate(meshgateConfig, args);
   services.push(uncached);
   // Request coalescing and fetch de-duplication off: every request executes on its own.
