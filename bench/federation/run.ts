@@ -8,7 +8,7 @@ import { composeSupergraph } from '../lib/compose-supergraph.ts';
 import { startMeshgate, startVanillaApollo, withServices } from '../lib/gateways.ts';
 import type { LoadRequest } from '../lib/load.ts';
 import { machineLine } from '../lib/machine.ts';
-import { compact, printAgainstBaseline, ratios, runSideBySide, type ModeRow } from '../lib/side-by-side.ts';
+import { compact, ratios, runModes } from '../lib/side-by-side.ts';
 import { postRaw, verifyIdenticalResponses } from '../lib/verify.ts';
 import { FEDERATION_QUERY, FEDERATION_QUERY_WITH_VARIABLE, FIRST_PRODUCTS } from './query.ts';
 import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
@@ -83,22 +83,16 @@ await withServices(async (services) => {
   console.log(`${machineLine()}\nresponses identical (${modes.map((mode, i) => `${mode} ${sizes[i]} bytes`).join(', ')}); subgraph fetches per query: ${Object.entries(fetches).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up, modes ${modes.join(', ')}\n`);
 
-  const rows: ModeRow[] = [];
-  const summary: Record<string, unknown> = {};
-  for (const mode of modes) {
-    console.log(`== ${mode}`);
-    const figures = await runSideBySide(gateways.map((g) => ({ ...g, requests: requestsOf[mode] })), args);
-    const baseline = figures['vanilla-apollo']!;
-    for (const gateway of gateways) rows.push({ mode, label: gateway.label, figures: figures[gateway.label]!, baseline });
-    summary[mode] = {
+  const summary = await runModes(gateways, modes, requestsOf, args, {
+    baselineLabel: 'vanilla-apollo',
+    summarize: (figures, baseline) => ({
       meshgate: compact(figures.meshgate!),
       meshgateUncoalesced: compact(figures['meshgate-uncoalesced']!),
       vanilla: compact(baseline),
       ratio: ratios(figures.meshgate!, baseline),
       ratioUncoalesced: ratios(figures['meshgate-uncoalesced']!, baseline),
-    };
-  }
-  printAgainstBaseline(rows);
+    }),
+  });
   console.log(JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }));
 });
 rmSync(dir, { recursive: true, force: true });

@@ -90,3 +90,28 @@ export function printAgainstBaseline(rows: readonly ModeRow[]): void {
   const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\n${line(header)}\n${cells.map(line).join('\n')}\n`);
 }
+
+/**
+ * Runs every side in each request mode in turn (side by side within a mode, as
+ * {@link runSideBySide}), then prints every side against `baselineLabel` measured in the
+ * same mode. Returns, per mode, what `summarize` makes of its figures (for the JSON line).
+ */
+export async function runModes<M extends string>(
+  sides: readonly Omit<Side, 'requests'>[],
+  modes: readonly M[],
+  requestsOf: Record<M, readonly LoadRequest[]>,
+  args: BenchArgs,
+  options: { baselineLabel: string; summarize: (figures: Record<string, RunFigures>, baseline: RunFigures) => unknown },
+): Promise<Record<string, unknown>> {
+  const rows: ModeRow[] = [];
+  const summary: Record<string, unknown> = {};
+  for (const mode of modes) {
+    console.log(`== ${mode}`);
+    const figures = await runSideBySide(sides.map((side) => ({ ...side, requests: requestsOf[mode] })), args);
+    const baseline = figures[options.baselineLabel]!;
+    for (const side of sides) rows.push({ mode, label: side.label, figures: figures[side.label]!, baseline });
+    summary[mode] = options.summarize(figures, baseline);
+  }
+  printAgainstBaseline(rows);
+  return summary;
+}

@@ -10,7 +10,7 @@ import { composeSupergraph } from '../lib/compose-supergraph.ts';
 import { startMeshgate, startVanillaApollo, withServices } from '../lib/gateways.ts';
 import { machineLine } from '../lib/machine.ts';
 import type { LoadRequest } from '../lib/load.ts';
-import { compact, printAgainstBaseline, ratios, runSideBySide, type ModeRow } from '../lib/side-by-side.ts';
+import { compact, ratios, runModes } from '../lib/side-by-side.ts';
 import { verifyIdenticalResponses } from '../lib/verify.ts';
 import { DASHBOARD_QUERIES } from './dashboard-queries.ts';
 import { SECURITY_FEATURE_URL, withoutSecurityDirectives } from './without-security-directives.ts';
@@ -78,14 +78,9 @@ await withServices(async (services) => {
   console.log(`${machineLine()}\nresponses identical for ${DASHBOARD_QUERIES.length} dashboard queries (${sizes.map((s) => `${(s / 1024).toFixed(1)} KB`).join(', ')})`);
   console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up, modes ${modes.join(', ')}\n`);
 
-  const rows: ModeRow[] = [];
-  const summary: Record<string, unknown> = {};
-  for (const mode of modes) {
-    console.log(`== ${mode}`);
-    const figures = await runSideBySide(gateways.map((g) => ({ ...g, requests: requestsOf[mode] })), args);
-    const vanillaFigures = figures['vanilla-apollo']!;
-    for (const gateway of gateways) rows.push({ mode, label: gateway.label, figures: figures[gateway.label]!, baseline: vanillaFigures });
-    summary[mode] = {
+  const summary = await runModes(gateways, modes, requestsOf, args, {
+    baselineLabel: 'vanilla-apollo',
+    summarize: (figures, vanillaFigures) => ({
       meshgate: compact(figures.meshgate!),
       meshgateUnshared: compact(figures['meshgate-unshared']!),
       meshgateCached: compact(figures['meshgate-cached']!),
@@ -95,9 +90,8 @@ await withServices(async (services) => {
         unshared: ratios(figures['meshgate-unshared']!, vanillaFigures),
         cached: ratios(figures['meshgate-cached']!, vanillaFigures),
       },
-    };
-  }
-  printAgainstBaseline(rows);
+    }),
+  });
   console.log(JSON.stringify({ bench: 'mesh', date: new Date().toISOString(), args, queries: DASHBOARD_QUERIES.map((q) => q.name), ...summary }));
 });
 rmSync(dir, { recursive: true, force: true });
