@@ -181,7 +181,7 @@ export const gatewayConfigSchema = z.strictObject({
        * can still be answered from the cache. 0 checks before every fetch. @default 1000
        */
       watermarkCheckMs: z.number().int().min(0).default(1_000),
-      /** Whole answers kept per gateway (same query, variables and caller), least recently used first out. @default 1000 */
+      /** Whole answers kept per gateway (same query after access pruning and same variables: shared by callers with equal rights, whatever their token), least recently used first out. @default 1000 */
       maxAnswers: z.number().int().positive().default(1_000),
     })
     .prefault({}),
@@ -193,8 +193,9 @@ export const gatewayConfigSchema = z.strictObject({
    */
   warmQueryPlans: z.number().int().min(0).max(10_000).default(200),
   /**
-   * Inbound request coalescing: an identical query (same operation, variables and caller
-   * authorization) that arrives while one is executing shares that execution's answer
+   * Inbound request coalescing: an identical query (same operation after access pruning,
+   * same variables and preview opt-in: callers with equal rights, whatever their token)
+   * that arrives while one is executing shares that execution's answer
    * instead of fetching again. Nothing is kept afterwards; mutations never coalesce.
    * @default true
    */

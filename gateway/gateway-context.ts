@@ -11,6 +11,9 @@ export interface GatewayContext {
   principal: Principal;
   /** Each product that answered this request, with what it reported (null: nothing readable). */
   answeredBy: Map<string, ProductReport | null>;
-  /** Set when the access rules cut fields out of the operation: its answer is rewritten per request. */
-  operationPruned?: boolean;
+  /**
+   * Whether the caller opted in to preview fields (plugins/preview-gate-plugin.ts): the API
+   * schema variant its answer is made for, part of the answer's identity (execution/answer-identity.ts).
+   */
+  previewOptIn?: boolean;
 }

@@ -1,37 +1,52 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBenchArgs } from '../lib/bench-args.ts';
+import { readBenchArgs, selectModes } from '../lib/bench-args.ts';
+import { benchIdentity, withTokenPerConnection } from '../lib/bench-identity.ts';
 import { startChildService } from '../lib/child-service.ts';
 import { composeSupergraph } from '../lib/compose-supergraph.ts';
 import { startMeshgate, startVanillaApollo, withServices } from '../lib/gateways.ts';
+import type { LoadRequest } from '../lib/load.ts';
 import { machineLine } from '../lib/machine.ts';
-import { compact, ratios, runSideBySide } from '../lib/side-by-side.ts';
+import { compact, ratios, runModes } from '../lib/side-by-side.ts';
 import { postRaw, verifyIdenticalResponses } from '../lib/verify.ts';
-import { FEDERATION_QUERY } from './query.ts';
+import { FEDERATION_QUERY, FEDERATION_QUERY_WITH_VARIABLE, FIRST_PRODUCTS } from './query.ts';
 import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
 
 /**
- * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR]`
+ * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR --modes identical,distinct-variables,distinct-tokens]`
  *
  * The public federation benchmark: four subgraphs, one nested query, meshgate (as shipped,
  * and with request coalescing off) and a vanilla Apollo Gateway, each in its own process,
- * measured A B C A B C with autocannon. Prints figures per gateway and ends with one JSON
- * line. Figures only: nothing here asserts on time.
+ * measured A B C A B C with autocannon, in three request modes one after the other:
+ * - `identical`: every request the same (the benchmark as published);
+ * - `distinct-variables`: no two requests alike, each carries a `$first` of its own;
+ * - `distinct-tokens`: the same query, each connection with a bearer token of its own
+ *   (every run opens new connections with tokens not used before), all with the same
+ *   scopes. meshgate verifies them; vanilla Apollo Gateway has no authentication and is
+ *   sent the same headers.
+ * Prints figures per mode, then every side against vanilla in the same mode, and ends with
+ * one JSON line. Figures only: nothing here asserts on time.
  */
+const MODES = ['identical', 'distinct-variables', 'distinct-tokens'] as const;
 const args = readBenchArgs();
+const modes = selectModes(args, MODES);
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-'));
 await withServices(async (services) => {
   const subgraphs = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./subgraphs-process.ts', import.meta.url).pathname);
   services.push(subgraphs);
   const supergraph = join(dir, 'supergraph.graphql');
   composeSupergraph(FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })), supergraph);
+  // A token for every connection of every run (warm-up included) of every side: no
+  // connection ever sends a token another has sent.
+  const identity = await benchIdentity({ scope: 'reviews:read', count: args.connections * 3 * (args.rounds + 1), allowAnonymous: true });
   // Two meshgates: as shipped, and with request coalescing off, which shows what the engine
   // path alone is worth (every request plans, fetches and serializes on its own).
   const profile = (name: string) => (args.profileDir ? { ...args, profileDir: join(args.profileDir, name) } : args);
   // The benchmark's subgraphs are no data products: nothing classifies their fields, and
-  // production refuses such a supergraph unless told it is meant.
-  const benchGraph = { supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true } };
+  // production refuses such a supergraph unless told it is meant. Anonymous callers are
+  // allowed (the first two modes send no token); tokens are checked against the bench's key.
+  const benchGraph = { supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true }, auth: identity.auth };
   const meshgate = await startMeshgate(benchGraph, profile('meshgate'));
   services.push(meshgate);
   const uncoalesced = await startMeshgate({ ...benchGraph, coalesceQueries: false }, profile('meshgate-uncoalesced'));
@@ -39,13 +54,25 @@ await withServices(async (services) => {
   const vanilla = await startVanillaApollo(supergraph);
   services.push(vanilla);
 
-  const body = JSON.stringify({ query: FEDERATION_QUERY });
   const gateways = [
     { label: 'meshgate', url: meshgate.ready.url, pid: meshgate.pid },
     { label: 'meshgate-uncoalesced', url: uncoalesced.ready.url, pid: uncoalesced.pid },
     { label: 'vanilla-apollo', url: vanilla.ready.url, pid: vanilla.pid },
   ];
-  const [responseBytes] = await verifyIdenticalResponses(gateways, [{ body }]);
+  const body = JSON.stringify({ query: FEDERATION_QUERY });
+  let sequence = 0;
+  const requestsOf: Record<(typeof MODES)[number], LoadRequest[]> = {
+    identical: [{ body }],
+    'distinct-variables': [
+      {
+        body: JSON.stringify({ query: FEDERATION_QUERY_WITH_VARIABLE, variables: { first: FIRST_PRODUCTS } }),
+        vary: () => ({ body: JSON.stringify({ query: FEDERATION_QUERY_WITH_VARIABLE, variables: { first: FIRST_PRODUCTS + ++sequence } }) }),
+      },
+    ],
+    'distinct-tokens': withTokenPerConnection([{ body }], identity.tokens),
+  };
+
+  const sizes = await verifyIdenticalResponses(gateways, modes.map((mode) => requestsOf[mode][0]!));
   const fetches: Record<string, number> = {};
   const served = async () => Object.values((await subgraphs.ask<{ counts: Record<string, number> }>({ type: 'counts' })).counts).reduce((a, b) => a + b, 0);
   for (const gateway of gateways) {
@@ -53,23 +80,19 @@ await withServices(async (services) => {
     await postRaw(gateway.url, body);
     fetches[gateway.label] = (await served()) - before;
   }
-  console.log(`${machineLine()}\nresponses identical; ${responseBytes} bytes; subgraph fetches per query: ${Object.entries(fetches).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up\n`);
+  console.log(`${machineLine()}\nresponses identical (${modes.map((mode, i) => `${mode} ${sizes[i]} bytes`).join(', ')}); subgraph fetches per query: ${Object.entries(fetches).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up, modes ${modes.join(', ')}\n`);
 
-  const figures = await runSideBySide(gateways.map((g) => ({ ...g, requests: [{ body }] })), args);
-  console.log(
-    JSON.stringify({
-      bench: 'federation',
-      date: new Date().toISOString(),
-      args,
-      responseBytes,
-      fetchesPerQuery: fetches,
+  const summary = await runModes(gateways, modes, requestsOf, args, {
+    baselineLabel: 'vanilla-apollo',
+    summarize: (figures, baseline) => ({
       meshgate: compact(figures.meshgate!),
       meshgateUncoalesced: compact(figures['meshgate-uncoalesced']!),
-      vanilla: compact(figures['vanilla-apollo']!),
-      ratio: ratios(figures.meshgate!, figures['vanilla-apollo']!),
-      ratioUncoalesced: ratios(figures['meshgate-uncoalesced']!, figures['vanilla-apollo']!),
+      vanilla: compact(baseline),
+      ratio: ratios(figures.meshgate!, baseline),
+      ratioUncoalesced: ratios(figures['meshgate-uncoalesced']!, baseline),
     }),
-  );
+  });
+  console.log(JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }));
 });
 rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,8 @@ export interface BenchArgs {
   workers: number;
   /** Start the meshgate side with `--cpu-prof` into this directory. */
   profileDir?: string;
+  /** Which request modes to run (`--modes a,b`), when a bench has several; undefined runs them all. */
+  modes?: string[];
 }
 
 export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<BenchArgs> = {}): BenchArgs {
@@ -25,6 +27,7 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
       connections: { type: 'string' },
       workers: { type: 'string' },
       'profile-dir': { type: 'string' },
+      modes: { type: 'string' },
     },
   });
   const number = (name: keyof typeof values, fallback: number) => {
@@ -41,5 +44,14 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
     connections: number('connections', defaults.connections ?? 50),
     workers: number('workers', defaults.workers ?? 1),
     profileDir: values['profile-dir'] as string | undefined,
+    modes: values.modes === undefined ? undefined : String(values.modes).split(',').filter(Boolean),
   };
+}
+
+/** The modes of `all` that `args` asks for, in `all`'s order; a mode not in `all` is named in the error. */
+export function selectModes<M extends string>(args: BenchArgs, all: readonly M[]): M[] {
+  if (!args.modes) return [...all];
+  const unknown = args.modes.filter((mode) => !all.includes(mode as M));
+  if (unknown.length > 0) throw new TypeError(`--modes: unknown mode ${unknown.map((m) => JSON.stringify(m)).join(', ')} (expected some of ${all.join(', ')})`);
+  return all.filter((mode) => args.modes!.includes(mode));
 }

@@ -3,8 +3,15 @@ import { cpuMs, peakRssBytes } from './proc-stats.ts';
 
 /** One request autocannon sends; several are sent round-robin on each connection. */
 export interface LoadRequest {
+  /** The body sent (and checked, and used to drain); `vary` may send another each time. */
   body: string;
   headers?: Record<string, string>;
+  /**
+   * Makes every request sent its own (no two alike): called for each one with the state of
+   * the connection sending it, which lasts as long as the connection. What it returns
+   * replaces the body and adds to the headers.
+   */
+  vary?: (connection: Record<string, unknown>) => { body?: string; headers?: Record<string, string> };
 }
 
 /** What one measured run of one gateway yields. */
@@ -38,7 +45,18 @@ export interface RawRun {
 
 function autocannonRequests(options: LoadOptions) {
   const path = new URL(options.url).pathname;
-  return options.requests.map((r) => ({ method: 'POST', path, headers: { 'content-type': 'application/json', ...r.headers }, body: r.body }));
+  return options.requests.map((r) => {
+    const request = { method: 'POST', path, headers: { 'content-type': 'application/json', ...r.headers }, body: r.body };
+    const { vary } = r;
+    if (!vary) return request;
+    return {
+      ...request,
+      setupRequest: <R extends { body?: string; headers?: Record<string, string> }>(sent: R, connection: Record<string, unknown>): R => {
+        const own = vary(connection);
+        return { ...sent, body: own.body ?? sent.body, headers: own.headers ? { ...sent.headers, ...own.headers } : sent.headers };
+      },
+    };
+  });
 }
 
 /**

@@ -53,7 +53,7 @@ function printTable(figures: Record<string, RunFigures>): void {
 }
 
 /** Ratios of `side` to `baseline`: above 1 is better for rps, below 1 for the rest. */
-export function ratios(side: RunFigures, baseline: RunFigures): Record<string, number> {
+export function ratios(side: RunFigures, baseline: RunFigures): { rps: number; p95: number; cpuMsPerRequest: number; peakRss: number } {
   const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
   return {
     rps: ratio(side.rps, baseline.rps),
@@ -66,4 +66,52 @@ export function ratios(side: RunFigures, baseline: RunFigures): Record<string, n
 /** Rounded figures for the one-line JSON summary. */
 export function compact(figures: RunFigures): Record<string, number> {
   return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Number(v.toFixed(2))]));
+}
+
+/** One row of the table against a baseline: a side in one request mode. */
+export interface ModeRow {
+  mode: string;
+  label: string;
+  figures: RunFigures;
+  baseline: RunFigures;
+}
+
+/**
+ * The table every bench ends with: each side in each request mode beside the baseline
+ * (vanilla Apollo Gateway) measured in the same mode of the same run, as ratios.
+ */
+export function printAgainstBaseline(rows: readonly ModeRow[]): void {
+  const header = ['mode', 'gateway', 'req/s', '× vanilla', 'p50 ms', 'p95 ms', 'p95 ×', 'CPU ms/req', 'CPU ×', 'peak RSS MB', 'RSS ×'];
+  const cells = rows.map(({ mode, label, figures: f, baseline: b }) => {
+    const r = ratios(f, b);
+    return [mode, label, f.rps.toFixed(1), r.rps.toFixed(2), f.p50.toFixed(1), f.p95.toFixed(1), r.p95.toFixed(2), f.cpuMsPerRequest.toFixed(2), r.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0), r.peakRss.toFixed(2)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${line(header)}\n${cells.map(line).join('\n')}\n`);
+}
+
+/**
+ * Runs every side in each request mode in turn (side by side within a mode, as
+ * {@link runSideBySide}), then prints every side against `baselineLabel` measured in the
+ * same mode. Returns, per mode, what `summarize` makes of its figures (for the JSON line).
+ */
+export async function runModes<M extends string>(
+  sides: readonly Omit<Side, 'requests'>[],
+  modes: readonly M[],
+  requestsOf: Record<M, readonly LoadRequest[]>,
+  args: BenchArgs,
+  options: { baselineLabel: string; summarize: (figures: Record<string, RunFigures>, baseline: RunFigures) => unknown },
+): Promise<Record<string, unknown>> {
+  const rows: ModeRow[] = [];
+  const summary: Record<string, unknown> = {};
+  for (const mode of modes) {
+    console.log(`== ${mode}`);
+    const figures = await runSideBySide(sides.map((side) => ({ ...side, requests: requestsOf[mode] })), args);
+    const baseline = figures[options.baselineLabel]!;
+    for (const side of sides) rows.push({ mode, label: side.label, figures: figures[side.label]!, baseline });
+    summary[mode] = options.summarize(figures, baseline);
+  }
+  printAgainstBaseline(rows);
+  return summary;
 }

@@ -1,21 +1,22 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { DEV_ANALYST_SCOPES } from '../../gateway/access/dev-identity.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
-import { readBenchArgs } from '../lib/bench-args.ts';
+import { readBenchArgs, selectModes } from '../lib/bench-args.ts';
+import { benchIdentity, withTokenPerConnection } from '../lib/bench-identity.ts';
 import { startChildService } from '../lib/child-service.ts';
 import { composeSupergraph } from '../lib/compose-supergraph.ts';
 import { startMeshgate, startVanillaApollo, withServices } from '../lib/gateways.ts';
 import { machineLine } from '../lib/machine.ts';
-import { compact, ratios, runSideBySide } from '../lib/side-by-side.ts';
+import type { LoadRequest } from '../lib/load.ts';
+import { compact, ratios, runModes } from '../lib/side-by-side.ts';
 import { verifyIdenticalResponses } from '../lib/verify.ts';
 import { DASHBOARD_QUERIES } from './dashboard-queries.ts';
 import { SECURITY_FEATURE_URL, withoutSecurityDirectives } from './without-security-directives.ts';
 
 /**
- * `npm run bench:mesh [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR]`
+ * `npm run bench:mesh [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR --modes one-token,distinct-tokens]`
  *
  * The demo mesh under a dashboard's queries: vanilla Apollo Gateway, meshgate uncached (as
  * shipped, and with request coalescing and fetch de-duplication off: `unshared`) and
@@ -29,20 +30,32 @@ import { SECURITY_FEATURE_URL, withoutSecurityDirectives } from './without-secur
  * (it refuses those features), over a second set of the same products on the same stores
  * that accepts unsigned requests. Both are sent the same token, which holds every scope the
  * demo's rules ask for, so both must answer the same data; that is checked before timing.
+ *
+ * Two request modes, one after the other:
+ * - `one-token`: every connection sends the same analyst's token;
+ * - `distinct-tokens`: each connection sends a token of its own (every run opens new
+ *   connections with tokens not used before), all with the analyst's scopes: many people
+ *   opening one dashboard. Answers are shared by rights, not by token, so the cached and
+ *   coalescing sides still answer each panel once.
  */
+const MODES = ['one-token', 'distinct-tokens'] as const;
+const COMMITTED_SUPERGRAPH = new URL('../../schema/supergraph.graphql', import.meta.url).pathname;
 const args = readBenchArgs();
+const modes = selectModes(args, MODES);
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-mesh-'));
 await withServices(async (services) => {
   const products = await startChildService<{ type: 'ready'; urls: Record<string, string>; unsignedUrls: Record<string, string> }>(new URL('./products-process.ts', import.meta.url).pathname);
   services.push(products);
-  const supergraph = join(dir, 'supergraph.graphql');
-  composeMesh(supergraph, products.ready.urls);
   const vanillaSupergraph = join(dir, 'supergraph-without-security.graphql');
   composeMesh(vanillaSupergraph, products.ready.unsignedUrls, withoutSecurityDirectives);
   if (SECURITY_FEATURE_URL.test(readFileSync(vanillaSupergraph, 'utf8'))) throw new Error('the vanilla supergraph still links a security feature');
-  const analyst = await analystIdentity();
+  // A token for every connection of every run (warm-up included) of every side.
+  const analyst = await benchIdentity({ scope: DEV_ANALYST_SCOPES, count: args.connections * 4 * (args.rounds + 1) });
 
-  const meshgateConfig = { supergraph: { file: supergraph }, auth: analyst.auth };
+  // meshgate serves the committed supergraph (`meshgate compose`: governance compiled in,
+  // which production mode requires) with the product URLs pointed at this run's products,
+  // as a deployment pointing a gateway at remote products does.
+  const meshgateConfig = { supergraph: { file: COMMITTED_SUPERGRAPH }, subgraphUrls: products.ready.urls, auth: analyst.auth };
   const uncached = await startMeshgate(meshgateConfig, args);
   services.push(uncached);
   // Request coalescing and fetch de-duplication off: every request executes on its own.
@@ -53,25 +66,21 @@ await withServices(async (services) => {
   const vanilla = await startVanillaApollo(vanillaSupergraph);
   services.push(vanilla);
 
-  const requests = DASHBOARD_QUERIES.map((q) => ({ body: JSON.stringify({ query: q.query }), headers: { authorization: `Bearer ${analyst.token}` } }));
+  const oneToken: LoadRequest[] = DASHBOARD_QUERIES.map((q) => ({ body: JSON.stringify({ query: q.query }), headers: { authorization: `Bearer ${analyst.tokens[0]}` } }));
+  const requestsOf: Record<(typeof MODES)[number], LoadRequest[]> = { 'one-token': oneToken, 'distinct-tokens': withTokenPerConnection(oneToken, analyst.tokens) };
   const gateways = [
     { label: 'meshgate', url: uncached.ready.url, pid: uncached.pid },
     { label: 'meshgate-unshared', url: unshared.ready.url, pid: unshared.pid },
     { label: 'meshgate-cached', url: cached.ready.url, pid: cached.pid },
     { label: 'vanilla-apollo', url: vanilla.ready.url, pid: vanilla.pid },
   ];
-  const sizes = await verifyIdenticalResponses(gateways, requests);
+  const sizes = await verifyIdenticalResponses(gateways, oneToken);
   console.log(`${machineLine()}\nresponses identical for ${DASHBOARD_QUERIES.length} dashboard queries (${sizes.map((s) => `${(s / 1024).toFixed(1)} KB`).join(', ')})`);
-  console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up\n`);
+  console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up, modes ${modes.join(', ')}\n`);
 
-  const figures = await runSideBySide(gateways.map((g) => ({ ...g, requests })), args);
-  const vanillaFigures = figures['vanilla-apollo']!;
-  console.log(
-    JSON.stringify({
-      bench: 'mesh',
-      date: new Date().toISOString(),
-      args,
-      queries: DASHBOARD_QUERIES.map((q) => q.name),
+  const summary = await runModes(gateways, modes, requestsOf, args, {
+    baselineLabel: 'vanilla-apollo',
+    summarize: (figures, vanillaFigures) => ({
       meshgate: compact(figures.meshgate!),
       meshgateUnshared: compact(figures['meshgate-unshared']!),
       meshgateCached: compact(figures['meshgate-cached']!),
@@ -82,7 +91,8 @@ await withServices(async (services) => {
         cached: ratios(figures['meshgate-cached']!, vanillaFigures),
       },
     }),
-  );
+  });
+  console.log(JSON.stringify({ bench: 'mesh', date: new Date().toISOString(), args, queries: DASHBOARD_QUERIES.map((q) => q.name), ...summary }));
 });
 rmSync(dir, { recursive: true, force: true });
 
@@ -92,13 +102,4 @@ function composeMesh(file: string, urls: Record<string, string>, edit: (sdl: str
     DEMO_MESH.map((member) => ({ name: member.name, sdl: edit(readFileSync(join(member.definition.dir, 'schema.graphql'), 'utf8')), url: urls[member.name]! })),
     file,
   );
-}
-
-/** A key meshgate trusts, as an identity provider's, and an analyst's token with every scope the demo asks for. */
-async function analystIdentity() {
-  const issuer = 'https://login.meshgate.bench/';
-  const audience = 'meshgate';
-  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const token = await new SignJWT({ scope: DEV_ANALYST_SCOPES }).setProtectedHeader({ alg: 'ES256' }).setSubject('analyst@bench').setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('24h').sign(privateKey);
-  return { token, auth: { publicKey: await exportSPKI(publicKey), issuer, audience, allowAnonymous: false } };
 }

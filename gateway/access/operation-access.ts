@@ -48,6 +48,7 @@ function replaceDocument(requestContext: GraphQLRequestContextDidResolveOperatio
   const writable = requestContext as { document: DocumentNode; operation: OperationDefinitionNode; queryHash: string };
   writable.document = document;
   writable.operation = operation;
+  // The hash of the pruned document is also what callers with equal rights share an answer
+  // by (execution/answer-identity.ts): the same rights cut the same fields.
   writable.queryHash = createHash('sha256').update(print(document)).digest('hex');
-  requestContext.contextValue.operationPruned = true;
 }

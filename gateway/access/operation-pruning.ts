@@ -95,23 +95,29 @@ export function pruneOperation(
   return { document: { kind: Kind.DOCUMENT, definitions: [pruned] }, operation: pruned, denied };
 }
 
-/** Puts nulls and FORBIDDEN_FIELD errors where denied fields were, and strips placeholders. */
+/**
+ * Puts nulls and FORBIDDEN_FIELD errors where denied fields were, and strips placeholders.
+ * `data` is never changed: it may be an answer shared by every caller with the same rights
+ * (one execution in flight, or a kept answer; execution/answer-identity.ts), so only the
+ * objects and lists on the way to a change are copied, and the result shares the rest.
+ */
 export function applyDenials(
   data: Record<string, unknown> | null | undefined,
   denied: readonly DeniedField[],
 ): { data: Record<string, unknown> | null | undefined; errors: GraphQLFormattedError[] } {
   const errors = new Map<string, GraphQLFormattedError>();
-  if (data === undefined) return { data, errors: [] };
-  stripPlaceholders(data);
-  if (data === null) return { data, errors: [] };
+  if (data === undefined || data === null) return { data, errors: [] };
+  // Copies made by this call: changed in place from here on, nobody else holds them.
+  const owned = new WeakSet<object>();
+  let answer = withoutPlaceholders(data, owned) as Record<string, unknown>;
   // Nulls are set after every denied field is found, so each gets its error even when an
   // earlier one's null already took its parent: the client learns all it must not ask for.
-  const nulls: (() => void)[] = [];
+  const nulls: (string | number)[][] = [];
   let dataIsNull = false;
   for (const field of denied) {
     const walk: Walk = {
       steps: field.steps,
-      setNull: (container, key) => nulls.push(() => ((container as Record<string | number, unknown>)[key] = null)),
+      setNull: (path) => nulls.push(path),
       addError: (path) => {
         const key = JSON.stringify(path);
         if (!errors.has(key)) {
@@ -119,15 +125,18 @@ export function applyDenials(
         }
       },
     };
-    if (nullAt(data, walk, 0, [])) dataIsNull = true;
+    if (nullAt(answer, walk, 0, [])) dataIsNull = true;
   }
-  for (const setNull of nulls) setNull();
-  return { data: dataIsNull ? null : data, errors: [...errors.values()] };
+  if (dataIsNull) return { data: null, errors: [...errors.values()] };
+  if (nulls.length > 0 && !owned.has(answer)) owned.add((answer = { ...answer }));
+  for (const path of nulls) setNullAt(answer, path, owned);
+  return { data: answer, errors: [...errors.values()] };
 }
 
 interface Walk {
   steps: Step[];
-  setNull(container: Record<string, unknown> | unknown[], key: string | number): void;
+  /** Records that the value at `path` (from the root) must become null. */
+  setNull(path: (string | number)[]): void;
   addError(path: (string | number)[]): void;
 }
 
@@ -138,14 +147,14 @@ function nullAt(object: Record<string, unknown>, walk: Walk, index: number, path
   if (index === walk.steps.length - 1) {
     walk.addError(here);
     if (isNonNullType(step.type)) return true;
-    walk.setNull(object, step.key);
+    walk.setNull(here);
     return false;
   }
   const value = object[step.key];
   if (value === null || value === undefined) return false;
   if (nullInValue(value, step.type, walk, index + 1, here)) {
     if (isNonNullType(step.type)) return true;
-    walk.setNull(object, step.key);
+    walk.setNull(here);
   }
   return false;
 }
@@ -160,7 +169,7 @@ function nullInValue(value: unknown, type: GraphQLOutputType, walk: Walk, index:
       if (item === null || item === undefined) continue;
       if (nullInValue(item, itemType, walk, index, [...path, i])) {
         if (isNonNullType(itemType)) listIsNull = true;
-        else walk.setNull(value, i);
+        else walk.setNull([...path, i]);
       }
     }
     return listIsNull;
@@ -169,12 +178,53 @@ function nullInValue(value: unknown, type: GraphQLOutputType, walk: Walk, index:
   return false;
 }
 
-function stripPlaceholders(value: unknown): void {
-  if (Array.isArray(value)) {
-    for (const item of value) stripPlaceholders(item);
-  } else if (value && typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    delete object[PLACEHOLDER];
-    for (const item of Object.values(object)) stripPlaceholders(item);
+/**
+ * Sets the value at `path` in `root` (a copy this call owns) to null, copying each object or
+ * list on the way that is still shared. A path under a value already nulled is done.
+ */
+function setNullAt(root: Record<string, unknown>, path: readonly (string | number)[], owned: WeakSet<object>): void {
+  let container: Record<string | number, unknown> = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i]!;
+    let child = container[key];
+    if (child === null || typeof child !== 'object') return;
+    if (!owned.has(child)) {
+      child = Array.isArray(child) ? [...child] : { ...(child as Record<string, unknown>) };
+      owned.add(child as object);
+      container[key] = child;
+    }
+    container = child as Record<string | number, unknown>;
   }
+  container[path[path.length - 1]!] = null;
+}
+
+/** `value` without placeholder keys: the same value when it has none, else a copy of what holds them. */
+function withoutPlaceholders(value: unknown, owned: WeakSet<object>): unknown {
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const stripped = withoutPlaceholders(item, owned);
+      if (stripped !== item) (copy ??= [...value])[i] = stripped;
+    }
+    if (!copy) return value;
+    owned.add(copy);
+    return copy;
+  }
+  if (!value || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  if (PLACEHOLDER in object) {
+    const { [PLACEHOLDER]: _placeholder, ...rest } = object;
+    copy = rest;
+  }
+  for (const key in object) {
+    if (key === PLACEHOLDER) continue;
+    const item = object[key];
+    const stripped = withoutPlaceholders(item, owned);
+    if (stripped !== item) (copy ??= { ...object })[key] = stripped;
+  }
+  if (!copy) return value;
+  owned.add(copy);
+  return copy;
 }

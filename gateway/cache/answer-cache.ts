@@ -27,9 +27,11 @@ export interface AnswerCacheOptions {
 /**
  * Whole answers to repeated queries, valid until any product they were made from reports a
  * new watermark. The watermark cache below it keeps each product's answers, but a hit there
- * still pays for executing the query plan; for the same operation, variables and caller,
- * this skips execution too. The key is the caller's (see execution-sharing.ts), so an
- * answer is never served across authorization; an answer is only kept when every product
+ * still pays for executing the query plan; for the same answer identity, this skips
+ * execution too. The key is that identity (execution/answer-identity.ts): what reached the
+ * products, so an answer serves every caller with equal rights whatever their token, and
+ * never one whose rights cut other fields or who sees another API schema variant. Access
+ * denials are applied to each caller's own copy afterwards. An answer is only kept when every product
  * that contributed has a watermark, the watermarks did not move while it was made, and it
  * has no errors. It lives in this gateway's memory: the answer's data tree is shared,
  * read-only, by every request it answers.

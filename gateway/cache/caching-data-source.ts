@@ -1,7 +1,8 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayContext } from '../gateway-context.ts';
 import { ProductDataSource } from '../transport/product-data-source.ts';
-import { authorizationScope, type WatermarkCache } from './watermark-cache.ts';
+import { forwardedClaimsKey } from '../access/forwarded-claims.ts';
+import type { WatermarkCache } from './watermark-cache.ts';
 
 /** `GraphQLDataSourceRequestKind.INCOMING_OPERATION`; Apollo exports the enum's type only. */
 const INCOMING_OPERATION = 'incoming operation';
@@ -33,7 +34,7 @@ export class CachingProductDataSource extends ProductDataSource {
     // The product's report (version, dataAsOf) travels with the cached answer, so a cache
     // hit still lists the product in `extensions.dataProducts`.
     const { report, ...response } = await this.cache.fetch(
-      { product: this.product, url: this.url, body, scope: authorizationScope(context.headers ?? {}, context.principal) },
+      { product: this.product, url: this.url, body, scope: forwardedClaimsKey(context.principal) },
       async () => ({ ...(await super.process(options)), report: context.answeredBy?.get(this.product) ?? null }),
     );
     if (report) context.answeredBy?.set(this.product, report);

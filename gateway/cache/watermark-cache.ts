@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Principal } from '../access/authentication.ts';
 import type { SharedStateStore } from '../shared-state/key-value-store.ts';
 import { Singleflight } from '../execution/singleflight.ts';
 import type { WatermarkTracker } from './watermark-tracker.ts';
@@ -18,7 +17,11 @@ export interface FetchIdentity {
   url: string;
   /** The fetch's body: query, variables and operation name, serialized. */
   body: string;
-  /** Whose fetch it is; see {@link authorizationScope}. */
+  /**
+   * What the product is told about the caller besides the body: the forwarded claims
+   * (access/forwarded-claims.ts `forwardedClaimsKey`; '' today, when it is told nothing).
+   * Never the token: the same body to the same product gets the same answer whoever asks.
+   */
   scope: string;
 }
 
@@ -35,8 +38,10 @@ export interface WatermarkCacheStats {
  * be, nor with the watermarks seen in responses that the catalog shows.) An entry's key holds the product's
  * version and data watermark, so when a product reports a new watermark every older entry
  * simply stops being asked for: there is no TTL to guess, and nothing to purge (old entries
- * age out under `maxEntries`). The key also holds the caller's authorization scope, so an
- * answer shaped for one caller's rights is never served to another.
+ * age out under `maxEntries`). The key is what the product was asked: the fetch's body, which
+ * the planner made from the operation after access pruning (callers with other rights ask
+ * other fields), and the caller claims forwarded with it (none today). A product answer is
+ * never shaped for the caller, so callers with equal rights share it, whatever their token.
  *
  * Values are stored serialized and parsed per use: Apollo's executor merges entity results
  * into the response in place, so two requests must never share one answer object.
@@ -100,16 +105,4 @@ export class WatermarkCache {
     this.written.delete(oldest);
     await this.store.delete(oldest);
   }
-}
-
-/**
- * The caller's authorization scope as a cache-key part: a hash of what decides what a caller
- * may see: the `authorization` header and, once the gateway has resolved it, the principal
- * (its scopes sorted, since a Set has no JSON form of its own).
- */
-export function authorizationScope(headers: Record<string, string | undefined>, principal?: Principal): string {
-  const resolved = principal && { authenticated: principal.authenticated, subject: principal.subject, scopes: [...principal.scopes].sort(), client: principal.client };
-  return createHash('sha256')
-    .update(JSON.stringify([headers.authorization ?? '', resolved ?? null]))
-    .digest('base64url');
 }

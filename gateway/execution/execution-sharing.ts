@@ -1,7 +1,7 @@
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { AnswerCache } from '../cache/answer-cache.ts';
-import { authorizationScope } from '../cache/watermark-cache.ts';
+import { answerIdentity } from './answer-identity.ts';
 import { Singleflight } from './singleflight.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
@@ -42,19 +42,18 @@ export interface ExecutionSharingOptions {
  * Identical query executions, shared. Two layers, each optional:
  *
  * - **Inbound request coalescing** ("request collapsing"): while a query operation is being
- *   executed, an identical one (same schema, same operation after access pruning, same
- *   variables, same caller authorization) waits for that execution instead of planning and
- *   fetching again. A dashboard opened by many people at once costs the products one
- *   execution per distinct panel query, not one per viewer. It is not a cache: nothing
- *   outlives the execution, so a request never sees data older than one that started
- *   before it.
+ *   executed, one with the same answer identity (answer-identity.ts: what reaches the
+ *   products, shared by rights, never by token) waits for that execution instead of planning
+ *   and fetching again. A dashboard opened by many people at once, each with their own
+ *   token, costs the products one execution per distinct panel query, not one per viewer.
+ *   It is not a cache: nothing outlives the execution, so a request never sees data older
+ *   than one that started before it.
  * - **Answers** ({@link AnswerCache}, with the watermark cache on): the same identity keeps
  *   a complete answer until a product behind it reports a new watermark.
  *
- * Only queries share; mutations and subscriptions always run on their own, and so does an
- * operation the access rules pruned (its answer is rewritten in place per request). Every
- * request still runs its own plugins: its authentication, limits, cost, masking, request
- * id, metrics and logs are its own.
+ * Only queries share; mutations and subscriptions always run on their own. Every request
+ * still runs its own plugins: its authentication, limits, cost, access denials, masking,
+ * request id, metrics and logs are its own, applied to its own copy of the answer.
  */
 export class ExecutionSharing {
   private readonly executions = new Singleflight<Execution>();
@@ -146,18 +145,7 @@ export class ExecutionSharing {
 
   /** The identity of what an execution depends on, or undefined when it must run alone. */
   private keyOf(requestContext: ExecutorRequest): string | undefined {
-    if (requestContext.operation.operation !== 'query') return undefined;
-    const context = requestContext.context as GatewayContext;
-    if (context.operationPruned) return undefined;
-    // The query hash is the access plugin's hash of the pruned document when it pruned,
-    // Apollo's hash of the query text otherwise.
-    return JSON.stringify([
-      this.schemaId(requestContext.schema),
-      requestContext.queryHash,
-      requestContext.operationName,
-      requestContext.request.variables ?? null,
-      authorizationScope(context.headers, context.principal),
-    ]);
+    return answerIdentity(requestContext, this.schemaId(requestContext.schema));
   }
 
   private schemaId(schema: GraphQLSchema): number {
@@ -173,7 +161,8 @@ export class ExecutionSharing {
 /**
  * A joiner's own copy of the leader's result: its own result object and error objects,
  * because later plugins stamp request ids on errors and mask them in place. The data tree
- * is shared read-only; the only plugin that rewrites data (access pruning) never coalesces.
+ * is shared read-only: the plugins that shape data per caller (access denials, preview
+ * introspection) build their own copy of what they change.
  * The products that answered the leader answered the joiner too: their reports are copied.
  */
 function copyForJoiner(result: ExecutorResult, leader: GatewayContext, joiner: GatewayContext): ExecutorResult {

@@ -42,7 +42,10 @@ export function previewGatePlugin(options: PreviewGateOptions): ApolloServerPlug
       };
     },
     async requestDidStart({ contextValue }) {
-      if (previewOptedIn(contextValue.headers, contextValue.principal, options)) return;
+      const optedIn = previewOptedIn(contextValue.headers, contextValue.principal, options);
+      // Callers of one API schema variant share answers, never across variants.
+      contextValue.previewOptIn = optedIn;
+      if (optedIn) return;
       // Seen by this request: nothing to hide in a supergraph without preview fields.
       const hidden = previewFields;
       if (hidden.size === 0) return;

@@ -10,6 +10,7 @@ import { injectTraceContext, setActiveSpanAttribute } from '../../schema/protoco
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { Singleflight } from '../execution/singleflight.ts';
 import { forwardRequestId } from '../plugins/request-id-plugin.ts';
+import { forwardedClaims, forwardedClaimsKey } from '../access/forwarded-claims.ts';
 import { productAnsweredError } from './product-failure.ts';
 import { postToProduct, type ProductHttpAnswer } from './product-request.ts';
 import { SIGNATURE_HEADER, type RequestSigner } from '../../schema/protocol/signature.ts';
@@ -107,12 +108,13 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     const operationType = 'incomingRequestContext' in options ? options.incomingRequestContext.operation?.operation : undefined;
     const forwarded = http?.headers ? Object.fromEntries(http.headers) : undefined;
     const fetchOwn = () => this.fetchResiliently(options, body, forwarded, operationType);
-    // Only queries share, and only fetches whose request is nothing but the body: the
-    // product is told nothing about the caller (no token, no principal; see `headers`), so
-    // the same body to the same product gets the same answer whoever asks. Headers the
-    // executor adds (Apollo's federated-trace request) opt a fetch out.
+    // Only queries share, and only fetches whose request is nothing but the body and the
+    // forwarded caller claims (none today; see `headers`): the same request to the same
+    // product gets the same answer whoever asks. Headers the executor adds (Apollo's
+    // federated-trace request) opt a fetch out.
     if (!this.transport.dedupe || operationType !== 'query' || forwarded) return this.respond(options, await fetchOwn(), false);
-    const flight = this.inflight.join(body, fetchOwn);
+    const claims = forwardedClaimsKey((options.context as Partial<GatewayContext>).principal);
+    const flight = this.inflight.join(claims ? `${claims}\n${body}` : body, fetchOwn);
     if (!flight.shared) return this.respond(options, await flight.result, false);
     this.metrics?.productFetchesShared.inc({ product: this.product });
     try {
@@ -166,13 +168,15 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * Everything the product is told besides the body. Nothing here describes the caller:
+   * Everything the product is told besides the body. Nothing here describes the caller but
+   * the forwarded claims, the one list of them (access/forwarded-claims.ts, empty today):
    * the request id and trace context only correlate logs and spans (a shared fetch carries
    * the first caller's), which is what lets identical fetches share one answer.
    */
   private headers(options: ProcessOptions, forwarded: Record<string, string> | undefined): Record<string, string> {
-    const headers: Record<string, string> = { ...forwarded, 'content-type': 'application/json' };
-    forwardRequestId(options.context as Partial<GatewayContext>, headers);
+    const context = options.context as Partial<GatewayContext>;
+    const headers: Record<string, string> = { ...forwarded, ...forwardedClaims(context.principal), 'content-type': 'application/json' };
+    forwardRequestId(context, headers);
     injectTraceContext({ set: (name, value) => (headers[name] = value) });
     return headers;
   }
