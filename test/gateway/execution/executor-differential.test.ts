@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
+import { afterAll, describe, expect, it } from 'vitest';
+import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
+import { FEDERATION_QUERY } from '../../../bench/federation/query.ts';
+import { FEDERATION_SUBGRAPHS } from '../../../bench/federation/subgraphs.ts';
+import { DASHBOARD_QUERIES } from '../../../bench/mesh/dashboard-queries.ts';
+import { resolveGatewayConfig, type GatewayConfigInput } from '../../../gateway/config.ts';
+import { startGateway } from '../../../gateway/create-gateway.ts';
+import { closeProducts, postGraphQL, startGatewayFor, startProducts, type GraphQLHttpResult } from '../../support/mesh-harness.ts';
+import { generateOperations, type GeneratorOptions } from '../../fixtures/executor/operation-generator.ts';
+import { BENCH_OPERATIONS, DEMO_OPERATIONS, FIXTURE_OPERATIONS, type HarnessOperation } from '../../fixtures/executor/operations.ts';
+import { FIXTURE_SUBGRAPHS, serveSignedSubgraphs, type FixtureSubgraph } from '../../fixtures/executor/subgraphs.ts';
+
+/**
+ * The differential harness: the same operations, over the same running products, through two
+ * real gateways that differ only in `engine` (Apollo Gateway's executor, and ours). Data,
+ * and errors (message, path, code, product), must be the same, except for the deliberate
+ * differences below. Every other difference is reported, all of them, and fails the test.
+ */
+
+/** Where our executor answers differently on purpose, and why. Each rule names what it lets through. */
+const DELIBERATE_DIFFERENCES = [
+  {
+    rule: 'meshgate adds NULL_IN_NON_NULL_FIELD for a null in a non-null position no other error explains',
+    why: 'the GraphQL spec: a null that propagates to the nearest nullable parent carries its error with its path; Apollo Gateway drops it when any fetch failed, and otherwise hides it in extensions.valueCompletion',
+    meshgateOnly: (error: ComparedError) => error.code === 'NULL_IN_NON_NULL_FIELD',
+  },
+  {
+    rule: 'meshgate adds PRODUCT_ERROR (with no product) for a value a product sent that does not fit its type',
+    why: 'the same: Apollo Gateway reports it only in extensions.valueCompletion, which is no error to a client',
+    meshgateOnly: (error: ComparedError) => error.code === 'PRODUCT_ERROR' && error.product === null && error.path !== null,
+  },
+] as const;
+
+interface ComparedError {
+  message: string;
+  path: (string | number)[] | null;
+  code: string | null;
+  product: string | null;
+}
+
+type Send = (operation: HarnessOperation) => Promise<GraphQLHttpResult>;
+
+interface CorpusMesh {
+  apollo: Send;
+  meshgate: Send;
+  close(): Promise<void>;
+}
+
+interface CorpusEntry {
+  name: string;
+  start(): Promise<CorpusMesh>;
+  operations: readonly HarnessOperation[];
+  generated: Omit<GeneratorOptions, 'seed'> & { seed: string };
+}
+
+const compared = (body: GraphQLHttpResult['body']) => ({
+  data: body.data ?? null,
+  errors: (body.errors ?? []).map((e): ComparedError => ({ message: e.message, path: e.path ?? null, code: e.extensions?.code ?? null, product: e.extensions?.product ?? null })),
+});
+
+/** Every difference between the two answers that no deliberate difference covers, in words. */
+function differences(apollo: GraphQLHttpResult, meshgate: GraphQLHttpResult): string[] {
+  const found: string[] = [];
+  if (apollo.status !== meshgate.status) found.push(`HTTP status: apollo ${apollo.status}, meshgate ${meshgate.status}`);
+  const a = compared(apollo.body);
+  const m = compared(meshgate.body);
+  // Data is compared as text: key order is part of a GraphQL response.
+  if (JSON.stringify(a.data) !== JSON.stringify(m.data)) found.push(`data:\n      apollo   ${JSON.stringify(a.data)}\n      meshgate ${JSON.stringify(m.data)}`);
+  // Errors as a multiset: products answer parallel fetches in any order.
+  const key = (e: ComparedError) => JSON.stringify(e);
+  const left = a.errors.map(key);
+  for (const error of m.errors) {
+    const at = left.indexOf(key(error));
+    if (at >= 0) left.splice(at, 1);
+    else if (!DELIBERATE_DIFFERENCES.some((d) => d.meshgateOnly(error))) found.push(`error only meshgate gives: ${key(error)}`);
+  }
+  for (const error of left) found.push(`error only apollo gives: ${error}`);
+  return found;
+}
+
+async function introspect(send: Send): Promise<GraphQLSchema> {
+  const result = await send({ name: 'introspection', query: getIntrospectionQuery() });
+  return buildClientSchema(result.body.data as IntrospectionQuery);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'meshgate-differential-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Subgraphs served (signed), composed into a supergraph, and a gateway per engine in front. */
+async function meshOf(name: string, subgraphs: readonly FixtureSubgraph[]): Promise<CorpusMesh> {
+  const served = await serveSignedSubgraphs(subgraphs);
+  const file = join(tmp, `${name}.graphql`);
+  composeSupergraph(subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })), file);
+  const config = (engine: 'apollo' | 'meshgate'): GatewayConfigInput => ({
+    port: 0,
+    engine,
+    supergraph: { file },
+    // Not data products: nothing classifies their fields.
+    access: { allowUnclassifiedFields: true },
+    usage: { enabled: false },
+    // One request at a time per gateway: no retry may reorder what a product sees.
+    transport: { retry: { retries: 0 } },
+  });
+  const gateways = [await startGateway(resolveGatewayConfig(config('apollo'))), await startGateway(resolveGatewayConfig(config('meshgate')))] as const;
+  const send = (url: string) => (operation: HarnessOperation) => postGraphQL(url, { query: operation.query, variables: operation.variables });
+  return {
+    apollo: send(gateways[0].url),
+    meshgate: send(gateways[1].url),
+    close: async () => {
+      await Promise.all(gateways.map((g) => g.close()));
+      await served.close();
+    },
+  };
+}
+
+const CORPUS: readonly CorpusEntry[] = [
+  {
+    name: 'federation fixtures',
+    start: () => meshOf('fixtures', FIXTURE_SUBGRAPHS),
+    operations: FIXTURE_OPERATIONS,
+    generated: { seed: 'fixtures', count: 60, maxDepth: 4, argumentValues: { id: 'p1', email: 'ada@example.com', isbn: 'b1', unit: 'kg' } },
+  },
+  {
+    name: 'the benchmark graph',
+    start: () => meshOf('bench', FEDERATION_SUBGRAPHS),
+    operations: [{ name: 'the benchmark query', query: FEDERATION_QUERY }, ...BENCH_OPERATIONS],
+    generated: { seed: 'bench', count: 30, maxDepth: 5, argumentValues: { id: '1', first: 3 } },
+  },
+  {
+    name: 'the demo mesh',
+    start: async () => {
+      const products = await startProducts();
+      const apollo = await startGatewayFor(products, { engine: 'apollo' }, {}, async () => {});
+      const meshgate = await startGatewayFor(products, { engine: 'meshgate' }, {}, () => closeProducts(products));
+      return {
+        apollo: (operation) => apollo.query(operation.query, operation.variables),
+        meshgate: (operation) => meshgate.query(operation.query, operation.variables),
+        close: async () => {
+          await apollo.close();
+          await meshgate.close();
+        },
+      };
+    },
+    operations: [...DASHBOARD_QUERIES.map((q) => ({ name: q.name, query: q.query })), ...DEMO_OPERATIONS],
+    generated: {
+      seed: 'demo',
+      count: 40,
+      maxDepth: 3,
+      argumentValues: { id: 'C00001', customerId: 'C00001', customerIds: ['C00001', 'C00042'], sku: 'SKU-0001', first: 3, months: 2, from: '2025-01-01', to: '2025-03-31', fromMonth: '2026-04', toMonth: '2026-06' },
+    },
+  },
+];
+
+describe('our executor answers as Apollo Gateway does, but for the deliberate differences', () => {
+  for (const entry of CORPUS) {
+    it(`over ${entry.name}: hand-written and generated operations`, async () => {
+      const mesh = await entry.start();
+      try {
+        const schema = await introspect(mesh.apollo);
+        const generated = generateOperations(schema, entry.generated).map((op, i) => ({ name: `generated #${i}`, ...op }));
+        const report: string[] = [];
+        let executed = 0;
+        for (const operation of [...entry.operations, ...generated]) {
+          const [apollo, meshgate] = await Promise.all([mesh.apollo(operation), mesh.meshgate(operation)]);
+          if (apollo.body.data !== undefined) executed++;
+          const found = differences(apollo, meshgate);
+          if (found.length > 0) report.push(`${operation.name}: ${operation.query}${operation.variables ? ` ${JSON.stringify(operation.variables)}` : ''}\n    ${found.join('\n    ')}`);
+        }
+        // A corpus whose operations all fail validation would compare nothing.
+        expect(executed).toBeGreaterThan((entry.operations.length + generated.length) / 2);
+        expect(report, `${report.length} operation(s) of ${entry.operations.length + generated.length} answered differently:\n${report.join('\n')}`).toEqual([]);
+      } finally {
+        await mesh.close();
+      }
+    });
+  }
+});
