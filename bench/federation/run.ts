@@ -36,6 +36,14 @@ await withServices(async (services) => {
   services.push(meshgate);
   const uncoalesced = await startMeshgate({ ...benchGraph, coalesceQueries: false }, profile('meshgate-uncoalesced'));
   services.push(uncoalesced);
+  // The engine alone, per engine: nothing shared between requests (no inbound coalescing, no
+  // outbound fetch de-duplication), so every request plans, fetches, merges, shapes and
+  // serializes on its own, as when no two requests are alike.
+  const nothingShared = { ...benchGraph, coalesceQueries: false, transport: { dedupe: false } };
+  const apolloEngine = await startMeshgate({ ...nothingShared, engine: 'apollo' }, profile('engine-apollo'));
+  services.push(apolloEngine);
+  const meshgateEngine = await startMeshgate({ ...nothingShared, engine: 'meshgate' }, profile('engine-meshgate'));
+  services.push(meshgateEngine);
   const vanilla = await startVanillaApollo(supergraph);
   services.push(vanilla);
 
@@ -43,6 +51,8 @@ await withServices(async (services) => {
   const gateways = [
     { label: 'meshgate', url: meshgate.ready.url, pid: meshgate.pid },
     { label: 'meshgate-uncoalesced', url: uncoalesced.ready.url, pid: uncoalesced.pid },
+    { label: 'engine-apollo', url: apolloEngine.ready.url, pid: apolloEngine.pid },
+    { label: 'engine-meshgate', url: meshgateEngine.ready.url, pid: meshgateEngine.pid },
     { label: 'vanilla-apollo', url: vanilla.ready.url, pid: vanilla.pid },
   ];
   const [responseBytes] = await verifyIdenticalResponses(gateways, [{ body }]);
@@ -69,6 +79,11 @@ await withServices(async (services) => {
       vanilla: compact(figures['vanilla-apollo']!),
       ratio: ratios(figures.meshgate!, figures['vanilla-apollo']!),
       ratioUncoalesced: ratios(figures['meshgate-uncoalesced']!, figures['vanilla-apollo']!),
+      engineApollo: compact(figures['engine-apollo']!),
+      engineMeshgate: compact(figures['engine-meshgate']!),
+      ratioEngineApollo: ratios(figures['engine-apollo']!, figures['vanilla-apollo']!),
+      ratioEngineMeshgate: ratios(figures['engine-meshgate']!, figures['vanilla-apollo']!),
+      ratioEngines: ratios(figures['engine-meshgate']!, figures['engine-apollo']!),
     }),
   );
 });

@@ -152,7 +152,7 @@ export class PlanExecutor {
 }
 
 /** Why a plan is not executed here, found once per plan before anything is fetched. */
-function refusalOf(node: PlanNode | SubscriptionNode | undefined): MeshError | undefined {
+export function refusalOf(node: PlanNode | SubscriptionNode | undefined): MeshError | undefined {
   if (!node) return undefined;
   const refuse = (what: string) => new MeshError(MeshErrorCode.PLAN_NODE_UNSUPPORTED, `This gateway does not execute ${what}`);
   switch (node.kind) {

@@ -41,12 +41,47 @@ interface FieldShape {
   readonly parentTypeName: string;
   readonly fieldName: string;
   readonly type: GraphQLOutputType;
+  /** The type's wrappers and named type, decided once, so completing a value asks graphql-js nothing. */
+  readonly chain: readonly TypeStep[];
   /** The merged sub-selection, for fields of a composite type. */
   readonly selection: SelectionShape | undefined;
   /** The field's first node, for introspection. */
   readonly node: FieldNode;
   /** `__proto__` as an alias: written as an own property, never through the prototype setter. */
   readonly ownKey: boolean;
+}
+
+const enum StepKind {
+  NonNull,
+  List,
+  Leaf,
+  Composite,
+}
+
+/** One layer of a field's type: `[Int!]!` is NonNull, List, NonNull, Leaf. */
+interface TypeStep {
+  readonly kind: StepKind;
+  /** For NonNull: the inner type, as messages name it. */
+  readonly inner?: string;
+  /** For Leaf: whether a product's value fits the type. */
+  readonly fits?: (value: unknown) => boolean;
+  readonly composite?: GraphQLCompositeType;
+}
+
+function typeChain(type: GraphQLOutputType): TypeStep[] {
+  const chain: TypeStep[] = [];
+  for (let t: GraphQLOutputType = type; ; ) {
+    if (isNonNullType(t)) {
+      chain.push({ kind: StepKind.NonNull, inner: String(t.ofType) });
+      t = t.ofType;
+    } else if (isListType(t)) {
+      chain.push({ kind: StepKind.List });
+      t = t.ofType;
+    } else {
+      chain.push(isCompositeType(t) ? { kind: StepKind.Composite, composite: t } : { kind: StepKind.Leaf, fits: leafCheck(t as GraphQLScalarType | GraphQLEnumType) });
+      return chain;
+    }
+  }
 }
 
 /** Marks a completed value that is a null in a non-null position: the parent becomes null. */
@@ -92,11 +127,11 @@ class SelectionShape {
       const fieldName = node.name.value;
       const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName === '__proto__' };
       if (fieldName === '__typename') {
-        fields.push({ ...base, kind: FieldKind.Typename, type: this.source.schema.getType('String') as GraphQLScalarType, selection: undefined });
+        fields.push({ ...base, kind: FieldKind.Typename, type: this.source.schema.getType('String') as GraphQLScalarType, chain: [], selection: undefined });
         continue;
       }
       if (fieldName === '__schema' || fieldName === '__type') {
-        fields.push({ ...base, kind: FieldKind.Introspection, type: this.source.schema.getType('String') as GraphQLScalarType, selection: undefined });
+        fields.push({ ...base, kind: FieldKind.Introspection, type: this.source.schema.getType('String') as GraphQLScalarType, chain: [], selection: undefined });
         continue;
       }
       // A union has no fields of its own; the query was validated, so a field here means a type we cannot place.
@@ -106,7 +141,7 @@ class SelectionShape {
       while (isNonNullType(named) || isListType(named)) named = named.ofType;
       const sets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
       const selection = isCompositeType(named) ? new SelectionShape(this.source, named, sets) : undefined;
-      fields.push({ ...base, kind: FieldKind.Value, type: definition.type, selection });
+      fields.push({ ...base, kind: FieldKind.Value, type: definition.type, chain: typeChain(definition.type), selection });
     }
     return fields;
   }
@@ -265,7 +300,7 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
     } else {
       path.push(responseName);
       const raw = input[responseName];
-      value = completeValue(raw === undefined ? null : raw, field.type, field, path, state);
+      value = completeValue(raw === undefined ? null : raw, 0, field, path, state);
       path.pop();
       if (value === BUBBLE) return BUBBLE;
     }
@@ -275,54 +310,60 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
   return output;
 }
 
-function completeValue(value: unknown, type: GraphQLOutputType, field: FieldShape, path: Path, state: Completion): Completed {
-  if (isNonNullType(type)) {
-    const marks = state.marks;
-    const completed = completeValue(value, type.ofType, field, path, state);
-    if (completed !== null) return completed;
-    if (state.marks === marks && !explainedByFetchError(path, state)) {
-      const last = path[path.length - 1];
-      const where = typeof last === 'number' ? `list element of type ${String(type.ofType)} at index ${last}` : `field ${field.parentTypeName}.${field.fieldName}`;
-      state.errors.push(new MeshError(MeshErrorCode.NULL_IN_NON_NULL_FIELD, `Cannot return null for non-nullable ${where}.`, { path: [...path] }));
-    }
-    state.marks++;
-    return BUBBLE;
-  }
-  if (value === null) return null;
-  if (isListType(type)) {
-    if (!Array.isArray(value)) return invalid(field, path, state);
-    const items = new Array<unknown>(value.length);
-    let bubbled = false;
-    for (let i = 0; i < value.length; i++) {
-      path.push(i);
-      const item = value[i];
-      const completed = completeValue(item === undefined ? null : item, type.ofType, field, path, state);
-      path.pop();
-      // Every element is still completed, so that each one's error is reported.
-      if (completed === BUBBLE) bubbled = true;
-      else items[i] = completed;
-    }
-    return bubbled ? null : items;
-  }
-  if (isCompositeType(type)) {
-    if (typeof value !== 'object' || Array.isArray(value)) return invalid(field, path, state);
-    const object = value as Record<string, unknown>;
-    const typename = object.__typename;
-    let runtime: GraphQLCompositeType = type;
-    if (typename !== undefined) {
-      const named = typeof typename === 'string' ? state.schema.getType(typename) : undefined;
-      // A type outside the API schema (e.g. @inaccessible) is never named back to the client.
-      if (!named || !isCompositeType(named)) {
-        state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Invalid __typename found for object at field ${field.parentTypeName}.${field.fieldName}.`, { path: [...path] }));
-        state.marks++;
-        return null;
+function completeValue(value: unknown, depth: number, field: FieldShape, path: Path, state: Completion): Completed {
+  const step = field.chain[depth]!;
+  switch (step.kind) {
+    case StepKind.NonNull: {
+      const marks = state.marks;
+      const completed = completeValue(value, depth + 1, field, path, state);
+      if (completed !== null) return completed;
+      if (state.marks === marks && !explainedByFetchError(path, state)) {
+        const last = path[path.length - 1];
+        const where = typeof last === 'number' ? `list element of type ${step.inner} at index ${last}` : `field ${field.parentTypeName}.${field.fieldName}`;
+        state.errors.push(new MeshError(MeshErrorCode.NULL_IN_NON_NULL_FIELD, `Cannot return null for non-nullable ${where}.`, { path: [...path] }));
       }
-      runtime = named;
+      state.marks++;
+      return BUBBLE;
     }
-    const completed = completeObject(object, field.selection!, runtime, path, state);
-    return completed === BUBBLE ? null : completed;
+    case StepKind.List: {
+      if (value === null) return null;
+      if (!Array.isArray(value)) return invalid(field, path, state);
+      const items = new Array<unknown>(value.length);
+      let bubbled = false;
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        const item = value[i];
+        const completed = completeValue(item === undefined ? null : item, depth + 1, field, path, state);
+        path.pop();
+        // Every element is still completed, so that each one's error is reported.
+        if (completed === BUBBLE) bubbled = true;
+        else items[i] = completed;
+      }
+      return bubbled ? null : items;
+    }
+    case StepKind.Composite: {
+      if (value === null) return null;
+      if (typeof value !== 'object' || Array.isArray(value)) return invalid(field, path, state);
+      const object = value as Record<string, unknown>;
+      const typename = object.__typename;
+      let runtime = step.composite!;
+      if (typename !== undefined && typename !== runtime.name) {
+        const named = typeof typename === 'string' ? state.schema.getType(typename) : undefined;
+        // A type outside the API schema (e.g. @inaccessible) is never named back to the client.
+        if (!named || !isCompositeType(named)) {
+          state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Invalid __typename found for object at field ${field.parentTypeName}.${field.fieldName}.`, { path: [...path] }));
+          state.marks++;
+          return null;
+        }
+        runtime = named;
+      }
+      const completed = completeObject(object, field.selection!, runtime, path, state);
+      return completed === BUBBLE ? null : completed;
+    }
+    case StepKind.Leaf:
+      if (value === null) return null;
+      return step.fits!(value) ? value : invalid(field, path, state);
   }
-  return validLeaf(value, type as GraphQLScalarType | GraphQLEnumType) ? value : invalid(field, path, state);
 }
 
 function invalid(field: FieldShape, path: Path, state: Completion): null {
@@ -333,22 +374,25 @@ function invalid(field: FieldShape, path: Path, state: Completion): null {
 
 const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
 
-/** A product's leaf value checked against its type, as Apollo Gateway checks it: custom scalars pass as sent. */
-function validLeaf(value: unknown, type: GraphQLScalarType | GraphQLEnumType): boolean {
-  if (isEnumType(type)) return typeof value === 'string' && type.getValue(value) !== undefined;
+const isInteger = (value: unknown) => typeof value === 'number' && INTEGER.test(String(value));
+const anything = () => true;
+
+/** How a product's leaf value is checked against its type, as Apollo Gateway checks it: custom scalars pass as sent. */
+function leafCheck(type: GraphQLScalarType | GraphQLEnumType): (value: unknown) => boolean {
+  if (isEnumType(type)) return (value) => typeof value === 'string' && type.getValue(value) !== undefined;
   switch (type.name) {
     case 'Boolean':
-      return typeof value === 'boolean';
+      return (value) => typeof value === 'boolean';
     case 'Int':
-      return typeof value === 'number' && INTEGER.test(String(value));
+      return isInteger;
     case 'Float':
-      return typeof value === 'number' && Number.isFinite(value);
+      return (value) => typeof value === 'number' && Number.isFinite(value);
     case 'ID':
-      return typeof value === 'string' || (typeof value === 'number' && INTEGER.test(String(value)));
+      return (value) => typeof value === 'string' || isInteger(value);
     case 'String':
-      return typeof value === 'string';
+      return (value) => typeof value === 'string';
     default:
-      return true;
+      return anything;
   }
 }
 
