@@ -204,10 +204,12 @@ export const gatewayConfigSchema = z.strictObject({
    * which merges product answers in place and shapes the result from a per-operation compiled
    * shape, with a null in a non-null field reported as an error. `apollo`: Apollo Gateway's own
    * executor, kept for one release as the way back. Either way Apollo Gateway loads the
-   * supergraph and plans, and every fetch goes through the product transport.
-   * @default "apollo"
+   * supergraph and plans, and every fetch goes through the product transport. The default is
+   * ours since the differential harness (test/gateway/execution/executor-differential.test.ts)
+   * finds no difference but the deliberate ones.
+   * @default "meshgate"
    */
-  engine: z.enum(['apollo', 'meshgate']).default('apollo'),
+  engine: z.enum(['apollo', 'meshgate']).default('meshgate'),
   /**
    * Token-bucket rate limit per caller; off when absent. An excess request gets 429,
    * `Retry-After` and RATE_LIMITED.

@@ -102,6 +102,13 @@ export function mergeInto(target: Data, source: Data | null | undefined): void {
   for (const key in source) {
     const value = source[key];
     if (value === undefined) continue;
+    // A product may send `__proto__` as a key (JSON.parse makes it an own property): reading
+    // it from the target would reach Object.prototype, and merging into that pollutes every
+    // object in the process. It is plain data, set as an own property.
+    if (key === '__proto__') {
+      setOwn(target, key, value);
+      continue;
+    }
     const existing = target[key];
     if (existing && typeof value === 'object' && value !== null && !Array.isArray(value) && typeof existing === 'object') {
       mergeInto(existing as Data, value as Data);

@@ -289,13 +289,17 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
     targets.push(entity);
   }
   if (representations.length === 0) return;
-  if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
+  // The planner passes the client's variables through by name: one called `representations` would collide.
+  if ('representations' in variables) throw new MeshError(MeshErrorCode.BAD_USER_INPUT, 'A variable named "representations" cannot be passed to a data product');
   variables.representations = representations;
   const answer = await send(variables);
   if (!answer) return;
   const received = answer._entities;
-  if (!Array.isArray(received)) throw new Error('Expected "data._entities" in response to be an array');
-  if (received.length !== representations.length) throw new Error(`Expected "data._entities" to contain ${representations.length} elements`);
+  // Entities are merged by index: an answer of another length cannot be placed (Apollo Gateway
+  // throws an uncoded error here, which reaches the client as INTERNAL_SERVER_ERROR).
+  if (!Array.isArray(received) || received.length !== representations.length) {
+    throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { extensions: { product: fetch.serviceName } });
+  }
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Data | null;
     if (!entity) continue;

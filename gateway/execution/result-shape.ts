@@ -299,7 +299,8 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
       value = state.introspect(field.node);
     } else {
       path.push(responseName);
-      const raw = input[responseName];
+      // An alias `__proto__` reads only what a product sent under it, never the prototype.
+      const raw = field.ownKey && !Object.hasOwn(input, responseName) ? undefined : input[responseName];
       value = completeValue(raw === undefined ? null : raw, 0, field, path, state);
       path.pop();
       if (value === BUBBLE) return BUBBLE;
