@@ -10,7 +10,7 @@ import { FIXTURE_SUBGRAPHS } from '../../fixtures/executor/subgraphs.ts';
  * Plans our executor does not run are refused whole, with PLAN_NODE_UNSUPPORTED, before any
  * product is asked. Apollo Gateway's planner makes them only with settings the gateway does
  * not use (incremental delivery) or for operations it does not serve over HTTP
- * (subscriptions), so the plans here come from Apollo's own planner with those settings.
+ * (subscriptions), so the plans here come from Apollo's own planner, made for those.
  */
 const composed = composeServices(FIXTURE_SUBGRAPHS.map((s) => ({ name: s.name, url: `http://${s.name}.invalid/graphql`, typeDefs: parse(s.sdl) })));
 const supergraph = Supergraph.build(composed.supergraphSdl!);
@@ -22,6 +22,17 @@ describe('a query plan the executor does not run', () => {
     const deferred = plan('{ person(id: "p1") { id ... @defer { favouriteBook { title summary } } } }');
     expect(JSON.stringify(deferred)).toContain('"Defer"');
     expect(refusalOf(deferred.node)?.extensions.code).toBe('PLAN_NODE_UNSUPPORTED');
+  });
+
+  it('a subscription plan is refused with PLAN_NODE_UNSUPPORTED', () => {
+    const withTicks = composeServices([
+      ...FIXTURE_SUBGRAPHS.filter((s) => s.name === 'people').map((s) => ({ name: s.name, url: 'http://people.invalid/graphql', typeDefs: parse(s.sdl) })),
+      { name: 'ticker', url: 'http://ticker.invalid/graphql', typeDefs: parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { now: Int } type Subscription { ticks: Int }') },
+    ]);
+    const tickerGraph = Supergraph.build(withTicks.supergraphSdl!);
+    const subscription = new QueryPlanner(tickerGraph).buildQueryPlan(operationFromDocument(tickerGraph.apiSchema(), parse('subscription { ticks }')));
+    expect(subscription.node?.kind).toBe('Subscription');
+    expect(refusalOf(subscription.node)?.extensions.code).toBe('PLAN_NODE_UNSUPPORTED');
   });
 
   it('a plan without @defer is run: nothing is refused', () => {
