@@ -98,7 +98,9 @@ export class PlanExecutor {
   private async run(request: ExecutorRequest): Promise<ExecutorResult> {
     const internals = executionInternalsOf(this.gateway);
     if (!internals) throw new Error('engine "meshgate": Apollo Gateway has no supergraph loaded');
-    const operation = request.operation as OperationDefinitionNode;
+    // Read from the document, as Apollo Gateway does: a plugin that rewrites the document
+    // (access pruning) rewrites what is planned, and the shape must be the same operation.
+    const operation = operationIn(request);
     const rawVariables = (request.request.variables ?? {}) as Data;
     const coerced = getVariableValues(internals.schema, operation.variableDefinitions ?? [], rawVariables);
     if (coerced.errors) return { errors: coerced.errors };
@@ -160,6 +162,14 @@ export class PlanExecutor {
     }
     return shape;
   }
+}
+
+function operationIn(request: ExecutorRequest): OperationDefinitionNode {
+  const name = request.request.operationName;
+  for (const definition of request.document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION && (!name || definition.name?.value === name)) return definition;
+  }
+  return request.operation as OperationDefinitionNode;
 }
 
 /** Why a plan is not executed here, found once per plan before anything is fetched. */
