@@ -38,6 +38,7 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
   { env: 'MESHGATE_INTROSPECTION', path: ['introspection'], parse: boolean },
   { env: 'MESHGATE_CACHE', path: ['cache', 'enabled'], parse: boolean },
   { env: 'MESHGATE_COALESCE_QUERIES', path: ['coalesceQueries'], parse: boolean },
+  { env: 'MESHGATE_ENGINE', path: ['engine'], parse: text },
   { env: 'MESHGATE_SANDBOX', path: ['sandbox'], parse: boolean },
   { env: 'MESHGATE_EXPLORER', path: ['explorer'], parse: boolean },
   { env: 'MESHGATE_MCP', path: ['mcp', 'enabled'], parse: boolean },

@@ -201,6 +201,17 @@ export const gatewayConfigSchema = z.strictObject({
    */
   coalesceQueries: z.boolean().default(true),
   /**
+   * Who executes Apollo's query plans. `meshgate`: our executor (gateway/execution/plan-executor.ts),
+   * which merges product answers in place and shapes the result from a per-operation compiled
+   * shape, with a null in a non-null field reported as an error. `apollo`: Apollo Gateway's own
+   * executor, kept for one release as the way back. Either way Apollo Gateway loads the
+   * supergraph and plans, and every fetch goes through the product transport. The default is
+   * ours since the differential harness (test/gateway/execution/executor-differential.test.ts)
+   * finds no difference but the deliberate ones.
+   * @default "meshgate"
+   */
+  engine: z.enum(['apollo', 'meshgate']).default('meshgate'),
+  /**
    * Token-bucket rate limit per caller; off when absent. An excess request gets 429,
    * `Retry-After` and RATE_LIMITED.
    * @example { capacity: 100, refillPerSecond: 20, by: "ip" }

@@ -7,6 +7,7 @@ import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
 import type { GatewayConfig } from './config.ts';
 import { ExecutionSharing } from './execution/execution-sharing.ts';
+import { withPlanExecutor } from './execution/plan-executor.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { graphqlPipeline, graphqlRoute } from './http/graphql-route.ts';
@@ -84,8 +85,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const lineage = openLineageEmitter(config.lineage, metrics, logger);
   const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
+  // Apollo Gateway loads and plans either way; `engine` says who executes the plans.
+  const engine = config.engine === 'meshgate' ? withPlanExecutor(gateway) : gateway;
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: sharing ? sharing.wrapGateway(gateway) : gateway,
+    gateway: sharing ? sharing.wrapGateway(engine) : engine,
     allowBatchedHttpRequests: config.batching.enabled,
     persistedQueries: persisted.apolloOption,
     // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.

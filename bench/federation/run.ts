@@ -51,12 +51,22 @@ await withServices(async (services) => {
   services.push(meshgate);
   const uncoalesced = await startMeshgate({ ...benchGraph, coalesceQueries: false }, profile('meshgate-uncoalesced'));
   services.push(uncoalesced);
+  // The engine alone, per engine: nothing shared between requests (no inbound coalescing, no
+  // outbound fetch de-duplication), so every request plans, fetches, merges, shapes and
+  // serializes on its own, as when no two requests are alike.
+  const nothingShared = { ...benchGraph, coalesceQueries: false, transport: { dedupe: false } };
+  const apolloEngine = await startMeshgate({ ...nothingShared, engine: 'apollo' }, profile('engine-apollo'));
+  services.push(apolloEngine);
+  const meshgateEngine = await startMeshgate({ ...nothingShared, engine: 'meshgate' }, profile('engine-meshgate'));
+  services.push(meshgateEngine);
   const vanilla = await startVanillaApollo(supergraph);
   services.push(vanilla);
 
   const gateways = [
     { label: 'meshgate', url: meshgate.ready.url, pid: meshgate.pid },
     { label: 'meshgate-uncoalesced', url: uncoalesced.ready.url, pid: uncoalesced.pid },
+    { label: 'engine-apollo', url: apolloEngine.ready.url, pid: apolloEngine.pid },
+    { label: 'engine-meshgate', url: meshgateEngine.ready.url, pid: meshgateEngine.pid },
     { label: 'vanilla-apollo', url: vanilla.ready.url, pid: vanilla.pid },
   ];
   const body = JSON.stringify({ query: FEDERATION_QUERY });
@@ -91,6 +101,11 @@ await withServices(async (services) => {
       vanilla: compact(baseline),
       ratio: ratios(figures.meshgate!, baseline),
       ratioUncoalesced: ratios(figures['meshgate-uncoalesced']!, baseline),
+      engineApollo: compact(figures['engine-apollo']!),
+      engineMeshgate: compact(figures['engine-meshgate']!),
+      ratioEngineApollo: ratios(figures['engine-apollo']!, baseline),
+      ratioEngineMeshgate: ratios(figures['engine-meshgate']!, baseline),
+      ratioEngines: ratios(figures['engine-meshgate']!, figures['engine-apollo']!),
     }),
   });
   console.log(JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }));

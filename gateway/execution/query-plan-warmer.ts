@@ -3,26 +3,10 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { operationFromDocument } from '@apollo/federation-internals';
+import { planningOf } from './gateway-internals.ts';
 import type { DocumentNode } from 'graphql';
 import type { GatewayContext } from '../gateway-context.ts';
 import { RecencyMap } from '../cache/recency-map.ts';
-
-/**
- * The parts of Apollo Gateway that plan a query, which it keeps private. They are read
- * through this shape and checked at run time: if a future Apollo Gateway changes them,
- * warming switches itself off (with one log line) instead of breaking requests.
- */
-interface GatewayPlanning {
-  apiSchema: Parameters<typeof operationFromDocument>[0];
-  queryPlanner: { buildQueryPlan(operation: ReturnType<typeof operationFromDocument>, options?: object): unknown };
-  queryPlanStore: { get(key: string): Promise<unknown>; set(key: string, value: unknown): Promise<void> };
-}
-
-function planningOf(gateway: ApolloGateway): GatewayPlanning | undefined {
-  const internals = gateway as unknown as Partial<GatewayPlanning>;
-  const ok = internals.apiSchema && typeof internals.queryPlanner?.buildQueryPlan === 'function' && typeof internals.queryPlanStore?.get === 'function' && typeof internals.queryPlanStore.set === 'function';
-  return ok ? (internals as GatewayPlanning) : undefined;
-}
 
 interface RecentOperation {
   document: DocumentNode;

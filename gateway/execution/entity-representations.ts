@@ -1,0 +1,136 @@
+import { isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+import type { FetchDataRewrite, QueryPlanSelectionNode } from '@apollo/query-planner';
+
+type Data = Record<string, unknown>;
+
+/**
+ * Builds an entity's representation for an `_entities` fetch from a `requires` selection
+ * (keys, `@requires` fields, `__typename`), read against the whole supergraph: requires may
+ * name @inaccessible elements, which products know and clients never see.
+ *
+ * Kept exactly as Apollo Gateway reads it, because products and plans rely on it: a field
+ * missing from the entity (its fetch failed) drops the whole representation; an inline
+ * fragment whose type does not match is left out; a representation with no `__typename` is
+ * not sent.
+ */
+export function representationOf(schema: GraphQLSchema, entity: Data, requires: readonly QueryPlanSelectionNode[]): Data | null {
+  const representation = select(schema, entity, requires);
+  return representation && representation.__typename ? representation : null;
+}
+
+function select(schema: GraphQLSchema, source: Data | null, selections: readonly QueryPlanSelectionNode[]): Data | null {
+  if (source === null) return null;
+  const result: Data = {};
+  for (const selection of selections) {
+    if (selection.kind === 'Field') {
+      const name = selection.alias ?? selection.name;
+      if (!Object.hasOwn(source, name) || source[name] === undefined) return null;
+      const value = source[name];
+      const sub = selection.selections;
+      let read: unknown;
+      if (Array.isArray(value)) read = sub ? value.map((item) => select(schema, item as Data | null, sub)) : value;
+      else read = sub ? select(schema, value as Data | null, sub) : value;
+      setOwn(result, name, read);
+    } else if (selection.typeCondition && isObjectOfType(schema, source, selection.typeCondition)) {
+      mergeInto(result, select(schema, source, selection.selections));
+    }
+  }
+  return result;
+}
+
+/** Whether an object (by its `__typename`) is of a type or one of its implementations / members. */
+export function isObjectOfType(schema: GraphQLSchema, object: Data, typeCondition: string, whenUnknown = false): boolean {
+  const typename = object.__typename;
+  if (typeof typename !== 'string' || typename === '') return whenUnknown;
+  if (typename === typeCondition) return true;
+  const type = schema.getType(typename);
+  const condition = schema.getType(typeCondition);
+  if (!type || !condition || !isAbstractType(condition)) return false;
+  return (isObjectType(type) || isInterfaceType(type)) && schema.isSubType(condition, type);
+}
+
+const FRAGMENT_PREFIX = '... on ';
+
+/**
+ * The planner's rewrites of a representation before it is sent (`inputRewrites`) or of an
+ * answer before it is merged (`outputRewrites`): set a value (e.g. an @interfaceObject's
+ * `__typename`) or rename a key, at a path of field names and `... on T` conditions.
+ */
+export function applyRewrites(schema: GraphQLSchema, rewrites: readonly FetchDataRewrite[] | undefined, value: Data): void {
+  if (!rewrites) return;
+  for (const rewrite of rewrites) {
+    const last = rewrite.path[rewrite.path.length - 1];
+    if (last === undefined || last.startsWith(FRAGMENT_PREFIX)) continue;
+    applyAt(schema, rewrite.path, 0, value, (object) => {
+      if (rewrite.kind === 'ValueSetter') setOwn(object, last, rewrite.setValueTo);
+      else if (Object.hasOwn(object, last) && object[last]) {
+        setOwn(object, rewrite.renameKeyTo, object[last]);
+        object[last] = undefined;
+      }
+    });
+  }
+}
+
+function applyAt(schema: GraphQLSchema, path: readonly string[], index: number, value: unknown, rewrite: (object: Data) => void): void {
+  if (Array.isArray(value)) {
+    for (const item of value) applyAt(schema, path, index, item, rewrite);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const object = value as Data;
+  // The last element names the key to rewrite on the object reached by the ones before it.
+  if (index === path.length - 1) {
+    rewrite(object);
+    return;
+  }
+  const element = path[index]!;
+  if (element.startsWith(FRAGMENT_PREFIX)) {
+    // An object whose __typename is not known yet is rewritten anyway, as Apollo Gateway does.
+    if (isObjectOfType(schema, object, element.slice(FRAGMENT_PREFIX.length), true)) applyAt(schema, path, index + 1, object, rewrite);
+  } else if (Object.hasOwn(object, element)) {
+    applyAt(schema, path, index + 1, object[element], rewrite);
+  }
+}
+
+/**
+ * Merges a product's answer into the response tree in place: objects key by key, lists of
+ * equal length element by element, anything else replaced. Nothing is copied; the answer's
+ * own objects become part of the tree.
+ */
+export function mergeInto(target: Data, source: Data | null | undefined): void {
+  if (source === null || source === undefined) return;
+  for (const key in source) {
+    const value = source[key];
+    if (value === undefined) continue;
+    // A product may send `__proto__` as a key (JSON.parse makes it an own property): reading
+    // it from the target would reach Object.prototype, and merging into that pollutes every
+    // object in the process. It is plain data, set as an own property.
+    if (key === '__proto__') {
+      setOwn(target, key, value);
+      continue;
+    }
+    const existing = target[key];
+    if (existing && typeof value === 'object' && value !== null && !Array.isArray(value) && typeof existing === 'object') {
+      mergeInto(existing as Data, value as Data);
+    } else if (Array.isArray(value) && Array.isArray(existing) && value.length === existing.length) {
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        const current = existing[i];
+        if (isPlainObject(item) && isPlainObject(current)) mergeInto(current, item);
+        else existing[i] = item;
+      }
+    } else {
+      setOwn(target, key, value);
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Data {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `__proto__` (a product may send it as a key) must become an own property, never the prototype. */
+function setOwn(object: Data, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}

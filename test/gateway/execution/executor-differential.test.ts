@@ -1,0 +1,220 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
+import { afterAll, describe, expect, it } from 'vitest';
+import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
+import { FEDERATION_QUERY } from '../../../bench/federation/query.ts';
+import { FEDERATION_SUBGRAPHS } from '../../../bench/federation/subgraphs.ts';
+import { DASHBOARD_QUERIES } from '../../../bench/mesh/dashboard-queries.ts';
+import { resolveGatewayConfig, type GatewayConfigInput } from '../../../gateway/config.ts';
+import { startGateway } from '../../../gateway/create-gateway.ts';
+import { closeProducts, postGraphQL, startGatewayFor, startProducts, type GraphQLHttpResult } from '../../support/mesh-harness.ts';
+import { generateOperations, type GeneratorOptions } from '../../fixtures/executor/operation-generator.ts';
+import { BENCH_OPERATIONS, DEMO_OPERATIONS, FIXTURE_OPERATIONS, type HarnessOperation } from '../../fixtures/executor/operations.ts';
+import { FIXTURE_SUBGRAPHS, serveSignedSubgraphs, type FixtureSubgraph } from '../../fixtures/executor/subgraphs.ts';
+
+/**
+ * The differential harness: the same operations, over the same running products, through two
+ * real gateways that differ only in `engine` (Apollo Gateway's executor, and ours). Data,
+ * and errors (message, path, code, product), must be the same, except for the deliberate
+ * differences below. Every other difference is reported, all of them, and fails the test.
+ */
+
+/**
+ * Where our executor answers differently on purpose, and why. A rule lets through errors only
+ * one side gives (`meshgateOnly`, `apolloOnly`), given the other side's errors.
+ */
+const DELIBERATE_DIFFERENCES: readonly {
+  rule: string;
+  why: string;
+  meshgateOnly?: (error: ComparedError, apollo: readonly ComparedError[]) => boolean;
+  apolloOnly?: (error: ComparedError, meshgate: readonly ComparedError[]) => boolean;
+}[] = [
+  {
+    rule: 'meshgate adds NULL_IN_NON_NULL_FIELD for a null in a non-null position no other error explains',
+    why: 'the GraphQL spec: a null that propagates to the nearest nullable parent carries its error with its path; Apollo Gateway drops it when any fetch failed, and otherwise hides it in extensions.valueCompletion',
+    meshgateOnly: (error) => error.code === 'NULL_IN_NON_NULL_FIELD',
+  },
+  {
+    rule: 'meshgate adds PRODUCT_ERROR (with no product) for a value a product sent that does not fit its type',
+    why: 'the same: Apollo Gateway reports it only in extensions.valueCompletion, which is no error to a client',
+    meshgateOnly: (error) => error.code === 'PRODUCT_ERROR' && error.product === null && error.path !== null,
+  },
+  {
+    rule: 'an `_entities` answer that cannot be placed is PRODUCT_ERROR tagged with its product, not INTERNAL_SERVER_ERROR',
+    why: 'the product broke the protocol, not the gateway: the client is told which product failed, as for any other invalid answer',
+    meshgateOnly: (error, apollo) => error.code === 'PRODUCT_ERROR' && error.product !== null && error.path === null && apollo.some((e) => e.code === 'INTERNAL_SERVER_ERROR' && e.path === null),
+    apolloOnly: (error, meshgate) => error.code === 'INTERNAL_SERVER_ERROR' && error.path === null && meshgate.some((e) => e.code === 'PRODUCT_ERROR' && e.product !== null && e.path === null),
+  },
+];
+
+interface ComparedError {
+  message: string;
+  path: (string | number)[] | null;
+  code: string | null;
+  product: string | null;
+}
+
+type Send = (operation: HarnessOperation) => Promise<GraphQLHttpResult>;
+
+interface CorpusMesh {
+  apollo: Send;
+  meshgate: Send;
+  close(): Promise<void>;
+}
+
+interface CorpusEntry {
+  name: string;
+  start(): Promise<CorpusMesh>;
+  operations: readonly HarnessOperation[];
+  generated: Omit<GeneratorOptions, 'seed'> & { seed: string };
+  /** What our executor must answer beyond agreeing with Apollo's (the spec fixes), over the same mesh. */
+  check?: (mesh: CorpusMesh) => Promise<void>;
+}
+
+const compared = (body: GraphQLHttpResult['body']) => ({
+  data: body.data ?? null,
+  errors: (body.errors ?? []).map((e): ComparedError => ({ message: e.message, path: e.path ?? null, code: e.extensions?.code ?? null, product: e.extensions?.product ?? null })),
+});
+
+/** Every difference between the two answers that no deliberate difference covers, in words. */
+function differences(apollo: GraphQLHttpResult, meshgate: GraphQLHttpResult, deliberate: { count: number }): string[] {
+  const found: string[] = [];
+  if (apollo.status !== meshgate.status) found.push(`HTTP status: apollo ${apollo.status}, meshgate ${meshgate.status}`);
+  const a = compared(apollo.body);
+  const m = compared(meshgate.body);
+  // Data is compared as text: key order is part of a GraphQL response.
+  if (JSON.stringify(a.data) !== JSON.stringify(m.data)) found.push(`data:\n      apollo   ${JSON.stringify(a.data)}\n      meshgate ${JSON.stringify(m.data)}`);
+  // Errors as a multiset: products answer parallel fetches in any order.
+  const key = (e: ComparedError) => JSON.stringify(e);
+  const left = a.errors.map(key);
+  for (const error of m.errors) {
+    const at = left.indexOf(key(error));
+    if (at >= 0) left.splice(at, 1);
+    else if (DELIBERATE_DIFFERENCES.some((d) => d.meshgateOnly?.(error, a.errors))) deliberate.count++;
+    else found.push(`error only meshgate gives: ${key(error)}`);
+  }
+  for (const error of left) {
+    if (DELIBERATE_DIFFERENCES.some((d) => d.apolloOnly?.(JSON.parse(error) as ComparedError, m.errors))) deliberate.count++;
+    else found.push(`error only apollo gives: ${error}`);
+  }
+  return found;
+}
+
+async function introspect(send: Send): Promise<GraphQLSchema> {
+  const result = await send({ name: 'introspection', query: getIntrospectionQuery() });
+  return buildClientSchema(result.body.data as IntrospectionQuery);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'meshgate-differential-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Subgraphs served (signed), composed into a supergraph, and a gateway per engine in front. */
+async function meshOf(name: string, subgraphs: readonly FixtureSubgraph[]): Promise<CorpusMesh> {
+  const served = await serveSignedSubgraphs(subgraphs);
+  const file = join(tmp, `${name}.graphql`);
+  composeSupergraph(subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })), file);
+  const config = (engine: 'apollo' | 'meshgate'): GatewayConfigInput => ({
+    port: 0,
+    engine,
+    supergraph: { file },
+    // Not data products: nothing classifies their fields.
+    access: { allowUnclassifiedFields: true },
+    usage: { enabled: false },
+    // One request at a time per gateway: no retry may reorder what a product sees.
+    transport: { retry: { retries: 0 } },
+  });
+  const gateways = [await startGateway(resolveGatewayConfig(config('apollo'))), await startGateway(resolveGatewayConfig(config('meshgate')))] as const;
+  const send = (url: string) => (operation: HarnessOperation) => postGraphQL(url, { query: operation.query, variables: operation.variables });
+  return {
+    apollo: send(gateways[0].url),
+    meshgate: send(gateways[1].url),
+    close: async () => {
+      await Promise.all(gateways.map((g) => g.close()));
+      await served.close();
+    },
+  };
+}
+
+const CORPUS: readonly CorpusEntry[] = [
+  {
+    name: 'federation fixtures',
+    start: () => meshOf('fixtures', FIXTURE_SUBGRAPHS),
+    operations: FIXTURE_OPERATIONS,
+    check: async (mesh) => {
+      // A null no product error explains: Apollo Gateway answers `data: null` and no error at all.
+      const silent = { name: 'unexplained null', query: '{ person(id: "p3") { id shelfCount } }' };
+      const [apollo, meshgate] = await Promise.all([mesh.apollo(silent), mesh.meshgate(silent)]);
+      expect(apollo.body).toMatchObject({ data: { person: null } });
+      expect(apollo.body.errors).toBeUndefined();
+      expect(meshgate.body.data).toEqual({ person: null });
+      expect(meshgate.body.errors?.map((e) => [e.extensions?.code, e.path, e.message])).toEqual([['NULL_IN_NON_NULL_FIELD', ['person', 'shelfCount'], 'Cannot return null for non-nullable field Person.shelfCount.']]);
+      // @requires with an argument: the product is sent weight(unit: "kg"), not the default grams.
+      const requires = await mesh.meshgate({ name: 'requires with arguments', query: '{ books { isbn shippingClass } }' });
+      expect(requires.body.data?.books.slice(0, 3)).toEqual([
+        { isbn: 'b1', shippingClass: 'light' },
+        { isbn: 'b2', shippingClass: 'heavy' },
+        { isbn: 'b4', shippingClass: 'light' },
+      ]);
+    },
+    generated: { seed: 'fixtures', count: 32, maxDepth: 4, argumentValues: { id: 'p1', email: 'ada@example.com', isbn: 'b1', unit: 'kg' } },
+  },
+  {
+    name: 'the benchmark graph',
+    start: () => meshOf('bench', FEDERATION_SUBGRAPHS),
+    operations: [{ name: 'the benchmark query', query: FEDERATION_QUERY }, ...BENCH_OPERATIONS],
+    generated: { seed: 'bench', count: 16, maxDepth: 5, argumentValues: { id: '1', first: 3 } },
+  },
+  {
+    name: 'the demo mesh',
+    start: async () => {
+      const products = await startProducts();
+      const apollo = await startGatewayFor(products, { engine: 'apollo' }, {}, async () => {});
+      const meshgate = await startGatewayFor(products, { engine: 'meshgate' }, {}, () => closeProducts(products));
+      return {
+        apollo: (operation) => apollo.query(operation.query, operation.variables),
+        meshgate: (operation) => meshgate.query(operation.query, operation.variables),
+        close: async () => {
+          await apollo.close();
+          await meshgate.close();
+        },
+      };
+    },
+    operations: [...DASHBOARD_QUERIES.map((q) => ({ name: q.name, query: q.query })), ...DEMO_OPERATIONS],
+    generated: {
+      seed: 'demo',
+      count: 24,
+      maxDepth: 3,
+      argumentValues: { id: 'C00001', customerId: 'C00001', customerIds: ['C00001', 'C00042'], sku: 'SKU-0001', first: 3, months: 2, from: '2025-01-01', to: '2025-03-31', fromMonth: '2026-04', toMonth: '2026-06' },
+    },
+  },
+];
+
+describe('our executor answers as Apollo Gateway does, but for the deliberate differences', () => {
+  for (const entry of CORPUS) {
+    it(`over ${entry.name}: hand-written and generated operations`, async () => {
+      const mesh = await entry.start();
+      try {
+        const schema = await introspect(mesh.apollo);
+        const generated = generateOperations(schema, entry.generated).map((op, i) => ({ name: `generated #${i}`, ...op }));
+        const report: string[] = [];
+        let executed = 0;
+        const deliberate = { count: 0 };
+        for (const operation of [...entry.operations, ...generated]) {
+          const [apollo, meshgate] = await Promise.all([mesh.apollo(operation), mesh.meshgate(operation)]);
+          if (apollo.body.data !== undefined) executed++;
+          const found = differences(apollo, meshgate, deliberate);
+          if (found.length > 0) report.push(`${operation.name}: ${operation.query}${operation.variables ? ` ${JSON.stringify(operation.variables)}` : ''}\n    ${found.join('\n    ')}`);
+        }
+        // A corpus whose operations all fail validation would compare nothing.
+        expect(executed).toBeGreaterThan((entry.operations.length + generated.length) / 2);
+        expect(report, `${report.length} operation(s) of ${entry.operations.length + generated.length} answered differently:\n${report.join('\n')}`).toEqual([]);
+        await entry.check?.(mesh);
+        console.info(`${entry.name}: ${entry.operations.length} hand-written + ${generated.length} generated operations, ${executed} executed, 0 differences, ${deliberate.count} deliberate (listed)`);
+      } finally {
+        await mesh.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { composeSupergraph } from '../../bench/lib/compose-supergraph.ts';
+import { resolveGatewayConfig } from '../../gateway/config.ts';
+import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
+import { serveSignedSubgraphs, type FixtureSubgraph, type RunningFixture } from '../fixtures/executor/subgraphs.ts';
+import { postGraphQL } from '../support/mesh-harness.ts';
+
+/**
+ * A product that answers the gateway's `_entities` fetches with something it should not:
+ * the wrong number of entities, no list, a `__proto__` key, a type name the API does not
+ * have, a value of the wrong type. Our executor (engine: meshgate) keeps the rest of the
+ * answer, reports each with its exact code, and is not polluted by any of it.
+ */
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+let hostileAnswer: (representations: unknown[]) => unknown = () => ({ data: null });
+
+const SUBGRAPHS: FixtureSubgraph[] = [
+  {
+    name: 'shelf',
+    sdl: `${LINK}
+      type Query { items: [Item]  thing: Thing }
+      type Item @key(fields: "id") { id: ID! }
+      interface Thing { id: ID! }
+      type Box implements Thing { id: ID! }`,
+    resolvers: { Query: { items: () => [{ id: '1' }, { id: '2' }], thing: () => ({ __typename: 'Box', id: 'b' }) }, Thing: { __resolveType: () => 'Box' } },
+  },
+  {
+    name: 'hostile',
+    sdl: `${LINK}
+      type Item @key(fields: "id") { id: ID!  detail(lang: String): String }`,
+    resolvers: {},
+    respond: ({ variables }) => hostileAnswer((variables?.representations as unknown[]) ?? []),
+  },
+];
+
+let tmp: string;
+let products: RunningFixture;
+let gateway: RunningGateway;
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'meshgate-hostile-answers-'));
+  products = await serveSignedSubgraphs(SUBGRAPHS);
+  const file = join(tmp, 'supergraph.graphql');
+  composeSupergraph(SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: products.urls[s.name]! })), file);
+  gateway = await startGateway(
+    resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 }, dedupe: false } }),
+  );
+});
+afterAll(async () => {
+  await gateway?.close();
+  await products?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+beforeEach(() => {
+  hostileAnswer = () => ({ data: null });
+});
+
+const ask = (query: string, variables?: Record<string, unknown>) => postGraphQL(gateway.url, { query, variables });
+const codes = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => body.errors?.map((e) => [e.extensions?.code, e.extensions?.product ?? null]);
+
+describe('a product answering _entities with', () => {
+  it('fewer entities than it was sent: PRODUCT_ERROR naming it, and the rest of the answer kept', async () => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.slice(1).map(() => ({ detail: 'x' })) } });
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+  });
+
+  it('something that is not a list: PRODUCT_ERROR naming it', async () => {
+    hostileAnswer = () => ({ data: { _entities: { detail: 'x' } } });
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+  });
+
+  it('a __proto__ key: merged as plain data, never as a prototype, and no object is polluted', async () => {
+    hostileAnswer = (representations) => JSON.parse(`{"data":{"_entities":[${representations.map(() => '{"detail":"ok","__proto__":{"polluted":true}}').join(',')}]}}`);
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data).toEqual({ items: [{ id: '1', detail: 'ok' }, { id: '2', detail: 'ok' }] });
+    expect(body.errors).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a value of the wrong type: PRODUCT_ERROR at its path, and null there', async () => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map((_, i) => ({ detail: i === 0 ? { nested: 'object' } : 'fine' })) } });
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: 'fine' }] });
+    expect(body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['PRODUCT_ERROR', ['items', 0, 'detail']]]);
+  });
+
+  it('a type name the API schema does not have: PRODUCT_ERROR, null, and the name is never echoed', async () => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ __typename: 'InternalStagingRow', detail: 'x' })) } });
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data).toEqual({ items: [null, null] });
+    expect(codes(body)).toEqual([
+      ['PRODUCT_ERROR', null],
+      ['PRODUCT_ERROR', null],
+    ]);
+    expect(JSON.stringify(body)).not.toContain('InternalStagingRow');
+  });
+});
+
+describe('a client variable named like the protocol', () => {
+  it('$representations passed to an entity fetch: BAD_USER_INPUT, and the product is never sent it', async () => {
+    let asked = 0;
+    hostileAnswer = (representations) => {
+      asked++;
+      return { data: { _entities: representations.map(() => ({ detail: 'x' })) } };
+    };
+    const { body } = await ask('query($representations: String) { items { id detail(lang: $representations) } }', { representations: 'en' });
+    expect(codes(body)).toEqual([['BAD_USER_INPUT', null]]);
+    expect(asked).toBe(0);
+  });
+});
