@@ -24,6 +24,7 @@ export const RULES = {
   'lint/exposes-undeclared': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'lint/derived-from-unknown-field': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'lint/ineffective-restriction': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/restricted-field-nullable': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'boundary/unknown-input-product': MeshErrorCode.BOUNDARY_VIOLATION,
   'boundary/input-version-mismatch': MeshErrorCode.BOUNDARY_VIOLATION,
   'boundary/input-not-served': MeshErrorCode.BOUNDARY_VIOLATION,
