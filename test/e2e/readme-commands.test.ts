@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,58 +9,22 @@ import { loadDescriptor } from '../../schema/descriptor.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';
 import { PostgresStore, postgresNamesOf } from '../../subgraphs/kit/postgres-store.ts';
+import type { CliProcess } from '../support/cli-process.ts';
 import { postGraphQL } from '../support/mesh-harness.ts';
+import { readmeShellBlock, runShellLine, substituted } from '../support/readme-shell.ts';
 import { postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
 
 /**
  * The shell commands of the README's "Run a single product" section, run as written (through
  * `npx` and `curl`, as a reader pastes them), on a free port instead of the README's, which
- * another process on the machine may hold. The other README commands are run by other tests:
- * `npm start` by test/e2e/npm-start.test.ts, `meshgate serve --supergraph` and the
- * `MESHGATE_SUBGRAPH_URL_*` overrides by test/e2e/serve-foreign-supergraph.test.ts.
- * The Postgres commands of "Running in production" run here too, against the test server.
+ * another process on the machine may hold; and the Postgres commands of "Running in
+ * production", against the test server. The other README commands are run elsewhere:
+ * "Add a domain" (its `npm start` too) by test/gateway/onboarding/meshgate-new.test.ts,
+ * `meshgate serve --supergraph` and the `MESHGATE_SUBGRAPH_URL_*` overrides by
+ * test/e2e/serve-foreign-supergraph.test.ts, `npm run build` and `node dist/...` by
+ * test/e2e/compiled-build.test.ts, `npm install` and `npm test` by CI (.ci/run).
  */
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-/** The commands of the first `sh` block under `heading`, a line ending in `\` joined with the next, as a shell reads them. */
-function shellScript(heading: string): string[] {
-  const section = new RegExp(`^## ${heading}\n([\\s\\S]*?)(?=^## )`, 'm').exec(README)?.[1] ?? '';
-  const block = /^```sh\n([\s\S]*?)^```/m.exec(section)?.[1] ?? '';
-  return block
-    .replace(/\\\n\s*/g, '')
-    .split('\n')
-    .map((line) => line.replace(/\s+#.*$/, '').trim())
-    .filter((line) => line !== '');
-}
-
-/** `command` with each README literal replaced, failing when the README no longer says it: the test runs what the README shows. */
-function substituted(command: string, replacements: [readme: string, here: string][]): string {
-  return replacements.reduce((text, [readme, here]) => {
-    expect(text, `README command should contain ${readme}`).toContain(readme);
-    return text.split(readme).join(here);
-  }, command);
-}
-
-/** Starts a shell command line in its own process group (so afterEach stops npx and the CLI under it), resolving on `ready` in its output. */
-async function startCommand(line: string, ready: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn('sh', ['-c', line], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  product = child;
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${ready}" within 60 s:\n${output}`)), 60_000);
-    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(ready)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return { child, output: () => output };
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -70,20 +34,25 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-let product: ChildProcess | undefined;
+let product: CliProcess | undefined;
 afterEach(async () => {
-  // npx runs the CLI as its child: the process group, started for this test, goes together.
-  if (product?.pid !== undefined && product.exitCode === null) {
-    const exited = new Promise((resolve) => product!.once('exit', resolve));
-    process.kill(-product.pid, 'SIGTERM');
-    await exited;
-  }
+  await product?.stop();
   product = undefined;
+});
+
+describe('README: Two commands', () => {
+  it('are the ones CI and bench/first-run.sh run, and npm start is meshgate start', () => {
+    expect(readmeShellBlock('Two commands')).toEqual(['npm install && npm start', 'npm test']);
+    // CI installs from scratch and runs the README's test command; the first-run bench runs `npm install && npm start`.
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/^npm ci .*\nnpm test\n/m);
+    expect(readFileSync(join(ROOT, 'bench/first-run.sh'), 'utf8')).toMatch(/^npm install .*\n[\s\S]*^npm start /m);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts).toMatchObject({ start: 'node bin/meshgate.js start', test: expect.stringContaining('vitest run') });
+  });
 });
 
 describe('README: Run a single product', () => {
   it('npx meshgate product <name> --port <port> serves the product, and curl <port>/health answers for it', async () => {
-    const [serve, curl, ...rest] = shellScript('Run a single product');
+    const [serve, curl, ...rest] = readmeShellBlock('Run a single product');
     expect(rest).toEqual([]);
     const served = /^npx meshgate product (\S+) --port (\d+)$/.exec(serve ?? '');
     const health = /^curl localhost:(\d+)\/health$/.exec(curl ?? '');
@@ -93,22 +62,8 @@ describe('README: Run a single product', () => {
 
     const name = served![1]!;
     const port = String(await freePort());
-    const args = serve!.replace(`--port ${served![2]}`, `--port ${port}`).split(' ');
-    product = spawn(args[0]!, args.slice(1), { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    product.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    product.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "serving at" within 60 s:\n${output}`)), 60_000);
-      product!.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
-      product!.stdout!.on('data', () => {
-        if (output.includes('serving at')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    expect(output).toContain(`serving at http://127.0.0.1:${port}/graphql`);
+    product = runShellLine(substituted(serve!, [[`--port ${served![2]}`, `--port ${port}`]]), { cwd: ROOT });
+    expect(await product.waitFor(/serving at (\S+)/)).toBe(`http://127.0.0.1:${port}/graphql`);
 
     const curlArgs = curl!.replace(`localhost:${health![1]}`, `localhost:${port}`).split(' ');
     const { stdout } = await promisify(execFile)(curlArgs[0]!, [...curlArgs.slice(1), '--silent', '--fail']);
@@ -131,7 +86,7 @@ describe.skipIf(!withPostgres)('README: Running in production, a product on Post
   });
 
   it('meshgate seed --store --grant-to prepares the schema and lets the login user act as its role; the product then serves from it with rotated keys', async () => {
-    const [seed, serve, ...rest] = shellScript('Running in production');
+    const [seed, serve, ...rest] = readmeShellBlock('Running in production');
     expect(rest).toEqual([]);
     // What a DBA has done before the README's steps: the product's login user exists.
     await admin.query(`CREATE ROLE ${login} LOGIN`);
@@ -153,8 +108,8 @@ describe.skipIf(!withPostgres)('README: Running in production, a product on Post
       ['<old secret>', oldSecret],
       ['--port 4002', `--port ${port}`],
     ]);
-    const started = await startCommand(serveLine, 'serving at');
-    expect(started.output()).toContain(`:${port}/graphql`);
+    product = runShellLine(serveLine, { cwd: ROOT });
+    expect(await product.waitFor(/serving at (\S+)/)).toBe(`http://0.0.0.0:${port}/graphql`);
 
     // Both keys are accepted while the old one is rotated out; the answer comes from Postgres.
     const url = `http://127.0.0.1:${port}/graphql`;
