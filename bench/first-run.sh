@@ -4,14 +4,16 @@
 # gateway answers a query that reaches a product. Prints each phase and the total, then how
 # long after that the GraphiQL explorer (installed and bundled in the background on the
 # first start) took to be served.
-# Usage: bash bench/first-run.sh [port]   (default 4400; the products take the next five)
+# Usage: bash bench/first-run.sh [port] [revision]   (default 4400 and HEAD; the products take
+# the next five ports; a revision such as `main` times that tree instead, for a before/after)
 set -euo pipefail
 port="${1:-4400}"
+rev="${2:-HEAD}"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$(mktemp -d)"
 trap 'kill "$start_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 start_pid=
-git -C "$repo" archive HEAD | tar -x -C "$dir"
+git -C "$repo" archive "$rev" | tar -x -C "$dir"
 cd "$dir"
 now() { date +%s.%N; }
 t0=$(now)
