@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import type { CliProcess } from './cli-process.ts';
+import { trackProcess, type CliProcess } from './cli-process.ts';
 
 /** The repository's README.md, as tests that run its commands read it. */
 export const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -37,35 +37,5 @@ export function substituted(command: string, replacements: [readme: string, here
  */
 export function runShellLine(line: string, options: { cwd: string; env?: Record<string, string> }): CliProcess {
   const child = spawn('sh', ['-c', line], { cwd: options.cwd, env: { ...process.env, ...options.env }, detached: true, stdio: 'pipe' });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return {
-    child,
-    output: () => output,
-    exited,
-    waitFor(pattern, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setInterval(check, 100);
-        const deadline = setTimeout(() => done(new Error(`Timed out waiting for ${pattern}; output:\n${output}`)), timeoutMs);
-        function check() {
-          const match = pattern.exec(output);
-          if (match) done(undefined, match[1] ?? match[0]);
-          else if (child.exitCode !== null || child.signalCode !== null) done(new Error(`Exited (${child.exitCode ?? child.signalCode}) before ${pattern}; output:\n${output}`));
-        }
-        function done(error?: Error, value?: string) {
-          clearInterval(timer);
-          clearTimeout(deadline);
-          if (error) reject(error);
-          else resolve(value!);
-        }
-        check();
-      });
-    },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(-child.pid, signal);
-      return exited;
-    },
-  };
+  return trackProcess(child, (signal) => process.kill(-child.pid!, signal));
 }
