@@ -128,11 +128,6 @@ export async function ensureExplorerBuilt(): Promise<void> {
   await building;
 }
 
-/** Whether this process is building the explorer right now. */
-export function explorerBuilding(): boolean {
-  return building !== undefined;
-}
-
 // `npm run build:explorer` runs this: ahead of the first request, or where no registry is reachable at run time.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = Date.now();
