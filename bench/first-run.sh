@@ -11,7 +11,8 @@ port="${1:-4400}"
 rev="${2:-HEAD}"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$(mktemp -d)"
-trap 'kill "$start_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
+# npm runs meshgate as its child: stop the whole process group, or meshgate outlives the run.
+trap 'kill -- -"$start_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
 start_pid=
 git -C "$repo" archive "$rev" | tar -x -C "$dir"
 cd "$dir"
@@ -19,7 +20,7 @@ now() { date +%s.%N; }
 t0=$(now)
 npm install --no-audit --no-fund --loglevel=error >install.log 2>&1
 t1=$(now)
-npm start -- --port "$port" >start.log 2>&1 &
+setsid npm start -- --port "$port" >start.log 2>&1 &
 start_pid=$!
 # A query over a product's own root field: answered only once products and gateway are up.
 query='{"query":"{ customers(first: 1) { totalCount } }"}'
