@@ -8,7 +8,7 @@ import { formatProblem, type ProductStatus } from './descriptor.ts';
 import { finding, MESH, type Finding } from './finding.ts';
 import type { Governance } from './governance.ts';
 import { computeLineage, serializeLineage } from './lineage.ts';
-import { lintClassificationConflicts, lintProduct } from './lint.ts';
+import { lintClassificationConflicts, lintProduct, lintRestrictedNullability } from './lint.ts';
 import { lintExposures, lintIneffectiveRestrictions } from './restriction-lint.ts';
 import { lintQualityRules } from './quality-plan.ts';
 import { isValidProduct, loadBaseline, loadMesh, type Mesh, type ValidProduct } from './mesh.ts';
@@ -124,6 +124,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   findings.push(...checkBoundaries(live, governance.composableStatuses));
   for (const product of live) {
     const baseline = loadBaseline(mesh.paths, product.name);
+    findings.push(...lintRestrictedNullability(product, governance, baseline?.model));
     if (baseline) {
       findings.push(...(await checkCompatibility(product, baseline, { today, deprecationWindowDays: governance.deprecationWindowDays, usage: options.usage })));
     } else if (composable.has(product.descriptor.status)) {

@@ -54,6 +54,12 @@ function importedNames(link: ConstDirectiveNode): Map<string, string> {
   return names;
 }
 
+/** The name each federation directive this SDL imports goes by (`@authenticated`, or what the import renames it to). */
+export function federationDirectiveNames(document: DocumentNode): Map<string, string> {
+  const link = linkOf(document.definitions, FEDERATION_IDENTITY);
+  return link ? importedNames(link.directive) : new Map();
+}
+
 /** The federation link, at 2.5 or later and importing what the compiled policy uses. */
 function upgradedFederationLink(link: ConstDirectiveNode, errors: string[]): { link: ConstDirectiveNode; names: Map<string, string> } {
   const url = stringArg(link, 'url')!;

@@ -25,6 +25,7 @@ export const RULES = {
   'lint/derived-from-unknown-field': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'lint/ineffective-restriction': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'lint/quality-rule': MeshErrorCode.GOVERNANCE_LINT_FAILED,
+  'lint/restricted-field-nullable': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'boundary/unknown-input-product': MeshErrorCode.BOUNDARY_VIOLATION,
   'boundary/input-version-mismatch': MeshErrorCode.BOUNDARY_VIOLATION,
   'boundary/input-not-served': MeshErrorCode.BOUNDARY_VIOLATION,

@@ -27,6 +27,8 @@ const lintSchema = z.strictObject({
   requireClassification: z.boolean(),
   requireOwnerContact: z.boolean(),
   requireSunsetOnDeprecation: z.boolean(),
+  /** A new output field an access rule restricts must be nullable (a refusal then nulls only it). On unless a mesh turns it off. */
+  requireNullableRestrictedFields: z.boolean().default(true),
 });
 
 const policySchema = z.strictObject({

@@ -1,7 +1,9 @@
+import { Kind } from 'graphql';
+import { federationDirectiveNames } from './contract-compiler.ts';
 import type { Governance } from './governance.ts';
 import { finding, type Finding, type RuleId } from './finding.ts';
 import type { ValidProduct } from './mesh.ts';
-import { isPublishedField, isPublishedType, publishedOutputFields, ROOT_TYPES, sunsetDate } from './subgraph-model.ts';
+import { isPublishedField, isPublishedType, publishedOutputFields, ROOT_TYPES, sunsetDate, type SubgraphModel } from './subgraph-model.ts';
 
 const CONTACT = /^(?:[^@\s]+@[^@\s]+\.[^@\s]+|https:\/\/\S+)$/;
 
@@ -109,3 +111,58 @@ export function lintClassificationConflicts(products: readonly ValidProduct[]): 
   return findings;
 }
 
+
+const ACCESS_DIRECTIVES = ['@authenticated', '@requiresScopes', '@policy'] as const;
+
+/** The access directives on each field, type and enum of a subgraph's SDL, by `Type.field` or type name, under the names the SDL gives them. */
+function accessDirectives(model: SubgraphModel): Map<string, string[]> {
+  const imported = federationDirectiveNames(model.document);
+  // A directive the link does not import is still usable as `@federation__name`.
+  const names = new Map(ACCESS_DIRECTIVES.flatMap((d) => [[(imported.get(d) ?? d).slice(1), d], [`federation__${d.slice(1)}`, d]] as const));
+  const found = new Map<string, string[]>();
+  const add = (key: string, directives: readonly { name: { value: string } }[] | undefined) => {
+    const access = (directives ?? []).flatMap((d) => names.get(d.name.value) ?? []);
+    if (access.length > 0) found.set(key, [...(found.get(key) ?? []), ...access]);
+  };
+  for (const definition of model.document.definitions) {
+    if (!('name' in definition) || !definition.name || !('directives' in definition)) continue;
+    add(definition.name.value, definition.directives);
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) continue;
+    for (const field of definition.fields ?? []) add(`${definition.name.value}.${field.name.value}`, field.directives);
+  }
+  return found;
+}
+
+/**
+ * A field an access rule restricts must be nullable. The gateway answers a refused field
+ * with null; declared non-null, that null empties its nearest nullable parent, so one
+ * refused field takes the whole customer, page or answer with it. Restricted means an
+ * access directive on the field, its type or the type it returns, or a classification that
+ * governance compiles into scopes or sign-in. Fields the published `baseline` already has
+ * as non-null are left alone: making them nullable would break typed consumers, so they get
+ * a nullable successor and a deprecation instead.
+ */
+export function lintRestrictedNullability(product: ValidProduct, governance: Governance, baseline: SubgraphModel | undefined): Finding[] {
+  if (!governance.lint.requireNullableRestrictedFields) return [];
+  const directives = accessDirectives(product.model);
+  const findings: Finding[] = [];
+  for (const field of publishedOutputFields(product.model)) {
+    if (!field.typeRef.endsWith('!')) continue;
+    const level = product.descriptor.fields[field.coordinate]?.classification;
+    const byClassification = level && (governance.classificationScopes[level].length > 0 || governance.authenticatedClassifications.includes(level)) ? [`classification ${level}`] : [];
+    const rules = [...byClassification, ...new Set([field.coordinate, field.parent, field.returnType].flatMap((key) => directives.get(key) ?? []))];
+    if (rules.length === 0) continue;
+    const [typeName, fieldName] = field.coordinate.split('.') as [string, string];
+    if (baseline?.types.get(typeName)?.fields.get(fieldName)?.typeRef.endsWith('!')) continue;
+    findings.push(
+      finding(
+        product.name,
+        field.coordinate,
+        'lint/restricted-field-nullable',
+        `${field.coordinate} is restricted (${rules.join(', ')}) but declared non-null (${field.typeRef}): a caller refused it gets null, which empties its nearest nullable parent`,
+        `Declare ${field.coordinate} as ${field.typeRef.slice(0, -1)}, so a refusal nulls only this field.`,
+      ),
+    );
+  }
+  return findings;
+}

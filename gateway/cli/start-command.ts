@@ -4,6 +4,8 @@ import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { loadGatewayConfig } from '../config-loader.ts';
 import { devAuthConfig, mintDevToken } from '../access/dev-identity.ts';
 import { startGateway } from '../create-gateway.ts';
+import { explorerBuilt } from '../http/explorer/build-explorer.ts';
+import { prepareExplorer } from '../http/explorer/serve-explorer.ts';
 import { SUPERGRAPH_FILE } from './compose-command.ts';
 import { seedMesh } from './seed-command.ts';
 import { onShutdownSignal } from './shutdown.ts';
@@ -39,7 +41,7 @@ export function registerStartCommand(program: Command): void {
         const gateway = await startGateway(config);
         console.log(`\nmeshgate gateway         ${gateway.url}`);
         const base = gateway.url.replace(/graphql$/, '');
-        if (config.explorer) console.log(`GraphiQL (works offline) ${base}`);
+        if (config.explorer) console.log(`GraphiQL (works offline) ${base}${explorerBuilt() ? '' : ' (first run: being built in the background)'}`);
         if (config.sandbox) console.log(`Apollo Sandbox (online)  ${base}sandbox`);
         if (config.catalog.enabled) console.log(`Data product catalog     ${base}catalog`);
         if (config.mcp.enabled) console.log(`MCP for AI agents        ${base}mcp`);
@@ -49,6 +51,8 @@ export function registerStartCommand(program: Command): void {
           console.log(`Authorization: Bearer ${await mintDevToken()}`);
         }
         console.log('Press Ctrl-C to stop.');
+        // After the gateway answers: installing and bundling GraphiQL takes some seconds on the first run only.
+        if (config.explorer) prepareExplorer((line) => console.log(line));
         onShutdownSignal(async () => {
           await gateway.close();
           await stopAll();

@@ -102,5 +102,9 @@ export const resolvers: GraphQLResolverMap<Context> = {
     churnRisk: withModel(churnRiskOf),
     lifetimeValueUsd: withModel(lifetimeValueOf),
     valueTier: withModel(valueTierOf),
+    // The nullable successors (2.1.0) compute the same figures.
+    churnRiskLevel: withModel(churnRiskOf),
+    estimatedLifetimeValueUsd: withModel(lifetimeValueOf),
+    lifetimeValueTier: withModel(valueTierOf),
   },
 };

@@ -59,6 +59,9 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Customer: {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.customerById.load(ref.id),
     signupDate: (row: CustomerRow) => row.signup_date,
+    // The nullable successors of name and country read the same columns.
+    fullName: (row: CustomerRow) => row.name,
+    billingCountry: (row: CustomerRow) => row.country,
     leadScore: (row: CustomerRow) => row.lead_score,
   },
 };

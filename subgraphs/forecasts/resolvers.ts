@@ -71,7 +71,10 @@ export const resolvers: GraphQLResolverMap<Context> = {
          FROM forecasts WHERE month BETWEEN $1 AND $2 GROUP BY month ORDER BY month`,
         [from, to],
       );
-      return rows.map((row) => ({ month: row.month, units: row.units, revenueUsd: Math.round(row.revenue_usd * 100) / 100 }));
+      return rows.map((row) => {
+        const revenueUsd = Math.round(row.revenue_usd * 100) / 100;
+        return { month: row.month, units: row.units, revenueUsd, expectedRevenueUsd: revenueUsd };
+      });
     },
   },
   Product: {

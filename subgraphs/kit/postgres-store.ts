@@ -121,39 +121,60 @@ export async function ensurePostgresSeeded(
     // A product logs in as its own user and acts as the product role: that user must be a
     // member of it. Granted here, on request, because the seeding user is the one allowed to.
     if (options.grantTo !== undefined) await grantProductRole(admin, role, options.grantTo);
-    const serving = PostgresStore.open(url, { role, schema, max: 1 });
-    const current = await readSeedVersion(serving).finally(() => serving.close());
-    if (current === seedVersion) return { seeded: false };
-
-    const staging = `${schema}__seeding`;
-    // Roles are cluster-wide and CREATE ROLE has no IF NOT EXISTS.
-    await admin.query(`DO $$ BEGIN CREATE ROLE ${role} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
-    await admin.query(`DROP SCHEMA IF EXISTS ${staging} CASCADE`);
-    await admin.query(`CREATE SCHEMA ${staging} AUTHORIZATION ${role}`);
-    // The role may use its own schema and nothing else; PUBLIC loses its default rights.
-    await admin.query(`REVOKE ALL ON SCHEMA ${staging} FROM PUBLIC`);
-    if (options.grantTo !== undefined) await grantProductRole(admin, role, options.grantTo);
-    const store = PostgresStore.open(url, { role, schema: staging, max: 1 });
+    // One seeder per product schema at a time (two replicas starting, two test files): the
+    // other waits here, then finds the seed version written and leaves it.
+    const lock = await admin.connect();
     try {
-      await seed(store);
-      await writeSeedBookkeeping(store, seedVersion);
+      await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`meshgate seed ${schema}`]);
+      return await seedLocked(url, admin, { schema, role }, seedVersion, seed, options);
     } finally {
-      await store.close();
+      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`meshgate seed ${schema}`]).catch(() => {});
+      lock.release();
     }
-    const client = await admin.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.query(`ALTER SCHEMA ${staging} RENAME TO ${schema}`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
-    return { seeded: true };
   } finally {
     await admin.end();
   }
+}
+
+/** The part of {@link ensurePostgresSeeded} that runs under the product's advisory lock. */
+async function seedLocked(
+  url: string,
+  admin: pg.Pool,
+  { schema, role }: { schema: string; role: string },
+  seedVersion: string,
+  seed: (store: SeedableStore) => Promise<void>,
+  options: { grantTo?: string },
+): Promise<{ seeded: boolean }> {
+  const serving = PostgresStore.open(url, { role, schema, max: 1 });
+  const current = await readSeedVersion(serving).finally(() => serving.close());
+  if (current === seedVersion) return { seeded: false };
+
+  const staging = `${schema}__seeding`;
+  // Roles are cluster-wide and CREATE ROLE has no IF NOT EXISTS.
+  await admin.query(`DO $$ BEGIN CREATE ROLE ${role} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+  await admin.query(`DROP SCHEMA IF EXISTS ${staging} CASCADE`);
+  await admin.query(`CREATE SCHEMA ${staging} AUTHORIZATION ${role}`);
+  // The role may use its own schema and nothing else; PUBLIC loses its default rights.
+  await admin.query(`REVOKE ALL ON SCHEMA ${staging} FROM PUBLIC`);
+  if (options.grantTo !== undefined) await grantProductRole(admin, role, options.grantTo);
+  const store = PostgresStore.open(url, { role, schema: staging, max: 1 });
+  try {
+    await seed(store);
+    await writeSeedBookkeeping(store, seedVersion);
+  } finally {
+    await store.close();
+  }
+  const client = await admin.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(`ALTER SCHEMA ${staging} RENAME TO ${schema}`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+  return { seeded: true };
 }

@@ -148,7 +148,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
          GROUP BY ${MONTH_OF_ORDER} ORDER BY month`,
         [from, to, args.currency ?? null],
       );
-      return rows.map((row) => ({ month: row.month, orderCount: row.order_count, revenueUsd: cents(row.revenue_usd) }));
+      return rows.map((row) => ({ month: row.month, orderCount: row.order_count, revenueUsd: cents(row.revenue_usd), totalUsd: cents(row.revenue_usd) }));
     },
     revenueByCurrency: async (_: unknown, args: { from: string; to: string }, ctx: Context) => {
       const { from, to } = readDateRange(args);
@@ -170,13 +170,14 @@ export const resolvers: GraphQLResolverMap<Context> = {
          GROUP BY l.category ORDER BY l.category`,
         [from, to],
       );
-      return rows.map((row) => ({ category: row.category, orderCount: row.order_count, units: row.units, revenueUsd: cents(row.revenue_usd) }));
+      return rows.map((row) => ({ category: row.category, orderCount: row.order_count, units: row.units, revenueUsd: cents(row.revenue_usd), amountUsd: cents(row.revenue_usd) }));
     },
   },
   Order: {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.orderById.load(ref.id),
     orderDate: (row: OrderRow) => row.order_date,
     totalUsd: (row: OrderRow) => row.total_usd,
+    totalAmount: (row: OrderRow) => row.total,
     marginUsd: (row: OrderRow) => row.margin_usd,
     customer: (row: OrderRow) => ({ id: row.customer_id }),
     lines: (row: OrderRow, _: unknown, ctx: Context) => ctx.loaders.linesByOrder.load(row.id),

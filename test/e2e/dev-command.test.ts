@@ -13,7 +13,7 @@ import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '../support/mesh-harness.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';
 import { startReviewsProduct, type RunningReviews } from '../fixtures/foreign-product/reviews-server.ts';
-import { readmeShellBlocks } from '../support/readme-sections.ts';
+import { readmeShellBlocks } from '../support/readme-shell.ts';
 
 /**
  * `meshgate dev` as a product team runs it, with the README's command lines: in their

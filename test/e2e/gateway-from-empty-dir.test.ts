@@ -53,7 +53,7 @@ const QUERIES = [
   // a confidential field of another product, reached through an entity
   '{ customer(id: "C00042") { orders(first: 1) { edges { node { id total } } } } }',
   // a confidential root field
-  '{ revenueByMonth(from: "2025-01-01", to: "2025-03-31") { month revenueUsd } }',
+  '{ revenueByCurrency(from: "2025-01-01", to: "2025-03-31") { currency revenueUsd } }',
   // a policy (customer-data-steward) compiled from governance into the supergraph
   '{ customer(id: "C00042") { id churnRisk } }',
   // a filter that exposes a field a signed-in caller without scopes may read

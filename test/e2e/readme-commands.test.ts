@@ -1,23 +1,30 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadDescriptor } from '../../schema/descriptor.ts';
-import { readmeShellBlocks } from '../support/readme-sections.ts';
+import { signatureHeader, SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
+import { signingKey } from '../../schema/protocol/signing-keys.ts';
+import { PostgresStore, postgresNamesOf } from '../../subgraphs/kit/postgres-store.ts';
+import type { CliProcess } from '../support/cli-process.ts';
+import { postGraphQL } from '../support/mesh-harness.ts';
+import { readmeShellBlock, readmeShellBlocks, runShellLine, substituted } from '../support/readme-shell.ts';
+import { postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
 
 /**
  * The shell commands of the README's "Run a single product" section, run as written (through
  * `npx` and `curl`, as a reader pastes them), on a free port instead of the README's, which
- * another process on the machine may hold. The other README commands are run by other tests:
- * `npm start` by test/e2e/npm-start.test.ts, `meshgate serve --supergraph` and the
- * `MESHGATE_SUBGRAPH_URL_*` overrides by test/e2e/serve-foreign-supergraph.test.ts,
- * `meshgate dev` by test/e2e/dev-command.test.ts.
+ * another process on the machine may hold; and the Postgres commands of "Running in
+ * production", against the test server. The other README commands are run elsewhere:
+ * "Add a domain" (its `npm start` too) by test/gateway/onboarding/meshgate-new.test.ts,
+ * `meshgate dev` by test/e2e/dev-command.test.ts, `meshgate serve --supergraph` and the `MESHGATE_SUBGRAPH_URL_*` overrides by
+ * test/e2e/serve-foreign-supergraph.test.ts, `npm run build` and `node dist/...` by
+ * test/e2e/compiled-build.test.ts, `npm install` and `npm test` by CI (.ci/run).
  */
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-/** The command lines of the first `sh` block in the README section under `heading`. */
-const shellCommands = (heading: string): string[] => readmeShellBlocks(heading)[0] ?? [];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -27,39 +34,25 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-let product: ChildProcess | undefined;
-
-/** Starts a README command line through the shell, as pasted; resolves with its output once it serves. */
-async function startAsWritten(command: string): Promise<string> {
-  product = spawn('sh', ['-c', command], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  product.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  product.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "serving at" within 60 s:\n${output}`)), 60_000);
-    product!.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
-    product!.stdout!.on('data', () => {
-      if (output.includes('serving at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return output;
-}
+let product: CliProcess | undefined;
 afterEach(async () => {
-  // npx runs the CLI as its child: the process group, started for this test, goes together.
-  if (product?.pid !== undefined && product.exitCode === null) {
-    const exited = new Promise((resolve) => product!.once('exit', resolve));
-    process.kill(-product.pid, 'SIGTERM');
-    await exited;
-  }
+  await product?.stop();
   product = undefined;
+});
+
+describe('README: Two commands', () => {
+  it('are the ones CI and bench/first-run.sh run, and npm start is meshgate start', () => {
+    expect(readmeShellBlock('Two commands')).toEqual(['npm install && npm start', 'npm test']);
+    // CI installs from scratch and runs the README's test command; the first-run bench runs `npm install && npm start`.
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/^npm ci .*\nnpm test\n/m);
+    expect(readFileSync(join(ROOT, 'bench/first-run.sh'), 'utf8')).toMatch(/^npm install .*\n[\s\S]*^npm start /m);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts).toMatchObject({ start: 'node bin/meshgate.js start', test: expect.stringContaining('vitest run') });
+  });
 });
 
 describe('README: Run a single product', () => {
   it('npx meshgate product <name> --port <port> serves the product, and curl <port>/health answers for it', async () => {
-    const [serve, curl, ...rest] = shellCommands('Run a single product');
+    const [serve, curl, ...rest] = readmeShellBlock('Run a single product');
     expect(rest).toEqual([]);
     const served = /^npx meshgate product (\S+) --port (\d+)$/.exec(serve ?? '');
     const health = /^curl localhost:(\d+)\/health$/.exec(curl ?? '');
@@ -69,8 +62,8 @@ describe('README: Run a single product', () => {
 
     const name = served![1]!;
     const port = String(await freePort());
-    const output = await startAsWritten(serve!.replace(`--port ${served![2]}`, `--port ${port}`));
-    expect(output).toContain(`serving at http://127.0.0.1:${port}/graphql`);
+    product = runShellLine(substituted(serve!, [[`--port ${served![2]}`, `--port ${port}`]]), { cwd: ROOT });
+    expect(await product.waitFor(/serving at (\S+)/)).toBe(`http://127.0.0.1:${port}/graphql`);
 
     const curlArgs = curl!.replace(`localhost:${health![1]}`, `localhost:${port}`).split(' ');
     const { stdout } = await promisify(execFile)(curlArgs[0]!, [...curlArgs.slice(1), '--silent', '--fail']);
@@ -88,11 +81,65 @@ describe('README: Develop a product', () => {
     expect(curl).toMatch(new RegExp(`^curl .*localhost:${served![2]}/graphql `));
 
     const port = String(await freePort());
-    const output = await startAsWritten(serve!.replace(`--port ${served![2]}`, `--port ${port}`));
-    expect(output).toContain(`${served![1]} answers UNSIGNED requests from this machine`);
-    const { stdout } = await promisify(execFile)('sh', ['-c', curl!.replace(`localhost:${served![2]}`, `localhost:${port}`)]);
+    product = runShellLine(substituted(serve!, [[`--port ${served![2]}`, `--port ${port}`]]), { cwd: ROOT });
+    await product.waitFor(/serving at (\S+)/);
+    expect(product.output()).toContain(`${served![1]} answers UNSIGNED requests from this machine`);
+    const { stdout } = await promisify(execFile)('sh', ['-c', substituted(curl!, [[`localhost:${served![2]}`, `localhost:${port}`]])]);
     const sdl = (JSON.parse(stdout) as { data: { _service: { sdl: string } } }).data._service.sdl;
     expect(sdl).toContain('type Query');
     expect(sdl).toContain('@key');
   });
+});
+
+const withPostgres = await postgresAvailable();
+
+describe.skipIf(!withPostgres)('README: Running in production, a product on Postgres', () => {
+  // A login user of this run only, dropped after: the README's `sales` stands for it.
+  const login = `mg_readme_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = PostgresStore.admin(TEST_POSTGRES_URL);
+  afterAll(async () => {
+    const { role } = postgresNamesOf('sales');
+    await admin.query(`REVOKE ${role} FROM ${login}`).catch(() => {});
+    await admin.query(`DROP ROLE IF EXISTS ${login}`);
+    await admin.end();
+  });
+
+  it('meshgate seed --store --grant-to prepares the schema and lets the login user act as its role; the product then serves from it with rotated keys', async () => {
+    const [seed, serve, ...rest] = readmeShellBlock('Running in production');
+    expect(rest).toEqual([]);
+    // What a DBA has done before the README's steps: the product's login user exists.
+    await admin.query(`CREATE ROLE ${login} LOGIN`);
+    const asLogin = Object.assign(new URL(TEST_POSTGRES_URL), { username: login }).toString();
+    const [newSecret, oldSecret] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    const port = await freePort();
+
+    const seedLine = substituted(seed!, [
+      ['postgres://admin@db.internal:5432/mesh', TEST_POSTGRES_URL],
+      ['--grant-to sales', `--grant-to ${login}`],
+    ]);
+    // Seeding sales into an empty database takes a while; the advisory lock makes a concurrent seed (the Postgres store tests) wait, not collide.
+    const seeded = await promisify(execFile)('sh', ['-c', seedLine], { cwd: ROOT });
+    expect(seeded.stdout).toContain('stores ready');
+
+    const serveLine = substituted(serve!, [
+      ['postgres://sales@db.internal:5432/mesh', asLogin],
+      ['<new secret>', newSecret],
+      ['<old secret>', oldSecret],
+      ['--port 4002', `--port ${port}`],
+    ]);
+    product = runShellLine(serveLine, { cwd: ROOT });
+    expect(await product.waitFor(/serving at (\S+)/)).toBe(`http://0.0.0.0:${port}/graphql`);
+
+    // Both keys are accepted while the old one is rotated out; the answer comes from Postgres.
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const { version } = loadDescriptor(join(ROOT, 'subgraphs', 'sales', 'product.yaml'));
+    for (const secret of [newSecret, oldSecret]) {
+      const body = JSON.stringify({ query: '{ orders(first: 1) { totalCount } }' });
+      const answer = await postGraphQL(url, body, { [SIGNATURE_HEADER]: signatureHeader(signingKey(secret), 'sales', body) });
+      expect(answer.body).toMatchObject({ data: { orders: { totalCount: expect.any(Number) } } });
+      expect((answer.body.data as { orders: { totalCount: number } }).orders.totalCount).toBe(Number((await admin.query('SELECT count(*) AS n FROM mg_sales.orders')).rows[0].n));
+    }
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(await health.json()).toEqual({ status: 'ok', product: 'sales', version });
+  }, 180_000);
 });

@@ -17,7 +17,11 @@ export interface CliProcess {
  * `script` runs another entry point instead, e.g. a compiled `dist/gateway/cli/main.js`.
  */
 export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string; script?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, [options.script ?? 'bin/meshgate.js', ...args], { env: { ...process.env, ...env }, stdio: 'pipe', cwd: options.cwd });
+  return trackProcess(spawn(process.execPath, [options.script ?? 'bin/meshgate.js', ...args], { env: { ...process.env, ...env }, stdio: 'pipe', cwd: options.cwd }));
+}
+
+/** A spawned process as a {@link CliProcess}; `kill` sends a signal (to a process group, say) instead of `child.kill`. */
+export function trackProcess(child: ChildProcessWithoutNullStreams, kill: (signal: NodeJS.Signals) => void = (signal) => child.kill(signal)): CliProcess {
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -47,7 +51,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
       });
     },
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) kill(signal);
       return exited;
     },
   };

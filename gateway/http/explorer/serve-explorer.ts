@@ -6,7 +6,7 @@ import { writeError } from '../../../schema/protocol/apollo-http.ts';
 import { DEV_ISSUER, mintDevToken } from '../../access/dev-identity.ts';
 import type { GatewayConfig } from '../../config.ts';
 import { escapeXml as e } from '../../catalog/lineage-svg.ts';
-import { buildExplorer, EXPLORER_BUNDLE_DIR, EXPLORER_FILES, explorerBuilt } from './build-explorer.ts';
+import { ensureExplorerBuilt, EXPLORER_BUNDLE_DIR, EXPLORER_FILES, explorerBuilt } from './build-explorer.ts';
 
 /** Where the explorer's page is; `/explorer?query=…` opens it with a query (the catalog links there). */
 export const EXPLORER_PAGE_PATHS: ReadonlySet<string> = new Set(['/', '/explorer']);
@@ -29,13 +29,45 @@ const CONTENT_SECURITY_POLICY = [
   "connect-src 'self'",
 ].join('; ');
 
-let building: Promise<void> | undefined;
+/** Why the last build failed, shown on the page until a build succeeds. */
+let lastFailure: string | undefined;
 
-/** The bundle, built on the first request when `npm install` did not (e.g. `--ignore-scripts`). */
-async function ensureBuilt(): Promise<void> {
+/**
+ * Starts building the explorer in the background unless it is built: `npm start` calls it
+ * once the gateway answers, and every explorer request while there is no bundle. Never throws.
+ */
+export function prepareExplorer(log: (line: string) => void = () => {}): void {
   if (explorerBuilt()) return;
-  building ??= buildExplorer().finally(() => (building = undefined));
-  await building;
+  const started = Date.now();
+  ensureExplorerBuilt().then(
+    () => {
+      lastFailure = undefined;
+      log(`GraphiQL explorer built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    },
+    (error: unknown) => {
+      lastFailure = error instanceof Error ? error.message : String(error);
+      log(`GraphiQL explorer not built: ${lastFailure}`);
+    },
+  );
+}
+
+/**
+ * What `/` answers until the bundle exists (the first run installs and bundles GraphiQL in
+ * the background, some seconds): a page that says so and reloads itself, 503 with
+ * Retry-After for anything that is not a person.
+ */
+function writeNotReady(res: ServerResponse, head: boolean): void {
+  const why = lastFailure
+    ? `<p>The last build failed: ${e(lastFailure)}</p><p>Trying again on this reload.</p>`
+    : '<p>First run: GraphiQL is being installed and bundled in the background. This page reloads itself in a few seconds.</p>';
+  const page = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>GraphiQL · building</title></head>
+<body style="font: 15px/1.5 system-ui, sans-serif; margin: 3em auto; max-width: 40em; color: #374151">
+<h1 style="font-size: 1.3em">GraphiQL is building, reload in a few seconds</h1>${why}
+<p>The gateway already answers at <code>/graphql</code>; the <a href="catalog">data product catalog</a> is ready too.</p>
+</body></html>`;
+  res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '3', 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY });
+  res.end(head ? undefined : page);
 }
 
 /** Whether a request is the explorer's: its page (asked for as HTML, so GraphQL GETs to `/` still reach Apollo) or an asset. */
@@ -89,7 +121,11 @@ Preview fields: add <code>"${e(config.preview.header)}": "true"</code> in Header
  * `/explorer`, its bundle under `/explorer/`. Call it for requests {@link isExplorerRequest} accepts.
  */
 export async function serveExplorer(req: IncomingMessage, res: ServerResponse, path: string, config: GatewayConfig): Promise<void> {
-  await ensureBuilt();
+  if (!explorerBuilt()) {
+    prepareExplorer();
+    writeNotReady(res, req.method === 'HEAD');
+    return;
+  }
   if (path.startsWith(ASSET_PREFIX)) {
     const file = path.slice(ASSET_PREFIX.length);
     // A closed list of names: no path from the request ever reaches the file system.

@@ -56,12 +56,11 @@ describe('filter mode (the default)', () => {
 
   it('never calls a product whose only requested root field is denied', async () => {
     mesh.clearQueryLogs();
-    const result = await mesh.query('{ insights(customerIds: ["C00001"]) { id } insightModel { asOfDate } }', undefined, ANONYMOUS);
-    // insights is [Customer!]! and confidential: its null takes data with it.
+    const result = await mesh.query('{ revenueByCurrency(from: "2026-01-01", to: "2026-06-30") { currency } insightModel { asOfDate } }', undefined, ANONYMOUS);
+    // revenueByCurrency is [CurrencyRevenue!]! and confidential: its null takes data with it.
     expect(result.body.data).toBeNull();
-    expect(result.body.errors).toEqual([forbidden(['insights'])]);
-    expect(mesh.fetches('customer-insights').every((query) => !/insights\(/.test(query))).toBe(true);
-    expect(mesh.fetches('customers')).toEqual([]);
+    expect(result.body.errors).toEqual([forbidden(['revenueByCurrency'])]);
+    expect(mesh.fetches('sales')).toEqual([]);
   });
 
   it('follows fragments and aliases', async () => {

@@ -10,14 +10,17 @@ import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
 import { productStorePath } from '../../../subgraphs/kit/create-data-product.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
+import { readmeShellBlock, runShellLine, substituted } from '../../support/readme-shell.ts';
 
 /**
- * The README's "Add a domain", step by step, the way a domain team joins the mesh: in a
- * copy of the repository, `meshgate new` a product under a name no one has picked,
- * compose, check, `meshgate start` and query it through the gateway; then run, in that
- * copy, the product's own tests and every test that lists the mesh's products. Those must
- * hold whatever products the mesh has, so a team that follows the README keeps a green suite.
+ * The README's "Add a domain", its commands as written, the way a domain team joins the
+ * mesh: in a copy of the repository, `meshgate new` a product under a name no one has
+ * picked (for the README's `shipments`), compose, `npm start` and query it through the
+ * gateway, check; then run, in that copy, the product's own tests and every test that
+ * lists the mesh's products. Those must hold whatever products the mesh has, so a team
+ * that follows the README keeps a green suite.
  */
+const [CREATE, COMPOSE, START, OWN_TESTS, CHECK, ...MORE] = readmeShellBlock('Add a domain');
 const REPO = resolve(import.meta.dirname, '../../..');
 let root: string;
 let name: string;
@@ -60,6 +63,13 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** A README command line run to its end in the copy, as a reader pastes it. */
+async function shell(line: string): Promise<{ code: number | null; output: string }> {
+  const run = runShellLine(line, { cwd: root });
+  const code = await run.exited;
+  return { code, output: run.output() };
+}
+
 async function cli(args: string[]): Promise<{ code: number | null; output: string }> {
   const process = runCli(args, {}, { cwd: root });
   const code = await process.exited;
@@ -69,23 +79,23 @@ async function cli(args: string[]): Promise<{ code: number | null; output: strin
 describe('meshgate new', () => {
   it('scaffolds a product that composes, passes check and is served through the gateway', async () => {
     const productsBefore = loadMesh(root).products.length;
-    const created = await cli(['new', name, '--domain', 'logistics', '--owner', 'logistics-data']);
+    expect(MORE).toEqual([]);
+    // The optional contact is given, as a team would.
+    const created = await shell(substituted(CREATE!, [['shipments', name], ['[--contact team@corp.example]', '--contact team@corp.example']]));
     expect(created.code, created.output).toBe(0);
+    expect(readFileSync(join(root, `subgraphs/${name}/product.yaml`), 'utf8')).toContain('contact: team@corp.example');
     // What the product serves, as `meshgate new` reports it: "created NAME (Type; Query.one, Query.list)".
     const [, type, one, list] = /\((\w+); Query\.(\w+), Query\.(\w+)\)/.exec(created.output) ?? [];
     expect(type, created.output).toBeDefined();
     expect(readFileSync(join(root, `subgraphs/${name}/product.yaml`), 'utf8')).toContain('domain: logistics');
     expect(readFileSync(join(root, `schema/published/${name}/schema.graphql`), 'utf8')).toContain(`type ${type}`);
 
-    const composed = await cli(['compose']);
+    const composed = await shell(COMPOSE!);
     expect(composed.code, composed.output).toBe(0);
     expect(readFileSync(join(root, 'schema/supergraph.graphql'), 'utf8')).toContain(name.replace(/-/g, '_').toUpperCase());
 
-    const checked = await cli(['check']);
-    expect(checked.code, checked.output).toBe(0);
-    expect(checked.output).toContain(`${productsBefore + 1} products pass every rule`);
-
-    started = runCli(['start', '--port', '0'], { MESHGATE_LOG_LEVEL: 'warn' }, { cwd: root });
+    // Port 0 for the README's 4000: another process on the machine may hold it.
+    started = runShellLine(substituted(START!, [['npm start', 'npm start -- --port 0']]), { cwd: root, env: { MESHGATE_LOG_LEVEL: 'warn' } });
     const url = await started.waitFor(/meshgate gateway\s+(http:\/\/\S+)/, 60_000);
     const listed = await postGraphQL(url, { query: `{ ${list}(first: 3) { id name updatedOn } }` });
     expect(listed.body.errors).toBeUndefined();
@@ -98,12 +108,16 @@ describe('meshgate new', () => {
     expect(result.body.data).toEqual({ [one!]: records[2], product: { sku } });
     await started.stop();
     started = undefined;
+
+    const checked = await shell(CHECK!);
+    expect(checked.code, checked.output).toBe(0);
+    expect(checked.output).toContain(`${productsBefore + 1} products pass every rule`);
   }, 180_000); // five CLI processes, each loading the TypeScript sources anew
 
   // The longest test here: a vitest in the copy seeds the new store and starts two meshes and a browser.
   it("then passes its own tests and every test that lists the mesh's products, in that copy", async () => {
-    const suite = [
-      `subgraphs/${name}`,
+    // The README's command for the product's own tests, with the mesh-wide tests added to the same run.
+    const others = [
       'test/contracts/check-cli.test.ts',
       'test/contracts/supergraph-up-to-date.test.ts',
       'test/gateway/catalog/catalog-data.test.ts',
@@ -115,7 +129,8 @@ describe('meshgate new', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'FORCE_COLOR'));
     let output: string;
     try {
-      ({ stdout: output } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...suite], { cwd: root, env: { ...env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 }));
+      const line = `${substituted(OWN_TESTS!, [['subgraphs/shipments', `subgraphs/${name}`]])} ${others.join(' ')}`;
+      ({ stdout: output } = await promisify(execFile)('sh', ['-c', line], { cwd: root, env: { ...env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 }));
     } catch (error) {
       const failed = error as { stdout?: string; stderr?: string };
       throw new Error(`tests failed in the copy with ${name} added:\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`);
