@@ -102,7 +102,7 @@ describe('/mcp', () => {
       const client = await connect(caller.headers);
       const { body: sales } = await call(client, 'describe_data_product', { product: 'sales' });
       // Every field described is in the caller's API schema, as /graphql's introspection has it.
-      const introspection = await postGraphQL(mesh.gateway.url, { query: '{ __schema { types { name fields { name } } } }' }, caller.headers);
+      const introspection = await postGraphQL(mesh.gateway.url, { query: '{ __schema { types { name fields(includeDeprecated: true) { name } } } }' }, caller.headers);
       const served = new Set(introspection.body.data.__schema.types.flatMap((t: any) => (t.fields ?? []).map((f: any) => `${t.name}.${f.name}`)));
       const described = sales.types.flatMap((t: any) => t.fields.map((f: any) => ({ ...f, coordinate: `${t.name}.${f.name}` })));
       expect(described.length).toBeGreaterThan(0);
