@@ -65,7 +65,9 @@ export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, op
             // Written by the signals plugin, which runs earlier on this hook.
             answeredBy: (result?.extensions?.dataProducts as DataProductSignal[] | undefined) ?? [...contextValue.answeredBy.keys()].map((name) => ({ name, version: null, status: null, dataAsOf: null, stale: false })),
             failed,
-            errorMessage: failed && first ? `${String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR')}: ${first.message}` : undefined,
+            // The code only: a message can echo the caller's own values (GraphQL repeats an
+            // invalid variable in full), which are neither the collector's to keep nor bounded in size.
+            errorMessage: failed && first ? `The operation failed: ${String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR')}` : undefined,
           });
         },
       };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 import { startCollector } from '../support/openlineage-collector.ts';
 import { openLineageProblems } from '../support/standards/openlineage-spec.ts';
@@ -31,6 +32,18 @@ function eventWhere(match: (event: any) => boolean) {
 }
 
 describe('OpenLineage run events under hostile input', () => {
+  it('a failed operation sends its code, never its error message: a variable value echoed there stays with the caller', async () => {
+    const secret = `4111-1111-1111-1111-${'s'.repeat(20_000)}`;
+    const answer = await mesh.query('query LeakProbe($n: Int) { products(first: $n) { edges { node { sku } } } }', { n: secret }, { 'apollographql-client-name': 'probe' });
+    // The caller is told about its own value, as GraphQL does.
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe(MeshErrorCode.BAD_USER_INPUT);
+    const event = await eventWhere((e) => e.job.name === 'probe/LeakProbe');
+    expect(openLineageProblems(event, 'run')).toEqual([]);
+    expect(event.eventType).toBe('FAIL');
+    expect(event.run.facets.errorMessage.message).toContain(MeshErrorCode.BAD_USER_INPUT);
+    expect(JSON.stringify(event)).not.toContain('4111-1111');
+  });
+
   it('an operation name of any length is cut to the label bound in the job and its facet', async () => {
     const name = `Op${'x'.repeat(50_000)}`;
     const answer = await mesh.query(`query ${name} { products(first: 1) { edges { node { sku } } } }`, undefined, { 'apollographql-client-name': 'long-names' });
