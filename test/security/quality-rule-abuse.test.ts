@@ -138,6 +138,20 @@ describe('a gateway that cannot be tested through', () => {
     expect(error.message).toBe('the answer for sales: the rows of Order (Query.orders) is not the connection the query asked for');
   });
 
+  it('a gateway URL with credentials in it: CONFIG_INVALID, the secret named nowhere (the message goes to logs and JUnit files)', async () => {
+    const withSecret = closedUrl.replace('http://', 'http://svc:s3cret-pw@');
+    const error = await refusal(runQualityTests({ gatewayUrl: withSecret, root: meshWith('credentials', BASE) }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).not.toContain('s3cret-pw');
+    expect(error.message).toContain('MESHGATE_TEST_TOKEN');
+  });
+
+  it('a gateway URL that is not http(s): CONFIG_INVALID naming it', async () => {
+    const error = await refusal(runQualityTests({ gatewayUrl: 'file:///etc/passwd', root: meshWith('not-http', BASE) }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('"file:///etc/passwd"');
+  });
+
   it('an unknown product: CONFIG_INVALID naming the products there are', async () => {
     const error = await refusal(runQualityTests({ gatewayUrl: closedUrl, root: meshWith('unknown', BASE), product: 'no-such-product' }));
     expect(error.code).toBe('CONFIG_INVALID');
