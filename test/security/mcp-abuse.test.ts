@@ -182,6 +182,23 @@ describe('/mcp holds the limits of /graphql', () => {
     expect((optedIn.result.structuredContent as any).data.products.edges[0].node).toHaveProperty('sustainabilityScore');
   });
 
+  it('describes no product where the gateway publishes no schema (introspection and catalog off): INTROSPECTION_DISABLED, as /graphql refuses __schema', async () => {
+    const closed = await startGatewayOn(mesh, { introspection: false, catalog: { enabled: false } });
+    const client = new Client({ name: 'meshgate-abuse-agent', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(mcpUrl(closed.url)));
+      const result = (await client.callTool({ name: 'describe_data_product', arguments: { product: 'sales' } })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect((result.structuredContent as any).errors.map((e: any) => e.extensions.code)).toEqual(['INTROSPECTION_DISABLED']);
+      expect(JSON.stringify(result)).not.toContain('"types"');
+      const direct = await postGraphQL(closed.url, { query: '{ __schema { types { name } } }' });
+      expect(direct.body.errors?.[0]?.extensions?.code).toBe('INTROSPECTION_DISABLED');
+    } finally {
+      await client.close();
+      await closed.close();
+    }
+  });
+
   it('refuses a field the caller may not read with FORBIDDEN_FIELD, and a hidden field as unknown, as /graphql does', async () => {
     expect((await sameAsGraphql('{ customer(id: "C00042") { id name } }', {})).codes).toEqual(['FORBIDDEN_FIELD']);
     expect((await sameAsGraphql('{ orders(first: 1) { edges { node { id marginUsd } } } }', analyst)).codes).toEqual(['GRAPHQL_VALIDATION_FAILED']);
