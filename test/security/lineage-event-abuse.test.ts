@@ -53,5 +53,9 @@ describe('OpenLineage run events under hostile input', () => {
     expect(event.job.name.length).toBeLessThanOrEqual('long-names/'.length + 64);
     expect(event.job.facets.meshgate_consumer.operationName.length).toBeLessThanOrEqual(64);
     expect(event.job.facets.meshgate_consumer.operationName.startsWith('Opxxx')).toBe(true);
+    // The same bound on /metrics, whose series the name labels.
+    const metrics = await (await fetch(new URL('/metrics', mesh.gateway.url))).text();
+    expect(metrics).toContain(`operation="${name.slice(0, 64)}"`);
+    expect(metrics).not.toContain(name.slice(0, 65));
   });
 });
