@@ -58,10 +58,14 @@ export async function answerMcpMessage(req: IncomingMessage, res: ServerResponse
       refuse(200, message.id, JsonRpcErrorCode.INVALID_PARAMS, MeshErrorCode.UNKNOWN_TOOL, `No such tool; this gateway offers ${Object.keys(DATA_PRODUCT_TOOLS).join(', ')}`);
       return;
     }
-    const args = z.object(shape).safeParse(message.params?.arguments ?? {});
+    // Strict: a key the tool does not take (a misspelt `operation_name`) is refused, not dropped.
+    const args = z.strictObject(shape).safeParse(message.params?.arguments ?? {});
     if (!args.success) {
-      // Paths and what was expected, never the values given.
-      const problems = args.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`).join('; ');
+      // Paths and what was expected, never the values given; nor an unknown key, which the client chose.
+      const taken = Object.keys(shape).length > 0 ? `only ${Object.keys(shape).join(', ')}` : 'no arguments';
+      const problems = args.error.issues
+        .map((issue) => (issue.code === 'unrecognized_keys' ? `(arguments): ${name} takes ${taken}` : `${issue.path.join('.') || '(arguments)'}: ${issue.message}`))
+        .join('; ');
       refuse(200, message.id, JsonRpcErrorCode.INVALID_PARAMS, MeshErrorCode.BAD_USER_INPUT, `Invalid arguments for ${name}: ${problems}`);
       return;
     }

@@ -111,6 +111,9 @@ describe('/mcp refuses malformed JSON-RPC with its code', () => {
       ['describe_data_product', {}, 'product'],
       ['run_graphql_query', { variables: { a: 1 } }, 'query'],
       ['run_graphql_query', { query: '{ __typename }', variables: 'secret-looking-value' }, 'variables'],
+      // A key no tool takes is refused, not dropped: a misspelt operation_name would otherwise run another operation.
+      ['run_graphql_query', { query: '{ __typename }', 'secret-looking-value': 1 }, '(arguments)'],
+      ['list_data_products', { product: 'secret-looking-value' }, '(arguments)'],
     ];
     for (const [name, args, path] of cases) {
       const error = (await client.callTool({ name, arguments: args }).catch((e: unknown) => e)) as McpError;
