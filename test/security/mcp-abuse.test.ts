@@ -96,6 +96,15 @@ describe('/mcp refuses malformed JSON-RPC with its code', () => {
     expect((error as McpError).message).not.toContain('drop_all_tables');
   });
 
+  it('answers a method it does not serve (resources, prompts, logging, a made-up one) with method not found and NOT_FOUND, without echoing it', async () => {
+    for (const method of ['resources/list', 'prompts/get', 'logging/setLevel', 'completion/complete', 'secret-looking-method']) {
+      const { status, body } = await post({ jsonrpc: '2.0', id: 8, method, params: {} }, analyst);
+      expect(status, method).toBe(200);
+      expect(body, method).toMatchObject({ id: 8, error: { code: -32601, data: { code: 'NOT_FOUND' } } });
+      expect(body.error.message, method).not.toContain(method);
+    }
+  });
+
   it('answers a tool name that is a property of every object (constructor, __proto__) with UNKNOWN_TOOL', async () => {
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       const { status, body } = await post({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, arguments: {} } }, analyst);
