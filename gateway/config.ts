@@ -403,12 +403,12 @@ export const gatewayConfigSchema = z.strictObject({
       sampleRate: z.number().min(0).max(1).default(1),
       /** Events sent per flush. @default 50 */
       batchSize: z.number().int().positive().max(1000).default(50),
-      /** How often queued events are sent, in ms. @default 1000 */
-      flushIntervalMs: z.number().int().positive().default(1000),
+      /** How often queued events are sent, in ms (at most 2^31-1: past it Node's timers fire after 1 ms). @default 1000 */
+      flushIntervalMs: z.number().int().positive().max(2_147_483_647).default(1000),
       /** Most events waiting to be sent; later ones are dropped and counted. @default 10000 */
       queueLimit: z.number().int().positive().default(10_000),
       /** Longest wait for the collector to take one event, in ms. @default 5000 */
-      timeoutMs: z.number().int().positive().default(5000),
+      timeoutMs: z.number().int().positive().max(2_147_483_647).default(5000),
     })
     .prefault({}),
   /**

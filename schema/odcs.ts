@@ -1,6 +1,7 @@
 import { durationToMs } from './descriptor.ts';
 import type { ValidProduct } from './mesh.ts';
 import { publishedOutputFields, type FieldModel } from './subgraph-model.ts';
+import { supportChannel } from './exports/support-channel.ts';
 
 /** The ODCS release our export follows. */
 export const ODCS_API_VERSION = 'v3.1.0';
@@ -88,7 +89,8 @@ export function toOdcs(product: ValidProduct, options: OdcsOptions = {}): Record
     servers: [{ server: 'meshgate', type: 'api', location: options.gatewayUrl ?? LOCAL_GATEWAY_URL, description: 'The meshgate gateway: one GraphQL endpoint (POST) for every product of the mesh, under its access rules' }],
     schema,
     team: { name: descriptor.owner.team, members: [{ username: contact, role: 'owner' }] },
-    support: [contact.includes('@') ? { channel: 'email', url: `mailto:${contact}` } : { channel: 'web', url: contact }],
+    // A contact without a URL (a chat channel) is the channel's own name.
+    support: [supportChannel(contact) ?? { channel: contact }],
     slaProperties: [
       { property: 'latency', ...asSlaValue(descriptor.sla.freshness) },
       { property: 'availability', value: Number(descriptor.sla.availability.replace('%', '')), unit: '%' },

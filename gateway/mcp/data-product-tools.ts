@@ -41,6 +41,12 @@ export interface DataProductToolsOptions {
   onRejection: (code: MeshErrorCode) => void;
   /** Logs an unexpected error; the agent gets it masked. */
   onUnexpected: (error: unknown) => void;
+  /**
+   * Whether the gateway publishes its schema to callers (`introspection` or the catalog on).
+   * Off, `describe_data_product` is refused as `/graphql` refuses `__schema`: an operator who
+   * keeps the schema from clients keeps it from agents too.
+   */
+  schemaPublished: boolean;
 }
 
 /**
@@ -88,6 +94,7 @@ export function registerDataProductTools(server: McpServer, caller: ToolCaller, 
     },
     ({ product }) =>
       answer(async () => {
+        if (!options.schemaPublished) throw new MeshError(MeshErrorCode.INTROSPECTION_DISABLED, 'This gateway publishes no schema (introspection and the catalog are off); list_data_products and run_graphql_query still answer');
         const found = servedProducts(await options.catalog()).find((p) => p.name === product);
         if (!found) throw new MeshError(MeshErrorCode.NOT_FOUND, `No data product named ${JSON.stringify(product)} is served here; list_data_products names them`);
         return toolResult(await describeProduct(await withLiveFreshness(found, options), caller.schema));

@@ -6,6 +6,7 @@ import type { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 export const JsonRpcErrorCode = {
   PARSE_ERROR: -32700,
   INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
   INVALID_PARAMS: -32602,
 } as const;
 

@@ -26,7 +26,7 @@ import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
 export function mcpRoute(options: {
   pipeline: GraphQLPipeline;
   authenticate: Authenticate;
-  config: Pick<GatewayConfig, 'maxBodyBytes' | 'preview'>;
+  config: Pick<GatewayConfig, 'maxBodyBytes' | 'preview' | 'introspection' | 'catalog'>;
   shutdown: GracefulShutdown;
   metrics: GatewayMetrics;
   catalog: () => Promise<Catalog>;
@@ -71,6 +71,6 @@ export function mcpRoute(options: {
     const schema = options.served.forCaller(principal, previewOptedIn(headers, principal, config.preview));
     if (!schema) throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, 'No supergraph is served yet; retry shortly');
     const { answerMcpMessage } = await import('./mcp-server.ts');
-    await answerMcpMessage(req, res, body, { headers, schema, requestId }, { catalog: options.catalog, liveDataAsOf, pipeline: options.pipeline, onRejection, onUnexpected });
+    await answerMcpMessage(req, res, body, { headers, schema, requestId }, { catalog: options.catalog, liveDataAsOf, pipeline: options.pipeline, onRejection, onUnexpected, schemaPublished: config.introspection || config.catalog.enabled });
   };
 }

@@ -12,6 +12,12 @@ import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
 
 const GATEWAY_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
+/**
+ * The requests a server with tools only answers. Any other is refused here, as the SDK would
+ * refuse it, but with our code; the method is not echoed, as a tool's name is not.
+ */
+const SERVED_METHODS: ReadonlySet<string> = new Set(['initialize', 'ping', 'tools/list', 'tools/call']);
+
 const INSTRUCTIONS =
   'The data products of a data mesh, served as one GraphQL graph. Start with list_data_products, then describe_data_product for a product\'s fields and example queries, then run_graphql_query. You see what your token may read: a field you may not read comes back null with a FORBIDDEN_FIELD error.';
 
@@ -24,6 +30,7 @@ const INSTRUCTIONS =
  * - a JSON-RPC batch (BATCHING_DISABLED): one tool call per HTTP request keeps the rate
  *   limit and the body limit per call (MCP clients send one message per request anyway);
  * - anything that is not a JSON-RPC 2.0 message (BAD_REQUEST);
+ * - a request for a method we do not serve (NOT_FOUND);
  * - a `tools/call` of a tool we do not offer (UNKNOWN_TOOL), or with arguments its schema
  *   refuses (BAD_USER_INPUT): the SDK would answer both as a failed tool call with no code;
  *   MCP clients expect them as JSON-RPC invalid-params errors, which carry ours in `data`.
@@ -50,6 +57,10 @@ export async function answerMcpMessage(req: IncomingMessage, res: ServerResponse
     return;
   }
   const message = parsed.data;
+  if (isJSONRPCRequest(message) && !SERVED_METHODS.has(message.method)) {
+    refuse(200, message.id, JsonRpcErrorCode.METHOD_NOT_FOUND, MeshErrorCode.NOT_FOUND, `No such method; this endpoint serves ${[...SERVED_METHODS].join(', ')}`);
+    return;
+  }
   if (isJSONRPCRequest(message) && message.method === 'tools/call') {
     const name = message.params?.name;
     // Own keys only: `constructor` or `__proto__` is no tool. The name is not echoed: a client learns the list, not its own input back.
@@ -58,10 +69,14 @@ export async function answerMcpMessage(req: IncomingMessage, res: ServerResponse
       refuse(200, message.id, JsonRpcErrorCode.INVALID_PARAMS, MeshErrorCode.UNKNOWN_TOOL, `No such tool; this gateway offers ${Object.keys(DATA_PRODUCT_TOOLS).join(', ')}`);
       return;
     }
-    const args = z.object(shape).safeParse(message.params?.arguments ?? {});
+    // Strict: a key the tool does not take (a misspelt `operation_name`) is refused, not dropped.
+    const args = z.strictObject(shape).safeParse(message.params?.arguments ?? {});
     if (!args.success) {
-      // Paths and what was expected, never the values given.
-      const problems = args.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`).join('; ');
+      // Paths and what was expected, never the values given; nor an unknown key, which the client chose.
+      const taken = Object.keys(shape).length > 0 ? `only ${Object.keys(shape).join(', ')}` : 'no arguments';
+      const problems = args.error.issues
+        .map((issue) => (issue.code === 'unrecognized_keys' ? `(arguments): ${name} takes ${taken}` : `${issue.path.join('.') || '(arguments)'}: ${issue.message}`))
+        .join('; ');
       refuse(200, message.id, JsonRpcErrorCode.INVALID_PARAMS, MeshErrorCode.BAD_USER_INPUT, `Invalid arguments for ${name}: ${problems}`);
       return;
     }

@@ -157,10 +157,22 @@ export class GatewayMetrics {
   }
 }
 
+/** Longest label value a caller can choose; longer ones are cut. */
+const MAX_LABEL_LENGTH = 64;
+
 /** The client a request names (see client-identity.ts) as metric labels; `unknown` when absent. */
 export function clientOf(headers: Parameters<typeof clientIdentity>[0]): { client: string; version: string } {
   const { name, version } = clientIdentity(headers);
   // Label values are bounded so a client cannot blow up the series count with a long header.
-  const label = (value: string | null) => value?.slice(0, 64) || 'unknown';
+  const label = (value: string | null) => value?.slice(0, MAX_LABEL_LENGTH) || 'unknown';
   return { client: label(name), version: label(version) };
+}
+
+/**
+ * The operation a request ran as a label; `anonymous` when unnamed. Cut like the client's:
+ * an operation name is only bounded by the body limit, and each kept value lives for the
+ * process (label budget) and goes out with every series and lineage event that names it.
+ */
+export function operationOf(operationName: string | null | undefined): string {
+  return operationName?.slice(0, MAX_LABEL_LENGTH) || 'anonymous';
 }

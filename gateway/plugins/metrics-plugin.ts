@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../gateway-context.ts';
-import { clientOf, type GatewayMetrics } from '../observability/metrics.ts';
+import { clientOf, operationOf, type GatewayMetrics } from '../observability/metrics.ts';
 
 /**
  * Counts requests and times them by operation name and client, and counts every error
@@ -14,7 +14,7 @@ export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<Gatew
       const { client, version } = clientOf(request.http?.headers ?? new Map<string, string>());
       return {
         async willSendResponse({ response, operationName }) {
-          const operation = operationName ?? 'anonymous';
+          const operation = operationOf(operationName);
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           // Client, version and operation are the caller's to choose: bounded (see label-budget.ts).
           const outcome = errors.length > 0 ? 'error' : 'success';

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
 import { dataAsOfFacet, fieldsReadFacet, productDataset, runEvent, type InputDataset, type RunEvent } from '../../schema/exports/openlineage.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { clientOf, type GatewayMetrics } from '../observability/metrics.ts';
+import { clientOf, operationOf, type GatewayMetrics } from '../observability/metrics.ts';
 import type { LineageEmitter } from '../observability/openlineage-emitter.ts';
 import { operationFieldsUsed } from '../operation/operation-fields.ts';
 import { readSupergraphLineage, type SupergraphLineage } from '../supergraph/supergraph-lineage.ts';
@@ -60,12 +60,14 @@ export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, op
             runId: randomUUID(),
             eventTime: new Date().toISOString(),
             // The names are the caller's to choose: bounded as on /metrics, so no caller can mint jobs without end.
-            consumer: { clientName: labels.value('client', client), clientVersion: labels.value('client_version', version), operationName: labels.value('operation', operationName ?? 'anonymous') },
+            consumer: { clientName: labels.value('client', client), clientVersion: labels.value('client_version', version), operationName: labels.value('operation', operationOf(operationName)) },
             fields,
             // Written by the signals plugin, which runs earlier on this hook.
             answeredBy: (result?.extensions?.dataProducts as DataProductSignal[] | undefined) ?? [...contextValue.answeredBy.keys()].map((name) => ({ name, version: null, status: null, dataAsOf: null, stale: false })),
             failed,
-            errorMessage: failed && first ? `${String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR')}: ${first.message}` : undefined,
+            // The code only: a message can echo the caller's own values (GraphQL repeats an
+            // invalid variable in full), which are neither the collector's to keep nor bounded in size.
+            errorMessage: failed && first ? `The operation failed: ${String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR')}` : undefined,
           });
         },
       };

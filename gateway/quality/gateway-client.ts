@@ -33,6 +33,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(MeshErrorCode));
  * data the caller was refused, so a partial answer is a refusal too, not a finding.
  */
 export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
+  guardGatewayUrl(options.url);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'apollographql-client-name': 'meshgate-test' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   return async (query, variables, purpose) => {
@@ -60,4 +61,19 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     if (!body.data) throw new MeshError(MeshErrorCode.GATEWAY_UNREACHABLE, `${options.url} answered HTTP ${response.status} without data for ${purpose}`);
     return { data: body.data, dataProducts: body.extensions?.dataProducts ?? [] };
   };
+}
+
+/**
+ * Refuses a gateway URL this client cannot or must not send to. Credentials in it are
+ * refused without being repeated: every message here ends up in a terminal, a CI log and a
+ * JUnit file, and fetch would not send them anyway (the token has its own option).
+ */
+function guardGatewayUrl(url: string): void {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed && (parsed.username || parsed.password)) {
+    parsed.username = '';
+    parsed.password = '';
+    throw new MeshError(MeshErrorCode.CONFIG_INVALID, `--gateway must not carry credentials (got ${parsed.href} with a user or password); pass the token with MESHGATE_TEST_TOKEN or --token`);
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new MeshError(MeshErrorCode.CONFIG_INVALID, `--gateway must be the gateway's http(s) GraphQL URL (got ${JSON.stringify(url)})`);
 }

@@ -121,6 +121,8 @@ async function readRows(product: string, plan: ListPlan, send: (query: string, v
     totalCount ??= page.totalCount;
     rows.push(...page.edges.map((edge) => edge.node));
     if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor || rows.length >= sample) break;
+    // Each page must bring rows, or the loop would ask for the next one without end.
+    if (page.edges.length === 0) throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `the answer for ${product}: ${purpose} has a next page but no rows on this one`);
     after = page.pageInfo.endCursor;
   }
   return totalCount !== undefined

@@ -1,6 +1,7 @@
 import type { ValidProduct } from '../mesh.ts';
 import { toOdcs } from '../odcs.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { supportChannel } from './support-channel.ts';
 
 /** The ODPS release our export follows. */
 export const ODPS_API_VERSION = 'v1.0.0';
@@ -44,6 +45,7 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
   });
   const contract = contractOf(product);
   const contact = descriptor.owner.contact;
+  const support = supportChannel(contact);
   return {
     apiVersion: ODPS_API_VERSION,
     kind: 'DataProduct',
@@ -69,7 +71,7 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
       { name: 'catalog-json', content: 'dictionary', type: 'rest', url: `${base}/catalog.json`, description: 'The whole catalog as JSON, for tools' },
       { name: 'metrics', content: 'observability', type: 'rest', url: `${base}/metrics`, description: 'Prometheus metrics of the gateway, with per-product fetch latency and errors' },
     ],
-    support: [contact.includes('@') ? { channel: 'email', tool: 'email', url: `mailto:${contact}` } : { channel: 'web', url: contact }],
+    ...(support ? { support: [{ ...support, ...(support.channel === 'email' ? { tool: 'email' } : {}) }] } : {}),
     team: [{ username: contact, name: descriptor.owner.team, role: 'owner' }],
     customProperties: [
       { property: 'sla', value: { ...descriptor.sla }, description: 'freshness: the most its data may lag; availability: the share of time it answers' },

@@ -49,6 +49,19 @@ describe('catalog exports', () => {
     }
   });
 
+  it.each([
+    ['an email', 'sales-analytics@example.com', { channel: 'email', url: 'mailto:sales-analytics@example.com' }],
+    ['a web page', 'https://wiki.example.com/sales', { channel: 'web', url: 'https://wiki.example.com/sales' }],
+    ['a chat channel (no URL)', '#sales-analytics', undefined],
+  ])('ODPS: an owner contact that is %s stays valid ODPS, a support channel only where it is a URL', (_, contact, support) => {
+    const product = products[0]!;
+    const owned = { ...product, descriptor: { ...product.descriptor, owner: { ...product.descriptor.owner, contact } } };
+    const doc = toOdps(owned, products, served) as any;
+    expect(problemsOf(odps, doc, product.name)).toEqual([]);
+    expect(doc.support?.[0]).toEqual(support === undefined ? undefined : expect.objectContaining(support));
+    expect(doc.team).toEqual([expect.objectContaining({ username: contact, role: 'owner' })]);
+  });
+
   it('OpenMetadata: a valid API service, a collection per product, an endpoint with a contract per published root field, no internals and no preview field under contract', () => {
     const doc = toOpenMetadata(products, { ...served, service: 'meshgate' });
     expect(problemsOf(openMetadata.apiService, doc.apiService, 'apiService')).toEqual([]);

@@ -46,6 +46,9 @@ describe('lineage config', () => {
     ['a negative sample rate', { url: 'http://collector.test/api/v1/lineage', sampleRate: -0.5 }, 'lineage.sampleRate'],
     ['an empty queue', { url: 'http://collector.test/api/v1/lineage', queueLimit: 0 }, 'lineage.queueLimit'],
     ['an unknown key', { url: 'http://collector.test/api/v1/lineage', endpoint: '/x' }, 'endpoint'],
+    // Past 2^31-1 ms Node's timers fire after 1 ms: a flush loop, a timeout that always expires.
+    ['a flush interval no timer can hold', { url: 'http://collector.test/api/v1/lineage', flushIntervalMs: 3_000_000_000 }, 'lineage.flushIntervalMs'],
+    ['a collector timeout no timer can hold', { url: 'http://collector.test/api/v1/lineage', timeoutMs: 3_000_000_000 }, 'lineage.timeoutMs'],
   ])('%s is refused with CONFIG_INVALID naming the path', (_, lineage, path) => {
     const error = refusal(() => resolveGatewayConfig({ lineage }));
     expect(error.code).toBe(MeshErrorCode.CONFIG_INVALID);

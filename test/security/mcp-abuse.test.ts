@@ -96,6 +96,15 @@ describe('/mcp refuses malformed JSON-RPC with its code', () => {
     expect((error as McpError).message).not.toContain('drop_all_tables');
   });
 
+  it('answers a method it does not serve (resources, prompts, logging, a made-up one) with method not found and NOT_FOUND, without echoing it', async () => {
+    for (const method of ['resources/list', 'prompts/get', 'logging/setLevel', 'completion/complete', 'secret-looking-method']) {
+      const { status, body } = await post({ jsonrpc: '2.0', id: 8, method, params: {} }, analyst);
+      expect(status, method).toBe(200);
+      expect(body, method).toMatchObject({ id: 8, error: { code: -32601, data: { code: 'NOT_FOUND' } } });
+      expect(body.error.message, method).not.toContain(method);
+    }
+  });
+
   it('answers a tool name that is a property of every object (constructor, __proto__) with UNKNOWN_TOOL', async () => {
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       const { status, body } = await post({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, arguments: {} } }, analyst);
@@ -111,6 +120,9 @@ describe('/mcp refuses malformed JSON-RPC with its code', () => {
       ['describe_data_product', {}, 'product'],
       ['run_graphql_query', { variables: { a: 1 } }, 'query'],
       ['run_graphql_query', { query: '{ __typename }', variables: 'secret-looking-value' }, 'variables'],
+      // A key no tool takes is refused, not dropped: a misspelt operation_name would otherwise run another operation.
+      ['run_graphql_query', { query: '{ __typename }', 'secret-looking-value': 1 }, '(arguments)'],
+      ['list_data_products', { product: 'secret-looking-value' }, '(arguments)'],
     ];
     for (const [name, args, path] of cases) {
       const error = (await client.callTool({ name, arguments: args }).catch((e: unknown) => e)) as McpError;
@@ -180,6 +192,23 @@ describe('/mcp holds the limits of /graphql', () => {
     const optedIn = await sameAsGraphql(query, { ...analyst, 'x-meshgate-preview': 'true' });
     expect(optedIn.codes).toEqual([]);
     expect((optedIn.result.structuredContent as any).data.products.edges[0].node).toHaveProperty('sustainabilityScore');
+  });
+
+  it('describes no product where the gateway publishes no schema (introspection and catalog off): INTROSPECTION_DISABLED, as /graphql refuses __schema', async () => {
+    const closed = await startGatewayOn(mesh, { introspection: false, catalog: { enabled: false } });
+    const client = new Client({ name: 'meshgate-abuse-agent', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(mcpUrl(closed.url)));
+      const result = (await client.callTool({ name: 'describe_data_product', arguments: { product: 'sales' } })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect((result.structuredContent as any).errors.map((e: any) => e.extensions.code)).toEqual(['INTROSPECTION_DISABLED']);
+      expect(JSON.stringify(result)).not.toContain('"types"');
+      const direct = await postGraphQL(closed.url, { query: '{ __schema { types { name } } }' });
+      expect(direct.body.errors?.[0]?.extensions?.code).toBe('INTROSPECTION_DISABLED');
+    } finally {
+      await client.close();
+      await closed.close();
+    }
   });
 
   it('refuses a field the caller may not read with FORBIDDEN_FIELD, and a hidden field as unknown, as /graphql does', async () => {

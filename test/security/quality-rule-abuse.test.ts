@@ -30,8 +30,13 @@ beforeAll(async () => {
   closedUrl = `http://127.0.0.1:${(probe.address() as { port: number }).port}/graphql`;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   // At /: a web page. At /empty: a GraphQL-looking answer without the rows asked for.
+  // At /stuck: a connection that always has a next page and never a row.
   notGraphql = createHttpServer((req, res) =>
-    req.url === '/empty' ? res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"rows":{"edges":"none"}}}') : res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not here</h1>'),
+    req.url === '/empty'
+      ? res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"rows":{"edges":"none"}}}')
+      : req.url === '/stuck'
+        ? res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"rows":{"pageInfo":{"hasNextPage":true,"endCursor":"again"},"edges":[]}}}')
+        : res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not here</h1>'),
   );
   await new Promise<void>((resolve) => notGraphql.listen(0, '127.0.0.1', resolve));
   notGraphqlUrl = `http://127.0.0.1:${(notGraphql.address() as { port: number }).port}/`;
@@ -136,6 +141,26 @@ describe('a gateway that cannot be tested through', () => {
     const error = await refusal(runQualityTests({ gatewayUrl: `${notGraphqlUrl}empty`, root: meshWith('wrong-shape', BASE) }));
     expect(error.code).toBe('PRODUCT_ERROR');
     expect(error.message).toBe('the answer for sales: the rows of Order (Query.orders) is not the connection the query asked for');
+  });
+
+  it('a connection that always has a next page and never a row: PRODUCT_ERROR after one page, not a loop without end', async () => {
+    const error = await refusal(runQualityTests({ gatewayUrl: `${notGraphqlUrl}stuck`, root: meshWith('stuck', BASE) }));
+    expect(error.code).toBe('PRODUCT_ERROR');
+    expect(error.message).toBe('the answer for sales: the rows of Order (Query.orders) has a next page but no rows on this one');
+  });
+
+  it('a gateway URL with credentials in it: CONFIG_INVALID, the secret named nowhere (the message goes to logs and JUnit files)', async () => {
+    const withSecret = closedUrl.replace('http://', 'http://svc:s3cret-pw@');
+    const error = await refusal(runQualityTests({ gatewayUrl: withSecret, root: meshWith('credentials', BASE) }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).not.toContain('s3cret-pw');
+    expect(error.message).toContain('MESHGATE_TEST_TOKEN');
+  });
+
+  it('a gateway URL that is not http(s): CONFIG_INVALID naming it', async () => {
+    const error = await refusal(runQualityTests({ gatewayUrl: 'file:///etc/passwd', root: meshWith('not-http', BASE) }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('"file:///etc/passwd"');
   });
 
   it('an unknown product: CONFIG_INVALID naming the products there are', async () => {
