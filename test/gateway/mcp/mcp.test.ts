@@ -56,7 +56,7 @@ function withoutRequestIds(body: any): any {
   return JSON.parse(JSON.stringify(body), (key, value) => (key === 'requestId' ? undefined : value));
 }
 
-const SALES_QUERY = '{ revenueByMonth(from: "2026-01-01", to: "2026-06-30") { month orderCount revenueUsd } revenueByCategory(from: "2026-01-01", to: "2026-06-30") { category units revenueUsd } }';
+const SALES_QUERY = '{ revenueByMonth(from: "2026-01-01", to: "2026-06-30") { month orderCount totalUsd } revenueByCategory(from: "2026-01-01", to: "2026-06-30") { category units amountUsd } }';
 
 describe('/mcp', () => {
   // First, while no query has reached any product: the catalog would say "unknown" for each.
@@ -114,16 +114,20 @@ describe('/mcp', () => {
       const direct = await postGraphQL(mesh.gateway.url, { query: SALES_QUERY }, caller.headers);
       expect(withoutRequestIds(body)).toEqual(withoutRequestIds(direct.body));
       expect(result._meta?.['meshgate/httpStatus']).toBe(direct.status);
-      const refused = (body.errors ?? []).filter((e: any) => e.extensions.code === 'FORBIDDEN_FIELD').map((e: any) => e.path.join('.'));
-      const unreadable = described.filter((f: any) => f.coordinate.startsWith('Query.') && !f.readable).map((f: any) => f.name);
-      expect(refused.sort()).toEqual(unreadable.filter((name: string) => SALES_QUERY.includes(`${name}(`)).sort());
+      const refused = (body.errors ?? []).filter((e: any) => e.extensions.code === 'FORBIDDEN_FIELD').map((e: any) => e.path.filter((key: unknown) => typeof key === 'string').join('.'));
+      // Each refused path ends in a field describe marked unreadable for this caller, on the type the query reaches there.
+      const unreadable = new Set(described.filter((f: any) => !f.readable).map((f: any) => f.name));
+      for (const path of refused) expect(unreadable, path).toContain(path.split('.').at(-1));
       if (caller.signedIn) {
         expect(body.errors).toBeUndefined();
         expect(body.data.revenueByMonth.length).toBeGreaterThan(0);
         expect(body.extensions.dataProducts.map((p: any) => p.name)).toContain('sales');
       } else {
-        expect(refused.sort()).toEqual(['revenueByCategory', 'revenueByMonth']);
-        expect(result.isError).toBe(true);
+        // The aggregates are internal, their money confidential: anonymous callers get the rows, without the money.
+        expect([...new Set(refused)].sort()).toEqual(['revenueByCategory.amountUsd', 'revenueByMonth.totalUsd']);
+        expect(body.data.revenueByMonth.length).toBeGreaterThan(0);
+        // Partial data is an answer, not a failed call: isError is kept for calls that carry no data.
+        expect(result.isError).toBeUndefined();
       }
 
       // Its example queries answer as they do on /graphql.
