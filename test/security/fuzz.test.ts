@@ -4,11 +4,11 @@ import { SeededRandom } from '../../subgraphs/kit/seeded-random.ts';
 import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 
 /**
- * 10,000 generated malformed or mutated documents and bodies through the real gateway
+ * 4,000 generated malformed or mutated documents and bodies through the real gateway
  * over HTTP: none may get a 5xx, and the gateway must still serve afterwards. Seeded, so
  * a failure reproduces; the first few offending requests are printed in the failure.
  */
-const REQUESTS = 10_000;
+const REQUESTS = 4_000;
 const CONCURRENCY = 16;
 
 let mesh: MeshHarness;

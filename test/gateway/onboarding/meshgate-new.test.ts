@@ -117,8 +117,8 @@ describe('meshgate new', () => {
   // The longest test here: a vitest in the copy seeds the new store and starts two meshes and a browser.
   it("then passes its own tests and every test that lists the mesh's products, in that copy", async () => {
     // The README's command for the product's own tests, with the mesh-wide tests added to the same run.
+    // check-cli is left out: the first test ran `meshgate check` on this copy and counted its products.
     const others = [
-      'test/contracts/check-cli.test.ts',
       'test/contracts/supergraph-up-to-date.test.ts',
       'test/gateway/catalog/catalog-data.test.ts',
       'test/gateway/catalog/catalog-browser.test.ts',
