@@ -64,6 +64,19 @@ export enum WireErrorCode {
   HOST_NOT_ALLOWED = 'HOST_NOT_ALLOWED',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
+
+  // The registry: who may publish, read or roll back what.
+  /** A registry token without the right for this request (another product's, a gateway's). */
+  REGISTRY_FORBIDDEN = 'REGISTRY_FORBIDDEN',
+  /** The registry holds no published version of the product named. */
+  PRODUCT_UNKNOWN = 'PRODUCT_UNKNOWN',
+  /** The registry holds no build with the number named. */
+  BUILD_UNKNOWN = 'BUILD_UNKNOWN',
+  /**
+   * A publish (or a governance change) refused because checks failed: the findings say why.
+   * `meshgate publish` ends with it too; over HTTP (the registry) it answers 422.
+   */
+  PUBLISH_REFUSED = 'PUBLISH_REFUSED',
 }
 
 /**
@@ -80,7 +93,6 @@ export enum ContractErrorCode {
   BOUNDARY_VIOLATION = 'BOUNDARY_VIOLATION',
   INCOMPATIBLE_CHANGE = 'INCOMPATIBLE_CHANGE',
   LINEAGE_OUT_OF_DATE = 'LINEAGE_OUT_OF_DATE',
-  PUBLISH_REFUSED = 'PUBLISH_REFUSED',
 }
 
 /** The one closed set: every code meshgate raises, wire or contract. */
@@ -132,6 +144,10 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   HOST_NOT_ALLOWED: 421,
   SHUTTING_DOWN: 503,
   SUPERGRAPH_NOT_LOADED: 503,
+  REGISTRY_FORBIDDEN: 403,
+  PRODUCT_UNKNOWN: 404,
+  BUILD_UNKNOWN: 404,
+  PUBLISH_REFUSED: 422,
 };
 
 /**
