@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   lineage: async () => (await import('./lineage-command.ts')).registerLineageCommand,
   export: async () => (await import('./export-command.ts')).registerExportCommand,
   new: async () => (await import('./new-command.ts')).registerNewCommand,
+  registry: async () => (await import('./registry-command.ts')).registerRegistryCommand,
 };
 
 const program = new Command()

@@ -3,6 +3,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Pool } from 'pg';
+import { request as undiciRequest } from 'undici';
 import { clientUsageOf, type ClientFieldUsage, type FieldUsageRow, type FieldUsageSource } from '../../schema/field-usage.ts';
 import { utcDay } from '../../schema/utc-day.ts';
 
@@ -179,6 +180,46 @@ export class PostgresUsageStore extends BufferedUsageStore {
 
   protected override async dispose(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+/**
+ * Usage kept by a registry (`meshgate registry serve`), shared by every gateway that
+ * serves from it: batches are posted with the gateway's token, and the catalog's
+ * questions are asked of the registry.
+ */
+export class RegistryUsageStore extends BufferedUsageStore {
+  private readonly base: string;
+
+  constructor(
+    url: string,
+    private readonly token: string,
+    flushIntervalMs = 5_000,
+  ) {
+    super(flushIntervalMs);
+    this.base = url.replace(/\/+$/, '');
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+    const response = await undiciRequest(`${this.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      // Bounded: a registry that stops answering must not hold a flush, or the gateway's close.
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await response.body.text();
+    if (response.statusCode >= 300) throw new Error(`${method} ${this.base}${path} answered HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
+    return text;
+  }
+
+  protected async write(rows: readonly UsageRow[]): Promise<void> {
+    await this.call('POST', '/v1/usage', { records: rows.map((row) => ({ field: row.coordinate, client: row.client, day: row.day, count: row.count })) });
+  }
+
+  protected async read(coordinate: string, sinceDay: string, untilDay: string): Promise<UsageRow[]> {
+    const query = new URLSearchParams({ field: coordinate, since: sinceDay, until: untilDay });
+    return JSON.parse(await this.call('GET', `/v1/usage?${query}`)) as UsageRow[];
   }
 }
 

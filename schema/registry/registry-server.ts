@@ -20,6 +20,9 @@ class RegistryRefusal extends Error {
   }
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const COORDINATE = /^[A-Za-z_]\w*\.[A-Za-z_]\w*$/;
+
 const candidateSchema = z.strictObject({
   product: z.string().min(1).max(100),
   descriptor: z.string().max(1_000_000),
@@ -32,14 +35,16 @@ const usageSchema = z.strictObject({
   records: z
     .array(
       z.strictObject({
-        field: z.string().regex(/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/, 'must be a Type.field coordinate').max(200),
+        field: z.string().regex(COORDINATE, 'must be a Type.field coordinate').max(200),
         client: z.string().min(1).max(100),
-        day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a YYYY-MM-DD day'),
+        day: z.string().regex(DAY, 'must be a YYYY-MM-DD day'),
         count: z.number().int().positive().max(1_000_000_000),
       }),
     )
     .max(10_000),
 });
+
+const usageQuerySchema = z.object({ field: z.string().regex(COORDINATE), since: z.string().regex(DAY), until: z.string().regex(DAY) });
 
 interface Route {
   method: string;
@@ -219,6 +224,17 @@ function registryRoutes(registry: Registry): Route[] {
         sendJson(response, 202, { accepted: records.length });
       },
     },
+    {
+      // Additive: who used a field between two days, so a gateway's catalog sees every replica's usage.
+      method: 'GET',
+      path: ['v1', 'usage'],
+      who: ['gateway', 'platform'],
+      async handle({ incoming, response }) {
+        const query = new URL(incoming.url ?? '/', 'http://registry').searchParams;
+        const { field, since, until } = usageQuerySchema.parse(Object.fromEntries(query), { error: () => 'expected field=Type.field&since=YYYY-MM-DD&until=YYYY-MM-DD' });
+        sendJson(response, 200, await registry.store.usage(field, since, until));
+      },
+    },
   ];
 }
 
@@ -309,6 +325,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
         return sendError(response, error.code, error.message, error.findings);
       }
       if (error instanceof MeshError) return sendError(response, error.code, error.message);
+      if (error instanceof z.ZodError) return sendError(response, MeshErrorCode.BAD_REQUEST, error.issues.map((i) => i.message).join('; '));
       // Anything else is ours to fix, and its message may name internals: log it, say little.
       log(`registry: unexpected error on ${incoming.method} ${incoming.url}: ${(error as Error).stack ?? String(error)}`);
       sendError(response, MeshErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
