@@ -1,0 +1,240 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inc } from 'semver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDescriptor } from '../../schema/descriptor.ts';
+import { addDays, utcDay } from '../../schema/utc-day.ts';
+import { createDataProduct, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
+import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+import { runCli, type CliProcess } from '../support/cli-process.ts';
+import { postGraphQL } from '../support/mesh-harness.ts';
+import { postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
+
+/**
+ * The registry's "done when": a mesh made of separate git repositories. Each product's
+ * contract files live only in its own repository; each team publishes with the real CLI
+ * from there; two real gateway processes serve the registry's builds; a breaking publish is
+ * refused while the gateways keep serving; a compatible one reaches both under load with no
+ * failed request; one team's token cannot publish another's product; a rollback restores
+ * the previous build everywhere. A second registry runs on the embedded default store.
+ */
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CLI = join(ROOT, 'bin', 'meshgate.js');
+const pg = await postgresAvailable();
+
+// A product with input ports and the two source products it reads: the smallest mesh with a cross-product query.
+const DERIVED = 'sales';
+const SOURCE = 'customers';
+const OTHER_SOURCE = 'catalog';
+const MEMBERS = [SOURCE, OTHER_SOURCE, DERIVED].map((name) => DEMO_MESH.find((member) => member.name === name)!);
+const QUERY = '{ customer(id: "C00042") { id segment signupDate orderSummary { orderCount } orders(first: 2) { edges { node { id lines { product { name category } } } } } } }';
+/** A client the gateways trust by name, so its anonymous load is recorded as usage. */
+const CLIENT = 'registry-e2e-load';
+
+const TOKENS = {
+  platform: randomBytes(16).toString('hex'),
+  gateway: randomBytes(16).toString('hex'),
+  ...Object.fromEntries(MEMBERS.map((member) => [member.name, randomBytes(16).toString('hex')])),
+} as Record<string, string>;
+const REGISTRY_ENV = {
+  MESHGATE_REGISTRY_PLATFORM_TOKEN: TOKENS.platform!,
+  MESHGATE_REGISTRY_GATEWAY_TOKEN: TOKENS.gateway!,
+  ...Object.fromEntries(MEMBERS.map((member) => [`MESHGATE_REGISTRY_PRODUCT_TOKEN_${member.name.toUpperCase().replaceAll('-', '_')}`, TOKENS[member.name]!])),
+};
+const SIGNING_SECRET = randomBytes(24).toString('hex');
+
+const work = mkdtempSync(join(tmpdir(), 'registry-mesh-'));
+const processes: CliProcess[] = [];
+const running: RunningProduct[] = [];
+const repos: Record<string, string> = {};
+const productUrls: Record<string, string> = {};
+let registryUrl = '';
+let gateways: string[] = [];
+
+function cli(args: string[], options: { cwd: string; token?: string; env?: Record<string, string> }): CliProcess {
+  const child = runCli(args, { MESHGATE_SIGNING_SECRET: SIGNING_SECRET, ...(options.token ? { MESHGATE_REGISTRY_TOKEN: options.token } : {}), ...options.env }, { cwd: options.cwd, script: CLI });
+  processes.push(child);
+  return child;
+}
+
+/** Runs a CLI command to its end: its exit code and everything it printed. */
+async function run(args: string[], options: { cwd: string; token?: string }): Promise<{ code: number | null; output: string }> {
+  const child = cli(args, options);
+  const code = await child.exited;
+  return { code, output: child.output() };
+}
+
+function git(cwd: string, ...args: string[]): void {
+  execFileSync('git', ['-c', 'user.name=team', '-c', 'user.email=team@example.com', ...args], { cwd, stdio: 'ignore' });
+}
+
+/** A product team's repository: its own git history with product.yaml and schema.graphql at the top. */
+function productRepository(name: string, dir: string): string {
+  const repo = join(work, `${name}-repo`);
+  mkdirSync(repo);
+  for (const file of ['product.yaml', 'schema.graphql']) writeFileSync(join(repo, file), readFileSync(join(dir, file), 'utf8'));
+  git(repo, 'init', '-q');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-qm', `${name}: first contract`);
+  return repo;
+}
+
+function edit(repo: string, file: string, change: (text: string) => string, message: string): void {
+  const path = join(repo, file);
+  const before = readFileSync(path, 'utf8');
+  const after = change(before);
+  expect(after, `${file} unchanged by "${message}"`).not.toBe(before);
+  writeFileSync(path, after);
+  git(repo, 'commit', '-qam', message);
+}
+
+async function supergraphBuild(): Promise<number> {
+  const response = await fetch(`${registryUrl}/v1/supergraph`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
+  await response.text();
+  return Number(response.headers.get('x-meshgate-build'));
+}
+
+/** Queries every gateway until each answers as `done` says, counting every failed request on the way. */
+async function loadUntil(done: (headers: Headers) => boolean): Promise<{ requests: number; failed: string[] }> {
+  const reached = new Set<string>();
+  const failed: string[] = [];
+  let requests = 0;
+  // A cap on rounds, not on time: a gateway that never reloads fails the test instead of hanging it.
+  for (let round = 0; round < 2_000 && reached.size < gateways.length; round++) {
+    const answers = await Promise.all(gateways.map((url) => postGraphQL(url, { query: QUERY }, { 'apollographql-client-name': CLIENT })));
+    answers.forEach((answer, index) => {
+      requests++;
+      if (answer.status !== 200 || answer.body.errors || answer.body.data?.customer?.id !== 'C00042') failed.push(`${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+      if (done(answer.headers)) reached.add(gateways[index]!);
+    });
+  }
+  expect(reached.size, 'every gateway reached the build').toBe(gateways.length);
+  return { requests, failed };
+}
+
+describe.skipIf(!pg)('a mesh of separate repositories, published to a registry and served from it', () => {
+  beforeAll(async () => {
+    // Products answer only the gateway's signature: both sides get the same secret.
+    process.env.MESHGATE_SIGNING_SECRET = SIGNING_SECRET;
+    for (const member of MEMBERS) {
+      const product = await createDataProduct(member.definition);
+      const listening = await product.listen({ port: 0 });
+      running.push(listening);
+      productUrls[member.name] = listening.url;
+      repos[member.name] = productRepository(member.name, member.definition.dir);
+    }
+    const schema = `registry_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const registry = cli(['registry', 'serve', '--store', `${TEST_POSTGRES_URL}?schema=${schema}`, '--port', '0'], { cwd: work, env: REGISTRY_ENV });
+    registryUrl = await registry.waitFor(/registry ready at (http:\/\/\S+)/);
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((child) => child.stop()));
+    await Promise.all(running.map((product) => product.close()));
+    delete process.env.MESHGATE_SIGNING_SECRET;
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('each team publishes from its own repository; two gateways serve the cross-product query', async () => {
+    const publish = (name: string) => run(['publish', name, '--registry', registryUrl, '--url', productUrls[name]!], { cwd: repos[name]!, token: TOKENS[name] });
+    // Sources first: the derived product's input ports must be served when it is checked.
+    for (const result of await Promise.all([publish(SOURCE), publish(OTHER_SOURCE)])) expect(result.code, result.output).toBe(0);
+    const derived = await publish(DERIVED);
+    expect(derived.code, derived.output).toBe(0);
+    expect(derived.output).toMatch(new RegExp(`published ${DERIVED} \\S+ to ${registryUrl}: build \\d+`));
+
+    const config = join(work, 'gateway.yaml');
+    writeFileSync(config, `supergraph:\n  pollIntervalMs: 200\nusage:\n  flushIntervalMs: 200\n  trustedClients: [${CLIENT}]\n`);
+    const started = [0, 1].map(() => cli(['serve', '--registry', registryUrl, '--port', '0', '--config', config], { cwd: work, token: TOKENS.gateway }));
+    gateways = await Promise.all(started.map((gateway) => gateway.waitFor(/gateway ready at (http:\/\/\S+)/)));
+    for (const url of gateways) {
+      const answer = await postGraphQL(url, { query: QUERY });
+      expect(answer.body.errors).toBeUndefined();
+      expect(answer.body.data.customer).toMatchObject({ id: 'C00042', orderSummary: { orderCount: expect.any(Number) } });
+      // customers -> sales -> catalog: the product names come from the third repository's product.
+      expect(answer.body.data.customer.orders.edges[0].node.lines[0].product.name).toEqual(expect.any(String));
+    }
+  });
+
+  it("product A's token cannot publish product B", async () => {
+    const result = await run(['publish', OTHER_SOURCE, '--registry', registryUrl], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[SOURCE] });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`REGISTRY_FORBIDDEN: The token of "${SOURCE}" may not publish or check "${OTHER_SOURCE}"`);
+  });
+
+  it('a breaking publish (a field removed without deprecation) exits 1 with the finding; the gateways keep the build they serve', async () => {
+    const before = await supergraphBuild();
+    edit(repos[SOURCE]!, 'schema.graphql', (sdl) => sdl.replace(/\n\s*"ISO 3166-1 alpha-2 country code[^\n]*\n\s*country: String! @authenticated/, ''), 'remove Customer.country');
+    const check = await run(['check', '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] });
+    expect(check.code, check.output).toBe(1);
+    expect(check.output).toMatch(/✗ compat\/breaking-without-deprecation {2}Customer\.country/);
+    const publish = await run(['publish', SOURCE, '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] });
+    expect(publish.code, publish.output).toBe(1);
+    expect(publish.output).toMatch(/✗ compat\/breaking-without-deprecation {2}Customer\.country/);
+    expect(publish.output).toContain(`PUBLISH_REFUSED: ${SOURCE} fails meshgate check; nothing was published`);
+    expect(await supergraphBuild()).toBe(before);
+    const { failed } = await loadUntil(() => true);
+    expect(failed).toEqual([]);
+    git(repos[SOURCE]!, 'revert', '--no-edit', 'HEAD');
+  });
+
+  let beforeCompatible = 0;
+
+  it('a compatible publish (a deprecation) reaches both gateways under load with 0 failed requests', async () => {
+    beforeCompatible = await supergraphBuild();
+    const sunset = addDays(utcDay(), 180);
+    const version = loadDescriptor(join(repos[SOURCE]!, 'product.yaml')).version;
+    edit(repos[SOURCE]!, 'schema.graphql', (sdl) => sdl.replace('segment: Segment!\n', `segment: Segment! @deprecated(reason: "Use the CRM tiering instead. Sunset ${sunset}")\n`), 'deprecate Customer.segment');
+    edit(repos[SOURCE]!, 'product.yaml', (yaml) => yaml.replace(`version: ${version}`, `version: ${inc(version, 'patch')}`), 'bump');
+    const publishing = run(['publish', SOURCE, '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] });
+    // The load runs while the registry checks, composes and the gateways swap the supergraph.
+    const load = await loadUntil((headers) => headers.get('deprecation') === 'true');
+    const published = await publishing;
+    expect(published.code, published.output).toBe(0);
+    expect(load.failed).toEqual([]);
+    expect(load.requests).toBeGreaterThan(gateways.length);
+    expect(await supergraphBuild()).toBeGreaterThan(beforeCompatible);
+  });
+
+  it('gateways post their field usage to the registry, where usage-aware checks read it', async () => {
+    const query = new URLSearchParams({ field: 'Customer.segment', since: addDays(utcDay(), -1), until: addDays(utcDay(), 1) });
+    let rows: { client: string; count: number }[] = [];
+    for (let attempt = 0; attempt < 100 && !rows.some((row) => row.client === CLIENT); attempt++) {
+      await postGraphQL(gateways[0]!, { query: QUERY }, { 'apollographql-client-name': CLIENT });
+      rows = (await (await fetch(`${registryUrl}/v1/usage?${query}`, { headers: { authorization: `Bearer ${TOKENS.platform}` } })).json()) as typeof rows;
+    }
+    expect(rows.filter((row) => row.client === CLIENT).reduce((sum, row) => sum + row.count, 0)).toBeGreaterThan(0);
+  });
+
+  it('meshgate compose --registry writes the current build; a rollback restores the previous build on both gateways', async () => {
+    const out = join(work, 'supergraph.graphql');
+    const compose = await run(['compose', '--registry', registryUrl, '--out', out], { cwd: work, token: TOKENS.gateway });
+    expect(compose.code, compose.output).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('Use the CRM tiering instead');
+
+    const rollback = await run(['registry', 'rollback', String(beforeCompatible), '--registry', registryUrl], { cwd: work, token: TOKENS.platform });
+    expect(rollback.code, rollback.output).toBe(0);
+    expect(rollback.output).toMatch(new RegExp(`build \\d+ is current: the supergraph of build ${beforeCompatible}`));
+    const load = await loadUntil((headers) => headers.get('deprecation') === null);
+    expect(load.failed).toEqual([]);
+    const product = (await (await fetch(`${registryUrl}/v1/products/${SOURCE}/baseline`, { headers: { authorization: `Bearer ${TOKENS[SOURCE]}` } })).json()) as { sdl: string };
+    expect(product.sdl).not.toContain('@deprecated');
+  });
+
+  it('a second registry runs on the embedded default store (a DuckDB file, no server)', async () => {
+    const home = join(work, 'embedded');
+    mkdirSync(home);
+    const registry = cli(['registry', 'serve', '--port', '0'], { cwd: home, env: REGISTRY_ENV });
+    const url = await registry.waitFor(/registry ready at (http:\/\/\S+)/);
+    expect(existsSync(join(home, '.meshgate', 'registry.duckdb'))).toBe(true);
+    const publish = await run(['publish', OTHER_SOURCE, '--registry', url, '--url', productUrls[OTHER_SOURCE]!], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[OTHER_SOURCE] });
+    // (A source product: it needs no other product in this registry's mesh.)
+    expect(publish.code, publish.output).toBe(0);
+    const response = await fetch(`${url}/v1/supergraph`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain(`join__graph(name: "${OTHER_SOURCE}", url: "${productUrls[OTHER_SOURCE]}")`);
+  });
+});
