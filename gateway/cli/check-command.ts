@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { runCheck, type CheckReport } from '../../schema/check.ts';
+import type { CheckReport } from '../../schema/check.ts';
 import { safeParseDescriptor } from '../../schema/descriptor.ts';
 import { readProductRepository } from '../../schema/registry/product-repository.ts';
 import { openUsageStore } from '../observability/field-usage-store.ts';
-import { registryClient } from './registry-command.ts';
+import { registryClient } from './registry-client-options.ts';
 
 /** Options of `meshgate check`. */
 export interface CheckCommandOptions {
@@ -80,6 +80,8 @@ export function registerCheckCommand(program: Command): void {
         process.exitCode = report.ok ? 0 : 1;
         return;
       }
+      // Loaded here: a check against a registry runs none of the pipeline locally.
+      const { runCheck } = await import('../../schema/check.ts');
       const usage = options.usage ? openUsageStore(options.usage, 0) : undefined;
       const report = await runCheck({ root: options.root, today: options.today, usage }).finally(() => usage?.close());
       console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { composeProducts, readProductInterface, writeSupergraph } from '../../schema/compose.ts';
 import { DEMO_MESH, defaultProductUrl } from '../../subgraphs/demo-mesh.ts';
-import { registryClient } from './registry-command.ts';
+import { registryClient } from './registry-client-options.ts';
 
 export const SUPERGRAPH_FILE = 'schema/supergraph.graphql';
 

@@ -1,11 +1,10 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { publishProduct } from '../../schema/publish.ts';
 import { readProductRepository } from '../../schema/registry/product-repository.ts';
 import { RegistryRequestError } from '../../schema/registry/registry-client.ts';
 import type { Finding } from '../../schema/finding.ts';
 import { formatReport } from './check-command.ts';
-import { registryClient } from './registry-command.ts';
+import { registryClient } from './registry-client-options.ts';
 
 interface PublishOptions {
   root?: string;
@@ -48,6 +47,8 @@ export function registerPublishCommand(program: Command): void {
     .option('--url <url>', 'with --registry: where gateways reach the product (default: the URL its previous version gave)')
     .action(async (name: string, options: PublishOptions) => {
       if (options.registry) return publishToRegistry(name, { ...options, registry: options.registry });
+      // Loaded here: publishing to a registry needs none of the local pipeline.
+      const { publishProduct } = await import('../../schema/publish.ts');
       const result = await publishProduct(name, options);
       if (!result.ok) return refuse(result.product, result.findings);
       console.log(`published ${result.product} ${result.version} to ${relative(process.cwd(), result.dir) || result.dir}`);

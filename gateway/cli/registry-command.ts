@@ -3,22 +3,9 @@ import type { Command } from 'commander';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
 import { DEFAULT_REGISTRY_FILE, openRegistryStore } from '../../schema/registry/open-registry-store.ts';
-import { RegistryClient } from '../../schema/registry/registry-client.ts';
-import { startRegistryServer } from '../../schema/registry/registry-server.ts';
 import { loadRegistryConfig, RegistryTokens } from '../../schema/registry/registry-tokens.ts';
-import { Registry } from '../../schema/registry/registry.ts';
+import { registryClient, type RegistryClientOptions } from './registry-client-options.ts';
 import { onShutdownSignal } from './shutdown.ts';
-
-/** Options every command that talks to a registry takes. */
-export interface RegistryClientOptions {
-  registry: string;
-  /** @default MESHGATE_REGISTRY_TOKEN */
-  token?: string;
-}
-
-export function registryClient(options: RegistryClientOptions): RegistryClient {
-  return new RegistryClient(options.registry, options.token ?? process.env.MESHGATE_REGISTRY_TOKEN);
-}
 
 export function registerRegistryCommand(program: Command): void {
   const registry = program.command('registry').description('The registry: the source of truth of a mesh whose products live in repositories of their own');
@@ -34,6 +21,8 @@ export function registerRegistryCommand(program: Command): void {
       const tokens = new RegistryTokens(config);
       // Nothing is anonymous: a registry nobody can call is a mistake worth one clear line.
       if (tokens.size === 0) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.config ?? 'registry environment', ['no tokens: set MESHGATE_REGISTRY_PLATFORM_TOKEN or list tokens in --config']);
+      // Loaded here, not on import: `registry rollback` needs none of the contract pipeline.
+      const [{ Registry }, { startRegistryServer }] = await Promise.all([import('../../schema/registry/registry.ts'), import('../../schema/registry/registry-server.ts')]);
       const store = await openRegistryStore(options.store ?? process.env.MESHGATE_REGISTRY_STORE);
       const registry = await Registry.open(store, { governance: readFileSync(config.governanceFile ?? DEFAULT_GOVERNANCE_PATH, 'utf8') });
       const server = await startRegistryServer({ registry, tokens, port: options.port, host: options.host, maxBodyBytes: config.maxBodyBytes });

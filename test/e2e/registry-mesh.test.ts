@@ -52,6 +52,9 @@ const running: RunningProduct[] = [];
 const repos: Record<string, string> = {};
 const productUrls: Record<string, string> = {};
 let registryUrl = '';
+/** The second registry, on the embedded default store, runs from this folder. */
+const embeddedHome = join(work, 'embedded');
+let embeddedUrl = '';
 let gateways: string[] = [];
 
 function cli(args: string[], options: { cwd: string; token?: string; env?: Record<string, string> }): CliProcess {
@@ -127,8 +130,14 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
       repos[member.name] = productRepository(member.name, member.definition.dir);
     }
     const schema = `registry_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
-    const registry = cli(['registry', 'serve', '--store', `${TEST_POSTGRES_URL}?schema=${schema}`, '--port', '0'], { cwd: work, env: REGISTRY_ENV });
-    registryUrl = await registry.waitFor(/registry ready at (http:\/\/\S+)/);
+    mkdirSync(embeddedHome);
+    const registries = [
+      cli(['registry', 'serve', '--store', `${TEST_POSTGRES_URL}?schema=${schema}`, '--port', '0'], { cwd: work, env: REGISTRY_ENV }),
+      cli(['registry', 'serve', '--port', '0'], { cwd: embeddedHome, env: REGISTRY_ENV }),
+    ];
+    const [postgresRegistry, embeddedRegistry] = await Promise.all(registries.map((registry) => registry.waitFor(/registry ready at (http:\/\/\S+)/)));
+    registryUrl = postgresRegistry!;
+    embeddedUrl = embeddedRegistry!;
   });
 
   afterAll(async () => {
@@ -168,10 +177,12 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
   it('a breaking publish (a field removed without deprecation) exits 1 with the finding; the gateways keep the build they serve', async () => {
     const before = await supergraphBuild();
     edit(repos[SOURCE]!, 'schema.graphql', (sdl) => sdl.replace(/\n\s*"ISO 3166-1 alpha-2 country code[^\n]*\n\s*country: String! @authenticated/, ''), 'remove Customer.country');
-    const check = await run(['check', '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] });
+    const [check, publish] = await Promise.all([
+      run(['check', '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] }),
+      run(['publish', SOURCE, '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] }),
+    ]);
     expect(check.code, check.output).toBe(1);
     expect(check.output).toMatch(/✗ compat\/breaking-without-deprecation {2}Customer\.country/);
-    const publish = await run(['publish', SOURCE, '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] });
     expect(publish.code, publish.output).toBe(1);
     expect(publish.output).toMatch(/✗ compat\/breaking-without-deprecation {2}Customer\.country/);
     expect(publish.output).toContain(`PUBLISH_REFUSED: ${SOURCE} fails meshgate check; nothing was published`);
@@ -209,27 +220,27 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     expect(rows.filter((row) => row.client === CLIENT).reduce((sum, row) => sum + row.count, 0)).toBeGreaterThan(0);
   });
 
-  it('meshgate compose --registry writes the current build; a rollback restores the previous build on both gateways', async () => {
-    const out = join(work, 'supergraph.graphql');
-    const compose = await run(['compose', '--registry', registryUrl, '--out', out], { cwd: work, token: TOKENS.gateway });
-    expect(compose.code, compose.output).toBe(0);
-    expect(readFileSync(out, 'utf8')).toContain('Use the CRM tiering instead');
-
+  it('a rollback restores the previous build on both gateways; meshgate compose --registry writes it', async () => {
     const rollback = await run(['registry', 'rollback', String(beforeCompatible), '--registry', registryUrl], { cwd: work, token: TOKENS.platform });
     expect(rollback.code, rollback.output).toBe(0);
     expect(rollback.output).toMatch(new RegExp(`build \\d+ is current: the supergraph of build ${beforeCompatible}`));
-    const load = await loadUntil((headers) => headers.get('deprecation') === null);
+    const out = join(work, 'supergraph.graphql');
+    const [load, compose] = await Promise.all([
+      loadUntil((headers) => headers.get('deprecation') === null),
+      run(['compose', '--registry', registryUrl, '--out', out], { cwd: work, token: TOKENS.gateway }),
+    ]);
     expect(load.failed).toEqual([]);
-    const product = (await (await fetch(`${registryUrl}/v1/products/${SOURCE}/baseline`, { headers: { authorization: `Bearer ${TOKENS[SOURCE]}` } })).json()) as { sdl: string };
-    expect(product.sdl).not.toContain('@deprecated');
+    expect(compose.code, compose.output).toBe(0);
+    const served = await fetch(`${registryUrl}/v1/supergraph`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
+    expect(readFileSync(out, 'utf8').trimEnd()).toBe((await served.text()).trimEnd());
+    expect(readFileSync(out, 'utf8')).not.toContain('Use the CRM tiering instead');
+    const baseline = (await (await fetch(`${registryUrl}/v1/products/${SOURCE}/baseline`, { headers: { authorization: `Bearer ${TOKENS[SOURCE]}` } })).json()) as { sdl: string };
+    expect(baseline.sdl).not.toContain('@deprecated');
   });
 
   it('a second registry runs on the embedded default store (a DuckDB file, no server)', async () => {
-    const home = join(work, 'embedded');
-    mkdirSync(home);
-    const registry = cli(['registry', 'serve', '--port', '0'], { cwd: home, env: REGISTRY_ENV });
-    const url = await registry.waitFor(/registry ready at (http:\/\/\S+)/);
-    expect(existsSync(join(home, '.meshgate', 'registry.duckdb'))).toBe(true);
+    const url = embeddedUrl;
+    expect(existsSync(join(embeddedHome, '.meshgate', 'registry.duckdb'))).toBe(true);
     const publish = await run(['publish', OTHER_SOURCE, '--registry', url, '--url', productUrls[OTHER_SOURCE]!], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[OTHER_SOURCE] });
     // (A source product: it needs no other product in this registry's mesh.)
     expect(publish.code, publish.output).toBe(0);
