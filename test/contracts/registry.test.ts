@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inc } from 'semver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDescriptor } from '../../schema/descriptor.ts';
+import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
+import { modelSubgraph, sunsetDate } from '../../schema/subgraph-model.ts';
+import { addDays } from '../../schema/utc-day.ts';
+import { openRegistryStore } from '../../schema/registry/open-registry-store.ts';
+import { startRegistryServer, type RunningRegistry } from '../../schema/registry/registry-server.ts';
+import { RegistryTokens } from '../../schema/registry/registry-tokens.ts';
+import { Registry } from '../../schema/registry/registry.ts';
+import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+
+/**
+ * The registry's checks are `meshgate check`'s, and the usage gateways post is what its
+ * usage-aware rule reads: a deprecated field past its sunset may go, unless a client used
+ * it within the deprecation window. The product is any demo source product (no input
+ * ports) that has a deprecated field with a sunset; the registry's clock is the day after it.
+ */
+const candidates = DEMO_MESH.flatMap((member) => {
+  const descriptor = loadDescriptor(join(member.definition.dir, 'product.yaml'));
+  const sdl = readFileSync(join(member.definition.dir, 'schema.graphql'), 'utf8');
+  if (descriptor.inputPorts.length > 0) return [];
+  const fields = [...modelSubgraph(sdl).types.values()].filter((type) => type.kind === 'object').flatMap((type) => [...type.fields.values()]);
+  const deprecated = fields.find((field) => sunsetDate(field.deprecationReason) !== undefined);
+  return deprecated ? [{ member, descriptor, sdl, deprecated }] : [];
+});
+const subject = candidates[0]!;
+const { coordinate } = subject.deprecated;
+const sunset = sunsetDate(subject.deprecated.deprecationReason)!;
+const TOKENS = { platform: 'platform-token-0123456789', gateway: 'gateway-token-0123456789' };
+
+let dir: string;
+let registry: Registry;
+let server: RunningRegistry;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'registry-contract-'));
+  registry = await Registry.open(await openRegistryStore(join(dir, 'registry.duckdb')), { governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8'), today: () => addDays(sunset, 1) });
+  const tokens = new RegistryTokens({ maxBodyBytes: 1_048_576, tokens: [{ kind: 'platform', name: 'platform', token: TOKENS.platform }, { kind: 'gateway', name: 'edge', token: TOKENS.gateway }] });
+  server = await startRegistryServer({ registry, tokens });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await registry?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
+}
+
+/** The subject without its deprecated field (and that field's classification), one major version up. */
+function withoutDeprecatedField() {
+  const { name } = subject.deprecated;
+  const sdl = subject.sdl.replace(new RegExp(`\\n\\s*"[^"\\n]*"\\n\\s*${name}: [^\\n]*@deprecated[^\\n]*`), '');
+  const descriptor = readFileSync(join(subject.member.definition.dir, 'product.yaml'), 'utf8')
+    .replace(new RegExp(`\\n\\s*${coordinate.replace('.', '\\.')}: [^\\n]*`), '')
+    .replace(`version: ${subject.descriptor.version}`, `version: ${inc(subject.descriptor.version, 'major')}`);
+  expect(sdl).not.toBe(subject.sdl);
+  return { product: subject.member.name, descriptor, sdl };
+}
+
+describe('registry: builds, the supergraph with ETag, and usage-aware checks', () => {
+  it('publishes a first version as build 1 and serves its supergraph with an ETag that answers 304', async () => {
+    const published = await call('POST', `/v1/products/${subject.member.name}/versions`, TOKENS.platform, {
+      product: subject.member.name,
+      descriptor: readFileSync(join(subject.member.definition.dir, 'product.yaml'), 'utf8'),
+      sdl: subject.sdl,
+      url: 'http://127.0.0.1:1/graphql',
+    });
+    expect([published.status, published.text]).toEqual([201, JSON.stringify({ build: 1, version: subject.descriptor.version })]);
+    const first = await call('GET', '/v1/supergraph', TOKENS.gateway);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-meshgate-build')).toBe('1');
+    expect(first.text).toContain(`join__graph(name: "${subject.member.name}", url: "http://127.0.0.1:1/graphql")`);
+    const again = await call('GET', '/v1/supergraph', TOKENS.gateway, undefined, { 'if-none-match': first.headers.get('etag')! });
+    expect(again.status).toBe(304);
+    const mesh = (await call('GET', '/v1/mesh', TOKENS.gateway)).json();
+    expect(mesh).toMatchObject({ build: 1, products: [{ name: subject.member.name, version: subject.descriptor.version, publishedBy: 'platform' }] });
+    expect(mesh.governance).toBe(readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8'));
+  });
+
+  it(`removing a deprecated field after its sunset passes, until a gateway reports a client using it`, async () => {
+    const removal = withoutDeprecatedField();
+    const unused = (await call('POST', '/v1/check', TOKENS.platform, removal)).json();
+    expect(unused).toEqual({ ok: true, findings: [] });
+
+    const posted = await call('POST', '/v1/usage', TOKENS.gateway, { records: [{ field: coordinate, client: 'finance-dashboard', day: sunset, count: 3 }] });
+    expect(posted.status).toBe(202);
+    const used = (await call('POST', '/v1/check', TOKENS.platform, removal)).json();
+    expect(used.ok).toBe(false);
+    expect(used.findings.map((f: { rule: string; element: string }) => `${f.rule} ${f.element}`)).toEqual([`compat/removed-field-in-use ${coordinate}`]);
+
+    const refused = await call('POST', `/v1/products/${subject.member.name}/versions`, TOKENS.platform, removal);
+    expect(refused.status).toBe(422);
+    expect(refused.json().error.code).toBe('PUBLISH_REFUSED');
+    const history = (await call('GET', `/v1/products/${subject.member.name}/checks`, TOKENS.gateway)).json();
+    expect(history.map((check: { ok: boolean }) => check.ok)).toEqual([true, true, false, false]);
+  });
+
+  it('a rollback is a new build pointing at an earlier supergraph; the builds list says which is current', async () => {
+    const rollback = await call('POST', '/v1/builds/1/rollback', TOKENS.platform);
+    expect(rollback.json()).toEqual({ build: 2, rolledBackTo: 1 });
+    const builds = (await call('GET', '/v1/builds', TOKENS.gateway)).json();
+    expect(builds.map((b: { build: number; reason: string; current: boolean }) => [b.build, b.reason, b.current])).toEqual([
+      [1, `publish ${subject.member.name} ${subject.descriptor.version}`, false],
+      [2, 'rollback to 1', true],
+    ]);
+    const first = await call('GET', '/v1/supergraph', TOKENS.gateway);
+    expect(first.headers.get('x-meshgate-build')).toBe('2');
+  });
+});
