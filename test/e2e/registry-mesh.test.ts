@@ -46,6 +46,29 @@ const REGISTRY_ENV = {
 };
 const SIGNING_SECRET = randomBytes(24).toString('hex');
 
+/**
+ * The README's "Run a mesh of many repositories" commands, which this test runs as written
+ * (through bin/meshgate.js, which `npx meshgate` runs) with this machine's values put in for
+ * the README's: free ports, this run's URLs, its own Postgres schema, the build to restore.
+ */
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const README_COMMANDS = (/^```sh\n([\s\S]*?)^```/m.exec(/^## Run a mesh of many repositories\n([\s\S]*?)(?=^## )/m.exec(README)?.[1] ?? '')?.[1] ?? '')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line !== '');
+const readmeUsed = new Set<string>();
+
+/** The README command starting `npx meshgate <start>`, as arguments, with the README's values replaced by this run's. */
+function readme(start: string, values: Record<string, string>): string[] {
+  const line = README_COMMANDS.find((candidate) => candidate.startsWith(`npx meshgate ${start} `));
+  expect(line, `README has "npx meshgate ${start} ..."`).toBeDefined();
+  readmeUsed.add(line!);
+  return line!
+    .replace(/^npx meshgate /, '')
+    .split(' ')
+    .map((arg) => values[arg] ?? arg);
+}
+
 const work = mkdtempSync(join(tmpdir(), 'registry-mesh-'));
 const processes: CliProcess[] = [];
 const running: RunningProduct[] = [];
@@ -119,6 +142,7 @@ async function loadUntil(done: (headers: Headers) => boolean): Promise<{ request
 }
 
 describe.skipIf(!pg)('a mesh of separate repositories, published to a registry and served from it', () => {
+
   beforeAll(async () => {
     // Products answer only the gateway's signature: both sides get the same secret.
     process.env.MESHGATE_SIGNING_SECRET = SIGNING_SECRET;
@@ -131,8 +155,9 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     }
     const schema = `registry_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
     mkdirSync(embeddedHome);
+    const store = readme('registry serve', {})[readme('registry serve', {}).indexOf('--store') + 1]!;
     const registries = [
-      cli(['registry', 'serve', '--store', `${TEST_POSTGRES_URL}?schema=${schema}`, '--port', '0'], { cwd: work, env: REGISTRY_ENV }),
+      cli(readme('registry serve', { [store]: `${TEST_POSTGRES_URL}?schema=${schema}`, '4100': '0' }), { cwd: work, env: REGISTRY_ENV }),
       cli(['registry', 'serve', '--port', '0'], { cwd: embeddedHome, env: REGISTRY_ENV }),
     ];
     const [postgresRegistry, embeddedRegistry] = await Promise.all(registries.map((registry) => registry.waitFor(/registry ready at (http:\/\/\S+)/)));
@@ -151,13 +176,15 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     const publish = (name: string) => run(['publish', name, '--registry', registryUrl, '--url', productUrls[name]!], { cwd: repos[name]!, token: TOKENS[name] });
     // Sources first: the derived product's input ports must be served when it is checked.
     for (const result of await Promise.all([publish(SOURCE), publish(OTHER_SOURCE)])) expect(result.code, result.output).toBe(0);
-    const derived = await publish(DERIVED);
+    const derived = await run(readme(`publish ${DERIVED}`, { 'http://localhost:4100': registryUrl, 'http://localhost:4002/graphql': productUrls[DERIVED]! }), { cwd: repos[DERIVED]!, token: TOKENS[DERIVED] });
     expect(derived.code, derived.output).toBe(0);
     expect(derived.output).toMatch(new RegExp(`published ${DERIVED} \\S+ to ${registryUrl}: build \\d+`));
 
+    // Polled every 200 ms, so the test waits little; set by MESHGATE_CONFIG so the README's command stays as written.
     const config = join(work, 'gateway.yaml');
     writeFileSync(config, `supergraph:\n  pollIntervalMs: 200\nusage:\n  flushIntervalMs: 200\n  trustedClients: [${CLIENT}]\n`);
-    const started = [0, 1].map(() => cli(['serve', '--registry', registryUrl, '--port', '0', '--config', config], { cwd: work, token: TOKENS.gateway }));
+    const serve = readme('serve --registry', { 'http://localhost:4100': registryUrl, '4000': '0' });
+    const started = [0, 1].map(() => cli(serve, { cwd: work, token: TOKENS.gateway, env: { MESHGATE_CONFIG: config } }));
     gateways = await Promise.all(started.map((gateway) => gateway.waitFor(/gateway ready at (http:\/\/\S+)/)));
     for (const url of gateways) {
       const answer = await postGraphQL(url, { query: QUERY });
@@ -178,7 +205,7 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     const before = await supergraphBuild();
     edit(repos[SOURCE]!, 'schema.graphql', (sdl) => sdl.replace(/\n\s*"ISO 3166-1 alpha-2 country code[^\n]*\n\s*country: String! @authenticated/, ''), 'remove Customer.country');
     const [check, publish] = await Promise.all([
-      run(['check', '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] }),
+      run(readme('check --registry', { 'http://localhost:4100': registryUrl }), { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] }),
       run(['publish', SOURCE, '--registry', registryUrl], { cwd: repos[SOURCE]!, token: TOKENS[SOURCE] }),
     ]);
     expect(check.code, check.output).toBe(1);
@@ -221,13 +248,14 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
   });
 
   it('a rollback restores the previous build on both gateways; meshgate compose --registry writes it', async () => {
-    const rollback = await run(['registry', 'rollback', String(beforeCompatible), '--registry', registryUrl], { cwd: work, token: TOKENS.platform });
+    const restore = readme('registry rollback', {})[2]!;
+    const rollback = await run(readme('registry rollback', { [restore]: String(beforeCompatible), 'http://localhost:4100': registryUrl }), { cwd: work, token: TOKENS.platform });
     expect(rollback.code, rollback.output).toBe(0);
     expect(rollback.output).toMatch(new RegExp(`build \\d+ is current: the supergraph of build ${beforeCompatible}`));
-    const out = join(work, 'supergraph.graphql');
+    const out = join(work, 'schema', 'supergraph.graphql');
     const [load, compose] = await Promise.all([
       loadUntil((headers) => headers.get('deprecation') === null),
-      run(['compose', '--registry', registryUrl, '--out', out], { cwd: work, token: TOKENS.gateway }),
+      run(readme('compose --registry', { 'http://localhost:4100': registryUrl }), { cwd: work, token: TOKENS.gateway }),
     ]);
     expect(load.failed).toEqual([]);
     expect(compose.code, compose.output).toBe(0);
@@ -240,6 +268,7 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
 
   it('a second registry runs on the embedded default store (a DuckDB file, no server)', async () => {
     const url = embeddedUrl;
+    // (Started in beforeAll, side by side with the first: the README's serve command without --store.)
     expect(existsSync(join(embeddedHome, '.meshgate', 'registry.duckdb'))).toBe(true);
     const publish = await run(['publish', OTHER_SOURCE, '--registry', url, '--url', productUrls[OTHER_SOURCE]!], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[OTHER_SOURCE] });
     // (A source product: it needs no other product in this registry's mesh.)
@@ -247,5 +276,9 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     const response = await fetch(`${url}/v1/supergraph`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain(`join__graph(name: "${OTHER_SOURCE}", url: "${productUrls[OTHER_SOURCE]}")`);
+  });
+
+  it("ran every command of the README's section (meshgate dev's own test runs its line)", () => {
+    expect([...readmeUsed].sort()).toEqual(README_COMMANDS.filter((line) => !line.startsWith('npx meshgate dev')).sort());
   });
 });
