@@ -331,6 +331,9 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
       sendError(response, MeshErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
     });
   });
+  // A client that trickles its headers or body must not hold a connection for minutes.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());

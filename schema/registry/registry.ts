@@ -241,7 +241,8 @@ export class Registry {
       try {
         parseGovernance(text, 'governance.yaml');
       } catch (error) {
-        return { ok: false, findings: [finding('mesh', 'governance.yaml', 'descriptor/invalid', (error as Error).message, 'Fix governance.yaml.')] };
+        // Not a finding about the mesh: the file itself is not governance.
+        throw new MeshError(MeshErrorCode.BAD_REQUEST, (error as Error).message);
       }
       const mesh = await this.mesh();
       const current = mesh.products.map(files);

@@ -115,4 +115,22 @@ describe('registry: builds, the supergraph with ETag, and usage-aware checks', (
     const first = await call('GET', '/v1/supergraph', TOKENS.gateway);
     expect(first.headers.get('x-meshgate-build')).toBe('2');
   });
+
+  it('governance: a file that is not governance is a 400, one the mesh would fail is refused with the findings, a valid one makes a build', async () => {
+    const current = readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8');
+    const before = (await call('GET', '/v1/builds', TOKENS.gateway)).json().length;
+    const invalid = await call('PUT', '/v1/governance', TOKENS.platform, undefined, {});
+    expect([invalid.status, invalid.json().error.code]).toEqual([400, 'BAD_REQUEST']);
+    // Field names must start upper-case: every product's fields now fail lint.
+    const failing = await fetch(`${server.url}/v1/governance`, { method: 'PUT', headers: { authorization: `Bearer ${TOKENS.platform}` }, body: current.replace(/field: '\^\[a-z\]/, "field: '^[A-Z]") });
+    const refused = (await failing.json()) as { error: { code: string; findings: { rule: string }[] } };
+    expect([failing.status, refused.error.code]).toEqual([422, 'PUBLISH_REFUSED']);
+    expect(new Set(refused.error.findings.map((f) => f.rule))).toEqual(new Set(['lint/field-name']));
+    const stricter = current.replace(/^deprecationWindowDays: \d+/m, 'deprecationWindowDays: 120');
+    expect(stricter).not.toBe(current);
+    const accepted = await fetch(`${server.url}/v1/governance`, { method: 'PUT', headers: { authorization: `Bearer ${TOKENS.platform}` }, body: stricter });
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toEqual({ build: before + 1 });
+    expect((await call('GET', '/v1/mesh', TOKENS.gateway)).json().governance).toBe(stricter);
+  });
 });
