@@ -79,6 +79,8 @@ let registryUrl = '';
 const embeddedHome = join(work, 'embedded');
 let embeddedUrl = '';
 let gateways: string[] = [];
+let gatewayProcesses: CliProcess[] = [];
+let postgresRegistryProcess: CliProcess | undefined;
 
 function cli(args: string[], options: { cwd: string; token?: string; env?: Record<string, string> }): CliProcess {
   const child = runCli(args, { MESHGATE_SIGNING_SECRET: SIGNING_SECRET, ...(options.token ? { MESHGATE_REGISTRY_TOKEN: options.token } : {}), ...options.env }, { cwd: options.cwd, script: CLI });
@@ -160,6 +162,7 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
       cli(readme('registry serve', { [store]: `${TEST_POSTGRES_URL}?schema=${schema}`, '4100': '0' }), { cwd: work, env: REGISTRY_ENV }),
       cli(['registry', 'serve', '--port', '0'], { cwd: embeddedHome, env: REGISTRY_ENV }),
     ];
+    postgresRegistryProcess = registries[0];
     const [postgresRegistry, embeddedRegistry] = await Promise.all(registries.map((registry) => registry.waitFor(/registry ready at (http:\/\/\S+)/)));
     registryUrl = postgresRegistry!;
     embeddedUrl = embeddedRegistry!;
@@ -184,7 +187,9 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     const config = join(work, 'gateway.yaml');
     writeFileSync(config, `supergraph:\n  pollIntervalMs: 200\nusage:\n  flushIntervalMs: 200\n  trustedClients: [${CLIENT}]\n`);
     const serve = readme('serve --registry', { 'http://localhost:4100': registryUrl, '4000': '0' });
-    const started = [0, 1].map(() => cli(serve, { cwd: work, token: TOKENS.gateway, env: { MESHGATE_CONFIG: config } }));
+    // Warnings logged (the test runner's environment silences them otherwise): a failed poll is one.
+    const started = [0, 1].map(() => cli(serve, { cwd: work, token: TOKENS.gateway, env: { MESHGATE_CONFIG: config, MESHGATE_LOG_LEVEL: 'warn' } }));
+    gatewayProcesses = started;
     gateways = await Promise.all(started.map((gateway) => gateway.waitFor(/gateway ready at (http:\/\/\S+)/)));
     for (const url of gateways) {
       const answer = await postGraphQL(url, { query: QUERY });
@@ -276,6 +281,14 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     const response = await fetch(`${url}/v1/supergraph`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain(`join__graph(name: "${OTHER_SOURCE}", url: "${productUrls[OTHER_SOURCE]}")`);
+  });
+
+  it('gateways keep serving their last good build when the registry goes away', async () => {
+    await postgresRegistryProcess!.stop();
+    // Each gateway has seen a poll fail (and says so) before the load below.
+    await Promise.all(gatewayProcesses.map((gateway) => gateway.waitFor(/SUPERGRAPH_NOT_LOADED: cannot poll/)));
+    const { failed } = await loadUntil(() => true);
+    expect(failed).toEqual([]);
   });
 
   it("ran every command of the README's section (meshgate dev's own test runs its line)", () => {
