@@ -151,6 +151,17 @@ function registryRoutes(registry: Registry): Route[] {
       },
     },
     {
+      // Additive: every version of one product ever published, oldest first, with who published it and the check that let it in.
+      method: 'GET',
+      path: ['v1', 'products', ':name', 'versions'],
+      who: ANY,
+      async handle({ params, response }) {
+        assertProductName(params.name!);
+        const history = await registry.store.productHistory(params.name!);
+        sendJson(response, 200, history.map((v) => ({ version: v.version, publishedBy: v.publishedBy, publishedAt: v.publishedAt, url: v.url ?? null, checkId: v.checkId })));
+      },
+    },
+    {
       // Additive: the check history of one product, newest last.
       method: 'GET',
       path: ['v1', 'products', ':name', 'checks'],

@@ -53,6 +53,8 @@ export interface RegistryStore {
   builds(): Promise<Build[]>;
   supergraph(hash: string): Promise<string | undefined>;
   versions(ids: readonly number[]): Promise<ProductVersion[]>;
+  /** Every version ever published of one product, oldest first. */
+  productHistory(product: string): Promise<ProductVersion[]>;
   governance(id: number): Promise<string | undefined>;
   latestGovernanceId(): Promise<number | undefined>;
   checks(product: string): Promise<CheckRecord[]>;
@@ -159,6 +161,10 @@ export class SqlRegistryStore implements RegistryStore {
     // Ids are numbers from our own build rows, never caller text: inlining them is safe.
     const list = ids.map((id) => Number(id)).filter(Number.isInteger).join(', ');
     return (await this.sql.query(`SELECT * FROM registry_versions WHERE id IN (${list}) ORDER BY product`)).map(toVersion);
+  }
+
+  async productHistory(product: string): Promise<ProductVersion[]> {
+    return (await this.sql.query('SELECT * FROM registry_versions WHERE product = $1 ORDER BY id', [product])).map(toVersion);
   }
 
   async governance(id: number): Promise<string | undefined> {

@@ -102,6 +102,8 @@ describe('registry: builds, the supergraph with ETag, and usage-aware checks', (
     expect(refused.json().error.code).toBe('PUBLISH_REFUSED');
     const history = (await call('GET', `/v1/products/${subject.member.name}/checks`, TOKENS.gateway)).json();
     expect(history.map((check: { ok: boolean }) => check.ok)).toEqual([true, true, false, false]);
+    const versions = (await call('GET', `/v1/products/${subject.member.name}/versions`, TOKENS.gateway)).json();
+    expect(versions).toEqual([{ version: subject.descriptor.version, publishedBy: 'platform', publishedAt: expect.any(String), url: 'http://127.0.0.1:1/graphql', checkId: history[0].id }]);
   });
 
   it('a rollback is a new build pointing at an earlier supergraph; the builds list says which is current', async () => {
