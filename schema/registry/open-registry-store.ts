@@ -47,10 +47,13 @@ async function duckDbRunner(file: string): Promise<SqlRunner> {
   mkdirSync(dirname(resolve(file)), { recursive: true });
   const instance = await DuckDBInstance.create(file);
   const connection = await instance.connect();
+  // One statement at a time on the one connection: gateways poll while a publish writes.
+  let queue: Promise<unknown> = Promise.resolve();
   return {
-    async query(sql, params = []) {
-      const reader = await connection.runAndReadAll(sql, [...params]);
-      return reader.getRowObjectsJson() as Record<string, unknown>[];
+    query(sql, params = []) {
+      const run = queue.then(async () => (await connection.runAndReadAll(sql, [...params])).getRowObjectsJson() as Record<string, unknown>[]);
+      queue = run.catch(() => {});
+      return run;
     },
     async close() {
       connection.closeSync();
