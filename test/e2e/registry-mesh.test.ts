@@ -80,6 +80,9 @@ const embeddedHome = join(work, 'embedded');
 let embeddedUrl = '';
 let gateways: string[] = [];
 let gatewayProcesses: CliProcess[] = [];
+type Finished = Promise<{ code: number | null; output: string }>;
+let embeddedPublish: Finished | undefined;
+let foreignPublish: Finished | undefined;
 let postgresRegistryProcess: CliProcess | undefined;
 
 function cli(args: string[], options: { cwd: string; token?: string; env?: Record<string, string> }): CliProcess {
@@ -177,8 +180,11 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
 
   it('each team publishes from its own repository; two gateways serve the cross-product query', async () => {
     const publish = (name: string) => run(['publish', name, '--registry', registryUrl, '--url', productUrls[name]!], { cwd: repos[name]!, token: TOKENS[name] });
+    // Commands that do not depend on each other run side by side; their outcomes are asserted by the tests named for them.
+    embeddedPublish = run(['publish', OTHER_SOURCE, '--registry', embeddedUrl, '--url', productUrls[OTHER_SOURCE]!], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[OTHER_SOURCE] });
     // Sources first: the derived product's input ports must be served when it is checked.
     for (const result of await Promise.all([publish(SOURCE), publish(OTHER_SOURCE)])) expect(result.code, result.output).toBe(0);
+    foreignPublish = run(['publish', OTHER_SOURCE, '--registry', registryUrl], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[SOURCE] });
     const derived = await run(readme(`publish ${DERIVED}`, { 'http://localhost:4100': registryUrl, 'http://localhost:4002/graphql': productUrls[DERIVED]! }), { cwd: repos[DERIVED]!, token: TOKENS[DERIVED] });
     expect(derived.code, derived.output).toBe(0);
     expect(derived.output).toMatch(new RegExp(`published ${DERIVED} \\S+ to ${registryUrl}: build \\d+`));
@@ -201,7 +207,7 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
   });
 
   it("product A's token cannot publish product B", async () => {
-    const result = await run(['publish', OTHER_SOURCE, '--registry', registryUrl], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[SOURCE] });
+    const result = await foreignPublish!;
     expect(result.code).toBe(1);
     expect(result.output).toContain(`REGISTRY_FORBIDDEN: The token of "${SOURCE}" may not publish or check "${OTHER_SOURCE}"`);
   });
@@ -275,8 +281,8 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     const url = embeddedUrl;
     // (Started in beforeAll, side by side with the first: the README's serve command without --store.)
     expect(existsSync(join(embeddedHome, '.meshgate', 'registry.duckdb'))).toBe(true);
-    const publish = await run(['publish', OTHER_SOURCE, '--registry', url, '--url', productUrls[OTHER_SOURCE]!], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[OTHER_SOURCE] });
-    // (A source product: it needs no other product in this registry's mesh.)
+    // Published in the first test, side by side with the others: a source product needs no other in its mesh.
+    const publish = await embeddedPublish!;
     expect(publish.code, publish.output).toBe(0);
     const response = await fetch(`${url}/v1/supergraph`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
     expect(response.status).toBe(200);
