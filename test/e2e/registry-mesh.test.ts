@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inc } from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDescriptor } from '../../schema/descriptor.ts';
+import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
 import { addDays, utcDay } from '../../schema/utc-day.ts';
 import { createDataProduct, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
@@ -77,6 +78,7 @@ const productUrls: Record<string, string> = {};
 let registryUrl = '';
 /** The second registry, on the embedded default store, runs from this folder. */
 const embeddedHome = join(work, 'embedded');
+const EMBEDDED_GOVERNANCE = readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8').replace(/^deprecationWindowDays: \d+/m, 'deprecationWindowDays: 120');
 let embeddedUrl = '';
 let gateways: string[] = [];
 let gatewayProcesses: CliProcess[] = [];
@@ -160,10 +162,21 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     }
     const schema = `registry_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
     mkdirSync(embeddedHome);
+    // This one is configured by file alone: tokens by their SHA-256, and the governance it starts with.
+    writeFileSync(join(embeddedHome, 'governance.yaml'), EMBEDDED_GOVERNANCE);
+    writeFileSync(
+      join(embeddedHome, 'registry.yaml'),
+      `governanceFile: governance.yaml\ntokens:\n${[
+        { kind: 'gateway', name: 'edge', token: TOKENS.gateway! },
+        { kind: 'product', name: `${OTHER_SOURCE}-ci`, product: OTHER_SOURCE, token: TOKENS[OTHER_SOURCE]! },
+      ]
+        .map(({ token, ...entry }) => `  - ${JSON.stringify({ ...entry, sha256: createHash('sha256').update(token).digest('hex') })}\n`)
+        .join('')}`,
+    );
     const store = readme('registry serve', {})[readme('registry serve', {}).indexOf('--store') + 1]!;
     const registries = [
       cli(readme('registry serve', { [store]: `${TEST_POSTGRES_URL}?schema=${schema}`, '4100': '0' }), { cwd: work, env: REGISTRY_ENV }),
-      cli(['registry', 'serve', '--port', '0'], { cwd: embeddedHome, env: REGISTRY_ENV }),
+      cli(['registry', 'serve', '--port', '0', '--config', 'registry.yaml'], { cwd: embeddedHome }),
     ];
     postgresRegistryProcess = registries[0];
     const [postgresRegistry, embeddedRegistry] = await Promise.all(registries.map((registry) => registry.waitFor(/registry ready at (http:\/\/\S+)/)));
@@ -277,7 +290,7 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     expect(baseline.sdl).not.toContain('@deprecated');
   });
 
-  it('a second registry runs on the embedded default store (a DuckDB file, no server)', async () => {
+  it('a second registry runs on the embedded default store (a DuckDB file, no server), configured by its file', async () => {
     const url = embeddedUrl;
     // (Started in beforeAll, side by side with the first: the README's serve command without --store.)
     expect(existsSync(join(embeddedHome, '.meshgate', 'registry.duckdb'))).toBe(true);
@@ -287,6 +300,9 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     const response = await fetch(`${url}/v1/supergraph`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain(`join__graph(name: "${OTHER_SOURCE}", url: "${productUrls[OTHER_SOURCE]}")`);
+    const mesh = (await (await fetch(`${url}/v1/mesh`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } })).json()) as { products: { publishedBy: string }[]; governance: string };
+    expect(mesh.governance).toBe(EMBEDDED_GOVERNANCE);
+    expect(mesh.products.map((p) => p.publishedBy)).toEqual([`${OTHER_SOURCE}-ci`]);
   });
 
   it('gateways keep serving their last good build when the registry goes away', async () => {
