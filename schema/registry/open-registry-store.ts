@@ -64,11 +64,17 @@ async function duckDbRunner(file: string): Promise<SqlRunner> {
 
 /** A registry store from a location: a `postgres://` URL, or a DuckDB file path (the default). */
 export async function openRegistryStore(location: string = DEFAULT_REGISTRY_FILE): Promise<RegistryStore> {
-  const runner = POSTGRES_URL.test(location) ? await postgresRunner(location) : await duckDbRunner(location);
+  const postgres = POSTGRES_URL.test(location);
+  // Named without the URL: it may carry a password.
+  const name = postgres ? 'the PostgreSQL registry store' : location;
+  let runner: SqlRunner | undefined;
   try {
+    runner = postgres ? await postgresRunner(location) : await duckDbRunner(location);
     return await SqlRegistryStore.open(runner);
   } catch (error) {
-    await runner.close();
-    throw error;
+    await runner?.close().catch(() => {});
+    if (error instanceof ConfigError) throw error;
+    // A store that cannot be opened (a server down, a file another registry holds) is the operator's to fix: one clear line.
+    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, name, [`cannot be opened: ${(error as Error).message}`]);
   }
 }
