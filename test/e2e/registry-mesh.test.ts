@@ -197,7 +197,8 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     embeddedPublish = run(['publish', OTHER_SOURCE, '--registry', embeddedUrl, '--url', productUrls[OTHER_SOURCE]!], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[OTHER_SOURCE] });
     // Sources first: the derived product's input ports must be served when it is checked.
     for (const result of await Promise.all([publish(SOURCE), publish(OTHER_SOURCE)])) expect(result.code, result.output).toBe(0);
-    foreignPublish = run(['publish', OTHER_SOURCE, '--registry', registryUrl], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[SOURCE] });
+    // From outside the repository, pointed at it with --dir.
+    foreignPublish = run(['publish', OTHER_SOURCE, '--registry', registryUrl, '--dir', repos[OTHER_SOURCE]!], { cwd: work, token: TOKENS[SOURCE] });
     const derived = await run(readme(`publish ${DERIVED}`, { 'http://localhost:4100': registryUrl, 'http://localhost:4002/graphql': productUrls[DERIVED]! }), { cwd: repos[DERIVED]!, token: TOKENS[DERIVED] });
     expect(derived.code, derived.output).toBe(0);
     expect(derived.output).toMatch(new RegExp(`published ${DERIVED} \\S+ to ${registryUrl}: build \\d+`));
