@@ -87,6 +87,8 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS registry_usage (day TEXT NOT NULL, client TEXT NOT NULL, coordinate TEXT NOT NULL, count BIGINT NOT NULL, PRIMARY KEY (day, client, coordinate))`,
 ];
 
+const USAGE_ROWS_PER_STATEMENT = 250;
+
 export function supergraphHash(sdl: string): string {
   return createHash('sha256').update(sdl).digest('hex');
 }
@@ -237,12 +239,23 @@ export class SqlRegistryStore implements RegistryStore {
   }
 
   async addUsage(rows: readonly UsageRow[]): Promise<void> {
-    // Gateways add to the same row rather than racing to insert it.
+    // Totalled per key first: one statement may not touch a row twice (PostgreSQL refuses).
+    const totals = new Map<string, UsageRow>();
     for (const row of rows) {
+      const key = `${row.day}\u0000${row.client}\u0000${row.coordinate}`;
+      const total = totals.get(key);
+      if (total) total.count += row.count;
+      else totals.set(key, { ...row });
+    }
+    const all = [...totals.values()];
+    // A few hundred rows per statement; gateways add to the same row rather than racing to insert it.
+    for (let start = 0; start < all.length; start += USAGE_ROWS_PER_STATEMENT) {
+      const chunk = all.slice(start, start + USAGE_ROWS_PER_STATEMENT);
+      const values = chunk.map((_, index) => `($${index * 4 + 1}, $${index * 4 + 2}, $${index * 4 + 3}, $${index * 4 + 4})`).join(', ');
       await this.sql.query(
-        `INSERT INTO registry_usage (day, client, coordinate, count) VALUES ($1, $2, $3, $4)
+        `INSERT INTO registry_usage (day, client, coordinate, count) VALUES ${values}
          ON CONFLICT (day, client, coordinate) DO UPDATE SET count = registry_usage.count + EXCLUDED.count`,
-        [row.day, row.client, row.coordinate, row.count],
+        chunk.flatMap((row) => [row.day, row.client, row.coordinate, row.count]),
       );
     }
   }

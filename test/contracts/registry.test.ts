@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { startRegistryServer, type RunningRegistry } from '../../schema/registry
 import { RegistryTokens } from '../../schema/registry/registry-tokens.ts';
 import { Registry } from '../../schema/registry/registry.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+import { dropPostgresSchema, postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
 
 /**
  * The registry's checks are `meshgate check`'s, and the usage gateways post is what its
@@ -32,22 +34,17 @@ const { coordinate } = subject.deprecated;
 const sunset = sunsetDate(subject.deprecated.deprecationReason)!;
 const TOKENS = { platform: 'platform-token-0123456789', gateway: 'gateway-token-0123456789' };
 
+/** The two stores behind the one interface: the embedded DuckDB file, and PostgreSQL in a schema of this run's own. */
+const pg = await postgresAvailable();
+const SCHEMA = `registry_contract_${process.pid}_${randomBytes(3).toString('hex')}`;
+const STORES: [string, (dir: string) => string][] = [
+  ['DuckDB', (dir) => join(dir, 'registry.duckdb')],
+  ...(pg ? [['PostgreSQL', () => `${TEST_POSTGRES_URL}?schema=${SCHEMA}`] as [string, (dir: string) => string]] : []),
+];
+
 let dir: string;
 let registry: Registry;
 let server: RunningRegistry;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'registry-contract-'));
-  registry = await Registry.open(await openRegistryStore(join(dir, 'registry.duckdb')), { governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8'), today: () => addDays(sunset, 1) });
-  const tokens = new RegistryTokens({ maxBodyBytes: 1_048_576, tokens: [{ kind: 'platform', name: 'platform', token: TOKENS.platform }, { kind: 'gateway', name: 'edge', token: TOKENS.gateway }] });
-  server = await startRegistryServer({ registry, tokens });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await registry?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 async function call(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -66,7 +63,21 @@ function withoutDeprecatedField() {
   return { product: subject.member.name, descriptor, sdl };
 }
 
-describe('registry: builds, the supergraph with ETag, and usage-aware checks', () => {
+describe.each(STORES)('registry on %s: builds, the supergraph with ETag, and usage-aware checks', (_name, location) => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'registry-contract-'));
+    registry = await Registry.open(await openRegistryStore(location(dir)), { governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8'), today: () => addDays(sunset, 1) });
+    const tokens = new RegistryTokens({ maxBodyBytes: 1_048_576, tokens: [{ kind: 'platform', name: 'platform', token: TOKENS.platform }, { kind: 'gateway', name: 'edge', token: TOKENS.gateway }] });
+    server = await startRegistryServer({ registry, tokens });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await registry?.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (location(dir).startsWith('postgres')) await dropPostgresSchema(SCHEMA);
+  });
+
   it('publishes a first version as build 1 and serves its supergraph with an ETag that answers 304', async () => {
     const published = await call('POST', `/v1/products/${subject.member.name}/versions`, TOKENS.platform, {
       product: subject.member.name,
@@ -134,5 +145,14 @@ describe('registry: builds, the supergraph with ETag, and usage-aware checks', (
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toEqual({ build: before + 1 });
     expect((await call('GET', '/v1/mesh', TOKENS.gateway)).json().governance).toBe(stricter);
+  });
+
+  it('a usage batch larger than one statement, with repeated keys, is stored as per-key totals', async () => {
+    const day = addDays(sunset, -1);
+    const records = Array.from({ length: 600 }, (_, index) => ({ field: 'Batch.field', client: `client-${index % 300}`, day, count: 1 }));
+    expect((await call('POST', '/v1/usage', TOKENS.gateway, { records })).status).toBe(202);
+    const rows = (await call('GET', `/v1/usage?field=Batch.field&since=${day}&until=${day}`, TOKENS.gateway)).json() as { client: string; count: number }[];
+    expect(rows).toHaveLength(300);
+    expect(new Set(rows.map((row) => row.count))).toEqual(new Set([2]));
   });
 });

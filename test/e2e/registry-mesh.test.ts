@@ -12,7 +12,7 @@ import { createDataProduct, type RunningProduct } from '../../subgraphs/kit/crea
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';
 import { postGraphQL } from '../support/mesh-harness.ts';
-import { postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
+import { dropPostgresSchema, postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
 
 /**
  * The registry's "done when": a mesh made of separate git repositories. Each product's
@@ -70,6 +70,7 @@ function readme(start: string, values: Record<string, string>): string[] {
     .map((arg) => values[arg] ?? arg);
 }
 
+const schema = `registry_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'registry-mesh-'));
 const processes: CliProcess[] = [];
 const running: RunningProduct[] = [];
@@ -160,7 +161,6 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
       productUrls[member.name] = listening.url;
       repos[member.name] = productRepository(member.name, member.definition.dir);
     }
-    const schema = `registry_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
     mkdirSync(embeddedHome);
     // This one is configured by file alone: tokens by their SHA-256, and the governance it starts with.
     writeFileSync(join(embeddedHome, 'governance.yaml'), EMBEDDED_GOVERNANCE);
@@ -189,6 +189,7 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     await Promise.all(running.map((product) => product.close()));
     delete process.env.MESHGATE_SIGNING_SECRET;
     rmSync(work, { recursive: true, force: true });
+    await dropPostgresSchema(schema);
   });
 
   it('each team publishes from its own repository; two gateways serve the cross-product query', async () => {
