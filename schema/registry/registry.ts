@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compositionFailure } from '../check.ts';
 import { composeProducts, type ProductInterface } from '../compose.ts';
 import { safeParseDescriptor } from '../descriptor.ts';
 import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../field-usage.ts';
-import { finding, type Finding } from '../finding.ts';
+import { MESH, type Finding } from '../finding.ts';
 import { parseGovernance } from '../governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { blocksPublish } from '../publish.ts';
@@ -217,7 +218,7 @@ export class Registry {
     if (!interfaces.some((p) => p.descriptor.status !== 'retired' && composable.has(p.descriptor.status))) return { ok: true, supergraphSdl: undefined };
     const result = composeProducts(interfaces, composable, governance);
     if (!result.ok) {
-      return { ok: false, findings: result.errors.map((error) => finding('mesh', 'schema.graphql', 'compose/failed', `Composition failed: ${error}`, 'Fix the subgraph SDL so that Apollo Federation composition accepts it.')) };
+      return { ok: false, findings: result.errors.map((error) => compositionFailure(MESH, error)) };
     }
     return { ok: true, supergraphSdl: result.supergraphSdl };
   }
