@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { describeIssues } from '../descriptor.ts';
+import { describeIssues, PRODUCT_NAME } from '../descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 
 /**
@@ -15,7 +15,6 @@ export type RegistryPrincipal =
   | { kind: 'product'; name: string; product: string }
   | { kind: 'gateway'; name: string };
 
-const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /**

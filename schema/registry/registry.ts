@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compositionFailure } from '../check.ts';
 import { composeProducts, type ProductInterface } from '../compose.ts';
-import { safeParseDescriptor } from '../descriptor.ts';
+import { PRODUCT_NAME, safeParseDescriptor } from '../descriptor.ts';
 import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../field-usage.ts';
 import { MESH, type Finding } from '../finding.ts';
 import { parseGovernance } from '../governance.ts';
@@ -13,8 +13,6 @@ import { utcDay } from '../utc-day.ts';
 import { checkMeshFolder, type ProductFiles } from './mesh-folder.ts';
 import type { Build, ProductVersion, RegistryStore } from './registry-store.ts';
 
-/** The product-name pattern of `product.yaml`: also what keeps a name from becoming a path. */
-export const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** A product's contract as a team sends it: to check, or to publish. */
 export interface Candidate {
