@@ -1,6 +1,7 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
+import { RegistryClient } from '../schema/registry/registry-client.ts';
 import { createAuthenticator } from './access/authentication.ts';
 import { openCaches } from './cache/open-caches.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
@@ -43,7 +44,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const usage = !config.usage.enabled
     ? undefined
     : config.registry.url && config.registry.token
-      ? new RegistryUsageStore(config.registry.url, config.registry.token, config.usage.flushIntervalMs)
+      ? new RegistryUsageStore(new RegistryClient(config.registry.url, config.registry.token), config.usage.flushIntervalMs)
       : openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs);
   for (const key of ['governanceFile', 'productsDir'] as const) {
     if (config.access[key] !== undefined) logger.warn(`access.${key} is deprecated and ignored: the gateway takes classifications and policies from the supergraph alone`);

@@ -3,7 +3,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Pool } from 'pg';
-import { request as undiciRequest } from 'undici';
+import { RegistryClient } from '../../schema/registry/registry-client.ts';
 import { clientUsageOf, type ClientFieldUsage, type FieldUsageRow, type FieldUsageSource } from '../../schema/field-usage.ts';
 import { utcDay } from '../../schema/utc-day.ts';
 
@@ -189,37 +189,22 @@ export class PostgresUsageStore extends BufferedUsageStore {
  * questions are asked of the registry.
  */
 export class RegistryUsageStore extends BufferedUsageStore {
-  private readonly base: string;
-
   constructor(
-    url: string,
-    private readonly token: string,
+    private readonly registry: RegistryClient,
     flushIntervalMs = 5_000,
   ) {
     super(flushIntervalMs);
-    this.base = url.replace(/\/+$/, '');
-  }
-
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
-    const response = await undiciRequest(`${this.base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      // Bounded: a registry that stops answering must not hold a flush, or the gateway's close.
-      signal: AbortSignal.timeout(5_000),
-    });
-    const text = await response.body.text();
-    if (response.statusCode >= 300) throw new Error(`${method} ${this.base}${path} answered HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
-    return text;
   }
 
   protected async write(rows: readonly UsageRow[]): Promise<void> {
-    await this.call('POST', '/v1/usage', { records: rows.map((row) => ({ field: row.coordinate, client: row.client, day: row.day, count: row.count })) });
+    // Bounded: a registry that stops answering must not hold a flush, or the gateway's close.
+    const records = rows.map((row) => ({ field: row.coordinate, client: row.client, day: row.day, count: row.count }));
+    await this.registry.call('POST', '/v1/usage', { records }, { timeoutMs: 5_000 });
   }
 
-  protected async read(coordinate: string, sinceDay: string, untilDay: string): Promise<UsageRow[]> {
+  protected read(coordinate: string, sinceDay: string, untilDay: string): Promise<UsageRow[]> {
     const query = new URLSearchParams({ field: coordinate, since: sinceDay, until: untilDay });
-    return JSON.parse(await this.call('GET', `/v1/usage?${query}`)) as UsageRow[];
+    return this.registry.call<UsageRow[]>('GET', `/v1/usage?${query}`, undefined, { timeoutMs: 5_000 });
   }
 }
 

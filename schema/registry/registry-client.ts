@@ -42,14 +42,15 @@ export class RegistryClient {
   }
 
   /** Sends one request; a refusal becomes a {@link RegistryRequestError} with the registry's code. */
-  async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+  async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
     let response;
     try {
       response = await request(`${this.url}${path}`, {
         method,
         headers: { ...this.authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(60_000),
+        // A publish runs every check and a composition: a minute, unless the caller needs less.
+        signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
       });
     } catch (error) {
       throw new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Cannot reach the registry at ${this.url}: ${(error as Error).message}`);
