@@ -78,6 +78,12 @@ describe.each(STORES)('registry on %s: builds, the supergraph with ETag, and usa
     if (location(dir).startsWith('postgres')) await dropPostgresSchema(SCHEMA);
   });
 
+  it('before any publish: no supergraph (503 SUPERGRAPH_NOT_LOADED), an empty mesh with its governance', async () => {
+    const none = await call('GET', '/v1/supergraph', TOKENS.gateway);
+    expect([none.status, none.json().error.code]).toEqual([503, 'SUPERGRAPH_NOT_LOADED']);
+    expect((await call('GET', '/v1/mesh', TOKENS.gateway)).json()).toEqual({ build: null, products: [], governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8') });
+  });
+
   it('publishes a first version as build 1 and serves its supergraph with an ETag that answers 304', async () => {
     const published = await call('POST', `/v1/products/${subject.member.name}/versions`, TOKENS.platform, {
       product: subject.member.name,
