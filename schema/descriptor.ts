@@ -18,7 +18,6 @@ export type Classification = (typeof CLASSIFICATIONS)[number];
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
 /** `30m`, `24h`, `7d`: how old a product's data may get before it is stale. */
 const DURATION = /^(\d+)(s|m|h|d)$/;
-/** A product name: lower-case words joined by `-`. It is also a folder name, so it can hold no path. */
 export const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const COORDINATE = /^[A-Z]\w*\.\w+$/;
 

@@ -19,10 +19,10 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   product: async () => (await import('./product-command.ts')).registerProductCommand,
   check: async () => (await import('./check-command.ts')).registerCheckCommand,
   publish: async () => (await import('./publish-command.ts')).registerPublishCommand,
+  registry: async () => (await import('./registry-command.ts')).registerRegistryCommand,
   lineage: async () => (await import('./lineage-command.ts')).registerLineageCommand,
   export: async () => (await import('./export-command.ts')).registerExportCommand,
   new: async () => (await import('./new-command.ts')).registerNewCommand,
-  registry: async () => (await import('./registry-command.ts')).registerRegistryCommand,
 };
 
 const program = new Command()

@@ -3,7 +3,6 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Pool } from 'pg';
-import { RegistryClient } from '../../schema/registry/registry-client.ts';
 import { clientUsageOf, type ClientFieldUsage, type FieldUsageRow, type FieldUsageSource } from '../../schema/field-usage.ts';
 import { utcDay } from '../../schema/utc-day.ts';
 
@@ -16,7 +15,7 @@ export interface FieldUsageStore extends FieldUsageSource {
   readonly writes: number;
 }
 
-type UsageRow = FieldUsageRow;
+export type UsageRow = FieldUsageRow;
 
 
 /**
@@ -24,7 +23,7 @@ type UsageRow = FieldUsageRow;
  * request a map update and never a write. What a crash loses is at most one flush
  * interval of counts, which is fine for "who still uses this field".
  */
-abstract class BufferedUsageStore implements FieldUsageStore {
+export abstract class BufferedUsageStore implements FieldUsageStore {
   private buffer = new Map<string, UsageRow>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -180,31 +179,6 @@ export class PostgresUsageStore extends BufferedUsageStore {
 
   protected override async dispose(): Promise<void> {
     await this.pool.end();
-  }
-}
-
-/**
- * Usage kept by a registry (`meshgate registry serve`), shared by every gateway that
- * serves from it: batches are posted with the gateway's token, and the catalog's
- * questions are asked of the registry.
- */
-export class RegistryUsageStore extends BufferedUsageStore {
-  constructor(
-    private readonly registry: RegistryClient,
-    flushIntervalMs = 5_000,
-  ) {
-    super(flushIntervalMs);
-  }
-
-  protected async write(rows: readonly UsageRow[]): Promise<void> {
-    // Bounded: a registry that stops answering must not hold a flush, or the gateway's close.
-    const records = rows.map((row) => ({ field: row.coordinate, client: row.client, day: row.day, count: row.count }));
-    await this.registry.call('POST', '/v1/usage', { records }, { timeoutMs: 5_000 });
-  }
-
-  protected read(coordinate: string, sinceDay: string, untilDay: string): Promise<UsageRow[]> {
-    const query = new URLSearchParams({ field: coordinate, since: sinceDay, until: untilDay });
-    return this.registry.call<UsageRow[]>('GET', `/v1/usage?${query}`, undefined, { timeoutMs: 5_000 });
   }
 }
 

@@ -62,9 +62,6 @@ export enum WireErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   /** The `Host` header names no name this gateway answers to (DNS rebinding). */
   HOST_NOT_ALLOWED = 'HOST_NOT_ALLOWED',
-  SHUTTING_DOWN = 'SHUTTING_DOWN',
-  SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
-
   // The registry: who may publish, read or roll back what.
   /** A registry token without the right for this request (another product's, a gateway's). */
   REGISTRY_FORBIDDEN = 'REGISTRY_FORBIDDEN',
@@ -72,11 +69,8 @@ export enum WireErrorCode {
   PRODUCT_UNKNOWN = 'PRODUCT_UNKNOWN',
   /** The registry holds no build with the number named. */
   BUILD_UNKNOWN = 'BUILD_UNKNOWN',
-  /**
-   * A publish (or a governance change) refused because checks failed: the findings say why.
-   * `meshgate publish` ends with it too; over HTTP (the registry) it answers 422.
-   */
-  PUBLISH_REFUSED = 'PUBLISH_REFUSED',
+  SHUTTING_DOWN = 'SHUTTING_DOWN',
+  SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
 }
 
 /**
@@ -93,6 +87,7 @@ export enum ContractErrorCode {
   BOUNDARY_VIOLATION = 'BOUNDARY_VIOLATION',
   INCOMPATIBLE_CHANGE = 'INCOMPATIBLE_CHANGE',
   LINEAGE_OUT_OF_DATE = 'LINEAGE_OUT_OF_DATE',
+  PUBLISH_REFUSED = 'PUBLISH_REFUSED',
 }
 
 /** The one closed set: every code meshgate raises, wire or contract. */
@@ -142,20 +137,27 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   NOT_FOUND: 404,
   // 421 Misdirected Request: the request reached a server that does not serve that name.
   HOST_NOT_ALLOWED: 421,
-  SHUTTING_DOWN: 503,
-  SUPERGRAPH_NOT_LOADED: 503,
   REGISTRY_FORBIDDEN: 403,
   PRODUCT_UNKNOWN: 404,
   BUILD_UNKNOWN: 404,
+  SHUTTING_DOWN: 503,
+  SUPERGRAPH_NOT_LOADED: 503,
+};
+
+/**
+ * The contract codes a service answers over HTTP on purpose: the registry refuses a publish
+ * (or a governance change) whose checks fail with 422 and the findings.
+ */
+const CONTRACT_CODES_OVER_HTTP: Readonly<Partial<Record<ContractErrorCode, number>>> = {
   PUBLISH_REFUSED: 422,
 };
 
 /**
- * The status a code answers with over HTTP. A contract code has none of its own: one that
- * reaches a response anyway (a start-up failure surfacing late) is a server fault.
+ * The status a code answers with over HTTP. A contract code has none of its own (but those
+ * above): one that reaches a response anyway (a start-up failure surfacing late) is a server fault.
  */
 export function httpStatusOf(code: MeshErrorCode): number {
-  return (HTTP_STATUS_BY_CODE as Readonly<Record<string, number>>)[code] ?? 500;
+  return (HTTP_STATUS_BY_CODE as Readonly<Record<string, number>>)[code] ?? (CONTRACT_CODES_OVER_HTTP as Readonly<Record<string, number>>)[code] ?? 500;
 }
 
 /**
