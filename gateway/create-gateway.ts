@@ -19,7 +19,6 @@ import { isExplorerRequest, serveExplorer } from './http/explorer/serve-explorer
 import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
-import { RegistryUsageStore } from './observability/registry-usage-store.ts';
 import { gatewayPlugins } from './plugins/gateway-plugins.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
@@ -28,6 +27,7 @@ import { declareEnforcedSecurityFeatures } from './supergraph/enforced-security-
 import { admitSupergraph, ungovernedFields } from './supergraph/supergraph-admission.ts';
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
 import { fetchRegistrySupergraph, registrySupergraphEndpoint } from './supergraph/registry-supergraph.ts';
+import { RegistryUsageStore } from './observability/registry-usage-store.ts';
 import { createProductServices, productSigner } from './transport/product-services.ts';
 import type { GatewayOptions, RunningGateway } from './running-gateway.ts';
 
