@@ -1,7 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
+import { meshPaths } from '../../schema/mesh.ts';
+import { readProductRepository } from '../../schema/registry/product-repository.ts';
+import { RegistryRequestError } from '../../schema/registry/registry-client.ts';
+import { formatReport } from './check-command.ts';
 import { DEFAULT_REGISTRY_FILE, openRegistryStore } from '../../schema/registry/open-registry-store.ts';
 import { loadRegistryConfig, RegistryTokens } from '../../schema/registry/registry-tokens.ts';
 import { registryClient, type RegistryClientOptions } from './registry-client-options.ts';
@@ -32,6 +37,28 @@ export function registerRegistryCommand(program: Command): void {
         await server.close();
         await registry.close();
       });
+    });
+  registry
+    .command('import')
+    .description("Seed an empty registry with a mesh kept in one repository: its published baselines become build 1 (a platform token)")
+    .requiredOption('--registry <url>', 'the registry')
+    .option('--root <dir>', 'the mesh whose schema/published/ baselines to import (default: the current folder)', '.')
+    .option('--token <token>', 'a platform token (default: MESHGATE_REGISTRY_TOKEN)')
+    .action(async (options: RegistryClientOptions & { root: string }) => {
+      const published = meshPaths(options.root).published;
+      if (!existsSync(published)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, published, ['no published baselines here: pass the mesh with --root']);
+      const products = readdirSync(published, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => readProductRepository(join(published, entry.name), entry.name));
+      try {
+        const result = await registryClient(options).importMesh(products);
+        console.log(`imported ${result.products} products from ${published}: build ${result.build}`);
+      } catch (error) {
+        if (!(error instanceof RegistryRequestError) || error.findings.length === 0) throw error;
+        console.error(formatReport({ ok: false, products: [], findings: error.findings, durationMs: 0 }));
+        console.error(`${error.code}: ${error.message}`);
+        process.exitCode = 1;
+      }
     });
   registry
     .command('rollback')

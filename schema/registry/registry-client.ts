@@ -81,6 +81,10 @@ export class RegistryClient {
     return this.call('GET', '/v1/supergraph');
   }
 
+  importMesh(products: readonly Candidate[]): Promise<{ build: number; products: number }> {
+    return this.call('POST', '/v1/import', { products });
+  }
+
   rollback(build: string): Promise<{ build: number; rolledBackTo: number }> {
     return this.call('POST', `/v1/builds/${encodeURIComponent(build)}/rollback`);
   }

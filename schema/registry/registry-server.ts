@@ -31,6 +31,8 @@ const candidateSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).optional(),
 });
 
+const importSchema = z.strictObject({ products: z.array(candidateSchema).max(500) });
+
 const usageSchema = z.strictObject({
   records: z
     .array(
@@ -193,6 +195,18 @@ function registryRoutes(registry: Registry): Route[] {
         const outcome = await registry.publish(candidate, principal.name);
         if (!outcome.ok) throw new RegistryRefusal(MeshErrorCode.PUBLISH_REFUSED, `${candidate.product} fails meshgate check; nothing was published`, outcome.findings);
         sendJson(response, 201, { build: outcome.build, version: outcome.version });
+      },
+    },
+    {
+      // Additive: seeds an empty registry with a one-repository mesh's published baselines (build 1).
+      method: 'POST',
+      path: ['v1', 'import'],
+      who: ['platform'],
+      async handle({ json, principal, response }) {
+        const { products } = await json(importSchema);
+        const outcome = await registry.importMesh(products, principal.name);
+        if (!outcome.ok) throw new RegistryRefusal(MeshErrorCode.PUBLISH_REFUSED, 'The mesh fails meshgate check; nothing was imported', outcome.findings);
+        sendJson(response, 201, { build: outcome.build, products: products.length });
       },
     },
     {

@@ -206,7 +206,7 @@ export class Registry {
   }
 
   /** Composes with governance compiled in; undefined SDL when no product is served yet (drafts only). */
-  private compose(products: readonly Pick<ProductVersion, 'product' | 'descriptor' | 'sdl' | 'url'>[], governanceText: string): { ok: true; supergraphSdl: string | undefined } | { ok: false; findings: Finding[] } {
+  private compose(products: readonly { product: string; descriptor: string; sdl: string; url?: string | undefined }[], governanceText: string): { ok: true; supergraphSdl: string | undefined } | { ok: false; findings: Finding[] } {
     const governance = parseGovernance(governanceText, 'registry governance');
     const interfaces: ProductInterface[] = products.flatMap((p) => {
       const parsed = safeParseDescriptor(p.descriptor);
@@ -219,6 +219,37 @@ export class Registry {
       return { ok: false, findings: result.errors.map((error) => compositionFailure(MESH, error)) };
     }
     return { ok: true, supergraphSdl: result.supergraphSdl };
+  }
+
+  /**
+   * Seeds an empty registry with a mesh that has lived in one repository: its published
+   * baselines, checked together (each as its own baseline), become build 1. From then on
+   * each team publishes from its own repository against them, so what the baselines
+   * already promised (and rules leave alone in a baseline) carries over.
+   */
+  importMesh(products: readonly Candidate[], importedBy: string): Promise<{ ok: true; build: number } | { ok: false; findings: Finding[] }> {
+    for (const product of products) assertProductName(product.product);
+    return this.serialize(async () => {
+      const mesh = await this.mesh();
+      if (mesh.build) throw new MeshError(MeshErrorCode.BAD_REQUEST, `The registry already has build ${mesh.build.number}: an import only seeds an empty registry; publish instead`);
+      if (products.length === 0 || new Set(products.map((p) => p.product)).size !== products.length) throw new MeshError(MeshErrorCode.BAD_REQUEST, 'An import names each product once, and at least one');
+      const baselines = products.map((p) => ({ name: p.product, descriptor: p.descriptor, sdl: p.sdl }));
+      const report = await checkMeshFolder(this.checkDir(mesh.governanceId), { products: baselines, baselines, governance: mesh.governance }, { usage: this.usage, today: this.today() });
+      const composed = report.ok ? this.compose(products, mesh.governance) : undefined;
+      if (!composed?.ok) return { ok: false, findings: composed && !composed.ok ? composed.findings : report.findings };
+      const at = new Date().toISOString();
+      const versionIds: number[] = [];
+      for (const product of products) {
+        const version = safeParseDescriptor(product.descriptor);
+        if (!version.ok) return { ok: false, findings: report.findings }; // a passing check had every descriptor valid
+        const checkId = await this.store.addCheck({ product: product.product, version: version.descriptor.version, requestedBy: importedBy, checkedAt: at, ok: true, findings: [] });
+        versionIds.push(
+          await this.store.addVersion({ product: product.product, version: version.descriptor.version, descriptor: product.descriptor, sdl: product.sdl, url: product.url, publishedBy: importedBy, publishedAt: at, checkId }),
+        );
+      }
+      const build = await this.store.addBuild({ createdAt: at, reason: `import of ${products.length} products`, supergraphSdl: composed.supergraphSdl, governanceId: mesh.governanceId, versionIds });
+      return { ok: true, build };
+    });
   }
 
   /** Makes build `number` current again: a new build with its products, governance and supergraph. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inc } from 'semver';
@@ -194,6 +194,13 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
 
   it('each team publishes from its own repository; two gateways serve the cross-product query', async () => {
     const publish = (name: string) => run(['publish', name, '--registry', registryUrl, '--url', productUrls[name]!], { cwd: repos[name]!, token: TOKENS[name] });
+    // The mesh used to live in one repository: the platform team seeds the registry with its published baselines.
+    const monorepo = join(work, 'monorepo');
+    for (const member of MEMBERS) cpSync(join(ROOT, 'schema', 'published', member.name), join(monorepo, 'schema', 'published', member.name), { recursive: true });
+    const imported = await run(readme('registry import', { '../mesh': monorepo, 'http://localhost:4100': registryUrl }), { cwd: work, token: TOKENS.platform });
+    expect(imported.code, imported.output).toBe(0);
+    expect(imported.output).toContain(`imported ${MEMBERS.length} products`);
+
     // Commands that do not depend on each other run side by side; their outcomes are asserted by the tests named for them.
     embeddedPublish = run(['publish', OTHER_SOURCE, '--registry', embeddedUrl, '--url', productUrls[OTHER_SOURCE]!], { cwd: repos[OTHER_SOURCE]!, token: TOKENS[OTHER_SOURCE] });
     // Sources first: the derived product's input ports must be served when it is checked.

@@ -170,6 +170,13 @@ describe('registry abuse: every refusal has its exact status and code', () => {
     expect((await call('GET', '/v1/builds', TOKENS.platform)).body.length).toBe(before);
   });
 
+  it('an import by a product token: 403 REGISTRY_FORBIDDEN; by the platform into a registry that has builds: 400 BAD_REQUEST', async () => {
+    const byProduct = await call('POST', '/v1/import', TOKENS.a, JSON.stringify({ products: [A] }));
+    expect([byProduct.status, code(byProduct)]).toEqual([403, 'REGISTRY_FORBIDDEN']);
+    const intoUsed = await call('POST', '/v1/import', TOKENS.platform, JSON.stringify({ products: [B] }));
+    expect([intoUsed.status, code(intoUsed)]).toEqual([400, 'BAD_REQUEST']);
+  });
+
   it('a wrong method: 405 METHOD_NOT_ALLOWED; an unknown path with a good token: 404 NOT_FOUND', async () => {
     const method = await call('DELETE', '/v1/supergraph', TOKENS.platform);
     expect([method.status, code(method)]).toEqual([405, 'METHOD_NOT_ALLOWED']);
