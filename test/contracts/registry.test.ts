@@ -21,9 +21,12 @@ import { dropPostgresSchema, postgresAvailable, TEST_POSTGRES_URL } from '../sup
  * it within the deprecation window. The product is any demo source product (no input
  * ports) that has a deprecated field with a sunset; the registry's clock is the day after it.
  */
+const ROOT = new URL('../..', import.meta.url).pathname;
+/** A product's published baseline: what a registry seeded from this repository (`registry import`) holds. */
+const baselineDir = (name: string) => join(ROOT, 'schema', 'published', name);
 const candidates = DEMO_MESH.flatMap((member) => {
-  const descriptor = loadDescriptor(join(member.definition.dir, 'product.yaml'));
-  const sdl = readFileSync(join(member.definition.dir, 'schema.graphql'), 'utf8');
+  const descriptor = loadDescriptor(join(baselineDir(member.name), 'product.yaml'));
+  const sdl = readFileSync(join(baselineDir(member.name), 'schema.graphql'), 'utf8');
   if (descriptor.inputPorts.length > 0) return [];
   const fields = [...modelSubgraph(sdl).types.values()].filter((type) => type.kind === 'object').flatMap((type) => [...type.fields.values()]);
   const deprecated = fields.find((field) => sunsetDate(field.deprecationReason) !== undefined);
@@ -56,7 +59,7 @@ async function call(method: string, path: string, token: string, body?: unknown,
 function withoutDeprecatedField() {
   const { name } = subject.deprecated;
   const sdl = subject.sdl.replace(new RegExp(`\\n\\s*"[^"\\n]*"\\n\\s*${name}: [^\\n]*@deprecated[^\\n]*`), '');
-  const descriptor = readFileSync(join(subject.member.definition.dir, 'product.yaml'), 'utf8')
+  const descriptor = readFileSync(join(baselineDir(subject.member.name), 'product.yaml'), 'utf8')
     .replace(new RegExp(`\\n\\s*${coordinate.replace('.', '\\.')}: [^\\n]*`), '')
     .replace(`version: ${subject.descriptor.version}`, `version: ${inc(subject.descriptor.version, 'major')}`);
   expect(sdl).not.toBe(subject.sdl);
@@ -84,14 +87,11 @@ describe.each(STORES)('registry on %s: builds, the supergraph with ETag, and usa
     expect((await call('GET', '/v1/mesh', TOKENS.gateway)).json()).toEqual({ build: null, products: [], governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8') });
   });
 
-  it('publishes a first version as build 1 and serves its supergraph with an ETag that answers 304', async () => {
-    const published = await call('POST', `/v1/products/${subject.member.name}/versions`, TOKENS.platform, {
-      product: subject.member.name,
-      descriptor: readFileSync(join(subject.member.definition.dir, 'product.yaml'), 'utf8'),
-      sdl: subject.sdl,
-      url: 'http://127.0.0.1:1/graphql',
+  it('imports a published baseline as build 1 and serves its supergraph with an ETag that answers 304', async () => {
+    const imported = await call('POST', '/v1/import', TOKENS.platform, {
+      products: [{ product: subject.member.name, descriptor: readFileSync(join(baselineDir(subject.member.name), 'product.yaml'), 'utf8'), sdl: subject.sdl, url: 'http://127.0.0.1:1/graphql' }],
     });
-    expect([published.status, published.text]).toEqual([201, JSON.stringify({ build: 1, version: subject.descriptor.version })]);
+    expect([imported.status, imported.text]).toEqual([201, JSON.stringify({ build: 1, products: 1 })]);
     const first = await call('GET', '/v1/supergraph', TOKENS.gateway);
     expect(first.status).toBe(200);
     expect(first.headers.get('x-meshgate-build')).toBe('1');
@@ -128,7 +128,7 @@ describe.each(STORES)('registry on %s: builds, the supergraph with ETag, and usa
     expect(rollback.json()).toEqual({ build: 2, rolledBackTo: 1 });
     const builds = (await call('GET', '/v1/builds', TOKENS.gateway)).json();
     expect(builds.map((b: { build: number; reason: string; current: boolean }) => [b.build, b.reason, b.current])).toEqual([
-      [1, `publish ${subject.member.name} ${subject.descriptor.version}`, false],
+      [1, 'import of 1 products', false],
       [2, 'rollback to 1', true],
     ]);
     const first = await call('GET', '/v1/supergraph', TOKENS.gateway);

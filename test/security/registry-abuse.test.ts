@@ -24,6 +24,7 @@ type Candidate = { product: string; descriptor: string; sdl: string };
 
 const TOKENS = { platform: 'platform-token-0123456789', gateway: 'gateway-token-0123456789', a: 'product-a-token-0123456789', b: 'product-b-token-0123456789' };
 const MAX_BODY = 256 * 1024;
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 let dir: string;
 let registry: Registry;
@@ -42,9 +43,15 @@ beforeAll(async () => {
     ],
   });
   server = await startRegistryServer({ registry, tokens, maxBodyBytes: MAX_BODY, log: () => {} });
-  // A is published, so its baseline and the supergraph exist for the reads below.
-  const published = await call('POST', `/v1/products/${A.product}/versions`, TOKENS.a, JSON.stringify(A));
-  expect(published.status, JSON.stringify(published.body)).toBe(201);
+  // A is in the registry (its published baseline, imported), so a baseline and a supergraph exist for the reads below.
+  const baseline = join(ROOT, 'schema', 'published', A.product);
+  const imported = await call(
+    'POST',
+    '/v1/import',
+    TOKENS.platform,
+    JSON.stringify({ products: [{ product: A.product, descriptor: readFileSync(join(baseline, 'product.yaml'), 'utf8'), sdl: readFileSync(join(baseline, 'schema.graphql'), 'utf8') }] }),
+  );
+  expect(imported.status, JSON.stringify(imported.body)).toBe(201);
 });
 
 afterAll(async () => {
