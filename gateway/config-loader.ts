@@ -35,6 +35,8 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
   { env: 'MESHGATE_USAGE_POSTGRES_URL', path: ['usage', 'postgresUrl'], parse: text },
   { env: 'MESHGATE_USAGE_FILE', path: ['usage', 'file'], parse: text },
   { env: 'MESHGATE_SUPERGRAPH', path: ['supergraph', 'file'], parse: text },
+  { env: 'MESHGATE_REGISTRY_URL', path: ['registry', 'url'], parse: text },
+  { env: 'MESHGATE_REGISTRY_TOKEN', path: ['registry', 'token'], parse: text },
   { env: 'MESHGATE_INTROSPECTION', path: ['introspection'], parse: boolean },
   { env: 'MESHGATE_CACHE', path: ['cache', 'enabled'], parse: boolean },
   { env: 'MESHGATE_COALESCE_QUERIES', path: ['coalesceQueries'], parse: boolean },

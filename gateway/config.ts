@@ -134,6 +134,22 @@ export const gatewayConfigSchema = z.strictObject({
     })
     .prefault({}),
   /**
+   * A registry (`meshgate registry serve`) to serve from: the gateway takes the current
+   * build's supergraph from it at start, polls it every `supergraph.pollIntervalMs` with
+   * ETag (the last good one keeps serving when it fails), and posts field usage to it
+   * instead of a local store. The token is a gateway token of that registry.
+   * @example { url: "https://registry.internal", token: "…" }
+   */
+  registry: z
+    .strictObject({
+      /** The registry's base URL. @default none (serve the supergraph file) */
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      /** A gateway token of the registry. @default none */
+      token: z.string().min(1).optional(),
+    })
+    .refine((registry) => !registry.url || registry.token, { message: 'a registry url needs a gateway token (registry.token or MESHGATE_REGISTRY_TOKEN)', path: ['token'] })
+    .prefault({}),
+  /**
    * Subgraph URL per product name, replacing the URL in the supergraph.
    * @example { sales: "https://sales.internal/graphql" }
    */

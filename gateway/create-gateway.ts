@@ -1,6 +1,7 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
+import { RegistryClient } from '../schema/registry/registry-client.ts';
 import { createAuthenticator } from './access/authentication.ts';
 import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
@@ -30,6 +31,8 @@ import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from './supergraph/enforced-security-features.ts';
 import { admitSupergraph, ungovernedFields } from './supergraph/supergraph-admission.ts';
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
+import { fetchRegistrySupergraph, registrySupergraphEndpoint } from './supergraph/registry-supergraph.ts';
+import { RegistryUsageStore } from './observability/registry-usage-store.ts';
 import { createProductServices, productSigner } from './transport/product-services.ts';
 import type { GatewayOptions, RunningGateway } from './running-gateway.ts';
 
@@ -43,18 +46,26 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const logger = options.logger ?? defaultLogger;
   const metrics = new GatewayMetrics({ labels: config.observability });
   const watermarksSeen = new ProductWatermarksSeen();
-  const usage = config.usage.enabled ? openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs) : undefined;
   const { supergraph } = config;
+  const usage = !config.usage.enabled
+    ? undefined
+    : config.registry.url && config.registry.token
+      ? new RegistryUsageStore(new RegistryClient(config.registry.url, config.registry.token), config.usage.flushIntervalMs)
+      : openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs);
   for (const key of ['governanceFile', 'productsDir'] as const) {
     if (config.access[key] !== undefined) logger.warn(`access.${key} is deprecated and ignored: the gateway takes classifications and policies from the supergraph alone`);
   }
   const admission = { mode: config.mode, allowUnclassifiedFields: config.access.allowUnclassifiedFields };
-  const source = new FileSupergraphSource(supergraph.file, {
-    file: supergraph.watch,
-    url: supergraph.url,
+  // From a registry, the supergraph is its current build, polled; otherwise the file (and supergraph.url).
+  const registry = config.registry.url && config.registry.token ? { url: config.registry.url, token: config.registry.token } : undefined;
+  const fromRegistry = registry ? { ...registrySupergraphEndpoint(registry), initial: await fetchRegistrySupergraph(registry) } : undefined;
+  const source = new FileSupergraphSource(fromRegistry?.url ?? supergraph.file, {
+    file: fromRegistry ? false : supergraph.watch,
+    url: fromRegistry?.url ?? supergraph.url,
     pollIntervalMs: supergraph.pollIntervalMs,
     log: (line) => logger.warn(line),
     admit: (sdl) => admitSupergraph(sdl, admission),
+    ...(fromRegistry ? { headers: fromRegistry.headers, initial: fromRegistry.initial } : {}),
   });
   const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
   // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers

@@ -69,6 +69,11 @@ function descriptorFindings(mesh: Mesh): Finding[] {
   return findings;
 }
 
+/** A composition error as a finding of `product` (or of the mesh). */
+export function compositionFailure(product: string, error: string): Finding {
+  return finding(product, 'schema.graphql', 'compose/failed', `Composition failed: ${error}`, 'Fix the subgraph SDL so that Apollo Federation composition accepts it.');
+}
+
 /**
  * Composes what production would serve and, when draft or proposed products exist, also
  * everything not retired: drafts are checked now, not on the day they are released.
@@ -88,7 +93,7 @@ function compositionFindings(live: readonly ValidProduct[], composable: Readonly
       // Apollo prefixes an error with the subgraphs it concerns: "[sales] ...".
       const named = [...error.matchAll(/\[([a-z0-9-]+)\]/g)].map((m) => m[1]!).filter((n) => names.has(n));
       for (const product of named.length > 0 ? named : [MESH]) {
-        findings.set(`${product}|${error}`, finding(product, 'schema.graphql', 'compose/failed', `Composition failed: ${error}`, 'Fix the subgraph SDL so that Apollo Federation composition accepts it.'));
+        findings.set(`${product}|${error}`, compositionFailure(product, error));
       }
     }
   }

@@ -19,3 +19,23 @@ export interface FieldUsageSource {
   clientsUsing(coordinate: string, sinceDay: string, untilDay: string): Promise<ClientFieldUsage[]>;
   close(): Promise<void>;
 }
+
+/** One stored count: operations of `client` on `day` (`YYYY-MM-DD`) that selected `coordinate`. */
+export interface FieldUsageRow {
+  day: string;
+  client: string;
+  coordinate: string;
+  count: number;
+}
+
+/** Totals stored rows per client, busiest first: the answer to {@link FieldUsageSource.clientsUsing}. */
+export function clientUsageOf(rows: readonly FieldUsageRow[]): ClientFieldUsage[] {
+  const byClient = new Map<string, ClientFieldUsage>();
+  for (const row of rows) {
+    const usage = byClient.get(row.client) ?? { client: row.client, count: 0, lastUsed: row.day };
+    usage.count += row.count;
+    if (row.day > usage.lastUsed) usage.lastUsed = row.day;
+    byClient.set(row.client, usage);
+  }
+  return [...byClient.values()].sort((a, b) => b.count - a.count || a.client.localeCompare(b.client));
+}

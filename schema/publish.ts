@@ -13,7 +13,7 @@ export type PublishResult =
  * Whether a finding stops `product` from being published: its own findings, except the
  * missing baseline publishing is about to create, and composition failures nobody owns.
  */
-function blocks(product: string, f: Finding): boolean {
+export function blocksPublish(product: string, f: Finding): boolean {
   if (f.product === product) return f.rule !== 'compat/no-baseline';
   return f.product === MESH && f.rule === 'compose/failed';
 }
@@ -27,7 +27,7 @@ export async function publishProduct(name: string, options: CheckOptions = {}): 
   const product = mesh.products.find((candidate) => candidate.name === name || candidate.folder === name);
   if (!product) throw new MeshError(MeshErrorCode.PUBLISH_REFUSED, `Unknown product "${name}"; expected one of ${mesh.products.map((p) => p.name).join(', ')}`);
   const report = await runCheck(options);
-  const findings = report.findings.filter((f) => blocks(product.name, f));
+  const findings = report.findings.filter((f) => blocksPublish(product.name, f));
   if (findings.length > 0 || !product.descriptor) return { ok: false, product: product.name, findings };
   const dir = baselineDir(mesh.paths, product.name);
   mkdirSync(dir, { recursive: true });

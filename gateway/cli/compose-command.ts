@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { composeProducts, readProductInterface, writeSupergraph } from '../../schema/compose.ts';
 import { DEMO_MESH, defaultProductUrl } from '../../subgraphs/demo-mesh.ts';
+import { registryClient } from './registry-client-options.ts';
 
 export const SUPERGRAPH_FILE = 'schema/supergraph.graphql';
 
@@ -17,7 +19,18 @@ export function registerComposeCommand(program: Command): void {
     .command('compose')
     .description(`Compose every product into ${SUPERGRAPH_FILE}`)
     .option('--check', 'exit 1 if the committed supergraph is out of date, without writing')
-    .action((options: { check?: boolean }) => {
+    .option('--registry <url>', "write the registry's current supergraph instead of composing this repository's products")
+    .option('--token <token>', 'with --registry: a gateway or platform token (default: MESHGATE_REGISTRY_TOKEN)')
+    .option('--out <file>', `with --registry: where to write it (default: ${SUPERGRAPH_FILE})`)
+    .action(async (options: { check?: boolean; registry?: string; token?: string; out?: string }) => {
+      if (options.registry) {
+        // The registry composed and checked it already; this only fetches the current build.
+        const file = options.out ?? SUPERGRAPH_FILE;
+        mkdirSync(dirname(file), { recursive: true });
+        writeSupergraph(file, await registryClient({ registry: options.registry, token: options.token }).supergraph());
+        console.log(`wrote ${file} from ${options.registry}`);
+        return;
+      }
       const sdl = composeMesh();
       const current = existsSync(SUPERGRAPH_FILE) ? readFileSync(SUPERGRAPH_FILE, 'utf8') : '';
       if (options.check) {

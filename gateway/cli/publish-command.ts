@@ -1,7 +1,38 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { publishProduct } from '../../schema/publish.ts';
+import { readProductRepository } from '../../schema/registry/product-repository.ts';
+import { RegistryRequestError } from '../../schema/registry/registry-client.ts';
+import type { Finding } from '../../schema/finding.ts';
 import { formatReport } from './check-command.ts';
+import { registryClient } from './registry-client-options.ts';
+
+interface PublishOptions {
+  root?: string;
+  today?: string;
+  registry?: string;
+  token?: string;
+  dir?: string;
+  url?: string;
+}
+
+/** Prints a refusal as `meshgate check` prints findings, then the one line saying nothing was published. */
+function refuse(product: string, findings: readonly Finding[]): void {
+  console.error(formatReport({ ok: false, products: [], findings: [...findings], durationMs: 0 }));
+  console.error(`PUBLISH_REFUSED: ${product} fails meshgate check; nothing was published`);
+  process.exitCode = 1;
+}
+
+/** From a product's own repository: the registry checks it against the mesh and, if it passes, makes a new build. */
+async function publishToRegistry(name: string, options: PublishOptions & { registry: string }): Promise<void> {
+  const candidate = { ...readProductRepository(options.dir, name), ...(options.url ? { url: options.url } : {}) };
+  try {
+    const result = await registryClient(options).publish(candidate);
+    console.log(`published ${candidate.product} ${result.version} to ${options.registry}: build ${result.build}`);
+  } catch (error) {
+    if (error instanceof RegistryRequestError && error.code === 'PUBLISH_REFUSED') return refuse(candidate.product, error.findings);
+    throw error;
+  }
+}
 
 export function registerPublishCommand(program: Command): void {
   program
@@ -10,14 +41,16 @@ export function registerPublishCommand(program: Command): void {
     .argument('<product>', 'the product to publish')
     .option('--root <dir>', 'the mesh the product belongs to (default: this repository)')
     .option('--today <date>', 'check sunsets against this day, YYYY-MM-DD (default: today)')
-    .action(async (name: string, options: { root?: string; today?: string }) => {
+    .option('--registry <url>', "publish to a registry instead, from the product's own repository")
+    .option('--token <token>', "with --registry: the product's token (default: MESHGATE_REGISTRY_TOKEN)")
+    .option('--dir <dir>', 'with --registry: the folder holding product.yaml and schema.graphql (default: the current one)')
+    .option('--url <url>', 'with --registry: where gateways reach the product (default: the URL its previous version gave)')
+    .action(async (name: string, options: PublishOptions) => {
+      if (options.registry) return publishToRegistry(name, { ...options, registry: options.registry });
+      // Loaded here: publishing to a registry needs none of the local pipeline.
+      const { publishProduct } = await import('../../schema/publish.ts');
       const result = await publishProduct(name, options);
-      if (!result.ok) {
-        console.error(formatReport({ ok: false, products: [], findings: result.findings, durationMs: 0 }));
-        console.error(`PUBLISH_REFUSED: ${result.product} fails meshgate check; nothing was published`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!result.ok) return refuse(result.product, result.findings);
       console.log(`published ${result.product} ${result.version} to ${relative(process.cwd(), result.dir) || result.dir}`);
     });
 }

@@ -3,7 +3,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Pool } from 'pg';
-import type { ClientFieldUsage, FieldUsageSource } from '../../schema/field-usage.ts';
+import { clientUsageOf, type ClientFieldUsage, type FieldUsageRow, type FieldUsageSource } from '../../schema/field-usage.ts';
 import { utcDay } from '../../schema/utc-day.ts';
 
 /** A usage store the gateway records into. Recording is synchronous and only buffers. */
@@ -15,13 +15,7 @@ export interface FieldUsageStore extends FieldUsageSource {
   readonly writes: number;
 }
 
-/** A row as stored: operations of `client` on `day` that selected `coordinate`. */
-interface UsageRow {
-  day: string;
-  client: string;
-  coordinate: string;
-  count: number;
-}
+export type UsageRow = FieldUsageRow;
 
 
 /**
@@ -29,7 +23,7 @@ interface UsageRow {
  * request a map update and never a write. What a crash loses is at most one flush
  * interval of counts, which is fine for "who still uses this field".
  */
-abstract class BufferedUsageStore implements FieldUsageStore {
+export abstract class BufferedUsageStore implements FieldUsageStore {
   private buffer = new Map<string, UsageRow>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -68,14 +62,7 @@ abstract class BufferedUsageStore implements FieldUsageStore {
 
   async clientsUsing(coordinate: string, sinceDay: string, untilDay: string): Promise<ClientFieldUsage[]> {
     await this.flush();
-    const byClient = new Map<string, ClientFieldUsage>();
-    for (const row of await this.read(coordinate, sinceDay, untilDay)) {
-      const usage = byClient.get(row.client) ?? { client: row.client, count: 0, lastUsed: row.day };
-      usage.count += row.count;
-      if (row.day > usage.lastUsed) usage.lastUsed = row.day;
-      byClient.set(row.client, usage);
-    }
-    return [...byClient.values()].sort((a, b) => b.count - a.count || a.client.localeCompare(b.client));
+    return clientUsageOf(await this.read(coordinate, sinceDay, untilDay));
   }
 
   async close(): Promise<void> {

@@ -82,7 +82,11 @@ export async function readRegistryMesh(registry: string, token: string | undefin
   const baselines = products.filter((p) => p.name !== product);
   const own = await get(`v1/products/${encodeURIComponent(product)}/baseline`);
   if (own.status === 200 && own.body) baselines.push({ name: product, descriptor: String(own.body.descriptor), sdl: String(own.body.sdl) });
-  return { origin: registry, products, governance: mesh.body.governance, baselines, urls: {} };
+  // Where gateways reach each product, as its team published it (`--url`); only http(s) URLs are taken.
+  const urls = Object.fromEntries(
+    (mesh.body.products as { name: string; url?: unknown }[]).filter((p) => typeof p.url === 'string' && URL.canParse(p.url) && /^https?:$/.test(new URL(p.url).protocol)).map((p) => [p.name, p.url as string]),
+  );
+  return { origin: registry, products, governance: mesh.body.governance, baselines, urls };
 }
 
 /** A mesh folder in a temporary directory, holding the source's products with the local one replaced by its working copy. */

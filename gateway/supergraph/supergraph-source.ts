@@ -99,6 +99,10 @@ export class FileSupergraphSource implements SupergraphManager {
       log?: (line: string) => void;
       /** Throws (with a code) when a supergraph must not be served; checked at start and before every swap. */
       admit?: (sdl: string) => void;
+      /** Sent with every poll of `url` (a registry's token). */
+      headers?: Record<string, string>;
+      /** The supergraph to start with instead of reading `file` (taken from `url` at start), and its ETag. */
+      initial?: { sdl: string; etag: string | undefined };
     } = { file: false },
   ) {
     this.current = { phase: 'loading', source: file };
@@ -110,7 +114,7 @@ export class FileSupergraphSource implements SupergraphManager {
 
   /** Reads and checks the file; throws SUPERGRAPH_INVALID naming the file. */
   read(): { sdl: string; subgraphs: SupergraphSubgraph[] } {
-    return this.check(this.readText());
+    return this.check(this.watch.initial?.sdl ?? this.readText());
   }
 
   private readText(): string {
@@ -177,6 +181,8 @@ export class FileSupergraphSource implements SupergraphManager {
           pollSupergraphUrl({
             url,
             intervalMs: this.watch.pollIntervalMs ?? 10_000,
+            headers: this.watch.headers,
+            etag: this.watch.initial?.etag,
             onSdl: (text) => this.reload(url, text),
             onError: (error) => this.watch.log?.(`${MeshErrorCode.SUPERGRAPH_NOT_LOADED}: cannot poll ${url}: ${error.message}`),
           }),

@@ -32,17 +32,21 @@ export function pollSupergraphUrl(options: {
   url: string;
   intervalMs: number;
   dispatcher?: Dispatcher;
+  /** Sent with every poll, e.g. a registry's `authorization`. */
+  headers?: Record<string, string>;
+  /** The ETag of the supergraph already loaded, so the first poll can be a 304. */
+  etag?: string;
   onSdl(sdl: string): void;
   onError(error: Error): void;
 }): () => void {
-  let etag: string | undefined;
+  let etag = options.etag;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const poll = async () => {
     try {
       const response = await request(options.url, {
         dispatcher: options.dispatcher,
-        headers: etag ? { 'if-none-match': etag } : {},
+        headers: { ...options.headers, ...(etag ? { 'if-none-match': etag } : {}) },
         signal: AbortSignal.timeout(options.intervalMs),
       });
       const text = await response.body.text();

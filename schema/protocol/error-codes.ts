@@ -70,6 +70,13 @@ export enum WireErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   /** The `Host` header names no name this gateway answers to (DNS rebinding). */
   HOST_NOT_ALLOWED = 'HOST_NOT_ALLOWED',
+  // The registry: who may publish, read or roll back what.
+  /** A registry token without the right for this request (another product's, a gateway's). */
+  REGISTRY_FORBIDDEN = 'REGISTRY_FORBIDDEN',
+  /** The registry holds no published version of the product named. */
+  PRODUCT_UNKNOWN = 'PRODUCT_UNKNOWN',
+  /** The registry holds no build with the number named. */
+  BUILD_UNKNOWN = 'BUILD_UNKNOWN',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
   /** An MCP `tools/call` names a tool the gateway does not offer. */
@@ -151,6 +158,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   NOT_FOUND: 404,
   // 421 Misdirected Request: the request reached a server that does not serve that name.
   HOST_NOT_ALLOWED: 421,
+  REGISTRY_FORBIDDEN: 403,
+  PRODUCT_UNKNOWN: 404,
+  BUILD_UNKNOWN: 404,
   SHUTTING_DOWN: 503,
   SUPERGRAPH_NOT_LOADED: 503,
   // A JSON-RPC error over /mcp, where it answers the call (HTTP 200) as the MCP spec has it; 400 wherever a status must come from the code.
@@ -158,11 +168,19 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
 };
 
 /**
- * The status a code answers with over HTTP. A contract code has none of its own: one that
- * reaches a response anyway (a start-up failure surfacing late) is a server fault.
+ * The contract codes a service answers over HTTP on purpose: the registry refuses a publish
+ * (or a governance change) whose checks fail with 422 and the findings.
+ */
+const CONTRACT_CODES_OVER_HTTP: Readonly<Partial<Record<ContractErrorCode, number>>> = {
+  PUBLISH_REFUSED: 422,
+};
+
+/**
+ * The status a code answers with over HTTP. A contract code has none of its own (but those
+ * above): one that reaches a response anyway (a start-up failure surfacing late) is a server fault.
  */
 export function httpStatusOf(code: MeshErrorCode): number {
-  return (HTTP_STATUS_BY_CODE as Readonly<Record<string, number>>)[code] ?? 500;
+  return (HTTP_STATUS_BY_CODE as Readonly<Record<string, number>>)[code] ?? (CONTRACT_CODES_OVER_HTTP as Readonly<Record<string, number>>)[code] ?? 500;
 }
 
 /**

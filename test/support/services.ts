@@ -68,3 +68,15 @@ export async function startOwnRedis(fixedPort?: number): Promise<OwnRedis> {
   });
   return { url: `redis://127.0.0.1:${port}`, port, process: child };
 }
+
+/** Drops a schema a test created in the test database (a registry's tables, say), with everything in it. */
+export async function dropPostgresSchema(schema: string, url = TEST_POSTGRES_URL): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`not a schema name: ${schema}`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,73 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
+import { meshPaths } from '../../schema/mesh.ts';
+import { readProductRepository } from '../../schema/registry/product-repository.ts';
+import { RegistryRequestError } from '../../schema/registry/registry-client.ts';
+import { formatReport } from './check-command.ts';
+import { DEFAULT_REGISTRY_FILE, openRegistryStore } from '../../schema/registry/open-registry-store.ts';
+import { loadRegistryConfig, RegistryTokens } from '../../schema/registry/registry-tokens.ts';
+import { registryClient, type RegistryClientOptions } from './registry-client-options.ts';
+import { onShutdownSignal } from './shutdown.ts';
+
+export function registerRegistryCommand(program: Command): void {
+  const registry = program.command('registry').description('The registry: the source of truth of a mesh whose products live in repositories of their own');
+  registry
+    .command('serve')
+    .description('Serve the registry (checks, numbered builds, the supergraph for gateways)')
+    .option('--store <url|file>', `a postgres:// URL or a DuckDB file (default: ${DEFAULT_REGISTRY_FILE})`)
+    .option('--port <port>', 'port to listen on (0 picks a free one)', (value) => Number(value), 4100)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--config <file>', 'registry config: tokens, body limit, starting governance (tokens also from MESHGATE_REGISTRY_*_TOKEN)')
+    .action(async (options: { store?: string; port: number; host: string; config?: string }) => {
+      const config = loadRegistryConfig(options.config);
+      const tokens = new RegistryTokens(config);
+      // Nothing is anonymous: a registry nobody can call is a mistake worth one clear line.
+      if (tokens.size === 0) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.config ?? 'registry environment', ['no tokens: set MESHGATE_REGISTRY_PLATFORM_TOKEN or list tokens in --config']);
+      // Loaded here, not on import: `registry rollback` needs none of the contract pipeline.
+      const [{ Registry }, { startRegistryServer }] = await Promise.all([import('../../schema/registry/registry.ts'), import('../../schema/registry/registry-server.ts')]);
+      const store = await openRegistryStore(options.store ?? process.env.MESHGATE_REGISTRY_STORE);
+      const registry = await Registry.open(store, { governance: readFileSync(config.governanceFile ?? DEFAULT_GOVERNANCE_PATH, 'utf8') });
+      const server = await startRegistryServer({ registry, tokens, port: options.port, host: options.host, maxBodyBytes: config.maxBodyBytes });
+      const kind = /^postgres(ql)?:/.test(options.store ?? '') ? 'postgres' : (options.store ?? DEFAULT_REGISTRY_FILE);
+      console.log(`meshgate registry ready at ${server.url} (store: ${kind}, ${tokens.size} tokens)`);
+      onShutdownSignal(async () => {
+        await server.close();
+        await registry.close();
+      });
+    });
+  registry
+    .command('import')
+    .description("Seed an empty registry with a mesh kept in one repository: its published baselines become build 1 (a platform token)")
+    .requiredOption('--registry <url>', 'the registry')
+    .option('--root <dir>', 'the mesh whose schema/published/ baselines to import (default: the current folder)', '.')
+    .option('--token <token>', 'a platform token (default: MESHGATE_REGISTRY_TOKEN)')
+    .action(async (options: RegistryClientOptions & { root: string }) => {
+      const published = meshPaths(options.root).published;
+      if (!existsSync(published)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, published, ['no published baselines here: pass the mesh with --root']);
+      const products = readdirSync(published, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => readProductRepository(join(published, entry.name), entry.name));
+      try {
+        const result = await registryClient(options).importMesh(products);
+        console.log(`imported ${result.products} products from ${published}: build ${result.build}`);
+      } catch (error) {
+        if (!(error instanceof RegistryRequestError) || error.findings.length === 0) throw error;
+        console.error(formatReport({ ok: false, products: [], findings: error.findings, durationMs: 0 }));
+        console.error(`${error.code}: ${error.message}`);
+        process.exitCode = 1;
+      }
+    });
+  registry
+    .command('rollback')
+    .description('Make an earlier build current again (a platform token)')
+    .argument('<build>', 'the build number to restore')
+    .requiredOption('--registry <url>', 'the registry')
+    .option('--token <token>', 'a platform token (default: MESHGATE_REGISTRY_TOKEN)')
+    .action(async (build: string, options: RegistryClientOptions) => {
+      const result = await registryClient(options).rollback(build);
+      console.log(`build ${result.build} is current: the supergraph of build ${result.rolledBackTo}`);
+    });
+}

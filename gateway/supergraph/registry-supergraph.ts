@@ -1,0 +1,34 @@
+import { request } from 'undici';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+
+/** Where a registry serves its current build's supergraph, and the header that lets a gateway read it. */
+export function registrySupergraphEndpoint(registry: { url: string; token: string }): { url: string; headers: Record<string, string> } {
+  return { url: `${registry.url.replace(/\/+$/, '')}/v1/supergraph`, headers: { authorization: `Bearer ${registry.token}` } };
+}
+
+/**
+ * The first supergraph of a gateway that serves from a registry. There is no last good one
+ * yet, so a registry that cannot answer ends the start with one clear line.
+ */
+export async function fetchRegistrySupergraph(registry: { url: string; token: string }): Promise<{ sdl: string; etag: string | undefined }> {
+  const endpoint = registrySupergraphEndpoint(registry);
+  let response;
+  try {
+    response = await request(endpoint.url, { headers: endpoint.headers, signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, `Cannot reach the registry at ${endpoint.url}: ${(error as Error).message}`);
+  }
+  const text = await response.body.text();
+  if (response.statusCode !== 200) {
+    let reason = `HTTP ${response.statusCode}`;
+    try {
+      const { error } = JSON.parse(text) as { error?: { code?: string; message?: string } };
+      if (error?.code) reason = `${error.code}: ${error.message ?? ''}`;
+    } catch {
+      // Not the registry's envelope: the status says enough.
+    }
+    throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, `The registry at ${endpoint.url} gave no supergraph (${reason})`);
+  }
+  const etag = response.headers.etag;
+  return { sdl: text, etag: typeof etag === 'string' ? etag : undefined };
+}

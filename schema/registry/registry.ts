@@ -1,0 +1,307 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compositionFailure } from '../check.ts';
+import { composeProducts, type ProductInterface } from '../compose.ts';
+import { PRODUCT_NAME, safeParseDescriptor } from '../descriptor.ts';
+import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../field-usage.ts';
+import { MESH, type Finding } from '../finding.ts';
+import { parseGovernance } from '../governance.ts';
+import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { blocksPublish } from '../publish.ts';
+import { utcDay } from '../utc-day.ts';
+import { checkMeshFolder, type ProductFiles } from './mesh-folder.ts';
+import type { Build, ProductVersion, RegistryStore } from './registry-store.ts';
+
+
+/** A product's contract as a team sends it: to check, or to publish. */
+export interface Candidate {
+  product: string;
+  descriptor: string;
+  sdl: string;
+  /** Where gateways reach the product. @default the URL its previous version gave */
+  url?: string;
+}
+
+export interface CheckOutcome {
+  ok: boolean;
+  findings: Finding[];
+}
+
+export type PublishOutcome = { ok: true; build: number; version: string } | { ok: false; findings: Finding[] };
+
+/** The mesh a build serves: what a check or `meshgate dev` composes against. */
+export interface CurrentMesh {
+  build: Build | undefined;
+  products: ProductVersion[];
+  governanceId: number;
+  governance: string;
+}
+
+const findingKey = (f: Finding) => `${f.product}\u0000${f.rule}\u0000${f.element}\u0000${f.message}`;
+
+/** Composition needs a URL; a product that never gave one is routed nowhere until a gateway's `subgraphUrls` says. */
+function routingUrl(name: string, url: string | undefined): string {
+  return url ?? `http://${name}.invalid/graphql`;
+}
+
+const files = (version: ProductVersion): ProductFiles => ({ name: version.product, descriptor: version.descriptor, sdl: version.sdl });
+
+/**
+ * The registry: the source of truth of a mesh whose products live in repositories of
+ * their own. Every publish runs the checks `meshgate check` runs, against the current
+ * build's products and baselines, composes the supergraph with governance compiled in
+ * and keeps it as a new numbered build. Writes run one at a time.
+ */
+export class Registry {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly work = mkdtempSync(join(tmpdir(), 'meshgate-registry-'));
+  /** Findings the current mesh already has, per build: a publish is refused for the ones it adds. */
+  private standing: { key: string; findings: Set<string> } | undefined;
+  private candidates = 0;
+
+  private constructor(
+    readonly store: RegistryStore,
+    private readonly today: () => string,
+  ) {}
+
+  /** Opens a registry on a store; the first start records `governance` as the mesh's governance. */
+  static async open(store: RegistryStore, options: { governance: string; today?: () => string }): Promise<Registry> {
+    if ((await store.latestGovernanceId()) === undefined) {
+      parseGovernance(options.governance, 'registry governance');
+      await store.addGovernance(options.governance, 'registry', new Date().toISOString());
+    }
+    return new Registry(store, options.today ?? (() => utcDay()));
+  }
+
+  /** Runs `task` after every write before it: ids, builds and the check folder are never shared by two. */
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Usage the gateways posted, as usage-aware checks ask for it. */
+  readonly usage: FieldUsageSource = {
+    clientsUsing: async (coordinate, sinceDay, untilDay) => clientUsageOf(await this.store.usage(coordinate, sinceDay, untilDay)),
+    close: async () => {},
+  };
+
+  async mesh(): Promise<CurrentMesh> {
+    const build = await this.store.currentBuild();
+    const governanceId = build?.governanceId ?? (await this.store.latestGovernanceId())!;
+    const products = build ? await this.store.versions(build.versionIds) : [];
+    return { build, products, governanceId, governance: (await this.store.governance(governanceId))! };
+  }
+
+  async baseline(name: string): Promise<ProductVersion> {
+    const version = (await this.mesh()).products.find((p) => p.product === name);
+    if (!version) throw new MeshError(MeshErrorCode.PRODUCT_UNKNOWN, `No version of product "${name}" is published`);
+    return version;
+  }
+
+  /** The current build's supergraph, or undefined when nothing is served yet. */
+  async supergraph(): Promise<{ build: number; sdl: string; hash: string } | undefined> {
+    const build = await this.store.currentBuild();
+    if (!build?.supergraphHash) return undefined;
+    const sdl = await this.store.supergraph(build.supergraphHash);
+    return sdl === undefined ? undefined : { build: build.number, sdl, hash: build.supergraphHash };
+  }
+
+  private checkDir(governanceId: number): string {
+    return join(this.work, `governance-${governanceId}`);
+  }
+
+  private async standingFindings(mesh: CurrentMesh): Promise<Set<string>> {
+    const key = `${mesh.build?.number ?? 0}/${mesh.governanceId}`;
+    if (this.standing?.key !== key) {
+      const current = mesh.products.map(files);
+      const report = await checkMeshFolder(this.checkDir(mesh.governanceId), { products: current, baselines: current, governance: mesh.governance }, { usage: this.usage, today: this.today() });
+      this.standing = { key, findings: new Set(report.findings.map(findingKey)) };
+    }
+    return this.standing.findings;
+  }
+
+  /**
+   * What stops `candidate` from joining the current mesh: its own failed rules (as a local
+   * `meshgate publish` sees them) and any finding it causes elsewhere, such as another
+   * product's input port reading a field it removed.
+   */
+  private async blockingFindings(candidate: Candidate, mesh: CurrentMesh): Promise<Finding[]> {
+    const standing = await this.standingFindings(mesh);
+    const others = mesh.products.filter((p) => p.product !== candidate.product).map(files);
+    const report = await checkMeshFolder(
+      this.checkDir(mesh.governanceId),
+      { products: [...others, { name: candidate.product, descriptor: candidate.descriptor, sdl: candidate.sdl }], baselines: mesh.products.map(files), governance: mesh.governance },
+      { usage: this.usage, today: this.today() },
+    );
+    return report.findings.filter((f) => {
+      if (f.rule === 'compat/no-baseline' && f.product === candidate.product) return false; // publishing creates it
+      return blocksPublish(candidate.product, f) || !standing.has(findingKey(f));
+    });
+  }
+
+  private async recordCheck(candidate: Candidate, requestedBy: string, findings: Finding[]): Promise<void> {
+    const parsed = safeParseDescriptor(candidate.descriptor);
+    await this.store.addCheck({
+      product: candidate.product,
+      version: parsed.ok ? parsed.descriptor.version : undefined,
+      requestedBy,
+      checkedAt: new Date().toISOString(),
+      ok: findings.length === 0,
+      findings,
+    });
+  }
+
+  /** Runs every check on `candidate` against the current mesh; records the report and changes nothing else. */
+  check(candidate: Candidate, requestedBy: string): Promise<CheckOutcome> {
+    assertProductName(candidate.product);
+    return this.serialize(async () => {
+      const findings = await this.blockingFindings(candidate, await this.mesh());
+      await this.recordCheck(candidate, requestedBy, findings);
+      return { ok: findings.length === 0, findings };
+    });
+  }
+
+  /** Checks `candidate`, then composes and stores a new build with it; refused with the findings on any failed check. */
+  publish(candidate: Candidate, publishedBy: string): Promise<PublishOutcome> {
+    assertProductName(candidate.product);
+    return this.serialize(async () => {
+      const mesh = await this.mesh();
+      const findings = await this.blockingFindings(candidate, mesh);
+      const parsed = safeParseDescriptor(candidate.descriptor);
+      if (findings.length > 0 || !parsed.ok) {
+        await this.recordCheck(candidate, publishedBy, findings);
+        return { ok: false, findings };
+      }
+      const previous = mesh.products.find((p) => p.product === candidate.product);
+      const url = candidate.url ?? previous?.url;
+      const others = mesh.products.filter((p) => p.product !== candidate.product);
+      const composed = this.compose([...others, { product: candidate.product, descriptor: candidate.descriptor, sdl: candidate.sdl, url }], mesh.governance);
+      if (!composed.ok) {
+        await this.recordCheck(candidate, publishedBy, composed.findings);
+        return { ok: false, findings: composed.findings };
+      }
+      const checkedAt = new Date().toISOString();
+      const checkId = await this.store.addCheck({ product: candidate.product, version: parsed.descriptor.version, requestedBy: publishedBy, checkedAt, ok: true, findings: [] });
+      const versionId = await this.store.addVersion({
+        product: candidate.product,
+        version: parsed.descriptor.version,
+        descriptor: candidate.descriptor,
+        sdl: candidate.sdl,
+        url,
+        publishedBy,
+        publishedAt: checkedAt,
+        checkId,
+      });
+      const build = await this.store.addBuild({
+        createdAt: checkedAt,
+        reason: `publish ${candidate.product} ${parsed.descriptor.version}`,
+        supergraphSdl: composed.supergraphSdl,
+        governanceId: mesh.governanceId,
+        versionIds: [...others.map((p) => p.id), versionId],
+      });
+      return { ok: true, build, version: parsed.descriptor.version };
+    });
+  }
+
+  /** Composes with governance compiled in; undefined SDL when no product is served yet (drafts only). */
+  private compose(products: readonly { product: string; descriptor: string; sdl: string; url?: string | undefined }[], governanceText: string): { ok: true; supergraphSdl: string | undefined } | { ok: false; findings: Finding[] } {
+    const governance = parseGovernance(governanceText, 'registry governance');
+    const interfaces: ProductInterface[] = products.flatMap((p) => {
+      const parsed = safeParseDescriptor(p.descriptor);
+      return parsed.ok ? [{ name: p.product, url: routingUrl(p.product, p.url), sdl: p.sdl, descriptor: parsed.descriptor }] : [];
+    });
+    const composable = new Set(governance.composableStatuses);
+    if (!interfaces.some((p) => p.descriptor.status !== 'retired' && composable.has(p.descriptor.status))) return { ok: true, supergraphSdl: undefined };
+    const result = composeProducts(interfaces, composable, governance);
+    if (!result.ok) {
+      return { ok: false, findings: result.errors.map((error) => compositionFailure(MESH, error)) };
+    }
+    return { ok: true, supergraphSdl: result.supergraphSdl };
+  }
+
+  /**
+   * Seeds an empty registry with a mesh that has lived in one repository: its published
+   * baselines, checked together (each as its own baseline), become build 1. From then on
+   * each team publishes from its own repository against them, so what the baselines
+   * already promised (and rules leave alone in a baseline) carries over.
+   */
+  importMesh(products: readonly Candidate[], importedBy: string): Promise<{ ok: true; build: number } | { ok: false; findings: Finding[] }> {
+    for (const product of products) assertProductName(product.product);
+    return this.serialize(async () => {
+      const mesh = await this.mesh();
+      if (mesh.build) throw new MeshError(MeshErrorCode.BAD_REQUEST, `The registry already has build ${mesh.build.number}: an import only seeds an empty registry; publish instead`);
+      if (products.length === 0 || new Set(products.map((p) => p.product)).size !== products.length) throw new MeshError(MeshErrorCode.BAD_REQUEST, 'An import names each product once, and at least one');
+      const baselines = products.map((p) => ({ name: p.product, descriptor: p.descriptor, sdl: p.sdl }));
+      const report = await checkMeshFolder(this.checkDir(mesh.governanceId), { products: baselines, baselines, governance: mesh.governance }, { usage: this.usage, today: this.today() });
+      const composed = report.ok ? this.compose(products, mesh.governance) : undefined;
+      if (!composed?.ok) return { ok: false, findings: composed && !composed.ok ? composed.findings : report.findings };
+      const at = new Date().toISOString();
+      const versionIds: number[] = [];
+      for (const product of products) {
+        const version = safeParseDescriptor(product.descriptor);
+        if (!version.ok) return { ok: false, findings: report.findings }; // a passing check had every descriptor valid
+        const checkId = await this.store.addCheck({ product: product.product, version: version.descriptor.version, requestedBy: importedBy, checkedAt: at, ok: true, findings: [] });
+        versionIds.push(
+          await this.store.addVersion({ product: product.product, version: version.descriptor.version, descriptor: product.descriptor, sdl: product.sdl, url: product.url, publishedBy: importedBy, publishedAt: at, checkId }),
+        );
+      }
+      const build = await this.store.addBuild({ createdAt: at, reason: `import of ${products.length} products`, supergraphSdl: composed.supergraphSdl, governanceId: mesh.governanceId, versionIds });
+      return { ok: true, build };
+    });
+  }
+
+  /** Makes build `number` current again: a new build with its products, governance and supergraph. */
+  rollback(number: number): Promise<number> {
+    return this.serialize(async () => {
+      const target = Number.isSafeInteger(number) && number > 0 ? await this.store.build(number) : undefined;
+      if (!target) throw new MeshError(MeshErrorCode.BUILD_UNKNOWN, `There is no build ${number}`);
+      const sdl = target.supergraphHash ? await this.store.supergraph(target.supergraphHash) : undefined;
+      return this.store.addBuild({ createdAt: new Date().toISOString(), reason: `rollback to ${number}`, supergraphSdl: sdl, governanceId: target.governanceId, versionIds: target.versionIds });
+    });
+  }
+
+  /**
+   * Sets central governance. The current products are checked under it first; where they
+   * would fail, nothing changes and the findings say why.
+   */
+  setGovernance(text: string, setBy: string): Promise<CheckOutcome & { build?: number }> {
+    return this.serialize(async () => {
+      try {
+        parseGovernance(text, 'governance.yaml');
+      } catch (error) {
+        // Not a finding about the mesh: the file itself is not governance.
+        throw new MeshError(MeshErrorCode.BAD_REQUEST, (error as Error).message);
+      }
+      const mesh = await this.mesh();
+      const current = mesh.products.map(files);
+      // A folder of its own: governance is cached by path, and this text may yet be refused.
+      const dir = join(this.work, `governance-candidate-${++this.candidates}`);
+      const report = await checkMeshFolder(dir, { products: current, baselines: current, governance: text }, { usage: this.usage, today: this.today() }).finally(() =>
+        rmSync(dir, { recursive: true, force: true }),
+      );
+      const composed = report.ok ? this.compose(mesh.products, text) : undefined;
+      if (!composed?.ok) return { ok: false, findings: composed && !composed.ok ? composed.findings : report.findings };
+      const governanceId = await this.store.addGovernance(text, setBy, new Date().toISOString());
+      if (!mesh.build) return { ok: true, findings: [] };
+      const build = await this.store.addBuild({ createdAt: new Date().toISOString(), reason: 'governance', supergraphSdl: composed.supergraphSdl, governanceId, versionIds: mesh.build.versionIds });
+      return { ok: true, findings: [], build };
+    });
+  }
+
+  /** Adds batched usage from a gateway. */
+  recordUsage(rows: readonly FieldUsageRow[]): Promise<void> {
+    return this.serialize(() => this.store.addUsage(rows));
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    rmSync(this.work, { recursive: true, force: true });
+    await this.store.close();
+  }
+}
+
+export function assertProductName(name: string): void {
+  if (!PRODUCT_NAME.test(name)) throw new MeshError(MeshErrorCode.BAD_REQUEST, `"${name.slice(0, 64)}" is not a product name: lower-case words joined by "-"`);
+}
