@@ -5,7 +5,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { parseDescriptor } from '../../schema/descriptor.ts';
 import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
 import { toOdcs } from '../../schema/odcs.ts';
-import { odcsV31Contract } from './odcs-v3.1-schema.ts';
+import { odcsV31Contract } from '../support/standards/odcs-v3.1-schema.ts';
 
 const mesh = loadMesh();
 const products = mesh.products.filter(isValidProduct);
