@@ -264,6 +264,10 @@ export const gatewayConfigSchema = z.strictObject({
        * twice expand exponentially. @default 10000
        */
       maxSelections: z.number().int().positive().default(10_000),
+      /** Most `@defer` fragments in an operation (DEFER_LIMIT_EXCEEDED): each is a part the gateway holds a response open for. @default 8 */
+      maxDefers: z.number().int().min(0).default(8),
+      /** Deepest nesting of `@defer` inside `@defer` (DEFER_LIMIT_EXCEEDED). @default 2 */
+      maxDeferDepth: z.number().int().positive().default(2),
     })
     .prefault({}),
   /**

@@ -63,7 +63,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const sharedState = await openSharedState(config.sharedState, logger);
   const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
   const products = createProductServices({ config, signer, metrics, cache: caches.products });
-  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService });
+  // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
+  const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
+  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig });
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     source.markServing(coreSupergraphSdl);
@@ -113,7 +115,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           catalog: config.catalog.enabled ? catalogRoute({ meshRoot: config.catalog.meshRoot, state, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined,
           explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
-          graphql: graphqlRoute({ apollo, config, shutdown, authenticate }),
+          graphql: graphqlRoute({ apollo, config, shutdown, authenticate, now: options.now }),
         }),
         { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined, guardHost: hostGuard(config) },
       ),

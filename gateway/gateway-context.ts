@@ -1,5 +1,6 @@
 import type { Principal } from './access/authentication.ts';
 import type { ProductReport } from '../schema/protocol/product-report.ts';
+import type { IncrementalDelivery } from './execution/incremental-delivery.ts';
 
 /** The per-request context Apollo Server hands to plugins and data sources. */
 export interface GatewayContext {
@@ -13,4 +14,6 @@ export interface GatewayContext {
   answeredBy: Map<string, ProductReport | null>;
   /** Set when the access rules cut fields out of the operation: its answer is rewritten per request. */
   operationPruned?: boolean;
+  /** `@defer` in parts: whether the client takes them, and the parts still to come (execution/incremental-delivery.ts). */
+  incremental?: IncrementalDelivery;
 }

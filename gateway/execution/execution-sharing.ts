@@ -149,6 +149,8 @@ export class ExecutionSharing {
     if (requestContext.operation.operation !== 'query') return undefined;
     const context = requestContext.context as GatewayContext;
     if (context.operationPruned) return undefined;
+    // A deferring execution hands its later parts to its own response only.
+    if (context.incremental?.deferring) return undefined;
     // The query hash is the access plugin's hash of the pruned document when it pruned,
     // Apollo's hash of the query text otherwise.
     return JSON.stringify([

@@ -1,9 +1,14 @@
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError } from '../../schema/protocol/apollo-http.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { ApolloServer } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 import type { Authenticate } from '../access/authentication.ts';
 import type { GatewayConfig } from '../config.ts';
+import { IncrementalDelivery, type SubsequentPayload } from '../execution/incremental-delivery.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { maskError } from '../plugins/error-masking-plugin.ts';
+import { dataProductSignals } from '../plugins/product-signals-plugin.ts';
+import { acceptsDeferredParts, writeMultipartResponse, type FinishedPayload } from './multipart-response.ts';
 import { assignRequestId, withRequestId } from '../plugins/request-id-plugin.ts';
 import type { GracefulShutdown } from './graceful-shutdown.ts';
 import { guardBatch, guardDocuments, guardMethodAndMediaType, guardPersistedQuery } from './request-guard.ts';
@@ -17,11 +22,14 @@ import type { RouteHandler } from './routes.ts';
  */
 export function graphqlRoute(options: {
   apollo: ApolloServer<GatewayContext>;
-  config: Pick<GatewayConfig, 'maxBodyBytes' | 'batching' | 'limits'>;
+  config: Pick<GatewayConfig, 'maxBodyBytes' | 'batching' | 'limits' | 'exposeErrorDetails'>;
   shutdown: GracefulShutdown;
   authenticate: Authenticate;
+  /** The clock product signals read freshness by. */
+  now?: () => number;
 }): RouteHandler {
   const { apollo, config, shutdown, authenticate } = options;
+  const now = options.now ?? Date.now;
   return async (req, res) => {
     if (shutdown.shuttingDown) {
       writeError(res, MeshErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; retry on another instance');
@@ -33,10 +41,33 @@ export function graphqlRoute(options: {
     guardBatch(body, config.batching);
     guardDocuments(req, body, config.limits);
     guardPersistedQuery(body);
+    const incremental = new IncrementalDelivery(acceptsDeferredParts(req.headers.accept));
+    const answeredBy: GatewayContext['answeredBy'] = new Map();
     const context = withRequestId(requestId, async () => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-      return { headers, principal: await authenticate(headers), answeredBy: new Map() };
+      return { headers, principal: await authenticate(headers), answeredBy, incremental };
     });
-    await writeApolloResponse(res, await executeApollo(apollo, req, body, context));
+    const response = await executeApollo(apollo, req, body, context);
+    if (!incremental.parts || response.body.kind !== 'complete') {
+      await writeApolloResponse(res, response);
+      return;
+    }
+    // @defer: Apollo Server answers a gateway in one piece, so the parts after the first are written here.
+    const finish = (payload: SubsequentPayload): FinishedPayload => ({
+      hasNext: payload.hasNext,
+      ...(payload.incremental && {
+        incremental: payload.incremental.map(({ errors, ...part }) => ({
+          ...part,
+          ...(errors && { errors: errors.map((error) => withId(maskError(error.toJSON(), config.exposeErrorDetails), requestId)) }),
+        })),
+      }),
+      extensions: { dataProducts: dataProductSignals(payload.products.map((name) => [name, answeredBy.get(name)]), now) },
+    });
+    await writeMultipartResponse(res, response, incremental.parts, finish);
   };
+}
+
+/** As the request-id plugin stamps every error of an answer. */
+function withId(error: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
+  return { ...error, extensions: { ...error.extensions, requestId } };
 }

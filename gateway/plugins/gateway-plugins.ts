@@ -9,6 +9,7 @@ import type { FieldUsageStore } from '../observability/field-usage-store.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { accessPolicyPlugin } from './access-policy-plugin.ts';
 import { costLimitPlugin } from './cost-limit-plugin.ts';
+import { deferPlugin } from './defer-plugin.ts';
 import { errorMaskingPlugin } from './error-masking-plugin.ts';
 import { fieldUsagePlugin } from './field-usage-plugin.ts';
 import { introspectionPlugin } from './introspection-plugin.ts';
@@ -45,6 +46,8 @@ export function gatewayPlugins(
     // Is the operation admissible at all: shape (documents sent by hash), which operation, introspection, safelist.
     requestLimitsPlugin(config.limits),
     operationResolutionPlugin(),
+    // Reads the operation as the client sent it: limits and a refusal come before access prunes it.
+    deferPlugin(config.limits),
     introspectionPlugin({ enabled: config.introspection }),
     ...(deps.persisted ? [deps.persisted] : []),
     // Signals note deprecated fields as asked, so they come before access prunes the document.

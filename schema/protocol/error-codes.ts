@@ -70,6 +70,10 @@ export enum WireErrorCode {
   NULL_IN_NON_NULL_FIELD = 'NULL_IN_NON_NULL_FIELD',
   /** The query plan holds a step this gateway's executor does not run (incremental delivery, subscriptions, context rewrites). */
   PLAN_NODE_UNSUPPORTED = 'PLAN_NODE_UNSUPPORTED',
+  /** The operation uses `@defer` and the client's Accept header does not take `multipart/mixed;deferSpec=20220824`. */
+  DEFER_NOT_ACCEPTABLE = 'DEFER_NOT_ACCEPTABLE',
+  /** Too many `@defer` fragments, nested too deep, or two at one path without distinct labels. */
+  DEFER_LIMIT_EXCEEDED = 'DEFER_LIMIT_EXCEEDED',
 }
 
 /**
@@ -142,6 +146,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   NULL_IN_NON_NULL_FIELD: 502,
   // 501 Not Implemented: the request is valid, this gateway does not run that kind of plan.
   PLAN_NODE_UNSUPPORTED: 501,
+  // 406 Not Acceptable, as Apollo Router and Apollo Server answer a deferred operation to a client that cannot read parts.
+  DEFER_NOT_ACCEPTABLE: 406,
+  DEFER_LIMIT_EXCEEDED: 400,
 };
 
 /**
