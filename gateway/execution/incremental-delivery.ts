@@ -1,7 +1,8 @@
 import type { DeferredNode } from '@apollo/query-planner';
-import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { applyDenials, type DeniedField } from '../access/operation-pruning.ts';
 import { isObjectOfType } from './entity-representations.ts';
-import { deferredFragmentKey, deferredFragments, responseKeysOf, type DeferredFragment } from './deferred-fragments.ts';
+import { deferredFragmentKey, responseKeysOf, type DeferredFragment } from './deferred-fragments.ts';
 import type { OperationShape } from './result-shape.ts';
 
 type Data = Record<string, unknown>;
@@ -33,10 +34,40 @@ export interface SubsequentPayload {
 export class IncrementalDelivery {
   /** Set by the defer plugin when the operation has `@defer` fragments the client may receive in parts. */
   deferring = false;
+  /** The operation's `@defer` fragments as the client sent them (before access pruned any field). */
+  fragments: readonly DeferredFragment[] = [];
+  /** Access denials of fields inside a deferred fragment: told in that fragment's part, not the first. */
+  private readonly heldDenials = new Map<string, DeniedField[]>();
   /** Set by the executor once the first part is answered and deferred parts are under way. */
   parts: AsyncIterable<SubsequentPayload> | undefined;
 
   constructor(readonly accepted: boolean) {}
+
+  /**
+   * Takes the denials of fields inside a deferred fragment out of those the first part gets:
+   * the field's null (and the null it bubbles to, up to the fragment) and its FORBIDDEN_FIELD
+   * error arrive with the fragment's part, as if its product had refused it there.
+   */
+  holdDeferredDenials(denied: DeniedField[]): DeniedField[] {
+    if (!this.deferring || denied.length === 0) return denied;
+    const primary: DeniedField[] = [];
+    for (const field of denied) {
+      const keys = field.steps.map((step) => step.key);
+      // The innermost fragment holding the field: its path is a prefix and its own keys hold the next step.
+      let owner: DeferredFragment | undefined;
+      for (const fragment of this.fragments) {
+        const n = fragment.path.length;
+        if (keys.length > n && fragment.path.every((key, i) => keys[i] === key) && fragment.keys.includes(keys[n]!) && (!owner || n >= owner.path.length)) owner = fragment;
+      }
+      if (!owner) primary.push(field);
+      else this.heldDenials.set(owner.key, [...(this.heldDenials.get(owner.key) ?? []), field]);
+    }
+    return primary;
+  }
+
+  deniedIn(fragmentKey: string): readonly DeniedField[] {
+    return this.heldDenials.get(fragmentKey) ?? [];
+  }
 }
 
 /** What running one deferred block found besides the data it merged into the response tree. */
@@ -49,10 +80,7 @@ export interface DeferredRun {
 
 export interface DeferredExecutionOptions {
   schema: GraphQLSchema;
-  document: DocumentNode;
-  operation: OperationDefinitionNode;
-  /** The variables, with the defaults `@skip`/`@include`/`@defer(if:)` read. */
-  conditions: Readonly<Record<string, unknown>>;
+  delivery: IncrementalDelivery;
   variables: Data;
   /** The response tree the blocks merge into (the first part's fetches are already in it). */
   root: Data;
@@ -71,7 +99,7 @@ export interface DeferredExecutionOptions {
  */
 export function deliverDeferred(nodes: readonly DeferredNode[], options: DeferredExecutionOptions): AsyncIterable<SubsequentPayload> {
   const fragments = new Map<string, DeferredFragment>();
-  for (const fragment of deferredFragments(options.document, options.operation, options.conditions)) fragments.set(fragment.key, fragment);
+  for (const fragment of options.delivery.fragments) fragments.set(fragment.key, fragment);
   const delivered = new Set<string>();
   const queue = new PayloadQueue();
   let outstanding = 0;
@@ -86,7 +114,7 @@ export function deliverDeferred(nodes: readonly DeferredNode[], options: Deferre
   const finish = (node: DeferredNode, run: DeferredRun): void => {
     const key = deferredFragmentKey(responseKeysOf(node.queryPath), node.label);
     delivered.add(key);
-    const incremental = partsOf(node, run, fragments.get(key), options, options.shapeOf(delivered));
+    const incremental = partsOf(node, run, fragments.get(key), options.delivery.deniedIn(key), options, options.shapeOf(delivered));
     for (const nested of run.nested) launch(nested);
     outstanding--;
     queue.push({ incremental, hasNext: outstanding > 0, products: [...run.products] });
@@ -96,23 +124,29 @@ export function deliverDeferred(nodes: readonly DeferredNode[], options: Deferre
   return queue;
 }
 
-function partsOf(node: DeferredNode, run: DeferredRun, fragment: DeferredFragment | undefined, options: DeferredExecutionOptions, shape: OperationShape): IncrementalPart[] {
+function partsOf(node: DeferredNode, run: DeferredRun, fragment: DeferredFragment | undefined, denied: readonly DeniedField[], options: DeferredExecutionOptions, shape: OperationShape): IncrementalPart[] {
   const { data, errors: completionErrors } = shape.complete(options.root, run.errors, options.variables);
   const places: { path: Path; object: Data | null }[] = [];
   collectPlaces(options.schema, data, options.root, node.queryPath, 0, [], places);
   const keys = new Set(fragment?.keys ?? []);
   const label = node.label === undefined ? {} : { label: node.label };
+  // Denials inside the fragment, from its object down: a null they bubble stops at the fragment (its data is null).
+  const relative = denied.map((field) => ({ ...field, steps: field.steps.slice(fragment?.path.length ?? 0) }));
+  const deniedErrors: GraphQLError[] = [];
   const parts: IncrementalPart[] = places.map(({ path, object }) => {
     if (object === null) return { data: null, path, ...label };
     const picked: Data = {};
     for (const key of keys) if (Object.hasOwn(object, key)) picked[key] = object[key];
-    return { data: picked, path, ...label };
+    if (relative.length === 0) return { data: picked, path, ...label };
+    const applied = applyDenials(picked, relative);
+    for (const error of applied.errors) deniedErrors.push(new GraphQLError(error.message, { path: [...path, ...(error.path ?? [])], extensions: error.extensions }));
+    return { data: applied.data ?? null, path, ...label };
   });
   // The first part's errors were sent with it: a part carries only errors at or under its own fields.
   const place = (error: GraphQLError): IncrementalPart | undefined =>
     parts.find((part) => error.path && startsWith(error.path, part.path) && (error.path.length === part.path.length || keys.has(String(error.path[part.path.length]))));
   const unplaced: GraphQLError[] = [];
-  for (const error of [...run.errors, ...completionErrors]) {
+  for (const error of [...deniedErrors, ...run.errors, ...completionErrors]) {
     const part = place(error);
     if (part) (part.errors ??= []).push(error);
     else if (run.errors.includes(error)) unplaced.push(error);

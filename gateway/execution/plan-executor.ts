@@ -128,9 +128,7 @@ export class PlanExecutor {
       shape = shapeOf(new Set());
       incremental.parts = deliverDeferred(execution.deferred, {
         schema: internals.schema,
-        document: request.document,
-        operation,
-        conditions,
+        delivery: incremental,
         variables: rawVariables,
         root: execution.root,
         shapeOf,

@@ -34,6 +34,7 @@ export function deferPlugin(limits: Pick<GatewayConfig['limits'], 'maxDefers' | 
             throw refuse(MeshErrorCode.DEFER_LIMIT_EXCEEDED, 'Two @defer fragments at the same path need distinct labels');
           }
           incremental.deferring = true;
+          incremental.fragments = fragments;
         },
       };
     },
