@@ -106,7 +106,9 @@ export class PlanExecutor {
   private async run(request: ExecutorRequest): Promise<ExecutorResult> {
     const internals = executionInternalsOf(this.gateway);
     if (!internals) throw new Error('engine "meshgate": Apollo Gateway has no supergraph loaded');
-    const operation = request.operation as OperationDefinitionNode;
+    // Read from the document, as Apollo Gateway does: a plugin that rewrites the document
+    // (access pruning) rewrites what is planned, and the shape must be the same operation.
+    const operation = operationIn(request);
     const rawVariables = (request.request.variables ?? {}) as Data;
     const coerced = getVariableValues(internals.schema, operation.variableDefinitions ?? [], rawVariables);
     if (coerced.errors) return { errors: coerced.errors };
@@ -140,14 +142,25 @@ export class PlanExecutor {
     return all.length === 0 ? { data } : { errors: all, data };
   }
 
-  /** The gateway's cached plan for this operation, or a new one stored under Apollo Gateway's own key. */
-  private async planFor(internals: GatewayExecutionInternals, request: ExecutorRequest): Promise<QueryPlan> {
+  /**
+   * The gateway's cached plan for this operation, or a new one stored under Apollo Gateway's
+   * own key (so the plan warmer's plans serve it). Planned per request, so that progressive
+   * `@override(label:)` can pass the labels decided for this request as
+   * `overrideConditions`: a plan made under a set of labels is cached under a key that
+   * names that set, never under the plain key another set would read.
+   */
+  private async planFor(internals: GatewayExecutionInternals, request: ExecutorRequest, overrideConditions?: ReadonlyMap<string, boolean>): Promise<QueryPlan> {
     const { queryHash, document } = request;
     const operationName = request.request.operationName ?? undefined;
-    const key = operationName ? createHash('sha256').update(queryHash).update(operationName).digest('hex') : queryHash;
+    let key = operationName ? createHash('sha256').update(queryHash).update(operationName).digest('hex') : queryHash;
+    if (overrideConditions && overrideConditions.size > 0) {
+      const labels = [...overrideConditions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([label, on]) => `${on ? '+' : '-'}${label}`);
+      key = createHash('sha256').update(key).update(labels.join('\n')).digest('hex');
+    }
     const cached = await internals.queryPlanStore.get(key);
     if (cached) return cached;
-    const plan = await inSpan('gateway.plan', async () => internals.queryPlanner.buildQueryPlan(operationFromDocument(internals.apiSchema, document, { operationName })));
+    const options = overrideConditions && overrideConditions.size > 0 ? { overrideConditions: new Map(overrideConditions) } : undefined;
+    const plan = await inSpan('gateway.plan', async () => internals.queryPlanner.buildQueryPlan(operationFromDocument(internals.apiSchema, document, { operationName }), options));
     await internals.queryPlanStore.set(key, plan);
     return plan;
   }
@@ -176,6 +189,14 @@ export class PlanExecutor {
     }
     return shape;
   }
+}
+
+function operationIn(request: ExecutorRequest): OperationDefinitionNode {
+  const name = request.request.operationName;
+  for (const definition of request.document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION && (!name || definition.name?.value === name)) return definition;
+  }
+  return request.operation as OperationDefinitionNode;
 }
 
 /** Why a plan is not executed here, found once per plan before anything is fetched. */

@@ -61,6 +61,14 @@ describe('gateway config', () => {
     expect(resolveGatewayConfig({ access: { governanceFile: 'schema/governance.yaml', productsDir: 'subgraphs' } }).access).toMatchObject({ mode: 'filter', allowUnclassifiedFields: false });
   });
 
+  it('executes query plans with our engine unless told to use Apollo Gateway\'s, and names an engine it does not know', () => {
+    expect(loadGatewayConfig({ env: {} }).engine).toBe('meshgate');
+    expect(loadGatewayConfig({ env: { MESHGATE_ENGINE: 'apollo' } }).engine).toBe('apollo');
+    const problems = problemsOf(() => loadGatewayConfig({ env: { MESHGATE_ENGINE: 'fast' } }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^engine:.*got "fast"/);
+  });
+
   it('coalesces identical queries unless told not to', () => {
     expect(loadGatewayConfig({ env: {} }).coalesceQueries).toBe(true);
     expect(loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'false' } }).coalesceQueries).toBe(false);

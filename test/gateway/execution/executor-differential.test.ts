@@ -158,13 +158,13 @@ const CORPUS: readonly CorpusEntry[] = [
         { isbn: 'b4', shippingClass: 'light' },
       ]);
     },
-    generated: { seed: 'fixtures', count: 40, maxDepth: 4, argumentValues: { id: 'p1', email: 'ada@example.com', isbn: 'b1', unit: 'kg' } },
+    generated: { seed: 'fixtures', count: 32, maxDepth: 4, argumentValues: { id: 'p1', email: 'ada@example.com', isbn: 'b1', unit: 'kg' } },
   },
   {
     name: 'the benchmark graph',
     start: () => meshOf('bench', FEDERATION_SUBGRAPHS),
     operations: [{ name: 'the benchmark query', query: FEDERATION_QUERY }, ...BENCH_OPERATIONS],
-    generated: { seed: 'bench', count: 20, maxDepth: 5, argumentValues: { id: '1', first: 3 } },
+    generated: { seed: 'bench', count: 16, maxDepth: 5, argumentValues: { id: '1', first: 3 } },
   },
   {
     name: 'the demo mesh',
@@ -184,7 +184,7 @@ const CORPUS: readonly CorpusEntry[] = [
     operations: [...DASHBOARD_QUERIES.map((q) => ({ name: q.name, query: q.query })), ...DEMO_OPERATIONS],
     generated: {
       seed: 'demo',
-      count: 30,
+      count: 24,
       maxDepth: 3,
       argumentValues: { id: 'C00001', customerId: 'C00001', customerIds: ['C00001', 'C00042'], sku: 'SKU-0001', first: 3, months: 2, from: '2025-01-01', to: '2025-03-31', fromMonth: '2026-04', toMonth: '2026-06' },
     },

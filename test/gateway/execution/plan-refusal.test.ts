@@ -24,6 +24,17 @@ describe('a query plan the executor does not run', () => {
     expect(refusalOf(deferred.node)).toBeUndefined();
   });
 
+  it('a subscription plan is refused with PLAN_NODE_UNSUPPORTED', () => {
+    const withTicks = composeServices([
+      ...FIXTURE_SUBGRAPHS.filter((s) => s.name === 'people').map((s) => ({ name: s.name, url: 'http://people.invalid/graphql', typeDefs: parse(s.sdl) })),
+      { name: 'ticker', url: 'http://ticker.invalid/graphql', typeDefs: parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { now: Int } type Subscription { ticks: Int }') },
+    ]);
+    const tickerGraph = Supergraph.build(withTicks.supergraphSdl!);
+    const subscription = new QueryPlanner(tickerGraph).buildQueryPlan(operationFromDocument(tickerGraph.apiSchema(), parse('subscription { ticks }')));
+    expect(subscription.node?.kind).toBe('Subscription');
+    expect(refusalOf(subscription.node)?.extensions.code).toBe('PLAN_NODE_UNSUPPORTED');
+  });
+
   it('a plan without @defer is run: nothing is refused', () => {
     const plain = plan('{ person(id: "p1") { id favouriteBook { title summary shippingClass } } media { id rating } }');
     expect(refusalOf(plain.node)).toBeUndefined();
