@@ -32,8 +32,12 @@ export enum WireErrorCode {
   // Executing a query plan (gateway/execution/plan-executor.ts).
   /** A product answered null (or nothing) for a field its contract says is never null; the null went to the nearest nullable parent. */
   NULL_IN_NON_NULL_FIELD = 'NULL_IN_NON_NULL_FIELD',
-  /** The query plan holds a step this gateway's executor does not run (incremental delivery, subscriptions, context rewrites). */
+  /** The query plan holds a step this gateway's executor does not run (subscriptions, context rewrites). */
   PLAN_NODE_UNSUPPORTED = 'PLAN_NODE_UNSUPPORTED',
+  /** The operation uses `@defer` and the client's Accept header does not take `multipart/mixed;deferSpec=20220824`. */
+  DEFER_NOT_ACCEPTABLE = 'DEFER_NOT_ACCEPTABLE',
+  /** Too many `@defer` fragments, nested too deep, or two at one path without distinct labels. */
+  DEFER_LIMIT_EXCEEDED = 'DEFER_LIMIT_EXCEEDED',
 
   // No backdoors: gateway-to-product signatures.
   SIGNATURE_MISSING = 'SIGNATURE_MISSING',
@@ -70,19 +74,6 @@ export enum WireErrorCode {
   HOST_NOT_ALLOWED = 'HOST_NOT_ALLOWED',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
-<<<<<<< HEAD
-
-  // Executing a query plan (gateway/execution/plan-executor.ts).
-  /** A product answered null (or nothing) for a field its contract says is never null; the null went to the nearest nullable parent. */
-  NULL_IN_NON_NULL_FIELD = 'NULL_IN_NON_NULL_FIELD',
-  /** The query plan holds a step this gateway's executor does not run (incremental delivery, subscriptions, context rewrites). */
-  PLAN_NODE_UNSUPPORTED = 'PLAN_NODE_UNSUPPORTED',
-  /** The operation uses `@defer` and the client's Accept header does not take `multipart/mixed;deferSpec=20220824`. */
-  DEFER_NOT_ACCEPTABLE = 'DEFER_NOT_ACCEPTABLE',
-  /** Too many `@defer` fragments, nested too deep, or two at one path without distinct labels. */
-  DEFER_LIMIT_EXCEEDED = 'DEFER_LIMIT_EXCEEDED',
-=======
->>>>>>> engine
 }
 
 /**
@@ -126,6 +117,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   NULL_IN_NON_NULL_FIELD: 502,
   // 501 Not Implemented: the request is valid, this gateway does not run that kind of plan.
   PLAN_NODE_UNSUPPORTED: 501,
+  // 406 Not Acceptable, as Apollo Router and Apollo Server answer a deferred operation to a client that cannot read parts.
+  DEFER_NOT_ACCEPTABLE: 406,
+  DEFER_LIMIT_EXCEEDED: 400,
   SIGNATURE_MISSING: 401,
   SIGNATURE_INVALID: 401,
   SIGNATURE_EXPIRED: 401,
@@ -155,16 +149,6 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   HOST_NOT_ALLOWED: 421,
   SHUTTING_DOWN: 503,
   SUPERGRAPH_NOT_LOADED: 503,
-<<<<<<< HEAD
-  // The product broke its contract, as PRODUCT_ERROR: the rest of the answer is still served.
-  NULL_IN_NON_NULL_FIELD: 502,
-  // 501 Not Implemented: the request is valid, this gateway does not run that kind of plan.
-  PLAN_NODE_UNSUPPORTED: 501,
-  // 406 Not Acceptable, as Apollo Router and Apollo Server answer a deferred operation to a client that cannot read parts.
-  DEFER_NOT_ACCEPTABLE: 406,
-  DEFER_LIMIT_EXCEEDED: 400,
-=======
->>>>>>> engine
 };
 
 /**
