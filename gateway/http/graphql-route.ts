@@ -42,6 +42,9 @@ export function graphqlRoute(options: {
     guardDocuments(req, body, config.limits);
     guardPersistedQuery(body);
     const incremental = new IncrementalDelivery(acceptsDeferredParts(req.headers.accept));
+    // Apollo Server writes a refusal (or an answer without @defer) as JSON only when the client takes JSON:
+    // a client that reads parts reads a JSON answer too, as Apollo Router answers it.
+    if (incremental.accepted && !/application\/(graphql-response\+)?json|\*\/\*/i.test(req.headers.accept ?? '')) req.headers.accept = `${req.headers.accept}, application/json;q=0.1`;
     const answeredBy: GatewayContext['answeredBy'] = new Map();
     const context = withRequestId(requestId, async () => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
