@@ -77,7 +77,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
-  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now });
+  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, random: options.random });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   // Apollo Gateway loads and plans either way; `engine` says who executes the plans.
   const engine = config.engine === 'meshgate' ? withPlanExecutor(gateway) : gateway;

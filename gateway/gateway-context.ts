@@ -16,4 +16,6 @@ export interface GatewayContext {
   operationPruned?: boolean;
   /** `@defer` in parts: whether the client takes them, and the parts still to come (execution/incremental-delivery.ts). */
   incremental?: IncrementalDelivery;
+  /** Progressive `@override` labels on for this request, sorted (plugins/override-labels-plugin.ts). */
+  overrideLabels?: readonly string[];
 }

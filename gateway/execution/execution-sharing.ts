@@ -159,6 +159,8 @@ export class ExecutionSharing {
       requestContext.operationName,
       requestContext.request.variables ?? null,
       authorizationScope(context.headers, context.principal),
+      // Progressive @override: the same operation under other labels runs another plan.
+      ...(context.overrideLabels && context.overrideLabels.length > 0 ? [context.overrideLabels] : []),
     ]);
   }
 

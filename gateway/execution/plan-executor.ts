@@ -113,7 +113,9 @@ export class PlanExecutor {
     const coerced = getVariableValues(internals.schema, operation.variableDefinitions ?? [], rawVariables);
     if (coerced.errors) return { errors: coerced.errors };
 
-    const plan = await this.planFor(internals, request);
+    // Progressive @override: the labels on for this request (plugins/override-labels-plugin.ts); none, the shared plan.
+    const labels = (request.context as GatewayContext).overrideLabels;
+    const plan = await this.planFor(internals, request, labels && labels.length > 0 ? new Map(labels.map((label) => [label, true])) : undefined);
     const compiled = this.compile(plan, request);
     if (compiled.refusal) return { errors: [compiled.refusal] };
     const conditions = conditionValues(internals.schema, operation, compiled.conditionVariables, rawVariables);

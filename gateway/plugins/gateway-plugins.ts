@@ -16,6 +16,7 @@ import { introspectionPlugin } from './introspection-plugin.ts';
 import { loggingPlugin } from './logging-plugin.ts';
 import { metricsPlugin } from './metrics-plugin.ts';
 import { operationResolutionPlugin } from './operation-resolution-plugin.ts';
+import { overrideLabelsPlugin } from './override-labels-plugin.ts';
 import { previewGatePlugin } from './preview-gate-plugin.ts';
 import { productWatermarksSeenPlugin, type ProductWatermarksSeen } from './product-watermarks-seen-plugin.ts';
 import { productSignalsPlugin } from './product-signals-plugin.ts';
@@ -39,6 +40,8 @@ export function gatewayPlugins(
     planWarmer: QueryPlanWarmer | undefined;
     watermarksSeen: ProductWatermarksSeen;
     now: (() => number) | undefined;
+    /** The draw for `percent(N)` override labels. */
+    random?: () => number;
   },
 ): ApolloServerPlugin<GatewayContext>[] {
   return [
@@ -48,6 +51,8 @@ export function gatewayPlugins(
     operationResolutionPlugin(),
     // Reads the operation as the client sent it: limits and a refusal come before access prunes it.
     deferPlugin(config.limits),
+    // Which progressive @override labels are on: decided before anything is planned or shared.
+    overrideLabelsPlugin(config.override, deps.random),
     introspectionPlugin({ enabled: config.introspection }),
     ...(deps.persisted ? [deps.persisted] : []),
     // Signals note deprecated fields as asked, so they come before access prunes the document.

@@ -38,6 +38,8 @@ export enum WireErrorCode {
   DEFER_NOT_ACCEPTABLE = 'DEFER_NOT_ACCEPTABLE',
   /** Too many `@defer` fragments, nested too deep, or two at one path without distinct labels. */
   DEFER_LIMIT_EXCEEDED = 'DEFER_LIMIT_EXCEEDED',
+  /** The override-labels header is longer than the gateway reads, or names too many labels. */
+  OVERRIDE_HEADER_INVALID = 'OVERRIDE_HEADER_INVALID',
 
   // No backdoors: gateway-to-product signatures.
   SIGNATURE_MISSING = 'SIGNATURE_MISSING',
@@ -120,6 +122,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   // 406 Not Acceptable, as Apollo Router and Apollo Server answer a deferred operation to a client that cannot read parts.
   DEFER_NOT_ACCEPTABLE: 406,
   DEFER_LIMIT_EXCEEDED: 400,
+  OVERRIDE_HEADER_INVALID: 400,
   SIGNATURE_MISSING: 401,
   SIGNATURE_INVALID: 401,
   SIGNATURE_EXPIRED: 401,
