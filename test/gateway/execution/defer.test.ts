@@ -79,6 +79,18 @@ describe('@defer over multipart HTTP', () => {
     expect(parts.at(-1).hasNext).toBe(false);
   });
 
+  it('delivers a @defer nested in another after it, each with its label and path, the last with hasNext false', async () => {
+    const query = '{ orders(first: 1) { edges { node { id ... @defer(label: "outer") { status customer { id ... @defer(label: "inner") { segment } } } } } } }';
+    const releasing = setInterval(() => proxy.releaseAll(), 5);
+    const parts = await (await postForParts(mesh.gateway.url, { query }, await analyst())).rest().finally(() => clearInterval(releasing));
+    const incremental = parts.slice(1).flatMap((p) => p.incremental ?? []);
+    expect(incremental.map((p) => [p.label, p.path, Object.keys(p.data)])).toEqual([
+      ['outer', ['orders', 'edges', 0, 'node'], ['status', 'customer']],
+      ['inner', ['orders', 'edges', 0, 'node', 'customer'], ['segment']],
+    ]);
+    expect(parts.map((p) => p.hasNext)).toEqual([true, true, false]);
+  });
+
   it('applies access rules inside the deferred part: an anonymous caller gets its FORBIDDEN_FIELD there, and no product is asked for the field', async () => {
     // Order.total is confidential (finance:read); an anonymous caller may read the order's status.
     const query = '{ orders(first: 1) { edges { node { id ... @defer(label: "money") { status total } } } } }';
