@@ -115,7 +115,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           catalog: config.catalog.enabled ? catalogRoute({ meshRoot: config.catalog.meshRoot, state, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined,
           explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
-          graphql: graphqlRoute({ apollo, config, shutdown, authenticate, now: options.now }),
+          graphql: graphqlRoute({ apollo, config, shutdown, authenticate, now: options.now, onPartError: (code) => metrics.errors.inc({ code }) }),
         }),
         { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined, guardHost: hostGuard(config) },
       ),

@@ -27,6 +27,8 @@ export function graphqlRoute(options: {
   authenticate: Authenticate;
   /** The clock product signals read freshness by. */
   now?: () => number;
+  /** Told the code of every error a deferred part carries (the metrics plugin counts the first part's). */
+  onPartError?: (code: string) => void;
 }): RouteHandler {
   const { apollo, config, shutdown, authenticate } = options;
   const now = options.now ?? Date.now;
@@ -66,7 +68,11 @@ export function graphqlRoute(options: {
       }),
       extensions: { dataProducts: dataProductSignals(payload.products.map((name) => [name, answeredBy.get(name)]), now) },
     });
-    await writeMultipartResponse(res, response, incremental.parts, finish);
+    await writeMultipartResponse(res, response, incremental.parts, (payload) => {
+      const finished = finish(payload);
+      for (const part of finished.incremental ?? []) for (const error of part.errors ?? []) options.onPartError?.(String(error.extensions?.code));
+      return finished;
+    });
   };
 }
 

@@ -112,6 +112,8 @@ describe('@defer over multipart HTTP', () => {
   });
 
   it('keeps a product failure inside the deferred part: the first part is whole, the part carries the masked error', async () => {
+    const productErrors = async () => (await mesh.gateway.metrics.errors.get()).values.find((v) => v.labels.code === 'PRODUCT_ERROR')?.value ?? 0;
+    const before = await productErrors();
     const reader = await postForParts(mesh.gateway.url, { query: DASHBOARD }, await analyst());
     await proxy.nextArrival();
     const first = await reader.next();
@@ -124,6 +126,8 @@ describe('@defer over multipart HTTP', () => {
     expect(part.data).toBeNull();
     expect(part.errors[0].extensions).toMatchObject({ code: 'PRODUCT_ERROR', product: 'sales' });
     expect(part.errors[0].message).not.toContain('upstream broke');
+    // Counted as every error the client receives is.
+    expect((await productErrors()) - before).toBe(part.errors.length);
   });
 
   it('refuses @defer with DEFER_NOT_ACCEPTABLE (406) to a client that does not read multipart, as Apollo Router does; without @defer it answers as ever', async () => {
