@@ -115,7 +115,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           catalog: config.catalog.enabled ? catalogRoute({ meshRoot: config.catalog.meshRoot, state, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined,
           explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
-          graphql: graphqlRoute({ apollo, config, shutdown, authenticate, now: options.now, onPartError: (code) => metrics.errors.inc({ code }) }),
+          graphql: graphqlRoute({
+            apollo,
+            config,
+            shutdown,
+            authenticate,
+            now: options.now,
+            // A deferred part's errors and product watermarks, counted and seen as the first part's are by their plugins.
+            onPartError: (code) => metrics.errors.inc({ code }),
+            onPartWatermark: (product, dataAsOf) => watermarksSeen.observe(product, dataAsOf),
+          }),
         }),
         { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined, guardHost: hostGuard(config) },
       ),

@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../config.ts';
 import { IncrementalDelivery, type SubsequentPayload } from '../execution/incremental-delivery.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { maskError } from '../plugins/error-masking-plugin.ts';
-import { dataProductSignals } from '../plugins/product-signals-plugin.ts';
+import { dataProductSignals, type DataProductSignal } from '../plugins/product-signals-plugin.ts';
 import { acceptsDeferredParts, writeMultipartResponse, type FinishedPayload } from './multipart-response.ts';
 import { assignRequestId, withRequestId } from '../plugins/request-id-plugin.ts';
 import type { GracefulShutdown } from './graceful-shutdown.ts';
@@ -29,6 +29,8 @@ export function graphqlRoute(options: {
   now?: () => number;
   /** Told the code of every error a deferred part carries (the metrics plugin counts the first part's). */
   onPartError?: (code: string) => void;
+  /** Told each product watermark a deferred part reports (the catalog's watermarks seen read the first part's). */
+  onPartWatermark?: (product: string, dataAsOf: string) => void;
 }): RouteHandler {
   const { apollo, config, shutdown, authenticate } = options;
   const now = options.now ?? Date.now;
@@ -71,6 +73,7 @@ export function graphqlRoute(options: {
     await writeMultipartResponse(res, response, incremental.parts, (payload) => {
       const finished = finish(payload);
       for (const part of finished.incremental ?? []) for (const error of part.errors ?? []) options.onPartError?.(String(error.extensions?.code));
+      for (const signal of (finished.extensions?.dataProducts ?? []) as DataProductSignal[]) if (signal.dataAsOf) options.onPartWatermark?.(signal.name, signal.dataAsOf);
       return finished;
     });
   };
