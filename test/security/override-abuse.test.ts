@@ -1,33 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { composeSupergraph } from '../../bench/lib/compose-supergraph.ts';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
-import { overrideFixture, OVERRIDE_LABELS } from '../fixtures/executor/override-subgraphs.ts';
-import { serveSignedSubgraphs, type RunningFixture } from '../fixtures/executor/subgraphs.ts';
+import { overrideFixture, OVERRIDE_LABELS, serveOverrideFixture } from '../fixtures/executor/override-subgraphs.ts';
 import { postGraphQL } from '../support/mesh-harness.ts';
 
 /** Hostile override-label headers: refused with their code, or without any effect. */
 const fixture = overrideFixture();
 const HEADER = 'x-override-labels';
-let served: RunningFixture;
-let dir: string;
+let served: Awaited<ReturnType<typeof serveOverrideFixture>>;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
-  served = await serveSignedSubgraphs(fixture.subgraphs);
-  dir = mkdtempSync(join(tmpdir(), 'meshgate-override-abuse-'));
-  const file = join(dir, 'supergraph.graphql');
-  composeSupergraph(fixture.subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })), file);
+  served = await serveOverrideFixture(fixture);
   // Every draw lands above every percentage but 100: only a label the client could force would move a field.
-  gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override: { header: HEADER } }), { random: () => 0.99 });
+  gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override: { header: HEADER } }), { random: () => 0.99 });
 });
 afterAll(async () => {
   await gateway?.close();
   await served?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => fixture.resolved.clear());
 

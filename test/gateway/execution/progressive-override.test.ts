@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
-import { overrideFixture, OVERRIDE_LABELS } from '../../fixtures/executor/override-subgraphs.ts';
-import { serveSignedSubgraphs, type RunningFixture } from '../../fixtures/executor/subgraphs.ts';
+import { overrideFixture, OVERRIDE_LABELS, serveOverrideFixture } from '../../fixtures/executor/override-subgraphs.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
 
 /**
@@ -15,14 +10,12 @@ import { postGraphQL } from '../../support/mesh-harness.ts';
  * which side of a `percent(N)` a request falls on is the test's choice.
  */
 const fixture = overrideFixture();
-let served: RunningFixture;
-let dir: string;
-let file: string;
+let served: Awaited<ReturnType<typeof serveOverrideFixture>>;
 let draw = 0.5;
 const gateways: RunningGateway[] = [];
 
 async function gatewayWith(override: GatewayConfigInput['override']): Promise<RunningGateway> {
-  const config = resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override });
+  const config = resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override });
   const gateway = await startGateway(config, { random: () => draw });
   gateways.push(gateway);
   return gateway;
@@ -30,16 +23,12 @@ async function gatewayWith(override: GatewayConfigInput['override']): Promise<Ru
 
 let gateway: RunningGateway;
 beforeAll(async () => {
-  served = await serveSignedSubgraphs(fixture.subgraphs);
-  dir = mkdtempSync(join(tmpdir(), 'meshgate-override-'));
-  file = join(dir, 'supergraph.graphql');
-  composeSupergraph(fixture.subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })), file);
+  served = await serveOverrideFixture(fixture);
   gateway = await gatewayWith({ header: 'x-override-labels' });
 });
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.close()));
   await served?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => fixture.resolved.clear());
 
