@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { DEV_ANALYST_SCOPES } from '../../gateway/access/dev-identity.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+import { analystIdentity } from '../lib/analyst-identity.ts';
 import { readBenchArgs } from '../lib/bench-args.ts';
 import { startChildService } from '../lib/child-service.ts';
 import { composeSupergraph } from '../lib/compose-supergraph.ts';
@@ -94,11 +93,3 @@ function composeMesh(file: string, urls: Record<string, string>, edit: (sdl: str
   );
 }
 
-/** A key meshgate trusts, as an identity provider's, and an analyst's token with every scope the demo asks for. */
-async function analystIdentity() {
-  const issuer = 'https://login.meshgate.bench/';
-  const audience = 'meshgate';
-  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const token = await new SignJWT({ scope: DEV_ANALYST_SCOPES }).setProtectedHeader({ alg: 'ES256' }).setSubject('analyst@bench').setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('24h').sign(privateKey);
-  return { token, auth: { publicKey: await exportSPKI(publicKey), issuer, audience, allowAnonymous: false } };
-}

@@ -68,6 +68,8 @@ interface Execution {
   readonly deferred?: DeferredNode[];
   /** The products fetched, for a deferred part's product signals. */
   readonly products?: Set<string>;
+  /** Deferred blocks started with the first part (they depend on none of its fetches), by block. */
+  readonly early?: Map<DeferredNode, Promise<DeferredRun>>;
 }
 
 /**
@@ -123,7 +125,7 @@ export class PlanExecutor {
 
     const incremental = (request.context as GatewayContext).incremental;
     const deferring = incremental?.deferring === true;
-    const execution: Execution = { internals, request, variables: rawVariables, operation, root: {}, errors: [], ...(deferring && { deferred: [] }) };
+    const execution: Execution = { internals, request, variables: rawVariables, operation, root: {}, errors: [], ...(deferring && { deferred: [], early: new Map() }) };
     const node = plan.node as PlanNode | undefined;
     if (node) await runNode(execution, node, { path: [], data: execution.root }, conditions);
     if (incremental && execution.deferred && execution.deferred.length > 0) {
@@ -136,7 +138,7 @@ export class PlanExecutor {
         variables: rawVariables,
         root: execution.root,
         shapeOf,
-        run: (deferred) => runDeferred(execution, deferred, conditions),
+        run: (deferred) => execution.early?.get(deferred) ?? runDeferred(execution, deferred, conditions),
       });
     }
     const { data, errors } = shape.complete(execution.root, execution.errors, rawVariables);
@@ -270,12 +272,24 @@ async function runNode(execution: Execution, node: PlanNode, cursor: Cursor, con
       if (branch) await runNode(execution, branch, cursor, conditions);
       return;
     }
-    case 'Defer':
+    case 'Defer': {
+      const { early } = execution;
+      if (early) {
+        // A block that depends on no fetch of this plan (e.g. a deferred root aggregate) is
+        // fetched alongside the first part; it is still shaped and sent after it.
+        for (const deferred of node.deferred) {
+          if (deferred.depends.length > 0) continue;
+          const run = runDeferred(execution, deferred, conditions);
+          run.catch(() => undefined); // read when delivered; a failure is reported there
+          early.set(deferred, run);
+        }
+      }
       if (node.primary.node) await runNode(execution, node.primary.node, cursor, conditions);
       // Deferred blocks address the response from its root (their Flatten paths are whole).
       if (execution.deferred) execution.deferred.push(...node.deferred);
       else for (const deferred of node.deferred) if (deferred.node) await runNode(execution, deferred.node, { path: [], data: execution.root }, conditions);
       return;
+    }
   }
 }
 
