@@ -1,4 +1,4 @@
-import { DirectiveLocation, GraphQLBoolean, GraphQLDirective, GraphQLNonNull, GraphQLSchema, GraphQLString, Kind, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
+import { DirectiveLocation, GraphQLBoolean, GraphQLDirective, GraphQLNonNull, GraphQLSchema, GraphQLString, Kind, visit, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
 
 /** The values `@skip`/`@include`/`@defer(if:)` read, by variable name. */
 type Variables = Readonly<Record<string, unknown>>;
@@ -25,6 +25,28 @@ export function deferredFragmentKey(path: readonly string[], label: string | und
 /** A DeferredNode's query path as response keys: type conditions (`... on T`) are not steps. */
 export function responseKeysOf(queryPath: readonly string[]): string[] {
   return queryPath.filter((element) => !element.startsWith('... on '));
+}
+
+/** The variables with the operation's boolean defaults filled in, as the planner's conditions read them. */
+function withDefaults(operation: OperationDefinitionNode, variables: Variables): Variables {
+  let values: Record<string, unknown> | undefined;
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (variables[name] === undefined && definition.defaultValue?.kind === Kind.BOOLEAN) (values ??= { ...variables })[name] = definition.defaultValue.value;
+  }
+  return values ?? variables;
+}
+
+/** Variables `@defer(if:)` reads: the executor decides the plan's conditions on them, defaults applied. */
+export function deferConditionVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Directive(directive) {
+      if (directive.name.value !== 'defer') return;
+      for (const argument of directive.arguments ?? []) if (argument.name.value === 'if' && argument.value.kind === Kind.VARIABLE) names.add(argument.value.name.value);
+    },
+  });
+  return [...names];
 }
 
 function deferDirective(directives: readonly DirectiveNode[] | undefined, variables: Variables): { label: string | undefined } | undefined {
@@ -59,8 +81,9 @@ function ownKeys(set: SelectionSetNode, fragments: Map<string, FragmentDefinitio
 }
 
 /** Every `@defer` fragment of the operation, in document order (named fragments followed where they are spread). */
-export function deferredFragments(document: DocumentNode, operation: OperationDefinitionNode, variables: Variables): DeferredFragment[] {
+export function deferredFragments(document: DocumentNode, operation: OperationDefinitionNode, given: Variables): DeferredFragment[] {
   const fragments = fragmentsOf(document);
+  const variables = withDefaults(operation, given);
   const found: DeferredFragment[] = [];
   const walk = (set: SelectionSetNode, path: string[], depth: number, visiting: Set<string>): void => {
     for (const selection of set.selections) {
@@ -92,8 +115,9 @@ export function deferredFragments(document: DocumentNode, operation: OperationDe
  * shape must not read them as nulls). Named fragments are inlined, so that a fragment
  * spread in two places is decided at each. `@skip`/`@include` stay for the result shape.
  */
-export function operationDeliveredSoFar(document: DocumentNode, operation: OperationDefinitionNode, variables: Variables, delivered: ReadonlySet<string>): OperationDefinitionNode {
+export function operationDeliveredSoFar(document: DocumentNode, operation: OperationDefinitionNode, given: Variables, delivered: ReadonlySet<string>): OperationDefinitionNode {
   const fragments = fragmentsOf(document);
+  const variables = withDefaults(operation, given);
   const transform = (set: SelectionSetNode, path: string[], visiting: Set<string>): SelectionSetNode => {
     const selections: SelectionNode[] = [];
     for (const selection of set.selections) {

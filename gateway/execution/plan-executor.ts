@@ -11,7 +11,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { applyRewrites, isObjectOfType, mergeInto, representationOf } from './entity-representations.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
-import { operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
+import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
 import { deliverDeferred, type DeferredRun } from './incremental-delivery.ts';
 
 // Apollo's gateway contract, named through Apollo Server's options so we depend on no internal package.
@@ -172,7 +172,7 @@ export class PlanExecutor {
   private compile(plan: QueryPlan, request: ExecutorRequest): CompiledPlan {
     let compiled = this.compiled.get(plan);
     if (!compiled) {
-      compiled = { refusal: refusalOf(plan.node), conditionVariables: conditionVariables(request.document), shapes: new Map() };
+      compiled = { refusal: refusalOf(plan.node), conditionVariables: [...new Set([...conditionVariables(request.document), ...deferConditionVariables(request.document)])].sort(), shapes: new Map() };
       this.compiled.set(plan, compiled);
     }
     return compiled;
