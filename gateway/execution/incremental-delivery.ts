@@ -90,8 +90,8 @@ export interface DeferredExecutionOptions {
 }
 
 /**
- * Runs a plan's deferred blocks after its first part and yields one payload per block as it
- * completes. Each payload is shaped from the one response tree with the fragments delivered
+ * Runs a plan's deferred blocks once its first part is answered (those the executor started
+ * alongside it are awaited) and yields one payload per block as it completes. Each payload is shaped from the one response tree with the fragments delivered
  * so far, so a fragment not yet fetched is never read as a null, and carries the fragment's
  * own response keys at every place its query path reaches (one part per list element).
  * A null in a non-null field of a fragment stays in its part: the part's data is null with
