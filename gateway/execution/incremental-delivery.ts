@@ -1,5 +1,6 @@
 import type { DeferredNode } from '@apollo/query-planner';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { ProductReport } from '../../schema/protocol/product-report.ts';
 import { applyDenials, type DeniedField } from '../access/operation-pruning.ts';
 import { isObjectOfType } from './entity-representations.ts';
 import { deferredFragmentKey, responseKeysOf, type DeferredFragment } from './deferred-fragments.ts';
@@ -20,8 +21,8 @@ export interface IncrementalPart {
 export interface SubsequentPayload {
   incremental?: IncrementalPart[];
   hasNext: boolean;
-  /** The products that answered this payload's fetches, for its `extensions.dataProducts`. */
-  products: readonly string[];
+  /** The products this payload's fetches asked, with what each reported, for its `extensions.dataProducts`. */
+  products: readonly (readonly [string, ProductReport | null])[];
 }
 
 /**
@@ -73,7 +74,7 @@ export class IncrementalDelivery {
 /** What running one deferred block found besides the data it merged into the response tree. */
 export interface DeferredRun {
   errors: readonly GraphQLError[];
-  products: ReadonlySet<string>;
+  products: readonly (readonly [string, ProductReport | null])[];
   /** `@defer` blocks nested in this one: they start once this one is delivered. */
   nested: readonly DeferredNode[];
 }
@@ -108,7 +109,7 @@ export function deliverDeferred(nodes: readonly DeferredNode[], options: Deferre
     outstanding++;
     options.run(node).then(
       (run) => finish(node, run),
-      (error: GraphQLError) => finish(node, { errors: [error], products: new Set(), nested: [] }),
+      (error: GraphQLError) => finish(node, { errors: [error], products: [], nested: [] }),
     );
   };
   const finish = (node: DeferredNode, run: DeferredRun): void => {
@@ -117,7 +118,7 @@ export function deliverDeferred(nodes: readonly DeferredNode[], options: Deferre
     const incremental = partsOf(node, run, fragments.get(key), options.delivery.deniedIn(key), options, options.shapeOf(delivered));
     for (const nested of run.nested) launch(nested);
     outstanding--;
-    queue.push({ incremental, hasNext: outstanding > 0, products: [...run.products] });
+    queue.push({ incremental, hasNext: outstanding > 0, products: run.products });
     if (outstanding === 0) queue.end();
   };
   for (const node of nodes) launch(node);

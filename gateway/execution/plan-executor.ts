@@ -68,6 +68,8 @@ interface Execution {
   readonly deferred?: DeferredNode[];
   /** The products fetched, for a deferred part's product signals. */
   readonly products?: Set<string>;
+  /** A deferred block's own context: the products it asks report into its own `answeredBy`. */
+  readonly context?: GatewayContext;
   /** Deferred blocks started with the first part (they depend on none of its fetches), by block. */
   readonly early?: Map<DeferredNode, Promise<DeferredRun>>;
 }
@@ -295,9 +297,12 @@ async function runNode(execution: Execution, node: PlanNode, cursor: Cursor, con
 
 /** One deferred block, on the same response tree, with its own errors, products and nested blocks. */
 async function runDeferred(base: Execution, node: DeferredNode, conditions: ConditionValues): Promise<DeferredRun> {
-  const part: Execution = { ...base, errors: [], deferred: [], products: new Set() };
+  // Its products' reports are its part's signals, never the first part's (which may still be on its way).
+  const answeredBy: GatewayContext['answeredBy'] = new Map();
+  const context: GatewayContext = { ...(base.request.context as GatewayContext), answeredBy };
+  const part: Execution = { ...base, context, errors: [], deferred: [], products: new Set() };
   if (node.node) await runNode(part, node.node, { path: [], data: base.root }, conditions);
-  return { errors: part.errors, products: part.products!, nested: part.deferred! };
+  return { errors: part.errors, products: [...part.products!].map((name) => [name, answeredBy.get(name) ?? null]), nested: part.deferred! };
 }
 
 /** The non-null objects at a Flatten path: field names, `@` for every element of a list, `... on T` for objects of a type. */
@@ -342,7 +347,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
       kind: INCOMING_OPERATION,
       request: { query: fetch.operation, variables, operationName: fetch.operationName },
       incomingRequestContext: request as IncomingRequest,
-      context: request.context as GatewayContext,
+      context: execution.context ?? (request.context as GatewayContext),
       document: fetch.operationDocumentNode,
       pathInIncomingRequest: cursor.path,
     };

@@ -49,10 +49,9 @@ export function graphqlRoute(options: {
     // Apollo Server writes a refusal (or an answer without @defer) as JSON only when the client takes JSON:
     // a client that reads parts reads a JSON answer too, as Apollo Router answers it.
     if (incremental.accepted && !/application\/(graphql-response\+)?json|\*\/\*/i.test(req.headers.accept ?? '')) req.headers.accept = `${req.headers.accept}, application/json;q=0.1`;
-    const answeredBy: GatewayContext['answeredBy'] = new Map();
     const context = withRequestId(requestId, async () => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-      return { headers, principal: await authenticate(headers), answeredBy, incremental };
+      return { headers, principal: await authenticate(headers), answeredBy: new Map(), incremental };
     });
     const response = await executeApollo(apollo, req, body, context);
     if (!incremental.parts || response.body.kind !== 'complete') {
@@ -68,7 +67,7 @@ export function graphqlRoute(options: {
           ...(errors && { errors: errors.map((error) => withId(maskError(error.toJSON(), config.exposeErrorDetails), requestId)) }),
         })),
       }),
-      extensions: { dataProducts: dataProductSignals(payload.products.map((name) => [name, answeredBy.get(name)]), now) },
+      extensions: { dataProducts: dataProductSignals(payload.products, now) },
     });
     await writeMultipartResponse(res, response, incremental.parts, (payload) => {
       const finished = finish(payload);

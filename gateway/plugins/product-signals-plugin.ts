@@ -59,7 +59,7 @@ export function productSignalsPlugin(options: { now?: () => number } = {}): Apol
 }
 
 /** `extensions.dataProducts` for the products that answered (a whole response, or one deferred part). */
-export function dataProductSignals(answeredBy: Iterable<[string, ProductReport | null | undefined]>, now: () => number): DataProductSignal[] {
+export function dataProductSignals(answeredBy: Iterable<readonly [string, ProductReport | null | undefined]>, now: () => number): DataProductSignal[] {
   return [...answeredBy].map(([name, report]): DataProductSignal => ({
     name,
     version: report?.version ?? null,

@@ -82,6 +82,10 @@ describe('@defer over multipart HTTP', () => {
       ['orders', 'edges', 1, 'node'],
     ]);
     expect(incremental[0].data).toEqual({ status: expect.any(String), customer: { id: expect.any(String) } });
+    // Each part names the products that answered it, and only those.
+    const names = (part: { extensions: { dataProducts: { name: string }[] } }) => part.extensions.dataProducts.map((p) => p.name).sort();
+    expect(names(parts[0])).toEqual(['sales']);
+    expect(names(parts.at(-1))).toEqual(['sales']);
     expect(parts.at(-1).hasNext).toBe(false);
   });
 
@@ -95,6 +99,7 @@ describe('@defer over multipart HTTP', () => {
       ['inner', ['orders', 'edges', 0, 'node', 'customer'], ['segment']],
     ]);
     expect(parts.map((p) => p.hasNext)).toEqual([true, true, false]);
+    expect(parts.map((p) => p.extensions.dataProducts.map((d: { name: string }) => d.name))).toEqual([['sales'], ['sales'], ['customers']]);
   });
 
   it('@defer(if: $variable) defers by the variable, its default included', async () => {
