@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, parse, visit, type DocumentNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayContext } from '../gateway-context.ts';
@@ -8,23 +9,41 @@ const MAX_HEADER_BYTES = 512;
 const MAX_HEADER_LABELS = 16;
 const PERCENT = /^percent\((\d{1,3}(?:\.\d+)?)\)$/;
 
-/** The override labels a supergraph uses: `@join__field(..., overrideLabel: "…")`. */
-export function overrideLabelsIn(supergraphSdl: string): string[] {
-  const labels = new Set<string>();
-  for (const match of supergraphSdl.matchAll(/overrideLabel:\s*"((?:[^"\\]|\\.)*)"/g)) labels.add(match[1]!);
-  return [...labels].sort();
+/** The override labels a supergraph uses (`@join__field(..., overrideLabel: "…")`), each with the names of the fields it moves, sorted by label. */
+export function overrideLabelsIn(supergraphSdl: string): Map<string, Set<string>> {
+  const labels = new Map<string, Set<string>>();
+  visit(parse(supergraphSdl), {
+    FieldDefinition(field) {
+      for (const directive of field.directives ?? []) {
+        if (directive.name.value !== 'join__field') continue;
+        const label = directive.arguments?.find((a) => a.name.value === 'overrideLabel')?.value;
+        if (label?.kind !== Kind.STRING) continue;
+        const fields = labels.get(label.value) ?? new Set<string>();
+        fields.add(field.name.value);
+        labels.set(label.value, fields);
+      }
+    },
+  });
+  return new Map([...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The field names an operation selects, fragments included. */
+function selectedFieldNames(document: DocumentNode): Set<string> {
+  const names = new Set<string>();
+  visit(document, { Field: (field) => void names.add(field.name.value) });
+  return names;
 }
 
 /**
  * Progressive `@override`, decided per request before it is planned: which labels of the
- * supergraph are on. `percent(N)`: on for a request when a draw from `random` falls under N%.
+ * supergraph that move a field the operation selects are on. `percent(N)`: on for a request when a draw from `random` falls under N%.
  * Any other label: on when `override.labels` says so or when `override.header` names it.
  * The executor plans with these labels as the planner's override conditions, under a plan
  * cache key of its own per label set, and execution sharing keys on them too: two requests
  * with different labels are different plans, never one shared execution.
  */
 export function overrideLabelsPlugin(config: GatewayConfig['override'], random: () => number = Math.random): ApolloServerPlugin<GatewayContext> {
-  let known: readonly string[] = [];
+  let known = new Map<string, Set<string>>();
   return {
     async serverWillStart() {
       return {
@@ -35,11 +54,16 @@ export function overrideLabelsPlugin(config: GatewayConfig['override'], random: 
     },
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue }) {
+        async didResolveOperation({ contextValue, document }) {
           const asked = config.header ? headerLabels(contextValue.headers[config.header]) : new Set<string>();
-          if (known.length === 0) return;
+          if (known.size === 0) return;
+          // Only labels that move a field the operation selects (by name: an interface's field
+          // counts too) are decided: any other label would not change the plan, and would only
+          // split sharing and the plan cache between requests that run the same plan.
+          const selected = selectedFieldNames(document);
           const on: string[] = [];
-          for (const label of known) {
+          for (const [label, fields] of known) {
+            if (![...fields].some((name) => selected.has(name))) continue;
             const percent = PERCENT.exec(label);
             if (percent) {
               if (random() * 100 < Number(percent[1])) on.push(label);

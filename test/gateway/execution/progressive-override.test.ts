@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
 import { overrideFixture, OVERRIDE_LABELS, serveOverrideFixture } from '../../fixtures/executor/override-subgraphs.ts';
+import { HoldingProxy } from '../../support/holding-proxy.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
 
 /**
@@ -14,9 +15,9 @@ let served: Awaited<ReturnType<typeof serveOverrideFixture>>;
 let draw = 0.5;
 const gateways: RunningGateway[] = [];
 
-async function gatewayWith(override: GatewayConfigInput['override']): Promise<RunningGateway> {
-  const config = resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override });
-  const gateway = await startGateway(config, { random: () => draw });
+async function gatewayWith(override: GatewayConfigInput['override'], more: Partial<GatewayConfigInput> = {}, random = () => draw): Promise<RunningGateway> {
+  const config = resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override, ...more });
+  const gateway = await startGateway(config, { random });
   gateways.push(gateway);
   return gateway;
 }
@@ -89,5 +90,28 @@ describe('progressive @override', () => {
     expect(await ask('rating', {}, on)).toEqual([2, 2]);
     const off = await gatewayWith({ labels: { [OVERRIDE_LABELS.custom]: false }, header: 'x-override-labels' });
     expect(await ask('rating', { 'x-override-labels': OVERRIDE_LABELS.custom }, off)).toEqual([1, 1]);
+  });
+
+  it('a label that moves no field the operation selects is not drawn: requests under different draws still share one execution', async () => {
+    // ledger held, so both requests are in flight together; the draws differ on percent(25)'s side.
+    const proxy = await HoldingProxy.start(served.urls.ledger!);
+    const draws = [0.1, 0.9];
+    const held = await gatewayWith({}, { subgraphUrls: { ledger: proxy.url } }, () => draws.shift() ?? 0.5);
+    try {
+      const both = Promise.all([ask('stock', {}, held), ask('stock', {}, held)]);
+      const joined = async () => (await held.metrics.coalescedRequests.get()).values[0]?.value ?? 0;
+      for (let i = 0; i < 400 && (await joined()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await joined()).toBe(1);
+      expect(proxy.received).toBe(1);
+      proxy.releaseAll();
+      expect(await both).toEqual([
+        [2, 2],
+        [2, 2],
+      ]);
+      // Only percent(100), which moves `stock`, was drawn: once per request.
+      expect(draws).toEqual([]);
+    } finally {
+      proxy.close();
+    }
   });
 });
