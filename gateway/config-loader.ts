@@ -41,6 +41,7 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
   { env: 'MESHGATE_CACHE', path: ['cache', 'enabled'], parse: boolean },
   { env: 'MESHGATE_COALESCE_QUERIES', path: ['coalesceQueries'], parse: boolean },
   { env: 'MESHGATE_ENGINE', path: ['engine'], parse: text },
+  { env: 'MESHGATE_OVERRIDE_HEADER', path: ['override', 'header'], parse: text },
   { env: 'MESHGATE_SANDBOX', path: ['sandbox'], parse: boolean },
   { env: 'MESHGATE_EXPLORER', path: ['explorer'], parse: boolean },
   { env: 'MESHGATE_MCP', path: ['mcp', 'enabled'], parse: boolean },

@@ -228,6 +228,25 @@ export const gatewayConfigSchema = z.strictObject({
    */
   engine: z.enum(['apollo', 'meshgate']).default('meshgate'),
   /**
+   * Progressive `@override(from:, label:)`: which override labels are on for a request (engine
+   * meshgate; Apollo's executor ignores labels and always serves the old product). A
+   * `percent(N)` label is drawn per request; any other label is on when `labels` says so, or
+   * when the request's `header` names it (comma-separated). Labels the supergraph does not
+   * use, and `percent(...)` labels, are ignored in the header: the draw is the gateway's.
+   * @example { labels: { "pricing-v2": true }, header: "x-meshgate-override" }
+   */
+  override: z
+    .strictObject({
+      /** Custom labels switched on (true) or off (false) for every request. @default {} */
+      labels: z.record(z.string().min(1), z.boolean()).default({}),
+      /** A request header that may switch more custom labels on, e.g. for a canary client. Unset: none. */
+      header: z
+        .string()
+        .regex(/^[a-z0-9-]+$/, 'a lower-case header name')
+        .optional(),
+    })
+    .prefault({}),
+  /**
    * Token-bucket rate limit per caller; off when absent. An excess request gets 429,
    * `Retry-After` and RATE_LIMITED.
    * @example { capacity: 100, refillPerSecond: 20, by: "ip" }
@@ -281,6 +300,10 @@ export const gatewayConfigSchema = z.strictObject({
        * twice expand exponentially. @default 10000
        */
       maxSelections: z.number().int().positive().default(10_000),
+      /** Most `@defer` fragments in an operation (DEFER_LIMIT_EXCEEDED): each is a part the gateway holds a response open for. @default 8 */
+      maxDefers: z.number().int().min(0).default(8),
+      /** Deepest nesting of `@defer` inside `@defer` (DEFER_LIMIT_EXCEEDED). @default 2 */
+      maxDeferDepth: z.number().int().positive().default(2),
     })
     .prefault({}),
   /**

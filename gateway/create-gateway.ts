@@ -78,7 +78,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const sharedState = await openSharedState(config.sharedState, logger);
   const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
   const products = createProductServices({ config, signer, metrics, cache: caches.products });
-  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService });
+  // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
+  const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
+  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig });
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     source.markServing(coreSupergraphSdl);
@@ -94,7 +96,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
   const lineage = openLineageEmitter(config.lineage, metrics, logger);
-  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage });
+  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   // Apollo Gateway loads and plans either way; `engine` says who executes the plans.
   const engine = config.engine === 'meshgate' ? withPlanExecutor(gateway) : gateway;
@@ -135,7 +137,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           catalog: config.catalog.enabled && catalog ? catalogRoute({ cache: catalog, state }) : undefined,
           explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
-          graphql: graphqlRoute({ pipeline, config, shutdown }),
+          graphql: graphqlRoute({
+            pipeline,
+            config,
+            shutdown,
+            now: options.now,
+            // A deferred part's errors and product watermarks, counted and seen as the first part's are by their plugins.
+            onPartError: (code) => metrics.errors.inc({ code }),
+            onPartWatermark: (product, dataAsOf) => watermarksSeen.observe(product, dataAsOf),
+          }),
           mcp:
             mcpSchema && catalog
               ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: async () => (await catalog.pages(source.state)).catalog, served: mcpSchema, productUrl: products.fetchedUrl, logger })

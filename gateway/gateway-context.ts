@@ -1,5 +1,6 @@
 import type { Principal } from './access/authentication.ts';
 import type { ProductReport } from '../schema/protocol/product-report.ts';
+import type { IncrementalDelivery } from './execution/incremental-delivery.ts';
 
 /** The per-request context Apollo Server hands to plugins and data sources. */
 export interface GatewayContext {
@@ -16,4 +17,8 @@ export interface GatewayContext {
    * schema variant its answer is made for, part of the answer's identity (execution/answer-identity.ts).
    */
   previewOptIn?: boolean;
+  /** `@defer` in parts: whether the client takes them, and the parts still to come (execution/incremental-delivery.ts). */
+  incremental?: IncrementalDelivery;
+  /** Progressive `@override` labels on for this request, sorted (plugins/override-labels-plugin.ts). */
+  overrideLabels?: readonly string[];
 }

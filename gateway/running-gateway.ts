@@ -28,6 +28,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where the gateway logs. @default the process logger (gateway/observability/logger.ts) */
   logger?: Logger;
+  /** The random source `percent(N)` override labels are drawn from (tests). @default Math.random */
+  random?: () => number;
   /** Where the catalog reads product watermarks. @default watermarks seen in responses' `extensions.dataProducts` */
   watermarks?: ProductWatermarkSource;
 }

@@ -40,6 +40,8 @@ export interface ExecutedRequest {
 export function answerIdentity(request: ExecutedRequest, schemaId: number): string | undefined {
   if (request.operation.operation !== 'query') return undefined;
   const context = request.context as Partial<GatewayContext>;
+  // A deferring execution hands its later parts to its own response only.
+  if (context.incremental?.deferring) return undefined;
   return JSON.stringify([
     schemaId,
     request.queryHash,
@@ -47,5 +49,7 @@ export function answerIdentity(request: ExecutedRequest, schemaId: number): stri
     request.request.variables ?? null,
     context.previewOptIn === true,
     forwardedClaimsKey(context.principal as Principal | undefined),
+    // Progressive @override: the same operation under other labels runs another plan.
+    ...(context.overrideLabels && context.overrideLabels.length > 0 ? [context.overrideLabels] : []),
   ]);
 }

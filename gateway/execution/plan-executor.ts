@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApolloGateway, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
-import type { FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
+import type { DeferredNode, FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { getVariableValues, GraphQLError, Kind, valueFromAST, type FragmentDefinitionNode, type GraphQLFormattedError, type GraphQLInputType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
@@ -11,6 +11,8 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { applyRewrites, isObjectOfType, mergeInto, representationOf } from './entity-representations.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
+import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
+import { deliverDeferred, type DeferredRun } from './incremental-delivery.ts';
 
 // Apollo's gateway contract, named through Apollo Server's options so we depend on no internal package.
 type GatewayInterface = NonNullable<ApolloServerOptionsWithGateway<GatewayContext>['gateway']>;
@@ -62,6 +64,14 @@ interface Execution {
   readonly operation: OperationDefinitionNode;
   readonly root: Data;
   readonly errors: GraphQLError[];
+  /** Deferred blocks met so far, when the client takes parts (else they run in line: one whole answer). */
+  readonly deferred?: DeferredNode[];
+  /** The products fetched, for a deferred part's product signals. */
+  readonly products?: Set<string>;
+  /** A deferred block's own context: the products it asks report into its own `answeredBy`. */
+  readonly context?: GatewayContext;
+  /** Deferred blocks started with the first part (they depend on none of its fetches), by block. */
+  readonly early?: Map<DeferredNode, Promise<DeferredRun>>;
 }
 
 /**
@@ -79,9 +89,11 @@ interface Execution {
  *   (see {@link OperationShape}).
  *
  * Plan nodes executed: Sequence, Parallel, Fetch (with requires, variable usages, input and
- * output rewrites), Flatten (`@` and `... on T` path elements) and Condition. Refused with
- * PLAN_NODE_UNSUPPORTED before any fetch: Defer, subscription plans and fetches with context
- * rewrites, none of which Apollo Gateway's planner produces with the gateway's settings.
+ * output rewrites), Flatten (`@` and `... on T` path elements), Condition and Defer (the first
+ * part answered, the deferred blocks delivered after it by incremental-delivery.ts when the
+ * client takes parts, else run in line). Refused with PLAN_NODE_UNSUPPORTED before any
+ * fetch: subscription plans and fetches with context rewrites, which Apollo Gateway's
+ * planner does not produce with the gateway's settings.
  */
 export class PlanExecutor {
   private readonly compiled = new WeakMap<QueryPlan, CompiledPlan>();
@@ -105,15 +117,32 @@ export class PlanExecutor {
     const coerced = getVariableValues(internals.schema, operation.variableDefinitions ?? [], rawVariables);
     if (coerced.errors) return { errors: coerced.errors };
 
-    const plan = await this.planFor(internals, request);
+    // Progressive @override: the labels on for this request (plugins/override-labels-plugin.ts); none, the shared plan.
+    const labels = (request.context as GatewayContext).overrideLabels;
+    const plan = await this.planFor(internals, request, labels && labels.length > 0 ? new Map(labels.map((label) => [label, true])) : undefined);
     const compiled = this.compile(plan, request);
     if (compiled.refusal) return { errors: [compiled.refusal] };
     const conditions = conditionValues(internals.schema, operation, compiled.conditionVariables, rawVariables);
-    const shape = this.shapeFor(compiled, internals.schema, operation, request, conditions);
+    let shape = this.shapeFor(compiled, internals.schema, operation, request, conditions);
 
-    const execution: Execution = { internals, request, variables: rawVariables, operation, root: {}, errors: [] };
+    const incremental = (request.context as GatewayContext).incremental;
+    const deferring = incremental?.deferring === true;
+    const execution: Execution = { internals, request, variables: rawVariables, operation, root: {}, errors: [], ...(deferring && { deferred: [], early: new Map() }) };
     const node = plan.node as PlanNode | undefined;
     if (node) await runNode(execution, node, { path: [], data: execution.root }, conditions);
+    if (incremental && execution.deferred && execution.deferred.length > 0) {
+      // The first part is shaped without any deferred fragment; the rest follow as they complete.
+      const shapeOf = (delivered: ReadonlySet<string>) => this.shapeFor(compiled, internals.schema, operation, request, conditions, delivered);
+      shape = shapeOf(new Set());
+      incremental.parts = deliverDeferred(execution.deferred, {
+        schema: internals.schema,
+        delivery: incremental,
+        variables: rawVariables,
+        root: execution.root,
+        shapeOf,
+        run: (deferred) => execution.early?.get(deferred) ?? runDeferred(execution, deferred, conditions),
+      });
+    }
     const { data, errors } = shape.complete(execution.root, execution.errors, rawVariables);
     const all = execution.errors.length === 0 ? errors : errors.length === 0 ? execution.errors : [...execution.errors, ...errors];
     return all.length === 0 ? { data } : { errors: all, data };
@@ -145,19 +174,23 @@ export class PlanExecutor {
   private compile(plan: QueryPlan, request: ExecutorRequest): CompiledPlan {
     let compiled = this.compiled.get(plan);
     if (!compiled) {
-      compiled = { refusal: refusalOf(plan.node), conditionVariables: conditionVariables(request.document), shapes: new Map() };
+      compiled = { refusal: refusalOf(plan.node), conditionVariables: [...new Set([...conditionVariables(request.document), ...deferConditionVariables(request.document)])].sort(), shapes: new Map() };
       this.compiled.set(plan, compiled);
     }
     return compiled;
   }
 
-  private shapeFor(compiled: CompiledPlan, schema: GraphQLSchema, operation: OperationDefinitionNode, request: ExecutorRequest, conditions: ConditionValues): OperationShape {
-    const key = compiled.conditionVariables.length === 0 ? '' : compiled.conditionVariables.map((name) => (conditions[name] === true ? '1' : '0')).join('');
+  private shapeFor(compiled: CompiledPlan, schema: GraphQLSchema, operation: OperationDefinitionNode, request: ExecutorRequest, conditions: ConditionValues, delivered?: ReadonlySet<string>): OperationShape {
+    let key = compiled.conditionVariables.length === 0 ? '' : compiled.conditionVariables.map((name) => (conditions[name] === true ? '1' : '0')).join('');
+    // With @defer in parts: one shape per set of fragments delivered so far (keys hold no newline).
+    if (delivered) key += `\n${[...delivered].sort().join('\n')}`;
     let shape = compiled.shapes.get(key);
     if (!shape) {
       const fragments: Record<string, FragmentDefinitionNode> = {};
       for (const definition of request.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-      shape = new OperationShape(schema, operation, fragments, conditions);
+      shape = delivered
+        ? new OperationShape(schema, operationDeliveredSoFar(request.document, operation, conditions, delivered), {}, conditions)
+        : new OperationShape(schema, operation, fragments, conditions);
       compiled.shapes.set(key, shape);
     }
     return shape;
@@ -180,7 +213,11 @@ export function refusalOf(node: PlanNode | SubscriptionNode | undefined): MeshEr
     case 'Subscription':
       return refuse('subscriptions');
     case 'Defer':
-      return refuse('@defer (incremental delivery)');
+      for (const child of [node.primary.node, ...node.deferred.map((deferred) => deferred.node)]) {
+        const refusal = refusalOf(child);
+        if (refusal) return refusal;
+      }
+      return undefined;
     case 'Sequence':
     case 'Parallel':
       for (const child of node.nodes) {
@@ -237,10 +274,35 @@ async function runNode(execution: Execution, node: PlanNode, cursor: Cursor, con
       if (branch) await runNode(execution, branch, cursor, conditions);
       return;
     }
-    case 'Defer':
-      // refusalOf turned the plan away before anything ran.
-      throw new MeshError(MeshErrorCode.PLAN_NODE_UNSUPPORTED, 'This gateway does not execute @defer (incremental delivery)');
+    case 'Defer': {
+      const { early } = execution;
+      if (early) {
+        // A block that depends on no fetch of this plan (e.g. a deferred root aggregate) is
+        // fetched alongside the first part; it is still shaped and sent after it.
+        for (const deferred of node.deferred) {
+          if (deferred.depends.length > 0) continue;
+          const run = runDeferred(execution, deferred, conditions);
+          run.catch(() => undefined); // read when delivered; a failure is reported there
+          early.set(deferred, run);
+        }
+      }
+      if (node.primary.node) await runNode(execution, node.primary.node, cursor, conditions);
+      // Deferred blocks address the response from its root (their Flatten paths are whole).
+      if (execution.deferred) execution.deferred.push(...node.deferred);
+      else for (const deferred of node.deferred) if (deferred.node) await runNode(execution, deferred.node, { path: [], data: execution.root }, conditions);
+      return;
+    }
   }
+}
+
+/** One deferred block, on the same response tree, with its own errors, products and nested blocks. */
+async function runDeferred(base: Execution, node: DeferredNode, conditions: ConditionValues): Promise<DeferredRun> {
+  // Its products' reports are its part's signals, never the first part's (which may still be on its way).
+  const answeredBy: GatewayContext['answeredBy'] = new Map();
+  const context: GatewayContext = { ...(base.request.context as GatewayContext), answeredBy };
+  const part: Execution = { ...base, context, errors: [], deferred: [], products: new Set() };
+  if (node.node) await runNode(part, node.node, { path: [], data: base.root }, conditions);
+  return { errors: part.errors, products: [...part.products!].map((name) => [name, answeredBy.get(name) ?? null]), nested: part.deferred! };
 }
 
 /** The non-null objects at a Flatten path: field names, `@` for every element of a list, `... on T` for objects of a type. */
@@ -271,6 +333,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
   const { internals, request } = execution;
   const service = internals.serviceMap[fetch.serviceName]?.dataSource;
   if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
+  execution.products?.add(fetch.serviceName);
   const entities = Array.isArray(cursor.data) ? cursor.data : [cursor.data];
   if (entities.length === 0) return;
   const variables: Data = {};
@@ -284,7 +347,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
       kind: INCOMING_OPERATION,
       request: { query: fetch.operation, variables, operationName: fetch.operationName },
       incomingRequestContext: request as IncomingRequest,
-      context: request.context as GatewayContext,
+      context: execution.context ?? (request.context as GatewayContext),
       document: fetch.operationDocumentNode,
       pathInIncomingRequest: cursor.path,
     };
@@ -389,7 +452,8 @@ export function withPlanExecutor(gateway: ApolloGateway): GatewayInterface {
       PlanExecutor.assertUsable(gateway);
       return { ...loaded, executor: executor.execute };
     },
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+    // Apollo Server validates against this schema: it gets `@defer`, which this engine executes.
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate((update) => callback({ ...update, apiSchema: withDeferDirective(update.apiSchema) })),
     stop: () => gateway.stop(),
   };
 }

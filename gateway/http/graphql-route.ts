@@ -1,9 +1,14 @@
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import { parseRequestBody, readBody, writeApolloResponse, writeError } from '../../schema/protocol/apollo-http.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import type { GraphQLFormattedError } from 'graphql';
 import type { Authenticate } from '../access/authentication.ts';
 import type { GatewayConfig } from '../config.ts';
+import { IncrementalDelivery, type SubsequentPayload } from '../execution/incremental-delivery.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { maskError } from '../plugins/error-masking-plugin.ts';
+import { dataProductSignals, type DataProductSignal } from '../plugins/product-signals-plugin.ts';
+import { acceptsDeferredParts, writeMultipartResponse, type FinishedPayload } from './multipart-response.ts';
 import { assignRequestId, withRequestId } from '../plugins/request-id-plugin.ts';
 import type { GracefulShutdown } from './graceful-shutdown.ts';
 import { guardBatch, guardDocuments, guardMethodAndMediaType, guardPersistedQuery } from './request-guard.ts';
@@ -19,6 +24,8 @@ export interface GraphQLRequest {
   /** The parsed JSON body (undefined for a GET). */
   body: unknown;
   requestId: string;
+  /** `@defer` in parts, when the door can write them (`/graphql`); without it deferred fragments come in the one answer. */
+  incremental?: IncrementalDelivery;
 }
 
 /**
@@ -37,11 +44,11 @@ export function graphqlPipeline(options: {
   authenticate: Authenticate;
 }): GraphQLPipeline {
   const { apollo, config, authenticate } = options;
-  return async ({ method, url, headers, body, requestId }) => {
+  return async ({ method, url, headers, body, requestId, incremental }) => {
     guardBatch(body, config.batching);
     guardDocuments({ method, url }, body, config.limits);
     guardPersistedQuery(body);
-    const context = withRequestId(requestId, async () => ({ headers, principal: await authenticate(headers), answeredBy: new Map() }));
+    const context = withRequestId(requestId, async () => ({ headers, principal: await authenticate(headers), answeredBy: new Map(), incremental }));
     const headerMap = new HeaderMap();
     for (const [name, value] of Object.entries(headers)) headerMap.set(name, value);
     const search = new URL(url, 'http://localhost').search;
@@ -61,10 +68,17 @@ export function headersOf(req: { headers: Record<string, string | string[] | und
  */
 export function graphqlRoute(options: {
   pipeline: GraphQLPipeline;
-  config: Pick<GatewayConfig, 'maxBodyBytes'>;
+  config: Pick<GatewayConfig, 'maxBodyBytes' | 'exposeErrorDetails'>;
   shutdown: GracefulShutdown;
+  /** The clock product signals read freshness by. */
+  now?: () => number;
+  /** Told the code of every error a deferred part carries (the metrics plugin counts the first part's). */
+  onPartError?: (code: string) => void;
+  /** Told each product watermark a deferred part reports (the catalog's watermarks seen read the first part's). */
+  onPartWatermark?: (product: string, dataAsOf: string) => void;
 }): RouteHandler {
   const { pipeline, config, shutdown } = options;
+  const now = options.now ?? Date.now;
   return async (req, res) => {
     if (shutdown.shuttingDown) {
       writeError(res, MeshErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; retry on another instance');
@@ -73,7 +87,36 @@ export function graphqlRoute(options: {
     const requestId = assignRequestId(res);
     guardMethodAndMediaType(req);
     const body = parseRequestBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
-    const response = await pipeline({ method: req.method ?? 'GET', url: req.url ?? '/', headers: headersOf(req), body, requestId });
-    await writeApolloResponse(res, response);
+    const incremental = new IncrementalDelivery(acceptsDeferredParts(req.headers.accept));
+    // Apollo Server writes a refusal (or an answer without @defer) as JSON only when the client takes JSON:
+    // a client that reads parts reads a JSON answer too, as Apollo Router answers it.
+    if (incremental.accepted && !/application\/(graphql-response\+)?json|\*\/\*/i.test(req.headers.accept ?? '')) req.headers.accept = `${req.headers.accept}, application/json;q=0.1`;
+    const response = await pipeline({ method: req.method ?? 'GET', url: req.url ?? '/', headers: headersOf(req), body, requestId, incremental });
+    if (!incremental.parts || response.body.kind !== 'complete') {
+      await writeApolloResponse(res, response);
+      return;
+    }
+    // @defer: Apollo Server answers a gateway in one piece, so the parts after the first are written here.
+    const finish = (payload: SubsequentPayload): FinishedPayload => ({
+      hasNext: payload.hasNext,
+      ...(payload.incremental && {
+        incremental: payload.incremental.map(({ errors, ...part }) => ({
+          ...part,
+          ...(errors && { errors: errors.map((error) => withId(maskError(error.toJSON(), config.exposeErrorDetails), requestId)) }),
+        })),
+      }),
+      extensions: { dataProducts: dataProductSignals(payload.products, now) },
+    });
+    await writeMultipartResponse(res, response, incremental.parts, (payload) => {
+      const finished = finish(payload);
+      for (const part of finished.incremental ?? []) for (const error of part.errors ?? []) options.onPartError?.(String(error.extensions?.code));
+      for (const signal of (finished.extensions?.dataProducts ?? []) as DataProductSignal[]) if (signal.dataAsOf) options.onPartWatermark?.(signal.name, signal.dataAsOf);
+      return finished;
+    });
   };
+}
+
+/** As the request-id plugin stamps every error of an answer. */
+function withId(error: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
+  return { ...error, extensions: { ...error.extensions, requestId } };
 }

@@ -25,6 +25,8 @@ export function accessPolicyPlugin(options: { mode: AccessMode }): ApolloServerP
       return {
         async didResolveOperation(requestContext) {
           denied = enforceOperationAccess(requestContext, access, options.mode);
+          // Fields denied inside a @defer fragment are answered in its part (execution/incremental-delivery.ts).
+          if (requestContext.contextValue.incremental) denied = requestContext.contextValue.incremental.holdDeferredDenials(denied);
         },
         async willSendResponse({ response }) {
           if (denied.length === 0 || response.body.kind !== 'single') return;

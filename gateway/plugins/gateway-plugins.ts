@@ -9,6 +9,7 @@ import type { FieldUsageStore } from '../observability/field-usage-store.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { accessPolicyPlugin } from './access-policy-plugin.ts';
 import { costLimitPlugin } from './cost-limit-plugin.ts';
+import { deferPlugin } from './defer-plugin.ts';
 import { errorMaskingPlugin } from './error-masking-plugin.ts';
 import { fieldUsagePlugin } from './field-usage-plugin.ts';
 import { introspectionPlugin } from './introspection-plugin.ts';
@@ -17,6 +18,7 @@ import { metricsPlugin } from './metrics-plugin.ts';
 import type { LineageEmitter } from '../observability/openlineage-emitter.ts';
 import { openLineagePlugin, type CapturedOperation } from './openlineage-plugin.ts';
 import { operationResolutionPlugin } from './operation-resolution-plugin.ts';
+import { overrideLabelsPlugin } from './override-labels-plugin.ts';
 import { previewGatePlugin } from './preview-gate-plugin.ts';
 import { productWatermarksSeenPlugin, type ProductWatermarksSeen } from './product-watermarks-seen-plugin.ts';
 import { productSignalsPlugin } from './product-signals-plugin.ts';
@@ -42,6 +44,8 @@ export function gatewayPlugins(
     now: (() => number) | undefined;
     /** OpenLineage run events, when `lineage.url` is set. */
     lineage: LineageEmitter<CapturedOperation> | undefined;
+    /** The draw for `percent(N)` override labels. */
+    random?: () => number;
   },
 ): ApolloServerPlugin<GatewayContext>[] {
   return [
@@ -49,6 +53,10 @@ export function gatewayPlugins(
     // Is the operation admissible at all: shape (documents sent by hash), which operation, introspection, safelist.
     requestLimitsPlugin(config.limits),
     operationResolutionPlugin(),
+    // Reads the operation as the client sent it: limits and a refusal come before access prunes it.
+    deferPlugin(config.limits),
+    // Which progressive @override labels are on: decided before anything is planned or shared.
+    overrideLabelsPlugin(config.override, deps.random),
     introspectionPlugin({ enabled: config.introspection }),
     ...(deps.persisted ? [deps.persisted] : []),
     // Signals note deprecated fields as asked, so they come before access prunes the document.

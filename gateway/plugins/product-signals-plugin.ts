@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { durationToMs } from '../../schema/descriptor.ts';
+import type { ProductReport } from '../../schema/protocol/product-report.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { fieldsUsed } from '../operation/operation-fields.ts';
 
@@ -49,18 +50,23 @@ export function productSignalsPlugin(options: { now?: () => number } = {}): Apol
           }
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          const dataProducts = [...contextValue.answeredBy].map(([name, report]): DataProductSignal => ({
-            name,
-            version: report?.version ?? null,
-            status: report?.status ?? null,
-            dataAsOf: report?.dataAsOf ?? null,
-            stale: Boolean(report?.dataAsOf && report.freshness && now() - Date.parse(report.dataAsOf) > durationToMs(report.freshness)),
-          }));
+          const dataProducts = dataProductSignals([...contextValue.answeredBy], now);
           result.extensions = { ...result.extensions, dataProducts, ...(deprecations.length ? { deprecations } : {}) };
         },
       };
     },
   };
+}
+
+/** `extensions.dataProducts` for the products that answered (a whole response, or one deferred part). */
+export function dataProductSignals(answeredBy: Iterable<readonly [string, ProductReport | null | undefined]>, now: () => number): DataProductSignal[] {
+  return [...answeredBy].map(([name, report]): DataProductSignal => ({
+    name,
+    version: report?.version ?? null,
+    status: report?.status ?? null,
+    dataAsOf: report?.dataAsOf ?? null,
+    stale: Boolean(report?.dataAsOf && report.freshness && now() - Date.parse(report.dataAsOf) > durationToMs(report.freshness)),
+  }));
 }
 
 export function deprecatedFieldsUsed(schema: GraphQLSchema, document: DocumentNode): DeprecatedFieldUse[] {

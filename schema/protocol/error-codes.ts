@@ -32,8 +32,14 @@ export enum WireErrorCode {
   // Executing a query plan (gateway/execution/plan-executor.ts).
   /** A product answered null (or nothing) for a field its contract says is never null; the null went to the nearest nullable parent. */
   NULL_IN_NON_NULL_FIELD = 'NULL_IN_NON_NULL_FIELD',
-  /** The query plan holds a step this gateway's executor does not run (incremental delivery, subscriptions, context rewrites). */
+  /** The query plan holds a step this gateway's executor does not run (subscriptions, context rewrites). */
   PLAN_NODE_UNSUPPORTED = 'PLAN_NODE_UNSUPPORTED',
+  /** The operation uses `@defer` and the client's Accept header does not take `multipart/mixed;deferSpec=20220824`. */
+  DEFER_NOT_ACCEPTABLE = 'DEFER_NOT_ACCEPTABLE',
+  /** Too many `@defer` fragments, nested too deep, or two at one path without distinct labels. */
+  DEFER_LIMIT_EXCEEDED = 'DEFER_LIMIT_EXCEEDED',
+  /** The override-labels header is longer than the gateway reads, or names too many labels. */
+  OVERRIDE_HEADER_INVALID = 'OVERRIDE_HEADER_INVALID',
 
   // No backdoors: gateway-to-product signatures.
   SIGNATURE_MISSING = 'SIGNATURE_MISSING',
@@ -130,6 +136,10 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   NULL_IN_NON_NULL_FIELD: 502,
   // 501 Not Implemented: the request is valid, this gateway does not run that kind of plan.
   PLAN_NODE_UNSUPPORTED: 501,
+  // 406 Not Acceptable, as Apollo Router and Apollo Server answer a deferred operation to a client that cannot read parts.
+  DEFER_NOT_ACCEPTABLE: 406,
+  DEFER_LIMIT_EXCEEDED: 400,
+  OVERRIDE_HEADER_INVALID: 400,
   SIGNATURE_MISSING: 401,
   SIGNATURE_INVALID: 401,
   SIGNATURE_EXPIRED: 401,

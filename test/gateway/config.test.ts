@@ -69,6 +69,18 @@ describe('gateway config', () => {
     expect(problems[0]).toMatch(/^engine:.*got "fast"/);
   });
 
+  it('reads the progressive-override header name from MESHGATE_OVERRIDE_HEADER, and names one that is no header name', () => {
+    expect(loadGatewayConfig({ env: {} }).override).toEqual({ labels: {} });
+    expect(loadGatewayConfig({ env: { MESHGATE_OVERRIDE_HEADER: 'x-override-labels' } }).override.header).toBe('x-override-labels');
+    const problems = problemsOf(() => loadGatewayConfig({ env: { MESHGATE_OVERRIDE_HEADER: 'X Labels' } }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^override\.header:/);
+  });
+
+  it('bounds @defer by default: 8 fragments, nested 2 deep', () => {
+    expect(loadGatewayConfig({ env: {} }).limits).toMatchObject({ maxDefers: 8, maxDeferDepth: 2 });
+  });
+
   it('coalesces identical queries unless told not to', () => {
     expect(loadGatewayConfig({ env: {} }).coalesceQueries).toBe(true);
     expect(loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'false' } }).coalesceQueries).toBe(false);
