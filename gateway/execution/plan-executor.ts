@@ -318,7 +318,9 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
   const received = answer._entities;
   // Entities are merged by index: an answer of another length cannot be placed (Apollo Gateway
   // throws an uncoded error here, which reaches the client as INTERNAL_SERVER_ERROR).
-  if (!Array.isArray(received) || received.length !== representations.length) {
+  // So must an entry that is neither an object nor null: setting its __typename would throw
+  // an uncoded TypeError, and a list would be merged index by index into the entity.
+  if (!Array.isArray(received) || received.length !== representations.length || !received.every(isEntityOrNull)) {
     throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { extensions: { product: fetch.serviceName } });
   }
   for (let i = 0; i < received.length; i++) {
@@ -329,6 +331,10 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, entity);
     mergeInto(target, entity);
   }
+}
+
+function isEntityOrNull(value: unknown): boolean {
+  return value === null || (typeof value === 'object' && !Array.isArray(value));
 }
 
 /**

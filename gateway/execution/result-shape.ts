@@ -4,6 +4,7 @@ import {
   isAbstractType,
   isCompositeType,
   isEnumType,
+  isInterfaceType,
   isListType,
   isNonNullType,
   isObjectType,
@@ -353,8 +354,10 @@ function completeValue(value: unknown, depth: number, field: FieldShape, path: P
       let runtime = step.composite!;
       if (typename !== undefined && typename !== runtime.name) {
         const named = typeof typename === 'string' ? state.schema.getType(typename) : undefined;
-        // A type outside the API schema (e.g. @inaccessible) is never named back to the client.
-        if (!named || !isCompositeType(named)) {
+        // A type outside the API schema (e.g. @inaccessible) is never named back to the client,
+        // and neither is one this field cannot hold (a Box where an Item is asked for): its
+        // fields would be completed as another type's.
+        if (!named || !isCompositeType(named) || !canHold(state.schema, runtime, named)) {
           state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Invalid __typename found for object at field ${field.parentTypeName}.${field.fieldName}.`, { path: [...path] }));
           state.marks++;
           return null;
@@ -368,6 +371,11 @@ function completeValue(value: unknown, depth: number, field: FieldShape, path: P
       if (value === null) return null;
       return fits(value, step) ? value : invalid(field, path, state);
   }
+}
+
+/** Whether a value of the field's type may be an object of type `named`: the type itself, or one of an abstract type's possible types. */
+function canHold(schema: GraphQLSchema, type: GraphQLCompositeType, named: GraphQLCompositeType): boolean {
+  return isAbstractType(type) && (isObjectType(named) || isInterfaceType(named)) && schema.isSubType(type, named);
 }
 
 function invalid(field: FieldShape, path: Path, state: Completion): null {

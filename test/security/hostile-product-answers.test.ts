@@ -102,6 +102,50 @@ describe('a product answering _entities with', () => {
   });
 });
 
+describe('a product answering _entities with things that are not entities', () => {
+  it.each([
+    ['a number', 7],
+    ['a string', 'detail'],
+    ['a list', [{ detail: 'x' }]],
+    ['true', true],
+  ])('%s in place of an entity: PRODUCT_ERROR naming it, as for a list of the wrong length', async (_what, hostile) => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map((_, i) => (i === 0 ? hostile : { detail: 'fine' })) } });
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+  });
+
+  it.each([
+    ['a number', 7],
+    ['a string', 'items'],
+    ['a list', [{ _entities: [] }]],
+  ])('%s as its whole data: PRODUCT_ERROR naming it, nothing merged', async (_what, hostile) => {
+    hostileAnswer = () => ({ data: hostile });
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+  });
+
+  it('a constructor key carrying a prototype: plain data, no object polluted', async () => {
+    hostileAnswer = (representations) => JSON.parse(`{"data":{"_entities":[${representations.map(() => '{"detail":"ok","constructor":{"prototype":{"polluted":true}}}').join(',')}]}}`);
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data).toEqual({ items: [{ id: '1', detail: 'ok' }, { id: '2', detail: 'ok' }] });
+    expect(body.errors).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('the name of another type of the API, not one this field can hold: PRODUCT_ERROR and null', async () => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ __typename: 'Box', detail: 'x' })) } });
+    const { body } = await ask('{ items { id detail __typename } }');
+    expect(body.data).toEqual({ items: [null, null] });
+    expect(body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([
+      ['PRODUCT_ERROR', ['items', 0]],
+      ['PRODUCT_ERROR', ['items', 1]],
+    ]);
+  });
+});
+
 describe('a client variable named like the protocol', () => {
   it('$representations passed to an entity fetch: BAD_USER_INPUT, and the product is never sent it', async () => {
     let asked = 0;
