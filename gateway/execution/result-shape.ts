@@ -48,7 +48,11 @@ interface FieldShape {
   readonly selection: SelectionShape | undefined;
   /** The field's first node, for introspection. */
   readonly node: FieldNode;
-  /** `__proto__` as an alias: written as an own property, never through the prototype setter. */
+  /**
+   * A response key every object inherits (`__proto__`, `constructor`, `toString`…): read only
+   * when the product sent it, else a field it left out would complete as the inherited member,
+   * and written as an own property, never through the prototype setter.
+   */
   readonly ownKey: boolean;
 }
 
@@ -129,7 +133,7 @@ class SelectionShape {
     for (const [responseName, nodes] of groups) {
       const node = nodes[0]!;
       const fieldName = node.name.value;
-      const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName === '__proto__' };
+      const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName in Object.prototype };
       if (fieldName === '__typename') {
         fields.push({ ...base, kind: FieldKind.Typename, type: this.source.schema.getType('String') as GraphQLScalarType, chain: [], selection: undefined });
         continue;
@@ -303,7 +307,7 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
       value = state.introspect(field.node);
     } else {
       path.push(responseName);
-      // An alias `__proto__` reads only what a product sent under it, never the prototype.
+      // A key like `constructor` reads only what a product sent under it, never the prototype's.
       const raw = field.ownKey && !Object.hasOwn(input, responseName) ? undefined : input[responseName];
       value = completeValue(raw === undefined ? null : raw, 0, field, path, state);
       path.pop();

@@ -146,6 +146,32 @@ describe('a product answering _entities with things that are not entities', () =
   });
 });
 
+describe('a product whose errors are not GraphQL errors', () => {
+  it.each([
+    ['errors that are not a list', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: 'boom' })],
+    ['an error whose path is not a list', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: [{ message: 'x', path: 5 }] })],
+    ['an error whose message is not text', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: [{ message: { leaked: 'secret' }, path: ['_entities', 0, 'detail'] }] })],
+    ['an error that is not an object', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: [7] })],
+  ])('%s: PRODUCT_ERROR naming it, nothing of it echoed, the gateway still answers', async (_what, hostile) => {
+    hostileAnswer = hostile;
+    const { status, body } = await ask('{ items { id detail } }');
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+    expect(JSON.stringify(body)).not.toContain('secret');
+  });
+});
+
+describe('a product that leaves out a field whose alias names an Object.prototype member', () => {
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('%s: null, as for any field left out, never the inherited member', async (alias) => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({})) } });
+    const { body } = await ask(`{ items { id ${alias}: detail } }`);
+    expect(body.data).toEqual({ items: [{ id: '1', [alias]: null }, { id: '2', [alias]: null }].map((item) => JSON.parse(JSON.stringify(item))) });
+    expect(JSON.parse(JSON.stringify(body.data.items[0]))).toHaveProperty([alias], null);
+    expect(body.errors).toBeUndefined();
+  });
+});
+
 describe('a client variable named like the protocol', () => {
   it('$representations passed to an entity fetch: BAD_USER_INPUT, and the product is never sent it', async () => {
     let asked = 0;
