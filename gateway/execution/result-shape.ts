@@ -425,8 +425,26 @@ function fits(value: unknown, step: TypeStep): boolean {
     case LeafKind.Enum:
       return typeof value === 'string' && step.enumType!.getValue(value) !== undefined;
     default:
-      return true;
+      return typeof value !== 'object' || nestedWithin(value, MAX_SCALAR_NESTING);
   }
+}
+
+/**
+ * How deep a custom scalar's value (a JSON scalar, say) may nest. It passes as the product
+ * sent it, and JSON.parse reads any depth while JSON.stringify overflows the stack after a
+ * few thousand levels: one such value would turn the whole response into a 500. No real
+ * value comes near this.
+ */
+const MAX_SCALAR_NESTING = 256;
+
+function nestedWithin(value: object | null, levels: number): boolean {
+  if (value === null) return true;
+  if (levels === 0) return false;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && !nestedWithin(item, levels - 1)) return false;
+  }
+  return true;
 }
 
 /** A fetch error at this path or below it, or one with no path at all, already tells the client why this is null. */

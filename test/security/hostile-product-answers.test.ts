@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../bench/lib/compose-supergraph.ts';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
-import { serveSignedSubgraphs, type FixtureSubgraph, type RunningFixture } from '../fixtures/executor/subgraphs.ts';
+import { RawAnswer, serveSignedSubgraphs, type FixtureSubgraph, type RunningFixture } from '../fixtures/executor/subgraphs.ts';
 import { postGraphQL } from '../support/mesh-harness.ts';
 
 /**
@@ -30,7 +30,8 @@ const SUBGRAPHS: FixtureSubgraph[] = [
   {
     name: 'hostile',
     sdl: `${LINK}
-      type Item @key(fields: "id") { id: ID!  detail(lang: String): String }`,
+      scalar JSON
+      type Item @key(fields: "id") { id: ID!  detail(lang: String): String  blob: JSON }`,
     resolvers: {},
     respond: ({ variables }) => hostileAnswer((variables?.representations as unknown[]) ?? []),
   },
@@ -169,6 +170,18 @@ describe('a product that leaves out a field whose alias names an Object.prototyp
     expect(body.data).toEqual({ items: [{ id: '1', [alias]: null }, { id: '2', [alias]: null }].map((item) => JSON.parse(JSON.stringify(item))) });
     expect(JSON.parse(JSON.stringify(body.data.items[0]))).toHaveProperty([alias], null);
     expect(body.errors).toBeUndefined();
+  });
+});
+
+describe('a product answering a custom scalar with a value nested past what can be written', () => {
+  it('PRODUCT_ERROR at its path and null there, the rest of the answer written, the gateway still up', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    hostileAnswer = (representations) => new RawAnswer(`{"data":{"_entities":[${representations.map((_, i) => (i === 0 ? `{"blob":${deep}}` : '{"blob":{"fine":true}}')).join(',')}]}}`);
+    const { status, body } = await ask('{ items { id blob } }');
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ items: [{ id: '1', blob: null }, { id: '2', blob: { fine: true } }] });
+    expect(body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['PRODUCT_ERROR', ['items', 0, 'blob']]]);
+    expect((await ask('{ items { id } }')).body.data).toEqual({ items: [{ id: '1' }, { id: '2' }] });
   });
 });
 
