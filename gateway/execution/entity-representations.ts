@@ -125,7 +125,7 @@ export function mergeInto(target: Data, source: Data | null | undefined): void {
   }
 }
 
-function isPlainObject(value: unknown): value is Data {
+export function isPlainObject(value: unknown): value is Data {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -8,7 +8,7 @@ import { getVariableValues, GraphQLError, Kind, valueFromAST, type FragmentDefin
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { applyRewrites, isObjectOfType, mergeInto, representationOf } from './entity-representations.ts';
+import { applyRewrites, isObjectOfType, isPlainObject, mergeInto, representationOf } from './entity-representations.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
 
@@ -320,7 +320,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
   // throws an uncoded error here, which reaches the client as INTERNAL_SERVER_ERROR).
   // So must an entry that is neither an object nor null: setting its __typename would throw
   // an uncoded TypeError, and a list would be merged index by index into the entity.
-  if (!Array.isArray(received) || received.length !== representations.length || !received.every(isEntityOrNull)) {
+  if (!Array.isArray(received) || received.length !== representations.length || !received.every((entity) => entity === null || isPlainObject(entity))) {
     throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { extensions: { product: fetch.serviceName } });
   }
   for (let i = 0; i < received.length; i++) {
@@ -331,10 +331,6 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, entity);
     mergeInto(target, entity);
   }
-}
-
-function isEntityOrNull(value: unknown): boolean {
-  return value === null || (typeof value === 'object' && !Array.isArray(value));
 }
 
 /**
