@@ -150,6 +150,9 @@ const CORPUS: readonly CorpusEntry[] = [
       expect(apollo.body.errors).toBeUndefined();
       expect(meshgate.body.data).toEqual({ person: null });
       expect(meshgate.body.errors?.map((e) => [e.extensions?.code, e.path, e.message])).toEqual([['NULL_IN_NON_NULL_FIELD', ['person', 'shelfCount'], 'Cannot return null for non-nullable field Person.shelfCount.']]);
+      // @interfaceObject fields reached through a concrete type: the product answers for Media, the client asked a Film.
+      const films = await mesh.meshgate({ name: 'interfaceObject on a concrete type', query: '{ films { __typename id rating } }' });
+      expect(films.body.data?.films[0]).toEqual({ __typename: 'Film', id: 'm1', rating: 5 });
       // @requires with an argument: the product is sent weight(unit: "kg"), not the default grams.
       const requires = await mesh.meshgate({ name: 'requires with arguments', query: '{ books { isbn shippingClass } }' });
       expect(requires.body.data?.books.slice(0, 3)).toEqual([
