@@ -292,17 +292,15 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
     const { responseName } = field;
     let value: unknown;
     if (field.kind === FieldKind.Typename) {
-      // The product's own __typename when it names a type of this schema; root types and
-      // objects whose product sent none get the type they were completed as. An
+      // The type the object is completed as (its product's __typename, checked when the
+      // value was completed), never what a product sent under the client's alias. An
       // @interfaceObject whose concrete type was never resolved has only an interface
       // to name: the object cannot be answered (Apollo Gateway does the same).
-      const sent = input[responseName] ?? input.__typename;
-      const named = typeof sent === 'string' ? (state.schema.getType(sent) ?? type) : type;
-      if (!isObjectType(named)) {
+      if (!isObjectType(type)) {
         state.marks++;
         return BUBBLE;
       }
-      value = named.name;
+      value = type.name;
     } else if (field.kind === FieldKind.Introspection) {
       value = state.introspect(field.node);
     } else {

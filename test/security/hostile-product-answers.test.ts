@@ -147,6 +147,15 @@ describe('a product answering _entities with things that are not entities', () =
   });
 });
 
+describe('a product sending a type name under the client\'s alias of __typename', () => {
+  it('the alias answers the type the object was completed as, never the name the product put there', async () => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ detail: 'x', kind: 'Box' })) } });
+    const { body } = await ask('{ items { id kind: __typename detail } }');
+    expect(body.data).toEqual({ items: [{ id: '1', kind: 'Item', detail: 'x' }, { id: '2', kind: 'Item', detail: 'x' }] });
+    expect(body.errors).toBeUndefined();
+  });
+});
+
 describe('a product whose errors are not GraphQL errors', () => {
   it.each([
     ['errors that are not a list', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: 'boom' })],
