@@ -334,14 +334,14 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
 }
 
 /**
- * A product's error as the client sees it: its message, its code (DOWNSTREAM_SERVICE_ERROR
- * when it sent none, as Apollo Gateway reports it; masking turns that into PRODUCT_ERROR), the
- * product's tag, and its path in the client's response. `_entities` errors are placed on the
+ * A product's error as the client sees it: its message, its code (PRODUCT_ERROR when it sent
+ * none: Apollo Gateway says DOWNSTREAM_SERVICE_ERROR, which is no code of ours and which
+ * masking would turn into PRODUCT_ERROR anyway), the product's tag, and its path in the client's response. `_entities` errors are placed on the
  * entity they are about.
  */
 function productError(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, root: Data): GraphQLError {
   const extensions: Record<string, unknown> = { ...error.extensions, serviceName: fetch.serviceName };
-  if (extensions.code === undefined) extensions.code = 'DOWNSTREAM_SERVICE_ERROR';
+  if (extensions.code === undefined) extensions.code = MeshErrorCode.PRODUCT_ERROR;
   return new GraphQLError(error.message || `Error while fetching subquery from service "${fetch.serviceName}"`, {
     originalError: error as Error,
     path: errorPath(error.path, fetch, cursor, root),
