@@ -240,7 +240,9 @@ interface Completion {
  * propagates to the nearest nullable parent **and** adds its error (NULL_IN_NON_NULL_FIELD)
  * with the field's path, unless an error from fetching already explains it (an error at that
  * path or below it, or a product failure with no path). Apollo drops that error when any
- * fetch failed and otherwise hides it in `extensions.valueCompletion`.
+ * fetch failed and otherwise hides it in `extensions.valueCompletion`. Likewise a value that
+ * does not fit its type, and an @interfaceObject object whose concrete type no product
+ * named, are PRODUCT_ERROR at their path, never a silent null.
  */
 export class OperationShape {
   private readonly root: SelectionShape;
@@ -295,8 +297,12 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
       // The type the object is completed as (its product's __typename, checked when the
       // value was completed), never what a product sent under the client's alias. An
       // @interfaceObject whose concrete type was never resolved has only an interface
-      // to name: the object cannot be answered (Apollo Gateway does the same).
+      // to name: the object cannot be answered (Apollo Gateway does the same), and its null
+      // says why unless a fetch error already does (Apollo's is silent).
       if (!isObjectType(type)) {
+        if (!explainedByFetchError(path, state)) {
+          state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}.`, { path: [...path] }));
+        }
         state.marks++;
         return BUBBLE;
       }
