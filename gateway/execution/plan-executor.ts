@@ -289,7 +289,13 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
       pathInIncomingRequest: cursor.path,
     };
     const response = await service.process(options);
-    if (response.errors) for (const error of response.errors) execution.errors.push(productError(error, fetch, cursor, execution.root));
+    if (response.errors) {
+      // The entities' paths are found once per answer, however many errors it carries:
+      // finding them per error made a product's N errors cost N walks of the tree.
+      let entityPaths: (string | number)[][] | undefined;
+      const pathsOfEntities = () => (entityPaths ??= hydratePaths(cursor.path, execution.root));
+      for (const error of response.errors) execution.errors.push(productError(error, fetch, cursor, pathsOfEntities));
+    }
     return response.data as Data | null | undefined;
   };
 
@@ -339,28 +345,33 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
  * masking would turn into PRODUCT_ERROR anyway), the product's tag, and its path in the client's response. `_entities` errors are placed on the
  * entity they are about.
  */
-function productError(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, root: Data): GraphQLError {
+function productError(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, pathsOfEntities: () => (string | number)[][]): GraphQLError {
   const extensions: Record<string, unknown> = { ...error.extensions, serviceName: fetch.serviceName };
   if (extensions.code === undefined) extensions.code = MeshErrorCode.PRODUCT_ERROR;
   return new GraphQLError(error.message || `Error while fetching subquery from service "${fetch.serviceName}"`, {
     originalError: error as Error,
-    path: errorPath(error.path, fetch, cursor, root),
+    path: errorPath(error.path, fetch, cursor, pathsOfEntities),
     extensions,
   });
 }
 
-function errorPath(path: GraphQLFormattedError['path'], fetch: FetchNode, cursor: Cursor, root: Data): (string | number)[] | undefined {
+function errorPath(path: GraphQLFormattedError['path'], fetch: FetchNode, cursor: Cursor, pathsOfEntities: () => (string | number)[][]): (string | number)[] | undefined {
   if (fetch.requires && typeof path?.[1] === 'number') {
     // Apollo Gateway's reading, kept so both engines place an error alike: the entity's
     // index among the objects at the Flatten path (before unrepresentable ones were dropped).
-    const paths: (string | number)[][] = [];
-    hydratePaths([], cursor.path, 0, root, paths);
-    return [...(paths[path[1]] ?? []), ...path.slice(2)];
+    return [...(pathsOfEntities()[path[1]] ?? []), ...path.slice(2)];
   }
   return path ? [...cursor.path, ...path] : undefined;
 }
 
-function hydratePaths(parent: (string | number)[], path: ResponsePath, index: number, data: unknown, out: (string | number)[][]): void {
+/** The response path of every object at a Flatten path, in the order the fetch's entities were collected. */
+function hydratePaths(path: ResponsePath, root: Data): (string | number)[][] {
+  const paths: (string | number)[][] = [];
+  hydratePathsInto([], path, 0, root, paths);
+  return paths;
+}
+
+function hydratePathsInto(parent: (string | number)[], path: ResponsePath, index: number, data: unknown, out: (string | number)[][]): void {
   if (data === null || data === undefined) return;
   if (index === path.length) {
     out.push([...parent]);
@@ -372,12 +383,12 @@ function hydratePaths(parent: (string | number)[], path: ResponsePath, index: nu
     const next = head === '@' ? index + 1 : index;
     data.forEach((item, i) => {
       parent.push(i);
-      hydratePaths(parent, path, next, item, out);
+      hydratePathsInto(parent, path, next, item, out);
       parent.pop();
     });
   } else if (typeof head === 'string' && Object.hasOwn(data as Data, head)) {
     parent.push(head);
-    hydratePaths(parent, path, index + 1, (data as Data)[head], out);
+    hydratePathsInto(parent, path, index + 1, (data as Data)[head], out);
     parent.pop();
   }
 }

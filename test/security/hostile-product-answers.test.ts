@@ -21,11 +21,11 @@ const SUBGRAPHS: FixtureSubgraph[] = [
   {
     name: 'shelf',
     sdl: `${LINK}
-      type Query { items: [Item]  thing: Thing }
+      type Query { items(count: Int): [Item]  thing: Thing }
       type Item @key(fields: "id") { id: ID! }
       interface Thing { id: ID! }
       type Box implements Thing { id: ID! }`,
-    resolvers: { Query: { items: () => [{ id: '1' }, { id: '2' }], thing: () => ({ __typename: 'Box', id: 'b' }) }, Thing: { __resolveType: () => 'Box' } },
+    resolvers: { Query: { items: (_: unknown, { count }: { count?: number }) => Array.from({ length: count ?? 2 }, (_, i) => ({ id: String(i + 1) })), thing: () => ({ __typename: 'Box', id: 'b' }) }, Thing: { __resolveType: () => 'Box' } },
   },
   {
     name: 'hostile',
@@ -191,6 +191,18 @@ describe('a product answering a custom scalar with a value nested past what can 
     expect(body.data).toEqual({ items: [{ id: '1', blob: null }, { id: '2', blob: { fine: true } }] });
     expect(body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['PRODUCT_ERROR', ['items', 0, 'blob']]]);
     expect((await ask('{ items { id } }')).body.data).toEqual({ items: [{ id: '1' }, { id: '2' }] });
+  });
+});
+
+describe('a product answering every one of many entities with an error', () => {
+  it('each error is placed on its entity (20 000 of them: the entities\' paths are found once per answer, not once per error)', async () => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => null) }, errors: representations.map((_, i) => ({ message: 'no', path: ['_entities', i, 'detail'] })) });
+    const count = 20_000;
+    const { body } = await ask(`{ items(count: ${count}) { id detail } }`);
+    expect(body.data.items).toHaveLength(count);
+    expect(body.errors).toHaveLength(count);
+    expect(body.errors?.[count - 1]?.path).toEqual(['items', count - 1, 'detail']);
+    expect(new Set(body.errors?.map((e) => e.extensions?.code))).toEqual(new Set(['PRODUCT_ERROR']));
   });
 });
 
