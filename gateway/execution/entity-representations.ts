@@ -137,8 +137,8 @@ export function isPlainObject(value: unknown): value is Data {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `__proto__` (a product may send it as a key) must become an own property, never the prototype. */
-function setOwn(object: Data, key: string, value: unknown): void {
+/** `__proto__` (a product may send it as a key, a client may alias a field so) must become an own property, never the prototype. */
+export function setOwn(object: Data, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   else object[key] = value;
 }
