@@ -242,7 +242,8 @@ interface Completion {
  * path or below it, or a product failure with no path). Apollo drops that error when any
  * fetch failed and otherwise hides it in `extensions.valueCompletion`. Likewise a value that
  * does not fit its type, and an @interfaceObject object whose concrete type no product
- * named, are PRODUCT_ERROR at their path, never a silent null.
+ * named, are PRODUCT_ERROR at their path, never a silent null; and an ID a product sent as an
+ * integer goes out as text, as the spec serializes ID (Apollo passes the number on).
  */
 export class OperationShape {
   private readonly root: SelectionShape;
@@ -377,7 +378,9 @@ function completeValue(value: unknown, depth: number, field: FieldShape, path: P
     }
     case StepKind.Leaf:
       if (value === null) return null;
-      return fits(value, step) ? value : invalid(field, path, state);
+      if (!fits(value, step)) return invalid(field, path, state);
+      // An ID is serialized as a String: an integer a product sent goes out as its text.
+      return step.leaf === LeafKind.ID && typeof value === 'number' ? String(value) : value;
   }
 }
 

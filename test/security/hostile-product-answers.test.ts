@@ -31,7 +31,7 @@ const SUBGRAPHS: FixtureSubgraph[] = [
     name: 'hostile',
     sdl: `${LINK}
       scalar JSON
-      type Item @key(fields: "id") { id: ID!  detail(lang: String): String  blob: JSON }`,
+      type Item @key(fields: "id") { id: ID!  detail(lang: String): String  blob: JSON  code: ID }`,
     resolvers: {},
     respond: ({ variables }) => hostileAnswer((variables?.representations as unknown[]) ?? []),
   },
@@ -203,6 +203,15 @@ describe('a product answering every one of many entities with an error', () => {
     expect(body.errors).toHaveLength(count);
     expect(body.errors?.[count - 1]?.path).toEqual(['items', count - 1, 'detail']);
     expect(new Set(body.errors?.map((e) => e.extensions?.code))).toEqual(new Set(['PRODUCT_ERROR']));
+  });
+});
+
+describe('a product sending an ID as a number', () => {
+  it('the client gets it as text, as an ID is serialized (Apollo Gateway passes the number on)', async () => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map((_, i) => ({ code: i === 0 ? 7 : 'c2' })) } });
+    const { body } = await ask('{ items { id code } }');
+    expect(body.data).toEqual({ items: [{ id: '1', code: '7' }, { id: '2', code: 'c2' }] });
+    expect(body.errors).toBeUndefined();
   });
 });
 
