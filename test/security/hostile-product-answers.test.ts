@@ -76,12 +76,16 @@ describe('a product answering _entities with', () => {
     expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
   });
 
-  it('a __proto__ key: merged as plain data, never as a prototype, and no object is polluted', async () => {
-    hostileAnswer = (representations) => JSON.parse(`{"data":{"_entities":[${representations.map(() => '{"detail":"ok","__proto__":{"polluted":true}}').join(',')}]}}`);
+  it.each([
+    ['a __proto__ key', '"__proto__":{"polluted":true}'],
+    ['a constructor key carrying a prototype', '"constructor":{"prototype":{"polluted":true}}'],
+  ])('%s: merged as plain data, never as a prototype, and no object is polluted', async (_what, hostile) => {
+    hostileAnswer = (representations) => JSON.parse(`{"data":{"_entities":[${representations.map(() => `{"detail":"ok",${hostile}}`).join(',')}]}}`);
     const { body } = await ask('{ items { id detail } }');
     expect(body.data).toEqual({ items: [{ id: '1', detail: 'ok' }, { id: '2', detail: 'ok' }] });
     expect(body.errors).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('a value of the wrong type: PRODUCT_ERROR at its path, and null there', async () => {
@@ -125,15 +129,6 @@ describe('a product answering _entities with things that are not entities', () =
     const { body } = await ask('{ items { id detail } }');
     expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
     expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
-  });
-
-  it('a constructor key carrying a prototype: plain data, no object polluted', async () => {
-    hostileAnswer = (representations) => JSON.parse(`{"data":{"_entities":[${representations.map(() => '{"detail":"ok","constructor":{"prototype":{"polluted":true}}}').join(',')}]}}`);
-    const { body } = await ask('{ items { id detail } }');
-    expect(body.data).toEqual({ items: [{ id: '1', detail: 'ok' }, { id: '2', detail: 'ok' }] });
-    expect(body.errors).toBeUndefined();
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('the name of another type of the API, not one this field can hold: PRODUCT_ERROR and null', async () => {
