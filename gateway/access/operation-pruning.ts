@@ -17,6 +17,7 @@ import {
 } from 'graphql';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { fragmentsOf } from '../operation/document-memo.ts';
+import { setOwn } from '../execution/entity-representations.ts';
 
 /**
  * Removes denied fields from an operation before it is planned, so no product is ever
@@ -150,7 +151,7 @@ function nullAt(object: Record<string, unknown>, walk: Walk, index: number, path
     walk.setNull(here);
     return false;
   }
-  const value = object[step.key];
+  const value = Object.hasOwn(object, step.key) ? object[step.key] : undefined;
   if (value === null || value === undefined) return false;
   if (nullInValue(value, step.type, walk, index + 1, here)) {
     if (isNonNullType(step.type)) return true;
@@ -186,16 +187,17 @@ function setNullAt(root: Record<string, unknown>, path: readonly (string | numbe
   let container: Record<string | number, unknown> = root;
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i]!;
-    let child = container[key];
+    // Own keys only: a client may alias a field `__proto__`, which every object inherits.
+    let child = Object.hasOwn(container, key) ? container[key] : undefined;
     if (child === null || typeof child !== 'object') return;
     if (!owned.has(child)) {
       child = Array.isArray(child) ? [...child] : { ...(child as Record<string, unknown>) };
       owned.add(child as object);
-      container[key] = child;
+      setOwn(container, String(key), child);
     }
     container = child as Record<string | number, unknown>;
   }
-  container[path[path.length - 1]!] = null;
+  setOwn(container, String(path[path.length - 1]!), null);
 }
 
 /** `value` without placeholder keys: the same value when it has none, else a copy of what holds them. */

@@ -95,42 +95,50 @@ function applyAt(schema: GraphQLSchema, path: readonly string[], index: number, 
 /**
  * Merges a product's answer into the response tree in place: objects key by key, lists of
  * equal length element by element, anything else replaced. Nothing is copied; the answer's
- * own objects become part of the tree.
+ * own objects become part of the tree. Pairs still to merge wait on a list rather than the
+ * call stack: JSON.parse reads any depth, so two answers nesting one extra key deep enough
+ * would otherwise overflow it. The order pairs are merged in does not matter: each pair
+ * touches its own target object, and the client's key order comes from the result shape.
  */
 export function mergeInto(target: Data, source: Data | null | undefined): void {
   if (source === null || source === undefined) return;
-  for (const key in source) {
-    const value = source[key];
-    if (value === undefined) continue;
-    // A product may send `__proto__` as a key (JSON.parse makes it an own property): reading
-    // it from the target would reach Object.prototype, and merging into that pollutes every
-    // object in the process. It is plain data, set as an own property.
-    if (key === '__proto__') {
-      setOwn(target, key, value);
-      continue;
-    }
-    const existing = target[key];
-    if (existing && typeof value === 'object' && value !== null && !Array.isArray(value) && typeof existing === 'object') {
-      mergeInto(existing as Data, value as Data);
-    } else if (Array.isArray(value) && Array.isArray(existing) && value.length === existing.length) {
-      for (let i = 0; i < value.length; i++) {
-        const item = value[i];
-        const current = existing[i];
-        if (isPlainObject(item) && isPlainObject(current)) mergeInto(current, item);
-        else existing[i] = item;
+  const pending: Data[] = [target, source];
+  while (pending.length > 0) {
+    const from = pending.pop()!;
+    const into = pending.pop()!;
+    for (const key in from) {
+      const value = from[key];
+      if (value === undefined) continue;
+      // A product may send `__proto__` as a key (JSON.parse makes it an own property): reading
+      // it from the target would reach Object.prototype, and merging into that pollutes every
+      // object in the process. It is plain data, set as an own property.
+      if (key === '__proto__') {
+        setOwn(into, key, value);
+        continue;
       }
-    } else {
-      setOwn(target, key, value);
+      const existing = into[key];
+      if (existing && typeof value === 'object' && value !== null && !Array.isArray(value) && typeof existing === 'object') {
+        pending.push(existing as Data, value as Data);
+      } else if (Array.isArray(value) && Array.isArray(existing) && value.length === existing.length) {
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i];
+          const current = existing[i];
+          if (isPlainObject(item) && isPlainObject(current)) pending.push(current, item);
+          else existing[i] = item;
+        }
+      } else {
+        setOwn(into, key, value);
+      }
     }
   }
 }
 
-function isPlainObject(value: unknown): value is Data {
+export function isPlainObject(value: unknown): value is Data {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `__proto__` (a product may send it as a key) must become an own property, never the prototype. */
-function setOwn(object: Data, key: string, value: unknown): void {
+/** `__proto__` (a product may send it as a key, a client may alias a field so) must become an own property, never the prototype. */
+export function setOwn(object: Data, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   else object[key] = value;
 }

@@ -8,7 +8,7 @@ import { getVariableValues, GraphQLError, Kind, valueFromAST, type FragmentDefin
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { applyRewrites, isObjectOfType, mergeInto, representationOf } from './entity-representations.ts';
+import { applyRewrites, isObjectOfType, isPlainObject, mergeInto, representationOf } from './entity-representations.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
@@ -352,7 +352,13 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
       pathInIncomingRequest: cursor.path,
     };
     const response = await service.process(options);
-    if (response.errors) for (const error of response.errors) execution.errors.push(productError(error, fetch, cursor, execution.root));
+    if (response.errors) {
+      // The entities' paths are found once per answer, however many errors it carries:
+      // finding them per error made a product's N errors cost N walks of the tree.
+      let entityPaths: (string | number)[][] | undefined;
+      const pathsOfEntities = () => (entityPaths ??= hydratePaths(cursor.path, execution.root));
+      for (const error of response.errors) execution.errors.push(productError(error, fetch, cursor, pathsOfEntities));
+    }
     return response.data as Data | null | undefined;
   };
 
@@ -381,7 +387,9 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
   const received = answer._entities;
   // Entities are merged by index: an answer of another length cannot be placed (Apollo Gateway
   // throws an uncoded error here, which reaches the client as INTERNAL_SERVER_ERROR).
-  if (!Array.isArray(received) || received.length !== representations.length) {
+  // So must an entry that is neither an object nor null: setting its __typename would throw
+  // an uncoded TypeError, and a list would be merged index by index into the entity.
+  if (!Array.isArray(received) || received.length !== representations.length || !received.every((entity) => entity === null || isPlainObject(entity))) {
     throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { extensions: { product: fetch.serviceName } });
   }
   for (let i = 0; i < received.length; i++) {
@@ -395,33 +403,38 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
 }
 
 /**
- * A product's error as the client sees it: its message, its code (DOWNSTREAM_SERVICE_ERROR
- * when it sent none, as Apollo Gateway reports it; masking turns that into PRODUCT_ERROR), the
- * product's tag, and its path in the client's response. `_entities` errors are placed on the
+ * A product's error as the client sees it: its message, its code (PRODUCT_ERROR when it sent
+ * none: Apollo Gateway says DOWNSTREAM_SERVICE_ERROR, which is no code of ours and which
+ * masking would turn into PRODUCT_ERROR anyway), the product's tag, and its path in the client's response. `_entities` errors are placed on the
  * entity they are about.
  */
-function productError(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, root: Data): GraphQLError {
+function productError(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, pathsOfEntities: () => (string | number)[][]): GraphQLError {
   const extensions: Record<string, unknown> = { ...error.extensions, serviceName: fetch.serviceName };
-  if (extensions.code === undefined) extensions.code = 'DOWNSTREAM_SERVICE_ERROR';
+  if (extensions.code === undefined) extensions.code = MeshErrorCode.PRODUCT_ERROR;
   return new GraphQLError(error.message || `Error while fetching subquery from service "${fetch.serviceName}"`, {
     originalError: error as Error,
-    path: errorPath(error.path, fetch, cursor, root),
+    path: errorPath(error.path, fetch, cursor, pathsOfEntities),
     extensions,
   });
 }
 
-function errorPath(path: GraphQLFormattedError['path'], fetch: FetchNode, cursor: Cursor, root: Data): (string | number)[] | undefined {
+function errorPath(path: GraphQLFormattedError['path'], fetch: FetchNode, cursor: Cursor, pathsOfEntities: () => (string | number)[][]): (string | number)[] | undefined {
   if (fetch.requires && typeof path?.[1] === 'number') {
     // Apollo Gateway's reading, kept so both engines place an error alike: the entity's
     // index among the objects at the Flatten path (before unrepresentable ones were dropped).
-    const paths: (string | number)[][] = [];
-    hydratePaths([], cursor.path, 0, root, paths);
-    return [...(paths[path[1]] ?? []), ...path.slice(2)];
+    return [...(pathsOfEntities()[path[1]] ?? []), ...path.slice(2)];
   }
   return path ? [...cursor.path, ...path] : undefined;
 }
 
-function hydratePaths(parent: (string | number)[], path: ResponsePath, index: number, data: unknown, out: (string | number)[][]): void {
+/** The response path of every object at a Flatten path, in the order the fetch's entities were collected. */
+function hydratePaths(path: ResponsePath, root: Data): (string | number)[][] {
+  const paths: (string | number)[][] = [];
+  hydratePathsInto([], path, 0, root, paths);
+  return paths;
+}
+
+function hydratePathsInto(parent: (string | number)[], path: ResponsePath, index: number, data: unknown, out: (string | number)[][]): void {
   if (data === null || data === undefined) return;
   if (index === path.length) {
     out.push([...parent]);
@@ -433,12 +446,12 @@ function hydratePaths(parent: (string | number)[], path: ResponsePath, index: nu
     const next = head === '@' ? index + 1 : index;
     data.forEach((item, i) => {
       parent.push(i);
-      hydratePaths(parent, path, next, item, out);
+      hydratePathsInto(parent, path, next, item, out);
       parent.pop();
     });
   } else if (typeof head === 'string' && Object.hasOwn(data as Data, head)) {
     parent.push(head);
-    hydratePaths(parent, path, index + 1, (data as Data)[head], out);
+    hydratePathsInto(parent, path, index + 1, (data as Data)[head], out);
     parent.pop();
   }
 }

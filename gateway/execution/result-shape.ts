@@ -4,6 +4,7 @@ import {
   isAbstractType,
   isCompositeType,
   isEnumType,
+  isInterfaceType,
   isListType,
   isNonNullType,
   isObjectType,
@@ -47,7 +48,11 @@ interface FieldShape {
   readonly selection: SelectionShape | undefined;
   /** The field's first node, for introspection. */
   readonly node: FieldNode;
-  /** `__proto__` as an alias: written as an own property, never through the prototype setter. */
+  /**
+   * A response key every object inherits (`__proto__`, `constructor`, `toString`…): read only
+   * when the product sent it, else a field it left out would complete as the inherited member,
+   * and written as an own property, never through the prototype setter.
+   */
   readonly ownKey: boolean;
 }
 
@@ -128,7 +133,7 @@ class SelectionShape {
     for (const [responseName, nodes] of groups) {
       const node = nodes[0]!;
       const fieldName = node.name.value;
-      const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName === '__proto__' };
+      const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName in Object.prototype };
       if (fieldName === '__typename') {
         fields.push({ ...base, kind: FieldKind.Typename, type: this.source.schema.getType('String') as GraphQLScalarType, chain: [], selection: undefined });
         continue;
@@ -235,7 +240,10 @@ interface Completion {
  * propagates to the nearest nullable parent **and** adds its error (NULL_IN_NON_NULL_FIELD)
  * with the field's path, unless an error from fetching already explains it (an error at that
  * path or below it, or a product failure with no path). Apollo drops that error when any
- * fetch failed and otherwise hides it in `extensions.valueCompletion`.
+ * fetch failed and otherwise hides it in `extensions.valueCompletion`. Likewise a value that
+ * does not fit its type, and an @interfaceObject object whose concrete type no product
+ * named, are PRODUCT_ERROR at their path, never a silent null; and an ID a product sent as an
+ * integer goes out as text, as the spec serializes ID (Apollo passes the number on).
  */
 export class OperationShape {
   private readonly root: SelectionShape;
@@ -287,22 +295,24 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
     const { responseName } = field;
     let value: unknown;
     if (field.kind === FieldKind.Typename) {
-      // The product's own __typename when it names a type of this schema; root types and
-      // objects whose product sent none get the type they were completed as. An
+      // The type the object is completed as (its product's __typename, checked when the
+      // value was completed), never what a product sent under the client's alias. An
       // @interfaceObject whose concrete type was never resolved has only an interface
-      // to name: the object cannot be answered (Apollo Gateway does the same).
-      const sent = input[responseName] ?? input.__typename;
-      const named = typeof sent === 'string' ? (state.schema.getType(sent) ?? type) : type;
-      if (!isObjectType(named)) {
+      // to name: the object cannot be answered (Apollo Gateway does the same), and its null
+      // says why unless a fetch error already does (Apollo's is silent).
+      if (!isObjectType(type)) {
+        if (!explainedByFetchError(path, state)) {
+          state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}.`, { path: [...path] }));
+        }
         state.marks++;
         return BUBBLE;
       }
-      value = named.name;
+      value = type.name;
     } else if (field.kind === FieldKind.Introspection) {
       value = state.introspect(field.node);
     } else {
       path.push(responseName);
-      // An alias `__proto__` reads only what a product sent under it, never the prototype.
+      // A key like `constructor` reads only what a product sent under it, never the prototype's.
       const raw = field.ownKey && !Object.hasOwn(input, responseName) ? undefined : input[responseName];
       value = completeValue(raw === undefined ? null : raw, 0, field, path, state);
       path.pop();
@@ -353,8 +363,10 @@ function completeValue(value: unknown, depth: number, field: FieldShape, path: P
       let runtime = step.composite!;
       if (typename !== undefined && typename !== runtime.name) {
         const named = typeof typename === 'string' ? state.schema.getType(typename) : undefined;
-        // A type outside the API schema (e.g. @inaccessible) is never named back to the client.
-        if (!named || !isCompositeType(named)) {
+        // A type outside the API schema (e.g. @inaccessible) is never named back to the client,
+        // and neither is one this field cannot hold (a Box where an Item is asked for): its
+        // fields would be completed as another type's.
+        if (!named || !isCompositeType(named) || !canHold(state.schema, runtime, named)) {
           state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Invalid __typename found for object at field ${field.parentTypeName}.${field.fieldName}.`, { path: [...path] }));
           state.marks++;
           return null;
@@ -366,8 +378,15 @@ function completeValue(value: unknown, depth: number, field: FieldShape, path: P
     }
     case StepKind.Leaf:
       if (value === null) return null;
-      return fits(value, step) ? value : invalid(field, path, state);
+      if (!fits(value, step)) return invalid(field, path, state);
+      // An ID is serialized as a String: an integer a product sent goes out as its text.
+      return step.leaf === LeafKind.ID && typeof value === 'number' ? String(value) : value;
   }
+}
+
+/** Whether a value of the field's type may be an object of type `named`: the type itself, or one of an abstract type's possible types. */
+function canHold(schema: GraphQLSchema, type: GraphQLCompositeType, named: GraphQLCompositeType): boolean {
+  return isAbstractType(type) && (isObjectType(named) || isInterfaceType(named)) && schema.isSubType(type, named);
 }
 
 function invalid(field: FieldShape, path: Path, state: Completion): null {
@@ -413,8 +432,26 @@ function fits(value: unknown, step: TypeStep): boolean {
     case LeafKind.Enum:
       return typeof value === 'string' && step.enumType!.getValue(value) !== undefined;
     default:
-      return true;
+      return typeof value !== 'object' || nestedWithin(value, MAX_SCALAR_NESTING);
   }
+}
+
+/**
+ * How deep a custom scalar's value (a JSON scalar, say) may nest. It passes as the product
+ * sent it, and JSON.parse reads any depth while JSON.stringify overflows the stack after a
+ * few thousand levels: one such value would turn the whole response into a 500. No real
+ * value comes near this.
+ */
+const MAX_SCALAR_NESTING = 256;
+
+function nestedWithin(value: object | null, levels: number): boolean {
+  if (value === null) return true;
+  if (levels === 0) return false;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && !nestedWithin(item, levels - 1)) return false;
+  }
+  return true;
 }
 
 /** A fetch error at this path or below it, or one with no path at all, already tells the client why this is null. */

@@ -193,13 +193,14 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     if (answer.status >= 200 && answer.status < 300) {
       const body = parseJsonObject(answer);
       if (!body) throw new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Data product "${this.product}" sent an invalid response`, { extensions: { product: this.product } });
+      if (!isGraphQLResponse(body)) throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${this.product}" sent an invalid response`, { extensions: { product: this.product } });
       return { ...answer, kind: 'response', body };
     }
     // A refused signature is a key mismatch between gateway and product: the operator's
     // problem, and nothing the client should learn the details of.
     if (answer.status === 401) throw productAnsweredError(this.product, answer);
     const body = parseJsonObject(answer);
-    if (Array.isArray(body?.errors) && body.errors.length > 0) return { ...answer, kind: 'errors', body };
+    if (body && isGraphQLResponse(body) && body.errors && body.errors.length > 0) return { ...answer, kind: 'errors', body };
     const code = answer.status === 502 || answer.status === 503 || answer.status === 504 ? MeshErrorCode.PRODUCT_UNAVAILABLE : MeshErrorCode.PRODUCT_ERROR;
     throw new MeshError(code, `Data product "${this.product}" answered HTTP ${answer.status}`, { extensions: { product: this.product } });
   }
@@ -249,6 +250,27 @@ function parseJsonObject(answer: ProductHttpAnswer): GatewayGraphQLResponse | un
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a JSON object is a GraphQL response the executor can take: `data` an object or
+ * null, `errors` a list of objects with a text message, a path of names and indexes, and
+ * object extensions. Anything else (errors as text, a path as a number, a message that is an
+ * object) would reach the client uncoded, or carry the product's raw values to it.
+ */
+function isGraphQLResponse(body: GatewayGraphQLResponse): boolean {
+  const { data, errors } = body as { data?: unknown; errors?: unknown };
+  if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) return false;
+  if (errors === undefined || errors === null) return true;
+  return Array.isArray(errors) && errors.every(isGraphQLError);
+}
+
+function isGraphQLError(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { message, path, extensions } = value as { message?: unknown; path?: unknown; extensions?: unknown };
+  if (typeof message !== 'string') return false;
+  if (path !== undefined && path !== null && !(Array.isArray(path) && path.every((step) => typeof step === 'string' || typeof step === 'number'))) return false;
+  return extensions === undefined || extensions === null || (typeof extensions === 'object' && !Array.isArray(extensions));
 }
 
 const UNCACHEABLE = { maxAge: 0 } as const;
