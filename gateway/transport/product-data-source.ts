@@ -66,6 +66,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly inflight = new Singleflight<ProductAnswer>();
   /** The last report header parsed: a product sends the same one until its data changes. */
   private lastReport: { header: string; report: ProductReport | null } | undefined;
+  private lastCacheHint: { header: string; hint: CacheHint } | undefined;
   /** Queries sent to this product, each as its JSON string (see {@link serialize}). */
   private readonly queries = new Map<string, string>();
 
@@ -241,8 +242,17 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     (options.context as Partial<GatewayContext>).answeredBy?.set(this.product, this.report(answer.headers[PRODUCT_REPORT_HEADER]));
     // As Apollo's data source does: the product's Cache-Control restricts the response's
     // cache policy, and a product that sends none makes the response uncacheable.
-    if ('incomingRequestContext' in options) options.incomingRequestContext.overallCachePolicy?.restrict(cacheHint(answer.headers['cache-control']));
+    if ('incomingRequestContext' in options) options.incomingRequestContext.overallCachePolicy?.restrict(this.cacheHint(answer.headers['cache-control']));
     return this.tagErrors(body);
+  }
+
+  /** The product's Cache-Control as a hint; a product sends the same one fetch after fetch, so the last is kept. */
+  private cacheHint(header: string | string[] | undefined): CacheHint {
+    if (header === undefined) return UNCACHEABLE;
+    const value = Array.isArray(header) ? header.join(',') : header;
+    // Hints are read, never changed (Apollo's `restrict` copies what it needs), so fetches may share one.
+    if (this.lastCacheHint?.header !== value) this.lastCacheHint = { header: value, hint: cacheHint(value) };
+    return this.lastCacheHint.hint;
   }
 
   private report(header: string | string[] | undefined): ProductReport | null {
@@ -286,11 +296,12 @@ const UNCACHEABLE = { maxAge: 0 } as const;
 /** How many distinct queries one product's data source keeps serialized before starting over. */
 const MAX_KEPT_QUERIES = 1000;
 
+type CacheHint = { readonly maxAge: number; readonly scope?: 'PUBLIC' | 'PRIVATE' };
+
 /** A product's `Cache-Control` as a cache hint, read as Apollo's data source reads it: no max-age means 0. */
-function cacheHint(header: string | string[] | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
-  if (header === undefined) return UNCACHEABLE;
+function cacheHint(header: string): CacheHint {
   const directives = new Map<string, string | true>();
-  for (const part of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+  for (const part of header.split(',')) {
     const [name, value] = part.trim().split(/\s*=\s*/, 2) as [string, string | undefined];
     if (name) directives.set(name, value === undefined ? true : value.replace(/^"|"$/g, ''));
   }
