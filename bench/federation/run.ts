@@ -14,7 +14,7 @@ import { FEDERATION_QUERY, FEDERATION_QUERY_WITH_VARIABLE, FIRST_PRODUCTS } from
 import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
 
 /**
- * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR --modes identical,distinct-variables,distinct-tokens --sides engine-meshgate]`
+ * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR --modes identical,distinct-variables,distinct-tokens --sides engine-meshgate --semi-space-mb 32]`
  *
  * The public federation benchmark: four subgraphs, one nested query, meshgate (as shipped,
  * and with request coalescing off) and a vanilla Apollo Gateway, each in its own process,
@@ -25,8 +25,9 @@ import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
  *   (every run opens new connections with tokens not used before), all with the same
  *   scopes. meshgate verifies them; vanilla Apollo Gateway has no authentication and is
  *   sent the same headers.
- * Prints figures per mode, then every side against vanilla in the same mode, and ends with
- * one JSON line. Figures only: nothing here asserts on time.
+ * `--sides` picks some of the gateways (vanilla always runs); `--semi-space-mb` gives every
+ * gateway process (vanilla too) that young generation. Prints figures per mode, then every
+ * side against vanilla in the same mode, and ends with one JSON line. Figures only: nothing here asserts on time.
  */
 const MODES = ['identical', 'distinct-variables', 'distinct-tokens'] as const;
 const SIDES = ['meshgate', 'meshgate-uncoalesced', 'engine-apollo', 'engine-meshgate', 'vanilla-apollo'] as const;
@@ -63,7 +64,7 @@ await withServices(async (services) => {
   };
   const gateways: { label: SideLabel; url: string; pid: number }[] = [];
   for (const label of sides) {
-    const gateway = label === 'vanilla-apollo' ? await startVanillaApollo(supergraph) : await startMeshgate(configs[label], profile(label));
+    const gateway = label === 'vanilla-apollo' ? await startVanillaApollo(supergraph, args) : await startMeshgate(configs[label], profile(label));
     services.push(gateway);
     gateways.push({ label, url: gateway.ready.url, pid: gateway.pid });
   }
