@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, util, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** The keep-alive pool every product fetch shares: undici keeps one pool per origin. */
@@ -50,7 +50,8 @@ export function postToProduct(options: { agent: Agent; address: ProductAddress; 
  * `fetch`) wraps every answer in a Node Readable stream, an async resource and a parsed
  * URL per call; under the federation benchmark (16 fetches per request) that machinery
  * and its garbage were a large share of the gateway's CPU. Here the body's chunks are
- * kept as undici hands them and decoded once at the end.
+ * kept as undici hands them and decoded once at the end; the headers come parsed by undici
+ * (lower-cased names, repeats as arrays), as its `request` gives them.
  *
  * The deadline is a plain timer: it rejects at once, and aborts the request as soon as
  * undici has one to abort (a fetch still queued for a connection is aborted when it gets
@@ -61,7 +62,7 @@ class ProductAnswerReader implements Dispatcher.DispatchHandler {
   private headers: IncomingHttpHeaders = {};
   private chunks: Buffer[] = [];
   private size = 0;
-  private abort: ((error: Error) => void) | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
   private settled = false;
   private timedOut = false;
   private readonly timer: NodeJS.Timeout;
@@ -75,32 +76,30 @@ class ProductAnswerReader implements Dispatcher.DispatchHandler {
     this.timer = setTimeout(() => this.onTimeout(), timeoutMs);
   }
 
-  onConnect(abort: (error?: Error) => void): void {
-    if (this.timedOut) abort(this.timeoutError());
-    else this.abort = abort;
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.timedOut) controller.abort(this.timeoutError());
+    else this.controller = controller;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+  // Called for 1xx informational answers too: the final answer's status and headers replace theirs.
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     this.status = statusCode;
-    // undici's own parser, as its `request` uses: lower-cased names, repeats as arrays, `__proto__` kept as data.
-    this.headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
-    return true;
+    this.headers = headers;
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    return true;
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     if (this.settle()) return;
     const { chunks } = this;
     const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.size).toString('utf8');
     this.resolve({ status: this.status, headers: this.headers, text });
   }
 
-  onError(): void {
+  onResponseError(): void {
     if (this.settle()) return;
     // No detail from the socket error: it would name internal hosts and ports.
     this.reject(new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Data product "${this.product}" is unavailable`, { extensions: { product: this.product } }));
@@ -110,7 +109,7 @@ class ProductAnswerReader implements Dispatcher.DispatchHandler {
     this.timedOut = true;
     // Settled first: aborting calls `onError` at once, which must not report the abort as an outage.
     if (!this.settle()) this.reject(this.timeoutError());
-    this.abort?.(this.timeoutError());
+    this.controller?.abort(this.timeoutError());
   }
 
   /** Marks the fetch settled; true when it already was (a late callback after the deadline). */
