@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBenchArgs, selectModes } from '../lib/bench-args.ts';
+import { readBenchArgs, selectModes, selectSides } from '../lib/bench-args.ts';
 import { benchIdentity, withTokenPerConnection } from '../lib/bench-identity.ts';
 import { startChildService } from '../lib/child-service.ts';
 import { composeSupergraph } from '../lib/compose-supergraph.ts';
@@ -14,7 +14,7 @@ import { FEDERATION_QUERY, FEDERATION_QUERY_WITH_VARIABLE, FIRST_PRODUCTS } from
 import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
 
 /**
- * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR --modes identical,distinct-variables,distinct-tokens]`
+ * `npm run bench [-- --duration 30 --rounds 2 --warmup 5 --connections 50 --workers 2 --profile-dir DIR --modes identical,distinct-variables,distinct-tokens --sides engine-meshgate --semi-space-mb 32]`
  *
  * The public federation benchmark: four subgraphs, one nested query, meshgate (as shipped,
  * and with request coalescing off) and a vanilla Apollo Gateway, each in its own process,
@@ -25,12 +25,16 @@ import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
  *   (every run opens new connections with tokens not used before), all with the same
  *   scopes. meshgate verifies them; vanilla Apollo Gateway has no authentication and is
  *   sent the same headers.
- * Prints figures per mode, then every side against vanilla in the same mode, and ends with
- * one JSON line. Figures only: nothing here asserts on time.
+ * `--sides` picks some of the gateways (vanilla always runs); `--semi-space-mb` gives every
+ * gateway process (vanilla too) that young generation. Prints figures per mode, then every
+ * side against vanilla in the same mode, and ends with one JSON line. Figures only: nothing here asserts on time.
  */
 const MODES = ['identical', 'distinct-variables', 'distinct-tokens'] as const;
+const SIDES = ['meshgate', 'meshgate-uncoalesced', 'engine-apollo', 'engine-meshgate', 'vanilla-apollo'] as const;
+type SideLabel = (typeof SIDES)[number];
 const args = readBenchArgs();
 const modes = selectModes(args, MODES);
+const sides = selectSides(args, SIDES, 'vanilla-apollo');
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-'));
 await withServices(async (services) => {
   const subgraphs = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./subgraphs-process.ts', import.meta.url).pathname);
@@ -41,34 +45,29 @@ await withServices(async (services) => {
   // connection ever sends a token another has sent.
   const identity = await benchIdentity({ scope: 'reviews:read', count: args.connections * 3 * (args.rounds + 1), allowAnonymous: true });
   // Two meshgates: as shipped, and with request coalescing off, which shows what the engine
-  // path alone is worth (every request plans, fetches and serializes on its own).
+  // path alone is worth (every request plans, fetches and serializes on its own). `--sides`
+  // starts only some of them (vanilla always runs: it is the baseline).
   const profile = (name: string) => (args.profileDir ? { ...args, profileDir: join(args.profileDir, name) } : args);
   // The benchmark's subgraphs are no data products: nothing classifies their fields, and
   // production refuses such a supergraph unless told it is meant. Anonymous callers are
   // allowed (the first two modes send no token); tokens are checked against the bench's key.
   const benchGraph = { supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true }, auth: identity.auth };
-  const meshgate = await startMeshgate(benchGraph, profile('meshgate'));
-  services.push(meshgate);
-  const uncoalesced = await startMeshgate({ ...benchGraph, coalesceQueries: false }, profile('meshgate-uncoalesced'));
-  services.push(uncoalesced);
   // The engine alone, per engine: nothing shared between requests (no inbound coalescing, no
   // outbound fetch de-duplication), so every request plans, fetches, merges, shapes and
   // serializes on its own, as when no two requests are alike.
   const nothingShared = { ...benchGraph, coalesceQueries: false, transport: { dedupe: false } };
-  const apolloEngine = await startMeshgate({ ...nothingShared, engine: 'apollo' }, profile('engine-apollo'));
-  services.push(apolloEngine);
-  const meshgateEngine = await startMeshgate({ ...nothingShared, engine: 'meshgate' }, profile('engine-meshgate'));
-  services.push(meshgateEngine);
-  const vanilla = await startVanillaApollo(supergraph);
-  services.push(vanilla);
-
-  const gateways = [
-    { label: 'meshgate', url: meshgate.ready.url, pid: meshgate.pid },
-    { label: 'meshgate-uncoalesced', url: uncoalesced.ready.url, pid: uncoalesced.pid },
-    { label: 'engine-apollo', url: apolloEngine.ready.url, pid: apolloEngine.pid },
-    { label: 'engine-meshgate', url: meshgateEngine.ready.url, pid: meshgateEngine.pid },
-    { label: 'vanilla-apollo', url: vanilla.ready.url, pid: vanilla.pid },
-  ];
+  const configs: Record<Exclude<SideLabel, 'vanilla-apollo'>, Record<string, unknown>> = {
+    meshgate: benchGraph,
+    'meshgate-uncoalesced': { ...benchGraph, coalesceQueries: false },
+    'engine-apollo': { ...nothingShared, engine: 'apollo' },
+    'engine-meshgate': { ...nothingShared, engine: 'meshgate' },
+  };
+  const gateways: { label: SideLabel; url: string; pid: number }[] = [];
+  for (const label of sides) {
+    const gateway = label === 'vanilla-apollo' ? await startVanillaApollo(supergraph, args) : await startMeshgate(configs[label], profile(label));
+    services.push(gateway);
+    gateways.push({ label, url: gateway.ready.url, pid: gateway.pid });
+  }
   const body = JSON.stringify({ query: FEDERATION_QUERY });
   let sequence = 0;
   const requestsOf: Record<(typeof MODES)[number], LoadRequest[]> = {
@@ -95,17 +94,10 @@ await withServices(async (services) => {
 
   const summary = await runModes(gateways, modes, requestsOf, args, {
     baselineLabel: 'vanilla-apollo',
+    // Every side measured, as figures and against vanilla; the two engines against each other when both ran.
     summarize: (figures, baseline) => ({
-      meshgate: compact(figures.meshgate!),
-      meshgateUncoalesced: compact(figures['meshgate-uncoalesced']!),
-      vanilla: compact(baseline),
-      ratio: ratios(figures.meshgate!, baseline),
-      ratioUncoalesced: ratios(figures['meshgate-uncoalesced']!, baseline),
-      engineApollo: compact(figures['engine-apollo']!),
-      engineMeshgate: compact(figures['engine-meshgate']!),
-      ratioEngineApollo: ratios(figures['engine-apollo']!, baseline),
-      ratioEngineMeshgate: ratios(figures['engine-meshgate']!, baseline),
-      ratioEngines: ratios(figures['engine-meshgate']!, figures['engine-apollo']!),
+      ...Object.fromEntries(Object.entries(figures).map(([label, f]) => [label, { ...compact(f), vsVanilla: ratios(f, baseline) }])),
+      ...(figures['engine-apollo'] && figures['engine-meshgate'] ? { engines: ratios(figures['engine-meshgate'], figures['engine-apollo']) } : {}),
     }),
   });
   console.log(JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }));

@@ -15,6 +15,14 @@ export interface BenchArgs {
   profileDir?: string;
   /** Which request modes to run (`--modes a,b`), when a bench has several; undefined runs them all. */
   modes?: string[];
+  /**
+   * V8's young generation (`--max-semi-space-size`, MB) for every gateway process of `npm run bench`,
+   * meshgate's and vanilla's alike; undefined leaves node's default. A larger one lets a request's
+   * garbage die young instead of being promoted while other requests are in flight.
+   */
+  semiSpaceMb?: number;
+  /** Which sides (gateways) to start and measure (`--sides a,b`), when a bench has several; undefined runs them all. */
+  sides?: string[];
 }
 
 export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<BenchArgs> = {}): BenchArgs {
@@ -28,6 +36,8 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
       workers: { type: 'string' },
       'profile-dir': { type: 'string' },
       modes: { type: 'string' },
+      sides: { type: 'string' },
+      'semi-space-mb': { type: 'string' },
     },
   });
   const number = (name: keyof typeof values, fallback: number) => {
@@ -45,13 +55,24 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
     workers: number('workers', defaults.workers ?? 1),
     profileDir: values['profile-dir'] as string | undefined,
     modes: values.modes === undefined ? undefined : String(values.modes).split(',').filter(Boolean),
+    semiSpaceMb: values['semi-space-mb'] === undefined ? undefined : number('semi-space-mb', 0),
+    sides: values.sides === undefined ? undefined : String(values.sides).split(',').filter(Boolean),
   };
 }
 
 /** The modes of `all` that `args` asks for, in `all`'s order; a mode not in `all` is named in the error. */
 export function selectModes<M extends string>(args: BenchArgs, all: readonly M[]): M[] {
-  if (!args.modes) return [...all];
-  const unknown = args.modes.filter((mode) => !all.includes(mode as M));
-  if (unknown.length > 0) throw new TypeError(`--modes: unknown mode ${unknown.map((m) => JSON.stringify(m)).join(', ')} (expected some of ${all.join(', ')})`);
-  return all.filter((mode) => args.modes!.includes(mode));
+  return selectNamed('modes', args.modes, all);
+}
+
+/** The sides of `all` that `args` asks for (`--sides`), in `all`'s order; the baseline is always kept. */
+export function selectSides<S extends string>(args: BenchArgs, all: readonly S[], baseline: S): S[] {
+  return selectNamed('sides', args.sides && [...args.sides, baseline], all);
+}
+
+function selectNamed<N extends string>(flag: string, asked: string[] | undefined, all: readonly N[]): N[] {
+  if (!asked) return [...all];
+  const unknown = asked.filter((name) => !all.includes(name as N));
+  if (unknown.length > 0) throw new TypeError(`--${flag}: unknown ${unknown.map((m) => JSON.stringify(m)).join(', ')} (expected some of ${all.join(', ')})`);
+  return all.filter((name) => asked.includes(name));
 }

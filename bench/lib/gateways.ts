@@ -31,7 +31,7 @@ function buildMeshgate(): void {
  * [--workers N]`, with no TypeScript loader. `config` is written to FILE as JSON (which is
  * YAML). `profileDir` adds `--cpu-prof` to meshgate alone (its workers inherit it).
  */
-export async function startMeshgate(config: Record<string, unknown>, options: { profileDir?: string; workers?: number } = {}): Promise<Gateway> {
+export async function startMeshgate(config: Record<string, unknown>, options: { profileDir?: string; workers?: number; semiSpaceMb?: number } = {}): Promise<Gateway> {
   buildMeshgate();
   const workers = options.workers ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-config-'));
@@ -43,7 +43,7 @@ export async function startMeshgate(config: Record<string, unknown>, options: { 
     const service = await startChildService(COMPILED_CLI, {
       args: ['serve', '--config', configFile, '--workers', String(workers)],
       env: { MESHGATE_LOG_LEVEL: 'warn' },
-      execArgv: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+      execArgv: [...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), ...semiSpaceFlag(options.semiSpaceMb)],
       readyOnOutput: (output) => {
         const url = readyLine.exec(output)?.[1];
         return url ? { type: 'ready', url } : undefined;
@@ -57,8 +57,13 @@ export async function startMeshgate(config: Record<string, unknown>, options: { 
 }
 
 /** Vanilla Apollo Gateway, as Apollo's docs set it up, serving `supergraphFile`. */
-export function startVanillaApollo(supergraphFile: string): Promise<Gateway> {
-  return startChildService(new URL('../gateways/vanilla-apollo-gateway.mjs', import.meta.url).pathname, { args: [supergraphFile] });
+export function startVanillaApollo(supergraphFile: string, options: { semiSpaceMb?: number } = {}): Promise<Gateway> {
+  return startChildService(new URL('../gateways/vanilla-apollo-gateway.mjs', import.meta.url).pathname, { args: [supergraphFile], execArgv: semiSpaceFlag(options.semiSpaceMb) });
+}
+
+/** node's flag for a young generation of `mb` (each of its two semi-spaces), or none. */
+function semiSpaceFlag(mb: number | undefined): string[] {
+  return mb === undefined ? [] : [`--max-semi-space-size=${mb}`];
 }
 
 /** Runs `body` with a list it adds services to, and stops them all however it ends. */

@@ -12,7 +12,7 @@ import { Singleflight } from '../execution/singleflight.ts';
 import { forwardRequestId } from '../plugins/request-id-plugin.ts';
 import { forwardedClaims, forwardedClaimsKey } from '../access/forwarded-claims.ts';
 import { productAnsweredError } from './product-failure.ts';
-import { postToProduct, type ProductHttpAnswer } from './product-request.ts';
+import { postToProduct, productAddress, type ProductAddress, type ProductHttpAnswer } from './product-request.ts';
 import { SIGNATURE_HEADER, type RequestSigner } from '../../schema/protocol/signature.ts';
 import { backoffDelayMs, isTransientFailure, mayRetry, type RetryOptions } from './retry-policy.ts';
 
@@ -59,16 +59,21 @@ interface ProductAnswer extends ProductHttpAnswer {
 export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   readonly product: string;
   readonly url: string;
+  private readonly address: ProductAddress;
   private readonly transport: ProductTransport;
   private readonly signer: RequestSigner;
   private readonly metrics: GatewayMetrics | undefined;
   private readonly inflight = new Singleflight<ProductAnswer>();
   /** The last report header parsed: a product sends the same one until its data changes. */
   private lastReport: { header: string; report: ProductReport | null } | undefined;
+  private lastCacheHint: { header: string; hint: CacheHint } | undefined;
+  /** Queries sent to this product, each as its JSON string (see {@link serialize}). */
+  private readonly queries = new Map<string, string>();
 
   constructor(options: { product: string; url: string; transport: ProductTransport; signer: RequestSigner; metrics?: GatewayMetrics }) {
     this.product = options.product;
     this.url = options.url;
+    this.address = productAddress(options.url);
     this.transport = options.transport;
     this.signer = options.signer;
     this.metrics = options.metrics;
@@ -102,11 +107,10 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     // Runs inside Apollo Gateway's `gateway.fetch` span: the product continues that trace.
     setActiveSpanAttribute('meshgate.product', this.product);
     // The exact bytes sent and signed. Key order as Apollo's own data source sends it.
-    const { http, ...payload } = request;
-    const body = JSON.stringify(payload);
+    const body = this.serialize(request);
     // Health checks and schema loads carry no incoming request, hence no operation type.
     const operationType = 'incomingRequestContext' in options ? options.incomingRequestContext.operation?.operation : undefined;
-    const forwarded = http?.headers ? Object.fromEntries(http.headers) : undefined;
+    const forwarded = request.http?.headers ? Object.fromEntries(request.http.headers) : undefined;
     const fetchOwn = () => this.fetchResiliently(options, body, forwarded, operationType);
     // Only queries share, and only fetches whose request is nothing but the body and the
     // forwarded caller claims (none today; see `headers`): the same request to the same
@@ -123,6 +127,33 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
       // Every waiter reports the failure at its own path: give each its own error object.
       throw error instanceof MeshError ? new MeshError(error.code, error.message, { extensions: error.extensions }) : error;
     }
+  }
+
+  /**
+   * `JSON.stringify` of the request without its `http` part, key for key, except that the
+   * query, the same text on every fetch of a plan's node, is escaped once and kept: only the
+   * variables (representations, mostly) are serialized per fetch.
+   */
+  private serialize(request: ProcessOptions['request']): string {
+    let body = '';
+    for (const name of Object.keys(request)) {
+      if (name === 'http') continue;
+      const value = name === 'query' ? this.queryJson(request.query!) : JSON.stringify(request[name as keyof typeof request]);
+      if (value === undefined) continue;
+      body += `${body ? ',' : '{'}${JSON.stringify(name)}:${value}`;
+    }
+    return body ? `${body}}` : '{}';
+  }
+
+  private queryJson(query: string): string {
+    let json = this.queries.get(query);
+    if (json === undefined) {
+      // Bounded: a gateway under invented operations must not keep every one it saw.
+      if (this.queries.size >= MAX_KEPT_QUERIES) this.queries.clear();
+      json = JSON.stringify(query);
+      this.queries.set(query, json);
+    }
+    return json;
   }
 
   /**
@@ -152,7 +183,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
       // Every attempt is freshly signed rather than a replay of the first.
       headers[SIGNATURE_HEADER] = this.signer.sign(this.product, body);
       try {
-        const answer = this.read(await postToProduct({ agent: this.transport.agent, url: this.url, product: this.product, timeoutMs, headers, body }));
+        const answer = this.read(await postToProduct({ agent: this.transport.agent, address: this.address, product: this.product, timeoutMs, headers, body }));
         // A GraphQL error body on a non-2xx status is an answer too: the product is up.
         breaker.recordSuccess();
         return answer;
@@ -194,13 +225,13 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
       const body = parseJsonObject(answer);
       if (!body) throw new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Data product "${this.product}" sent an invalid response`, { extensions: { product: this.product } });
       if (!isGraphQLResponse(body)) throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${this.product}" sent an invalid response`, { extensions: { product: this.product } });
-      return { ...answer, kind: 'response', body };
+      return { status: answer.status, headers: answer.headers, text: answer.text, kind: 'response', body };
     }
     // A refused signature is a key mismatch between gateway and product: the operator's
     // problem, and nothing the client should learn the details of.
     if (answer.status === 401) throw productAnsweredError(this.product, answer);
     const body = parseJsonObject(answer);
-    if (body && isGraphQLResponse(body) && body.errors && body.errors.length > 0) return { ...answer, kind: 'errors', body };
+    if (body && isGraphQLResponse(body) && body.errors && body.errors.length > 0) return { status: answer.status, headers: answer.headers, text: answer.text, kind: 'errors', body };
     const code = answer.status === 502 || answer.status === 503 || answer.status === 504 ? MeshErrorCode.PRODUCT_UNAVAILABLE : MeshErrorCode.PRODUCT_ERROR;
     throw new MeshError(code, `Data product "${this.product}" answered HTTP ${answer.status}`, { extensions: { product: this.product } });
   }
@@ -212,8 +243,17 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
     (options.context as Partial<GatewayContext>).answeredBy?.set(this.product, this.report(answer.headers[PRODUCT_REPORT_HEADER]));
     // As Apollo's data source does: the product's Cache-Control restricts the response's
     // cache policy, and a product that sends none makes the response uncacheable.
-    if ('incomingRequestContext' in options) options.incomingRequestContext.overallCachePolicy?.restrict(cacheHint(answer.headers['cache-control']));
+    if ('incomingRequestContext' in options) options.incomingRequestContext.overallCachePolicy?.restrict(this.cacheHint(answer.headers['cache-control']));
     return this.tagErrors(body);
+  }
+
+  /** The product's Cache-Control as a hint; a product sends the same one fetch after fetch, so the last is kept. */
+  private cacheHint(header: string | string[] | undefined): CacheHint {
+    if (header === undefined) return UNCACHEABLE;
+    const value = Array.isArray(header) ? header.join(',') : header;
+    // Hints are read, never changed (Apollo's `restrict` copies what it needs), so fetches may share one.
+    if (this.lastCacheHint?.header !== value) this.lastCacheHint = { header: value, hint: cacheHint(value) };
+    return this.lastCacheHint.hint;
   }
 
   private report(header: string | string[] | undefined): ProductReport | null {
@@ -275,11 +315,15 @@ function isGraphQLError(value: unknown): boolean {
 
 const UNCACHEABLE = { maxAge: 0 } as const;
 
+/** How many distinct queries one product's data source keeps serialized before starting over. */
+const MAX_KEPT_QUERIES = 1000;
+
+type CacheHint = { readonly maxAge: number; readonly scope?: 'PUBLIC' | 'PRIVATE' };
+
 /** A product's `Cache-Control` as a cache hint, read as Apollo's data source reads it: no max-age means 0. */
-function cacheHint(header: string | string[] | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
-  if (header === undefined) return UNCACHEABLE;
+function cacheHint(header: string): CacheHint {
   const directives = new Map<string, string | true>();
-  for (const part of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+  for (const part of header.split(',')) {
     const [name, value] = part.trim().split(/\s*=\s*/, 2) as [string, string | undefined];
     if (name) directives.set(name, value === undefined ? true : value.replace(/^"|"$/g, ''));
   }

@@ -66,7 +66,11 @@ export async function writeApolloResponse(res: ServerResponse, response: HTTPGra
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    res.end(response.body.string);
+    const text = response.body.string;
+    // With its length known, Node writes the head and the body in one piece rather than as
+    // chunked frames (a length, the body and a CRLF written as separate pieces of one writev).
+    if (!res.hasHeader('content-length')) res.setHeader('content-length', Buffer.byteLength(text));
+    res.end(text);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -7,9 +7,11 @@ import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
  * The transport against a misbehaving product: a real HTTP server standing where catalog
  * should be, answering the way broken products and proxies do.
  */
-type Misbehaviour = 'graphql-error-400' | 'html-502' | 'stall' | 'html-200' | 'refused-401' | 'cacheable';
+type Misbehaviour = 'graphql-error-400' | 'html-502' | 'stall' | 'html-200' | 'refused-401' | 'cacheable' | 'cacheable-briefly';
 let behaviour: Misbehaviour = 'graphql-error-400';
 let hits = 0;
+/** The last request body the impostor received, as bytes on the wire. */
+let lastBody = '';
 let impostor: Server;
 let mesh: MeshHarness;
 
@@ -21,7 +23,7 @@ async function readAll(req: IncomingMessage): Promise<string> {
 
 beforeAll(async () => {
   impostor = createServer(async (req, res) => {
-    await readAll(req);
+    lastBody = await readAll(req);
     hits++;
     switch (behaviour) {
       case 'graphql-error-400':
@@ -44,6 +46,10 @@ beforeAll(async () => {
         return;
       case 'cacheable':
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60, public' });
+        res.end(JSON.stringify({ data: { product: { name: 'Eco Turntable' } } }));
+        return;
+      case 'cacheable-briefly':
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=5, private' });
         res.end(JSON.stringify({ data: { product: { name: 'Eco Turntable' } } }));
         return;
     }
@@ -105,5 +111,28 @@ describe("a product's Cache-Control", () => {
     // A product that sends none (customers) makes the whole response uncacheable.
     const mixed = await mesh.query(QUERY, undefined, { authorization: '' });
     expect(mixed.headers.get('cache-control')).toBe('no-store');
+    // The transport keeps the last hint it read: a product that changes its header is read anew.
+    behaviour = 'cacheable-briefly';
+    const changed = await mesh.query('{ product(sku: "SKU-0001") { name } }', undefined, { authorization: '' });
+    expect(changed.headers.get('cache-control')).toBe('max-age=5, private');
+  });
+});
+
+describe('the request a product receives', () => {
+  it("is JSON.stringify's text of query, variables and operation name, in that order, twice alike", async () => {
+    behaviour = 'cacheable';
+    const bodies: string[] = [];
+    for (const sku of ['SKU-0001', 'SKU-0002']) {
+      await mesh.query('query Shelf($sku: ID!) { product(sku: $sku) { name } }', { sku });
+      bodies.push(lastBody);
+    }
+    for (const [i, body] of bodies.entries()) {
+      const parsed = JSON.parse(body) as Record<string, unknown>;
+      expect(Object.keys(parsed)).toEqual(['query', 'variables', 'operationName']);
+      expect(parsed.variables).toEqual({ sku: i === 0 ? 'SKU-0001' : 'SKU-0002' });
+      expect(body).toBe(JSON.stringify(parsed));
+    }
+    // The query's text (kept serialized between fetches) is the same in both.
+    expect((JSON.parse(bodies[0]!) as { query: string }).query).toBe((JSON.parse(bodies[1]!) as { query: string }).query);
   });
 });
