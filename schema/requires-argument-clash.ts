@@ -1,4 +1,5 @@
-import { Kind, parse, print, type ArgumentNode, type SelectionSetNode } from 'graphql';
+import { Kind, print, type ArgumentNode, type SelectionSetNode } from 'graphql';
+import { parseFieldSet } from './subgraph-model.ts';
 
 /**
  * Two `@requires` on fields of one entity type that select the same field with different
@@ -71,15 +72,8 @@ export function clashFix(clash: RequiresArgumentClash): string {
 
 /** Each field a field set selects, by path from its root type, with its arguments printed canonically. */
 function selectedArguments(rootType: string, fieldSet: string): { path: string; args: string }[] {
-  let selectionSet: SelectionSetNode;
-  try {
-    const operation = parse(`{ ${fieldSet} }`).definitions[0];
-    if (operation?.kind !== Kind.OPERATION_DEFINITION) return [];
-    selectionSet = operation.selectionSet;
-  } catch {
-    // Composition reports a field set that does not parse; nothing to compare here.
-    return [];
-  }
+  const selectionSet = parseFieldSet(fieldSet);
+  if (!selectionSet) return [];
   const found: { path: string; args: string }[] = [];
   const walk = (set: SelectionSetNode, path: string): void => {
     for (const selection of set.selections) {
