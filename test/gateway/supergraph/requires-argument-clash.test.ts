@@ -7,6 +7,7 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
+import { admitSupergraph } from '../../../gateway/supergraph/supergraph-admission.ts';
 import { MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import { FIXTURE_SUBGRAPHS, serveSignedSubgraphs, type FixtureSubgraph, type RunningFixture } from '../../fixtures/executor/subgraphs.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
@@ -89,5 +90,25 @@ describe('@requires argument clashes at supergraph admission', () => {
     expect(state.phase === 'serving' && good.phase === 'serving' && state.hash === good.hash).toBe(true);
     expect(state.phase === 'serving' && state.refused?.error).toMatch(CLASH);
     expect((await postGraphQL(gateway.url, { query: '{ book(isbn: "b1") { postage } }' })).body.data).toEqual({ book: { postage: 100 } });
+  });
+});
+
+describe('@requires argument clashes a supergraph might hide', () => {
+  const lenient = { mode: 'development', allowUnclassifiedFields: true } as const;
+
+  it('are found under a renamed join spec, and no admission switch waives them', () => {
+    const renamed = clashing.replace(/(@link\(url: "https:\/\/specs\.apollo\.dev\/join\/v[0-9.]+", for: EXECUTION)\)/, '$1, as: "j")').replaceAll('join__', 'j__');
+    expect(renamed).toContain('@j__field(graph: REVIEWS, requires:');
+    for (const sdl of [clashing, renamed]) {
+      for (const rules of [lenient, { mode: 'production', allowUnclassifiedFields: true } as const]) {
+        expect(() => admitSupergraph(sdl, rules)).toThrow(expect.objectContaining({ code: MeshErrorCode.SUPERGRAPH_INVALID, message: expect.stringMatching(CLASH) }));
+      }
+    }
+  });
+
+  it('are not seen where the same arguments are written with other spacing', () => {
+    const reordered = agreeing.replace('requires: "weight(unit: \\"kg\\")"', 'requires: "weight( unit:\\"kg\\" )"');
+    expect(reordered).not.toBe(agreeing);
+    expect(() => admitSupergraph(reordered, lenient)).not.toThrow();
   });
 });
