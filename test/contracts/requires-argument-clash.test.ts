@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCheck } from '../../schema/check.ts';
+import { publishProduct } from '../../schema/publish.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { findRequiresArgumentClashes } from '../../schema/requires-argument-clash.ts';
 import { copyFixture, TODAY } from './fixture-mesh.ts';
@@ -50,6 +51,14 @@ describe('compose/requires-argument-clash', () => {
       },
     ]);
     expect(report.ok).toBe(false);
+  });
+
+  it('stops the product that declares them from being published', async () => {
+    const outcome = await publishProduct('pricing', { root: meshRequiring('weight(unit: "kg")', 'weight'), today: TODAY });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? [] : outcome.findings.filter((f) => f.rule === 'compose/requires-argument-clash').map((f) => f.message)).toEqual([
+      expect.stringContaining('StockLevel.shippingClass (pricing) requires StockLevel.weight(unit: "kg") but StockLevel.postage (pricing) requires StockLevel.weight with no arguments'),
+    ]);
   });
 
   it('does not report the same field required with the same arguments twice', async () => {
