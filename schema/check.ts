@@ -8,7 +8,7 @@ import { formatProblem, type ProductStatus } from './descriptor.ts';
 import { finding, MESH, type Finding } from './finding.ts';
 import type { Governance } from './governance.ts';
 import { computeLineage, serializeLineage } from './lineage.ts';
-import { lintClassificationConflicts, lintProduct, lintRestrictedNullability } from './lint.ts';
+import { lintClassificationConflicts, lintProduct, lintRequiresArgumentClashes, lintRestrictedNullability } from './lint.ts';
 import { lintExposures, lintIneffectiveRestrictions } from './restriction-lint.ts';
 import { lintQualityRules } from './quality-plan.ts';
 import { isValidProduct, loadBaseline, loadMesh, type Mesh, type ValidProduct } from './mesh.ts';
@@ -124,7 +124,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
 
   const findings: Finding[] = [...descriptorFindings(mesh), ...compositionFindings(live, composable, governance)];
   for (const product of live) findings.push(...lintProduct(product, governance), ...lintQualityRules(product));
-  findings.push(...lintClassificationConflicts(live));
+  findings.push(...lintClassificationConflicts(live), ...lintRequiresArgumentClashes(live));
   findings.push(...lintExposures(live), ...lintIneffectiveRestrictions(live, governance));
   findings.push(...checkBoundaries(live, governance.composableStatuses));
   for (const product of live) {

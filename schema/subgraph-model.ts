@@ -217,15 +217,8 @@ export interface SelectedField {
  * boundary rules can name them.
  */
 export function selectFields(model: SubgraphModel, rootType: string, fieldSet: string): SelectedField[] {
-  let selectionSet: SelectionSetNode;
-  try {
-    const operation = parse(`{ ${fieldSet} }`).definitions[0];
-    if (operation?.kind !== Kind.OPERATION_DEFINITION) return [];
-    selectionSet = operation.selectionSet;
-  } catch {
-    // Composition reports a field set that does not parse; nothing to add here.
-    return [];
-  }
+  const selectionSet = parseFieldSet(fieldSet);
+  if (!selectionSet) return [];
   const selected: SelectedField[] = [];
   const walk = (set: SelectionSetNode, typeName: string, path: string): void => {
     for (const selection of set.selections) {
@@ -242,6 +235,16 @@ export function selectFields(model: SubgraphModel, rootType: string, fieldSet: s
   };
   walk(selectionSet, rootType, rootType);
   return selected;
+}
+
+/** A federation field set as a selection set; undefined when it does not parse (composition reports that). */
+export function parseFieldSet(fieldSet: string): SelectionSetNode | undefined {
+  try {
+    const operation = parse(`{ ${fieldSet} }`).definitions[0];
+    return operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The sunset date (`YYYY-MM-DD`) a deprecation reason names, e.g. "Use x. Sunset 2026-01-31". */

@@ -1,5 +1,8 @@
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { Kind, parse, type DocumentNode } from 'graphql';
+import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from '../../schema/requires-argument-clash.ts';
 import { readContractDirectives } from './contract-directives.ts';
+import { linkedDirectiveNames } from './linked-directive-names.ts';
 import { readFieldDirectives, servedFieldsOf } from './supergraph-directives.ts';
 
 /**
@@ -43,6 +46,8 @@ export function ungovernedFields(supergraphSdl: string): string[] {
 
 /** Throws SUPERGRAPH_INVALID, in one line naming the fields and the switch, when the rules refuse the supergraph. */
 export function admitSupergraph(supergraphSdl: string, rules: AdmissionRules): void {
+  // In every mode: this is wrong data, not an access decision a switch could waive.
+  refuseRequiresArgumentClashes(supergraphSdl);
   // Read even when nothing is refused: a classification or policy the gateway cannot apply fails here, not per request.
   const ungoverned = ungovernedFields(supergraphSdl);
   if (rules.mode !== 'production' || rules.allowUnclassifiedFields || ungoverned.length === 0) return;
@@ -51,5 +56,54 @@ export function admitSupergraph(supergraphSdl: string, rules: AdmissionRules): v
     MeshErrorCode.SUPERGRAPH_INVALID,
     `Supergraph serves ${ungoverned.length} field(s) with no classification and no access directive (@requiresScopes, @authenticated, @policy): ${named}. ` +
       'Production mode refuses to serve them to every caller: classify them and compose with `meshgate compose`, or set access.allowUnclassifiedFields: true.',
+  );
+}
+
+const JOIN_SPEC = 'https://specs.apollo.dev/join';
+
+/** Every `@join__field(graph:, requires:)` of the supergraph, by the graph that declares it. */
+export function requiresDeclarationsOf(supergraphSdl: string): RequiresDeclaration[] {
+  let document: DocumentNode;
+  try {
+    document = parse(supergraphSdl);
+  } catch {
+    // SDL that does not parse is refused, with its own reason, by the loader.
+    return [];
+  }
+  const joinField = linkedDirectiveNames(document)(JOIN_SPEC, 'field');
+  const declarations: RequiresDeclaration[] = [];
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) continue;
+    for (const field of definition.fields ?? []) {
+      for (const directive of field.directives ?? []) {
+        if (directive.name.value !== joinField) continue;
+        const argument = (name: string) => directive.arguments?.find((a) => a.name.value === name)?.value;
+        const requires = argument('requires');
+        const graph = argument('graph');
+        if (requires?.kind !== Kind.STRING) continue;
+        declarations.push({
+          product: graph?.kind === Kind.ENUM ? graph.value : 'unknown graph',
+          typeName: definition.name.value,
+          field: `${definition.name.value}.${field.name.value}`,
+          fieldSet: requires.value,
+        });
+      }
+    }
+  }
+  return declarations;
+}
+
+/**
+ * Throws SUPERGRAPH_INVALID when two `@requires` of one type select one field with different
+ * arguments: Apollo's planner would fetch it once and compute one of the fields from the
+ * wrong value. `meshgate check` refuses this too; this catches a supergraph composed elsewhere.
+ */
+function refuseRequiresArgumentClashes(supergraphSdl: string): void {
+  const clashes = findRequiresArgumentClashes(requiresDeclarationsOf(supergraphSdl));
+  if (clashes.length === 0) return;
+  throw new MeshError(
+    MeshErrorCode.SUPERGRAPH_INVALID,
+    `Supergraph has ${clashes.length} @requires argument clash(es): ${clashes.slice(0, NAMED_AT_MOST).map(describeClash).join('; ')}. ` +
+      'Select the field once with one set of arguments, or alias the other argument set in a separate product field, and compose again.',
   );
 }
