@@ -31,7 +31,28 @@ pre { background: #f3f4f6; padding: 8px 10px; border-radius: 6px; overflow-x: au
 
 const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
 
-function page(title: string, body: string): string {
+/**
+ * Where the catalog is served. The gateway serves it beside its explorer; the registry
+ * serves it without one, and adds its builds and each product's history.
+ */
+export interface CatalogSite {
+  /** A GraphiQL explorer answers at `explorer` beside the catalog: examples link to it. */
+  explorer: boolean;
+  /** The links in the list's header, relative to it. */
+  links: { href: string; label: string }[];
+  /** More panels on a product's page: HTML, everything in it escaped by the caller. */
+  productPanels?: (product: CatalogProduct) => string;
+}
+
+export const GATEWAY_CATALOG_SITE: CatalogSite = {
+  explorer: true,
+  links: [
+    { href: 'catalog.json', label: 'catalog.json' },
+    { href: 'explorer', label: 'GraphiQL explorer' },
+  ],
+};
+
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title><style>${STYLE}</style></head>
@@ -125,7 +146,7 @@ function select(name: string, label: string, values: readonly string[], chosen: 
   return `<label>${e(label)} <select name="${name}">${options.join('')}</select></label>`;
 }
 
-export function renderCatalogPage(catalog: Catalog, query: CatalogQuery = { q: '', domain: '', status: '', classification: '' }): string {
+export function renderCatalogPage(catalog: Catalog, query: CatalogQuery = { q: '', domain: '', status: '', classification: '' }, site: CatalogSite = GATEWAY_CATALOG_SITE): string {
   const href = (name: string) => `catalog/${encodeURIComponent(name)}`;
   const results = searchCatalog(catalog, query);
   const filtered = Object.values(query).some(Boolean);
@@ -145,7 +166,7 @@ ${heading(product, 'h2', href(product.name))}
   return page(
     'Data product catalog · meshgate',
     `<header><h1>Data product catalog</h1>
-<p class="muted">${catalog.products.length} products · generated ${e(catalog.generatedAt)} · <a href="catalog.json">catalog.json</a> · <a href="explorer">GraphiQL explorer</a></p>
+<p class="muted">${catalog.products.length} products · generated ${e(catalog.generatedAt)}${site.links.map((l) => ` · <a href="${e(l.href)}">${e(l.label)}</a>`).join('')}</p>
 <form class="search" method="get" action="catalog" role="search">
 <input type="search" name="q" value="${e(query.q)}" placeholder="Search products, fields and descriptions" aria-label="Search">
 ${select('domain', 'domain', domains, query.domain)} ${select('status', 'status', statuses, query.status)} ${select('classification', 'classification', CLASSIFICATIONS, query.classification)}
@@ -162,14 +183,14 @@ ${sections.join('\n')}
 }
 
 /** One product's page: everything a consumer needs before writing the first query. */
-export function renderProductPage(catalog: Catalog, product: CatalogProduct): string {
+export function renderProductPage(catalog: Catalog, product: CatalogProduct, site: CatalogSite = GATEWAY_CATALOG_SITE): string {
   const href = (name: string) => encodeURIComponent(name);
   const types = product.types
     .map((t) => `<h3 id="type-${e(t.name)}"><code>${e(t.name)}</code>${t.description ? ` <span class="muted">${e(t.description)}</span>` : ''}</h3>${fieldRows(t.fields)}`)
     .join('\n');
   const examples = product.examples.length
     ? product.examples
-        .map((x) => `<div class="example"><h3>${e(x.title)}</h3><pre>${e(x.query)}</pre><a class="open-in-explorer" href="../explorer?query=${e(encodeURIComponent(x.query))}">Open in explorer</a></div>`)
+        .map((x) => `<div class="example"><h3>${e(x.title)}</h3><pre>${e(x.query)}</pre>${site.explorer ? `<a class="open-in-explorer" href="../explorer?query=${e(encodeURIComponent(x.query))}">Open in explorer</a>` : ''}</div>`)
         .join('\n')
     : '<p class="muted">None.</p>';
   return page(
@@ -186,6 +207,7 @@ ${types}</section>
 <section class="panel"><h2>Deprecated fields</h2><div class="deprecated">${deprecatedRows(product.deprecatedFields)}</div></section>
 <section class="panel"><h2>Preview fields</h2><p class="muted">Served only to clients that opt in (the preview header set to <code>true</code>).</p><div class="preview">${fieldRows(product.previewFields)}</div></section>
 <section class="panel"><h2 id="lineage-graph">Lineage</h2><div class="lineage">${renderLineageSvg(catalog.lineage, { focus: product.name, href })}</div></section>
+${site.productPanels?.(product) ?? ''}
 </main>`,
   );
 }
@@ -194,11 +216,11 @@ ${types}</section>
  * The catalog's HTML routes: `/catalog` (list, search, filters) and `/catalog/<product>`.
  * An unknown product is a 404 page, not an error object: a person is reading.
  */
-export function renderCatalogRoute(catalog: Catalog, path: string, params: URLSearchParams): { status: number; html: string } {
-  if (path === '/catalog') return { status: 200, html: renderCatalogPage(catalog, catalogQueryOf(params)) };
+export function renderCatalogRoute(catalog: Catalog, path: string, params: URLSearchParams, site: CatalogSite = GATEWAY_CATALOG_SITE): { status: number; html: string } {
+  if (path === '/catalog') return { status: 200, html: renderCatalogPage(catalog, catalogQueryOf(params), site) };
   const name = path.slice('/catalog/'.length);
   // Product names are kebab-case: nothing to decode, and nothing else matches one.
   const product = catalog.products.find((p) => p.name === name);
   if (!product) return { status: 404, html: page('Not found · Data product catalog', `<main><h1>No product ${e(name)}</h1><p><a href="../catalog">Data product catalog</a></p></main>`) };
-  return { status: 200, html: renderProductPage(catalog, product) };
+  return { status: 200, html: renderProductPage(catalog, product, site) };
 }

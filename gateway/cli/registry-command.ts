@@ -27,14 +27,21 @@ export function registerRegistryCommand(program: Command): void {
       // Nothing is anonymous: a registry nobody can call is a mistake worth one clear line.
       if (tokens.size === 0) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.config ?? 'registry environment', ['no tokens: set MESHGATE_REGISTRY_PLATFORM_TOKEN or list tokens in --config']);
       // Loaded here, not on import: `registry rollback` needs none of the contract pipeline.
-      const [{ Registry }, { startRegistryServer }] = await Promise.all([import('../../schema/registry/registry.ts'), import('../../schema/registry/registry-server.ts')]);
+      const [{ Registry }, { startRegistryServer }, { registryPages }] = await Promise.all([
+        import('../../schema/registry/registry.ts'),
+        import('../../schema/registry/registry-server.ts'),
+        import('../catalog/registry-pages.ts'),
+      ]);
       const store = await openRegistryStore(options.store ?? process.env.MESHGATE_REGISTRY_STORE);
       const registry = await Registry.open(store, { governance: readFileSync(config.governanceFile ?? DEFAULT_GOVERNANCE_PATH, 'utf8') });
-      const server = await startRegistryServer({ registry, tokens, port: options.port, host: options.host, maxBodyBytes: config.maxBodyBytes });
+      // The read-only pages are the gateway's catalog over the current build: schema/ may not import it, so it is wired in here.
+      const pages = registryPages(registry);
+      const server = await startRegistryServer({ registry, tokens, port: options.port, host: options.host, maxBodyBytes: config.maxBodyBytes, pages: pages.render });
       const kind = /^postgres(ql)?:/.test(options.store ?? '') ? 'postgres' : (options.store ?? DEFAULT_REGISTRY_FILE);
       console.log(`meshgate registry ready at ${server.url} (store: ${kind}, ${tokens.size} tokens)`);
       onShutdownSignal(async () => {
         await server.close();
+        pages.close();
         await registry.close();
       });
     });

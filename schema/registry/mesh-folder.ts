@@ -13,19 +13,14 @@ export interface ProductFiles {
 }
 
 /**
- * Lays a mesh out as `meshgate check` reads one from a repository (products under
- * `subgraphs/`, baselines under `schema/published/`, governance, lineage) and runs the
- * very same check on it. The registry holds text in a database; the rules stay in one
- * place and read folders, so the registry writes folders rather than a second rule set.
+ * Lays a mesh out as `meshgate check` and the catalog read one from a repository (products
+ * under `subgraphs/`, baselines under `schema/published/`, governance, lineage). The
+ * registry holds text in a database; the rules and the catalog stay in one place and read
+ * folders, so the registry writes folders rather than a second rule set.
  *
- * `dir` is reused (the registry runs one check at a time), but one folder per governance
- * text: governance is cached by path for the life of the process.
+ * Governance is cached by path for the life of the process: one folder per governance text.
  */
-export async function checkMeshFolder(
-  dir: string,
-  mesh: { products: readonly ProductFiles[]; baselines: readonly ProductFiles[]; governance: string },
-  options: { usage?: FieldUsageSource; today?: string } = {},
-): Promise<CheckReport> {
+export function writeMeshFolder(dir: string, mesh: { products: readonly ProductFiles[]; baselines: readonly ProductFiles[]; governance: string }): void {
   const paths = meshPaths(dir);
   rmSync(paths.subgraphs, { recursive: true, force: true });
   rmSync(paths.published, { recursive: true, force: true });
@@ -45,5 +40,17 @@ export async function checkMeshFolder(
   // publishing from its own repository has no lineage file to keep up to date.
   const live = loadMesh(dir).products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
   writeFileSync(paths.lineage, serializeLineage(computeLineage(live)));
+}
+
+/**
+ * Runs the very same check as `meshgate check` on a mesh laid out by {@link writeMeshFolder}.
+ * `dir` is reused (the registry runs one check at a time), but one folder per governance text.
+ */
+export async function checkMeshFolder(
+  dir: string,
+  mesh: { products: readonly ProductFiles[]; baselines: readonly ProductFiles[]; governance: string },
+  options: { usage?: FieldUsageSource; today?: string } = {},
+): Promise<CheckReport> {
+  writeMeshFolder(dir, mesh);
   return runCheck({ root: dir, usage: options.usage, today: options.today });
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { escapeMarkup } from '../escape-markup.ts';
 import type { Finding } from '../finding.ts';
 import { httpStatusOf, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { assertProductName, type Registry } from './registry.ts';
@@ -273,6 +274,46 @@ function match(route: Route, segments: readonly string[]): Record<string, string
   return params;
 }
 
+/** A GET for a read-only page of the registry, by an identified caller. */
+export interface RegistryPageRequest {
+  path: string;
+  query: URLSearchParams;
+  principal: RegistryPrincipal;
+}
+
+/**
+ * Renders the registry's read-only pages; undefined for a path it has no page for. Injected
+ * by whoever starts the server: the pages reuse the gateway's catalog, which schema/ may not import.
+ */
+export type RegistryPages = (request: RegistryPageRequest) => Promise<{ status: number; html: string } | undefined>;
+
+/**
+ * Headers of every page: a page is rendered from what publishers sent, so no script runs on it
+ * even if an escape were missed, and a token-protected page is never cached or framed.
+ */
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function sendPage(response: ServerResponse, status: number, html: string): void {
+  response.writeHead(status, { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html) });
+  response.end(html);
+}
+
+/** A refusal on a page: a person is reading, but the code is the same one the API gives. */
+function sendErrorPage(response: ServerResponse, code: MeshErrorCode, message: string): void {
+  const status = httpStatusOf(code);
+  sendPage(
+    response,
+    status,
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${status} ${code} · meshgate registry</title></head>\n<body><h1>${status} <code class="error-code">${code}</code></h1><p>${escapeMarkup(message)}</p></body></html>`,
+  );
+}
+
 export interface RegistryServerOptions {
   registry: Registry;
   tokens: RegistryTokens;
@@ -283,6 +324,11 @@ export interface RegistryServerOptions {
   /** @default 1048576 */
   maxBodyBytes?: number;
   log?: (line: string) => void;
+  /**
+   * Read-only HTML pages served for GETs outside `/v1/`, behind the same token as the API
+   * (`Authorization: Bearer`, any kind). Without it the registry serves only its API.
+   */
+  pages?: RegistryPages;
 }
 
 export interface RunningRegistry {
@@ -298,6 +344,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   const routes = registryRoutes(options.registry);
   const limit = options.maxBodyBytes ?? 1_048_576;
   const log = options.log ?? ((line: string) => console.error(line));
+  const isPagePath = (path: string) => options.pages !== undefined && !path.startsWith('/v1/');
 
   const handle = async (incoming: IncomingMessage, response: ServerResponse) => {
     const path = (incoming.url ?? '/').split('?')[0]!;
@@ -305,6 +352,10 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     const token = bearer(incoming);
     const principal = token === undefined ? undefined : options.tokens.identify(token);
     if (!principal) throw new RegistryRefusal(MeshErrorCode.UNAUTHENTICATED, token === undefined ? 'A registry token is required: Authorization: Bearer <token>' : 'The registry token is not known');
+    if (options.pages && isPagePath(path) && incoming.method === 'GET') {
+      const page = await options.pages({ path, query: new URL(incoming.url ?? '/', 'http://registry').searchParams, principal });
+      if (page) return sendPage(response, page.status, page.html);
+    }
     let segments: string[];
     try {
       segments = path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -344,16 +395,18 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   const server = createServer((incoming, response) => {
     handle(incoming, response).catch((error: unknown) => {
       if (response.headersSent) return void response.destroy();
+      const refuse = isPagePath((incoming.url ?? '/').split('?')[0]!) ? (code: MeshErrorCode, message: string) => sendErrorPage(response, code, message) : (code: MeshErrorCode, message: string, findings?: Finding[]) => sendError(response, code, message, findings);
       if (error instanceof RegistryRefusal) {
         // A refused body may still be arriving: answer, then close rather than read it all.
         if (error.code === MeshErrorCode.BODY_TOO_LARGE) response.setHeader('connection', 'close');
-        return sendError(response, error.code, error.message, error.findings);
+        if (error.code === MeshErrorCode.UNAUTHENTICATED) response.setHeader('www-authenticate', 'Bearer realm="meshgate-registry"');
+        return refuse(error.code, error.message, error.findings);
       }
-      if (error instanceof MeshError) return sendError(response, error.code, error.message);
-      if (error instanceof z.ZodError) return sendError(response, MeshErrorCode.BAD_REQUEST, error.issues.map((i) => i.message).join('; '));
+      if (error instanceof MeshError) return refuse(error.code, error.message);
+      if (error instanceof z.ZodError) return refuse(MeshErrorCode.BAD_REQUEST, error.issues.map((i) => i.message).join('; '));
       // Anything else is ours to fix, and its message may name internals: log it, say little.
       log(`registry: unexpected error on ${incoming.method} ${incoming.url}: ${(error as Error).stack ?? String(error)}`);
-      sendError(response, MeshErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
+      refuse(MeshErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
     });
   });
   // A client that trickles its headers or body must not hold a connection for minutes.

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PRODUCT_NAME } from '../../schema/descriptor.ts';
+import { writeMeshFolder } from '../../schema/registry/mesh-folder.ts';
+import type { Registry } from '../../schema/registry/registry.ts';
+import type { RegistryPages } from '../../schema/registry/registry-server.ts';
+import type { Build, CheckRecord, ProductVersion } from '../../schema/registry/registry-store.ts';
+import { buildCatalog, type Catalog } from './catalog-data.ts';
+import { page, renderCatalogRoute, type CatalogSite } from './catalog-page.ts';
+import { escapeXml as e } from './lineage-svg.ts';
+
+/** Newest checks shown on a product's page: a busy product's history is long, and the API has all of it. */
+const CHECKS_SHOWN = 100;
+
+export interface RegistryPagesOptions {
+  /**
+   * Longest one catalog is served for a build: the recent usage of deprecated fields moves
+   * while the build stays. @default 30000
+   */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+/** The names of the products a composed supergraph routes to. */
+function servedBy(supergraphSdl: string | undefined): Set<string> {
+  return new Set([...(supergraphSdl ?? '').matchAll(/join__graph\(name: "([^"]+)"/g)].map((m) => m[1]!));
+}
+
+function versionRows(versions: readonly ProductVersion[]): string {
+  if (versions.length === 0) return '<p class="muted">None.</p>';
+  const rows = [...versions].reverse().map((v) => `<tr data-version="${e(v.version)}"><td><code>${e(v.version)}</code></td><td>${e(v.publishedBy)}</td><td>${e(v.publishedAt)}</td><td>${v.checkId}</td></tr>`);
+  return `<table class="versions"><thead><tr><th>Version</th><th>Published by</th><th>At</th><th>Check</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function checkRows(checks: readonly CheckRecord[]): string {
+  if (checks.length === 0) return '<p class="muted">None.</p>';
+  const shown = checks.slice(-CHECKS_SHOWN).reverse();
+  const rows = shown.map((c) => {
+    const findings = c.findings.length
+      ? `<ul>${c.findings.map((f) => `<li><code>${e(f.rule)}</code> <code>${e(f.element)}</code>: ${e(f.message)}</li>`).join('')}</ul>`
+      : '<span class="muted">no findings</span>';
+    return `<tr data-check="${c.id}"><td>${c.id}</td><td><span class="badge ${c.ok ? 'fresh' : 'stale'}">${c.ok ? 'ok' : 'refused'}</span></td><td><code>${e(c.version ?? '—')}</code></td><td>${e(c.requestedBy)}</td><td>${e(c.checkedAt)}</td><td>${findings}</td></tr>`;
+  });
+  const more = checks.length > shown.length ? `<p class="muted">The newest ${shown.length} of ${checks.length} checks.</p>` : '';
+  return `${more}<table class="checks"><thead><tr><th>Check</th><th>Outcome</th><th>Version</th><th>By</th><th>At</th><th>Findings</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function renderBuildsPage(builds: readonly Build[]): string {
+  const current = builds.at(-1)?.number;
+  const rows = [...builds]
+    .reverse()
+    .map((b) => `<tr data-build="${b.number}"><td>${b.number}</td><td>${e(b.createdAt)}</td><td>${e(b.reason)}</td><td>${b.number === current ? '<span class="badge fresh">current</span>' : ''}</td></tr>`);
+  return page(
+    'Builds · meshgate registry',
+    `<header><p><a href="catalog">← Data product catalog</a></p><h1>Builds</h1>
+<p class="muted">Every composed supergraph, immutable and numbered; the newest is current, and a rollback is a new build.</p></header>
+<main><section class="panel">${builds.length ? `<table class="builds"><thead><tr><th>Build</th><th>Created</th><th>Reason</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>` : '<p class="muted">No build yet: nothing has been published.</p>'}</section></main>`,
+  );
+}
+
+/**
+ * The registry's read-only pages, reusing the gateway's catalog for the products of the
+ * current build: `/catalog` (list and search), `/catalog/<product>` (the catalog's page
+ * plus its version and check history) and `/builds`. The catalog reads a mesh folder, so
+ * the current build is laid out as one (as the registry's checks do), once per build.
+ */
+export function registryPages(registry: Registry, options: RegistryPagesOptions = {}): { render: RegistryPages; close(): void } {
+  const work = mkdtempSync(join(tmpdir(), 'meshgate-registry-pages-'));
+  const maxAgeMs = options.maxAgeMs ?? 30_000;
+  const now = options.now ?? Date.now;
+  let cached: { build: number; builtAt: number; catalog: Promise<Catalog> } | undefined;
+
+  const build = async (): Promise<Catalog> => {
+    const mesh = await registry.mesh();
+    const number = mesh.build?.number ?? 0;
+    // One folder per build: the catalog's mesh loader caches governance by path, and a build's governance never changes.
+    const dir = join(work, `build-${number}`);
+    const files = mesh.products.map((p) => ({ name: p.product, descriptor: p.descriptor, sdl: p.sdl }));
+    try {
+      writeMeshFolder(dir, { products: files, baselines: files, governance: mesh.governance });
+      return await buildCatalog({ meshRoot: dir, served: servedBy((await registry.supergraph())?.sdl), usage: registry.usage });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  const catalog = async (): Promise<Catalog> => {
+    const current = (await registry.store.currentBuild())?.number ?? 0;
+    if (!cached || cached.build !== current || now() - cached.builtAt >= maxAgeMs) {
+      const entry = { build: current, builtAt: now(), catalog: build() };
+      cached = entry;
+      // A failed build is not kept: the next request tries again.
+      entry.catalog.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.catalog;
+  };
+
+  const render: RegistryPages = async ({ path, query }) => {
+    if (path === '/builds') return { status: 200, html: renderBuildsPage(await registry.store.builds()) };
+    const listPath = path === '/' ? '/catalog' : path;
+    if (listPath !== '/catalog' && !listPath.startsWith('/catalog/')) return undefined;
+    const name = listPath.slice('/catalog/'.length);
+    const history = listPath !== '/catalog' && PRODUCT_NAME.test(name) ? await Promise.all([registry.store.productHistory(name), registry.store.checks(name)]) : undefined;
+    const site: CatalogSite = {
+      explorer: false,
+      links: [{ href: 'builds', label: 'builds' }],
+      productPanels: () =>
+        history
+          ? `<section class="panel"><h2 id="versions">Version history</h2>${versionRows(history[0])}</section>\n<section class="panel"><h2 id="checks">Check history</h2>${checkRows(history[1])}</section>`
+          : '',
+    };
+    return renderCatalogRoute(await catalog(), listPath, query, site);
+  };
+
+  return { render, close: () => rmSync(work, { recursive: true, force: true }) };
+}
