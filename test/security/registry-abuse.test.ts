@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inc } from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registryPages } from '../../gateway/catalog/registry-pages.ts';
 import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
 import { loadDescriptor } from '../../schema/descriptor.ts';
 import { openRegistryStore } from '../../schema/registry/open-registry-store.ts';
@@ -29,6 +31,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 let dir: string;
 let registry: Registry;
 let server: RunningRegistry;
+let pages: ReturnType<typeof registryPages>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'registry-abuse-'));
@@ -42,7 +45,8 @@ beforeAll(async () => {
       { kind: 'product', name: 'b-team', product: B.product, token: TOKENS.b },
     ],
   });
-  server = await startRegistryServer({ registry, tokens, maxBodyBytes: MAX_BODY, log: () => {} });
+  pages = registryPages(registry);
+  server = await startRegistryServer({ registry, tokens, maxBodyBytes: MAX_BODY, log: () => {}, pages: pages.render });
   // A is in the registry (its published baseline, imported), so a baseline and a supergraph exist for the reads below.
   const baseline = join(ROOT, 'schema', 'published', A.product);
   const imported = await call(
@@ -56,6 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  pages?.close();
   await registry?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -189,6 +194,48 @@ describe('registry abuse: every refusal has its exact status and code', () => {
     expect([method.status, code(method)]).toEqual([405, 'METHOD_NOT_ALLOWED']);
     const unknown = await call('GET', '/v1/secrets', TOKENS.platform);
     expect([unknown.status, code(unknown)]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('the pages without a token, with a wrong one, or with one outside the Authorization header: a 401 page saying UNAUTHENTICATED', async () => {
+    const attempts: [string, Record<string, string>][] = [
+      ['/catalog', {}],
+      ['/builds', {}],
+      [`/catalog/${A.product}`, {}],
+      ['/', {}],
+      ['/catalog', { authorization: 'Bearer nope' }],
+      ['/catalog', { authorization: `Basic ${Buffer.from(`x:${TOKENS.platform}`).toString('base64')}` }],
+      [`/catalog?token=${TOKENS.platform}`, {}],
+      ['/catalog', { cookie: `token=${TOKENS.platform}` }],
+    ];
+    for (const [path, headers] of attempts) {
+      const response = await fetch(`${server.url}${path}`, { headers });
+      const html = await response.text();
+      expect([path, response.status, response.headers.get('content-type'), response.headers.get('www-authenticate')]).toEqual([path, 401, 'text/html; charset=utf-8', 'Bearer realm="meshgate-registry"']);
+      expect(html).toContain('<code class="error-code">UNAUTHENTICATED</code>');
+      expect(html).not.toContain(A.product);
+    }
+  });
+
+  it("a publisher's <script> in a description and in a check's findings is escaped on every page, and no page may run a script", async () => {
+    const script = '<script>alert(1)</script>';
+    const baseline = join(ROOT, 'schema', 'published', A.product);
+    const descriptor = readFileSync(join(baseline, 'product.yaml'), 'utf8');
+    const version = /^version: (\S+)$/m.exec(descriptor)![1]!;
+    const hostile = descriptor.replace(/^version: .*$/m, `version: ${inc(version, 'patch')}`).replace(/^ {2}purpose: .*$/m, `  purpose: "${script}"`);
+    expect(hostile).toContain(script);
+    const publish = await call('POST', `/v1/products/${A.product}/versions`, TOKENS.a, JSON.stringify({ product: A.product, descriptor: hostile, sdl: readFileSync(join(baseline, 'schema.graphql'), 'utf8') }));
+    expect(publish.status, JSON.stringify(publish.body)).toBe(201);
+    // The contact is echoed in the refusal's finding, which the check history shows.
+    const refused = await call('POST', '/v1/check', TOKENS.a, JSON.stringify({ ...A, descriptor: hostile.replace(/^ {2}contact: .*$/m, `  contact: "${script}"`) }));
+    expect(refused.body.findings.map((f: { message: string }) => f.message).join('\n')).toContain(script);
+    for (const [path, status] of [['/catalog', 200], [`/catalog/${A.product}`, 200], [`/catalog?q=${encodeURIComponent(script)}`, 200], ['/catalog/%3Cscript%3E', 404]] as const) {
+      const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
+      const html = await response.text();
+      expect([path, response.status]).toEqual([path, status]);
+      expect(html).not.toMatch(/<script/i);
+      expect(response.headers.get('content-security-policy')).toMatch(/^default-src 'none';/);
+      if (path.startsWith(`/catalog/${A.product}`)) expect(html.split('&lt;script&gt;alert(1)&lt;/script&gt;').length - 1).toBeGreaterThanOrEqual(2);
+    }
   });
 
   it('/healthz tells an anonymous caller nothing but that it is up', async () => {
