@@ -344,6 +344,12 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     const mesh = (await (await fetch(`${url}/v1/mesh`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } })).json()) as { products: { publishedBy: string }[]; governance: string };
     expect(mesh.governance).toBe(EMBEDDED_GOVERNANCE);
     expect(mesh.products.map((p) => p.publishedBy)).toEqual([`${OTHER_SOURCE}-ci`]);
+    // `registry serve` wires the read-only pages in: the catalog of the current build and the product's history.
+    const page = await fetch(`${url}/catalog/${OTHER_SOURCE}`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
+    const html = await page.text();
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(html).toContain(`data-product="${OTHER_SOURCE}"`);
+    expect(html).toMatch(new RegExp(`<tr data-version="[^"]+"><td><code>[^<]+</code></td><td>${OTHER_SOURCE}-ci</td>`));
   });
 
   it('gateways keep serving their last good build when the registry goes away', async () => {

@@ -13,6 +13,7 @@ import { startRegistryServer, type RunningRegistry } from '../../../schema/regis
 import { RegistryTokens } from '../../../schema/registry/registry-tokens.ts';
 import { Registry } from '../../../schema/registry/registry.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
+import { readmeShellBlocks, substituted } from '../../support/readme-shell.ts';
 
 /**
  * The registry's read-only pages over a real registry (its embedded DuckDB store) after
@@ -132,10 +133,10 @@ describe('registry pages', () => {
     const unknown = await page('/catalog/no-such-product');
     expect(unknown.status).toBe(404);
 
-    const section = /^## Run a mesh of many repositories\n([\s\S]*?)(?=^## )/m.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))![1]!;
-    const curl = section.split('\n').map((line) => line.trim()).find((line) => line.startsWith('curl '))!;
-    expect(curl).toContain('http://localhost:4100/catalog');
-    const { stdout } = await promisify(execFile)('sh', ['-c', `${curl.replace('http://localhost:4100', server.url)} --fail --silent --show-error`], { env: { ...process.env, MESHGATE_REGISTRY_TOKEN: TOKENS.gateway } });
+    const curl = readmeShellBlocks('Run a mesh of many repositories').flat().find((line) => line.startsWith('curl '));
+    expect(curl, 'the README shows how to open the pages with curl').toBeDefined();
+    const line = `${substituted(curl!, [['http://localhost:4100/catalog', `${server.url}/catalog`]])} --fail --silent --show-error`;
+    const { stdout } = await promisify(execFile)('sh', ['-c', line], { env: { ...process.env, MESHGATE_REGISTRY_TOKEN: TOKENS.gateway } });
     for (const product of products) expect(stdout).toContain(`data-product="${product.product}"`);
   });
 });
