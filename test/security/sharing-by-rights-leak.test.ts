@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { HoldingProxy } from '../support/holding-proxy.ts';
+import type { HoldingProxy } from '../support/holding-proxy.ts';
+import { startSharingRig, type SharingRig } from '../support/sharing-rig.ts';
 import { until } from '../support/until.ts';
-import { postGraphQL, startGatewayOn, startMesh, type GraphQLHttpResult, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, type GraphQLHttpResult, type MeshHarness } from '../support/mesh-harness.ts';
 
 /**
  * Trying to get a privileged caller's answer as a less privileged one, now that answers are
@@ -20,21 +21,14 @@ let cached: RunningGateway;
 const LIFETIME = '{ customers(first: 2) { edges { node { id averageOrderValueUsd } } } }';
 const DENIED_AVERAGE = 'Not authorized to read Customer.averageOrderValueUsd: it requires scope finance:read';
 
+let rig: SharingRig | undefined;
 beforeAll(async () => {
-  mesh = await startMesh();
-  proxy = await HoldingProxy.start(mesh.products.customers!.running.url);
-  const auth = { ...mesh.auth, allowAnonymous: true };
-  // Outbound fetch de-duplication off: a held fetch is then one execution. (On, identical
-  // product fetches of two executions share one request, rightly: the product is asked the same.)
-  held = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, auth, transport: { dedupe: false }, subgraphUrls: { customers: proxy.url } });
-  cached = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, auth, cache: { enabled: true, watermarkCheckMs: 0 } });
+  rig = await startSharingRig();
+  ({ mesh, proxy, cached } = rig);
+  held = rig.held;
 });
 afterAll(async () => {
-  proxy?.releaseAll();
-  await held?.close();
-  await cached?.close();
-  proxy?.close();
-  await mesh?.close();
+  await rig?.close();
 });
 beforeEach(() => proxy.reset());
 

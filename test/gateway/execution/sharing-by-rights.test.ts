@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
-import { HoldingProxy } from '../../support/holding-proxy.ts';
+import type { HoldingProxy } from '../../support/holding-proxy.ts';
+import { startSharingRig, type SharingRig } from '../../support/sharing-rig.ts';
 import { until } from '../../support/until.ts';
-import { postGraphQL, startGatewayOn, startMesh, type GraphQLHttpResult, type MeshHarness } from '../../support/mesh-harness.ts';
+import { postGraphQL, type GraphQLHttpResult, type MeshHarness } from '../../support/mesh-harness.ts';
 
 /**
  * Answers shared by rights, not by token, through the real gateway and real products.
@@ -25,19 +26,14 @@ const LIFETIME = 'query Lifetime($first: Int) { customers(first: $first) { edges
 /** `name` needs pii:read, `averageOrderValueUsd` finance:read. */
 const NAMED = '{ customers(first: 2) { edges { node { id name averageOrderValueUsd } } } }';
 
+let rig: SharingRig | undefined;
 beforeAll(async () => {
-  mesh = await startMesh();
-  proxy = await HoldingProxy.start(mesh.products.customers!.running.url);
-  const auth = { ...mesh.auth, allowAnonymous: true };
-  sharing = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, auth, transport: { dedupe: false }, subgraphUrls: { customers: proxy.url } });
-  cached = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, auth, cache: { enabled: true, watermarkCheckMs: 0 } });
+  rig = await startSharingRig();
+  ({ mesh, proxy, cached } = rig);
+  sharing = rig.held;
 });
 afterAll(async () => {
-  proxy?.releaseAll();
-  await sharing?.close();
-  await cached?.close();
-  proxy?.close();
-  await mesh?.close();
+  await rig?.close();
 });
 beforeEach(() => {
   proxy.releaseAll();
