@@ -379,6 +379,12 @@ export const gatewayConfigSchema = z.strictObject({
        * the same to everyone. @default true
        */
       dedupe: z.boolean().default(true),
+      /**
+       * The largest answer a product may send, in bytes: past it the fetch is aborted and
+       * answered as PRODUCT_ERROR. Answers are read whole before they are parsed, so without
+       * a bound one faulty or hostile product could fill the gateway's memory. @default 67108864 (64 MiB)
+       */
+      maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
       /** Per-product overrides of `timeoutMs`, `retry` and `breaker`. @default {} */
       products: z.record(z.string(), z.strictObject(productTransportOverrideShape)).default({}),
     })

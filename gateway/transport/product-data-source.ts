@@ -30,6 +30,8 @@ export interface ProductTransport {
   settingsFor(product: string): { timeoutMs: number; retry: RetryOptions };
   /** Share identical in-flight query fetches to a product (see {@link Singleflight}). */
   dedupe: boolean;
+  /** The largest answer read from a product, in bytes (`transport.maxResponseBytes`). */
+  maxResponseBytes: number;
 }
 
 /**
@@ -183,7 +185,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
       // Every attempt is freshly signed rather than a replay of the first.
       headers[SIGNATURE_HEADER] = this.signer.sign(this.product, body);
       try {
-        const answer = this.read(await postToProduct({ agent: this.transport.agent, address: this.address, product: this.product, timeoutMs, headers, body }));
+        const answer = this.read(await postToProduct({ agent: this.transport.agent, address: this.address, product: this.product, timeoutMs, maxBytes: this.transport.maxResponseBytes, headers, body }));
         // A GraphQL error body on a non-2xx status is an answer too: the product is up.
         breaker.recordSuccess();
         return answer;

@@ -38,10 +38,10 @@ export function productAddress(url: string): ProductAddress {
  * policy and the breaker read. Any status is returned: what it means is the data source's
  * business.
  */
-export function postToProduct(options: { agent: Agent; address: ProductAddress; product: string; timeoutMs: number; headers: Record<string, string>; body: string }): Promise<ProductHttpAnswer> {
+export function postToProduct(options: { agent: Agent; address: ProductAddress; product: string; timeoutMs: number; maxBytes?: number; headers: Record<string, string>; body: string }): Promise<ProductHttpAnswer> {
   return new Promise((resolve, reject) => {
     const { address } = options;
-    options.agent.dispatch({ origin: address.origin, path: address.path, method: 'POST', headers: options.headers, body: options.body }, new ProductAnswerReader(options.product, options.timeoutMs, resolve, reject));
+    options.agent.dispatch({ origin: address.origin, path: address.path, method: 'POST', headers: options.headers, body: options.body }, new ProductAnswerReader(options.product, options.timeoutMs, options.maxBytes ?? Number.POSITIVE_INFINITY, resolve, reject));
   });
 }
 
@@ -70,6 +70,7 @@ class ProductAnswerReader implements Dispatcher.DispatchHandler {
   constructor(
     private readonly product: string,
     private readonly timeoutMs: number,
+    private readonly maxBytes: number,
     private readonly resolve: (answer: ProductHttpAnswer) => void,
     private readonly reject: (error: MeshError) => void,
   ) {
@@ -87,9 +88,19 @@ class ProductAnswerReader implements Dispatcher.DispatchHandler {
     this.headers = headers;
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
     this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      // Settled first: aborting calls `onResponseError`, which must not report it as an outage.
+      this.settle();
+      this.chunks = [];
+      const error = new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${this.product}" answered more than ${this.maxBytes} bytes`, { extensions: { product: this.product } });
+      this.reject(error);
+      controller.abort(error);
+      return;
+    }
+    this.chunks.push(chunk);
   }
 
   onResponseEnd(): void {

@@ -22,6 +22,7 @@ export function createProductTransport(config: GatewayConfig['transport']): Prod
     breakers: new CircuitBreakers((product) => settingsFor(product).breaker),
     settingsFor,
     dedupe: config.dedupe,
+    maxResponseBytes: config.maxResponseBytes,
     close: () => agent.close(),
   };
 }

@@ -37,6 +37,9 @@ const SUBGRAPHS: FixtureSubgraph[] = [
   },
 ];
 
+/** Below the default (64 MiB), above what the other hostile answers here send: the bound is the same code whatever its size. */
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 let tmp: string;
 let products: RunningFixture;
 let gateway: RunningGateway;
@@ -46,7 +49,7 @@ beforeAll(async () => {
   const file = join(tmp, 'supergraph.graphql');
   composeSupergraph(SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: products.urls[s.name]! })), file);
   gateway = await startGateway(
-    resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 }, dedupe: false } }),
+    resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 }, dedupe: false, maxResponseBytes: MAX_RESPONSE_BYTES } }),
   );
 });
 afterAll(async () => {
@@ -220,5 +223,21 @@ describe('a client variable named like the protocol', () => {
     const { body } = await ask('query($representations: String) { items { id detail(lang: $representations) } }', { representations: 'en' });
     expect(codes(body)).toEqual([['BAD_USER_INPUT', null]]);
     expect(asked).toBe(0);
+  });
+});
+
+describe('a product answering more than transport.maxResponseBytes', () => {
+  it('is cut off: PRODUCT_ERROR naming it, the rest of the answer kept, and the gateway answers the next request', async () => {
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ blob: 'x'.repeat(MAX_RESPONSE_BYTES) })) } });
+    const { status, body } = await ask('{ items { id blob } }');
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ items: [{ id: '1', blob: null }, { id: '2', blob: null }] });
+    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+    expect(JSON.stringify(body)).not.toContain('xxxx');
+
+    hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ blob: 'small' })) } });
+    const next = (await ask('{ items { id blob } }')).body;
+    expect(next.data).toEqual({ items: [{ id: '1', blob: 'small' }, { id: '2', blob: 'small' }] });
+    expect(next.errors).toBeUndefined();
   });
 });
