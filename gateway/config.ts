@@ -2,31 +2,38 @@ import { z } from 'zod';
 import { describeIssues } from '../schema/descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 
+/**
+ * The longest delay any `…Ms` key may take: Node's timers hold a signed 32-bit count of ms,
+ * and past it they fire after 1 ms instead (with only a warning), so a "never" written as a
+ * large number would turn into a busy loop.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const retrySchema = z.strictObject({
   /** Extra attempts after the first, for queries only; 0 turns retries off. @default 2 */
   retries: z.number().int().min(0).max(10).default(2),
   /** First backoff in ms; each further one doubles, with full jitter. @default 50 */
-  baseDelayMs: z.number().int().min(0).default(50),
+  baseDelayMs: z.number().int().min(0).max(MAX_TIMER_MS).default(50),
   /** Cap on one backoff, in ms. @default 1000 */
-  maxDelayMs: z.number().int().min(0).default(1000),
+  maxDelayMs: z.number().int().min(0).max(MAX_TIMER_MS).default(1000),
 });
 
 const breakerSchema = z.strictObject({
   /** Consecutive failed fetches that open a product's breaker. @default 5 */
   failureThreshold: z.number().int().positive().default(5),
   /** How long an open breaker fails fast before one probe goes through, in ms. @default 10000 */
-  openMs: z.number().int().positive().default(10_000),
+  openMs: z.number().int().positive().max(MAX_TIMER_MS).default(10_000),
 });
 
 const productTransportShape = {
   /** Time a product has to answer one fetch (headers and body), in ms. @default 10000 */
-  timeoutMs: z.number().int().positive().default(10_000),
+  timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(10_000),
   retry: retrySchema.prefault({}),
   breaker: breakerSchema.prefault({}),
 };
 
 const productTransportOverrideShape = {
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
   retry: retrySchema.partial().optional(),
   breaker: breakerSchema.partial().optional(),
 };
@@ -130,7 +137,7 @@ export const gatewayConfigSchema = z.strictObject({
        */
       url: z.url().optional(),
       /** How often `url` is polled, in ms. @default 10000 */
-      pollIntervalMs: z.number().int().min(100).default(10_000),
+      pollIntervalMs: z.number().int().min(100).max(MAX_TIMER_MS).default(10_000),
     })
     .prefault({}),
   /**
@@ -177,7 +184,7 @@ export const gatewayConfigSchema = z.strictObject({
        * replica serves from memory until Redis answers again, so a frozen Redis costs a
        * request at most this long. @default 250
        */
-      commandTimeoutMs: z.number().int().positive().default(250),
+      commandTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(250),
     })
     .prefault({}),
   /**
@@ -196,7 +203,7 @@ export const gatewayConfigSchema = z.strictObject({
        * How often a product's watermark is re-checked, in ms: the longest a changed product
        * can still be answered from the cache. 0 checks before every fetch. @default 1000
        */
-      watermarkCheckMs: z.number().int().min(0).default(1_000),
+      watermarkCheckMs: z.number().int().min(0).max(MAX_TIMER_MS).default(1_000),
       /** Whole answers kept per gateway (same query after access pruning and same variables: shared by callers with equal rights, whatever their token), least recently used first out. @default 1000 */
       maxAnswers: z.number().int().positive().default(1_000),
     })
@@ -357,7 +364,7 @@ export const gatewayConfigSchema = z.strictObject({
   shutdown: z
     .strictObject({
       /** Longest wait for in-flight requests before connections are cut, in ms. @default 30000 */
-      drainTimeoutMs: z.number().int().min(0).default(30_000),
+      drainTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).default(30_000),
     })
     .prefault({}),
   /**
@@ -372,7 +379,7 @@ export const gatewayConfigSchema = z.strictObject({
       /** Open connections kept per product. @default 64 */
       connectionsPerProduct: z.number().int().positive().default(64),
       /** How long an idle connection to a product stays open, in ms. @default 30000 */
-      keepAliveTimeoutMs: z.number().int().positive().default(30_000),
+      keepAliveTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(30_000),
       /**
        * Identical query fetches to a product that are in flight at once share one request
        * (mutations never do). Products are sent nothing about the caller, so they answer
@@ -403,7 +410,7 @@ export const gatewayConfigSchema = z.strictObject({
       /** Store usage in Postgres instead, shared by every replica. @example "postgres://meshgate@db:5432/ops" */
       postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
       /** How often buffered counts are written out, in milliseconds. @default 5000 */
-      flushIntervalMs: z.number().int().positive().default(5_000),
+      flushIntervalMs: z.number().int().positive().max(MAX_TIMER_MS).default(5_000),
       /**
        * Client names (`apollographql-client-name`) whose usage is recorded even when they
        * call anonymously. Authenticated callers are always recorded; anonymous ones are
@@ -448,12 +455,12 @@ export const gatewayConfigSchema = z.strictObject({
       sampleRate: z.number().min(0).max(1).default(1),
       /** Events sent per flush. @default 50 */
       batchSize: z.number().int().positive().max(1000).default(50),
-      /** How often queued events are sent, in ms (at most 2^31-1: past it Node's timers fire after 1 ms). @default 1000 */
-      flushIntervalMs: z.number().int().positive().max(2_147_483_647).default(1000),
+      /** How often queued events are sent, in ms. @default 1000 */
+      flushIntervalMs: z.number().int().positive().max(MAX_TIMER_MS).default(1000),
       /** Most events waiting to be sent; later ones are dropped and counted. @default 10000 */
       queueLimit: z.number().int().positive().default(10_000),
       /** Longest wait for the collector to take one event, in ms. @default 5000 */
-      timeoutMs: z.number().int().positive().max(2_147_483_647).default(5000),
+      timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(5000),
     })
     .prefault({}),
   /**

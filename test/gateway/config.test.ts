@@ -81,6 +81,13 @@ describe('gateway config', () => {
     expect(loadGatewayConfig({ env: {} }).limits).toMatchObject({ maxDefers: 8, maxDeferDepth: 2 });
   });
 
+  it('refuses a delay past what a Node timer holds, naming each path (it would fire after 1 ms instead)', () => {
+    const past = 2 ** 31;
+    const problems = problemsOf(() => resolveGatewayConfig({ transport: { timeoutMs: past, keepAliveTimeoutMs: past }, drainTimeoutMs: past, supergraph: { pollIntervalMs: past } }));
+    for (const path of ['transport.timeoutMs', 'transport.keepAliveTimeoutMs', 'drainTimeoutMs', 'supergraph.pollIntervalMs']) expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: `)));
+    expect(resolveGatewayConfig({ transport: { timeoutMs: past - 1 } }).transport.timeoutMs).toBe(past - 1);
+  });
+
   it('coalesces identical queries unless told not to', () => {
     expect(loadGatewayConfig({ env: {} }).coalesceQueries).toBe(true);
     expect(loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'false' } }).coalesceQueries).toBe(false);
