@@ -1,10 +1,10 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { PRODUCT_NAME } from '../../schema/descriptor.ts';
 import { loadMesh, meshPaths } from '../../schema/mesh.ts';
+import { RegistryClient, RegistryRequestError } from '../../schema/registry/registry-client.ts';
 import { subgraphsOf } from '../supergraph/supergraph-source.ts';
 
 /**
@@ -59,34 +59,37 @@ export function readMeshFolder(root: string): DevMeshSource {
  */
 export async function readRegistryMesh(registry: string, token: string | undefined, product: string): Promise<DevMeshSource> {
   if (!token) throw new MeshError(MeshErrorCode.UNAUTHENTICATED, 'The registry needs a token: pass --token or set MESHGATE_REGISTRY_TOKEN');
-  const get = async (path: string) => {
-    const url = new URL(path, registry.endsWith('/') ? registry : `${registry}/`);
-    try {
-      const response = await request(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
-      return { status: response.statusCode, body: (await response.body.json().catch(() => undefined)) as Record<string, any> | undefined };
-    } catch {
-      throw new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `The registry at ${url.origin} cannot be reached`);
-    }
-  };
-  const mesh = await get('v1/mesh');
-  if (mesh.status !== 200 || !Array.isArray(mesh.body?.products) || typeof mesh.body?.governance !== 'string') {
-    const error = mesh.body?.error as { code?: string; message?: string } | undefined;
+  const client = new RegistryClient(registry, token);
+  // The registry's own client; its refusals are told here as this command's, with what the registry said.
+  const get = (path: string) => client.call<Record<string, any> | string>('GET', path, undefined, { timeoutMs: 10_000 });
+  let mesh: Record<string, any> | string;
+  try {
+    mesh = await get('/v1/mesh');
+  } catch (error) {
+    if (!(error instanceof RegistryRequestError)) throw error;
     // A refused token is the caller's to fix, and says so by its code; anything else is a registry that is not one.
-    const code = mesh.status === 401 || mesh.status === 403 ? MeshErrorCode.UNAUTHENTICATED : MeshErrorCode.CONFIG_INVALID;
-    throw new MeshError(code, `The registry refused GET /v1/mesh (HTTP ${mesh.status}${error?.code ? ` ${String(error.code).slice(0, 40)}: ${String(error.message).slice(0, 200)}` : ''})`);
+    const code = error.status === 401 || error.status === 403 ? MeshErrorCode.UNAUTHENTICATED : MeshErrorCode.CONFIG_INVALID;
+    throw new MeshError(code, `The registry refused GET /v1/mesh (HTTP ${error.status} ${error.code}: ${error.message.slice(0, 200)})`);
   }
-  const products = (mesh.body.products as MeshProductText[]).map(({ name, descriptor, sdl }) => ({ name, descriptor, sdl }));
+  if (typeof mesh === 'string' || !Array.isArray(mesh.products) || typeof mesh.governance !== 'string') {
+    throw new MeshError(MeshErrorCode.CONFIG_INVALID, 'The registry answered GET /v1/mesh with something that is not a mesh');
+  }
+  const products = (mesh.products as MeshProductText[]).map(({ name, descriptor, sdl }) => ({ name, descriptor, sdl }));
   // Names become folder names here: nothing but a product name (no `..`, no `/`) is written.
   const odd = products.find((p) => typeof p.name !== 'string' || !PRODUCT_NAME.test(p.name) || typeof p.descriptor !== 'string' || typeof p.sdl !== 'string');
   if (odd) throw new MeshError(MeshErrorCode.CONFIG_INVALID, `The registry's mesh holds a product that is not one (${JSON.stringify(String(odd.name).slice(0, 40))})`);
   const baselines = products.filter((p) => p.name !== product);
-  const own = await get(`v1/products/${encodeURIComponent(product)}/baseline`);
-  if (own.status === 200 && own.body) baselines.push({ name: product, descriptor: String(own.body.descriptor), sdl: String(own.body.sdl) });
+  // 404 (PRODUCT_UNKNOWN): the product was never published, so it has no baseline yet.
+  const own = await get(`/v1/products/${encodeURIComponent(product)}/baseline`).catch((error: unknown) => {
+    if (error instanceof RegistryRequestError && error.status === 404) return undefined;
+    throw error;
+  });
+  if (own && typeof own !== 'string') baselines.push({ name: product, descriptor: String(own.descriptor), sdl: String(own.sdl) });
   // Where gateways reach each product, as its team published it (`--url`); only http(s) URLs are taken.
   const urls = Object.fromEntries(
-    (mesh.body.products as { name: string; url?: unknown }[]).filter((p) => typeof p.url === 'string' && URL.canParse(p.url) && /^https?:$/.test(new URL(p.url).protocol)).map((p) => [p.name, p.url as string]),
+    (mesh.products as { name: string; url?: unknown }[]).filter((p) => typeof p.url === 'string' && URL.canParse(p.url) && /^https?:$/.test(new URL(p.url).protocol)).map((p) => [p.name, p.url as string]),
   );
-  return { origin: registry, products, governance: mesh.body.governance, baselines, urls };
+  return { origin: registry, products, governance: mesh.governance, baselines, urls };
 }
 
 /** A mesh folder in a temporary directory, holding the source's products with the local one replaced by its working copy. */
