@@ -164,14 +164,20 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 export type DescriptorParse = { ok: true; descriptor: ProductDescriptor } | { ok: false; problems: ConfigProblem[] };
 
-/** Parses and validates a descriptor, collecting every problem instead of stopping at the first. */
-export function safeParseDescriptor(text: string): DescriptorParse {
-  let raw: unknown;
+/** YAML text as a value, or the one problem that it is not YAML. */
+export function readYamlText(text: string): { ok: true; raw: unknown } | { ok: false; problems: ConfigProblem[] } {
   try {
-    raw = parseYaml(text);
+    return { ok: true, raw: parseYaml(text) };
   } catch (error) {
     return { ok: false, problems: [{ path: '(root)', message: `not valid YAML: ${(error as Error).message}`, got: 'unparsable text' }] };
   }
+}
+
+/** Parses and validates a descriptor, collecting every problem instead of stopping at the first. */
+export function safeParseDescriptor(text: string): DescriptorParse {
+  const yaml = readYamlText(text);
+  if (!yaml.ok) return yaml;
+  const raw = yaml.raw;
   const result = descriptorSchema.safeParse(raw);
   return result.success ? { ok: true, descriptor: result.data } : { ok: false, problems: toProblems(result.error.issues, raw) };
 }

@@ -1,4 +1,4 @@
-import type { DataProductDefinition } from './kit/create-data-product.ts';
+import type { SeededProductDefinition } from './kit/create-data-product.ts';
 import { catalogProduct } from './catalog/index.ts';
 import { customerInsightsProduct } from './customer-insights/index.ts';
 import { customersProduct } from './customers/index.ts';
@@ -8,7 +8,8 @@ import { salesProduct } from './sales/index.ts';
 /** A product of the demo mesh and the port `npm start` serves it on. */
 export interface MeshMember {
   name: string;
-  definition: DataProductDefinition<any>;
+  /** Every demo product seeds its own store. */
+  definition: SeededProductDefinition<any>;
   port: number;
 }
 

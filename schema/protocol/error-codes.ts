@@ -110,6 +110,10 @@ export enum ContractErrorCode {
   GATEWAY_UNREACHABLE = 'GATEWAY_UNREACHABLE',
   /** A development-only switch (a product answering unsigned requests from localhost) turned on in production. */
   DEV_MODE_REFUSED = 'DEV_MODE_REFUSED',
+  /** A declared product's `declared.yaml` is malformed or names a type, field or argument its schema lacks. */
+  DECLARATION_INVALID = 'DECLARATION_INVALID',
+  /** A declared product names a table, view or column its engine does not have (found at `meshgate check` and at start). */
+  DECLARATION_MISMATCH = 'DECLARATION_MISMATCH',
 }
 
 /** The one closed set: every code meshgate raises, wire or contract. */
@@ -222,7 +226,7 @@ export class ConfigError extends Error {
   readonly code: MeshErrorCode;
   readonly problems: readonly string[];
 
-  constructor(code: ContractErrorCode.CONFIG_INVALID | ContractErrorCode.DESCRIPTOR_INVALID, source: string, problems: readonly string[]) {
+  constructor(code: ContractErrorCode.CONFIG_INVALID | ContractErrorCode.DESCRIPTOR_INVALID | ContractErrorCode.DECLARATION_INVALID | ContractErrorCode.DECLARATION_MISMATCH, source: string, problems: readonly string[]) {
     super(`${code}: ${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.code = code;
     this.problems = problems;

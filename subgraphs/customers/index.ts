@@ -1,11 +1,6 @@
 import { sourceDir } from '../../schema/source-tree.ts';
-import type { DataProductDefinition } from '../kit/create-data-product.ts';
-import { createLoaders, resolvers } from './resolvers.ts';
+import { declaredProduct } from '../kit/declared/declared-product.ts';
 import { seed, SEED_VERSION } from './store/seed.ts';
 
-export const customersProduct: DataProductDefinition<ReturnType<typeof createLoaders>> = {
-  dir: sourceDir(import.meta.dirname),
-  resolvers,
-  createLoaders,
-  seed: { version: SEED_VERSION, run: seed },
-};
+/** Declared: schema.graphql is served from declared.yaml over the customers table, with no resolver code. */
+export const customersProduct = declaredProduct({ dir: sourceDir(import.meta.dirname), seed: { version: SEED_VERSION, run: seed } });

@@ -26,3 +26,11 @@ export function readIntInRange(argument: string, value: number, min: number, max
   }
   return value;
 }
+
+const ISO_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** Checks a `YYYY-MM` argument, in the same words as {@link readIsoDate}. */
+export function readIsoMonth(argument: string, value: string): string {
+  if (!ISO_MONTH.test(value)) throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${argument}" must be a month as YYYY-MM`);
+  return value;
+}

@@ -41,12 +41,20 @@ export interface DataProductDefinition<Loaders> {
   resolvers: GraphQLResolverMap<ProductContext<Loaders>>;
   /** Builds this request's DataLoaders. Called once per request, never cached across requests. */
   createLoaders(store: DataStore, cursors: CursorSeal): Loaders;
-  seed: {
+  /** How the demo store is made; a product over its team's own engine has none. */
+  seed?: {
     /** Bump to reseed existing stores when the seed changes. */
     version: string;
     run(store: SeedableStore): Promise<void>;
   };
+  /** Opens the product's store when it is not the seeded default (a declared product's engine). */
+  openStore?(options: DataProductOptions): Promise<DataStore>;
+  /** Checks the store has what the product reads, before it serves (a declared product's tables and columns). */
+  verifyStore?(store: DataStore): Promise<void>;
 }
+
+/** A product that seeds its own store (every demo product). */
+export type SeededProductDefinition<Loaders> = DataProductDefinition<Loaders> & Required<Pick<DataProductDefinition<Loaders>, 'seed'>>;
 
 export interface DataProductOptions {
   /** Use this store instead of the product's own DuckDB file (tests, Postgres). */
@@ -137,6 +145,7 @@ function isPostgresUrl(url: string | undefined): boolean {
  */
 export async function seedProductStore<L>(definition: DataProductDefinition<L>, target: { storePath?: string; storeUrl?: string; grantTo?: string } = {}): Promise<{ seeded: boolean }> {
   const descriptor = loadDescriptor(join(definition.dir, 'product.yaml'));
+  if (!definition.seed) return { seeded: false };
   if (target.storeUrl && isPostgresUrl(target.storeUrl)) return ensurePostgresSeeded(target.storeUrl, descriptor.name, definition.seed.version, definition.seed.run, { grantTo: target.grantTo });
   return ensureSeeded(target.storePath ?? productStorePath(definition, descriptor.name), definition.seed.version, definition.seed.run);
 }
@@ -146,11 +155,14 @@ export async function seedProductStore<L>(definition: DataProductDefinition<L>, 
  * seeded by `meshgate seed`, because a production database is not ours to fill unasked.
  */
 async function openProductStore<L>(definition: DataProductDefinition<L>, name: string, options: DataProductOptions): Promise<DataStore> {
+  if (definition.openStore) return definition.openStore(options);
+  const seed = definition.seed;
+  if (!seed) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `store of ${name}`, ['the product has no seed and no engine to open: declare one in declared.yaml (engine)']);
   const url = options.storeUrl ?? process.env.STORE_URL;
   if (url !== undefined && url !== '') {
     if (!isPostgresUrl(url)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'STORE_URL', [`must be a postgres:// URL (got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))})`]);
     const store = PostgresStore.forProduct(url, name);
-    if ((await readSeedVersion(store)) !== definition.seed.version) {
+    if ((await readSeedVersion(store)) !== seed.version) {
       const problem = await postgresStoreProblem(store, name);
       await store.close();
       throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `store of ${name}`, [problem]);
@@ -158,7 +170,7 @@ async function openProductStore<L>(definition: DataProductDefinition<L>, name: s
     return store;
   }
   const path = options.storePath ?? productStorePath(definition, name);
-  await ensureSeeded(path, definition.seed.version, definition.seed.run);
+  await ensureSeeded(path, seed.version, seed.run);
   return DuckDbStore.open(path);
 }
 
@@ -182,6 +194,11 @@ export async function createDataProduct<Loaders>(
   const store = options.store ?? (await openProductStore(definition, descriptor.name, options));
   const productStore = store;
   const ownsStore = !options.store;
+  // A product that would answer from tables it does not have refuses to start, naming them.
+  await definition.verifyStore?.(store).catch(async (error: unknown) => {
+    if (ownsStore) await store.close();
+    throw error;
+  });
   const signingKeys = options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name);
   const redisUrl = options.redisUrl ?? process.env.MESHGATE_REDIS_URL;
   const nonces = redisUrl ? new RedisNonceRegistry({ url: redisUrl }) : undefined;

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { QueryLog, type SeedableStore, type SeedRow, type StoreValue } from './store.ts';
+import { QueryLog, type SeedableStore, type SeedRow, type StoreColumn, type StoreValue } from './store.ts';
 import { readSeedVersion, writeSeedBookkeeping } from './watermark.ts';
+
+const NUMERIC_DUCKDB_TYPE = /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*)$/;
 
 /** How many connections serve queries at once; DuckDB runs each on its own thread pool. */
 const CONNECTIONS = 4;
@@ -33,6 +35,28 @@ export class DuckDbStore implements SeedableStore {
     const values = params.map((value): DuckDBValue => (Array.isArray(value) ? listValue([...value]) : (value as DuckDBValue)));
     const reader = await connection.runAndReadAll(sql, values);
     return reader.getRowObjectsJson() as Row[];
+  }
+
+  async columnsOf(relation: string): Promise<StoreColumn[]> {
+    const reader = await this.connections[0]!.runAndReadAll(`SELECT * FROM ${relation} WHERE 1 = 0`);
+    const types = reader.columnTypes();
+    return reader.columnNames().map((name, index) => {
+      const type = types[index]!.toString();
+      return { name, type, numeric: NUMERIC_DUCKDB_TYPE.test(type) };
+    });
+  }
+
+  /**
+   * Makes each file (Parquet, CSV or JSON; globs allowed) a view of this in-memory database,
+   * read in place: DuckDB picks the reader from the file's extension. Paths come from a
+   * product's reviewed declaration, never from a request.
+   */
+  static async overFiles(files: Readonly<Record<string, string>>): Promise<DuckDbStore> {
+    const store = await DuckDbStore.open(':memory:', { readOnly: false });
+    for (const [view, path] of Object.entries(files)) {
+      await store.connections[0]!.run(`CREATE VIEW "${view.replace(/"/g, '""')}" AS SELECT * FROM '${path.replace(/'/g, "''")}'`);
+    }
+    return store;
   }
 
   /** Bulk insert for seeding; far faster than INSERT statements. */

@@ -1,8 +1,10 @@
 import pg from 'pg';
-import { QueryLog, type SeedableStore, type SeedRow, type StoreValue } from './store.ts';
+import { QueryLog, type SeedableStore, type SeedRow, type StoreColumn, type StoreValue } from './store.ts';
 import { readSeedVersion, writeSeedBookkeeping } from './watermark.ts';
 
 const DATE_OID = 1082;
+/** int2, int4, int8, float4, float8, numeric. */
+const NUMERIC_OIDS = new Set([21, 23, 20, 700, 701, 1700]);
 
 /**
  * Dates come back as `YYYY-MM-DD` strings, as they do from DuckDB: a JS Date would shift
@@ -70,11 +72,16 @@ export class PostgresStore implements SeedableStore {
     return PostgresStore.open(url, postgresNamesOf(product));
   }
 
-  static open(url: string, options: { role: string; schema: string; max?: number }): PostgresStore {
+  /**
+   * Without `role`, the connection keeps the login user's rights: a declared product on the
+   * team's own database, where the DBA granted that user what the product reads.
+   */
+  static open(url: string, options: { role?: string; schema?: string; max?: number }): PostgresStore {
     const { schema, role } = options;
     // Every connection takes the product's role and schema in its startup packet, so no
     // query ever runs with the login user's wider rights.
-    const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8, types, options: `-c role=${role} -c search_path=${schema}` });
+    const settings = [role && `-c role=${role}`, schema && `-c search_path=${schema}`].filter(Boolean).join(' ');
+    const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8, types, ...(settings ? { options: settings } : {}) });
     return new PostgresStore(pool);
   }
 
@@ -87,6 +94,11 @@ export class PostgresStore implements SeedableStore {
     this.log.record(sql);
     const result = await this.pool.query(sql, params as unknown[]);
     return result.rows as Row[];
+  }
+
+  async columnsOf(relation: string): Promise<StoreColumn[]> {
+    const result = await this.pool.query(`SELECT * FROM ${relation} WHERE 1 = 0`);
+    return result.fields.map((field) => ({ name: field.name, type: String(field.dataTypeID), numeric: NUMERIC_OIDS.has(field.dataTypeID) }));
   }
 
   async append(table: string, rows: readonly SeedRow[]): Promise<void> {

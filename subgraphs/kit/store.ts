@@ -1,17 +1,36 @@
 /** A value a store query can bind. Arrays bind as lists, for `= ANY($1)` batch lookups. */
 export type StoreValue = string | number | boolean | null | readonly string[] | readonly number[];
 
+/** A column of a relation, as the engine reports it (see {@link DataStore.columnsOf}). */
+export interface StoreColumn {
+  name: string;
+  /** The engine's type name, e.g. `INTEGER`, `varchar`, `NEWDECIMAL`. */
+  type: string;
+  /** Whether values compare as numbers: keys bound to it are sent as numbers. */
+  numeric: boolean;
+}
+
+/** The engines the kit serves from; each has a store here and a dialect in declared/sql-dialect.ts. */
+export type StoreKind = 'duckdb' | 'postgres' | 'mysql';
+
 /**
  * The one way a data product reaches its own data. Each product gets its own store and
  * nothing else: no product can open another product's database. SQL uses `$1` placeholders
- * and `= ANY($1)` for batches, which DuckDB and Postgres both accept.
+ * and `= ANY($1)` for batches, which DuckDB and Postgres both accept; the MySQL store takes
+ * `?` placeholders (declared products build their SQL through the store's dialect).
  */
 export interface DataStore {
-  readonly kind: 'duckdb' | 'postgres';
+  readonly kind: StoreKind;
   /** Rows as plain JSON values: dates as `YYYY-MM-DD`, integers cast in SQL where counted. */
   query<Row extends object = Record<string, unknown>>(sql: string, params?: readonly StoreValue[]): Promise<Row[]>;
   /** Every statement this store ran, for tests that prove batching. */
   readonly log: QueryLog;
+  /**
+   * The columns of `relation` (a quoted table name or a parenthesised SELECT with an alias),
+   * read from the engine without fetching a row. Start-up bookkeeping, so never logged.
+   * Declared products check their declaration with it; a store without it is not checked.
+   */
+  columnsOf?(relation: string): Promise<StoreColumn[]>;
   close(): Promise<void>;
 }
 

@@ -1,9 +1,9 @@
 import { sourceDir } from '../../schema/source-tree.ts';
-import type { DataProductDefinition } from '../kit/create-data-product.ts';
+import type { SeededProductDefinition } from '../kit/create-data-product.ts';
 import { createLoaders, resolvers } from './resolvers.ts';
 import { seed, SEED_VERSION } from './store/seed.ts';
 
-export const salesProduct: DataProductDefinition<ReturnType<typeof createLoaders>> = {
+export const salesProduct: SeededProductDefinition<ReturnType<typeof createLoaders>> = {
   dir: sourceDir(import.meta.dirname),
   resolvers,
   createLoaders,

@@ -1,0 +1,297 @@
+import DataLoader from 'dataloader';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { MeshError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
+import { namedTypeOf, type DeclaredFilter, type DeclaredLimit, type DeclaredQuery, type DeclaredRelation, type DeclaredSort } from '../../../schema/declaration.ts';
+import { readIntInRange, readIsoDate, readIsoMonth } from '../arguments.ts';
+import type { ProductContext } from '../create-data-product.ts';
+import { readPageArgs, type PageArgs } from '../pagination.ts';
+import type { DataStore, StoreValue } from '../store.ts';
+import { readSql, relationSql, rowProperty, type DeclaredModel, type TypeModel } from './declared-model.ts';
+import { aggregateStatement, lookupStatement, pageStatement, rowsWhereStatement, type Condition, type OrderTerm } from './declared-sql.ts';
+import { DIALECTS, type SqlDialect } from './sql-dialect.ts';
+
+type Row = Record<string, unknown>;
+
+/** What start-up learned of the engine: which columns of which relation hold numbers (keys bound to them are sent as numbers). */
+export type EngineFacts = Map<string, Set<string>>;
+
+export function relationId(relation: DeclaredRelation): string {
+  return JSON.stringify(relation);
+}
+
+/**
+ * The DataLoaders of one request (never shared across requests: see STYLE.md #11). Each
+ * batch is one statement: entities by key, rows by a matching column, looked-up values.
+ */
+export class DeclaredLoaders {
+  private readonly loaders = new Map<string, DataLoader<string, unknown>>();
+  readonly dialect: SqlDialect;
+
+  constructor(
+    readonly model: DeclaredModel,
+    readonly store: DataStore,
+    private readonly facts: EngineFacts | undefined,
+  ) {
+    this.dialect = DIALECTS[store.kind];
+  }
+
+  /** Keys arrive as GraphQL IDs (strings); a numeric column gets numbers. */
+  private bound(relation: DeclaredRelation, column: string, keys: readonly string[]): StoreValue[] {
+    return this.facts?.get(relationId(relation))?.has(column) ? keys.map(Number) : [...keys];
+  }
+
+  private loader<V>(id: string, batch: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
+    let loader = this.loaders.get(id) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<string, V>(batch);
+      this.loaders.set(id, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
+
+  entity(type: TypeModel): DataLoader<string, Row | null> {
+    return this.loader(`entity:${type.name}`, async (keys) => {
+      const { sql, params } = rowsWhereStatement(type, this.dialect, type.keyColumn, this.bound(type.relation!, type.keyColumn, keys));
+      const byKey = new Map((await this.store.query<Row>(sql, params)).map((row) => [String(row[type.keyColumn]), row]));
+      return keys.map((key) => byKey.get(key) ?? null);
+    });
+  }
+
+  rowsBy(type: TypeModel, column: string, orderBy: readonly string[]): DataLoader<string, Row[]> {
+    return this.loader(`rows:${type.name}:${column}:${orderBy.join(',')}`, async (keys) => {
+      const { sql, params } = rowsWhereStatement(type, this.dialect, column, this.bound(type.relation!, column, keys), orderBy);
+      const byKey = new Map<string, Row[]>();
+      for (const row of await this.store.query<Row>(sql, params)) {
+        const key = String(row[column]);
+        byKey.set(key, [...(byKey.get(key) ?? []), row]);
+      }
+      return keys.map((key) => byKey.get(key) ?? []);
+    });
+  }
+
+  lookup(relation: DeclaredRelation, match: string, column: string): DataLoader<string, unknown> {
+    return this.loader(`lookup:${relationId(relation)}:${match}:${column}`, async (keys) => {
+      const { sql, params } = lookupStatement(relation, this.dialect, match, column, this.bound(relation, match, keys));
+      const byKey = new Map((await this.store.query<Row>(sql, params)).map((row) => [String(row[match]), row[column]]));
+      return keys.map((key) => byKey.get(key) ?? null);
+    });
+  }
+}
+
+type Context = ProductContext<DeclaredLoaders>;
+
+/** Builds the subgraph's resolvers from the declaration: no code per product. */
+export function declaredResolvers(model: DeclaredModel): GraphQLResolverMap<Context> {
+  const resolvers: GraphQLResolverMap<Context> = {};
+  for (const type of model.types.values()) resolvers[type.name] = typeResolvers(model, type);
+  const query: Record<string, unknown> = {};
+  for (const [name, declared] of Object.entries(model.declaration.queries)) query[name] = queryResolver(model, name, declared);
+  if (Object.keys(query).length) resolvers.Query = query as GraphQLResolverMap<Context>[string];
+  return resolvers;
+}
+
+function keyOf(type: TypeModel, row: Row): string {
+  return String(type.relation ? row[type.keyColumn] : row[type.keyField]);
+}
+
+function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMap<Context>[string] {
+  const fields: Record<string, unknown> = {
+    // Another product's entity this one only adds to: the reference is all there is to it.
+    __resolveReference: type.relation
+      ? (ref: Row, ctx: Context) => ctx.loaders.entity(type).load(String(ref[type.keyField]))
+      : (ref: Row) => ({ [type.keyField]: ref[type.keyField] }),
+  };
+  for (const [field, read] of type.scalars) {
+    const property = rowProperty(read);
+    if (property !== field) fields[field] = (row: Row) => row[property];
+  }
+  for (const [field, link] of type.links) {
+    if ('reference' in link) {
+      const keyField = model.keyFields.get(link.reference) ?? 'id';
+      fields[field] = (row: Row) => (row[link.column] === null || row[link.column] === undefined ? null : { __typename: link.reference, [keyField]: String(row[link.column]) });
+    } else if ('lookup' in link) {
+      const { from, match, column } = link.lookup;
+      fields[field] = (row: Row, _: unknown, ctx: Context) => ctx.loaders.lookup(from, match, column).load(keyOf(type, row));
+    } else {
+      const target = model.types.get(link.rows.type)!;
+      const { match, orderBy, limit } = link.rows;
+      fields[field] = async (row: Row, args: Row, ctx: Context) => {
+        const count = limit ? readLimit(limit, args) : undefined;
+        const rows = await ctx.loaders.rowsBy(target, match, orderBy).load(keyOf(type, row));
+        return count === undefined ? rows : rows.slice(0, count);
+      };
+    }
+  }
+  return fields as GraphQLResolverMap<Context>[string];
+}
+
+function readLimit(limit: DeclaredLimit, args: Row): number {
+  return readIntInRange(limit.argument, args[limit.argument] as number, limit.min, limit.max);
+}
+
+function queryResolver(model: DeclaredModel, name: string, declared: DeclaredQuery): unknown {
+  if ('entity' in declared) {
+    const type = model.types.get(declared.entity)!;
+    const argument = declared.argument ?? type.keyField;
+    return (_: unknown, args: Row, ctx: Context) => ctx.loaders.entity(type).load(String(args[argument]));
+  }
+  if ('rows' in declared) {
+    const type = model.types.get(declared.rows)!;
+    return async (_: unknown, args: Row, ctx: Context) => {
+      const count = declared.limit ? readLimit(declared.limit, args) : undefined;
+      const rows = await ctx.loaders.rowsBy(type, declared.match.column, declared.orderBy).load(String(args[declared.match.argument]));
+      return count === undefined ? rows : rows.slice(0, count);
+    };
+  }
+  if ('list' in declared) return listResolver(model, name, declared);
+  return aggregateResolver(model, name, declared);
+}
+
+/** The value at an argument path (`filter.segment`); null, absent and '' set no condition, as in the hand-written products. */
+function argumentAt(args: Row, path: string): unknown {
+  const [head, leaf] = path.split('.') as [string, string | undefined];
+  const value = leaf === undefined ? args[head] : (args[head] as Row | null | undefined)?.[leaf];
+  return value === null || value === undefined || value === '' ? undefined : value;
+}
+
+/** The SQL a filter or dimension reads: a declared field of `type`, or a column. */
+function targetSql(type: TypeModel | undefined, target: { field?: string; column?: string }, dialect: SqlDialect): string {
+  const read = target.field !== undefined ? type?.scalars.get(target.field) : undefined;
+  if (read) return readSql(read, dialect);
+  return dialect.quote(target.column ?? target.field!);
+}
+
+const COMPARISONS = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+/** Conditions for every filter argument the caller set, values checked and bound. */
+function filterConditions(type: TypeModel | undefined, filters: Record<string, DeclaredFilter>, args: Row, dialect: SqlDialect): Condition[] {
+  const conditions: Condition[] = [];
+  for (const [path, filter] of Object.entries(filters)) {
+    const raw = argumentAt(args, path);
+    if (raw === undefined) continue;
+    const argument = path.split('.').at(-1)!;
+    if (filter.op === 'holds') {
+      const condition = `(${filter.condition})`;
+      conditions.push(() => (raw === true ? condition : `NOT ${condition}`));
+      continue;
+    }
+    const sql = targetSql(type, filter, dialect);
+    const value = (v: unknown): StoreValue => {
+      if (typeof v === 'string' && filter.format === 'date') return readIsoDate(argument, v);
+      if (typeof v === 'string' && filter.format === 'month') return readIsoMonth(argument, v);
+      return v as StoreValue;
+    };
+    switch (filter.op) {
+      case 'in': {
+        const values = (Array.isArray(raw) ? raw : [raw]).map(value);
+        if (values.length > 1000) throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${argument}" takes at most 1000 values`);
+        conditions.push((bind) => dialect.oneOf(sql, values as readonly string[], bind));
+        break;
+      }
+      case 'prefix': {
+        // The prefix is data, never a pattern: LIKE's wildcards in it are escaped.
+        const pattern = `${String(value(raw)).replace(/[!%_]/g, (c) => `!${c}`)}%`;
+        conditions.push((bind) => `${sql} LIKE ${bind.bind(pattern)} ESCAPE '!'`);
+        break;
+      }
+      default: {
+        const v = value(raw);
+        conditions.push((bind) => `${sql} ${COMPARISONS[filter.op as keyof typeof COMPARISONS]} ${bind.bind(v)}`);
+      }
+    }
+  }
+  return conditions;
+}
+
+/** The order a list is in: the chosen sort's terms, then the key, which makes every order total. */
+function orderTerms(type: TypeModel, sort: DeclaredSort | undefined, args: Row, dialect: SqlDialect): { order: OrderTerm[]; extraColumns: string[]; name: string } {
+  const chosen = sort ? (args[sort.argument] as string | null | undefined) : undefined;
+  const terms: OrderTerm[] = [];
+  const extraColumns: string[] = [];
+  if (sort && chosen !== null && chosen !== undefined) {
+    const entries = sort.orders[chosen];
+    if (!entries) throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${sort.argument}" has no declared order ${JSON.stringify(chosen).slice(0, 40)}`);
+    for (const entry of entries) {
+      const descending = entry.startsWith('-');
+      const name = descending ? entry.slice(1) : entry;
+      const read = type.scalars.get(name);
+      if (read) terms.push({ sql: readSql(read, dialect), property: rowProperty(read), descending });
+      else {
+        extraColumns.push(name);
+        terms.push({ sql: dialect.quote(name), property: name, descending });
+      }
+    }
+  }
+  if (!terms.some((term) => term.property === type.keyColumn)) terms.push({ sql: dialect.quote(type.keyColumn), property: type.keyColumn, descending: false });
+  return { order: terms, extraColumns, name: chosen ?? '' };
+}
+
+function listResolver(model: DeclaredModel, name: string, declared: Extract<DeclaredQuery, { list: string }>) {
+  const type = model.types.get(declared.list)!;
+  return async (_: unknown, args: PageArgs & Row, ctx: Context) => {
+    const dialect = ctx.loaders.dialect;
+    const conditions = filterConditions(type, declared.filters, args, dialect);
+    const { order, extraColumns, name: sortName } = orderTerms(type, declared.sort, args, dialect);
+    // A cursor belongs to this very list: the same filtered statement, values and order.
+    const probe = pageStatement(type, dialect, { conditions, order, extraColumns, after: null, limit: 0 });
+    const scope = `${name}\u0000${probe.matchedSql}\u0000${JSON.stringify(probe.matchedParams)}\u0000${sortName}`;
+    const { first, afterKey } = readPageArgs(ctx.cursors, args, scope, declared.defaultSize ?? 20);
+    const after = afterKey === null ? null : openCursorValues(afterKey, order.length);
+    const { sql, params } = pageStatement(type, dialect, { conditions, order, extraColumns, after, limit: first + 1 });
+    const rows = await ctx.store.query<Row>(sql, params);
+    const totalCount = Number(rows[0]?.mg_total ?? 0);
+    const pageRows = rows.filter((row) => row[type.keyColumn] !== null && row[type.keyColumn] !== undefined);
+    const entities = ctx.loaders.entity(type);
+    const edges = pageRows.slice(0, first).map((row) => {
+      const { mg_total: _total, ...node } = row;
+      // Entity fetches later in the plan reuse the rows of the page.
+      entities.prime(String(node[type.keyColumn]), node);
+      return { cursor: ctx.cursors.seal(JSON.stringify(order.map((term) => node[term.property] ?? null)), scope), node };
+    });
+    return { edges, pageInfo: { hasNextPage: pageRows.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+  };
+}
+
+/** The order values inside a sealed cursor. The seal proves this product made it for this list; the shape is checked anyway. */
+function openCursorValues(payload: string, length: number): StoreValue[] {
+  let values: unknown;
+  try {
+    values = JSON.parse(payload);
+  } catch {
+    values = undefined;
+  }
+  if (!Array.isArray(values) || values.length !== length || values.some((v) => v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) {
+    throw new MeshError(MeshErrorCode.INVALID_CURSOR, 'The "after" cursor is not one this field returned');
+  }
+  return values as StoreValue[];
+}
+
+function aggregateResolver(model: DeclaredModel, name: string, declared: Extract<DeclaredQuery, { aggregate: unknown }>) {
+  const { aggregate } = declared;
+  const type = typeof aggregate.from === 'string' ? model.types.get(aggregate.from) : undefined;
+  const relation = type ? type.relation! : (aggregate.from as DeclaredRelation);
+  const field = (model.sdlFields.get('Query') ?? []).find((f) => f.name.value === name)!;
+  const outputFields = new Map((model.sdlFields.get(namedTypeOf(field.type)) ?? []).map((f) => [f.name.value, namedTypeOf(f.type)]));
+  return async (_: unknown, args: Row, ctx: Context) => {
+    const dialect = ctx.loaders.dialect;
+    const { sql, params } = aggregateStatement(dialect, {
+      from: relationSql(relation, dialect),
+      dimensions: Object.entries(aggregate.dimensions).map(([alias, d]) => ({ alias, sql: targetSql(type, d.field || d.column ? d : { field: alias }, dialect), grain: d.grain })),
+      measures: Object.entries(aggregate.measures).map(([alias, m]) => ({ alias, fn: m.fn, sql: m.field || m.column ? targetSql(type, m, dialect) : undefined })),
+      conditions: filterConditions(type, aggregate.filters, args, dialect),
+    });
+    const rows = await ctx.store.query<Row>(sql, params);
+    return rows.map((row) => {
+      const out: Row = {};
+      for (const alias of Object.keys(aggregate.dimensions)) out[alias] = row[alias];
+      for (const [alias, measure] of Object.entries(aggregate.measures)) {
+        const value = row[alias];
+        // Engines answer sums and counts as big integers or decimals (strings); the schema says Int or Float.
+        if (value === null || value === undefined) out[alias] = null;
+        else if (measure.round !== undefined) out[alias] = Math.round(Number(value) * 10 ** measure.round) / 10 ** measure.round;
+        else out[alias] = outputFields.get(alias) === 'String' || outputFields.get(alias) === 'ID' ? String(value) : Number(value);
+      }
+      return out;
+    });
+  };
+}

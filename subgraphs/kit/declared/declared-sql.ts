@@ -1,0 +1,100 @@
+import type { DeclaredRelation, TimeGrain } from '../../../schema/declaration.ts';
+import type { StoreValue } from '../store.ts';
+import { relationSql, selectList, type TypeModel } from './declared-model.ts';
+import { Binder, type SqlDialect } from './sql-dialect.ts';
+
+/**
+ * The statements a declared product runs, written once in standard SQL through the engine's
+ * dialect. Names come only from the reviewed declaration; every value a caller sends is bound
+ * (see {@link Binder}). Each statement answers a whole batch or a whole page in one round trip.
+ */
+export interface Statement {
+  sql: string;
+  params: StoreValue[];
+}
+
+/** Rows of `type` whose `column` is one of `keys`: an entity batch (`column` = key) or a rows-by batch. */
+export function rowsWhereStatement(type: TypeModel, dialect: SqlDialect, column: string, keys: readonly StoreValue[], orderBy: readonly string[] = []): Statement {
+  const bind = new Binder(dialect);
+  const order = orderBy.length ? ` ORDER BY ${[column, ...orderBy].map((name) => dialect.quote(name)).join(', ')}` : '';
+  const sql = `SELECT ${selectList(type, dialect, [column, ...orderBy])} FROM ${relationSql(type.relation!, dialect)} WHERE ${dialect.oneOf(dialect.quote(column), keys, bind)}${order}`;
+  return { sql, params: bind.values };
+}
+
+/** One column of another relation per key (a `lookup` field). */
+export function lookupStatement(relation: DeclaredRelation, dialect: SqlDialect, match: string, column: string, keys: readonly StoreValue[]): Statement {
+  const bind = new Binder(dialect);
+  const sql = `SELECT ${dialect.quote(match)}, ${dialect.quote(column)} FROM ${relationSql(relation, dialect)} WHERE ${dialect.oneOf(dialect.quote(match), keys, bind)}`;
+  return { sql, params: bind.values };
+}
+
+/** A condition on a statement, written when its values are bound (so placeholders run in text order). */
+export type Condition = (bind: Binder) => string;
+
+/** One term of a list's order: the SQL it reads, the row property it comes back as, and its direction. */
+export interface OrderTerm {
+  sql: string;
+  property: string;
+  descending: boolean;
+}
+
+/**
+ * One keyset page and the total count in one statement: `matched` selects every row that
+ * passes the filters, the page is cut after the cursor's values in the list's order (the
+ * key ends every order, so the cut is exact), and `limit` is one more than the page to learn
+ * whether another follows.
+ */
+export function pageStatement(
+  type: TypeModel,
+  dialect: SqlDialect,
+  options: { conditions: readonly Condition[]; order: readonly OrderTerm[]; extraColumns: readonly string[]; after: readonly StoreValue[] | null; limit: number },
+): Statement & { matchedSql: string; matchedParams: StoreValue[] } {
+  const bind = new Binder(dialect);
+  const where = options.conditions.map((condition) => condition(bind));
+  const matchedSql = `SELECT ${selectList(type, dialect, options.extraColumns)} FROM ${relationSql(type.relation!, dialect)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  const matchedParams = [...bind.values];
+  const outer = (term: OrderTerm) => dialect.quote(term.property);
+  const keyset = options.after ? ` WHERE ${keysetCondition(options.order.map(outer), options.order, options.after, bind)}` : '';
+  const orderBy = (prefix: string) => options.order.map((term) => `${prefix}${outer(term)} ${term.descending ? 'DESC' : 'ASC'}`).join(', ');
+  const sql =
+    `WITH matched AS (${matchedSql}), total AS (SELECT count(*) AS mg_total FROM matched) ` +
+    `SELECT total.mg_total, page.* FROM total LEFT JOIN (SELECT * FROM matched${keyset} ORDER BY ${orderBy('')} LIMIT ${bind.bind(options.limit)}) page ON 1 = 1 ` +
+    `ORDER BY ${orderBy('page.')}`;
+  return { sql, params: bind.values, matchedSql, matchedParams };
+}
+
+/** Rows after `values` in the order: `(a > x) OR (a = x AND b > y) ...`, each value bound where it is used. */
+function keysetCondition(columns: readonly string[], order: readonly OrderTerm[], values: readonly StoreValue[], bind: Binder): string {
+  const alternatives = order.map((term, index) => {
+    const equal = columns.slice(0, index).map((column, j) => `${column} = ${bind.bind(values[j]!)}`);
+    return `(${[...equal, `${columns[index]} ${term.descending ? '<' : '>'} ${bind.bind(values[index]!)}`].join(' AND ')})`;
+  });
+  return `(${alternatives.join(' OR ')})`;
+}
+
+export type MeasureFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'countDistinct';
+
+/** Measures over dimensions, grouped and ordered by the dimensions, in one statement. */
+export function aggregateStatement(
+  dialect: SqlDialect,
+  options: {
+    from: string;
+    dimensions: readonly { alias: string; sql: string; grain?: TimeGrain }[];
+    measures: readonly { alias: string; fn: MeasureFn; sql?: string }[];
+    conditions: readonly Condition[];
+  },
+): Statement {
+  const bind = new Binder(dialect);
+  const dimensions = options.dimensions.map((d) => (d.grain ? dialect.timeBucket(d.sql, d.grain) : d.sql));
+  const measures = options.measures.map((m) => {
+    const target = m.sql ?? '*';
+    const call = m.fn === 'countDistinct' ? `count(DISTINCT ${target})` : `${m.fn}(${target})`;
+    return `${call} AS ${dialect.quote(m.alias)}`;
+  });
+  const where = options.conditions.map((condition) => condition(bind));
+  const groups = dimensions.map((_, index) => String(index + 1));
+  const sql =
+    `SELECT ${[...dimensions.map((sql, index) => `${sql} AS ${dialect.quote(options.dimensions[index]!.alias)}`), ...measures].join(', ')} FROM ${options.from}` +
+    `${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${groups.length ? ` GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}` : ''}`;
+  return { sql, params: bind.values };
+}
