@@ -80,3 +80,21 @@ export async function dropPostgresSchema(schema: string, url = TEST_POSTGRES_URL
     await client.end();
   }
 }
+
+export const TEST_MYSQL_URL = process.env.MESHGATE_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/meshgate_test';
+
+/** MySQL or MariaDB at `url`; its database is created when the server has none of that name. */
+export function mysqlAvailable(url = TEST_MYSQL_URL): Promise<boolean> {
+  return serviceAvailable(`MySQL/MariaDB at ${url}`, async () => {
+    const mysql = await import('mysql2/promise');
+    const target = new URL(url);
+    const database = target.pathname.slice(1);
+    target.pathname = '/';
+    const connection = await mysql.createConnection({ uri: target.toString(), connectTimeout: 2_000 });
+    try {
+      await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database.replace(/`/g, '')}\``);
+    } finally {
+      await connection.end();
+    }
+  });
+}
