@@ -1,16 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeProducts, readProductInterface } from '../../schema/compose.ts';
-import { createDataProduct } from '../../subgraphs/kit/create-data-product.ts';
-import { declaredProduct, openDeclaredEngine } from '../../subgraphs/kit/declared/declared-product.ts';
-import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
-import type { DataStore } from '../../subgraphs/kit/store.ts';
-import { createShopTables, expectedBuckets, FIXTURE_DIR, LOYALTY, ORDERS, PEOPLE, writeShopParquet } from '../fixtures/declared-shop/shop-data.ts';
-import { closeProducts, startGatewayFor, type MeshHarness, type MeshProducts } from '../support/mesh-harness.ts';
-import { mysqlAvailable, postgresAvailable, TEST_MYSQL_URL, TEST_POSTGRES_URL } from '../support/services.ts';
+import { expectedBuckets, LOYALTY, ORDERS, PEOPLE } from '../fixtures/declared-shop/shop-data.ts';
+import { reachableShopEngines, removeShopFiles, startShop } from '../fixtures/declared-shop/shop-engines.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
 
 /**
  * Two declared products (test/fixtures/declared-shop: shoppers, and orders that reference
@@ -19,90 +10,16 @@ import { mysqlAvailable, postgresAvailable, TEST_MYSQL_URL, TEST_POSTGRES_URL } 
  * PostgreSQL and its MariaDB. Every answer is checked against the rows computed here, and
  * every request against the statements each product ran.
  */
-const PG_SCHEMA = 'declared_shop';
-const work = mkdtempSync(join(tmpdir(), 'meshgate-declared-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-type Engine = { name: string; available?: () => Promise<boolean>; open(): Promise<DataStore[]> };
-
-const ENGINES: Engine[] = [
-  {
-    name: 'DuckDB file',
-    async open() {
-      const file = join(work, 'shop.duckdb');
-      const writer = await DuckDbStore.open(file, { readOnly: false });
-      await createShopTables(writer);
-      await writer.close();
-      return Promise.all([0, 1].map(() => openDeclaredEngine({ engine: { kind: 'duckdb', file }, types: {}, queries: {} }, work)));
-    },
-  },
-  {
-    name: 'Parquet files',
-    async open() {
-      const files = await writeShopParquet(join(work, 'lake'));
-      return Promise.all([0, 1].map(() => openDeclaredEngine({ engine: { kind: 'duckdb', files }, types: {}, queries: {} }, work)));
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    available: () => postgresAvailable(),
-    async open() {
-      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${PG_SCHEMA} CASCADE`);
-      await admin.query(`CREATE SCHEMA ${PG_SCHEMA}`);
-      await admin.end();
-      const engine = { kind: 'postgres' as const, urlEnv: 'STORE_URL', schema: PG_SCHEMA };
-      const stores = await Promise.all([0, 1].map(() => openDeclaredEngine({ engine, types: {}, queries: {} }, work, { storeUrl: TEST_POSTGRES_URL })));
-      await createShopTables(stores[0]!);
-      return stores;
-    },
-  },
-  {
-    name: 'MariaDB',
-    available: () => mysqlAvailable(),
-    async open() {
-      const engine = { kind: 'mysql' as const, urlEnv: 'STORE_URL' };
-      const stores = await Promise.all([0, 1].map(() => openDeclaredEngine({ engine, types: {}, queries: {} }, work, { storeUrl: TEST_MYSQL_URL })));
-      await createShopTables(stores[0]!);
-      return stores;
-    },
-  },
-];
-
-/** Starts both shop products on `stores` and a real gateway over their composed supergraph. */
-async function startShop(stores: DataStore[], name: string): Promise<MeshHarness> {
-  const products: MeshProducts = {};
-  try {
-    for (const [index, product] of ['people', 'orders'].entries()) {
-      const served = await createDataProduct(declaredProduct({ dir: join(FIXTURE_DIR, product) }), { store: stores[index]! });
-      products[served.name] = { product: served, running: await served.listen({ port: 0 }) };
-    }
-    const composed = composeProducts(['people', 'orders'].map((product) => readProductInterface(join(FIXTURE_DIR, product), 'http://localhost/graphql')));
-    if (!composed.ok) throw new Error(composed.errors.join('\n'));
-    const file = join(work, `${name.replace(/\W/g, '-')}.graphql`);
-    writeFileSync(file, composed.supergraphSdl);
-    return await startGatewayFor(products, { supergraph: { file } }, {}, async () => {
-      await closeProducts(products);
-      await Promise.all(stores.map((store) => store.close()));
-    });
-  } catch (error) {
-    await closeProducts(products);
-    throw error;
-  }
-}
-
 const byNewest = (a: (typeof ORDERS)[number], b: (typeof ORDERS)[number]) => (a.placed_on !== b.placed_on ? (a.placed_on < b.placed_on ? 1 : -1) : a.id < b.id ? -1 : 1);
 const byAmount = (a: (typeof ORDERS)[number], b: (typeof ORDERS)[number]) => (a.amount !== b.amount ? b.amount - a.amount : byNewest(a, b));
 const data = (mesh: MeshHarness) => (product: string) => mesh.statements(product);
 
-const reachable: Engine[] = [];
-for (const engine of ENGINES) if (!engine.available || (await engine.available())) reachable.push(engine);
+afterAll(() => removeShopFiles());
 
-describe.each(reachable)('a declared product on $name', (engine) => {
+describe.each(await reachableShopEngines())('a declared product on $name', (engine) => {
   let mesh: MeshHarness;
   beforeAll(async () => {
-    mesh = await startShop(await engine.open(), engine.name);
+    mesh = await startShop(engine);
   }, 60_000);
   afterAll(async () => {
     await mesh?.close();

@@ -125,6 +125,15 @@ function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMa
   return fields as GraphQLResolverMap<Context>[string];
 }
 
+/**
+ * A caller's text as a bound value. NUL is refused here, the same on every engine: Postgres
+ * refuses it in text and others would cut the string at it.
+ */
+function bindable(argument: string, value: unknown): StoreValue {
+  if (typeof value === 'string' && value.includes('\u0000')) throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${argument}" must not contain NUL characters`);
+  return value as StoreValue;
+}
+
 function readLimit(limit: DeclaredLimit, args: Row): number {
   return readIntInRange(limit.argument, args[limit.argument] as number, limit.min, limit.max);
 }
@@ -133,13 +142,14 @@ function queryResolver(model: DeclaredModel, name: string, declared: DeclaredQue
   if ('entity' in declared) {
     const type = model.types.get(declared.entity)!;
     const argument = declared.argument ?? type.keyField;
-    return (_: unknown, args: Row, ctx: Context) => ctx.loaders.entity(type).load(String(args[argument]));
+    return (_: unknown, args: Row, ctx: Context) => ctx.loaders.entity(type).load(String(bindable(argument, args[argument])));
   }
   if ('rows' in declared) {
     const type = model.types.get(declared.rows)!;
     return async (_: unknown, args: Row, ctx: Context) => {
       const count = declared.limit ? readLimit(declared.limit, args) : undefined;
-      const rows = await ctx.loaders.rowsBy(type, declared.match.column, declared.orderBy).load(String(args[declared.match.argument]));
+      const key = String(bindable(declared.match.argument, args[declared.match.argument]));
+      const rows = await ctx.loaders.rowsBy(type, declared.match.column, declared.orderBy).load(key);
       return count === undefined ? rows : rows.slice(0, count);
     };
   }
@@ -179,7 +189,7 @@ function filterConditions(type: TypeModel | undefined, filters: Record<string, D
     const value = (v: unknown): StoreValue => {
       if (typeof v === 'string' && filter.format === 'date') return readIsoDate(argument, v);
       if (typeof v === 'string' && filter.format === 'month') return readIsoMonth(argument, v);
-      return v as StoreValue;
+      return bindable(argument, v);
     };
     switch (filter.op) {
       case 'in': {
