@@ -1,6 +1,7 @@
 import { utcDay } from './utc-day.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { DECLARATION_FILE, safeParseDeclaration } from './declaration.ts';
 import { checkBoundaries } from './boundary.ts';
 import { checkCompatibility, type CompatibilityOptions } from './compatibility.ts';
 import { composeProducts } from './compose.ts';
@@ -61,6 +62,12 @@ function descriptorFindings(mesh: Mesh): Finding[] {
     }
     if (product.descriptor && product.descriptor.name !== product.folder) {
       findings.push(finding(product.name, 'name', 'descriptor/name-mismatch', `Descriptor name "${product.descriptor.name}" differs from its folder "${product.folder}"`, `Rename the folder or set name: ${product.folder} in ${file}.`));
+    }
+    const declaration = join(mesh.paths.subgraphs, product.folder, DECLARATION_FILE);
+    if (!product.sdlError && existsSync(declaration)) {
+      const parsed = safeParseDeclaration(readFileSync(declaration, 'utf8'), readFileSync(join(mesh.paths.subgraphs, product.folder, 'schema.graphql'), 'utf8'));
+      const shown = relative(mesh.paths.root, declaration);
+      if (!parsed.ok) for (const problem of parsed.problems) findings.push(finding(product.name, problem.path, 'declaration/invalid', formatProblem(problem), `Fix ${problem.path} in ${shown}.`));
     }
     if (product.sdlError) {
       findings.push(finding(product.name, 'schema.graphql', 'schema/invalid-sdl', `schema.graphql does not parse: ${product.sdlError}`, 'Fix the GraphQL syntax in schema.graphql.'));

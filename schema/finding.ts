@@ -49,6 +49,9 @@ export const RULES = {
   'compat/classification-changed': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/sunset-too-soon': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'lineage/out-of-date': MeshErrorCode.LINEAGE_OUT_OF_DATE,
+  // Declared products: declared.yaml against the schema, then against the engine.
+  'declaration/invalid': MeshErrorCode.DECLARATION_INVALID,
+  'declaration/engine-mismatch': MeshErrorCode.DECLARATION_MISMATCH,
   // `meshgate test`: rules on a product's live data, one id per ODCS metric.
   'quality/null-values': MeshErrorCode.QUALITY_RULE_FAILED,
   'quality/missing-values': MeshErrorCode.QUALITY_RULE_FAILED,

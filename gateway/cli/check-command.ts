@@ -85,6 +85,14 @@ export function registerCheckCommand(program: Command): void {
       const { runCheck } = await import('../../schema/check.ts');
       const usage = options.usage ? openUsageStore(options.usage, 0) : undefined;
       const report = await runCheck({ root: options.root, today: options.today, usage }).finally(() => usage?.close());
+      // Declared products against their engines: not in schema/, which opens no store.
+      const { checkDeclaredEngines } = await import('./declared-engine-check.ts');
+      const engineFindings = await checkDeclaredEngines(options.root, (line) => console.error(line));
+      if (engineFindings.length) {
+        report.findings.push(...engineFindings);
+        report.ok = false;
+        for (const product of report.products) if (engineFindings.some((f) => f.product === product.name)) product.ok = false;
+      }
       console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
       process.exitCode = report.ok ? 0 : 1;
     });
