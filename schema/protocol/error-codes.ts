@@ -114,6 +114,8 @@ export enum ContractErrorCode {
   DECLARATION_INVALID = 'DECLARATION_INVALID',
   /** A declared product names a table, view or column its engine does not have (found at `meshgate check` and at start). */
   DECLARATION_MISMATCH = 'DECLARATION_MISMATCH',
+  /** A production gateway that could verify no bearer token (no auth.jwksUrl, no auth.publicKey) and serves no anonymous caller: it would refuse every request. */
+  AUTH_NOT_CONFIGURED = 'AUTH_NOT_CONFIGURED',
 }
 
 /** The one closed set: every code meshgate raises, wire or contract. */
