@@ -1,5 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { DECLARATION_FILE } from '../../schema/declaration.ts';
+import { meshPaths } from '../../schema/mesh.ts';
 import { createDataProduct } from '../../subgraphs/kit/create-data-product.ts';
+import { declaredProduct } from '../../subgraphs/kit/declared/declared-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -7,14 +12,18 @@ export function registerProductCommand(program: Command): void {
   program
     .command('product')
     .description('Run one data product on its own port')
-    .argument('<name>', `one of: ${DEMO_MESH.map((member) => member.name).join(', ')}`)
+    .argument('<name>', `one of: ${DEMO_MESH.map((member) => member.name).join(', ')}, or a declared product in subgraphs/`)
     .option('--port <port>', 'port to listen on (default: its demo port)', (value) => Number(value))
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .action(async (name: string, options: { port?: number; host: string }) => {
       const member = DEMO_MESH.find((candidate) => candidate.name === name);
-      if (!member) throw new Error(`Unknown product "${name}"; expected one of ${DEMO_MESH.map((m) => m.name).join(', ')}`);
-      const product = await createDataProduct(member.definition);
-      const running = await product.listen({ port: options.port ?? member.port, host: options.host });
+      // A declared product (meshgate new --from) needs no entry in the demo mesh: its folder is all there is.
+      const declaredDir = join(meshPaths().subgraphs, name);
+      const declared = !member && /^[a-z][a-z0-9-]*$/.test(name) && existsSync(join(declaredDir, DECLARATION_FILE));
+      if (!member && !declared) throw new Error(`Unknown product "${name}"; expected one of ${DEMO_MESH.map((m) => m.name).join(', ')}, or a folder subgraphs/${name}/ with ${DECLARATION_FILE}`);
+      if (!member && options.port === undefined) throw new Error(`${name}: give it a --port (only the demo products have one of their own)`);
+      const product = await createDataProduct(member ? member.definition : declaredProduct({ dir: declaredDir }));
+      const running = await product.listen({ port: options.port ?? member!.port, host: options.host });
       console.log(`${product.name} ${product.descriptor.version} serving at ${running.url}`);
       onShutdownSignal(() => product.close());
     });

@@ -1,16 +1,15 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMesh } from '../../../schema/mesh.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
-import { productStorePath } from '../../../subgraphs/kit/create-data-product.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
-import { readmeShellBlock, runShellLine, substituted } from '../../support/readme-shell.ts';
+import { readmeShellBlocks, runShellLine, substituted } from '../../support/readme-shell.ts';
+import { copyRepository } from '../../support/repository-copy.ts';
 
 /**
  * The README's "Add a domain", its commands as written, the way a domain team joins the
@@ -20,30 +19,11 @@ import { readmeShellBlock, runShellLine, substituted } from '../../support/readm
  * lists the mesh's products. Those must hold whatever products the mesh has, so a team
  * that follows the README keeps a green suite.
  */
-const [CREATE, COMPOSE, START, OWN_TESTS, CHECK, ...MORE] = readmeShellBlock('Add a domain');
-const REPO = resolve(import.meta.dirname, '../../..');
+// The section's second block: its first declares a product from a table (test/e2e/readme-declared-domain.test.ts).
+const [CREATE, COMPOSE, START, OWN_TESTS, CHECK, ...MORE] = readmeShellBlocks('Add a domain')[1] ?? [];
 let root: string;
 let name: string;
 let started: CliProcess | undefined;
-
-/**
- * The repository as the user has it: the files git tracks or would track (a product they
- * are adding, not committed yet), none it ignores, plus the demo stores the global setup
- * seeded, so the copy does not seed them again. node_modules is shared.
- */
-function copyRepository(): string {
-  const copy = mkdtempSync(join(tmpdir(), 'meshgate-new-'));
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' }).split('\0').filter(Boolean);
-  const stores = DEMO_MESH.map((member) => relative(REPO, productStorePath(member.definition, member.name)));
-  for (const file of [...files, ...stores]) {
-    // A tracked file deleted in the working tree is listed too.
-    if (!existsSync(join(REPO, file))) continue;
-    mkdirSync(dirname(join(copy, file)), { recursive: true });
-    copyFileSync(join(REPO, file), join(copy, file));
-  }
-  symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
-  return copy;
-}
 
 /** A kebab-case product name the mesh does not have, different on every run. */
 function unusedProductName(mesh: string): string {
