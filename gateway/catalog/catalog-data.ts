@@ -30,7 +30,8 @@ export interface CatalogField {
   scopes: string[];
   /** Tagged `@tag(name: "preview")`: served only to clients that opt in. */
   preview: boolean;
-  deprecation: { reason: string; sunset: string | null; recentUsage: ClientFieldUsage[] } | null;
+  /** `recentUsage` names the clients still using the field; null where the caller is not shown them (operators only, see catalog-view.ts). */
+  deprecation: { reason: string; sunset: string | null; recentUsage: ClientFieldUsage[] | null } | null;
 }
 
 export type FreshnessState = 'fresh' | 'stale' | 'unknown';
