@@ -1,3 +1,4 @@
+import { valid as validSemver } from 'semver';
 import { describe, expect, it } from 'vitest';
 import { datasetUrn, toDataHub } from '../../schema/exports/datahub.ts';
 import { toOdps } from '../../schema/exports/odps.ts';
@@ -7,8 +8,9 @@ import { computeLineage } from '../../schema/lineage.ts';
 import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
 import { toOdcs } from '../../schema/odcs.ts';
 import { isPublishedField } from '../../schema/subgraph-model.ts';
-import { dataHub, odps, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
+import { dataHub, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
 import { openLineageProblems } from '../support/standards/openlineage-spec.ts';
+import { odpsSchema, problemsOf as schemaProblems } from './standard-schemas.ts';
 
 /**
  * Every export, for every product the mesh serves (the list comes from the mesh, not from
@@ -36,13 +38,19 @@ describe('catalog exports', () => {
     expect(edges.some((edge) => edge.via === 'requires')).toBe(true);
   });
 
-  it('ODPS: each product is a valid ODPS v1.0 product whose output port carries its ODCS contract id and version, and whose input ports name their products’ contracts', () => {
+  it('ODPS: each product is valid against the published ODPS schema; its output port carries its ODCS contract id and version, its input ports the version and id of the contracts they read', () => {
     for (const product of products) {
       const doc = toOdps(product, products, served) as any;
-      expect(problemsOf(odps, doc, product.name)).toEqual([]);
+      expect(schemaProblems(odpsSchema, doc, product.name)).toEqual([]);
       const contract = toOdcs(product);
       expect(doc.outputPorts).toEqual([expect.objectContaining({ type: 'graphql', contractId: contract.id, version: contract.version })]);
-      expect(doc.inputPorts ?? []).toEqual(product.descriptor.inputPorts.map((port) => ({ name: port.product, version: port.version, contractId: toOdcs(products.find((p) => p.name === port.product)!).id })));
+      const inputContracts = product.descriptor.inputPorts.map((port) => ({ port, contract: toOdcs(products.find((p) => p.name === port.product)!) }));
+      expect(doc.inputPorts ?? []).toEqual(
+        inputContracts.map(({ port, contract }) => ({ name: port.product, version: contract.version, contractId: contract.id, customProperties: [expect.objectContaining({ property: 'versionRange', value: port.version })] })),
+      );
+      // A port names the version it reads, never a range: the range is the product's own custom property.
+      for (const port of doc.inputPorts ?? []) expect(validSemver(port.version), `${product.name} <- ${port.name}`).toBe(port.version);
+      if (inputContracts.length > 0) expect(doc.outputPorts[0].inputContracts).toEqual(inputContracts.map(({ contract }) => ({ id: contract.id, version: contract.version })));
       const ports = new Map<string, any>(doc.managementPorts.map((port: any) => [port.name, port]));
       expect(ports.get('catalog')).toMatchObject({ content: 'discoverability', url: `https://meshgate.corp.example/catalog/${product.name}` });
       expect(ports.get('metrics')).toMatchObject({ content: 'observability', url: 'https://meshgate.corp.example/metrics' });
@@ -57,9 +65,9 @@ describe('catalog exports', () => {
     const product = products[0]!;
     const owned = { ...product, descriptor: { ...product.descriptor, owner: { ...product.descriptor.owner, contact } } };
     const doc = toOdps(owned, products, served) as any;
-    expect(problemsOf(odps, doc, product.name)).toEqual([]);
+    expect(schemaProblems(odpsSchema, doc, product.name)).toEqual([]);
     expect(doc.support?.[0]).toEqual(support === undefined ? undefined : expect.objectContaining(support));
-    expect(doc.team).toEqual([expect.objectContaining({ username: contact, role: 'owner' })]);
+    expect(doc.team).toEqual({ name: product.descriptor.owner.team, members: [{ username: contact, role: 'owner' }] });
   });
 
   it('OpenMetadata: a valid API service, a collection per product, an endpoint with a contract per published root field, no internals and no preview field under contract', () => {
