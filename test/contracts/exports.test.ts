@@ -9,8 +9,7 @@ import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.t
 import { toOdcs } from '../../schema/odcs.ts';
 import { isPublishedField } from '../../schema/subgraph-model.ts';
 import { dataHub, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
-import { openLineageProblems } from '../support/standards/openlineage-spec.ts';
-import { odpsSchema, problemsOf as schemaProblems } from './standard-schemas.ts';
+import { odpsSchema, openLineageProblems, problemsOf as schemaProblems } from './standard-schemas.ts';
 
 /**
  * Every export, for every product the mesh serves (the list comes from the mesh, not from
@@ -130,5 +129,30 @@ describe('catalog exports', () => {
       const fields = (event.dataset.facets!.schema!.fields as { name: string }[]).map((f) => f.name);
       for (const name of internalNames(product)) expect(fields.some((f) => f.endsWith(`.${name}`)), `${product.name} leaks ${name}`).toBe(false);
     }
+  });
+
+  it('the published schemas refuse what the standards refuse: a broken ODPS document, a broken or custom OpenLineage facet', () => {
+    // A derived product: input ports in ODPS, column lineage in OpenLineage.
+    const product = products.find((p) => edges.some((edge) => edge.to.startsWith(`${p.name}:`)))!;
+    const doc = toOdps(product, products, served) as any;
+    const odpsBroken: [string, unknown][] = [
+      ['team as a list of members (the pre-v1.0 shape)', { ...doc, team: doc.team.members }],
+      ['a top-level key ODPS does not know', { ...doc, owner: 'someone' }],
+      ['an input port without a name', { ...doc, inputPorts: [{ version: '1.0.0', contractId: 'x' }] }],
+      ['a management port URL that is no URI', { ...doc, managementPorts: [{ name: 'catalog', content: 'discoverability', url: 'not a uri' }] }],
+    ];
+    for (const [name, broken] of odpsBroken) expect(schemaProblems(odpsSchema, broken, 'odps'), name).not.toEqual([]);
+
+    const [event] = toOpenLineageDatasetEvents([product], edges, { namespace: 'meshgate', eventTime: new Date().toISOString() });
+    const facets = event!.dataset.facets!;
+    const withFacets = (extra: Record<string, unknown>) => ({ ...event, dataset: { ...event!.dataset, facets: { ...facets, ...extra } } });
+    const lineageBroken: [string, unknown][] = [
+      ['an event without its time', { ...event, eventTime: undefined }],
+      ['a custom facet pointing at a schema nobody publishes', withFacets({ meshgate_dataAsOf: { _producer: 'https://example.com/p', _schemaURL: 'https://meshgate.dev/spec/facets/1-0-0/MeshgateFacets.json#/$defs/DataAsOfDatasetFacet', dataAsOf: '2025-01-01T00:00:00Z' } })],
+      ['a standard facet under another key than its own', withFacets({ fields: facets.schema })],
+      ['a schema field without its name', withFacets({ schema: { ...facets.schema, fields: [{ type: 'String' }] } })],
+      ['a column lineage input without its dataset', withFacets({ columnLineage: { ...facets.schema, _schemaURL: facets.columnLineage!._schemaURL, fields: { 'T.f': { inputFields: [{ field: 'x' }] } } } })],
+    ];
+    for (const [name, broken] of lineageBroken) expect(openLineageProblems(JSON.parse(JSON.stringify(broken)), 'dataset'), name).not.toEqual([]);
   });
 });

@@ -10,8 +10,7 @@ import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
 import { toOdcs } from '../../schema/odcs.ts';
 import { startCollector } from '../support/openlineage-collector.ts';
 import { dataHub, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
-import { openLineageProblems } from '../support/standards/openlineage-spec.ts';
-import { odpsSchema, problemsOf as schemaProblems } from '../contracts/standard-schemas.ts';
+import { odpsSchema, openLineageProblems, problemsOf as schemaProblems } from '../contracts/standard-schemas.ts';
 
 /**
  * The README's "Lineage and catalogs" section, run as written: its config block is a valid
