@@ -88,6 +88,11 @@ describe('catalog exports', () => {
       const text = JSON.stringify(endpoints);
       for (const name of internalNames(product)) expect(text, `${product.name} leaks ${name}`).not.toContain(`"name":"${name}"`);
     }
+    // OpenMetadata 1.11 and later refuse a contract's `status`: its status is `entityStatus`, an active product's contract approved.
+    for (const { contract } of doc.dataContracts) expect(contract).not.toHaveProperty('status');
+    for (const product of products.filter((p) => p.descriptor.status === 'active')) {
+      for (const { apiEndpoint, contract } of doc.dataContracts.filter((c) => c.apiEndpoint.startsWith(`meshgate.${product.name}.`))) expect(contract.entityStatus, apiEndpoint).toBe('Approved');
+    }
     const previews = products.flatMap((p) => [...p.model.types.values()].flatMap((t) => [...t.fields.values()].filter((f) => f.preview && isPublishedField(t, f)).map((f) => f.name)));
     const contracted = JSON.stringify(doc.dataContracts);
     for (const name of previews) expect(contracted).not.toContain(`"name":"${name}"`);
