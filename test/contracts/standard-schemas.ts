@@ -32,6 +32,9 @@ function draft2019(): Ajv2019 {
 /** Bitol ODPS: the v1.1.0 schema, the published one that holds v1.0.0's approved shape (team object, open definition types). */
 export const odpsSchema = draft2019().compile(stored('odps/odps-json-schema-v1.1.0.json'));
 
+/** Bitol ODCS v3.1.0, the release our contracts name (`apiVersion: v3.1.0`). */
+export const odcsSchema = draft2019().compile(stored('odcs/odcs-json-schema-v3.1.0.json'));
+
 /** What `validate` finds wrong in `value`, one line each with its path under `where`; empty when valid. */
 export function problemsOf(validate: ValidateFunction, value: unknown, where: string): string[] {
   if (validate(value)) return [];
