@@ -50,11 +50,10 @@ function column(field: ShapeField): Record<string, unknown> {
 
 /**
  * A product's status as the contract's `entityStatus`, OpenMetadata's one status of governed
- * entities since 1.11 (`type/status.json`: Draft, In Review, Approved, Rejected, Deprecated,
- * Archived). It replaced the contract's own `status` (Draft, Active, Deprecated), which 1.11
- * and later refuse: an active product's contract is the approved one, a proposed one's is in review.
+ * entities since 1.11 (`type/status.json`). It replaced the contract's own `status`, which
+ * 1.11 and later refuse. A proposed product's contract is in review, a retired one's archived.
  */
-const CONTRACT_STATUS: Record<ValidProduct['descriptor']['status'], string> = { proposed: 'In Review', draft: 'Draft', active: 'Approved', deprecated: 'Deprecated', retired: 'Archived' };
+const CONTRACT_STATUS: Record<ValidProduct['descriptor']['status'], string> = { proposed: 'In Review', draft: 'Draft', active: 'Active', deprecated: 'Deprecated', retired: 'Archived' };
 
 export function toOpenMetadata(products: readonly ValidProduct[], served: ServedAt & { service: string }): OpenMetadataExport {
   const endpointURL = `${gatewayBase(served)}/graphql`;

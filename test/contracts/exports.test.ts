@@ -9,7 +9,7 @@ import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.t
 import { toOdcs } from '../../schema/odcs.ts';
 import { isPublishedField } from '../../schema/subgraph-model.ts';
 import { dataHub, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
-import { odpsSchema, openLineageProblems, problemsOf as schemaProblems } from './standard-schemas.ts';
+import { odpsSchema, openLineageProblems, openMetadataStatusSchema, problemsOf as schemaProblems } from './standard-schemas.ts';
 
 /**
  * Every export, for every product the mesh serves (the list comes from the mesh, not from
@@ -88,10 +88,13 @@ describe('catalog exports', () => {
       const text = JSON.stringify(endpoints);
       for (const name of internalNames(product)) expect(text, `${product.name} leaks ${name}`).not.toContain(`"name":"${name}"`);
     }
-    // OpenMetadata 1.11 and later refuse a contract's `status`: its status is `entityStatus`, an active product's contract approved.
-    for (const { contract } of doc.dataContracts) expect(contract).not.toHaveProperty('status');
+    // OpenMetadata 1.11 and later refuse a contract's `status`: its status is `entityStatus`, one of the published EntityStatus values.
+    for (const { apiEndpoint, contract } of doc.dataContracts) {
+      expect(contract, apiEndpoint).not.toHaveProperty('status');
+      expect(schemaProblems(openMetadataStatusSchema, contract.entityStatus, `${apiEndpoint}.entityStatus`)).toEqual([]);
+    }
     for (const product of products.filter((p) => p.descriptor.status === 'active')) {
-      for (const { apiEndpoint, contract } of doc.dataContracts.filter((c) => c.apiEndpoint.startsWith(`meshgate.${product.name}.`))) expect(contract.entityStatus, apiEndpoint).toBe('Approved');
+      for (const { apiEndpoint, contract } of doc.dataContracts.filter((c) => c.apiEndpoint.startsWith(`meshgate.${product.name}.`))) expect(contract.entityStatus, apiEndpoint).toBe('Active');
     }
     const previews = products.flatMap((p) => [...p.model.types.values()].flatMap((t) => [...t.fields.values()].filter((f) => f.preview && isPublishedField(t, f)).map((f) => f.name)));
     const contracted = JSON.stringify(doc.dataContracts);

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { AnySchema, ValidateFunction } from 'ajv';
+import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 /**
@@ -20,7 +20,7 @@ function stored(path: string): AnySchema {
 // ajv-formats is CommonJS: under NodeNext its function is the module's `default`.
 const addFormats = addFormatsModule.default;
 
-function withFormats<T extends Ajv2019 | Ajv2020>(ajv: T): T {
+function withFormats<T extends Ajv | Ajv2019 | Ajv2020>(ajv: T): T {
   addFormats(ajv);
   return ajv;
 }
@@ -34,6 +34,12 @@ export const odpsSchema = draft2019().compile(stored('odps/odps-json-schema-v1.1
 
 /** Bitol ODCS v3.1.0, the release our contracts name (`apiVersion: v3.1.0`). */
 export const odcsSchema = draft2019().compile(stored('odcs/odcs-json-schema-v3.1.0.json'));
+
+/**
+ * OpenMetadata's `EntityStatus` (`type/status.json`), a data contract's `entityStatus` since 1.11.
+ * The rest of OpenMetadata's create requests is not stored: each `$ref`s a dozen more files.
+ */
+export const openMetadataStatusSchema = withFormats(new Ajv({ strict: false, allErrors: true })).compile(stored('openmetadata/status.json'));
 
 /** What `validate` finds wrong in `value`, one line each with its path under `where`; empty when valid. */
 export function problemsOf(validate: ValidateFunction, value: unknown, where: string): string[] {
