@@ -196,8 +196,8 @@ export class Registry {
       const findings = await this.reviewedFindings(candidate, await this.mesh());
       const parsed = safeParseDescriptor(candidate.descriptor);
       const existing = parsed.ok ? await this.publishedVersion(candidate, parsed.descriptor.version) : undefined;
-      if (existing && !sameContent(existing, candidate)) {
-        findings.push(finding(candidate.product, 'version', 'registry/version-exists', `${candidate.product} ${existing.version} is published already, with other content`, `Bump version: a published version never changes.`));
+      if (existing && !sameContract(existing, candidate)) {
+        findings.push(finding(candidate.product, 'version', 'registry/version-exists', `${candidate.product} ${existing.version} is published already, with another contract`, `Bump version: a published version never changes.`));
       }
       await this.recordCheck(candidate, requestedBy, findings);
       return { ok: findings.length === 0, findings };
@@ -212,11 +212,14 @@ export class Registry {
       const parsed = safeParseDescriptor(candidate.descriptor);
       // A version, once published, never changes: the same content again gets the same answer.
       const existing = parsed.ok ? await this.publishedVersion(candidate, parsed.descriptor.version) : undefined;
-      if (existing) {
-        if (!sameContent(existing, candidate)) throw new MeshError(MeshErrorCode.VERSION_EXISTS, `${candidate.product} ${existing.version} was published by ${existing.publishedBy} at ${existing.publishedAt} with other content; a published version never changes: bump the version`);
+      if (existing && !sameContract(existing, candidate)) {
+        throw new MeshError(MeshErrorCode.VERSION_EXISTS, `${candidate.product} ${existing.version} was published by ${existing.publishedBy} at ${existing.publishedAt} with another contract; a published version never changes: bump the version`);
+      }
+      if (existing && (candidate.url === undefined || candidate.url === existing.url)) {
         const first = (await this.store.builds()).find((b) => b.versionIds.includes(existing.id));
         return { ok: true, build: first?.number ?? mesh.build?.number ?? 0, version: existing.version, unchanged: true };
       }
+      // The same contract at a new URL (a team giving the URL an import could not know, or moving its service) is published as a new build.
       const reviewed = await this.reviewedFindings(candidate, mesh);
       if (reviewed.some((f) => !isGoverned(f)) || !parsed.ok) {
         await this.recordCheck(candidate, publishedBy, reviewed);
@@ -368,9 +371,12 @@ export class Registry {
   }
 }
 
-/** Whether a candidate is the very version published: descriptor and SDL byte for byte, and the URL when it gives one. */
-function sameContent(published: ProductVersion, candidate: Candidate): boolean {
-  return published.descriptor === candidate.descriptor && published.sdl === candidate.sdl && (candidate.url === undefined || candidate.url === published.url);
+/**
+ * Whether a candidate has the contract of a published version: descriptor and SDL byte for
+ * byte. The URL is where the product runs, not what it promises: it may change.
+ */
+function sameContract(published: ProductVersion, candidate: Candidate): boolean {
+  return published.descriptor === candidate.descriptor && published.sdl === candidate.sdl;
 }
 
 export function assertProductName(name: string): void {

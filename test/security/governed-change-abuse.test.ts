@@ -202,6 +202,9 @@ describe.each(storeCases())('governed changes at the registry, on $name', ({ loc
     expect([again.status, again.body]).toEqual([200, { build: 1, version: /^version: (\S+)$/m.exec(same.descriptor)![1], unchanged: true }]);
     expect(await builds()).toBe(buildsBefore);
     expect(await history('customers')).toEqual(historyBefore);
+    // The same contract at another URL is the service moving, not the version changing: a new build routes to it.
+    const moved = await publish({ ...same, url: `${products.customers!.running.url}?moved` } as Candidate);
+    expect([moved.status, moved.body.build]).toEqual([201, buildsBefore + 1]);
   });
 
   it('a product token never approves; whoever asked never decides; a reason is required', async () => {
