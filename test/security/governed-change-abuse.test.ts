@@ -63,11 +63,15 @@ function storeCases(): { name: string; location: (dir: string) => string; cleanu
 }
 
 let products: MeshProducts;
+// One mesh secret for the products and the gateway, as a one-repository mesh has: the registry's key hand-out is another test's.
+const SIGNING_SECRET = randomBytes(24).toString('hex');
 beforeAll(async () => {
+  process.env.MESHGATE_SIGNING_SECRET = SIGNING_SECRET;
   products = await startProducts();
 });
 afterAll(async () => {
   if (products) await closeProducts(products);
+  delete process.env.MESHGATE_SIGNING_SECRET;
 });
 
 describe.each(storeCases())('governed changes at the registry, on $name', ({ location, cleanup }) => {
