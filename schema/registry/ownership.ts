@@ -2,6 +2,7 @@ import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql
 import { governedChangeId } from '../access-diff.ts';
 import { federationDirectiveNames } from '../contract-compiler.ts';
 import { finding, type Finding } from '../finding.ts';
+import { ROOT_TYPES } from '../subgraph-model.ts';
 
 /**
  * Who owns what in a mesh of many repositories. The registry records the owner of every
@@ -105,7 +106,8 @@ export function takeoverFindings(product: string, version: string, sdl: string, 
       add(field.coordinate, [field.overrideFrom], `${product} takes ${field.coordinate} over from ${field.overrideFrom} with @override(from: "${field.overrideFrom}")`);
     } else if (owning.length > 0 && !owning.includes(product)) {
       add(field.coordinate, [...owning], `${product} defines ${field.coordinate}, which ${owning.join(' and ')} own${owning.length === 1 ? 's' : ''}: a duplicate of another product's field`);
-    } else if (owning.length === 0) {
+    } else if (owning.length === 0 && !ROOT_TYPES.has(field.type)) {
+      // Root fields are owned one by one: every product adds its own entry points to Query.
       const typeOwners = owners.get(field.type) ?? [];
       if (typeOwners.length > 0 && !typeOwners.includes(product) && !types.get(field.type)?.keyed) {
         add(field.coordinate, [...typeOwners], `${product} adds ${field.coordinate} to ${field.type}, which ${typeOwners.join(' and ')} own${typeOwners.length === 1 ? 's' : ''}, without declaring it by its key`);
@@ -123,6 +125,6 @@ export function claimedCoordinates(product: string, sdl: string, owners: Readonl
   const document = parsed(sdl);
   if (!document) return [];
   const { types, fields } = defined(document);
-  const claimed = [...types.keys()].filter((type) => options.everyType || (owners.get(type) ?? []).length === 0);
+  const claimed = [...types.keys()].filter((type) => !ROOT_TYPES.has(type) && (options.everyType || (owners.get(type) ?? []).length === 0));
   return [...claimed, ...fields.map((f) => f.coordinate)].filter((coordinate) => !(owners.get(coordinate) ?? []).includes(product)).map((coordinate) => ({ coordinate, product }));
 }

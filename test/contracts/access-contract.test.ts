@@ -152,6 +152,8 @@ describe('ownership: taking over another product\'s coordinate is found', () => 
     ['Customer.fullName', ['customers']],
     ['Customer.segment', ['customers']],
     ['Money', ['finance']],
+    ['Query', ['customers']],
+    ['Query.customer', ['customers']],
   ]);
   const sdl = (body: string) => `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@override", "@external"])\n${body}`;
   it.each([
@@ -160,6 +162,8 @@ describe('ownership: taking over another product\'s coordinate is found', () => 
     ["a field added to another product's type without its key", 'type Customer { nickname: String }', ['Customer.nickname']],
     ["a field added to another product's value type", 'type Money { cents: Int }', ['Money.cents']],
     ["a field added to another product's entity by its key (federation's extension: allowed)", 'type Customer @key(fields: "id") { id: ID! orders: Int }', []],
+    ['a new entry point on Query (root fields are owned one by one: allowed)', 'type Query { shipments: Int }', []],
+    ['a duplicate of another product\'s Query field', 'type Query { customer: Int @shareable }', ['Query.customer']],
     ['an @external reference (allowed)', 'type Customer @key(fields: "id") { id: ID! fullName: String @external }', []],
   ])('%s', (_what, body, expected) => {
     const found = takeoverFindings('sales', '3.1.0', sdl(body), owners);
