@@ -27,6 +27,7 @@ import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '../support/mesh-harness.ts';
+import { readmeShellBlocks, runShellLine, substituted } from '../support/readme-shell.ts';
 
 /**
  * Keys a team never has to share: the registry derives each product's key from a secret
@@ -150,6 +151,8 @@ describe('signing keys handed out by the registry', () => {
         served += 1;
       }
     })();
+    // Rotated once the gateway has signed with the current key under load.
+    while (!proxy.keyIds.includes(before)) await new Promise((resolve) => setTimeout(resolve, 20));
     const rotated = await call('POST', '/v1/signing-keys/rotate', TOKENS.platform!);
     expect(rotated.status).toBe(200);
     const after = await signingKeyOf(product);
@@ -198,6 +201,48 @@ describe('signing keys handed out by the registry', () => {
     }
   });
 });
+
+describe('README: Signing keys and the development identity', () => {
+  it('a product started with the registry URL and its own token verifies the gateway, through a rotation made with the CLI', async () => {
+    const [productLine, rotateLine, ...rest] = readmeShellBlocks('Run a mesh of many repositories').find((block) => block.some((line) => line.includes('rotate-signing-key'))) ?? [];
+    expect(rest).toEqual([]);
+    const name = /npx meshgate product (\S+) /.exec(productLine ?? '')?.[1];
+    expect(name && TOKENS[name]).toBeTruthy();
+    const port = await freePort();
+    const product = runShellLine(
+      substituted(productLine!, [
+        ['http://localhost:4100', server.url],
+        [`<the ${name} token>`, TOKENS[name!]!],
+        ['--port 4002', `--port ${port}`],
+      ]),
+      { cwd: REPO_ROOT },
+    );
+    try {
+      await product.waitFor(/serving at (\S+)/);
+      expect(product.output()).toContain(`${name} verifying with its keys from the registry at ${server.url}`);
+      const body = '{"query":"{ _service { sdl } }"}';
+      const ask = async () => {
+        const key = (await fetchSigningKeys(new RegistryClient(server.url, TOKENS.gateway!), name!)).keys[0]!;
+        return (await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, name!, body) }, body })).status;
+      };
+      expect(await ask()).toBe(200);
+      const rotate = runShellLine(substituted(rotateLine!, [['http://localhost:4100', server.url]]), { cwd: REPO_ROOT, env: { MESHGATE_REGISTRY_TOKEN: TOKENS.platform! } });
+      expect(await rotate.exited).toBe(0);
+      expect(rotate.output()).toContain('rotated');
+      expect(await ask()).toBe(200);
+    } finally {
+      await product.stop();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 describe('a product written from PROTOCOL.md alone', () => {
   it('fetches its own key from the registry with its own token, verifies the gateway with it, and follows a rotation', async () => {
