@@ -8,6 +8,7 @@ import { openRegistryStore } from '../../schema/registry/open-registry-store.ts'
 import { startRegistryServer, type RunningRegistry } from '../../schema/registry/registry-server.ts';
 import { loadRegistryConfig, RegistryTokens } from '../../schema/registry/registry-tokens.ts';
 import { Registry } from '../../schema/registry/registry.ts';
+import { modelSubgraph } from '../../schema/subgraph-model.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -74,4 +75,25 @@ export async function startAgreementRegistry(location: string, options: { consum
       await registry.close();
     },
   };
+}
+
+/** A query that reads one field of `level` from `product`, found from its descriptor's list queries rather than named here. */
+export function probeQuery(product: string, level: Classification): { coordinate: string; query: string; path: string[] } {
+  const { descriptor, sdl } = publishedBaseline(product);
+  const parsed = safeParseDescriptor(descriptor);
+  expect(parsed.ok).toBe(true);
+  if (!parsed.ok) throw new Error('unreachable');
+  const model = modelSubgraph(sdl);
+  for (const [coordinate, policy] of Object.entries(parsed.descriptor.fields)) {
+    const [type, field] = coordinate.split('.') as [string, string];
+    const list = parsed.descriptor.types?.[type]?.list;
+    const definition = model.types.get(type)?.fields.get(field);
+    if (policy.classification !== level || !list || list.arguments || !definition || definition.args.length > 0 || model.types.get(definition.returnType)) continue;
+    const root = model.types.get('Query')?.fields.get(list.query);
+    const connection = root && model.types.get(root.returnType)?.fields.has('edges');
+    return connection
+      ? { coordinate, query: `{ ${list.query} { edges { node { ${field} } } } }`, path: [list.query, 'edges', '0', 'node', field] }
+      : { coordinate, query: `{ ${list.query} { ${field} } }`, path: [list.query, '0', field] };
+  }
+  throw new Error(`${product} has no ${level} scalar field on a type with a list query`);
 }
