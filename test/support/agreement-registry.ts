@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { registryPages } from '../../gateway/catalog/registry-pages.ts';
 import { safeParseDescriptor, type Classification } from '../../schema/descriptor.ts';
 import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
 import { openRegistryStore } from '../../schema/registry/open-registry-store.ts';
@@ -46,7 +47,7 @@ export interface AgreementRegistry {
  * each role the agreements flow has, from the environment variables the README names.
  * `now` is the registry's clock for agreements.
  */
-export async function startAgreementRegistry(location: string, options: { consumers: string[]; now?: () => Date }): Promise<AgreementRegistry> {
+export async function startAgreementRegistry(location: string, options: { consumers: string[]; now?: () => Date; pages?: boolean }): Promise<AgreementRegistry> {
   const token = () => randomBytes(16).toString('hex');
   const tokens: Record<string, string> = { platform: token(), gateway: token(), steward: token() };
   const env: Record<string, string> = { MESHGATE_REGISTRY_PLATFORM_TOKEN: tokens.platform!, MESHGATE_REGISTRY_GATEWAY_TOKEN: tokens.gateway!, MESHGATE_REGISTRY_STEWARD_TOKEN: tokens.steward! };
@@ -56,7 +57,8 @@ export async function startAgreementRegistry(location: string, options: { consum
   const registry = await Registry.open(await openRegistryStore(location), { governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8'), now: options.now });
   const imported = await registry.importMesh(DEMO_MESH.map((m) => publishedBaseline(m.name)), 'platform');
   expect(imported.ok, JSON.stringify(imported)).toBe(true);
-  const server = await startRegistryServer({ registry, tokens: new RegistryTokens(loadRegistryConfig(undefined, env)), log: () => {} });
+  const pages = options.pages ? registryPages(registry) : undefined;
+  const server = await startRegistryServer({ registry, tokens: new RegistryTokens(loadRegistryConfig(undefined, env)), log: () => {}, pages: pages?.render });
   return {
     registry,
     server,
@@ -72,6 +74,7 @@ export async function startAgreementRegistry(location: string, options: { consum
     },
     async close() {
       await server.close();
+      pages?.close();
       await registry.close();
     },
   };
