@@ -31,7 +31,8 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agreements-'));
     mesh = await startAgreementRegistry(location(dir), { consumers: [CONSUMER], now: () => now });
-  });
+    // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
+  }, 240_000);
 
   afterAll(async () => {
     await mesh?.close();

@@ -76,7 +76,8 @@ describe.skipIf(!pg)('access agreements on the PostgreSQL registry, enforced by 
     consumerToken = await first.token({ scope: ANALYST_SCOPES, azp: APPLICATION });
     const registered = await registry.call('POST', '/v1/consumers', registry.tokens[`consumer:${CONSUMER}`]!, { name: CONSUMER, application: APPLICATION, ownerTeam: 'finance-analytics', contact: 'finance-analytics@example.com' });
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
-  });
+    // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(gateways.map((gateway) => gateway.close()));

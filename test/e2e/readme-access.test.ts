@@ -31,7 +31,8 @@ describe('README: Access agreements', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'readme-access-'));
     registry = await startAgreementRegistry(join(dir, 'registry.duckdb'), { consumers: [CONSUMER] });
-  });
+    // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
+  }, 240_000);
 
   afterAll(async () => {
     await registry?.close();

@@ -38,7 +38,8 @@ describe('agreements API abuse', () => {
     dir = mkdtempSync(join(tmpdir(), 'agreement-abuse-'));
     mesh = await startAgreementRegistry(join(dir, 'registry.duckdb'), { consumers: [CONSUMER, OTHER], now: () => now });
     for (const name of [CONSUMER, OTHER]) expect((await mesh.call('POST', '/v1/consumers', mesh.tokens.platform!, { name, ownerTeam: 'data-science', contact: 'ds@example.com' })).status).toBe(201);
-  });
+    // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
+  }, 240_000);
 
   afterAll(async () => {
     await mesh?.close();

@@ -33,7 +33,8 @@ describe('registry pages: access agreements', () => {
     active = await ask('Quarterly board pack <b>figures</b>');
     await registry.call('POST', `/v1/agreements/${active}/decisions`, registry.tokens[PRODUCT]!, { decision: 'approve', reason: 'Board reporting' });
     pending = await ask('A second look');
-  });
+    // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
+  }, 240_000);
 
   afterAll(async () => {
     await registry?.close();
