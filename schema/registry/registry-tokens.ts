@@ -9,14 +9,15 @@ import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
  * Who a registry token speaks for. A platform token may do everything but decide on access
  * agreements; a product token publishes and checks its own product only, and decides as its
  * owner on agreements for it; a gateway token reads the supergraph and agreements and posts
- * usage; a steward token decides where governance asks a steward (access agreements); a
- * consumer token registers its one consumer and requests access for it. Every kind may read the mesh.
+ * usage; a steward token (data governance) decides governed changes of access and, where
+ * governance asks a steward, access agreements; a consumer token registers its one consumer
+ * and requests access for it. Every kind may read the mesh.
  */
 export type RegistryPrincipal =
   | { kind: 'platform'; name: string }
+  | { kind: 'steward'; name: string }
   | { kind: 'product'; name: string; product: string }
   | { kind: 'gateway'; name: string }
-  | { kind: 'steward'; name: string }
   | { kind: 'consumer'; name: string; consumer: string };
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -27,7 +28,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
  */
 const tokenSchema = z
   .strictObject({
-    kind: z.enum(['platform', 'product', 'gateway', 'steward', 'consumer']),
+    kind: z.enum(['platform', 'steward', 'product', 'gateway', 'consumer']),
     /** Who holds it: recorded as the publisher of what it publishes. */
     name: z.string().min(1).max(100),
     product: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case').optional(),
@@ -65,9 +66,8 @@ const CONSUMER_TOKEN_PREFIX = 'MESHGATE_REGISTRY_CONSUMER_TOKEN_';
 
 /**
  * Reads the config file (if any) and adds the tokens from the environment:
- * `MESHGATE_REGISTRY_PLATFORM_TOKEN`, `MESHGATE_REGISTRY_GATEWAY_TOKEN`,
- * `MESHGATE_REGISTRY_STEWARD_TOKEN`, `MESHGATE_REGISTRY_PRODUCT_TOKEN_<PRODUCT>` and
- * `MESHGATE_REGISTRY_CONSUMER_TOKEN_<CONSUMER>`.
+ * `MESHGATE_REGISTRY_PLATFORM_TOKEN`, `MESHGATE_REGISTRY_STEWARD_TOKEN`, `MESHGATE_REGISTRY_GATEWAY_TOKEN`,
+ * `MESHGATE_REGISTRY_PRODUCT_TOKEN_<PRODUCT>` and `MESHGATE_REGISTRY_CONSUMER_TOKEN_<CONSUMER>`.
  */
 export function loadRegistryConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   let raw: Record<string, unknown> = {};
@@ -81,8 +81,8 @@ export function loadRegistryConfig(path: string | undefined, env: NodeJS.Process
   }
   const fromEnv: unknown[] = [];
   if (env.MESHGATE_REGISTRY_PLATFORM_TOKEN) fromEnv.push({ kind: 'platform', name: 'platform', token: env.MESHGATE_REGISTRY_PLATFORM_TOKEN });
-  if (env.MESHGATE_REGISTRY_GATEWAY_TOKEN) fromEnv.push({ kind: 'gateway', name: 'gateway', token: env.MESHGATE_REGISTRY_GATEWAY_TOKEN });
   if (env.MESHGATE_REGISTRY_STEWARD_TOKEN) fromEnv.push({ kind: 'steward', name: 'steward', token: env.MESHGATE_REGISTRY_STEWARD_TOKEN });
+  if (env.MESHGATE_REGISTRY_GATEWAY_TOKEN) fromEnv.push({ kind: 'gateway', name: 'gateway', token: env.MESHGATE_REGISTRY_GATEWAY_TOKEN });
   const named = (variable: string, prefix: string) => variable.slice(prefix.length).toLowerCase().replaceAll('_', '-');
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
