@@ -283,6 +283,22 @@ export const gatewayConfigSchema = z.strictObject({
   auth: authSchema.prefault({}),
   /** Field-level access: `@authenticated`, `@requiresScopes`, `@policy` and classifications. */
   access: accessSchema.prefault({}),
+  /**
+   * Access agreements: a caller's application (a claim of its verified token, never a
+   * header it chooses) reads a product's data of a classification governance puts under
+   * agreement only where the registry holds an active agreement for that application and
+   * product. Agreements are polled from the registry with the supergraph (same interval, ETag,
+   * last good kept).
+   * @example { applicationClaim: "client_id" }
+   */
+  agreements: z
+    .strictObject({
+      /** Enforce agreements. Needs `registry.url`. @default true in production when serving from a registry, false otherwise */
+      enforce: z.boolean().optional(),
+      /** The verified token claim naming the caller's application (OAuth `azp`, `client_id`…). @default "azp" */
+      applicationClaim: z.string().min(1).max(100).default('azp'),
+    })
+    .prefault({}),
   /** Opt-in to fields tagged `@tag(name: "preview")`. */
   preview: previewSchema.prefault({}),
   /** Batched requests (a JSON array of operations in one POST). */
@@ -497,7 +513,14 @@ export const gatewayConfigSchema = z.strictObject({
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 type ParsedConfig = z.output<typeof gatewayConfigSchema>;
-export type GatewayConfig = ParsedConfig & { introspection: boolean; sandbox: boolean; explorer: boolean; auth: ParsedConfig['auth'] & { allowAnonymous: boolean }; mcp: { enabled: boolean } };
+export type GatewayConfig = ParsedConfig & {
+  introspection: boolean;
+  sandbox: boolean;
+  explorer: boolean;
+  auth: ParsedConfig['auth'] & { allowAnonymous: boolean };
+  mcp: { enabled: boolean };
+  agreements: ParsedConfig['agreements'] & { enforce: boolean };
+};
 
 /** Validates a config object (from a file, env and flags, or a test) and fills defaults. */
 export function resolveGatewayConfig(input: unknown, source = 'gateway config'): GatewayConfig {
@@ -508,6 +531,10 @@ export function resolveGatewayConfig(input: unknown, source = 'gateway config'):
   if (!development && config.exposeErrorDetails) {
     throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, ['exposeErrorDetails: must be false in production mode (got true)']);
   }
+  // Agreements live in the registry: enforcing them without one would refuse every governed field.
+  if (config.agreements.enforce && !config.registry.url) {
+    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, ['agreements.enforce: needs registry.url, where agreements are kept (got true without a registry)']);
+  }
   return {
     ...config,
     introspection: config.introspection ?? development,
@@ -515,5 +542,6 @@ export function resolveGatewayConfig(input: unknown, source = 'gateway config'):
     explorer: config.explorer ?? development,
     auth: { ...config.auth, allowAnonymous: config.auth.allowAnonymous ?? development },
     mcp: { ...config.mcp, enabled: config.mcp.enabled ?? development },
+    agreements: { ...config.agreements, enforce: config.agreements.enforce ?? (!development && config.registry.url !== undefined) },
   };
 }

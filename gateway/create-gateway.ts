@@ -3,6 +3,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
 import { RegistryClient } from '../schema/registry/registry-client.ts';
+import { AgreementAccess } from './access/agreement-access.ts';
 import { assertCallersCanBeServed, createAuthenticator } from './access/authentication.ts';
 import { CallerViews } from './access/caller-view.ts';
 import { withDevIdentity } from './access/dev-identity.ts';
@@ -32,6 +33,7 @@ import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from './supergraph/enforced-security-features.ts';
 import { admitSupergraph, ungovernedFields } from './supergraph/supergraph-admission.ts';
+import { watchRegistryAgreements } from './supergraph/agreement-source.ts';
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
 import { fetchRegistrySupergraph, registrySupergraphEndpoint } from './supergraph/registry-supergraph.ts';
 import { RegistryUsageStore } from './observability/registry-usage-store.ts';
@@ -66,6 +68,14 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   // From a registry, the supergraph is its current build, polled; otherwise the file (and supergraph.url).
   const registry = config.registry.url && config.registry.token ? { url: config.registry.url, token: config.registry.token } : undefined;
   const fromRegistry = registry ? { ...registrySupergraphEndpoint(registry), initial: await fetchRegistrySupergraph(registry) } : undefined;
+  // Access agreements come from the registry with the build, read before anything is opened; without enforcement, say so once.
+  const agreements = config.agreements.enforce && registry ? new AgreementAccess(config.agreements.applicationClaim, options.now) : undefined;
+  const stopAgreements = agreements && registry ? await watchRegistryAgreements({ registry, intervalMs: supergraph.pollIntervalMs, onAgreements: (document) => agreements.update(document), log: (line) => logger.warn(line) }) : undefined;
+  if (agreements) logger.info(`access agreements: enforced from ${registry!.url}; the application is the token's "${config.agreements.applicationClaim}" claim`);
+  else {
+    const why = config.mode === 'development' ? 'development mode: every token, the development token too, reads what its scopes allow' : registry ? 'agreements.enforce is false' : 'no registry to take them from';
+    logger.info(`access agreements: not enforced (${why}); agreements.enforce with registry.url enforces them`);
+  }
   const source = new FileSupergraphSource(fromRegistry?.url ?? supergraph.file, {
     file: fromRegistry ? false : supergraph.watch,
     url: fromRegistry?.url ?? supergraph.url,
@@ -104,7 +114,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
   const lineage = openLineageEmitter(config.lineage, metrics, logger);
-  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random });
+  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random, agreements });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   // Apollo Gateway loads and plans either way; `engine` says who executes the plans.
   const engine = config.engine === 'meshgate' ? withPlanExecutor(gateway) : gateway;
@@ -123,7 +133,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   });
   await apollo.start();
 
-  const authenticate = createAuthenticator(config.auth);
+  const authenticate = createAuthenticator(config.auth, { applicationClaim: config.agreements.applicationClaim });
   const pipeline = graphqlPipeline({ apollo, config, authenticate });
   const state = () => source.state;
   // /ready answers from the last probe round, never by probing on the caller's time.
@@ -181,6 +191,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
       await sharedState.close();
       await usage?.close();
       await lineage?.close();
+      stopAgreements?.();
     },
   };
 }

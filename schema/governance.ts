@@ -39,6 +39,22 @@ const policySchema = z.strictObject({
   requiresAuthentication: z.boolean().optional(),
 });
 
+/** Who decides on an access agreement: the product's owner (its product token), a steward. */
+export const AGREEMENT_DECIDERS = ['owner', 'steward'] as const;
+export type AgreementDecider = (typeof AGREEMENT_DECIDERS)[number];
+
+const agreementsSchema = z.strictObject({
+  /** The longest an agreement may run, from the day it is requested. */
+  maxTermDays: z.number().int().min(1).max(3660),
+  /**
+   * Per classification, who must approve before a consumer reads it; an empty list (or a
+   * classification left out) needs no agreement at all.
+   */
+  decidedBy: z
+    .partialRecord(z.enum(CLASSIFICATIONS), z.array(z.enum(AGREEMENT_DECIDERS)).refine((list) => new Set(list).size === list.length, 'must name each decider once'))
+    .refine((decided) => Object.values(decided).every((list) => !list || list.length === 0 || list.includes('owner')), 'the owner decides wherever anyone does'),
+});
+
 const governanceSchema = z.strictObject({
   lint: lintSchema,
   deprecationWindowDays: z.number().int().min(0),
@@ -52,10 +68,25 @@ const governanceSchema = z.strictObject({
   /** Classifications whose fields need a verified identity even where no scope is listed. */
   authenticatedClassifications: z.array(z.enum(CLASSIFICATIONS)).default([]),
   policies: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a policy name in kebab-case'), policySchema).default({}),
+  /** Access agreements; a mesh without this section asks for none. */
+  agreements: agreementsSchema.default({ maxTermDays: 365, decidedBy: {} }),
 });
 
 export type LintSettings = z.infer<typeof lintSchema>;
 export type PolicyDefinition = z.infer<typeof policySchema>;
+
+/** What governance says of access agreements. */
+export interface AgreementGovernance {
+  maxTermDays: number;
+  /** Who must approve a consumer's agreement, per classification; no entry or [] needs none. */
+  decidedBy: Partial<Record<Classification, AgreementDecider[]>>;
+}
+
+/** The deciders an agreement for `classifications` needs (owner first), none when none of them needs one. */
+export function agreementDeciders(governance: AgreementGovernance, classifications: readonly Classification[]): AgreementDecider[] {
+  const needed = new Set(classifications.flatMap((c) => governance.decidedBy[c] ?? []));
+  return AGREEMENT_DECIDERS.filter((decider) => needed.has(decider));
+}
 
 /**
  * Central governance, read by `meshgate check` and by composition, which compiles it into
@@ -74,6 +105,8 @@ export interface Governance {
   authenticatedClassifications: Classification[];
   /** Named policies that `@policy` refers to. */
   policies: Record<string, PolicyDefinition>;
+  /** Which classifications a consumer reads only through an approved access agreement, who approves, for how long at most. */
+  agreements: AgreementGovernance;
 }
 
 const cache = new Map<string, Governance>();

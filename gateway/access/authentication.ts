@@ -15,6 +15,12 @@ export interface Principal {
   readonly scopes: ReadonlySet<string>;
   /** What app asks, for policies and usage (see client-identity.ts). */
   readonly client: ClientIdentity;
+  /**
+   * The application a verified token names in the configured claim (`agreements.applicationClaim`):
+   * what access agreements are matched on. Never read from a header the caller chooses; absent
+   * for an anonymous caller or a token without the claim.
+   */
+  readonly application?: string;
 }
 
 export type Authenticate = (headers: Record<string, string>) => Promise<Principal>;
@@ -45,7 +51,7 @@ export function assertCallersCanBeServed(config: Pick<GatewayConfig, 'mode' | 'a
   }
 }
 
-export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
+export function createAuthenticator(auth: GatewayConfig['auth'], options: { applicationClaim?: string } = {}): Authenticate {
   const key: KeyObject | ReturnType<typeof createRemoteJWKSet> | undefined = auth.jwksUrl
     ? createRemoteJWKSet(new URL(auth.jwksUrl))
     : auth.publicKey
@@ -64,7 +70,7 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
     if (!token) throw refuse('The Authorization header must be "Bearer <token>"');
     if (!key) throw refuse('This gateway has no token key configured (auth.jwksUrl or auth.publicKey)');
     const remembered = verified.get(token);
-    if (remembered && Date.now() < remembered.until) return principalOf(remembered.payload, client);
+    if (remembered && Date.now() < remembered.until) return principalOf(remembered.payload, client, options.applicationClaim);
     let payload: JWTPayload;
     try {
       const options = { issuer: auth.issuer, audience: auth.audience, algorithms: auth.algorithms, requiredClaims: ['exp', 'iat'] };
@@ -76,7 +82,7 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
     const ageProblem = describeTokenAge(payload.iat!, auth.maxTokenAgeSeconds);
     if (ageProblem) throw refuse(ageProblem);
     verified.remember(token, payload, auth.maxTokenAgeSeconds);
-    return principalOf(payload, client);
+    return principalOf(payload, client, options.applicationClaim);
   };
 }
 
@@ -85,8 +91,11 @@ export function anonymousPrincipal(headers: Record<string, string>): Principal {
   return { authenticated: false, subject: null, scopes: new Set(), client: clientIdentity(headers) };
 }
 
-function principalOf(payload: JWTPayload, client: Principal['client']): Principal {
-  return { authenticated: true, subject: payload.sub ?? null, scopes: scopesOf(payload), client };
+function principalOf(payload: JWTPayload, client: Principal['client'], applicationClaim: string | undefined): Principal {
+  const application = applicationClaim === undefined ? undefined : payload[applicationClaim];
+  // Only a non-empty string names an application: a number, list or object claim names none.
+  const named = typeof application === 'string' && application.length > 0 && application.length <= 200 ? { application } : {};
+  return { authenticated: true, subject: payload.sub ?? null, scopes: scopesOf(payload), client, ...named };
 }
 
 /**

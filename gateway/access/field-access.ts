@@ -1,3 +1,4 @@
+import type { AgreementAccess } from './agreement-access.ts';
 import type { Principal } from './authentication.ts';
 import { readContractDirectives, type ContractPolicy } from '../supergraph/contract-directives.ts';
 import { readFieldDirectives, type FieldDirectives } from '../supergraph/supergraph-directives.ts';
@@ -15,8 +16,12 @@ export class FieldAccess {
   /** What each argument or input field reveals (`@meshgate__exposes`): argument-access.ts refuses its use to a caller who may not read that. */
   exposures: ReadonlyMap<string, readonly string[]> = new Map();
 
+  /** @param agreements access agreements, when the gateway enforces them: asked after every other rule holds. */
+  constructor(private readonly agreements?: AgreementAccess) {}
+
   /** Reads the rules of a newly loaded supergraph (its core SDL: the API schema has them stripped). */
   load(coreSupergraphSdl: string): void {
+    this.agreements?.load(coreSupergraphSdl);
     const contract = readContractDirectives(coreSupergraphSdl);
     this.directives = readFieldDirectives(coreSupergraphSdl);
     this.policies = contract.policies;
@@ -27,7 +32,7 @@ export class FieldAccess {
    * Why `principal` may not read the field at `coordinate`, or null when it may. All of
    * these must hold: `@authenticated`, one of the `@requiresScopes` sets and one of the
    * `@policy` sets. A classification's scopes are among the `@requiresScopes`: composition
-   * compiled them there.
+   * compiled them there. Then, where the gateway enforces them, an access agreement.
    */
   refusal(coordinate: string, principal: Principal): string | null {
     const directives = this.directives.get(coordinate);
@@ -39,7 +44,7 @@ export class FieldAccess {
       const refusals = directives.policies.map((set) => set.map((name) => this.policyRefusal(name, principal)).find((refusal) => refusal !== null) ?? null);
       if (!refusals.includes(null)) return refusals[0]!;
     }
-    return null;
+    return this.agreements?.refusal(coordinate, principal) ?? null;
   }
 
   /** Why the named policy does not admit the principal, or null when it does. A policy the supergraph does not define denies: fail closed. */

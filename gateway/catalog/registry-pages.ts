@@ -6,6 +6,7 @@ import { writeMeshFolder } from '../../schema/registry/mesh-folder.ts';
 import type { Registry } from '../../schema/registry/registry.ts';
 import type { RegistryPages } from '../../schema/registry/registry-server.ts';
 import type { ApprovalRecord, Build, CheckRecord, ProductVersion } from '../../schema/registry/registry-store.ts';
+import { consumersPanel, renderAgreementsPage } from './agreement-pages.ts';
 import { buildCatalog, type Catalog } from './catalog-data.ts';
 import { page, renderCatalogRoute, type CatalogSite } from './catalog-page.ts';
 import { escapeXml as e } from './lineage-svg.ts';
@@ -126,20 +127,28 @@ export function registryPages(registry: Registry, options: RegistryPagesOptions 
 
   const render: RegistryPages = async ({ path, query }) => {
     if (path === '/builds') return { status: 200, html: renderBuildsPage(await registry.store.builds()) };
+    if (path === '/agreements') {
+      // A filter that is no name is no filter at all: nothing a caller types reaches the page unescaped or the query.
+      const named = (key: string) => (PRODUCT_NAME.test(query.get(key) ?? '') ? query.get(key)! : undefined);
+      const filter = { product: named('product'), consumer: named('consumer') };
+      return { status: 200, html: renderAgreementsPage(await registry.agreements.list(filter), filter) };
+    }
     if (path === '/approvals') return { status: 200, html: renderApprovalsPage(await registry.approvals()) };
     const listPath = path === '/' ? '/catalog' : path;
     if (listPath !== '/catalog' && !listPath.startsWith('/catalog/')) return undefined;
     const name = listPath.slice('/catalog/'.length);
-    const history = listPath !== '/catalog' && PRODUCT_NAME.test(name) ? await Promise.all([registry.store.productHistory(name), registry.store.checks(name)]) : undefined;
+    const history =
+      listPath !== '/catalog' && PRODUCT_NAME.test(name) ? await Promise.all([registry.store.productHistory(name), registry.store.checks(name), registry.agreements.consumersByProduct()]) : undefined;
     const site: CatalogSite = {
       explorer: false,
       links: [
         { href: 'builds', label: 'builds' },
+        { href: 'agreements', label: 'access agreements' },
         { href: 'approvals', label: 'governed changes' },
       ],
       productPanels: () =>
         history
-          ? `<section class="panel"><h2 id="versions">Version history</h2>${versionRows(history[0])}</section>\n<section class="panel"><h2 id="checks">Check history</h2>${checkRows(history[1])}</section>`
+          ? `${consumersPanel(name, history[2].get(name) ?? [])}\n<section class="panel"><h2 id="versions">Version history</h2>${versionRows(history[0])}</section>\n<section class="panel"><h2 id="checks">Check history</h2>${checkRows(history[1])}</section>`
           : '',
     };
     return renderCatalogRoute(await catalog(), listPath, query, site);

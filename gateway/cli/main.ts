@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   test: async () => (await import('./test-command.ts')).registerTestCommand,
   publish: async () => (await import('./publish-command.ts')).registerPublishCommand,
   registry: async () => (await import('./registry-command.ts')).registerRegistryCommand,
+  access: async () => (await import('./access-command.ts')).registerAccessCommand,
   lineage: async () => (await import('./lineage-command.ts')).registerLineageCommand,
   export: async () => (await import('./export-command.ts')).registerExportCommand,
   new: async () => (await import('./new-command.ts')).registerNewCommand,

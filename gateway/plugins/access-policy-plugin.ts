@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { AgreementAccess } from '../access/agreement-access.ts';
 import { FieldAccess } from '../access/field-access.ts';
 import { enforceOperationAccess, type AccessMode } from '../access/operation-access.ts';
 import { applyDenials, type DeniedField } from '../access/operation-pruning.ts';
@@ -6,12 +7,12 @@ import type { GatewayContext } from '../gateway-context.ts';
 
 /**
  * Enforces field-level access that Apollo Gateway leaves to the Router: `@authenticated`,
- * `@requiresScopes`, `@policy` and classification scopes (decided in gateway/access/). The
+ * `@requiresScopes`, `@policy`, classification scopes and access agreements (decided in gateway/access/). The
  * decision is made on the validated operation before it is planned, so a denied field is
  * never fetched from any product.
  */
-export function accessPolicyPlugin(options: { mode: AccessMode }): ApolloServerPlugin<GatewayContext> {
-  const access = new FieldAccess();
+export function accessPolicyPlugin(options: { mode: AccessMode; agreements?: AgreementAccess | undefined }): ApolloServerPlugin<GatewayContext> {
+  const access = new FieldAccess(options.agreements);
   return {
     async serverWillStart() {
       return {

@@ -7,6 +7,7 @@ import type { QueryPlanWarmer } from '../execution/query-plan-warmer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { FieldUsageStore } from '../observability/field-usage-store.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { AgreementAccess } from '../access/agreement-access.ts';
 import { accessPolicyPlugin } from './access-policy-plugin.ts';
 import { costLimitPlugin } from './cost-limit-plugin.ts';
 import { deferPlugin } from './defer-plugin.ts';
@@ -46,6 +47,8 @@ export function gatewayPlugins(
     lineage: LineageEmitter<CapturedOperation> | undefined;
     /** The draw for `percent(N)` override labels. */
     random?: () => number;
+    /** Access agreements, when enforced (access/agreement-access.ts). */
+    agreements?: AgreementAccess | undefined;
   },
 ): ApolloServerPlugin<GatewayContext>[] {
   return [
@@ -65,7 +68,7 @@ export function gatewayPlugins(
     // field does not exist, so access must not refuse it by name and scope (FORBIDDEN_FIELD
     // would tell that caller the field is there and what reading it takes).
     previewGatePlugin(config.preview),
-    accessPolicyPlugin({ mode: config.access.mode }),
+    accessPolicyPlugin({ mode: config.access.mode, agreements: deps.agreements }),
     // Costs what access left of the operation: denied fields are never fetched.
     ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
     fieldUsagePlugin(deps.metrics, deps.usage, { trustedClients: config.usage.trustedClients }),

@@ -60,7 +60,8 @@ export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, op
             runId: randomUUID(),
             eventTime: new Date().toISOString(),
             // The names are the caller's to choose: bounded as on /metrics, so no caller can mint jobs without end.
-            consumer: { clientName: labels.value('client', client), clientVersion: labels.value('client_version', version), operationName: labels.value('operation', operationOf(operationName)) },
+            // The consumer is the verified application where the token names one (the identity access agreements hold it to), else the client header.
+            consumer: { clientName: labels.value('client', contextValue.principal.application ?? client), clientVersion: labels.value('client_version', version), operationName: labels.value('operation', operationOf(operationName)) },
             fields,
             // Written by the signals plugin, which runs earlier on this hook.
             answeredBy: (result?.extensions?.dataProducts as DataProductSignal[] | undefined) ?? [...contextValue.answeredBy.keys()].map((name) => ({ name, version: null, status: null, dataAsOf: null, stale: false })),

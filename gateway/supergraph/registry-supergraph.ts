@@ -10,8 +10,12 @@ export function registrySupergraphEndpoint(registry: { url: string; token: strin
  * The first supergraph of a gateway that serves from a registry. There is no last good one
  * yet, so a registry that cannot answer ends the start with one clear line.
  */
-export async function fetchRegistrySupergraph(registry: { url: string; token: string }): Promise<{ sdl: string; etag: string | undefined }> {
-  const endpoint = registrySupergraphEndpoint(registry);
+export function fetchRegistrySupergraph(registry: { url: string; token: string }): Promise<{ sdl: string; etag: string | undefined }> {
+  return fetchFromRegistry(registrySupergraphEndpoint(registry), 'supergraph').then(({ text, etag }) => ({ sdl: text, etag }));
+}
+
+/** A first read of a document the gateway then polls (the supergraph, the agreements); refused with SUPERGRAPH_NOT_LOADED naming what was missing. */
+export async function fetchFromRegistry(endpoint: { url: string; headers: Record<string, string> }, what: string): Promise<{ text: string; etag: string | undefined }> {
   let response;
   try {
     response = await request(endpoint.url, { headers: endpoint.headers, signal: AbortSignal.timeout(10_000) });
@@ -27,8 +31,8 @@ export async function fetchRegistrySupergraph(registry: { url: string; token: st
     } catch {
       // Not the registry's envelope: the status says enough.
     }
-    throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, `The registry at ${endpoint.url} gave no supergraph (${reason})`);
+    throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, `The registry at ${endpoint.url} gave no ${what} (${reason})`);
   }
   const etag = response.headers.etag;
-  return { sdl: text, etag: typeof etag === 'string' ? etag : undefined };
+  return { text, etag: typeof etag === 'string' ? etag : undefined };
 }

@@ -83,6 +83,23 @@ export enum WireErrorCode {
   PRODUCT_UNKNOWN = 'PRODUCT_UNKNOWN',
   /** The registry holds no build with the number named. */
   BUILD_UNKNOWN = 'BUILD_UNKNOWN',
+  // Access agreements (schema/registry/agreements.ts): who reads which product, for what, approved by whom.
+  /** The registry knows no consumer by that name. */
+  CONSUMER_UNKNOWN = 'CONSUMER_UNKNOWN',
+  /** A consumer of that name, or with that application, is already registered. */
+  CONSUMER_EXISTS = 'CONSUMER_EXISTS',
+  /** The registry holds no agreement with the id named. */
+  AGREEMENT_UNKNOWN = 'AGREEMENT_UNKNOWN',
+  /** The token may not decide on (or request) this agreement: another product's, another consumer's, or no steward decision asked. */
+  AGREEMENT_NOT_YOURS = 'AGREEMENT_NOT_YOURS',
+  /** Whoever requested an agreement may not approve it. */
+  AGREEMENT_SELF_APPROVAL = 'AGREEMENT_SELF_APPROVAL',
+  /** The request names a classification the product has no field of, or one that needs no agreement. */
+  AGREEMENT_CLASSIFICATION_UNKNOWN = 'AGREEMENT_CLASSIFICATION_UNKNOWN',
+  /** The end date is past, or further ahead than governance's longest term. */
+  AGREEMENT_TERM_INVALID = 'AGREEMENT_TERM_INVALID',
+  /** The decision does not fit the agreement's state: already decided in that role, rejected, revoked or expired. */
+  AGREEMENT_NOT_PENDING = 'AGREEMENT_NOT_PENDING',
   /** A product version is published already with other content: a version, once published, never changes. */
   VERSION_EXISTS = 'VERSION_EXISTS',
   /** The registry holds no approval request with the id named. */
@@ -195,6 +212,14 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   REGISTRY_FORBIDDEN: 403,
   PRODUCT_UNKNOWN: 404,
   BUILD_UNKNOWN: 404,
+  CONSUMER_UNKNOWN: 404,
+  CONSUMER_EXISTS: 409,
+  AGREEMENT_UNKNOWN: 404,
+  AGREEMENT_NOT_YOURS: 403,
+  AGREEMENT_SELF_APPROVAL: 403,
+  AGREEMENT_CLASSIFICATION_UNKNOWN: 422,
+  AGREEMENT_TERM_INVALID: 422,
+  AGREEMENT_NOT_PENDING: 409,
   VERSION_EXISTS: 409,
   APPROVAL_UNKNOWN: 404,
   APPROVAL_DECIDED: 409,

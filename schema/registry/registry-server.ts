@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { escapeMarkup } from '../escape-markup.ts';
 import type { Finding } from '../finding.ts';
 import { httpStatusOf, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { agreementRoutes, type AgreementRoute } from './agreement-routes.ts';
 import { assertProductName, type Registry } from './registry.ts';
 import type { ApprovalRecord } from './registry-store.ts';
 import type { RegistryPrincipal, RegistryTokens } from './registry-tokens.ts';
 
 type Kind = RegistryPrincipal['kind'];
-const ANY: readonly Kind[] = ['platform', 'steward', 'product', 'gateway'];
+const ANY: readonly Kind[] = ['platform', 'steward', 'product', 'gateway', 'consumer'];
 
 /** A refusal with its code and, for a failed check, the findings. */
 class RegistryRefusal extends Error {
@@ -119,8 +120,27 @@ function assertMayActFor(principal: RegistryPrincipal, product: string): void {
   }
 }
 
+/** An agreements route (agreement-routes.ts) as a route of this server. */
+function served(route: AgreementRoute): Route {
+  return {
+    method: route.method,
+    path: route.path,
+    who: route.who,
+    async handle({ params, principal, json, incoming, response }) {
+      const query = new URL(incoming.url ?? '/', 'http://registry').searchParams;
+      const ifNoneMatch = typeof incoming.headers['if-none-match'] === 'string' ? incoming.headers['if-none-match'] : undefined;
+      const answer = await route.handle({ params, principal, json, query, ifNoneMatch });
+      if (answer.body === undefined) {
+        response.writeHead(answer.status, answer.headers);
+        response.end();
+      } else sendJson(response, answer.status, answer.body, answer.headers);
+    },
+  };
+}
+
 function registryRoutes(registry: Registry): Route[] {
   return [
+    ...agreementRoutes(registry.agreements).map(served),
     {
       method: 'GET',
       path: ['v1', 'supergraph'],

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FieldUsageRow as UsageRow } from '../field-usage.ts';
 import type { Finding } from '../finding.ts';
+import { AgreementsStore } from './agreements-store.ts';
 
 /** One published version of a product, as the registry keeps it for good. */
 export interface ProductVersion {
@@ -77,6 +78,8 @@ export interface ApprovalRecord {
 
 /** What the registry keeps. Two implementations, one SQL: PostgreSQL and an embedded DuckDB file. */
 export interface RegistryStore {
+  /** Consumers and access agreements (agreements-store.ts), on the same database. */
+  readonly agreements: AgreementsStore;
   currentBuild(): Promise<Build | undefined>;
   build(number: number): Promise<Build | undefined>;
   builds(): Promise<Build[]>;
@@ -183,11 +186,14 @@ function toVersion(row: Record<string, unknown>): ProductVersion {
  * registry processes on one database into a failed request instead of a corrupt history.
  */
 export class SqlRegistryStore implements RegistryStore {
-  private constructor(private readonly sql: SqlRunner) {}
+  private constructor(
+    private readonly sql: SqlRunner,
+    readonly agreements: AgreementsStore,
+  ) {}
 
   static async open(sql: SqlRunner): Promise<SqlRegistryStore> {
     for (const statement of TABLES) await sql.query(statement);
-    return new SqlRegistryStore(sql);
+    return new SqlRegistryStore(sql, await AgreementsStore.open(sql));
   }
 
   private async nextId(table: string, column: string): Promise<number> {

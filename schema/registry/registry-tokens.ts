@@ -6,16 +6,19 @@ import { describeIssues, PRODUCT_NAME } from '../descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 
 /**
- * Who a registry token speaks for. A platform token may do everything; a product token
- * publishes and checks its own product only; a gateway token reads the supergraph and
- * posts usage; a steward token (data governance) decides governed changes of access.
- * Every kind may read the mesh.
+ * Who a registry token speaks for. A platform token may do everything but decide on access
+ * agreements; a product token publishes and checks its own product only, and decides as its
+ * owner on agreements for it; a gateway token reads the supergraph and agreements and posts
+ * usage; a steward token (data governance) decides governed changes of access and, where
+ * governance asks a steward, access agreements; a consumer token registers its one consumer
+ * and requests access for it. Every kind may read the mesh.
  */
 export type RegistryPrincipal =
   | { kind: 'platform'; name: string }
   | { kind: 'steward'; name: string }
   | { kind: 'product'; name: string; product: string }
-  | { kind: 'gateway'; name: string };
+  | { kind: 'gateway'; name: string }
+  | { kind: 'consumer'; name: string; consumer: string };
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -25,15 +28,18 @@ const SHA256 = /^[0-9a-f]{64}$/;
  */
 const tokenSchema = z
   .strictObject({
-    kind: z.enum(['platform', 'steward', 'product', 'gateway']),
+    kind: z.enum(['platform', 'steward', 'product', 'gateway', 'consumer']),
     /** Who holds it: recorded as the publisher of what it publishes. */
     name: z.string().min(1).max(100),
     product: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case').optional(),
+    /** The one consumer (application) a consumer token speaks for. */
+    consumer: z.string().regex(PRODUCT_NAME, 'must be a consumer name in kebab-case').optional(),
     token: z.string().min(16, 'must be at least 16 characters').optional(),
     sha256: z.string().regex(SHA256, 'must be 64 lower-case hex digits').optional(),
   })
   .refine((entry) => (entry.token === undefined) !== (entry.sha256 === undefined), 'give exactly one of token and sha256')
-  .refine((entry) => (entry.kind === 'product') === (entry.product !== undefined), 'a product token names its product; other kinds do not');
+  .refine((entry) => (entry.kind === 'product') === (entry.product !== undefined), 'a product token names its product; other kinds do not')
+  .refine((entry) => (entry.kind === 'consumer') === (entry.consumer !== undefined), 'a consumer token names its consumer; other kinds do not');
 
 /**
  * The registry's config file (`--config`, YAML).
@@ -55,11 +61,13 @@ export type RegistryConfig = z.infer<typeof registryConfigSchema>;
 
 /** `MESHGATE_REGISTRY_PRODUCT_TOKEN_<PRODUCT>`: the product name in upper case with `-` as `_`. */
 const PRODUCT_TOKEN_PREFIX = 'MESHGATE_REGISTRY_PRODUCT_TOKEN_';
+/** `MESHGATE_REGISTRY_CONSUMER_TOKEN_<CONSUMER>`, named as product tokens are. */
+const CONSUMER_TOKEN_PREFIX = 'MESHGATE_REGISTRY_CONSUMER_TOKEN_';
 
 /**
  * Reads the config file (if any) and adds the tokens from the environment:
- * `MESHGATE_REGISTRY_PLATFORM_TOKEN`, `MESHGATE_REGISTRY_STEWARD_TOKEN`, `MESHGATE_REGISTRY_GATEWAY_TOKEN` and
- * `MESHGATE_REGISTRY_PRODUCT_TOKEN_<PRODUCT>`.
+ * `MESHGATE_REGISTRY_PLATFORM_TOKEN`, `MESHGATE_REGISTRY_STEWARD_TOKEN`, `MESHGATE_REGISTRY_GATEWAY_TOKEN`,
+ * `MESHGATE_REGISTRY_PRODUCT_TOKEN_<PRODUCT>` and `MESHGATE_REGISTRY_CONSUMER_TOKEN_<CONSUMER>`.
  */
 export function loadRegistryConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   let raw: Record<string, unknown> = {};
@@ -75,10 +83,16 @@ export function loadRegistryConfig(path: string | undefined, env: NodeJS.Process
   if (env.MESHGATE_REGISTRY_PLATFORM_TOKEN) fromEnv.push({ kind: 'platform', name: 'platform', token: env.MESHGATE_REGISTRY_PLATFORM_TOKEN });
   if (env.MESHGATE_REGISTRY_STEWARD_TOKEN) fromEnv.push({ kind: 'steward', name: 'steward', token: env.MESHGATE_REGISTRY_STEWARD_TOKEN });
   if (env.MESHGATE_REGISTRY_GATEWAY_TOKEN) fromEnv.push({ kind: 'gateway', name: 'gateway', token: env.MESHGATE_REGISTRY_GATEWAY_TOKEN });
+  const named = (variable: string, prefix: string) => variable.slice(prefix.length).toLowerCase().replaceAll('_', '-');
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(PRODUCT_TOKEN_PREFIX) || !value) continue;
-    const product = name.slice(PRODUCT_TOKEN_PREFIX.length).toLowerCase().replaceAll('_', '-');
-    fromEnv.push({ kind: 'product', name: `${product}-team`, product, token: value });
+    if (!value) continue;
+    if (name.startsWith(PRODUCT_TOKEN_PREFIX)) {
+      const product = named(name, PRODUCT_TOKEN_PREFIX);
+      fromEnv.push({ kind: 'product', name: `${product}-team`, product, token: value });
+    } else if (name.startsWith(CONSUMER_TOKEN_PREFIX)) {
+      const consumer = named(name, CONSUMER_TOKEN_PREFIX);
+      fromEnv.push({ kind: 'consumer', name: `${consumer}-app`, consumer, token: value });
+    }
   }
   // A file's `tokens` that is not a list is left as it is, so validation names the bad value.
   const fileTokens = raw.tokens ?? [];
@@ -103,7 +117,8 @@ export class RegistryTokens {
   constructor(config: RegistryConfig) {
     this.entries = config.tokens.map((entry) => {
       const hash = entry.token !== undefined ? sha256(entry.token) : Buffer.from(entry.sha256!, 'hex');
-      const principal: RegistryPrincipal = entry.kind === 'product' ? { kind: 'product', name: entry.name, product: entry.product! } : { kind: entry.kind, name: entry.name };
+      const principal: RegistryPrincipal =
+        entry.kind === 'product' ? { kind: 'product', name: entry.name, product: entry.product! } : entry.kind === 'consumer' ? { kind: 'consumer', name: entry.name, consumer: entry.consumer! } : { kind: entry.kind, name: entry.name };
       return { hash, principal };
     });
   }

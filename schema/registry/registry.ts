@@ -10,6 +10,7 @@ import { parseGovernance } from '../governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { blocksPublish } from '../publish.ts';
 import { utcDay } from '../utc-day.ts';
+import { Agreements } from './agreements.ts';
 import { approvedChanges, decideApproval, governedRefusalCode, isGoverned, requestApproval } from './approvals.ts';
 import { checkMeshFolder, type ProductFiles } from './mesh-folder.ts';
 import { claimedCoordinates, takeoverFindings } from './ownership.ts';
@@ -69,19 +70,24 @@ export class Registry {
   /** Findings the current mesh already has, per build: a publish is refused for the ones it adds. */
   private standing: { key: string; findings: Set<string> } | undefined;
   private candidates = 0;
+  /** Consumers and their access agreements (agreements.ts). */
+  readonly agreements: Agreements;
 
   private constructor(
     readonly store: RegistryStore,
     private readonly today: () => string,
-  ) {}
+    now: () => Date,
+  ) {
+    this.agreements = new Agreements(this, now);
+  }
 
   /** Opens a registry on a store; the first start records `governance` as the mesh's governance. */
-  static async open(store: RegistryStore, options: { governance: string; today?: () => string }): Promise<Registry> {
+  static async open(store: RegistryStore, options: { governance: string; today?: () => string; now?: () => Date }): Promise<Registry> {
     if ((await store.latestGovernanceId()) === undefined) {
       parseGovernance(options.governance, 'registry governance');
       await store.addGovernance(options.governance, 'registry', new Date().toISOString());
     }
-    const registry = new Registry(store, options.today ?? (() => utcDay()));
+    const registry = new Registry(store, options.today ?? (() => utcDay()), options.now ?? (() => new Date()));
     // A registry whose builds predate ownership: the current build's products own what they define.
     if ((await store.owners()).size === 0) await registry.recordOwners((await registry.mesh()).products, { everyType: true });
     return registry;

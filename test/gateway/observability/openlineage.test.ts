@@ -77,6 +77,17 @@ describe('OpenLineage run events', () => {
     expect(customerFields).not.toContain('Customer.leadScore');
   });
 
+  it("names the consumer by the token's verified application where it names one, not by the client header", async () => {
+    // No client header: the job can have the client's name only from the token's claim. Names
+    // and the operation already counted, so the label budget below is untouched.
+    const job = `${CLIENT['apollographql-client-name']}/ChurnWatch`;
+    const before = collector.events.filter((e) => e.job.name === job).length;
+    const token = await mesh.token({ scope: 'pii:read finance:read', azp: CLIENT['apollographql-client-name'] });
+    const answer = await mesh.query('query ChurnWatch { customer(id: "C00042") { name } }', undefined, { authorization: `Bearer ${token}` });
+    expect(answer.body.errors).toBeUndefined();
+    await vi.waitFor(() => expect(collector.events.filter((e) => e.job.name === job)).toHaveLength(before + 1), { timeout: 10_000, interval: 10 });
+  });
+
   it('sends FAIL with the error for an operation whose every field was refused, and lists nothing it did not read', async () => {
     const answer = await mesh.query('query Refused { insights(customerIds: ["C00001"]) { id lifetimeValueUsd } }', undefined, { ...CLIENT, authorization: '' });
     expect(answer.body.data).toBeNull();

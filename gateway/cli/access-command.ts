@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import type { Agreement, Consumer } from '../../schema/registry/agreements.ts';
+import { registryClient, type RegistryClientOptions } from './registry-client-options.ts';
+
+/** One agreement on one line: what `access list` prints and every decision echoes. */
+function describeAgreement(a: Agreement): string {
+  const waiting = a.status === 'pending' ? ` (awaiting ${a.awaiting.join(' and ')})` : '';
+  return `#${a.id} ${a.status}${waiting}: ${a.consumer} reads ${a.product} [${a.classifications.join(', ')}] until ${a.endsAt} for "${a.purpose}"`;
+}
+
+const withRegistry = (command: Command) => command.requiredOption('--registry <url>', 'the registry').option('--token <token>', 'a registry token (default: MESHGATE_REGISTRY_TOKEN)');
+
+/**
+ * `meshgate access`: access agreements in the registry. A consumer registers and requests
+ * with its consumer token; the product's owner decides with the product token, a steward
+ * with a steward token where governance asks one; anyone may list.
+ */
+export function registerAccessCommand(program: Command): void {
+  const access = program.command('access').description('Access agreements: which consumer reads which product, for what purpose, approved by whom, until when');
+  withRegistry(
+    access
+      .command('register')
+      .description('Register a consumer: an application, the team that answers for it, and a contact (a consumer or platform token)')
+      .argument('<consumer>', 'the consumer name, kebab-case')
+      .requiredOption('--team <team>', 'the team that owns the application')
+      .requiredOption('--contact <contact>', 'who answers for it (e-mail or URL)')
+      .option('--application <id>', "the value of the gateways' application claim in its tokens (default: the consumer name)"),
+  ).action(async (name: string, options: RegistryClientOptions & { team: string; contact: string; application?: string }) => {
+    const consumer = await registryClient(options).call<Consumer>('POST', '/v1/consumers', { name, ownerTeam: options.team, contact: options.contact, ...(options.application ? { application: options.application } : {}) });
+    console.log(`registered consumer ${consumer.name} (application "${consumer.application}", owned by ${consumer.ownerTeam})`);
+  });
+  withRegistry(
+    access
+      .command('request')
+      .description("Ask to read a product's data of some classifications, for a purpose, until a date")
+      .argument('<product>', 'the product to read')
+      .requiredOption('--consumer <consumer>', 'the consumer asking')
+      .requiredOption('--classifications <list>', 'comma-separated, e.g. confidential,restricted')
+      .requiredOption('--purpose <text>', 'what the data is for')
+      .requiredOption('--until <date>', 'the end date (YYYY-MM-DD, or an ISO timestamp)'),
+  ).action(async (product: string, options: RegistryClientOptions & { consumer: string; classifications: string; purpose: string; until: string }) => {
+    const classifications = options.classifications.split(',').map((c) => c.trim()).filter(Boolean);
+    const agreement = await registryClient(options).call<Agreement>('POST', '/v1/agreements', { consumer: options.consumer, product, classifications, purpose: options.purpose, endsAt: options.until });
+    console.log(`requested ${describeAgreement(agreement)}`);
+  });
+  for (const [decision, verb, help] of [
+    ['approve', 'approved', "Approve a pending request (the product's token as its owner, a steward token as steward)"],
+    ['reject', 'rejected', 'Reject a pending request'],
+    ['revoke', 'revoked', 'Revoke an agreement: gateways stop granting it on their next poll'],
+  ] as const) {
+    withRegistry(access.command(decision).description(help).argument('<id>', 'the agreement number').requiredOption('--reason <text>', 'why: kept in the history')).action(async (id: string, options: RegistryClientOptions & { reason: string }) => {
+      const agreement = await registryClient(options).call<Agreement>('POST', `/v1/agreements/${encodeURIComponent(id)}/decisions`, { decision, reason: options.reason });
+      console.log(`${verb} ${describeAgreement(agreement)}`);
+    });
+  }
+  withRegistry(access.command('list').description('List agreements, pending first').option('--product <product>', "one product's").option('--consumer <consumer>', "one consumer's")).action(
+    async (options: RegistryClientOptions & { product?: string; consumer?: string }) => {
+      const query = new URLSearchParams({ ...(options.product ? { product: options.product } : {}), ...(options.consumer ? { consumer: options.consumer } : {}) }).toString();
+      const agreements = await registryClient(options).call<Agreement[]>('GET', `/v1/agreements${query ? `?${query}` : ''}`);
+      if (agreements.length === 0) console.log('no agreements');
+      for (const agreement of agreements) console.log(describeAgreement(agreement));
+    },
+  );
+}

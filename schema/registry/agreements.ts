@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import { CLASSIFICATIONS, PRODUCT_NAME, safeParseDescriptor, type Classification } from '../descriptor.ts';
+import { agreementDeciders, parseGovernance, type AgreementDecider, type AgreementGovernance } from '../governance.ts';
+import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
+import type { AgreementDecision, AgreementRequest, AgreementsStore, Consumer, Decision } from './agreements-store.ts';
+import type { RegistryPrincipal } from './registry-tokens.ts';
+import type { CurrentMesh } from './registry.ts';
+
+export type { AgreementDecision, AgreementRequest, Consumer, Decision } from './agreements-store.ts';
+export { DECISIONS } from './agreements-store.ts';
+
+/**
+ * Where an agreement stands, read from its request and the decisions after it: pending
+ * until every decider governance asked for has approved; then active until its end date,
+ * when it is expired. A rejection or a revocation ends it for good.
+ */
+export const AGREEMENT_STATUSES = ['pending', 'active', 'rejected', 'revoked', 'expired'] as const;
+export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
+
+/** An agreement as it is listed: the request, its state now, and every decision on it. */
+export interface Agreement extends AgreementRequest {
+  status: AgreementStatus;
+  /** Deciders still to approve (pending only). */
+  awaiting: AgreementDecider[];
+  decisions: AgreementDecision[];
+}
+
+/** One active agreement as a gateway enforces it: the application claim it matches and what it opens. */
+export interface AgreementGrant {
+  id: number;
+  consumer: string;
+  application: string;
+  product: string;
+  classifications: Classification[];
+  purpose: string;
+  endsAt: string;
+}
+
+/**
+ * What gateways poll (`GET /v1/agreements`): which classifications need an agreement at all
+ * (from governance) and every approved agreement not yet ended. A gateway checks `endsAt`
+ * against its own clock, so an agreement stops at its end date between two polls too.
+ */
+export interface GatewayAgreements {
+  /** The classifications that need an agreement; the others are governed by scopes alone. */
+  governed: Classification[];
+  grants: AgreementGrant[];
+}
+
+/** The consumers of one product, with what they read and why: what lineage shows. */
+export interface ProductConsumer {
+  consumer: string;
+  ownerTeam: string;
+  contact: string;
+  purpose: string;
+  classifications: Classification[];
+  endsAt: string;
+  agreementId: number;
+}
+
+export interface ConsumerInput {
+  name: string;
+  application?: string | undefined;
+  ownerTeam: string;
+  contact: string;
+}
+
+export interface RequestInput {
+  consumer: string;
+  product: string;
+  classifications: Classification[];
+  purpose: string;
+  /** An ISO timestamp or a `YYYY-MM-DD` day (access then stops as that day begins, UTC). */
+  endsAt: string;
+}
+
+const DAY_MS = 86_400_000;
+const PENDING_FIRST: Record<AgreementStatus, number> = { pending: 0, active: 1, expired: 2, rejected: 3, revoked: 4 };
+
+function refuse(code: MeshErrorCode, message: string): MeshError {
+  return new MeshError(code, message);
+}
+
+/** An end date as an instant; a bare day is its first instant, UTC. */
+function endInstant(value: string): Date | undefined {
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(at) ? new Date(at) : undefined;
+}
+
+/** The state of one request given every decision on it, at `now`. */
+export function agreementState(request: AgreementRequest, decisions: readonly AgreementDecision[], now: Date): { status: AgreementStatus; awaiting: AgreementDecider[] } {
+  if (decisions.some((d) => d.decision === 'revoke')) return { status: 'revoked', awaiting: [] };
+  if (decisions.some((d) => d.decision === 'reject')) return { status: 'rejected', awaiting: [] };
+  const approved = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.role));
+  const awaiting = request.deciders.filter((role) => !approved.has(role));
+  if (Date.parse(request.endsAt) <= now.getTime()) return { status: 'expired', awaiting: [] };
+  return awaiting.length > 0 ? { status: 'pending', awaiting } : { status: 'active', awaiting: [] };
+}
+
+/**
+ * Consumers and access agreements: a consumer (an application with an owner team) asks to
+ * read one product's data of some classifications for a stated purpose until an end date;
+ * the product's owner (its product token) and, where governance says so, a steward decide.
+ * Every request and decision is kept; revoking is a decision too. Writes run one at a time.
+ */
+export class Agreements {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly registry: { mesh(): Promise<CurrentMesh>; store: { agreements: AgreementsStore } },
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private get store(): AgreementsStore {
+    return this.registry.store.agreements;
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async governance(mesh?: CurrentMesh): Promise<AgreementGovernance> {
+    return parseGovernance((mesh ?? (await this.registry.mesh())).governance, 'registry governance').agreements;
+  }
+
+  registerConsumer(input: ConsumerInput, principal: RegistryPrincipal): Promise<Consumer> {
+    if (!PRODUCT_NAME.test(input.name)) throw refuse(MeshErrorCode.BAD_REQUEST, `"${input.name.slice(0, 64)}" is not a consumer name: lower-case words joined by "-"`);
+    if (principal.kind === 'consumer' && principal.consumer !== input.name) {
+      throw refuse(MeshErrorCode.AGREEMENT_NOT_YOURS, `The token of consumer "${principal.consumer}" may not register "${input.name}"`);
+    }
+    if (principal.kind !== 'consumer' && principal.kind !== 'platform') throw refuse(MeshErrorCode.REGISTRY_FORBIDDEN, `A ${principal.kind} token may not register a consumer`);
+    return this.serialize(async () => {
+      const application = input.application ?? input.name;
+      if ((await this.store.consumer(input.name)) || (await this.store.consumerByApplication(application))) {
+        throw refuse(MeshErrorCode.CONSUMER_EXISTS, `A consumer named "${input.name}" or with application "${application.slice(0, 100)}" is already registered`);
+      }
+      const consumer: Consumer = { name: input.name, application, ownerTeam: input.ownerTeam, contact: input.contact, registeredBy: principal.name, registeredAt: this.now().toISOString() };
+      await this.store.addConsumer(consumer);
+      return consumer;
+    });
+  }
+
+  /** Records a request; refused before anything is kept when it cannot be granted as asked. */
+  request(input: RequestInput, principal: RegistryPrincipal): Promise<Agreement> {
+    if (principal.kind === 'gateway') throw refuse(MeshErrorCode.REGISTRY_FORBIDDEN, 'A gateway token may not request access');
+    if (principal.kind === 'consumer' && principal.consumer !== input.consumer) {
+      throw refuse(MeshErrorCode.AGREEMENT_NOT_YOURS, `The token of consumer "${principal.consumer}" may not request access for "${input.consumer.slice(0, 64)}"`);
+    }
+    return this.serialize(async () => {
+      if (!(await this.store.consumer(input.consumer))) throw refuse(MeshErrorCode.CONSUMER_UNKNOWN, `No consumer "${input.consumer.slice(0, 64)}" is registered`);
+      const mesh = await this.registry.mesh();
+      const version = mesh.products.find((p) => p.product === input.product);
+      if (!version) throw refuse(MeshErrorCode.PRODUCT_UNKNOWN, `No version of product "${input.product.slice(0, 64)}" is served`);
+      const parsed = safeParseDescriptor(version.descriptor);
+      const has = new Set(parsed.ok ? Object.values(parsed.descriptor.fields).map((f) => f.classification) : []);
+      const wanted = CLASSIFICATIONS.filter((c) => input.classifications.includes(c));
+      const missing = wanted.filter((c) => !has.has(c));
+      if (wanted.length === 0 || missing.length > 0) {
+        throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${input.product} has no ${missing.join(' or ') || 'requested'} field; it has ${[...has].join(', ') || 'no classified field'}`);
+      }
+      const governance = await this.governance(mesh);
+      const open = wanted.filter((c) => agreementDeciders(governance, [c]).length === 0);
+      if (open.length > 0) throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${open.join(' and ')} data needs no agreement under governance; ask only for what does`);
+      const now = this.now();
+      const ends = endInstant(input.endsAt);
+      const longest = new Date(now.getTime() + governance.maxTermDays * DAY_MS);
+      if (!ends || ends <= now) throw refuse(MeshErrorCode.AGREEMENT_TERM_INVALID, `The end date ${JSON.stringify(input.endsAt.slice(0, 40))} is not a date in the future`);
+      if (ends > longest) throw refuse(MeshErrorCode.AGREEMENT_TERM_INVALID, `The end date ${ends.toISOString()} is past governance's longest term of ${governance.maxTermDays} days (${longest.toISOString()})`);
+      const request: Omit<AgreementRequest, 'id'> = {
+        consumer: input.consumer,
+        product: input.product,
+        classifications: wanted,
+        purpose: input.purpose,
+        endsAt: ends.toISOString(),
+        deciders: agreementDeciders(governance, wanted),
+        requestedBy: principal.name,
+        requestedAt: now.toISOString(),
+      };
+      const id = await this.store.addRequest(request);
+      return { id, ...request, ...agreementState({ id, ...request }, [], now), decisions: [] };
+    });
+  }
+
+  /**
+   * Records a decision. The product's owner decides with that product's token, a steward
+   * with a steward token where governance asks one; the platform may only revoke. Nobody
+   * approves a request they made.
+   */
+  decide(id: number, decision: Decision, reason: string, principal: RegistryPrincipal): Promise<Agreement> {
+    return this.serialize(async () => {
+      const request = Number.isSafeInteger(id) && id > 0 ? await this.store.request(id) : undefined;
+      if (!request) throw refuse(MeshErrorCode.AGREEMENT_UNKNOWN, `There is no agreement ${id}`);
+      const role = this.roleOf(principal, request, decision);
+      const now = this.now();
+      const before = await this.decisionsOf(id);
+      const state = agreementState(request, before, now);
+      if (decision === 'revoke') {
+        if (state.status !== 'active' && state.status !== 'pending') throw refuse(MeshErrorCode.AGREEMENT_NOT_PENDING, `Agreement ${id} is ${state.status}: there is nothing to revoke`);
+      } else {
+        if (state.status !== 'pending') throw refuse(MeshErrorCode.AGREEMENT_NOT_PENDING, `Agreement ${id} is ${state.status}: only a pending request is approved or rejected`);
+        if (!state.awaiting.includes(role as AgreementDecider)) throw refuse(MeshErrorCode.AGREEMENT_NOT_PENDING, `The ${role} already decided on agreement ${id}`);
+        if (decision === 'approve' && request.requestedBy === principal.name) {
+          throw refuse(MeshErrorCode.AGREEMENT_SELF_APPROVAL, `${principal.name} requested agreement ${id} and may not approve it`);
+        }
+      }
+      await this.store.addDecision({ agreementId: id, decision, role, decidedBy: principal.name, decidedAt: now.toISOString(), reason });
+      const after = await this.decisionsOf(id);
+      return { ...request, ...agreementState(request, after, now), decisions: after };
+    });
+  }
+
+  /** The role `principal` decides in on `request`, or a refusal saying why it may not. */
+  private roleOf(principal: RegistryPrincipal, request: AgreementRequest, decision: Decision): AgreementDecision['role'] {
+    switch (principal.kind) {
+      case 'product':
+        if (principal.product !== request.product) throw refuse(MeshErrorCode.AGREEMENT_NOT_YOURS, `The token of "${principal.product}" may not decide on agreement ${request.id}, which is for "${request.product}"`);
+        return 'owner';
+      case 'steward':
+        // A revocation is a steward's to make on any agreement; approving, only where governance asks a steward.
+        if (decision !== 'revoke' && !request.deciders.includes('steward')) throw refuse(MeshErrorCode.AGREEMENT_NOT_YOURS, `Governance asks no steward decision on agreement ${request.id} (${request.classifications.join(', ')})`);
+        return 'steward';
+      case 'platform':
+        if (decision !== 'revoke') throw refuse(MeshErrorCode.REGISTRY_FORBIDDEN, 'The platform may revoke an agreement but not approve or reject one: the owner and stewards decide');
+        return 'platform';
+      default:
+        throw refuse(MeshErrorCode.REGISTRY_FORBIDDEN, `A ${principal.kind} token may not decide on agreements`);
+    }
+  }
+
+  private async decisionsOf(id: number): Promise<AgreementDecision[]> {
+    return (await this.store.decisions()).filter((d) => d.agreementId === id);
+  }
+
+  /** Every agreement with its state and history, pending first, then newest first; optionally one product's or one consumer's. */
+  async list(filter: { product?: string | undefined; consumer?: string | undefined } = {}): Promise<Agreement[]> {
+    const [requests, decisions] = [await this.store.requests(), await this.store.decisions()];
+    const now = this.now();
+    return requests
+      .filter((r) => (filter.product === undefined || r.product === filter.product) && (filter.consumer === undefined || r.consumer === filter.consumer))
+      .map((request) => {
+        const own = decisions.filter((d) => d.agreementId === request.id);
+        return { ...request, ...agreementState(request, own, now), decisions: own };
+      })
+      .sort((a, b) => PENDING_FIRST[a.status] - PENDING_FIRST[b.status] || b.id - a.id);
+  }
+
+  async agreement(id: number): Promise<Agreement> {
+    const found = (await this.list()).find((a) => a.id === id);
+    if (!found) throw refuse(MeshErrorCode.AGREEMENT_UNKNOWN, `There is no agreement ${id}`);
+    return found;
+  }
+
+  consumers(): Promise<Consumer[]> {
+    return this.store.consumers();
+  }
+
+  /** Each product's consumers under an active agreement, by product name. */
+  async consumersByProduct(): Promise<Map<string, ProductConsumer[]>> {
+    const consumers = new Map((await this.store.consumers()).map((c) => [c.name, c]));
+    const byProduct = new Map<string, ProductConsumer[]>();
+    for (const agreement of await this.list()) {
+      const consumer = consumers.get(agreement.consumer);
+      if (agreement.status !== 'active' || !consumer) continue;
+      const list = byProduct.get(agreement.product) ?? [];
+      list.push({ consumer: consumer.name, ownerTeam: consumer.ownerTeam, contact: consumer.contact, purpose: agreement.purpose, classifications: agreement.classifications, endsAt: agreement.endsAt, agreementId: agreement.id });
+      byProduct.set(agreement.product, list);
+    }
+    return byProduct;
+  }
+
+  /** What gateways enforce, and its ETag: a new decision, a new governance or an agreement ending changes it. */
+  async forGateways(): Promise<{ document: GatewayAgreements; etag: string }> {
+    const governance = await this.governance();
+    const consumers = new Map((await this.store.consumers()).map((c) => [c.name, c]));
+    const grants = (await this.list())
+      .filter((a) => a.status === 'active' && consumers.has(a.consumer))
+      .map((a) => ({ id: a.id, consumer: a.consumer, application: consumers.get(a.consumer)!.application, product: a.product, classifications: a.classifications, purpose: a.purpose, endsAt: a.endsAt }))
+      .sort((a, b) => a.id - b.id);
+    const document: GatewayAgreements = { governed: CLASSIFICATIONS.filter((c) => agreementDeciders(governance, [c]).length > 0), grants };
+    return { document, etag: `"${createHash('sha256').update(JSON.stringify(document)).digest('hex').slice(0, 32)}"` };
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productWith, startAgreementRegistry, type AgreementRegistry } from '../../support/agreement-registry.ts';
+
+/**
+ * The registry's read-only pages of access agreements: by product and by consumer, pending
+ * first, each with its history; a product's catalog page names its consumers and their purposes.
+ */
+const CONSUMER = 'board-pack';
+const PRODUCT = productWith('confidential');
+const DAY = 86_400_000;
+
+let dir: string;
+let registry: AgreementRegistry;
+let active = 0;
+let pending = 0;
+
+async function pageOf(path: string): Promise<{ status: number; html: string }> {
+  const response = await fetch(`${registry.server.url}${path}`, { headers: { authorization: `Bearer ${registry.tokens.gateway}` } });
+  return { status: response.status, html: await response.text() };
+}
+
+describe('registry pages: access agreements', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agreement-pages-'));
+    registry = await startAgreementRegistry(join(dir, 'registry.duckdb'), { consumers: [CONSUMER], pages: true });
+    const token = registry.tokens[`consumer:${CONSUMER}`]!;
+    await registry.call('POST', '/v1/consumers', token, { name: CONSUMER, ownerTeam: 'board-office', contact: 'board@example.com' });
+    const ask = async (purpose: string) =>
+      (await registry.call('POST', '/v1/agreements', token, { consumer: CONSUMER, product: PRODUCT, classifications: ['confidential'], purpose, endsAt: new Date(Date.now() + 30 * DAY).toISOString() })).body.id as number;
+    active = await ask('Quarterly board pack <b>figures</b>');
+    await registry.call('POST', `/v1/agreements/${active}/decisions`, registry.tokens[PRODUCT]!, { decision: 'approve', reason: 'Board reporting' });
+    pending = await ask('A second look');
+    // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
+  }, 240_000);
+
+  afterAll(async () => {
+    await registry?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists agreements by product and by consumer, pending first, with who decided and why', async () => {
+    for (const path of [`/agreements?product=${PRODUCT}`, `/agreements?consumer=${CONSUMER}`, '/agreements']) {
+      const { status, html } = await pageOf(path);
+      expect(status).toBe(200);
+      const order = [...html.matchAll(/data-agreement="(\d+)" data-status="(\w+)"/g)].map((m) => [Number(m[1]), m[2]]);
+      expect(order).toEqual([
+        [pending, 'pending'],
+        [active, 'active'],
+      ]);
+      expect(html).toContain(`approve by ${PRODUCT}-team (owner)`);
+      expect(html).toContain('Board reporting');
+      // What a requester wrote is escaped.
+      expect(html).toContain('&lt;b&gt;figures&lt;/b&gt;');
+      expect(html).not.toContain('<b>figures');
+    }
+    expect((await pageOf('/agreements?product=no-such-product')).html).toContain('No agreements.');
+  });
+
+  it("a product's catalog page names its consumers and their purposes", async () => {
+    const { status, html } = await pageOf(`/catalog/${PRODUCT}`);
+    expect(status).toBe(200);
+    const consumers = /<h2 id="consumers">Consumers<\/h2>([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    expect(consumers).toContain(`data-consumer="${CONSUMER}"`);
+    expect(consumers).toContain('Quarterly board pack &lt;b&gt;figures&lt;/b&gt;');
+    expect(consumers).toContain('board-office');
+    expect(consumers).not.toContain('A second look'); // pending: not a consumer yet
+  });
+
+  it('needs a registry token, as every page', async () => {
+    expect((await fetch(`${registry.server.url}/agreements`)).status).toBe(401);
+  });
+});

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANALYST_SCOPES, closeProducts, postGraphQL, startGatewayFor, startProducts, type MeshHarness, type MeshProducts } from '../support/mesh-harness.ts';
+import { probeQuery, productWith, startAgreementRegistry, type AgreementRegistry } from '../support/agreement-registry.ts';
+
+/**
+ * Hostile callers at a gateway that enforces access agreements: the application is a claim
+ * of the verified token and nothing else, so a header naming an approved application, a
+ * claim of the wrong shape, an agreement with another product and an expired agreement all
+ * get FORBIDDEN_FIELD at the field's path, and nothing is read.
+ */
+const DAY = 86_400_000;
+const CONSUMER = 'approved-app';
+const RESTRICTED = productWith('restricted');
+const CONFIDENTIAL = productWith('confidential', [RESTRICTED]);
+const probe = probeQuery(CONFIDENTIAL, 'confidential');
+
+let dir: string;
+let registry: AgreementRegistry;
+let products: MeshProducts;
+let mesh: MeshHarness;
+let skewMs = 0;
+let endsAt = '';
+
+const ask = (token: string | undefined, headers: Record<string, string> = {}) => postGraphQL(mesh.gateway.url, { query: probe.query }, { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) });
+
+function expectForbidden(answer: Awaited<ReturnType<typeof ask>>): void {
+  const error = answer.body.errors?.find((e) => e.message.includes(probe.coordinate));
+  expect(error?.extensions?.code, JSON.stringify(answer.body).slice(0, 400)).toBe('FORBIDDEN_FIELD');
+  expect(JSON.stringify(answer.body.data ?? null)).not.toMatch(/"\w+":\s*-?\d/); // no figure read
+}
+
+describe('agreement enforcement abuse', () => {
+  beforeAll(async () => {
+    process.env.MESHGATE_SIGNING_SECRET = randomBytes(24).toString('hex');
+    dir = mkdtempSync(join(tmpdir(), 'agreement-enforcement-'));
+    registry = await startAgreementRegistry(join(dir, 'registry.duckdb'), { consumers: [CONSUMER] });
+    products = await startProducts();
+    mesh = await startGatewayFor(
+      products,
+      { mode: 'production', registry: { url: registry.server.url, token: registry.tokens.gateway! }, supergraph: { pollIntervalMs: 100 }, usage: { enabled: false } },
+      { now: () => Date.now() + skewMs },
+      async () => {},
+    );
+    const token = registry.tokens[`consumer:${CONSUMER}`]!;
+    expect((await registry.call('POST', '/v1/consumers', token, { name: CONSUMER, ownerTeam: 'analytics', contact: 'analytics@example.com' })).status).toBe(201);
+    endsAt = new Date(Date.now() + 5 * DAY).toISOString();
+    const requested = await registry.call('POST', '/v1/agreements', token, { consumer: CONSUMER, product: CONFIDENTIAL, classifications: ['confidential'], purpose: 'abuse baseline', endsAt });
+    expect((await registry.call('POST', `/v1/agreements/${requested.body.id}/decisions`, registry.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'baseline' })).status).toBe(201);
+    // The approved application reads, once the gateway has polled: the baseline every case below departs from.
+    const approved = await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER });
+    for (let round = 0; round < 200 && (await ask(approved)).body.errors; round++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await ask(approved)).body.errors).toBeUndefined();
+    // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
+  }, 240_000);
+
+  afterAll(async () => {
+    await mesh?.gateway.close();
+    if (products) await closeProducts(products);
+    await registry?.close();
+    delete process.env.MESHGATE_SIGNING_SECRET;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a self-chosen application name in headers, with a token that names none: FORBIDDEN_FIELD', async () => {
+    const unnamed = await mesh.token({ scope: ANALYST_SCOPES });
+    const forged = { 'apollographql-client-name': CONSUMER, 'x-application': CONSUMER, 'x-meshgate-application': CONSUMER, 'x-client-id': CONSUMER, azp: CONSUMER };
+    const answer = await ask(unnamed, forged);
+    expectForbidden(answer);
+    expect(answer.body.errors!.find((e) => e.message.includes(probe.coordinate))!.message).toContain('names no application (claim "azp")');
+  });
+
+  it('a forged application claim: an unsigned token (UNAUTHENTICATED), or the claim in a shape that names no application', async () => {
+    const [header, payload] = (await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER })).split('.');
+    const unsigned = `${header}.${payload}.`;
+    expect((await ask(unsigned)).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    for (const azp of [[CONSUMER], { name: CONSUMER }, 42, '']) expectForbidden(await ask(await mesh.token({ scope: ANALYST_SCOPES, azp } as never)));
+  });
+
+  it("an agreement with one product opens no other product's data", async () => {
+    const other = probeQuery(RESTRICTED, 'restricted');
+    const answer = await postGraphQL(mesh.gateway.url, { query: other.query }, { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER })}` });
+    expect(answer.body.errors?.find((e) => e.message.includes(other.coordinate))?.extensions?.code).toBe('FORBIDDEN_FIELD');
+  });
+
+  it('an expired agreement: FORBIDDEN_FIELD from its end date on, naming it', async () => {
+    const token = await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER });
+    skewMs = Date.parse(endsAt) - Date.now();
+    try {
+      const answer = await ask(token);
+      expectForbidden(answer);
+      expect(answer.body.errors!.find((e) => e.message.includes(probe.coordinate))!.message).toContain(`ended ${endsAt}`);
+    } finally {
+      skewMs = 0;
+    }
+    expect((await ask(token)).body.errors).toBeUndefined();
+  });
+
+  it('development mode does not enforce agreements: a token naming no application reads governed data, and the gateway says so once at start', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(chunk.toString()), done()) }));
+    const dev = await startGatewayFor(products, { mode: 'development', registry: { url: registry.server.url, token: registry.tokens.gateway! }, usage: { enabled: false } }, { logger }, async () => {});
+    try {
+      const answer = await postGraphQL(dev.gateway.url, { query: probe.query }, { authorization: `Bearer ${await dev.token({ scope: ANALYST_SCOPES })}` });
+      expect(answer.body.errors, JSON.stringify(answer.body).slice(0, 300)).toBeUndefined();
+      expect(lines.filter((line) => line.includes('access agreements: not enforced (development mode'))).toHaveLength(1);
+    } finally {
+      await dev.gateway.close();
+    }
+  });
+});
