@@ -49,6 +49,8 @@ export const RULES = {
   'compat/classification-changed': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/sunset-too-soon': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'lineage/out-of-date': MeshErrorCode.LINEAGE_OUT_OF_DATE,
+  // The registry: the build a publish would make is one a gateway refuses to serve (supergraph-admission.ts).
+  'supergraph/not-servable': MeshErrorCode.SUPERGRAPH_INVALID,
   // `meshgate test`: rules on a product's live data, one id per ODCS metric.
   'quality/null-values': MeshErrorCode.QUALITY_RULE_FAILED,
   'quality/missing-values': MeshErrorCode.QUALITY_RULE_FAILED,

@@ -2,7 +2,7 @@ import { isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../access/authentication.ts';
 import { FieldAccess } from '../access/field-access.ts';
 import { previewApiSchema } from '../access/preview-api-schema.ts';
-import { previewFieldsOf, readFieldDirectives } from '../supergraph/supergraph-directives.ts';
+import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
 
 /** What one caller can learn about a field of the served graph. */
 export interface CallerSchema {

@@ -83,6 +83,10 @@ export enum WireErrorCode {
   PRODUCT_UNKNOWN = 'PRODUCT_UNKNOWN',
   /** The registry holds no build with the number named. */
   BUILD_UNKNOWN = 'BUILD_UNKNOWN',
+  /** A contract sent to the registry is over one of its limits (bytes, types, fields): the message names the limit (`limits.<name>`) and the value. */
+  CONTRACT_TOO_LARGE = 'CONTRACT_TOO_LARGE',
+  /** A registry check or composition ran past `limits.checkTimeoutMs` and was stopped; nothing was stored. */
+  CHECK_TIMEOUT = 'CHECK_TIMEOUT',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
   /** An MCP `tools/call` names a tool the gateway does not offer. */
@@ -171,6 +175,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   REGISTRY_FORBIDDEN: 403,
   PRODUCT_UNKNOWN: 404,
   BUILD_UNKNOWN: 404,
+  CONTRACT_TOO_LARGE: 413,
+  CHECK_TIMEOUT: 503,
   SHUTTING_DOWN: 503,
   SUPERGRAPH_NOT_LOADED: 503,
   // A JSON-RPC error over /mcp, where it answers the call (HTTP 200) as the MCP spec has it; 400 wherever a status must come from the code.
