@@ -129,15 +129,16 @@ export class Registry {
       { products: [...others, { name: candidate.product, descriptor: candidate.descriptor, sdl: candidate.sdl }], baselines: mesh.products.map(files), governance: mesh.governance },
       this.today(),
     );
-    return report.findings.filter((f) => {
+    const blocking = report.findings.filter((f) => {
       if (f.rule === 'compat/no-baseline' && f.product === candidate.product) return false; // publishing creates it
       return blocksPublish(candidate.product, f) || !standing.has(findingKey(f));
     });
+    return [...blocking, ...(await this.servabilityFindings(candidate, mesh))];
   }
 
   /**
-   * Why the build `candidate` would make is one no gateway serves (supergraph-admission.ts):
-   * what a publish would be refused for after every rule passed, told by the check already.
+   * Why the build `candidate` would make is one no gateway serves (supergraph-admission.ts),
+   * beside any rule it fails: a check and a publish both say it, with the gateway's own code.
    * A composition that fails is not repeated here: the check's own findings say why.
    */
   private async servabilityFindings(candidate: Candidate, mesh: CurrentMesh): Promise<Finding[]> {
@@ -163,8 +164,7 @@ export class Registry {
     assertProductName(candidate.product);
     assertWithinCheckLimits(candidate, this.limits);
     return this.serialize(async () => {
-      const mesh = await this.mesh();
-      const findings = [...(await this.blockingFindings(candidate, mesh)), ...(await this.servabilityFindings(candidate, mesh))];
+      const findings = await this.blockingFindings(candidate, await this.mesh());
       await this.recordCheck(candidate, requestedBy, findings);
       return { ok: findings.length === 0, findings };
     });

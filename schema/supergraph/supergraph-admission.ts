@@ -83,7 +83,7 @@ function refuseWhatApolloRefuses(supergraphSdl: string): void {
     // As Apollo Gateway's `createSchemaFromSupergraphSdl` builds it (validated, as outside NODE_ENV=production), and the API schema it serves.
     Supergraph.build(supergraphSdl, { supportedFeatures: SUPPORTED_FEATURES as Set<string>, validateSupergraph: true }).apiSchema();
   } catch (error) {
-    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Apollo Gateway cannot build a schema from the supergraph: ${(error as Error).message.split('\n')[0]}`);
+    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Apollo Gateway cannot build a schema from the supergraph: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 600)}`);
   }
 }
 
