@@ -1,8 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
 import { RegistryClient } from '../schema/registry/registry-client.ts';
-import { createAuthenticator } from './access/authentication.ts';
+import { assertCallersCanBeServed, createAuthenticator } from './access/authentication.ts';
+import { withDevIdentity } from './access/dev-identity.ts';
 import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
@@ -11,7 +13,7 @@ import { ExecutionSharing } from './execution/execution-sharing.ts';
 import { withPlanExecutor } from './execution/plan-executor.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { graphqlPipeline, graphqlRoute } from './http/graphql-route.ts';
+import { graphqlPipeline, graphqlRoute, headersOf } from './http/graphql-route.ts';
 import { hostGuard } from './http/host-guard.ts';
 import { takeRateLimitToken } from './http/rate-limiter.ts';
 import { ProductHealthProber, readinessReport } from './http/readiness.ts';
@@ -33,7 +35,9 @@ import { admitSupergraph, ungovernedFields } from '../schema/supergraph/supergra
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
 import { fetchRegistrySupergraph, registrySupergraphEndpoint } from './supergraph/registry-supergraph.ts';
 import { RegistryUsageStore } from './observability/registry-usage-store.ts';
-import { createProductServices, productSigner } from './transport/product-services.ts';
+import { createProductServices } from './transport/product-services.ts';
+import { openProductSigner } from './transport/product-signing-keys.ts';
+import { SignatureRefusals } from './transport/signature-refusals.ts';
 import type { GatewayOptions, RunningGateway } from './running-gateway.ts';
 
 export type { GatewayOptions, RunningGateway };
@@ -42,8 +46,11 @@ export type { GatewayOptions, RunningGateway };
  * The composition root: the supergraph source, the products behind it, Apollo Gateway and
  * Apollo Server with one plugin per concern, and the HTTP routes in front.
  */
-export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
+export async function startGateway(given: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
+  // Before anything is opened: a gateway that would refuse every caller does not start.
+  assertCallersCanBeServed(given);
+  const config = await withDevIdentity(given);
   const metrics = new GatewayMetrics({ labels: config.observability });
   const watermarksSeen = new ProductWatermarksSeen();
   const { supergraph } = config;
@@ -72,12 +79,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   if (registerTracingFromEnv()) logger.info('tracing: exporting spans over OTLP');
-  const signer = productSigner(config.mode, subgraphs.map((s) => s.name));
+  const signer = await openProductSigner({ mode: config.mode, products: subgraphs.map((s) => s.name), registry });
+  logger.info(signer.description);
   declareEnforcedSecurityFeatures();
   // Opened before the products: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config.sharedState, logger);
   const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
-  const products = createProductServices({ config, signer, metrics, cache: caches.products });
+  const products = createProductServices({ config, signer, metrics, cache: caches.products, refusals: new SignatureRefusals(logger, metrics) });
   // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
   const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
   const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig });
@@ -121,6 +129,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // /ready answers from the last probe round, never by probing on the caller's time.
   const prober = new ProductHealthProber({ transport: products.transport, state, urlOf: products.urlOf });
   const { rateLimit } = config;
+  // The rate limit keys on whom a token verifiably names; a refused token names nobody (its address's bucket).
+  const verifiedPrincipal = (req: IncomingMessage) => authenticate(headersOf(req)).catch(() => undefined);
   // One cache for /catalog and /mcp's descriptions: a build is costly (see catalog-cache.ts).
   const catalog = config.catalog.enabled || mcpSchema ? new CatalogCache({ meshRoot: config.catalog.meshRoot, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined;
   const http = await serveHttp({
@@ -151,7 +161,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
               ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: async () => (await catalog.pages(source.state)).catalog, served: mcpSchema, productUrl: products.fetchedUrl, logger })
               : undefined,
         }),
-        { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined, guardHost: hostGuard(config) },
+        { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req, verifiedPrincipal) : undefined, guardHost: hostGuard(config) },
       ),
   });
   return {
@@ -167,6 +177,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       prober.stop();
       await apollo.stop();
       await products.transport.close();
+      signer.close();
       await sharedState.close();
       await usage?.close();
       await lineage?.close();
