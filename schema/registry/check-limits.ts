@@ -13,16 +13,16 @@ import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
  * have a few hundred fields) and keep a check at the limits to seconds on one core.
  */
 export const checkLimitsSchema = z.strictObject({
-  /** Largest SDL of one product, in bytes (UTF-8). @default 524288 */
-  maxSdlBytes: z.number().int().positive().default(512 * 1024),
-  /** Largest descriptor (`product.yaml`) of one product, in bytes. @default 524288 */
-  maxDescriptorBytes: z.number().int().positive().default(512 * 1024),
-  /** Most type definitions and extensions in one product's SDL. @default 2000 */
-  maxTypes: z.number().int().positive().default(2_000),
+  /** Largest SDL of one product, in bytes (UTF-8). With the descriptor's, it fits the default request body (`maxBodyBytes`). @default 393216 */
+  maxSdlBytes: z.number().int().positive().default(384 * 1024),
+  /** Largest descriptor (`product.yaml`) of one product, in bytes. @default 393216 */
+  maxDescriptorBytes: z.number().int().positive().default(384 * 1024),
+  /** Most type definitions and extensions in one product's SDL. @default 1000 */
+  maxTypes: z.number().int().positive().default(1_000),
   /** Most fields (or enum values, or input fields) on one type, its extensions counted in. @default 1000 */
   maxFieldsPerType: z.number().int().positive().default(1_000),
-  /** Most elements in one product's SDL: fields, arguments, input fields and enum values together. @default 20000 */
-  maxElements: z.number().int().positive().default(20_000),
+  /** Most elements in one product's SDL: fields, arguments, input fields and enum values together. @default 10000 */
+  maxElements: z.number().int().positive().default(10_000),
   /**
    * Longest one check or composition may run before it is stopped (CHECK_TIMEOUT) and its
    * worker replaced; within the limits above a check takes seconds. @default 120000
@@ -62,7 +62,8 @@ export function assertWithinCheckLimits(contract: { product: string; descriptor:
   try {
     document = parse(contract.sdl, { noLocation: true, maxTokens: limits.maxElements * TOKENS_PER_ELEMENT });
   } catch (error) {
-    if (/more than \d+ tokens/.test((error as Error).message)) {
+    // graphql-js words it "more that N tokens"; either spelling is the budget, not a syntax error.
+    if (/more th(?:an|at) \d+ tokens/.test((error as Error).message)) {
       throw tooLarge(product, 'maxElements', limits.maxElements, `the SDL has more than ${limits.maxElements * TOKENS_PER_ELEMENT} tokens`);
     }
     return;
