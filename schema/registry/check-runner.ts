@@ -89,6 +89,8 @@ export class CheckRunner {
         this.stop(new MeshError(MeshErrorCode.CHECK_TIMEOUT, `The ${task.kind} ran past the registry's limit limits.checkTimeoutMs = ${this.options.timeoutMs} and was stopped; nothing was stored`));
       }, this.options.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
+      // Held open while it works for someone; idle, it lets the process end.
+      thread.ref();
       thread.postMessage({ kind: 'task', id, task } satisfies WorkerRequest);
     });
   }
@@ -104,8 +106,6 @@ export class CheckRunner {
     thread.on('exit', () => {
       if (this.thread === thread) this.stop(new MeshError(MeshErrorCode.INTERNAL_SERVER_ERROR, 'The check stopped unexpectedly; nothing was stored'));
     });
-    // An idle thread does not keep the process alive: `registry serve` lives by its server.
-    thread.unref();
     this.thread = thread;
     return thread;
   }
@@ -122,6 +122,7 @@ export class CheckRunner {
     if (!pending) return;
     this.pending.delete(reply.id);
     clearTimeout(pending.timer);
+    if (this.pending.size === 0) thread.unref();
     if (reply.kind === 'done') pending.resolve(reply.result);
     else pending.reject(reply.code ? new MeshError(reply.code, reply.message) : new Error(reply.message));
   }
