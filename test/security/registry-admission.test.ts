@@ -11,6 +11,7 @@ import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { openRegistryStore } from '../../schema/registry/open-registry-store.ts';
 import { startRegistryServer, type RunningRegistry } from '../../schema/registry/registry-server.ts';
 import { RegistryTokens } from '../../schema/registry/registry-tokens.ts';
+import { RegistrySigningSecrets, signingKeyRoutes } from '../../schema/registry/signing-key-handout.ts';
 import { Registry } from '../../schema/registry/registry.ts';
 import { admitSupergraph } from '../../schema/supergraph/supergraph-admission.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
@@ -98,7 +99,9 @@ beforeAll(async () => {
       { kind: 'product', name: `${PRODUCT}-team`, product: PRODUCT, token: TOKENS.product },
     ],
   });
-  server = await startRegistryServer({ registry, tokens, log: () => {} });
+  // As `meshgate registry serve` runs it: gateways serving from it take the products' signing keys from it too.
+  const signing = RegistrySigningSecrets.open({ env: {}, file: join(dir, 'signing-secrets') });
+  server = await startRegistryServer({ registry, tokens, log: () => {}, routes: signingKeyRoutes(signing) });
   const imported = await call('POST', '/v1/import', TOKENS.platform, { products: [BASE] });
   expect(imported.status, JSON.stringify(imported.body)).toBe(201);
 });
