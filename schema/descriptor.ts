@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { validRange } from 'semver';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './parse-yaml.ts';
 import { z } from 'zod';
 import { ConfigError, MeshErrorCode } from './protocol/error-codes.ts';
 import { fieldQualityRuleSchema, isLibraryRule, typeQualityRuleSchema } from './quality-rules.ts';

@@ -1,6 +1,6 @@
 import type { Classification } from '../../schema/descriptor.ts';
 import type { AgreementGrant, GatewayAgreements } from '../../schema/registry/agreements.ts';
-import { readContractDirectives } from '../supergraph/contract-directives.ts';
+import { readContractDirectives } from '../../schema/supergraph/contract-directives.ts';
 import { readSupergraphLineage } from '../supergraph/supergraph-lineage.ts';
 import type { Principal } from './authentication.ts';
 

@@ -2,7 +2,7 @@ import { isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import type { Principal } from './authentication.ts';
 import { FieldAccess } from './field-access.ts';
 import { previewApiSchema } from './preview-api-schema.ts';
-import { previewFieldsOf, readFieldDirectives } from '../supergraph/supergraph-directives.ts';
+import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
 
 /**
  * What the gateway shows one caller of its graph, decided once for the three doors that

@@ -1,7 +1,7 @@
 import type { AgreementAccess } from './agreement-access.ts';
 import type { Principal } from './authentication.ts';
-import { readContractDirectives, type ContractPolicy } from '../supergraph/contract-directives.ts';
-import { readFieldDirectives, type FieldDirectives } from '../supergraph/supergraph-directives.ts';
+import { readContractDirectives, type ContractPolicy } from '../../schema/supergraph/contract-directives.ts';
+import { readFieldDirectives, type FieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
 
 /**
  * Whether a principal may read a field (`Type.field`): the one place a field-level

@@ -20,7 +20,7 @@ export function registerRegistryCommand(program: Command): void {
     .option('--store <url|file>', `a postgres:// URL or a DuckDB file (default: ${DEFAULT_REGISTRY_FILE})`)
     .option('--port <port>', 'port to listen on (0 picks a free one)', (value) => Number(value), 4100)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--config <file>', 'registry config: tokens, body limit, starting governance (tokens also from MESHGATE_REGISTRY_*_TOKEN)')
+    .option('--config <file>', 'registry config: tokens, body and check limits, starting governance (tokens also from MESHGATE_REGISTRY_*_TOKEN)')
     .action(async (options: { store?: string; port: number; host: string; config?: string }) => {
       const config = loadRegistryConfig(options.config);
       const tokens = new RegistryTokens(config);
@@ -40,7 +40,7 @@ export function registerRegistryCommand(program: Command): void {
         throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'MESHGATE_REGISTRY_KEY_REFRESH_SECONDS', [`must be a whole number of seconds from 1 to 3600 (got ${JSON.stringify(process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS)})`]);
       }
       const store = await openRegistryStore(options.store ?? process.env.MESHGATE_REGISTRY_STORE);
-      const registry = await Registry.open(store, { governance: readFileSync(config.governanceFile ?? DEFAULT_GOVERNANCE_PATH, 'utf8') });
+      const registry = await Registry.open(store, { governance: readFileSync(config.governanceFile ?? DEFAULT_GOVERNANCE_PATH, 'utf8'), limits: config.limits });
       // The read-only pages are the gateway's catalog over the current build: schema/ may not import it, so it is wired in here.
       const pages = registryPages(registry);
       const server = await startRegistryServer({ registry, tokens, port: options.port, host: options.host, maxBodyBytes: config.maxBodyBytes, pages: pages.render, routes: signingKeyRoutes(signingSecrets, { refreshAfterSeconds }) });

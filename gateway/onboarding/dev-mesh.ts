@@ -5,7 +5,7 @@ import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/err
 import { PRODUCT_NAME } from '../../schema/descriptor.ts';
 import { loadMesh, meshPaths } from '../../schema/mesh.ts';
 import { RegistryClient, RegistryRequestError } from '../../schema/registry/registry-client.ts';
-import { subgraphsOf } from '../supergraph/supergraph-source.ts';
+import { subgraphsOf } from '../../schema/supergraph/supergraph-subgraphs.ts';
 
 /**
  * The mesh `meshgate dev` runs a product beside: every other product's interface, the

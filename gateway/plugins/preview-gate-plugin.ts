@@ -7,7 +7,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { introspectionPart, type IntrospectionPart } from '../operation/introspection-part.ts';
 import { fieldsUsed } from '../operation/operation-fields.ts';
 import { stripSuggestions, usesIntrospection } from './introspection-plugin.ts';
-import { previewFieldsOf, readFieldDirectives } from '../supergraph/supergraph-directives.ts';
+import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
 
 export type PreviewGateOptions = PreviewOptIn;
 

@@ -1,7 +1,7 @@
 import { Kind, parse, print, type ConstDirectiveNode, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { LineageEdge } from '../../schema/lineage.ts';
-import { readContractDirectives, type ContractProduct } from './contract-directives.ts';
-import { linkedDirectiveNames } from './linked-directive-names.ts';
+import { readContractDirectives, type ContractProduct } from '../../schema/supergraph/contract-directives.ts';
+import { linkedDirectiveNames } from '../../schema/supergraph/linked-directive-names.ts';
 
 const JOIN_SPEC = 'https://specs.apollo.dev/join';
 const INACCESSIBLE_SPEC = 'https://specs.apollo.dev/inaccessible';

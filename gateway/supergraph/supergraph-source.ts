@@ -3,15 +3,9 @@ import { readFileSync } from 'node:fs';
 import type { SupergraphManager, SupergraphSdlHook } from '@apollo/gateway';
 
 type SupergraphSdlHookOptions = Parameters<SupergraphSdlHook>[0];
-import { Kind, parse, type ConstValueNode } from 'graphql';
 import { MeshError, MeshErrorCode, UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
+import { subgraphsOf, type SupergraphSubgraph } from '../../schema/supergraph/supergraph-subgraphs.ts';
 import { pollSupergraphUrl, watchSupergraphFile } from './supergraph-watcher.ts';
-
-/** A subgraph as the supergraph names it: `join__Graph` enum values with `@join__graph`. */
-export interface SupergraphSubgraph {
-  name: string;
-  url: string;
-}
 
 /** Where the gateway is in serving a supergraph. `/health` and `/ready` read this. */
 export type SupergraphState =
@@ -50,31 +44,6 @@ export function describeState(state: SupergraphState): string {
 
 export function hashSdl(sdl: string): string {
   return createHash('sha256').update(sdl).digest('hex');
-}
-
-/** Reads the subgraph names and URLs a supergraph routes to. */
-export function subgraphsOf(supergraphSdl: string): SupergraphSubgraph[] {
-  let document;
-  try {
-    document = parse(supergraphSdl);
-  } catch (error) {
-    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Supergraph is not valid SDL: ${(error as Error).message}`);
-  }
-  const subgraphs: SupergraphSubgraph[] = [];
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
-    for (const value of definition.values ?? []) {
-      const directive = value.directives?.find((d) => d.name.value === 'join__graph');
-      const arg = (name: string) => stringValue(directive?.arguments?.find((a) => a.name.value === name)?.value);
-      subgraphs.push({ name: arg('name') ?? value.name.value.toLowerCase(), url: arg('url') ?? '' });
-    }
-  }
-  if (subgraphs.length === 0) throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, 'Supergraph declares no subgraphs (no join__Graph enum)');
-  return subgraphs;
-}
-
-function stringValue(node: ConstValueNode | undefined): string | undefined {
-  return node?.kind === Kind.STRING ? node.value : undefined;
 }
 
 /**

@@ -100,6 +100,10 @@ export enum WireErrorCode {
   AGREEMENT_TERM_INVALID = 'AGREEMENT_TERM_INVALID',
   /** The decision does not fit the agreement's state: already decided in that role, rejected, revoked or expired. */
   AGREEMENT_NOT_PENDING = 'AGREEMENT_NOT_PENDING',
+  /** A contract sent to the registry is over one of its limits (bytes, types, fields): the message names the limit (`limits.<name>`) and the value. */
+  CONTRACT_TOO_LARGE = 'CONTRACT_TOO_LARGE',
+  /** A registry check or composition ran past `limits.checkTimeoutMs` and was stopped; nothing was stored. */
+  CHECK_TIMEOUT = 'CHECK_TIMEOUT',
   /** A product version is published already with other content: a version, once published, never changes. */
   VERSION_EXISTS = 'VERSION_EXISTS',
   /** The registry holds no approval request with the id named. */
@@ -220,6 +224,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   AGREEMENT_CLASSIFICATION_UNKNOWN: 422,
   AGREEMENT_TERM_INVALID: 422,
   AGREEMENT_NOT_PENDING: 409,
+  CONTRACT_TOO_LARGE: 413,
+  CHECK_TIMEOUT: 503,
   VERSION_EXISTS: 409,
   APPROVAL_UNKNOWN: 404,
   APPROVAL_DECIDED: 409,

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeIssues, PRODUCT_NAME } from '../descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { checkLimitsSchema, DEFAULT_CHECK_LIMITS } from './check-limits.ts';
 
 /**
  * Who a registry token speaks for. A platform token may do everything but decide on access
@@ -53,6 +54,8 @@ export const registryConfigSchema = z.strictObject({
   tokens: z.array(tokenSchema).default([]),
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
+  /** What one contract may ask of a check: sizes, counts and time (check-limits.ts). */
+  limits: checkLimitsSchema.default(DEFAULT_CHECK_LIMITS),
   /** Governance the registry starts with when none was ever set (a path to governance.yaml). @default the package's schema/governance.yaml */
   governanceFile: z.string().min(1).optional(),
 });
@@ -114,7 +117,7 @@ function sha256(value: string): Buffer {
 export class RegistryTokens {
   private readonly entries: { hash: Buffer; principal: RegistryPrincipal }[];
 
-  constructor(config: RegistryConfig) {
+  constructor(config: Pick<RegistryConfig, 'tokens'> & Partial<RegistryConfig>) {
     this.entries = config.tokens.map((entry) => {
       const hash = entry.token !== undefined ? sha256(entry.token) : Buffer.from(entry.sha256!, 'hex');
       const principal: RegistryPrincipal =

@@ -1,8 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { compositionFailure } from '../check.ts';
-import { composeProducts, type ProductInterface } from '../compose.ts';
 import { PRODUCT_NAME, safeParseDescriptor } from '../descriptor.ts';
 import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../field-usage.ts';
 import { finding, MESH, type Finding } from '../finding.ts';
@@ -12,8 +7,11 @@ import { blocksPublish } from '../publish.ts';
 import { utcDay } from '../utc-day.ts';
 import { Agreements } from './agreements.ts';
 import { approvedChanges, decideApproval, governedRefusalCode, isGoverned, requestApproval } from './approvals.ts';
-import { checkMeshFolder, type ProductFiles } from './mesh-folder.ts';
+import { assertWithinCheckLimits, DEFAULT_CHECK_LIMITS, type CheckLimits } from './check-limits.ts';
+import { CheckRunner } from './check-runner.ts';
+import type { ProductFiles } from './mesh-folder.ts';
 import { claimedCoordinates, takeoverFindings } from './ownership.ts';
+import type { BuildProduct, ComposedBuild } from './registry-compose.ts';
 import type { ApprovalRecord, Build, ProductVersion, RegistryStore } from './registry-store.ts';
 import type { RegistryPrincipal } from './registry-tokens.ts';
 
@@ -51,11 +49,6 @@ export interface CurrentMesh {
 
 const findingKey = (f: Finding) => `${f.product}\u0000${f.rule}\u0000${f.element}\u0000${f.message}`;
 
-/** Composition needs a URL; a product that never gave one is routed nowhere until a gateway's `subgraphUrls` says. */
-function routingUrl(name: string, url: string | undefined): string {
-  return url ?? `http://${name}.invalid/graphql`;
-}
-
 const files = (version: ProductVersion): ProductFiles => ({ name: version.product, descriptor: version.descriptor, sdl: version.sdl });
 
 /**
@@ -66,28 +59,33 @@ const files = (version: ProductVersion): ProductFiles => ({ name: version.produc
  */
 export class Registry {
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly work = mkdtempSync(join(tmpdir(), 'meshgate-registry-'));
   /** Findings the current mesh already has, per build: a publish is refused for the ones it adds. */
   private standing: { key: string; findings: Set<string> } | undefined;
-  private candidates = 0;
   /** Consumers and their access agreements (agreements.ts). */
   readonly agreements: Agreements;
+  /** Checks and compositions run here, off the event loop that answers `/healthz` and gateways' polls. */
+  private readonly runner: CheckRunner;
 
   private constructor(
     readonly store: RegistryStore,
     private readonly today: () => string,
     now: () => Date,
+    private readonly limits: CheckLimits,
   ) {
     this.agreements = new Agreements(this, now);
+    this.runner = new CheckRunner({ usage: this.usage, timeoutMs: limits.checkTimeoutMs });
   }
 
-  /** Opens a registry on a store; the first start records `governance` as the mesh's governance. */
-  static async open(store: RegistryStore, options: { governance: string; today?: () => string; now?: () => Date }): Promise<Registry> {
+  /**
+   * Opens a registry on a store; the first start records `governance` as the mesh's governance.
+   * `limits` bound what one contract may ask of a check (check-limits.ts).
+   */
+  static async open(store: RegistryStore, options: { governance: string; today?: () => string; now?: () => Date; limits?: CheckLimits }): Promise<Registry> {
     if ((await store.latestGovernanceId()) === undefined) {
       parseGovernance(options.governance, 'registry governance');
       await store.addGovernance(options.governance, 'registry', new Date().toISOString());
     }
-    const registry = new Registry(store, options.today ?? (() => utcDay()), options.now ?? (() => new Date()));
+    const registry = new Registry(store, options.today ?? (() => utcDay()), options.now ?? (() => new Date()), options.limits ?? DEFAULT_CHECK_LIMITS);
     // A registry whose builds predate ownership: the current build's products own what they define.
     if ((await store.owners()).size === 0) await registry.recordOwners((await registry.mesh()).products, { everyType: true });
     return registry;
@@ -127,15 +125,11 @@ export class Registry {
     return sdl === undefined ? undefined : { build: build.number, sdl, hash: build.supergraphHash };
   }
 
-  private checkDir(governanceId: number): string {
-    return join(this.work, `governance-${governanceId}`);
-  }
-
   private async standingFindings(mesh: CurrentMesh): Promise<Set<string>> {
     const key = `${mesh.build?.number ?? 0}/${mesh.governanceId}`;
     if (this.standing?.key !== key) {
       const current = mesh.products.map(files);
-      const report = await checkMeshFolder(this.checkDir(mesh.governanceId), { products: current, baselines: current, governance: mesh.governance }, { usage: this.usage, today: this.today() });
+      const report = await this.runner.check({ products: current, baselines: current, governance: mesh.governance }, this.today());
       this.standing = { key, findings: new Set(report.findings.map(findingKey)) };
     }
     return this.standing.findings;
@@ -149,15 +143,26 @@ export class Registry {
   private async blockingFindings(candidate: Candidate, mesh: CurrentMesh): Promise<Finding[]> {
     const standing = await this.standingFindings(mesh);
     const others = mesh.products.filter((p) => p.product !== candidate.product).map(files);
-    const report = await checkMeshFolder(
-      this.checkDir(mesh.governanceId),
+    const report = await this.runner.check(
       { products: [...others, { name: candidate.product, descriptor: candidate.descriptor, sdl: candidate.sdl }], baselines: mesh.products.map(files), governance: mesh.governance },
-      { usage: this.usage, today: this.today() },
+      this.today(),
     );
-    return report.findings.filter((f) => {
+    const blocking = report.findings.filter((f) => {
       if (f.rule === 'compat/no-baseline' && f.product === candidate.product) return false; // publishing creates it
       return blocksPublish(candidate.product, f) || !standing.has(findingKey(f));
     });
+    return [...blocking, ...(await this.servabilityFindings(candidate, mesh))];
+  }
+
+  /**
+   * Why the build `candidate` would make is one no gateway serves (supergraph-admission.ts),
+   * beside any rule it fails: a check and a publish both say it, with the gateway's own code.
+   * A composition that fails is not repeated here: the check's own findings say why.
+   */
+  private async servabilityFindings(candidate: Candidate, mesh: CurrentMesh): Promise<Finding[]> {
+    const others = mesh.products.filter((p) => p.product !== candidate.product);
+    const composed = await this.compose([...others, candidate], mesh.governance);
+    return composed.ok ? [] : composed.findings.filter((f) => f.rule === 'supergraph/not-servable');
   }
 
   private async recordCheck(candidate: Candidate, requestedBy: string, findings: Finding[]): Promise<void> {
@@ -198,6 +203,7 @@ export class Registry {
   /** Runs every check on `candidate` against the current mesh; records the report and changes nothing else. */
   check(candidate: Candidate, requestedBy: string): Promise<CheckOutcome> {
     assertProductName(candidate.product);
+    assertWithinCheckLimits(candidate, this.limits);
     return this.serialize(async () => {
       const findings = await this.reviewedFindings(candidate, await this.mesh());
       const parsed = safeParseDescriptor(candidate.descriptor);
@@ -213,6 +219,7 @@ export class Registry {
   /** Checks `candidate`, then composes and stores a new build with it; refused with the findings on any failed check. */
   publish(candidate: Candidate, publishedBy: string): Promise<PublishOutcome> {
     assertProductName(candidate.product);
+    assertWithinCheckLimits(candidate, this.limits);
     return this.serialize(async () => {
       const mesh = await this.mesh();
       const parsed = safeParseDescriptor(candidate.descriptor);
@@ -240,7 +247,7 @@ export class Registry {
       const previous = mesh.products.find((p) => p.product === candidate.product);
       const url = candidate.url ?? previous?.url;
       const others = mesh.products.filter((p) => p.product !== candidate.product);
-      const composed = this.compose([...others, { product: candidate.product, descriptor: candidate.descriptor, sdl: candidate.sdl, url }], mesh.governance);
+      const composed = await this.compose([...others, { product: candidate.product, descriptor: candidate.descriptor, sdl: candidate.sdl, url }], mesh.governance);
       if (!composed.ok) {
         await this.recordCheck(candidate, publishedBy, composed.findings);
         return { ok: false, findings: composed.findings };
@@ -269,20 +276,9 @@ export class Registry {
     });
   }
 
-  /** Composes with governance compiled in; undefined SDL when no product is served yet (drafts only). */
-  private compose(products: readonly { product: string; descriptor: string; sdl: string; url?: string | undefined }[], governanceText: string): { ok: true; supergraphSdl: string | undefined } | { ok: false; findings: Finding[] } {
-    const governance = parseGovernance(governanceText, 'registry governance');
-    const interfaces: ProductInterface[] = products.flatMap((p) => {
-      const parsed = safeParseDescriptor(p.descriptor);
-      return parsed.ok ? [{ name: p.product, url: routingUrl(p.product, p.url), sdl: p.sdl, descriptor: parsed.descriptor }] : [];
-    });
-    const composable = new Set(governance.composableStatuses);
-    if (!interfaces.some((p) => p.descriptor.status !== 'retired' && composable.has(p.descriptor.status))) return { ok: true, supergraphSdl: undefined };
-    const result = composeProducts(interfaces, composable, governance);
-    if (!result.ok) {
-      return { ok: false, findings: result.errors.map((error) => compositionFailure(MESH, error)) };
-    }
-    return { ok: true, supergraphSdl: result.supergraphSdl };
+  /** Composes with governance compiled in and admits the result as a gateway would (registry-compose.ts), off the event loop. */
+  private compose(products: readonly BuildProduct[], governanceText: string): Promise<ComposedBuild> {
+    return this.runner.compose(products, governanceText);
   }
 
   /**
@@ -292,14 +288,17 @@ export class Registry {
    * already promised (and rules leave alone in a baseline) carries over.
    */
   importMesh(products: readonly Candidate[], importedBy: string): Promise<{ ok: true; build: number } | { ok: false; findings: Finding[] }> {
-    for (const product of products) assertProductName(product.product);
+    for (const product of products) {
+      assertProductName(product.product);
+      assertWithinCheckLimits(product, this.limits);
+    }
     return this.serialize(async () => {
       const mesh = await this.mesh();
       if (mesh.build) throw new MeshError(MeshErrorCode.BAD_REQUEST, `The registry already has build ${mesh.build.number}: an import only seeds an empty registry; publish instead`);
       if (products.length === 0 || new Set(products.map((p) => p.product)).size !== products.length) throw new MeshError(MeshErrorCode.BAD_REQUEST, 'An import names each product once, and at least one');
       const baselines = products.map((p) => ({ name: p.product, descriptor: p.descriptor, sdl: p.sdl }));
-      const report = await checkMeshFolder(this.checkDir(mesh.governanceId), { products: baselines, baselines, governance: mesh.governance }, { usage: this.usage, today: this.today() });
-      const composed = report.ok ? this.compose(products, mesh.governance) : undefined;
+      const report = await this.runner.check({ products: baselines, baselines, governance: mesh.governance }, this.today());
+      const composed = report.ok ? await this.compose(products, mesh.governance) : undefined;
       if (!composed?.ok) return { ok: false, findings: composed && !composed.ok ? composed.findings : report.findings };
       const at = new Date().toISOString();
       const versionIds: number[] = [];
@@ -341,12 +340,9 @@ export class Registry {
       }
       const mesh = await this.mesh();
       const current = mesh.products.map(files);
-      // A folder of its own: governance is cached by path, and this text may yet be refused.
-      const dir = join(this.work, `governance-candidate-${++this.candidates}`);
-      const report = await checkMeshFolder(dir, { products: current, baselines: current, governance: text }, { usage: this.usage, today: this.today() }).finally(() =>
-        rmSync(dir, { recursive: true, force: true }),
-      );
-      const composed = report.ok ? this.compose(mesh.products, text) : undefined;
+      // The check thread keeps one folder per governance text: this one may yet be refused, and is never mistaken for the current one.
+      const report = await this.runner.check({ products: current, baselines: current, governance: text }, this.today());
+      const composed = report.ok ? await this.compose(mesh.products, text) : undefined;
       if (!composed?.ok) return { ok: false, findings: composed && !composed.ok ? composed.findings : report.findings };
       const governanceId = await this.store.addGovernance(text, setBy, new Date().toISOString());
       if (!mesh.build) return { ok: true, findings: [] };
@@ -372,7 +368,7 @@ export class Registry {
 
   async close(): Promise<void> {
     await this.queue;
-    rmSync(this.work, { recursive: true, force: true });
+    await this.runner.close();
     await this.store.close();
   }
 }

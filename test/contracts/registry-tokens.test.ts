@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../gateway/config-loader.ts';
 import { ConfigError } from '../../schema/protocol/error-codes.ts';
+import { DEFAULT_CHECK_LIMITS } from '../../schema/registry/check-limits.ts';
 import { loadRegistryConfig, RegistryTokens } from '../../schema/registry/registry-tokens.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'registry-tokens-'));
@@ -77,5 +78,24 @@ describe('registry tokens: from a config file (by hash) and the environment, eac
       url: 'http://registry.internal:4100',
       token: 'gateway-token',
     });
+  });
+
+  it("the README's registry.yaml loads as written, its limits the defaults; a partial limits block keeps the other defaults; a bad limit is named", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /```yaml\n((?:\s*)tokens:[\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Run a mesh of many repositories')))?.[1];
+    expect(block).toContain('limits:');
+    const indent = /^\s*/.exec(block!)![0].length;
+    const text = block!
+      .split('\n')
+      .map((line) => line.slice(indent))
+      .join('\n')
+      .replaceAll(/"<[^>]*>"/g, `"${sha256('readme-token-0123456789')}"`);
+    const config = loadRegistryConfig(file('readme-registry.yaml', text), {});
+    expect(config.limits).toEqual(DEFAULT_CHECK_LIMITS);
+    expect(loadRegistryConfig(file('partial.yaml', 'limits: { maxFieldsPerType: 200 }\n'), {}).limits).toEqual({ ...DEFAULT_CHECK_LIMITS, maxFieldsPerType: 200 });
+    const problems = problemsOf(() => loadRegistryConfig(file('bad-limits.yaml', 'limits: { maxElements: 0, checkTimeoutMs: 9999999999, maxTypo: 1 }\n'), {}));
+    expect(problems.some((p) => p.startsWith('limits.maxElements:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('limits.checkTimeoutMs:'))).toBe(true);
+    expect(problems.some((p) => p.includes('maxTypo'))).toBe(true);
   });
 });

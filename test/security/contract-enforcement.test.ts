@@ -12,7 +12,7 @@ import { FieldAccess } from '../../gateway/access/field-access.ts';
 import type { Principal } from '../../gateway/access/authentication.ts';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
-import { admitSupergraph } from '../../gateway/supergraph/supergraph-admission.ts';
+import { admitSupergraph } from '../../schema/supergraph/supergraph-admission.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConnectionPlumbing, type Catalog } from '../../gateway/catalog/catalog-data.ts';
-import { previewFieldsOf, readFieldDirectives } from '../../gateway/supergraph/supergraph-directives.ts';
+import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
 import { ANALYST_SCOPES, postGraphQL, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 import { until } from '../support/until.ts';
 

@@ -7,7 +7,7 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
-import { admitSupergraph } from '../../../gateway/supergraph/supergraph-admission.ts';
+import { admitSupergraph } from '../../../schema/supergraph/supergraph-admission.ts';
 import { MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import { FIXTURE_SUBGRAPHS, serveSignedSubgraphs, type FixtureSubgraph, type RunningFixture } from '../../fixtures/executor/subgraphs.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';

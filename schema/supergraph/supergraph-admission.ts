@@ -1,13 +1,18 @@
-import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { Supergraph, DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES } from '@apollo/federation-internals';
 import { Kind, parse, type DocumentNode } from 'graphql';
-import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from '../../schema/requires-argument-clash.ts';
+import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from '../requires-argument-clash.ts';
 import { readContractDirectives } from './contract-directives.ts';
+import { ENFORCED_SECURITY_FEATURES } from './enforced-security-features.ts';
 import { linkedDirectiveNames } from './linked-directive-names.ts';
 import { readFieldDirectives, servedFieldsOf } from './supergraph-directives.ts';
+import { subgraphsOf, type SupergraphSubgraph } from './supergraph-subgraphs.ts';
 
 /**
  * Whether a supergraph may be served, decided before Apollo Gateway builds anything from it,
- * at start and on every reload (a refused reload leaves the last good one serving).
+ * at start and on every reload (a refused reload leaves the last good one serving), and by
+ * the registry before it stores a build: one function, so a build the registry keeps is one
+ * every gateway will serve.
  *
  * The supergraph is the whole contract: the gateway decides access from its directives and
  * nothing else. A served field that carries neither a classification nor an access
@@ -44,13 +49,45 @@ export function ungovernedFields(supergraphSdl: string): string[] {
   });
 }
 
-/** Throws SUPERGRAPH_INVALID, in one line naming the fields and the switch, when the rules refuse the supergraph. */
-export function admitSupergraph(supergraphSdl: string, rules: AdmissionRules): void {
+/** The rules a registry admits a build by: the strictest any gateway applies, so every gateway serves what it keeps. */
+export const STRICTEST_ADMISSION: AdmissionRules = { mode: 'production', allowUnclassifiedFields: false };
+
+/**
+ * Every rule a gateway applies before it serves a supergraph, in the order it applies them;
+ * throws SUPERGRAPH_INVALID, in one line saying what to fix, at the first one refused.
+ * Returns the subgraphs the supergraph routes to.
+ */
+export function admitSupergraph(supergraphSdl: string, rules: AdmissionRules): SupergraphSubgraph[] {
+  // SDL that parses and routes somewhere.
+  const subgraphs = subgraphsOf(supergraphSdl);
   // In every mode: this is wrong data, not an access decision a switch could waive.
   refuseRequiresArgumentClashes(supergraphSdl);
-  // Read even when nothing is refused: a classification or policy the gateway cannot apply fails here, not per request.
+  // Read even when nothing is refused: a classification or policy the gateway cannot apply (a level
+  // it does not know, a policy defined twice) fails here, not per request.
   const ungoverned = ungovernedFields(supergraphSdl);
-  if (rules.mode !== 'production' || rules.allowUnclassifiedFields || ungoverned.length === 0) return;
+  if (rules.mode === 'production' && !rules.allowUnclassifiedFields && ungoverned.length > 0) refuseUngoverned(ungoverned);
+  // Last, what Apollo Gateway itself refuses when it builds the schema and its planner's graph from it.
+  refuseWhatApolloRefuses(supergraphSdl);
+  return subgraphs;
+}
+
+/**
+ * The features Apollo Gateway is told it supports: Apollo's own set and the security features
+ * meshgate enforces itself (see enforced-security-features.ts). Given explicitly rather than read
+ * from Apollo's mutable default, so the registry, which never starts a gateway, admits by the same set.
+ */
+const SUPPORTED_FEATURES: ReadonlySet<string> = new Set([...DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, ...ENFORCED_SECURITY_FEATURES]);
+
+function refuseWhatApolloRefuses(supergraphSdl: string): void {
+  try {
+    // As Apollo Gateway's `createSchemaFromSupergraphSdl` builds it (validated, as outside NODE_ENV=production), and the API schema it serves.
+    Supergraph.build(supergraphSdl, { supportedFeatures: SUPPORTED_FEATURES as Set<string>, validateSupergraph: true }).apiSchema();
+  } catch (error) {
+    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Apollo Gateway cannot build a schema from the supergraph: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 600)}`);
+  }
+}
+
+function refuseUngoverned(ungoverned: readonly string[]): never {
   const named = ungoverned.slice(0, NAMED_AT_MOST).join(', ') + (ungoverned.length > NAMED_AT_MOST ? ` and ${ungoverned.length - NAMED_AT_MOST} more` : '');
   throw new MeshError(
     MeshErrorCode.SUPERGRAPH_INVALID,

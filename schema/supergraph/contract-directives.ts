@@ -1,7 +1,7 @@
 import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql';
-import { CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY } from '../../schema/contract-spec.ts';
-import { CLASSIFICATIONS, type Classification } from '../../schema/descriptor.ts';
-import { MeshErrorCode, MeshError } from '../../schema/protocol/error-codes.ts';
+import { CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY } from '../contract-spec.ts';
+import { CLASSIFICATIONS, type Classification } from '../descriptor.ts';
+import { MeshErrorCode, MeshError } from '../protocol/error-codes.ts';
 import { linkedDirectiveNames, linksSpec } from './linked-directive-names.ts';
 
 /** A product's metadata as composition recorded it in the supergraph. */
