@@ -56,7 +56,7 @@ export function registerStartCommand(program: Command): void {
         onShutdownSignal(async () => {
           await gateway.close();
           await stopAll();
-        });
+        }, { withParent: true });
       } catch (error) {
         await stopAll();
         throw error;
