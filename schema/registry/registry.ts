@@ -12,6 +12,7 @@ import { blocksPublish } from '../publish.ts';
 import { utcDay } from '../utc-day.ts';
 import { checkMeshFolder, type ProductFiles } from './mesh-folder.ts';
 import type { Build, ProductVersion, RegistryStore } from './registry-store.ts';
+import { unroutedUrl } from './routing-url.ts';
 
 
 /** A product's contract as a team sends it: to check, or to publish. */
@@ -42,7 +43,7 @@ const findingKey = (f: Finding) => `${f.product}\u0000${f.rule}\u0000${f.element
 
 /** Composition needs a URL; a product that never gave one is routed nowhere until a gateway's `subgraphUrls` says. */
 function routingUrl(name: string, url: string | undefined): string {
-  return url ?? `http://${name}.invalid/graphql`;
+  return url ?? unroutedUrl(name);
 }
 
 const files = (version: ProductVersion): ProductFiles => ({ name: version.product, descriptor: version.descriptor, sdl: version.sdl });
