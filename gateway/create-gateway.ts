@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
@@ -11,7 +12,7 @@ import { ExecutionSharing } from './execution/execution-sharing.ts';
 import { withPlanExecutor } from './execution/plan-executor.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { graphqlPipeline, graphqlRoute } from './http/graphql-route.ts';
+import { graphqlPipeline, graphqlRoute, headersOf } from './http/graphql-route.ts';
 import { hostGuard } from './http/host-guard.ts';
 import { takeRateLimitToken } from './http/rate-limiter.ts';
 import { ProductHealthProber, readinessReport } from './http/readiness.ts';
@@ -121,6 +122,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // /ready answers from the last probe round, never by probing on the caller's time.
   const prober = new ProductHealthProber({ transport: products.transport, state, urlOf: products.urlOf });
   const { rateLimit } = config;
+  // The rate limit keys on whom a token verifiably names; a refused token names nobody (its address's bucket).
+  const verifiedPrincipal = (req: IncomingMessage) => authenticate(headersOf(req)).catch(() => undefined);
   // One cache for /catalog and /mcp's descriptions: a build is costly (see catalog-cache.ts).
   const catalog = config.catalog.enabled || mcpSchema ? new CatalogCache({ meshRoot: config.catalog.meshRoot, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined;
   const http = await serveHttp({
@@ -151,7 +154,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
               ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: async () => (await catalog.pages(source.state)).catalog, served: mcpSchema, productUrl: products.fetchedUrl, logger })
               : undefined,
         }),
-        { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req) : undefined, guardHost: hostGuard(config) },
+        { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req, verifiedPrincipal) : undefined, guardHost: hostGuard(config) },
       ),
   });
   return {

@@ -1,5 +1,5 @@
 import { collectReads, sourceOf } from './boundary.ts';
-import { CLASSIFICATIONS, type Classification } from './descriptor.ts';
+import { admits, describeCaller, describeReaders, meshClassifications, meshReaders, type Holding, type Readers } from './field-readers.ts';
 import { finding, type Finding } from './finding.ts';
 import type { Governance } from './governance.ts';
 import type { ValidProduct } from './mesh.ts';
@@ -10,18 +10,6 @@ import { isPublishedType, publishedOutputFields, type SubgraphModel, type TypeMo
  * classified value through an argument instead of the field, and whether the field is
  * computed from data anyone with fewer rights may read and re-derive it from.
  */
-
-/** The classification of every classified field of the mesh; the strictest where two products classify one, as the gateway enforces it. */
-function meshClassifications(products: readonly ValidProduct[]): Map<string, Classification> {
-  const levels = new Map<string, Classification>();
-  for (const product of products) {
-    for (const [coordinate, policy] of Object.entries(product.descriptor.fields)) {
-      const known = levels.get(coordinate);
-      if (!known || CLASSIFICATIONS.indexOf(policy.classification) > CLASSIFICATIONS.indexOf(known)) levels.set(coordinate, policy.classification);
-    }
-  }
-  return levels;
-}
 
 function publishedCoordinates(products: readonly ValidProduct[]): Set<string> {
   return new Set(products.flatMap((product) => [...publishedOutputFields(product.model)].map((field) => field.coordinate)));
@@ -80,30 +68,43 @@ export function lintExposures(products: readonly ValidProduct[]): Finding[] {
   return [...new Map(findings.map((f) => [`${f.product}|${f.element}|${f.rule}|${f.message}`, f])).values()];
 }
 
-/** What a classification asks of a caller, as the gateway enforces it. */
-interface Requirement {
-  authenticated: boolean;
-  scopes: ReadonlySet<string>;
-}
+/** At most this many ways of reading a field's inputs are tried: alternatives multiply, and real fields have a handful. */
+const MAX_WAYS = 4096;
 
-function requirement(governance: Governance, level: Classification): Requirement {
-  return { authenticated: governance.authenticatedClassifications.includes(level), scopes: new Set(governance.classificationScopes[level]) };
+/**
+ * A caller who may read every input and whom `output` refuses, or undefined when there is
+ * none. Each way of reading the inputs (one alternative per input) is tried with the least
+ * a caller must hold for it; holding more only admits more, so if that caller is admitted
+ * to the output, every caller reading the inputs that way is.
+ */
+function readerOfInputsRefused(output: Readers, inputs: readonly Readers[]): Holding | undefined {
+  let ways: Holding[] = [new Set()];
+  for (const input of inputs) {
+    // An input nobody may read: nobody re-derives the output from it.
+    if (input.anyOf.length === 0) return undefined;
+    ways = ways.flatMap((held) => input.anyOf.map((needed) => new Set([...held, ...needed])));
+    if (ways.length > MAX_WAYS) ways = ways.slice(0, MAX_WAYS);
+  }
+  return ways.find((held) => !admits(output, held));
 }
 
 /**
- * A field classified more strictly than the data it is computed from protects nothing:
- * anyone who may read all its inputs can compute it. Inputs are what `@requires` reads
- * (lineage) and what the descriptor's `derivedFrom` declares.
+ * A field restricted more strictly than the data it is computed from protects nothing: a
+ * caller who may read all its inputs and is refused the field computes it. Inputs are what
+ * `@requires` reads (lineage) and what the descriptor's `derivedFrom` declares. Who may read
+ * is every access element the gateway enforces (see field-readers.ts): classifications,
+ * `@authenticated`, `@requiresScopes` and `@policy`, not classification levels alone.
  */
 export function lintIneffectiveRestrictions(products: readonly ValidProduct[], governance: Governance): Finding[] {
-  const levels = meshClassifications(products);
   const published = publishedCoordinates(products);
+  const readersOf = meshReaders(products, governance);
   const findings: Finding[] = [];
   for (const product of products) {
     const inputs = new Map<string, Set<string>>();
     const addInput = (field: string, source: string) => inputs.set(field, (inputs.get(field) ?? new Set()).add(source));
     for (const read of collectReads(product)) {
-      if (read.via === 'requires' && read.leaf && read.readBy && sourceOf(read, product, products)) addInput(read.readBy, read.coordinate);
+      // Every field on the path counts: reading `orderSummary { lastOrderDate }` reads `orderSummary` too.
+      if (read.via === 'requires' && read.readBy && sourceOf(read, product, products)) addInput(read.readBy, read.coordinate);
     }
     for (const [coordinate, policy] of Object.entries(product.descriptor.fields)) {
       for (const source of policy.derivedFrom ?? []) {
@@ -112,27 +113,17 @@ export function lintIneffectiveRestrictions(products: readonly ValidProduct[], g
       }
     }
     for (const [coordinate, sources] of inputs) {
-      const level = product.descriptor.fields[coordinate]?.classification;
-      // An unclassified field is lint/field-classification's finding; an unclassified input has no level to compare.
-      const known = [...sources].flatMap((source) => {
-        const sourceLevel = levels.get(source);
-        return sourceLevel ? [{ source, level: sourceLevel }] : [];
-      });
-      if (!level || known.length === 0) continue;
-      const needed = requirement(governance, level);
-      const held = known.map((input) => requirement(governance, input.level));
-      const heldScopes = new Set(held.flatMap((r) => [...r.scopes]));
-      const missing = [...needed.scopes].filter((scope) => !heldScopes.has(scope));
-      if (missing.length === 0 && (!needed.authenticated || held.some((r) => r.authenticated))) continue;
-      const named = known.map((input) => `${input.source} (${input.level})`).join(' and ');
-      const readers = known.map((input) => input.source).join(' and ');
+      const output = readersOf(coordinate);
+      const witness = readerOfInputsRefused(output, [...sources].map(readersOf));
+      if (!witness) continue;
+      const named = [...sources].map((source) => `${source} (${describeReaders(readersOf(source))})`).join(', ');
       findings.push(
         finding(
           product.name,
           coordinate,
           'lint/ineffective-restriction',
-          `${coordinate} is ${level} but is computed from ${named}: anyone who may read ${readers} can re-derive it`,
-          `Classify ${coordinate} no more strictly than its inputs, or raise the classification of ${readers} (each change needs a major version).`,
+          `${coordinate} is restricted (${[...new Set(output.because)].join(', ')}) but ${describeCaller(witness)} may read every field it is computed from and re-derive it: ${named}`,
+          `Restrict at least one of those inputs as ${coordinate} is (a stricter rule is a breaking change: a major version), or compute ${coordinate} from inputs that carry its restriction.`,
         ),
       );
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Principal } from '../access/authentication.ts';
 import { clientIdentity } from './client-identity.ts';
 import type { SharedStateStore, TokenDecision } from '../shared-state/key-value-store.ts';
 
@@ -10,26 +11,39 @@ export interface RateLimitConfig {
   refillPerSecond: number;
   /**
    * Who a bucket belongs to. `ip` cannot be chosen by the caller; `client` trusts the
-   * `apollographql-client-name` header; `principal` keys on the bearer token (a hash, never the token).
+   * `apollographql-client-name` header (a per-app budget among cooperating apps, not an
+   * abuse control: any caller can name another app); `principal` keys on who the verified
+   * bearer token says the caller is (its `sub`, hashed), never on the header's text.
    */
   by: 'ip' | 'client' | 'principal';
 }
 
-/** The bucket a request draws from. Falls back to the IP when the chosen identity is absent. */
-export function rateLimitKey(req: IncomingMessage, by: RateLimitConfig['by']): string {
+/**
+ * Who the request's token verifiably speaks for, or undefined when nobody is: no token, or
+ * a token the gateway refuses (the route then refuses it with UNAUTHENTICATED).
+ */
+export type VerifiedPrincipal = (req: IncomingMessage) => Promise<Principal | undefined>;
+
+/**
+ * The bucket a request draws from. Falls back to the peer address when the chosen identity
+ * is absent. With `principal`, a request whose token is missing, malformed, forged or
+ * expired draws from its address's bucket: were the header's text the key, every spelling
+ * of one token (`bearer`, two spaces, a tab) and every garbage token would be a fresh bucket.
+ */
+export async function rateLimitKey(req: IncomingMessage, by: RateLimitConfig['by'], verifiedPrincipal: VerifiedPrincipal): Promise<string> {
   const ip = req.socket.remoteAddress ?? 'unknown';
   if (by === 'client') {
     const client = clientIdentity(req.headers).name;
     if (client) return `client:${client.slice(0, 100)}`;
   }
   if (by === 'principal') {
-    const authorization = req.headers.authorization;
-    if (authorization) return `principal:${createHash('sha256').update(authorization).digest('hex').slice(0, 32)}`;
+    const subject = (await verifiedPrincipal(req))?.subject;
+    if (subject) return `principal:${createHash('sha256').update(subject).digest('hex').slice(0, 32)}`;
   }
   return `ip:${ip}`;
 }
 
 /** Takes a token for this request from the bucket shared by every replica. */
-export function takeRateLimitToken(store: SharedStateStore, config: RateLimitConfig, req: IncomingMessage): Promise<TokenDecision> {
-  return store.takeToken(`ratelimit:${rateLimitKey(req, config.by)}`, config);
+export async function takeRateLimitToken(store: SharedStateStore, config: RateLimitConfig, req: IncomingMessage, verifiedPrincipal: VerifiedPrincipal): Promise<TokenDecision> {
+  return store.takeToken(`ratelimit:${await rateLimitKey(req, config.by, verifiedPrincipal)}`, config);
 }

@@ -61,8 +61,11 @@ export function gatewayPlugins(
     ...(deps.persisted ? [deps.persisted] : []),
     // Signals note deprecated fields as asked, so they come before access prunes the document.
     productSignalsPlugin({ now: deps.now }),
-    accessPolicyPlugin({ mode: config.access.mode }),
+    // The preview gate answers before access: to a caller who has not opted in a preview
+    // field does not exist, so access must not refuse it by name and scope (FORBIDDEN_FIELD
+    // would tell that caller the field is there and what reading it takes).
     previewGatePlugin(config.preview),
+    accessPolicyPlugin({ mode: config.access.mode }),
     // Costs what access left of the operation: denied fields are never fetched.
     ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
     fieldUsagePlugin(deps.metrics, deps.usage, { trustedClients: config.usage.trustedClients }),
