@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
@@ -23,8 +24,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 90_000,
     hookTimeout: 60_000,
-    // No phoning home from tests: see gateway/create-gateway.ts.
-    env: { APOLLO_TELEMETRY_DISABLED: 'true' },
+    // No phoning home from tests: see gateway/create-gateway.ts. And the development identity
+    // (signing secret, token key) of this checkout's tests, never the user's own (README: MESHGATE_HOME).
+    env: { APOLLO_TELEMETRY_DISABLED: 'true', MESHGATE_HOME: join(import.meta.dirname, '.meshgate', 'test-home') },
     pool: 'forks',
     // Two cores: more workers than that only adds contention.
     maxWorkers: 2,

@@ -3,7 +3,8 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
 import { RegistryClient } from '../schema/registry/registry-client.ts';
-import { createAuthenticator } from './access/authentication.ts';
+import { assertCallersCanBeServed, createAuthenticator } from './access/authentication.ts';
+import { withDevIdentity } from './access/dev-identity.ts';
 import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
@@ -34,7 +35,9 @@ import { admitSupergraph, ungovernedFields } from './supergraph/supergraph-admis
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
 import { fetchRegistrySupergraph, registrySupergraphEndpoint } from './supergraph/registry-supergraph.ts';
 import { RegistryUsageStore } from './observability/registry-usage-store.ts';
-import { createProductServices, productSigner } from './transport/product-services.ts';
+import { createProductServices } from './transport/product-services.ts';
+import { openProductSigner } from './transport/product-signing-keys.ts';
+import { SignatureRefusals } from './transport/signature-refusals.ts';
 import type { GatewayOptions, RunningGateway } from './running-gateway.ts';
 
 export type { GatewayOptions, RunningGateway };
@@ -43,8 +46,11 @@ export type { GatewayOptions, RunningGateway };
  * The composition root: the supergraph source, the products behind it, Apollo Gateway and
  * Apollo Server with one plugin per concern, and the HTTP routes in front.
  */
-export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
+export async function startGateway(given: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
+  // Before anything is opened: a gateway that would refuse every caller does not start.
+  assertCallersCanBeServed(given);
+  const config = await withDevIdentity(given);
   const metrics = new GatewayMetrics({ labels: config.observability });
   const watermarksSeen = new ProductWatermarksSeen();
   const { supergraph } = config;
@@ -73,12 +79,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   if (registerTracingFromEnv()) logger.info('tracing: exporting spans over OTLP');
-  const signer = productSigner(config.mode, subgraphs.map((s) => s.name));
+  const signer = await openProductSigner({ mode: config.mode, products: subgraphs.map((s) => s.name), registry });
+  logger.info(signer.description);
   declareEnforcedSecurityFeatures();
   // Opened before the products: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config.sharedState, logger);
   const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
-  const products = createProductServices({ config, signer, metrics, cache: caches.products });
+  const products = createProductServices({ config, signer, metrics, cache: caches.products, refusals: new SignatureRefusals(logger, metrics) });
   // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
   const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
   const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig });
@@ -170,6 +177,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       prober.stop();
       await apollo.stop();
       await products.transport.close();
+      signer.close();
       await sharedState.close();
       await usage?.close();
       await lineage?.close();

@@ -31,6 +31,20 @@ export type Authenticate = (headers: Record<string, string>) => Promise<Principa
  * Runs while Apollo Server builds the request context, so a refusal ends the request
  * before parsing and the principal is there for every plugin.
  */
+/**
+ * A production gateway that can verify no token and serves no anonymous caller would say
+ * ready and then refuse every request: refused at start instead, with one line.
+ */
+export function assertCallersCanBeServed(config: Pick<GatewayConfig, 'mode' | 'auth'>): void {
+  const { auth } = config;
+  if (config.mode === 'production' && !auth.jwksUrl && !auth.publicKey && !auth.allowAnonymous) {
+    throw new MeshError(
+      MeshErrorCode.AUTH_NOT_CONFIGURED,
+      'this production gateway can verify no bearer token and serves no anonymous caller, so it would refuse every request: set auth.jwksUrl (or auth.publicKey) with auth.issuer and auth.audience, or auth.allowAnonymous: true',
+    );
+  }
+}
+
 export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
   const key: KeyObject | ReturnType<typeof createRemoteJWKSet> | undefined = auth.jwksUrl
     ? createRemoteJWKSet(new URL(auth.jwksUrl))

@@ -27,18 +27,25 @@ export function registerRegistryCommand(program: Command): void {
       // Nothing is anonymous: a registry nobody can call is a mistake worth one clear line.
       if (tokens.size === 0) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.config ?? 'registry environment', ['no tokens: set MESHGATE_REGISTRY_PLATFORM_TOKEN or list tokens in --config']);
       // Loaded here, not on import: `registry rollback` needs none of the contract pipeline.
-      const [{ Registry }, { startRegistryServer }, { registryPages }] = await Promise.all([
+      const [{ Registry }, { startRegistryServer }, { registryPages }, { RegistrySigningSecrets, signingKeyRoutes }] = await Promise.all([
         import('../../schema/registry/registry.ts'),
         import('../../schema/registry/registry-server.ts'),
         import('../catalog/registry-pages.ts'),
+        import('../../schema/registry/signing-key-handout.ts'),
       ]);
+      // Before the store: a secret that cannot be read or created ends the start with one line.
+      const signingSecrets = RegistrySigningSecrets.open();
+      const refreshAfterSeconds = process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS === undefined ? undefined : Number(process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS);
+      if (refreshAfterSeconds !== undefined && !(Number.isInteger(refreshAfterSeconds) && refreshAfterSeconds >= 1 && refreshAfterSeconds <= 3600)) {
+        throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'MESHGATE_REGISTRY_KEY_REFRESH_SECONDS', [`must be a whole number of seconds from 1 to 3600 (got ${JSON.stringify(process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS)})`]);
+      }
       const store = await openRegistryStore(options.store ?? process.env.MESHGATE_REGISTRY_STORE);
       const registry = await Registry.open(store, { governance: readFileSync(config.governanceFile ?? DEFAULT_GOVERNANCE_PATH, 'utf8') });
       // The read-only pages are the gateway's catalog over the current build: schema/ may not import it, so it is wired in here.
       const pages = registryPages(registry);
-      const server = await startRegistryServer({ registry, tokens, port: options.port, host: options.host, maxBodyBytes: config.maxBodyBytes, pages: pages.render });
+      const server = await startRegistryServer({ registry, tokens, port: options.port, host: options.host, maxBodyBytes: config.maxBodyBytes, pages: pages.render, routes: signingKeyRoutes(signingSecrets, { refreshAfterSeconds }) });
       const kind = /^postgres(ql)?:/.test(options.store ?? '') ? 'postgres' : (options.store ?? DEFAULT_REGISTRY_FILE);
-      console.log(`meshgate registry ready at ${server.url} (store: ${kind}, ${tokens.size} tokens)`);
+      console.log(`meshgate registry ready at ${server.url} (store: ${kind}, ${tokens.size} tokens, product signing keys derived from ${signingSecrets.source})`);
       onShutdownSignal(async () => {
         await server.close();
         pages.close();
@@ -67,6 +74,15 @@ export function registerRegistryCommand(program: Command): void {
         console.error(`${error.code}: ${error.message}`);
         process.exitCode = 1;
       }
+    });
+  registry
+    .command('rotate-signing-key')
+    .description('Start signing with a new key: every product gets it from the registry, the previous key stays accepted until the next rotation (a platform token)')
+    .requiredOption('--registry <url>', 'the registry')
+    .option('--token <token>', 'a platform token (default: MESHGATE_REGISTRY_TOKEN)')
+    .action(async (options: RegistryClientOptions) => {
+      await registryClient(options).call('POST', '/v1/signing-keys/rotate');
+      console.log('rotated: products and gateways fetch the new key within a minute, or on the first request signed with it; the previous key stays accepted until the next rotation');
     });
   registry
     .command('rollback')

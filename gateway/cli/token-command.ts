@@ -6,7 +6,7 @@ import { loadGatewayConfig } from '../config-loader.ts';
 export function registerTokenCommand(program: Command): void {
   program
     .command('token')
-    .description('Mint a development bearer token that `meshgate start` trusts (never in production)')
+    .description('Mint a development bearer token that every local gateway in development trusts (start, serve, dev; never in production)')
     .option('--scopes <scopes>', 'space-separated scopes', DEV_ANALYST_SCOPES)
     .option('--subject <sub>', 'the token subject', 'developer@localhost')
     .option('--hours <hours>', 'validity in hours (the gateway still refuses a token older than auth.maxTokenAgeSeconds, 24 h by default)', (value) => Number(value), 12)

@@ -52,6 +52,18 @@ export class GatewayMetrics {
   });
 
   /** Fetches answered by an identical query fetch already in flight (`transport.dedupe`), not sent again. */
+  /**
+   * Signatures a product refused (HTTP 401), by the reason it gave (PROTOCOL.md 4) and the
+   * id of the key the gateway signed with. Every label comes from the gateway's own
+   * products, keys and the protocol's closed set of reasons, so the series are bounded.
+   */
+  readonly productSignatureRefusals = new Counter({
+    name: 'meshgate_product_signature_refusals_total',
+    help: "Gateway requests a data product refused for their signature, by product, the product's reason and the gateway's key id",
+    labelNames: ['product', 'reason', 'key_id'] as const,
+    registers: [this.registry],
+  });
+
   readonly productFetchesShared = new Counter({
     name: 'meshgate_product_fetches_shared_total',
     help: 'Subgraph fetches that shared an identical in-flight fetch to the same product instead of sending their own',

@@ -13,7 +13,9 @@ import { forwardRequestId } from '../plugins/request-id-plugin.ts';
 import { forwardedClaims, forwardedClaimsKey } from '../access/forwarded-claims.ts';
 import { productAnsweredError } from './product-failure.ts';
 import { postToProduct, productAddress, type ProductAddress, type ProductHttpAnswer } from './product-request.ts';
-import { SIGNATURE_HEADER, type RequestSigner } from '../../schema/protocol/signature.ts';
+import { SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
+import type { ProductSigner } from './product-signing-keys.ts';
+import { readSignatureRefusal, type SignatureRefusals } from './signature-refusals.ts';
 import { backoffDelayMs, isTransientFailure, mayRetry, type RetryOptions } from './retry-policy.ts';
 
 /** The breaker's phase as the `/metrics` gauge reports it. */
@@ -63,8 +65,9 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   readonly url: string;
   private readonly address: ProductAddress;
   private readonly transport: ProductTransport;
-  private readonly signer: RequestSigner;
+  private readonly signer: ProductSigner;
   private readonly metrics: GatewayMetrics | undefined;
+  private readonly refusals: SignatureRefusals | undefined;
   private readonly inflight = new Singleflight<ProductAnswer>();
   /** The last report header parsed: a product sends the same one until its data changes. */
   private lastReport: { header: string; report: ProductReport | null } | undefined;
@@ -72,13 +75,14 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
   /** Queries sent to this product, each as its JSON string (see {@link serialize}). */
   private readonly queries = new Map<string, string>();
 
-  constructor(options: { product: string; url: string; transport: ProductTransport; signer: RequestSigner; metrics?: GatewayMetrics }) {
+  constructor(options: { product: string; url: string; transport: ProductTransport; signer: ProductSigner; metrics?: GatewayMetrics; refusals?: SignatureRefusals }) {
     this.product = options.product;
     this.url = options.url;
     this.address = productAddress(options.url);
     this.transport = options.transport;
     this.signer = options.signer;
     this.metrics = options.metrics;
+    this.refusals = options.refusals;
   }
 
   /** Times every fetch, whatever the transport underneath does (retries and sharing included). */
@@ -183,9 +187,10 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
         });
       }
       // Every attempt is freshly signed rather than a replay of the first.
-      headers[SIGNATURE_HEADER] = this.signer.sign(this.product, body);
+      const signature = this.signer.sign(this.product, body);
       try {
-        const answer = this.read(await postToProduct({ agent: this.transport.agent, address: this.address, product: this.product, timeoutMs, maxBytes: this.transport.maxResponseBytes, headers, body }));
+        headers[SIGNATURE_HEADER] = typeof signature === 'string' ? signature : await signature;
+        const answer = this.read(headers[SIGNATURE_HEADER], await postToProduct({ agent: this.transport.agent, address: this.address, product: this.product, timeoutMs, maxBytes: this.transport.maxResponseBytes, headers, body }));
         // A GraphQL error body on a non-2xx status is an answer too: the product is up.
         breaker.recordSuccess();
         return answer;
@@ -222,7 +227,7 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
    * becomes a coded error naming only the product: Apollo's default would have carried the
    * product's URL and raw body to the client.
    */
-  private read(answer: ProductHttpAnswer): ProductAnswer {
+  private read(signature: string, answer: ProductHttpAnswer): ProductAnswer {
     if (answer.status >= 200 && answer.status < 300) {
       const body = parseJsonObject(answer);
       if (!body) throw new MeshError(MeshErrorCode.PRODUCT_UNAVAILABLE, `Data product "${this.product}" sent an invalid response`, { extensions: { product: this.product } });
@@ -230,8 +235,14 @@ export class ProductDataSource implements GraphQLDataSource<GatewayContext> {
       return { status: answer.status, headers: answer.headers, text: answer.text, kind: 'response', body };
     }
     // A refused signature is a key mismatch between gateway and product: the operator's
-    // problem, and nothing the client should learn the details of.
-    if (answer.status === 401) throw productAnsweredError(this.product, answer);
+    // problem, logged and counted with the product's reason, and nothing the client should
+    // learn the details of.
+    if (answer.status === 401) {
+      const refusal = readSignatureRefusal(this.product, /;kid=([^;]*);/.exec(signature)?.[1] ?? 'none', answer.text);
+      this.refusals?.record(refusal);
+      if (refusal.reason === 'unknown-key') this.signer.keyRefused(this.product);
+      throw productAnsweredError(this.product, answer);
+    }
     const body = parseJsonObject(answer);
     if (body && isGraphQLResponse(body) && body.errors && body.errors.length > 0) return { status: answer.status, headers: answer.headers, text: answer.text, kind: 'errors', body };
     const code = answer.status === 502 || answer.status === 503 || answer.status === 504 ? MeshErrorCode.PRODUCT_UNAVAILABLE : MeshErrorCode.PRODUCT_ERROR;

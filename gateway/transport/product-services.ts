@@ -1,19 +1,12 @@
 import type { GatewayConfig as ApolloGatewayConfig } from '@apollo/gateway';
-import { loadSigningKeyring } from '../../schema/protocol/signing-keys.ts';
-import { RequestSigner } from '../../schema/protocol/signature.ts';
 import { CachingProductDataSource } from '../cache/caching-data-source.ts';
 import type { WatermarkCache } from '../cache/watermark-cache.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { ProductDataSource } from './product-data-source.ts';
 import { createProductTransport } from './product-transport.ts';
-
-/** Signs every request to a product; fails at start-up, before anything is opened, when a product has no key (it could never be called). */
-export function productSigner(mode: GatewayConfig['mode'], products: readonly string[]): RequestSigner {
-  const keyring = loadSigningKeyring({ mode });
-  for (const product of products) keyring.keysFor(product);
-  return new RequestSigner(keyring);
-}
+import type { ProductSigner } from './product-signing-keys.ts';
+import type { SignatureRefusals } from './signature-refusals.ts';
 
 /**
  * How the gateway reaches each product: the shared transport, and one data
@@ -22,17 +15,18 @@ export function productSigner(mode: GatewayConfig['mode'], products: readonly st
  */
 export function createProductServices(options: {
   config: Pick<GatewayConfig, 'transport' | 'subgraphUrls'>;
-  signer: RequestSigner;
+  signer: ProductSigner;
   metrics: GatewayMetrics;
   cache: WatermarkCache | undefined;
+  refusals?: SignatureRefusals;
 }) {
-  const { config, signer, metrics, cache } = options;
+  const { config, signer, metrics, cache, refusals } = options;
   const transport = createProductTransport(config.transport);
   const fetchedUrls = new Map<string, string>();
   /** Where a product is served: the config's override, else the supergraph's URL. */
   const urlOf = <U extends string | undefined>(name: string, supergraphUrl: U): string | U => config.subgraphUrls[name] ?? supergraphUrl;
   const buildService: NonNullable<ApolloGatewayConfig['buildService']> = ({ name, url }) => {
-    const source = { product: name, url: urlOf(name, url) ?? '', transport, signer, metrics };
+    const source = { product: name, url: urlOf(name, url) ?? '', transport, signer, metrics, refusals };
     fetchedUrls.set(name, source.url);
     return cache ? new CachingProductDataSource({ ...source, cache }) : new ProductDataSource(source);
   };

@@ -98,8 +98,12 @@ export function thrownError(error: unknown): { code: MeshErrorCode; message: str
   return error instanceof MeshError ? { code: error.code, message: error.message } : { code: MeshErrorCode.INTERNAL_SERVER_ERROR, message: 'Unexpected error.' };
 }
 
-/** Writes a thrown error: a {@link MeshError} keeps its code, anything else is masked. */
+/**
+ * Writes a thrown error: a {@link MeshError} keeps its code, anything else is masked. A
+ * refused signature keeps its `reason` and `keyId` too, so the gateway can say why.
+ */
 export function writeThrown(res: ServerResponse, error: unknown): void {
   const { code, message } = thrownError(error);
-  writeError(res, code, message);
+  const { reason, keyId } = error instanceof MeshError ? error.extensions : {};
+  writeError(res, code, message, { ...(typeof reason === 'string' ? { reason } : {}), ...(typeof keyId === 'string' ? { keyId } : {}) });
 }

@@ -110,6 +110,8 @@ export enum ContractErrorCode {
   GATEWAY_UNREACHABLE = 'GATEWAY_UNREACHABLE',
   /** A development-only switch (a product answering unsigned requests from localhost) turned on in production. */
   DEV_MODE_REFUSED = 'DEV_MODE_REFUSED',
+  /** A production gateway that could verify no bearer token (no auth.jwksUrl, no auth.publicKey) and serves no anonymous caller: it would refuse every request. */
+  AUTH_NOT_CONFIGURED = 'AUTH_NOT_CONFIGURED',
 }
 
 /** The one closed set: every code meshgate raises, wire or contract. */

@@ -1,5 +1,5 @@
 import { createHmac, hash, randomBytes } from 'node:crypto';
-import type { SigningKey, SigningKeyring } from './signing-keys.ts';
+import type { SigningKey } from './signing-keys.ts';
 
 /**
  * Signs gateway-to-product requests so a product can tell the gateway from anyone else on
@@ -61,13 +61,4 @@ export function nextNonce(): string {
 export function signatureHeader(key: SigningKey, product: string, body: SignedBody, timestamp = Date.now(), nonce = nextNonce()): string {
   const fields: SignatureFields = { product, keyId: key.id, timestamp, nonce, bodyDigest: bodyDigest(body) };
   return `${SIGNATURE_VERSION};kid=${key.id};ts=${timestamp};nonce=${nonce};sig=${computeSignature(key, fields)}`;
-}
-
-/** The gateway side: signs each attempt of a product fetch, over the exact body it sends. */
-export class RequestSigner {
-  constructor(private readonly keyring: SigningKeyring) {}
-
-  sign(product: string, body: string): string {
-    return signatureHeader(this.keyring.keysFor(product)[0]!, product, body);
-  }
 }

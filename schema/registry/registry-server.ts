@@ -49,6 +49,9 @@ const usageSchema = z.strictObject({
 
 const usageQuerySchema = z.object({ field: z.string().regex(COORDINATE), since: z.string().regex(DAY), until: z.string().regex(DAY) });
 
+/** A route of the registry's API; `startRegistryServer` takes more of them (signing-key-handout.ts). */
+export type RegistryRoute = Route;
+
 interface Route {
   method: string;
   /** Path segments; `:name` captures one. */
@@ -329,6 +332,8 @@ export interface RegistryServerOptions {
    * (`Authorization: Bearer`, any kind). Without it the registry serves only its API.
    */
   pages?: RegistryPages;
+  /** Routes served beside the registry's own, behind the same token check (the signing-key hand-out). */
+  routes?: RegistryRoute[];
 }
 
 export interface RunningRegistry {
@@ -343,7 +348,7 @@ export interface RunningRegistry {
 const HEALTH_PATHS = new Set(['/health', '/healthz']);
 
 export async function startRegistryServer(options: RegistryServerOptions): Promise<RunningRegistry> {
-  const routes = registryRoutes(options.registry);
+  const routes = [...registryRoutes(options.registry), ...(options.routes ?? [])];
   const limit = options.maxBodyBytes ?? 1_048_576;
   const log = options.log ?? ((line: string) => console.error(line));
   const isPagePath = (path: string) => options.pages !== undefined && !path.startsWith('/v1/');

@@ -9,7 +9,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { loadSigningKeyring, type SigningKey } from '../../schema/protocol/signing-keys.ts';
+import type { SigningKey } from '../../schema/protocol/signing-keys.ts';
 import { SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../schema/protocol/apollo-http.ts';
 import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.ts';
@@ -17,7 +17,8 @@ import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
 import { PRODUCT_REPORT_HEADER, type ProductReport } from '../../schema/protocol/product-report.ts';
 import { maskProductError } from './error-masking.ts';
 import { ensurePostgresSeeded, PostgresStore, postgresStoreProblem } from './postgres-store.ts';
-import { SignatureVerifier } from '../../schema/protocol/signature-verifier.ts';
+import { SignatureVerifier, type ProductKeySet } from '../../schema/protocol/signature-verifier.ts';
+import { loadProductKeys } from './product-keys.ts';
 import { CursorSeal } from './cursor-seal.ts';
 import { devUnsignedAccess } from './dev-unsigned-access.ts';
 import { RedisNonceRegistry } from './redis-nonce-registry.ts';
@@ -63,10 +64,11 @@ export interface DataProductOptions {
   /** Show original error messages. Development only: they can name tables and columns. @default false */
   exposeErrorDetails?: boolean;
   /**
-   * Keys the gateway signs this product's requests with, newest first.
-   * @default this product's keys from `MESHGATE_SIGNING_KEYS`, `MESHGATE_SIGNING_SECRET` or, in development, `.meshgate/signing-secret` (see schema/protocol/signing-keys.ts)
+   * Keys the gateway signs this product's requests with, newest first, or a set that
+   * changes while the product runs.
+   * @default this product's own keys from `MESHGATE_PRODUCT_KEY`, `MESHGATE_PRODUCT_KEY_FILE`, the registry (`MESHGATE_REGISTRY_URL` and the product's `MESHGATE_REGISTRY_TOKEN`), the single-repository `MESHGATE_SIGNING_KEYS`/`MESHGATE_SIGNING_SECRET` or, in development, the user's development key (see subgraphs/kit/product-keys.ts)
    */
-  signingKeys?: readonly SigningKey[];
+  signingKeys?: readonly SigningKey[] | ProductKeySet;
   /**
    * Serve requests that carry no gateway signature. Only for benchmarks that put a gateway
    * which cannot sign (vanilla Apollo Gateway) in front of the same products. The value is
@@ -179,10 +181,13 @@ export async function createDataProduct<Loaders>(
   const typeDefs = parse(sdl);
   const schema = buildSubgraphSchema({ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
 
+  // Before the store opens: a product that has no key could answer nobody.
+  const loadedKeys = options.signingKeys ? undefined : await loadProductKeys(descriptor.name, { mode: options.mode });
+  if (loadedKeys && options.acceptUnsignedRequests !== ACCEPT_UNSIGNED_REQUESTS) process.stderr.write(`${descriptor.name} ${loadedKeys.description}\n`);
   const store = options.store ?? (await openProductStore(definition, descriptor.name, options));
   const productStore = store;
   const ownsStore = !options.store;
-  const signingKeys = options.signingKeys ?? loadSigningKeyring().keysFor(descriptor.name);
+  const signingKeys = options.signingKeys ?? loadedKeys!;
   const redisUrl = options.redisUrl ?? process.env.MESHGATE_REDIS_URL;
   const nonces = redisUrl ? new RedisNonceRegistry({ url: redisUrl }) : undefined;
   await nonces?.connect();
@@ -292,6 +297,7 @@ export async function createDataProduct<Loaders>(
       servers.clear();
       await apollo.stop();
       await nonces?.close();
+      loadedKeys?.close();
       if (ownsStore) await productStore.close();
     },
   };

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import type { ProductKeySet } from '../../schema/protocol/signature-verifier.ts';
 import type { SigningKey } from '../../schema/protocol/signing-keys.ts';
 
 /**
@@ -16,11 +17,23 @@ import type { SigningKey } from '../../schema/protocol/signing-keys.ts';
  * older key.
  */
 export class CursorSeal {
-  private readonly macKeys: readonly Buffer[];
+  private readonly keySet: ProductKeySet;
+  private derivedFrom: readonly SigningKey[] | undefined;
+  private derived: readonly Buffer[] = [];
 
-  constructor(signingKeys: readonly SigningKey[]) {
-    if (signingKeys.length === 0) throw new TypeError('CursorSeal: at least one signing key is required to seal cursors');
-    this.macKeys = signingKeys.map((key) => createHmac('sha256', key.secret).update('meshgate page cursor v1').digest());
+  /** `signingKeys` may change while the product runs (fetched from a registry): the MAC keys follow them. */
+  constructor(signingKeys: readonly SigningKey[] | ProductKeySet) {
+    this.keySet = Array.isArray(signingKeys) ? { current: () => signingKeys as readonly SigningKey[] } : (signingKeys as ProductKeySet);
+    if (this.macKeys.length === 0) throw new TypeError('CursorSeal: at least one signing key is required to seal cursors');
+  }
+
+  private get macKeys(): readonly Buffer[] {
+    const keys = this.keySet.current();
+    if (keys !== this.derivedFrom) {
+      this.derivedFrom = keys;
+      this.derived = keys.map((key) => createHmac('sha256', key.secret).update('meshgate page cursor v1').digest());
+    }
+    return this.derived;
   }
 
   /** A cursor for the row keyed `key` of the list answered by `scope`. */

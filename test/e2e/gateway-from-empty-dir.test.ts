@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { devSigningSecret } from '../../schema/protocol/signing-keys.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,7 +42,8 @@ function serveFromEmptyDir(supergraph: string, config: Record<string, unknown> =
   writeFileSync(join(dir, 'supergraph.graphql'), supergraph);
   const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
   writeFileSync(join(dir, 'meshgate.json'), JSON.stringify({ port: 0, supergraph: { file: 'supergraph.graphql' }, subgraphUrls, auth: mesh.auth, ...config }));
-  const secret = readFileSync(join(REPO, '.meshgate', 'signing-secret'), 'utf8').trim();
+  // The products run in development on the test home's development secret (MESHGATE_HOME); this production gateway is given it.
+  const secret = devSigningSecret();
   const cli = runCli(['serve', '--config', 'meshgate.json'], { NODE_ENV: 'production', MESHGATE_SIGNING_SECRET: secret, MESHGATE_LOG_LEVEL: 'warn' }, { cwd: dir, script: MESHGATE });
   processes.push(cli);
   return cli;

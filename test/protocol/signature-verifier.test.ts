@@ -75,3 +75,50 @@ describe('the signed body', () => {
     expect(await codeOf(() => verifier.verify(signatureHeader(key, 'p', body, now + 120_000), body))).toBe('SIGNATURE_EXPIRED');
   });
 });
+
+describe('refusal reasons (PROTOCOL.md 4: extensions.reason, for the gateway to log)', () => {
+  async function refusalOf(verifier: SignatureVerifier, header: string | undefined, signed = body): Promise<Record<string, unknown> | undefined> {
+    try {
+      await verifier.verify(header, signed);
+      return undefined;
+    } catch (error) {
+      return { code: (error as MeshError).code, reason: (error as MeshError).extensions.reason, keyId: (error as MeshError).extensions.keyId };
+    }
+  }
+
+  it('names why each signature is refused, and the key id it named', async () => {
+    const key = signingKey('the product key, long enough');
+    const stranger = signingKey('a key nobody handed out, long');
+    const verifier = new SignatureVerifier({ product: 'sales', keys: [key] });
+    expect(await refusalOf(verifier, undefined)).toEqual({ code: 'SIGNATURE_MISSING', reason: 'missing', keyId: undefined });
+    expect(await refusalOf(verifier, 'v2;nonsense')).toEqual({ code: 'SIGNATURE_INVALID', reason: 'malformed', keyId: undefined });
+    expect(await refusalOf(verifier, 'v1;kid=a;ts=1;nonce=0123456789abcdef;sig=x')).toMatchObject({ code: 'SIGNATURE_INVALID', reason: 'protocol-version' });
+    expect(await refusalOf(verifier, signatureHeader(stranger, 'sales', body))).toEqual({ code: 'SIGNATURE_INVALID', reason: 'unknown-key', keyId: stranger.id });
+    expect(await refusalOf(verifier, signatureHeader(key, 'catalog', body))).toEqual({ code: 'SIGNATURE_INVALID', reason: 'mismatch', keyId: key.id });
+    expect(await refusalOf(verifier, signatureHeader(key, 'sales', body, Date.now() - 120_000))).toEqual({ code: 'SIGNATURE_EXPIRED', reason: 'expired', keyId: key.id });
+    const header = signatureHeader(key, 'sales', body);
+    expect(await refusalOf(verifier, header)).toBeUndefined();
+    expect(await refusalOf(verifier, header)).toEqual({ code: 'SIGNATURE_REPLAYED', reason: 'replayed', keyId: key.id });
+  });
+
+  it('fetches its keys again when a request names a key it does not hold, and accepts the rotated key', async () => {
+    const oldKey = signingKey('the old product key, long enough');
+    const newKey = signingKey('the new product key, long enough');
+    let held: readonly ReturnType<typeof signingKey>[] = [oldKey];
+    const asked: string[] = [];
+    const verifier = new SignatureVerifier({
+      product: 'sales',
+      keys: {
+        current: () => held,
+        async refresh(wanted) {
+          asked.push(wanted);
+          held = [newKey, oldKey];
+        },
+      },
+    });
+    expect(await refusalOf(verifier, signatureHeader(newKey, 'sales', body))).toBeUndefined();
+    expect(asked).toEqual([newKey.id]);
+    expect(await refusalOf(verifier, signatureHeader(oldKey, 'sales', body))).toBeUndefined();
+    expect(asked).toHaveLength(1);
+  });
+});
