@@ -32,7 +32,8 @@ const tokenEnv = (product: string) => `MESHGATE_REGISTRY_PRODUCT_TOKEN_${product
 const work = mkdtempSync(join(tmpdir(), 'meshgate-join-'));
 const processes: CliProcess[] = [];
 /** Every process of this test gets this environment: a home of its own for the user's development identity, and nothing of the suite's. */
-const ENV: Record<string, string> = { MESHGATE_HOME: join(work, 'home') };
+// MESHGATE_LOG_LEVEL: the runner's VITEST, which children inherit, would otherwise silence the gateway's log a user sees.
+const ENV: Record<string, string> = { MESHGATE_HOME: join(work, 'home'), MESHGATE_LOG_LEVEL: 'info' };
 // Nothing the README does not give: no mesh secret, no keys, no registry of the suite's.
 for (const name of ['MESHGATE_SIGNING_SECRET', 'MESHGATE_SIGNING_KEYS', 'MESHGATE_REGISTRY_URL', 'MESHGATE_REGISTRY_TOKEN']) delete process.env[name];
 let installed: string;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDescriptor } from '../../schema/descriptor.ts';
 import { postGraphQL } from '../support/mesh-harness.ts';
+import { readMeshFolder } from '../../gateway/onboarding/dev-mesh.ts';
 import { runCli, trackProcess, type CliProcess } from '../support/cli-process.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 
@@ -86,9 +87,13 @@ describe('meshgate start', () => {
     const ports = [url, ...[...cli.output().matchAll(/^ {2}product \S+\s+(http:\/\/\S+)/gm)].map((m) => m[1]!)].map((u) => Number(new URL(u).port));
     expect(ports).toHaveLength(DEMO_MESH.length + 1);
     expect(await listening(ports[0]!)).toBe(true);
+    // `meshgate dev --root` beside it reaches the products where this start put them, not at the committed supergraph's ports.
+    const printed = Object.fromEntries([...cli.output().matchAll(/^ {2}product (\S+)\s+(http:\/\/\S+)/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(readMeshFolder(ROOT).urls).toEqual(printed);
 
     process.kill(child.pid!, 'SIGTERM');
     for (const port of ports) await waitUntilClosed(port);
+    expect(readMeshFolder(ROOT).origin).toBe(ROOT);
   });
 
   it('runs a single product on its own port with a health endpoint', async () => {
