@@ -81,6 +81,13 @@ const accessSchema = z.strictObject({
    */
   allowUnclassifiedFields: z.boolean().default(false),
   /**
+   * Token scope of an operator: a caller whose verified token holds it is shown which
+   * clients use a deprecated field (the catalog's recent usage). Nobody else is, anonymous
+   * callers never.
+   * @default "meshgate:operator"
+   */
+  operatorScope: z.string().min(1).default('meshgate:operator'),
+  /**
    * Deprecated and ignored: classifications and named policies come from the supergraph,
    * where composition compiled them. Still accepted so a config written for an older
    * gateway starts; the gateway logs that it is ignored.

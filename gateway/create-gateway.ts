@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
 import { RegistryClient } from '../schema/registry/registry-client.ts';
 import { assertCallersCanBeServed, createAuthenticator } from './access/authentication.ts';
+import { CallerViews } from './access/caller-view.ts';
 import { withDevIdentity } from './access/dev-identity.ts';
 import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
@@ -20,7 +21,6 @@ import { ProductHealthProber, readinessReport } from './http/readiness.ts';
 import { gatewayRoutes, routeRequests } from './http/routes.ts';
 import { serveHttp } from './http/server.ts';
 import { isExplorerRequest, serveExplorer } from './http/explorer/serve-explorer.ts';
-import { ServedSchema } from './mcp/caller-schema.ts';
 import { mcpRoute } from './mcp/mcp-route.ts';
 import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
@@ -97,9 +97,9 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
     if (open.length > 0) logger.warn({ fields: open.length, examples: open.slice(0, 5) }, `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`);
     void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph'));
   });
-  // What /mcp describes to each caller follows the served supergraph, as /graphql does.
-  const mcpSchema = config.mcp.enabled ? new ServedSchema() : undefined;
-  if (mcpSchema) gateway.onSchemaLoadOrUpdate((supergraph) => mcpSchema.load(supergraph));
+  // What /mcp and the catalog show each caller follows the served supergraph, as introspection on /graphql does.
+  const views = config.mcp.enabled || config.catalog.enabled ? new CallerViews({ preview: config.preview, operatorScope: config.access.operatorScope }) : undefined;
+  if (views) gateway.onSchemaLoadOrUpdate((supergraph) => views.load(supergraph));
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
@@ -132,7 +132,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   // The rate limit keys on whom a token verifiably names; a refused token names nobody (its address's bucket).
   const verifiedPrincipal = (req: IncomingMessage) => authenticate(headersOf(req)).catch(() => undefined);
   // One cache for /catalog and /mcp's descriptions: a build is costly (see catalog-cache.ts).
-  const catalog = config.catalog.enabled || mcpSchema ? new CatalogCache({ meshRoot: config.catalog.meshRoot, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined;
+  const catalog = views ? new CatalogCache({ meshRoot: config.catalog.meshRoot, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined;
   const http = await serveHttp({
     port: config.port,
     host: config.host,
@@ -144,7 +144,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
           ready: () => readinessReport({ state: source.state, shuttingDown: shutdown.shuttingDown, prober }),
           readinessDetails: config.readiness.details,
           metrics,
-          catalog: config.catalog.enabled && catalog ? catalogRoute({ cache: catalog, state }) : undefined,
+          catalog: config.catalog.enabled && catalog && views ? catalogRoute({ cache: catalog, state, views, authenticate }) : undefined,
           explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
           graphql: graphqlRoute({
@@ -157,8 +157,8 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
             onPartWatermark: (product, dataAsOf) => watermarksSeen.observe(product, dataAsOf),
           }),
           mcp:
-            mcpSchema && catalog
-              ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: async () => (await catalog.pages(source.state)).catalog, served: mcpSchema, productUrl: products.fetchedUrl, logger })
+            config.mcp.enabled && catalog && views
+              ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: (view) => catalog.forCaller(source.state, view).then((pages) => pages.catalog), views, productUrl: products.fetchedUrl, logger })
               : undefined,
         }),
         { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req, verifiedPrincipal) : undefined, guardHost: hostGuard(config) },

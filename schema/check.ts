@@ -1,7 +1,9 @@
 import { utcDay } from './utc-day.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { isApproved, loadApprovals } from './approvals-file.ts';
 import { checkBoundaries } from './boundary.ts';
+import { governanceShadows } from './governance-shadow.ts';
 import { checkCompatibility, type CompatibilityOptions } from './compatibility.ts';
 import { composeProducts } from './compose.ts';
 import { formatProblem, type ProductStatus } from './descriptor.ts';
@@ -123,7 +125,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   const live = mesh.products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
 
   const findings: Finding[] = [...descriptorFindings(mesh), ...compositionFindings(live, composable, governance)];
-  for (const product of live) findings.push(...lintProduct(product, governance), ...lintQualityRules(product));
+  for (const product of live) findings.push(...lintProduct(product, governance), ...lintQualityRules(product), ...governanceShadows(product.name, product.descriptor.version, product.model.document));
   findings.push(...lintClassificationConflicts(live), ...lintRequiresArgumentClashes(live));
   findings.push(...lintExposures(live), ...lintIneffectiveRestrictions(live, governance));
   findings.push(...checkBoundaries(live, governance.composableStatuses));
@@ -137,6 +139,9 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
     }
   }
   findings.push(...lineageFindings(mesh, live));
+  // Governed changes a platform or steward approved in the mesh's approvals file pass.
+  const approvals = loadApprovals(mesh.paths.approvals);
+  if (approvals.length > 0) findings.splice(0, findings.length, ...findings.filter((f) => !isApproved(f, approvals)));
 
   const failing = new Set(findings.map((f) => f.product));
   return {

@@ -2,6 +2,7 @@ import { diff, CriticalityLevel, type Change } from '@graphql-inspector/core';
 import { buildASTSchema, Kind, visit, type ASTNode, type ConstDirectiveNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compare, inc, major, minor } from 'semver';
 import type { FieldUsageSource } from './field-usage.ts';
+import { accessOf, describeAccessChange, diffAccess, governedChangeId } from './access-diff.ts';
 import { addDays } from './utc-day.ts';
 import { finding, type Finding } from './finding.ts';
 import type { ProductSource, ValidProduct } from './mesh.ts';
@@ -161,7 +162,7 @@ export async function checkCompatibility(product: ValidProduct, baseline: Produc
       findings.push(finding(name, element, 'compat/change-without-bump', `Change: ${change.message}; version stays ${from}`, `Bump version to ${inc(from, 'patch')}.`));
     }
   }
-  if (bump !== 'major') findings.push(...classificationChanges(product, baseline as ValidProduct, nextMajor));
+  findings.push(...accessChanges(product, baseline as ValidProduct, bump, nextMajor));
   findings.push(...newDeprecations(product, baseline.model, options));
   return findings;
 }
@@ -177,23 +178,45 @@ async function removedFieldInUse(product: string, element: string, change: Chang
   ];
 }
 
-/** Changing or removing a still-published field's classification breaks consumers' access rules. */
-function classificationChanges(product: ValidProduct, baseline: ValidProduct, nextMajor: string): Finding[] {
+/**
+ * Access is contract. Weakening any access element (a classification lowered or removed,
+ * `@authenticated` or `@inaccessible` dropped, scopes or policies loosened, one of our
+ * directives removed) is a governed change whatever the version: it fails until an
+ * approval on record names its change id. Strengthening breaks consumers' queries, so it
+ * needs a major version, as the classification rule always asked.
+ */
+function accessChanges(product: ValidProduct, baseline: ValidProduct, bump: VersionBump, nextMajor: string): Finding[] {
   const findings: Finding[] = [];
-  for (const [coordinate, before] of Object.entries(baseline.descriptor.fields)) {
-    const [typeName, fieldName] = coordinate.split('.') as [string, string];
-    const oldType = baseline.model.types.get(typeName);
-    const oldField = oldType?.fields.get(fieldName);
-    const newType = product.model.types.get(typeName);
-    const newField = newType?.fields.get(fieldName);
-    // A removed field is the schema diff's business; preview fields are outside the promise.
-    if (!oldType || !oldField || !newType || !newField || oldField.preview || newField.preview) continue;
-    if (!isPublishedField(oldType, oldField) || !isPublishedField(newType, newField)) continue;
-    const after = product.descriptor.fields[coordinate]?.classification;
-    if (after === before.classification) continue;
-    findings.push(
-      finding(product.name, coordinate, 'compat/classification-changed', `Classification of ${coordinate} changed from ${before.classification} to ${after ?? 'none'} without a major version bump`, `Restore classification ${before.classification}, or release the change as ${nextMajor}.`),
-    );
+  const version = product.descriptor.version;
+  const preview = (model: SubgraphModel, coordinate: string) => {
+    const [type, field] = coordinate.split('.');
+    const node = model.types.get(type ?? '');
+    return node?.preview === true || (field !== undefined && node?.fields.get(field)?.preview === true);
+  };
+  for (const change of diffAccess(accessOf(baseline.model.document, baseline.descriptor), accessOf(product.model.document, product.descriptor))) {
+    const what = describeAccessChange(change);
+    if (change.direction === 'weakened') {
+      const id = governedChangeId(product.name, version, change.coordinate, what);
+      findings.push({
+        ...finding(
+          product.name,
+          change.coordinate,
+          'access/weakened',
+          `Access to ${change.coordinate} is weakened in ${version}: ${what} (governed change ${id})`,
+          `Restore ${change.element} on ${change.coordinate}, or have a platform or steward principal approve change ${id}: \`meshgate registry approvals approve\` on a registry, an entry in schema/approvals.yaml in a repository.`,
+        ),
+        change: id,
+      });
+      continue;
+    }
+    // A field turned @inaccessible leaves the promise: the schema diff reports it as a removal.
+    // Preview elements are outside the promise: tightening them breaks nobody's contract.
+    if (bump === 'major' || change.element === '@inaccessible' || preview(baseline.model, change.coordinate) || preview(product.model, change.coordinate)) continue;
+    if (change.element === 'classification') {
+      findings.push(finding(product.name, change.coordinate, 'compat/classification-changed', `Classification of ${change.coordinate} changed from ${change.before} to ${change.after} without a major version bump`, `Restore classification ${change.before}, or release the change as ${nextMajor}.`));
+    } else {
+      findings.push(finding(product.name, change.coordinate, 'compat/access-tightened', `Access to ${change.coordinate} is tightened (${what}) without a major version bump: callers who read it today would be refused`, `Restore ${change.element} as published, or release the change as ${nextMajor}; a new field with the tighter rule and a deprecated old one keeps consumers working.`));
+    }
   }
   return findings;
 }

@@ -48,6 +48,13 @@ export const RULES = {
   'compat/change-without-bump': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/classification-changed': MeshErrorCode.INCOMPATIBLE_CHANGE,
   'compat/sunset-too-soon': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  'compat/access-tightened': MeshErrorCode.INCOMPATIBLE_CHANGE,
+  // Governed changes: refused whatever the version until an approval on record covers them.
+  'access/weakened': MeshErrorCode.GOVERNED_CHANGE_UNAPPROVED,
+  'ownership/takeover': MeshErrorCode.COORDINATE_TAKEOVER,
+  'ownership/governance-shadowed': MeshErrorCode.COORDINATE_TAKEOVER,
+  // The registry: a version, once published, never changes.
+  'registry/version-exists': MeshErrorCode.VERSION_EXISTS,
   'lineage/out-of-date': MeshErrorCode.LINEAGE_OUT_OF_DATE,
   // `meshgate test`: rules on a product's live data, one id per ODCS metric.
   'quality/null-values': MeshErrorCode.QUALITY_RULE_FAILED,
@@ -73,6 +80,11 @@ export interface Finding {
   code: MeshErrorCode;
   message: string;
   fix: string;
+  /**
+   * For a governed change: its id, the digest of what changed (product, version,
+   * coordinate, access element, before and after). An approval names this id.
+   */
+  change?: string;
 }
 
 export function finding(product: string, element: string, rule: RuleId, message: string, fix: string): Finding {

@@ -17,6 +17,8 @@ export interface MeshPaths {
   /** Baselines: `<published>/<product>/{schema.graphql,product.yaml}`. */
   published: string;
   lineage: string;
+  /** Governed changes approved by a platform or steward principal (`schema/approvals.yaml`), reviewed like governance. */
+  approvals: string;
 }
 
 export function meshPaths(root: string = REPO_ROOT): MeshPaths {
@@ -27,6 +29,7 @@ export function meshPaths(root: string = REPO_ROOT): MeshPaths {
     governance: join(absolute, 'schema', 'governance.yaml'),
     published: join(absolute, 'schema', 'published'),
     lineage: join(absolute, 'schema', 'lineage.json'),
+    approvals: join(absolute, 'schema', 'approvals.yaml'),
   };
 }
 

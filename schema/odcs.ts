@@ -1,6 +1,7 @@
 import { durationToMs } from './descriptor.ts';
 import type { ValidProduct } from './mesh.ts';
 import { publishedOutputFields, type FieldModel } from './subgraph-model.ts';
+import { bitolTeam } from './exports/bitol-team.ts';
 import { supportChannel } from './exports/support-channel.ts';
 
 /** The ODCS release our export follows. */
@@ -88,7 +89,7 @@ export function toOdcs(product: ValidProduct, options: OdcsOptions = {}): Record
     description: descriptor.description,
     servers: [{ server: 'meshgate', type: 'api', location: options.gatewayUrl ?? LOCAL_GATEWAY_URL, description: 'The meshgate gateway: one GraphQL endpoint (POST) for every product of the mesh, under its access rules' }],
     schema,
-    team: { name: descriptor.owner.team, members: [{ username: contact, role: 'owner' }] },
+    team: bitolTeam(descriptor.owner),
     // A contact without a URL (a chat channel) is the channel's own name.
     support: [supportChannel(contact) ?? { channel: contact }],
     slaProperties: [

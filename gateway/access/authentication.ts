@@ -58,7 +58,7 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
     const refuse = (message: string) => new MeshError(MeshErrorCode.UNAUTHENTICATED, message, { endsRequest: true });
     if (!authorization) {
       if (!auth.allowAnonymous) throw refuse('A bearer token is required');
-      return { authenticated: false, subject: null, scopes: new Set(), client };
+      return anonymousPrincipal(headers);
     }
     const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (!token) throw refuse('The Authorization header must be "Bearer <token>"');
@@ -78,6 +78,11 @@ export function createAuthenticator(auth: GatewayConfig['auth']): Authenticate {
     verified.remember(token, payload, auth.maxTokenAgeSeconds);
     return principalOf(payload, client);
   };
+}
+
+/** A caller without a token: no identity, no scope. */
+export function anonymousPrincipal(headers: Record<string, string>): Principal {
+  return { authenticated: false, subject: null, scopes: new Set(), client: clientIdentity(headers) };
 }
 
 function principalOf(payload: JWTPayload, client: Principal['client']): Principal {

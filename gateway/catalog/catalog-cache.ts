@@ -1,8 +1,10 @@
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
 import type { FieldUsageStore } from '../observability/field-usage-store.ts';
+import type { CallerView } from '../access/caller-view.ts';
 import type { Catalog, ProductWatermarkSource } from './catalog-data.ts';
+import { catalogForCaller, catalogViewKey } from './catalog-view.ts';
 
-/** The catalog as served: its data, and its JSON serialized once per build. */
+/** The catalog as served to one kind of caller: its data, and its JSON serialized once per build and kind. */
 export interface CatalogPages {
   catalog: Catalog;
   json: string;
@@ -30,7 +32,9 @@ export interface CatalogCacheOptions {
  * gateway's event loop. Callers arriving during a build share it.
  */
 export class CatalogCache {
-  private current: { key: string; builtAt: number; pages: Promise<CatalogPages> } | undefined;
+  private current: { key: string; builtAt: number; pages: Promise<Catalog> } | undefined;
+  /** Each build cut for each kind of caller (catalog-view.ts), kept as long as the build. */
+  private readonly cuts = new WeakMap<Catalog, Map<string, CatalogPages>>();
   private readonly maxAgeMs: number;
   private readonly now: () => number;
 
@@ -39,7 +43,22 @@ export class CatalogCache {
     this.now = options.now ?? Date.now;
   }
 
-  pages(state: SupergraphState): Promise<CatalogPages> {
+  /** The catalog as `view` may see it (see catalog-view.ts). */
+  async forCaller(state: SupergraphState, view: CallerView): Promise<CatalogPages> {
+    const whole = await this.whole(state);
+    let cuts = this.cuts.get(whole);
+    if (!cuts) this.cuts.set(whole, (cuts = new Map()));
+    const key = catalogViewKey(view);
+    let cut = cuts.get(key);
+    if (!cut) {
+      const catalog = catalogForCaller(whole, view);
+      cuts.set(key, (cut = { catalog, json: JSON.stringify(catalog) }));
+    }
+    return cut;
+  }
+
+  /** The whole catalog, before any caller's cut: never served as it is. */
+  private whole(state: SupergraphState): Promise<Catalog> {
     const served = state.phase === 'serving' ? state.subgraphs.map((s) => s.name) : [];
     // Everything a build reads that can change while the gateway runs: the served
     // supergraph (by hash), the usage store's writes and each product's watermark.
@@ -55,12 +74,11 @@ export class CatalogCache {
     return pages;
   }
 
-  private async build(served: string[]): Promise<CatalogPages> {
+  private async build(served: string[]): Promise<Catalog> {
     this.options.onBuild?.();
     // Loaded on the first catalog request: it reads the mesh with the contract pipeline
     // (composition, lineage), which a gateway that only serves queries never needs in memory.
     const { buildCatalog } = await import('./catalog-data.ts');
-    const catalog = await buildCatalog({ meshRoot: this.options.meshRoot, served: new Set(served), watermarks: this.options.watermarks, usage: this.options.usage });
-    return { catalog, json: JSON.stringify(catalog) };
+    return buildCatalog({ meshRoot: this.options.meshRoot, served: new Set(served), watermarks: this.options.watermarks, usage: this.options.usage });
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { durationToMs, type ProductStatus } from '../../schema/descriptor.ts';
 import type { Lineage } from '../../schema/lineage.ts';
+import { admits, meshReaders } from '../../schema/field-readers.ts';
 import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
 import { publishedOutputFields, sunsetDate } from '../../schema/subgraph-model.ts';
 import type { ClientFieldUsage, FieldUsageSource } from '../../schema/field-usage.ts';
@@ -30,7 +31,8 @@ export interface CatalogField {
   scopes: string[];
   /** Tagged `@tag(name: "preview")`: served only to clients that opt in. */
   preview: boolean;
-  deprecation: { reason: string; sunset: string | null; recentUsage: ClientFieldUsage[] } | null;
+  /** `recentUsage` names the clients still using the field; null where the caller is not shown them (operators only, see catalog-view.ts). */
+  deprecation: { reason: string; sunset: string | null; recentUsage: ClientFieldUsage[] | null } | null;
 }
 
 export type FreshnessState = 'fresh' | 'stale' | 'unknown';
@@ -85,6 +87,9 @@ export interface CatalogOptions {
   now?: Date;
 }
 
+/** What an anonymous caller holds: nothing. */
+const ANONYMOUS: ReadonlySet<string> = new Set();
+
 /** Pagination types every list repeats: the catalog shows the data, not the paging. */
 export function isConnectionPlumbing(typeName: string): boolean {
   return typeName === 'PageInfo' || /.(Connection|Edge)$/.test(typeName);
@@ -120,6 +125,7 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
   const lineage: Lineage = existsSync(mesh.paths.lineage) ? (JSON.parse(readFileSync(mesh.paths.lineage, 'utf8')) as Lineage) : { products: [], edges: [] };
   const derived = derivedProducts(lineage);
   const valid = mesh.products.filter(isValidProduct);
+  const readers = meshReaders(valid, mesh.governance);
   const scopesOf = (classification: string | null): string[] => (classification ? (mesh.governance.classificationScopes[classification as keyof typeof mesh.governance.classificationScopes] ?? []) : []);
   for (const product of valid) {
     const { descriptor, model } = product;
@@ -160,7 +166,8 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
       previewFields: preview,
       derived: derived.has(descriptor.name),
       types: groupByType(fields.filter((f) => !isConnectionPlumbing(f.coordinate.slice(0, f.coordinate.indexOf('.')))), model),
-      examples: exampleQueries(product, valid, (coordinate) => scopesOf(descriptor.fields[coordinate]?.classification ?? null).length === 0),
+      // Examples answer for an anonymous caller too: only fields every access element leaves open to one.
+      examples: exampleQueries(product, valid, (coordinate) => admits(readers(coordinate), ANONYMOUS)),
     });
   }
   return { generatedAt: now.toISOString(), products, lineage };

@@ -78,7 +78,12 @@ function deprecatedRows(fields: readonly CatalogField[]): string {
   if (fields.length === 0) return '<p class="muted">None.</p>';
   const rows = fields.map((f) => {
     const usage = f.deprecation!.recentUsage;
-    const used = usage.length === 0 ? '<span class="muted">not used recently</span>' : usage.map((u) => `${e(u.client)} (${u.count}, last ${e(u.lastUsed)})`).join(', ');
+    const used =
+      usage === null
+        ? '<span class="muted">shown to operators</span>'
+        : usage.length === 0
+          ? '<span class="muted">not used recently</span>'
+          : usage.map((u) => `${e(u.client)} (${u.count}, last ${e(u.lastUsed)})`).join(', ');
     return `<tr data-coordinate="${e(f.coordinate)}"><td><code>${e(f.coordinate)}</code></td><td>${e(f.deprecation!.sunset ?? 'no sunset')}</td><td>${e(f.deprecation!.reason)}</td><td>${used}</td></tr>`;
   });
   return `<table><thead><tr><th>Field</th><th>Sunset</th><th>Reason</th><th>Recent usage (30 days)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -205,7 +210,7 @@ export function renderProductPage(catalog: Catalog, product: CatalogProduct, sit
 <p class="muted">By type, without the pagination types (<code>PageInfo</code>, <code>*Connection</code>, <code>*Edge</code>). Classification colours: ${CLASSIFICATIONS.map((c) => `<span class="badge class-${c}">${c}</span>`).join(' ')}; a field shows the scopes it needs.</p>
 ${types}</section>
 <section class="panel"><h2>Deprecated fields</h2><div class="deprecated">${deprecatedRows(product.deprecatedFields)}</div></section>
-<section class="panel"><h2>Preview fields</h2><p class="muted">Served only to clients that opt in (the preview header set to <code>true</code>).</p><div class="preview">${fieldRows(product.previewFields)}</div></section>
+${product.previewFields.length > 0 ? `<section class="panel"><h2>Preview fields</h2><p class="muted">Served only to clients that opt in (the preview header set to <code>true</code>).</p><div class="preview">${fieldRows(product.previewFields)}</div></section>` : ''}
 <section class="panel"><h2 id="lineage-graph">Lineage</h2><div class="lineage">${renderLineageSvg(catalog.lineage, { focus: product.name, href })}</div></section>
 ${site.productPanels?.(product) ?? ''}
 </main>`,

@@ -1,24 +1,36 @@
+import { anonymousPrincipal, type Authenticate } from '../access/authentication.ts';
+import type { CallerViews } from '../access/caller-view.ts';
+import { headersOf } from '../http/graphql-route.ts';
 import type { RouteHandler } from '../http/routes.ts';
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
 import type { CatalogCache } from './catalog-cache.ts';
 
 /**
  * `GET /catalog` (the list and its search), `GET /catalog/<product>` and `GET /catalog.json`
- * (the data): the products the gateway
- * serves, read from the mesh repository, built once per supergraph, usage flush and
- * watermark (see {@link CatalogCache}) rather than on every unauthenticated request.
+ * (the data): the products the gateway serves, read from the mesh repository, built once
+ * per supergraph, usage flush and watermark (see {@link CatalogCache}) rather than on every
+ * unauthenticated request, and cut to what the caller may see (catalog-view.ts): the view
+ * introspection and `/mcp` give it.
+ *
+ * The catalog is documentation: without a token it answers with the anonymous view, whether
+ * or not `/graphql` serves anonymous callers. A token is verified as `/graphql` verifies it:
+ * a bad one is refused (UNAUTHENTICATED), never read as anonymous.
  */
-export function catalogRoute(options: { cache: CatalogCache; state: () => SupergraphState }): RouteHandler {
+export function catalogRoute(options: { cache: CatalogCache; state: () => SupergraphState; views: CallerViews; authenticate: Authenticate }): RouteHandler {
   const catalog = options.cache;
-  return async (_req, res, url) => {
-    const pages = await catalog.pages(options.state());
+  return async (req, res, url) => {
+    const headers = headersOf(req);
+    const principal = headers.authorization ? await options.authenticate(headers) : anonymousPrincipal(headers);
+    const pages = await catalog.forCaller(options.state(), options.views.forCaller(headers, principal));
+    // Answers differ by caller: a shared cache must not hand one caller's catalog to another.
+    const vary = { vary: `authorization, ${options.views.previewHeader}` };
     if (url.pathname === '/catalog.json') {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(pages.json);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...vary }).end(pages.json);
       return;
     }
     // Pages differ by product and search, and rendering one is cheap beside a build: rendered per request.
     const { renderCatalogRoute } = await import('./catalog-page.ts');
     const { status, html } = renderCatalogRoute(pages.catalog, url.pathname, url.searchParams);
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...vary }).end(html);
   };
 }

@@ -5,7 +5,7 @@ import { PRODUCT_NAME } from '../../schema/descriptor.ts';
 import { writeMeshFolder } from '../../schema/registry/mesh-folder.ts';
 import type { Registry } from '../../schema/registry/registry.ts';
 import type { RegistryPages } from '../../schema/registry/registry-server.ts';
-import type { Build, CheckRecord, ProductVersion } from '../../schema/registry/registry-store.ts';
+import type { ApprovalRecord, Build, CheckRecord, ProductVersion } from '../../schema/registry/registry-store.ts';
 import { buildCatalog, type Catalog } from './catalog-data.ts';
 import { page, renderCatalogRoute, type CatalogSite } from './catalog-page.ts';
 import { escapeXml as e } from './lineage-svg.ts';
@@ -62,10 +62,36 @@ function renderBuildsPage(builds: readonly Build[]): string {
   );
 }
 
+function approvalRows(requests: readonly ApprovalRecord[], decided: boolean): string {
+  if (requests.length === 0) return '<p class="muted">None.</p>';
+  const rows = [...requests].reverse().map((a) => {
+    const changes = `<ul>${a.changes.map((c) => `<li><code>${e(c.rule)}</code> <code>${e(c.element)}</code>: ${e(c.message)}${c.owners?.length ? ` <span class="muted">(owned by ${e(c.owners.join(', '))})</span>` : ''}</li>`).join('')}</ul>`;
+    const decision = decided
+      ? `<td><span class="badge ${a.status === 'approved' ? 'fresh' : 'stale'}">${e(a.status)}</span></td><td>${e(a.decidedBy ?? '')} <span class="muted">(${e(a.decidedAs ?? '')})</span></td><td>${e(a.decidedAt ?? '')}</td><td>${e(a.reason ?? '')}</td>`
+      : '';
+    return `<tr data-approval="${a.id}"><td>${a.id}</td><td>${e(a.product)} <code>${e(a.version ?? '—')}</code></td><td>${e(a.requestedBy)}</td><td>${e(a.requestedAt)}</td><td>${changes}</td>${decision}</tr>`;
+  });
+  const head = `<th>Request</th><th>Product</th><th>Asked by</th><th>At</th><th>Governed changes</th>${decided ? '<th>Decision</th><th>By</th><th>At</th><th>Why</th>' : ''}`;
+  return `<table class="approvals"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Governed changes, pending then decided: every request stays on record with its decision. */
+function renderApprovalsPage(requests: readonly ApprovalRecord[]): string {
+  const pending = requests.filter((a) => a.status === 'pending');
+  const decided = requests.filter((a) => a.status !== 'pending');
+  return page(
+    'Governed changes · meshgate registry',
+    `<header><p><a href="catalog">← Data product catalog</a></p><h1>Governed changes</h1>
+<p class="muted">Access weakened or coordinates taken over: a publish waits for a platform or steward decision (an owning product consents to a takeover of its own field). <code>meshgate registry approvals approve &lt;id&gt; --reason "…"</code> decides one.</p></header>
+<main><section class="panel"><h2 id="pending">Pending (${pending.length})</h2>${approvalRows(pending, false)}</section>
+<section class="panel"><h2 id="decided">Decided (${decided.length})</h2>${approvalRows(decided, true)}</section></main>`,
+  );
+}
+
 /**
  * The registry's read-only pages, reusing the gateway's catalog for the products of the
  * current build: `/catalog` (list and search), `/catalog/<product>` (the catalog's page
- * plus its version and check history) and `/builds`. The catalog reads a mesh folder, so
+ * plus its version and check history), `/builds` and `/approvals` (governed changes). The catalog reads a mesh folder, so
  * the current build is laid out as one (as the registry's checks do), once per build.
  */
 export function registryPages(registry: Registry, options: RegistryPagesOptions = {}): { render: RegistryPages; close(): void } {
@@ -103,13 +129,17 @@ export function registryPages(registry: Registry, options: RegistryPagesOptions 
 
   const render: RegistryPages = async ({ path, query }) => {
     if (path === '/builds') return { status: 200, html: renderBuildsPage(await registry.store.builds()) };
+    if (path === '/approvals') return { status: 200, html: renderApprovalsPage(await registry.approvals()) };
     const listPath = path === '/' ? '/catalog' : path;
     if (listPath !== '/catalog' && !listPath.startsWith('/catalog/')) return undefined;
     const name = listPath.slice('/catalog/'.length);
     const history = listPath !== '/catalog' && PRODUCT_NAME.test(name) ? await Promise.all([registry.store.productHistory(name), registry.store.checks(name)]) : undefined;
     const site: CatalogSite = {
       explorer: false,
-      links: [{ href: 'builds', label: 'builds' }],
+      links: [
+        { href: 'builds', label: 'builds' },
+        { href: 'approvals', label: 'governed changes' },
+      ],
       productPanels: () =>
         history
           ? `<section class="panel"><h2 id="versions">Version history</h2>${versionRows(history[0])}</section>\n<section class="panel"><h2 id="checks">Check history</h2>${checkRows(history[1])}</section>`

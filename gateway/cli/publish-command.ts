@@ -16,11 +16,14 @@ interface PublishOptions {
 }
 
 /** Prints a refusal as `meshgate check` prints findings, then the one line saying nothing was published. */
-function refuse(product: string, findings: readonly Finding[], startedAt: number): void {
+function refuse(product: string, findings: readonly Finding[], startedAt: number, line = `PUBLISH_REFUSED: ${product} fails meshgate check; nothing was published`): void {
   console.error(formatReport({ ok: false, products: [], findings: [...findings], durationMs: Math.round(performance.now() - startedAt) }));
-  console.error(`PUBLISH_REFUSED: ${product} fails meshgate check; nothing was published`);
+  console.error(line);
   process.exitCode = 1;
 }
+
+/** Codes a registry refuses governed changes with: the findings, then where the approval request stands. */
+const GOVERNED: ReadonlySet<string> = new Set(['GOVERNED_CHANGE_UNAPPROVED', 'COORDINATE_TAKEOVER']);
 
 /** From a product's own repository: the registry checks it against the mesh and, if it passes, makes a new build. */
 async function publishToRegistry(name: string, options: PublishOptions & { registry: string }): Promise<void> {
@@ -28,9 +31,18 @@ async function publishToRegistry(name: string, options: PublishOptions & { regis
   const candidate = { ...readProductRepository(options.dir, name), ...(options.url ? { url: options.url } : {}) };
   try {
     const result = await registryClient(options).publish(candidate);
-    console.log(`published ${candidate.product} ${result.version} to ${options.registry}: build ${result.build}`);
+    console.log(
+      result.unchanged
+        ? `${candidate.product} ${result.version} is published already with this content (build ${result.build}): nothing changed`
+        : `published ${candidate.product} ${result.version} to ${options.registry}: build ${result.build}`,
+    );
   } catch (error) {
-    if (error instanceof RegistryRequestError && error.code === 'PUBLISH_REFUSED') return refuse(candidate.product, inRepository(error.findings, candidate.product, options.dir ?? '.'), started);
+    const findings = error instanceof RegistryRequestError ? inRepository(error.findings, candidate.product, options.dir ?? '.') : [];
+    if (error instanceof RegistryRequestError && error.code === 'PUBLISH_REFUSED') return refuse(candidate.product, findings, started);
+    if (error instanceof RegistryRequestError && GOVERNED.has(error.code) && error.approval) {
+      const ask = error.approval.status === 'pending' ? `; a platform or steward principal decides it with \`meshgate registry approvals approve ${error.approval.id} --reason "…"\`, then publish again` : '';
+      return refuse(candidate.product, findings, started, `${error.code}: ${error.message}${ask}`);
+    }
     throw error;
   }
 }

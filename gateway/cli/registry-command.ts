@@ -75,6 +75,36 @@ export function registerRegistryCommand(program: Command): void {
         process.exitCode = 1;
       }
     });
+  const approvals = registry.command('approvals').description('Governed changes (access weakened, coordinates taken over): list them, approve or reject one (a platform or steward token)');
+  approvals
+    .command('list', { isDefault: true })
+    .description('List governed changes, pending and decided')
+    .requiredOption('--registry <url>', 'the registry')
+    .option('--status <status>', 'pending, decided or all', 'all')
+    .option('--token <token>', 'a registry token (default: MESHGATE_REGISTRY_TOKEN)')
+    .action(async (options: RegistryClientOptions & { status: string }) => {
+      if (!['pending', 'decided', 'all'].includes(options.status)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--status', [`must be pending, decided or all (got ${JSON.stringify(options.status)})`]);
+      const list = await registryClient(options).approvals(options.status as 'pending' | 'decided' | 'all');
+      if (list.length === 0) console.log(`no ${options.status === 'all' ? '' : `${options.status} `}governed changes`);
+      for (const a of list) {
+        const decided = a.status === 'pending' ? 'pending' : `${a.status} by ${a.decidedBy} (${a.decidedAs}) at ${a.decidedAt}: ${a.reason}`;
+        console.log(`#${a.id} ${a.product} ${a.version ?? '?'}  asked by ${a.requestedBy} at ${a.requestedAt}  ${decided}`);
+        for (const c of a.changes) console.log(`    ${c.change}  ${c.rule}  ${c.element}: ${c.message}`);
+      }
+    });
+  for (const verb of ['approve', 'reject'] as const) {
+    approvals
+      .command(verb)
+      .description(verb === 'approve' ? 'Approve a pending request: the same publish then goes through' : 'Reject a pending request: it stays on record')
+      .argument('<id>', 'the request number (from `meshgate registry approvals` or the refused publish)')
+      .requiredOption('--reason <text>', 'why: kept on record with who decided and when')
+      .requiredOption('--registry <url>', 'the registry')
+      .option('--token <token>', 'a platform or steward token, or the owning product\'s for a takeover (default: MESHGATE_REGISTRY_TOKEN)')
+      .action(async (id: string, options: RegistryClientOptions & { reason: string }) => {
+        const decided = await registryClient(options).decide(id, verb, options.reason);
+        console.log(`request ${decided.id} (${decided.product} ${decided.version ?? '?'}, ${decided.changes.length} governed changes) ${decided.status} by ${decided.decidedBy}`);
+      });
+  }
   registry
     .command('rotate-signing-key')
     .description('Start signing with a new key: every product gets it from the registry, the previous key stays accepted until the next rotation (a platform token)')

@@ -5,7 +5,7 @@ import { errorBody, thrownError } from '../../schema/protocol/apollo-http.ts';
 import { httpStatusOf, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { Catalog, CatalogField, CatalogProduct } from '../catalog/catalog-data.ts';
 import type { GraphQLPipeline } from '../http/graphql-route.ts';
-import type { CallerSchema } from './caller-schema.ts';
+import type { CallerSchema } from '../access/caller-view.ts';
 
 /**
  * The tools `/mcp` offers and the arguments each takes. mcp-server.ts refuses a call to any

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { readBody, writeError } from '../../schema/protocol/apollo-http.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { Authenticate } from '../access/authentication.ts';
+import type { CallerView, CallerViews } from '../access/caller-view.ts';
 import { WatermarkTracker } from '../cache/watermark-tracker.ts';
 import type { Catalog } from '../catalog/catalog-data.ts';
 import type { GatewayConfig } from '../config.ts';
@@ -11,8 +12,6 @@ import { guardMethodAndMediaType } from '../http/request-guard.ts';
 import type { RouteHandler } from '../http/routes.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { assignRequestId } from '../plugins/request-id-plugin.ts';
-import { previewOptedIn } from '../plugins/preview-gate-plugin.ts';
-import type { ServedSchema } from './caller-schema.ts';
 import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
 
 /**
@@ -26,11 +25,13 @@ import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
 export function mcpRoute(options: {
   pipeline: GraphQLPipeline;
   authenticate: Authenticate;
-  config: Pick<GatewayConfig, 'maxBodyBytes' | 'preview' | 'introspection' | 'catalog'>;
+  config: Pick<GatewayConfig, 'maxBodyBytes' | 'introspection' | 'catalog'>;
   shutdown: GracefulShutdown;
   metrics: GatewayMetrics;
-  catalog: () => Promise<Catalog>;
-  served: ServedSchema;
+  /** The catalog as one caller may see it: what `/catalog` shows the same caller. */
+  catalog: (view: CallerView) => Promise<Catalog>;
+  /** What each caller is shown: the same view introspection and the catalog give it. */
+  views: CallerViews;
   /** Where the gateway fetches a product from: its `/watermark` is beside it. */
   productUrl: (product: string) => string | undefined;
   logger: Logger;
@@ -68,9 +69,10 @@ export function mcpRoute(options: {
       writeJsonRpcError(res, { status: 400, id: null, rpcCode: JsonRpcErrorCode.PARSE_ERROR, code: MeshErrorCode.BAD_REQUEST, message: 'The body is not valid JSON' });
       return;
     }
-    const schema = options.served.forCaller(principal, previewOptedIn(headers, principal, config.preview));
+    const view = options.views.forCaller(headers, principal);
+    const { schema } = view;
     if (!schema) throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, 'No supergraph is served yet; retry shortly');
     const { answerMcpMessage } = await import('./mcp-server.ts');
-    await answerMcpMessage(req, res, body, { headers, schema, requestId }, { catalog: options.catalog, liveDataAsOf, pipeline: options.pipeline, onRejection, onUnexpected, schemaPublished: config.introspection || config.catalog.enabled });
+    await answerMcpMessage(req, res, body, { headers, schema, requestId }, { catalog: () => options.catalog(view), liveDataAsOf, pipeline: options.pipeline, onRejection, onUnexpected, schemaPublished: config.introspection || config.catalog.enabled });
   };
 }

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
-import { dataAsOfFacet, fieldsReadFacet, productDataset, runEvent, type InputDataset, type RunEvent } from '../../schema/exports/openlineage.ts';
+import { productDataset, readTagsFacet, runEvent, type InputDataset, type RunEvent } from '../../schema/exports/openlineage.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { clientOf, operationOf, type GatewayMetrics } from '../observability/metrics.ts';
 import type { LineageEmitter } from '../observability/openlineage-emitter.ts';
@@ -101,8 +101,8 @@ export function capturedRunEvent(captured: CapturedOperation, namespace: string)
     const signal = answered.get(name);
     // The version the product answered with wins over the one composed: they differ while a new release rolls out.
     const dataset = productDataset(namespace, { name, version: signal?.version ?? contract?.version, owner: contract?.owner, description: contract?.description, fields: (model.fieldsOf.get(name) ?? []).map((f) => ({ name: f.coordinate, type: f.type, description: f.description })) }, model.requiresEdges, fields);
-    if (signal?.dataAsOf) dataset.facets = { ...dataset.facets, meshgate_dataAsOf: dataAsOfFacet(signal.dataAsOf, contract?.sla.freshness, signal.stale) };
-    return { ...dataset, inputFacets: { meshgate_fieldsRead: fieldsReadFacet([...fields]) } };
+    const watermark = signal?.dataAsOf ? { dataAsOf: signal.dataAsOf, freshness: contract?.sla.freshness, stale: signal.stale } : undefined;
+    return { ...dataset, facets: { ...dataset.facets, tags: readTagsFacet([...fields], watermark) } };
   });
   return runEvent({ namespace, runId: captured.runId, eventTime: captured.eventTime, failed: captured.failed, errorMessage: captured.errorMessage, consumer: captured.consumer, inputs });
 }

@@ -1,7 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { execute, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import type { Principal } from '../access/authentication.ts';
+import { callerApiSchema, previewOptedIn, type PreviewOptIn } from '../access/caller-view.ts';
 import { previewApiSchema } from '../access/preview-api-schema.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { introspectionPart, type IntrospectionPart } from '../operation/introspection-part.ts';
@@ -9,12 +9,7 @@ import { fieldsUsed } from '../operation/operation-fields.ts';
 import { stripSuggestions, usesIntrospection } from './introspection-plugin.ts';
 import { previewFieldsOf, readFieldDirectives } from '../supergraph/supergraph-directives.ts';
 
-export interface PreviewGateOptions {
-  /** Request header that opts in with the value `true`. */
-  header: string;
-  /** Token scope that opts in. */
-  scope: string;
-}
+export type PreviewGateOptions = PreviewOptIn;
 
 /**
  * Preview before release: a field tagged `@tag(name: "preview")` does not exist for a
@@ -71,10 +66,10 @@ export function previewGatePlugin(options: PreviewGateOptions): ApolloServerPlug
           }
           if (!part.only) introspectedBesideData = part;
         },
-        // Introspection alone is answered here, from the API schema without preview; no product is asked.
+        // Introspection alone is answered here, from the caller's API schema (the one /mcp and the catalog name fields by); no product is asked.
         async responseForOperation({ schema, document, operation, request }) {
           if (!operation || !usesIntrospection(document) || !introspectionPart(document, operation).only) return null;
-          const result = await execute({ schema: previewApiSchema(schema, hidden).schema, document, operationName: request.operationName, variableValues: request.variables });
+          const result = await execute({ schema: callerApiSchema(schema, hidden, optedIn), document, operationName: request.operationName, variableValues: request.variables });
           return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: result } };
         },
         async willSendResponse({ schema, response, operation, request }) {
@@ -108,11 +103,6 @@ async function answerIntrospectionAgain(
   const again: Record<string, unknown> = {};
   for (const key of part.responseKeys) if (key in data) again[key] = answered.data?.[key] ?? null;
   return { ...data, ...again };
-}
-
-/** Whether a caller opted in to preview fields: the header set to `true`, or the scope in its token. */
-export function previewOptedIn(headers: Record<string, string>, principal: Principal, options: PreviewGateOptions): boolean {
-  return headers[options.header]?.toLowerCase() === 'true' || principal.scopes.has(options.scope);
 }
 
 export function previewFieldsUsed(schema: GraphQLSchema, document: DocumentNode, previewFields: ReadonlySet<string>): string[] {

@@ -1,9 +1,14 @@
 import type { ValidProduct } from '../mesh.ts';
 import { toOdcs } from '../odcs.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { bitolTeam } from './bitol-team.ts';
 import { supportChannel } from './support-channel.ts';
 
-/** The ODPS release our export follows. */
+/**
+ * The ODPS release our export follows. Its approved form (2025-09-24) has ODCS v3.1's team
+ * object and open `authoritativeDefinitions.type`; the suite checks the export against the
+ * standard's published v1.1.0 schema, which accepts v1.0.0 documents (test/fixtures/standards/odps).
+ */
 export const ODPS_API_VERSION = 'v1.0.0';
 
 /** Where the mesh is served, for the URLs catalog files point at. */
@@ -27,8 +32,8 @@ function contractOf(product: ValidProduct): { id: string; version: string } {
 
 /**
  * A product as a Bitol Open Data Product Standard (ODPS v1.0.0) document:
- * - input ports: the products it reads, each with the semver range it accepts and the id of
- *   that product's ODCS contract;
+ * - input ports: the products it reads, each with the version and id of that product's ODCS
+ *   contract, and the semver range it accepts as the custom property `versionRange`;
  * - one output port, the product's GraphQL API behind the gateway, with its own ODCS contract
  *   id and version (and the input contracts it depends on);
  * - management ports: its catalog page (discoverability) and the gateway's metrics (observability).
@@ -41,7 +46,9 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
     const input = inputs.find((candidate) => candidate.name === port.product);
     // The boundary check refuses a descriptor whose input is not in the mesh; this names it if one slips through.
     if (!input) throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, `subgraphs/${product.folder}/product.yaml`, [`inputPorts: "${port.product}" is not a valid product of this mesh`]);
-    return { name: port.product, version: port.version, contractId: contractOf(input).id };
+    // ODPS's port version is the version read, as for an output port: the range the product accepts is ours, a custom property.
+    const contract = contractOf(input);
+    return { name: port.product, version: contract.version, contractId: contract.id, customProperties: [{ property: 'versionRange', value: port.version, description: 'the semver range of this input the product accepts' }] };
   });
   const contract = contractOf(product);
   const contact = descriptor.owner.contact;
@@ -72,7 +79,7 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
       { name: 'metrics', content: 'observability', type: 'rest', url: `${base}/metrics`, description: 'Prometheus metrics of the gateway, with per-product fetch latency and errors' },
     ],
     ...(support ? { support: [{ ...support, ...(support.channel === 'email' ? { tool: 'email' } : {}) }] } : {}),
-    team: [{ username: contact, name: descriptor.owner.team, role: 'owner' }],
+    team: bitolTeam(descriptor.owner),
     customProperties: [
       { property: 'sla', value: { ...descriptor.sla }, description: 'freshness: the most its data may lag; availability: the share of time it answers' },
       ...(descriptor.audience ? [{ property: 'audience', value: descriptor.audience }] : []),

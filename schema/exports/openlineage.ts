@@ -14,42 +14,27 @@ export const MESHGATE_PRODUCER = 'https://meshgate.dev/meshgate';
 /** Dataset and job namespace when none is configured. */
 export const DEFAULT_LINEAGE_NAMESPACE = 'meshgate';
 
+/**
+ * The standard facets meshgate sends, each named by the published schema it follows
+ * (`https://openlineage.io/spec/facets/<version>/<Facet>.json`). meshgate's own facts (the
+ * consumer, the watermark a product answered with, the fields a run read) travel as `tags`
+ * facets rather than custom facets: a custom facet must point `_schemaURL` at a schema its
+ * producer publishes, and meshgate has no public address to publish one at.
+ */
 const FACET_SCHEMAS = {
-  schema: 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
-  documentation: 'https://openlineage.io/spec/facets/1-0-1/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet',
-  ownership: 'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
-  version: 'https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
-  columnLineage: 'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet',
-  jobType: 'https://openlineage.io/spec/facets/2-0-3/JobTypeJobFacet.json#/$defs/JobTypeJobFacet',
-  errorMessage: 'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
+  schema: 'https://openlineage.io/spec/facets/1-0-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
+  documentation: 'https://openlineage.io/spec/facets/1-0-0/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet',
+  ownership: 'https://openlineage.io/spec/facets/1-0-0/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
+  version: 'https://openlineage.io/spec/facets/1-0-0/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
+  columnLineage: 'https://openlineage.io/spec/facets/1-1-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet',
+  datasetTags: 'https://openlineage.io/spec/facets/2-0-3/TagsDatasetFacet.json#/$defs/TagsDatasetFacet',
+  jobType: 'https://openlineage.io/spec/facets/2-0-2/JobTypeJobFacet.json#/$defs/JobTypeJobFacet',
+  jobTags: 'https://openlineage.io/spec/facets/2-0-3/TagsJobFacet.json#/$defs/TagsJobFacet',
+  errorMessage: 'https://openlineage.io/spec/facets/1-0-0/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
 } as const;
 
-/**
- * Our custom facets. The spec asks a custom facet to be keyed with a prefix naming its
- * producer (`meshgate_`) and to point `_schemaURL` at a schema of its own, which
- * {@link MESHGATE_FACET_SCHEMAS} holds (a JSON Schema for each, keyed by the URL's fragment).
- */
-const MESHGATE_FACETS_URL = 'https://meshgate.dev/spec/facets/1-0-0/MeshgateFacets.json';
-export const MESHGATE_FACET_SCHEMAS = {
-  DataAsOfDatasetFacet: {
-    description: "The product's data watermark when it answered: the newest data its answer reflects.",
-    type: 'object',
-    properties: { dataAsOf: { type: 'string', format: 'date-time' }, freshness: { type: 'string', description: "The product's SLA freshness, e.g. 24h." }, stale: { type: 'boolean' } },
-    required: ['dataAsOf'],
-  },
-  FieldsReadInputDatasetFacet: {
-    description: 'The fields of the product the operation read (Type.field).',
-    type: 'object',
-    properties: { fields: { type: 'array', items: { type: 'string' } } },
-    required: ['fields'],
-  },
-  ConsumerJobFacet: {
-    description: 'The client behind a gateway operation (apollographql-client-name / -version) and the operation it ran.',
-    type: 'object',
-    properties: { clientName: { type: 'string' }, clientVersion: { type: 'string' }, operationName: { type: 'string' } },
-    required: ['clientName', 'clientVersion', 'operationName'],
-  },
-} as const;
+/** The `source` of the tags meshgate sets, as the spec's examples name an integration (`SPARK`, `DBT CORE`). */
+const TAG_SOURCE = 'MESHGATE';
 
 export interface Facet {
   _producer: string;
@@ -87,10 +72,6 @@ export interface DatasetEvent {
 
 function facet(schemaURL: string, body: Record<string, unknown>): Facet {
   return { _producer: MESHGATE_PRODUCER, _schemaURL: schemaURL, ...body };
-}
-
-function meshgateFacet(name: keyof typeof MESHGATE_FACET_SCHEMAS, body: Record<string, unknown>): Facet {
-  return facet(`${MESHGATE_FACETS_URL}#/$defs/${name}`, body);
 }
 
 /** What a product dataset is described by, whether read from a descriptor or from the supergraph. */
@@ -148,14 +129,30 @@ export function columnLineageFacet(namespace: string, product: string, edges: re
   return Object.keys(fields).length > 0 ? facet(FACET_SCHEMAS.columnLineage, { fields }) : undefined;
 }
 
-/** The data-as-of watermark a product reported with its answer (custom facet `meshgate_dataAsOf`). */
-export function dataAsOfFacet(dataAsOf: string, freshness: string | undefined, stale: boolean): Facet {
-  return meshgateFacet('DataAsOfDatasetFacet', { dataAsOf, ...(freshness ? { freshness } : {}), stale });
+/** The watermark a product reported with its answer: its newest data, its SLA freshness, and whether it was past it. */
+export interface Watermark {
+  dataAsOf: string;
+  freshness: string | undefined;
+  stale: boolean;
 }
 
-/** The fields one run read from a product (custom input facet `meshgate_fieldsRead`). */
-export function fieldsReadFacet(fields: readonly string[]): Facet {
-  return meshgateFacet('FieldsReadInputDatasetFacet', { fields: [...fields] });
+/**
+ * What one run saw of an input product, as its `tags` facet: one `read` tag per field the run
+ * read (the tag's `field`), and `dataAsOf`, `freshness` and `stale` when the product reported
+ * a watermark with its answer.
+ */
+export function readTagsFacet(fields: readonly string[], watermark: Watermark | undefined): Facet {
+  const tags = [
+    ...fields.map((field) => ({ key: 'read', value: 'true', field, source: TAG_SOURCE })),
+    ...(watermark
+      ? [
+          { key: 'dataAsOf', value: watermark.dataAsOf, source: TAG_SOURCE },
+          ...(watermark.freshness ? [{ key: 'freshness', value: watermark.freshness, source: TAG_SOURCE }] : []),
+          { key: 'stale', value: String(watermark.stale), source: TAG_SOURCE },
+        ]
+      : []),
+  ];
+  return facet(FACET_SCHEMAS.datasetTags, { tags });
 }
 
 export interface RunEventInput {
@@ -170,7 +167,7 @@ export interface RunEventInput {
 
 /**
  * One executed gateway operation as a run of the consumer's job. The job is named
- * `client/operation`: the client version goes in the `meshgate_consumer` facet rather than
+ * `client/operation`: the client version goes in the job's `tags` facet rather than
  * the name, so a client's new release continues its job's history instead of starting a new job.
  */
 export function runEvent(input: RunEventInput): RunEvent {
@@ -189,7 +186,8 @@ export function runEvent(input: RunEventInput): RunEvent {
       name: `${consumer.clientName}/${consumer.operationName}`,
       facets: {
         jobType: facet(FACET_SCHEMAS.jobType, { processingType: 'BATCH', integration: 'MESHGATE', jobType: 'QUERY' }),
-        meshgate_consumer: meshgateFacet('ConsumerJobFacet', { ...consumer }),
+        // Who ran it: the client (name and version, as the gateway's metrics bound them) and its operation.
+        tags: facet(FACET_SCHEMAS.jobTags, { tags: Object.entries(consumer).map(([key, value]) => ({ key, value, source: TAG_SOURCE })) }),
       },
     },
     inputs: input.inputs,

@@ -48,7 +48,12 @@ function column(field: ShapeField): Record<string, unknown> {
   };
 }
 
-const CONTRACT_STATUS: Record<string, string> = { draft: 'Draft', active: 'Active', deprecated: 'Deprecated', retired: 'Deprecated' };
+/**
+ * A product's status as the contract's `entityStatus`, OpenMetadata's one status of governed
+ * entities since 1.11 (`type/status.json`). It replaced the contract's own `status`, which
+ * 1.11 and later refuse. A proposed product's contract is in review, a retired one's archived.
+ */
+const CONTRACT_STATUS: Record<ValidProduct['descriptor']['status'], string> = { proposed: 'In Review', draft: 'Draft', active: 'Active', deprecated: 'Deprecated', retired: 'Archived' };
 
 export function toOpenMetadata(products: readonly ValidProduct[], served: ServedAt & { service: string }): OpenMetadataExport {
   const endpointURL = `${gatewayBase(served)}/graphql`;
@@ -82,7 +87,7 @@ export function toOpenMetadata(products: readonly ValidProduct[], served: Served
         contract: {
           name: `${product.name}-${name}`,
           description: `What ${operation}.${field.name} of ${product.name} ${descriptor.version} promises: its published response fields, with their types and which are never null.`,
-          status: CONTRACT_STATUS[descriptor.status] ?? 'Draft',
+          entityStatus: CONTRACT_STATUS[descriptor.status],
           schema: responseFields.filter((f) => !f.preview).map(column),
         },
       });

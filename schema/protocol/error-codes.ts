@@ -83,6 +83,12 @@ export enum WireErrorCode {
   PRODUCT_UNKNOWN = 'PRODUCT_UNKNOWN',
   /** The registry holds no build with the number named. */
   BUILD_UNKNOWN = 'BUILD_UNKNOWN',
+  /** A product version is published already with other content: a version, once published, never changes. */
+  VERSION_EXISTS = 'VERSION_EXISTS',
+  /** The registry holds no approval request with the id named. */
+  APPROVAL_UNKNOWN = 'APPROVAL_UNKNOWN',
+  /** The approval request was decided already: a decision is kept on record, never changed. */
+  APPROVAL_DECIDED = 'APPROVAL_DECIDED',
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   SUPERGRAPH_NOT_LOADED = 'SUPERGRAPH_NOT_LOADED',
   /** An MCP `tools/call` names a tool the gateway does not offer. */
@@ -108,6 +114,18 @@ export enum ContractErrorCode {
   QUALITY_RULE_FAILED = 'QUALITY_RULE_FAILED',
   /** `meshgate test`: the gateway did not answer (refused, timed out, not a GraphQL endpoint). */
   GATEWAY_UNREACHABLE = 'GATEWAY_UNREACHABLE',
+  /**
+   * A governed change without an approval on record: access weakened (a directive dropped,
+   * fewer or looser scopes, a lower classification, a policy removed, `@inaccessible` lifted).
+   * A platform or steward principal approves it; a version bump never does.
+   */
+  GOVERNED_CHANGE_UNAPPROVED = 'GOVERNED_CHANGE_UNAPPROVED',
+  /**
+   * A product takes over a coordinate it does not own (`@override(from:)`, a duplicate of
+   * another product's field, a field on another product's type without its key, a
+   * definition that shadows governance) without the owner's consent or a platform approval.
+   */
+  COORDINATE_TAKEOVER = 'COORDINATE_TAKEOVER',
   /** A development-only switch (a product answering unsigned requests from localhost) turned on in production. */
   DEV_MODE_REFUSED = 'DEV_MODE_REFUSED',
   /** A production gateway that could verify no bearer token (no auth.jwksUrl, no auth.publicKey) and serves no anonymous caller: it would refuse every request. */
@@ -173,6 +191,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   REGISTRY_FORBIDDEN: 403,
   PRODUCT_UNKNOWN: 404,
   BUILD_UNKNOWN: 404,
+  VERSION_EXISTS: 409,
+  APPROVAL_UNKNOWN: 404,
+  APPROVAL_DECIDED: 409,
   SHUTTING_DOWN: 503,
   SUPERGRAPH_NOT_LOADED: 503,
   // A JSON-RPC error over /mcp, where it answers the call (HTTP 200) as the MCP spec has it; 400 wherever a status must come from the code.
@@ -185,6 +206,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
  */
 const CONTRACT_CODES_OVER_HTTP: Readonly<Partial<Record<ContractErrorCode, number>>> = {
   PUBLISH_REFUSED: 422,
+  // Refused until someone with the right approves it: the request is well-formed, its author may not make it alone.
+  GOVERNED_CHANGE_UNAPPROVED: 403,
+  COORDINATE_TAKEOVER: 403,
 };
 
 /**

@@ -2,10 +2,11 @@ import { request } from 'undici';
 import type { Finding } from '../finding.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { CheckOutcome, Candidate } from './registry.ts';
+import type { ApprovalRecord } from './registry-store.ts';
 
 /** The error envelope every registry refusal comes in. */
 interface ErrorEnvelope {
-  error?: { code?: string; message?: string; findings?: Finding[] };
+  error?: { code?: string; message?: string; findings?: Finding[]; approval?: ApprovalRecord };
 }
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(MeshErrorCode));
@@ -17,6 +18,8 @@ export class RegistryRequestError extends MeshError {
     message: string,
     readonly status: number,
     readonly findings: Finding[] = [],
+    /** For governed changes: the approval request the registry keeps for them. */
+    readonly approval?: ApprovalRecord,
   ) {
     super(code, message);
   }
@@ -66,14 +69,23 @@ export class RegistryClient {
       // Not our envelope (a proxy's page): the status alone is reported.
     }
     const code = envelope.error?.code && KNOWN_CODES.has(envelope.error.code) ? (envelope.error.code as MeshErrorCode) : MeshErrorCode.INTERNAL_SERVER_ERROR;
-    throw new RegistryRequestError(code, envelope.error?.message ?? `${method} ${path} answered HTTP ${response.statusCode}`, response.statusCode, envelope.error?.findings);
+    throw new RegistryRequestError(code, envelope.error?.message ?? `${method} ${path} answered HTTP ${response.statusCode}`, response.statusCode, envelope.error?.findings, envelope.error?.approval);
   }
 
   check(candidate: Candidate): Promise<CheckOutcome> {
     return this.call('POST', '/v1/check', candidate);
   }
 
-  publish(candidate: Candidate): Promise<{ build: number; version: string }> {
+  /** Governed changes: `pending`, `decided` or `all`. */
+  approvals(status: 'pending' | 'decided' | 'all' = 'all'): Promise<ApprovalRecord[]> {
+    return this.call('GET', `/v1/approvals?status=${status}`);
+  }
+
+  decide(id: string, verb: 'approve' | 'reject', reason: string): Promise<ApprovalRecord> {
+    return this.call('POST', `/v1/approvals/${encodeURIComponent(id)}/${verb}`, { reason });
+  }
+
+  publish(candidate: Candidate): Promise<{ build: number; version: string; unchanged?: true }> {
     return this.call('POST', `/v1/products/${encodeURIComponent(candidate.product)}/versions`, candidate);
   }
 

@@ -5,10 +5,11 @@ import { escapeMarkup } from '../escape-markup.ts';
 import type { Finding } from '../finding.ts';
 import { httpStatusOf, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { assertProductName, type Registry } from './registry.ts';
+import type { ApprovalRecord } from './registry-store.ts';
 import type { RegistryPrincipal, RegistryTokens } from './registry-tokens.ts';
 
 type Kind = RegistryPrincipal['kind'];
-const ANY: readonly Kind[] = ['platform', 'product', 'gateway'];
+const ANY: readonly Kind[] = ['platform', 'steward', 'product', 'gateway'];
 
 /** A refusal with its code and, for a failed check, the findings. */
 class RegistryRefusal extends Error {
@@ -16,6 +17,8 @@ class RegistryRefusal extends Error {
     readonly code: MeshErrorCode,
     message: string,
     readonly findings?: Finding[],
+    /** For governed changes: the approval request that asks for them. */
+    readonly approval?: ApprovalRecord,
   ) {
     super(message);
   }
@@ -31,6 +34,9 @@ const candidateSchema = z.strictObject({
   /** Additive to the agreed API: where gateways reach the product. */
   url: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+const decisionSchema = z.strictObject({ reason: z.string().trim().min(1, 'a decision gives its reason').max(2_000) });
+const APPROVAL_STATUS = z.enum(['pending', 'decided', 'all']);
 
 const importSchema = z.strictObject({ products: z.array(candidateSchema).max(500) });
 
@@ -75,8 +81,8 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(text);
 }
 
-function sendError(response: ServerResponse, code: MeshErrorCode, message: string, findings?: Finding[]): void {
-  sendJson(response, httpStatusOf(code), { error: { code, message, ...(findings ? { findings } : {}) } });
+function sendError(response: ServerResponse, code: MeshErrorCode, message: string, findings?: Finding[], approval?: ApprovalRecord): void {
+  sendJson(response, httpStatusOf(code), { error: { code, message, ...(findings ? { findings } : {}), ...(approval ? { approval } : {}) } });
 }
 
 /** Reads a body up to `limit` bytes; a longer one is refused as soon as it is known to be. */
@@ -197,8 +203,13 @@ function registryRoutes(registry: Registry): Route[] {
         const candidate = await json(candidateSchema);
         if (candidate.product !== params.name) throw new RegistryRefusal(MeshErrorCode.BAD_REQUEST, `The body's product "${candidate.product.slice(0, 64)}" differs from the path's "${params.name}"`);
         const outcome = await registry.publish(candidate, principal.name);
+        if (!outcome.ok && outcome.approval) {
+          const { id, status } = outcome.approval;
+          throw new RegistryRefusal(outcome.code!, `${candidate.product} makes governed changes without an approval; nothing was published. Approval request ${id} is ${status}`, outcome.findings, outcome.approval);
+        }
         if (!outcome.ok) throw new RegistryRefusal(MeshErrorCode.PUBLISH_REFUSED, `${candidate.product} fails meshgate check; nothing was published`, outcome.findings);
-        sendJson(response, 201, { build: outcome.build, version: outcome.version });
+        // The same version again, with the same content: the first publish's answer, nothing new made.
+        sendJson(response, outcome.unchanged ? 200 : 201, { build: outcome.build, version: outcome.version, ...(outcome.unchanged ? { unchanged: true } : {}) });
       },
     },
     {
@@ -213,6 +224,30 @@ function registryRoutes(registry: Registry): Route[] {
         sendJson(response, 201, { build: outcome.build, products: products.length });
       },
     },
+    {
+      // Governed changes, pending and decided, each with who asked and who decided, when and why.
+      method: 'GET',
+      path: ['v1', 'approvals'],
+      who: ['platform', 'steward', 'product'],
+      async handle({ incoming, response }) {
+        const status = APPROVAL_STATUS.parse(new URL(incoming.url ?? '/', 'http://registry').searchParams.get('status') ?? 'all', { error: () => 'status must be pending, decided or all' });
+        const all = await registry.approvals();
+        sendJson(response, 200, all.filter((a) => status === 'all' || (status === 'pending') === (a.status === 'pending')));
+      },
+    },
+    ...(['approve', 'reject'] as const).map(
+      (verb): Route => ({
+        method: 'POST',
+        path: ['v1', 'approvals', ':id', verb],
+        // A product token may consent to a takeover of what it owns; approvals.ts decides the rest.
+        who: ['platform', 'steward', 'product'],
+        async handle({ params, json, principal, response }) {
+          if (!/^\d{1,9}$/.test(params.id!)) throw new RegistryRefusal(MeshErrorCode.APPROVAL_UNKNOWN, `There is no approval request ${JSON.stringify(params.id!.slice(0, 20))}`);
+          const { reason } = await json(decisionSchema);
+          sendJson(response, 200, await registry.decide(Number(params.id), principal, verb === 'approve' ? 'approved' : 'rejected', reason));
+        },
+      }),
+    ),
     {
       method: 'GET',
       path: ['v1', 'builds'],
@@ -403,12 +438,14 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   const server = createServer((incoming, response) => {
     handle(incoming, response).catch((error: unknown) => {
       if (response.headersSent) return void response.destroy();
-      const refuse = isPagePath((incoming.url ?? '/').split('?')[0]!) ? (code: MeshErrorCode, message: string) => sendErrorPage(response, code, message) : (code: MeshErrorCode, message: string, findings?: Finding[]) => sendError(response, code, message, findings);
+      const refuse = isPagePath((incoming.url ?? '/').split('?')[0]!)
+        ? (code: MeshErrorCode, message: string) => sendErrorPage(response, code, message)
+        : (code: MeshErrorCode, message: string, findings?: Finding[], approval?: ApprovalRecord) => sendError(response, code, message, findings, approval);
       if (error instanceof RegistryRefusal) {
         // A refused body may still be arriving: answer, then close rather than read it all.
         if (error.code === MeshErrorCode.BODY_TOO_LARGE) response.setHeader('connection', 'close');
         if (error.code === MeshErrorCode.UNAUTHENTICATED) response.setHeader('www-authenticate', 'Bearer realm="meshgate-registry"');
-        return refuse(error.code, error.message, error.findings);
+        return refuse(error.code, error.message, error.findings, error.approval);
       }
       if (error instanceof MeshError) return refuse(error.code, error.message);
       if (error instanceof z.ZodError) return refuse(MeshErrorCode.BAD_REQUEST, error.issues.map((i) => i.message).join('; '));

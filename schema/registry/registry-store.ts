@@ -46,6 +46,35 @@ export interface Build {
   versionIds: number[];
 }
 
+/** A governed change as an approval request holds it: the finding that named it and, for a takeover, whose coordinate it is. */
+export interface GovernedChange {
+  change: string;
+  rule: Finding['rule'];
+  element: string;
+  message: string;
+  /** For a takeover: the products that own the coordinate, any of which may consent. */
+  owners?: string[];
+}
+
+/**
+ * A request to let governed changes through, kept for good with its decision: who asked,
+ * which product and version, which changes; who decided, in which role, when and why.
+ */
+export interface ApprovalRecord {
+  id: number;
+  product: string;
+  version: string | undefined;
+  changes: GovernedChange[];
+  requestedBy: string;
+  requestedAt: string;
+  status: 'pending' | 'approved' | 'rejected';
+  decidedBy?: string;
+  /** The kind of token that decided: platform, steward, or the owning product (consent to a takeover). */
+  decidedAs?: string;
+  decidedAt?: string;
+  reason?: string;
+}
+
 /** What the registry keeps. Two implementations, one SQL: PostgreSQL and an embedded DuckDB file. */
 export interface RegistryStore {
   currentBuild(): Promise<Build | undefined>;
@@ -64,6 +93,15 @@ export interface RegistryStore {
   addBuild(build: Omit<Build, 'number' | 'supergraphHash'> & { supergraphSdl: string | undefined }): Promise<number>;
   addUsage(rows: readonly UsageRow[]): Promise<void>;
   usage(coordinate: string, sinceDay: string, untilDay: string): Promise<UsageRow[]>;
+  /** Every approval request, oldest first. */
+  approvals(): Promise<ApprovalRecord[]>;
+  approval(id: number): Promise<ApprovalRecord | undefined>;
+  addApproval(request: Omit<ApprovalRecord, 'id' | 'status' | 'decidedBy' | 'decidedAs' | 'decidedAt' | 'reason'>): Promise<number>;
+  /** Decides a pending request; false when it was no longer pending (a decision is never changed). */
+  decideApproval(id: number, decision: { status: 'approved' | 'rejected'; decidedBy: string; decidedAs: string; decidedAt: string; reason: string }): Promise<boolean>;
+  /** The owners of every coordinate (`Type`, `Type.field`) the registry knows. */
+  owners(): Promise<Map<string, string[]>>;
+  addOwners(rows: readonly { coordinate: string; product: string }[], since: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,6 +123,8 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS registry_supergraphs (hash TEXT PRIMARY KEY, sdl TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS registry_builds (number INTEGER PRIMARY KEY, created_at TEXT NOT NULL, reason TEXT NOT NULL, supergraph_hash TEXT, governance_id INTEGER NOT NULL, version_ids TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS registry_usage (day TEXT NOT NULL, client TEXT NOT NULL, coordinate TEXT NOT NULL, count BIGINT NOT NULL, PRIMARY KEY (day, client, coordinate))`,
+  `CREATE TABLE IF NOT EXISTS registry_approvals (id INTEGER PRIMARY KEY, product TEXT NOT NULL, version TEXT, changes TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, status TEXT NOT NULL, decided_by TEXT, decided_as TEXT, decided_at TEXT, reason TEXT)`,
+  `CREATE TABLE IF NOT EXISTS registry_owners (coordinate TEXT NOT NULL, product TEXT NOT NULL, since TEXT NOT NULL, PRIMARY KEY (coordinate, product))`,
 ];
 
 const USAGE_ROWS_PER_STATEMENT = 250;
@@ -104,6 +144,22 @@ function toBuild(row: Record<string, unknown>): Build {
     supergraphHash: optionalText(row.supergraph_hash),
     governanceId: Number(row.governance_id),
     versionIds: JSON.parse(text(row.version_ids)) as number[],
+  };
+}
+
+function toApproval(row: Record<string, unknown>): ApprovalRecord {
+  return {
+    id: Number(row.id),
+    product: text(row.product),
+    version: optionalText(row.version),
+    changes: JSON.parse(text(row.changes)) as GovernedChange[],
+    requestedBy: text(row.requested_by),
+    requestedAt: text(row.requested_at),
+    status: text(row.status) as ApprovalRecord['status'],
+    decidedBy: optionalText(row.decided_by),
+    decidedAs: optionalText(row.decided_as),
+    decidedAt: optionalText(row.decided_at),
+    reason: optionalText(row.reason),
   };
 }
 
@@ -263,6 +319,61 @@ export class SqlRegistryStore implements RegistryStore {
   async usage(coordinate: string, sinceDay: string, untilDay: string): Promise<UsageRow[]> {
     const rows = await this.sql.query('SELECT day, client, coordinate, count FROM registry_usage WHERE coordinate = $1 AND day >= $2 AND day <= $3', [coordinate, sinceDay, untilDay]);
     return rows.map((row) => ({ day: text(row.day), client: text(row.client), coordinate: text(row.coordinate), count: Number(row.count) }));
+  }
+
+  async approvals(): Promise<ApprovalRecord[]> {
+    return (await this.sql.query('SELECT * FROM registry_approvals ORDER BY id')).map(toApproval);
+  }
+
+  async approval(id: number): Promise<ApprovalRecord | undefined> {
+    const rows = await this.sql.query('SELECT * FROM registry_approvals WHERE id = $1', [id]);
+    return rows[0] ? toApproval(rows[0]) : undefined;
+  }
+
+  async addApproval(request: Omit<ApprovalRecord, 'id' | 'status' | 'decidedBy' | 'decidedAs' | 'decidedAt' | 'reason'>): Promise<number> {
+    const id = await this.nextId('registry_approvals', 'id');
+    await this.sql.query('INSERT INTO registry_approvals (id, product, version, changes, requested_by, requested_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      id,
+      request.product,
+      request.version ?? null,
+      JSON.stringify(request.changes),
+      request.requestedBy,
+      request.requestedAt,
+      'pending',
+    ]);
+    return id;
+  }
+
+  async decideApproval(id: number, decision: { status: 'approved' | 'rejected'; decidedBy: string; decidedAs: string; decidedAt: string; reason: string }): Promise<boolean> {
+    // Only a pending request changes: two deciders racing leave the first decision on record.
+    const rows = await this.sql.query("UPDATE registry_approvals SET status = $2, decided_by = $3, decided_as = $4, decided_at = $5, reason = $6 WHERE id = $1 AND status = 'pending' RETURNING id", [
+      id,
+      decision.status,
+      decision.decidedBy,
+      decision.decidedAs,
+      decision.decidedAt,
+      decision.reason,
+    ]);
+    return rows.length > 0;
+  }
+
+  async owners(): Promise<Map<string, string[]>> {
+    const owners = new Map<string, string[]>();
+    for (const row of await this.sql.query('SELECT coordinate, product FROM registry_owners ORDER BY since, product')) {
+      const list = owners.get(text(row.coordinate)) ?? [];
+      list.push(text(row.product));
+      owners.set(text(row.coordinate), list);
+    }
+    return owners;
+  }
+
+  async addOwners(rows: readonly { coordinate: string; product: string }[], since: string): Promise<void> {
+    const unique = [...new Map(rows.map((row) => [`${row.coordinate}\u0000${row.product}`, row])).values()];
+    for (let start = 0; start < unique.length; start += USAGE_ROWS_PER_STATEMENT) {
+      const chunk = unique.slice(start, start + USAGE_ROWS_PER_STATEMENT);
+      const values = chunk.map((_, index) => `($${index * 3 + 1}, $${index * 3 + 2}, $${index * 3 + 3})`).join(', ');
+      await this.sql.query(`INSERT INTO registry_owners (coordinate, product, since) VALUES ${values} ON CONFLICT (coordinate, product) DO NOTHING`, chunk.flatMap((row) => [row.coordinate, row.product, since]));
+    }
   }
 
   close(): Promise<void> {

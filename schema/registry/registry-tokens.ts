@@ -8,10 +8,12 @@ import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 /**
  * Who a registry token speaks for. A platform token may do everything; a product token
  * publishes and checks its own product only; a gateway token reads the supergraph and
- * posts usage. Every kind may read the mesh.
+ * posts usage; a steward token (data governance) decides governed changes of access.
+ * Every kind may read the mesh.
  */
 export type RegistryPrincipal =
   | { kind: 'platform'; name: string }
+  | { kind: 'steward'; name: string }
   | { kind: 'product'; name: string; product: string }
   | { kind: 'gateway'; name: string };
 
@@ -23,7 +25,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
  */
 const tokenSchema = z
   .strictObject({
-    kind: z.enum(['platform', 'product', 'gateway']),
+    kind: z.enum(['platform', 'steward', 'product', 'gateway']),
     /** Who holds it: recorded as the publisher of what it publishes. */
     name: z.string().min(1).max(100),
     product: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case').optional(),
@@ -56,7 +58,7 @@ const PRODUCT_TOKEN_PREFIX = 'MESHGATE_REGISTRY_PRODUCT_TOKEN_';
 
 /**
  * Reads the config file (if any) and adds the tokens from the environment:
- * `MESHGATE_REGISTRY_PLATFORM_TOKEN`, `MESHGATE_REGISTRY_GATEWAY_TOKEN` and
+ * `MESHGATE_REGISTRY_PLATFORM_TOKEN`, `MESHGATE_REGISTRY_STEWARD_TOKEN`, `MESHGATE_REGISTRY_GATEWAY_TOKEN` and
  * `MESHGATE_REGISTRY_PRODUCT_TOKEN_<PRODUCT>`.
  */
 export function loadRegistryConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): RegistryConfig {
@@ -71,6 +73,7 @@ export function loadRegistryConfig(path: string | undefined, env: NodeJS.Process
   }
   const fromEnv: unknown[] = [];
   if (env.MESHGATE_REGISTRY_PLATFORM_TOKEN) fromEnv.push({ kind: 'platform', name: 'platform', token: env.MESHGATE_REGISTRY_PLATFORM_TOKEN });
+  if (env.MESHGATE_REGISTRY_STEWARD_TOKEN) fromEnv.push({ kind: 'steward', name: 'steward', token: env.MESHGATE_REGISTRY_STEWARD_TOKEN });
   if (env.MESHGATE_REGISTRY_GATEWAY_TOKEN) fromEnv.push({ kind: 'gateway', name: 'gateway', token: env.MESHGATE_REGISTRY_GATEWAY_TOKEN });
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(PRODUCT_TOKEN_PREFIX) || !value) continue;

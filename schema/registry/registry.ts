@@ -5,13 +5,16 @@ import { compositionFailure } from '../check.ts';
 import { composeProducts, type ProductInterface } from '../compose.ts';
 import { PRODUCT_NAME, safeParseDescriptor } from '../descriptor.ts';
 import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../field-usage.ts';
-import { MESH, type Finding } from '../finding.ts';
+import { finding, MESH, type Finding } from '../finding.ts';
 import { parseGovernance } from '../governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { blocksPublish } from '../publish.ts';
 import { utcDay } from '../utc-day.ts';
+import { approvedChanges, decideApproval, governedRefusalCode, isGoverned, requestApproval } from './approvals.ts';
 import { checkMeshFolder, type ProductFiles } from './mesh-folder.ts';
-import type { Build, ProductVersion, RegistryStore } from './registry-store.ts';
+import { claimedCoordinates, takeoverFindings } from './ownership.ts';
+import type { ApprovalRecord, Build, ProductVersion, RegistryStore } from './registry-store.ts';
+import type { RegistryPrincipal } from './registry-tokens.ts';
 import { unroutedUrl } from './routing-url.ts';
 
 
@@ -29,7 +32,14 @@ export interface CheckOutcome {
   findings: Finding[];
 }
 
-export type PublishOutcome = { ok: true; build: number; version: string } | { ok: false; findings: Finding[] };
+/**
+ * A publish's answer. `unchanged`: the very version was published before with the same
+ * content, and this is that publish's answer (no new build, no new history row). A refusal
+ * for governed changes alone carries their code and the approval request that asks for them.
+ */
+export type PublishOutcome =
+  | { ok: true; build: number; version: string; unchanged?: true }
+  | { ok: false; findings: Finding[]; code?: MeshErrorCode; approval?: ApprovalRecord };
 
 /** The mesh a build serves: what a check or `meshgate dev` composes against. */
 export interface CurrentMesh {
@@ -72,7 +82,10 @@ export class Registry {
       parseGovernance(options.governance, 'registry governance');
       await store.addGovernance(options.governance, 'registry', new Date().toISOString());
     }
-    return new Registry(store, options.today ?? (() => utcDay()));
+    const registry = new Registry(store, options.today ?? (() => utcDay()));
+    // A registry whose builds predate ownership: the current build's products own what they define.
+    if ((await store.owners()).size === 0) await registry.recordOwners((await registry.mesh()).products, { everyType: true });
+    return registry;
   }
 
   /** Runs `task` after every write before it: ids, builds and the check folder are never shared by two. */
@@ -154,11 +167,39 @@ export class Registry {
     });
   }
 
+  /** Records every product of `versions` as an owner of what it defines (see ownership.ts). */
+  private async recordOwners(versions: readonly Pick<ProductVersion, 'product' | 'sdl'>[], options: { everyType?: boolean } = {}): Promise<void> {
+    const owners = await this.store.owners();
+    await this.store.addOwners(versions.flatMap((v) => claimedCoordinates(v.product, v.sdl, owners, options)), new Date().toISOString());
+  }
+
+  /** The version of `candidate` already published, if any. */
+  private async publishedVersion(candidate: Candidate, version: string): Promise<ProductVersion | undefined> {
+    return (await this.store.productHistory(candidate.product)).find((v) => v.version === version);
+  }
+
+  /**
+   * Every finding that stops `candidate`, including takeovers of coordinates other products
+   * own, less the governed changes an approval on record covers.
+   */
+  private async reviewedFindings(candidate: Candidate, mesh: CurrentMesh): Promise<(Finding & { owners?: string[] })[]> {
+    const findings: (Finding & { owners?: string[] })[] = await this.blockingFindings(candidate, mesh);
+    const parsed = safeParseDescriptor(candidate.descriptor);
+    if (parsed.ok) findings.push(...takeoverFindings(candidate.product, parsed.descriptor.version, candidate.sdl, await this.store.owners()));
+    const approved = await approvedChanges(this.store, candidate.product);
+    return findings.filter((f) => !(isGoverned(f) && approved.has(f.change!)));
+  }
+
   /** Runs every check on `candidate` against the current mesh; records the report and changes nothing else. */
   check(candidate: Candidate, requestedBy: string): Promise<CheckOutcome> {
     assertProductName(candidate.product);
     return this.serialize(async () => {
-      const findings = await this.blockingFindings(candidate, await this.mesh());
+      const findings = await this.reviewedFindings(candidate, await this.mesh());
+      const parsed = safeParseDescriptor(candidate.descriptor);
+      const existing = parsed.ok ? await this.publishedVersion(candidate, parsed.descriptor.version) : undefined;
+      if (existing && !sameContract(existing, candidate)) {
+        findings.push(finding(candidate.product, 'version', 'registry/version-exists', `${candidate.product} ${existing.version} is published already, with another contract`, `Bump version: a published version never changes.`));
+      }
       await this.recordCheck(candidate, requestedBy, findings);
       return { ok: findings.length === 0, findings };
     });
@@ -169,11 +210,27 @@ export class Registry {
     assertProductName(candidate.product);
     return this.serialize(async () => {
       const mesh = await this.mesh();
-      const findings = await this.blockingFindings(candidate, mesh);
       const parsed = safeParseDescriptor(candidate.descriptor);
-      if (findings.length > 0 || !parsed.ok) {
-        await this.recordCheck(candidate, publishedBy, findings);
-        return { ok: false, findings };
+      // A version, once published, never changes: the same content again gets the same answer.
+      const existing = parsed.ok ? await this.publishedVersion(candidate, parsed.descriptor.version) : undefined;
+      if (existing && !sameContract(existing, candidate)) {
+        throw new MeshError(MeshErrorCode.VERSION_EXISTS, `${candidate.product} ${existing.version} was published by ${existing.publishedBy} at ${existing.publishedAt} with another contract; a published version never changes: bump the version`);
+      }
+      if (existing && (candidate.url === undefined || candidate.url === existing.url)) {
+        const first = (await this.store.builds()).find((b) => b.versionIds.includes(existing.id));
+        return { ok: true, build: first?.number ?? mesh.build?.number ?? 0, version: existing.version, unchanged: true };
+      }
+      // The same contract at a new URL (a team giving the URL an import could not know, or moving its service) is published as a new build.
+      const reviewed = await this.reviewedFindings(candidate, mesh);
+      if (reviewed.some((f) => !isGoverned(f)) || !parsed.ok) {
+        await this.recordCheck(candidate, publishedBy, reviewed);
+        return { ok: false, findings: reviewed };
+      }
+      if (reviewed.length > 0) {
+        // Only governed changes are left: they wait for a decision, on record.
+        await this.recordCheck(candidate, publishedBy, reviewed);
+        const approval = await requestApproval(this.store, { product: candidate.product, version: parsed.descriptor.version, requestedBy: publishedBy, governed: reviewed });
+        return { ok: false, findings: reviewed, code: governedRefusalCode(reviewed), approval };
       }
       const previous = mesh.products.find((p) => p.product === candidate.product);
       const url = candidate.url ?? previous?.url;
@@ -195,6 +252,7 @@ export class Registry {
         publishedAt: checkedAt,
         checkId,
       });
+      await this.recordOwners([candidate]);
       const build = await this.store.addBuild({
         createdAt: checkedAt,
         reason: `publish ${candidate.product} ${parsed.descriptor.version}`,
@@ -248,6 +306,7 @@ export class Registry {
           await this.store.addVersion({ product: product.product, version: version.descriptor.version, descriptor: product.descriptor, sdl: product.sdl, url: product.url, publishedBy: importedBy, publishedAt: at, checkId }),
         );
       }
+      await this.recordOwners(products, { everyType: true });
       const build = await this.store.addBuild({ createdAt: at, reason: `import of ${products.length} products`, supergraphSdl: composed.supergraphSdl, governanceId: mesh.governanceId, versionIds });
       return { ok: true, build };
     });
@@ -291,6 +350,16 @@ export class Registry {
     });
   }
 
+  /** Every approval request with its decision, oldest first. */
+  approvals(): Promise<ApprovalRecord[]> {
+    return this.store.approvals();
+  }
+
+  /** Approves or rejects a pending request as `principal` (see approvals.ts for who may). */
+  decide(id: number, principal: RegistryPrincipal, decision: 'approved' | 'rejected', reason: string): Promise<ApprovalRecord> {
+    return this.serialize(() => decideApproval(this.store, id, principal, decision, reason));
+  }
+
   /** Adds batched usage from a gateway. */
   recordUsage(rows: readonly FieldUsageRow[]): Promise<void> {
     return this.serialize(() => this.store.addUsage(rows));
@@ -301,6 +370,14 @@ export class Registry {
     rmSync(this.work, { recursive: true, force: true });
     await this.store.close();
   }
+}
+
+/**
+ * Whether a candidate has the contract of a published version: descriptor and SDL byte for
+ * byte. The URL is where the product runs, not what it promises: it may change.
+ */
+function sameContract(published: ProductVersion, candidate: Candidate): boolean {
+  return published.descriptor === candidate.descriptor && published.sdl === candidate.sdl;
 }
 
 export function assertProductName(name: string): void {

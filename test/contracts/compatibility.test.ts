@@ -47,16 +47,18 @@ describe('compatibility against the published baseline', () => {
     expect(findingsOf(report, 'addition-good')).toEqual([]);
   });
 
-  it('treats a classification change as breaking', () => {
-    expect(findingsOf(report, 'classification-changed')).toEqual([
+  it('treats lowering a classification as a governed change, whatever the version bump', () => {
+    const governed = findingsOf(report, 'classification-changed');
+    expect(governed).toEqual([
       {
         element: 'Patient.diagnosis',
-        rule: 'compat/classification-changed',
-        code: MeshErrorCode.INCOMPATIBLE_CHANGE,
-        message: 'Classification of Patient.diagnosis changed from restricted to internal without a major version bump',
+        rule: 'access/weakened',
+        code: MeshErrorCode.GOVERNED_CHANGE_UNAPPROVED,
+        message: expect.stringMatching(/^Access to Patient\.diagnosis is weakened in 1\.0\.1: classification restricted → internal \(governed change [0-9a-f]{16}\)$/),
       },
     ]);
-    expect(findingsOf(report, 'classification-major')).toEqual([]);
+    // A major bump answers consumers, not governance: the declassification still needs an approval.
+    expect(findingsOf(report, 'classification-major').map((f) => [f.rule, f.element])).toEqual([['access/weakened', 'Doctor.notes']]);
   });
 
   it('lets preview fields change type, disappear and appear without a version bump', () => {

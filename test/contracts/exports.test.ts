@@ -1,3 +1,4 @@
+import { valid as validSemver } from 'semver';
 import { describe, expect, it } from 'vitest';
 import { datasetUrn, toDataHub } from '../../schema/exports/datahub.ts';
 import { toOdps } from '../../schema/exports/odps.ts';
@@ -7,8 +8,8 @@ import { computeLineage } from '../../schema/lineage.ts';
 import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
 import { toOdcs } from '../../schema/odcs.ts';
 import { isPublishedField } from '../../schema/subgraph-model.ts';
-import { dataHub, odps, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
-import { openLineageProblems } from '../support/standards/openlineage-spec.ts';
+import { dataHub, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
+import { odpsSchema, openLineageProblems, openMetadataStatusSchema, problemsOf as schemaProblems } from './standard-schemas.ts';
 
 /**
  * Every export, for every product the mesh serves (the list comes from the mesh, not from
@@ -36,13 +37,19 @@ describe('catalog exports', () => {
     expect(edges.some((edge) => edge.via === 'requires')).toBe(true);
   });
 
-  it('ODPS: each product is a valid ODPS v1.0 product whose output port carries its ODCS contract id and version, and whose input ports name their products’ contracts', () => {
+  it('ODPS: each product is valid against the published ODPS schema; its output port carries its ODCS contract id and version, its input ports the version and id of the contracts they read', () => {
     for (const product of products) {
       const doc = toOdps(product, products, served) as any;
-      expect(problemsOf(odps, doc, product.name)).toEqual([]);
+      expect(schemaProblems(odpsSchema, doc, product.name)).toEqual([]);
       const contract = toOdcs(product);
       expect(doc.outputPorts).toEqual([expect.objectContaining({ type: 'graphql', contractId: contract.id, version: contract.version })]);
-      expect(doc.inputPorts ?? []).toEqual(product.descriptor.inputPorts.map((port) => ({ name: port.product, version: port.version, contractId: toOdcs(products.find((p) => p.name === port.product)!).id })));
+      const inputContracts = product.descriptor.inputPorts.map((port) => ({ port, contract: toOdcs(products.find((p) => p.name === port.product)!) }));
+      expect(doc.inputPorts ?? []).toEqual(
+        inputContracts.map(({ port, contract }) => ({ name: port.product, version: contract.version, contractId: contract.id, customProperties: [expect.objectContaining({ property: 'versionRange', value: port.version })] })),
+      );
+      // A port names the version it reads, never a range: the range is the product's own custom property.
+      for (const port of doc.inputPorts ?? []) expect(validSemver(port.version), `${product.name} <- ${port.name}`).toBe(port.version);
+      if (inputContracts.length > 0) expect(doc.outputPorts[0].inputContracts).toEqual(inputContracts.map(({ contract }) => ({ id: contract.id, version: contract.version })));
       const ports = new Map<string, any>(doc.managementPorts.map((port: any) => [port.name, port]));
       expect(ports.get('catalog')).toMatchObject({ content: 'discoverability', url: `https://meshgate.corp.example/catalog/${product.name}` });
       expect(ports.get('metrics')).toMatchObject({ content: 'observability', url: 'https://meshgate.corp.example/metrics' });
@@ -57,9 +64,9 @@ describe('catalog exports', () => {
     const product = products[0]!;
     const owned = { ...product, descriptor: { ...product.descriptor, owner: { ...product.descriptor.owner, contact } } };
     const doc = toOdps(owned, products, served) as any;
-    expect(problemsOf(odps, doc, product.name)).toEqual([]);
+    expect(schemaProblems(odpsSchema, doc, product.name)).toEqual([]);
     expect(doc.support?.[0]).toEqual(support === undefined ? undefined : expect.objectContaining(support));
-    expect(doc.team).toEqual([expect.objectContaining({ username: contact, role: 'owner' })]);
+    expect(doc.team).toEqual({ name: product.descriptor.owner.team, members: [{ username: contact, role: 'owner' }] });
   });
 
   it('OpenMetadata: a valid API service, a collection per product, an endpoint with a contract per published root field, no internals and no preview field under contract', () => {
@@ -80,6 +87,14 @@ describe('catalog exports', () => {
       for (const endpoint of endpoints) expect(doc.dataContracts.map((c) => c.apiEndpoint)).toContain(`meshgate.${product.name}.${endpoint.name}`);
       const text = JSON.stringify(endpoints);
       for (const name of internalNames(product)) expect(text, `${product.name} leaks ${name}`).not.toContain(`"name":"${name}"`);
+    }
+    // OpenMetadata 1.11 and later refuse a contract's `status`: its status is `entityStatus`, one of the published EntityStatus values.
+    for (const { apiEndpoint, contract } of doc.dataContracts) {
+      expect(contract, apiEndpoint).not.toHaveProperty('status');
+      expect(schemaProblems(openMetadataStatusSchema, contract.entityStatus, `${apiEndpoint}.entityStatus`)).toEqual([]);
+    }
+    for (const product of products.filter((p) => p.descriptor.status === 'active')) {
+      for (const { apiEndpoint, contract } of doc.dataContracts.filter((c) => c.apiEndpoint.startsWith(`meshgate.${product.name}.`))) expect(contract.entityStatus, apiEndpoint).toBe('Active');
     }
     const previews = products.flatMap((p) => [...p.model.types.values()].flatMap((t) => [...t.fields.values()].filter((f) => f.preview && isPublishedField(t, f)).map((f) => f.name)));
     const contracted = JSON.stringify(doc.dataContracts);
@@ -122,5 +137,30 @@ describe('catalog exports', () => {
       const fields = (event.dataset.facets!.schema!.fields as { name: string }[]).map((f) => f.name);
       for (const name of internalNames(product)) expect(fields.some((f) => f.endsWith(`.${name}`)), `${product.name} leaks ${name}`).toBe(false);
     }
+  });
+
+  it('the published schemas refuse what the standards refuse: a broken ODPS document, a broken or custom OpenLineage facet', () => {
+    // A derived product: input ports in ODPS, column lineage in OpenLineage.
+    const product = products.find((p) => edges.some((edge) => edge.to.startsWith(`${p.name}:`)))!;
+    const doc = toOdps(product, products, served) as any;
+    const odpsBroken: [string, unknown][] = [
+      ['team as a list of members (the pre-v1.0 shape)', { ...doc, team: doc.team.members }],
+      ['a top-level key ODPS does not know', { ...doc, owner: 'someone' }],
+      ['an input port without a name', { ...doc, inputPorts: [{ version: '1.0.0', contractId: 'x' }] }],
+      ['a management port URL that is no URI', { ...doc, managementPorts: [{ name: 'catalog', content: 'discoverability', url: 'not a uri' }] }],
+    ];
+    for (const [name, broken] of odpsBroken) expect(schemaProblems(odpsSchema, broken, 'odps'), name).not.toEqual([]);
+
+    const [event] = toOpenLineageDatasetEvents([product], edges, { namespace: 'meshgate', eventTime: new Date().toISOString() });
+    const facets = event!.dataset.facets!;
+    const withFacets = (extra: Record<string, unknown>) => ({ ...event, dataset: { ...event!.dataset, facets: { ...facets, ...extra } } });
+    const lineageBroken: [string, unknown][] = [
+      ['an event without its time', { ...event, eventTime: undefined }],
+      ['a custom facet pointing at a schema nobody publishes', withFacets({ meshgate_dataAsOf: { _producer: 'https://example.com/p', _schemaURL: 'https://meshgate.dev/spec/facets/1-0-0/MeshgateFacets.json#/$defs/DataAsOfDatasetFacet', dataAsOf: '2025-01-01T00:00:00Z' } })],
+      ['a standard facet under another key than its own', withFacets({ fields: facets.schema })],
+      ['a schema field without its name', withFacets({ schema: { ...facets.schema, fields: [{ type: 'String' }] } })],
+      ['a column lineage input without its dataset', withFacets({ columnLineage: { ...facets.schema, _schemaURL: facets.columnLineage!._schemaURL, fields: { 'T.f': { inputFields: [{ field: 'x' }] } } } })],
+    ];
+    for (const [name, broken] of lineageBroken) expect(openLineageProblems(JSON.parse(JSON.stringify(broken)), 'dataset'), name).not.toEqual([]);
   });
 });

@@ -35,13 +35,14 @@ describe('registry tokens: from a config file (by hash) and the environment, eac
         'registry.yaml',
         `tokens:\n  - { kind: platform, name: platform-team, sha256: "${sha256('platform-secret-0123456789')}" }\n  - { kind: product, name: sales-ci, product: sales, sha256: "${sha256('sales-secret-0123456789')}" }\nmaxBodyBytes: 2048\n`,
       ),
-      { MESHGATE_REGISTRY_GATEWAY_TOKEN: 'gateway-secret-0123456789', MESHGATE_REGISTRY_PRODUCT_TOKEN_CUSTOMER_INSIGHTS: 'insights-secret-0123456789' },
+      { MESHGATE_REGISTRY_GATEWAY_TOKEN: 'gateway-secret-0123456789', MESHGATE_REGISTRY_STEWARD_TOKEN: 'steward-secret-0123456789', MESHGATE_REGISTRY_PRODUCT_TOKEN_CUSTOMER_INSIGHTS: 'insights-secret-0123456789' },
     );
     expect(config.maxBodyBytes).toBe(2048);
     const tokens = new RegistryTokens(config);
     expect(tokens.identify('platform-secret-0123456789')).toEqual({ kind: 'platform', name: 'platform-team' });
     expect(tokens.identify('sales-secret-0123456789')).toEqual({ kind: 'product', name: 'sales-ci', product: 'sales' });
     expect(tokens.identify('gateway-secret-0123456789')).toEqual({ kind: 'gateway', name: 'gateway' });
+    expect(tokens.identify('steward-secret-0123456789')).toEqual({ kind: 'steward', name: 'steward' });
     expect(tokens.identify('insights-secret-0123456789')).toEqual({ kind: 'product', name: 'customer-insights-team', product: 'customer-insights' });
     // The hash itself is not a token.
     expect(tokens.identify(sha256('platform-secret-0123456789'))).toBeUndefined();

@@ -8,7 +8,7 @@ import { signatureHeader } from '../../schema/protocol/signature.ts';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';
 import { DEMO_MESH, defaultProductUrl } from '../../subgraphs/demo-mesh.ts';
 import { closeProducts, startGatewayFor, startProducts, type MeshHarness } from '../support/mesh-harness.ts';
-import { SignatureCheck, type Refusal } from '../fixtures/foreign-product/signature-check.ts';
+import { SignatureCheck, type Reason, type Refusal } from '../fixtures/foreign-product/signature-check.ts';
 import { startReviewsProduct, type RunningReviews } from '../fixtures/foreign-product/reviews-server.ts';
 
 /**
@@ -20,7 +20,7 @@ import { startReviewsProduct, type RunningReviews } from '../fixtures/foreign-pr
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'foreign-product');
 const VECTORS = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'schema', 'protocol', 'test-vectors.json'), 'utf8')) as {
   keys: Record<string, { secretBase64url: string }>;
-  verifications: { name: string; product: string; acceptedKeys: string[]; maxSkewMs: number; requests: { header: string | string[] | null; body: string; now: number; expect: 'accepted' | { code: Refusal } }[] }[];
+  verifications: { name: string; product: string; acceptedKeys: string[]; maxSkewMs: number; requests: { header: string | string[] | null; body: string; now: number; expect: 'accepted' | { code: Refusal; reason: Reason } }[] }[];
 };
 
 /** Each product's own key, as an operator hands them out: the production path (MESHGATE_SIGNING_KEYS). */
@@ -72,7 +72,7 @@ describe('a product built without the kit', () => {
       for (const request of vector.requests) {
         now = request.now;
         const outcome = check.check(request.header ?? undefined, Buffer.from(request.body, 'utf8')) ?? 'accepted';
-        expect(outcome, vector.name).toEqual(request.expect === 'accepted' ? 'accepted' : request.expect.code);
+        expect(outcome, vector.name).toEqual(request.expect === 'accepted' ? 'accepted' : { code: request.expect.code, reason: request.expect.reason });
       }
     }
   });
@@ -92,18 +92,18 @@ describe('a product built without the kit', () => {
   it('refuses unsigned, forged and replayed requests with the protocol codes', async () => {
     const ask = async (headers: Record<string, string>, body: string | Buffer = '{"query":"{ _service { sdl } }"}') => {
       const response = await fetch(reviews.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-      const parsed = (await response.json()) as { errors?: { extensions: { code: string } }[] };
-      return { status: response.status, code: parsed.errors?.[0]?.extensions.code };
+      const parsed = (await response.json()) as { errors?: { extensions: { code: string; reason?: string } }[] };
+      return { status: response.status, code: parsed.errors?.[0]?.extensions.code, reason: parsed.errors?.[0]?.extensions.reason };
     };
-    expect(await ask({})).toEqual({ status: 401, code: 'SIGNATURE_MISSING' });
+    expect(await ask({})).toEqual({ status: 401, code: 'SIGNATURE_MISSING', reason: 'missing' });
     const captured = reviews.accepted[0]!;
     // Captured from the gateway's own traffic: replayed as is, or with another body, or re-signed with another product's key.
-    expect(await ask({ 'x-meshgate-signature': captured.header }, captured.body)).toEqual({ status: 401, code: 'SIGNATURE_REPLAYED' });
-    expect(await ask({ 'x-meshgate-signature': captured.header }, '{"query":"{ _service { sdl } }"}')).toEqual({ status: 401, code: 'SIGNATURE_INVALID' });
+    expect(await ask({ 'x-meshgate-signature': captured.header }, captured.body)).toEqual({ status: 401, code: 'SIGNATURE_REPLAYED', reason: 'replayed' });
+    expect(await ask({ 'x-meshgate-signature': captured.header }, '{"query":"{ _service { sdl } }"}')).toEqual({ status: 401, code: 'SIGNATURE_INVALID', reason: 'mismatch' });
     const body = '{"query":"{ __typename }"}';
-    expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.catalog!), 'reviews', body) }, body)).toEqual({ status: 401, code: 'SIGNATURE_INVALID' });
-    expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.reviews!), 'reviews', body, Date.now() - 600_000) }, body)).toEqual({ status: 401, code: 'SIGNATURE_EXPIRED' });
+    expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.catalog!), 'reviews', body) }, body)).toEqual({ status: 401, code: 'SIGNATURE_INVALID', reason: 'unknown-key' });
+    expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.reviews!), 'reviews', body, Date.now() - 600_000) }, body)).toEqual({ status: 401, code: 'SIGNATURE_EXPIRED', reason: 'expired' });
     // And the real key, fresh, is answered: the refusals above are not a product that refuses everything.
-    expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.reviews!), 'reviews', body) }, body)).toEqual({ status: 200, code: undefined });
+    expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.reviews!), 'reviews', body) }, body)).toEqual({ status: 200, code: undefined, reason: undefined });
   });
 });

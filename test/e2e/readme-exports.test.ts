@@ -9,8 +9,8 @@ import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
 import { toOdcs } from '../../schema/odcs.ts';
 import { startCollector } from '../support/openlineage-collector.ts';
-import { dataHub, odps, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
-import { openLineageProblems } from '../support/standards/openlineage-spec.ts';
+import { dataHub, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
+import { odpsSchema, openLineageProblems, problemsOf as schemaProblems } from '../contracts/standard-schemas.ts';
 
 /**
  * The README's "Lineage and catalogs" section, run as written: its config block is a valid
@@ -67,7 +67,7 @@ describe('README: Lineage and catalogs', () => {
     const odpsLine = exports!.find((l) => l.includes('export odps'))!;
     const [, name, out] = /export odps (\S+) --out (\S+)/.exec(odpsLine)!;
     const product = parseYaml(readFileSync(join(dir, out!), 'utf8'));
-    expect(problemsOf(odps, product, 'odps')).toEqual([]);
+    expect(schemaProblems(odpsSchema, product, 'odps')).toEqual([]);
     // Its output port carries the contract `meshgate export odcs` writes for the product (toOdcs).
     const contract = toOdcs(live.find((p) => p.name === name)!);
     expect(product.outputPorts[0]).toMatchObject({ contractId: contract.id, version: contract.version });

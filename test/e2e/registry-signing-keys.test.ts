@@ -8,14 +8,18 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
 import { meshPaths } from '../../schema/mesh.ts';
-import { SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
+import { SIGNATURE_HEADER, signatureHeader } from '../../schema/protocol/signature.ts';
+import { RegistryClient } from '../../schema/registry/registry-client.ts';
+import { mintDevToken } from '../../gateway/access/dev-identity.ts';
+import { fetchKeysFromRegistry } from '../fixtures/foreign-product/signature-check.ts';
+import { startReviewsProduct } from '../fixtures/foreign-product/reviews-server.ts';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';
 import { openRegistryStore } from '../../schema/registry/open-registry-store.ts';
 import { readProductRepository } from '../../schema/registry/product-repository.ts';
 import { Registry } from '../../schema/registry/registry.ts';
 import { startRegistryServer, type RunningRegistry } from '../../schema/registry/registry-server.ts';
 import { RegistryTokens } from '../../schema/registry/registry-tokens.ts';
-import { RegistrySigningSecrets, signingKeyRoutes } from '../../schema/registry/signing-key-handout.ts';
+import { fetchSigningKeys, RegistrySigningSecrets, signingKeyRoutes } from '../../schema/registry/signing-key-handout.ts';
 import { REPO_ROOT } from '../../schema/source-tree.ts';
 import { createDataProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { loadProductKeys, type ProductKeys } from '../../subgraphs/kit/product-keys.ts';
@@ -23,6 +27,7 @@ import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '../support/mesh-harness.ts';
+import { readmeShellBlocks, runShellLine, substituted } from '../support/readme-shell.ts';
 
 /**
  * Keys a team never has to share: the registry derives each product's key from a secret
@@ -31,11 +36,13 @@ import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '..
  * A rotation at the registry fails no request; a product holding the wrong key is one log
  * line and one metric at the gateway, naming the product, the reason and the key id.
  */
+/** The product written from PROTOCOL.md alone (test/fixtures/foreign-product/), which fetches its key as the document says. */
+const FOREIGN = 'reviews';
 const QUERY = '{ customer(id: "C00042") { id orderSummary { orderCount } orders(first: 2) { edges { node { id lines { product { name } } } } } } }';
 const TOKENS = {
   platform: randomBytes(16).toString('hex'),
   gateway: randomBytes(16).toString('hex'),
-  ...Object.fromEntries(DEMO_MESH.map((member) => [member.name, randomBytes(16).toString('hex')])),
+  ...Object.fromEntries([...DEMO_MESH.map((member) => member.name), FOREIGN].map((name) => [name, randomBytes(16).toString('hex')])),
 } as Record<string, string>;
 
 let dir: string;
@@ -76,7 +83,7 @@ beforeAll(async () => {
     tokens: [
       { kind: 'platform', name: 'platform', token: TOKENS.platform! },
       { kind: 'gateway', name: 'edge', token: TOKENS.gateway! },
-      ...DEMO_MESH.map((member) => ({ kind: 'product' as const, name: `${member.name}-team`, product: member.name, token: TOKENS[member.name]! })),
+      ...[...DEMO_MESH.map((member) => member.name), FOREIGN].map((name) => ({ kind: 'product' as const, name: `${name}-team`, product: name, token: TOKENS[name]! })),
     ],
   });
   // Refreshed every second, so the test sees a rotation reach the gateway without waiting a minute.
@@ -118,8 +125,14 @@ describe('signing keys handed out by the registry', () => {
   });
 
   it('serves a cross-product query through a registry-fed gateway, and keeps serving through a rotation without a failed request', async () => {
-    const first = await postGraphQL((await registryGateway(urlsOf(products))).url, { query: QUERY });
+    const plain = await registryGateway(urlsOf(products));
+    const first = await postGraphQL(plain.url, { query: QUERY });
     expect(first.body.errors).toBeUndefined();
+    // A registry-fed gateway in development trusts the development identity too: `meshgate token`'s token reads restricted fields.
+    const restricted = '{ customer(id: "C00042") { id name } }';
+    expect((await postGraphQL(plain.url, { query: restricted })).body.errors?.map((error) => error.extensions?.code)).toContain('FORBIDDEN_FIELD');
+    const signedIn = await postGraphQL(plain.url, { query: restricted }, { authorization: `Bearer ${await mintDevToken()}` });
+    expect(signedIn.body.errors).toBeUndefined();
     const answering = (first.body.extensions?.dataProducts as { name: string }[]).map((p) => p.name);
     expect(answering.length).toBeGreaterThanOrEqual(2);
     // Watched through a proxy: one product the query reaches.
@@ -138,6 +151,8 @@ describe('signing keys handed out by the registry', () => {
         served += 1;
       }
     })();
+    // Rotated once the gateway has signed with the current key under load.
+    while (!proxy.keyIds.includes(before)) await new Promise((resolve) => setTimeout(resolve, 20));
     const rotated = await call('POST', '/v1/signing-keys/rotate', TOKENS.platform!);
     expect(rotated.status).toBe(200);
     const after = await signingKeyOf(product);
@@ -183,6 +198,72 @@ describe('signing keys handed out by the registry', () => {
       expect(Number(line!.split(' ').at(-1))).toBeGreaterThanOrEqual(3);
     } finally {
       await impostor.close();
+    }
+  });
+});
+
+describe('README: Signing keys and the development identity', () => {
+  it('a product started with the registry URL and its own token verifies the gateway, through a rotation made with the CLI', async () => {
+    const [productLine, rotateLine, ...rest] = readmeShellBlocks('Run a mesh of many repositories').find((block) => block.some((line) => line.includes('rotate-signing-key'))) ?? [];
+    expect(rest).toEqual([]);
+    const name = /npx meshgate product (\S+) /.exec(productLine ?? '')?.[1];
+    expect(name && TOKENS[name]).toBeTruthy();
+    const port = await freePort();
+    const product = runShellLine(
+      substituted(productLine!, [
+        ['http://localhost:4100', server.url],
+        [`<the ${name} token>`, TOKENS[name!]!],
+        ['--port 4002', `--port ${port}`],
+      ]),
+      { cwd: REPO_ROOT },
+    );
+    try {
+      await product.waitFor(/serving at (\S+)/);
+      expect(product.output()).toContain(`${name} verifying with its keys from the registry at ${server.url}`);
+      const body = '{"query":"{ _service { sdl } }"}';
+      const ask = async () => {
+        const key = (await fetchSigningKeys(new RegistryClient(server.url, TOKENS.gateway!), name!)).keys[0]!;
+        return (await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, name!, body) }, body })).status;
+      };
+      expect(await ask()).toBe(200);
+      const rotate = runShellLine(substituted(rotateLine!, [['http://localhost:4100', server.url]]), { cwd: REPO_ROOT, env: { MESHGATE_REGISTRY_TOKEN: TOKENS.platform! } });
+      expect(await rotate.exited).toBe(0);
+      expect(rotate.output()).toContain('rotated');
+      expect(await ask()).toBe(200);
+    } finally {
+      await product.stop();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+describe('a product written from PROTOCOL.md alone', () => {
+  it('fetches its own key from the registry with its own token, verifies the gateway with it, and follows a rotation', async () => {
+    const own = await fetchKeysFromRegistry(server.url, TOKENS[FOREIGN]!, FOREIGN);
+    const reviews = await startReviewsProduct(own, { refreshKeys: () => fetchKeysFromRegistry(server.url, TOKENS[FOREIGN]!, FOREIGN) });
+    try {
+      // Signed as a registry-fed gateway signs: with the newest key its gateway token reads.
+      const gatewayKey = async () => (await fetchSigningKeys(new RegistryClient(server.url, TOKENS.gateway!), FOREIGN)).keys[0]!;
+      const body = '{"query":"{ _service { sdl } }"}';
+      const ask = async () => {
+        const response = await fetch(reviews.url, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(await gatewayKey(), FOREIGN, body) }, body });
+        return response.status;
+      };
+      expect(await ask()).toBe(200);
+      expect((await call('POST', '/v1/signing-keys/rotate', TOKENS.platform!)).status).toBe(200);
+      // The new key id is unknown to it: it fetches its keys again and accepts.
+      expect(await ask()).toBe(200);
+      // Its token reads no other product's key.
+      await expect(fetchKeysFromRegistry(server.url, TOKENS[FOREIGN]!, DEMO_MESH[0]!.name)).rejects.toThrow(/403/);
+    } finally {
+      await reviews.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deriveProductKey, signingKey, type SigningKey } from '../../schema/protocol/signing-keys.ts';
+import type { SignatureRefusalReason } from '../../schema/protocol/signature-verifier.ts';
 import { bodyDigest, computeSignature, SIGNATURE_HEADER, SIGNATURE_VERSION, signatureHeader } from '../../schema/protocol/signature.ts';
 
 /**
@@ -29,8 +30,9 @@ const KEYS = {
 } satisfies Record<string, SigningKey>;
 type KeyName = keyof typeof KEYS;
 
-type Outcome = 'accepted' | { code: 'SIGNATURE_MISSING' | 'SIGNATURE_INVALID' | 'SIGNATURE_EXPIRED' | 'SIGNATURE_REPLAYED'; status: 401 };
-const refused = (code: Exclude<Outcome, 'accepted'>['code']): Outcome => ({ code, status: 401 });
+type Refused = { code: 'SIGNATURE_MISSING' | 'SIGNATURE_INVALID' | 'SIGNATURE_EXPIRED' | 'SIGNATURE_REPLAYED'; status: 401; reason: SignatureRefusalReason };
+type Outcome = 'accepted' | Refused;
+const refused = (code: Refused['code'], reason: SignatureRefusalReason): Outcome => ({ code, status: 401, reason });
 
 interface VectorRequest {
   /** The header's value(s) as received; null when the request carries none, a list when it came more than once. */
@@ -96,35 +98,35 @@ function verificationCases(): VectorCase[] {
     one('an empty body is signed like any other', current, { header: header('sales-current', { body: '' }), body: '', now: T, expect: 'accepted' }),
     one('a key derived from a mesh secret is accepted by its product', ['sales-derived'], { header: header('sales-derived'), body: BODY, now: T, expect: 'accepted' }),
     one('during a rotation the previous key is still accepted', rotating, { header: header('sales-previous'), body: BODY, now: T, expect: 'accepted' }),
-    one('after a rotation the previous key is refused', current, { header: header('sales-previous'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
+    one('after a rotation the previous key is refused', current, { header: header('sales-previous'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'unknown-key') }),
     one('exactly maxSkewMs old is still accepted', current, { header: good, body: BODY, now: T + MAX_SKEW_MS, expect: 'accepted' }),
     one('exactly maxSkewMs ahead is still accepted', current, { header: good, body: BODY, now: T - MAX_SKEW_MS, expect: 'accepted' }),
-    one('no header', current, { header: null, body: BODY, now: T, expect: refused('SIGNATURE_MISSING') }),
-    one('an empty header', current, { header: '', body: BODY, now: T, expect: refused('SIGNATURE_MISSING') }),
-    one('a header that is not a signature', current, { header: 'Bearer abc', body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('the retired protocol v1', current, { header: good.replace(/^v2;/, 'v1;'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('the version in upper case', current, { header: good.replace(/^v2;/, 'V2;'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('parameters in another order', current, { header: good.replace(/^v2;(kid=[^;]*);(ts=[^;]*);/, 'v2;$2;$1;'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('spaces around the parameters', current, { header: good.replaceAll(';', '; '), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a trailing parameter', current, { header: `${good};x=1`, body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('the header sent twice', current, { header: [good, good], body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a nonce shorter than 16 characters', current, { header: header('sales-current', { nonce: 'short-nonce' }), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a nonce with a character outside [A-Za-z0-9_-]', current, { header: header('sales-current', { nonce: 'nonce.0000000001' }), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a signature of the wrong length', current, { header: withParam(good, 'sig', 'A'.repeat(42)), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a signature in standard base64 with padding', current, { header: withParam(good, 'sig', `${Buffer.from(good.slice(-43), 'base64url').toString('base64')}`), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a key id this product does not know', current, { header: withParam(good, 'kid', 'unknownKeyId'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one("another product's key", current, { header: header('catalog'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one("another product's key id, signed for this product", current, { header: header('catalog', { product: 'sales' }), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one("this product's key, signed for another product", current, { header: header('sales-current', { product: 'catalog' }), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a tampered body', current, { header: good, body: BODY.replace('SKU-0001', 'SKU-0002'), now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('the same JSON with its keys reordered', current, { header: good, body: JSON.stringify({ variables: JSON.parse(BODY).variables, query: JSON.parse(BODY).query }), now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a tampered timestamp', current, { header: withParam(good, 'ts', String(T + 1)), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a tampered nonce', current, { header: withParam(good, 'nonce', 'nonce-0000000002'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('a tampered signature', current, { header: tampered(good), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one("a signature whose last character's unused bits differ", current, { header: paddingBitsSet(good), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') }),
-    one('older than maxSkewMs', current, { header: good, body: BODY, now: T + MAX_SKEW_MS + 1, expect: refused('SIGNATURE_EXPIRED') }),
-    one('further ahead than maxSkewMs', current, { header: good, body: BODY, now: T - MAX_SKEW_MS - 1, expect: refused('SIGNATURE_EXPIRED') }),
-    one('expired and forged: the HMAC is checked first', current, { header: withParam(good, 'nonce', 'nonce-0000000002'), body: BODY, now: T + 10 * MAX_SKEW_MS, expect: refused('SIGNATURE_INVALID') }),
+    one('no header', current, { header: null, body: BODY, now: T, expect: refused('SIGNATURE_MISSING', 'missing') }),
+    one('an empty header', current, { header: '', body: BODY, now: T, expect: refused('SIGNATURE_MISSING', 'missing') }),
+    one('a header that is not a signature', current, { header: 'Bearer abc', body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('the retired protocol v1', current, { header: good.replace(/^v2;/, 'v1;'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'protocol-version') }),
+    one('the version in upper case', current, { header: good.replace(/^v2;/, 'V2;'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('parameters in another order', current, { header: good.replace(/^v2;(kid=[^;]*);(ts=[^;]*);/, 'v2;$2;$1;'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('spaces around the parameters', current, { header: good.replaceAll(';', '; '), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('a trailing parameter', current, { header: `${good};x=1`, body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('the header sent twice', current, { header: [good, good], body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('a nonce shorter than 16 characters', current, { header: header('sales-current', { nonce: 'short-nonce' }), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('a nonce with a character outside [A-Za-z0-9_-]', current, { header: header('sales-current', { nonce: 'nonce.0000000001' }), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('a signature of the wrong length', current, { header: withParam(good, 'sig', 'A'.repeat(42)), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('a signature in standard base64 with padding', current, { header: withParam(good, 'sig', `${Buffer.from(good.slice(-43), 'base64url').toString('base64')}`), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'malformed') }),
+    one('a key id this product does not know', current, { header: withParam(good, 'kid', 'unknownKeyId'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'unknown-key') }),
+    one("another product's key", current, { header: header('catalog'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'unknown-key') }),
+    one("another product's key id, signed for this product", current, { header: header('catalog', { product: 'sales' }), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'unknown-key') }),
+    one("this product's key, signed for another product", current, { header: header('sales-current', { product: 'catalog' }), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'mismatch') }),
+    one('a tampered body', current, { header: good, body: BODY.replace('SKU-0001', 'SKU-0002'), now: T, expect: refused('SIGNATURE_INVALID', 'mismatch') }),
+    one('the same JSON with its keys reordered', current, { header: good, body: JSON.stringify({ variables: JSON.parse(BODY).variables, query: JSON.parse(BODY).query }), now: T, expect: refused('SIGNATURE_INVALID', 'mismatch') }),
+    one('a tampered timestamp', current, { header: withParam(good, 'ts', String(T + 1)), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'mismatch') }),
+    one('a tampered nonce', current, { header: withParam(good, 'nonce', 'nonce-0000000002'), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'mismatch') }),
+    one('a tampered signature', current, { header: tampered(good), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'mismatch') }),
+    one("a signature whose last character's unused bits differ", current, { header: paddingBitsSet(good), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'mismatch') }),
+    one('older than maxSkewMs', current, { header: good, body: BODY, now: T + MAX_SKEW_MS + 1, expect: refused('SIGNATURE_EXPIRED', 'expired') }),
+    one('further ahead than maxSkewMs', current, { header: good, body: BODY, now: T - MAX_SKEW_MS - 1, expect: refused('SIGNATURE_EXPIRED', 'expired') }),
+    one('expired and forged: the HMAC is checked first', current, { header: withParam(good, 'nonce', 'nonce-0000000002'), body: BODY, now: T + 10 * MAX_SKEW_MS, expect: refused('SIGNATURE_INVALID', 'mismatch') }),
     {
       name: 'a replayed request',
       product: 'sales',
@@ -132,7 +134,7 @@ function verificationCases(): VectorCase[] {
       maxSkewMs: MAX_SKEW_MS,
       requests: [
         { header: good, body: BODY, now: T, expect: 'accepted' },
-        { header: good, body: BODY, now: T + 1_000, expect: refused('SIGNATURE_REPLAYED') },
+        { header: good, body: BODY, now: T + 1_000, expect: refused('SIGNATURE_REPLAYED', 'replayed') },
       ],
     },
     {
@@ -142,7 +144,7 @@ function verificationCases(): VectorCase[] {
       maxSkewMs: MAX_SKEW_MS,
       requests: [
         { header: good, body: BODY, now: T, expect: 'accepted' },
-        { header: header('sales-current', { body: '{"query":"{ __typename }"}' }), body: '{"query":"{ __typename }"}', now: T + 1, expect: refused('SIGNATURE_REPLAYED') },
+        { header: header('sales-current', { body: '{"query":"{ __typename }"}' }), body: '{"query":"{ __typename }"}', now: T + 1, expect: refused('SIGNATURE_REPLAYED', 'replayed') },
       ],
     },
     {
@@ -151,7 +153,7 @@ function verificationCases(): VectorCase[] {
       acceptedKeys: current,
       maxSkewMs: MAX_SKEW_MS,
       requests: [
-        { header: tampered(good), body: BODY, now: T, expect: refused('SIGNATURE_INVALID') },
+        { header: tampered(good), body: BODY, now: T, expect: refused('SIGNATURE_INVALID', 'mismatch') },
         { header: good, body: BODY, now: T, expect: 'accepted' },
       ],
     },
@@ -162,7 +164,7 @@ function verificationCases(): VectorCase[] {
       maxSkewMs: MAX_SKEW_MS,
       requests: [
         { header: good, body: BODY, now: T, expect: 'accepted' },
-        { header: good, body: BODY, now: T + MAX_SKEW_MS + 1, expect: refused('SIGNATURE_EXPIRED') },
+        { header: good, body: BODY, now: T + MAX_SKEW_MS + 1, expect: refused('SIGNATURE_EXPIRED', 'expired') },
       ],
     },
     {

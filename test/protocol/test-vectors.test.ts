@@ -64,12 +64,12 @@ describe('our verifier', () => {
     const verifier = new SignatureVerifier({ product: vector.product, keys: vector.acceptedKeys.map(keyOf), now: () => now });
     for (const [index, request] of vector.requests.entries()) {
       now = request.now;
-      let outcome: 'accepted' | { code: MeshErrorCode; status: number } = 'accepted';
+      let outcome: 'accepted' | { code: MeshErrorCode; status: number; reason: unknown } = 'accepted';
       try {
         await verifier.verify(request.header ?? undefined, Buffer.from(request.body, 'utf8'));
       } catch (error) {
         if (!(error instanceof MeshError)) throw error;
-        outcome = { code: error.code, status: httpStatusOf(error.code) };
+        outcome = { code: error.code, status: httpStatusOf(error.code), reason: error.extensions.reason };
         expect(error.extensions.http).toEqual({ status: outcome.status });
       }
       expect(outcome, `request ${index}`).toEqual(request.expect);

@@ -144,7 +144,9 @@ describe('registry abuse: every refusal has its exact status and code', () => {
 
   it('SDL that does not parse: 422 PUBLISH_REFUSED with the schema/invalid-sdl finding; the build stays', async () => {
     const before = (await call('GET', '/v1/builds', TOKENS.platform)).body.length;
-    const result = await call('POST', `/v1/products/${A.product}/versions`, TOKENS.a, JSON.stringify({ ...A, sdl: 'type Query { broken' }));
+    // At a new version: the published one may never change (VERSION_EXISTS, in its own test).
+    const descriptor = A.descriptor.replace(/^version: (\S+)$/m, (_, v: string) => `version: ${inc(v, 'patch')}`);
+    const result = await call('POST', `/v1/products/${A.product}/versions`, TOKENS.a, JSON.stringify({ ...A, descriptor, sdl: 'type Query { broken' }));
     expect([result.status, code(result)]).toEqual([422, 'PUBLISH_REFUSED']);
     expect(result.body.error.findings.map((f: { rule: string }) => f.rule)).toContain('schema/invalid-sdl');
     expect((await call('GET', '/v1/builds', TOKENS.platform)).body.length).toBe(before);

@@ -129,6 +129,33 @@ describe('registry pages', () => {
     expect(rows).toEqual([...builds].reverse());
   });
 
+  it('/approvals lists governed changes pending and decided, with who asked, who decided, when and why (escaped)', async () => {
+    // A's team lowers two classifications (internal -> public), in two publishes: two requests.
+    const internal = [...A.descriptor.matchAll(/^ {2}(\S+): \{ classification: internal/gm)].map((m) => m[1]!);
+    expect(internal.length).toBeGreaterThanOrEqual(2);
+    const current = (await api('GET', `/v1/products/${A.product}/baseline`, TOKENS.a)).body as { descriptor: string; sdl: string };
+    const lowered = (field: string) => {
+      const descriptor = current.descriptor.replace(`  ${field}: { classification: internal`, `  ${field}: { classification: public`);
+      return { ...A, sdl: current.sdl, descriptor: descriptor.replace(/^version: (\S+)$/m, (_, v: string) => `version: ${inc(v, 'minor')}`) };
+    };
+    const first = await api('POST', `/v1/products/${A.product}/versions`, TOKENS.a, lowered(internal[0]!));
+    expect([first.status, first.body.error.code]).toEqual([403, 'GOVERNED_CHANGE_UNAPPROVED']);
+    const decided = await api('POST', `/v1/approvals/${first.body.error.approval.id}/reject`, TOKENS.platform, { reason: 'Not <b>public</b> data' });
+    expect(decided.body.status).toBe('rejected');
+    const second = await api('POST', `/v1/products/${A.product}/versions`, TOKENS.a, lowered(internal[1]!));
+    expect(second.body.error.approval.status).toBe('pending');
+    const { status, html } = await page('/approvals', TOKENS.a);
+    expect(status).toBe(200);
+    const pending = html.slice(html.indexOf('id="pending"'), html.indexOf('id="decided"'));
+    const past = html.slice(html.indexOf('id="decided"'));
+    expect([...pending.matchAll(/<tr data-approval="(\d+)">/g)].map((m) => Number(m[1]))).toEqual([second.body.error.approval.id]);
+    expect(pending).toContain(`<code>${internal[1]}</code>`);
+    expect([...past.matchAll(/<tr data-approval="(\d+)">/g)].map((m) => Number(m[1]))).toEqual([first.body.error.approval.id]);
+    expect(past).toContain('<td>platform <span class="muted">(platform)</span></td>');
+    expect(past).toContain('Not &lt;b&gt;public&lt;/b&gt; data');
+    expect(past).toContain('<td>a-team</td>');
+  });
+
   it("a path with no page: 404 NOT_FOUND as a page; the README's curl command shows the catalog", async () => {
     const missing = await page('/nothing-here');
     expect(missing.status).toBe(404);

@@ -158,7 +158,8 @@ describe('/mcp', () => {
   });
 
   it('names preview fields only to a caller who opted in, as /graphql admits them', async () => {
-    const catalog = (await (await fetch(new URL('/catalog.json', mesh.gateway.url))).json()) as { products: any[] };
+    // The catalog names preview fields to a caller who opted in, as every door does.
+    const catalog = (await (await fetch(new URL('/catalog.json', mesh.gateway.url), { headers: { 'x-meshgate-preview': 'true' } })).json()) as { products: any[] };
     const product = catalog.products.find((p) => p.previewFields.length > 0);
     expect(product, 'a demo product with a preview field').toBeDefined();
     const preview = product.previewFields.map((f: any) => f.coordinate);

@@ -4,7 +4,7 @@ import { computeLineage } from '../../../schema/lineage.ts';
 import { isValidProduct, loadMesh } from '../../../schema/mesh.ts';
 import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
 import { startCollector } from '../../support/openlineage-collector.ts';
-import { openLineageProblems } from '../../support/standards/openlineage-spec.ts';
+import { openLineageProblems, tagsOf } from '../../contracts/standard-schemas.ts';
 
 async function counted(gateway: RunningGateway, reason?: string): Promise<number> {
   const counter = reason ? gateway.metrics.lineageEventsDropped : gateway.metrics.lineageEventsSent;
@@ -42,7 +42,7 @@ describe('OpenLineage run events', () => {
 
     expect(openLineageProblems(event, 'run')).toEqual([]);
     expect(event.eventType).toBe('COMPLETE');
-    expect(event.job.facets.meshgate_consumer).toMatchObject({ clientName: 'churn-notebook', clientVersion: '1.4.2', operationName: 'ChurnWatch' });
+    expect(Object.fromEntries(tagsOf(event.job).tags)).toMatchObject({ clientName: 'churn-notebook', clientVersion: '1.4.2', operationName: 'ChurnWatch' });
 
     // The gateway's own account of who answered: each is an input, at the version and watermark it answered with.
     const signals = answer.body.extensions!.dataProducts as { name: string; version: string; dataAsOf: string | null }[];
@@ -51,7 +51,7 @@ describe('OpenLineage run events', () => {
       const input = inputs.get(signal.name);
       expect(input, signal.name).toBeDefined();
       expect(input.facets.version.datasetVersion).toBe(signal.version);
-      if (signal.dataAsOf) expect(input.facets.meshgate_dataAsOf.dataAsOf).toBe(signal.dataAsOf);
+      if (signal.dataAsOf) expect(tagsOf(input).tags.get('dataAsOf')).toBe(signal.dataAsOf);
     }
     // Each product's purpose travels in the supergraph, as its documentation.
     for (const product of loadMesh().products.filter(isValidProduct)) {
@@ -61,11 +61,11 @@ describe('OpenLineage run events', () => {
     const lineage = computeLineage(loadMesh().products.filter(isValidProduct));
     const derivedFrom = lineage.edges.filter((edge) => edge.to === 'customer-insights:Customer.lifetimeValueUsd' && edge.via === 'requires');
     expect(derivedFrom.length).toBeGreaterThan(0);
-    expect(inputs.get('customers').inputFacets.meshgate_fieldsRead.fields).toContain('Customer.name');
-    expect(inputs.get('customer-insights').inputFacets.meshgate_fieldsRead.fields).toContain('Customer.lifetimeValueUsd');
+    expect(tagsOf(inputs.get('customers')).read).toContain('Customer.name');
+    expect(tagsOf(inputs.get('customer-insights')).read).toContain('Customer.lifetimeValueUsd');
     for (const edge of derivedFrom) {
       const [product, field] = edge.from.split(':') as [string, string];
-      expect(inputs.get(product)?.inputFacets.meshgate_fieldsRead.fields, edge.from).toContain(field);
+      expect(tagsOf(inputs.get(product)).read, edge.from).toContain(field);
     }
     // The column lineage the gateway reads from the supergraph matches the mesh's own lineage.
     const column = inputs.get('customer-insights').facets.columnLineage.fields['Customer.lifetimeValueUsd'];
@@ -86,7 +86,7 @@ describe('OpenLineage run events', () => {
     expect(event.run.facets.errorMessage.message).toContain('FORBIDDEN_FIELD');
     // Inputs are the products that answered, as the client was told: none read the refused field.
     expect(event.inputs.map((input: any) => input.name).sort()).toEqual(answer.body.extensions!.dataProducts.map((p: { name: string }) => p.name).sort());
-    const read = event.inputs.flatMap((input: any) => input.inputFacets.meshgate_fieldsRead.fields);
+    const read = event.inputs.flatMap((input: any) => tagsOf(input).read);
     expect(read).not.toContain('Customer.lifetimeValueUsd');
   });
 
@@ -96,7 +96,7 @@ describe('OpenLineage run events', () => {
       expect(answer.body.errors).toBeUndefined();
     }
     await eventOf('other/Invented');
-    const clients = new Set(collector.events.map((event) => event.job.facets.meshgate_consumer.clientName as string));
+    const clients = new Set(collector.events.map((event) => tagsOf(event.job).tags.get('clientName')!));
     clients.delete('other');
     expect(clients.size).toBeLessThanOrEqual(3);
     for (const client of clients) expect(client.length).toBeLessThanOrEqual(64);

@@ -8,63 +8,6 @@ import { z } from 'zod';
  */
 const uri = z.url();
 
-/** Bitol ODPS v1.0.0 (`schema/odps-json-schema-v1.0.0.json`). */
-export const odps = (() => {
-  const customProperty = z.strictObject({ property: z.string(), value: z.unknown(), description: z.string().optional() });
-  const authoritativeDefinition = z.strictObject({ type: z.enum(['businessDefinition', 'transformationImplementation', 'videoTutorial', 'tutorial', 'implementation']), url: uri, description: z.string().optional() });
-  const tags = z.array(z.string());
-  const extras = { tags: tags.optional(), customProperties: z.array(customProperty).optional(), authoritativeDefinitions: z.array(authoritativeDefinition).optional() };
-  return z.strictObject({
-    apiVersion: z.enum(['v0.9.0', 'v1.0.0']),
-    kind: z.literal('DataProduct'),
-    id: z.string(),
-    name: z.string().optional(),
-    version: z.string().optional(),
-    status: z.string(),
-    domain: z.string().optional(),
-    tenant: z.string().optional(),
-    authoritativeDefinitions: z.array(authoritativeDefinition).optional(),
-    description: z.strictObject({ purpose: z.string().optional(), limitations: z.string().optional(), usage: z.string().optional(), authoritativeDefinitions: z.array(authoritativeDefinition).optional(), customProperties: z.array(customProperty).optional() }).optional(),
-    customProperties: z.array(customProperty).optional(),
-    tags: tags.optional(),
-    inputPorts: z.array(z.strictObject({ name: z.string(), version: z.string(), contractId: z.string() })).optional(),
-    outputPorts: z
-      .array(
-        z.strictObject({
-          name: z.string(),
-          description: z.string().optional(),
-          type: z.string().optional(),
-          version: z.string(),
-          contractId: z.string().optional(),
-          sbom: z.array(z.strictObject({ type: z.string().optional(), url: uri })).optional(),
-          inputContracts: z.array(z.strictObject({ id: z.string(), version: z.string() })).optional(),
-        }),
-      )
-      .optional(),
-    managementPorts: z
-      .array(z.strictObject({ name: z.string(), content: z.string(), type: z.string().optional(), url: uri.optional(), channel: z.string().optional(), description: z.string().optional(), ...extras }))
-      .optional(),
-    support: z
-      .array(z.strictObject({ channel: z.string(), url: uri, description: z.string().optional(), tool: z.string().optional(), scope: z.string().optional(), invitationUrl: uri.optional(), ...extras }))
-      .optional(),
-    team: z
-      .array(
-        z.strictObject({
-          username: z.string().optional(),
-          name: z.string().optional(),
-          description: z.string().optional(),
-          role: z.string().optional(),
-          dateIn: z.iso.date().optional(),
-          dateOut: z.iso.date().optional(),
-          replacedByUsername: z.string().optional(),
-          ...extras,
-        }),
-      )
-      .optional(),
-    productCreatedTs: z.iso.datetime().optional(),
-  });
-})();
-
 /**
  * OpenMetadata's create requests (`openmetadata-spec/.../api/services/createApiService.json`,
  * `api/data/createAPICollection.json`, `createAPIEndpoint.json`, `createDataContract.json`)
@@ -111,8 +54,12 @@ export const openMetadata = (() => {
       domains: z.array(z.string()).optional(),
       dataProducts: z.array(z.string()).optional(),
     }),
-    /** Without `entity`, which the loader adds with the endpoint's id (see openmetadata.ts). */
-    dataContract: z.strictObject({ name: entityName, displayName: z.string().optional(), description: z.string().optional(), status: z.enum(['Draft', 'Active', 'Deprecated']).optional(), schema: z.array(column).optional(), owners: z.unknown().optional() }),
+    /**
+     * Without `entity`, which the loader adds with the endpoint's id (see openmetadata.ts). Since
+     * 1.11 the contract's status is `entityStatus`, whose values test/contracts checks against the
+     * published `type/status.json`; `status` is refused.
+     */
+    dataContract: z.strictObject({ name: entityName, displayName: z.string().optional(), description: z.string().optional(), entityStatus: z.string().optional(), schema: z.array(column).optional(), owners: z.unknown().optional() }),
   };
 })();
 
