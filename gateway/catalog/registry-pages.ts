@@ -10,6 +10,7 @@ import { consumersPanel, renderAgreementsPage } from './agreement-pages.ts';
 import { buildCatalog, type Catalog } from './catalog-data.ts';
 import { page, renderCatalogRoute, type CatalogSite } from './catalog-page.ts';
 import { escapeXml as e } from './lineage-svg.ts';
+import { isUnrouted } from '../../schema/registry/routing-url.ts';
 
 /** Newest checks shown on a product's page: a busy product's history is long, and the API has all of it. */
 const CHECKS_SHOWN = 100;
@@ -30,8 +31,10 @@ function servedBy(supergraphSdl: string | undefined): Set<string> {
 
 function versionRows(versions: readonly ProductVersion[]): string {
   if (versions.length === 0) return '<p class="muted">None.</p>';
-  const rows = [...versions].reverse().map((v) => `<tr data-version="${e(v.version)}"><td><code>${e(v.version)}</code></td><td>${e(v.publishedBy)}</td><td>${e(v.publishedAt)}</td><td>${v.checkId}</td></tr>`);
-  return `<table class="versions"><thead><tr><th>Version</th><th>Published by</th><th>At</th><th>Check</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  // A version imported, or published without --url, routes nowhere: say so rather than show a placeholder host.
+  const reached = (v: ProductVersion) => (v.url === undefined || isUnrouted(v.url) ? '<span class="badge stale" data-no-url>no URL yet</span>' : `<code>${e(v.url)}</code>`);
+  const rows = [...versions].reverse().map((v) => `<tr data-version="${e(v.version)}"><td><code>${e(v.version)}</code></td><td>${e(v.publishedBy)}</td><td>${e(v.publishedAt)}</td><td>${v.checkId}</td><td>${reached(v)}</td></tr>`);
+  return `<table class="versions"><thead><tr><th>Version</th><th>Published by</th><th>At</th><th>Check</th><th>Gateways reach it at</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function checkRows(checks: readonly CheckRecord[]): string {

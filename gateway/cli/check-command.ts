@@ -1,5 +1,7 @@
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CheckReport } from '../../schema/check.ts';
+import { MESH, type Finding } from '../../schema/finding.ts';
 import { safeParseDescriptor } from '../../schema/descriptor.ts';
 import { readProductRepository } from '../../schema/registry/product-repository.ts';
 import { openUsageStore } from '../observability/field-usage-store.ts';
@@ -32,18 +34,34 @@ async function checkAgainstRegistry(options: CheckCommandOptions & { registry: s
   const started = performance.now();
   const candidate = readProductRepository(options.dir);
   const outcome = await registryClient(options).check(candidate);
+  const findings = inRepository(outcome.findings, candidate.product, options.dir ?? '.');
   const parsed = safeParseDescriptor(candidate.descriptor);
   const descriptor = parsed.ok ? parsed.descriptor : undefined;
   return {
     ok: outcome.ok,
     products: [{ name: candidate.product, version: descriptor?.version, status: descriptor?.status, ok: outcome.ok }],
-    findings: outcome.findings,
+    findings,
     durationMs: Math.round(performance.now() - started),
   };
 }
 
+/**
+ * A report's products, sorted by what was run on them. A product no rule ran on neither
+ * passes nor fails: a retired one (nothing is promised about it any more) and, in a report
+ * of rule results (`meshgate test`), one that declares no rule.
+ */
+function tally(report: CheckReport & { results?: readonly { product: string }[] }): { checked: number; failing: string[]; unchecked: string[] } {
+  const unchecked = report.products.filter((p) => p.status === 'retired' || (report.results !== undefined && !report.results.some((r) => r.product === p.name))).map((p) => p.name);
+  const checked = report.products.filter((p) => !unchecked.includes(p.name));
+  // A refusal the registry sent lists findings only: their products are the ones that fail.
+  const failing = [...new Set([...checked.filter((p) => !p.ok).map((p) => p.name), ...report.findings.map((f) => f.product)])];
+  return { checked: Math.max(checked.length, failing.filter((name) => name !== MESH).length), failing, unchecked };
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
 /** The report as text: failures grouped by product, then one summary line named for the command that ran. */
-export function formatReport(report: CheckReport, command = 'meshgate check'): string {
+export function formatReport(report: CheckReport & { results?: readonly { product: string }[] }, command = 'meshgate check'): string {
   const lines: string[] = [];
   const products = [...new Set(report.findings.map((f) => f.product))];
   for (const product of products) {
@@ -53,14 +71,26 @@ export function formatReport(report: CheckReport, command = 'meshgate check'): s
     }
     lines.push('');
   }
-  const count = report.products.length;
-  const failing = report.products.filter((p) => !p.ok).length;
-  lines.push(
-    report.ok
-      ? `${command}: ${count} products pass every rule (${report.durationMs} ms)`
-      : `${command}: ${report.findings.length} failures; ${failing} of ${count} products fail (${report.durationMs} ms)`,
-  );
+  const { checked, failing, unchecked } = tally(report);
+  const notChecked = unchecked.length ? `; not checked: ${unchecked.join(', ')} (${report.results ? 'no rules declared' : 'retired'})` : '';
+  const failingProducts = failing.filter((name) => name !== MESH).length;
+  const took = `(${report.durationMs} ms)`;
+  if (report.ok) lines.push(`${command}: ${plural(checked, 'product')} ${checked === 1 ? 'passes' : 'pass'} every rule${notChecked} ${took}`);
+  // A refusal the registry sent names no product list: say whose the failures are.
+  else if (report.products.length === 0) lines.push(`${command}: ${plural(report.findings.length, 'failure')} in ${failing.join(', ')} ${took}`);
+  else lines.push(`${command}: ${plural(report.findings.length, 'failure')}; ${failingProducts} of ${plural(checked, 'product')} fail${failing.includes(MESH) ? ', and the mesh as a whole' : ''}${notChecked} ${took}`);
   return lines.join('\n');
+}
+
+/**
+ * The registry checks a product laid out in a mesh folder of its own, so its fix hints name
+ * `subgraphs/<product>/product.yaml`; in the product's repository the file is `dir/product.yaml`.
+ * Names the files where the team has them, relative to where the command runs.
+ */
+export function inRepository(findings: readonly Finding[], product: string, dir: string): Finding[] {
+  const laidOut = new RegExp(`(?:\\S*/)?subgraphs/${product.replace(/[^a-z0-9-]/g, '')}/(product\\.yaml|schema\\.graphql)`, 'g');
+  const real = (_: string, file: string) => relative(process.cwd(), join(resolve(dir), file)) || file;
+  return findings.map((f) => ({ ...f, element: f.element.replace(laidOut, real), message: f.message.replace(laidOut, real), fix: f.fix.replace(laidOut, real) }));
 }
 
 export function registerCheckCommand(program: Command): void {

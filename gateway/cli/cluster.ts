@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:net';
+import { freePort } from '../http/free-port.ts';
 
 /**
  * One gateway process per core: Apollo's planning and result shaping run on one thread, so
@@ -45,12 +45,4 @@ export async function runPrimary(options: ClusterOptions): Promise<void> {
 /** Whether this process is a gateway worker forked by {@link runPrimary}. */
 export function isClusterWorker(): boolean {
   return cluster.isWorker && process.env.MESHGATE_CLUSTER_WORKER === '1';
-}
-
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   lineage: async () => (await import('./lineage-command.ts')).registerLineageCommand,
   export: async () => (await import('./export-command.ts')).registerExportCommand,
   new: async () => (await import('./new-command.ts')).registerNewCommand,
+  init: async () => (await import('./init-command.ts')).registerInitCommand,
   dev: async () => (await import('./dev-command.ts')).registerDevCommand,
 };
 

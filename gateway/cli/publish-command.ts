@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readProductRepository } from '../../schema/registry/product-repository.ts';
 import { RegistryRequestError } from '../../schema/registry/registry-client.ts';
 import type { Finding } from '../../schema/finding.ts';
-import { formatReport } from './check-command.ts';
+import { formatReport, inRepository } from './check-command.ts';
 import { registryClient } from './registry-client-options.ts';
 
 interface PublishOptions {
@@ -16,8 +16,8 @@ interface PublishOptions {
 }
 
 /** Prints a refusal as `meshgate check` prints findings, then the one line saying nothing was published. */
-function refuse(product: string, findings: readonly Finding[], line = `PUBLISH_REFUSED: ${product} fails meshgate check; nothing was published`): void {
-  console.error(formatReport({ ok: false, products: [], findings: [...findings], durationMs: 0 }));
+function refuse(product: string, findings: readonly Finding[], startedAt: number, line = `PUBLISH_REFUSED: ${product} fails meshgate check; nothing was published`): void {
+  console.error(formatReport({ ok: false, products: [], findings: [...findings], durationMs: Math.round(performance.now() - startedAt) }));
   console.error(line);
   process.exitCode = 1;
 }
@@ -27,6 +27,7 @@ const GOVERNED: ReadonlySet<string> = new Set(['GOVERNED_CHANGE_UNAPPROVED', 'CO
 
 /** From a product's own repository: the registry checks it against the mesh and, if it passes, makes a new build. */
 async function publishToRegistry(name: string, options: PublishOptions & { registry: string }): Promise<void> {
+  const started = performance.now();
   const candidate = { ...readProductRepository(options.dir, name), ...(options.url ? { url: options.url } : {}) };
   try {
     const result = await registryClient(options).publish(candidate);
@@ -36,10 +37,11 @@ async function publishToRegistry(name: string, options: PublishOptions & { regis
         : `published ${candidate.product} ${result.version} to ${options.registry}: build ${result.build}`,
     );
   } catch (error) {
-    if (error instanceof RegistryRequestError && error.code === 'PUBLISH_REFUSED') return refuse(candidate.product, error.findings);
+    const findings = error instanceof RegistryRequestError ? inRepository(error.findings, candidate.product, options.dir ?? '.') : [];
+    if (error instanceof RegistryRequestError && error.code === 'PUBLISH_REFUSED') return refuse(candidate.product, findings, started);
     if (error instanceof RegistryRequestError && GOVERNED.has(error.code) && error.approval) {
       const ask = error.approval.status === 'pending' ? `; a platform or steward principal decides it with \`meshgate registry approvals approve ${error.approval.id} --reason "…"\`, then publish again` : '';
-      return refuse(candidate.product, error.findings, `${error.code}: ${error.message}${ask}`);
+      return refuse(candidate.product, findings, started, `${error.code}: ${error.message}${ask}`);
     }
     throw error;
   }
@@ -59,9 +61,10 @@ export function registerPublishCommand(program: Command): void {
     .action(async (name: string, options: PublishOptions) => {
       if (options.registry) return publishToRegistry(name, { ...options, registry: options.registry });
       // Loaded here: publishing to a registry needs none of the local pipeline.
+      const started = performance.now();
       const { publishProduct } = await import('../../schema/publish.ts');
       const result = await publishProduct(name, options);
-      if (!result.ok) return refuse(result.product, result.findings);
+      if (!result.ok) return refuse(result.product, result.findings, started);
       console.log(`published ${result.product} ${result.version} to ${relative(process.cwd(), result.dir) || result.dir}`);
     });
 }

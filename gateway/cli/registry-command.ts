@@ -64,12 +64,13 @@ export function registerRegistryCommand(program: Command): void {
       const products = readdirSync(published, { withFileTypes: true })
         .filter((entry) => entry.isDirectory())
         .map((entry) => readProductRepository(join(published, entry.name), entry.name));
+      const started = performance.now();
       try {
         const result = await registryClient(options).importMesh(products);
         console.log(`imported ${result.products} products from ${published}: build ${result.build}`);
       } catch (error) {
         if (!(error instanceof RegistryRequestError) || error.findings.length === 0) throw error;
-        console.error(formatReport({ ok: false, products: [], findings: error.findings, durationMs: 0 }));
+        console.error(formatReport({ ok: false, products: [], findings: error.findings, durationMs: Math.round(performance.now() - started) }));
         console.error(`${error.code}: ${error.message}`);
         process.exitCode = 1;
       }

@@ -3,6 +3,7 @@ import { loadGatewayConfig } from '../config-loader.ts';
 import { runPrimary } from './cluster.ts';
 import { startGateway } from '../create-gateway.ts';
 import { onShutdownSignal } from './shutdown.ts';
+import { isUnrouted, noUrlYet } from '../../schema/registry/routing-url.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -34,7 +35,12 @@ export function registerServeCommand(program: Command): void {
       const gateway = await startGateway(config);
       const state = gateway.state();
       console.log(`meshgate gateway ready at ${gateway.url}`);
-      if (state.phase === 'serving') for (const subgraph of state.subgraphs) console.log(`  ${subgraph.name} -> ${config.subgraphUrls[subgraph.name] ?? subgraph.url}`);
+      if (state.phase === 'serving') {
+        for (const subgraph of state.subgraphs) {
+          const url = config.subgraphUrls[subgraph.name] ?? subgraph.url;
+          console.log(`  ${subgraph.name} -> ${isUnrouted(url) ? noUrlYet(subgraph.name) : url}`);
+        }
+      }
       onShutdownSignal(() => gateway.close());
     });
 }

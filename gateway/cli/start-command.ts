@@ -9,6 +9,8 @@ import { prepareExplorer } from '../http/explorer/serve-explorer.ts';
 import { SUPERGRAPH_FILE } from './compose-command.ts';
 import { seedMesh } from './seed-command.ts';
 import { onShutdownSignal } from './shutdown.ts';
+import { recordStartedMesh } from '../onboarding/started-mesh.ts';
+import { REPO_ROOT } from '../../schema/source-tree.ts';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -39,6 +41,8 @@ export function registerStartCommand(program: Command): void {
         const devIdentity = config.mode === 'development' && !config.auth.jwksUrl && !config.auth.publicKey;
         if (devIdentity) config = { ...config, auth: { ...config.auth, ...(await devAuthConfig(config.mode)) } };
         const gateway = await startGateway(config);
+        // For `meshgate dev --root`: where this run's products are, whatever --port put them at.
+        const forget = recordStartedMesh(REPO_ROOT, { gateway: gateway.url, products: subgraphUrls });
         console.log(`\nmeshgate gateway         ${gateway.url}`);
         const base = gateway.url.replace(/graphql$/, '');
         if (config.explorer) console.log(`GraphiQL (works offline) ${base}${explorerBuilt() ? '' : ' (first run: being built in the background)'}`);
@@ -54,9 +58,10 @@ export function registerStartCommand(program: Command): void {
         // After the gateway answers: installing and bundling GraphiQL takes some seconds on the first run only.
         if (config.explorer) prepareExplorer((line) => console.log(line));
         onShutdownSignal(async () => {
+          forget();
           await gateway.close();
           await stopAll();
-        });
+        }, { withParent: true });
       } catch (error) {
         await stopAll();
         throw error;

@@ -1,10 +1,11 @@
 import { request } from 'undici';
 import { UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
+import { isUnrouted, noUrlYet } from '../../schema/registry/routing-url.ts';
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
 import type { ProductTransport } from '../transport/product-data-source.ts';
 
-/** One product as `/ready` reports it. */
-export type ProductReadiness = 'up' | 'down' | 'breaker-open';
+/** One product as `/ready` reports it; `no-url` when nobody has said where it runs (see schema/registry/routing-url.ts). */
+export type ProductReadiness = 'up' | 'down' | 'breaker-open' | 'no-url';
 
 export interface ReadinessReport {
   httpStatus: 200 | 503;
@@ -12,7 +13,7 @@ export interface ReadinessReport {
     status: 'ready' | 'not-ready';
     reason?: string;
     supergraph: SupergraphState;
-    products: Record<string, { state: ProductReadiness }>;
+    products: Record<string, { state: ProductReadiness; detail?: string }>;
   };
 }
 
@@ -58,6 +59,11 @@ export class ProductHealthProber {
     clearInterval(this.timer);
   }
 
+  /** Whether the gateway has no URL for the product: it is neither probed nor reported as down. */
+  unrouted(product: string, supergraphUrl: string): boolean {
+    return isUnrouted(this.options.urlOf(product, supergraphUrl));
+  }
+
   /** Resolves once the first round is in (starting the rounds), so the first `/ready` does not report guesses. */
   ready(): Promise<void> {
     if (!this.firstRound) this.start();
@@ -84,6 +90,7 @@ export class ProductHealthProber {
     try {
       await Promise.all(
         state.subgraphs.map(async ({ name, url }) => {
+          if (this.unrouted(name, url)) return;
           const result = await probe(this.options.transport, name, this.options.urlOf(name, url));
           this.last.set(name, { state: result, at: (this.options.now ?? Date.now)() });
         }),
@@ -107,7 +114,7 @@ export async function readinessReport(options: { state: SupergraphState; shuttin
   switch (state.phase) {
     case 'serving':
       await prober.ready();
-      for (const { name } of state.subgraphs) products[name] = { state: prober.stateOf(name) };
+      for (const { name, url } of state.subgraphs) products[name] = prober.unrouted(name, url) ? { state: 'no-url', detail: noUrlYet(name) } : { state: prober.stateOf(name) };
       break;
     case 'loading':
     case 'failed':

@@ -6,6 +6,7 @@ import { PRODUCT_NAME } from '../../schema/descriptor.ts';
 import { loadMesh, meshPaths } from '../../schema/mesh.ts';
 import { RegistryClient, RegistryRequestError } from '../../schema/registry/registry-client.ts';
 import { subgraphsOf } from '../../schema/supergraph/supergraph-subgraphs.ts';
+import { readStartedMesh } from './started-mesh.ts';
 
 /**
  * The mesh `meshgate dev` runs a product beside: every other product's interface, the
@@ -43,12 +44,15 @@ export function readMeshFolder(root: string): DevMeshSource {
     if (existsSync(join(dir, 'product.yaml'))) baselines.push({ name: product.name, descriptor: readFileSync(join(dir, 'product.yaml'), 'utf8'), sdl: readFileSync(join(dir, 'schema.graphql'), 'utf8') });
   }
   const supergraph = join(paths.root, 'schema', 'supergraph.graphql');
+  const committed = existsSync(supergraph) ? Object.fromEntries(subgraphsOf(readFileSync(supergraph, 'utf8')).map((s) => [s.name, s.url])) : {};
+  // A running `meshgate start` of this mesh knows better than the committed supergraph's default ports.
+  const started = readStartedMesh(paths.root);
   return {
-    origin: paths.root,
+    origin: started ? `${paths.root} (products of the meshgate start running as pid ${started.pid})` : paths.root,
     products: mesh.products.map((product) => ({ name: product.name, descriptor: readFileSync(join(paths.subgraphs, product.folder, 'product.yaml'), 'utf8'), sdl: product.sdl })),
     governance: readFileSync(paths.governance, 'utf8'),
     baselines,
-    urls: existsSync(supergraph) ? Object.fromEntries(subgraphsOf(readFileSync(supergraph, 'utf8')).map((s) => [s.name, s.url])) : {},
+    urls: { ...committed, ...started?.products },
   };
 }
 

@@ -29,31 +29,42 @@ export interface ScaffoldResult {
   queryFields: { one: string; list: string };
 }
 
-const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+export const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
-function pascal(name: string): string {
+export function pascal(name: string): string {
   return name.split('-').map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');
 }
 
-function camel(name: string): string {
+export function camel(name: string): string {
   const p = pascal(name);
   return p[0]!.toLowerCase() + p.slice(1);
 }
 
+/** What a new product's contract names: its entity, its two query fields, its ids' prefix. */
+export interface ContractNames {
+  type: string;
+  one: string;
+  list: string;
+  prefix: string;
+}
+
 /**
- * The product's files. One entity with a key, a lookup and a list, every published
- * element described and classified: what governance lint asks of any product, so the new
- * one passes `meshgate check` from its first commit and the team edits from there.
+ * A new product's contract: `product.yaml` and `schema.graphql`. One entity with a key, a
+ * lookup and a list, every published element described and classified: what governance lint
+ * asks of any product, so the new one passes `meshgate check` from its first commit and the
+ * team edits from there. `meshgate new` (inside a mesh) and `meshgate init` (a repository of
+ * its own) write the same contract.
  */
-function templates(options: Required<Pick<ScaffoldOptions, 'name' | 'domain' | 'owner' | 'contact'>>) {
+export function contractTemplates(options: { name: string; domain: string; owner: string; contact: string }): { names: ContractNames; files: Record<'product.yaml' | 'schema.graphql', string> } {
   const { name, domain, owner, contact } = options;
   const type = `${pascal(name)}Record`;
   const one = `${camel(name)}Record`;
   const list = `${camel(name)}Records`;
-  const variable = `${camel(name)}Product`;
   const prefix = name.replace(/-/g, '').toUpperCase().slice(0, 8);
-  const files: Record<string, string> = {
-    'product.yaml': `id: urn:meshgate:product:${name}
+  return {
+    names: { type, one, list, prefix },
+    files: {
+      'product.yaml': `id: urn:meshgate:product:${name}
 name: ${name}
 title: ${pascal(name).replace(/([a-z])([A-Z])/g, '$1 $2')}
 domain: ${domain}
@@ -77,7 +88,7 @@ fields:
   Query.${one}: { classification: public }
   Query.${list}: { classification: public }
 `,
-    'schema.graphql': `extend schema
+      'schema.graphql': `extend schema
   @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@tag"])
 
 "A record of the ${name} data product, identified by its id."
@@ -99,6 +110,18 @@ type Query {
   ${list}("How many records to return, at most 100." first: Int = 20): [${type}!]!
 }
 `,
+    },
+  };
+}
+
+/** The rest of a product folder inside the mesh repository: resolvers, seed and tests on the kit's sources. */
+function templates(options: Required<Pick<ScaffoldOptions, 'name' | 'domain' | 'owner' | 'contact'>>) {
+  const { name } = options;
+  const contract = contractTemplates(options);
+  const { type, one, list, prefix } = contract.names;
+  const variable = `${camel(name)}Product`;
+  const files: Record<string, string> = {
+    ...contract.files,
     'resolvers.ts': `import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { ProductContext } from '../kit/create-data-product.ts';

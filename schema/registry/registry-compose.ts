@@ -5,6 +5,7 @@ import { finding, MESH, type Finding } from '../finding.ts';
 import { parseGovernance } from '../governance.ts';
 import { MeshError } from '../protocol/error-codes.ts';
 import { admitSupergraph, STRICTEST_ADMISSION } from '../supergraph/supergraph-admission.ts';
+import { unroutedUrl } from './routing-url.ts';
 
 /** A product as a build holds it: its contract and where gateways reach it. */
 export interface BuildProduct {
@@ -18,7 +19,7 @@ export type ComposedBuild = { ok: true; supergraphSdl: string | undefined } | { 
 
 /** Composition needs a URL; a product that never gave one is routed nowhere until a gateway's `subgraphUrls` says. */
 function routingUrl(name: string, url: string | undefined): string {
-  return url ?? `http://${name}.invalid/graphql`;
+  return url ?? unroutedUrl(name);
 }
 
 /**

@@ -397,9 +397,11 @@ export interface RunningRegistry {
 }
 
 /**
- * The registry over HTTP. Nothing is anonymous but `/healthz`: the token is checked before
- * the route, so a caller without one learns nothing, not even which paths exist.
+ * The registry over HTTP. Nothing is anonymous but the health probe: the token is checked
+ * before the route, so a caller without one learns nothing, not even which paths exist.
  */
+const HEALTH_PATHS = new Set(['/health', '/healthz']);
+
 export async function startRegistryServer(options: RegistryServerOptions): Promise<RunningRegistry> {
   const routes = [...registryRoutes(options.registry), ...(options.routes ?? [])];
   const limit = options.maxBodyBytes ?? 1_048_576;
@@ -408,7 +410,8 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
 
   const handle = async (incoming: IncomingMessage, response: ServerResponse) => {
     const path = (incoming.url ?? '/').split('?')[0]!;
-    if (path === '/healthz' && incoming.method === 'GET') return sendJson(response, 200, { status: 'ok' });
+    // A load balancer probes without a token. `/health` as on the gateway and every product; `/healthz` for probes set up before it.
+    if (HEALTH_PATHS.has(path) && incoming.method === 'GET') return sendJson(response, 200, { status: 'ok' });
     const token = bearer(incoming);
     const principal = token === undefined ? undefined : options.tokens.identify(token);
     if (!principal) throw new RegistryRefusal(MeshErrorCode.UNAUTHENTICATED, token === undefined ? 'A registry token is required: Authorization: Bearer <token>' : 'The registry token is not known');

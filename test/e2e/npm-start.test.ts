@@ -1,9 +1,32 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDescriptor } from '../../schema/descriptor.ts';
 import { postGraphQL } from '../support/mesh-harness.ts';
-import { runCli, type CliProcess } from '../support/cli-process.ts';
+import { readMeshFolder } from '../../gateway/onboarding/dev-mesh.ts';
+import { runCli, trackProcess, type CliProcess } from '../support/cli-process.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Whether something accepts connections on the port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Polls until nothing listens on the port; fails the test if something still does after 20 s. */
+async function waitUntilClosed(port: number): Promise<void> {
+  for (let i = 0; i < 200 && (await listening(port)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(await listening(port), `port ${port} still bound`).toBe(false);
+}
 
 /** What `npm start` runs, as a real process: every product of the mesh and the gateway in one command. */
 describe('meshgate start', () => {
@@ -46,6 +69,31 @@ describe('meshgate start', () => {
 
     expect(await cli.stop('SIGTERM')).toBe(0);
     expect(cli.output()).toContain('SIGTERM received, stopping');
+  });
+
+  it("stops the gateway and every product, freeing their ports, when npm start's own process gets SIGTERM", async () => {
+    // npm runs the script under a shell: a SIGTERM to npm ends npm and the shell, not meshgate.
+    // Its own process group, so that whatever is left can be found and killed after the test.
+    const child = spawn('npm', ['start', '--silent', '--', '--port', '0'], { cwd: ROOT, detached: true, stdio: 'pipe' });
+    cli = trackProcess(child, (signal) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // The group is gone already.
+      }
+    });
+    const url = await cli.waitFor(/meshgate gateway\s+(http:\/\/\S+)/, 60_000);
+    await cli.waitFor(/Press Ctrl-C to stop/);
+    const ports = [url, ...[...cli.output().matchAll(/^ {2}product \S+\s+(http:\/\/\S+)/gm)].map((m) => m[1]!)].map((u) => Number(new URL(u).port));
+    expect(ports).toHaveLength(DEMO_MESH.length + 1);
+    expect(await listening(ports[0]!)).toBe(true);
+    // `meshgate dev --root` beside it reaches the products where this start put them, not at the committed supergraph's ports.
+    const printed = Object.fromEntries([...cli.output().matchAll(/^ {2}product (\S+)\s+(http:\/\/\S+)/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(readMeshFolder(ROOT).urls).toEqual(printed);
+
+    process.kill(child.pid!, 'SIGTERM');
+    for (const port of ports) await waitUntilClosed(port);
+    expect(readMeshFolder(ROOT).origin).toBe(ROOT);
   });
 
   it('runs a single product on its own port with a health endpoint', async () => {

@@ -240,9 +240,13 @@ describe('registry abuse: every refusal has its exact status and code', () => {
     }
   });
 
-  it('/healthz tells an anonymous caller nothing but that it is up', async () => {
-    const result = await call('GET', '/healthz', undefined);
-    expect(result).toEqual({ status: 200, body: { status: 'ok' } });
+  it('/health (and /healthz) tell an anonymous caller nothing but that it is up', async () => {
+    for (const path of ['/health', '/healthz']) {
+      expect(await call('GET', path, undefined)).toEqual({ status: 200, body: { status: 'ok' } });
+      // Only the probe: a path under it, or another method, is refused like any unauthenticated call.
+      expect((await call('GET', `${path}/x`, undefined)).status).toBe(401);
+      expect((await call('POST', path, undefined, '{}')).status).toBe(401);
+    }
   });
 });
 

@@ -115,6 +115,9 @@ describe('registry pages', () => {
     const other = await page(`/catalog/${products[1]!.product}`);
     expect([...other.html.matchAll(/<tr data-version="/g)]).toHaveLength(1);
     expect(other.html).not.toContain('a-team');
+    // Imported without a URL: it says it has none yet, not a placeholder host.
+    expect(other.html).toContain('<span class="badge stale" data-no-url>no URL yet</span>');
+    expect(other.html).not.toContain('.invalid');
   });
 
   it('/builds lists every build with its number, time and reason, and marks the current one', async () => {

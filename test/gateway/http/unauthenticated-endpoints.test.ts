@@ -2,6 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { unroutedUrl } from '../../../schema/registry/routing-url.ts';
 
 /**
  * `/catalog`, `/catalog.json` and `/ready` are unauthenticated and not rate limited, so
@@ -10,6 +11,7 @@ import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
  * background prober instead of probing every product per call.
  */
 let mesh: MeshHarness;
+const UNROUTED = 'catalog';
 let healthChecks = 0;
 let forwarding: Server;
 
@@ -27,7 +29,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => forwarding.listen(0, '127.0.0.1', resolve));
   const port = (forwarding.address() as AddressInfo).port;
-  mesh = await startMesh({ subgraphUrls: { forecasts: `http://127.0.0.1:${port}/graphql` } });
+  // And one product nobody gave a URL, as a registry import leaves it.
+  mesh = await startMesh({ subgraphUrls: { forecasts: `http://127.0.0.1:${port}/graphql`, [UNROUTED]: unroutedUrl(UNROUTED) } });
   upstream = mesh.products.forecasts!.running.url;
 });
 afterAll(async () => {
@@ -70,5 +73,12 @@ describe('unauthenticated endpoints under repeated calls', () => {
     }
     // At most the background rounds that fell within the calls; per-call probing would be 20.
     expect(healthChecks - before).toBeLessThan(calls / 4);
+  });
+
+  it('reports a product with no URL as having none yet, not as down, and keeps the gateway ready', async () => {
+    const ready = (await (await fetch(endpoint('/ready'))).json()) as { status: string; products: Record<string, { state: string; detail?: string }> };
+    expect(ready.status).toBe('ready');
+    // The public body has states only; with readiness.details on, the entry adds "no URL yet: ..." and how to give one.
+    expect(ready.products[UNROUTED]).toEqual({ state: 'no-url' });
   });
 });
