@@ -252,7 +252,11 @@ export function measureFieldMetric(rule: LibraryRule, values: readonly unknown[]
       rows = values.length;
       break;
   }
+  return inRuleUnit(rule, rows, values.length);
+}
+
+/** `rows` of `total` in the rule's unit: rows, or a percentage with two decimals (printed in a finding, compared with the rule's bound). */
+export function inRuleUnit(rule: LibraryRule, rows: number, total: number): number {
   if (rule.unit !== 'percent') return rows;
-  // Two decimals: a percentage printed in a finding and compared with the rule's bound.
-  return values.length === 0 ? 0 : Math.round((rows / values.length) * 10_000) / 100;
+  return total === 0 ? 0 : Math.round((rows / total) * 10_000) / 100;
 }

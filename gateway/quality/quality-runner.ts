@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { CheckReport, CheckedProduct } from '../../schema/check.ts';
 import { durationToMs, formatProblem } from '../../schema/descriptor.ts';
 import { finding, type Finding, type RuleId } from '../../schema/finding.ts';
@@ -8,6 +9,7 @@ import {
   describeExpectation,
   isCustomRule,
   isLibraryRule,
+  inRuleUnit,
   measureFieldMetric,
   meetsOperator,
   type CustomRule,
@@ -16,6 +18,11 @@ import {
   type QualityRule,
 } from '../../schema/quality-rules.ts';
 import { planQualityRules, type ListPlan } from '../../schema/quality-plan.ts';
+import { DECLARATION_FILE, loadDeclaration } from '../../schema/declaration.ts';
+import { buildModel, type DeclaredModel } from '../../subgraphs/kit/declared/declared-model.ts';
+import { openDeclaredEngine } from '../../subgraphs/kit/declared/declared-product.ts';
+import { countViolations, dialectOf, qualityStatement } from '../../subgraphs/kit/declared/declared-quality.ts';
+import type { DataStore } from '../../subgraphs/kit/store.ts';
 import { createGatewayClient, type GatewayAnswer, type GatewayClient } from './gateway-client.ts';
 
 /** Options of {@link runQualityTests}. */
@@ -30,6 +37,38 @@ export interface QualityTestOptions {
   root?: string;
   /** The clock latency is measured against. @default Date.now */
   now?: () => number;
+  /**
+   * The engine a declared product's rules are pushed down to, by product: one SQL statement
+   * per rule that SQL can say. Undefined runs every rule through the gateway.
+   * @default the engine its declared.yaml names, when it names its own (a file or a URL)
+   */
+  engineFor?: (product: ValidProduct, dir: string) => Promise<DataStore | undefined>;
+}
+
+/** A declared product's engine, read with the model its declaration and schema make. */
+interface PushdownEngine {
+  model: DeclaredModel;
+  store: DataStore;
+}
+
+/**
+ * The engine `declared.yaml` names, when the product has its own (a DuckDB file, files or a
+ * database URL). One that cannot be opened here (a URL not set, a file held by a writer)
+ * leaves the rules to the gateway: they still run, as a consumer reads them.
+ */
+async function declaredEngine(_product: ValidProduct, dir: string): Promise<DataStore | undefined> {
+  if (!existsSync(join(dir, DECLARATION_FILE))) return undefined;
+  const declaration = loadDeclaration(dir)!;
+  const engine = declaration.engine;
+  if (engine.kind === 'duckdb' && engine.file === undefined && engine.files === undefined) return undefined;
+  return openDeclaredEngine(declaration, dir).catch(() => undefined);
+}
+
+async function pushdownEngine(product: ValidProduct, dir: string, engineFor: NonNullable<QualityTestOptions['engineFor']>): Promise<PushdownEngine | undefined> {
+  const declaration = existsSync(join(dir, DECLARATION_FILE)) ? loadDeclaration(dir) : undefined;
+  if (!declaration) return undefined;
+  const store = await engineFor(product, dir);
+  return store ? { model: buildModel(declaration, readFileSync(join(dir, 'schema.graphql'), 'utf8')), store } : undefined;
 }
 
 /** One rule as it was run: what was measured and against what. */
@@ -130,6 +169,48 @@ async function readRows(product: string, plan: ListPlan, send: (query: string, v
     : { rows, rowCount: rows.length, countedBy: `the first ${sample} rows of Query.${plan.list.query}` };
 }
 
+type RecordResult = (measuredResult: Omit<RuleResult, 'message'>, message: string) => void;
+
+/**
+ * Runs a type's library rules that SQL can say on the product's own engine, one statement
+ * each, with the rule ids, elements and expectations of the gateway path; returns their
+ * descriptor paths. Only over a list read without arguments: the rows a rule promises about
+ * are then the whole relation, not a filtered part of it.
+ */
+async function pushDown(product: ValidProduct, plan: ListPlan, engine: PushdownEngine, record: RecordResult): Promise<Set<string>> {
+  const pushed = new Set<string>();
+  const type = engine.model.types.get(plan.typeName);
+  if (!type?.relation || Object.keys(plan.list.arguments ?? {}).length > 0) return pushed;
+  const dialect = dialectOf(engine.store);
+  const where = `in its ${engine.store.kind} engine`;
+  const rules: { element: string; source: string; field?: string; rule: QualityRule }[] = [
+    ...(product.descriptor.types[plan.typeName]?.quality ?? []).map((rule, index) => ({ element: plan.typeName, source: `types.${plan.typeName}.quality[${index}]`, rule })),
+    ...Object.entries(product.descriptor.fields)
+      .filter(([coordinate]) => coordinate.startsWith(`${plan.typeName}.`))
+      .flatMap(([coordinate, policy]) => (policy.quality ?? []).map((rule, index) => ({ element: coordinate, source: `fields.${coordinate}.quality[${index}]`, field: coordinate.slice(plan.typeName.length + 1), rule }))),
+  ];
+  for (const { element, source, field, rule } of rules) {
+    if (!isLibraryRule(rule)) continue;
+    const statement = qualityStatement(type, dialect, rule, field);
+    if (!statement) continue;
+    const counted = await countViolations(engine.store, statement).catch((error: Error) => {
+      throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `${product.name}: the rule at ${source} could not be counted ${where}: ${error.message.split('\n')[0]}`);
+    });
+    const base = { product: product.name, element, source, rule: RULE_OF_METRIC[rule.metric], title: ruleTitle(rule, rule.metric), expectation: describeExpectation(rule) };
+    if (rule.metric === 'rowCount') {
+      record({ ...base, measured: counted.rows, ok: meetsOperator(rule, counted.rows) }, `rowCount of ${plan.typeName} is ${counted.rows} (count of its rows ${where}); it ${describeExpectation(rule)}`);
+    } else {
+      const measured = inRuleUnit(rule, counted.violating, counted.rows);
+      record(
+        { ...base, measured, ok: meetsOperator(rule, measured) },
+        `${rule.metric} of ${element} is ${measured}${rule.unit === 'percent' ? '%' : ' rows'} over ${counted.rows} rows of ${plan.typeName} ${where}; it ${describeExpectation(rule)}`,
+      );
+    }
+    pushed.add(source);
+  }
+  return pushed;
+}
+
 /** The number a custom rule's `measure` path points at: a number, a list's length, a boolean as 1/0. */
 function measureAt(data: unknown, path: string): number | null {
   let value: unknown = data;
@@ -154,7 +235,7 @@ function formatDuration(ms: number): string {
  * Runs one product's rules through the gateway and returns every result; a failed rule is
  * also a finding, in `meshgate check`'s shape, so both print and parse alike.
  */
-async function testProduct(product: ValidProduct, file: string, client: GatewayClient, now: () => number): Promise<{ results: RuleResult[]; findings: Finding[] }> {
+async function testProduct(product: ValidProduct, file: string, client: GatewayClient, now: () => number, engine?: PushdownEngine): Promise<{ results: RuleResult[]; findings: Finding[] }> {
   const { descriptor } = product;
   const plans = planOrRefuse(product, file);
   const results: RuleResult[] = [];
@@ -167,7 +248,7 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
     }
     return answer;
   };
-  const record = (measuredResult: Omit<RuleResult, 'message'>, message: string) => {
+  const record: RecordResult = (measuredResult: Omit<RuleResult, 'message'>, message: string) => {
     const result = { ...measuredResult, message };
     results.push(result);
     if (result.ok) return;
@@ -175,11 +256,15 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
   };
 
   for (const plan of plans.values()) {
-    const needed = descriptor.types[plan.typeName]?.quality?.some(isLibraryRule) || plan.selections.length > 0;
+    const pushed = engine ? await pushDown(product, plan, engine, record) : new Set<string>();
+    const fieldRules = Object.entries(descriptor.fields).filter(([coordinate]) => coordinate.startsWith(`${plan.typeName}.`));
+    const needed =
+      descriptor.types[plan.typeName]?.quality?.some((rule, index) => isLibraryRule(rule) && !pushed.has(`types.${plan.typeName}.quality[${index}]`)) ||
+      fieldRules.some(([coordinate, policy]) => (policy.quality ?? []).some((rule, index) => isLibraryRule(rule) && !pushed.has(`fields.${coordinate}.quality[${index}]`)));
     if (!needed) continue;
     const read = await readRows(product.name, plan, send);
     for (const [index, rule] of (descriptor.types[plan.typeName]?.quality ?? []).entries()) {
-      if (!isLibraryRule(rule)) continue;
+      if (!isLibraryRule(rule) || pushed.has(`types.${plan.typeName}.quality[${index}]`)) continue;
       const measured = read.rowCount;
       const ok = meetsOperator(rule, measured);
       record(
@@ -187,12 +272,11 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
         `rowCount of ${plan.typeName} is ${measured} (${read.countedBy}); it ${describeExpectation(rule)}`,
       );
     }
-    for (const [coordinate, policy] of Object.entries(descriptor.fields)) {
-      if (!coordinate.startsWith(`${plan.typeName}.`)) continue;
+    for (const [coordinate, policy] of fieldRules) {
       const fieldName = coordinate.slice(plan.typeName.length + 1);
       const values = read.rows.map((row) => row[fieldName]);
       for (const [index, rule] of (policy.quality ?? []).entries()) {
-        if (!isLibraryRule(rule)) continue;
+        if (!isLibraryRule(rule) || pushed.has(`fields.${coordinate}.quality[${index}]`)) continue;
         const measured = measureFieldMetric(rule as LibraryRule, values);
         const unit = rule.unit === 'percent' ? '%' : ' rows';
         record(
@@ -218,6 +302,12 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
     );
   }
 
+  // Rules pushed down to the engine read nothing through the gateway; latency is judged on
+  // what a consumer receives, so one row is still read there for its watermark.
+  const firstPlan = plans.values().next().value;
+  if (engine && results.length > 0 && latestDataAsOf === undefined && firstPlan) {
+    await readRows(product.name, { ...firstPlan, list: { ...firstPlan.list, sample: 1 } }, send);
+  }
   // Latency is the SLA every product promises: judged on the watermark its answers carried.
   if (latestDataAsOf) {
     const age = now() - Date.parse(latestDataAsOf);
@@ -257,8 +347,10 @@ export async function runQualityTests(options: QualityTestOptions): Promise<Qual
   const products: CheckedProduct[] = [];
   const results: RuleResult[] = [];
   const findings: Finding[] = [];
+  const engineFor = options.engineFor ?? declaredEngine;
   for (const product of valid) {
-    const outcome = await testProduct(product, fileOf(product.folder), client, now);
+    const engine = await pushdownEngine(product, join(paths.subgraphs, product.folder), engineFor);
+    const outcome = await testProduct(product, fileOf(product.folder), client, now, engine).finally(() => (options.engineFor ? undefined : engine?.store.close()));
     results.push(...outcome.results);
     findings.push(...outcome.findings);
     products.push({ name: product.name, version: product.descriptor.version, status: product.descriptor.status, ok: outcome.findings.length === 0 });

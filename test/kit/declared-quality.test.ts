@@ -1,0 +1,112 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runQualityTests, type RuleResult } from '../../gateway/quality/quality-runner.ts';
+import type { DataStore, StoreValue } from '../../subgraphs/kit/store.ts';
+import { FIXTURE_DIR, PEOPLE } from '../fixtures/declared-shop/shop-data.ts';
+import { reachableShopEngines, removeShopFiles, startShop } from '../fixtures/declared-shop/shop-engines.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+
+/**
+ * `meshgate test` on a declared product: its library rules run as one SQL statement each on
+ * the product's own engine, values bound, with the results the gateway path gives; a rule SQL
+ * cannot say (a regular expression) still runs through the gateway.
+ */
+const countries = [...new Set(PEOPLE.map((person) => person[2]))].sort();
+// One country left out of the allowed values: its shoppers are the violating rows.
+const allowed = countries.slice(1);
+const violating = PEOPLE.filter((person) => person[2] === countries[0]).length;
+const RULES = `types:
+  Person:
+    list: { query: people }
+    quality:
+      - { metric: rowCount, mustBeBetween: [1, 1000] }
+fields:
+  Person.id: { classification: public, quality: [{ metric: duplicateValues, mustBe: 0 }] }
+  Person.name:
+    classification: public
+    quality:
+      - { metric: nullValues, mustBe: 0 }
+      - { metric: invalidValues, arguments: { pattern: '^[A-Z]' }, mustBe: 0 }
+  Person.country:
+    classification: public
+    quality:
+      - { name: known countries, metric: invalidValues, arguments: { validValues: ${JSON.stringify(allowed)} }, mustBe: 0 }
+      - { metric: missingValues, arguments: { missingValues: [null, '', 'N/A'] }, unit: percent, mustBeLessThan: 5 }
+  Person.joined: { classification: public }
+`;
+/** The rules SQL can say: all but the pattern. */
+const PUSHED = 5;
+
+const mesh = mkdtempSync(join(tmpdir(), 'meshgate-declared-quality-'));
+beforeAll(() => {
+  const dir = join(mesh, 'subgraphs', 'people');
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['declared.yaml', 'schema.graphql']) cpSync(join(FIXTURE_DIR, 'people', file), join(dir, file));
+  // The fixture's descriptor, its Person fields given the rules above.
+  const fixture = readFileSync(join(FIXTURE_DIR, 'people', 'product.yaml'), 'utf8').split('\n').filter((line) => !/^  Person\.\w+:/.test(line));
+  writeFileSync(join(dir, 'product.yaml'), fixture.join('\n').replace(/^fields:\n/m, RULES));
+});
+afterAll(() => {
+  rmSync(mesh, { recursive: true, force: true });
+  removeShopFiles();
+});
+
+/** The product's store, recording each statement with its bound values. */
+function recording(store: DataStore): { store: DataStore; ran: { sql: string; params: readonly StoreValue[] }[] } {
+  const ran: { sql: string; params: readonly StoreValue[] }[] = [];
+  return {
+    ran,
+    store: {
+      kind: store.kind,
+      log: store.log,
+      query: (sql, params = []) => {
+        ran.push({ sql, params });
+        return store.query(sql, params);
+      },
+      close: async () => {},
+    },
+  };
+}
+
+const comparable = (results: RuleResult[]) => results.filter((result) => result.rule !== 'quality/latency').map(({ message: _message, ...rest }) => rest).sort((a, b) => a.source.localeCompare(b.source));
+
+describe.each((await reachableShopEngines()).filter((engine) => engine.name !== 'Parquet files'))('quality rules of a declared product on $name', (engine) => {
+  let shop: MeshHarness;
+  beforeAll(async () => {
+    shop = await startShop(engine);
+  }, 60_000);
+  afterAll(async () => {
+    await shop?.close();
+  });
+
+  it('runs one bound statement per rule SQL can say, with the findings the gateway path gives', async () => {
+    const token = await shop.token();
+    const options = { gatewayUrl: shop.gateway.url, token, root: mesh, product: 'shop-people', now: Date.now };
+    const handle = recording(shop.products['shop-people']!.product.store);
+    const pushed = await runQualityTests({ ...options, engineFor: async () => handle.store });
+    const throughGateway = await runQualityTests({ ...options, engineFor: async () => undefined });
+
+    expect(handle.ran).toHaveLength(PUSHED);
+    for (const { sql } of handle.ran) expect(sql).toMatch(/^SELECT count\(\*\) AS mg_rows\b/);
+    // Values are bound, never written into the SQL.
+    const allText = handle.ran.map((statement) => statement.sql).join('\n');
+    for (const value of [...allowed, 'N/A']) expect(allText).not.toContain(value);
+    expect(handle.ran.flatMap((statement) => statement.params)).toEqual(expect.arrayContaining([...allowed, '', 'N/A']));
+
+    expect(comparable(pushed.results)).toEqual(comparable(throughGateway.results));
+    expect(pushed.results.filter((result) => result.rule !== 'quality/latency')).toHaveLength(PUSHED + 1);
+    // Latency is still judged on what the gateway answered, as before.
+    const latency = (results: RuleResult[]) => results.filter((result) => result.rule === 'quality/latency').map((result) => result.ok);
+    expect(latency(pushed.results)).toEqual(latency(throughGateway.results));
+
+    const failed = pushed.findings.filter((finding) => finding.rule === 'quality/invalid-values');
+    expect(failed).toHaveLength(1);
+    const viaGateway = throughGateway.findings.find((finding) => finding.rule === 'quality/invalid-values')!;
+    expect(failed[0]).toMatchObject({ product: viaGateway.product, element: 'Person.country', rule: viaGateway.rule, fix: viaGateway.fix });
+    expect(failed[0]!.message).toContain(`invalidValues of Person.country is ${violating} rows over ${PEOPLE.length} rows of Person in its ${shop.products['shop-people']!.product.store.kind} engine`);
+    expect(pushed.ok).toBe(false);
+    expect(pushed.findings.map((finding) => finding.rule).sort()).toEqual(throughGateway.findings.map((finding) => finding.rule).sort());
+  });
+});
