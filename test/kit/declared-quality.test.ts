@@ -39,17 +39,34 @@ fields:
 /** The rules SQL can say: all but the pattern. */
 const PUSHED = 5;
 
-const mesh = mkdtempSync(join(tmpdir(), 'meshgate-declared-quality-'));
-beforeAll(() => {
-  const dir = join(mesh, 'subgraphs', 'people');
+/** Text a rule's values may hold: bound like any value, so it matches nothing and runs nothing. */
+const HOSTILE = ["' OR '1'='1", "x'); DROP TABLE people; --", '"; SELECT * FROM people --', "\\' OR 1=1 #"];
+const HOSTILE_RULES = `types:
+  Person:
+    list: { query: people }
+    quality:
+      - { metric: rowCount, mustBe: ${PEOPLE.length} }
+fields:
+  Person.id: { classification: public }
+  Person.name: { classification: public, quality: [{ metric: missingValues, arguments: { missingValues: ${JSON.stringify(HOSTILE)} }, mustBe: 0 }] }
+  Person.country: { classification: public, quality: [{ metric: invalidValues, arguments: { validValues: ${JSON.stringify(HOSTILE)} }, mustBe: ${PEOPLE.length} }] }
+  Person.joined: { classification: public }
+`;
+
+const work = mkdtempSync(join(tmpdir(), 'meshgate-declared-quality-'));
+/** A mesh holding the shop's people product, its Person fields given `rules`. */
+function meshWith(name: string, rules: string): string {
+  const dir = join(work, name, 'subgraphs', 'people');
   mkdirSync(dir, { recursive: true });
   for (const file of ['declared.yaml', 'schema.graphql']) cpSync(join(FIXTURE_DIR, 'people', file), join(dir, file));
-  // The fixture's descriptor, its Person fields given the rules above.
   const fixture = readFileSync(join(FIXTURE_DIR, 'people', 'product.yaml'), 'utf8').split('\n').filter((line) => !/^  Person\.\w+:/.test(line));
-  writeFileSync(join(dir, 'product.yaml'), fixture.join('\n').replace(/^fields:\n/m, RULES));
-});
+  writeFileSync(join(dir, 'product.yaml'), fixture.join('\n').replace(/^fields:\n/m, rules));
+  return join(work, name);
+}
+const mesh = meshWith('rules', RULES);
+const hostileMesh = meshWith('hostile', HOSTILE_RULES);
 afterAll(() => {
-  rmSync(mesh, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
   removeShopFiles();
 });
 
@@ -108,5 +125,18 @@ describe.each((await reachableShopEngines()).filter((engine) => engine.name !== 
     expect(failed[0]!.message).toContain(`invalidValues of Person.country is ${violating} rows over ${PEOPLE.length} rows of Person in its ${shop.products['shop-people']!.product.store.kind} engine`);
     expect(pushed.ok).toBe(false);
     expect(pushed.findings.map((finding) => finding.rule).sort()).toEqual(throughGateway.findings.map((finding) => finding.rule).sort());
+  });
+
+  it('binds hostile text in the values of a rule: it matches nothing, runs nothing, and the table stays whole', async () => {
+    const handle = recording(shop.products['shop-people']!.product.store);
+    const report = await runQualityTests({ gatewayUrl: shop.gateway.url, token: await shop.token(), root: hostileMesh, product: 'shop-people', engineFor: async () => handle.store });
+    expect(handle.ran).toHaveLength(3);
+    for (const text of HOSTILE) expect(handle.ran.map((statement) => statement.sql).join('\n')).not.toContain(text);
+    expect(report.results.filter((result) => result.rule !== 'quality/latency').map((result) => [result.rule, result.measured, result.ok])).toEqual([
+      ['quality/row-count', PEOPLE.length, true],
+      ['quality/missing-values', 0, true],
+      ['quality/invalid-values', PEOPLE.length, true],
+    ]);
+    expect((await shop.query('{ people(first: 100) { totalCount } }')).body.data.people.totalCount).toBe(PEOPLE.length);
   });
 });
