@@ -1,7 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { registerExportCommand } from '../../../gateway/cli/export-command.ts';
+import { odpsSchema, problemsOf } from '../../contracts/standard-schemas.ts';
 import { productWith, startAgreementRegistry, type AgreementRegistry } from '../../support/agreement-registry.ts';
 
 /**
@@ -67,6 +71,17 @@ describe('registry pages: access agreements', () => {
     expect(consumers).toContain('Quarterly board pack &lt;b&gt;figures&lt;/b&gt;');
     expect(consumers).toContain('board-office');
     expect(consumers).not.toContain('A second look'); // pending: not a consumer yet
+  });
+
+  it("`meshgate export odps --registry` lists the product's consumers under active agreements, valid ODPS", async () => {
+    const out = join(dir, 'odps.yaml');
+    const program = new Command().exitOverride();
+    registerExportCommand(program);
+    await program.parseAsync(['node', 'meshgate', 'export', 'odps', PRODUCT, '--out', out, '--registry', registry.server.url, '--token', registry.tokens.gateway!]);
+    const doc = parse(readFileSync(out, 'utf8'));
+    expect(problemsOf(odpsSchema, doc, PRODUCT)).toEqual([]);
+    const consumers = doc.customProperties.find((p: { property: string }) => p.property === 'consumers')?.value;
+    expect(consumers).toEqual([expect.objectContaining({ consumer: CONSUMER, purpose: 'Quarterly board pack <b>figures</b>', classifications: ['confidential'] })]);
   });
 
   it('needs a registry token, as every page', async () => {
