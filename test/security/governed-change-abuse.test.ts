@@ -142,7 +142,7 @@ describe.each(storeCases())('governed changes at the registry, on $name', ({ loc
     // Several polls later the gateway still serves the same build and answers the same.
     await new Promise((resolve) => setTimeout(resolve, 350));
     expect(await answer(query)).toEqual(before);
-    return result.body.error as { code: string; findings: { rule: string; element: string; change?: string }[]; approval?: { id: number; status: string } };
+    return result.body.error as { code: string; findings: { rule: string; code?: string; element: string; change?: string }[]; approval?: { id: number; status: string } };
   }
 
   it('anonymous callers cannot read Customer.billingCountry before any attack', async () => {
@@ -192,10 +192,17 @@ describe.each(storeCases())('governed changes at the registry, on $name', ({ loc
     expect(error.approval).toMatchObject({ status: 'pending', product: 'sales' });
   });
 
-  it('attack 3: sales applying its own @meshgate__policy that shadows a governance policy: 403 COORDINATE_TAKEOVER', async () => {
+  // No approval could make this build servable (every gateway refuses a policy defined twice), so the
+  // publish is refused outright, naming both the takeover and the admission that would fail.
+  it('attack 3: sales applying its own @meshgate__policy that shadows a governance policy: 422 PUBLISH_REFUSED, the takeover and the unservable build named', async () => {
     const candidate = changed(published('sales'), [[/^(extend schema\n)/, '$1  @meshgate__policy(name: "customer-data-steward", requiresScopes: [], requiresAuthentication: false)\n']]);
-    const error = await refused(candidate, 403, 'COORDINATE_TAKEOVER');
-    expect(error.findings.map((f) => f.rule)).toContain('ownership/governance-shadowed');
+    const error = await refused(candidate, 422, 'PUBLISH_REFUSED');
+    expect(error.findings.map((f) => [f.rule, f.code])).toEqual(
+      expect.arrayContaining([
+        ['ownership/governance-shadowed', 'COORDINATE_TAKEOVER'],
+        ['supergraph/not-servable', 'SUPERGRAPH_INVALID'],
+      ]),
+    );
   });
 
   it('attack 4: re-publishing customers at its published version with other content: 409 VERSION_EXISTS; identical content: the same answer, nothing new', async () => {
