@@ -154,7 +154,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
           ready: () => readinessReport({ state: source.state, shuttingDown: shutdown.shuttingDown, prober }),
           readinessDetails: config.readiness.details,
           metrics,
-          catalog: config.catalog.enabled && catalog && views ? catalogRoute({ cache: catalog, state, views, authenticate }) : undefined,
+          catalog: config.catalog.enabled && catalog && views ? catalogRoute({ cache: catalog, state, views, authenticate, agreements }) : undefined,
           explorer: config.explorer ? { when: (url, req) => isExplorerRequest(req, url.pathname), handle: (req, res, url) => serveExplorer(req, res, url.pathname, config) } : undefined,
           sandbox: config.sandbox,
           graphql: graphqlRoute({

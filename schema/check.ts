@@ -5,7 +5,7 @@ import { isApproved, loadApprovals } from './approvals-file.ts';
 import { DECLARATION_FILE, safeParseDeclaration } from './declaration.ts';
 import { checkBoundaries } from './boundary.ts';
 import { governanceShadows } from './governance-shadow.ts';
-import { checkCompatibility, type CompatibilityOptions } from './compatibility.ts';
+import { checkCompatibility, type AgreedConsumer, type CompatibilityOptions } from './compatibility.ts';
 import { composeProducts } from './compose.ts';
 import { formatProblem, type ProductStatus } from './descriptor.ts';
 import { finding, MESH, type Finding } from './finding.ts';
@@ -34,6 +34,11 @@ export interface CheckOptions {
    * deprecation window then fails. @default no usage data (sunset dates alone decide)
    */
   usage?: CompatibilityOptions['usage'];
+  /**
+   * Each product's consumers under active access agreements (the registry's), by product
+   * name: breaking changes name the consumers they would hit. @default none named
+   */
+  consumers?: Readonly<Record<string, readonly AgreedConsumer[]>>;
 }
 
 export interface CheckedProduct {
@@ -140,7 +145,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
     const baseline = loadBaseline(mesh.paths, product.name);
     findings.push(...lintRestrictedNullability(product, governance, baseline?.model));
     if (baseline) {
-      findings.push(...(await checkCompatibility(product, baseline, { today, deprecationWindowDays: governance.deprecationWindowDays, usage: options.usage })));
+      findings.push(...(await checkCompatibility(product, baseline, { today, deprecationWindowDays: governance.deprecationWindowDays, usage: options.usage, consumers: options.consumers && Object.hasOwn(options.consumers, product.name) ? options.consumers[product.name] : undefined })));
     } else if (composable.has(product.descriptor.status)) {
       findings.push(finding(product.name, `schema/published/${product.name}`, 'compat/no-baseline', `${product.name} is ${product.descriptor.status} but has no published baseline`, `Run \`meshgate publish ${product.name}\` and commit schema/published/${product.name}/.`));
     }

@@ -100,6 +100,12 @@ function baselineDeprecation(model: SubgraphModel, path: string): { deprecated: 
   return reason === undefined ? { deprecated: false } : { deprecated: true, reason };
 }
 
+/** A consumer under an active access agreement on a product (the registry's agreements). */
+export interface AgreedConsumer {
+  consumer: string;
+  purpose: string;
+}
+
 /** Options of {@link checkCompatibility}. */
 export interface CompatibilityOptions {
   /** The day the check runs as `YYYY-MM-DD`: sunsets are compared against it. */
@@ -112,6 +118,18 @@ export interface CompatibilityOptions {
    * clients, whatever the sunset says: a date is a promise, usage is the fact.
    */
   usage?: Pick<FieldUsageSource, 'clientsUsing'>;
+  /**
+   * The product's consumers under active access agreements: a breaking change's findings
+   * name them, as approved readers it would hit (not client names callers chose).
+   */
+  consumers?: readonly AgreedConsumer[];
+}
+
+/** What a breaking change's message adds when the product has agreed consumers. */
+function consumersHit(consumers: readonly AgreedConsumer[] | undefined): string {
+  if (!consumers || consumers.length === 0) return '';
+  const named = consumers.map((c) => `${c.consumer} (${c.purpose})`).join(', ');
+  return `; it would hit ${consumers.length === 1 ? 'a consumer' : `${consumers.length} consumers`} under an active access agreement: ${named}`;
 }
 
 /**
@@ -141,6 +159,7 @@ export async function checkCompatibility(product: ValidProduct, baseline: Produc
     if (change.criticality.level !== CriticalityLevel.Breaking && partOfAddition(change)) continue;
     const element = change.path ?? '(schema)';
     if (change.criticality.level === CriticalityLevel.Breaking) {
+      const first = findings.length;
       if (bump !== 'major') {
         findings.push(finding(name, element, 'compat/breaking-without-major', `Breaking change: ${change.message}; version goes ${from} → ${to} without a major bump`, `Revert the change, or deprecate ${element} with a sunset date now and make the change in ${nextMajor} after the sunset.`));
       }
@@ -154,6 +173,8 @@ export async function checkCompatibility(product: ValidProduct, baseline: Produc
         findings.push(finding(name, element, 'compat/breaking-before-sunset', `Breaking change: ${change.message} before its sunset ${sunset}`, `Keep ${element} until ${sunset}; change it in the first major release after that.`));
       }
       if (deprecation.deprecated && options.usage) findings.push(...(await removedFieldInUse(name, element, change, options)));
+      const hit = consumersHit(options.consumers);
+      for (let i = first; i < findings.length; i++) findings[i] = { ...findings[i]!, message: `${findings[i]!.message}${hit}` };
     } else if (ADDITIONS.has(change.type)) {
       if (bump !== 'major' && bump !== 'minor') {
         findings.push(finding(name, element, 'compat/addition-without-minor', `Addition: ${change.message}; version goes ${from} → ${to} without a minor bump`, `Bump version to ${inc(from, 'minor')}.`));

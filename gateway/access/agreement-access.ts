@@ -46,6 +46,12 @@ export class AgreementAccess {
     this.index();
   }
 
+  /** The grants on `product` that have not ended: its consumers, as the gateway's catalog shows them. */
+  consumersOf(product: string): AgreementGrant[] {
+    const now = this.now();
+    return [...this.grants.values()].flat().filter((g) => g.product === product && Date.parse(g.endsAt) > now).sort((a, b) => a.consumer.localeCompare(b.consumer) || a.id - b.id);
+  }
+
   private index(): void {
     this.governed = new Map(this.classified.filter((f) => this.governedLevels.has(f.classification)).map((f) => [f.coordinate, { classification: f.classification, products: f.products }]));
   }

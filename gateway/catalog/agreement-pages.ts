@@ -31,14 +31,24 @@ export function renderAgreementsPage(agreements: readonly Agreement[], filter: {
   );
 }
 
-/** A product page's panel of its consumers under an active agreement, with their purposes: lineage downstream of the product. */
-export function consumersPanel(product: string, consumers: readonly ProductConsumer[]): string {
+/** A consumer as a product page shows it: the registry knows its owner; a gateway has only the grant. */
+export type ShownConsumer = Pick<ProductConsumer, 'consumer' | 'purpose' | 'classifications' | 'endsAt'> & Partial<Pick<ProductConsumer, 'ownerTeam' | 'contact'>>;
+
+/**
+ * A product page's panel of its consumers under an active agreement, with their purposes:
+ * lineage downstream of the product. The registry's page links each to its agreements; a
+ * gateway's catalog has no agreement pages to link to (`links: false`).
+ */
+export function consumersPanel(product: string, consumers: readonly ShownConsumer[], options: { links: boolean } = { links: true }): string {
+  const name = (c: ShownConsumer) => (options.links ? `<a href="../agreements?consumer=${encodeURIComponent(c.consumer)}">${e(c.consumer)}</a>` : e(c.consumer));
+  const owners = consumers.some((c) => c.ownerTeam !== undefined);
   const rows = consumers.map(
     (c) =>
-      `<tr data-consumer="${e(c.consumer)}"><td><a href="../agreements?consumer=${encodeURIComponent(c.consumer)}">${e(c.consumer)}</a></td><td>${e(c.ownerTeam)} <span class="muted">${e(c.contact)}</span></td><td>${e(c.purpose)}</td><td>${c.classifications.map((l) => e(l)).join(', ')}</td><td>${e(c.endsAt)}</td></tr>`,
+      `<tr data-consumer="${e(c.consumer)}"><td>${name(c)}</td>${owners ? `<td>${e(c.ownerTeam ?? '')} <span class="muted">${e(c.contact ?? '')}</span></td>` : ''}<td>${e(c.purpose)}</td><td>${c.classifications.map((l) => e(l)).join(', ')}</td><td>${e(c.endsAt)}</td></tr>`,
   );
   const table = consumers.length
-    ? `<table class="consumers"><thead><tr><th>Consumer</th><th>Owner</th><th>Purpose</th><th>Reads</th><th>Until</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    ? `<table class="consumers"><thead><tr><th>Consumer</th>${owners ? '<th>Owner</th>' : ''}<th>Purpose</th><th>Reads</th><th>Until</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
     : '<p class="muted">No consumer holds an active agreement.</p>';
-  return `<section class="panel"><h2 id="consumers">Consumers</h2>${table}<p><a href="../agreements?product=${encodeURIComponent(product)}">Every agreement of ${e(product)}, pending first</a></p></section>`;
+  const all = options.links ? `<p><a href="../agreements?product=${encodeURIComponent(product)}">Every agreement of ${e(product)}, pending first</a></p>` : '';
+  return `<section class="panel"><h2 id="consumers">Consumers</h2>${table}${all}</section>`;
 }

@@ -11,6 +11,8 @@ import { toOpenMetadata } from '../../schema/exports/openmetadata.ts';
 import { computeLineage } from '../../schema/lineage.ts';
 import { isValidProduct, loadMesh, type ProductSource, type ValidProduct } from '../../schema/mesh.ts';
 import { LOCAL_GATEWAY_URL, toOdcs } from '../../schema/odcs.ts';
+import type { Agreement } from '../../schema/registry/agreements.ts';
+import { registryClient } from './registry-client-options.ts';
 
 /** A product that failed validation, refused in one line per problem: no export of a contract that does not hold. */
 function refuseInvalid(product: ProductSource): never {
@@ -60,9 +62,16 @@ export function registerExportCommand(program: Command): void {
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--gateway-url <url>', 'where the gateway serves the mesh, for the ports’ URLs', DEFAULT_GATEWAY_URL)
     .option('--root <dir>', 'the mesh the product belongs to (default: this repository)')
-    .action((name: string, options: { out?: string; gatewayUrl: string; root?: string }) => {
+    .option('--registry <url>', "list the product's consumers from this registry's active access agreements")
+    .option('--token <token>', 'a registry token (default: MESHGATE_REGISTRY_TOKEN)')
+    .action(async (name: string, options: { out?: string; gatewayUrl: string; root?: string; registry?: string; token?: string }) => {
       const { product, mesh } = productNamed(name, options.root, 'meshgate export odps');
-      writeOutput(stringify(toOdps(product, mesh, { gatewayUrl: validUrl(options.gatewayUrl, '--gateway-url') }), { lineWidth: 0 }), options.out);
+      const served = { gatewayUrl: validUrl(options.gatewayUrl, '--gateway-url') };
+      // Agreements live in the registry, not the repository: only an export that names one lists consumers.
+      const consumers = options.registry
+        ? (await registryClient({ registry: options.registry, token: options.token }).call<Agreement[]>('GET', `/v1/agreements?product=${encodeURIComponent(product.name)}`)).filter((a) => a.status === 'active')
+        : undefined;
+      writeOutput(stringify(toOdps(product, mesh, served, consumers), { lineWidth: 0 }), options.out);
     });
   exportCommand
     .command('openlineage')

@@ -1,6 +1,7 @@
 import type { ValidProduct } from '../mesh.ts';
 import { toOdcs } from '../odcs.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
+import type { ProductConsumer } from '../registry/agreements.ts';
 import { bitolTeam } from './bitol-team.ts';
 import { supportChannel } from './support-channel.ts';
 
@@ -16,6 +17,9 @@ export interface ServedAt {
   /** The gateway's base URL, e.g. `https://meshgate.corp.example`. @default "http://localhost:4000" */
   gatewayUrl: string;
 }
+
+/** A consumer under an active access agreement, as the ODPS export lists it. */
+export type OdpsConsumer = Pick<ProductConsumer, 'consumer' | 'purpose' | 'classifications' | 'endsAt'>;
 
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4000';
 
@@ -38,8 +42,11 @@ function contractOf(product: ValidProduct): { id: string; version: string } {
  *   id and version (and the input contracts it depends on);
  * - management ports: its catalog page (discoverability) and the gateway's metrics (observability).
  * `inputs` are the other products of the mesh, where the input ports' contracts are looked up.
+ * `consumers` are the product's active access agreements (the registry's); ODPS has no field
+ * for who reads a product, so they go in the custom property `consumers`. Without them
+ * (an export from the repository alone) the property is left out, not listed empty.
  */
-export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], served: ServedAt): Record<string, unknown> {
+export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], served: ServedAt, consumers?: readonly OdpsConsumer[]): Record<string, unknown> {
   const { descriptor } = product;
   const base = gatewayBase(served);
   const inputPorts = descriptor.inputPorts.map((port) => {
@@ -83,6 +90,15 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
     customProperties: [
       { property: 'sla', value: { ...descriptor.sla }, description: 'freshness: the most its data may lag; availability: the share of time it answers' },
       ...(descriptor.audience ? [{ property: 'audience', value: descriptor.audience }] : []),
+      ...(consumers
+        ? [
+            {
+              property: 'consumers',
+              value: consumers.map((c) => ({ consumer: c.consumer, purpose: c.purpose, classifications: [...c.classifications], endsAt: c.endsAt })),
+              description: 'who reads this product under an active access agreement, for what purpose, until when',
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -5,6 +5,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CheckReport } from '../check.ts';
+import type { AgreedConsumer } from '../compatibility.ts';
 import type { ClientFieldUsage, FieldUsageSource } from '../field-usage.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { ProductFiles } from './mesh-folder.ts';
@@ -12,7 +13,7 @@ import type { BuildProduct, ComposedBuild } from './registry-compose.ts';
 
 /** The work a check thread does: `meshgate check` over a mesh, or a build's composition and admission. */
 export type CheckTask =
-  | { kind: 'check'; mesh: { products: ProductFiles[]; baselines: ProductFiles[]; governance: string }; today: string }
+  | { kind: 'check'; mesh: { products: ProductFiles[]; baselines: ProductFiles[]; governance: string }; today: string; consumers?: Record<string, AgreedConsumer[]> }
   | { kind: 'compose'; products: BuildProduct[]; governance: string };
 
 export type WorkerRequest = { kind: 'task'; id: number; task: CheckTask } | { kind: 'usage-answer'; id: number; rows?: ClientFieldUsage[]; error?: string };
@@ -72,8 +73,9 @@ export class CheckRunner {
     },
   ) {}
 
-  check(mesh: { products: readonly ProductFiles[]; baselines: readonly ProductFiles[]; governance: string }, today: string): Promise<CheckReport> {
-    return this.run({ kind: 'check', mesh: { products: [...mesh.products], baselines: [...mesh.baselines], governance: mesh.governance }, today }) as Promise<CheckReport>;
+  /** `consumers`: each product's consumers under active agreements, named by its breaking changes. */
+  check(mesh: { products: readonly ProductFiles[]; baselines: readonly ProductFiles[]; governance: string }, today: string, consumers?: Record<string, AgreedConsumer[]>): Promise<CheckReport> {
+    return this.run({ kind: 'check', mesh: { products: [...mesh.products], baselines: [...mesh.baselines], governance: mesh.governance }, today, ...(consumers ? { consumers } : {}) }) as Promise<CheckReport>;
   }
 
   compose(products: readonly BuildProduct[], governance: string): Promise<ComposedBuild> {

@@ -34,7 +34,7 @@ const folderFor = (governance: string) => join(workDir, createHash('sha256').upd
 async function run(task: CheckTask): Promise<unknown> {
   switch (task.kind) {
     case 'check':
-      return checkMeshFolder(folderFor(task.mesh.governance), task.mesh, { usage, today: task.today });
+      return checkMeshFolder(folderFor(task.mesh.governance), task.mesh, { usage, today: task.today, consumers: task.consumers });
     case 'compose':
       return composeBuild(task.products, task.governance);
   }

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCheck, type CheckReport } from '../check.ts';
+import { runCheck, type CheckOptions, type CheckReport } from '../check.ts';
 import type { FieldUsageSource } from '../field-usage.ts';
 import { computeLineage, serializeLineage } from '../lineage.ts';
 import { isValidProduct, loadMesh, meshPaths } from '../mesh.ts';
@@ -49,8 +49,8 @@ export function writeMeshFolder(dir: string, mesh: { products: readonly ProductF
 export async function checkMeshFolder(
   dir: string,
   mesh: { products: readonly ProductFiles[]; baselines: readonly ProductFiles[]; governance: string },
-  options: { usage?: FieldUsageSource; today?: string } = {},
+  options: { usage?: FieldUsageSource; today?: string; consumers?: CheckOptions['consumers'] } = {},
 ): Promise<CheckReport> {
   writeMeshFolder(dir, mesh);
-  return runCheck({ root: dir, usage: options.usage, today: options.today });
+  return runCheck({ root: dir, usage: options.usage, today: options.today, consumers: options.consumers });
 }

@@ -5,6 +5,7 @@ import { parseGovernance } from '../governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { blocksPublish } from '../publish.ts';
 import { utcDay } from '../utc-day.ts';
+import type { AgreedConsumer } from '../compatibility.ts';
 import { Agreements } from './agreements.ts';
 import { approvedChanges, decideApproval, governedRefusalCode, isGoverned, requestApproval } from './approvals.ts';
 import { assertWithinCheckLimits, DEFAULT_CHECK_LIMITS, type CheckLimits } from './check-limits.ts';
@@ -125,6 +126,12 @@ export class Registry {
     return sdl === undefined ? undefined : { build: build.number, sdl, hash: build.supergraphHash };
   }
 
+  /** Each product's consumers under active agreements, as a check names them beside a breaking change. */
+  private async agreedConsumers(): Promise<Record<string, AgreedConsumer[]>> {
+    const byProduct = await this.agreements.consumersByProduct();
+    return Object.fromEntries([...byProduct].map(([product, consumers]) => [product, consumers.map((c) => ({ consumer: c.consumer, purpose: c.purpose }))]));
+  }
+
   private async standingFindings(mesh: CurrentMesh): Promise<Set<string>> {
     const key = `${mesh.build?.number ?? 0}/${mesh.governanceId}`;
     if (this.standing?.key !== key) {
@@ -146,6 +153,7 @@ export class Registry {
     const report = await this.runner.check(
       { products: [...others, { name: candidate.product, descriptor: candidate.descriptor, sdl: candidate.sdl }], baselines: mesh.products.map(files), governance: mesh.governance },
       this.today(),
+      await this.agreedConsumers(),
     );
     const blocking = report.findings.filter((f) => {
       if (f.rule === 'compat/no-baseline' && f.product === candidate.product) return false; // publishing creates it

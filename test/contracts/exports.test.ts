@@ -56,6 +56,20 @@ describe('catalog exports', () => {
     }
   });
 
+  it("ODPS: a product's consumers under active agreements are listed as the custom property `consumers`, still valid ODPS; without agreements there is no such property", () => {
+    for (const product of products) {
+      const consumers = [
+        { consumer: `${product.name}-dashboard`, purpose: 'weekly revenue review', classifications: ['confidential' as const], endsAt: '2099-01-01T00:00:00.000Z' },
+        { consumer: 'audit-app', purpose: 'yearly audit', classifications: ['internal' as const, 'restricted' as const], endsAt: '2098-06-30T00:00:00.000Z' },
+      ];
+      const doc = toOdps(product, products, served, consumers) as any;
+      expect(schemaProblems(odpsSchema, doc, product.name)).toEqual([]);
+      expect(doc.customProperties.find((p: any) => p.property === 'consumers')?.value).toEqual(consumers);
+      const without = toOdps(product, products, served) as any;
+      expect(without.customProperties.some((p: any) => p.property === 'consumers')).toBe(false);
+    }
+  });
+
   it.each([
     ['an email', 'sales-analytics@example.com', { channel: 'email', url: 'mailto:sales-analytics@example.com' }],
     ['a web page', 'https://wiki.example.com/sales', { channel: 'web', url: 'https://wiki.example.com/sales' }],

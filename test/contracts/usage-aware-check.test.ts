@@ -67,3 +67,17 @@ describe('meshgate check with recorded field usage', () => {
     expect(finding!.message).toContain('legacy-report');
   });
 });
+
+describe('meshgate check with consumers under access agreements', () => {
+  it("names the product's agreed consumers and their purposes in each breaking finding, and no other product's", async () => {
+    const consumers = { 'removal-undeprecated': [{ consumer: 'board-pack', purpose: 'quarterly figures' }, { consumer: 'ops-app', purpose: 'daily ops' }], 'addition-good': [{ consumer: 'elsewhere', purpose: 'unrelated' }] };
+    const report = await runCheck({ root: fixtureRoot('compat'), today: TODAY, consumers });
+    const findings = findingsOf(report, 'removal-undeprecated');
+    expect(findings.length).toBeGreaterThan(0);
+    for (const finding of findings) expect(finding.message).toContain('it would hit 2 consumers under an active access agreement: board-pack (quarterly figures), ops-app (daily ops)');
+    expect(JSON.stringify(report.findings)).not.toContain('elsewhere');
+    // Without agreements, the same findings name no consumer.
+    const plain = findingsOf(await runCheck({ root: fixtureRoot('compat'), today: TODAY }), 'removal-undeprecated');
+    expect(plain.map((f) => f.message).join('\n')).not.toContain('consumer');
+  });
+});

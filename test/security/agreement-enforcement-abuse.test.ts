@@ -67,6 +67,19 @@ describe('agreement enforcement abuse', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("the gateway's own catalog names a product's consumers and their purposes, from the agreements it enforces; a product without one says so", async () => {
+    const pageOf = async (product: string) => {
+      const response = await fetch(`${mesh.gateway.url.replace(/\/graphql$/, '')}/catalog/${product}`);
+      expect(response.status).toBe(200);
+      return /<h2 id="consumers">Consumers<\/h2>([\s\S]*?)<\/section>/.exec(await response.text())?.[1];
+    };
+    const consumers = await pageOf(CONFIDENTIAL);
+    expect(consumers).toContain(`data-consumer="${CONSUMER}"`);
+    expect(consumers).toContain('abuse baseline');
+    expect(consumers).toContain(endsAt);
+    expect(await pageOf(RESTRICTED)).toContain('No consumer holds an active agreement.');
+  });
+
   it('a self-chosen application name in headers, with a token that names none: FORBIDDEN_FIELD', async () => {
     const unnamed = await mesh.token({ scope: ANALYST_SCOPES });
     const forged = { 'apollographql-client-name': CONSUMER, 'x-application': CONSUMER, 'x-meshgate-application': CONSUMER, 'x-client-id': CONSUMER, azp: CONSUMER };

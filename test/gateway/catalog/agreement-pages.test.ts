@@ -1,8 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productWith, startAgreementRegistry, type AgreementRegistry } from '../../support/agreement-registry.ts';
+import { parse } from 'yaml';
+import { registerExportCommand } from '../../../gateway/cli/export-command.ts';
+import { odpsSchema, problemsOf } from '../../contracts/standard-schemas.ts';
+import { productWith, publishedBaseline, startAgreementRegistry, type AgreementRegistry } from '../../support/agreement-registry.ts';
 
 /**
  * The registry's read-only pages of access agreements: by product and by consumer, pending
@@ -67,6 +71,32 @@ describe('registry pages: access agreements', () => {
     expect(consumers).toContain('Quarterly board pack &lt;b&gt;figures&lt;/b&gt;');
     expect(consumers).toContain('board-office');
     expect(consumers).not.toContain('A second look'); // pending: not a consumer yet
+  });
+
+  it("`meshgate export odps --registry` lists the product's consumers under active agreements, valid ODPS", async () => {
+    const out = join(dir, 'odps.yaml');
+    const program = new Command().exitOverride();
+    registerExportCommand(program);
+    await program.parseAsync(['node', 'meshgate', 'export', 'odps', PRODUCT, '--out', out, '--registry', registry.server.url, '--token', registry.tokens.gateway!]);
+    const doc = parse(readFileSync(out, 'utf8'));
+    expect(problemsOf(odpsSchema, doc, PRODUCT)).toEqual([]);
+    const consumers = doc.customProperties.find((p: { property: string }) => p.property === 'consumers')?.value;
+    expect(consumers).toEqual([expect.objectContaining({ consumer: CONSUMER, purpose: 'Quarterly board pack <b>figures</b>', classifications: ['confidential'] })]);
+  });
+
+  it("a registry check of a breaking change names the product's consumers under active agreements, not pending ones", async () => {
+    const baseline = publishedBaseline(PRODUCT);
+    // A String field turned Int: a breaking change that leaves the descriptor valid.
+    const field = /^\s+(\w+): String!?$/m.exec(baseline.sdl);
+    expect(field, `a String field in ${PRODUCT}`).not.toBeNull();
+    const sdl = baseline.sdl.replace(field![0], field![0].replace('String', 'Int'));
+    const { body } = await registry.call('POST', '/v1/check', registry.tokens[PRODUCT]!, { ...baseline, sdl });
+    const breaking = (body.findings as { rule: string; message: string }[]).filter((f) => f.rule.startsWith('compat/breaking'));
+    expect(breaking.length, JSON.stringify(body).slice(0, 600)).toBeGreaterThan(0);
+    for (const finding of breaking) {
+      expect(finding.message).toContain(`under an active access agreement: ${CONSUMER} (Quarterly board pack <b>figures</b>)`);
+      expect(finding.message).not.toContain('A second look');
+    }
   });
 
   it('needs a registry token, as every page', async () => {
