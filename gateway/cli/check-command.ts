@@ -77,7 +77,11 @@ export function formatReport(report: CheckReport & { results?: readonly { produc
   const took = `(${report.durationMs} ms)`;
   if (report.ok) lines.push(`${command}: ${plural(checked, 'product')} ${checked === 1 ? 'passes' : 'pass'} every rule${notChecked} ${took}`);
   // A refusal the registry sent names no product list: say whose the failures are.
-  else if (report.products.length === 0) lines.push(`${command}: ${plural(report.findings.length, 'failure')} in ${failing.join(', ')} ${took}`);
+  else if (report.products.length === 0) {
+    const named = failing.filter((name) => name !== MESH);
+    const whose = [...(named.length ? [named.join(', ')] : []), ...(failing.includes(MESH) ? ['the mesh as a whole'] : [])].join(' and ');
+    lines.push(`${command}: ${plural(report.findings.length, 'failure')} in ${whose} ${took}`);
+  }
   else lines.push(`${command}: ${plural(report.findings.length, 'failure')}; ${failingProducts} of ${plural(checked, 'product')} fail${failing.includes(MESH) ? ', and the mesh as a whole' : ''}${notChecked} ${took}`);
   return lines.join('\n');
 }

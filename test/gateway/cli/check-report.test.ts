@@ -32,6 +32,15 @@ describe('the check report', () => {
     expect(summary(formatReport({ ok: false, products: [], findings, durationMs: 12 }, 'meshgate publish'))).toBe('meshgate publish: 2 failures in sales (12 ms)');
   });
 
+  it('names the mesh as a whole, not as a product, when the refused build is one no gateway would serve', () => {
+    const findings = [
+      finding('sales', 'Order.depot', 'lint/field-classification', 'Order.depot has no classification', 'Classify it.'),
+      finding('mesh', 'supergraph', 'supergraph/not-servable', 'Every gateway would refuse this build', 'Classify the field.'),
+    ];
+    expect(summary(formatReport({ ok: false, products: [], findings, durationMs: 7 }, 'meshgate publish'))).toBe('meshgate publish: 2 failures in sales and the mesh as a whole (7 ms)');
+    expect(summary(formatReport({ ok: false, products: [], findings: findings.slice(1), durationMs: 7 }, 'meshgate publish'))).toBe('meshgate publish: 1 failure in the mesh as a whole (7 ms)');
+  });
+
   it('leaves out of the count a product that declares no rule, in a report of rule results', () => {
     const products = ['a', 'b'].map((name) => ({ name, version: '1.0.0', status: 'active' as const, ok: true }));
     const text = formatReport({ ok: true, products, findings: [], durationMs: 3, results: [{ product: 'a' }] }, 'meshgate test');
