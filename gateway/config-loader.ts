@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
-import { resolveGatewayConfig, type GatewayConfig } from './config.ts';
+import { REMOVED_CONFIG_KEYS, removedKeyProblem, resolveGatewayConfig, type GatewayConfig } from './config.ts';
 
 /** Reads one environment variable's text as a config value: the value, SKIP to leave the config alone, or a problem. */
 type EnvParser = (value: string) => unknown;
@@ -40,7 +40,6 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
   { env: 'MESHGATE_INTROSPECTION', path: ['introspection'], parse: boolean },
   { env: 'MESHGATE_CACHE', path: ['cache', 'enabled'], parse: boolean },
   { env: 'MESHGATE_COALESCE_QUERIES', path: ['coalesceQueries'], parse: boolean },
-  { env: 'MESHGATE_ENGINE', path: ['engine'], parse: text },
   { env: 'MESHGATE_OVERRIDE_HEADER', path: ['override', 'header'], parse: text },
   { env: 'MESHGATE_SANDBOX', path: ['sandbox'], parse: boolean },
   { env: 'MESHGATE_EXPLORER', path: ['explorer'], parse: boolean },
@@ -73,6 +72,8 @@ export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.P
     if (value instanceof EnvProblem) problems.push(`${name}: ${value.message}`);
     else if (value !== SKIP) setPath(merged, keys, value);
   }
+  // Empty counts as unset, as for the variables above.
+  for (const { env: name, replacedBy } of REMOVED_CONFIG_KEYS) if (name && env[name]) problems.push(removedKeyProblem(name, replacedBy, env[name]));
   const urls: Record<string, unknown> = { ...(merged.subgraphUrls as object) };
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(SUBGRAPH_URL_PREFIX) && value) urls[name.slice(SUBGRAPH_URL_PREFIX.length).toLowerCase().replaceAll('_', '-')] = value;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues } from '../schema/descriptor.ts';
+import { describeIssues, formatProblem } from '../schema/descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 
 /**
@@ -87,14 +87,6 @@ const accessSchema = z.strictObject({
    * @default "meshgate:operator"
    */
   operatorScope: z.string().min(1).default('meshgate:operator'),
-  /**
-   * Deprecated and ignored: classifications and named policies come from the supergraph,
-   * where composition compiled them. Still accepted so a config written for an older
-   * gateway starts; the gateway logs that it is ignored.
-   */
-  governanceFile: z.string().min(1).optional(),
-  /** Deprecated and ignored, as `governanceFile`. */
-  productsDir: z.string().min(1).optional(),
 });
 
 const previewSchema = z.strictObject({
@@ -231,19 +223,7 @@ export const gatewayConfigSchema = z.strictObject({
    */
   coalesceQueries: z.boolean().default(true),
   /**
-   * Who executes Apollo's query plans. `meshgate`: our executor (gateway/execution/plan-executor.ts),
-   * which merges product answers in place and shapes the result from a per-operation compiled
-   * shape, with a null in a non-null field reported as an error. `apollo`: Apollo Gateway's own
-   * executor, kept for one release as the way back. Either way Apollo Gateway loads the
-   * supergraph and plans, and every fetch goes through the product transport. The default is
-   * ours since the differential harness (test/gateway/execution/executor-differential.test.ts)
-   * finds no difference but the deliberate ones.
-   * @default "meshgate"
-   */
-  engine: z.enum(['apollo', 'meshgate']).default('meshgate'),
-  /**
-   * Progressive `@override(from:, label:)`: which override labels are on for a request (engine
-   * meshgate; Apollo's executor ignores labels and always serves the old product). A
+   * Progressive `@override(from:, label:)`: which override labels are on for a request. A
    * `percent(N)` label is drawn per request; any other label is on when `labels` says so, or
    * when the request's `header` names it (comma-separated). Labels the supergraph does not
    * use, and `percent(...)` labels, are ignored in the header: the draw is the gateway's.
@@ -511,6 +491,48 @@ export const gatewayConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * Keys the gateway once read and reads no more, each with what replaced it (and the
+ * environment variable that set it, if one did). A config that still sets one is refused
+ * rather than started on a setting it would ignore. Removing a key is one row here.
+ */
+export const REMOVED_CONFIG_KEYS: readonly { readonly path: readonly string[]; readonly env?: string; readonly replacedBy: string }[] = [
+  { path: ['engine'], env: 'MESHGATE_ENGINE', replacedBy: 'meshgate always executes query plans with its own executor' },
+  { path: ['access', 'governanceFile'], replacedBy: 'classifications and policies come from the supergraph, where composition compiled them' },
+  { path: ['access', 'productsDir'], replacedBy: "products' metadata and access directives come from the supergraph, where composition compiled them" },
+];
+
+/** The one line that refuses a removed key, from a file or from the environment. */
+export function removedKeyProblem(name: string, replacedBy: string, got: unknown): string {
+  return formatProblem({ path: name, message: `was removed: ${replacedBy}`, got: JSON.stringify(got) });
+}
+
+/** The removed keys `input` sets, as problems, and `input` without them (so validation does not report them again as unknown). */
+function withoutRemovedKeys(input: unknown): { problems: string[]; rest: unknown } {
+  const problems: string[] = [];
+  let rest = input;
+  for (const { path, replacedBy } of REMOVED_CONFIG_KEYS) {
+    const parents = path.slice(0, -1);
+    const key = path.at(-1)!;
+    const parent = parents.reduce<unknown>((section, name) => (isSection(section) ? section[name] : undefined), rest);
+    if (!isSection(parent) || !Object.hasOwn(parent, key)) continue;
+    problems.push(removedKeyProblem(path.join('.'), replacedBy, parent[key]));
+    rest = withoutPath(rest as Record<string, unknown>, path);
+  }
+  return { problems, rest };
+}
+
+function isSection(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A copy of `section` without the key at `path`, copying each section on the way rather than changing the caller's. */
+function withoutPath(section: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  const [key, ...rest] = path as [string, ...string[]];
+  const { [key]: value, ...others } = section;
+  return rest.length === 0 ? others : { ...others, [key]: withoutPath(value as Record<string, unknown>, rest) };
+}
+
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 type ParsedConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewayConfig = ParsedConfig & {
@@ -524,8 +546,10 @@ export type GatewayConfig = ParsedConfig & {
 
 /** Validates a config object (from a file, env and flags, or a test) and fills defaults. */
 export function resolveGatewayConfig(input: unknown, source = 'gateway config'): GatewayConfig {
-  const result = gatewayConfigSchema.safeParse(input ?? {});
-  if (!result.success) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, describeIssues(result.error.issues, input));
+  const removed = withoutRemovedKeys(input ?? {});
+  const result = gatewayConfigSchema.safeParse(removed.rest);
+  const problems = [...removed.problems, ...(result.success ? [] : describeIssues(result.error.issues, removed.rest))];
+  if (!result.success || problems.length > 0) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, problems);
   const config = result.data;
   const development = config.mode === 'development';
   if (!development && config.exposeErrorDetails) {

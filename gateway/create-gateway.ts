@@ -61,9 +61,6 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
     : config.registry.url && config.registry.token
       ? new RegistryUsageStore(new RegistryClient(config.registry.url, config.registry.token), config.usage.flushIntervalMs)
       : openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs);
-  for (const key of ['governanceFile', 'productsDir'] as const) {
-    if (config.access[key] !== undefined) logger.warn(`access.${key} is deprecated and ignored: the gateway takes classifications and policies from the supergraph alone`);
-  }
   const admission = { mode: config.mode, allowUnclassifiedFields: config.access.allowUnclassifiedFields };
   // From a registry, the supergraph is its current build, polled; otherwise the file (and supergraph.url).
   const registry = config.registry.url && config.registry.token ? { url: config.registry.url, token: config.registry.token } : undefined;
@@ -96,9 +93,8 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   const sharedState = await openSharedState(config.sharedState, logger);
   const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
   const products = createProductServices({ config, signer, metrics, cache: caches.products, refusals: new SignatureRefusals(logger, metrics) });
-  // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
-  const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
-  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig });
+  // Our executor runs @defer: plans are asked for with deferred blocks.
+  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig: { incrementalDelivery: { enableDefer: true } } });
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     source.markServing(coreSupergraphSdl);
@@ -116,10 +112,10 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   const lineage = openLineageEmitter(config.lineage, metrics, logger);
   const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random, agreements });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
-  // Apollo Gateway loads and plans either way; `engine` says who executes the plans.
-  const engine = config.engine === 'meshgate' ? withPlanExecutor(gateway) : gateway;
+  // Apollo Gateway loads and plans; our executor runs the plans.
+  const executing = (options.executor ?? withPlanExecutor)(gateway);
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: sharing ? sharing.wrapGateway(engine) : engine,
+    gateway: sharing ? sharing.wrapGateway(executing) : executing,
     allowBatchedHttpRequests: config.batching.enabled,
     persistedQueries: persisted.apolloOption,
     // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.

@@ -30,7 +30,7 @@ import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
  * side against vanilla in the same mode, and ends with one JSON line. Figures only: nothing here asserts on time.
  */
 const MODES = ['identical', 'distinct-variables', 'distinct-tokens'] as const;
-const SIDES = ['meshgate', 'meshgate-uncoalesced', 'engine-apollo', 'engine-meshgate', 'vanilla-apollo'] as const;
+const SIDES = ['meshgate', 'meshgate-uncoalesced', 'engine-meshgate', 'vanilla-apollo'] as const;
 type SideLabel = (typeof SIDES)[number];
 const args = readBenchArgs();
 const modes = selectModes(args, MODES);
@@ -52,15 +52,14 @@ await withServices(async (services) => {
   // production refuses such a supergraph unless told it is meant. Anonymous callers are
   // allowed (the first two modes send no token); tokens are checked against the bench's key.
   const benchGraph = { supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true }, auth: identity.auth };
-  // The engine alone, per engine: nothing shared between requests (no inbound coalescing, no
-  // outbound fetch de-duplication), so every request plans, fetches, merges, shapes and
-  // serializes on its own, as when no two requests are alike.
+  // The engine alone: nothing shared between requests (no inbound coalescing, no outbound
+  // fetch de-duplication), so every request plans, fetches, merges, shapes and serializes on
+  // its own, as when no two requests are alike.
   const nothingShared = { ...benchGraph, coalesceQueries: false, transport: { dedupe: false } };
   const configs: Record<Exclude<SideLabel, 'vanilla-apollo'>, Record<string, unknown>> = {
     meshgate: benchGraph,
     'meshgate-uncoalesced': { ...benchGraph, coalesceQueries: false },
-    'engine-apollo': { ...nothingShared, engine: 'apollo' },
-    'engine-meshgate': { ...nothingShared, engine: 'meshgate' },
+    'engine-meshgate': nothingShared,
   };
   const gateways: { label: SideLabel; url: string; pid: number }[] = [];
   for (const label of sides) {
@@ -94,11 +93,8 @@ await withServices(async (services) => {
 
   const summary = await runModes(gateways, modes, requestsOf, args, {
     baselineLabel: 'vanilla-apollo',
-    // Every side measured, as figures and against vanilla; the two engines against each other when both ran.
-    summarize: (figures, baseline) => ({
-      ...Object.fromEntries(Object.entries(figures).map(([label, f]) => [label, { ...compact(f), vsVanilla: ratios(f, baseline) }])),
-      ...(figures['engine-apollo'] && figures['engine-meshgate'] ? { engines: ratios(figures['engine-meshgate'], figures['engine-apollo']) } : {}),
-    }),
+    // Every side measured, as figures and against vanilla.
+    summarize: (figures, baseline) => Object.fromEntries(Object.entries(figures).map(([label, f]) => [label, { ...compact(f), vsVanilla: ratios(f, baseline) }])),
   });
   console.log(JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }));
 });

@@ -11,8 +11,8 @@ import { postGraphQL } from '../support/mesh-harness.ts';
 /**
  * A product that answers the gateway's `_entities` fetches with something it should not:
  * the wrong number of entities, no list, a `__proto__` key, a type name the API does not
- * have, a value of the wrong type. Our executor (engine: meshgate) keeps the rest of the
- * answer, reports each with its exact code, and is not polluted by any of it.
+ * have, a value of the wrong type. Our executor keeps the rest of the answer, reports each
+ * with its exact code, and is not polluted by any of it.
  */
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
 let hostileAnswer: (representations: unknown[]) => unknown = () => ({ data: null });
@@ -49,7 +49,7 @@ beforeAll(async () => {
   const file = join(tmp, 'supergraph.graphql');
   composeSupergraph(SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: products.urls[s.name]! })), file);
   gateway = await startGateway(
-    resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 }, dedupe: false, maxResponseBytes: MAX_RESPONSE_BYTES } }),
+    resolveGatewayConfig({ port: 0, supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 }, dedupe: false, maxResponseBytes: MAX_RESPONSE_BYTES } }),
   );
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { FIXTURE_SUBGRAPHS } from '../../fixtures/executor/subgraphs.ts';
  * Plans our executor does not run are refused whole, with PLAN_NODE_UNSUPPORTED, before any
  * product is asked. Apollo Gateway's planner makes them only for operations the gateway does not
  * serve over HTTP (subscriptions); the plans here come from Apollo's own planner with the
- * gateway's settings (incremental delivery on, as engine meshgate asks for it).
+ * gateway's settings (incremental delivery on, as our executor asks for it).
  */
 const composed = composeServices(FIXTURE_SUBGRAPHS.map((s) => ({ name: s.name, url: `http://${s.name}.invalid/graphql`, typeDefs: parse(s.sdl) })));
 const supergraph = Supergraph.build(composed.supergraphSdl!);

@@ -16,7 +16,7 @@ let draw = 0.5;
 const gateways: RunningGateway[] = [];
 
 async function gatewayWith(override: GatewayConfigInput['override'], more: Partial<GatewayConfigInput> = {}, random = () => draw): Promise<RunningGateway> {
-  const config = resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override, ...more });
+  const config = resolveGatewayConfig({ port: 0, supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override, ...more });
   const gateway = await startGateway(config, { random });
   gateways.push(gateway);
   return gateway;
