@@ -25,7 +25,7 @@ export interface FieldRead {
  * says about itself: a non-resolvable key, `@external` fields, or an input port that
  * lists a field of the type.
  */
-export function isEntityReference(product: ValidProduct, type: TypeModel): boolean {
+function isEntityReference(product: ValidProduct, type: TypeModel): boolean {
   if (type.keys.length === 0) return false;
   if (type.keys.some((key) => !key.resolvable)) return true;
   if ([...type.fields.values()].some((field) => field.external)) return true;
@@ -55,7 +55,7 @@ export function collectReads(product: ValidProduct): FieldRead[] {
 }
 
 /** The products other than `reader` that resolve `coordinate` themselves (published or not). */
-export function sourcesOf(coordinate: string, reader: ValidProduct, products: readonly ValidProduct[]): ValidProduct[] {
+function sourcesOf(coordinate: string, reader: ValidProduct, products: readonly ValidProduct[]): ValidProduct[] {
   const [typeName, fieldName] = coordinate.split('.') as [string, string];
   return products.filter((candidate) => {
     if (candidate === reader) return false;

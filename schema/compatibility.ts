@@ -3,6 +3,7 @@ import { buildASTSchema, Kind, visit, type ASTNode, type ConstDirectiveNode, typ
 import { compare, inc, major, minor } from 'semver';
 import type { FieldUsageSource } from './field-usage.ts';
 import { accessOf, describeAccessChange, diffAccess, governedChangeId } from './access-diff.ts';
+import { PREVIEW_TAG } from './contract-spec.ts';
 import { addDays } from './utc-day.ts';
 import { finding, type Finding } from './finding.ts';
 import type { ProductSource, ValidProduct } from './mesh.ts';
@@ -11,7 +12,7 @@ import { isPublishedField, sunsetDate, type SubgraphModel } from './subgraph-mod
 /** How far a version moved from the baseline's. */
 export type VersionBump = 'major' | 'minor' | 'patch' | 'none' | 'regressed';
 
-export function versionBump(from: string, to: string): VersionBump {
+function versionBump(from: string, to: string): VersionBump {
   const order = compare(to, from);
   if (order < 0) return 'regressed';
   if (order === 0) return 'none';
@@ -43,9 +44,9 @@ function hasDirective(node: { directives?: readonly ConstDirectiveNode[] }, name
  * product's). Types emptied by that go too, and so do federation directives: they
  * matter to composition, not to a consumer's queries. Only `@deprecated` stays.
  */
-export function promisedSchema(document: DocumentNode): GraphQLSchema {
+function promisedSchema(document: DocumentNode): GraphQLSchema {
   const hidden = (node: { directives?: readonly ConstDirectiveNode[] }) =>
-    hasDirective(node, 'inaccessible') || hasDirective(node, 'tag', 'preview') || hasDirective(node, 'external');
+    hasDirective(node, 'inaccessible') || hasDirective(node, 'tag', PREVIEW_TAG) || hasDirective(node, 'external');
   const strip = (node: ASTNode) => ('directives' in node && hidden(node as { directives?: readonly ConstDirectiveNode[] }) ? null : undefined);
   const stripped = visit(document, {
     FieldDefinition: strip,

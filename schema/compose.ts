@@ -18,7 +18,7 @@ export type CompositionResult =
   | { ok: false; errors: string[] };
 
 /** Statuses whose products are served by the production supergraph, from `schema/governance.yaml`. */
-export const COMPOSABLE_STATUSES: ReadonlySet<ProductStatus> = new Set(loadGovernance().composableStatuses);
+const COMPOSABLE_STATUSES: ReadonlySet<ProductStatus> = new Set(loadGovernance().composableStatuses);
 
 export function readProductInterface(dir: string, url: string): ProductInterface {
   const descriptor = loadDescriptor(join(dir, 'product.yaml'));

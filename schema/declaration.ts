@@ -48,12 +48,11 @@ const fieldMappingSchema = z.union([
 
 const limitSchema = z.strictObject({ argument: graphqlName, min: z.number().int().min(0), max: z.number().int().min(1) });
 
-export const TIME_GRAINS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+const TIME_GRAINS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 export type TimeGrain = (typeof TIME_GRAINS)[number];
-export const FILTER_OPS = ['eq', 'in', 'gt', 'gte', 'lt', 'lte', 'prefix', 'holds'] as const;
-export type FilterOp = (typeof FILTER_OPS)[number];
+const FILTER_OPS = ['eq', 'in', 'gt', 'gte', 'lt', 'lte', 'prefix', 'holds'] as const;
 /** Checks a filter value before it is bound: same words as the hand-written products use. */
-export const VALUE_FORMATS = ['date', 'month'] as const;
+const VALUE_FORMATS = ['date', 'month'] as const;
 
 /**
  * A filter: the argument (or `filter.field` of an input argument) and the condition it sets on
@@ -128,7 +127,7 @@ const typeSchema = z.strictObject({
   fields: z.record(graphqlName, fieldMappingSchema).default({}),
 });
 
-export const declarationSchema = z.strictObject({
+const declarationSchema = z.strictObject({
   engine: engineSchema.default({ kind: 'duckdb' }),
   types: z.record(z.string().regex(TYPE_NAME, 'must be a type name'), typeSchema),
   queries: z.record(graphqlName, querySchema).default({}),
@@ -142,7 +141,6 @@ export type DeclaredQuery = z.infer<typeof querySchema>;
 export type DeclaredFilter = z.infer<typeof filterSchema>;
 export type DeclaredSort = z.infer<typeof sortSchema>;
 export type DeclaredLimit = z.infer<typeof limitSchema>;
-export type DeclaredEngine = z.infer<typeof engineSchema>;
 
 export type DeclarationParse = { ok: true; declaration: Declaration } | { ok: false; problems: ConfigProblem[] };
 

@@ -28,7 +28,7 @@ const FIELD_NAME = /^[_A-Za-z]\w*$/;
  * Who the product is meant for. Informational only: every audience passes the same
  * checks, because a team's own consumers deserve the same promise as anyone else's.
  */
-export const AUDIENCES = ['internal', 'organization', 'external'] as const;
+const AUDIENCES = ['internal', 'organization', 'external'] as const;
 
 const fieldPolicySchema = z.strictObject({
   classification: z.enum(CLASSIFICATIONS),
@@ -78,7 +78,7 @@ const inputPortSchema = z.strictObject({
   allowPreview: z.boolean().default(false),
 });
 
-export const descriptorSchema = z.strictObject({
+const descriptorSchema = z.strictObject({
   id: z.string().min(1),
   name: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case'),
   title: z.string().min(1).optional(),

@@ -40,7 +40,7 @@ const policySchema = z.strictObject({
 });
 
 /** Who decides on an access agreement: the product's owner (its product token), a steward. */
-export const AGREEMENT_DECIDERS = ['owner', 'steward'] as const;
+const AGREEMENT_DECIDERS = ['owner', 'steward'] as const;
 export type AgreementDecider = (typeof AGREEMENT_DECIDERS)[number];
 
 const agreementsSchema = z.strictObject({

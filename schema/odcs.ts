@@ -5,7 +5,7 @@ import { bitolTeam } from './exports/bitol-team.ts';
 import { supportChannel } from './exports/support-channel.ts';
 
 /** The ODCS release our export follows. */
-export const ODCS_API_VERSION = 'v3.1.0';
+const ODCS_API_VERSION = 'v3.1.0';
 
 /** The gateway `npm start` serves: the `api` server an export names unless told another. */
 export const LOCAL_GATEWAY_URL = 'http://localhost:4000/graphql';

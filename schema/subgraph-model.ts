@@ -10,7 +10,7 @@ import {
   type SelectionSetNode,
   type TypeNode,
 } from 'graphql';
-import { CONTRACT_DIRECTIVES } from './contract-spec.ts';
+import { CONTRACT_DIRECTIVES, PREVIEW_TAG } from './contract-spec.ts';
 
 /**
  * A product's subgraph SDL reduced to what the contract rules look at: types, fields,
@@ -73,8 +73,6 @@ export interface SubgraphModel {
 
 /** Root operation types: they describe no entity, so lint does not ask them for a description. */
 export const ROOT_TYPES: ReadonlySet<string> = new Set(['Query', 'Mutation', 'Subscription']);
-
-const PREVIEW_TAG = 'preview';
 
 function directives(node: { directives?: readonly ConstDirectiveNode[] }, name: string): ConstDirectiveNode[] {
   return (node.directives ?? []).filter((d) => d.name.value === name);

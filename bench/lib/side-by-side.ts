@@ -80,7 +80,7 @@ export interface ModeRow {
  * The table every bench ends with: each side in each request mode beside the baseline
  * (vanilla Apollo Gateway) measured in the same mode of the same run, as ratios.
  */
-export function printAgainstBaseline(rows: readonly ModeRow[]): void {
+function printAgainstBaseline(rows: readonly ModeRow[]): void {
   const header = ['mode', 'gateway', 'req/s', '× vanilla', 'p50 ms', 'p95 ms', 'p95 ×', 'CPU ms/req', 'CPU ×', 'peak RSS MB', 'RSS ×'];
   const cells = rows.map(({ mode, label, figures: f, baseline: b }) => {
     const r = ratios(f, b);

@@ -117,7 +117,7 @@ export interface CatalogQuery {
   classification: string;
 }
 
-export function catalogQueryOf(params: URLSearchParams): CatalogQuery {
+function catalogQueryOf(params: URLSearchParams): CatalogQuery {
   const get = (name: string) => (params.get(name) ?? '').trim().slice(0, 200);
   return { q: get('q'), domain: get('domain'), status: get('status'), classification: get('classification') };
 }

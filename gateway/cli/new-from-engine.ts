@@ -98,7 +98,7 @@ const camel = (text: string) => {
   return p[0]!.toLowerCase() + p.slice(1);
 };
 /** `customers` -> `Customer`, `order_lines` -> `OrderLine`, `categories` -> `Category`. */
-export function typeNameOf(table: string): string {
+function typeNameOf(table: string): string {
   const singular = table.replace(/ies$/, 'y').replace(/(ss|x|ch|sh)es$/, '$1').replace(/([^s])s$/, '$1');
   return pascal(singular);
 }

@@ -90,7 +90,7 @@ interface Execution {
  * fetch: subscription plans and fetches with context rewrites, which Apollo Gateway's
  * planner does not produce with the gateway's settings.
  */
-export class PlanExecutor {
+class PlanExecutor {
   private readonly compiled = new WeakMap<QueryPlan, CompiledPlan>();
 
   constructor(private readonly gateway: ApolloGateway) {}

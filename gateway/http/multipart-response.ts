@@ -10,7 +10,7 @@ import type { SubsequentPayload } from '../execution/incremental-delivery.ts';
  * errors?}], hasNext, extensions?}` per deferred block as it completes, the last with
  * `hasNext: false` and the closing boundary.
  */
-export const DEFER_SPEC = '20220824';
+const DEFER_SPEC = '20220824';
 const PART_HEADER = 'content-type: application/json; charset=utf-8\r\n\r\n';
 
 /** Whether an Accept header takes `multipart/mixed` with `deferSpec=20220824` (and a quality above zero). */

@@ -1,5 +1,5 @@
 /** The label value every value past a budget is recorded under. */
-export const OTHER_LABEL = 'other';
+const OTHER_LABEL = 'other';
 
 export interface LabelBudgetOptions {
   /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { SupergraphManager, SupergraphSdlHook } from '@apollo/gateway';
 
 type SupergraphSdlHookOptions = Parameters<SupergraphSdlHook>[0];
-import { MeshError, MeshErrorCode, UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { subgraphsOf, type SupergraphSubgraph } from '../../schema/supergraph/supergraph-subgraphs.ts';
 import { pollSupergraphUrl, watchSupergraphFile } from './supergraph-watcher.ts';
 
@@ -27,19 +27,6 @@ export interface RefusedSupergraph {
   hash: string;
   error: string;
   at: Date;
-}
-
-export function describeState(state: SupergraphState): string {
-  switch (state.phase) {
-    case 'loading':
-      return `loading ${state.source}`;
-    case 'serving':
-      return `serving ${state.source} (${state.subgraphs.length} products, ${state.hash.slice(0, 12)})${state.refused ? `; refused ${state.refused.source}: ${state.refused.error}` : ''}`;
-    case 'failed':
-      return `failed to load ${state.source}: ${state.error}`;
-    default:
-      throw new UnreachableCaseError(state);
-  }
 }
 
 export function hashSdl(sdl: string): string {

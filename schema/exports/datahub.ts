@@ -28,7 +28,7 @@ export interface DataHubOptions {
   env: string;
 }
 
-export const DATAHUB_PLATFORM = 'urn:li:dataPlatform:graphql';
+const DATAHUB_PLATFORM = 'urn:li:dataPlatform:graphql';
 
 export function datasetUrn(product: string, options: DataHubOptions): string {
   return `urn:li:dataset:(${DATAHUB_PLATFORM},${options.service}.${product},${options.env})`;

@@ -10,7 +10,7 @@ import { supportChannel } from './support-channel.ts';
  * object and open `authoritativeDefinitions.type`; the suite checks the export against the
  * standard's published v1.1.0 schema, which accepts v1.0.0 documents (test/fixtures/standards/odps).
  */
-export const ODPS_API_VERSION = 'v1.0.0';
+const ODPS_API_VERSION = 'v1.0.0';
 
 /** Where the mesh is served, for the URLs catalog files point at. */
 export interface ServedAt {

@@ -1,4 +1,4 @@
-import type { LineageEdge } from '../lineage.ts';
+import { splitFieldId, type LineageEdge } from '../lineage.ts';
 import type { ValidProduct } from '../mesh.ts';
 import { publishedOutputFields } from '../subgraph-model.ts';
 
@@ -8,9 +8,9 @@ import { publishedOutputFields } from '../subgraph-model.ts';
  * by the product; its fields are `Type.field` (a `@requires` path may go deeper:
  * `Customer.orderSummary.totalSpentUsd`), the ids schema/lineage.ts uses.
  */
-export const OPENLINEAGE_SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
+const OPENLINEAGE_SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
 /** Who wrote an event or facet, as the spec's `producer` / `_producer` (a URI). */
-export const MESHGATE_PRODUCER = 'https://meshgate.dev/meshgate';
+const MESHGATE_PRODUCER = 'https://meshgate.dev/meshgate';
 /** Dataset and job namespace when none is configured. */
 export const DEFAULT_LINEAGE_NAMESPACE = 'meshgate';
 
@@ -105,19 +105,13 @@ export function productDataset(namespace: string, product: ProductDatasetSource,
   };
 }
 
-/** `product:Type.field.sub` split at the first colon. */
-function splitFieldId(id: string): { product: string; field: string } {
-  const at = id.indexOf(':');
-  return { product: id.slice(0, at), field: id.slice(at + 1) };
-}
-
 /**
  * The column lineage of `product`'s fields computed from other products' fields. A
  * `@requires` edge is a DIRECT transformation (the value is computed from the source
  * field); a `key` edge is INDIRECT/JOIN (the row is the entity the source identifies).
  * Undefined when the product computes nothing from others.
  */
-export function columnLineageFacet(namespace: string, product: string, edges: readonly LineageEdge[], only?: ReadonlySet<string>): Facet | undefined {
+function columnLineageFacet(namespace: string, product: string, edges: readonly LineageEdge[], only?: ReadonlySet<string>): Facet | undefined {
   const fields: Record<string, { inputFields: unknown[] }> = {};
   for (const edge of edges) {
     const to = splitFieldId(edge.to);
@@ -196,12 +190,12 @@ export function runEvent(input: RunEventInput): RunEvent {
 }
 
 /** A static dataset event: a dataset's facets without a run. */
-export function datasetEvent(dataset: Dataset, eventTime: string): DatasetEvent {
+function datasetEvent(dataset: Dataset, eventTime: string): DatasetEvent {
   return { eventTime, producer: MESHGATE_PRODUCER, schemaURL: `${OPENLINEAGE_SPEC}#/$defs/DatasetEvent`, dataset };
 }
 
 /** A product's published fields as {@link ProductDatasetSource} fields. */
-export function publishedDatasetFields(product: ValidProduct): ProductDatasetSource['fields'] {
+function publishedDatasetFields(product: ValidProduct): ProductDatasetSource['fields'] {
   return [...publishedOutputFields(product.model)].map((field) => ({ name: field.coordinate, type: field.typeRef, ...(field.description ? { description: field.description } : {}) }));
 }
 

@@ -40,7 +40,7 @@ export function parseRequestBody(raw: Buffer, contentType: string | undefined): 
   }
 }
 
-export function toHeaderMap(req: IncomingMessage): HeaderMap {
+function toHeaderMap(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;

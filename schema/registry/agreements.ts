@@ -14,7 +14,7 @@ export { DECISIONS } from './agreements-store.ts';
  * until every decider governance asked for has approved; then active until its end date,
  * when it is expired. A rejection or a revocation ends it for good.
  */
-export const AGREEMENT_STATUSES = ['pending', 'active', 'rejected', 'revoked', 'expired'] as const;
+const AGREEMENT_STATUSES = ['pending', 'active', 'rejected', 'revoked', 'expired'] as const;
 export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
 
 /** An agreement as it is listed: the request, its state now, and every decision on it. */
@@ -88,7 +88,7 @@ function endInstant(value: string): Date | undefined {
 }
 
 /** The state of one request given every decision on it, at `now`. */
-export function agreementState(request: AgreementRequest, decisions: readonly AgreementDecision[], now: Date): { status: AgreementStatus; awaiting: AgreementDecider[] } {
+function agreementState(request: AgreementRequest, decisions: readonly AgreementDecision[], now: Date): { status: AgreementStatus; awaiting: AgreementDecider[] } {
   if (decisions.some((d) => d.decision === 'revoke')) return { status: 'revoked', awaiting: [] };
   if (decisions.some((d) => d.decision === 'reject')) return { status: 'rejected', awaiting: [] };
   const approved = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.role));

@@ -132,7 +132,7 @@ const TABLES = [
 
 const USAGE_ROWS_PER_STATEMENT = 250;
 
-export function supergraphHash(sdl: string): string {
+function supergraphHash(sdl: string): string {
   return createHash('sha256').update(sdl).digest('hex');
 }
 

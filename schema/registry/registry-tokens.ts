@@ -50,7 +50,7 @@ const tokenSchema = z
  *   - { kind: product, name: sales-ci, product: sales, token: "…" }
  *   - { kind: gateway, name: edge, token: "…" }
  */
-export const registryConfigSchema = z.strictObject({
+const registryConfigSchema = z.strictObject({
   tokens: z.array(tokenSchema).default([]),
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes: z.number().int().positive().default(1_048_576),

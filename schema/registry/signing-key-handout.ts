@@ -20,7 +20,7 @@ import type { RegistryRoute } from './registry-server.ts';
  * (`.meshgate/registry-signing-secrets`, one secret a line, newest first), created at random
  * on the first start and rotated by `POST /v1/signing-keys/rotate` (a platform token).
  */
-export const DEFAULT_SIGNING_SECRETS_FILE = join('.meshgate', 'registry-signing-secrets');
+const DEFAULT_SIGNING_SECRETS_FILE = join('.meshgate', 'registry-signing-secrets');
 
 /**
  * How often a product or gateway fetches its keys again, unless the registry says otherwise

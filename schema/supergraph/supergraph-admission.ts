@@ -99,7 +99,7 @@ function refuseUngoverned(ungoverned: readonly string[]): never {
 const JOIN_SPEC = 'https://specs.apollo.dev/join';
 
 /** Every `@join__field(graph:, requires:)` of the supergraph, by the graph that declares it. */
-export function requiresDeclarationsOf(supergraphSdl: string): RequiresDeclaration[] {
+function requiresDeclarationsOf(supergraphSdl: string): RequiresDeclaration[] {
   let document: DocumentNode;
   try {
     document = parse(supergraphSdl);

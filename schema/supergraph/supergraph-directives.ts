@@ -1,4 +1,5 @@
 import { Kind, parse, type ConstDirectiveNode, type ConstValueNode, type DocumentNode, type TypeNode } from 'graphql';
+import { PREVIEW_TAG } from '../contract-spec.ts';
 import { linkedDirectiveNames } from './linked-directive-names.ts';
 
 /**
@@ -17,8 +18,6 @@ export interface FieldDirectives {
   policies: string[][];
   preview: boolean;
 }
-
-export const PREVIEW_TAG = 'preview';
 
 /**
  * The directives of every field that carries one. The last supergraph read is kept: access

@@ -34,7 +34,7 @@ export function devUnsignedAccess(options: { devUnsigned?: boolean; mode?: 'deve
   return new DevUnsignedAccess();
 }
 
-export class DevUnsignedAccess {
+class DevUnsignedAccess {
   /** The line a product prints when it starts in development mode, so nobody runs it unknowingly. */
   readonly notice = `answers UNSIGNED requests from this machine (development mode, ${DEV_UNSIGNED_ENV}); never in production`;
 

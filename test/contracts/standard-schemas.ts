@@ -11,7 +11,7 @@ import addFormatsModule from 'ajv-formats';
  * standards' schemas carry keywords of their own (`example`, `javaType`) that are notes, not
  * rules; every `format` they use is checked (ajv-formats).
  */
-export const STANDARDS = join(import.meta.dirname, '..', 'fixtures', 'standards');
+const STANDARDS = join(import.meta.dirname, '..', 'fixtures', 'standards');
 
 function stored(path: string): AnySchema {
   return JSON.parse(readFileSync(join(STANDARDS, path), 'utf8')) as AnySchema;

@@ -8,8 +8,6 @@ import type { GatewayConfig } from '../../config.ts';
 import { escapeXml as e } from '../../catalog/lineage-svg.ts';
 import { ensureExplorerBuilt, EXPLORER_BUNDLE_DIR, EXPLORER_FILES, explorerBuilt } from './build-explorer.ts';
 
-/** Where the explorer's page is; `/explorer?query=…` opens it with a query (the catalog links there). */
-export const EXPLORER_PAGE_PATHS: ReadonlySet<string> = new Set(['/', '/explorer']);
 const ASSET_PREFIX = '/explorer/';
 
 const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };

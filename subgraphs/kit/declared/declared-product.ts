@@ -64,7 +64,7 @@ export async function openDeclaredEngine(declaration: Declaration, dir: string, 
  * a row, and learns which columns are numeric. A missing one refuses the product with
  * DECLARATION_MISMATCH naming the declaration path, the column and the relation.
  */
-export async function verifyDeclaration(model: DeclaredModel, store: DataStore, source: string): Promise<EngineFacts> {
+async function verifyDeclaration(model: DeclaredModel, store: DataStore, source: string): Promise<EngineFacts> {
   const facts: EngineFacts = new Map();
   if (!store.columnsOf) return facts;
   const dialect = DIALECTS[store.kind];
