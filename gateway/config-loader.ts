@@ -23,9 +23,10 @@ const boolean: EnvParser = (value) => {
 
 /**
  * The environment overlay: each variable, the config path it sets, and how its text is
- * read. Applied in this order, so a later row wins where two set one path.
+ * read. Applied in this order, so a later row wins where two set one path. The README's
+ * configuration reference is generated from this table and the config schema.
  */
-const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvParser }[] = [
+export const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvParser }[] = [
   { env: 'MESHGATE_PORT', path: ['port'], parse: number },
   { env: 'MESHGATE_HOST', path: ['host'], parse: text },
   { env: 'MESHGATE_ALLOWED_HOSTS', path: ['allowedHosts'], parse: list },
@@ -53,7 +54,7 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
 ];
 
 /** `MESHGATE_SUBGRAPH_URL_<PRODUCT>`: the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`). */
-const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
+export const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
 
 /**
  * Reads `meshgate.yaml` (or `configPath`, or `MESHGATE_CONFIG`), puts the environment on

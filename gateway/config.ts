@@ -10,23 +10,23 @@ import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 const MAX_TIMER_MS = 2_147_483_647;
 
 const retrySchema = z.strictObject({
-  /** Extra attempts after the first, for queries only; 0 turns retries off. @default 2 */
+  /** Extra attempts after the first, for queries only; 0 turns retries off. */
   retries: z.number().int().min(0).max(10).default(2),
-  /** First backoff in ms; each further one doubles, with full jitter. @default 50 */
+  /** First backoff in ms; each further one doubles, with full jitter. */
   baseDelayMs: z.number().int().min(0).max(MAX_TIMER_MS).default(50),
-  /** Cap on one backoff, in ms. @default 1000 */
+  /** Cap on one backoff, in ms. */
   maxDelayMs: z.number().int().min(0).max(MAX_TIMER_MS).default(1000),
 });
 
 const breakerSchema = z.strictObject({
-  /** Consecutive failed fetches that open a product's breaker. @default 5 */
+  /** Consecutive failed fetches that open a product's breaker; a fetch and its retries count once. */
   failureThreshold: z.number().int().positive().default(5),
-  /** How long an open breaker fails fast before one probe goes through, in ms. @default 10000 */
+  /** How long an open breaker fails fast before one probe goes through, in ms. */
   openMs: z.number().int().positive().max(MAX_TIMER_MS).default(10_000),
 });
 
 const productTransportShape = {
-  /** Time a product has to answer one fetch (headers and body), in ms. @default 10000 */
+  /** Time a product has to answer one fetch (headers and body), in ms. */
   timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(10_000),
   retry: retrySchema.prefault({}),
   breaker: breakerSchema.prefault({}),
@@ -51,13 +51,13 @@ const authSchema = z
     issuer: z.string().min(1).optional(),
     /** Required `aud` claim. @example "meshgate" */
     audience: z.string().min(1).optional(),
-    /** Accepted signature algorithms. Symmetric (HS*) and `none` are never accepted. @default ["RS256","PS256","ES256","EdDSA"] */
+    /** Accepted signature algorithms. Symmetric (HS*) and `none` are never accepted. */
     algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
     /** Serve requests without a bearer token, as a principal with no scopes. @default true in development, false in production */
     allowAnonymous: z.boolean().optional(),
     /**
      * Oldest token accepted, in seconds since its `iat`, whatever its `exp` says. Every
-     * token must carry `exp` and `iat`. @default 86400 (24 h) @example 3600
+     * token must carry `exp` and `iat`. @example 3600
      */
     maxTokenAgeSeconds: z.number().int().positive().default(86_400),
   })
@@ -68,7 +68,6 @@ const accessSchema = z.strictObject({
   /**
    * What a denied field does: `filter` answers null with a FORBIDDEN_FIELD error at its path
    * and returns the rest; `reject` refuses the whole operation with FORBIDDEN_OPERATION.
-   * @default "filter"
    */
   mode: z.enum(['filter', 'reject']).default('filter'),
   /**
@@ -76,7 +75,6 @@ const accessSchema = z.strictObject({
    * access directive, to every caller. Production refuses such a supergraph (at start and on
    * reload) unless this is on; development serves it. Turn it on for a supergraph composed
    * elsewhere whose owners govern access otherwise.
-   * @default false
    * @example true
    */
   allowUnclassifiedFields: z.boolean().default(false),
@@ -84,15 +82,14 @@ const accessSchema = z.strictObject({
    * Token scope of an operator: a caller whose verified token holds it is shown which
    * clients use a deprecated field (the catalog's recent usage). Nobody else is, anonymous
    * callers never.
-   * @default "meshgate:operator"
    */
   operatorScope: z.string().min(1).default('meshgate:operator'),
 });
 
 const previewSchema = z.strictObject({
-  /** Request header a client sends as `true` to see preview fields. @default "x-meshgate-preview" */
+  /** Request header a client sends as `true` to see preview fields. */
   header: z.string().min(1).toLowerCase().default('x-meshgate-preview'),
-  /** Token scope that opts a client in without the header. @default "meshgate:preview" */
+  /** Token scope that opts a client in without the header. */
   scope: z.string().min(1).default('meshgate:preview'),
 });
 
@@ -102,11 +99,13 @@ const previewSchema = z.strictObject({
  * is reported with its path and the value found there.
  */
 // Every section is `.prefault({})`: an absent section is parsed as `{}`, so each default is
-// written once, on its own key, and a section's defaults cannot drift from its schema.
+// written once, on its own key, and a section's defaults cannot drift from its schema. The
+// README's reference is generated from these keys, their `.default()` and their comments, so
+// a comment gives `@default` only for a key zod has none for (what happens when it is unset).
 export const gatewayConfigSchema = z.strictObject({
-  /** Port to listen on; 0 picks a free one. @default 4000 */
+  /** Port to listen on; 0 picks a free one. */
   port: z.number().int().min(0).max(65535).default(4000),
-  /** Interface to bind. @default "127.0.0.1" @example "0.0.0.0" */
+  /** Interface to bind. @example "0.0.0.0" */
   host: z.string().min(1).default('127.0.0.1'),
   /**
    * `Host` names the gateway answers to besides this machine's own (localhost, 127.0.0.1,
@@ -122,20 +121,20 @@ export const gatewayConfigSchema = z.strictObject({
         .toLowerCase(),
     )
     .optional(),
-  /** `production` turns off Sandbox and introspection unless configured on. @default from NODE_ENV */
+  /** `production` turns off the explorer, Sandbox, introspection, `/mcp` and development signing keys unless configured on; `NODE_ENV=production` sets it. */
   mode: z.enum(['development', 'production']).default('development'),
   supergraph: z
     .strictObject({
-      /** Path of the supergraph SDL file. @default "schema/supergraph.graphql" */
+      /** Path of the supergraph SDL file. */
       file: z.string().min(1).default('schema/supergraph.graphql'),
-      /** Reload the file when it changes; an invalid one is refused and the last good one kept. @default true */
+      /** Reload the file when it changes; an invalid one is refused and the last good one kept. */
       watch: z.boolean().default(true),
       /**
        * Also poll this URL for the supergraph (conditional GET with ETag); it wins over the file.
        * @example "https://registry.internal/supergraph.graphql"
        */
       url: z.url().optional(),
-      /** How often `url` is polled, in ms. @default 10000 */
+      /** How often `url` is polled, in ms. */
       pollIntervalMs: z.number().int().min(100).max(MAX_TIMER_MS).default(10_000),
     })
     .prefault({}),
@@ -148,7 +147,7 @@ export const gatewayConfigSchema = z.strictObject({
    */
   registry: z
     .strictObject({
-      /** The registry's base URL. @default none (serve the supergraph file) */
+      /** The registry's base URL; `meshgate serve --registry URL` sets it too. @default none (serve the supergraph file) */
       url: z.url({ protocol: /^https?$/ }).optional(),
       /** A gateway token of the registry. @default none */
       token: z.string().min(1).optional(),
@@ -160,13 +159,13 @@ export const gatewayConfigSchema = z.strictObject({
    * @example { sales: "https://sales.internal/graphql" }
    */
   subgraphUrls: z.record(z.string(), z.url()).default({}),
-  /** Allow introspection. @default true in development, false in production */
+  /** Allow introspection. Off also takes the "Did you mean …?" suggestions out of every error. @default true in development, false in production */
   introspection: z.boolean().optional(),
   /** Serve Apollo Sandbox at GET /sandbox (it loads from Apollo's servers). @default true in development, false in production */
   sandbox: z.boolean().optional(),
   /** Serve the GraphiQL explorer from the gateway itself at GET / and /explorer. @default true in development, false in production */
   explorer: z.boolean().optional(),
-  /** Largest request body accepted, in bytes. @default 1048576 */
+  /** Largest request body accepted, in bytes; a larger one gets BODY_TOO_LARGE. */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
   /**
    * State shared by gateway replicas (persisted queries, caches, rate limits). Without a
@@ -174,14 +173,14 @@ export const gatewayConfigSchema = z.strictObject({
    */
   sharedState: z
     .strictObject({
-      /** @example "redis://redis.internal:6379" */
+      /** Redis for the state replicas share; without it, each keeps its own in memory. @example "redis://redis.internal:6379" */
       redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-      /** Prefix of every key, so several meshes can share one Redis. @default "meshgate:" */
+      /** Prefix of every key, so several meshes can share one Redis. */
       keyPrefix: z.string().default('meshgate:'),
       /**
        * Longest wait for one Redis reply, in ms. Past it the command counts as failed and the
        * replica serves from memory until Redis answers again, so a frozen Redis costs a
-       * request at most this long. @default 250
+       * request at most this long.
        */
       commandTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(250),
     })
@@ -194,16 +193,16 @@ export const gatewayConfigSchema = z.strictObject({
    */
   cache: z
     .strictObject({
-      /** @default false */
+      /** Keep product answers, and whole answers to repeated queries, until a product's watermark moves. */
       enabled: z.boolean().default(false),
-      /** Most entries this gateway keeps; the oldest written go first. @default 10000 */
+      /** Most entries this gateway keeps; the oldest written go first. */
       maxEntries: z.number().int().positive().default(10_000),
       /**
        * How often a product's watermark is re-checked, in ms: the longest a changed product
-       * can still be answered from the cache. 0 checks before every fetch. @default 1000
+       * can still be answered from the cache. 0 checks before every fetch.
        */
       watermarkCheckMs: z.number().int().min(0).max(MAX_TIMER_MS).default(1_000),
-      /** Whole answers kept per gateway (same query after access pruning and same variables: shared by callers with equal rights, whatever their token), least recently used first out. @default 1000 */
+      /** Whole answers kept per gateway (same query after access pruning and same variables: shared by callers with equal rights, whatever their token), least recently used first out. */
       maxAnswers: z.number().int().positive().default(1_000),
     })
     .prefault({}),
@@ -211,7 +210,6 @@ export const gatewayConfigSchema = z.strictObject({
    * Query plans kept warm across supergraph reloads: how many of the most recently executed
    * distinct operations are re-planned in the background when a new supergraph is loaded,
    * so that requests after a reload do not all pay for planning at once. 0 turns it off.
-   * @default 200
    */
   warmQueryPlans: z.number().int().min(0).max(10_000).default(200),
   /**
@@ -219,7 +217,6 @@ export const gatewayConfigSchema = z.strictObject({
    * same variables and preview opt-in: callers with equal rights, whatever their token)
    * that arrives while one is executing shares that execution's answer
    * instead of fetching again. Nothing is kept afterwards; mutations never coalesce.
-   * @default true
    */
   coalesceQueries: z.boolean().default(true),
   /**
@@ -231,9 +228,9 @@ export const gatewayConfigSchema = z.strictObject({
    */
   override: z
     .strictObject({
-      /** Custom labels switched on (true) or off (false) for every request. @default {} */
+      /** Custom labels switched on (true) or off (false) for every request. */
       labels: z.record(z.string().min(1), z.boolean()).default({}),
-      /** A request header that may switch more custom labels on, e.g. for a canary client. Unset: none. */
+      /** A request header that may switch more custom labels on, e.g. for a canary client. A longer value than 512 bytes or 16 labels is refused with OVERRIDE_HEADER_INVALID. */
       header: z
         .string()
         .regex(/^[a-z0-9-]+$/, 'a lower-case header name')
@@ -247,15 +244,21 @@ export const gatewayConfigSchema = z.strictObject({
    */
   rateLimit: z
     .strictObject({
+      /** Most tokens a bucket holds: the burst a caller may send at once. */
       capacity: z.number().int().positive(),
+      /** Tokens put back in each bucket per second: the rate a caller may keep up. */
       refillPerSecond: z.number().positive(),
+      /**
+       * Whose bucket a request draws from: its address (`ip`), its `apollographql-client-name`
+       * (`client`), or its verified token's subject (`principal`). Without a client name or a
+       * valid token, a request draws from its address's bucket.
+       */
       by: z.enum(['ip', 'client', 'principal']).default('ip'),
     })
     .optional(),
   /**
    * Show original error messages and stack traces to clients. Development only: they can
    * name tables, columns, files and product URLs. Refused in production.
-   * @default false
    * @example true
    */
   exposeErrorDetails: z.boolean().default(false),
@@ -275,7 +278,7 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       /** Enforce agreements. Needs `registry.url`. @default true in production when serving from a registry, false otherwise */
       enforce: z.boolean().optional(),
-      /** The verified token claim naming the caller's application (OAuth `azp`, `client_id`…). @default "azp" */
+      /** The verified token claim naming the caller's application (OAuth `azp`, `client_id`…). */
       applicationClaim: z.string().min(1).max(100).default('azp'),
     })
     .prefault({}),
@@ -284,9 +287,9 @@ export const gatewayConfigSchema = z.strictObject({
   /** Batched requests (a JSON array of operations in one POST). */
   batching: z
     .strictObject({
-      /** Accept batches at all; off, a batch gets BATCHING_DISABLED. @default false */
+      /** Accept batches at all; off, a batch gets BATCHING_DISABLED. */
       enabled: z.boolean().default(false),
-      /** Most operations in one batch (BATCH_TOO_LARGE beyond). @default 10 */
+      /** Most operations in one batch (BATCH_TOO_LARGE beyond). */
       maxOperations: z.number().int().positive().default(10),
     })
     .prefault({}),
@@ -296,23 +299,23 @@ export const gatewayConfigSchema = z.strictObject({
    */
   limits: z
     .strictObject({
-      /** Deepest field nesting, fragments included (DEPTH_LIMIT_EXCEEDED). @default 15 */
+      /** Deepest field nesting, fragments included (DEPTH_LIMIT_EXCEEDED). */
       maxDepth: z.number().int().positive().default(15),
-      /** Most aliased fields in a document (ALIAS_LIMIT_EXCEEDED). @default 30 */
+      /** Most aliased fields in a document (ALIAS_LIMIT_EXCEEDED). */
       maxAliases: z.number().int().min(0).default(30),
-      /** Most lexical tokens in a document, counted before parsing (TOKEN_LIMIT_EXCEEDED). @default 5000 */
+      /** Most lexical tokens in a document, counted before parsing (TOKEN_LIMIT_EXCEEDED). */
       maxTokens: z.number().int().positive().default(5000),
-      /** Most directives used in a document (DIRECTIVE_LIMIT_EXCEEDED). @default 50 */
+      /** Most directives used in a document (DIRECTIVE_LIMIT_EXCEEDED). */
       maxDirectives: z.number().int().min(0).default(50),
       /**
        * Most fields a document selects once fragment spreads are expanded, counted before
        * validation (SELECTION_LIMIT_EXCEEDED): a few fragments that each spread the next
-       * twice expand exponentially. @default 10000
+       * twice expand exponentially.
        */
       maxSelections: z.number().int().positive().default(10_000),
-      /** Most `@defer` fragments in an operation (DEFER_LIMIT_EXCEEDED): each is a part the gateway holds a response open for. @default 8 */
+      /** Most `@defer` fragments in an operation (DEFER_LIMIT_EXCEEDED): each is a part the gateway holds a response open for. */
       maxDefers: z.number().int().min(0).default(8),
-      /** Deepest nesting of `@defer` inside `@defer` (DEFER_LIMIT_EXCEEDED). @default 2 */
+      /** Deepest nesting of `@defer` inside `@defer` (DEFER_LIMIT_EXCEEDED). */
       maxDeferDepth: z.number().int().positive().default(2),
     })
     .prefault({}),
@@ -324,20 +327,20 @@ export const gatewayConfigSchema = z.strictObject({
    */
   cost: z
     .strictObject({
-      /** @default "measure" */
+      /** `off`; `measure` logs operations over `maxCost`; `enforce` refuses them with COST_LIMIT_EXCEEDED. */
       mode: z.enum(['off', 'measure', 'enforce']).default('measure'),
-      /** Largest estimated cost accepted. @default 5000 */
+      /** Largest estimated cost accepted. */
       maxCost: z.number().int().positive().default(5000),
-      /** Size assumed for a list field without `@listSize` or a slicing argument. @default 10 */
+      /** Size assumed for a list field without `@listSize` or a slicing argument. */
       defaultListSize: z.number().int().min(0).default(10),
     })
     .prefault({}),
   /** Automatic persisted queries and the operation safelist. */
   persistedOperations: z
     .strictObject({
-      /** Accept APQ (`extensions.persistedQuery` with a sha256 hash). @default true */
+      /** Accept APQ (`extensions.persistedQuery` with a sha256 hash). */
       apq: z.boolean().default(true),
-      /** Most queries the in-memory APQ store keeps. @default 1000 */
+      /** Most queries the in-memory APQ store keeps. */
       apqMaxEntries: z.number().int().positive().default(1000),
       /**
        * Accept only operations listed in an Apollo persisted-query-list manifest.
@@ -347,7 +350,7 @@ export const gatewayConfigSchema = z.strictObject({
         .strictObject({
           /** Path of the manifest (`format: "apollo-persisted-query-manifest", version: 1`). */
           manifest: z.string().min(1),
-          /** `enforce` refuses unknown operations with OPERATION_NOT_IN_SAFELIST; `log` only logs them. @default "enforce" */
+          /** `enforce` refuses unknown operations with OPERATION_NOT_IN_SAFELIST; `log` only logs them. */
           mode: z.enum(['enforce', 'log']).default('enforce'),
         })
         .optional(),
@@ -358,7 +361,7 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       /**
        * Add the supergraph state (source, hash, product URLs, a refused reload's error) to
-       * `/ready`. Off, it says only ready or not and each product's state. @default false
+       * `/ready`. Off, it says only ready or not and each product's state.
        */
       details: z.boolean().default(false),
     })
@@ -366,7 +369,7 @@ export const gatewayConfigSchema = z.strictObject({
   /** Graceful shutdown on SIGTERM. */
   shutdown: z
     .strictObject({
-      /** Longest wait for in-flight requests before connections are cut, in ms. @default 30000 */
+      /** Longest wait for in-flight requests before connections are cut, in ms. */
       drainTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).default(30_000),
     })
     .prefault({}),
@@ -379,23 +382,23 @@ export const gatewayConfigSchema = z.strictObject({
   transport: z
     .strictObject({
       ...productTransportShape,
-      /** Open connections kept per product. @default 64 */
+      /** Open connections kept per product. */
       connectionsPerProduct: z.number().int().positive().default(64),
-      /** How long an idle connection to a product stays open, in ms. @default 30000 */
+      /** How long an idle connection to a product stays open, in ms. */
       keepAliveTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(30_000),
       /**
        * Identical query fetches to a product that are in flight at once share one request
        * (mutations never do). Products are sent nothing about the caller, so they answer
-       * the same to everyone. @default true
+       * the same to everyone.
        */
       dedupe: z.boolean().default(true),
       /**
        * The largest answer a product may send, in bytes: past it the fetch is aborted and
        * answered as PRODUCT_ERROR. Answers are read whole before they are parsed, so without
-       * a bound one faulty or hostile product could fill the gateway's memory. @default 67108864 (64 MiB)
+       * a bound one faulty or hostile product could fill the gateway's memory.
        */
       maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
-      /** Per-product overrides of `timeoutMs`, `retry` and `breaker`. @default {} */
+      /** Per-product overrides of `timeoutMs`, `retry` and `breaker`. */
       products: z.record(z.string(), z.strictObject(productTransportOverrideShape)).default({}),
     })
     .prefault({}),
@@ -406,20 +409,20 @@ export const gatewayConfigSchema = z.strictObject({
    */
   usage: z
     .strictObject({
-      /** Persist usage at all (the `/metrics` field counters count either way). @default true */
+      /** Persist usage at all (the `/metrics` field counters count either way). */
       enabled: z.boolean().default(true),
-      /** The embedded store: a JSON-lines file. @default ".meshgate/usage.jsonl" */
+      /** The embedded store: a JSON-lines file. */
       file: z.string().min(1).default('.meshgate/usage.jsonl'),
       /** Store usage in Postgres instead, shared by every replica. @example "postgres://meshgate@db:5432/ops" */
       postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-      /** How often buffered counts are written out, in milliseconds. @default 5000 */
+      /** How often buffered counts are written out, in milliseconds. */
       flushIntervalMs: z.number().int().positive().max(MAX_TIMER_MS).default(5_000),
       /**
        * Client names (`apollographql-client-name`) whose usage is recorded even when they
        * call anonymously. Authenticated callers are always recorded; anonymous ones are
        * not, so no one can keep a deprecated field "in use" by calling it under a made-up
        * name. A name here is taken on the client's word: list only names on a network you
-       * trust. @default [] @example ["sales-dashboard"]
+       * trust. @example ["sales-dashboard"]
        */
       trustedClients: z.array(z.string().min(1)).default([]),
     })
@@ -432,11 +435,11 @@ export const gatewayConfigSchema = z.strictObject({
    */
   observability: z
     .strictObject({
-      /** Client names always recorded under their own name. @default [] */
+      /** Client names always recorded under their own name. */
       knownClients: z.array(z.string().min(1).max(64)).default([]),
-      /** Distinct values kept per label (client, client version, operation); later ones are recorded as `other`. @default 100 */
+      /** Distinct values kept per label (client, client version, operation); later ones are recorded as `other`. */
       maxLabelValues: z.number().int().min(1).max(10_000).default(100),
-      /** Distinct label combinations kept per request metric; later ones fold into `other`. @default 500 */
+      /** Distinct label combinations kept per request metric; later ones fold into `other`. */
       maxLabelCombinations: z.number().int().min(1).max(100_000).default(500),
     })
     .prefault({}),
@@ -452,17 +455,17 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       /** The collector's endpoint (Marquez: `/api/v1/lineage`). @default none (off) */
       url: z.url({ protocol: /^https?$/ }).optional(),
-      /** Namespace of the jobs and product datasets. @default "meshgate" */
+      /** Namespace of the jobs and product datasets. */
       namespace: z.string().min(1).default('meshgate'),
-      /** Share of executed operations that get an event, 0 to 1. @default 1 */
+      /** Share of executed operations that get an event, 0 to 1. */
       sampleRate: z.number().min(0).max(1).default(1),
-      /** Events sent per flush. @default 50 */
+      /** Events sent per flush. */
       batchSize: z.number().int().positive().max(1000).default(50),
-      /** How often queued events are sent, in ms. @default 1000 */
+      /** How often queued events are sent, in ms. */
       flushIntervalMs: z.number().int().positive().max(MAX_TIMER_MS).default(1000),
-      /** Most events waiting to be sent; later ones are dropped and counted. @default 10000 */
+      /** Most events waiting to be sent; later ones are dropped and counted. */
       queueLimit: z.number().int().positive().default(10_000),
-      /** Longest wait for the collector to take one event, in ms. @default 5000 */
+      /** Longest wait for the collector to take one event, in ms. */
       timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(5000),
     })
     .prefault({}),
@@ -472,7 +475,7 @@ export const gatewayConfigSchema = z.strictObject({
    */
   catalog: z
     .strictObject({
-      /** Serve the catalog. @default true */
+      /** Serve the catalog. */
       enabled: z.boolean().default(true),
       /** The mesh repository to read products from. @default this repository */
       meshRoot: z.string().min(1).optional(),
