@@ -5,7 +5,7 @@ import { RequestBodies } from './request-body.ts';
 
 /** The caller's claims a product is told (none today), from the access stage. */
 export interface CallerClaims {
-  /** As request headers: a fresh object per call. */
+  /** As request headers. */
   headers(context: Partial<GatewayContext>): Record<string, string>;
   /** As a key part: '' when the product is told nothing about the caller. */
   key(context: Partial<GatewayContext>): string;

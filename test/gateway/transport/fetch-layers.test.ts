@@ -6,10 +6,13 @@ import { PRODUCT_REPORT_HEADER } from '../../../schema/protocol/product-report.t
 import { SIGNATURE_HEADER, signatureHeader } from '../../../schema/protocol/signature.ts';
 import { SignatureVerifier } from '../../../schema/protocol/signature-verifier.ts';
 import { signingKey } from '../../../schema/protocol/signing-keys.ts';
+import { forwardedClaims, forwardedClaimsKey } from '../../../gateway/access/forwarded-claims.ts';
 import { WatermarkCache } from '../../../gateway/cache/watermark-cache.ts';
+import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { WatermarkTracker } from '../../../gateway/cache/watermark-tracker.ts';
 import { Singleflight } from '../../../gateway/execution/singleflight.ts';
 import { GatewayMetrics } from '../../../gateway/observability/metrics.ts';
+import { forwardRequestId } from '../../../gateway/plugins/request-id-plugin.ts';
 import { MemoryStore } from '../../../gateway/shared-state/memory-store.ts';
 import { breakerRetryLayer } from '../../../gateway/transport/breaker-retry-layer.ts';
 import { cacheLayer } from '../../../gateway/transport/cache-layer.ts';
@@ -17,8 +20,10 @@ import { CircuitBreaker } from '../../../gateway/transport/circuit-breaker.ts';
 import { correlateLayer } from '../../../gateway/transport/correlate-layer.ts';
 import { dedupeLayer } from '../../../gateway/transport/dedupe-layer.ts';
 import { INCOMING_OPERATION, type FetchStep, type GatewayGraphQLResponse, type ProcessOptions, type ProductAnswer, type ProductFetch } from '../../../gateway/transport/fetch-layer.ts';
+import { productDataSource } from '../../../gateway/transport/fetch-pipeline.ts';
 import { measureLayer } from '../../../gateway/transport/measure-layer.ts';
 import { createProductAgent, type ProductHttpAnswer } from '../../../gateway/transport/product-request.ts';
+import { createProductTransport } from '../../../gateway/transport/product-transport.ts';
 import type { ProductSigner } from '../../../gateway/transport/product-signing-keys.ts';
 import { readLayer } from '../../../gateway/transport/read-layer.ts';
 import { reportLayer } from '../../../gateway/transport/report-layer.ts';
@@ -383,5 +388,35 @@ describe('the cache layer', () => {
     await step(fetchOf('mutation { a }', { operationType: 'mutation' }).fetch);
     await step(fetchOf('{ a }', { kind: 'loading schema', operationType: undefined }).fetch);
     expect(calls).toHaveLength(5);
+  });
+});
+
+describe('the layers composed', () => {
+  it("send a product the caller's fetch signed, with the request id, and give the caller its response", async () => {
+    const key = signingKey('the composed test key, long enough to be one');
+    const transport = createProductTransport(resolveGatewayConfig({}).transport);
+    try {
+      const source = productDataSource({
+        product: PRODUCT,
+        url,
+        transport,
+        signer: { description: 'test key', sign: (product, body) => signatureHeader(key, product, body), keyRefused() {}, close() {} },
+        hooks: { claims: { headers: (context) => forwardedClaims(context.principal), key: (context) => forwardedClaimsKey(context.principal) }, forwardRequestId, inFlight: () => new Singleflight() },
+        metrics: new GatewayMetrics(),
+      });
+      const { fetch, restricted, answeredBy } = fetchOf('{ a }', { requestId: 'request-9' });
+      const response = await source.process(fetch.options);
+      const { headers, body } = (response.data as { headers: IncomingHttpHeaders; body: string });
+      // Exactly Apollo's request without its http part, key for key.
+      expect(body).toBe(JSON.stringify(fetch.options.request));
+      await new SignatureVerifier({ product: PRODUCT, keys: [key] }).verify(headers[SIGNATURE_HEADER], body);
+      expect(headers['x-request-id']).toBe('request-9');
+      expect(headers['content-type']).toBe('application/json');
+      expect(answeredBy.get(PRODUCT)).toBeNull();
+      expect(restricted).toEqual([{ maxAge: 0 }]);
+      await expect(source.process({ ...fetch.options, request: {} })).rejects.toThrow('Missing query');
+    } finally {
+      await transport.close();
+    }
   });
 });
