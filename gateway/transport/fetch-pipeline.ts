@@ -51,23 +51,24 @@ export function productDataSource(parts: ProductFetchParts): ProductDataSource {
   const breaker = transport.breakers.forProduct(product);
   const optional = <O, I>(layer: FetchLayer<O, I> | undefined): FetchLayer<O, I> => layer ?? (absent as FetchLayer<O, I>);
   const fetch =
-    // A kept answer returns before anything below runs: nothing is sent, and nothing measured (the cache counts its own lookups).
+    // 1. cache: a kept answer returns before anything below runs: nothing is sent, and nothing measured (the cache counts its own lookups).
     optional(cache && cacheLayer({ product, url, cache }))(
-      // The fetch as its caller lives it: waits on a shared fetch and retries included.
+      // 2. measure: the fetch as its caller lives it: waits on a shared fetch and retries included.
       measureLayer({ product, breaker, metrics })(
-        // Each caller's own response from the answer, its report on its own request: hence above sharing.
+        // 3. report: each caller's own response from the answer, its report on its own request: hence above sharing.
         reportLayer(product)(
-          // Below here one caller's fetch serves every identical one in flight.
+          // 4. de-duplicate: below here one caller's fetch serves every identical one in flight.
           optional(transport.dedupe ? dedupeLayer({ flights: hooks.inFlight(), onShared: metrics && (() => metrics.productFetchesShared.inc({ product })) }) : undefined)(
-            // Once per fetch, not per attempt: retries carry the same request id and trace.
+            // 5. correlate: once per fetch, not per attempt: retries carry the same request id and trace.
             correlateLayer<ProductAnswer>(hooks.forwardRequestId)(
-              // Everything below runs once per attempt.
+              // 6. breaker and retry: everything below runs once per attempt.
               breakerRetryLayer({ product, breaker, retry })(
-                // Inside the retries: an answer that is not GraphQL counts as an outage, and is retried.
+                // 7. read: inside the retries, an answer that is not GraphQL counts as an outage, and is retried.
                 readLayer(product)(
-                  // Last before the wire: the signature covers exactly the bytes sent, fresh for each attempt,
+                  // 8. sign, last before the wire: the signature covers exactly the bytes sent, fresh for each attempt,
                   // and a refused signature is read before any other layer takes the 401 for an error body.
                   signLayer({ product, signer, refusals })(
+                    // 9. the wire call.
                     wireCall({ product, url, agent: transport.agent, timeoutMs, maxResponseBytes: transport.maxResponseBytes }),
                   ),
                 ),
