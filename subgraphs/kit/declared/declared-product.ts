@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { DECLARATION_FILE, loadDeclaration, type Declaration, type DeclaredRelation } from '../../../schema/declaration.ts';
+import { DECLARATION_FILE, loadDeclaration, type Declaration, type DeclaredRelation } from '../../../schema/product/declaration.ts';
 import { ConfigError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import type { DataProductDefinition, DataProductOptions, SeededProductDefinition } from '../create-data-product.ts';
 import { DuckDbStore } from '../duckdb-store.ts';
