@@ -1,6 +1,6 @@
 import { collectReads, sourceOf } from './boundary.ts';
 import type { ValidProduct } from './mesh.ts';
-import { isPublishedField } from './subgraph-model.ts';
+import { isPublishedField } from '../product/subgraph-model.ts';
 
 /**
  * Field-level lineage of the mesh, written to `schema/lineage.json` for the catalog and

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { compileSubgraph } from './contract-compiler.ts';
-import { loadDescriptor, type ProductDescriptor, type ProductStatus } from './descriptor.ts';
+import { loadDescriptor, type ProductDescriptor, type ProductStatus } from '../product/descriptor.ts';
 import { loadGovernance, type Governance } from './governance.ts';
 
 /** One product as composition sees it: its interface and where it is served. */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseYaml } from './parse-yaml.ts';
+import { parseYaml } from '../base/parse-yaml.ts';
 import { z } from 'zod';
-import { ConfigError, MeshErrorCode } from './protocol/error-codes.ts';
-import { CLASSIFICATIONS, describeIssues, PRODUCT_STATUSES, type Classification, type ProductStatus } from './descriptor.ts';
-import { REPO_ROOT } from './source-tree.ts';
+import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { CLASSIFICATIONS, describeIssues, PRODUCT_STATUSES, type Classification, type ProductStatus } from '../product/descriptor.ts';
+import { REPO_ROOT } from '../base/source-tree.ts';
 
 /** Where the repository keeps its central governance. */
 export const DEFAULT_GOVERNANCE_PATH = join(REPO_ROOT, 'schema', 'governance.yaml');

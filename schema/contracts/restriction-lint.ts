@@ -3,7 +3,7 @@ import { admits, describeCaller, describeReaders, meshClassifications, meshReade
 import { finding, type Finding } from './finding.ts';
 import type { Governance } from './governance.ts';
 import type { ValidProduct } from './mesh.ts';
-import { isPublishedType, publishedOutputFields, type SubgraphModel, type TypeModel } from './subgraph-model.ts';
+import { isPublishedType, publishedOutputFields, type SubgraphModel, type TypeModel } from '../product/subgraph-model.ts';
 
 /**
  * Rules that ask whether a field's restriction holds at all: whether a caller can learn a

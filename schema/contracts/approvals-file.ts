@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { describeIssues, PRODUCT_NAME } from './descriptor.ts';
+import { describeIssues, PRODUCT_NAME } from '../product/descriptor.ts';
 import type { Finding } from './finding.ts';
-import { ConfigError, MeshErrorCode } from './protocol/error-codes.ts';
+import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 
 /**
  * Approvals of governed changes in a mesh kept in one repository: `schema/approvals.yaml`.

@@ -1,7 +1,7 @@
 import { Kind, parse, print, type ConstDirectiveNode, type ConstValueNode, type DefinitionNode, type DocumentNode, type FieldDefinitionNode } from 'graphql';
-import type { Classification, ProductDescriptor } from './descriptor.ts';
+import type { Classification, ProductDescriptor } from '../product/descriptor.ts';
 import type { Governance } from './governance.ts';
-import { CONTRACT_DIRECTIVE_DEFINITIONS, CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY, CONTRACT_SPEC_URL } from './contract-spec.ts';
+import { CONTRACT_DIRECTIVE_DEFINITIONS, CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY, CONTRACT_SPEC_URL } from '../product/contract-spec.ts';
 
 /**
  * Compiles central governance and a product's descriptor into the product's SDL, so that

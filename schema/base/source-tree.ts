@@ -4,9 +4,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 /**
  * The top of the module tree this file was loaded from: the repository when meshgate runs
  * from its TypeScript sources (tsx), or the build's outDir (`dist/`) when it runs compiled.
- * This file is `<tree>/schema/source-tree.{ts,js}`.
+ * This file lives two folders below it.
  */
-const MODULE_TREE = resolve(import.meta.dirname, '..');
+const MODULE_TREE = resolve(import.meta.dirname, '..', '..');
 
 /**
  * The repository: the nearest folder holding `package.json`, from the module tree up. The

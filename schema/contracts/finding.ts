@@ -1,4 +1,4 @@
-import { MeshErrorCode } from './protocol/error-codes.ts';
+import { MeshErrorCode } from '../protocol/error-codes.ts';
 
 /**
  * Every rule `meshgate check` applies, by stable id. Tests, CI logs and the catalog refer

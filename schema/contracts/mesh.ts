@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { safeParseDescriptor, type ConfigProblem, type ProductDescriptor } from './descriptor.ts';
+import { safeParseDescriptor, type ConfigProblem, type ProductDescriptor } from '../product/descriptor.ts';
 import { loadGovernance, type Governance } from './governance.ts';
-import { REPO_ROOT } from './source-tree.ts';
-import { modelSubgraph, type SubgraphModel } from './subgraph-model.ts';
+import { REPO_ROOT } from '../base/source-tree.ts';
+import { modelSubgraph, type SubgraphModel } from '../product/subgraph-model.ts';
 
 /** The repository meshgate runs from: the default mesh for every contract command. */
 export { REPO_ROOT };

@@ -1,5 +1,5 @@
 import { Kind, print, type ArgumentNode, type SelectionSetNode } from 'graphql';
-import { parseFieldSet } from './subgraph-model.ts';
+import { parseFieldSet } from '../product/subgraph-model.ts';
 
 /**
  * Two `@requires` on fields of one entity type that select the same field with different

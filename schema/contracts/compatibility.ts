@@ -3,10 +3,10 @@ import { buildASTSchema, Kind, visit, type ASTNode, type ConstDirectiveNode, typ
 import { compare, inc, major, minor } from 'semver';
 import type { FieldUsageSource } from './field-usage.ts';
 import { accessOf, describeAccessChange, diffAccess, governedChangeId } from './access-diff.ts';
-import { addDays } from './utc-day.ts';
+import { addDays } from '../base/utc-day.ts';
 import { finding, type Finding } from './finding.ts';
 import type { ProductSource, ValidProduct } from './mesh.ts';
-import { isPublishedField, sunsetDate, type SubgraphModel } from './subgraph-model.ts';
+import { isPublishedField, sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
 
 /** How far a version moved from the baseline's. */
 export type VersionBump = 'major' | 'minor' | 'patch' | 'none' | 'regressed';

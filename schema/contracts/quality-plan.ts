@@ -1,7 +1,7 @@
-import type { ListQuery } from './descriptor.ts';
+import type { ListQuery } from '../product/descriptor.ts';
 import { finding, type Finding } from './finding.ts';
 import type { ValidProduct } from './mesh.ts';
-import { isPublishedField, type FieldModel } from './subgraph-model.ts';
+import { isPublishedField, type FieldModel } from '../product/subgraph-model.ts';
 
 /** How a type's rows are read through its list query, resolved against the product's SDL. */
 export interface ListPlan {

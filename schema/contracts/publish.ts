@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MeshError, MeshErrorCode } from './protocol/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { runCheck, type CheckOptions } from './check.ts';
 import { MESH, type Finding } from './finding.ts';
 import { baselineDir, loadMesh } from './mesh.ts';

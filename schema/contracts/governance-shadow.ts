@@ -1,6 +1,6 @@
 import { Kind, visit, type DocumentNode } from 'graphql';
 import { governedChangeId } from './access-diff.ts';
-import { CONTRACT_DIRECTIVES } from './contract-spec.ts';
+import { CONTRACT_DIRECTIVES } from '../product/contract-spec.ts';
 import { finding, type Finding } from './finding.ts';
 
 /** Ours that only composition writes, from the descriptor and central governance: a product never applies them. */

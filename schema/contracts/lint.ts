@@ -3,8 +3,8 @@ import { federationDirectiveNames } from './contract-compiler.ts';
 import type { Governance } from './governance.ts';
 import { finding, type Finding, type RuleId } from './finding.ts';
 import type { ValidProduct } from './mesh.ts';
-import { clashFix, describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from './requires-argument-clash.ts';
-import { isPublishedField, isPublishedType, publishedOutputFields, ROOT_TYPES, sunsetDate, type SubgraphModel } from './subgraph-model.ts';
+import { clashFix, describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from '../supergraph/requires-argument-clash.ts';
+import { isPublishedField, isPublishedType, publishedOutputFields, ROOT_TYPES, sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
 
 const CONTACT = /^(?:[^@\s]+@[^@\s]+\.[^@\s]+|https:\/\/\S+)$/;
 

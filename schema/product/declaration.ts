@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kind, parse, type DocumentNode, type FieldDefinitionNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode, type TypeNode } from 'graphql';
 import { z } from 'zod';
-import { ConfigError, MeshErrorCode } from './protocol/error-codes.ts';
+import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { formatProblem, readYamlText, toProblems, type ConfigProblem } from './descriptor.ts';
 
 /**
  * A declared product's `declared.yaml`, beside `product.yaml` and `schema.graphql`: how each
- * published type reads the product's own engine. The kit (subgraphs/kit/declared/) serves the
+ * published type reads the product's own engine. The kit's declared products serve the
  * subgraph from it with no resolver code. It is reviewed like the descriptor: every table,
  * column and expression in it is SQL the product's team wrote, and nothing a caller sends
  * ever becomes an identifier; values travel only as bound parameters.

@@ -1,6 +1,6 @@
 import { Kind, type DirectiveNode, type ValueNode } from 'graphql';
 import { federationDirectiveNames } from './contract-compiler.ts';
-import { CLASSIFICATIONS, type Classification } from './descriptor.ts';
+import { CLASSIFICATIONS, type Classification } from '../product/descriptor.ts';
 import type { Governance } from './governance.ts';
 import type { ValidProduct } from './mesh.ts';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { validRange } from 'semver';
-import { parseYaml } from './parse-yaml.ts';
+import { parseYaml } from '../base/parse-yaml.ts';
 import { z } from 'zod';
-import { ConfigError, MeshErrorCode } from './protocol/error-codes.ts';
+import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { fieldQualityRuleSchema, isLibraryRule, typeQualityRuleSchema } from './quality-rules.ts';
 
 /**
@@ -10,8 +10,8 @@ import { fieldQualityRuleSchema, isLibraryRule, typeQualityRuleSchema } from './
  * Standard (ODCS v3) and Bitol's Open Data Product Standard where they fit: `id`, `domain`,
  * `status`, `description.{purpose,limitations,usage}`, `sla`, `inputPorts`.
  */
-export { PRODUCT_STATUSES, type ProductStatus } from './protocol/product-report.ts';
-import { PRODUCT_STATUSES } from './protocol/product-report.ts';
+export { PRODUCT_STATUSES, type ProductStatus } from '../protocol/product-report.ts';
+import { PRODUCT_STATUSES } from '../protocol/product-report.ts';
 
 export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kind, print, type ConstDirectiveNode, type ConstValueNode, type DocumentNode } from 'graphql';
 import { federationDirectiveNames } from './contract-compiler.ts';
-import { CLASSIFICATIONS, type ProductDescriptor } from './descriptor.ts';
+import { CLASSIFICATIONS, type ProductDescriptor } from '../product/descriptor.ts';
 
 /**
  * Access as contract: every access element of every coordinate of a product, so that a

@@ -1,8 +1,8 @@
 import { satisfies } from 'semver';
-import type { InputPort } from './descriptor.ts';
+import type { InputPort } from '../product/descriptor.ts';
 import { finding, type Finding, type RuleId } from './finding.ts';
 import type { ValidProduct } from './mesh.ts';
-import { isPublishedType, selectFields, type TypeModel } from './subgraph-model.ts';
+import { isPublishedType, selectFields, type TypeModel } from '../product/subgraph-model.ts';
 
 /** How a product reaches a field of another product. */
 export type ReadVia = 'key' | 'external' | 'requires' | 'provides';

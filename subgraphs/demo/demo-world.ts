@@ -34,7 +34,7 @@ export function categoryOfSku(index: number): string {
 }
 
 // Days are counted the same way everywhere in the mesh.
-export { addDays, daysBetween } from '../../schema/utc-day.ts';
+export { addDays, daysBetween } from '../../schema/base/utc-day.ts';
 
 /** `2026-07` plus 3 months is `2026-10`. */
 export function addMonths(month: string, months: number): string {

@@ -1,8 +1,8 @@
-import { durationToMs } from './descriptor.ts';
-import type { ValidProduct } from './mesh.ts';
-import { publishedOutputFields, type FieldModel } from './subgraph-model.ts';
-import { bitolTeam } from './exports/bitol-team.ts';
-import { supportChannel } from './exports/support-channel.ts';
+import { durationToMs } from '../product/descriptor.ts';
+import type { ValidProduct } from '../contracts/mesh.ts';
+import { publishedOutputFields, type FieldModel } from '../product/subgraph-model.ts';
+import { bitolTeam } from './bitol-team.ts';
+import { supportChannel } from './support-channel.ts';
 
 /** The ODCS release our export follows. */
 export const ODCS_API_VERSION = 'v3.1.0';

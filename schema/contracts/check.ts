@@ -1,13 +1,13 @@
-import { utcDay } from './utc-day.ts';
+import { utcDay } from '../base/utc-day.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isApproved, loadApprovals } from './approvals-file.ts';
-import { DECLARATION_FILE, safeParseDeclaration } from './declaration.ts';
+import { DECLARATION_FILE, safeParseDeclaration } from '../product/declaration.ts';
 import { checkBoundaries } from './boundary.ts';
 import { governanceShadows } from './governance-shadow.ts';
 import { checkCompatibility, type AgreedConsumer, type CompatibilityOptions } from './compatibility.ts';
 import { composeProducts } from './compose.ts';
-import { formatProblem, type ProductStatus } from './descriptor.ts';
+import { formatProblem, type ProductStatus } from '../product/descriptor.ts';
 import { finding, MESH, type Finding } from './finding.ts';
 import type { Governance } from './governance.ts';
 import { computeLineage, serializeLineage } from './lineage.ts';
