@@ -1,5 +1,5 @@
 import { Kind, parse, type ConstDirectiveNode, type ConstValueNode, type DocumentNode, type TypeNode } from 'graphql';
-import { PREVIEW_TAG } from '../contract-spec.ts';
+import { PREVIEW_TAG } from '../product/contract-spec.ts';
 import { linkedDirectiveNames } from './linked-directive-names.ts';
 
 /**
