@@ -105,7 +105,7 @@ async function answerIntrospectionAgain(
   return { ...data, ...again };
 }
 
-export function previewFieldsUsed(schema: GraphQLSchema, document: DocumentNode, previewFields: ReadonlySet<string>): string[] {
+function previewFieldsUsed(schema: GraphQLSchema, document: DocumentNode, previewFields: ReadonlySet<string>): string[] {
   if (previewFields.size === 0) return [];
   return fieldsUsed(schema, document).map((use) => use.coordinate).filter((coordinate) => previewFields.has(coordinate));
 }

@@ -69,7 +69,7 @@ export function dataProductSignals(answeredBy: Iterable<readonly [string, Produc
   }));
 }
 
-export function deprecatedFieldsUsed(schema: GraphQLSchema, document: DocumentNode): DeprecatedFieldUse[] {
+function deprecatedFieldsUsed(schema: GraphQLSchema, document: DocumentNode): DeprecatedFieldUse[] {
   const uses = new Map<string, DeprecatedFieldUse>();
   for (const { coordinate, field } of fieldsUsed(schema, document)) {
     const reason = field.deprecationReason;
