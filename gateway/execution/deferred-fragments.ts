@@ -1,4 +1,5 @@
 import { DirectiveLocation, GraphQLBoolean, GraphQLDirective, GraphQLNonNull, GraphQLSchema, GraphQLString, Kind, visit, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
+import { fragmentsOf } from '../operation/document-memo.ts';
 
 /** The values `@skip`/`@include`/`@defer(if:)` read, by variable name. */
 type Variables = Readonly<Record<string, unknown>>;
@@ -60,14 +61,8 @@ function deferDirective(directives: readonly DirectiveNode[] | undefined, variab
   return { label: label?.kind === Kind.STRING ? label.value : undefined };
 }
 
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  return fragments;
-}
-
 /** Response keys a selection set selects directly (through non-deferred fragments). */
-function ownKeys(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, variables: Variables, seen: Set<string>, out: Set<string>): void {
+function ownKeys(set: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Variables, seen: Set<string>, out: Set<string>): void {
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) out.add(selection.alias?.value ?? selection.name.value);
     else if (!deferDirective(selection.directives, variables)) {
