@@ -8,8 +8,8 @@ import { BreakerStateValue, type GatewayMetrics } from '../observability/metrics
 import { parseProductReport, PRODUCT_REPORT_HEADER, type ProductReport } from '../../schema/protocol/product-report.ts';
 import { injectTraceContext, setActiveSpanAttribute } from '../../schema/protocol/trace-propagation.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
-import { Singleflight } from '../execution/singleflight.ts';
-import { forwardRequestId } from '../plugins/request-id-plugin.ts';
+import { Singleflight } from '../primitives/singleflight.ts';
+import { forwardRequestId } from '../observability/request-id.ts';
 import { forwardedClaims, forwardedClaimsKey } from '../access/forwarded-claims.ts';
 import { productAnsweredError } from './product-failure.ts';
 import { postToProduct, productAddress, type ProductAddress, type ProductHttpAnswer } from './product-request.ts';
