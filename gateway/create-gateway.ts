@@ -7,6 +7,7 @@ import { AgreementAccess } from './access/agreement-access.ts';
 import { assertCallersCanBeServed, createAuthenticator } from './access/authentication.ts';
 import { CallerViews } from './access/caller-view.ts';
 import { withDevIdentity } from './access/dev-identity.ts';
+import { forwardedClaims, forwardedClaimsKey } from './access/forwarded-claims.ts';
 import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
@@ -27,10 +28,12 @@ import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { openLineageEmitter } from './observability/openlineage-emitter.ts';
+import { forwardRequestId } from './observability/request-id.ts';
 import { gatewayPlugins } from './plugins/gateway-plugins.ts';
 import { capturedRunEvent } from './plugins/openlineage-plugin.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
+import { Singleflight } from './primitives/singleflight.ts';
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from '../schema/supergraph/enforced-security-features.ts';
 import { admitSupergraph, ungovernedFields } from '../schema/supergraph/supergraph-admission.ts';
@@ -96,7 +99,20 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   // Opened before the products: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config.sharedState, logger);
   const caches = openCaches<ExecutionAnswer>(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
-  const products = createProductServices({ config, signer, metrics, cache: caches.products, refusals: new SignatureRefusals(logger, metrics) });
+  // Each product's fetch is its layers around the wire call, composed in one place inside; what
+  // they need from the stages before them is handed down here, never imported upward.
+  const products = createProductServices({
+    config,
+    signer,
+    metrics,
+    cache: caches.products,
+    refusals: new SignatureRefusals(logger, metrics),
+    hooks: {
+      claims: { headers: (context) => forwardedClaims(context.principal), key: (context) => forwardedClaimsKey(context.principal) },
+      forwardRequestId,
+      inFlight: () => new Singleflight(),
+    },
+  });
   // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
   const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
   const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig });

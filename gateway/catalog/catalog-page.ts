@@ -1,5 +1,5 @@
 import type { Catalog, CatalogField, CatalogProduct } from './catalog-data.ts';
-import { escapeMarkup as e } from '../../schema/escape-markup.ts';
+import { escapeMarkup as e } from '../../schema/base/escape-markup.ts';
 import { renderLineageSvg } from './lineage-svg.ts';
 
 /**

@@ -1,6 +1,6 @@
 import dagre from '@dagrejs/dagre';
-import type { Lineage, LineageEdge } from '../../schema/lineage.ts';
-import { escapeMarkup as escapeXml } from '../../schema/escape-markup.ts';
+import type { Lineage, LineageEdge } from '../../schema/contracts/lineage.ts';
+import { escapeMarkup as escapeXml } from '../../schema/base/escape-markup.ts';
 
 const BOX_WIDTH = 260;
 const HEADER_HEIGHT = 44;
