@@ -48,6 +48,12 @@ describe('the configuration reference: defaults written once, in the config sche
     }
     const required = rows.filter((r) => r.required);
     expect(required.length).toBeGreaterThan(0);
-    for (const row of required) expect(block.split('\n').find((l) => l.startsWith(`| \`${row.path}\` |`))!.split(' | ')[2]).toBe('required');
+    for (const row of required)
+      expect(
+        block
+          .split('\n')
+          .find((l) => l.startsWith(`| \`${row.path}\` |`))!
+          .split(' | ')[2],
+      ).toBe('required');
   });
 });

@@ -30,6 +30,9 @@ describe('meshgate serve with a removed config key', () => {
   it('MESHGATE_ENGINE in the environment: exit 1, CONFIG_INVALID naming the variable', async () => {
     const cli = runCli(['serve', '--config', configFile('fine.yaml', '')], { MESHGATE_ENGINE: 'meshgate' });
     expect(await cli.exited).toBe(1);
-    expect(cli.output().trim().split('\n')).toEqual(['CONFIG_INVALID: environment is invalid:', '  - MESHGATE_ENGINE: was removed: meshgate always executes query plans with its own executor (got "meshgate")']);
+    expect(cli.output().trim().split('\n')).toEqual([
+      'CONFIG_INVALID: environment is invalid:',
+      '  - MESHGATE_ENGINE: was removed: meshgate always executes query plans with its own executor (got "meshgate")',
+    ]);
   });
 });
