@@ -1,5 +1,5 @@
 import { Kind } from 'graphql';
-import type { DefinitionReader } from './definition-reader.ts';
+import { fieldDirectivesNamed, type DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
 
 /** The override labels a supergraph uses (`@join__field(..., overrideLabel: "…")`), each with the names of the fields it moves, sorted by label. */
@@ -8,16 +8,12 @@ export function overrideLabelsReader(nameOf: DirectiveNameOf): DefinitionReader<
   const labels = new Map<string, Set<string>>();
   return {
     read(definition) {
-      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) return;
-      for (const field of definition.fields ?? []) {
-        for (const directive of field.directives ?? []) {
-          if (directive.name.value !== joinField) continue;
-          const label = directive.arguments?.find((a) => a.name.value === 'overrideLabel')?.value;
-          if (label?.kind !== Kind.STRING) continue;
-          const fields = labels.get(label.value) ?? new Set<string>();
-          fields.add(field.name.value);
-          labels.set(label.value, fields);
-        }
+      for (const { field, directive } of fieldDirectivesNamed(definition, joinField)) {
+        const label = directive.arguments?.find((a) => a.name.value === 'overrideLabel')?.value;
+        if (label?.kind !== Kind.STRING) continue;
+        const fields = labels.get(label.value) ?? new Set<string>();
+        fields.add(field.name.value);
+        labels.set(label.value, fields);
       }
     },
     done: () => new Map([...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
