@@ -133,7 +133,20 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
     stringifyResult: sharing ? (result) => sharing.stringifyResult(result) : (result) => JSON.stringify(result),
     plugins,
   });
-  await apollo.start();
+  // What is open by now, closed in this order on close(), and here if Apollo refuses to start.
+  const release = async () => {
+    await products.transport.close();
+    signer.close();
+    await sharedState.close();
+    await usage?.close();
+    await lineage?.close();
+    stopAgreements?.();
+  };
+  // Apollo's build of the first supergraph is admission's last rule: a start it refuses leaves nothing open behind it.
+  await apollo.start().catch(async (error: unknown) => {
+    await release();
+    throw error;
+  });
 
   const authenticate = createAuthenticator(config.auth, { applicationClaim: config.agreements.applicationClaim });
   const pipeline = graphqlPipeline({ apollo, config, authenticate });
@@ -188,12 +201,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
       await http.shutdown.drain();
       prober.stop();
       await apollo.stop();
-      await products.transport.close();
-      signer.close();
-      await sharedState.close();
-      await usage?.close();
-      await lineage?.close();
-      stopAgreements?.();
+      await release();
     },
   };
 }

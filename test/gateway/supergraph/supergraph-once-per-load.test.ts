@@ -92,4 +92,20 @@ describe('the supergraph, once per load', () => {
     expect(await costOf('{ total }')).toBe(11);
     expect(supergraphModelReads() - reads).toBe(1);
   });
+
+  it('refuses at start, with one coded line, a supergraph Apollo cannot build, having read it once and built it once', async () => {
+    // A field routed to a graph the supergraph does not declare: meshgate's rules pass it, Apollo's build does not.
+    const refused = FIRST.replace('total: Int @cost(weight: 7)', 'total: Int @cost(weight: 7) @join__field(graph: NOWHERE)');
+    expect(refused).not.toBe(FIRST);
+    const other = join(dir, 'refused.graphql');
+    writeFileSync(other, refused);
+    const reads = supergraphModelReads();
+    const builds = apolloBuilds.mock.calls.length;
+    await expect(startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: other }, access: { allowUnclassifiedFields: true }, usage: { enabled: false } }))).rejects.toMatchObject({
+      code: MeshErrorCode.SUPERGRAPH_INVALID,
+      message: expect.stringMatching(/^Apollo Gateway cannot build a schema from the supergraph: .*NOWHERE/),
+    });
+    expect(supergraphModelReads() - reads).toBe(1);
+    expect(apolloBuilds.mock.calls.length - builds).toBe(1);
+  });
 });
