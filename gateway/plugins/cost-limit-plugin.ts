@@ -4,7 +4,7 @@ import type { CostDirectives } from '../../schema/supergraph/cost-directives.ts'
 import { estimateCost } from '../operation/cost-estimator.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import type { SupergraphListener } from '../supergraph/supergraph-source.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 
 /**
  * Demand control: every operation's cost is estimated from the supergraph's `@cost` and
@@ -12,7 +12,7 @@ import type { SupergraphListener } from '../supergraph/supergraph-source.ts';
  * over `maxCost` with COST_LIMIT_EXCEEDED; `measure` lets it run and logs it, so a budget
  * can be tuned on real traffic first. The estimate is returned in `extensions.cost`.
  */
-export function costLimitPlugin(cost: GatewayConfig['cost'], onSupergraph: (listener: SupergraphListener) => void, log: (line: string) => void = console.warn): ApolloServerPlugin<GatewayContext> {
+export function costLimitPlugin(cost: GatewayConfig['cost'], onSupergraph: OnSupergraph, log: (line: string) => void = console.warn): ApolloServerPlugin<GatewayContext> {
   // Swapped whole on every supergraph (re)load, and taken once per request, so a request sees one consistent set.
   let current: CostDirectives = { typeWeight: new Map(), fieldWeight: new Map(), listSize: new Map() };
   onSupergraph((model) => (current = model.cost));

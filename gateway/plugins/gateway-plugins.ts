@@ -8,7 +8,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import type { FieldUsageStore } from '../observability/field-usage-store.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { AgreementAccess } from '../access/agreement-access.ts';
-import type { SupergraphListener } from '../supergraph/supergraph-source.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 import { accessPolicyPlugin } from './access-policy-plugin.ts';
 import { costLimitPlugin } from './cost-limit-plugin.ts';
 import { deferPlugin } from './defer-plugin.ts';
@@ -51,7 +51,7 @@ export function gatewayPlugins(
     /** Access agreements, when enforced (access/agreement-access.ts). */
     agreements?: AgreementAccess | undefined;
     /** Hands a plugin the model of every supergraph the gateway serves: read once per load for all of them. */
-    onSupergraph: (listener: SupergraphListener) => void;
+    onSupergraph: OnSupergraph;
   },
 ): ApolloServerPlugin<GatewayContext>[] {
   return [

@@ -6,7 +6,7 @@ import { clientOf, operationOf, type GatewayMetrics } from '../observability/met
 import type { LineageEmitter } from '../observability/openlineage-emitter.ts';
 import { operationFieldsUsed } from '../operation/operation-fields.ts';
 import type { SupergraphLineage } from '../../schema/supergraph/supergraph-lineage.ts';
-import type { SupergraphListener } from '../supergraph/supergraph-source.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 import type { DataProductSignal } from './product-signals-plugin.ts';
 
 /** What one executed operation leaves for its event; the event itself is built at flush time. */
@@ -30,7 +30,7 @@ export interface CapturedOperation {
  * Nothing here waits on the collector. An operation that never resolved (refused before
  * validation ended) ran nothing and gets no event.
  */
-export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, options: { sampleRate: number; metrics: GatewayMetrics; onSupergraph: (listener: SupergraphListener) => void }): ApolloServerPlugin<GatewayContext> {
+export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, options: { sampleRate: number; metrics: GatewayMetrics; onSupergraph: OnSupergraph }): ApolloServerPlugin<GatewayContext> {
   const { labels } = options.metrics;
   let model: SupergraphLineage | undefined;
   options.onSupergraph((supergraph) => (model = supergraph.lineage));

@@ -3,7 +3,7 @@ import { visit, type DocumentNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import type { SupergraphListener } from '../supergraph/supergraph-source.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 
 /** Longest override header read, and most labels in it: more is refused, never truncated. */
 const MAX_HEADER_BYTES = 512;
@@ -25,7 +25,7 @@ function selectedFieldNames(document: DocumentNode): Set<string> {
  * cache key of its own per label set, and execution sharing keys on them too: two requests
  * with different labels are different plans, never one shared execution.
  */
-export function overrideLabelsPlugin(config: GatewayConfig['override'], onSupergraph: (listener: SupergraphListener) => void, random: () => number = Math.random): ApolloServerPlugin<GatewayContext> {
+export function overrideLabelsPlugin(config: GatewayConfig['override'], onSupergraph: OnSupergraph, random: () => number = Math.random): ApolloServerPlugin<GatewayContext> {
   let known: ReadonlyMap<string, ReadonlySet<string>> = new Map();
   onSupergraph((model) => (known = model.overrideLabels));
   return {

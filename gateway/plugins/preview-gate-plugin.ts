@@ -7,7 +7,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { introspectionPart, type IntrospectionPart } from '../operation/introspection-part.ts';
 import { fieldsUsed } from '../operation/operation-fields.ts';
 import { stripSuggestions, usesIntrospection } from './introspection-plugin.ts';
-import type { SupergraphListener } from '../supergraph/supergraph-source.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 
 export type PreviewGateOptions = PreviewOptIn;
 
@@ -25,7 +25,7 @@ export type PreviewGateOptions = PreviewOptIn;
  * never had them, where a filter over answer JSON would have to know every place a name
  * can appear.
  */
-export function previewGatePlugin(options: PreviewGateOptions, onSupergraph: (listener: SupergraphListener) => void): ApolloServerPlugin<GatewayContext> {
+export function previewGatePlugin(options: PreviewGateOptions, onSupergraph: OnSupergraph): ApolloServerPlugin<GatewayContext> {
   // `Type.field` coordinates tagged preview in the current supergraph, swapped whole on every (re)load.
   let previewFields: ReadonlySet<string> = new Set();
   onSupergraph((model) => (previewFields = model.previewFields));

@@ -52,6 +52,9 @@ export function hashSdl(sdl: string): string {
 /** A consumer of the served supergraph: handed each model as the gateway starts serving it, with the API schema Apollo Gateway built from it. */
 export type SupergraphListener = (model: SupergraphModel, apiSchema: GraphQLSchema) => void;
 
+/** How a consumer asks to be handed each model: the one hook through which every stage reads the served supergraph. */
+export type OnSupergraph = (listener: SupergraphListener) => void;
+
 /** A supergraph read and admitted, on its way to Apollo Gateway. */
 interface Admitted {
   model: SupergraphModel;
