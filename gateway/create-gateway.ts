@@ -7,6 +7,7 @@ import { AgreementAccess } from './access/agreement-access.ts';
 import { assertCallersCanBeServed, createAuthenticator } from './access/authentication.ts';
 import { CallerViews } from './access/caller-view.ts';
 import { withDevIdentity } from './access/dev-identity.ts';
+import { forwardedClaims, forwardedClaimsKey } from './access/forwarded-claims.ts';
 import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
@@ -14,6 +15,7 @@ import type { GatewayConfig } from './config.ts';
 import { ExecutionSharing } from './execution/execution-sharing.ts';
 import { withPlanExecutor } from './execution/plan-executor.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
+import { Singleflight } from './execution/singleflight.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { graphqlPipeline, graphqlRoute, headersOf } from './http/graphql-route.ts';
 import { hostGuard } from './http/host-guard.ts';
@@ -29,6 +31,7 @@ import { GatewayMetrics } from './observability/metrics.ts';
 import { openLineageEmitter } from './observability/openlineage-emitter.ts';
 import { gatewayPlugins } from './plugins/gateway-plugins.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
+import { forwardRequestId } from './plugins/request-id-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from '../schema/supergraph/enforced-security-features.ts';
@@ -95,7 +98,20 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   // Opened before the products: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config.sharedState, logger);
   const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
-  const products = createProductServices({ config, signer, metrics, cache: caches.products, refusals: new SignatureRefusals(logger, metrics) });
+  // Each product's fetch is its layers around the wire call, composed in one place inside; what
+  // they need from the stages before them is handed down here, never imported upward.
+  const products = createProductServices({
+    config,
+    signer,
+    metrics,
+    cache: caches.products,
+    refusals: new SignatureRefusals(logger, metrics),
+    hooks: {
+      claims: { headers: (context) => forwardedClaims(context.principal), key: (context) => forwardedClaimsKey(context.principal) },
+      forwardRequestId,
+      inFlight: () => new Singleflight(),
+    },
+  });
   // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
   const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
   // Validated in every NODE_ENV: Apollo's build is admission's last rule, and refuses the same in production.

@@ -1,4 +1,4 @@
-import type { Classification } from '../../schema/descriptor.ts';
+import type { Classification } from '../../schema/product/descriptor.ts';
 import type { AgreementGrant, GatewayAgreements } from '../../schema/registry/agreements.ts';
 import type { SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import type { Principal } from './authentication.ts';

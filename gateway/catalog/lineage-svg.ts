@@ -1,6 +1,6 @@
 import dagre from '@dagrejs/dagre';
-import type { Lineage, LineageEdge } from '../../schema/lineage.ts';
-import { escapeMarkup as escapeXml } from '../../schema/escape-markup.ts';
+import type { Lineage, LineageEdge } from '../../schema/contracts/lineage.ts';
+import { escapeMarkup as escapeXml } from '../../schema/base/escape-markup.ts';
 
 /** Escapes text for HTML and SVG content and attribute values (one escape for the catalog and the registry's pages). */
 export { escapeXml };

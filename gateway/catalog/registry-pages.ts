@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PRODUCT_NAME } from '../../schema/descriptor.ts';
+import { PRODUCT_NAME } from '../../schema/product/descriptor.ts';
 import { writeMeshFolder } from '../../schema/registry/mesh-folder.ts';
 import type { Registry } from '../../schema/registry/registry.ts';
 import type { RegistryPages } from '../../schema/registry/registry-server.ts';

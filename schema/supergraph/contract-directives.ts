@@ -1,6 +1,6 @@
 import { Kind, type ConstDirectiveNode, type DefinitionNode } from 'graphql';
-import { CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY } from '../contract-spec.ts';
-import { CLASSIFICATIONS, type Classification } from '../descriptor.ts';
+import { CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY } from '../product/contract-spec.ts';
+import { CLASSIFICATIONS, type Classification } from '../product/descriptor.ts';
 import { MeshErrorCode, MeshError } from '../protocol/error-codes.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';

@@ -1,5 +1,5 @@
 import { Kind } from 'graphql';
-import type { RequiresDeclaration } from '../requires-argument-clash.ts';
+import type { RequiresDeclaration } from './requires-argument-clash.ts';
 import { fieldDirectivesNamed, type DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
 

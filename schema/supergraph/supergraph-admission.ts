@@ -1,6 +1,6 @@
 import { Supergraph, DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES } from '@apollo/federation-internals';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
-import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from '../requires-argument-clash.ts';
+import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from './requires-argument-clash.ts';
 import { ENFORCED_SECURITY_FEATURES } from './enforced-security-features.ts';
 import { readSupergraphModel, type SupergraphModel } from './supergraph-model.ts';
 

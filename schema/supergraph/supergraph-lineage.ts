@@ -1,5 +1,4 @@
 import { Kind, parse, print, type ConstDirectiveNode, type SelectionSetNode } from 'graphql';
-import type { LineageEdge } from '../lineage.ts';
 import type { ContractProduct } from './contract-directives.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
@@ -34,7 +33,14 @@ export interface SupergraphLineage {
   products: ReadonlyMap<string, ContractProduct>;
   /** Each product's fields, `Type.field`, in SDL order. */
   fieldsOf: ReadonlyMap<string, readonly LineageField[]>;
-  requiresEdges: readonly LineageEdge[];
+  requiresEdges: readonly RequiresEdge[];
+}
+
+/** A field computed through `@requires` from another product's field (`product:Type.field`), as the contract pipeline's lineage writes its edges. */
+export interface RequiresEdge {
+  from: string;
+  to: string;
+  via: 'requires';
 }
 
 function stringArg(directive: ConstDirectiveNode, name: string): string | undefined {
@@ -101,7 +107,7 @@ export function lineageReader(nameOf: DirectiveNameOf): DefinitionReader<Supergr
       const named = (graphs: readonly string[]) => [...new Set(graphs.flatMap((graph) => graphNames.get(graph) ?? []))];
       const fields = new Map<string, LineageField>();
       for (const field of read) fields.set(field.coordinate, { coordinate: field.coordinate, type: field.type, description: field.description, resolvedBy: named(field.graphs) });
-      const requiresEdges: LineageEdge[] = [];
+      const requiresEdges: RequiresEdge[] = [];
       for (const { parent, coordinate, requires } of read) {
         for (const { graph, fieldSet } of requires) {
           const product = graphNames.get(graph);

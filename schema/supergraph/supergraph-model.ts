@@ -1,6 +1,6 @@
 import { parse, type DocumentNode } from 'graphql';
-import type { RequiresDeclaration } from '../requires-argument-clash.ts';
-import { CONTRACT_SPEC_IDENTITY } from '../contract-spec.ts';
+import type { RequiresDeclaration } from './requires-argument-clash.ts';
+import { CONTRACT_SPEC_IDENTITY } from '../product/contract-spec.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { contractReader, type ContractDirectives } from './contract-directives.ts';
 import { costReader, type CostDirectives } from './cost-directives.ts';
