@@ -12,10 +12,9 @@ import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
 import type { GatewayConfig } from './config.ts';
-import { ExecutionSharing } from './execution/execution-sharing.ts';
+import { ExecutionSharing, type ExecutionAnswer } from './execution/execution-sharing.ts';
 import { withPlanExecutor } from './execution/plan-executor.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
-import { Singleflight } from './execution/singleflight.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { graphqlPipeline, graphqlRoute, headersOf } from './http/graphql-route.ts';
 import { hostGuard } from './http/host-guard.ts';
@@ -29,10 +28,12 @@ import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { openLineageEmitter } from './observability/openlineage-emitter.ts';
+import { forwardRequestId } from './observability/request-id.ts';
 import { gatewayPlugins } from './plugins/gateway-plugins.ts';
+import { capturedRunEvent } from './plugins/openlineage-plugin.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
-import { forwardRequestId } from './plugins/request-id-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
+import { Singleflight } from './primitives/singleflight.ts';
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from '../schema/supergraph/enforced-security-features.ts';
 import { admitModel, ungovernedFields } from '../schema/supergraph/supergraph-admission.ts';
@@ -97,7 +98,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   declareEnforcedSecurityFeatures();
   // Opened before the products: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config.sharedState, logger);
-  const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
+  const caches = openCaches<ExecutionAnswer>(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
   // Each product's fetch is its layers around the wire call, composed in one place inside; what
   // they need from the stages before them is handed down here, never imported upward.
   const products = createProductServices({
@@ -131,7 +132,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
-  const lineage = openLineageEmitter(config.lineage, metrics, logger);
+  const lineage = openLineageEmitter(config.lineage, metrics, logger, capturedRunEvent);
   const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random, agreements, onSupergraph: (listener) => source.onLoad(listener) });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   // Apollo Gateway loads and plans either way; `engine` says who executes the plans.
