@@ -7,11 +7,12 @@ import { AgreementAccess } from './access/agreement-access.ts';
 import { assertCallersCanBeServed, createAuthenticator } from './access/authentication.ts';
 import { CallerViews } from './access/caller-view.ts';
 import { withDevIdentity } from './access/dev-identity.ts';
+import { forwardedClaims, forwardedClaimsKey } from './access/forwarded-claims.ts';
 import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
 import type { GatewayConfig } from './config.ts';
-import { ExecutionSharing } from './execution/execution-sharing.ts';
+import { ExecutionSharing, type ExecutionAnswer } from './execution/execution-sharing.ts';
 import { withPlanExecutor } from './execution/plan-executor.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -27,9 +28,12 @@ import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { openLineageEmitter } from './observability/openlineage-emitter.ts';
+import { forwardRequestId } from './observability/request-id.ts';
 import { gatewayPlugins } from './plugins/gateway-plugins.ts';
+import { capturedRunEvent } from './plugins/openlineage-plugin.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
+import { Singleflight } from './primitives/singleflight.ts';
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from '../schema/supergraph/enforced-security-features.ts';
 import { admitSupergraph, ungovernedFields } from '../schema/supergraph/supergraph-admission.ts';
@@ -94,8 +98,21 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   declareEnforcedSecurityFeatures();
   // Opened before the products: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config.sharedState, logger);
-  const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
-  const products = createProductServices({ config, signer, metrics, cache: caches.products, refusals: new SignatureRefusals(logger, metrics) });
+  const caches = openCaches<ExecutionAnswer>(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
+  // Each product's fetch is its layers around the wire call, composed in one place inside; what
+  // they need from the stages before them is handed down here, never imported upward.
+  const products = createProductServices({
+    config,
+    signer,
+    metrics,
+    cache: caches.products,
+    refusals: new SignatureRefusals(logger, metrics),
+    hooks: {
+      claims: { headers: (context) => forwardedClaims(context.principal), key: (context) => forwardedClaimsKey(context.principal) },
+      forwardRequestId,
+      inFlight: () => new Singleflight(),
+    },
+  });
   // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
   const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
   const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig });
@@ -113,7 +130,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
-  const lineage = openLineageEmitter(config.lineage, metrics, logger);
+  const lineage = openLineageEmitter(config.lineage, metrics, logger, capturedRunEvent);
   const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random, agreements });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   // Apollo Gateway loads and plans either way; `engine` says who executes the plans.

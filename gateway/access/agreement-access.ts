@@ -1,4 +1,4 @@
-import type { Classification } from '../../schema/descriptor.ts';
+import type { Classification } from '../../schema/product/descriptor.ts';
 import type { AgreementGrant, GatewayAgreements } from '../../schema/registry/agreements.ts';
 import { readContractDirectives } from '../../schema/supergraph/contract-directives.ts';
 import { readSupergraphLineage } from '../supergraph/supergraph-lineage.ts';

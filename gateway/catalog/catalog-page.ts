@@ -1,5 +1,6 @@
 import type { Catalog, CatalogField, CatalogProduct } from './catalog-data.ts';
-import { escapeXml as e, renderLineageSvg } from './lineage-svg.ts';
+import { escapeMarkup as e } from '../../schema/base/escape-markup.ts';
+import { renderLineageSvg } from './lineage-svg.ts';
 
 /**
  * The catalog as server-rendered HTML: inline CSS, inline SVG, no script and no external

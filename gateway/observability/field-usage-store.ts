@@ -3,8 +3,8 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Pool } from 'pg';
-import { clientUsageOf, type ClientFieldUsage, type FieldUsageRow, type FieldUsageSource } from '../../schema/field-usage.ts';
-import { utcDay } from '../../schema/utc-day.ts';
+import { clientUsageOf, type ClientFieldUsage, type FieldUsageRow, type FieldUsageSource } from '../../schema/contracts/field-usage.ts';
+import { utcDay } from '../../schema/base/utc-day.ts';
 
 /** A usage store the gateway records into. Recording is synchronous and only buffers. */
 export interface FieldUsageStore extends FieldUsageSource {

@@ -2,8 +2,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { PRODUCT_NAME } from '../../schema/descriptor.ts';
-import { loadMesh, meshPaths } from '../../schema/mesh.ts';
+import { PRODUCT_NAME } from '../../schema/product/descriptor.ts';
+import { loadMesh, meshPaths } from '../../schema/contracts/mesh.ts';
 import { RegistryClient, RegistryRequestError } from '../../schema/registry/registry-client.ts';
 import { subgraphsOf } from '../../schema/supergraph/supergraph-subgraphs.ts';
 import { readStartedMesh } from './started-mesh.ts';

@@ -4,9 +4,9 @@ import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { callerApiSchema, previewOptedIn, type PreviewOptIn } from '../access/caller-view.ts';
 import { previewApiSchema } from '../access/preview-api-schema.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { introspectionPart, type IntrospectionPart } from '../operation/introspection-part.ts';
+import { stripSuggestions } from '../access/error-suggestions.ts';
+import { introspectionPart, usesIntrospection, type IntrospectionPart } from '../operation/introspection-part.ts';
 import { fieldsUsed } from '../operation/operation-fields.ts';
-import { stripSuggestions, usesIntrospection } from './introspection-plugin.ts';
 import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
 
 export type PreviewGateOptions = PreviewOptIn;

@@ -1,5 +1,5 @@
 import { Kind, parse, print, type ConstDirectiveNode, type DocumentNode, type SelectionSetNode } from 'graphql';
-import type { LineageEdge } from '../../schema/lineage.ts';
+import type { LineageEdge } from '../../schema/contracts/lineage.ts';
 import { readContractDirectives, type ContractProduct } from '../../schema/supergraph/contract-directives.ts';
 import { linkedDirectiveNames } from '../../schema/supergraph/linked-directive-names.ts';
 

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { escapeMarkup } from '../escape-markup.ts';
-import type { Finding } from '../finding.ts';
+import { escapeMarkup } from '../base/escape-markup.ts';
+import type { Finding } from '../contracts/finding.ts';
 import { httpStatusOf, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { agreementRoutes, type AgreementRoute } from './agreement-routes.ts';
 import { assertProductName, type Registry } from './registry.ts';

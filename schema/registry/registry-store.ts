@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { FieldUsageRow as UsageRow } from '../field-usage.ts';
-import type { Finding } from '../finding.ts';
+import type { FieldUsageRow as UsageRow } from '../contracts/field-usage.ts';
+import type { Finding } from '../contracts/finding.ts';
 import { AgreementsStore } from './agreements-store.ts';
+import type { SqlRunner } from './sql-runner.ts';
 
 /** One published version of a product, as the registry keeps it for good. */
 export interface ProductVersion {
@@ -45,6 +46,14 @@ export interface Build {
   supergraphHash: string | undefined;
   governanceId: number;
   versionIds: number[];
+}
+
+/** The mesh a build serves: what a check or `meshgate dev` composes against. */
+export interface CurrentMesh {
+  build: Build | undefined;
+  products: ProductVersion[];
+  governanceId: number;
+  governance: string;
 }
 
 /** A governed change as an approval request holds it: the finding that named it and, for a takeover, whose coordinate it is. */
@@ -105,13 +114,6 @@ export interface RegistryStore {
   /** The owners of every coordinate (`Type`, `Type.field`) the registry knows. */
   owners(): Promise<Map<string, string[]>>;
   addOwners(rows: readonly { coordinate: string; product: string }[], since: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The one thing the two databases differ in, for this store: how a statement is run. */
-export interface SqlRunner {
-  /** Runs one statement with `$1`-style parameters and returns its rows. */
-  query(sql: string, params?: readonly (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql';
-import { CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY } from '../contract-spec.ts';
-import { CLASSIFICATIONS, type Classification } from '../descriptor.ts';
+import { CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY } from '../product/contract-spec.ts';
+import { CLASSIFICATIONS, type Classification } from '../product/descriptor.ts';
 import { MeshErrorCode, MeshError } from '../protocol/error-codes.ts';
 import { linkedDirectiveNames, linksSpec } from './linked-directive-names.ts';
 

@@ -1,7 +1,7 @@
 import { Supergraph, DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES } from '@apollo/federation-internals';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
-import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from '../requires-argument-clash.ts';
+import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from './requires-argument-clash.ts';
 import { readContractDirectives } from './contract-directives.ts';
 import { ENFORCED_SECURITY_FEATURES } from './enforced-security-features.ts';
 import { linkedDirectiveNames } from './linked-directive-names.ts';

@@ -4,12 +4,12 @@ import { print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { readContractDirectives } from '../../schema/supergraph/contract-directives.ts';
 import { readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
-import { compileSubgraph } from '../../schema/contract-compiler.ts';
-import { parseDescriptor } from '../../schema/descriptor.ts';
-import { loadGovernance, type Governance } from '../../schema/governance.ts';
-import { isValidProduct, loadMesh, REPO_ROOT } from '../../schema/mesh.ts';
+import { compileSubgraph } from '../../schema/contracts/contract-compiler.ts';
+import { parseDescriptor } from '../../schema/product/descriptor.ts';
+import { loadGovernance, type Governance } from '../../schema/contracts/governance.ts';
+import { isValidProduct, loadMesh, REPO_ROOT } from '../../schema/contracts/mesh.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { publishedOutputFields } from '../../schema/subgraph-model.ts';
+import { publishedOutputFields } from '../../schema/product/subgraph-model.ts';
 
 /** The committed supergraph: supergraph-up-to-date.test.ts proves it is what compose writes today. */
 const supergraph = readFileSync(join(REPO_ROOT, 'schema', 'supergraph.graphql'), 'utf8');

@@ -5,10 +5,10 @@ import { datasetUrn, toDataHub } from '../../schema/exports/datahub.ts';
 import { toOdps } from '../../schema/exports/odps.ts';
 import { toOpenLineageDatasetEvents } from '../../schema/exports/openlineage.ts';
 import { toOpenMetadata } from '../../schema/exports/openmetadata.ts';
-import { computeLineage } from '../../schema/lineage.ts';
-import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
-import { toOdcs } from '../../schema/odcs.ts';
-import { isPublishedField } from '../../schema/subgraph-model.ts';
+import { computeLineage } from '../../schema/contracts/lineage.ts';
+import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/contracts/mesh.ts';
+import { toOdcs } from '../../schema/exports/odcs.ts';
+import { isPublishedField } from '../../schema/product/subgraph-model.ts';
 import { dataHub, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
 import { odpsSchema, openLineageProblems, openMetadataRequestProblems, problemsOf as schemaProblems } from './standard-schemas.ts';
 

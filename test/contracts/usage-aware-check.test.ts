@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../schema/check.ts';
+import { runCheck } from '../../schema/contracts/check.ts';
 import { JsonLinesUsageStore } from '../../gateway/observability/field-usage-store.ts';
 import { runCli } from '../support/cli-process.ts';
 import { findingsOf, fixtureRoot, TODAY } from './fixture-mesh.ts';

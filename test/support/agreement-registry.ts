@@ -5,13 +5,13 @@ import { inc } from 'semver';
 import { expect } from 'vitest';
 import { parseDocument } from 'yaml';
 import { registryPages } from '../../gateway/catalog/registry-pages.ts';
-import { safeParseDescriptor, type Classification } from '../../schema/descriptor.ts';
-import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
+import { safeParseDescriptor, type Classification } from '../../schema/product/descriptor.ts';
+import { DEFAULT_GOVERNANCE_PATH } from '../../schema/contracts/governance.ts';
 import { openRegistryStore } from '../../schema/registry/open-registry-store.ts';
 import { startRegistryServer, type RunningRegistry } from '../../schema/registry/registry-server.ts';
 import { loadRegistryConfig, RegistryTokens } from '../../schema/registry/registry-tokens.ts';
 import { Registry } from '../../schema/registry/registry.ts';
-import { modelSubgraph } from '../../schema/subgraph-model.ts';
+import { modelSubgraph } from '../../schema/product/subgraph-model.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
