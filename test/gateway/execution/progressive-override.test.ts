@@ -4,6 +4,7 @@ import { startGateway, type RunningGateway } from '../../../gateway/create-gatew
 import { overrideFixture, OVERRIDE_LABELS, serveOverrideFixture } from '../../fixtures/executor/override-subgraphs.ts';
 import { HoldingProxy } from '../../support/holding-proxy.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
+import { until } from '../../support/until.ts';
 
 /**
  * Progressive @override through the real gateway: ledger's Product fields move to pricing,
@@ -100,7 +101,8 @@ describe('progressive @override', () => {
     try {
       const both = Promise.all([ask('stock', {}, held), ask('stock', {}, held)]);
       const joined = async () => (await held.metrics.coalescedRequests.get()).values[0]?.value ?? 0;
-      for (let i = 0; i < 400 && (await joined()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      // The follower can join before the leader's fetch reaches the proxy: wait for both.
+      await until(async () => (await joined()) === 1 && proxy.received === 1);
       expect(await joined()).toBe(1);
       expect(proxy.received).toBe(1);
       proxy.releaseAll();

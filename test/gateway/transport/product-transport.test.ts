@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * The transport against a misbehaving product: a real HTTP server standing where catalog
@@ -56,7 +57,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}/graphql`;
-  mesh = await startMesh({
+  mesh = await startWorkerMesh({
     subgraphUrls: { catalog: url },
     transport: { products: { catalog: { timeoutMs: 300, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 }, breaker: { failureThreshold: 1000 } } } },
   });
