@@ -26,6 +26,7 @@ const OWN_PROCESS = [
   'test/security/governed-change-abuse.test.ts',
   'test/security/one-view-per-caller.test.ts',
   'test/security/unsigned-requests-option.test.ts',
+  'test/security/verified-application.test.ts',
   // Register the process-wide tracer provider: every later gateway in the process would trace.
   'test/gateway/observability/tracing.test.ts',
   'test/gateway/execution/query-plan-warmup.test.ts',

@@ -15,7 +15,7 @@ import { resolveGatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/create-gateway.ts';
 import { createDataProduct, type DataProduct } from '../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../subgraphs/demo-mesh.ts';
-import { SeededRandom } from '../subgraphs/kit/seeded-random.ts';
+import { SeededRandom } from '../subgraphs/demo/seeded-random.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues } from '../schema/descriptor.ts';
+import { describeIssues } from '../schema/product/descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { SeededProductDefinition } from './kit/create-data-product.ts';
+import type { SeededProductDefinition } from './kit/index.ts';
 import { catalogProduct } from './catalog/index.ts';
 import { customerInsightsProduct } from './customer-insights/index.ts';
 import { customersProduct } from './customers/index.ts';

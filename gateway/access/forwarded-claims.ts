@@ -16,9 +16,9 @@ export interface ForwardedClaim {
  * same product answers, whoever sent them.
  *
  * The day a product needs to know the caller (identity propagation, row-level rules), the
- * claim is added HERE and nowhere else: the transport then sends it (product-data-source.ts),
- * and the identity of a shared execution, a kept whole answer and a kept product answer
- * includes it (execution/answer-identity.ts, cache/watermark-cache.ts), so callers whose
+ * claim is added HERE and nowhere else: the product fetch then sends it (the composition
+ * root hands these functions to it), and the identity of a shared execution, a kept whole
+ * answer, a shared product fetch and a kept product answer includes it, so callers whose
  * claims differ stop sharing at once. A claim sent any other way would let one caller's
  * answer reach another.
  */

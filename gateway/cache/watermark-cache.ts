@@ -1,29 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SharedStateStore } from '../shared-state/key-value-store.ts';
-import { Singleflight } from '../execution/singleflight.ts';
+import { Singleflight } from '../primitives/singleflight.ts';
+import type { CachedResponse, FetchIdentity, ProductAnswerCache } from '../transport/cache-layer.ts';
 import type { WatermarkTracker } from './watermark-tracker.ts';
-
-/** A product's answer as the gateway consumes it. */
-export interface CachedResponse {
-  data?: unknown;
-  errors?: readonly unknown[];
-  extensions?: Record<string, unknown>;
-}
-
-/** One subgraph fetch, as much of it as decides the answer. */
-export interface FetchIdentity {
-  product: string;
-  /** The product's GraphQL URL; its /watermark sits beside it. */
-  url: string;
-  /** The fetch's body: query, variables and operation name, serialized. */
-  body: string;
-  /**
-   * What the product is told about the caller besides the body: the forwarded claims
-   * (access/forwarded-claims.ts `forwardedClaimsKey`; '' today, when it is told nothing).
-   * Never the token: the same body to the same product gets the same answer whoever asks.
-   */
-  scope: string;
-}
 
 export interface WatermarkCacheStats {
   hits: number;
@@ -46,7 +25,7 @@ export interface WatermarkCacheStats {
  * Values are stored serialized and parsed per use: Apollo's executor merges entity results
  * into the response in place, so two requests must never share one answer object.
  */
-export class WatermarkCache {
+export class WatermarkCache implements ProductAnswerCache {
   readonly stats: WatermarkCacheStats = { hits: 0, misses: 0, bypassed: 0 };
   /** Keys this gateway wrote, oldest first, to bound the entries it is responsible for. */
   private readonly written = new Set<string>();

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { durationToMs, type ProductStatus } from '../../schema/descriptor.ts';
-import type { Lineage } from '../../schema/lineage.ts';
-import { admits, meshReaders } from '../../schema/field-readers.ts';
-import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
-import { publishedOutputFields, sunsetDate } from '../../schema/subgraph-model.ts';
-import type { ClientFieldUsage, FieldUsageSource } from '../../schema/field-usage.ts';
-import { addDays, utcDay } from '../../schema/utc-day.ts';
+import { durationToMs, type ProductStatus } from '../../schema/product/descriptor.ts';
+import type { Lineage } from '../../schema/contracts/lineage.ts';
+import { admits, meshReaders } from '../../schema/contracts/field-readers.ts';
+import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/contracts/mesh.ts';
+import { publishedOutputFields, sunsetDate } from '../../schema/product/subgraph-model.ts';
+import type { ClientFieldUsage, FieldUsageSource } from '../../schema/contracts/field-usage.ts';
+import { addDays, utcDay } from '../../schema/base/utc-day.ts';
 import { exampleQueries, type ExampleQuery } from './catalog-examples.ts';
 import { derivedProducts } from './lineage-svg.ts';
 

@@ -1,6 +1,6 @@
 import { Kind, type FieldDefinitionNode } from 'graphql';
-import type { ValidProduct } from '../../schema/mesh.ts';
-import type { FieldModel, SubgraphModel, TypeModel } from '../../schema/subgraph-model.ts';
+import type { ValidProduct } from '../../schema/contracts/mesh.ts';
+import type { FieldModel, SubgraphModel, TypeModel } from '../../schema/product/subgraph-model.ts';
 
 /** A query a reader can run as it is: the catalog links it into the explorer. */
 export interface ExampleQuery {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { Agreement, Consumer } from '../../schema/registry/agreements.ts';
 import { registryClient, type RegistryClientOptions } from './registry-client-options.ts';
 
@@ -6,6 +7,18 @@ import { registryClient, type RegistryClientOptions } from './registry-client-op
 function describeAgreement(a: Agreement): string {
   const waiting = a.status === 'pending' ? ` (awaiting ${a.awaiting.join(' and ')})` : '';
   return `#${a.id} ${a.status}${waiting}: ${a.consumer} reads ${a.product} [${a.classifications.join(', ')}] until ${a.endsAt} for "${a.purpose}"`;
+}
+
+/**
+ * The end a request asks for: `--until` as given (the registry judges it), or `--for Nd`
+ * counted from today, so that a command written down today still works next year.
+ */
+export function requestedEnd(options: { until?: string; for?: string }, now = new Date()): string {
+  if ((options.until === undefined) === (options.for === undefined)) throw new MeshError(MeshErrorCode.AGREEMENT_TERM_INVALID, 'give exactly one of --until <date> and --for <days>d');
+  if (options.until !== undefined) return options.until;
+  const days = /^([1-9]\d{0,3})d$/.exec(options.for!.trim());
+  if (!days) throw new MeshError(MeshErrorCode.AGREEMENT_TERM_INVALID, `--for takes a number of days such as 90d, not "${options.for}"`);
+  return new Date(now.getTime() + Number(days[1]) * 86_400_000).toISOString().slice(0, 10);
 }
 
 const withRegistry = (command: Command) => command.requiredOption('--registry <url>', 'the registry').option('--token <token>', 'a registry token (default: MESHGATE_REGISTRY_TOKEN)');
@@ -37,10 +50,12 @@ export function registerAccessCommand(program: Command): void {
       .requiredOption('--consumer <consumer>', 'the consumer asking')
       .requiredOption('--classifications <list>', 'comma-separated, e.g. confidential,restricted')
       .requiredOption('--purpose <text>', 'what the data is for')
-      .requiredOption('--until <date>', 'the end date (YYYY-MM-DD, or an ISO timestamp)'),
-  ).action(async (product: string, options: RegistryClientOptions & { consumer: string; classifications: string; purpose: string; until: string }) => {
+      .option('--until <date>', 'the end date (YYYY-MM-DD, or an ISO timestamp)')
+      .option('--for <days>', 'the term from today instead of an end date, in days (e.g. 90d)'),
+  ).action(async (product: string, options: RegistryClientOptions & { consumer: string; classifications: string; purpose: string; until?: string; for?: string }) => {
     const classifications = options.classifications.split(',').map((c) => c.trim()).filter(Boolean);
-    const agreement = await registryClient(options).call<Agreement>('POST', '/v1/agreements', { consumer: options.consumer, product, classifications, purpose: options.purpose, endsAt: options.until });
+    const endsAt = requestedEnd(options);
+    const agreement = await registryClient(options).call<Agreement>('POST', '/v1/agreements', { consumer: options.consumer, product, classifications, purpose: options.purpose, endsAt });
     console.log(`requested ${describeAgreement(agreement)}`);
   });
   for (const [decision, verb, help] of [

@@ -1,8 +1,8 @@
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { CheckReport } from '../../schema/check.ts';
-import { MESH, type Finding } from '../../schema/finding.ts';
-import { safeParseDescriptor } from '../../schema/descriptor.ts';
+import type { CheckReport } from '../../schema/contracts/check.ts';
+import { MESH, type Finding } from '../../schema/contracts/finding.ts';
+import { safeParseDescriptor } from '../../schema/product/descriptor.ts';
 import { readProductRepository } from '../../schema/registry/product-repository.ts';
 import { openUsageStore } from '../observability/field-usage-store.ts';
 import { registryClient } from './registry-client-options.ts';
@@ -116,7 +116,7 @@ export function registerCheckCommand(program: Command): void {
         return;
       }
       // Loaded here: a check against a registry runs none of the pipeline locally.
-      const { runCheck } = await import('../../schema/check.ts');
+      const { runCheck } = await import('../../schema/contracts/check.ts');
       const usage = options.usage ? openUsageStore(options.usage, 0) : undefined;
       const report = await runCheck({ root: options.root, today: options.today, usage }).finally(() => usage?.close());
       // Declared products against their engines: not in schema/, which opens no store.

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { composeProducts, readProductInterface, writeSupergraph } from '../../schema/compose.ts';
+import { composeProducts, readProductInterface, writeSupergraph } from '../../schema/contracts/compose.ts';
 import { DEMO_MESH, defaultProductUrl } from '../../subgraphs/demo-mesh.ts';
 import { registryClient } from './registry-client-options.ts';
 

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { finding, type Finding } from '../../schema/finding.ts';
-import { DECLARATION_FILE, loadDeclaration } from '../../schema/declaration.ts';
-import { meshPaths } from '../../schema/mesh.ts';
+import { finding, type Finding } from '../../schema/contracts/finding.ts';
+import { DECLARATION_FILE, loadDeclaration } from '../../schema/product/declaration.ts';
+import { meshPaths } from '../../schema/contracts/mesh.ts';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { productStorePath, seedProductStore } from '../../subgraphs/kit/create-data-product.ts';
 import { declaredProduct } from '../../subgraphs/kit/declared/declared-product.ts';

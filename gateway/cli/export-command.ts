@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { formatProblem } from '../../schema/descriptor.ts';
+import { formatProblem } from '../../schema/product/descriptor.ts';
 import { dataHubRecipe, toDataHub } from '../../schema/exports/datahub.ts';
 import { DEFAULT_GATEWAY_URL, toOdps } from '../../schema/exports/odps.ts';
 import { DEFAULT_LINEAGE_NAMESPACE, toOpenLineageDatasetEvents } from '../../schema/exports/openlineage.ts';
 import { toOpenMetadata } from '../../schema/exports/openmetadata.ts';
-import { computeLineage } from '../../schema/lineage.ts';
-import { isValidProduct, loadMesh, type ProductSource, type ValidProduct } from '../../schema/mesh.ts';
-import { LOCAL_GATEWAY_URL, toOdcs } from '../../schema/odcs.ts';
+import { computeLineage } from '../../schema/contracts/lineage.ts';
+import { isValidProduct, loadMesh, type ProductSource, type ValidProduct } from '../../schema/contracts/mesh.ts';
+import { LOCAL_GATEWAY_URL, toOdcs } from '../../schema/exports/odcs.ts';
 import type { Agreement } from '../../schema/registry/agreements.ts';
 import { registryClient } from './registry-client-options.ts';
 

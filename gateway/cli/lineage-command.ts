@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { computeLineage, serializeLineage } from '../../schema/lineage.ts';
-import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
+import { computeLineage, serializeLineage } from '../../schema/contracts/lineage.ts';
+import { isValidProduct, loadMesh } from '../../schema/contracts/mesh.ts';
 
 export function registerLineageCommand(program: Command): void {
   program

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, MeshError } from '../../schema/protocol/error-codes.ts';
-import { REPO_ROOT } from '../../schema/source-tree.ts';
+import { REPO_ROOT } from '../../schema/base/source-tree.ts';
 
 /**
  * Each command's module, in the order `meshgate --help` lists them. Only the command being

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
-import { DECLARATION_FILE, loadDeclaration } from '../../schema/declaration.ts';
-import { PRODUCT_NAME } from '../../schema/descriptor.ts';
-import { computeLineage, serializeLineage } from '../../schema/lineage.ts';
-import { isValidProduct, loadMesh, meshPaths } from '../../schema/mesh.ts';
+import { DECLARATION_FILE, loadDeclaration } from '../../schema/product/declaration.ts';
+import { PRODUCT_NAME } from '../../schema/product/descriptor.ts';
+import { computeLineage, serializeLineage } from '../../schema/contracts/lineage.ts';
+import { isValidProduct, loadMesh, meshPaths } from '../../schema/contracts/mesh.ts';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { publishProduct } from '../../schema/publish.ts';
+import { publishProduct } from '../../schema/contracts/publish.ts';
 
 /**
  * `meshgate new <product> --from <engine url> --table <name>...`: a declared product from
@@ -255,8 +255,7 @@ ${queryDeclarations.join('\n')}
     [`${name}.test.ts`]: `import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, signatureHeader } from '../../schema/protocol/signature.ts';
-import { createDataProduct, type DataProduct, type RunningProduct } from '../kit/create-data-product.ts';
-import { declaredProduct } from '../kit/declared/declared-product.ts';
+import { createDataProduct, declaredProduct, type DataProduct, type RunningProduct } from '../kit/index.ts';
 
 /** ${name} against its engine (${urlEnv}): it starts only when every declared table and column is there. */
 const url = process.env.${urlEnv};

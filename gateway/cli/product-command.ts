@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DECLARATION_FILE } from '../../schema/declaration.ts';
-import { meshPaths } from '../../schema/mesh.ts';
+import { DECLARATION_FILE } from '../../schema/product/declaration.ts';
+import { meshPaths } from '../../schema/contracts/mesh.ts';
 import { createDataProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { declaredProduct } from '../../subgraphs/kit/declared/declared-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { readProductRepository } from '../../schema/registry/product-repository.ts';
 import { RegistryRequestError } from '../../schema/registry/registry-client.ts';
-import type { Finding } from '../../schema/finding.ts';
+import type { Finding } from '../../schema/contracts/finding.ts';
 import { formatReport, inRepository } from './check-command.ts';
 import { registryClient } from './registry-client-options.ts';
 
@@ -62,7 +62,7 @@ export function registerPublishCommand(program: Command): void {
       if (options.registry) return publishToRegistry(name, { ...options, registry: options.registry });
       // Loaded here: publishing to a registry needs none of the local pipeline.
       const started = performance.now();
-      const { publishProduct } = await import('../../schema/publish.ts');
+      const { publishProduct } = await import('../../schema/contracts/publish.ts');
       const result = await publishProduct(name, options);
       if (!result.ok) return refuse(result.product, result.findings, started);
       console.log(`published ${result.product} ${result.version} to ${relative(process.cwd(), result.dir) || result.dir}`);

@@ -10,7 +10,7 @@ import { SUPERGRAPH_FILE } from './compose-command.ts';
 import { seedMesh } from './seed-command.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { recordStartedMesh } from '../onboarding/started-mesh.ts';
-import { REPO_ROOT } from '../../schema/source-tree.ts';
+import { REPO_ROOT } from '../../schema/base/source-tree.ts';
 
 export function registerStartCommand(program: Command): void {
   program

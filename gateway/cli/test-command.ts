@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { LOCAL_GATEWAY_URL } from '../../schema/odcs.ts';
+import { LOCAL_GATEWAY_URL } from '../../schema/exports/odcs.ts';
 import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { toJunitErrorXml, toJunitXml } from '../quality/junit-report.ts';
 import { runQualityTests } from '../quality/quality-runner.ts';

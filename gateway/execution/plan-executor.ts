@@ -7,6 +7,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { getVariableValues, GraphQLError, Kind, valueFromAST, type FragmentDefinitionNode, type GraphQLFormattedError, type GraphQLInputType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
+import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { applyRewrites, isObjectOfType, isPlainObject, mergeInto, representationOf } from './entity-representations.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
@@ -22,7 +23,6 @@ type ExecutorResult = Awaited<ReturnType<GatewayExecutor>>;
 type Data = Record<string, unknown>;
 type OperationFetch = Extract<GraphQLDataSourceProcessOptions<GatewayContext>, { incomingRequestContext: unknown }>;
 type IncomingRequest = OperationFetch['incomingRequestContext'];
-const INCOMING_OPERATION = 'incoming operation' as OperationFetch['kind'];
 
 /** The same span names Apollo Gateway's executor opens, so traces read the same whichever engine runs. */
 const tracer = trace.getTracer('meshgate');
@@ -343,7 +343,6 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
   }
   const send = async (variables: Data): Promise<Data | null | undefined> => {
     const options: GraphQLDataSourceProcessOptions<GatewayContext> = {
-      // Apollo's GraphQLDataSourceRequestKind.INCOMING_OPERATION; the enum is not exported by the package's entry point.
       kind: INCOMING_OPERATION,
       request: { query: fetch.operation, variables, operationName: fetch.operationName },
       incomingRequestContext: request as IncomingRequest,

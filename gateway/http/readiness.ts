@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
 import { isUnrouted, noUrlYet } from '../../schema/registry/routing-url.ts';
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
-import type { ProductTransport } from '../transport/product-data-source.ts';
+import type { ProductTransport } from '../transport/product-transport.ts';
 
 /** One product as `/ready` reports it; `no-url` when nobody has said where it runs (see schema/registry/routing-url.ts). */
 export type ProductReadiness = 'up' | 'down' | 'breaker-open' | 'no-url';

@@ -6,7 +6,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isJSONRPCRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { REPO_ROOT } from '../../schema/source-tree.ts';
+import { REPO_ROOT } from '../../schema/base/source-tree.ts';
 import { DATA_PRODUCT_TOOLS, registerDataProductTools, type DataProductToolsOptions, type ToolCaller } from './data-product-tools.ts';
 import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
 

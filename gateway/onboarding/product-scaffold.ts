@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { computeLineage, serializeLineage } from '../../schema/lineage.ts';
-import { isValidProduct, loadMesh, meshPaths } from '../../schema/mesh.ts';
-import { publishProduct } from '../../schema/publish.ts';
+import { computeLineage, serializeLineage } from '../../schema/contracts/lineage.ts';
+import { isValidProduct, loadMesh, meshPaths } from '../../schema/contracts/mesh.ts';
+import { publishProduct } from '../../schema/contracts/publish.ts';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** Options of {@link scaffoldProduct}: what `meshgate new` asks for. */
@@ -124,9 +124,7 @@ function templates(options: Required<Pick<ScaffoldOptions, 'name' | 'domain' | '
     ...contract.files,
     'resolvers.ts': `import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import type { ProductContext } from '../kit/create-data-product.ts';
-import type { DataStore } from '../kit/store.ts';
-import { rowByKeyLoader } from '../kit/store-loaders.ts';
+import { rowByKeyLoader, type DataStore, type ProductContext } from '../kit/index.ts';
 
 interface RecordRow extends Record<string, unknown> {
   id: string;
@@ -160,8 +158,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 };
 `,
-    'index.ts': `import { sourceDir } from '../../schema/source-tree.ts';
-import type { DataProductDefinition } from '../kit/create-data-product.ts';
+    'index.ts': `import { sourceDir } from '../../schema/base/source-tree.ts';
+import type { DataProductDefinition } from '../kit/index.ts';
 import { createLoaders, resolvers } from './resolvers.ts';
 import { seed, SEED_VERSION } from './store/seed.ts';
 
@@ -172,8 +170,8 @@ export const ${variable}: DataProductDefinition<ReturnType<typeof createLoaders>
   seed: { version: SEED_VERSION, run: seed },
 };
 `,
-    'store/seed.ts': `import { SeededRandom } from '../../kit/seeded-random.ts';
-import type { SeedableStore } from '../../kit/store.ts';
+    'store/seed.ts': `import { SeededRandom } from '../../demo/seeded-random.ts';
+import type { SeedableStore } from '../../kit/index.ts';
 
 /** Bump when the seed changes, so existing stores are reseeded. */
 export const SEED_VERSION = '${name}-1';
@@ -198,7 +196,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, signatureHeader } from '../../schema/protocol/signature.ts';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';
-import { createDataProduct, type DataProduct, type RunningProduct } from '../kit/create-data-product.ts';
+import { createDataProduct, type DataProduct, type RunningProduct } from '../kit/index.ts';
 import { ${variable} } from './index.ts';
 import { RECORD_COUNT } from './store/seed.ts';
 

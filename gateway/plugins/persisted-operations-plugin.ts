@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import { stripIgnoredCharacters } from 'graphql';
 import { z } from 'zod';
-import { describeIssues } from '../../schema/descriptor.ts';
+import { describeIssues } from '../../schema/product/descriptor.ts';
 import type { GatewayConfig } from '../config.ts';
 import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { durationToMs } from '../../schema/descriptor.ts';
+import { durationToMs } from '../../schema/product/descriptor.ts';
 import type { ProductReport } from '../../schema/protocol/product-report.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { fieldsUsed } from '../operation/operation-fields.ts';

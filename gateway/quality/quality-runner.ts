@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { CheckReport, CheckedProduct } from '../../schema/check.ts';
-import { durationToMs, formatProblem } from '../../schema/descriptor.ts';
-import { finding, type Finding, type RuleId } from '../../schema/finding.ts';
-import { isValidProduct, loadProductSources, meshPaths, type ValidProduct } from '../../schema/mesh.ts';
+import type { CheckReport, CheckedProduct } from '../../schema/contracts/check.ts';
+import { durationToMs, formatProblem } from '../../schema/product/descriptor.ts';
+import { finding, type Finding, type RuleId } from '../../schema/contracts/finding.ts';
+import { isValidProduct, loadProductSources, meshPaths, type ValidProduct } from '../../schema/contracts/mesh.ts';
 import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import {
   describeExpectation,
@@ -16,9 +16,9 @@ import {
   type LibraryRule,
   type QualityMetric,
   type QualityRule,
-} from '../../schema/quality-rules.ts';
-import { planQualityRules, type ListPlan } from '../../schema/quality-plan.ts';
-import { DECLARATION_FILE, loadDeclaration } from '../../schema/declaration.ts';
+} from '../../schema/product/quality-rules.ts';
+import { planQualityRules, type ListPlan } from '../../schema/contracts/quality-plan.ts';
+import { DECLARATION_FILE, loadDeclaration } from '../../schema/product/declaration.ts';
 import { buildModel, type DeclaredModel } from '../../subgraphs/kit/declared/declared-model.ts';
 import { openDeclaredEngine } from '../../subgraphs/kit/declared/declared-product.ts';
 import { countViolations, dialectOf, qualityStatement } from '../../subgraphs/kit/declared/declared-quality.ts';

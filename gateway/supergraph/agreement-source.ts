@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLASSIFICATIONS } from '../../schema/descriptor.ts';
+import { CLASSIFICATIONS } from '../../schema/product/descriptor.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayAgreements } from '../../schema/registry/agreements.ts';
 import { fetchFromRegistry } from './registry-supergraph.ts';

@@ -1,7 +1,19 @@
+import type { Agent } from 'undici';
 import type { GatewayConfig } from '../config.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';
-import type { ProductTransport } from './product-data-source.ts';
 import { createProductAgent } from './product-request.ts';
+import type { RetryOptions } from './retry-policy.ts';
+
+/** What every product's data source shares for the life of the gateway. */
+export interface ProductTransport {
+  agent: Agent;
+  breakers: CircuitBreakers;
+  settingsFor(product: string): { timeoutMs: number; retry: RetryOptions };
+  /** Share identical in-flight query fetches to a product. */
+  dedupe: boolean;
+  /** The largest answer read from a product, in bytes (`transport.maxResponseBytes`). */
+  maxResponseBytes: number;
+}
 
 /**
  * Builds what every product's data source shares: the keep-alive pool, the breakers, and

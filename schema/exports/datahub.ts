@@ -1,7 +1,7 @@
-import { durationToMs } from '../descriptor.ts';
-import type { LineageEdge } from '../lineage.ts';
-import type { ValidProduct } from '../mesh.ts';
-import { publishedOutputFields, type FieldModel } from '../subgraph-model.ts';
+import { durationToMs } from '../product/descriptor.ts';
+import type { LineageEdge } from '../contracts/lineage.ts';
+import type { ValidProduct } from '../contracts/mesh.ts';
+import { publishedOutputFields, type FieldModel } from '../product/subgraph-model.ts';
 import { shapeOf, type ShapeField } from './graphql-shape.ts';
 
 /**
@@ -11,7 +11,7 @@ import { shapeOf, type ShapeField } from './graphql-shape.ts';
  *   freshness as a fixed-interval freshness assertion;
  * - metadata change proposals for the `file` ingestion source (`datahub ingest -c recipe`):
  *   per product its properties, owner, schema and upstream lineage, dataset-level (its input
- *   ports) and field-level (schema/lineage.ts's edges as fine-grained lineage).
+ *   ports) and field-level (the mesh lineage's edges as fine-grained lineage).
  * Each product is a dataset on the `graphql` platform, named `<service>.<product>`.
  */
 export interface DataHubExport {

@@ -1,5 +1,5 @@
-import type { ValidProduct } from '../mesh.ts';
-import { isPublishedField, type FieldModel } from '../subgraph-model.ts';
+import type { ValidProduct } from '../contracts/mesh.ts';
+import { isPublishedField, type FieldModel } from '../product/subgraph-model.ts';
 
 /**
  * The shape of a product's published GraphQL fields as a tree, for catalogs that describe

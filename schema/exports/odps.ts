@@ -1,5 +1,5 @@
-import type { ValidProduct } from '../mesh.ts';
-import { toOdcs } from '../odcs.ts';
+import type { ValidProduct } from '../contracts/mesh.ts';
+import { toOdcs } from './odcs.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { ProductConsumer } from '../registry/agreements.ts';
 import { bitolTeam } from './bitol-team.ts';

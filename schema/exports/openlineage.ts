@@ -1,12 +1,12 @@
-import type { LineageEdge } from '../lineage.ts';
-import type { ValidProduct } from '../mesh.ts';
-import { publishedOutputFields } from '../subgraph-model.ts';
+import type { LineageEdge } from '../contracts/lineage.ts';
+import type { ValidProduct } from '../contracts/mesh.ts';
+import { publishedOutputFields } from '../product/subgraph-model.ts';
 
 /**
  * OpenLineage (core spec 2-0-2) as meshgate speaks it, for the gateway's run events and the
  * static `meshgate export openlineage`. Every product is one dataset in `namespace`, named
  * by the product; its fields are `Type.field` (a `@requires` path may go deeper:
- * `Customer.orderSummary.totalSpentUsd`), the ids schema/lineage.ts uses.
+ * `Customer.orderSummary.totalSpentUsd`), the ids the mesh lineage uses.
  */
 export const OPENLINEAGE_SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
 /** Who wrote an event or facet, as the spec's `producer` / `_producer` (a URI). */
@@ -208,7 +208,7 @@ export function publishedDatasetFields(product: ValidProduct): ProductDatasetSou
 /**
  * The static field-level lineage of the mesh (`meshgate export openlineage`): one dataset
  * event per product, with its schema, owners, version, documentation and the column
- * lineage of the fields it computes from other products (`edges`, from schema/lineage.ts).
+ * lineage of the fields it computes from other products (the mesh lineage's `edges`).
  */
 export function toOpenLineageDatasetEvents(products: readonly ValidProduct[], edges: readonly LineageEdge[], options: { namespace: string; eventTime: string }): DatasetEvent[] {
   return products.map((product) => {

@@ -1,4 +1,4 @@
-import type { ValidProduct } from '../mesh.ts';
+import type { ValidProduct } from '../contracts/mesh.ts';
 import { rootFields, shapeOf, type ShapeField } from './graphql-shape.ts';
 import { gatewayBase, type ServedAt } from './odps.ts';
 

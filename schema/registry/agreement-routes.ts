@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLASSIFICATIONS, PRODUCT_NAME } from '../descriptor.ts';
+import { CLASSIFICATIONS, PRODUCT_NAME } from '../product/descriptor.ts';
 import { DECISIONS, type Agreements } from './agreements.ts';
 import type { RegistryPrincipal } from './registry-tokens.ts';
 

@@ -1,6 +1,6 @@
-import type { Classification } from '../descriptor.ts';
-import type { AgreementDecider } from '../governance.ts';
-import type { SqlRunner } from './registry-store.ts';
+import type { Classification } from '../product/descriptor.ts';
+import type { AgreementDecider } from '../contracts/governance.ts';
+import type { SqlRunner } from './sql-runner.ts';
 
 /** An application that reads data products, with the team that answers for it. */
 export interface Consumer {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CLASSIFICATIONS, PRODUCT_NAME, safeParseDescriptor, type Classification } from '../descriptor.ts';
-import { agreementDeciders, parseGovernance, type AgreementDecider, type AgreementGovernance } from '../governance.ts';
+import { CLASSIFICATIONS, PRODUCT_NAME, safeParseDescriptor, type Classification } from '../product/descriptor.ts';
+import { agreementDeciders, parseGovernance, type AgreementDecider, type AgreementGovernance } from '../contracts/governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { AgreementDecision, AgreementRequest, AgreementsStore, Consumer, Decision } from './agreements-store.ts';
+import type { CurrentMesh } from './registry-store.ts';
 import type { RegistryPrincipal } from './registry-tokens.ts';
-import type { CurrentMesh } from './registry.ts';
 
 export type { AgreementDecision, AgreementRequest, Consumer, Decision } from './agreements-store.ts';
 export { DECISIONS } from './agreements-store.ts';

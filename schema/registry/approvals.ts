@@ -1,4 +1,4 @@
-import type { Finding } from '../finding.ts';
+import type { Finding } from '../contracts/finding.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { ApprovalRecord, GovernedChange, RegistryStore } from './registry-store.ts';
 import type { RegistryPrincipal } from './registry-tokens.ts';

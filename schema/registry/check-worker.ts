@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ClientFieldUsage, FieldUsageSource } from '../field-usage.ts';
+import type { ClientFieldUsage, FieldUsageSource } from '../contracts/field-usage.ts';
 import { MeshError } from '../protocol/error-codes.ts';
 import type { CheckTask, WorkerReply, WorkerRequest } from './check-runner.ts';
 import { checkMeshFolder } from './mesh-folder.ts';

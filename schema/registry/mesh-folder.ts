@@ -1,9 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCheck, type CheckOptions, type CheckReport } from '../check.ts';
-import type { FieldUsageSource } from '../field-usage.ts';
-import { computeLineage, serializeLineage } from '../lineage.ts';
-import { isValidProduct, loadMesh, meshPaths } from '../mesh.ts';
+import { runCheck, type CheckOptions, type CheckReport } from '../contracts/check.ts';
+import type { FieldUsageSource } from '../contracts/field-usage.ts';
+import { computeLineage, serializeLineage } from '../contracts/lineage.ts';
+import { isValidProduct, loadMesh, meshPaths } from '../contracts/mesh.ts';
 
 /** A product's contract files as text: what a team publishes and the registry keeps. */
 export interface ProductFiles {

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
-import { SqlRegistryStore, type RegistryStore, type SqlRunner } from './registry-store.ts';
+import { SqlRegistryStore, type RegistryStore } from './registry-store.ts';
+import type { SqlRunner } from './sql-runner.ts';
 
 /** The embedded default: one DuckDB file beside where the registry runs. */
 export const DEFAULT_REGISTRY_FILE = '.meshgate/registry.duckdb';

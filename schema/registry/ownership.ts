@@ -1,8 +1,8 @@
 import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql';
-import { governedChangeId } from '../access-diff.ts';
-import { federationDirectiveNames } from '../contract-compiler.ts';
-import { finding, type Finding } from '../finding.ts';
-import { ROOT_TYPES } from '../subgraph-model.ts';
+import { governedChangeId } from '../contracts/access-diff.ts';
+import { federationDirectiveNames } from '../contracts/contract-compiler.ts';
+import { finding, type Finding } from '../contracts/finding.ts';
+import { ROOT_TYPES } from '../product/subgraph-model.ts';
 
 /**
  * Who owns what in a mesh of many repositories. The registry records the owner of every

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { Finding } from '../finding.ts';
+import type { Finding } from '../contracts/finding.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { CheckOutcome, Candidate } from './registry.ts';
 import type { ApprovalRecord } from './registry-store.ts';

@@ -1,8 +1,8 @@
-import { compositionFailure } from '../check.ts';
-import { composeProducts, type ProductInterface } from '../compose.ts';
-import { safeParseDescriptor } from '../descriptor.ts';
-import { finding, MESH, type Finding } from '../finding.ts';
-import { parseGovernance } from '../governance.ts';
+import { compositionFailure } from '../contracts/check.ts';
+import { composeProducts, type ProductInterface } from '../contracts/compose.ts';
+import { safeParseDescriptor } from '../product/descriptor.ts';
+import { finding, MESH, type Finding } from '../contracts/finding.ts';
+import { parseGovernance } from '../contracts/governance.ts';
 import { MeshError } from '../protocol/error-codes.ts';
 import { admitSupergraph, STRICTEST_ADMISSION } from '../supergraph/supergraph-admission.ts';
 import { unroutedUrl } from './routing-url.ts';
@@ -25,7 +25,7 @@ function routingUrl(name: string, url: string | undefined): string {
 /**
  * The supergraph a registry build would serve: the products composed with governance
  * compiled in, then admitted by the very rules a gateway applies before it serves one
- * (schema/supergraph/supergraph-admission.ts), so the registry never keeps a build that
+ * (`admitSupergraph`), so the registry never keeps a build that
  * every gateway would refuse at start. Undefined SDL when no product is served yet (drafts only).
  */
 export function composeBuild(products: readonly BuildProduct[], governanceText: string): ComposedBuild {

@@ -1,11 +1,11 @@
-import { PRODUCT_NAME, safeParseDescriptor } from '../descriptor.ts';
-import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../field-usage.ts';
-import { finding, MESH, type Finding } from '../finding.ts';
-import { parseGovernance } from '../governance.ts';
+import { PRODUCT_NAME, safeParseDescriptor } from '../product/descriptor.ts';
+import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../contracts/field-usage.ts';
+import { finding, MESH, type Finding } from '../contracts/finding.ts';
+import { parseGovernance } from '../contracts/governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
-import { blocksPublish } from '../publish.ts';
-import { utcDay } from '../utc-day.ts';
-import type { AgreedConsumer } from '../compatibility.ts';
+import { blocksPublish } from '../contracts/publish.ts';
+import { utcDay } from '../base/utc-day.ts';
+import type { AgreedConsumer } from '../contracts/compatibility.ts';
 import { Agreements } from './agreements.ts';
 import { approvedChanges, decideApproval, governedRefusalCode, isGoverned, requestApproval } from './approvals.ts';
 import { assertWithinCheckLimits, DEFAULT_CHECK_LIMITS, type CheckLimits } from './check-limits.ts';
@@ -13,7 +13,7 @@ import { CheckRunner } from './check-runner.ts';
 import type { ProductFiles } from './mesh-folder.ts';
 import { claimedCoordinates, takeoverFindings } from './ownership.ts';
 import type { BuildProduct, ComposedBuild } from './registry-compose.ts';
-import type { ApprovalRecord, Build, ProductVersion, RegistryStore } from './registry-store.ts';
+import type { ApprovalRecord, CurrentMesh, ProductVersion, RegistryStore } from './registry-store.ts';
 import type { RegistryPrincipal } from './registry-tokens.ts';
 
 
@@ -39,14 +39,6 @@ export interface CheckOutcome {
 export type PublishOutcome =
   | { ok: true; build: number; version: string; unchanged?: true }
   | { ok: false; findings: Finding[]; code?: MeshErrorCode; approval?: ApprovalRecord };
-
-/** The mesh a build serves: what a check or `meshgate dev` composes against. */
-export interface CurrentMesh {
-  build: Build | undefined;
-  products: ProductVersion[];
-  governanceId: number;
-  governance: string;
-}
 
 const findingKey = (f: Finding) => `${f.product}\u0000${f.rule}\u0000${f.element}\u0000${f.message}`;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRODUCT_NAME } from '../descriptor.ts';
+import { PRODUCT_NAME } from '../product/descriptor.ts';
 import { readOrCreateFile } from '../protocol/dev-home.ts';
 import { ConfigError, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { deriveProductKeys, encodeSigningKey, meshSecretsFromEnv, parseSigningKeyText, type SigningKey } from '../protocol/signing-keys.ts';

@@ -1,5 +1,5 @@
-import { sourceDir } from '../../schema/source-tree.ts';
-import type { SeededProductDefinition } from '../kit/create-data-product.ts';
+import { sourceDir } from '../../schema/base/source-tree.ts';
+import type { SeededProductDefinition } from '../kit/index.ts';
 import { createLoaders, resolvers } from './resolvers.ts';
 import { seed, SEED_VERSION } from './store/seed.ts';
 

@@ -1,10 +1,8 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import type { ProductContext } from '../kit/create-data-product.ts';
-import { daysBetween } from '../kit/demo-world.ts';
-import { MAX_PAGE_SIZE } from '../kit/pagination.ts';
-import type { DataStore } from '../kit/store.ts';
+import { MAX_PAGE_SIZE, type DataStore, type ProductContext } from '../kit/index.ts';
+import { daysBetween } from '../demo/demo-world.ts';
 
 /** The scoring model's parameters: the only data this product keeps of its own. */
 export interface InsightModel {

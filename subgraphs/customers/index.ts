@@ -1,5 +1,5 @@
-import { sourceDir } from '../../schema/source-tree.ts';
-import { declaredProduct } from '../kit/declared/declared-product.ts';
+import { sourceDir } from '../../schema/base/source-tree.ts';
+import { declaredProduct } from '../kit/index.ts';
 import { seed, SEED_VERSION } from './store/seed.ts';
 
 /** Declared: schema.graphql is served from declared.yaml over the customers table, with no resolver code. */

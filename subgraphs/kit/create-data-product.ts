@@ -12,7 +12,7 @@ import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts
 import type { SigningKey } from '../../schema/protocol/signing-keys.ts';
 import { SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
 import { executeApollo, parseRequestBody, readBody, writeApolloResponse, writeError, writeJson, writeThrown } from '../../schema/protocol/apollo-http.ts';
-import { loadDescriptor, type ProductDescriptor } from '../../schema/descriptor.ts';
+import { loadDescriptor, type ProductDescriptor } from '../../schema/product/descriptor.ts';
 import { DuckDbStore, ensureSeeded } from './duckdb-store.ts';
 import { PRODUCT_REPORT_HEADER, type ProductReport } from '../../schema/protocol/product-report.ts';
 import { maskProductError } from './error-masking.ts';
@@ -42,7 +42,7 @@ export interface DataProductDefinition<Loaders> {
   resolvers: GraphQLResolverMap<ProductContext<Loaders>>;
   /** Builds this request's DataLoaders. Called once per request, never cached across requests. */
   createLoaders(store: DataStore, cursors: CursorSeal): Loaders;
-  /** How the demo store is made; a product over its team's own engine has none. */
+  /** How the product's own embedded store is seeded; a product over its team's own engine has none. */
   seed?: {
     /** Bump to reseed existing stores when the seed changes. */
     version: string;
@@ -54,7 +54,7 @@ export interface DataProductDefinition<Loaders> {
   verifyStore?(store: DataStore): Promise<void>;
 }
 
-/** A product that seeds its own store (every demo product). */
+/** A product that seeds its own embedded store. */
 export type SeededProductDefinition<Loaders> = DataProductDefinition<Loaders> & Required<Pick<DataProductDefinition<Loaders>, 'seed'>>;
 
 export interface DataProductOptions {
@@ -74,7 +74,7 @@ export interface DataProductOptions {
   /**
    * Keys the gateway signs this product's requests with, newest first, or a set that
    * changes while the product runs.
-   * @default this product's own keys from `MESHGATE_PRODUCT_KEY`, `MESHGATE_PRODUCT_KEY_FILE`, the registry (`MESHGATE_REGISTRY_URL` and the product's `MESHGATE_REGISTRY_TOKEN`), the single-repository `MESHGATE_SIGNING_KEYS`/`MESHGATE_SIGNING_SECRET` or, in development, the user's development key (see subgraphs/kit/product-keys.ts)
+   * @default this product's own keys from `MESHGATE_PRODUCT_KEY`, `MESHGATE_PRODUCT_KEY_FILE`, the registry (`MESHGATE_REGISTRY_URL` and the product's `MESHGATE_REGISTRY_TOKEN`), the single-repository `MESHGATE_SIGNING_KEYS`/`MESHGATE_SIGNING_SECRET` or, in development, the user's development key (`loadProductKeys`)
    */
   signingKeys?: readonly SigningKey[] | ProductKeySet;
   /**
@@ -96,7 +96,7 @@ export interface DataProductOptions {
    * Development mode: answer requests without a gateway signature when they come from this
    * machine (loopback peer, loopback `Host`), so the product's team can query and introspect
    * it with curl. Refused in production (`DEV_MODE_REFUSED`). Signed requests are verified
-   * as always. See subgraphs/kit/dev-unsigned-access.ts.
+   * as always.
    * @default process.env.MESHGATE_DEV_UNSIGNED === '1'
    * @example true
    */

@@ -1,13 +1,7 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { readDateRange, readIsoDate } from '../kit/arguments.ts';
-import type { ProductContext } from '../kit/create-data-product.ts';
-import type { CursorSeal } from '../kit/cursor-seal.ts';
-import { queryPage, readPageArgs, type Connection, type PageArgs } from '../kit/pagination.ts';
-import { SqlFilter } from '../kit/sql-filter.ts';
-import type { DataStore } from '../kit/store.ts';
-import { rowByKeyLoader, rowsByKeyLoader } from '../kit/store-loaders.ts';
+import { queryPage, readDateRange, readIsoDate, readPageArgs, rowByKeyLoader, rowsByKeyLoader, SqlFilter, type Connection, type CursorSeal, type DataStore, type PageArgs, type ProductContext } from '../kit/index.ts';
 
 export interface OrderRow extends Record<string, unknown> {
   id: string;

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inc } from 'semver';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../schema/check.ts';
-import { checkCompatibility } from '../../schema/compatibility.ts';
-import { safeParseDescriptor } from '../../schema/descriptor.ts';
-import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
-import { governanceShadows } from '../../schema/governance-shadow.ts';
-import type { ValidProduct } from '../../schema/mesh.ts';
+import { runCheck } from '../../schema/contracts/check.ts';
+import { checkCompatibility } from '../../schema/contracts/compatibility.ts';
+import { safeParseDescriptor } from '../../schema/product/descriptor.ts';
+import { DEFAULT_GOVERNANCE_PATH } from '../../schema/contracts/governance.ts';
+import { governanceShadows } from '../../schema/contracts/governance-shadow.ts';
+import type { ValidProduct } from '../../schema/contracts/mesh.ts';
 import { writeMeshFolder } from '../../schema/registry/mesh-folder.ts';
 import { takeoverFindings } from '../../schema/registry/ownership.ts';
-import { modelSubgraph } from '../../schema/subgraph-model.ts';
+import { modelSubgraph } from '../../schema/product/subgraph-model.ts';
 
 /**
  * Access is contract (issue 22): each kind of access element dropped, loosened or shadowed

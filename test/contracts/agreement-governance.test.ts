@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLASSIFICATIONS } from '../../schema/descriptor.ts';
-import { agreementDeciders, DEFAULT_GOVERNANCE_PATH, parseGovernance } from '../../schema/governance.ts';
+import { CLASSIFICATIONS } from '../../schema/product/descriptor.ts';
+import { agreementDeciders, DEFAULT_GOVERNANCE_PATH, parseGovernance } from '../../schema/contracts/governance.ts';
 import { ConfigError } from '../../schema/protocol/error-codes.ts';
 
 const DEMO = readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8');

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCheck } from '../../schema/check.ts';
-import { REPO_ROOT } from '../../schema/mesh.ts';
+import { runCheck } from '../../schema/contracts/check.ts';
+import { REPO_ROOT } from '../../schema/contracts/mesh.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { fixtureRoot, TODAY } from './fixture-mesh.ts';
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CheckReport } from '../../schema/check.ts';
+import type { CheckReport } from '../../schema/contracts/check.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { checkFixture, findingsOf } from './fixture-mesh.ts';
 

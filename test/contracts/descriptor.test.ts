@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { parseDescriptor } from '../../schema/descriptor.ts';
-import { parseGovernance, loadGovernance } from '../../schema/governance.ts';
+import { parseDescriptor } from '../../schema/product/descriptor.ts';
+import { parseGovernance, loadGovernance } from '../../schema/contracts/governance.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFixture, findingsOf, fixtureRoot } from './fixture-mesh.ts';

@@ -1,8 +1,8 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCheck, type CheckReport } from '../../schema/check.ts';
-import type { Finding } from '../../schema/finding.ts';
+import { runCheck, type CheckReport } from '../../schema/contracts/check.ts';
+import type { Finding } from '../../schema/contracts/finding.ts';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'contracts');
 

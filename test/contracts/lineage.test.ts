@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCheck } from '../../schema/check.ts';
-import { computeLineage, serializeLineage } from '../../schema/lineage.ts';
-import { isValidProduct, loadMesh, REPO_ROOT } from '../../schema/mesh.ts';
+import { runCheck } from '../../schema/contracts/check.ts';
+import { computeLineage, serializeLineage } from '../../schema/contracts/lineage.ts';
+import { isValidProduct, loadMesh, REPO_ROOT } from '../../schema/contracts/mesh.ts';
 import { copyFixture, TODAY } from './fixture-mesh.ts';
 
 describe('lineage', () => {

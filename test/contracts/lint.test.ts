@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCheck } from '../../schema/check.ts';
+import { runCheck } from '../../schema/contracts/check.ts';
 import { copyFixture, TODAY } from './fixture-mesh.ts';
 
 describe('central lint rules and the deprecation window', () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { parseDescriptor } from '../../schema/descriptor.ts';
-import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/mesh.ts';
-import { toOdcs } from '../../schema/odcs.ts';
+import { parseDescriptor } from '../../schema/product/descriptor.ts';
+import { isValidProduct, loadMesh, type ValidProduct } from '../../schema/contracts/mesh.ts';
+import { toOdcs } from '../../schema/exports/odcs.ts';
 import { odcsSchema, problemsOf } from './standard-schemas.ts';
 
 const mesh = loadMesh();

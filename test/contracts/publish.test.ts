@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCheck } from '../../schema/check.ts';
-import { composeProducts } from '../../schema/compose.ts';
-import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
-import { publishProduct } from '../../schema/publish.ts';
+import { runCheck } from '../../schema/contracts/check.ts';
+import { composeProducts } from '../../schema/contracts/compose.ts';
+import { isValidProduct, loadMesh } from '../../schema/contracts/mesh.ts';
+import { publishProduct } from '../../schema/contracts/publish.ts';
 import { copyFixture, fixtureRoot, TODAY } from './fixture-mesh.ts';
 
 describe('lifecycle', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeExpectation, fieldQualityRuleSchema, measureFieldMetric, meetsOperator, type LibraryRule } from '../../schema/quality-rules.ts';
+import { describeExpectation, fieldQualityRuleSchema, measureFieldMetric, meetsOperator, type LibraryRule } from '../../schema/product/quality-rules.ts';
 
 const rules = z.array(fieldQualityRuleSchema);
 const rule = (written: Record<string, unknown>) => rules.parse([written])[0] as LibraryRule;

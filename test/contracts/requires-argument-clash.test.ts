@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCheck } from '../../schema/check.ts';
-import { publishProduct } from '../../schema/publish.ts';
+import { runCheck } from '../../schema/contracts/check.ts';
+import { publishProduct } from '../../schema/contracts/publish.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { findRequiresArgumentClashes } from '../../schema/requires-argument-clash.ts';
+import { findRequiresArgumentClashes } from '../../schema/supergraph/requires-argument-clash.ts';
 import { copyFixture, TODAY } from './fixture-mesh.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../schema/check.ts';
-import { meshReaders } from '../../schema/field-readers.ts';
+import { runCheck } from '../../schema/contracts/check.ts';
+import { meshReaders } from '../../schema/contracts/field-readers.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
+import { isValidProduct, loadMesh } from '../../schema/contracts/mesh.ts';
 import { checkFixture, copyFixture, findingsOf, TODAY } from './fixture-mesh.ts';
 
 describe('restrictions that hold: exposures and derivations', () => {

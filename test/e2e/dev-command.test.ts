@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../schema/mesh.ts';
+import { REPO_ROOT } from '../../schema/contracts/mesh.ts';
 import type { MeshError } from '../../schema/protocol/error-codes.ts';
 import { readMeshFolder, readRegistryMesh } from '../../gateway/onboarding/dev-mesh.ts';
 import { startDevSession } from '../../gateway/cli/dev-command.ts';

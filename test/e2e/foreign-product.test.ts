@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeProducts, readProductInterface } from '../../schema/compose.ts';
+import { composeProducts, readProductInterface } from '../../schema/contracts/compose.ts';
 import { signatureHeader } from '../../schema/protocol/signature.ts';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';
 import { DEMO_MESH, defaultProductUrl } from '../../subgraphs/demo-mesh.ts';

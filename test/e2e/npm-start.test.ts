@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadDescriptor } from '../../schema/descriptor.ts';
+import { loadDescriptor } from '../../schema/product/descriptor.ts';
 import { postGraphQL } from '../support/mesh-harness.ts';
 import { readMeshFolder } from '../../gateway/onboarding/dev-mesh.ts';
 import { runCli, trackProcess, type CliProcess } from '../support/cli-process.ts';

@@ -8,8 +8,8 @@ import { readmeShellBlock, runShellLine, substituted } from '../support/readme-s
 /**
  * The README's "Access agreements" commands, run as written through `npx meshgate` against a
  * registry holding the demo mesh, each with the token the README says it takes; what the
- * README names is put in for this run: the registry's URL, a product with confidential data,
- * an end date inside governance's term.
+ * README names is put in for this run: the registry's URL and a product with confidential
+ * data. The term is the README's own (`--for`, counted from the day the test runs).
  */
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CONFIDENTIAL = productWith('confidential');
@@ -19,8 +19,7 @@ let dir: string;
 let registry: AgreementRegistry;
 
 async function run(line: string, token: string): Promise<string> {
-  const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-  const command = substituted(line, [['http://localhost:4100', registry.server.url]]).replace(' sales ', ` ${CONFIDENTIAL} `).replace('2026-12-31', until);
+  const command = substituted(line, [['http://localhost:4100', registry.server.url]]).replace(' sales ', ` ${CONFIDENTIAL} `);
   const child = runShellLine(command, { cwd: ROOT, env: { MESHGATE_REGISTRY_TOKEN: token } });
   const code = await child.exited;
   expect(code, `${command}\n${child.output()}`).toBe(0);
@@ -60,7 +59,7 @@ describe('README: Access agreements', () => {
 
   it('a refusal exits 1 with its code', async () => {
     const [, request] = readmeShellBlock('Access agreements');
-    const command = substituted(request!, [['http://localhost:4100', registry.server.url]]).replace(' sales ', ` ${CONFIDENTIAL} `).replace('--classifications confidential', '--classifications restricted').replace('2026-12-31', new Date(Date.now() + 86_400_000).toISOString().slice(0, 10));
+    const command = substituted(request!, [['http://localhost:4100', registry.server.url]]).replace(' sales ', ` ${CONFIDENTIAL} `).replace('--classifications confidential', '--classifications restricted');
     const child = runShellLine(command, { cwd: ROOT, env: { MESHGATE_REGISTRY_TOKEN: registry.tokens[`consumer:${CONSUMER}`]! } });
     expect(await child.exited).toBe(1);
     expect(child.output()).toContain('AGREEMENT_CLASSIFICATION_UNKNOWN');

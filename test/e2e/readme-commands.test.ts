@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadDescriptor } from '../../schema/descriptor.ts';
+import { loadDescriptor } from '../../schema/product/descriptor.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';
 import { PostgresStore, postgresNamesOf } from '../../subgraphs/kit/postgres-store.ts';

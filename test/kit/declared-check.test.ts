@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../schema/mesh.ts';
+import { REPO_ROOT } from '../../schema/contracts/mesh.ts';
 import { createDataProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { declaredProduct } from '../../subgraphs/kit/declared/declared-product.ts';
 import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASSIFICATIONS } from '../../schema/descriptor.ts';
-import { loadGovernance } from '../../schema/governance.ts';
+import { CLASSIFICATIONS } from '../../schema/product/descriptor.ts';
+import { loadGovernance } from '../../schema/contracts/governance.ts';
 import { classificationsOf, productWith, publishedBaseline, startAgreementRegistry, type AgreementRegistry } from '../support/agreement-registry.ts';
 
 /**

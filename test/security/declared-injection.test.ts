@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { safeParseDeclaration } from '../../schema/declaration.ts';
+import { safeParseDeclaration } from '../../schema/product/declaration.ts';
 import { ORDERS } from '../fixtures/declared-shop/shop-data.ts';
 import { reachableShopEngines, removeShopFiles, startShop } from '../fixtures/declared-shop/shop-engines.ts';
 import { FIXTURE_DIR } from '../fixtures/declared-shop/shop-data.ts';

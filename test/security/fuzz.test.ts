@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
-import { SeededRandom } from '../../subgraphs/kit/seeded-random.ts';
+import { SeededRandom } from '../../subgraphs/demo/seeded-random.ts';
 import { type MeshHarness } from '../support/mesh-harness.ts';
 import { startWorkerMesh } from '../support/worker-mesh.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inc } from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
+import { DEFAULT_GOVERNANCE_PATH } from '../../schema/contracts/governance.ts';
 import { openRegistryStore } from '../../schema/registry/open-registry-store.ts';
 import { startRegistryServer, type RunningRegistry } from '../../schema/registry/registry-server.ts';
 import { RegistryTokens } from '../../schema/registry/registry-tokens.ts';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { composeProducts } from '../../schema/compose.ts';
-import { isValidProduct, loadMesh } from '../../schema/mesh.ts';
+import { composeProducts } from '../../schema/contracts/compose.ts';
+import { isValidProduct, loadMesh } from '../../schema/contracts/mesh.ts';
 import { postGraphQL, startGatewayOn, type MeshHarness } from '../support/mesh-harness.ts';
 import { startWorkerMesh } from '../support/worker-mesh.ts';
 

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runQualityTests } from '../../gateway/quality/quality-runner.ts';
-import { safeParseDescriptor } from '../../schema/descriptor.ts';
-import { isValidProduct, readProductSource } from '../../schema/mesh.ts';
-import { lintQualityRules } from '../../schema/quality-plan.ts';
+import { safeParseDescriptor } from '../../schema/product/descriptor.ts';
+import { isValidProduct, readProductSource } from '../../schema/contracts/mesh.ts';
+import { lintQualityRules } from '../../schema/contracts/quality-plan.ts';
 import { ConfigError, MeshError } from '../../schema/protocol/error-codes.ts';
 
 /**

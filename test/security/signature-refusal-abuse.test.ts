@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_GOVERNANCE_PATH } from '../../schema/governance.ts';
+import { DEFAULT_GOVERNANCE_PATH } from '../../schema/contracts/governance.ts';
 import { signatureHeader } from '../../schema/protocol/signature.ts';
 import { SignatureVerifier } from '../../schema/protocol/signature-verifier.ts';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogProduct } from '../../subgraphs/catalog/index.ts';
 import { ACCEPT_UNSIGNED_REQUESTS, createDataProduct, productStorePath, type DataProductOptions } from '../../subgraphs/kit/create-data-product.ts';
 import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
-import { REPO_ROOT } from '../../schema/mesh.ts';
+import { REPO_ROOT } from '../../schema/contracts/mesh.ts';
 import { postGraphQL } from '../support/mesh-harness.ts';
 
 /**

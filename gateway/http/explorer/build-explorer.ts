@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { REPO_ROOT, sourceDir } from '../../../schema/source-tree.ts';
+import { REPO_ROOT, sourceDir } from '../../../schema/base/source-tree.ts';
 
 /**
  * Everything the explorer needs that is not source lives here, outside version control:

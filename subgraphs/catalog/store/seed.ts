@@ -1,6 +1,6 @@
-import type { SeedableStore } from '../../kit/store.ts';
-import { categoryOfSku, DEMO_WORLD, productSku } from '../../kit/demo-world.ts';
-import { SeededRandom } from '../../kit/seeded-random.ts';
+import type { SeedableStore } from '../../kit/index.ts';
+import { categoryOfSku, DEMO_WORLD, productSku } from '../../demo/demo-world.ts';
+import { SeededRandom } from '../../demo/seeded-random.ts';
 
 export const SEED_VERSION = 'catalog-2';
 

@@ -1,5 +1,5 @@
-import type { SeedableStore } from '../../kit/store.ts';
-import { DEMO_WORLD } from '../../kit/demo-world.ts';
+import type { SeedableStore } from '../../kit/index.ts';
+import { DEMO_WORLD } from '../../demo/demo-world.ts';
 
 export const SEED_VERSION = 'customer-insights-1';
 

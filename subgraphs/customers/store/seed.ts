@@ -1,6 +1,6 @@
-import type { SeedableStore } from '../../kit/store.ts';
-import { addDays, customerId, daysBetween, DEMO_WORLD } from '../../kit/demo-world.ts';
-import { SeededRandom } from '../../kit/seeded-random.ts';
+import type { SeedableStore } from '../../kit/index.ts';
+import { addDays, customerId, daysBetween, DEMO_WORLD } from '../../demo/demo-world.ts';
+import { SeededRandom } from '../../demo/seeded-random.ts';
 
 export const SEED_VERSION = 'customers-2';
 

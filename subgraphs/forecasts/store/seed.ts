@@ -1,6 +1,6 @@
-import type { SeedableStore } from '../../kit/store.ts';
-import { addMonths, DEMO_WORLD, productSku } from '../../kit/demo-world.ts';
-import { SeededRandom } from '../../kit/seeded-random.ts';
+import type { SeedableStore } from '../../kit/index.ts';
+import { addMonths, DEMO_WORLD, productSku } from '../../demo/demo-world.ts';
+import { SeededRandom } from '../../demo/seeded-random.ts';
 
 export const SEED_VERSION = 'forecasts-1';
 

@@ -1,5 +1,5 @@
 import { Kind, parse, type ConstDirectiveNode, type DocumentNode, type FieldDefinitionNode } from 'graphql';
-import { namedTypeOf, objectTypesOf, type Declaration, type DeclaredRelation, type DeclaredType, type FieldMapping } from '../../../schema/declaration.ts';
+import { namedTypeOf, objectTypesOf, type Declaration, type DeclaredRelation, type DeclaredType, type FieldMapping } from '../../../schema/product/declaration.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 
 /**

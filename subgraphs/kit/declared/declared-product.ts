@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { DECLARATION_FILE, loadDeclaration, type Declaration, type DeclaredRelation } from '../../../schema/declaration.ts';
+import { DECLARATION_FILE, loadDeclaration, type Declaration, type DeclaredRelation } from '../../../schema/product/declaration.ts';
 import { ConfigError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import type { DataProductDefinition, DataProductOptions, SeededProductDefinition } from '../create-data-product.ts';
 import { DuckDbStore } from '../duckdb-store.ts';
@@ -16,7 +16,7 @@ import { DIALECTS } from './sql-dialect.ts';
  * The kit serves it with resolvers, per-request DataLoaders, keyset pages with sealed cursors
  * and GROUP BY aggregates it derives from the declaration; the team writes no code.
  *
- * @example export const customersProduct = declaredProduct({ dir: sourceDir(import.meta.dirname), seed: { version, run } });
+ * @example export const suppliersProduct = declaredProduct({ dir: import.meta.dirname });
  */
 export function declaredProduct(options: { dir: string; seed: NonNullable<DataProductDefinition<DeclaredLoaders>['seed']> }): SeededProductDefinition<DeclaredLoaders>;
 export function declaredProduct(options: { dir: string; seed?: DataProductDefinition<DeclaredLoaders>['seed'] }): DataProductDefinition<DeclaredLoaders>;

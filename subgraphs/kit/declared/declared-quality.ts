@@ -1,4 +1,4 @@
-import type { LibraryRule } from '../../../schema/quality-rules.ts';
+import type { LibraryRule } from '../../../schema/product/quality-rules.ts';
 import type { DataStore, StoreValue } from '../store.ts';
 import { readSql, relationSql, type TypeModel } from './declared-model.ts';
 import type { Statement } from './declared-sql.ts';

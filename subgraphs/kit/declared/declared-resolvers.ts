@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
-import { namedTypeOf, type DeclaredFilter, type DeclaredLimit, type DeclaredQuery, type DeclaredRelation, type DeclaredSort } from '../../../schema/declaration.ts';
+import { namedTypeOf, type DeclaredFilter, type DeclaredLimit, type DeclaredQuery, type DeclaredRelation, type DeclaredSort } from '../../../schema/product/declaration.ts';
 import { readIntInRange, readIsoDate, readIsoMonth } from '../arguments.ts';
 import type { ProductContext } from '../create-data-product.ts';
 import { readPageArgs, type PageArgs } from '../pagination.ts';

@@ -1,4 +1,4 @@
-import type { DeclaredRelation, TimeGrain } from '../../../schema/declaration.ts';
+import type { DeclaredRelation, TimeGrain } from '../../../schema/product/declaration.ts';
 import type { StoreValue } from '../store.ts';
 import { relationSql, selectList, type TypeModel } from './declared-model.ts';
 import { Binder, type SqlDialect } from './sql-dialect.ts';

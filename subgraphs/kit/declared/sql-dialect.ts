@@ -1,4 +1,4 @@
-import type { TimeGrain } from '../../../schema/declaration.ts';
+import type { TimeGrain } from '../../../schema/product/declaration.ts';
 import type { StoreKind, StoreValue } from '../store.ts';
 
 /**

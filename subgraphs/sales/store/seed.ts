@@ -1,6 +1,6 @@
-import type { SeedableStore } from '../../kit/store.ts';
-import { addDays, categoryOfSku, customerId, daysBetween, DEMO_WORLD, orderId, productSku } from '../../kit/demo-world.ts';
-import { SeededRandom } from '../../kit/seeded-random.ts';
+import type { SeedableStore } from '../../kit/index.ts';
+import { addDays, categoryOfSku, customerId, daysBetween, DEMO_WORLD, orderId, productSku } from '../../demo/demo-world.ts';
+import { SeededRandom } from '../../demo/seeded-random.ts';
 
 export const SEED_VERSION = 'sales-1';
 

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCheck } from '../../../schema/check.ts';
-import { finding } from '../../../schema/finding.ts';
+import { runCheck } from '../../../schema/contracts/check.ts';
+import { finding } from '../../../schema/contracts/finding.ts';
 import { formatReport, inRepository } from '../../../gateway/cli/check-command.ts';
 import { copyFixture, TODAY } from '../../contracts/fixture-mesh.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
-import { computeLineage } from '../../../schema/lineage.ts';
-import { isValidProduct, loadMesh } from '../../../schema/mesh.ts';
+import { computeLineage } from '../../../schema/contracts/lineage.ts';
+import { isValidProduct, loadMesh } from '../../../schema/contracts/mesh.ts';
 import { postGraphQL, startGatewayOn, type MeshHarness } from '../../support/mesh-harness.ts';
 import { startWorkerMesh } from '../../support/worker-mesh.ts';
 import { startCollector } from '../../support/openlineage-collector.ts';

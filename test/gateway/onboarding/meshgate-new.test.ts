@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMesh } from '../../../schema/mesh.ts';
+import { loadMesh } from '../../../schema/contracts/mesh.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';

@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCheck } from '../../../schema/check.ts';
-import { DEFAULT_GOVERNANCE_PATH } from '../../../schema/governance.ts';
+import { runCheck } from '../../../schema/contracts/check.ts';
+import { DEFAULT_GOVERNANCE_PATH } from '../../../schema/contracts/governance.ts';
 import { ConfigError } from '../../../schema/protocol/error-codes.ts';
 import { initProductRepository } from '../../../gateway/onboarding/product-repository.ts';
 

@@ -59,7 +59,9 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}/graphql`;
   mesh = await startWorkerMesh({
     subgraphUrls: { catalog: url },
-    transport: { products: { catalog: { timeoutMs: 300, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 }, breaker: { failureThreshold: 1000 } } } },
+    // Long enough that an immediate answer never times out on a loaded machine (a retry would
+    // be counted as a hit); the stalling product costs three of these.
+    transport: { products: { catalog: { timeoutMs: 1_500, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 }, breaker: { failureThreshold: 1000 } } } },
   });
 });
 afterAll(async () => {
