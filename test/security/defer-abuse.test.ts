@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 import { postForParts } from '../support/multipart-parts.ts';
 
 /** Hostile uses of @defer: each refused before anything is planned or fetched, with its exact code. */
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh({ limits: { maxDefers: 3, maxDeferDepth: 2 } });
+  mesh = await startWorkerMesh({ limits: { maxDefers: 3, maxDeferDepth: 2 } });
 });
 afterAll(async () => mesh?.close());
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { SeededRandom } from '../../subgraphs/demo/seeded-random.ts';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * 4,000 generated malformed or mutated documents and bodies through the real gateway
@@ -14,7 +15,7 @@ const CONCURRENCY = 16;
 let mesh: MeshHarness;
 let pool: Pool;
 beforeAll(async () => {
-  mesh = await startMesh({ maxBodyBytes: 32 * 1024, batching: { enabled: true, maxOperations: 3 } });
+  mesh = await startWorkerMesh({ maxBodyBytes: 32 * 1024, batching: { enabled: true, maxOperations: 3 } });
   pool = new Pool(new URL(mesh.gateway.url).origin, { connections: CONCURRENCY });
 });
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Hostile and malformed requests, each answered with a 4xx and its exact code: never a
@@ -7,7 +8,7 @@ import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
  */
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh({ maxBodyBytes: 64 * 1024 });
+  mesh = await startWorkerMesh({ maxBodyBytes: 64 * 1024 });
 });
 afterAll(async () => {
   await mesh?.close();

@@ -4,7 +4,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { ANALYST_SCOPES, postGraphQL, startGatewayOn, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { ANALYST_SCOPES, postGraphQL, startGatewayOn, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Hostile and broken input on `/mcp`, each refused with its exact code: at the HTTP layer
@@ -19,7 +20,7 @@ let analyst: Record<string, string>;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  mesh = await startMesh({ introspection: false, cost: { mode: 'enforce' }, maxBodyBytes: MAX_BODY_BYTES });
+  mesh = await startWorkerMesh({ introspection: false, cost: { mode: 'enforce' }, maxBodyBytes: MAX_BODY_BYTES });
   limited = await startGatewayOn(mesh, { rateLimit: { capacity: 2, refillPerSecond: 0.001 } });
   analyst = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}` };
 });

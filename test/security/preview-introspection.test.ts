@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Preview fields must not appear in any introspection answer to a caller who has not opted
@@ -9,7 +10,7 @@ import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
  */
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
 });
 afterAll(async () => {
   await mesh?.close();

@@ -1,7 +1,8 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { postGraphQL, startGatewayOn, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * A rate limit `by: principal` keys on whom the verified token names, never on the
@@ -16,7 +17,7 @@ let mesh: MeshHarness;
 let byAddress: RunningGateway;
 beforeAll(async () => {
   const rateLimit = { capacity: CAPACITY, refillPerSecond: 0.001, by: 'principal' as const };
-  mesh = await startMesh({ rateLimit });
+  mesh = await startWorkerMesh({ rateLimit });
   byAddress = await startGatewayOn(mesh, { rateLimit, auth: mesh.auth });
 });
 afterAll(async () => {

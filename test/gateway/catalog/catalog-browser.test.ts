@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../../gateway/catalog/catalog-data.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
 import { chromiumAvailable, launchChromium } from '../../support/chromium.ts';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * The catalog in a real headless Chromium, served by a running gateway: read and searched
@@ -17,7 +18,7 @@ let base: string;
 let catalog: Catalog;
 beforeAll(async () => {
   if (!available) return;
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   base = mesh.gateway.url.replace(/graphql$/, '');
   catalog = (await (await fetch(`${base}catalog.json`)).json()) as Catalog;
   noScript = await launchChromium({ javaScriptEnabled: false });

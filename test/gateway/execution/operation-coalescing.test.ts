@@ -5,7 +5,8 @@ import { ExecutionSharing } from '../../../gateway/execution/execution-sharing.t
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
 import { HoldingProxy } from '../../support/holding-proxy.ts';
 import { until } from '../../support/until.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * Inbound request coalescing through the real gateway. catalog sits behind a proxy that
@@ -19,7 +20,7 @@ const CATEGORIES = '{ categories { category productCount } }';
 const PRODUCT = 'query One($sku: ID!) { product(sku: $sku) { sku name } }';
 
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   proxy = await HoldingProxy.start(mesh.products.catalog!.running.url);
 });
 afterAll(async () => {

@@ -102,8 +102,9 @@ describe('progressive @override', () => {
       // Should an assertion below fail first, the held requests' own failure is not a second, unhandled one.
       both.catch(() => undefined);
       const joined = async () => (await held.metrics.coalescedRequests.get()).values[0]?.value ?? 0;
-      // Until the second request joins the first: on a loaded machine that can take seconds.
-      for (const until = Date.now() + 30_000; Date.now() < until && (await joined()) === 0; ) await new Promise((resolve) => setTimeout(resolve, 5));
+      // Until the second request joins the first, and the first's fetch reaches the proxy (the
+      // follower can join before it does): on a loaded machine that can take seconds.
+      for (const until = Date.now() + 30_000; Date.now() < until && ((await joined()) === 0 || proxy.received === 0); ) await new Promise((resolve) => setTimeout(resolve, 5));
       expect(await joined()).toBe(1);
       expect(proxy.received).toBe(1);
       proxy.releaseAll();

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../../gateway/config-loader.ts';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
-import { ANALYST_SCOPES, postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { ANALYST_SCOPES, postGraphQL, startGatewayOn, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * `/mcp` driven by the MCP SDK's own client, through the real gateway and the demo mesh:
@@ -21,7 +22,7 @@ let callers: { name: string; headers: Record<string, string>; signedIn: boolean 
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   callers = [
     { name: 'an anonymous agent', headers: {}, signedIn: false },
     { name: 'an agent with the analyst token', headers: { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}` }, signedIn: true },

@@ -10,7 +10,8 @@ import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
 import { FailoverStore } from '../../../gateway/shared-state/failover-store.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
-import { postGraphQL, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { postGraphQL, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 import { redisAvailable, startOwnRedis, TEST_REDIS_URL, type OwnRedis } from '../../support/services.ts';
 
 const available = await redisAvailable();
@@ -20,7 +21,7 @@ describe.skipIf(!available)('gateway replicas sharing Redis', () => {
   let mesh: MeshHarness;
   const keyPrefix = `meshgate-test:${process.pid}:${Date.now()}:`;
   beforeAll(async () => {
-    mesh = await startMesh();
+    mesh = await startWorkerMesh();
   });
   afterAll(async () => {
     await mesh?.close();
@@ -87,7 +88,7 @@ describe.skipIf(!available)('Redis going away mid-test', () => {
   });
 
   it('keeps serving, degraded to memory, logs it, and returns to Redis when it is back', async () => {
-    mesh = await startMesh();
+    mesh = await startWorkerMesh();
     redis = await startOwnRedis();
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _, done) => (lines.push(chunk.toString()), done()) }));
@@ -131,7 +132,7 @@ describe.skipIf(!available)('Redis frozen (SIGSTOP): the socket stays open and n
   });
 
   it('serves rate-limited requests from memory past the command timeout, then goes back to Redis after SIGCONT', async () => {
-    mesh = await startMesh();
+    mesh = await startWorkerMesh();
     redis = await startOwnRedis();
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _, done) => (lines.push(chunk.toString()), done()) }));

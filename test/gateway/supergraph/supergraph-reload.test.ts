@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * Hot reload of the supergraph file the gateway serves: a valid new one is swapped in under
@@ -20,7 +21,7 @@ beforeAll(async () => {
   file = join(dir, 'supergraph.graphql');
   writeFileSync(file, ORIGINAL);
   // With details, /ready shows operators why a reload was refused.
-  mesh = await startMesh({ supergraph: { file, watch: true }, readiness: { details: true } });
+  mesh = await startWorkerMesh({ supergraph: { file, watch: true }, readiness: { details: true } });
 });
 afterAll(async () => {
   await mesh?.close();

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * The transport against a misbehaving product: a real HTTP server standing where catalog
@@ -56,7 +57,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}/graphql`;
-  mesh = await startMesh({
+  mesh = await startWorkerMesh({
     subgraphUrls: { catalog: url },
     // Long enough that an immediate answer never times out on a loaded machine (a retry would
     // be counted as a hit); the stalling product costs three of these.
