@@ -1,4 +1,4 @@
-import { Kind, parse, type ConstValueNode } from 'graphql';
+import { Kind, parse, type ConstValueNode, type DocumentNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { linkedDirectiveNames } from './linked-directive-names.ts';
 
@@ -13,7 +13,7 @@ export interface SupergraphSubgraph {
  * SDL or routes nowhere. The join spec may be linked under another name (`as: "j"`: `j__Graph`, `@j__graph`).
  */
 export function subgraphsOf(supergraphSdl: string): SupergraphSubgraph[] {
-  let document;
+  let document: DocumentNode;
   try {
     document = parse(supergraphSdl);
   } catch (error) {
