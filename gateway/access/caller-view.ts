@@ -2,7 +2,7 @@ import { isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import type { Principal } from './authentication.ts';
 import { FieldAccess } from './field-access.ts';
 import { previewApiSchema } from './preview-api-schema.ts';
-import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
+import type { SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 
 /**
  * What the gateway shows one caller of its graph, decided once for the three doors that
@@ -79,11 +79,11 @@ export class CallerViews {
     return this.options.preview.header;
   }
 
-  /** Swaps in a newly loaded supergraph (Apollo Gateway's `onSchemaLoadOrUpdate`). */
-  load(supergraph: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }): void {
+  /** Swaps in a newly loaded supergraph and the API schema Apollo Gateway built from it. */
+  load(model: SupergraphModel, apiSchema: GraphQLSchema): void {
     const access = new FieldAccess();
-    access.load(supergraph.coreSupergraphSdl);
-    this.current = { apiSchema: supergraph.apiSchema, preview: previewFieldsOf(readFieldDirectives(supergraph.coreSupergraphSdl)), access };
+    access.load(model);
+    this.current = { apiSchema, preview: model.previewFields, access };
   }
 
   /** The view of the caller with these headers and this (verified) principal. */
