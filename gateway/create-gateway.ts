@@ -127,7 +127,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
     void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph'));
   });
   // What /mcp and the catalog show each caller follows the served supergraph, as introspection on /graphql does.
-  const views = config.mcp.enabled || config.catalog.enabled ? new CallerViews({ preview: config.preview, operatorScope: config.access.operatorScope }) : undefined;
+  const views = config.mcp.enabled || config.catalog.enabled ? new CallerViews({ preview: config.preview, operatorScope: config.access.operatorScope, agreements }) : undefined;
   if (views) source.onLoad((model, apiSchema) => views.load(model, apiSchema));
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
