@@ -33,7 +33,10 @@ export async function benchIdentity(options: { scope: string; count: number; all
  */
 export function withTokenPerConnection(requests: readonly LoadRequest[], tokens: readonly string[]): LoadRequest[] {
   let next = 0;
-  const tokenOf = (connection: Record<string, unknown>) => (connection.authorization ??= `Bearer ${tokens[next++ % tokens.length]}`) as string;
+  const tokenOf = (connection: Record<string, unknown>) => {
+    connection.authorization ??= `Bearer ${tokens[next++ % tokens.length]}`;
+    return connection.authorization as string;
+  };
   return requests.map((request) => ({
     ...request,
     headers: { ...request.headers, authorization: `Bearer ${tokens[0]}` },

@@ -22,5 +22,11 @@ const urlsOf = async (pick: (p: (typeof products)[number]) => DataProduct) => Ob
 const urls = await urlsOf((p) => p.signed);
 const unsignedUrls = await urlsOf((p) => p.unsigned);
 // The unsigned set first: it borrows the store the signed set owns and closes.
-process.once('SIGINT', () => void Promise.all(products.map(async (p) => (await p.unsigned.close(), await p.signed.close()))).then(() => process.exit(0)));
+process.once('SIGINT', () => {
+  const closing = products.map(async (p) => {
+    await p.unsigned.close();
+    await p.signed.close();
+  });
+  void Promise.all(closing).then(() => process.exit(0));
+});
 process.send!({ type: 'ready', urls, unsignedUrls });

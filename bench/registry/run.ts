@@ -48,9 +48,15 @@ const tokens = new RegistryTokens({
 });
 const server = await startRegistryServer({ registry, tokens, log: (line) => console.error(line) });
 
-async function post(path: string, token: string, body: unknown): Promise<{ status: number; json: any }> {
+/** What the registry answers a check or publish with, as far as this bench reads it. */
+interface RegistryAnswer {
+  ok?: boolean;
+  error?: { code?: string; message?: string };
+}
+
+async function post(path: string, token: string, body: unknown): Promise<{ status: number; json: RegistryAnswer }> {
   const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, json: (await response.json()) as RegistryAnswer };
 }
 
 /** A contract of `fields` new fields, in as few types as the per-type limit allows. */

@@ -129,7 +129,10 @@ export function applyDenials(
     if (nullAt(answer, walk, 0, [])) dataIsNull = true;
   }
   if (dataIsNull) return { data: null, errors: [...errors.values()] };
-  if (nulls.length > 0 && !owned.has(answer)) owned.add((answer = { ...answer }));
+  if (nulls.length > 0 && !owned.has(answer)) {
+    answer = { ...answer };
+    owned.add(answer);
+  }
   for (const path of nulls) setNullAt(answer, path, owned);
   return { data: answer, errors: [...errors.values()] };
 }
@@ -207,7 +210,9 @@ function withoutPlaceholders(value: unknown, owned: WeakSet<object>): unknown {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       const stripped = withoutPlaceholders(item, owned);
-      if (stripped !== item) (copy ??= [...value])[i] = stripped;
+      if (stripped === item) continue;
+      copy ??= [...value];
+      copy[i] = stripped;
     }
     if (!copy) return value;
     owned.add(copy);
@@ -224,7 +229,9 @@ function withoutPlaceholders(value: unknown, owned: WeakSet<object>): unknown {
     if (key === PLACEHOLDER) continue;
     const item = object[key];
     const stripped = withoutPlaceholders(item, owned);
-    if (stripped !== item) (copy ??= { ...object })[key] = stripped;
+    if (stripped === item) continue;
+    copy ??= { ...object };
+    copy[key] = stripped;
   }
   if (!copy) return value;
   owned.add(copy);

@@ -37,7 +37,10 @@ export class WatermarkTracker {
   async current(product: string, graphqlUrl: string): Promise<ProductWatermark | undefined> {
     const now = (this.options.now ?? Date.now)();
     let known = this.known.get(product);
-    if (!known) this.known.set(product, (known = { watermark: undefined, checkedAt: Number.NEGATIVE_INFINITY }));
+    if (!known) {
+      known = { watermark: undefined, checkedAt: Number.NEGATIVE_INFINITY };
+      this.known.set(product, known);
+    }
     if (now - known.checkedAt < this.options.checkIntervalMs) return known.watermark;
     const entry = known;
     const { result } = this.probes.join(product, () =>

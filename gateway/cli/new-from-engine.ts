@@ -75,7 +75,7 @@ async function readPostgresCatalog(url: string, tables: readonly string[]): Prom
         [schema, name],
       );
       const primary = constraints.rows.find((row) => row.kind === 'p');
-      if (!primary || primary.columns.length !== 1) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--table', [`${qualified}: needs a primary key of one column to be an entity`]);
+      if (primary?.columns.length !== 1) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--table', [`${qualified}: needs a primary key of one column to be an entity`]);
       const foreign = new Map(constraints.rows.filter((row) => row.kind === 'f' && row.columns.length === 1).map((row) => [row.columns[0]!, { table: row.ref_table!, column: row.ref_columns![0]! }]));
       for (const column of columns.rows) if (!IDENTIFIER.test(column.name)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--table', [`${qualified}.${column.name}: a column name meshgate cannot declare`]);
       read.push({

@@ -33,7 +33,9 @@ function withDefaults(operation: OperationDefinitionNode, variables: Variables):
   let values: Record<string, unknown> | undefined;
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
-    if (variables[name] === undefined && definition.defaultValue?.kind === Kind.BOOLEAN) (values ??= { ...variables })[name] = definition.defaultValue.value;
+    if (variables[name] !== undefined || definition.defaultValue?.kind !== Kind.BOOLEAN) continue;
+    values ??= { ...variables };
+    values[name] = definition.defaultValue.value;
   }
   return values ?? variables;
 }

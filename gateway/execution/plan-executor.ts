@@ -319,7 +319,10 @@ function collectAt(schema: GraphQLSchema, value: unknown, path: ResponsePath, in
     if (isObjectOfType(schema, value as Data, element.slice(7))) collectAt(schema, value, path, index + 1, out);
     return;
   }
-  if (element === '@') return collectAt(schema, value, path, index + 1, out);
+  if (element === '@') {
+    collectAt(schema, value, path, index + 1, out);
+    return;
+  }
   const object = value as Data;
   if (Object.hasOwn(object, element)) collectAt(schema, object[element as string], path, index + 1, out);
 }

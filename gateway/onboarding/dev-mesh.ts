@@ -65,8 +65,8 @@ export async function readRegistryMesh(registry: string, token: string | undefin
   if (!token) throw new MeshError(MeshErrorCode.UNAUTHENTICATED, 'The registry needs a token: pass --token or set MESHGATE_REGISTRY_TOKEN');
   const client = new RegistryClient(registry, token);
   // The registry's own client; its refusals are told here as this command's, with what the registry said.
-  const get = (path: string) => client.call<Record<string, any> | string>('GET', path, undefined, { timeoutMs: 10_000 });
-  let mesh: Record<string, any> | string;
+  const get = (path: string) => client.call<Record<string, unknown> | string>('GET', path, undefined, { timeoutMs: 10_000 });
+  let mesh: Record<string, unknown> | string;
   try {
     mesh = await get('/v1/mesh');
   } catch (error) {

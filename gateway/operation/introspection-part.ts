@@ -26,9 +26,15 @@ const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 /** {@link IntrospectionPart} of `operation`, a definition of `document`; kept per document and operation. */
 export function introspectionPart(document: DocumentNode, operation: OperationDefinitionNode): IntrospectionPart {
   let byOperation = parts.get(document);
-  if (!byOperation) parts.set(document, (byOperation = new Map()));
+  if (!byOperation) {
+    byOperation = new Map();
+    parts.set(document, byOperation);
+  }
   let part = byOperation.get(operation);
-  if (!part) byOperation.set(operation, (part = analyse(document, operation)));
+  if (!part) {
+    part = analyse(document, operation);
+    byOperation.set(operation, part);
+  }
   return part;
 }
 

@@ -194,7 +194,10 @@ export class FileSupergraphSource implements SupergraphManager {
           }),
         );
       }
-      return { supergraphSdl: model.sdl, cleanup: async () => this.stopWatching.splice(0).forEach((stop) => stop()) };
+      const cleanup = async () => {
+        for (const stop of this.stopWatching.splice(0)) stop();
+      };
+      return { supergraphSdl: model.sdl, cleanup };
     } catch (error) {
       this.markFailed(error);
       throw error;

@@ -7,7 +7,7 @@ import { PREVIEW_TAG } from '../product/contract-spec.ts';
 import { addDays } from '../base/utc-day.ts';
 import { finding, type Finding } from './finding.ts';
 import type { ProductSource, ValidProduct } from './mesh.ts';
-import { isPublishedField, sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
+import { sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
 
 /** How far a version moved from the baseline's. */
 export type VersionBump = 'major' | 'minor' | 'patch' | 'none' | 'regressed';
@@ -92,6 +92,7 @@ function baselineDeprecation(model: SubgraphModel, path: string): { deprecated: 
     const reasons = members.map((m) => m.deprecationReason);
     if (members.length === 0 || reasons.some((r) => r === undefined)) return { deprecated: false };
     // The type's sunset is its members' latest; one member without a sunset leaves it without one.
+    // biome-ignore lint/complexity/useMathMinMax: the operands are ISO days as strings, which Math.max would turn into NaN
     const latest = reasons.map(sunsetDate).reduce<string | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a > b ? a : b), '0000-00-00');
     return { deprecated: true, reason: latest ? `Sunset ${latest}` : reasons[0] };
   }

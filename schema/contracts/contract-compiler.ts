@@ -64,7 +64,7 @@ export function federationDirectiveNames(document: DocumentNode): Map<string, st
 function upgradedFederationLink(link: ConstDirectiveNode, errors: string[]): { link: ConstDirectiveNode; names: Map<string, string> } {
   const url = stringArg(link, 'url')!;
   const version = /\/v(\d+)\.(\d+)$/.exec(url);
-  if (!version || version[1] !== '2') {
+  if (version?.[1] !== '2') {
     errors.push(`links ${url}; meshgate composes Federation 2 subgraphs only`);
     return { link, names: new Map() };
   }

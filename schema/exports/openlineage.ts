@@ -118,7 +118,12 @@ function columnLineageFacet(namespace: string, product: string, edges: readonly 
     if (to.product !== product || (only && !only.has(to.field))) continue;
     const from = splitFieldId(edge.from);
     const transformation = edge.via === 'requires' ? { type: 'DIRECT', subtype: 'TRANSFORMATION', description: 'computed through @requires' } : { type: 'INDIRECT', subtype: 'JOIN', description: 'entity joined on its key' };
-    (fields[to.field] ??= { inputFields: [] }).inputFields.push({ namespace, name: from.product, field: from.field, transformations: [transformation] });
+    let field = fields[to.field];
+    if (!field) {
+      field = { inputFields: [] };
+      fields[to.field] = field;
+    }
+    field.inputFields.push({ namespace, name: from.product, field: from.field, transformations: [transformation] });
   }
   return Object.keys(fields).length > 0 ? facet(FACET_SCHEMAS.columnLineage, { fields }) : undefined;
 }

@@ -141,7 +141,10 @@ function derivedKeyring(secrets: readonly string[], source: SigningKeyring['sour
     source,
     keysFor(product) {
       let keys = cache.get(product);
-      if (!keys) cache.set(product, (keys = deriveProductKeys(secrets, product)));
+      if (!keys) {
+        keys = deriveProductKeys(secrets, product);
+        cache.set(product, keys);
+      }
       return keys;
     },
   };

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Finding } from '../contracts/finding.ts';
 import { isMeshErrorCode, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { CheckOutcome, Candidate } from './registry.ts';
@@ -45,7 +45,7 @@ export class RegistryClient {
 
   /** Sends one request; a refusal becomes a {@link RegistryRequestError} with the registry's code. */
   async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
-    let response;
+    let response: Dispatcher.ResponseData;
     try {
       response = await request(`${this.url}${path}`, {
         method,

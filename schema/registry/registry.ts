@@ -1,6 +1,6 @@
 import { PRODUCT_NAME, safeParseDescriptor } from '../product/descriptor.ts';
 import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../contracts/field-usage.ts';
-import { finding, MESH, type Finding } from '../contracts/finding.ts';
+import { finding, type Finding } from '../contracts/finding.ts';
 import { parseGovernance } from '../contracts/governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { blocksPublish } from '../contracts/publish.ts';

@@ -80,7 +80,7 @@ beforeAll(async () => {
   ];
   // One batch: each child pays for loading TypeScript, and they wait on the same gateway.
   const outcomes = await Promise.all(cases.map(([, args, caseEnv]) => run(args, caseEnv, work)));
-  cases.forEach(([name], index) => runs.set(name, outcomes[index]!));
+  for (const [index, [name]] of cases.entries()) runs.set(name, outcomes[index]!);
 }, 90_000);
 
 afterAll(async () => {

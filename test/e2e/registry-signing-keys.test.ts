@@ -133,7 +133,7 @@ describe('signing keys handed out by the registry', () => {
     expect((await postGraphQL(plain.url, { query: restricted })).body.errors?.map((error) => error.extensions?.code)).toContain('FORBIDDEN_FIELD');
     const signedIn = await postGraphQL(plain.url, { query: restricted }, { authorization: `Bearer ${await mintDevToken()}` });
     expect(signedIn.body.errors).toBeUndefined();
-    const answering = (first.body.extensions?.dataProducts as { name: string }[]).map((p) => p.name);
+    const answering = (first.body.extensions!.dataProducts as { name: string }[]).map((p) => p.name);
     expect(answering.length).toBeGreaterThanOrEqual(2);
     // Watched through a proxy: one product the query reaches.
     const product = answering[0]!;

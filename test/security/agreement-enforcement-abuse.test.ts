@@ -116,7 +116,12 @@ describe('agreement enforcement abuse', () => {
 
   it('development mode does not enforce agreements: a token naming no application reads governed data, and the gateway says so once at start', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(chunk.toString()), done()) }));
+    const logger = pino({ level: 'info' }, new Writable({
+        write: (chunk, _encoding, done) => {
+          lines.push(chunk.toString());
+          done();
+        },
+      }));
     const dev = await startGatewayFor(products, { mode: 'development', registry: { url: registry.server.url, token: registry.tokens.gateway! }, usage: { enabled: false } }, { logger }, async () => {});
     try {
       const answer = await postGraphQL(dev.gateway.url, { query: probe.query }, { authorization: `Bearer ${await dev.token({ scope: ANALYST_SCOPES })}` });

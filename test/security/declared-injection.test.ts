@@ -105,7 +105,7 @@ describe.each(await reachableShopEngines())('hostile input to a declared product
     const page = (await ask('{ orders(first: 2, orderBy: NEWEST, filter: { status: "PAID" }) { pageInfo { endCursor } } }')).body.data.orders.pageInfo.endCursor as string;
     const [payload, tag] = page.split('.');
     const forged = [
-      Buffer.from(JSON.stringify(["2026-01-01' OR 1=1 --", 'O01'])).toString('base64url') + '.' + tag,
+      `${Buffer.from(JSON.stringify(["2026-01-01' OR 1=1 --", 'O01'])).toString('base64url')}.${tag}`,
       `${Buffer.from('["x"]) OR 1=1 --').toString('base64url')}.${tag}`,
       `${payload}.${'A'.repeat(tag!.length)}`,
       `${payload}x.${tag}`,

@@ -140,7 +140,10 @@ describe('a real gateway polling the registry', () => {
   const startFromRegistry = () =>
     startGateway(
       resolveGatewayConfig({ port: 0, registry: { url: server.url, token: TOKENS.gateway }, supergraph: { pollIntervalMs: 100 }, usage: { enabled: false }, catalog: { enabled: false } }),
-    ).then((gateway) => (gateways.push(gateway), gateway));
+    ).then((gateway) => {
+      gateways.push(gateway);
+      return gateway;
+    });
 
   it('keeps serving the build it has after the shadowing publish is refused, and a new replica still starts', async () => {
     const first = await startFromRegistry();

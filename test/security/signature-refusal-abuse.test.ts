@@ -67,7 +67,11 @@ describe('signing keys from the registry, under abuse', () => {
     registry = await Registry.open(await openRegistryStore(join(dir, 'registry.duckdb')), { governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8') });
     const routes = signingKeyRoutes(RegistrySigningSecrets.open({ env: {}, file: join(dir, 'secrets') }));
     // Counted where the registry answers, so the test sees every fetch a product makes.
-    const counted = routes.map((route) => ({ ...route, handle: (request: Parameters<typeof route.handle>[0]) => (fetches++, route.handle(request)) }));
+    const counted = routes.map((route) => ({ ...route, handle: (request: Parameters<typeof route.handle>[0]) => {
+        fetches++;
+        return route.handle(request);
+      },
+    }));
     server = await startRegistryServer({
       registry,
       tokens: new RegistryTokens({

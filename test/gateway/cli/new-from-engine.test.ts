@@ -58,7 +58,7 @@ describe.runIf(await postgresAvailable())('meshgate new --from a PostgreSQL sche
     expect(desk).toContain('  customer: Customer!');
     expect(desk).toContain('  amount: Float!');
     expect(desk).toContain('  gift: Boolean\n');
-    expect(readFileSync(join(mesh.root, 'subgraphs', 'order-desk', 'product.yaml'), 'utf8')).toMatch(/Order\.amount: \{ classification: internal \}[\s\S]*inputPorts:\n  - product: crm/);
+    expect(readFileSync(join(mesh.root, 'subgraphs', 'order-desk', 'product.yaml'), 'utf8')).toMatch(/Order\.amount: \{ classification: internal \}[\s\S]*inputPorts:\n {2}- product: crm/);
     const check = meshgate(['check', '--root', mesh.root, '--today', TODAY]);
     expect(check.stdout).toMatch(/meshgate check: 4 products pass every rule/);
     expect(check.status).toBe(0);

@@ -142,7 +142,9 @@ describe('@defer over multipart HTTP', () => {
     expect(first.errors).toBeUndefined();
     expect(first.data.categories.length).toBeGreaterThan(0);
     // sales fails every time it is asked (the transport's retries included).
-    const failing = setInterval(() => proxy.held.splice(0).forEach((held) => held.fail(500)), 5);
+    const failing = setInterval(() => {
+      for (const held of proxy.held.splice(0)) held.fail(500);
+    }, 5);
     const [last] = await reader.rest().finally(() => clearInterval(failing));
     expect(last.hasNext).toBe(false);
     const [part] = last.incremental;

@@ -63,9 +63,9 @@ describe('product signals', () => {
 
   it('marks a product stale once its watermark is older than its SLA freshness', async () => {
     const first = await mesh.query('{ product(sku: "SKU-0001") { sku } customer(id: "C00001") { id } }');
-    const asOf = Object.fromEntries((first.body.extensions?.dataProducts as { name: string; dataAsOf: string }[]).map((s) => [s.name, Date.parse(s.dataAsOf)]));
+    const asOf = Object.fromEntries((first.body.extensions!.dataProducts as { name: string; dataAsOf: string }[]).map((s) => [s.name, Date.parse(s.dataAsOf)]));
     const staleness = async () =>
-      Object.fromEntries(((await mesh.query('{ product(sku: "SKU-0001") { sku } customer(id: "C00001") { id } }')).body.extensions?.dataProducts as { name: string; stale: boolean }[]).map((s) => [s.name, s.stale]));
+      Object.fromEntries(((await mesh.query('{ product(sku: "SKU-0001") { sku } customer(id: "C00001") { id } }')).body.extensions!.dataProducts as { name: string; stale: boolean }[]).map((s) => [s.name, s.stale]));
     // catalog promises 1h, customers 24h.
     clock = asOf.catalog! + 30 * 60_000;
     expect(await staleness()).toEqual({ catalog: false, customers: clock - asOf.customers! > 24 * 3_600_000 });

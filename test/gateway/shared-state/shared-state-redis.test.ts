@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
-import { FailoverStore } from '../../../gateway/shared-state/failover-store.ts';
+import type { FailoverStore } from '../../../gateway/shared-state/failover-store.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
 import { postGraphQL, type MeshHarness } from '../../support/mesh-harness.ts';
 import { startWorkerMesh } from '../../support/worker-mesh.ts';
@@ -91,7 +91,12 @@ describe.skipIf(!available)('Redis going away mid-test', () => {
     mesh = await startWorkerMesh();
     redis = await startOwnRedis();
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _, done) => (lines.push(chunk.toString()), done()) }));
+    const logger = pino({ level: 'info' }, new Writable({
+        write: (chunk, _, done) => {
+          lines.push(chunk.toString());
+          done();
+        },
+      }));
     const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
     gateway = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url } }), { logger });
     const state = gateway.sharedState as FailoverStore;
@@ -135,7 +140,12 @@ describe.skipIf(!available)('Redis frozen (SIGSTOP): the socket stays open and n
     mesh = await startWorkerMesh();
     redis = await startOwnRedis();
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _, done) => (lines.push(chunk.toString()), done()) }));
+    const logger = pino({ level: 'info' }, new Writable({
+        write: (chunk, _, done) => {
+          lines.push(chunk.toString());
+          done();
+        },
+      }));
     const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
     gateway = await startGateway(
       resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url, commandTimeoutMs: 200 } }),

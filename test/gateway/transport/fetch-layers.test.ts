@@ -78,7 +78,10 @@ const answerOf = (data: unknown, headers: IncomingHttpHeaders = {}): ProductAnsw
 function held<T>() {
   let release!: (value: T) => void;
   let fail!: (error: unknown) => void;
-  const promise = new Promise<T>((resolve, reject) => ((release = resolve), (fail = reject)));
+  const promise = new Promise<T>((resolve, reject) => {
+    release = resolve;
+    fail = reject;
+  });
   return { promise, release, fail };
 }
 
