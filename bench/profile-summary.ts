@@ -5,8 +5,16 @@ import { readFileSync } from 'node:fs';
  * profile (from `npm run bench -- --profile-dir DIR`) by package and by function, so
  * RESULTS.md can say where the time goes without opening DevTools.
  */
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 const [file, topArg] = process.argv.slice(2);
 if (!file) throw new TypeError('usage: profile-summary FILE.cpuprofile [top]');

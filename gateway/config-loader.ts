@@ -13,7 +13,11 @@ class EnvProblem {
 
 const text: EnvParser = (value) => value || SKIP;
 /** A comma-separated list; empty items are dropped. */
-const list: EnvParser = (value) => value.split(',').map((item) => item.trim()).filter(Boolean);
+const list: EnvParser = (value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const number: EnvParser = (value) => Number(value);
 const boolean: EnvParser = (value) => {
   if (value === 'true' || value === '1') return true;

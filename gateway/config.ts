@@ -52,7 +52,10 @@ const authSchema = z
     /** Required `aud` claim. @example "meshgate" */
     audience: z.string().min(1).optional(),
     /** Accepted signature algorithms. Symmetric (HS*) and `none` are never accepted. */
-    algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    algorithms: z
+      .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+      .min(1)
+      .default(['RS256', 'PS256', 'ES256', 'EdDSA']),
     /** Serve requests without a bearer token, as a principal with no scopes. @default true in development, false in production */
     allowAnonymous: z.boolean().optional(),
     /**
@@ -174,7 +177,10 @@ export const gatewayConfigSchema = z.strictObject({
   sharedState: z
     .strictObject({
       /** Redis for the state replicas share; without it, each keeps its own in memory. @example "redis://redis.internal:6379" */
-      redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+      redisUrl: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .optional(),
       /** Prefix of every key, so several meshes can share one Redis. */
       keyPrefix: z.string().default('meshgate:'),
       /**
@@ -397,7 +403,11 @@ export const gatewayConfigSchema = z.strictObject({
        * answered as PRODUCT_ERROR. Answers are read whole before they are parsed, so without
        * a bound one faulty or hostile product could fill the gateway's memory.
        */
-      maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
+      maxResponseBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024 * 1024),
       /** Per-product overrides of `timeoutMs`, `retry` and `breaker`. */
       products: z.record(z.string(), z.strictObject(productTransportOverrideShape)).default({}),
     })
@@ -414,7 +424,10 @@ export const gatewayConfigSchema = z.strictObject({
       /** The embedded store: a JSON-lines file. */
       file: z.string().min(1).default('.meshgate/usage.jsonl'),
       /** Store usage in Postgres instead, shared by every replica. @example "postgres://meshgate@db:5432/ops" */
-      postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+      postgresUrl: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .optional(),
       /** How often buffered counts are written out, in milliseconds. */
       flushIntervalMs: z.number().int().positive().max(MAX_TIMER_MS).default(5_000),
       /**

@@ -129,7 +129,17 @@ async function httpDoors(config: GatewayConfig, ground: Ground, products: Produc
           }),
           mcp:
             config.mcp.enabled && catalog && views
-              ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: (view) => catalog.forCaller(source.state, view).then((pages) => pages.catalog), views, productUrl: products.services.fetchedUrl, logger })
+              ? mcpRoute({
+                  pipeline,
+                  authenticate,
+                  config,
+                  shutdown,
+                  metrics,
+                  catalog: (view) => catalog.forCaller(source.state, view).then((pages) => pages.catalog),
+                  views,
+                  productUrl: products.services.fetchedUrl,
+                  logger,
+                })
               : undefined,
         }),
         { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req, verifiedPrincipal) : undefined, guardHost: hostGuard(config) },
@@ -147,7 +157,12 @@ async function executor(config: GatewayConfig, ground: Ground, products: Product
   const { metrics, source, sharedState, agreements, usage, watermarksSeen } = ground;
   // Our executor runs @defer: plans are asked for with deferred blocks.
   // Validated in every NODE_ENV: Apollo's build is admission's last rule, and refuses the same in production.
-  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.services.buildService, queryPlannerConfig: { incrementalDelivery: { enableDefer: true } }, validateSupergraph: true });
+  const gateway = new ApolloGateway({
+    supergraphSdl: source,
+    buildService: products.services.buildService,
+    queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
+    validateSupergraph: true,
+  });
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   // The one place a served supergraph comes in: the source hands its model to every consumer, the plugins included.
   gateway.onSchemaLoadOrUpdate((loaded) => source.serving(loaded));
@@ -155,8 +170,23 @@ async function executor(config: GatewayConfig, ground: Ground, products: Product
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
   const lineage = openLineageEmitter(config.lineage, metrics, logger, capturedRunEvent);
-  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random, agreements, onSupergraph: (listener) => source.onLoad(listener) });
-  const sharing = config.coalesceQueries || products.caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: products.caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
+  const plugins = gatewayPlugins(config, {
+    logger,
+    metrics,
+    usage,
+    persisted: persisted.plugin,
+    planWarmer,
+    watermarksSeen,
+    now: options.now,
+    lineage,
+    random: options.random,
+    agreements,
+    onSupergraph: (listener) => source.onLoad(listener),
+  });
+  const sharing =
+    config.coalesceQueries || products.caches.answers
+      ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: products.caches.answers, onJoin: () => metrics.coalescedRequests.inc() })
+      : undefined;
   const executing = (options.executor ?? withPlanExecutor)(gateway);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: sharing ? sharing.wrapGateway(executing) : executing,
@@ -231,10 +261,18 @@ async function openGround(config: GatewayConfig, options: GatewayOptions, logger
   const fromRegistry = registry ? { ...registrySupergraphEndpoint(registry), initial: await fetchRegistrySupergraph(registry) } : undefined;
   // Access agreements come from the registry with the build, read before anything is opened; without enforcement, say so once.
   const agreements = config.agreements.enforce && registry ? new AgreementAccess(config.agreements.applicationClaim, options.now) : undefined;
-  const stopAgreements = agreements && registry ? await watchRegistryAgreements({ registry, intervalMs: supergraph.pollIntervalMs, onAgreements: (document) => agreements.update(document), log: (line) => logger.warn(line) }) : undefined;
+  const stopAgreements =
+    agreements && registry
+      ? await watchRegistryAgreements({ registry, intervalMs: supergraph.pollIntervalMs, onAgreements: (document) => agreements.update(document), log: (line) => logger.warn(line) })
+      : undefined;
   if (agreements) logger.info(`access agreements: enforced from ${registry!.url}; the application is the token's "${config.agreements.applicationClaim}" claim`);
   else {
-    const why = config.mode === 'development' ? 'development mode: every token, the development token too, reads what its scopes allow' : registry ? 'agreements.enforce is false' : 'no registry to take them from';
+    const why =
+      config.mode === 'development'
+        ? 'development mode: every token, the development token too, reads what its scopes allow'
+        : registry
+          ? 'agreements.enforce is false'
+          : 'no registry to take them from';
     logger.info(`access agreements: not enforced (${why}); agreements.enforce with registry.url enforces them`);
   }
   const source = new FileSupergraphSource(fromRegistry?.url ?? supergraph.file, {
@@ -249,7 +287,11 @@ async function openGround(config: GatewayConfig, options: GatewayOptions, logger
   source.onLoad((model) => {
     // Admitted with fields nobody classified (development, or allowed on purpose): say so once per load.
     const open = ungovernedFields(model);
-    if (open.length > 0) logger.warn({ fields: open.length, examples: open.slice(0, 5) }, `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`);
+    if (open.length > 0)
+      logger.warn(
+        { fields: open.length, examples: open.slice(0, 5) },
+        `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`,
+      );
   });
   // What /mcp and the catalog show each caller follows the served supergraph, as introspection on /graphql does.
   const views = config.mcp.enabled || config.catalog.enabled ? new CallerViews({ preview: config.preview, operatorScope: config.access.operatorScope, agreements }) : undefined;

@@ -40,7 +40,10 @@ await withServices(async (services) => {
   const subgraphs = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./subgraphs-process.ts', import.meta.url).pathname);
   services.push(subgraphs);
   const supergraph = join(dir, 'supergraph.graphql');
-  composeSupergraph(FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })), supergraph);
+  composeSupergraph(
+    FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })),
+    supergraph,
+  );
   // A token for every connection of every run (warm-up included) of every side: no
   // connection ever sends a token another has sent.
   const identity = await benchIdentity({ scope: 'reviews:read', count: args.connections * 3 * (args.rounds + 1), allowAnonymous: true });
@@ -80,7 +83,10 @@ await withServices(async (services) => {
     'distinct-tokens': withTokenPerConnection([{ body }], identity.tokens),
   };
 
-  const sizes = await verifyIdenticalResponses(gateways, modes.map((mode) => requestsOf[mode][0]!));
+  const sizes = await verifyIdenticalResponses(
+    gateways,
+    modes.map((mode) => requestsOf[mode][0]!),
+  );
   const fetches: Record<string, number> = {};
   const served = async () => Object.values((await subgraphs.ask<{ counts: Record<string, number> }>({ type: 'counts' })).counts).reduce((a, b) => a + b, 0);
   for (const gateway of gateways) {
@@ -88,7 +94,11 @@ await withServices(async (services) => {
     await postRaw(gateway.url, body);
     fetches[gateway.label] = (await served()) - before;
   }
-  console.log(`${machineLine()}\nresponses identical (${modes.map((mode, i) => `${mode} ${sizes[i]} bytes`).join(', ')}); subgraph fetches per query: ${Object.entries(fetches).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `${machineLine()}\nresponses identical (${modes.map((mode, i) => `${mode} ${sizes[i]} bytes`).join(', ')}); subgraph fetches per query: ${Object.entries(fetches)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up, modes ${modes.join(', ')}\n`);
 
   const summary = await runModes(gateways, modes, requestsOf, args, {
@@ -96,6 +106,8 @@ await withServices(async (services) => {
     // Every side measured, as figures and against vanilla.
     summarize: (figures, baseline) => Object.fromEntries(Object.entries(figures).map(([label, f]) => [label, { ...compact(f), vsVanilla: ratios(f, baseline) }])),
   });
-  console.log(JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }));
+  console.log(
+    JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }),
+  );
 });
 rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,14 @@ export async function benchIdentity(options: { scope: string; count: number; all
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const tokens = await Promise.all(
     Array.from({ length: options.count }, (_, i) =>
-      new SignJWT({ scope: options.scope }).setProtectedHeader({ alg: 'ES256' }).setSubject(`viewer-${i}@bench`).setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('24h').sign(privateKey),
+      new SignJWT({ scope: options.scope })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setSubject(`viewer-${i}@bench`)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('24h')
+        .sign(privateKey),
     ),
   );
   return { tokens, auth: { publicKey: await exportSPKI(publicKey), issuer, audience, allowAnonymous: options.allowAnonymous ?? false } };

@@ -46,7 +46,17 @@ async function drain(side: Side): Promise<void> {
 
 function printTable(figures: Record<string, RunFigures>): void {
   const header = ['gateway', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req', 'peak RSS MB'];
-  const rows = Object.entries(figures).map(([label, f]) => [label, f.rps.toFixed(1), f.p50.toFixed(1), f.p95.toFixed(1), f.p99.toFixed(1), String(f.non2xx), String(f.errors), f.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0)]);
+  const rows = Object.entries(figures).map(([label, f]) => [
+    label,
+    f.rps.toFixed(1),
+    f.p50.toFixed(1),
+    f.p95.toFixed(1),
+    f.p99.toFixed(1),
+    String(f.non2xx),
+    String(f.errors),
+    f.cpuMsPerRequest.toFixed(2),
+    f.peakRssMb.toFixed(0),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\n${line(header)}\n${rows.map(line).join('\n')}\n`);
@@ -84,7 +94,19 @@ function printAgainstBaseline(rows: readonly ModeRow[]): void {
   const header = ['mode', 'gateway', 'req/s', '× vanilla', 'p50 ms', 'p95 ms', 'p95 ×', 'CPU ms/req', 'CPU ×', 'peak RSS MB', 'RSS ×'];
   const cells = rows.map(({ mode, label, figures: f, baseline: b }) => {
     const r = ratios(f, b);
-    return [mode, label, f.rps.toFixed(1), r.rps.toFixed(2), f.p50.toFixed(1), f.p95.toFixed(1), r.p95.toFixed(2), f.cpuMsPerRequest.toFixed(2), r.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0), r.peakRss.toFixed(2)];
+    return [
+      mode,
+      label,
+      f.rps.toFixed(1),
+      r.rps.toFixed(2),
+      f.p50.toFixed(1),
+      f.p95.toFixed(1),
+      r.p95.toFixed(2),
+      f.cpuMsPerRequest.toFixed(2),
+      r.cpuMsPerRequest.toFixed(2),
+      f.peakRssMb.toFixed(0),
+      r.peakRss.toFixed(2),
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -107,7 +129,10 @@ export async function runModes<M extends string>(
   const summary: Record<string, unknown> = {};
   for (const mode of modes) {
     console.log(`== ${mode}`);
-    const figures = await runSideBySide(sides.map((side) => ({ ...side, requests: requestsOf[mode] })), args);
+    const figures = await runSideBySide(
+      sides.map((side) => ({ ...side, requests: requestsOf[mode] })),
+      args,
+    );
     const baseline = figures[options.baselineLabel]!;
     for (const side of sides) rows.push({ mode, label: side.label, figures: figures[side.label]!, baseline });
     summary[mode] = options.summarize(figures, baseline);

@@ -18,7 +18,8 @@ const products = await Promise.all(
     return { name: member.name, signed, unsigned };
   }),
 );
-const urlsOf = async (pick: (p: (typeof products)[number]) => DataProduct) => Object.fromEntries(await Promise.all(products.map(async (p) => [p.name, (await pick(p).listen({ port: 0 })).url] as const)));
+const urlsOf = async (pick: (p: (typeof products)[number]) => DataProduct) =>
+  Object.fromEntries(await Promise.all(products.map(async (p) => [p.name, (await pick(p).listen({ port: 0 })).url] as const)));
 const urls = await urlsOf((p) => p.signed);
 const unsignedUrls = await urlsOf((p) => p.unsigned);
 // The unsigned set first: it borrows the store the signed set owns and closes.

@@ -72,7 +72,11 @@ try {
   const imported = await post('/v1/import', TOKENS.platform, { products: [BASE] });
   if (imported.status !== 201) throw new Error(`import refused: ${JSON.stringify(imported.json).slice(0, 400)}`);
   console.log(machineLine());
-  console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; product ${member.name}; limits ${JSON.stringify(DEFAULT_CHECK_LIMITS)}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; product ${member.name}; limits ${JSON.stringify(DEFAULT_CHECK_LIMITS)}`,
+  );
   // One check to warm the check thread (it loads the contract pipeline once).
   await post('/v1/check', TOKENS.product, BASE);
 
@@ -113,7 +117,11 @@ try {
   const outcome = await check;
   console.log(`check: ${((performance.now() - started) / 1000).toFixed(2)} s, ok ${outcome.json.ok}; /healthz answered ${latencies.length} times during it`);
   console.log(`/healthz latency: median ${median(latencies).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   await server.close();
   await registry.close();

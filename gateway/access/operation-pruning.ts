@@ -102,10 +102,7 @@ export function pruneOperation(
  * (one execution in flight, or a kept answer; execution/answer-identity.ts), so only the
  * objects and lists on the way to a change are copied, and the result shares the rest.
  */
-export function applyDenials(
-  data: Record<string, unknown> | null | undefined,
-  denied: readonly DeniedField[],
-): { data: Record<string, unknown> | null | undefined; errors: GraphQLFormattedError[] } {
+export function applyDenials(data: Record<string, unknown> | null | undefined, denied: readonly DeniedField[]): { data: Record<string, unknown> | null | undefined; errors: GraphQLFormattedError[] } {
   const errors = new Map<string, GraphQLFormattedError>();
   if (data === undefined || data === null) return { data, errors: [] };
   // Copies made by this call: changed in place from here on, nobody else holds them.

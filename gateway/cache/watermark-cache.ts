@@ -34,7 +34,7 @@ export class WatermarkCache implements ProductAnswerCache {
   constructor(
     private readonly store: SharedStateStore,
     private readonly watermarks: WatermarkTracker,
-    private readonly options: { maxEntries: number; keyPrefix?: string; /** Told of every lookup, for metrics. */ onLookup?: (product: string, outcome: 'hit' | 'miss' | 'bypass') => void },
+    private readonly options: { maxEntries: number; keyPrefix?: string /** Told of every lookup, for metrics. */; onLookup?: (product: string, outcome: 'hit' | 'miss' | 'bypass') => void },
   ) {}
 
   async fetch<R extends CachedResponse>(identity: FetchIdentity, load: () => Promise<R>): Promise<R> {

@@ -23,9 +23,7 @@ export class WatermarkTracker {
   /** One probe in flight per product, shared by every caller that needs it meanwhile. */
   private readonly probes = new Singleflight<ProductWatermark | undefined>();
 
-  constructor(
-    private readonly options: { checkIntervalMs: number; now?: () => number },
-  ) {}
+  constructor(private readonly options: { checkIntervalMs: number; now?: () => number }) {}
 
   /**
    * The product's watermark. With an interval of 0 every call probes first (callers share

@@ -50,7 +50,15 @@ export async function checkDeclaredEngines(root: string | undefined, note: (line
     } catch (error) {
       if (!(error instanceof ConfigError) || error.code !== MeshErrorCode.DECLARATION_MISMATCH) throw error;
       for (const problem of error.problems) {
-        findings.push(finding(entry.name, problem.split(':')[0]!, 'declaration/engine-mismatch', problem, `Name a table and columns ${store.kind} has in subgraphs/${entry.name}/${DECLARATION_FILE}, or add them to the engine.`));
+        findings.push(
+          finding(
+            entry.name,
+            problem.split(':')[0]!,
+            'declaration/engine-mismatch',
+            problem,
+            `Name a table and columns ${store.kind} has in subgraphs/${entry.name}/${DECLARATION_FILE}, or add them to the engine.`,
+          ),
+        );
       }
     } finally {
       await store.close();

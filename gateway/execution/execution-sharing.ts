@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { AnswerCache } from '../cache/answer-cache.ts';
 import { answerIdentity } from './answer-identity.ts';
-import type { ExecutorRequest, ExecutorResult, GatewayExecutor, GatewayInterface, GatewayLoadResult } from './gateway-contract.ts';
+import type { ExecutorRequest, ExecutorResult, GatewayExecutor, GatewayInterface } from './gateway-contract.ts';
 import { Singleflight } from '../primitives/singleflight.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 

@@ -125,7 +125,14 @@ export function deliverDeferred(nodes: readonly DeferredNode[], options: Deferre
   return queue;
 }
 
-function partsOf(node: DeferredNode, run: DeferredRun, fragment: DeferredFragment | undefined, denied: readonly DeniedField[], options: DeferredExecutionOptions, shape: OperationShape): IncrementalPart[] {
+function partsOf(
+  node: DeferredNode,
+  run: DeferredRun,
+  fragment: DeferredFragment | undefined,
+  denied: readonly DeniedField[],
+  options: DeferredExecutionOptions,
+  shape: OperationShape,
+): IncrementalPart[] {
   const { data, errors: completionErrors } = shape.complete(options.root, run.errors, options.variables);
   const places: { path: Path; object: Data | null }[] = [];
   collectPlaces(options.schema, data, options.root, node.queryPath, 0, [], places);

@@ -3,7 +3,17 @@ import type { ApolloGateway, GraphQLDataSourceProcessOptions } from '@apollo/gat
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { DeferredNode, FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { getVariableValues, GraphQLError, Kind, valueFromAST, type FragmentDefinitionNode, type GraphQLFormattedError, type GraphQLInputType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  valueFromAST,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
@@ -97,7 +107,8 @@ class PlanExecutor {
 
   /** Checked at load: an Apollo Gateway whose internals moved cannot be driven, and the gateway refuses to start. */
   static assertUsable(gateway: ApolloGateway): void {
-    if (!executionInternalsOf(gateway)) throw new Error("meshgate's executor cannot run on this Apollo Gateway version (its planning internals moved); install the @apollo/gateway version meshgate's package.json names");
+    if (!executionInternalsOf(gateway))
+      throw new Error("meshgate's executor cannot run on this Apollo Gateway version (its planning internals moved); install the @apollo/gateway version meshgate's package.json names");
   }
 
   readonly execute: GatewayExecutor = (request) => inSpan('gateway.request', () => this.run(request));
@@ -175,7 +186,14 @@ class PlanExecutor {
     return compiled;
   }
 
-  private shapeFor(compiled: CompiledPlan, schema: GraphQLSchema, operation: OperationDefinitionNode, request: ExecutorRequest, conditions: ConditionValues, delivered?: ReadonlySet<string>): OperationShape {
+  private shapeFor(
+    compiled: CompiledPlan,
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    request: ExecutorRequest,
+    conditions: ConditionValues,
+    delivered?: ReadonlySet<string>,
+  ): OperationShape {
     let key = compiled.conditionVariables.length === 0 ? '' : compiled.conditionVariables.map((name) => (conditions[name] === true ? '1' : '0')).join('');
     // With @defer in parts: one shape per set of fragments delivered so far (keys hold no newline).
     if (delivered) key += `\n${[...delivered].sort().join('\n')}`;

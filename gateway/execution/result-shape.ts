@@ -282,7 +282,12 @@ export class OperationShape {
     const document: DocumentNode = {
       kind: Kind.DOCUMENT,
       definitions: [
-        { kind: Kind.OPERATION_DEFINITION, operation: OperationTypeNode.QUERY, variableDefinitions: this.operation.variableDefinitions, selectionSet: { kind: Kind.SELECTION_SET, selections: [node] } },
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: OperationTypeNode.QUERY,
+          variableDefinitions: this.operation.variableDefinitions,
+          selectionSet: { kind: Kind.SELECTION_SET, selections: [node] },
+        },
         ...Object.values(this.fragments),
       ],
     };

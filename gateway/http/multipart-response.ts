@@ -36,7 +36,12 @@ export interface FinishedPayload {
  * part has been through every Apollo plugin already; `finish` does for each later one what
  * the plugins do for an answer (masking, request id, product signals).
  */
-export async function writeMultipartResponse(res: ServerResponse, first: HTTPGraphQLResponse, parts: AsyncIterable<SubsequentPayload>, finish: (payload: SubsequentPayload) => FinishedPayload): Promise<void> {
+export async function writeMultipartResponse(
+  res: ServerResponse,
+  first: HTTPGraphQLResponse,
+  parts: AsyncIterable<SubsequentPayload>,
+  finish: (payload: SubsequentPayload) => FinishedPayload,
+): Promise<void> {
   for (const [name, value] of first.headers) if (name !== 'content-length') res.setHeader(name, value);
   res.setHeader('content-type', `multipart/mixed; boundary="-"; deferSpec=${DEFER_SPEC}`);
   res.statusCode = first.status ?? 200;

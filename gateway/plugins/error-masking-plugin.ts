@@ -9,9 +9,7 @@ import type { GatewayContext } from '../gateway-context.ts';
  * message, because a message is the easiest backdoor there is: a DuckDB error quotes the
  * SQL, its tables and columns; a fetch error quotes the product's URL.
  */
-const CLIENT_MESSAGE_CODES = new Set<string>(
-  Object.values(MeshErrorCode).filter((code) => code !== MeshErrorCode.INTERNAL_SERVER_ERROR && code !== MeshErrorCode.PRODUCT_ERROR),
-);
+const CLIENT_MESSAGE_CODES = new Set<string>(Object.values(MeshErrorCode).filter((code) => code !== MeshErrorCode.INTERNAL_SERVER_ERROR && code !== MeshErrorCode.PRODUCT_ERROR));
 
 /**
  * Masks every error the client receives: an unexpected message is a backdoor to a product's

@@ -23,7 +23,6 @@ export interface GatewayClientOptions {
 
 export type GatewayClient = (query: string, variables: Record<string, unknown>, purpose: string) => Promise<GatewayAnswer>;
 
-
 /**
  * Sends GraphQL to the gateway as any consumer would: HTTP POST, a bearer token, a client
  * name. Every refusal ends the run in one line with a code of our closed set: the gateway's
@@ -54,7 +53,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     if (error) {
       const code = error.extensions?.code;
       const reason = (error.message ?? 'no message').replace(/\s+/g, ' ');
-      const hint = code === 'UNAUTHENTICATED' ? '; pass a valid token with --token or MESHGATE_TEST_TOKEN' : code === 'FORBIDDEN_FIELD' ? '; use a token whose scopes cover every field the rules read' : '';
+      const hint =
+        code === 'UNAUTHENTICATED' ? '; pass a valid token with --token or MESHGATE_TEST_TOKEN' : code === 'FORBIDDEN_FIELD' ? '; use a token whose scopes cover every field the rules read' : '';
       throw new MeshError(isMeshErrorCode(code) ? code : MeshErrorCode.PRODUCT_ERROR, `the gateway refused ${purpose}: ${reason}${hint}`);
     }
     if (!body.data) throw new MeshError(MeshErrorCode.GATEWAY_UNREACHABLE, `${options.url} answered HTTP ${response.status} without data for ${purpose}`);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SupergraphManager, SupergraphSdlHook } from '@apollo/gateway';
 import type { GraphQLSchema } from 'graphql';
-import { MeshError, MeshErrorCode, UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { apolloRefusal } from '../../schema/supergraph/supergraph-admission.ts';
 import { readSupergraphModel, type SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import type { SupergraphSubgraph } from '../../schema/supergraph/supergraph-subgraphs.ts';

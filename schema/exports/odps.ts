@@ -55,7 +55,12 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
     if (!input) throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, `subgraphs/${product.folder}/product.yaml`, [`inputPorts: "${port.product}" is not a valid product of this mesh`]);
     // ODPS's port version is the version read, as for an output port: the range the product accepts is ours, a custom property.
     const contract = contractOf(input);
-    return { name: port.product, version: contract.version, contractId: contract.id, customProperties: [{ property: 'versionRange', value: port.version, description: 'the semver range of this input the product accepts' }] };
+    return {
+      name: port.product,
+      version: contract.version,
+      contractId: contract.id,
+      customProperties: [{ property: 'versionRange', value: port.version, description: 'the semver range of this input the product accepts' }],
+    };
   });
   const contract = contractOf(product);
   const contact = descriptor.owner.contact;
@@ -81,7 +86,13 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
       },
     ],
     managementPorts: [
-      { name: 'catalog', content: 'discoverability', type: 'rest', url: `${base}/catalog/${encodeURIComponent(descriptor.name)}`, description: 'The catalog page: owner, SLA and freshness, fields by classification, lineage and example queries' },
+      {
+        name: 'catalog',
+        content: 'discoverability',
+        type: 'rest',
+        url: `${base}/catalog/${encodeURIComponent(descriptor.name)}`,
+        description: 'The catalog page: owner, SLA and freshness, fields by classification, lineage and example queries',
+      },
       { name: 'catalog-json', content: 'dictionary', type: 'rest', url: `${base}/catalog.json`, description: 'The whole catalog as JSON, for tools' },
       { name: 'metrics', content: 'observability', type: 'rest', url: `${base}/metrics`, description: 'Prometheus metrics of the gateway, with per-product fetch latency and errors' },
     ],

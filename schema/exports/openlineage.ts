@@ -97,7 +97,16 @@ export function productDataset(namespace: string, product: ProductDatasetSource,
     name: product.name,
     facets: {
       schema: facet(FACET_SCHEMAS.schema, { fields: product.fields.map((field) => ({ name: field.name, type: field.type, ...(field.description ? { description: field.description } : {}) })) }),
-      ...(product.owner ? { ownership: facet(FACET_SCHEMAS.ownership, { owners: [{ name: `team:${product.owner.team}`, type: 'OWNER' }, { name: `contact:${product.owner.contact}`, type: 'CONTACT' }] }) } : {}),
+      ...(product.owner
+        ? {
+            ownership: facet(FACET_SCHEMAS.ownership, {
+              owners: [
+                { name: `team:${product.owner.team}`, type: 'OWNER' },
+                { name: `contact:${product.owner.contact}`, type: 'CONTACT' },
+              ],
+            }),
+          }
+        : {}),
       ...(product.version ? { version: facet(FACET_SCHEMAS.version, { datasetVersion: product.version }) } : {}),
       ...(product.description ? { documentation: facet(FACET_SCHEMAS.documentation, { description: product.description }) } : {}),
       ...(columnLineage ? { columnLineage } : {}),
@@ -117,7 +126,10 @@ function columnLineageFacet(namespace: string, product: string, edges: readonly 
     const to = splitFieldId(edge.to);
     if (to.product !== product || (only && !only.has(to.field))) continue;
     const from = splitFieldId(edge.from);
-    const transformation = edge.via === 'requires' ? { type: 'DIRECT', subtype: 'TRANSFORMATION', description: 'computed through @requires' } : { type: 'INDIRECT', subtype: 'JOIN', description: 'entity joined on its key' };
+    const transformation =
+      edge.via === 'requires'
+        ? { type: 'DIRECT', subtype: 'TRANSFORMATION', description: 'computed through @requires' }
+        : { type: 'INDIRECT', subtype: 'JOIN', description: 'entity joined on its key' };
     let field = fields[to.field];
     if (!field) {
       field = { inputFields: [] };

@@ -28,9 +28,7 @@ const GRAPHQL_ENGINE = 'graphql';
 
 const DIMENSIONS = ['accuracy', 'completeness', 'conformity', 'consistency', 'coverage', 'timeliness', 'uniqueness'] as const;
 
-const range = z
-  .tuple([z.number(), z.number()])
-  .refine(([low, high]) => low < high, 'must be [low, high] with low < high');
+const range = z.tuple([z.number(), z.number()]).refine(([low, high]) => low < high, 'must be [low, high] with low < high');
 
 /** Exactly one operator per rule: ODCS compares a measured value with one expectation. */
 const operatorShape = {
@@ -64,7 +62,10 @@ const ruleBase = {
 
 const libraryArguments = z.strictObject({
   /** `invalidValues`: the values allowed. */
-  validValues: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+  validValues: z
+    .array(z.union([z.string(), z.number(), z.boolean()]))
+    .min(1)
+    .optional(),
   /** `invalidValues`: a regular expression every value must match. */
   pattern: z
     .string()
@@ -82,7 +83,10 @@ const libraryArguments = z.strictObject({
   /** `invalidValues` (meshgate extension): the largest value allowed. */
   maximum: z.number().optional(),
   /** `missingValues`: the values that count as missing, e.g. `[null, '', 'N/A']`. */
-  missingValues: z.array(z.union([z.string(), z.number(), z.null()])).min(1).optional(),
+  missingValues: z
+    .array(z.union([z.string(), z.number(), z.null()]))
+    .min(1)
+    .optional(),
 });
 
 function libraryRule<M extends readonly [string, ...string[]]>(metrics: M) {

@@ -98,11 +98,7 @@ function namedType(type: TypeNode): string {
   return type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
 }
 
-function element(
-  node: { name: { value: string }; description?: { value: string }; directives?: readonly ConstDirectiveNode[] },
-  coordinate: string,
-  inheritedPreview: boolean,
-): ElementModel {
+function element(node: { name: { value: string }; description?: { value: string }; directives?: readonly ConstDirectiveNode[] }, coordinate: string, inheritedPreview: boolean): ElementModel {
   return {
     name: node.name.value,
     coordinate,

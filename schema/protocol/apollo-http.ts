@@ -49,12 +49,7 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
-export async function executeApollo<TContext extends BaseContext>(
-  server: ApolloServer<TContext>,
-  req: IncomingMessage,
-  body: unknown,
-  context: () => Promise<TContext>,
-): Promise<HTTPGraphQLResponse> {
+export async function executeApollo<TContext extends BaseContext>(server: ApolloServer<TContext>, req: IncomingMessage, body: unknown, context: () => Promise<TContext>): Promise<HTTPGraphQLResponse> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   return server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers: toHeaderMap(req), search: url.search, body },

@@ -290,7 +290,11 @@ export class ConfigError extends Error {
   readonly code: MeshErrorCode;
   readonly problems: readonly string[];
 
-  constructor(code: ContractErrorCode.CONFIG_INVALID | ContractErrorCode.DESCRIPTOR_INVALID | ContractErrorCode.DECLARATION_INVALID | ContractErrorCode.DECLARATION_MISMATCH, source: string, problems: readonly string[]) {
+  constructor(
+    code: ContractErrorCode.CONFIG_INVALID | ContractErrorCode.DESCRIPTOR_INVALID | ContractErrorCode.DECLARATION_INVALID | ContractErrorCode.DECLARATION_MISMATCH,
+    source: string,
+    problems: readonly string[],
+  ) {
     super(`${code}: ${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.code = code;
     this.problems = problems;

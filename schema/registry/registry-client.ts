@@ -9,7 +9,6 @@ interface ErrorEnvelope {
   error?: { code?: string; message?: string; findings?: Finding[]; approval?: ApprovalRecord };
 }
 
-
 /** A registry refusal as the CLI reports it: the registry's code and message, and findings when checks failed. */
 export class RegistryRequestError extends MeshError {
   constructor(

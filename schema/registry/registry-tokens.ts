@@ -121,7 +121,11 @@ export class RegistryTokens {
     this.entries = config.tokens.map((entry) => {
       const hash = entry.token !== undefined ? sha256(entry.token) : Buffer.from(entry.sha256!, 'hex');
       const principal: RegistryPrincipal =
-        entry.kind === 'product' ? { kind: 'product', name: entry.name, product: entry.product! } : entry.kind === 'consumer' ? { kind: 'consumer', name: entry.name, consumer: entry.consumer! } : { kind: entry.kind, name: entry.name };
+        entry.kind === 'product'
+          ? { kind: 'product', name: entry.name, product: entry.product! }
+          : entry.kind === 'consumer'
+            ? { kind: 'consumer', name: entry.name, consumer: entry.consumer! }
+            : { kind: entry.kind, name: entry.name };
       return { hash, principal };
     });
   }

@@ -29,7 +29,10 @@ export function devUnsignedAccess(options: { devUnsigned?: boolean; mode?: 'deve
   const mode = options.mode ?? (env.NODE_ENV === 'production' ? 'production' : 'development');
   if (mode === 'production') {
     const source = options.devUnsigned ? 'the devUnsigned option' : `${DEV_UNSIGNED_ENV}=1`;
-    throw new MeshError(MeshErrorCode.DEV_MODE_REFUSED, `${options.product}: ${source} (unsigned requests from localhost) is refused in production; products answer only the gateway's signed requests`);
+    throw new MeshError(
+      MeshErrorCode.DEV_MODE_REFUSED,
+      `${options.product}: ${source} (unsigned requests from localhost) is refused in production; products answer only the gateway's signed requests`,
+    );
   }
   return new DevUnsignedAccess();
 }

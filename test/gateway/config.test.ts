@@ -63,8 +63,14 @@ describe('gateway config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshgate-config-'));
     const REMOVED: readonly { yaml: string; problem: string }[] = [
       { yaml: 'engine: apollo', problem: 'engine: was removed: meshgate always executes query plans with its own executor (got "apollo")' },
-      { yaml: 'access:\n  governanceFile: schema/governance.yaml', problem: 'access.governanceFile: was removed: classifications and policies come from the supergraph, where composition compiled them (got "schema/governance.yaml")' },
-      { yaml: 'access:\n  productsDir: subgraphs', problem: `access.productsDir: was removed: products' metadata and access directives come from the supergraph, where composition compiled them (got "subgraphs")` },
+      {
+        yaml: 'access:\n  governanceFile: schema/governance.yaml',
+        problem: 'access.governanceFile: was removed: classifications and policies come from the supergraph, where composition compiled them (got "schema/governance.yaml")',
+      },
+      {
+        yaml: 'access:\n  productsDir: subgraphs',
+        problem: `access.productsDir: was removed: products' metadata and access directives come from the supergraph, where composition compiled them (got "subgraphs")`,
+      },
     ];
 
     it.each(REMOVED)('in a config file: $yaml', ({ yaml, problem }) => {
@@ -84,7 +90,9 @@ describe('gateway config', () => {
     it('in the environment: MESHGATE_ENGINE, with the config file otherwise fine', () => {
       const file = join(dir, 'fine.yaml');
       writeFileSync(file, 'port: 5000\n');
-      expect(problemsOf(() => loadGatewayConfig({ configPath: file, env: { MESHGATE_ENGINE: 'meshgate' } }))).toEqual(['MESHGATE_ENGINE: was removed: meshgate always executes query plans with its own executor (got "meshgate")']);
+      expect(problemsOf(() => loadGatewayConfig({ configPath: file, env: { MESHGATE_ENGINE: 'meshgate' } }))).toEqual([
+        'MESHGATE_ENGINE: was removed: meshgate always executes query plans with its own executor (got "meshgate")',
+      ]);
       // Empty is unset, as for every other variable.
       expect(loadGatewayConfig({ configPath: file, env: { MESHGATE_ENGINE: '' } }).port).toBe(5000);
     });
@@ -111,7 +119,8 @@ describe('gateway config', () => {
   it('refuses a delay past what a Node timer holds, naming each path (it would fire after 1 ms instead)', () => {
     const past = 2 ** 31;
     const problems = problemsOf(() => resolveGatewayConfig({ transport: { timeoutMs: past, keepAliveTimeoutMs: past }, drainTimeoutMs: past, supergraph: { pollIntervalMs: past } }));
-    for (const path of ['transport.timeoutMs', 'transport.keepAliveTimeoutMs', 'drainTimeoutMs', 'supergraph.pollIntervalMs']) expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: `)));
+    for (const path of ['transport.timeoutMs', 'transport.keepAliveTimeoutMs', 'drainTimeoutMs', 'supergraph.pollIntervalMs'])
+      expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: `)));
     expect(resolveGatewayConfig({ transport: { timeoutMs: past - 1 } }).transport.timeoutMs).toBe(past - 1);
   });
 

@@ -86,7 +86,11 @@ try {
   const { stdout: printed } = await run('npx', ['meshgate', '--version'], { cwd: consumer });
   check('npx meshgate --version runs the installed CLI', printed.trim() === version, `printed ${JSON.stringify(printed)}, expected ${version}`);
 
-  const { stdout: vectors } = await run(process.execPath, ['--input-type=module', '-e', "import v from 'meshgate/protocol/test-vectors.json' with { type: 'json' }; console.log(v.protocol, v.verifications.length)"], { cwd: consumer });
+  const { stdout: vectors } = await run(
+    process.execPath,
+    ['--input-type=module', '-e', "import v from 'meshgate/protocol/test-vectors.json' with { type: 'json' }; console.log(v.protocol, v.verifications.length)"],
+    { cwd: consumer },
+  );
   check('meshgate/protocol/test-vectors.json is exported', /^v2 \d+$/.test(vectors.trim()), vectors);
 
   writeFileSync(join(consumer, 'stations', 'product.yaml'), PRODUCT_YAML);

@@ -140,13 +140,18 @@ describe('type-level directives and renamed imports, through a real gateway', ()
     if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
     // Composition writes the spec's own names; a supergraph may rename them on its link, and the gateway must follow.
     supergraph = composed.supergraphSdl
-      .replace('@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)', '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY, import: [{name: "@requiresScopes", as: "@scopes"}])')
+      .replace(
+        '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)',
+        '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY, import: [{name: "@requiresScopes", as: "@scopes"}])',
+      )
       .replaceAll('@requiresScopes(', '@scopes(');
     expect(supergraph).toContain('scalar Secret');
     expect(supergraph).not.toContain('@requiresScopes(');
     dir = mkdtempSync(join(tmpdir(), 'meshgate-vault-'));
     writeFileSync(join(dir, 'supergraph.graphql'), supergraph);
-    gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: join(dir, 'supergraph.graphql'), watch: false }, auth: mesh.auth, usage: { enabled: false }, catalog: { enabled: false } }));
+    gateway = await startGateway(
+      resolveGatewayConfig({ port: 0, supergraph: { file: join(dir, 'supergraph.graphql'), watch: false }, auth: mesh.auth, usage: { enabled: false }, catalog: { enabled: false } }),
+    );
   }, 60_000);
   afterAll(async () => {
     await gateway?.close();

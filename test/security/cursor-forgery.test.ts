@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';
 import { CursorSeal } from '../../subgraphs/kit/cursor-seal.ts';
-import { type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
 import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**

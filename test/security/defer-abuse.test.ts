@@ -42,7 +42,9 @@ describe('@defer abuse', () => {
 
   it('@defer around a field the caller may not read: FORBIDDEN_FIELD in that part, the product never asked', async () => {
     mesh.clearQueryLogs();
-    const reader = await postForParts(mesh.gateway.url, { query: '{ categories { category } ... @defer(label: "money") { revenueByCurrency(from: "2000-01-01", to: "2999-12-31") { currency revenueUsd } } }' });
+    const reader = await postForParts(mesh.gateway.url, {
+      query: '{ categories { category } ... @defer(label: "money") { revenueByCurrency(from: "2000-01-01", to: "2999-12-31") { currency revenueUsd } } }',
+    });
     const [first, second] = await reader.rest();
     expect(first.data.categories.length).toBeGreaterThan(0);
     expect(first.errors).toBeUndefined();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fragmentFanOutDocument } from '../../bench/hostile/fragment-fanout-document.ts';
-import { type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
 import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**

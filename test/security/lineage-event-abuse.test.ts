@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
 import { startWorkerMesh } from '../support/worker-mesh.ts';
 import { startCollector } from '../support/openlineage-collector.ts';
 import { openLineageProblems, tagsOf } from '../contracts/standard-schemas.ts';

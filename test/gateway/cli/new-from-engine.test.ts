@@ -45,7 +45,10 @@ describe.runIf(await postgresAvailable())('meshgate new --from a PostgreSQL sche
   });
 
   it('writes declared products from the catalog that pass meshgate check as written', () => {
-    for (const [name, table] of [['crm', 'customers'], ['order-desk', 'orders']] as const) {
+    for (const [name, table] of [
+      ['crm', 'customers'],
+      ['order-desk', 'orders'],
+    ] as const) {
       const run = meshgate(['new', name, '--from', TEST_POSTGRES_URL, '--table', `${SCHEMA}.${table}`, '--domain', 'shop', '--owner', 'shop-data', '--root', mesh.root]);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);

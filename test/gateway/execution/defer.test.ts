@@ -69,7 +69,7 @@ describe('@defer over multipart HTTP', () => {
     expect(part.data).toEqual((await whole).body.data);
   });
 
-  it('delivers a fragment deferred inside a list once per element, at each element\'s path', async () => {
+  it("delivers a fragment deferred inside a list once per element, at each element's path", async () => {
     const query = '{ orders(first: 2) { edges { node { id ... @defer { status customer { id } } } } } }';
     // sales answers the first part and the deferred one: every fetch it is asked for is let go.
     const releasing = setInterval(() => proxy.releaseAll(), 5);

@@ -119,7 +119,10 @@ const apolloExecutes = { executor: (gateway: ApolloGateway) => gateway };
 async function meshOf(name: string, subgraphs: readonly FixtureSubgraph[]): Promise<CorpusMesh> {
   const served = await serveSignedSubgraphs(subgraphs);
   const file = join(tmp, `${name}.graphql`);
-  composeSupergraph(subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })), file);
+  composeSupergraph(
+    subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })),
+    file,
+  );
   const config: GatewayConfigInput = {
     port: 0,
     supergraph: { file },
@@ -153,7 +156,9 @@ const CORPUS: readonly CorpusEntry[] = [
       expect(apollo.body).toMatchObject({ data: { person: null } });
       expect(apollo.body.errors).toBeUndefined();
       expect(meshgate.body.data).toEqual({ person: null });
-      expect(meshgate.body.errors?.map((e) => [e.extensions?.code, e.path, e.message])).toEqual([['NULL_IN_NON_NULL_FIELD', ['person', 'shelfCount'], 'Cannot return null for non-nullable field Person.shelfCount.']]);
+      expect(meshgate.body.errors?.map((e) => [e.extensions?.code, e.path, e.message])).toEqual([
+        ['NULL_IN_NON_NULL_FIELD', ['person', 'shelfCount'], 'Cannot return null for non-nullable field Person.shelfCount.'],
+      ]);
       // @interfaceObject fields reached through a concrete type: the product answers for Media, the client asked a Film.
       const films = await mesh.meshgate({ name: 'interfaceObject on a concrete type', query: '{ films { __typename id rating } }' });
       expect(films.body.data?.films[0]).toEqual({ __typename: 'Film', id: 'm1', rating: 5 });
@@ -197,7 +202,18 @@ const CORPUS: readonly CorpusEntry[] = [
       seed: 'demo',
       count: 24,
       maxDepth: 3,
-      argumentValues: { id: 'C00001', customerId: 'C00001', customerIds: ['C00001', 'C00042'], sku: 'SKU-0001', first: 3, months: 2, from: '2025-01-01', to: '2025-03-31', fromMonth: '2026-04', toMonth: '2026-06' },
+      argumentValues: {
+        id: 'C00001',
+        customerId: 'C00001',
+        customerIds: ['C00001', 'C00042'],
+        sku: 'SKU-0001',
+        first: 3,
+        months: 2,
+        from: '2025-01-01',
+        to: '2025-03-31',
+        fromMonth: '2026-04',
+        toMonth: '2026-06',
+      },
     },
   },
 ];

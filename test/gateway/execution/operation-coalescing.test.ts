@@ -31,7 +31,10 @@ beforeEach(() => proxy.reset());
 
 const joined = async (gateway: RunningGateway) => (await gateway.metrics.coalescedRequests.get()).values[0]?.value ?? 0;
 
-async function withGateway(config: Parameters<typeof startGatewayOn>[1], body: (gateway: RunningGateway, post: (query: string, variables?: object, headers?: Record<string, string>) => ReturnType<typeof postGraphQL>) => Promise<void>) {
+async function withGateway(
+  config: Parameters<typeof startGatewayOn>[1],
+  body: (gateway: RunningGateway, post: (query: string, variables?: object, headers?: Record<string, string>) => ReturnType<typeof postGraphQL>) => Promise<void>,
+) {
   const gateway = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, ...config, subgraphUrls: { catalog: proxy.url } });
   try {
     await body(gateway, (query, variables, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers));

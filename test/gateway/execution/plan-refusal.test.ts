@@ -27,7 +27,11 @@ describe('a query plan the executor does not run', () => {
   it('a subscription plan is refused with PLAN_NODE_UNSUPPORTED', () => {
     const withTicks = composeServices([
       ...FIXTURE_SUBGRAPHS.filter((s) => s.name === 'people').map((s) => ({ name: s.name, url: 'http://people.invalid/graphql', typeDefs: parse(s.sdl) })),
-      { name: 'ticker', url: 'http://ticker.invalid/graphql', typeDefs: parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { now: Int } type Subscription { ticks: Int }') },
+      {
+        name: 'ticker',
+        url: 'http://ticker.invalid/graphql',
+        typeDefs: parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { now: Int } type Subscription { ticks: Int }'),
+      },
     ]);
     const tickerGraph = Supergraph.build(withTicks.supergraphSdl!);
     const subscription = new QueryPlanner(tickerGraph).buildQueryPlan(operationFromDocument(tickerGraph.apiSchema(), parse('subscription { ticks }')));

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAuthConfig } from '../../../gateway/access/dev-identity.ts';
 import { chromiumAvailable, launchChromium } from '../../support/chromium.ts';
-import { type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
 import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**

@@ -19,7 +19,10 @@ let mesh: MeshHarness | undefined;
 let authorization: string;
 const usageFile = join(mkdtempSync(join(tmpdir(), 'meshgate-labels-')), 'usage.jsonl');
 beforeAll(async () => {
-  mesh = await startWorkerMesh({ observability: { maxLabelValues: MAX_LABEL_VALUES, maxLabelCombinations: 60, knownClients: ['finance-dashboard'] }, usage: { file: usageFile, flushIntervalMs: 200 } });
+  mesh = await startWorkerMesh({
+    observability: { maxLabelValues: MAX_LABEL_VALUES, maxLabelCombinations: 60, knownClients: ['finance-dashboard'] },
+    usage: { file: usageFile, flushIntervalMs: 200 },
+  });
   authorization = `Bearer ${await mesh.token()}`;
 });
 afterAll(async () => {
@@ -42,7 +45,11 @@ async function invent(from: number, to: number, selection = '__typename'): Promi
     Array.from({ length: concurrency }, async () => {
       while (next < to) {
         const i = next++;
-        const result = await postGraphQL(gatewayUrl(), { query: `query Op${i} { ${selection} }` }, { authorization, 'apollographql-client-name': `invented-${i}`, 'apollographql-client-version': `v${i}` });
+        const result = await postGraphQL(
+          gatewayUrl(),
+          { query: `query Op${i} { ${selection} }` },
+          { authorization, 'apollographql-client-name': `invented-${i}`, 'apollographql-client-version': `v${i}` },
+        );
         expect(result.status).toBe(200);
       }
     }),

@@ -28,11 +28,14 @@ afterAll(async () => {
 });
 
 function eventOf(jobName: string) {
-  return vi.waitFor(() => {
-    const event = collector.events.find((e) => e.job.name === jobName);
-    if (!event) throw new Error(`no event for job ${jobName} yet`);
-    return event;
-  }, { timeout: 10_000, interval: 10 });
+  return vi.waitFor(
+    () => {
+      const event = collector.events.find((e) => e.job.name === jobName);
+      if (!event) throw new Error(`no event for job ${jobName} yet`);
+      return event;
+    },
+    { timeout: 10_000, interval: 10 },
+  );
 }
 
 describe('OpenLineage run events', () => {

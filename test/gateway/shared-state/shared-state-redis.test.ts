@@ -91,12 +91,15 @@ describe.skipIf(!available)('Redis going away mid-test', () => {
     mesh = await startWorkerMesh();
     redis = await startOwnRedis();
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
         write: (chunk, _, done) => {
           lines.push(chunk.toString());
           done();
         },
-      }));
+      }),
+    );
     const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
     gateway = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url } }), { logger });
     const state = gateway.sharedState as FailoverStore;
@@ -140,17 +143,19 @@ describe.skipIf(!available)('Redis frozen (SIGSTOP): the socket stays open and n
     mesh = await startWorkerMesh();
     redis = await startOwnRedis();
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
         write: (chunk, _, done) => {
           lines.push(chunk.toString());
           done();
         },
-      }));
-    const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
-    gateway = await startGateway(
-      resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url, commandTimeoutMs: 200 } }),
-      { logger },
+      }),
     );
+    const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
+    gateway = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url, commandTimeoutMs: 200 } }), {
+      logger,
+    });
     const state = gateway.sharedState as FailoverStore;
     expect((await postGraphQL(gateway.url, QUERY)).status).toBe(200);
     expect(state.kind).toBe('redis');
