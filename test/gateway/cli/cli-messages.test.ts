@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
 import { runCli } from '../../support/cli-process.ts';
 
 /** What the CLI tells a person when something is in the way: one line, no stack, exit 1. */
@@ -11,10 +12,27 @@ afterEach(async () => {
   blocker = undefined;
 });
 
+const listenOn = (port: number) =>
+  new Promise<Server | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+
+/**
+ * A port held by this test, with a free port after it for each demo product: `start` puts its products on the
+ * ports after the gateway's, and the system hands out ephemeral ports in order, so the next
+ * one is often another process's.
+ */
 async function takePort(): Promise<number> {
-  blocker = createServer();
-  await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
-  return (blocker.address() as AddressInfo).port;
+  for (;;) {
+    blocker = (await listenOn(0))!;
+    const port = (blocker.address() as AddressInfo).port;
+    const next = await Promise.all(DEMO_MESH.map((_, i) => listenOn(port + i + 1)));
+    await Promise.all(next.map((server) => server && new Promise((resolve) => server.close(resolve))));
+    if (next.every(Boolean)) return port;
+    blocker.close();
+  }
 }
 
 function oneLineWithoutStack(output: string): string {
