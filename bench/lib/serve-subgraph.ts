@@ -1,0 +1,56 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { graphql, parse, type GraphQLSchema } from 'graphql';
+
+/** A subgraph a benchmark serves: its federation SDL and the resolvers that answer it. */
+export interface BenchSubgraph {
+  name: string;
+  sdl: string;
+  resolvers: GraphQLResolverMap<unknown>;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  /** Requests served, for verifying how many fetches a gateway makes per query. */
+  readonly requests: number;
+}
+
+/**
+ * Answers kept per subgraph. Requests with no two alike would otherwise grow the memo for as
+ * long as a run lasts, and the products' process would be measuring its own heap.
+ */
+const MEMO_LIMIT = 10_000;
+
+/**
+ * Serves a subgraph over plain node:http, memoizing each response by request body: the
+ * benchmark measures the gateway, so a subgraph must cost next to nothing once warm.
+ */
+export async function serveSubgraph(subgraph: BenchSubgraph, port = 0): Promise<RunningSubgraph & { server: Server }> {
+  const schema: GraphQLSchema = buildSubgraphSchema({ typeDefs: parse(subgraph.sdl), resolvers: subgraph.resolvers });
+  const memo = new Map<string, string>();
+  const running = { name: subgraph.name, url: '', requests: 0, server: createServer() };
+  running.server.on('request', (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      running.requests++;
+      const body = Buffer.concat(chunks).toString('utf8');
+      let text = memo.get(body);
+      if (text === undefined) {
+        const { query, variables, operationName } = JSON.parse(body) as { query: string; variables?: Record<string, unknown>; operationName?: string };
+        text = JSON.stringify(await graphql({ schema, source: query, variableValues: variables, operationName }));
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        memo.set(body, text);
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  });
+  running.server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => running.server.listen(port, '127.0.0.1', resolve));
+  running.url = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}/graphql`;
+  return running;
+}
