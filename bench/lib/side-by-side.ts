@@ -1,5 +1,6 @@
 import type { BenchArgs } from './bench-args.ts';
 import { measure, summarize, warmUp, type LoadRequest, type RawRun, type RunFigures } from './load.ts';
+import { formatTable } from './table.ts';
 import { postRaw } from './verify.ts';
 
 /** One gateway (or one configuration of one) under test. */
@@ -47,9 +48,7 @@ async function drain(side: Side): Promise<void> {
 function printTable(figures: Record<string, RunFigures>): void {
   const header = ['gateway', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req', 'peak RSS MB'];
   const rows = Object.entries(figures).map(([label, f]) => [label, f.rps.toFixed(1), f.p50.toFixed(1), f.p95.toFixed(1), f.p99.toFixed(1), String(f.non2xx), String(f.errors), f.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  console.log(`\n${formatTable(header, rows)}\n`);
 }
 
 /** Ratios of `side` to `baseline`: above 1 is better for rps, below 1 for the rest. */
@@ -86,9 +85,7 @@ export function printAgainstBaseline(rows: readonly ModeRow[]): void {
     const r = ratios(f, b);
     return [mode, label, f.rps.toFixed(1), r.rps.toFixed(2), f.p50.toFixed(1), f.p95.toFixed(1), r.p95.toFixed(2), f.cpuMsPerRequest.toFixed(2), r.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0), r.peakRss.toFixed(2)];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\n${line(header)}\n${cells.map(line).join('\n')}\n`);
+  console.log(`\n${formatTable(header, cells, 2)}\n`);
 }
 
 /**
