@@ -25,8 +25,8 @@ import { syntheticMesh, type SyntheticQuery } from './synthetic-mesh.ts';
  *   median of {@link STARTS} starts taken A B A B; RSS when that first answer is in;
  * - first plan: a query the gateway has not seen, answered (plans, then executes); cached
  *   plan: the same query again with other variables; medians over up to {@link PLANNED} queries;
- * - req/s with no two requests alike (every request its own `$offset`), A B A B as every
- *   bench; RSS after the load, and its peak.
+ * - req/s and CPU per request with no two requests alike (every request its own `$offset`),
+ *   A B A B as every bench; RSS after the load, and its peak.
  * `--quick` starts once and loads briefly: what a test can afford, no result. Figures only:
  * nothing here asserts on time.
  */
@@ -48,6 +48,8 @@ interface SideFigures {
   firstPlanMs: number;
   cachedPlanMs: number;
   rps: number;
+  /** The gateway process's CPU per request under load: on a shared machine, steadier than req/s. */
+  cpuMsPerRequest: number;
   rssAfterLoadMb: number;
   peakRssMb: number;
 }
@@ -69,6 +71,7 @@ const COLUMNS: readonly [keyof SideFigures, string, number][] = [
   ['firstPlanMs', 'first plan ms', 1],
   ['cachedPlanMs', 'cached plan ms', 1],
   ['rps', 'req/s', 0],
+  ['cpuMsPerRequest', 'CPU ms/req', 2],
 ];
 
 const median = (values: readonly number[]) => {
@@ -160,6 +163,7 @@ async function measureSize(size: number): Promise<SizeFigures> {
             firstPlanMs: median(plans[g.label].first),
             cachedPlanMs: median(plans[g.label].cached),
             rps: load[g.label]!.rps,
+            cpuMsPerRequest: load[g.label]!.cpuMsPerRequest,
             rssAfterLoadMb: mb(rssBytes(g.pid)),
             peakRssMb: load[g.label]!.peakRssMb,
           },
