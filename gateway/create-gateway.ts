@@ -12,10 +12,9 @@ import { openCaches } from './cache/open-caches.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { catalogRoute } from './catalog/catalog-route.ts';
 import type { GatewayConfig } from './config.ts';
-import { ExecutionSharing } from './execution/execution-sharing.ts';
+import { ExecutionSharing, type ExecutionAnswer } from './execution/execution-sharing.ts';
 import { withPlanExecutor } from './execution/plan-executor.ts';
 import { QueryPlanWarmer } from './execution/query-plan-warmer.ts';
-import { Singleflight } from './execution/singleflight.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { graphqlPipeline, graphqlRoute, headersOf } from './http/graphql-route.ts';
 import { hostGuard } from './http/host-guard.ts';
@@ -29,13 +28,15 @@ import { openUsageStore } from './observability/field-usage-store.ts';
 import { logger as defaultLogger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { openLineageEmitter } from './observability/openlineage-emitter.ts';
+import { forwardRequestId } from './observability/request-id.ts';
 import { gatewayPlugins } from './plugins/gateway-plugins.ts';
+import { capturedRunEvent } from './plugins/openlineage-plugin.ts';
 import { persistedOperations } from './plugins/persisted-operations-plugin.ts';
-import { forwardRequestId } from './plugins/request-id-plugin.ts';
 import { ProductWatermarksSeen } from './plugins/product-watermarks-seen-plugin.ts';
+import { Singleflight } from './primitives/singleflight.ts';
 import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from '../schema/supergraph/enforced-security-features.ts';
-import { admitSupergraph, ungovernedFields } from '../schema/supergraph/supergraph-admission.ts';
+import { admitModel, ungovernedFields } from '../schema/supergraph/supergraph-admission.ts';
 import { watchRegistryAgreements } from './supergraph/agreement-source.ts';
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
 import { fetchRegistrySupergraph, registrySupergraphEndpoint } from './supergraph/registry-supergraph.ts';
@@ -84,7 +85,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
     url: fromRegistry?.url ?? supergraph.url,
     pollIntervalMs: supergraph.pollIntervalMs,
     log: (line) => logger.warn(line),
-    admit: (sdl) => admitSupergraph(sdl, admission),
+    admit: (model) => admitModel(model, admission),
     ...(fromRegistry ? { headers: fromRegistry.headers, initial: fromRegistry.initial } : {}),
   });
   const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
@@ -97,7 +98,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   declareEnforcedSecurityFeatures();
   // Opened before the products: the freshness cache keeps its entries there.
   const sharedState = await openSharedState(config.sharedState, logger);
-  const caches = openCaches(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
+  const caches = openCaches<ExecutionAnswer>(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
   // Each product's fetch is its layers around the wire call, composed in one place inside; what
   // they need from the stages before them is handed down here, never imported upward.
   const products = createProductServices({
@@ -114,23 +115,25 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
   });
   // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
   const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
-  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig });
+  // Validated in every NODE_ENV: Apollo's build is admission's last rule, and refuses the same in production.
+  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig, validateSupergraph: true });
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    source.markServing(coreSupergraphSdl);
+  // The one place a served supergraph comes in: the source hands its model to every consumer below and in the plugins.
+  gateway.onSchemaLoadOrUpdate((loaded) => source.serving(loaded));
+  source.onLoad((model) => {
     // Admitted with fields nobody classified (development, or allowed on purpose): say so once per load.
-    const open = ungovernedFields(coreSupergraphSdl);
+    const open = ungovernedFields(model);
     if (open.length > 0) logger.warn({ fields: open.length, examples: open.slice(0, 5) }, `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`);
     void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph'));
   });
   // What /mcp and the catalog show each caller follows the served supergraph, as introspection on /graphql does.
-  const views = config.mcp.enabled || config.catalog.enabled ? new CallerViews({ preview: config.preview, operatorScope: config.access.operatorScope }) : undefined;
-  if (views) gateway.onSchemaLoadOrUpdate((supergraph) => views.load(supergraph));
+  const views = config.mcp.enabled || config.catalog.enabled ? new CallerViews({ preview: config.preview, operatorScope: config.access.operatorScope, agreements }) : undefined;
+  if (views) source.onLoad((model, apiSchema) => views.load(model, apiSchema));
   // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
   const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
 
-  const lineage = openLineageEmitter(config.lineage, metrics, logger);
-  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random, agreements });
+  const lineage = openLineageEmitter(config.lineage, metrics, logger, capturedRunEvent);
+  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random, agreements, onSupergraph: (listener) => source.onLoad(listener) });
   const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
   // Apollo Gateway loads and plans either way; `engine` says who executes the plans.
   const engine = config.engine === 'meshgate' ? withPlanExecutor(gateway) : gateway;
@@ -147,7 +150,20 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
     stringifyResult: sharing ? (result) => sharing.stringifyResult(result) : (result) => JSON.stringify(result),
     plugins,
   });
-  await apollo.start();
+  // What is open by now, closed in this order on close(), and here if Apollo refuses to start.
+  const release = async () => {
+    await products.transport.close();
+    signer.close();
+    await sharedState.close();
+    await usage?.close();
+    await lineage?.close();
+    stopAgreements?.();
+  };
+  // Apollo's build of the first supergraph is admission's last rule: a start it refuses leaves nothing open behind it.
+  await apollo.start().catch(async (error: unknown) => {
+    await release();
+    throw error;
+  });
 
   const authenticate = createAuthenticator(config.auth, { applicationClaim: config.agreements.applicationClaim });
   const pipeline = graphqlPipeline({ apollo, config, authenticate });
@@ -202,12 +218,7 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
       await http.shutdown.drain();
       prober.stop();
       await apollo.stop();
-      await products.transport.close();
-      signer.close();
-      await sharedState.close();
-      await usage?.close();
-      await lineage?.close();
-      stopAgreements?.();
+      await release();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { IncrementalDelivery } from './execution/incremental-delivery.ts';
 
 /** The per-request context Apollo Server hands to plugins and data sources. */
 export interface GatewayContext {
-  /** Made, forwarded to products and stamped on errors by plugins/request-id-plugin.ts. */
+  /** Made on arrival, forwarded to products and stamped on every error the client gets (see `assignRequestId`). */
   requestId: string;
   /** The client's request headers, lower-cased. */
   headers: Record<string, string>;

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
-import { checkDocumentLimits } from '../../gateway/plugins/request-limits-plugin.ts';
+import { checkDocumentLimits } from '../../gateway/operation/document-limits.ts';
 import { MeshError } from '../../schema/protocol/error-codes.ts';
 import { fragmentFanOutDocument } from './fragment-fanout-document.ts';
 

@@ -1,7 +1,6 @@
 import type { Classification } from '../../schema/product/descriptor.ts';
 import type { AgreementGrant, GatewayAgreements } from '../../schema/registry/agreements.ts';
-import { readContractDirectives } from '../../schema/supergraph/contract-directives.ts';
-import { readSupergraphLineage } from '../supergraph/supergraph-lineage.ts';
+import type { SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import type { Principal } from './authentication.ts';
 
 /** What a governed field needs: its classification and the products that answer it. */
@@ -30,9 +29,9 @@ export class AgreementAccess {
   ) {}
 
   /** Reads each classified field's classification and products from a newly loaded (core) supergraph. */
-  load(coreSupergraphSdl: string): void {
-    const { classifications } = readContractDirectives(coreSupergraphSdl);
-    const { fields } = readSupergraphLineage(coreSupergraphSdl);
+  load(model: SupergraphModel): void {
+    const { classifications } = model.contract;
+    const { fields } = model.lineage;
     this.classified = [...classifications].map(([coordinate, classification]) => ({ coordinate, classification, products: fields.get(coordinate)?.resolvedBy ?? [] }));
     this.index();
   }

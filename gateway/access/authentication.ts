@@ -2,8 +2,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { GatewayConfig } from '../config.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { RecencyMap } from '../cache/recency-map.ts';
-import { clientIdentity, type ClientIdentity } from '../http/client-identity.ts';
+import { RecencyMap } from '../primitives/recency-map.ts';
+import { clientIdentity, type ClientIdentity } from '../primitives/client-identity.ts';
 
 /** Who is asking. Built once per request, before any plugin runs, and read by the access rules. */
 export interface Principal {
@@ -13,7 +13,7 @@ export interface Principal {
   readonly subject: string | null;
   /** From the `scope` claim (space-separated, OAuth 2) or a `scopes` array. */
   readonly scopes: ReadonlySet<string>;
-  /** What app asks, for policies and usage (see client-identity.ts). */
+  /** What app asks, for policies and usage (see `clientIdentity`). */
   readonly client: ClientIdentity;
   /**
    * The application a verified token names in the configured claim (`agreements.applicationClaim`):

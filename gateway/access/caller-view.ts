@@ -1,8 +1,9 @@
 import { isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+import type { AgreementAccess } from './agreement-access.ts';
 import type { Principal } from './authentication.ts';
 import { FieldAccess } from './field-access.ts';
 import { previewApiSchema } from './preview-api-schema.ts';
-import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
+import type { SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 
 /**
  * What the gateway shows one caller of its graph, decided once for the three doors that
@@ -40,8 +41,15 @@ export interface CallerSchema {
    * unless the caller opted in. A field this says no to is never named to the caller.
    */
   has(coordinate: string): boolean;
-  /** Why the caller may not read the field (sign-in, scopes, policy), or null when it may. */
+  /** Why the caller may not read the field (sign-in, scopes, policy, agreement), or null when it may. */
   refusal(coordinate: string): string | null;
+  /**
+   * The field is under access agreement and the caller's verified application holds no
+   * active one for it. `/mcp` does not describe such a field: what an agent is told follows
+   * what it may read. The catalog still names it (`has`), since that is where a consumer
+   * finds what to request an agreement for.
+   */
+  awaitsAgreement(coordinate: string): boolean;
 }
 
 /** One caller's view of the graph. */
@@ -61,6 +69,8 @@ export interface CallerViewOptions {
   preview: PreviewOptIn;
   /** The token scope that makes a caller an operator (`access.operatorScope`). */
   operatorScope: string;
+  /** Access agreements, when the gateway enforces them: the same instance `/graphql` decides by. */
+  agreements?: AgreementAccess | undefined;
 }
 
 /**
@@ -79,11 +89,11 @@ export class CallerViews {
     return this.options.preview.header;
   }
 
-  /** Swaps in a newly loaded supergraph (Apollo Gateway's `onSchemaLoadOrUpdate`). */
-  load(supergraph: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }): void {
-    const access = new FieldAccess();
-    access.load(supergraph.coreSupergraphSdl);
-    this.current = { apiSchema: supergraph.apiSchema, preview: previewFieldsOf(readFieldDirectives(supergraph.coreSupergraphSdl)), access };
+  /** Swaps in a newly loaded supergraph and the API schema Apollo Gateway built from it. */
+  load(model: SupergraphModel, apiSchema: GraphQLSchema): void {
+    const access = new FieldAccess(this.options.agreements);
+    access.load(model);
+    this.current = { apiSchema, preview: model.previewFields, access };
   }
 
   /** The view of the caller with these headers and this (verified) principal. */
@@ -103,6 +113,7 @@ export class CallerViews {
         return (isObjectType(type) || isInterfaceType(type)) && fieldName in type.getFields();
       },
       refusal: (coordinate) => current.access.refusal(coordinate, principal),
+      awaitsAgreement: (coordinate) => (this.options.agreements?.refusal(coordinate, principal) ?? null) !== null,
     };
   }
 }

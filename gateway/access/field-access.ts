@@ -1,7 +1,8 @@
 import type { AgreementAccess } from './agreement-access.ts';
 import type { Principal } from './authentication.ts';
-import { readContractDirectives, type ContractPolicy } from '../../schema/supergraph/contract-directives.ts';
-import { readFieldDirectives, type FieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
+import type { ContractPolicy } from '../../schema/supergraph/contract-directives.ts';
+import type { FieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
+import type { SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 
 /**
  * Whether a principal may read a field (`Type.field`): the one place a field-level
@@ -19,13 +20,12 @@ export class FieldAccess {
   /** @param agreements access agreements, when the gateway enforces them: asked after every other rule holds. */
   constructor(private readonly agreements?: AgreementAccess) {}
 
-  /** Reads the rules of a newly loaded supergraph (its core SDL: the API schema has them stripped). */
-  load(coreSupergraphSdl: string): void {
-    this.agreements?.load(coreSupergraphSdl);
-    const contract = readContractDirectives(coreSupergraphSdl);
-    this.directives = readFieldDirectives(coreSupergraphSdl);
-    this.policies = contract.policies;
-    this.exposures = contract.exposures;
+  /** Takes the rules of a newly loaded supergraph (read from its core SDL: the API schema has them stripped). */
+  load(model: SupergraphModel): void {
+    this.agreements?.load(model);
+    this.directives = model.access;
+    this.policies = model.contract.policies;
+    this.exposures = model.contract.exposures;
   }
 
   /**

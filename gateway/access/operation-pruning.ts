@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { fragmentsOf } from '../operation/document-memo.ts';
-import { setOwn } from '../execution/entity-representations.ts';
+import { setOwn } from '../primitives/set-own.ts';
 
 /**
  * Removes denied fields from an operation before it is planned, so no product is ever

@@ -1,5 +1,5 @@
 import type { ProductReport } from '../../schema/protocol/product-report.ts';
-import { RecencyMap } from './recency-map.ts';
+import { RecencyMap } from '../primitives/recency-map.ts';
 import type { ProductWatermark, WatermarkTracker } from './watermark-tracker.ts';
 
 /** The watermark of one product an answer was made from. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SharedStateStore } from '../shared-state/key-value-store.ts';
-import { Singleflight } from '../execution/singleflight.ts';
+import { Singleflight } from '../primitives/singleflight.ts';
 import type { CachedResponse, FetchIdentity, ProductAnswerCache } from '../transport/cache-layer.ts';
 import type { WatermarkTracker } from './watermark-tracker.ts';
 

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { Singleflight } from '../execution/singleflight.ts';
+import { Singleflight } from '../primitives/singleflight.ts';
 
 /** What a product says about its data: which interface version serves it, and as of when. */
 export interface ProductWatermark {

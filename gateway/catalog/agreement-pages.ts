@@ -1,6 +1,6 @@
 import type { Agreement, AgreementStatus, ProductConsumer } from '../../schema/registry/agreements.ts';
 import { page } from './catalog-page.ts';
-import { escapeXml as e } from './lineage-svg.ts';
+import { escapeMarkup as e } from '../../schema/base/escape-markup.ts';
 
 /** The badge colour each state takes from the catalog's style: waiting amber, granting green, ended red. */
 const BADGE: Record<AgreementStatus, string> = { pending: 'unknown', active: 'fresh', expired: 'stale', rejected: 'stale', revoked: 'stale' };

@@ -1,5 +1,6 @@
 import type { Catalog, CatalogField, CatalogProduct } from './catalog-data.ts';
-import { escapeXml as e, renderLineageSvg } from './lineage-svg.ts';
+import { escapeMarkup as e } from '../../schema/base/escape-markup.ts';
+import { renderLineageSvg } from './lineage-svg.ts';
 
 /**
  * The catalog as server-rendered HTML: inline CSS, inline SVG, no script and no external
@@ -83,7 +84,7 @@ function deprecatedRows(fields: readonly CatalogField[]): string {
         ? '<span class="muted">shown to operators</span>'
         : usage.length === 0
           ? '<span class="muted">not used recently</span>'
-          : usage.map((u) => `${e(u.client)} (${u.count}, last ${e(u.lastUsed)})`).join(', ');
+          : usage.map((u) => `${e(u.client)}${u.application ? ` as ${e(u.application)} (verified)` : ''} (${u.count}, last ${e(u.lastUsed)})`).join(', ');
     return `<tr data-coordinate="${e(f.coordinate)}"><td><code>${e(f.coordinate)}</code></td><td>${e(f.deprecation!.sunset ?? 'no sunset')}</td><td>${e(f.deprecation!.reason)}</td><td>${used}</td></tr>`;
   });
   return `<table><thead><tr><th>Field</th><th>Sunset</th><th>Reason</th><th>Recent usage (30 days)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;

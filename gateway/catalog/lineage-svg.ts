@@ -2,9 +2,6 @@ import dagre from '@dagrejs/dagre';
 import type { Lineage, LineageEdge } from '../../schema/contracts/lineage.ts';
 import { escapeMarkup as escapeXml } from '../../schema/base/escape-markup.ts';
 
-/** Escapes text for HTML and SVG content and attribute values (one escape for the catalog and the registry's pages). */
-export { escapeXml };
-
 const BOX_WIDTH = 260;
 const HEADER_HEIGHT = 44;
 const ROW_HEIGHT = 16;

@@ -9,7 +9,7 @@ import type { ApprovalRecord, Build, CheckRecord, ProductVersion } from '../../s
 import { consumersPanel, renderAgreementsPage } from './agreement-pages.ts';
 import { buildCatalog, type Catalog } from './catalog-data.ts';
 import { page, renderCatalogRoute, type CatalogSite } from './catalog-page.ts';
-import { escapeXml as e } from './lineage-svg.ts';
+import { escapeMarkup as e } from '../../schema/base/escape-markup.ts';
 import { isUnrouted } from '../../schema/registry/routing-url.ts';
 
 /** Newest checks shown on a product's page: a busy product's history is long, and the API has all of it. */

@@ -1,5 +1,6 @@
 import { isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import type { FetchDataRewrite, QueryPlanSelectionNode } from '@apollo/query-planner';
+import { setOwn } from '../primitives/set-own.ts';
 
 type Data = Record<string, unknown>;
 
@@ -135,10 +136,4 @@ export function mergeInto(target: Data, source: Data | null | undefined): void {
 
 export function isPlainObject(value: unknown): value is Data {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `__proto__` (a product may send it as a key, a client may alias a field so) must become an own property, never the prototype. */
-export function setOwn(object: Data, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  else object[key] = value;
 }

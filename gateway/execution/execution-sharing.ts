@@ -2,7 +2,7 @@ import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { AnswerCache } from '../cache/answer-cache.ts';
 import { answerIdentity } from './answer-identity.ts';
-import { Singleflight } from './singleflight.ts';
+import { Singleflight } from '../primitives/singleflight.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
 // Apollo's gateway contract, named through Apollo Server's options so we depend on no internal package.

@@ -6,7 +6,7 @@ import { operationFromDocument } from '@apollo/federation-internals';
 import { planningOf } from './gateway-internals.ts';
 import type { DocumentNode } from 'graphql';
 import type { GatewayContext } from '../gateway-context.ts';
-import { RecencyMap } from '../cache/recency-map.ts';
+import { RecencyMap } from '../primitives/recency-map.ts';
 
 interface RecentOperation {
   document: DocumentNode;

@@ -1,7 +1,6 @@
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import { parseRequestBody, readBody, writeApolloResponse, writeError } from '../../schema/protocol/apollo-http.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import type { GraphQLFormattedError } from 'graphql';
 import type { Authenticate } from '../access/authentication.ts';
 import type { GatewayConfig } from '../config.ts';
 import { IncrementalDelivery, type SubsequentPayload } from '../execution/incremental-delivery.ts';
@@ -9,7 +8,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { maskError } from '../plugins/error-masking-plugin.ts';
 import { dataProductSignals, type DataProductSignal } from '../plugins/product-signals-plugin.ts';
 import { acceptsDeferredParts, writeMultipartResponse, type FinishedPayload } from './multipart-response.ts';
-import { assignRequestId, withRequestId } from '../plugins/request-id-plugin.ts';
+import { assignRequestId, stampRequestId, withRequestId } from '../observability/request-id.ts';
 import type { GracefulShutdown } from './graceful-shutdown.ts';
 import { guardBatch, guardDocuments, guardMethodAndMediaType, guardPersistedQuery } from './request-guard.ts';
 import type { RouteHandler } from './routes.ts';
@@ -102,7 +101,7 @@ export function graphqlRoute(options: {
       ...(payload.incremental && {
         incremental: payload.incremental.map(({ errors, ...part }) => ({
           ...part,
-          ...(errors && { errors: errors.map((error) => withId(maskError(error.toJSON(), config.exposeErrorDetails), requestId)) }),
+          ...(errors && { errors: stampRequestId(errors.map((error) => maskError(error.toJSON(), config.exposeErrorDetails)), requestId) }),
         })),
       }),
       extensions: { dataProducts: dataProductSignals(payload.products, now) },
@@ -114,9 +113,4 @@ export function graphqlRoute(options: {
       return finished;
     });
   };
-}
-
-/** As the request-id plugin stamps every error of an answer. */
-function withId(error: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
-  return { ...error, extensions: { ...error.extensions, requestId } };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../access/authentication.ts';
-import { clientIdentity } from './client-identity.ts';
+import { clientIdentity } from '../primitives/client-identity.ts';
 import type { SharedStateStore, TokenDecision } from '../shared-state/key-value-store.ts';
 
 export interface RateLimitConfig {

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { GatewayConfig } from '../config.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { checkDocumentLimits } from '../plugins/request-limits-plugin.ts';
+import { checkDocumentLimits } from '../operation/document-limits.ts';
 
 /**
  * Checks on the HTTP request itself, before Apollo sees it: what every hostile or

@@ -58,7 +58,7 @@ export interface DataProductToolsOptions {
  *
  * Descriptions come from the catalog's data, filtered by {@link CallerSchema}: a field the
  * caller's `/graphql` would not admit exists (hidden, or preview without the opt-in) is not
- * named. Errors are GraphQL-shaped (`errors[].extensions.code`), as on `/graphql`.
+ * named, nor one under access agreement that the caller's application holds none for. Errors are GraphQL-shaped (`errors[].extensions.code`), as on `/graphql`.
  */
 export function registerDataProductTools(server: McpServer, caller: ToolCaller, options: DataProductToolsOptions): void {
   const answer = async (work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
@@ -156,7 +156,8 @@ async function describeProduct(product: CatalogProduct, schema: CallerSchema) {
   // Preview fields are in the list too: `schema.has` keeps them only for a caller who opted in.
   for (const field of [...product.fields, ...product.previewFields]) {
     const typeName = field.coordinate.slice(0, field.coordinate.indexOf('.'));
-    if (isConnectionPlumbing(typeName) || !schema.has(field.coordinate)) continue;
+    // A field under agreement is named only to an application that holds one: an agent is told what it may read.
+    if (isConnectionPlumbing(typeName) || !schema.has(field.coordinate) || schema.awaitsAgreement(field.coordinate)) continue;
     types.set(typeName, [...(types.get(typeName) ?? []), fieldOf(field, schema)]);
   }
   return {

@@ -11,7 +11,7 @@ import { headersOf, type GraphQLPipeline } from '../http/graphql-route.ts';
 import { guardMethodAndMediaType } from '../http/request-guard.ts';
 import type { RouteHandler } from '../http/routes.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { assignRequestId } from '../plugins/request-id-plugin.ts';
+import { assignRequestId } from '../observability/request-id.ts';
 import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
 
 /**

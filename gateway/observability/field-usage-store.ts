@@ -8,7 +8,12 @@ import { utcDay } from '../../schema/base/utc-day.ts';
 
 /** A usage store the gateway records into. Recording is synchronous and only buffers. */
 export interface FieldUsageStore extends FieldUsageSource {
-  record(client: string, coordinates: readonly string[], day?: string): void;
+  /**
+   * Counts one operation of `client` selecting each coordinate. `application` is the one the
+   * caller's verified token names (never a header): kept with the count, so a breaking-change
+   * check can tell who it would hit from a name anyone could send.
+   */
+  record(client: string, coordinates: readonly string[], day?: string, application?: string): void;
   /** Writes the buffer out now; also runs on a timer and on close. */
   flush(): Promise<void>;
   /** How many flushes wrote rows: what the store holds changes only when this does (the catalog rebuilds on it). */
@@ -38,12 +43,12 @@ export abstract class BufferedUsageStore implements FieldUsageStore {
     }
   }
 
-  record(client: string, coordinates: readonly string[], day = utcDay()): void {
+  record(client: string, coordinates: readonly string[], day = utcDay(), application?: string): void {
     for (const coordinate of coordinates) {
-      const key = `${day}\t${client}\t${coordinate}`;
+      const key = `${day}\t${client}\t${coordinate}\t${application ?? ''}`;
       const row = this.buffer.get(key);
       if (row) row.count++;
-      else this.buffer.set(key, { day, client, coordinate, count: 1 });
+      else this.buffer.set(key, { day, client, coordinate, count: 1, ...(application ? { application } : {}) });
     }
   }
 
@@ -148,6 +153,9 @@ export class PostgresUsageStore extends BufferedUsageStore {
         CREATE TABLE IF NOT EXISTS meshgate_field_usage (
           day DATE NOT NULL, client TEXT NOT NULL, coordinate TEXT NOT NULL, count BIGINT NOT NULL,
           PRIMARY KEY (day, client, coordinate));
+        CREATE TABLE IF NOT EXISTS meshgate_application_usage (
+          day DATE NOT NULL, application TEXT NOT NULL, client TEXT NOT NULL, coordinate TEXT NOT NULL, count BIGINT NOT NULL,
+          PRIMARY KEY (day, application, client, coordinate));
         COMMIT;`);
       client.release();
     } catch (error) {
@@ -158,23 +166,36 @@ export class PostgresUsageStore extends BufferedUsageStore {
 
   protected async write(rows: readonly UsageRow[]): Promise<void> {
     await this.ensureTable();
-    // One statement per batch; replicas add to the same row instead of racing to insert it.
-    await this.pool.query(
-      `INSERT INTO meshgate_field_usage (day, client, coordinate, count)
-       SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::bigint[])
-       ON CONFLICT (day, client, coordinate) DO UPDATE SET count = meshgate_field_usage.count + EXCLUDED.count`,
-      [rows.map((r) => r.day), rows.map((r) => r.client), rows.map((r) => r.coordinate), rows.map((r) => r.count)],
-    );
+    // One statement per batch and table; replicas add to the same row instead of racing to insert it.
+    const named = rows.filter((r) => !r.application);
+    const verified = rows.filter((r) => r.application);
+    if (named.length > 0) {
+      await this.pool.query(
+        `INSERT INTO meshgate_field_usage (day, client, coordinate, count)
+         SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::bigint[])
+         ON CONFLICT (day, client, coordinate) DO UPDATE SET count = meshgate_field_usage.count + EXCLUDED.count`,
+        [named.map((r) => r.day), named.map((r) => r.client), named.map((r) => r.coordinate), named.map((r) => r.count)],
+      );
+    }
+    if (verified.length > 0) {
+      await this.pool.query(
+        `INSERT INTO meshgate_application_usage (day, application, client, coordinate, count)
+         SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+         ON CONFLICT (day, application, client, coordinate) DO UPDATE SET count = meshgate_application_usage.count + EXCLUDED.count`,
+        [verified.map((r) => r.day), verified.map((r) => r.application), verified.map((r) => r.client), verified.map((r) => r.coordinate), verified.map((r) => r.count)],
+      );
+    }
   }
 
   protected async read(coordinate: string, sinceDay: string, untilDay: string): Promise<UsageRow[]> {
     await this.ensureTable();
-    const result = await this.pool.query<{ day: string; client: string; count: string }>(
-      `SELECT to_char(day, 'YYYY-MM-DD') AS day, client, count::text AS count FROM meshgate_field_usage
-       WHERE coordinate = $1 AND day BETWEEN $2::date AND $3::date`,
+    const where = 'WHERE coordinate = $1 AND day BETWEEN $2::date AND $3::date';
+    const result = await this.pool.query<{ day: string; client: string; count: string; application: string | null }>(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, client, count::text AS count, NULL::text AS application FROM meshgate_field_usage ${where}
+       UNION ALL SELECT to_char(day, 'YYYY-MM-DD'), client, count::text, application FROM meshgate_application_usage ${where}`,
       [coordinate, sinceDay, untilDay],
     );
-    return result.rows.map((row) => ({ day: row.day, client: row.client, coordinate, count: Number(row.count) }));
+    return result.rows.map((row) => ({ day: row.day, client: row.client, coordinate, count: Number(row.count), ...(row.application ? { application: row.application } : {}) }));
   }
 
   protected override async dispose(): Promise<void> {

@@ -1,4 +1,4 @@
-import { clientIdentity } from '../http/client-identity.ts';
+import { clientIdentity } from '../primitives/client-identity.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LabelBudget, type LabelBudgetOptions } from './label-budget.ts';
 
@@ -172,7 +172,7 @@ export class GatewayMetrics {
 /** Longest label value a caller can choose; longer ones are cut. */
 const MAX_LABEL_LENGTH = 64;
 
-/** The client a request names (see client-identity.ts) as metric labels; `unknown` when absent. */
+/** The client a request names (see `clientIdentity`) as metric labels; `unknown` when absent. */
 export function clientOf(headers: Parameters<typeof clientIdentity>[0]): { client: string; version: string } {
   const { name, version } = clientIdentity(headers);
   // Label values are bounded so a client cannot blow up the series count with a long header.

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { RunEvent } from '../../schema/exports/openlineage.ts';
 import type { GatewayConfig } from '../config.ts';
-import { capturedRunEvent, type CapturedOperation } from '../plugins/openlineage-plugin.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 export interface LineageEmitterOptions {
@@ -103,8 +102,11 @@ export class LineageEmitter<Captured> {
   }
 }
 
-/** The gateway's emitter for `lineage`, counting into `/metrics`; undefined while `lineage.url` is unset. */
-export function openLineageEmitter(config: GatewayConfig['lineage'], metrics: GatewayMetrics, logger: Logger): LineageEmitter<CapturedOperation> | undefined {
+/**
+ * The gateway's emitter for `lineage`, counting into `/metrics`; undefined while `lineage.url` is unset.
+ * `build` makes the event of what the capturing plugin queued, in the configured namespace.
+ */
+export function openLineageEmitter<Captured>(config: GatewayConfig['lineage'], metrics: GatewayMetrics, logger: Logger, build: (captured: Captured, namespace: string) => RunEvent): LineageEmitter<Captured> | undefined {
   if (!config.url) return undefined;
   const { namespace } = config;
   return new LineageEmitter(
@@ -118,6 +120,6 @@ export function openLineageEmitter(config: GatewayConfig['lineage'], metrics: Ga
       onSent: (count) => metrics.lineageEventsSent.inc(count),
       log: (line) => logger.warn(line),
     },
-    (captured) => capturedRunEvent(captured, namespace),
+    (captured) => build(captured, namespace),
   );
 }

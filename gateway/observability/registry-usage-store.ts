@@ -16,7 +16,7 @@ export class RegistryUsageStore extends BufferedUsageStore {
 
   protected async write(rows: readonly UsageRow[]): Promise<void> {
     // Bounded: a registry that stops answering must not hold a flush, or the gateway's close.
-    const records = rows.map((row) => ({ field: row.coordinate, client: row.client, day: row.day, count: row.count }));
+    const records = rows.map((row) => ({ field: row.coordinate, client: row.client, day: row.day, count: row.count, ...(row.application ? { application: row.application } : {}) }));
     await this.registry.call('POST', '/v1/usage', { records }, { timeoutMs: 5_000 });
   }
 

@@ -5,7 +5,7 @@ import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/err
 import { PRODUCT_NAME } from '../../schema/product/descriptor.ts';
 import { loadMesh, meshPaths } from '../../schema/contracts/mesh.ts';
 import { RegistryClient, RegistryRequestError } from '../../schema/registry/registry-client.ts';
-import { subgraphsOf } from '../../schema/supergraph/supergraph-subgraphs.ts';
+import { readSupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import { readStartedMesh } from './started-mesh.ts';
 
 /**
@@ -44,7 +44,7 @@ export function readMeshFolder(root: string): DevMeshSource {
     if (existsSync(join(dir, 'product.yaml'))) baselines.push({ name: product.name, descriptor: readFileSync(join(dir, 'product.yaml'), 'utf8'), sdl: readFileSync(join(dir, 'schema.graphql'), 'utf8') });
   }
   const supergraph = join(paths.root, 'schema', 'supergraph.graphql');
-  const committed = existsSync(supergraph) ? Object.fromEntries(subgraphsOf(readFileSync(supergraph, 'utf8')).map((s) => [s.name, s.url])) : {};
+  const committed = existsSync(supergraph) ? Object.fromEntries(readSupergraphModel(readFileSync(supergraph, 'utf8')).subgraphs.map((s) => [s.name, s.url])) : {};
   // A running `meshgate start` of this mesh knows better than the committed supergraph's default ports.
   const started = readStartedMesh(paths.root);
   return {

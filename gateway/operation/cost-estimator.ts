@@ -5,10 +5,7 @@ import {
   isListType,
   isObjectType,
   Kind,
-  parse,
   valueFromAST,
-  type ConstDirectiveNode,
-  type ConstValueNode,
   type DocumentNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -17,74 +14,8 @@ import {
   type SelectionSetNode,
   type FieldNode,
 } from 'graphql';
+import type { CostDirectives, ListSize } from '../../schema/supergraph/cost-directives.ts';
 import { memoizeByFragment } from './document-memo.ts';
-
-/** `@listSize` as Federation 2.9 defines it. */
-interface ListSize {
-  assumedSize?: number;
-  slicingArguments?: string[];
-  sizedFields?: string[];
-}
-
-/** The demand-control directives of a supergraph, by `Type` and `Type.field`. */
-export interface CostDirectives {
-  typeWeight: Map<string, number>;
-  fieldWeight: Map<string, number>;
-  listSize: Map<string, ListSize>;
-}
-
-/**
- * Reads `@cost` and `@listSize` from the supergraph SDL. The API schema the gateway
- * executes against drops them (they are not part of the client-facing contract), but
- * composition keeps them on the supergraph's fields and types.
- */
-export function readCostDirectives(supergraphSdl: string): CostDirectives {
-  const directives: CostDirectives = { typeWeight: new Map(), fieldWeight: new Map(), listSize: new Map() };
-  for (const definition of parse(supergraphSdl, { noLocation: true }).definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.ENUM_TYPE_DEFINITION && definition.kind !== Kind.SCALAR_TYPE_DEFINITION) continue;
-    const type = definition.name.value;
-    const typeWeight = weightOf(definition.directives);
-    if (typeWeight !== undefined) directives.typeWeight.set(type, typeWeight);
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
-    for (const field of definition.fields ?? []) {
-      const key = `${type}.${field.name.value}`;
-      const weight = weightOf(field.directives);
-      if (weight !== undefined) directives.fieldWeight.set(key, weight);
-      const listSize = field.directives?.find((d) => d.name.value === 'listSize');
-      if (listSize) directives.listSize.set(key, argumentsOf(listSize) as ListSize);
-    }
-  }
-  return directives;
-}
-
-function weightOf(nodes: readonly ConstDirectiveNode[] | undefined): number | undefined {
-  const cost = nodes?.find((d) => d.name.value === 'cost');
-  const weight = cost && argumentsOf(cost).weight;
-  return typeof weight === 'number' ? weight : undefined;
-}
-
-function argumentsOf(directive: ConstDirectiveNode): Record<string, unknown> {
-  return Object.fromEntries((directive.arguments ?? []).map((arg) => [arg.name.value, constValue(arg.value)]));
-}
-
-/** A literal without a type to coerce to: ints, strings, booleans and lists of them. */
-function constValue(node: ConstValueNode): unknown {
-  switch (node.kind) {
-    case Kind.INT:
-      return Number.parseInt(node.value, 10);
-    case Kind.FLOAT:
-      return Number.parseFloat(node.value);
-    case Kind.STRING:
-    case Kind.ENUM:
-      return node.value;
-    case Kind.BOOLEAN:
-      return node.value;
-    case Kind.LIST:
-      return node.values.map(constValue);
-    default:
-      return undefined;
-  }
-}
 
 /** A sized field's parent tells its children which of them take its size (`@listSize(sizedFields)`). */
 interface Sized {

@@ -1,5 +1,5 @@
-import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
-import { fragmentsOf, memoizeByFragment } from './document-memo.ts';
+import { BREAK, Kind, visit, type DocumentNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
+import { fragmentsOf, memoizeByDocument, memoizeByFragment } from './document-memo.ts';
 
 /** What of an operation introspection answers: `__schema` and `__type`, valid only on the query type. */
 export interface IntrospectionPart {
@@ -78,4 +78,21 @@ function analyse(document: DocumentNode, operation: OperationDefinitionNode): In
     only,
     nested,
   };
+}
+
+/** Whether the document asks for `__schema` or `__type`; walked once per document. */
+export const usesIntrospection: (document: DocumentNode) => boolean = memoizeByDocument(findIntrospection);
+
+function findIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (INTROSPECTION_FIELDS.has(node.name.value)) {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

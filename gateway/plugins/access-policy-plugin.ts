@@ -4,6 +4,7 @@ import { FieldAccess } from '../access/field-access.ts';
 import { enforceOperationAccess, type AccessMode } from '../access/operation-access.ts';
 import { applyDenials, type DeniedField } from '../access/operation-pruning.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 
 /**
  * Enforces field-level access that Apollo Gateway leaves to the Router: `@authenticated`,
@@ -11,16 +12,10 @@ import type { GatewayContext } from '../gateway-context.ts';
  * decision is made on the validated operation before it is planned, so a denied field is
  * never fetched from any product.
  */
-export function accessPolicyPlugin(options: { mode: AccessMode; agreements?: AgreementAccess | undefined }): ApolloServerPlugin<GatewayContext> {
+export function accessPolicyPlugin(options: { mode: AccessMode; agreements?: AgreementAccess | undefined; onSupergraph: OnSupergraph }): ApolloServerPlugin<GatewayContext> {
   const access = new FieldAccess(options.agreements);
+  options.onSupergraph((model) => access.load(model));
   return {
-    async serverWillStart() {
-      return {
-        schemaDidLoadOrUpdate({ coreSupergraphSdl }) {
-          if (coreSupergraphSdl) access.load(coreSupergraphSdl);
-        },
-      };
-    },
     async requestDidStart() {
       let denied: DeniedField[] = [];
       return {

@@ -1,8 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayConfig } from '../config.ts';
-import { estimateCost, readCostDirectives, type CostDirectives } from '../operation/cost-estimator.ts';
+import type { CostDirectives } from '../../schema/supergraph/cost-directives.ts';
+import { estimateCost } from '../operation/cost-estimator.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 
 /**
  * Demand control: every operation's cost is estimated from the supergraph's `@cost` and
@@ -10,18 +12,13 @@ import type { GatewayContext } from '../gateway-context.ts';
  * over `maxCost` with COST_LIMIT_EXCEEDED; `measure` lets it run and logs it, so a budget
  * can be tuned on real traffic first. The estimate is returned in `extensions.cost`.
  */
-export function costLimitPlugin(cost: GatewayConfig['cost'], log: (line: string) => void = console.warn): ApolloServerPlugin<GatewayContext> {
-  // Swapped whole on every supergraph (re)load, so a request sees one consistent set.
-  let directives: CostDirectives = { typeWeight: new Map(), fieldWeight: new Map(), listSize: new Map() };
+export function costLimitPlugin(cost: GatewayConfig['cost'], onSupergraph: OnSupergraph, log: (line: string) => void = console.warn): ApolloServerPlugin<GatewayContext> {
+  // Swapped whole on every supergraph (re)load, and taken once per request, so a request sees one consistent set.
+  let current: CostDirectives = { typeWeight: new Map(), fieldWeight: new Map(), listSize: new Map() };
+  onSupergraph((model) => (current = model.cost));
   return {
-    async serverWillStart() {
-      return {
-        schemaDidLoadOrUpdate({ coreSupergraphSdl }) {
-          if (coreSupergraphSdl) directives = readCostDirectives(coreSupergraphSdl);
-        },
-      };
-    },
     async requestDidStart() {
+      const directives = current;
       let estimated: number | undefined;
       return {
         async didResolveOperation({ schema, operation, document, request }) {

@@ -14,6 +14,8 @@ import { operationFieldsUsed } from '../operation/operation-fields.ts';
  * recorded client still uses, and the client name is a header anyone can send, so
  * anonymous usage under any name would let anyone keep any field alive. The counters on
  * `/metrics` still count every caller: they say what traffic is, not who may veto a removal.
+ * Each count also carries the application the caller's verified token names, when it names
+ * one, so a breaking-change check names that application as verified, apart from client names.
  */
 export function fieldUsagePlugin(metrics: GatewayMetrics, store: FieldUsageStore | undefined, options: { trustedClients: readonly string[] }): ApolloServerPlugin<GatewayContext> {
   const trustedClients = new Set(options.trustedClients);
@@ -30,7 +32,8 @@ export function fieldUsagePlugin(metrics: GatewayMetrics, store: FieldUsageStore
           // The document is walked once, not once per request (see operation-fields.ts).
           const coordinates = operationFieldsUsed(schema, document, operationName).map((use) => use.coordinate);
           for (const coordinate of coordinates) metrics.fieldUsage.inc({ coordinate, client });
-          recorded?.record(client, coordinates);
+          // The application only from the verified token: a name in a header is the client's, self-declared.
+          recorded?.record(client, coordinates, undefined, contextValue.principal.application);
         },
       };
     },

@@ -8,6 +8,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import type { FieldUsageStore } from '../observability/field-usage-store.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { AgreementAccess } from '../access/agreement-access.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 import { accessPolicyPlugin } from './access-policy-plugin.ts';
 import { costLimitPlugin } from './cost-limit-plugin.ts';
 import { deferPlugin } from './defer-plugin.ts';
@@ -49,6 +50,8 @@ export function gatewayPlugins(
     random?: () => number;
     /** Access agreements, when enforced (access/agreement-access.ts). */
     agreements?: AgreementAccess | undefined;
+    /** Hands a plugin the model of every supergraph the gateway serves: read once per load for all of them. */
+    onSupergraph: OnSupergraph;
   },
 ): ApolloServerPlugin<GatewayContext>[] {
   return [
@@ -59,7 +62,7 @@ export function gatewayPlugins(
     // Reads the operation as the client sent it: limits and a refusal come before access prunes it.
     deferPlugin(config.limits),
     // Which progressive @override labels are on: decided before anything is planned or shared.
-    overrideLabelsPlugin(config.override, deps.random),
+    overrideLabelsPlugin(config.override, deps.onSupergraph, deps.random),
     introspectionPlugin({ enabled: config.introspection }),
     ...(deps.persisted ? [deps.persisted] : []),
     // Signals note deprecated fields as asked, so they come before access prunes the document.
@@ -67,10 +70,10 @@ export function gatewayPlugins(
     // The preview gate answers before access: to a caller who has not opted in a preview
     // field does not exist, so access must not refuse it by name and scope (FORBIDDEN_FIELD
     // would tell that caller the field is there and what reading it takes).
-    previewGatePlugin(config.preview),
-    accessPolicyPlugin({ mode: config.access.mode, agreements: deps.agreements }),
+    previewGatePlugin(config.preview, deps.onSupergraph),
+    accessPolicyPlugin({ mode: config.access.mode, agreements: deps.agreements, onSupergraph: deps.onSupergraph }),
     // Costs what access left of the operation: denied fields are never fetched.
-    ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost)]),
+    ...(config.cost.mode === 'off' ? [] : [costLimitPlugin(config.cost, deps.onSupergraph)]),
     fieldUsagePlugin(deps.metrics, deps.usage, { trustedClients: config.usage.trustedClients }),
     ...(deps.planWarmer ? [deps.planWarmer.plugin()] : []),
     // On the answer: access has put in its FORBIDDEN_FIELD errors above; masking then sees
@@ -84,6 +87,6 @@ export function gatewayPlugins(
     productWatermarksSeenPlugin(deps.watermarksSeen),
     // Last: it reads the fields access left (didResolveOperation) and the signals and
     // masked errors the client receives (willSendResponse).
-    ...(deps.lineage ? [openLineagePlugin(deps.lineage, { sampleRate: config.lineage.sampleRate, metrics: deps.metrics })] : []),
+    ...(deps.lineage ? [openLineagePlugin(deps.lineage, { sampleRate: config.lineage.sampleRate, metrics: deps.metrics, onSupergraph: deps.onSupergraph })] : []),
   ];
 }

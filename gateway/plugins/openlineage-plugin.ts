@@ -5,7 +5,8 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { clientOf, operationOf, type GatewayMetrics } from '../observability/metrics.ts';
 import type { LineageEmitter } from '../observability/openlineage-emitter.ts';
 import { operationFieldsUsed } from '../operation/operation-fields.ts';
-import { readSupergraphLineage, type SupergraphLineage } from '../supergraph/supergraph-lineage.ts';
+import type { SupergraphLineage } from '../../schema/supergraph/supergraph-lineage.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 import type { DataProductSignal } from './product-signals-plugin.ts';
 
 /** What one executed operation leaves for its event; the event itself is built at flush time. */
@@ -29,17 +30,11 @@ export interface CapturedOperation {
  * Nothing here waits on the collector. An operation that never resolved (refused before
  * validation ended) ran nothing and gets no event.
  */
-export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, options: { sampleRate: number; metrics: GatewayMetrics }): ApolloServerPlugin<GatewayContext> {
+export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, options: { sampleRate: number; metrics: GatewayMetrics; onSupergraph: OnSupergraph }): ApolloServerPlugin<GatewayContext> {
   const { labels } = options.metrics;
   let model: SupergraphLineage | undefined;
+  options.onSupergraph((supergraph) => (model = supergraph.lineage));
   return {
-    async serverWillStart() {
-      return {
-        schemaDidLoadOrUpdate({ coreSupergraphSdl }) {
-          if (coreSupergraphSdl) model = readSupergraphLineage(coreSupergraphSdl);
-        },
-      };
-    },
     async requestDidStart({ request }) {
       if (!model || Math.random() >= options.sampleRate) return;
       const seen = model;

@@ -1,31 +1,14 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, parse, visit, type DocumentNode } from 'graphql';
+import { visit, type DocumentNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 
 /** Longest override header read, and most labels in it: more is refused, never truncated. */
 const MAX_HEADER_BYTES = 512;
 const MAX_HEADER_LABELS = 16;
 const PERCENT = /^percent\((\d{1,3}(?:\.\d+)?)\)$/;
-
-/** The override labels a supergraph uses (`@join__field(..., overrideLabel: "…")`), each with the names of the fields it moves, sorted by label. */
-export function overrideLabelsIn(supergraphSdl: string): Map<string, Set<string>> {
-  const labels = new Map<string, Set<string>>();
-  visit(parse(supergraphSdl), {
-    FieldDefinition(field) {
-      for (const directive of field.directives ?? []) {
-        if (directive.name.value !== 'join__field') continue;
-        const label = directive.arguments?.find((a) => a.name.value === 'overrideLabel')?.value;
-        if (label?.kind !== Kind.STRING) continue;
-        const fields = labels.get(label.value) ?? new Set<string>();
-        fields.add(field.name.value);
-        labels.set(label.value, fields);
-      }
-    },
-  });
-  return new Map([...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
 
 /** The field names an operation selects, fragments included. */
 function selectedFieldNames(document: DocumentNode): Set<string> {
@@ -42,16 +25,10 @@ function selectedFieldNames(document: DocumentNode): Set<string> {
  * cache key of its own per label set, and execution sharing keys on them too: two requests
  * with different labels are different plans, never one shared execution.
  */
-export function overrideLabelsPlugin(config: GatewayConfig['override'], random: () => number = Math.random): ApolloServerPlugin<GatewayContext> {
-  let known = new Map<string, Set<string>>();
+export function overrideLabelsPlugin(config: GatewayConfig['override'], onSupergraph: OnSupergraph, random: () => number = Math.random): ApolloServerPlugin<GatewayContext> {
+  let known: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+  onSupergraph((model) => (known = model.overrideLabels));
   return {
-    async serverWillStart() {
-      return {
-        schemaDidLoadOrUpdate({ coreSupergraphSdl }) {
-          if (coreSupergraphSdl) known = overrideLabelsIn(coreSupergraphSdl);
-        },
-      };
-    },
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document }) {

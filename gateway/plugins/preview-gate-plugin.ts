@@ -4,10 +4,10 @@ import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { callerApiSchema, previewOptedIn, type PreviewOptIn } from '../access/caller-view.ts';
 import { previewApiSchema } from '../access/preview-api-schema.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { introspectionPart, type IntrospectionPart } from '../operation/introspection-part.ts';
+import { stripSuggestions } from '../access/error-suggestions.ts';
+import { introspectionPart, usesIntrospection, type IntrospectionPart } from '../operation/introspection-part.ts';
 import { fieldsUsed } from '../operation/operation-fields.ts';
-import { stripSuggestions, usesIntrospection } from './introspection-plugin.ts';
-import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
+import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
 
 export type PreviewGateOptions = PreviewOptIn;
 
@@ -25,17 +25,11 @@ export type PreviewGateOptions = PreviewOptIn;
  * never had them, where a filter over answer JSON would have to know every place a name
  * can appear.
  */
-export function previewGatePlugin(options: PreviewGateOptions): ApolloServerPlugin<GatewayContext> {
+export function previewGatePlugin(options: PreviewGateOptions, onSupergraph: OnSupergraph): ApolloServerPlugin<GatewayContext> {
   // `Type.field` coordinates tagged preview in the current supergraph, swapped whole on every (re)load.
   let previewFields: ReadonlySet<string> = new Set();
+  onSupergraph((model) => (previewFields = model.previewFields));
   return {
-    async serverWillStart() {
-      return {
-        schemaDidLoadOrUpdate({ coreSupergraphSdl }) {
-          if (coreSupergraphSdl) previewFields = previewFieldsOf(readFieldDirectives(coreSupergraphSdl));
-        },
-      };
-    },
     async requestDidStart({ contextValue }) {
       const optedIn = previewOptedIn(contextValue.headers, contextValue.principal, options);
       // Callers of one API schema variant share answers, never across variants.

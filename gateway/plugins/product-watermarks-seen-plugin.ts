@@ -1,12 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { ProductWatermarkSource } from '../catalog/catalog-data.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
 /**
  * Product watermarks seen: the latest `dataAsOf` each product reported in a response, for
  * the catalog, which judges it against the product's SLA freshness.
  */
-export class ProductWatermarksSeen implements ProductWatermarkSource {
+export class ProductWatermarksSeen {
   private readonly latest = new Map<string, string>();
 
   observe(product: string, dataAsOf: string): void {

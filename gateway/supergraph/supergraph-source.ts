@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SupergraphManager, SupergraphSdlHook } from '@apollo/gateway';
+import type { GraphQLSchema } from 'graphql';
+import { MeshError, MeshErrorCode, UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
+import { apolloRefusal } from '../../schema/supergraph/supergraph-admission.ts';
+import { readSupergraphModel, type SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
+import type { SupergraphSubgraph } from '../../schema/supergraph/supergraph-subgraphs.ts';
+import { pollSupergraphUrl, watchSupergraphFile } from './supergraph-watcher.ts';
 
 type SupergraphSdlHookOptions = Parameters<SupergraphSdlHook>[0];
-import { MeshError, MeshErrorCode, UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
-import { subgraphsOf, type SupergraphSubgraph } from '../../schema/supergraph/supergraph-subgraphs.ts';
-import { pollSupergraphUrl, watchSupergraphFile } from './supergraph-watcher.ts';
 
 /** Where the gateway is in serving a supergraph. `/health` and `/ready` read this. */
 export type SupergraphState =
@@ -15,7 +18,7 @@ export type SupergraphState =
       source: string;
       hash: string;
       loadedAt: Date;
-      subgraphs: SupergraphSubgraph[];
+      subgraphs: readonly SupergraphSubgraph[];
       /** The newest supergraph seen was refused; the one above keeps serving. */
       refused?: RefusedSupergraph;
     }
@@ -46,14 +49,32 @@ export function hashSdl(sdl: string): string {
   return createHash('sha256').update(sdl).digest('hex');
 }
 
+/** A consumer of the served supergraph: handed each model as the gateway starts serving it, with the API schema Apollo Gateway built from it. */
+export type SupergraphListener = (model: SupergraphModel, apiSchema: GraphQLSchema) => void;
+
+/** How a consumer asks to be handed each model: the one hook through which every stage reads the served supergraph. */
+export type OnSupergraph = (listener: SupergraphListener) => void;
+
+/** A supergraph read and admitted, on its way to Apollo Gateway. */
+interface Admitted {
+  model: SupergraphModel;
+  hash: string;
+  origin: string;
+}
+
 /**
  * Supplies the supergraph to Apollo Gateway from a file. Implements Apollo's
- * `SupergraphManager`, so the gateway's own `update` callback is what swaps schemas.
+ * `SupergraphManager`, so the gateway's own `update` callback is what swaps schemas. Each
+ * supergraph is read once into its model, admitted by it, and the same model is handed to
+ * every consumer once Apollo Gateway serves it.
  */
 export class FileSupergraphSource implements SupergraphManager {
   private current: SupergraphState;
   protected update: SupergraphSdlHookOptions['update'] | undefined;
   private readonly stopWatching: (() => void)[] = [];
+  private readonly listeners: SupergraphListener[] = [];
+  /** The supergraph admitted last, until Apollo Gateway serves it. */
+  private admitted: Admitted | undefined;
 
   /**
    * @param watch when the gateway starts serving, begin watching: `file` (and `url`, polled
@@ -67,7 +88,7 @@ export class FileSupergraphSource implements SupergraphManager {
       pollIntervalMs?: number;
       log?: (line: string) => void;
       /** Throws (with a code) when a supergraph must not be served; checked at start and before every swap. */
-      admit?: (sdl: string) => void;
+      admit?: (model: SupergraphModel) => void;
       /** Sent with every poll of `url` (a registry's token). */
       headers?: Record<string, string>;
       /** The supergraph to start with instead of reading `file` (taken from `url` at start), and its ETag. */
@@ -81,9 +102,15 @@ export class FileSupergraphSource implements SupergraphManager {
     return this.current;
   }
 
-  /** Reads and checks the file; throws SUPERGRAPH_INVALID naming the file. */
-  read(): { sdl: string; subgraphs: SupergraphSubgraph[] } {
-    return this.check(this.watch.initial?.sdl ?? this.readText());
+  /** Hands `listener` the model of every supergraph the gateway serves from now on. */
+  onLoad(listener: SupergraphListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Reads and admits the supergraph to start with; throws SUPERGRAPH_INVALID (naming the file when it cannot be read). The gateway then serves this very model. */
+  read(): SupergraphModel {
+    this.admitted ??= this.check(this.watch.initial?.sdl ?? this.readText(), this.file);
+    return this.admitted.model;
   }
 
   private readText(): string {
@@ -94,22 +121,44 @@ export class FileSupergraphSource implements SupergraphManager {
     }
   }
 
-  private check(sdl: string): { sdl: string; subgraphs: SupergraphSubgraph[] } {
-    const subgraphs = subgraphsOf(sdl);
-    this.watch.admit?.(sdl);
-    return { sdl, subgraphs };
-  }
-
-  /** Records that the gateway now serves `sdl`. Called from the gateway's schema listener. */
-  markServing(sdl: string, origin = this.file): void {
-    this.current = { phase: 'serving', source: origin, hash: hashSdl(sdl), loadedAt: new Date(), subgraphs: subgraphsOf(sdl) };
+  private check(sdl: string, origin: string, hash = hashSdl(sdl)): Admitted {
+    const model = readSupergraphModel(sdl);
+    this.watch.admit?.(model);
+    return { model, hash, origin };
   }
 
   /**
-   * Swaps in a new supergraph if it is valid and admitted, through Apollo Gateway's own `update`, which
-   * builds the new schema and query planner before switching: requests in flight finish on
-   * the plan they started with. An invalid one is refused and the last good one keeps
-   * serving; the refusal is logged and shown in the state `/ready` reports.
+   * Hands an admitted supergraph to Apollo Gateway's `update`, which builds its schema and
+   * planner before switching (requests in flight finish on the plan they started with) and
+   * then calls {@link serving}. Apollo's build is the last admission rule: what it refuses is
+   * refused here, coded as the registry codes it.
+   */
+  private apply(admitted: Admitted): void {
+    if (!this.update) throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, 'The gateway has not loaded its first supergraph yet');
+    this.admitted = admitted;
+    try {
+      this.update(admitted.model.sdl);
+    } catch (error) {
+      this.admitted = undefined;
+      throw apolloRefusal(error);
+    }
+  }
+
+  /**
+   * Apollo Gateway now serves `coreSupergraphSdl` (its `onSchemaLoadOrUpdate`): records it for
+   * `/health` and `/ready`, and hands its model to every consumer, in the order they asked.
+   */
+  serving({ apiSchema, coreSupergraphSdl }: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }): void {
+    // Apollo hands back the very string it was given: the model admitted for it is the one served.
+    const served = this.admitted?.model.sdl === coreSupergraphSdl ? this.admitted : { model: readSupergraphModel(coreSupergraphSdl), hash: hashSdl(coreSupergraphSdl), origin: this.file };
+    this.admitted = undefined;
+    this.current = { phase: 'serving', source: served.origin, hash: served.hash, loadedAt: new Date(), subgraphs: served.model.subgraphs };
+    for (const listener of this.listeners) listener(served.model, apiSchema);
+  }
+
+  /**
+   * Swaps in a new supergraph if it is valid and admitted. An invalid one is refused and the
+   * last good one keeps serving; the refusal is logged and shown in the state `/ready` reports.
    */
   reload(origin: string, sdl?: string): 'unchanged' | 'swapped' | 'refused' {
     let hash = '';
@@ -121,10 +170,7 @@ export class FileSupergraphSource implements SupergraphManager {
         if (this.current.refused) this.current = { ...this.current, refused: undefined };
         return 'unchanged';
       }
-      this.check(text);
-      if (!this.update) throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, 'The gateway has not loaded its first supergraph yet');
-      this.update(text); // throws if Apollo cannot build a schema from it
-      this.markServing(text, origin);
+      this.apply(this.check(text, origin, hash));
       return 'swapped';
     } catch (error) {
       const message = (error as Error).message;
@@ -142,7 +188,11 @@ export class FileSupergraphSource implements SupergraphManager {
   async initialize(options: SupergraphSdlHookOptions): Promise<{ supergraphSdl: string; cleanup?: () => Promise<void> }> {
     this.update = options.update;
     try {
-      const { sdl } = this.read();
+      const model = this.read();
+      // Served through `update` here rather than only returned, so that what Apollo refuses at
+      // start is refused with the same coded line as on a reload. Apollo then takes the returned
+      // SDL as the composition it already has, and builds nothing again.
+      this.apply(this.admitted!);
       if (this.watch.file) this.stopWatching.push(watchSupergraphFile(this.file, () => this.reload(this.file)));
       if (this.watch.url) {
         const url = this.watch.url;
@@ -157,7 +207,7 @@ export class FileSupergraphSource implements SupergraphManager {
           }),
         );
       }
-      return { supergraphSdl: sdl, cleanup: async () => this.stopWatching.splice(0).forEach((stop) => stop()) };
+      return { supergraphSdl: model.sdl, cleanup: async () => this.stopWatching.splice(0).forEach((stop) => stop()) };
     } catch (error) {
       this.markFailed(error);
       throw error;

@@ -1,7 +1,7 @@
 import { diff, CriticalityLevel, type Change } from '@graphql-inspector/core';
 import { buildASTSchema, Kind, visit, type ASTNode, type ConstDirectiveNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compare, inc, major, minor } from 'semver';
-import type { FieldUsageSource } from './field-usage.ts';
+import { usageByTrust, type FieldUsageSource } from './field-usage.ts';
 import { accessOf, describeAccessChange, diffAccess, governedChangeId } from './access-diff.ts';
 import { addDays } from '../base/utc-day.ts';
 import { finding, type Finding } from './finding.ts';
@@ -191,12 +191,18 @@ export async function checkCompatibility(product: ValidProduct, baseline: Produc
 /** A deprecated element a client still used within the deprecation window must stay. */
 async function removedFieldInUse(product: string, element: string, change: Change, options: CompatibilityOptions): Promise<Finding[]> {
   const since = addDays(options.today, -options.deprecationWindowDays);
-  const clients = await options.usage!.clientsUsing(element, since, options.today);
-  if (clients.length === 0) return [];
+  const { verified, selfDeclared: clients } = usageByTrust(await options.usage!.clientsUsing(element, since, options.today));
+  if (verified.length === 0 && clients.length === 0) return [];
+  // Verified applications are named apart: a client name is whatever the caller sent.
+  const applications = verified.map((a) => `used by ${a.application} (verified; ${a.count} operations, last ${a.lastUsed})`).join(', ');
   const named = clients.map((c) => `${c.client} (${c.count} operations, last ${c.lastUsed})`).join(', ');
-  return [
-    finding(product, element, 'compat/removed-field-in-use', `Breaking change: ${change.message}, but ${clients.length === 1 ? 'a client' : `${clients.length} clients`} used it in the last ${options.deprecationWindowDays} days: ${named}`, `Keep ${element} until ${clients.map((c) => c.client).join(', ')} ${clients.length === 1 ? 'has' : 'have'} moved off it; the catalog shows its recent usage.`),
-  ];
+  const selfDeclared = `${clients.length === 1 ? 'a client' : `${clients.length} clients`} used it in the last ${options.deprecationWindowDays} days: ${named}`;
+  const what =
+    verified.length === 0
+      ? selfDeclared
+      : `it was used in the last ${options.deprecationWindowDays} days: ${applications}${clients.length > 0 ? `; and ${clients.length === 1 ? 'a client' : `${clients.length} clients`} under no verified application (self-declared names): ${named}` : ''}`;
+  const users = [...verified.map((a) => a.application), ...clients.map((c) => c.client)];
+  return [finding(product, element, 'compat/removed-field-in-use', `Breaking change: ${change.message}, but ${what}`, `Keep ${element} until ${users.join(', ')} ${users.length === 1 ? 'has' : 'have'} moved off it; the catalog shows its recent usage.`)];
 }
 
 /**

@@ -49,6 +49,8 @@ const usageSchema = z.strictObject({
         client: z.string().min(1).max(100),
         day: z.string().regex(DAY, 'must be a YYYY-MM-DD day'),
         count: z.number().int().positive().max(1_000_000_000),
+        // The application the gateway read from the caller's verified token; only a gateway token posts here.
+        application: z.string().min(1).max(200).optional(),
       }),
     )
     .max(10_000),
@@ -304,7 +306,7 @@ function registryRoutes(registry: Registry): Route[] {
       who: ['gateway'],
       async handle({ json, response }) {
         const { records } = await json(usageSchema);
-        await registry.recordUsage(records.map((r) => ({ day: r.day, client: r.client, coordinate: r.field, count: r.count })));
+        await registry.recordUsage(records.map((r) => ({ day: r.day, client: r.client, coordinate: r.field, count: r.count, ...(r.application ? { application: r.application } : {}) })));
         sendJson(response, 202, { accepted: records.length });
       },
     },

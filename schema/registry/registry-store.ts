@@ -128,6 +128,10 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS registry_supergraphs (hash TEXT PRIMARY KEY, sdl TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS registry_builds (number INTEGER PRIMARY KEY, created_at TEXT NOT NULL, reason TEXT NOT NULL, supergraph_hash TEXT, governance_id INTEGER NOT NULL, version_ids TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS registry_usage (day TEXT NOT NULL, client TEXT NOT NULL, coordinate TEXT NOT NULL, count BIGINT NOT NULL, PRIMARY KEY (day, client, coordinate))`,
+  // Usage under a verified application (a claim of the caller's token, read by the gateway) is
+  // kept apart from usage under a client name alone; a table of its own, so stores made
+  // before it need no change to their keys.
+  `CREATE TABLE IF NOT EXISTS registry_application_usage (day TEXT NOT NULL, application TEXT NOT NULL, client TEXT NOT NULL, coordinate TEXT NOT NULL, count BIGINT NOT NULL, PRIMARY KEY (day, application, client, coordinate))`,
   `CREATE TABLE IF NOT EXISTS registry_approvals (id INTEGER PRIMARY KEY, product TEXT NOT NULL, version TEXT, changes TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, status TEXT NOT NULL, decided_by TEXT, decided_as TEXT, decided_at TEXT, reason TEXT)`,
   `CREATE TABLE IF NOT EXISTS registry_owners (coordinate TEXT NOT NULL, product TEXT NOT NULL, since TEXT NOT NULL, PRIMARY KEY (coordinate, product))`,
 ];
@@ -306,27 +310,39 @@ export class SqlRegistryStore implements RegistryStore {
     // Totalled per key first: one statement may not touch a row twice (PostgreSQL refuses).
     const totals = new Map<string, UsageRow>();
     for (const row of rows) {
-      const key = `${row.day}\u0000${row.client}\u0000${row.coordinate}`;
+      const key = `${row.day}\u0000${row.client}\u0000${row.coordinate}\u0000${row.application ?? ''}`;
       const total = totals.get(key);
       if (total) total.count += row.count;
       else totals.set(key, { ...row });
     }
     const all = [...totals.values()];
+    await this.insertUsage('registry_usage', ['day', 'client', 'coordinate'], all.filter((row) => !row.application).map((row) => [row.day, row.client, row.coordinate, row.count]));
+    await this.insertUsage('registry_application_usage', ['day', 'application', 'client', 'coordinate'], all.filter((row) => row.application).map((row) => [row.day, row.application!, row.client, row.coordinate, row.count]));
+  }
+
+  /** Adds counts to a usage table: each row is its key's values, then the count. */
+  private async insertUsage(table: string, key: readonly string[], rows: readonly (readonly (string | number)[])[]): Promise<void> {
+    const width = key.length + 1;
     // A few hundred rows per statement; gateways add to the same row rather than racing to insert it.
-    for (let start = 0; start < all.length; start += USAGE_ROWS_PER_STATEMENT) {
-      const chunk = all.slice(start, start + USAGE_ROWS_PER_STATEMENT);
-      const values = chunk.map((_, index) => `($${index * 4 + 1}, $${index * 4 + 2}, $${index * 4 + 3}, $${index * 4 + 4})`).join(', ');
+    for (let start = 0; start < rows.length; start += USAGE_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + USAGE_ROWS_PER_STATEMENT);
+      const values = chunk.map((_, index) => `(${key.map((_, i) => `$${index * width + i + 1}`).join(', ')}, $${index * width + width})`).join(', ');
       await this.sql.query(
-        `INSERT INTO registry_usage (day, client, coordinate, count) VALUES ${values}
-         ON CONFLICT (day, client, coordinate) DO UPDATE SET count = registry_usage.count + EXCLUDED.count`,
-        chunk.flatMap((row) => [row.day, row.client, row.coordinate, row.count]),
+        `INSERT INTO ${table} (${key.join(', ')}, count) VALUES ${values}
+         ON CONFLICT (${key.join(', ')}) DO UPDATE SET count = ${table}.count + EXCLUDED.count`,
+        chunk.flat(),
       );
     }
   }
 
   async usage(coordinate: string, sinceDay: string, untilDay: string): Promise<UsageRow[]> {
-    const rows = await this.sql.query('SELECT day, client, coordinate, count FROM registry_usage WHERE coordinate = $1 AND day >= $2 AND day <= $3', [coordinate, sinceDay, untilDay]);
-    return rows.map((row) => ({ day: text(row.day), client: text(row.client), coordinate: text(row.coordinate), count: Number(row.count) }));
+    const where = 'WHERE coordinate = $1 AND day >= $2 AND day <= $3';
+    const rows = await this.sql.query(
+      `SELECT day, client, coordinate, count, NULL AS application FROM registry_usage ${where}
+       UNION ALL SELECT day, client, coordinate, count, application FROM registry_application_usage ${where}`,
+      [coordinate, sinceDay, untilDay],
+    );
+    return rows.map((row) => ({ day: text(row.day), client: text(row.client), coordinate: text(row.coordinate), count: Number(row.count), ...(row.application ? { application: text(row.application) } : {}) }));
   }
 
   async approvals(): Promise<ApprovalRecord[]> {

@@ -1,8 +1,9 @@
-import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql';
+import { Kind, type ConstDirectiveNode, type DefinitionNode } from 'graphql';
 import { CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY } from '../product/contract-spec.ts';
 import { CLASSIFICATIONS, type Classification } from '../product/descriptor.ts';
 import { MeshErrorCode, MeshError } from '../protocol/error-codes.ts';
-import { linkedDirectiveNames, linksSpec } from './linked-directive-names.ts';
+import type { DefinitionReader } from './definition-reader.ts';
+import type { DirectiveNameOf } from './linked-directive-names.ts';
 
 /** A product's metadata as composition recorded it in the supergraph. */
 export interface ContractProduct {
@@ -60,16 +61,9 @@ function required(directive: ConstDirectiveNode, name: string): string {
   return value;
 }
 
-/** The applications of one of our directives on the schema. */
-function schemaDirectives(document: DocumentNode, name: string): ConstDirectiveNode[] {
-  return document.definitions.flatMap((definition) =>
-    definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION ? (definition.directives ?? []).filter((d) => d.name.value === name) : [],
-  );
-}
-
-function readProducts(document: DocumentNode, name: string): Map<string, ContractProduct> {
+function readProducts(directives: readonly ConstDirectiveNode[]): Map<string, ContractProduct> {
   const products = new Map<string, ContractProduct>();
-  for (const directive of schemaDirectives(document, name)) {
+  for (const directive of directives) {
     const arg = (argument: string) => required(directive, argument);
     products.set(arg('name'), {
       name: arg('name'),
@@ -84,9 +78,9 @@ function readProducts(document: DocumentNode, name: string): Map<string, Contrac
   return products;
 }
 
-function readPolicies(document: DocumentNode, name: string): Map<string, ContractPolicy> {
+function readPolicies(directives: readonly ConstDirectiveNode[], name: string): Map<string, ContractPolicy> {
   const policies = new Map<string, ContractPolicy>();
-  for (const directive of schemaDirectives(document, name)) {
+  for (const directive of directives) {
     const policy = required(directive, 'name');
     const scopes = directive.arguments?.find((a) => a.name.value === 'requiresScopes')?.value;
     const authentication = directive.arguments?.find((a) => a.name.value === 'requiresAuthentication')?.value;
@@ -101,38 +95,52 @@ function readPolicies(document: DocumentNode, name: string): Map<string, Contrac
 }
 
 /**
- * Reads product metadata, classifications, exposures and named policies from a core supergraph SDL (the
+ * Reads product metadata, classifications, exposures and named policies from a core supergraph (the
  * API schema has them stripped). A classification outside the known levels throws
  * SUPERGRAPH_INVALID: a level the gateway cannot map to scopes must not be served as open.
+ *
+ * @param linked whether the supergraph links meshgate's contract spec: one composed elsewhere gets
+ *   none of our meaning, even where it happens to use a directive spelled like ours.
  */
-export function readContractDirectives(supergraphSdl: string): ContractDirectives {
-  const document = parse(supergraphSdl);
-  const classifications = new Map<string, Classification>();
+export function contractReader(linked: boolean, nameOf: DirectiveNameOf): DefinitionReader<ContractDirectives> {
+  const classified: [coordinate: string, directive: ConstDirectiveNode][] = [];
   const exposures = new Map<string, string[]>();
-  // A supergraph composed elsewhere gets none of our meaning, even where it happens to use
-  // a directive spelled like ours: only the link says the directive is ours.
-  if (!linksSpec(document, CONTRACT_SPEC_IDENTITY)) return { linked: false, products: new Map(), classifications, exposures, policies: new Map() };
-  const nameOf = linkedDirectiveNames(document);
+  const onSchema = { product: [] as ConstDirectiveNode[], policy: [] as ConstDirectiveNode[] };
   // Our directives' names in the spec are what follows the `meshgate__` of their composed names.
   const names = Object.fromEntries(Object.entries(CONTRACT_DIRECTIVES).map(([key, composed]) => [key, nameOf(CONTRACT_SPEC_IDENTITY, composed.replace(/^meshgate__/, ''))])) as Record<keyof typeof CONTRACT_DIRECTIVES, string>;
   const expose = (coordinate: string, directives: readonly ConstDirectiveNode[] | undefined) => {
     const fields = (directives ?? []).filter((d) => d.name.value === names.exposes).map((d) => required(d, 'field'));
     if (fields.length > 0) exposures.set(coordinate, fields);
   };
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION) {
-      for (const field of definition.fields ?? []) expose(`${definition.name.value}.${field.name.value}`, field.directives);
-    }
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
-    for (const field of definition.fields ?? []) {
-      const coordinate = `${definition.name.value}.${field.name.value}`;
-      for (const arg of field.arguments ?? []) expose(`${coordinate}.${arg.name.value}`, arg.directives);
-      const marker = field.directives?.find((d) => d.name.value === names.classified);
-      if (!marker) continue;
-      const level = required(marker, 'level');
-      if (!(CLASSIFICATIONS as readonly string[]).includes(level)) throw invalid(`${coordinate} is classified "${level}", which is none of ${CLASSIFICATIONS.join(', ')}`);
-      classifications.set(coordinate, level as Classification);
-    }
-  }
-  return { linked: true, products: readProducts(document, names.product), classifications, exposures, policies: readPolicies(document, names.policy) };
+  return {
+    read(definition: DefinitionNode) {
+      if (!linked) return;
+      if (definition.kind === Kind.SCHEMA_DEFINITION || definition.kind === Kind.SCHEMA_EXTENSION) {
+        for (const directive of definition.directives ?? []) {
+          if (directive.name.value === names.product) onSchema.product.push(directive);
+          if (directive.name.value === names.policy) onSchema.policy.push(directive);
+        }
+      }
+      if (definition.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION) {
+        for (const field of definition.fields ?? []) expose(`${definition.name.value}.${field.name.value}`, field.directives);
+      }
+      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) return;
+      for (const field of definition.fields ?? []) {
+        const coordinate = `${definition.name.value}.${field.name.value}`;
+        for (const arg of field.arguments ?? []) expose(`${coordinate}.${arg.name.value}`, arg.directives);
+        const marker = field.directives?.find((d) => d.name.value === names.classified);
+        if (marker) classified.push([coordinate, marker]);
+      }
+    },
+    done() {
+      const classifications = new Map<string, Classification>();
+      if (!linked) return { linked: false, products: new Map(), classifications, exposures, policies: new Map() };
+      for (const [coordinate, marker] of classified) {
+        const level = required(marker, 'level');
+        if (!(CLASSIFICATIONS as readonly string[]).includes(level)) throw invalid(`${coordinate} is classified "${level}", which is none of ${CLASSIFICATIONS.join(', ')}`);
+        classifications.set(coordinate, level as Classification);
+      }
+      return { linked: true, products: readProducts(onSchema.product), classifications, exposures, policies: readPolicies(onSchema.policy, names.policy) };
+    },
+  };
 }

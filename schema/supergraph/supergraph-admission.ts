@@ -1,18 +1,13 @@
 import { Supergraph, DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES } from '@apollo/federation-internals';
-import { Kind, parse, type DocumentNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from './requires-argument-clash.ts';
-import { readContractDirectives } from './contract-directives.ts';
 import { ENFORCED_SECURITY_FEATURES } from './enforced-security-features.ts';
-import { linkedDirectiveNames } from './linked-directive-names.ts';
-import { readFieldDirectives, servedFieldsOf } from './supergraph-directives.ts';
-import { subgraphsOf, type SupergraphSubgraph } from './supergraph-subgraphs.ts';
+import { readSupergraphModel, type SupergraphModel } from './supergraph-model.ts';
 
 /**
- * Whether a supergraph may be served, decided before Apollo Gateway builds anything from it,
- * at start and on every reload (a refused reload leaves the last good one serving), and by
- * the registry before it stores a build: one function, so a build the registry keeps is one
- * every gateway will serve.
+ * Whether a supergraph may be served, decided by a gateway at start and on every reload (a
+ * refused reload leaves the last good one serving), and by the registry before it stores a
+ * build: one set of rules, so a build the registry keeps is one every gateway will serve.
  *
  * The supergraph is the whole contract: the gateway decides access from its directives and
  * nothing else. A served field that carries neither a classification nor an access
@@ -38,13 +33,11 @@ const PLUMBING = new Set(['_entities', '_service']);
 const NAMED_AT_MOST = 10;
 
 /** Served `Type.field`s with no classification and no `@requiresScopes`, `@authenticated` or `@policy` (their own, or their type's). */
-export function ungovernedFields(supergraphSdl: string): string[] {
-  const { classifications } = readContractDirectives(supergraphSdl);
-  const directives = readFieldDirectives(supergraphSdl);
-  return servedFieldsOf(supergraphSdl).filter((coordinate) => {
+export function ungovernedFields(model: SupergraphModel): string[] {
+  return model.served.filter((coordinate) => {
     if (PLUMBING.has(coordinate.slice(coordinate.indexOf('.') + 1))) return false;
-    if (classifications.has(coordinate)) return false;
-    const access = directives.get(coordinate);
+    if (model.contract.classifications.has(coordinate)) return false;
+    const access = model.access.get(coordinate);
     return !(access?.authenticated || access?.requiresScopes.length || access?.policies.length);
   });
 }
@@ -53,38 +46,46 @@ export function ungovernedFields(supergraphSdl: string): string[] {
 export const STRICTEST_ADMISSION: AdmissionRules = { mode: 'production', allowUnclassifiedFields: false };
 
 /**
- * Every rule a gateway applies before it serves a supergraph, in the order it applies them;
- * throws SUPERGRAPH_INVALID, in one line saying what to fix, at the first one refused.
- * Returns the subgraphs the supergraph routes to.
+ * meshgate's own rules, in the order a gateway applies them, over a supergraph already read
+ * (reading it refused SDL that does not parse or routes nowhere, and a contract the gateway
+ * cannot apply: a level it does not know, a policy defined twice). Throws
+ * SUPERGRAPH_INVALID, in one line saying what to fix, at the first one refused. What Apollo
+ * refuses comes after: a gateway leaves that to the build Apollo Gateway makes to serve it.
  */
-export function admitSupergraph(supergraphSdl: string, rules: AdmissionRules): SupergraphSubgraph[] {
-  // SDL that parses and routes somewhere.
-  const subgraphs = subgraphsOf(supergraphSdl);
+export function admitModel(model: SupergraphModel, rules: AdmissionRules): void {
   // In every mode: this is wrong data, not an access decision a switch could waive.
-  refuseRequiresArgumentClashes(supergraphSdl);
-  // Read even when nothing is refused: a classification or policy the gateway cannot apply (a level
-  // it does not know, a policy defined twice) fails here, not per request.
-  const ungoverned = ungovernedFields(supergraphSdl);
+  refuseRequiresArgumentClashes(model.requires);
+  const ungoverned = ungovernedFields(model);
   if (rules.mode === 'production' && !rules.allowUnclassifiedFields && ungoverned.length > 0) refuseUngoverned(ungoverned);
-  // Last, what Apollo Gateway itself refuses when it builds the schema and its planner's graph from it.
-  refuseWhatApolloRefuses(supergraphSdl);
-  return subgraphs;
+}
+
+/**
+ * Every rule a gateway applies before it serves a supergraph, for a supergraph that no gateway
+ * is about to build (the registry's builds, `meshgate check`): reads it, applies meshgate's
+ * rules, and last builds it as Apollo Gateway would. Returns the model read.
+ */
+export function admitSupergraph(supergraphSdl: string, rules: AdmissionRules): SupergraphModel {
+  const model = readSupergraphModel(supergraphSdl);
+  admitModel(model, rules);
+  try {
+    // As Apollo Gateway's `createSchemaFromSupergraphSdl` builds it (validated), and the API schema it serves.
+    Supergraph.build(supergraphSdl, { supportedFeatures: SUPPORTED_FEATURES as Set<string>, validateSupergraph: true }).apiSchema();
+  } catch (error) {
+    throw apolloRefusal(error);
+  }
+  return model;
 }
 
 /**
  * The features Apollo Gateway is told it supports: Apollo's own set and the security features
- * meshgate enforces itself (see enforced-security-features.ts). Given explicitly rather than read
- * from Apollo's mutable default, so the registry, which never starts a gateway, admits by the same set.
+ * meshgate enforces itself. Given explicitly rather than read from Apollo's mutable default, so
+ * the registry, which never starts a gateway, admits by the same set.
  */
 const SUPPORTED_FEATURES: ReadonlySet<string> = new Set([...DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, ...ENFORCED_SECURITY_FEATURES]);
 
-function refuseWhatApolloRefuses(supergraphSdl: string): void {
-  try {
-    // As Apollo Gateway's `createSchemaFromSupergraphSdl` builds it (validated, as outside NODE_ENV=production), and the API schema it serves.
-    Supergraph.build(supergraphSdl, { supportedFeatures: SUPPORTED_FEATURES as Set<string>, validateSupergraph: true }).apiSchema();
-  } catch (error) {
-    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Apollo Gateway cannot build a schema from the supergraph: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 600)}`);
-  }
+/** What Apollo's refusal to build a supergraph says, as one coded line: the registry's and a gateway's words for it are the same. */
+export function apolloRefusal(error: unknown): MeshError {
+  return new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Apollo Gateway cannot build a schema from the supergraph: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 600)}`);
 }
 
 function refuseUngoverned(ungoverned: readonly string[]): never {
@@ -96,47 +97,13 @@ function refuseUngoverned(ungoverned: readonly string[]): never {
   );
 }
 
-const JOIN_SPEC = 'https://specs.apollo.dev/join';
-
-/** Every `@join__field(graph:, requires:)` of the supergraph, by the graph that declares it. */
-export function requiresDeclarationsOf(supergraphSdl: string): RequiresDeclaration[] {
-  let document: DocumentNode;
-  try {
-    document = parse(supergraphSdl);
-  } catch {
-    // SDL that does not parse is refused, with its own reason, by the loader.
-    return [];
-  }
-  const joinField = linkedDirectiveNames(document)(JOIN_SPEC, 'field');
-  const declarations: RequiresDeclaration[] = [];
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) continue;
-    for (const field of definition.fields ?? []) {
-      for (const directive of field.directives ?? []) {
-        if (directive.name.value !== joinField) continue;
-        const argument = (name: string) => directive.arguments?.find((a) => a.name.value === name)?.value;
-        const requires = argument('requires');
-        const graph = argument('graph');
-        if (requires?.kind !== Kind.STRING) continue;
-        declarations.push({
-          product: graph?.kind === Kind.ENUM ? graph.value : 'unknown graph',
-          typeName: definition.name.value,
-          field: `${definition.name.value}.${field.name.value}`,
-          fieldSet: requires.value,
-        });
-      }
-    }
-  }
-  return declarations;
-}
-
 /**
  * Throws SUPERGRAPH_INVALID when two `@requires` of one type select one field with different
  * arguments: Apollo's planner would fetch it once and compute one of the fields from the
  * wrong value. `meshgate check` refuses this too; this catches a supergraph composed elsewhere.
  */
-function refuseRequiresArgumentClashes(supergraphSdl: string): void {
-  const clashes = findRequiresArgumentClashes(requiresDeclarationsOf(supergraphSdl));
+function refuseRequiresArgumentClashes(declarations: readonly RequiresDeclaration[]): void {
+  const clashes = findRequiresArgumentClashes(declarations);
   if (clashes.length === 0) return;
   throw new MeshError(
     MeshErrorCode.SUPERGRAPH_INVALID,

@@ -1,5 +1,6 @@
-import { Kind, parse, type ConstDirectiveNode, type ConstValueNode, type DocumentNode, type TypeNode } from 'graphql';
-import { linkedDirectiveNames } from './linked-directive-names.ts';
+import { Kind, type ConstDirectiveNode, type ConstValueNode, type TypeNode } from 'graphql';
+import type { DefinitionReader } from './definition-reader.ts';
+import type { DirectiveNameOf } from './linked-directive-names.ts';
 
 /**
  * What the supergraph says about each field that Apollo Gateway itself ignores: the
@@ -20,30 +21,13 @@ export interface FieldDirectives {
 
 export const PREVIEW_TAG = 'preview';
 
-/**
- * The directives of every field that carries one. The last supergraph read is kept: access
- * and the preview gate both read each newly loaded supergraph, and it is parsed once.
- */
-export function readFieldDirectives(supergraphSdl: string): ReadonlyMap<string, FieldDirectives> {
-  return readSupergraph(supergraphSdl).directives;
-}
-
-/** Every `Type.field` of an object or interface type a client can select: neither it nor its type is `@inaccessible`. */
-export function servedFieldsOf(supergraphSdl: string): readonly string[] {
-  return readSupergraph(supergraphSdl).served;
-}
-
-interface SupergraphRead {
+/** What the access reader gives the model. */
+export interface SupergraphAccess {
+  /** The directives of every field that carries one, by `Type.field`. */
   directives: ReadonlyMap<string, FieldDirectives>;
+  /** Every `Type.field` of an object or interface type a client can select: neither it nor its type is `@inaccessible`. */
   served: readonly string[];
 }
-
-function readSupergraph(supergraphSdl: string): SupergraphRead {
-  if (lastRead?.sdl !== supergraphSdl) lastRead = { sdl: supergraphSdl, read: parseFieldDirectives(supergraphSdl) };
-  return lastRead.read;
-}
-
-let lastRead: { sdl: string; read: SupergraphRead } | undefined;
 
 /** The `Type.field` coordinates tagged preview. */
 export function previewFieldsOf(directives: ReadonlyMap<string, FieldDirectives>): ReadonlySet<string> {
@@ -53,8 +37,7 @@ export function previewFieldsOf(directives: ReadonlyMap<string, FieldDirectives>
 const APOLLO_SPECS = 'https://specs.apollo.dev';
 
 /** The local names of the directives read here, as this supergraph's `@link`s name them. */
-function accessNames(document: DocumentNode): Record<'authenticated' | 'requiresScopes' | 'policy' | 'tag' | 'inaccessible', string> {
-  const nameOf = linkedDirectiveNames(document);
+function accessNames(nameOf: DirectiveNameOf): Record<'authenticated' | 'requiresScopes' | 'policy' | 'tag' | 'inaccessible', string> {
   const spec = (name: string) => nameOf(`${APOLLO_SPECS}/${name}`, name);
   return { authenticated: spec('authenticated'), requiresScopes: spec('requiresScopes'), policy: spec('policy'), tag: spec('tag'), inaccessible: spec('inaccessible') };
 }
@@ -65,37 +48,40 @@ function accessNames(document: DocumentNode): Record<'authenticated' | 'requires
  * interface or union field that does not return it by name, and the type's rule must hold
  * there too. Scalars and enums carry access directives as object types do.
  */
-function parseFieldDirectives(supergraphSdl: string): SupergraphRead {
-  const document = parse(supergraphSdl);
-  const names = accessNames(document);
+export function accessReader(nameOf: DirectiveNameOf): DefinitionReader<SupergraphAccess> {
+  const names = accessNames(nameOf);
   const byType = new Map<string, FieldDirectives>();
   const fields: { coordinate: string; parent: string; type: TypeNode; own: FieldDirectives }[] = [];
   const served: string[] = [];
   const inaccessible = (directives: readonly ConstDirectiveNode[] | undefined) => (directives ?? []).some((d) => d.name.value === names.inaccessible);
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.SCALAR_TYPE_DEFINITION || definition.kind === Kind.ENUM_TYPE_DEFINITION) {
+  return {
+    read(definition) {
+      if (definition.kind === Kind.SCALAR_TYPE_DEFINITION || definition.kind === Kind.ENUM_TYPE_DEFINITION) {
+        byType.set(definition.name.value, fromDirectives(definition.directives ?? [], names));
+      }
+      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) return;
       byType.set(definition.name.value, fromDirectives(definition.directives ?? [], names));
-    }
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
-    byType.set(definition.name.value, fromDirectives(definition.directives ?? [], names));
-    const typeHidden = inaccessible(definition.directives);
-    for (const field of definition.fields ?? []) {
-      const coordinate = `${definition.name.value}.${field.name.value}`;
-      fields.push({ coordinate, parent: definition.name.value, type: field.type, own: fromDirectives(field.directives ?? [], names) });
-      if (!typeHidden && !inaccessible(field.directives)) served.push(coordinate);
-    }
-  }
-  const directives = new Map<string, FieldDirectives>();
-  for (const { coordinate, parent, type, own } of fields) {
-    const returned = byType.get(namedType(type));
-    const owner = byType.get(parent);
-    // The preview tag of a type is about the type, not the fields it holds: it travels to
-    // fields returning the type only, as it always has.
-    const fromOwner = owner ? { ...owner, preview: false } : undefined;
-    const merged = [returned, fromOwner].reduce<FieldDirectives>((all, more) => (more ? combine(all, more) : all), own);
-    if (merged.authenticated || merged.requiresScopes.length || merged.policies.length || merged.preview) directives.set(coordinate, merged);
-  }
-  return { directives, served };
+      const typeHidden = inaccessible(definition.directives);
+      for (const field of definition.fields ?? []) {
+        const coordinate = `${definition.name.value}.${field.name.value}`;
+        fields.push({ coordinate, parent: definition.name.value, type: field.type, own: fromDirectives(field.directives ?? [], names) });
+        if (!typeHidden && !inaccessible(field.directives)) served.push(coordinate);
+      }
+    },
+    done() {
+      const directives = new Map<string, FieldDirectives>();
+      for (const { coordinate, parent, type, own } of fields) {
+        const returned = byType.get(namedType(type));
+        const owner = byType.get(parent);
+        // The preview tag of a type is about the type, not the fields it holds: it travels to
+        // fields returning the type only, as it always has.
+        const fromOwner = owner ? { ...owner, preview: false } : undefined;
+        const merged = [returned, fromOwner].reduce<FieldDirectives>((all, more) => (more ? combine(all, more) : all), own);
+        if (merged.authenticated || merged.requiresScopes.length || merged.policies.length || merged.preview) directives.set(coordinate, merged);
+      }
+      return { directives, served };
+    },
+  };
 }
 
 function fromDirectives(directives: readonly ConstDirectiveNode[], names: ReturnType<typeof accessNames>): FieldDirectives {

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { print } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { readContractDirectives } from '../../schema/supergraph/contract-directives.ts';
-import { readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
+import { readSupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import { compileSubgraph } from '../../schema/contracts/contract-compiler.ts';
 import { parseDescriptor } from '../../schema/product/descriptor.ts';
 import { loadGovernance, type Governance } from '../../schema/contracts/governance.ts';
@@ -19,8 +18,7 @@ const served = loadMesh()
   .filter((p) => governance.composableStatuses.includes(p.descriptor.status));
 
 describe('the composed supergraph carries the whole contract', () => {
-  const contract = readContractDirectives(supergraph);
-  const access = readFieldDirectives(supergraph);
+  const { contract, access } = readSupergraphModel(supergraph);
 
   it('records every served product with its metadata', () => {
     expect(contract.linked).toBe(true);
@@ -101,11 +99,11 @@ describe('reading the contract from a supergraph', () => {
   it('fails closed on a classification level it cannot map to scopes', () => {
     const forged = supergraph.replace('@meshgate__classified(level: "confidential")', '@meshgate__classified(level: "secret")');
     expect(forged).not.toBe(supergraph);
-    expect(() => readContractDirectives(forged)).toThrow(expect.objectContaining({ code: MeshErrorCode.SUPERGRAPH_INVALID, message: expect.stringContaining('"secret"') }));
+    expect(() => readSupergraphModel(forged)).toThrow(expect.objectContaining({ code: MeshErrorCode.SUPERGRAPH_INVALID, message: expect.stringContaining('"secret"') }));
   });
 
   it('says when a supergraph was composed without our contract', () => {
-    const foreign = readContractDirectives('schema { query: Query } type Query { hello: String }');
+    const { contract: foreign } = readSupergraphModel('schema { query: Query } type Query { hello: String } enum join__Graph { HELLO @join__graph(name: "hello", url: "http://hello") }');
     expect(foreign).toEqual({ linked: false, products: new Map(), classifications: new Map(), exposures: new Map(), policies: new Map() });
   });
 });

@@ -58,6 +58,25 @@ describe('meshgate check with recorded field usage', () => {
     expect(findingsOf(report, 'removal-good')).toEqual([]);
   });
 
+  it('names a verified application apart from self-declared client names, summed over the names its callers sent', async () => {
+    const file = join(dir, 'verified.jsonl');
+    const store = new JsonLinesUsageStore(file, 0);
+    store.record('board-pack', ['Widget.legacyCode'], '2025-05-20', 'finance-app');
+    store.record('board-pack-v2', ['Widget.legacyCode'], '2025-05-25', 'finance-app');
+    // A client name equal to an application's, under no verified application: still only a name.
+    store.record('finance-app', ['Widget.legacyCode'], '2025-05-26');
+    await store.close();
+    const usage = new JsonLinesUsageStore(file, 0);
+    const report = await runCheck({ root: fixtureRoot('compat'), today: TODAY, usage });
+    await usage.close();
+    const [finding] = findingsOf(report, 'removal-good');
+    expect(finding).toMatchObject({ element: 'Widget.legacyCode', rule: 'compat/removed-field-in-use' });
+    expect(finding!.message).toContain(
+      'it was used in the last 90 days: used by finance-app (verified; 2 operations, last 2025-05-25); and a client under no verified application (self-declared names): finance-app (1 operations, last 2025-05-26)',
+    );
+    expect(finding!.message).not.toContain('board-pack');
+  });
+
   it('reads the usage file given to the CLI with --usage', async () => {
     const cli = runCli(['check', '--root', fixtureRoot('compat'), '--today', TODAY, '--usage', usedFile, '--json']);
     await cli.exited;

@@ -78,38 +78,119 @@ describe('the house: imports run one way', () => {
   });
 });
 
-/**
- * One level down, inside schema/: parts cut by what deploys and who owns it, bottom to top.
- * A file may import its own part or a lower one, never a higher one, and no file lives in
- * schema/'s root (only the mesh's data files do). The wire protocol stays at the bottom.
- */
-const SCHEMA_PARTS: readonly string[] = [
-  'protocol', // what the gateway and every product speak
-  'base', // dependency-free helpers: days, YAML, where the sources are
-  'product', // a product's own files as meshgate reads them: descriptor, declaration, SDL model
-  'supergraph', // what a gateway reads from a composed supergraph and admits
-  'contracts', // the contract pipeline: governance, composition, lint, checks, lineage, publish
-  'registry', // the registry service and its client
-  'exports', // the contract in other standards
-];
-
-/** The part a schema file lives in, or undefined outside schema/ (and for schema/'s root). */
-function schemaPartOf(file: string): string | undefined {
-  const [top, part, rest] = file.split('/');
-  return top === 'schema' && rest !== undefined ? part : undefined;
-}
-
 const importTarget = (file: string, specifier: string) => posix.normalize(posix.join(posix.dirname(file), specifier));
 
-/** Whether a schema file may import `specifier` by the parts' order, and why not. */
-function schemaPartRule(file: string, specifier: string): string | undefined {
+/**
+ * The same rule one level down: a top-level folder's stages, bottom first. A file may import
+ * its own stage or a lower one, never a higher one, so no two stages can import each other.
+ * A stage is named folders (ending in `/`) or files; every source file under `root` must be
+ * in one, so a new folder gets its place in the order before it gets code.
+ */
+interface StageTable {
+  root: string;
+  stages: readonly { stage: string; paths: readonly string[] }[];
+  /**
+   * Files whose `import type` may reach a higher stage. Such imports are erased before
+   * the code runs (`verbatimModuleSyntax` keeps every other form), so they load nothing and
+   * make no loop at start-up; only a record every stage reads and that names what the
+   * stages above put on it has a reason to.
+   */
+  typesMayReachUp?: readonly string[];
+}
+
+/**
+ * Inside schema/: parts cut by what deploys and who owns it, bottom to top. No source file
+ * lives in schema/'s root (only the mesh's data files do). The wire protocol stays at the bottom.
+ */
+const SCHEMA_STAGES: StageTable = {
+  root: 'schema/',
+  stages: [
+    { stage: 'protocol', paths: ['schema/protocol/'] }, // what the gateway and every product speak
+    { stage: 'base', paths: ['schema/base/'] }, // dependency-free helpers: days, YAML, where the sources are
+    { stage: 'product', paths: ['schema/product/'] }, // a product's own files as meshgate reads them: descriptor, declaration, SDL model
+    { stage: 'supergraph', paths: ['schema/supergraph/'] }, // what a gateway reads from a composed supergraph and admits
+    { stage: 'contracts', paths: ['schema/contracts/'] }, // the contract pipeline: governance, composition, lint, checks, lineage, publish
+    { stage: 'registry', paths: ['schema/registry/'] }, // the registry service and its client
+    { stage: 'exports', paths: ['schema/exports/'] }, // the contract in other standards
+  ],
+};
+
+/** The gateway's stages in request order (bottom first); the life-cycle document says what each holds. */
+const GATEWAY_STAGES: StageTable = {
+  root: 'gateway/',
+  stages: [
+    { stage: 'primitives', paths: ['gateway/primitives/'] },
+    { stage: 'config', paths: ['gateway/config.ts', 'gateway/config-loader.ts'] },
+    { stage: 'context', paths: ['gateway/gateway-context.ts'] },
+    { stage: 'shared-state', paths: ['gateway/shared-state/'] },
+    { stage: 'observability', paths: ['gateway/observability/'] },
+    { stage: 'supergraph', paths: ['gateway/supergraph/'] },
+    { stage: 'operation', paths: ['gateway/operation/'] },
+    { stage: 'access', paths: ['gateway/access/'] },
+    { stage: 'transport', paths: ['gateway/transport/'] },
+    // Above the fetch it serves: the stores implement what the fetch's cache layer asks for.
+    { stage: 'cache', paths: ['gateway/cache/'] },
+    { stage: 'execution', paths: ['gateway/execution/'] },
+    { stage: 'plugins', paths: ['gateway/plugins/'] },
+    { stage: 'http', paths: ['gateway/http/'] },
+    { stage: 'catalog', paths: ['gateway/catalog/'] },
+    { stage: 'mcp', paths: ['gateway/mcp/'] },
+    { stage: 'onboarding', paths: ['gateway/onboarding/'] },
+    { stage: 'quality', paths: ['gateway/quality/'] },
+    { stage: 'composition', paths: ['gateway/create-gateway.ts', 'gateway/running-gateway.ts'] },
+    { stage: 'cli', paths: ['gateway/cli/'] },
+  ],
+  // The request's context: it names the principal access makes and the deferred parts execution delivers.
+  typesMayReachUp: ['gateway/gateway-context.ts'],
+};
+
+/** Every stage table: one per top-level folder with stages. */
+const STAGE_TABLES: readonly StageTable[] = [SCHEMA_STAGES, GATEWAY_STAGES];
+
+function stageOf(table: StageTable, file: string): { stage: string; rank: number } | undefined {
+  const rank = table.stages.findIndex((s) => s.paths.some((path) => (path.endsWith('/') ? file.startsWith(path) : file === path)));
+  return rank < 0 ? undefined : { stage: table.stages[rank]!.stage, rank };
+}
+
+/** Whether `file` may import `specifier` under `table`, and why not; imports out of the table's root are the rooms' rule. */
+function stageRule(table: StageTable, file: string, specifier: string, typeOnly = false): string | undefined {
+  if (!file.startsWith(table.root)) return undefined;
   const target = importTarget(file, specifier);
-  if (!file.startsWith('schema/') || !target.startsWith('schema/')) return undefined;
-  const [from, to] = [schemaPartOf(file), schemaPartOf(target)];
-  for (const [path, part] of [[file, from], [target, to]] as const) {
-    if (part === undefined || !SCHEMA_PARTS.includes(part)) return `${file} -> ${target} (${path} is in no part of schema/)`;
+  if (!target.startsWith(table.root)) return undefined;
+  const from = stageOf(table, file);
+  const to = stageOf(table, target);
+  if (!from || !to) return `${file} -> ${target} (${from ? target : file} is in no stage)`;
+  if (to.rank <= from.rank) return undefined;
+  if (typeOnly && table.typesMayReachUp?.includes(file)) return undefined;
+  return `${file} -> ${target} (${from.stage} may not import ${to.stage}, a later stage)`;
+}
+
+/**
+ * The relative modules a file imports only through `import type` or `export type ... from`:
+ * the forms erased before the code runs. Anything else, an inline `type` marker included,
+ * still loads the module.
+ */
+function typeOnlyImports(source: string): Set<string> {
+  const typeOnly = new Set<string>();
+  const loaded = new Set<string>();
+  for (const statement of ts.createSourceFile('source.ts', source, ts.ScriptTarget.Latest).statements) {
+    if ((ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {
+      const erased = ts.isImportDeclaration(statement) ? Boolean(statement.importClause?.isTypeOnly) : statement.isTypeOnly;
+      (erased ? typeOnly : loaded).add(statement.moduleSpecifier.text);
+    }
   }
-  return SCHEMA_PARTS.indexOf(to!) <= SCHEMA_PARTS.indexOf(from!) ? undefined : `${file} -> ${target} (${from} may not import ${to})`;
+  for (const specifier of loaded) typeOnly.delete(specifier);
+  return typeOnly;
+}
+
+/** Each import that runs up `table`'s stages, as `file -> target (why)`, over sources by path. */
+function stageViolations(table: StageTable, sources: ReadonlyMap<string, string>): string[] {
+  return [...sources].flatMap(([file, source]) => {
+    if (!file.startsWith(table.root)) return [];
+    // Only an excused file's type-only imports change the verdict: parse no other.
+    const typeOnly = table.typesMayReachUp?.includes(file) ? typeOnlyImports(source) : new Set<string>();
+    return relativeImports(source).flatMap((specifier) => stageRule(table, file, specifier, typeOnly.has(specifier)) ?? []);
+  });
 }
 
 const KIT = 'subgraphs/kit/';
@@ -157,15 +238,10 @@ describe("the house inside schema/ and subgraphs/: parts import one way, the kit
   const importsOf = new Map(files.map((file) => [file, relativeImports(readFileSync(join(ROOT, file), 'utf8'))]));
   const broken = (rule: (file: string, specifier: string) => string | undefined) => files.flatMap((file) => importsOf.get(file)!.flatMap((specifier) => rule(file, specifier) ?? []));
 
-  it('reads a file of every part and of the kit and the demo', () => {
-    // A guard on the guard: a part that matched no file would hold every rule below by default.
-    for (const part of SCHEMA_PARTS) expect(files.some((f) => schemaPartOf(f) === part), part).toBe(true);
+  it('reads a file of the kit and of the demo', () => {
+    // A guard on the guard: a walk that matched no file would hold every rule below by default.
     expect(files.filter((f) => f.startsWith(KIT)).length).toBeGreaterThan(10);
     expect(files.filter((f) => f.startsWith('subgraphs/') && !f.startsWith(KIT)).length).toBeGreaterThan(10);
-  });
-
-  it("has every schema file in a part, importing only its own part or lower ones", () => {
-    expect(broken(schemaPartRule)).toEqual([]);
   });
 
   it('has demo modules import the kit only through its index, and the kit import no demo module', () => {
@@ -179,11 +255,11 @@ describe("the house inside schema/ and subgraphs/: parts import one way, the kit
 
   it('catches each kind of wrong import when one is written', () => {
     // The same rules over imports that break them, so each rule itself can fail.
-    expect(schemaPartRule('schema/product/descriptor.ts', '../contracts/governance.ts')).toMatch(/product may not import contracts/);
-    expect(schemaPartRule('schema/exports/odps.ts', '../registry/agreements.ts')).toBeUndefined();
-    expect(schemaPartRule('schema/registry/registry.ts', '../exports/odps.ts')).toMatch(/registry may not import exports/);
-    expect(schemaPartRule('schema/contracts/check.ts', '../loose.ts')).toMatch(/schema\/loose\.ts is in no part/);
-    expect(schemaPartRule('schema/loose.ts', './contracts/check.ts')).toMatch(/schema\/loose\.ts is in no part/);
+    expect(stageRule(SCHEMA_STAGES, 'schema/product/descriptor.ts', '../contracts/governance.ts')).toMatch(/product may not import contracts/);
+    expect(stageRule(SCHEMA_STAGES, 'schema/exports/odps.ts', '../registry/agreements.ts')).toBeUndefined();
+    expect(stageRule(SCHEMA_STAGES, 'schema/registry/registry.ts', '../exports/odps.ts')).toMatch(/registry may not import exports/);
+    expect(stageRule(SCHEMA_STAGES, 'schema/contracts/check.ts', '../loose.ts')).toMatch(/schema\/loose\.ts is in no stage/);
+    expect(stageRule(SCHEMA_STAGES, 'schema/loose.ts', './contracts/check.ts')).toMatch(/schema\/loose\.ts is in no stage/);
     expect(kitRule('subgraphs/sales/resolvers.ts', '../kit/pagination.ts')).toMatch(/only through subgraphs\/kit\/index\.ts/);
     expect(kitRule('subgraphs/sales/store/seed.ts', '../../kit/index.ts')).toBeUndefined();
     expect(kitRule('subgraphs/kit/store.ts', '../demo/demo-world.ts')).toMatch(/the kit may not import a demo module/);
@@ -195,5 +271,53 @@ describe("the house inside schema/ and subgraphs/: parts import one way, the kit
       ['schema/base/d.ts', []],
     ]);
     expect(importLoops(loop)).toEqual([['schema/registry/a.ts', 'schema/registry/b.ts', 'schema/registry/c.ts']]);
+  });
+});
+
+describe('the house: stages import one way', () => {
+  const files = ['schema', 'subgraphs', 'gateway', 'bench'].flatMap(sourceFiles);
+  const sources = new Map(files.map((file) => [file, readFileSync(join(ROOT, file), 'utf8')]));
+
+  for (const table of STAGE_TABLES) {
+    describe(table.root, () => {
+      it('places every source file in a stage, and every stage holds one', () => {
+        const inRoot = files.filter((file) => file.startsWith(table.root));
+        expect(inRoot.filter((file) => !stageOf(table, file))).toEqual([]);
+        for (const { stage } of table.stages) expect(inRoot.some((file) => stageOf(table, file)?.stage === stage), stage).toBe(true);
+      });
+
+      it('has no import from a stage into a later one', () => {
+        expect(stageViolations(table, sources)).toEqual([]);
+      });
+    });
+  }
+
+  it('catches a loop between two gateway stages when one is written', () => {
+    // Two stages that import each other: the import that runs up the order is named, the other passes.
+    const planted = new Map([
+      ['gateway/access/authentication.ts', "import { headersOf } from '../http/graphql-route.ts';"],
+      ['gateway/http/graphql-route.ts', "import { createAuthenticator } from '../access/authentication.ts';"],
+    ]);
+    expect(stageViolations(GATEWAY_STAGES, planted)).toEqual(['gateway/access/authentication.ts -> gateway/http/graphql-route.ts (access may not import http, a later stage)']);
+    // Every form counts: a dynamic import, a re-export, a type-only import outside the context record, an inline type marker.
+    const forms = new Map([
+      ['gateway/transport/product-request.ts', "const m = await import('../execution/plan-executor.ts');"],
+      ['gateway/operation/document-memo.ts', "export { x } from '../plugins/gateway-plugins.ts';"],
+      ['gateway/supergraph/supergraph-source.ts', "import type { Principal } from '../access/authentication.ts';"],
+      ['gateway/primitives/set-own.ts', "import { type GatewayConfig } from '../config.ts';"],
+      ['gateway/gateway-context.ts', "import type { Principal } from './access/authentication.ts';\nimport { planner } from './execution/plan-executor.ts';"],
+    ]);
+    expect(stageViolations(GATEWAY_STAGES, forms)).toEqual([
+      'gateway/transport/product-request.ts -> gateway/execution/plan-executor.ts (transport may not import execution, a later stage)',
+      'gateway/operation/document-memo.ts -> gateway/plugins/gateway-plugins.ts (operation may not import plugins, a later stage)',
+      'gateway/supergraph/supergraph-source.ts -> gateway/access/authentication.ts (supergraph may not import access, a later stage)',
+      'gateway/primitives/set-own.ts -> gateway/config.ts (primitives may not import config, a later stage)',
+      'gateway/gateway-context.ts -> gateway/execution/plan-executor.ts (context may not import execution, a later stage)',
+    ]);
+    // The context record's type-only imports are the one excuse (above, its type import passed); a value import from it is not.
+    expect(stageRule(GATEWAY_STAGES, 'gateway/gateway-context.ts', './access/authentication.ts', true)).toBeUndefined();
+    expect(stageRule(GATEWAY_STAGES, 'gateway/gateway-context.ts', './access/authentication.ts')).toMatch(/context may not import access/);
+    expect(stageRule(GATEWAY_STAGES, 'gateway/newroom/thing.ts', '../config.ts')).toMatch(/gateway\/newroom\/thing.ts is in no stage/);
+    expect(stageRule(GATEWAY_STAGES, 'gateway/http/server.ts', '../../schema/protocol/error-codes.ts')).toBeUndefined();
   });
 });

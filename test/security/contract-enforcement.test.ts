@@ -13,6 +13,7 @@ import type { Principal } from '../../gateway/access/authentication.ts';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { admitSupergraph } from '../../schema/supergraph/supergraph-admission.ts';
+import { readSupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 
@@ -189,7 +190,7 @@ describe('a supergraph composed elsewhere', () => {
   it('gets exactly its own directives: no policy or classification of our demo applies to it', () => {
     const access = new FieldAccess();
     // A demo policy name, which our supergraph defines, means nothing here: the supergraph does not define it.
-    access.load(foreign.replace('title: String! @join__field(graph: BOOKS)', 'title: String! @join__field(graph: BOOKS) @policy(policies: [["customer-data-steward"]])'));
+    access.load(readSupergraphModel(foreign.replace('title: String! @join__field(graph: BOOKS)', 'title: String! @join__field(graph: BOOKS) @policy(policies: [["customer-data-steward"]])')));
     expect(access.refusal('Book.title', { ...anonymous, authenticated: true, scopes: new Set(['pii:read']) })).toBe('falls under policy "customer-data-steward", which the supergraph does not define');
     expect(access.refusal('Book.year', anonymous)).toBeNull();
     expect(access.exposures.size).toBe(0);

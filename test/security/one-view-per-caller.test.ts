@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConnectionPlumbing, type Catalog } from '../../gateway/catalog/catalog-data.ts';
-import { previewFieldsOf, readFieldDirectives } from '../../schema/supergraph/supergraph-directives.ts';
+import { readSupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import { ANALYST_SCOPES, postGraphQL, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 import { until } from '../support/until.ts';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
     auth: { allowAnonymous: true },
     usage: { file: join(dir, 'usage.jsonl'), flushIntervalMs: 50 },
   });
-  previewFields = previewFieldsOf(readFieldDirectives(readFileSync('schema/supergraph.graphql', 'utf8')));
+  previewFields = readSupergraphModel(readFileSync('schema/supergraph.graphql', 'utf8')).previewFields;
   const analyst = `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}`;
   const operator = `Bearer ${await mesh.token({ sub: 'operator@example.com', scope: 'meshgate:operator' })}`;
   callers = [

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inc } from 'semver';
 import { expect } from 'vitest';
+import { parseDocument } from 'yaml';
 import { registryPages } from '../../gateway/catalog/registry-pages.ts';
 import { safeParseDescriptor, type Classification } from '../../schema/product/descriptor.ts';
 import { DEFAULT_GOVERNANCE_PATH } from '../../schema/contracts/governance.ts';
@@ -82,6 +84,20 @@ export async function startAgreementRegistry(location: string, options: { consum
 
 /** A query that reads one field of `level` from `product`, found from its descriptor's list queries rather than named here. */
 export function probeQuery(product: string, level: Classification): { coordinate: string; query: string; path: string[] } {
+  return probeQueryWhere(product, `a ${level}`, (field) => field.classification === level);
+}
+
+/** The field a probe may pick: its classification and its deprecation reason, if any. */
+export interface ProbeCandidate {
+  classification: Classification;
+  deprecationReason: string | undefined;
+}
+
+/**
+ * A query that reads one scalar field of `product` that `accept` takes, on a type with a list
+ * query without arguments, found from its descriptor rather than named here.
+ */
+export function probeQueryWhere(product: string, what: string, accept: (field: ProbeCandidate) => boolean): { coordinate: string; query: string; path: string[] } {
   const { descriptor, sdl } = publishedBaseline(product);
   const parsed = safeParseDescriptor(descriptor);
   expect(parsed.ok).toBe(true);
@@ -91,12 +107,27 @@ export function probeQuery(product: string, level: Classification): { coordinate
     const [type, field] = coordinate.split('.') as [string, string];
     const list = parsed.descriptor.types?.[type]?.list;
     const definition = model.types.get(type)?.fields.get(field);
-    if (policy.classification !== level || !list || list.arguments || !definition || definition.args.length > 0 || model.types.get(definition.returnType)) continue;
+    if (!list || list.arguments || !definition || definition.args.length > 0 || model.types.get(definition.returnType)) continue;
+    if (!accept({ classification: policy.classification, deprecationReason: definition.deprecationReason })) continue;
     const root = model.types.get('Query')?.fields.get(list.query);
     const connection = root && model.types.get(root.returnType)?.fields.has('edges');
     return connection
       ? { coordinate, query: `{ ${list.query} { edges { node { ${field} } } } }`, path: [list.query, 'edges', '0', 'node', field] }
       : { coordinate, query: `{ ${list.query} { ${field} } }`, path: [list.query, '0', field] };
   }
-  throw new Error(`${product} has no ${level} scalar field on a type with a list query`);
+  throw new Error(`${product} has no ${what} scalar field on a type with a list query`);
+}
+
+/** `product`'s published baseline without the field at `coordinate` (and its descriptor entry), one major version up: a breaking removal. */
+export function withoutField(product: string, coordinate: string): { product: string; descriptor: string; sdl: string } {
+  const baseline = publishedBaseline(product);
+  const parsed = safeParseDescriptor(baseline.descriptor);
+  if (!parsed.ok) throw new Error(`${product}'s published descriptor does not parse`);
+  const field = coordinate.slice(coordinate.indexOf('.') + 1);
+  const sdl = baseline.sdl.replace(new RegExp(`\\n(\\s*"[^"\\n]*"\\n)?\\s*${field}: [^\\n]*@deprecated[^\\n]*`), '');
+  const document = parseDocument(baseline.descriptor);
+  expect(document.deleteIn(['fields', coordinate]), `${coordinate} in the descriptor`).toBe(true);
+  document.set('version', inc(parsed.descriptor.version, 'major'));
+  expect(sdl, `${coordinate} removed from the SDL`).not.toBe(baseline.sdl);
+  return { product, descriptor: document.toString(), sdl };
 }

@@ -5,7 +5,7 @@ import { MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import { writeError } from '../../../schema/protocol/apollo-http.ts';
 import { DEV_ISSUER, mintDevToken } from '../../access/dev-identity.ts';
 import type { GatewayConfig } from '../../config.ts';
-import { escapeXml as e } from '../../catalog/lineage-svg.ts';
+import { escapeMarkup as e } from '../../../schema/base/escape-markup.ts';
 import { ensureExplorerBuilt, EXPLORER_BUNDLE_DIR, EXPLORER_FILES, explorerBuilt } from './build-explorer.ts';
 
 /** Where the explorer's page is; `/explorer?query=…` opens it with a query (the catalog links there). */

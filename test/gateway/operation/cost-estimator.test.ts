@@ -1,6 +1,7 @@
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { estimateCost, readCostDirectives } from '../../../gateway/operation/cost-estimator.ts';
+import { estimateCost } from '../../../gateway/operation/cost-estimator.ts';
+import { readSupergraphModel } from '../../../schema/supergraph/supergraph-model.ts';
 
 /**
  * The cost estimate on a small schema with `@cost` and `@listSize`: the same figures with
@@ -17,7 +18,8 @@ const SDL = `
   type Product { name: String }
 `;
 const schema = buildSchema(SDL);
-const directives = readCostDirectives(SDL);
+// Read as the gateway reads a supergraph: one that routes to a product.
+const { cost: directives } = readSupergraphModel(`${SDL}\nenum join__Graph { SHOP @join__graph(name: "shop", url: "http://shop") }`);
 
 function cost(query: string, variables: Record<string, unknown> = {}): number {
   const document = parse(query);

@@ -10,9 +10,9 @@ import { forwardedClaims, forwardedClaimsKey } from '../../../gateway/access/for
 import { WatermarkCache } from '../../../gateway/cache/watermark-cache.ts';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { WatermarkTracker } from '../../../gateway/cache/watermark-tracker.ts';
-import { Singleflight } from '../../../gateway/execution/singleflight.ts';
+import { Singleflight } from '../../../gateway/primitives/singleflight.ts';
 import { GatewayMetrics } from '../../../gateway/observability/metrics.ts';
-import { forwardRequestId } from '../../../gateway/plugins/request-id-plugin.ts';
+import { forwardRequestId } from '../../../gateway/observability/request-id.ts';
 import { MemoryStore } from '../../../gateway/shared-state/memory-store.ts';
 import { breakerRetryLayer } from '../../../gateway/transport/breaker-retry-layer.ts';
 import { cacheLayer } from '../../../gateway/transport/cache-layer.ts';

@@ -9,7 +9,10 @@ import { z } from 'zod';
 const uri = z.url();
 
 /**
- * OpenMetadata's create requests (`openmetadata-spec/.../api/services/createApiService.json`,
+ * OpenMetadata's create requests: their keys and top-level properties are held to the
+ * published request schemas (test/contracts/standard-schemas.ts); what those reach in files
+ * not stored (columns, API schemas and their fields, request methods, service types) is
+ * encoded here. (`openmetadata-spec/.../api/services/createApiService.json`,
  * `api/data/createAPICollection.json`, `createAPIEndpoint.json`, `createDataContract.json`)
  * and the types they refer to (`type/basic.json` entityName, `type/apiSchema.json`,
  * `type/schema.json` field, `entity/data/table.json` column).

@@ -1,10 +1,9 @@
 /**
  * Singleflight: identical pieces of work in flight at the same time share one. Outbound,
- * identical product fetches share one HTTP request (transport/product-data-source.ts);
- * inbound, identical queries share one execution (execution-sharing.ts); in the caches,
- * identical misses share one fetch and a product's watermark one probe (cache/). The
- * first caller for a key starts the work; callers that arrive before it
- * settles wait for the same promise. The entry is dropped as soon as the work settles, so
+ * identical product fetches share one HTTP request; inbound, identical queries share one
+ * execution; in the caches, identical misses share one fetch and a product's watermark one
+ * probe. The first caller for a key starts the work; callers that arrive before it settles
+ * wait for the same promise. The entry is dropped as soon as the work settles, so
  * nothing is remembered: a failure reaches the callers already waiting and no one after
  * them, and the next caller fetches fresh.
  *

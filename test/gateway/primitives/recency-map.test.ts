@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecencyMap } from '../../../gateway/cache/recency-map.ts';
+import { RecencyMap } from '../../../gateway/primitives/recency-map.ts';
 
 describe('RecencyMap', () => {
   it('drops the least recently set or touched entry when full; peek is not a use', () => {

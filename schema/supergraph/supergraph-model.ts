@@ -1,0 +1,90 @@
+import { parse, type DocumentNode } from 'graphql';
+import type { RequiresDeclaration } from './requires-argument-clash.ts';
+import { CONTRACT_SPEC_IDENTITY } from '../product/contract-spec.ts';
+import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { contractReader, type ContractDirectives } from './contract-directives.ts';
+import { costReader, type CostDirectives } from './cost-directives.ts';
+import { linkedDirectiveNames, linksSpec } from './linked-directive-names.ts';
+import { overrideLabelsReader } from './override-labels.ts';
+import { requiresReader } from './requires-declarations.ts';
+import { accessReader, previewFieldsOf, type FieldDirectives } from './supergraph-directives.ts';
+import { lineageReader, type SupergraphLineage } from './supergraph-lineage.ts';
+import { subgraphsReader, type SupergraphSubgraph } from './supergraph-subgraphs.ts';
+
+/**
+ * Everything meshgate reads from one supergraph, read once: the gateway builds it when a
+ * supergraph arrives and hands the same object to admission and every stage that serves it;
+ * the registry builds it to admit a build. Nothing else parses the supergraph's SDL.
+ * Immutable: a reload builds a new model, and a consumer swaps it in whole.
+ */
+export interface SupergraphModel {
+  /** The core supergraph SDL the model was read from (the very string, not a copy). */
+  readonly sdl: string;
+  /** The products it routes to, with their routing URLs. */
+  readonly subgraphs: readonly SupergraphSubgraph[];
+  /** Product metadata, classifications, exposures and named policies composition compiled in. */
+  readonly contract: ContractDirectives;
+  /** `@authenticated`, `@requiresScopes`, `@policy` and the preview tag of every field that carries one, by `Type.field`. */
+  readonly access: ReadonlyMap<string, FieldDirectives>;
+  /** Every `Type.field` a client can select (not `@inaccessible`). */
+  readonly served: readonly string[];
+  /** The `Type.field`s tagged preview. */
+  readonly previewFields: ReadonlySet<string>;
+  /** Every `@requires` field set, by the graph that declares it. */
+  readonly requires: readonly RequiresDeclaration[];
+  /** `@cost` and `@listSize`. */
+  readonly cost: CostDirectives;
+  /** Progressive `@override` labels, each with the names of the fields it moves. */
+  readonly overrideLabels: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Which product resolves each field, and the `@requires` edges between products. */
+  readonly lineage: SupergraphLineage;
+}
+
+let reads = 0;
+
+/** How many supergraphs have been read in this process: a test's proof that a load reads its supergraph once. */
+export function supergraphModelReads(): number {
+  return reads;
+}
+
+/**
+ * Reads a core supergraph SDL into its model: one parse, then one walk over its definitions
+ * in which each concern's reader takes what it needs. Throws SUPERGRAPH_INVALID when the SDL
+ * does not parse, routes nowhere, or carries a contract the gateway cannot apply.
+ */
+export function readSupergraphModel(sdl: string): SupergraphModel {
+  reads++;
+  let document: DocumentNode;
+  try {
+    // No locations: nothing reports a position in the supergraph, and they would double the tree's size.
+    document = parse(sdl, { noLocation: true });
+  } catch (error) {
+    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Supergraph is not valid SDL: ${(error as Error).message}`);
+  }
+  const nameOf = linkedDirectiveNames(document);
+  const graphs = subgraphsReader(nameOf);
+  const contract = contractReader(linksSpec(document, CONTRACT_SPEC_IDENTITY), nameOf);
+  const access = accessReader(nameOf);
+  const requires = requiresReader(nameOf);
+  const cost = costReader();
+  const overrideLabels = overrideLabelsReader(nameOf);
+  const lineage = lineageReader(nameOf);
+  const readers = [graphs, contract, access, requires, cost, overrideLabels, lineage];
+  for (const definition of document.definitions) for (const reader of readers) reader.read(definition);
+  // Refusals in the order admission has always named them: no products first, then the contract.
+  const { subgraphs, nameOf: graphNames } = graphs.done();
+  const contractDirectives = contract.done();
+  const { directives, served } = access.done();
+  return Object.freeze({
+    sdl,
+    subgraphs,
+    contract: contractDirectives,
+    access: directives,
+    served,
+    previewFields: previewFieldsOf(directives),
+    requires: requires.done(),
+    cost: cost.done(),
+    overrideLabels: overrideLabels.done(),
+    lineage: lineage.done({ graphNames, products: contractDirectives.products }),
+  });
+}
