@@ -40,7 +40,8 @@ export async function serveSubgraph(subgraph: BenchSubgraph, port = 0): Promise<
       const parsed = parse(query);
       const errors = validate(schema, parsed);
       if (errors.length > 0) return { errors };
-      documents.set(query, (document = parsed));
+      document = parsed;
+      documents.set(query, document);
     }
     return execute({ schema, document, variableValues: variables, operationName });
   };

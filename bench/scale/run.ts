@@ -129,8 +129,12 @@ async function measureSize(size: number): Promise<SizeFigures> {
         });
         starts[side].push({ ms, cpuMs: cpuMs(gateway.pid), rssMb: mb(rssBytes(gateway.pid)) });
         console.log(`start ${round} ${side.padEnd(15)} first answer after ${ms.toFixed(0)} ms (${starts[side].at(-1)!.cpuMs.toFixed(0)} ms CPU)`);
-        if (round < STARTS) await gateway.stop();
-        else (services.push(gateway), (running[side] = gateway));
+        if (round < STARTS) {
+          await gateway.stop();
+        } else {
+          services.push(gateway);
+          running[side] = gateway;
+        }
       }
     }
     const gateways = SIDES.map((label) => ({ label, url: running[label].ready.url, pid: running[label].pid }));

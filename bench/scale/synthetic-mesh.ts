@@ -105,7 +105,9 @@ function plan(products: number, seed: number): Plan[] {
   const foreign = (i: number, taken: Set<string>): TypeRef => {
     for (;;) {
       const ref = { owner: (i + 1 + Math.floor(next() * (products - 1))) % products, index: Math.floor(next() * OWN_TYPES) };
-      if (!taken.has(typeName(ref))) return (taken.add(typeName(ref)), ref);
+      if (taken.has(typeName(ref))) continue;
+      taken.add(typeName(ref));
+      return ref;
     }
   };
   // Extensions first: every product's first reference then points at a type someone extends.
