@@ -1,15 +1,68 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { slowFirstSequencer } from './test/support/slow-first-sequencer.ts';
 
 const require = createRequire(import.meta.url);
 
+const TEST_FILES = ['test/**/*.test.ts', 'subgraphs/**/*.test.ts'];
+
 /**
- * Files that share one worker process and the demo products in it (test/support/worker-mesh.ts):
- * each puts its own gateway in front of products started once per worker. They must leave
- * nothing behind in the process (environment, global state) that another file would notice.
+ * Files that need a fresh process of their own; every other file shares one process per
+ * worker (the `shared-worker` project). Loading Apollo, graphql, the kit and DuckDB into a
+ * fresh process, and starting the demo products, cost most of a small file's time; shared,
+ * they are paid once per worker. A file here either changes what the whole process sees
+ * (environment variables the code under test reads, the one global tracer provider), or
+ * spends its time in the processes it starts (the end-to-end set, CLI runs), where a shared
+ * process saves nothing. A shared file must leave nothing behind in the process that
+ * another file would notice.
  */
-const SHARED_WORKER = ['test/gateway/access/**/*.test.ts', 'test/gateway/plugins/**/*.test.ts', 'test/gateway/operation/persisted-operations.test.ts', 'test/gateway/operation/request-limits.test.ts'];
+const OWN_PROCESS = [
+  'test/e2e/**/*.test.ts',
+  'test/package/**/*.test.ts',
+  // Set process.env for the code under test.
+  'test/security/agreement-enforcement-abuse.test.ts',
+  'test/security/dev-unsigned-requests.test.ts',
+  'test/security/governed-change-abuse.test.ts',
+  'test/security/one-view-per-caller.test.ts',
+  'test/security/unsigned-requests-option.test.ts',
+  'test/security/verified-application.test.ts',
+  // Register the process-wide tracer provider: every later gateway in the process would trace.
+  'test/gateway/observability/tracing.test.ts',
+  'test/gateway/execution/query-plan-warmup.test.ts',
+  // Their time is in the CLI processes they start.
+  'test/contracts/check-cli.test.ts',
+  'test/contracts/usage-aware-check.test.ts',
+  'test/gateway/cli/**/*.test.ts',
+  'test/gateway/http/graceful-shutdown.test.ts',
+  'test/gateway/onboarding/meshgate-new.test.ts',
+  'test/kit/declared-check.test.ts',
+];
+
+/**
+ * The files that take longest alone, slowest first: they start first, so that none of them
+ * begins late and runs on after the other worker has finished. Revisit when a file's time
+ * changes much (vitest prints each file's time).
+ */
+const SLOWEST = [
+  'test/gateway/onboarding/meshgate-new.test.ts',
+  'test/e2e/join-from-own-repository.test.ts',
+  'test/gateway/cli/cli-messages.test.ts',
+  'test/e2e/readme-access.test.ts',
+  'test/e2e/npm-start.test.ts',
+  'test/e2e/readme-declared-domain.test.ts',
+  'test/contracts/check-cli.test.ts',
+  'test/e2e/local-identity.test.ts',
+  'test/e2e/registry-approvals.test.ts',
+  'test/gateway/cli/new-from-engine.test.ts',
+  'test/e2e/readme-commands.test.ts',
+  'test/kit/declared-check.test.ts',
+  'test/e2e/registry-mesh.test.ts',
+  'test/e2e/serve-foreign-supergraph.test.ts',
+  'test/gateway/http/graceful-shutdown.test.ts',
+  'test/e2e/gateway-from-empty-dir.test.ts',
+  'test/e2e/compiled-build.test.ts',
+];
 
 export default defineConfig({
   resolve: {
@@ -30,15 +83,13 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: more workers than that only adds contention.
     maxWorkers: 2,
+    sequence: { sequencer: slowFirstSequencer(SLOWEST) },
     // Run graphql-inspector through vite too: left to Node it loads graphql's CommonJS
     // build, and the schemas we hand it (from graphql's ESM build) fail its instanceof checks.
     server: { deps: { inline: ['@graphql-inspector/core'] } },
     projects: [
-      // Every other file in a fresh process of its own; the end-to-end set over real sockets among them.
-      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts', 'subgraphs/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SHARED_WORKER] } },
-      // Loading Apollo, the kit and DuckDB into a fresh process and starting the five
-      // products cost most of these files' time; here they are paid once per worker.
-      { extends: true, test: { name: 'shared-worker', include: SHARED_WORKER, isolate: false } },
+      { extends: true, test: { name: 'isolated', include: OWN_PROCESS } },
+      { extends: true, test: { name: 'shared-worker', include: TEST_FILES, exclude: [...configDefaults.exclude, ...OWN_PROCESS], isolate: false } },
     ],
   },
 });

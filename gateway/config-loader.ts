@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
-import { resolveGatewayConfig, type GatewayConfig } from './config.ts';
+import { REMOVED_CONFIG_KEYS, removedKeyProblem, resolveGatewayConfig, type GatewayConfig } from './config.ts';
 
 /** Reads one environment variable's text as a config value: the value, SKIP to leave the config alone, or a problem. */
 type EnvParser = (value: string) => unknown;
@@ -13,7 +13,11 @@ class EnvProblem {
 
 const text: EnvParser = (value) => value || SKIP;
 /** A comma-separated list; empty items are dropped. */
-const list: EnvParser = (value) => value.split(',').map((item) => item.trim()).filter(Boolean);
+const list: EnvParser = (value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const number: EnvParser = (value) => Number(value);
 const boolean: EnvParser = (value) => {
   if (value === 'true' || value === '1') return true;
@@ -23,9 +27,10 @@ const boolean: EnvParser = (value) => {
 
 /**
  * The environment overlay: each variable, the config path it sets, and how its text is
- * read. Applied in this order, so a later row wins where two set one path.
+ * read. Applied in this order, so a later row wins where two set one path. The README's
+ * configuration reference is generated from this table and the config schema.
  */
-const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvParser }[] = [
+export const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvParser }[] = [
   { env: 'MESHGATE_PORT', path: ['port'], parse: number },
   { env: 'MESHGATE_HOST', path: ['host'], parse: text },
   { env: 'MESHGATE_ALLOWED_HOSTS', path: ['allowedHosts'], parse: list },
@@ -40,7 +45,6 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
   { env: 'MESHGATE_INTROSPECTION', path: ['introspection'], parse: boolean },
   { env: 'MESHGATE_CACHE', path: ['cache', 'enabled'], parse: boolean },
   { env: 'MESHGATE_COALESCE_QUERIES', path: ['coalesceQueries'], parse: boolean },
-  { env: 'MESHGATE_ENGINE', path: ['engine'], parse: text },
   { env: 'MESHGATE_OVERRIDE_HEADER', path: ['override', 'header'], parse: text },
   { env: 'MESHGATE_SANDBOX', path: ['sandbox'], parse: boolean },
   { env: 'MESHGATE_EXPLORER', path: ['explorer'], parse: boolean },
@@ -54,7 +58,7 @@ const ENVIRONMENT: readonly { env: string; path: readonly string[]; parse: EnvPa
 ];
 
 /** `MESHGATE_SUBGRAPH_URL_<PRODUCT>`: the product name in upper case with `-` as `_` (`CUSTOMER_INSIGHTS`). */
-const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
+export const SUBGRAPH_URL_PREFIX = 'MESHGATE_SUBGRAPH_URL_';
 
 /**
  * Reads `meshgate.yaml` (or `configPath`, or `MESHGATE_CONFIG`), puts the environment on
@@ -73,6 +77,8 @@ export function loadGatewayConfig(options: { configPath?: string; env?: NodeJS.P
     if (value instanceof EnvProblem) problems.push(`${name}: ${value.message}`);
     else if (value !== SKIP) setPath(merged, keys, value);
   }
+  // Empty counts as unset, as for the variables above.
+  for (const { env: name, replacedBy } of REMOVED_CONFIG_KEYS) if (name && env[name]) problems.push(removedKeyProblem(name, replacedBy, env[name]));
   const urls: Record<string, unknown> = { ...(merged.subgraphUrls as object) };
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith(SUBGRAPH_URL_PREFIX) && value) urls[name.slice(SUBGRAPH_URL_PREFIX.length).toLowerCase().replaceAll('_', '-')] = value;

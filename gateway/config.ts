@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues } from '../schema/product/descriptor.ts';
+import { describeIssues, formatProblem } from '../schema/product/descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 
 /**
@@ -10,23 +10,23 @@ import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 const MAX_TIMER_MS = 2_147_483_647;
 
 const retrySchema = z.strictObject({
-  /** Extra attempts after the first, for queries only; 0 turns retries off. @default 2 */
+  /** Extra attempts after the first, for queries only; 0 turns retries off. */
   retries: z.number().int().min(0).max(10).default(2),
-  /** First backoff in ms; each further one doubles, with full jitter. @default 50 */
+  /** First backoff in ms; each further one doubles, with full jitter. */
   baseDelayMs: z.number().int().min(0).max(MAX_TIMER_MS).default(50),
-  /** Cap on one backoff, in ms. @default 1000 */
+  /** Cap on one backoff, in ms. */
   maxDelayMs: z.number().int().min(0).max(MAX_TIMER_MS).default(1000),
 });
 
 const breakerSchema = z.strictObject({
-  /** Consecutive failed fetches that open a product's breaker. @default 5 */
+  /** Consecutive failed fetches that open a product's breaker; a fetch and its retries count once. */
   failureThreshold: z.number().int().positive().default(5),
-  /** How long an open breaker fails fast before one probe goes through, in ms. @default 10000 */
+  /** How long an open breaker fails fast before one probe goes through, in ms. */
   openMs: z.number().int().positive().max(MAX_TIMER_MS).default(10_000),
 });
 
 const productTransportShape = {
-  /** Time a product has to answer one fetch (headers and body), in ms. @default 10000 */
+  /** Time a product has to answer one fetch (headers and body), in ms. */
   timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(10_000),
   retry: retrySchema.prefault({}),
   breaker: breakerSchema.prefault({}),
@@ -51,13 +51,16 @@ const authSchema = z
     issuer: z.string().min(1).optional(),
     /** Required `aud` claim. @example "meshgate" */
     audience: z.string().min(1).optional(),
-    /** Accepted signature algorithms. Symmetric (HS*) and `none` are never accepted. @default ["RS256","PS256","ES256","EdDSA"] */
-    algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    /** Accepted signature algorithms. Symmetric (HS*) and `none` are never accepted. */
+    algorithms: z
+      .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+      .min(1)
+      .default(['RS256', 'PS256', 'ES256', 'EdDSA']),
     /** Serve requests without a bearer token, as a principal with no scopes. @default true in development, false in production */
     allowAnonymous: z.boolean().optional(),
     /**
      * Oldest token accepted, in seconds since its `iat`, whatever its `exp` says. Every
-     * token must carry `exp` and `iat`. @default 86400 (24 h) @example 3600
+     * token must carry `exp` and `iat`. @example 3600
      */
     maxTokenAgeSeconds: z.number().int().positive().default(86_400),
   })
@@ -68,7 +71,6 @@ const accessSchema = z.strictObject({
   /**
    * What a denied field does: `filter` answers null with a FORBIDDEN_FIELD error at its path
    * and returns the rest; `reject` refuses the whole operation with FORBIDDEN_OPERATION.
-   * @default "filter"
    */
   mode: z.enum(['filter', 'reject']).default('filter'),
   /**
@@ -76,7 +78,6 @@ const accessSchema = z.strictObject({
    * access directive, to every caller. Production refuses such a supergraph (at start and on
    * reload) unless this is on; development serves it. Turn it on for a supergraph composed
    * elsewhere whose owners govern access otherwise.
-   * @default false
    * @example true
    */
   allowUnclassifiedFields: z.boolean().default(false),
@@ -84,23 +85,14 @@ const accessSchema = z.strictObject({
    * Token scope of an operator: a caller whose verified token holds it is shown which
    * clients use a deprecated field (the catalog's recent usage). Nobody else is, anonymous
    * callers never.
-   * @default "meshgate:operator"
    */
   operatorScope: z.string().min(1).default('meshgate:operator'),
-  /**
-   * Deprecated and ignored: classifications and named policies come from the supergraph,
-   * where composition compiled them. Still accepted so a config written for an older
-   * gateway starts; the gateway logs that it is ignored.
-   */
-  governanceFile: z.string().min(1).optional(),
-  /** Deprecated and ignored, as `governanceFile`. */
-  productsDir: z.string().min(1).optional(),
 });
 
 const previewSchema = z.strictObject({
-  /** Request header a client sends as `true` to see preview fields. @default "x-meshgate-preview" */
+  /** Request header a client sends as `true` to see preview fields. */
   header: z.string().min(1).toLowerCase().default('x-meshgate-preview'),
-  /** Token scope that opts a client in without the header. @default "meshgate:preview" */
+  /** Token scope that opts a client in without the header. */
   scope: z.string().min(1).default('meshgate:preview'),
 });
 
@@ -110,11 +102,13 @@ const previewSchema = z.strictObject({
  * is reported with its path and the value found there.
  */
 // Every section is `.prefault({})`: an absent section is parsed as `{}`, so each default is
-// written once, on its own key, and a section's defaults cannot drift from its schema.
+// written once, on its own key, and a section's defaults cannot drift from its schema. The
+// README's reference is generated from these keys, their `.default()` and their comments, so
+// a comment gives `@default` only for a key zod has none for (what happens when it is unset).
 export const gatewayConfigSchema = z.strictObject({
-  /** Port to listen on; 0 picks a free one. @default 4000 */
+  /** Port to listen on; 0 picks a free one. */
   port: z.number().int().min(0).max(65535).default(4000),
-  /** Interface to bind. @default "127.0.0.1" @example "0.0.0.0" */
+  /** Interface to bind. @example "0.0.0.0" */
   host: z.string().min(1).default('127.0.0.1'),
   /**
    * `Host` names the gateway answers to besides this machine's own (localhost, 127.0.0.1,
@@ -130,20 +124,20 @@ export const gatewayConfigSchema = z.strictObject({
         .toLowerCase(),
     )
     .optional(),
-  /** `production` turns off Sandbox and introspection unless configured on. @default from NODE_ENV */
+  /** `production` turns off the explorer, Sandbox, introspection, `/mcp` and development signing keys unless configured on; `NODE_ENV=production` sets it. */
   mode: z.enum(['development', 'production']).default('development'),
   supergraph: z
     .strictObject({
-      /** Path of the supergraph SDL file. @default "schema/supergraph.graphql" */
+      /** Path of the supergraph SDL file. */
       file: z.string().min(1).default('schema/supergraph.graphql'),
-      /** Reload the file when it changes; an invalid one is refused and the last good one kept. @default true */
+      /** Reload the file when it changes; an invalid one is refused and the last good one kept. */
       watch: z.boolean().default(true),
       /**
        * Also poll this URL for the supergraph (conditional GET with ETag); it wins over the file.
        * @example "https://registry.internal/supergraph.graphql"
        */
       url: z.url().optional(),
-      /** How often `url` is polled, in ms. @default 10000 */
+      /** How often `url` is polled, in ms. */
       pollIntervalMs: z.number().int().min(100).max(MAX_TIMER_MS).default(10_000),
     })
     .prefault({}),
@@ -156,7 +150,7 @@ export const gatewayConfigSchema = z.strictObject({
    */
   registry: z
     .strictObject({
-      /** The registry's base URL. @default none (serve the supergraph file) */
+      /** The registry's base URL; `meshgate serve --registry URL` sets it too. @default none (serve the supergraph file) */
       url: z.url({ protocol: /^https?$/ }).optional(),
       /** A gateway token of the registry. @default none */
       token: z.string().min(1).optional(),
@@ -168,13 +162,13 @@ export const gatewayConfigSchema = z.strictObject({
    * @example { sales: "https://sales.internal/graphql" }
    */
   subgraphUrls: z.record(z.string(), z.url()).default({}),
-  /** Allow introspection. @default true in development, false in production */
+  /** Allow introspection. Off also takes the "Did you mean …?" suggestions out of every error. @default true in development, false in production */
   introspection: z.boolean().optional(),
   /** Serve Apollo Sandbox at GET /sandbox (it loads from Apollo's servers). @default true in development, false in production */
   sandbox: z.boolean().optional(),
   /** Serve the GraphiQL explorer from the gateway itself at GET / and /explorer. @default true in development, false in production */
   explorer: z.boolean().optional(),
-  /** Largest request body accepted, in bytes. @default 1048576 */
+  /** Largest request body accepted, in bytes; a larger one gets BODY_TOO_LARGE. */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
   /**
    * State shared by gateway replicas (persisted queries, caches, rate limits). Without a
@@ -182,14 +176,17 @@ export const gatewayConfigSchema = z.strictObject({
    */
   sharedState: z
     .strictObject({
-      /** @example "redis://redis.internal:6379" */
-      redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-      /** Prefix of every key, so several meshes can share one Redis. @default "meshgate:" */
+      /** Redis for the state replicas share; without it, each keeps its own in memory. @example "redis://redis.internal:6379" */
+      redisUrl: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .optional(),
+      /** Prefix of every key, so several meshes can share one Redis. */
       keyPrefix: z.string().default('meshgate:'),
       /**
        * Longest wait for one Redis reply, in ms. Past it the command counts as failed and the
        * replica serves from memory until Redis answers again, so a frozen Redis costs a
-       * request at most this long. @default 250
+       * request at most this long.
        */
       commandTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(250),
     })
@@ -202,16 +199,16 @@ export const gatewayConfigSchema = z.strictObject({
    */
   cache: z
     .strictObject({
-      /** @default false */
+      /** Keep product answers, and whole answers to repeated queries, until a product's watermark moves. */
       enabled: z.boolean().default(false),
-      /** Most entries this gateway keeps; the oldest written go first. @default 10000 */
+      /** Most entries this gateway keeps; the oldest written go first. */
       maxEntries: z.number().int().positive().default(10_000),
       /**
        * How often a product's watermark is re-checked, in ms: the longest a changed product
-       * can still be answered from the cache. 0 checks before every fetch. @default 1000
+       * can still be answered from the cache. 0 checks before every fetch.
        */
       watermarkCheckMs: z.number().int().min(0).max(MAX_TIMER_MS).default(1_000),
-      /** Whole answers kept per gateway (same query after access pruning and same variables: shared by callers with equal rights, whatever their token), least recently used first out. @default 1000 */
+      /** Whole answers kept per gateway (same query after access pruning and same variables: shared by callers with equal rights, whatever their token), least recently used first out. */
       maxAnswers: z.number().int().positive().default(1_000),
     })
     .prefault({}),
@@ -219,7 +216,6 @@ export const gatewayConfigSchema = z.strictObject({
    * Query plans kept warm across supergraph reloads: how many of the most recently executed
    * distinct operations are re-planned in the background when a new supergraph is loaded,
    * so that requests after a reload do not all pay for planning at once. 0 turns it off.
-   * @default 200
    */
   warmQueryPlans: z.number().int().min(0).max(10_000).default(200),
   /**
@@ -227,23 +223,10 @@ export const gatewayConfigSchema = z.strictObject({
    * same variables and preview opt-in: callers with equal rights, whatever their token)
    * that arrives while one is executing shares that execution's answer
    * instead of fetching again. Nothing is kept afterwards; mutations never coalesce.
-   * @default true
    */
   coalesceQueries: z.boolean().default(true),
   /**
-   * Who executes Apollo's query plans. `meshgate`: our executor (gateway/execution/plan-executor.ts),
-   * which merges product answers in place and shapes the result from a per-operation compiled
-   * shape, with a null in a non-null field reported as an error. `apollo`: Apollo Gateway's own
-   * executor, kept for one release as the way back. Either way Apollo Gateway loads the
-   * supergraph and plans, and every fetch goes through the product transport. The default is
-   * ours since the differential harness (test/gateway/execution/executor-differential.test.ts)
-   * finds no difference but the deliberate ones.
-   * @default "meshgate"
-   */
-  engine: z.enum(['apollo', 'meshgate']).default('meshgate'),
-  /**
-   * Progressive `@override(from:, label:)`: which override labels are on for a request (engine
-   * meshgate; Apollo's executor ignores labels and always serves the old product). A
+   * Progressive `@override(from:, label:)`: which override labels are on for a request. A
    * `percent(N)` label is drawn per request; any other label is on when `labels` says so, or
    * when the request's `header` names it (comma-separated). Labels the supergraph does not
    * use, and `percent(...)` labels, are ignored in the header: the draw is the gateway's.
@@ -251,9 +234,9 @@ export const gatewayConfigSchema = z.strictObject({
    */
   override: z
     .strictObject({
-      /** Custom labels switched on (true) or off (false) for every request. @default {} */
+      /** Custom labels switched on (true) or off (false) for every request. */
       labels: z.record(z.string().min(1), z.boolean()).default({}),
-      /** A request header that may switch more custom labels on, e.g. for a canary client. Unset: none. */
+      /** A request header that may switch more custom labels on, e.g. for a canary client. A longer value than 512 bytes or 16 labels is refused with OVERRIDE_HEADER_INVALID. */
       header: z
         .string()
         .regex(/^[a-z0-9-]+$/, 'a lower-case header name')
@@ -267,15 +250,21 @@ export const gatewayConfigSchema = z.strictObject({
    */
   rateLimit: z
     .strictObject({
+      /** Most tokens a bucket holds: the burst a caller may send at once. */
       capacity: z.number().int().positive(),
+      /** Tokens put back in each bucket per second: the rate a caller may keep up. */
       refillPerSecond: z.number().positive(),
+      /**
+       * Whose bucket a request draws from: its address (`ip`), its `apollographql-client-name`
+       * (`client`), or its verified token's subject (`principal`). Without a client name or a
+       * valid token, a request draws from its address's bucket.
+       */
       by: z.enum(['ip', 'client', 'principal']).default('ip'),
     })
     .optional(),
   /**
    * Show original error messages and stack traces to clients. Development only: they can
    * name tables, columns, files and product URLs. Refused in production.
-   * @default false
    * @example true
    */
   exposeErrorDetails: z.boolean().default(false),
@@ -295,7 +284,7 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       /** Enforce agreements. Needs `registry.url`. @default true in production when serving from a registry, false otherwise */
       enforce: z.boolean().optional(),
-      /** The verified token claim naming the caller's application (OAuth `azp`, `client_id`…). @default "azp" */
+      /** The verified token claim naming the caller's application (OAuth `azp`, `client_id`…). */
       applicationClaim: z.string().min(1).max(100).default('azp'),
     })
     .prefault({}),
@@ -304,9 +293,9 @@ export const gatewayConfigSchema = z.strictObject({
   /** Batched requests (a JSON array of operations in one POST). */
   batching: z
     .strictObject({
-      /** Accept batches at all; off, a batch gets BATCHING_DISABLED. @default false */
+      /** Accept batches at all; off, a batch gets BATCHING_DISABLED. */
       enabled: z.boolean().default(false),
-      /** Most operations in one batch (BATCH_TOO_LARGE beyond). @default 10 */
+      /** Most operations in one batch (BATCH_TOO_LARGE beyond). */
       maxOperations: z.number().int().positive().default(10),
     })
     .prefault({}),
@@ -316,23 +305,23 @@ export const gatewayConfigSchema = z.strictObject({
    */
   limits: z
     .strictObject({
-      /** Deepest field nesting, fragments included (DEPTH_LIMIT_EXCEEDED). @default 15 */
+      /** Deepest field nesting, fragments included (DEPTH_LIMIT_EXCEEDED). */
       maxDepth: z.number().int().positive().default(15),
-      /** Most aliased fields in a document (ALIAS_LIMIT_EXCEEDED). @default 30 */
+      /** Most aliased fields in a document (ALIAS_LIMIT_EXCEEDED). */
       maxAliases: z.number().int().min(0).default(30),
-      /** Most lexical tokens in a document, counted before parsing (TOKEN_LIMIT_EXCEEDED). @default 5000 */
+      /** Most lexical tokens in a document, counted before parsing (TOKEN_LIMIT_EXCEEDED). */
       maxTokens: z.number().int().positive().default(5000),
-      /** Most directives used in a document (DIRECTIVE_LIMIT_EXCEEDED). @default 50 */
+      /** Most directives used in a document (DIRECTIVE_LIMIT_EXCEEDED). */
       maxDirectives: z.number().int().min(0).default(50),
       /**
        * Most fields a document selects once fragment spreads are expanded, counted before
        * validation (SELECTION_LIMIT_EXCEEDED): a few fragments that each spread the next
-       * twice expand exponentially. @default 10000
+       * twice expand exponentially.
        */
       maxSelections: z.number().int().positive().default(10_000),
-      /** Most `@defer` fragments in an operation (DEFER_LIMIT_EXCEEDED): each is a part the gateway holds a response open for. @default 8 */
+      /** Most `@defer` fragments in an operation (DEFER_LIMIT_EXCEEDED): each is a part the gateway holds a response open for. */
       maxDefers: z.number().int().min(0).default(8),
-      /** Deepest nesting of `@defer` inside `@defer` (DEFER_LIMIT_EXCEEDED). @default 2 */
+      /** Deepest nesting of `@defer` inside `@defer` (DEFER_LIMIT_EXCEEDED). */
       maxDeferDepth: z.number().int().positive().default(2),
     })
     .prefault({}),
@@ -344,20 +333,20 @@ export const gatewayConfigSchema = z.strictObject({
    */
   cost: z
     .strictObject({
-      /** @default "measure" */
+      /** `off`; `measure` logs operations over `maxCost`; `enforce` refuses them with COST_LIMIT_EXCEEDED. */
       mode: z.enum(['off', 'measure', 'enforce']).default('measure'),
-      /** Largest estimated cost accepted. @default 5000 */
+      /** Largest estimated cost accepted. */
       maxCost: z.number().int().positive().default(5000),
-      /** Size assumed for a list field without `@listSize` or a slicing argument. @default 10 */
+      /** Size assumed for a list field without `@listSize` or a slicing argument. */
       defaultListSize: z.number().int().min(0).default(10),
     })
     .prefault({}),
   /** Automatic persisted queries and the operation safelist. */
   persistedOperations: z
     .strictObject({
-      /** Accept APQ (`extensions.persistedQuery` with a sha256 hash). @default true */
+      /** Accept APQ (`extensions.persistedQuery` with a sha256 hash). */
       apq: z.boolean().default(true),
-      /** Most queries the in-memory APQ store keeps. @default 1000 */
+      /** Most queries the in-memory APQ store keeps. */
       apqMaxEntries: z.number().int().positive().default(1000),
       /**
        * Accept only operations listed in an Apollo persisted-query-list manifest.
@@ -367,7 +356,7 @@ export const gatewayConfigSchema = z.strictObject({
         .strictObject({
           /** Path of the manifest (`format: "apollo-persisted-query-manifest", version: 1`). */
           manifest: z.string().min(1),
-          /** `enforce` refuses unknown operations with OPERATION_NOT_IN_SAFELIST; `log` only logs them. @default "enforce" */
+          /** `enforce` refuses unknown operations with OPERATION_NOT_IN_SAFELIST; `log` only logs them. */
           mode: z.enum(['enforce', 'log']).default('enforce'),
         })
         .optional(),
@@ -378,7 +367,7 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       /**
        * Add the supergraph state (source, hash, product URLs, a refused reload's error) to
-       * `/ready`. Off, it says only ready or not and each product's state. @default false
+       * `/ready`. Off, it says only ready or not and each product's state.
        */
       details: z.boolean().default(false),
     })
@@ -386,7 +375,7 @@ export const gatewayConfigSchema = z.strictObject({
   /** Graceful shutdown on SIGTERM. */
   shutdown: z
     .strictObject({
-      /** Longest wait for in-flight requests before connections are cut, in ms. @default 30000 */
+      /** Longest wait for in-flight requests before connections are cut, in ms. */
       drainTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).default(30_000),
     })
     .prefault({}),
@@ -399,23 +388,27 @@ export const gatewayConfigSchema = z.strictObject({
   transport: z
     .strictObject({
       ...productTransportShape,
-      /** Open connections kept per product. @default 64 */
+      /** Open connections kept per product. */
       connectionsPerProduct: z.number().int().positive().default(64),
-      /** How long an idle connection to a product stays open, in ms. @default 30000 */
+      /** How long an idle connection to a product stays open, in ms. */
       keepAliveTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(30_000),
       /**
        * Identical query fetches to a product that are in flight at once share one request
        * (mutations never do). Products are sent nothing about the caller, so they answer
-       * the same to everyone. @default true
+       * the same to everyone.
        */
       dedupe: z.boolean().default(true),
       /**
        * The largest answer a product may send, in bytes: past it the fetch is aborted and
        * answered as PRODUCT_ERROR. Answers are read whole before they are parsed, so without
-       * a bound one faulty or hostile product could fill the gateway's memory. @default 67108864 (64 MiB)
+       * a bound one faulty or hostile product could fill the gateway's memory.
        */
-      maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
-      /** Per-product overrides of `timeoutMs`, `retry` and `breaker`. @default {} */
+      maxResponseBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024 * 1024),
+      /** Per-product overrides of `timeoutMs`, `retry` and `breaker`. */
       products: z.record(z.string(), z.strictObject(productTransportOverrideShape)).default({}),
     })
     .prefault({}),
@@ -426,20 +419,23 @@ export const gatewayConfigSchema = z.strictObject({
    */
   usage: z
     .strictObject({
-      /** Persist usage at all (the `/metrics` field counters count either way). @default true */
+      /** Persist usage at all (the `/metrics` field counters count either way). */
       enabled: z.boolean().default(true),
-      /** The embedded store: a JSON-lines file. @default ".meshgate/usage.jsonl" */
+      /** The embedded store: a JSON-lines file. */
       file: z.string().min(1).default('.meshgate/usage.jsonl'),
       /** Store usage in Postgres instead, shared by every replica. @example "postgres://meshgate@db:5432/ops" */
-      postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-      /** How often buffered counts are written out, in milliseconds. @default 5000 */
+      postgresUrl: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .optional(),
+      /** How often buffered counts are written out, in milliseconds. */
       flushIntervalMs: z.number().int().positive().max(MAX_TIMER_MS).default(5_000),
       /**
        * Client names (`apollographql-client-name`) whose usage is recorded even when they
        * call anonymously. Authenticated callers are always recorded; anonymous ones are
        * not, so no one can keep a deprecated field "in use" by calling it under a made-up
        * name. A name here is taken on the client's word: list only names on a network you
-       * trust. @default [] @example ["sales-dashboard"]
+       * trust. @example ["sales-dashboard"]
        */
       trustedClients: z.array(z.string().min(1)).default([]),
     })
@@ -452,11 +448,11 @@ export const gatewayConfigSchema = z.strictObject({
    */
   observability: z
     .strictObject({
-      /** Client names always recorded under their own name. @default [] */
+      /** Client names always recorded under their own name. */
       knownClients: z.array(z.string().min(1).max(64)).default([]),
-      /** Distinct values kept per label (client, client version, operation); later ones are recorded as `other`. @default 100 */
+      /** Distinct values kept per label (client, client version, operation); later ones are recorded as `other`. */
       maxLabelValues: z.number().int().min(1).max(10_000).default(100),
-      /** Distinct label combinations kept per request metric; later ones fold into `other`. @default 500 */
+      /** Distinct label combinations kept per request metric; later ones fold into `other`. */
       maxLabelCombinations: z.number().int().min(1).max(100_000).default(500),
     })
     .prefault({}),
@@ -472,17 +468,17 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       /** The collector's endpoint (Marquez: `/api/v1/lineage`). @default none (off) */
       url: z.url({ protocol: /^https?$/ }).optional(),
-      /** Namespace of the jobs and product datasets. @default "meshgate" */
+      /** Namespace of the jobs and product datasets. */
       namespace: z.string().min(1).default('meshgate'),
-      /** Share of executed operations that get an event, 0 to 1. @default 1 */
+      /** Share of executed operations that get an event, 0 to 1. */
       sampleRate: z.number().min(0).max(1).default(1),
-      /** Events sent per flush. @default 50 */
+      /** Events sent per flush. */
       batchSize: z.number().int().positive().max(1000).default(50),
-      /** How often queued events are sent, in ms. @default 1000 */
+      /** How often queued events are sent, in ms. */
       flushIntervalMs: z.number().int().positive().max(MAX_TIMER_MS).default(1000),
-      /** Most events waiting to be sent; later ones are dropped and counted. @default 10000 */
+      /** Most events waiting to be sent; later ones are dropped and counted. */
       queueLimit: z.number().int().positive().default(10_000),
-      /** Longest wait for the collector to take one event, in ms. @default 5000 */
+      /** Longest wait for the collector to take one event, in ms. */
       timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(5000),
     })
     .prefault({}),
@@ -492,7 +488,7 @@ export const gatewayConfigSchema = z.strictObject({
    */
   catalog: z
     .strictObject({
-      /** Serve the catalog. @default true */
+      /** Serve the catalog. */
       enabled: z.boolean().default(true),
       /** The mesh repository to read products from. @default this repository */
       meshRoot: z.string().min(1).optional(),
@@ -511,6 +507,48 @@ export const gatewayConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * Keys the gateway once read and reads no more, each with what replaced it (and the
+ * environment variable that set it, if one did). A config that still sets one is refused
+ * rather than started on a setting it would ignore. Removing a key is one row here.
+ */
+export const REMOVED_CONFIG_KEYS: readonly { readonly path: readonly string[]; readonly env?: string; readonly replacedBy: string }[] = [
+  { path: ['engine'], env: 'MESHGATE_ENGINE', replacedBy: 'meshgate always executes query plans with its own executor' },
+  { path: ['access', 'governanceFile'], replacedBy: 'classifications and policies come from the supergraph, where composition compiled them' },
+  { path: ['access', 'productsDir'], replacedBy: "products' metadata and access directives come from the supergraph, where composition compiled them" },
+];
+
+/** The one line that refuses a removed key, from a file or from the environment. */
+export function removedKeyProblem(name: string, replacedBy: string, got: unknown): string {
+  return formatProblem({ path: name, message: `was removed: ${replacedBy}`, got: JSON.stringify(got) });
+}
+
+/** The removed keys `input` sets, as problems, and `input` without them (so validation does not report them again as unknown). */
+function withoutRemovedKeys(input: unknown): { problems: string[]; rest: unknown } {
+  const problems: string[] = [];
+  let rest = input;
+  for (const { path, replacedBy } of REMOVED_CONFIG_KEYS) {
+    const parents = path.slice(0, -1);
+    const key = path.at(-1)!;
+    const parent = parents.reduce<unknown>((section, name) => (isSection(section) ? section[name] : undefined), rest);
+    if (!isSection(parent) || !Object.hasOwn(parent, key)) continue;
+    problems.push(removedKeyProblem(path.join('.'), replacedBy, parent[key]));
+    rest = withoutPath(rest as Record<string, unknown>, path);
+  }
+  return { problems, rest };
+}
+
+function isSection(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A copy of `section` without the key at `path`, copying each section on the way rather than changing the caller's. */
+function withoutPath(section: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  const [key, ...rest] = path as [string, ...string[]];
+  const { [key]: value, ...others } = section;
+  return rest.length === 0 ? others : { ...others, [key]: withoutPath(value as Record<string, unknown>, rest) };
+}
+
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 type ParsedConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewayConfig = ParsedConfig & {
@@ -524,8 +562,10 @@ export type GatewayConfig = ParsedConfig & {
 
 /** Validates a config object (from a file, env and flags, or a test) and fills defaults. */
 export function resolveGatewayConfig(input: unknown, source = 'gateway config'): GatewayConfig {
-  const result = gatewayConfigSchema.safeParse(input ?? {});
-  if (!result.success) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, describeIssues(result.error.issues, input));
+  const removed = withoutRemovedKeys(input ?? {});
+  const result = gatewayConfigSchema.safeParse(removed.rest);
+  const problems = [...removed.problems, ...(result.success ? [] : describeIssues(result.error.issues, removed.rest))];
+  if (!result.success || problems.length > 0) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, source, problems);
   const config = result.data;
   const development = config.mode === 'development';
   if (!development && config.exposeErrorDetails) {

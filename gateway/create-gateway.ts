@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { registerTracingFromEnv } from '../schema/protocol/trace-propagation.ts';
@@ -49,131 +50,59 @@ import type { GatewayOptions, RunningGateway } from './running-gateway.ts';
 export type { GatewayOptions, RunningGateway };
 
 /**
- * The composition root: the supergraph source, the products behind it, Apollo Gateway and
- * Apollo Server with one plugin per concern, and the HTTP routes in front.
+ * The composition root. `startGateway` reads as the table of contents; the functions after
+ * it follow one request from the socket to a product, in that order (the life-cycle document
+ * tells the same path): the HTTP doors, the GraphQL pipeline and Apollo with its plugins, the
+ * executor, the product fetch; then what all of them stand on, the supergraph and its
+ * governance. Each part is built before the part that calls it, so the calls below run
+ * bottom-up while the file reads top-down.
  */
 export async function startGateway(given: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? defaultLogger;
   // Before anything is opened: a gateway that would refuse every caller does not start.
   assertCallersCanBeServed(given);
   const config = await withDevIdentity(given);
-  const metrics = new GatewayMetrics({ labels: config.observability });
-  const watermarksSeen = new ProductWatermarksSeen();
-  const { supergraph } = config;
-  const usage = !config.usage.enabled
-    ? undefined
-    : config.registry.url && config.registry.token
-      ? new RegistryUsageStore(new RegistryClient(config.registry.url, config.registry.token), config.usage.flushIntervalMs)
-      : openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs);
-  for (const key of ['governanceFile', 'productsDir'] as const) {
-    if (config.access[key] !== undefined) logger.warn(`access.${key} is deprecated and ignored: the gateway takes classifications and policies from the supergraph alone`);
-  }
-  const admission = { mode: config.mode, allowUnclassifiedFields: config.access.allowUnclassifiedFields };
-  // From a registry, the supergraph is its current build, polled; otherwise the file (and supergraph.url).
-  const registry = config.registry.url && config.registry.token ? { url: config.registry.url, token: config.registry.token } : undefined;
-  const fromRegistry = registry ? { ...registrySupergraphEndpoint(registry), initial: await fetchRegistrySupergraph(registry) } : undefined;
-  // Access agreements come from the registry with the build, read before anything is opened; without enforcement, say so once.
-  const agreements = config.agreements.enforce && registry ? new AgreementAccess(config.agreements.applicationClaim, options.now) : undefined;
-  const stopAgreements = agreements && registry ? await watchRegistryAgreements({ registry, intervalMs: supergraph.pollIntervalMs, onAgreements: (document) => agreements.update(document), log: (line) => logger.warn(line) }) : undefined;
-  if (agreements) logger.info(`access agreements: enforced from ${registry!.url}; the application is the token's "${config.agreements.applicationClaim}" claim`);
-  else {
-    const why = config.mode === 'development' ? 'development mode: every token, the development token too, reads what its scopes allow' : registry ? 'agreements.enforce is false' : 'no registry to take them from';
-    logger.info(`access agreements: not enforced (${why}); agreements.enforce with registry.url enforces them`);
-  }
-  const source = new FileSupergraphSource(fromRegistry?.url ?? supergraph.file, {
-    file: fromRegistry ? false : supergraph.watch,
-    url: fromRegistry?.url ?? supergraph.url,
-    pollIntervalMs: supergraph.pollIntervalMs,
-    log: (line) => logger.warn(line),
-    admit: (model) => admitModel(model, admission),
-    ...(fromRegistry ? { headers: fromRegistry.headers, initial: fromRegistry.initial } : {}),
-  });
-  const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
-  // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
-  // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
-  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
-  if (registerTracingFromEnv()) logger.info('tracing: exporting spans over OTLP');
-  const signer = await openProductSigner({ mode: config.mode, products: subgraphs.map((s) => s.name), registry });
-  logger.info(signer.description);
-  declareEnforcedSecurityFeatures();
-  // Opened before the products: the freshness cache keeps its entries there.
-  const sharedState = await openSharedState(config.sharedState, logger);
-  const caches = openCaches<ExecutionAnswer>(config.cache, { sharedState, metrics, urlOf: (name) => products.fetchedUrl(name) });
-  // Each product's fetch is its layers around the wire call, composed in one place inside; what
-  // they need from the stages before them is handed down here, never imported upward.
-  const products = createProductServices({
-    config,
-    signer,
-    metrics,
-    cache: caches.products,
-    refusals: new SignatureRefusals(logger, metrics),
-    hooks: {
-      claims: { headers: (context) => forwardedClaims(context.principal), key: (context) => forwardedClaimsKey(context.principal) },
-      forwardRequestId,
-      inFlight: () => new Singleflight(),
+  const ground = await openGround(config, options, logger);
+  const products = productFetch(config, ground, logger);
+  const executing = await executor(config, ground, products, options, logger);
+  const http = await httpDoors(config, ground, products, executing, options, logger);
+  return {
+    url: http.url,
+    port: http.port,
+    state: () => ground.source.state,
+    apollo: executing.apollo,
+    sharedState: ground.sharedState,
+    cache: products.caches.products,
+    metrics: ground.metrics,
+    close: async () => {
+      await http.shutdown.drain();
+      http.prober.stop();
+      await executing.apollo.stop();
+      await executing.release();
     },
-  });
-  // Our engine executes @defer: its plans are asked for with deferred blocks (Apollo's executor throws on them).
-  const queryPlannerConfig = config.engine === 'meshgate' ? { incrementalDelivery: { enableDefer: true } } : undefined;
-  // Validated in every NODE_ENV: Apollo's build is admission's last rule, and refuses the same in production.
-  const gateway = new ApolloGateway({ supergraphSdl: source, buildService: products.buildService, queryPlannerConfig, validateSupergraph: true });
-  const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
-  // The one place a served supergraph comes in: the source hands its model to every consumer below and in the plugins.
-  gateway.onSchemaLoadOrUpdate((loaded) => source.serving(loaded));
-  source.onLoad((model) => {
-    // Admitted with fields nobody classified (development, or allowed on purpose): say so once per load.
-    const open = ungovernedFields(model);
-    if (open.length > 0) logger.warn({ fields: open.length, examples: open.slice(0, 5) }, `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`);
-    void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph'));
-  });
-  // What /mcp and the catalog show each caller follows the served supergraph, as introspection on /graphql does.
-  const views = config.mcp.enabled || config.catalog.enabled ? new CallerViews({ preview: config.preview, operatorScope: config.access.operatorScope, agreements }) : undefined;
-  if (views) source.onLoad((model, apiSchema) => views.load(model, apiSchema));
-  // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
-  const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
-
-  const lineage = openLineageEmitter(config.lineage, metrics, logger, capturedRunEvent);
-  const plugins = gatewayPlugins(config, { logger, metrics, usage, persisted: persisted.plugin, planWarmer, watermarksSeen, now: options.now, lineage, random: options.random, agreements, onSupergraph: (listener) => source.onLoad(listener) });
-  const sharing = config.coalesceQueries || caches.answers ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: caches.answers, onJoin: () => metrics.coalescedRequests.inc() }) : undefined;
-  // Apollo Gateway loads and plans either way; `engine` says who executes the plans.
-  const engine = config.engine === 'meshgate' ? withPlanExecutor(gateway) : gateway;
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway: sharing ? sharing.wrapGateway(engine) : engine,
-    allowBatchedHttpRequests: config.batching.enabled,
-    persistedQueries: persisted.apolloOption,
-    // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.
-    introspection: true,
-    includeStacktraceInErrorResponses: config.exposeErrorDetails,
-    // `meshgate serve` drains and stops the gateway on SIGINT/SIGTERM; Apollo's own handlers would race that.
-    stopOnTerminationSignals: false,
-    // A shared answer's data is serialized once for every caller it answers.
-    stringifyResult: sharing ? (result) => sharing.stringifyResult(result) : (result) => JSON.stringify(result),
-    plugins,
-  });
-  // What is open by now, closed in this order on close(), and here if Apollo refuses to start.
-  const release = async () => {
-    await products.transport.close();
-    signer.close();
-    await sharedState.close();
-    await usage?.close();
-    await lineage?.close();
-    stopAgreements?.();
   };
-  // Apollo's build of the first supergraph is admission's last rule: a start it refuses leaves nothing open behind it.
-  await apollo.start().catch(async (error: unknown) => {
-    await release();
-    throw error;
-  });
+}
 
+type Ground = Awaited<ReturnType<typeof openGround>>;
+type Products = ReturnType<typeof productFetch>;
+type Executing = Awaited<ReturnType<typeof executor>>;
+
+/**
+ * 1-3. The socket, the routes and the GraphQL pipeline: host guard and rate limit in the
+ * router, then each door (`/graphql`, `/mcp`, the catalog, operations routes) and the one
+ * pipeline into the graph that `/graphql` and `/mcp` share.
+ */
+async function httpDoors(config: GatewayConfig, ground: Ground, products: Products, executing: Executing, options: GatewayOptions, logger: Logger) {
+  const { metrics, source, sharedState, agreements, views, usage, watermarksSeen } = ground;
   const authenticate = createAuthenticator(config.auth, { applicationClaim: config.agreements.applicationClaim });
-  const pipeline = graphqlPipeline({ apollo, config, authenticate });
+  const pipeline = graphqlPipeline({ apollo: executing.apollo, config, authenticate });
   const state = () => source.state;
   // /ready answers from the last probe round, never by probing on the caller's time.
-  const prober = new ProductHealthProber({ transport: products.transport, state, urlOf: products.urlOf });
+  const prober = new ProductHealthProber({ transport: products.services.transport, state, urlOf: products.services.urlOf });
   const { rateLimit } = config;
   // The rate limit keys on whom a token verifiably names; a refused token names nobody (its address's bucket).
   const verifiedPrincipal = (req: IncomingMessage) => authenticate(headersOf(req)).catch(() => undefined);
-  // One cache for /catalog and /mcp's descriptions: a build is costly (see catalog-cache.ts).
+  // One cache for /catalog and /mcp's descriptions: a build is costly.
   const catalog = views ? new CatalogCache({ meshRoot: config.catalog.meshRoot, watermarks: options.watermarks ?? watermarksSeen, usage, onBuild: () => metrics.catalogBuilds.inc() }) : undefined;
   const http = await serveHttp({
     port: config.port,
@@ -200,25 +129,181 @@ export async function startGateway(given: GatewayConfig, options: GatewayOptions
           }),
           mcp:
             config.mcp.enabled && catalog && views
-              ? mcpRoute({ pipeline, authenticate, config, shutdown, metrics, catalog: (view) => catalog.forCaller(source.state, view).then((pages) => pages.catalog), views, productUrl: products.fetchedUrl, logger })
+              ? mcpRoute({
+                  pipeline,
+                  authenticate,
+                  config,
+                  shutdown,
+                  metrics,
+                  catalog: (view) => catalog.forCaller(source.state, view).then((pages) => pages.catalog),
+                  views,
+                  productUrl: products.services.fetchedUrl,
+                  logger,
+                })
               : undefined,
         }),
         { shutdown, metrics, takeRateLimitToken: rateLimit ? (req) => takeRateLimitToken(sharedState, rateLimit, req, verifiedPrincipal) : undefined, guardHost: hostGuard(config) },
       ),
   });
-  return {
-    url: http.url,
-    port: http.port,
-    state,
-    apollo,
-    sharedState,
-    cache: caches.products,
+  return Object.assign(http, { prober });
+}
+
+/**
+ * 4-5. Apollo Server with one plugin per concern (their order is `gatewayPlugins`'s), and
+ * the executor: Apollo Gateway loads the supergraph and plans; our executor runs the plans,
+ * behind execution sharing when it is on.
+ */
+async function executor(config: GatewayConfig, ground: Ground, products: Products, options: GatewayOptions, logger: Logger) {
+  const { metrics, source, sharedState, agreements, usage, watermarksSeen } = ground;
+  // Our executor runs @defer: plans are asked for with deferred blocks.
+  // Validated in every NODE_ENV: Apollo's build is admission's last rule, and refuses the same in production.
+  const gateway = new ApolloGateway({
+    supergraphSdl: source,
+    buildService: products.services.buildService,
+    queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
+    validateSupergraph: true,
+  });
+  const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
+  // The one place a served supergraph comes in: the source hands its model to every consumer, the plugins included.
+  gateway.onSchemaLoadOrUpdate((loaded) => source.serving(loaded));
+  source.onLoad(() => void planWarmer?.warm(gateway).then((warmed) => warmed > 0 && logger.info({ warmed }, 'query plans re-planned for the new supergraph')));
+  // With Redis configured, APQ registrations are shared by every replica; otherwise each keeps its own.
+  const persisted = persistedOperations(config.persistedOperations, (line) => logger.warn(line), config.sharedState.redisUrl ? sharedState : undefined);
+  const lineage = openLineageEmitter(config.lineage, metrics, logger, capturedRunEvent);
+  const plugins = gatewayPlugins(config, {
+    logger,
     metrics,
-    close: async () => {
-      await http.shutdown.drain();
-      prober.stop();
-      await apollo.stop();
-      await release();
-    },
+    usage,
+    persisted: persisted.plugin,
+    planWarmer,
+    watermarksSeen,
+    now: options.now,
+    lineage,
+    random: options.random,
+    agreements,
+    onSupergraph: (listener) => source.onLoad(listener),
+  });
+  const sharing =
+    config.coalesceQueries || products.caches.answers
+      ? new ExecutionSharing({ coalesce: config.coalesceQueries, answers: products.caches.answers, onJoin: () => metrics.coalescedRequests.inc() })
+      : undefined;
+  const executing = (options.executor ?? withPlanExecutor)(gateway);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway: sharing ? sharing.wrapGateway(executing) : executing,
+    allowBatchedHttpRequests: config.batching.enabled,
+    persistedQueries: persisted.apolloOption,
+    // Always on here: introspectionPlugin refuses it with INTROSPECTION_DISABLED when configured off.
+    introspection: true,
+    includeStacktraceInErrorResponses: config.exposeErrorDetails,
+    // `meshgate serve` drains and stops the gateway on SIGINT/SIGTERM; Apollo's own handlers would race that.
+    stopOnTerminationSignals: false,
+    // A shared answer's data is serialized once for every caller it answers.
+    stringifyResult: sharing ? (result) => sharing.stringifyResult(result) : (result) => JSON.stringify(result),
+    plugins,
+  });
+  // What is open by now, closed in this order on close(), and here if Apollo refuses to start.
+  const release = async () => {
+    await products.services.transport.close();
+    ground.signer.close();
+    await sharedState.close();
+    await usage?.close();
+    await lineage?.close();
+    ground.stopAgreements?.();
   };
+  // Apollo's build of the first supergraph is admission's last rule: a start it refuses leaves nothing open behind it.
+  await apollo.start().catch(async (error: unknown) => {
+    await release();
+    throw error;
+  });
+  return { apollo, release };
+}
+
+/**
+ * 6. The product fetch: each product's layers around the wire call, composed in one place
+ * inside the transport; what they need from the stages above is handed down here, never
+ * imported upward. The caches behind the fetch's cache layer and the whole-answer cache.
+ */
+function productFetch(config: GatewayConfig, ground: Ground, logger: Logger) {
+  const { metrics, sharedState, signer } = ground;
+  const caches = openCaches<ExecutionAnswer>(config.cache, { sharedState, metrics, urlOf: (name) => services.fetchedUrl(name) });
+  const services = createProductServices({
+    config,
+    signer,
+    metrics,
+    cache: caches.products,
+    refusals: new SignatureRefusals(logger, metrics),
+    hooks: {
+      claims: { headers: (context) => forwardedClaims(context.principal), key: (context) => forwardedClaimsKey(context.principal) },
+      forwardRequestId,
+      inFlight: () => new Singleflight(),
+    },
+  });
+  return { caches, services };
+}
+
+/**
+ * What every request stands on, opened first: metrics and usage, the supergraph (from the
+ * registry or a file, admitted before it is served), access agreements, the products'
+ * signing keys, shared state, and the per-caller views of the served supergraph.
+ */
+async function openGround(config: GatewayConfig, options: GatewayOptions, logger: Logger) {
+  const metrics = new GatewayMetrics({ labels: config.observability });
+  const watermarksSeen = new ProductWatermarksSeen();
+  const { supergraph } = config;
+  const usage = !config.usage.enabled
+    ? undefined
+    : config.registry.url && config.registry.token
+      ? new RegistryUsageStore(new RegistryClient(config.registry.url, config.registry.token), config.usage.flushIntervalMs)
+      : openUsageStore(config.usage.postgresUrl ?? config.usage.file, config.usage.flushIntervalMs);
+  const admission = { mode: config.mode, allowUnclassifiedFields: config.access.allowUnclassifiedFields };
+  // From a registry, the supergraph is its current build, polled; otherwise the file (and supergraph.url).
+  const registry = config.registry.url && config.registry.token ? { url: config.registry.url, token: config.registry.token } : undefined;
+  const fromRegistry = registry ? { ...registrySupergraphEndpoint(registry), initial: await fetchRegistrySupergraph(registry) } : undefined;
+  // Access agreements come from the registry with the build, read before anything is opened; without enforcement, say so once.
+  const agreements = config.agreements.enforce && registry ? new AgreementAccess(config.agreements.applicationClaim, options.now) : undefined;
+  const stopAgreements =
+    agreements && registry
+      ? await watchRegistryAgreements({ registry, intervalMs: supergraph.pollIntervalMs, onAgreements: (document) => agreements.update(document), log: (line) => logger.warn(line) })
+      : undefined;
+  if (agreements) logger.info(`access agreements: enforced from ${registry!.url}; the application is the token's "${config.agreements.applicationClaim}" claim`);
+  else {
+    const why =
+      config.mode === 'development'
+        ? 'development mode: every token, the development token too, reads what its scopes allow'
+        : registry
+          ? 'agreements.enforce is false'
+          : 'no registry to take them from';
+    logger.info(`access agreements: not enforced (${why}); agreements.enforce with registry.url enforces them`);
+  }
+  const source = new FileSupergraphSource(fromRegistry?.url ?? supergraph.file, {
+    file: fromRegistry ? false : supergraph.watch,
+    url: fromRegistry?.url ?? supergraph.url,
+    pollIntervalMs: supergraph.pollIntervalMs,
+    log: (line) => logger.warn(line),
+    admit: (model) => admitModel(model, admission),
+    ...(fromRegistry ? { headers: fromRegistry.headers, initial: fromRegistry.initial } : {}),
+  });
+  const { subgraphs } = source.read(); // fail fast with SUPERGRAPH_INVALID naming the file, before Apollo's own errors
+  source.onLoad((model) => {
+    // Admitted with fields nobody classified (development, or allowed on purpose): say so once per load.
+    const open = ungovernedFields(model);
+    if (open.length > 0)
+      logger.warn(
+        { fields: open.length, examples: open.slice(0, 5) },
+        `serving ${open.length} field(s) with no classification and no access directive to every caller; production refuses this unless access.allowUnclassifiedFields is true`,
+      );
+  });
+  // What /mcp and the catalog show each caller follows the served supergraph, as introspection on /graphql does.
+  const views = config.mcp.enabled || config.catalog.enabled ? new CallerViews({ preview: config.preview, operatorScope: config.access.operatorScope, agreements }) : undefined;
+  if (views) source.onLoad((model, apiSchema) => views.load(model, apiSchema));
+  // Apollo Gateway otherwise sends usage metrics to Apollo and probes cloud metadata servers
+  // (169.254.169.254) at start-up. A data mesh's gateway phones no one home.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  if (registerTracingFromEnv()) logger.info('tracing: exporting spans over OTLP');
+  const signer = await openProductSigner({ mode: config.mode, products: subgraphs.map((s) => s.name), registry });
+  logger.info(signer.description);
+  declareEnforcedSecurityFeatures();
+  // Opened before the products: the freshness cache keeps its entries there.
+  const sharedState = await openSharedState(config.sharedState, logger);
+  return { metrics, watermarksSeen, usage, agreements, stopAgreements, source, views, signer, sharedState };
 }

@@ -1,7 +1,9 @@
+import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { WatermarkCache } from './cache/watermark-cache.ts';
 import type { ProductWatermarkSource } from './catalog/catalog-data.ts';
+import type { GatewayInterface } from './execution/gateway-contract.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import type { GatewayMetrics } from './observability/metrics.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
@@ -32,4 +34,10 @@ export interface GatewayOptions {
   random?: () => number;
   /** Where the catalog reads product watermarks. @default watermarks seen in responses' `extensions.dataProducts` */
   watermarks?: ProductWatermarkSource;
+  /**
+   * Who executes the query plans Apollo Gateway makes. Only the differential test gives
+   * another: Apollo Gateway's own executor, the oracle ours is compared against.
+   * @default meshgate's plan executor
+   */
+  executor?: (gateway: ApolloGateway) => GatewayInterface;
 }

@@ -9,6 +9,7 @@ import { salesProduct } from './sales/index.ts';
 export interface MeshMember {
   name: string;
   /** Every demo product seeds its own store. */
+  // biome-ignore lint/suspicious/noExplicitAny: each product has loaders of its own type, and the definition takes them in and gives them out (no wider type fits all)
   definition: SeededProductDefinition<any>;
   port: number;
 }

@@ -27,7 +27,9 @@ const REQUESTS: Record<string, string> = {
 };
 const requests: LoadRequest[] = Object.values(REQUESTS).map((body) => ({ body }));
 
-const children = await Promise.all(['hand-written', 'declared'].map((side) => startChildService<{ type: 'ready'; url: string }>(new URL('./product-process.ts', import.meta.url).pathname, { args: [side] })));
+const children = await Promise.all(
+  ['hand-written', 'declared'].map((side) => startChildService<{ type: 'ready'; url: string }>(new URL('./product-process.ts', import.meta.url).pathname, { args: [side] })),
+);
 try {
   // The same answers, and the statements each request costs on each side.
   const statements: Record<string, Record<string, number>> = {};

@@ -27,7 +27,9 @@ const products = await Promise.all(DEMO_MESH.map(async (member) => ({ name: memb
 const subgraphUrls = Object.fromEntries(await Promise.all(products.map(async (p) => [p.name, (await p.product.listen({ port: 0 })).url] as const)));
 const analyst = await benchIdentity({ scope: DEV_ANALYST_SCOPES, count: 1 });
 const token = analyst.tokens[0]!;
-const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, subgraphUrls, auth: analyst.auth, usage: { enabled: false } }), { logger: pino({ level: 'silent' }) });
+const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, subgraphUrls, auth: analyst.auth, usage: { enabled: false } }), {
+  logger: pino({ level: 'silent' }),
+});
 
 /** Milliseconds to the first chunk that completes a part (`hasNext` seen, or the whole body), and to the end. */
 async function timed(query: string, accept: string): Promise<{ first: number; last: number }> {

@@ -30,7 +30,7 @@ import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
  * side against vanilla in the same mode, and ends with one JSON line. Figures only: nothing here asserts on time.
  */
 const MODES = ['identical', 'distinct-variables', 'distinct-tokens'] as const;
-const SIDES = ['meshgate', 'meshgate-uncoalesced', 'engine-apollo', 'engine-meshgate', 'vanilla-apollo'] as const;
+const SIDES = ['meshgate', 'meshgate-uncoalesced', 'engine-meshgate', 'vanilla-apollo'] as const;
 type SideLabel = (typeof SIDES)[number];
 const args = readBenchArgs();
 const modes = selectModes(args, MODES);
@@ -40,7 +40,10 @@ await withServices(async (services) => {
   const subgraphs = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./subgraphs-process.ts', import.meta.url).pathname);
   services.push(subgraphs);
   const supergraph = join(dir, 'supergraph.graphql');
-  composeSupergraph(FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })), supergraph);
+  composeSupergraph(
+    FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })),
+    supergraph,
+  );
   // A token for every connection of every run (warm-up included) of every side: no
   // connection ever sends a token another has sent.
   const identity = await benchIdentity({ scope: 'reviews:read', count: args.connections * 3 * (args.rounds + 1), allowAnonymous: true });
@@ -52,15 +55,14 @@ await withServices(async (services) => {
   // production refuses such a supergraph unless told it is meant. Anonymous callers are
   // allowed (the first two modes send no token); tokens are checked against the bench's key.
   const benchGraph = { supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true }, auth: identity.auth };
-  // The engine alone, per engine: nothing shared between requests (no inbound coalescing, no
-  // outbound fetch de-duplication), so every request plans, fetches, merges, shapes and
-  // serializes on its own, as when no two requests are alike.
+  // The engine alone: nothing shared between requests (no inbound coalescing, no outbound
+  // fetch de-duplication), so every request plans, fetches, merges, shapes and serializes on
+  // its own, as when no two requests are alike.
   const nothingShared = { ...benchGraph, coalesceQueries: false, transport: { dedupe: false } };
   const configs: Record<Exclude<SideLabel, 'vanilla-apollo'>, Record<string, unknown>> = {
     meshgate: benchGraph,
     'meshgate-uncoalesced': { ...benchGraph, coalesceQueries: false },
-    'engine-apollo': { ...nothingShared, engine: 'apollo' },
-    'engine-meshgate': { ...nothingShared, engine: 'meshgate' },
+    'engine-meshgate': nothingShared,
   };
   const gateways: { label: SideLabel; url: string; pid: number }[] = [];
   for (const label of sides) {
@@ -81,7 +83,10 @@ await withServices(async (services) => {
     'distinct-tokens': withTokenPerConnection([{ body }], identity.tokens),
   };
 
-  const sizes = await verifyIdenticalResponses(gateways, modes.map((mode) => requestsOf[mode][0]!));
+  const sizes = await verifyIdenticalResponses(
+    gateways,
+    modes.map((mode) => requestsOf[mode][0]!),
+  );
   const fetches: Record<string, number> = {};
   const served = async () => Object.values((await subgraphs.ask<{ counts: Record<string, number> }>({ type: 'counts' })).counts).reduce((a, b) => a + b, 0);
   for (const gateway of gateways) {
@@ -89,17 +94,20 @@ await withServices(async (services) => {
     await postRaw(gateway.url, body);
     fetches[gateway.label] = (await served()) - before;
   }
-  console.log(`${machineLine()}\nresponses identical (${modes.map((mode, i) => `${mode} ${sizes[i]} bytes`).join(', ')}); subgraph fetches per query: ${Object.entries(fetches).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `${machineLine()}\nresponses identical (${modes.map((mode, i) => `${mode} ${sizes[i]} bytes`).join(', ')}); subgraph fetches per query: ${Object.entries(fetches)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   console.log(`${args.connections} connections, ${args.rounds} rounds of ${args.duration} s per gateway after ${args.warmup} s warm-up, modes ${modes.join(', ')}\n`);
 
   const summary = await runModes(gateways, modes, requestsOf, args, {
     baselineLabel: 'vanilla-apollo',
-    // Every side measured, as figures and against vanilla; the two engines against each other when both ran.
-    summarize: (figures, baseline) => ({
-      ...Object.fromEntries(Object.entries(figures).map(([label, f]) => [label, { ...compact(f), vsVanilla: ratios(f, baseline) }])),
-      ...(figures['engine-apollo'] && figures['engine-meshgate'] ? { engines: ratios(figures['engine-meshgate'], figures['engine-apollo']) } : {}),
-    }),
+    // Every side measured, as figures and against vanilla.
+    summarize: (figures, baseline) => Object.fromEntries(Object.entries(figures).map(([label, f]) => [label, { ...compact(f), vsVanilla: ratios(f, baseline) }])),
   });
-  console.log(JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }));
+  console.log(
+    JSON.stringify({ bench: 'federation', date: new Date().toISOString(), args, responseBytes: Object.fromEntries(modes.map((m, i) => [m, sizes[i]])), fetchesPerQuery: fetches, ...summary }),
+  );
 });
 rmSync(dir, { recursive: true, force: true });

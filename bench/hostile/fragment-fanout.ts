@@ -41,6 +41,8 @@ for (const n of [26, 28, 30, 32, 36, 40]) {
   const cpu = process.cpuUsage(cpuBefore);
   gc?.();
   const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
-  console.log(`${String(n).padEnd(3)} ${String(text.length).padEnd(6)} ${code.padEnd(27)} ${(total / ROUNDS).toFixed(3).padStart(7)} ${slowest.toFixed(2).padStart(7)} ${((cpu.user + cpu.system) / 1000 / ROUNDS).toFixed(3).padStart(7)} ${heapMb.toFixed(1).padStart(14)}`);
+  console.log(
+    `${String(n).padEnd(3)} ${String(text.length).padEnd(6)} ${code.padEnd(27)} ${(total / ROUNDS).toFixed(3).padStart(7)} ${slowest.toFixed(2).padStart(7)} ${((cpu.user + cpu.system) / 1000 / ROUNDS).toFixed(3).padStart(7)} ${heapMb.toFixed(1).padStart(14)}`,
+  );
 }
 console.log(`rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);

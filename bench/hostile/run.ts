@@ -36,7 +36,10 @@ if (!(phaseMs > 0) || !(connections > 0)) throw new Error('--phase and --connect
  */
 const VALID = [
   (i: number) => ({ query: 'query Customer($id: ID!) { customer(id: $id) { id segment signupDate } }', variables: { id: `C${String((i % 2000) + 1).padStart(5, '0')}` } }),
-  (i: number) => ({ query: 'query Product($sku: ID!) { product(sku: $sku) { name listPrice forecast(months: 3) { month units } } }', variables: { sku: `SKU-${String((i % 1000) + 1).padStart(4, '0')}` } }),
+  (i: number) => ({
+    query: 'query Product($sku: ID!) { product(sku: $sku) { name listPrice forecast(months: 3) { month units } } }',
+    variables: { sku: `SKU-${String((i % 1000) + 1).padStart(4, '0')}` },
+  }),
   () => ({ query: 'query Categories { categories { category productCount } }' }),
 ];
 
@@ -149,7 +152,10 @@ async function main(): Promise<void> {
     { name: 'no attack (baseline)' },
     {
       name: 'invented client names',
-      attack: (i) => ({ body: { query: `query Invented${i} { __typename }` }, headers: { 'apollographql-client-name': `client-${i}-${Math.random().toString(36).slice(2)}`, 'apollographql-client-version': `v${i}` } }),
+      attack: (i) => ({
+        body: { query: `query Invented${i} { __typename }` },
+        headers: { 'apollographql-client-name': `client-${i}-${Math.random().toString(36).slice(2)}`, 'apollographql-client-version': `v${i}` },
+      }),
     },
     { name: 'fragment fan-out document', attack: () => ({ body: { query: fanOutDocument(14) } }) },
     { name: 'frozen Redis (SIGSTOP)', before: () => redis.process.kill('SIGSTOP'), after: () => redis.process.kill('SIGCONT') },
@@ -157,7 +163,8 @@ async function main(): Promise<void> {
   ];
 
   // Warm-up: the first requests plan queries and open connections; the baseline should not carry that.
-  for (let i = 0; i < 30; i++) await (await validPool.request({ method: 'POST', path: target.pathname, headers: { 'content-type': 'application/json' }, body: JSON.stringify(VALID[i % VALID.length]!(i)) })).body.dump();
+  for (let i = 0; i < 30; i++)
+    await (await validPool.request({ method: 'POST', path: target.pathname, headers: { 'content-type': 'application/json' }, body: JSON.stringify(VALID[i % VALID.length]!(i)) })).body.dump();
   const rows: string[] = [];
   console.log(`hostile load: ${phases.length} phases of ${args.phase} s, ${connections} valid connections, gateway at ${url}`);
   for (const phase of phases) {
@@ -175,7 +182,14 @@ async function main(): Promise<void> {
     await scrape(target.origin).catch(() => undefined); // resets the event-loop histogram
     const sampler = setInterval(() => {
       void scrape(target.origin).then(
-        (s) => (peak = { rss: Math.max(peak.rss, s.rss), heap: Math.max(peak.heap, s.heap), lagP99: Math.max(peak.lagP99, s.lagP99), lagMax: Math.max(peak.lagMax, s.lagMax), bytes: Math.max(peak.bytes, s.bytes) }),
+        (s) =>
+          (peak = {
+            rss: Math.max(peak.rss, s.rss),
+            heap: Math.max(peak.heap, s.heap),
+            lagP99: Math.max(peak.lagP99, s.lagP99),
+            lagMax: Math.max(peak.lagMax, s.lagMax),
+            bytes: Math.max(peak.bytes, s.bytes),
+          }),
         () => {},
       );
     }, 1_000);
@@ -185,7 +199,14 @@ async function main(): Promise<void> {
         const i = n++;
         const started = performance.now();
         try {
-          const response = await validPool.request({ method: 'POST', path: target.pathname, headers: { 'content-type': 'application/json', 'apollographql-client-name': 'dashboard' }, body: JSON.stringify(VALID[i % VALID.length]!(i)), headersTimeout: 15_000, bodyTimeout: 15_000 });
+          const response = await validPool.request({
+            method: 'POST',
+            path: target.pathname,
+            headers: { 'content-type': 'application/json', 'apollographql-client-name': 'dashboard' },
+            body: JSON.stringify(VALID[i % VALID.length]!(i)),
+            headersTimeout: 15_000,
+            bodyTimeout: 15_000,
+          });
           const result = (await response.body.json()) as { errors?: { extensions?: { code?: string } }[] };
           if (response.statusCode !== 200 || result.errors?.length) failValid(result.errors?.[0]?.extensions?.code ?? `HTTP ${response.statusCode}`);
         } catch (error) {
@@ -200,7 +221,14 @@ async function main(): Promise<void> {
         const { body, headers } = phase.attack(a++);
         let outcome: string;
         try {
-          const response = await attackPool.request({ method: 'POST', path: target.pathname, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), headersTimeout: 15_000, bodyTimeout: 15_000 });
+          const response = await attackPool.request({
+            method: 'POST',
+            path: target.pathname,
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify(body),
+            headersTimeout: 15_000,
+            bodyTimeout: 15_000,
+          });
           const result = (await response.body.json()) as { errors?: { extensions?: { code?: string } }[] };
           outcome = result.errors?.length ? `refused ${response.statusCode} ${result.errors[0]!.extensions?.code ?? ''}` : `served ${response.statusCode}`;
         } catch (error) {

@@ -71,11 +71,17 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
     modes: values.modes === undefined ? undefined : String(values.modes).split(',').filter(Boolean),
     semiSpaceMb: values['semi-space-mb'] === undefined ? undefined : number('semi-space-mb', 0),
     sides: values.sides === undefined ? undefined : String(values.sides).split(',').filter(Boolean),
-    sizes: values.sizes === undefined ? undefined : String(values.sizes).split(',').filter(Boolean).map((raw) => {
-      const size = Number(raw);
-      if (!Number.isInteger(size) || size <= 0) throw new TypeError(`--sizes must list positive whole numbers (got ${JSON.stringify(raw)})`);
-      return size;
-    }),
+    sizes:
+      values.sizes === undefined
+        ? undefined
+        : String(values.sizes)
+            .split(',')
+            .filter(Boolean)
+            .map((raw) => {
+              const size = Number(raw);
+              if (!Number.isInteger(size) || size <= 0) throw new TypeError(`--sizes must list positive whole numbers (got ${JSON.stringify(raw)})`);
+              return size;
+            }),
     quick,
   };
 }

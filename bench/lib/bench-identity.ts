@@ -19,7 +19,14 @@ export async function benchIdentity(options: { scope: string; count: number; all
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const tokens = await Promise.all(
     Array.from({ length: options.count }, (_, i) =>
-      new SignJWT({ scope: options.scope }).setProtectedHeader({ alg: 'ES256' }).setSubject(`viewer-${i}@bench`).setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('24h').sign(privateKey),
+      new SignJWT({ scope: options.scope })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setSubject(`viewer-${i}@bench`)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('24h')
+        .sign(privateKey),
     ),
   );
   return { tokens, auth: { publicKey: await exportSPKI(publicKey), issuer, audience, allowAnonymous: options.allowAnonymous ?? false } };
@@ -33,7 +40,10 @@ export async function benchIdentity(options: { scope: string; count: number; all
  */
 export function withTokenPerConnection(requests: readonly LoadRequest[], tokens: readonly string[]): LoadRequest[] {
   let next = 0;
-  const tokenOf = (connection: Record<string, unknown>) => (connection.authorization ??= `Bearer ${tokens[next++ % tokens.length]}`) as string;
+  const tokenOf = (connection: Record<string, unknown>) => {
+    connection.authorization ??= `Bearer ${tokens[next++ % tokens.length]}`;
+    return connection.authorization as string;
+  };
   return requests.map((request) => ({
     ...request,
     headers: { ...request.headers, authorization: `Bearer ${tokens[0]}` },

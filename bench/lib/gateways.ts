@@ -65,8 +65,8 @@ function semiSpaceFlag(mb: number | undefined): string[] {
 }
 
 /** Runs `body` with a list it adds services to, and stops them all however it ends. */
-export async function withServices(body: (services: ChildService<any>[]) => Promise<void>): Promise<void> {
-  const services: ChildService<any>[] = [];
+export async function withServices(body: (services: ChildService<unknown>[]) => Promise<void>): Promise<void> {
+  const services: ChildService<unknown>[] = [];
   try {
     await body(services);
   } finally {

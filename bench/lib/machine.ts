@@ -7,5 +7,7 @@ export function machineLine(): string {
 
 /** The machine's load now: on a shared machine, what a figure was taken beside. */
 export function loadLine(): string {
-  return `load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min) on ${cpus().length} cores`;
+  return `load average: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (1, 5, 15 min) on ${cpus().length} cores`;
 }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 const CLOCK_TICKS = 100;
 
 /** A process and all its descendants (cluster workers), from /proc/<pid>/task/<tid>/children. */
-export function processTree(pid: number): number[] {
+function processTree(pid: number): number[] {
   const pids = [pid];
   for (let i = 0; i < pids.length; i++) {
     let tasks: string[] = [];

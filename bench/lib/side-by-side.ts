@@ -47,7 +47,17 @@ async function drain(side: Side): Promise<void> {
 
 function printTable(figures: Record<string, RunFigures>): void {
   const header = ['gateway', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req', 'peak RSS MB'];
-  const rows = Object.entries(figures).map(([label, f]) => [label, f.rps.toFixed(1), f.p50.toFixed(1), f.p95.toFixed(1), f.p99.toFixed(1), String(f.non2xx), String(f.errors), f.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0)]);
+  const rows = Object.entries(figures).map(([label, f]) => [
+    label,
+    f.rps.toFixed(1),
+    f.p50.toFixed(1),
+    f.p95.toFixed(1),
+    f.p99.toFixed(1),
+    String(f.non2xx),
+    String(f.errors),
+    f.cpuMsPerRequest.toFixed(2),
+    f.peakRssMb.toFixed(0),
+  ]);
   console.log(`\n${formatTable(header, rows)}\n`);
 }
 
@@ -79,11 +89,23 @@ export interface ModeRow {
  * The table every bench ends with: each side in each request mode beside the baseline
  * (vanilla Apollo Gateway) measured in the same mode of the same run, as ratios.
  */
-export function printAgainstBaseline(rows: readonly ModeRow[]): void {
+function printAgainstBaseline(rows: readonly ModeRow[]): void {
   const header = ['mode', 'gateway', 'req/s', '× vanilla', 'p50 ms', 'p95 ms', 'p95 ×', 'CPU ms/req', 'CPU ×', 'peak RSS MB', 'RSS ×'];
   const cells = rows.map(({ mode, label, figures: f, baseline: b }) => {
     const r = ratios(f, b);
-    return [mode, label, f.rps.toFixed(1), r.rps.toFixed(2), f.p50.toFixed(1), f.p95.toFixed(1), r.p95.toFixed(2), f.cpuMsPerRequest.toFixed(2), r.cpuMsPerRequest.toFixed(2), f.peakRssMb.toFixed(0), r.peakRss.toFixed(2)];
+    return [
+      mode,
+      label,
+      f.rps.toFixed(1),
+      r.rps.toFixed(2),
+      f.p50.toFixed(1),
+      f.p95.toFixed(1),
+      r.p95.toFixed(2),
+      f.cpuMsPerRequest.toFixed(2),
+      r.cpuMsPerRequest.toFixed(2),
+      f.peakRssMb.toFixed(0),
+      r.peakRss.toFixed(2),
+    ];
   });
   console.log(`\n${formatTable(header, cells, 2)}\n`);
 }
@@ -104,7 +126,10 @@ export async function runModes<M extends string>(
   const summary: Record<string, unknown> = {};
   for (const mode of modes) {
     console.log(`== ${mode}`);
-    const figures = await runSideBySide(sides.map((side) => ({ ...side, requests: requestsOf[mode] })), args);
+    const figures = await runSideBySide(
+      sides.map((side) => ({ ...side, requests: requestsOf[mode] })),
+      args,
+    );
     const baseline = figures[options.baselineLabel]!;
     for (const side of sides) rows.push({ mode, label: side.label, figures: figures[side.label]!, baseline });
     summary[mode] = options.summarize(figures, baseline);

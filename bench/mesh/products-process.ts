@@ -18,9 +18,16 @@ const products = await Promise.all(
     return { name: member.name, signed, unsigned };
   }),
 );
-const urlsOf = async (pick: (p: (typeof products)[number]) => DataProduct) => Object.fromEntries(await Promise.all(products.map(async (p) => [p.name, (await pick(p).listen({ port: 0 })).url] as const)));
+const urlsOf = async (pick: (p: (typeof products)[number]) => DataProduct) =>
+  Object.fromEntries(await Promise.all(products.map(async (p) => [p.name, (await pick(p).listen({ port: 0 })).url] as const)));
 const urls = await urlsOf((p) => p.signed);
 const unsignedUrls = await urlsOf((p) => p.unsigned);
 // The unsigned set first: it borrows the store the signed set owns and closes.
-process.once('SIGINT', () => void Promise.all(products.map(async (p) => (await p.unsigned.close(), await p.signed.close()))).then(() => process.exit(0)));
+process.once('SIGINT', () => {
+  const closing = products.map(async (p) => {
+    await p.unsigned.close();
+    await p.signed.close();
+  });
+  void Promise.all(closing).then(() => process.exit(0));
+});
 process.send!({ type: 'ready', urls, unsignedUrls });

@@ -38,7 +38,9 @@ export function withoutSecurityDirectives(sdl: string): string {
         return {
           ...node,
           arguments: node.arguments?.map((argument) =>
-            argument.name.value === 'import' && argument.value.kind === Kind.LIST ? { ...argument, value: { ...argument.value, values: argument.value.values.filter((v) => !isSecurityImport(v)) } } : argument,
+            argument.name.value === 'import' && argument.value.kind === Kind.LIST
+              ? { ...argument, value: { ...argument.value, values: argument.value.values.filter((v) => !isSecurityImport(v)) } }
+              : argument,
           ),
         };
       },

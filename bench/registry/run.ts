@@ -48,9 +48,15 @@ const tokens = new RegistryTokens({
 });
 const server = await startRegistryServer({ registry, tokens, log: (line) => console.error(line) });
 
-async function post(path: string, token: string, body: unknown): Promise<{ status: number; json: any }> {
+/** What the registry answers a check or publish with, as far as this bench reads it. */
+interface RegistryAnswer {
+  ok?: boolean;
+  error?: { code?: string; message?: string };
+}
+
+async function post(path: string, token: string, body: unknown): Promise<{ status: number; json: RegistryAnswer }> {
   const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, json: (await response.json()) as RegistryAnswer };
 }
 
 /** A contract of `fields` new fields, in as few types as the per-type limit allows. */
@@ -66,7 +72,11 @@ try {
   const imported = await post('/v1/import', TOKENS.platform, { products: [BASE] });
   if (imported.status !== 201) throw new Error(`import refused: ${JSON.stringify(imported.json).slice(0, 400)}`);
   console.log(machineLine());
-  console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; product ${member.name}; limits ${JSON.stringify(DEFAULT_CHECK_LIMITS)}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; product ${member.name}; limits ${JSON.stringify(DEFAULT_CHECK_LIMITS)}`,
+  );
   // One check to warm the check thread (it loads the contract pipeline once).
   await post('/v1/check', TOKENS.product, BASE);
 
@@ -107,7 +117,11 @@ try {
   const outcome = await check;
   console.log(`check: ${((performance.now() - started) / 1000).toFixed(2)} s, ok ${outcome.json.ok}; /healthz answered ${latencies.length} times during it`);
   console.log(`/healthz latency: median ${median(latencies).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`);
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   await server.close();
   await registry.close();

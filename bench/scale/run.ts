@@ -88,7 +88,9 @@ async function timed<T>(body: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - started];
 }
 
-console.log(`${machineLine()}\n${loadLine()}\nsizes ${sizes.join(', ')}; ${STARTS} start(s) per gateway; ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s after ${args.warmup} s warm-up\n`);
+console.log(
+  `${machineLine()}\n${loadLine()}\nsizes ${sizes.join(', ')}; ${STARTS} start(s) per gateway; ${args.connections} connections, ${args.rounds} rounds of ${args.duration} s after ${args.warmup} s warm-up\n`,
+);
 // Built before anything is timed: a start-up must not include tsc.
 buildMeshgate();
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-scale-'));
@@ -109,7 +111,12 @@ async function measureSize(size: number): Promise<SizeFigures> {
     const products = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./products-process.ts', import.meta.url).pathname, { args: [String(size), String(SEED)] });
     services.push(products);
     const supergraph = join(dir, `supergraph-${size}.graphql`);
-    const [sdl, composeMs] = await timed(async () => composeSupergraph(mesh.subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: products.ready.urls[s.name]! })), supergraph));
+    const [sdl, composeMs] = await timed(async () =>
+      composeSupergraph(
+        mesh.subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: products.ready.urls[s.name]! })),
+        supergraph,
+      ),
+    );
     console.log(`composed ${size} products in ${composeMs.toFixed(0)} ms: supergraph ${(Buffer.byteLength(sdl) / 1024).toFixed(0)} KB`);
 
     // Not data products: nothing classifies their fields, and production refuses that unless told.
@@ -153,7 +160,10 @@ async function measureSize(size: number): Promise<SizeFigures> {
     const requests: LoadRequest[] = loaded.map((query) => ({ body: requestOf(query, 0), vary: () => ({ body: requestOf(query, ++sequence) }) }));
     await verifyIdenticalResponses(gateways, requests);
     console.log(`answers identical for ${requests.length} queries; load with no two requests alike`);
-    const load = await runSideBySide(gateways.map((g) => ({ ...g, requests })), args);
+    const load = await runSideBySide(
+      gateways.map((g) => ({ ...g, requests })),
+      args,
+    );
 
     const sides = Object.fromEntries(
       gateways.map((g) => {
@@ -188,7 +198,9 @@ function printSummary(rows: readonly SizeFigures[]): void {
   const ratio = (row: SizeFigures, key: keyof SideFigures) => (row.sides.meshgate[key] / row.sides['vanilla-apollo'][key]).toFixed(2);
   for (const row of rows) {
     const cells = COLUMNS.map(([key, name, digits]) => [name, row.sides.meshgate[key].toFixed(digits), row.sides['vanilla-apollo'][key].toFixed(digits), ratio(row, key)]);
-    console.log(`\n${row.products} products: supergraph ${row.supergraphKb.toFixed(0)} KB, composed in ${row.composeMs.toFixed(0)} ms; ${row.load} at its end\n${formatTable(['', 'meshgate', 'vanilla', 'm × v'], cells)}`);
+    console.log(
+      `\n${row.products} products: supergraph ${row.supergraphKb.toFixed(0)} KB, composed in ${row.composeMs.toFixed(0)} ms; ${row.load} at its end\n${formatTable(['', 'meshgate', 'vanilla', 'm × v'], cells)}`,
+    );
   }
   const header = ['products', 'supergraph KB', 'compose ms', ...COLUMNS.map(([, name]) => `${name.replace(/ (ms|MB)$/, '')} ×`)];
   const cells = rows.map((row) => [String(row.products), row.supergraphKb.toFixed(0), row.composeMs.toFixed(0), ...COLUMNS.map(([key]) => ratio(row, key))]);

@@ -133,7 +133,8 @@ function productSubgraph(i: number, own: Plan): BenchSubgraph {
   const query: string[] = [`${name}T0List(first: Int!, offset: Int!): [${mine(0)}!]!`];
   const resolvers: Record<string, Record<string, unknown>> = { Query: {} };
   const queryResolvers = resolvers.Query!;
-  queryResolvers[`${name}T0List`] = (_: unknown, { first, offset }: { first: number; offset: number }) => Array.from({ length: Math.min(first, 50) }, (_, n) => row(mine(0), String((offset + n) % ROWS)));
+  queryResolvers[`${name}T0List`] = (_: unknown, { first, offset }: { first: number; offset: number }) =>
+    Array.from({ length: Math.min(first, 50) }, (_, n) => row(mine(0), String((offset + n) % ROWS)));
 
   for (let index = 0; index < OWN_TYPES; index++) {
     const type = mine(index);

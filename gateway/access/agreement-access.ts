@@ -48,7 +48,10 @@ export class AgreementAccess {
   /** The grants on `product` that have not ended: its consumers, as the gateway's catalog shows them. */
   consumersOf(product: string): AgreementGrant[] {
     const now = this.now();
-    return [...this.grants.values()].flat().filter((g) => g.product === product && Date.parse(g.endsAt) > now).sort((a, b) => a.consumer.localeCompare(b.consumer) || a.id - b.id);
+    return [...this.grants.values()]
+      .flat()
+      .filter((g) => g.product === product && Date.parse(g.endsAt) > now)
+      .sort((a, b) => a.consumer.localeCompare(b.consumer) || a.id - b.id);
   }
 
   private index(): void {

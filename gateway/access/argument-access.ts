@@ -78,7 +78,10 @@ export function refusedArguments(
       return;
     }
     const tag = type[Symbol.toStringTag];
-    if (tag === 'GraphQLNonNull') return walkNode(value, type.ofType);
+    if (tag === 'GraphQLNonNull') {
+      walkNode(value, type.ofType);
+      return;
+    }
     if (tag === 'GraphQLList') {
       // A single value where a list is expected is coerced to a list of one.
       for (const item of value.kind === Kind.LIST ? value.values : [value]) walkNode(item, type.ofType);
@@ -97,7 +100,10 @@ export function refusedArguments(
   const walkJson = (value: unknown, type: InputType | undefined): void => {
     if (!type || value === null || value === undefined) return;
     const tag = type[Symbol.toStringTag];
-    if (tag === 'GraphQLNonNull') return walkJson(value, type.ofType);
+    if (tag === 'GraphQLNonNull') {
+      walkJson(value, type.ofType);
+      return;
+    }
     if (tag === 'GraphQLList') {
       for (const item of Array.isArray(value) ? value : [value]) walkJson(item, type.ofType);
       return;

@@ -52,11 +52,7 @@ export function assertCallersCanBeServed(config: Pick<GatewayConfig, 'mode' | 'a
 }
 
 export function createAuthenticator(auth: GatewayConfig['auth'], options: { applicationClaim?: string } = {}): Authenticate {
-  const key: KeyObject | ReturnType<typeof createRemoteJWKSet> | undefined = auth.jwksUrl
-    ? createRemoteJWKSet(new URL(auth.jwksUrl))
-    : auth.publicKey
-      ? createPublicKey(auth.publicKey)
-      : undefined;
+  const key: KeyObject | ReturnType<typeof createRemoteJWKSet> | undefined = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : auth.publicKey ? createPublicKey(auth.publicKey) : undefined;
   const verified = new VerifiedTokens();
   return async (headers) => {
     const client = clientIdentity(headers);

@@ -12,11 +12,11 @@ import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts
  * folder, so `meshgate token` run anywhere mints what `start`, `serve` and `dev` trust. It
  * is refused in production.
  */
-export function devIdentityFile(env: NodeJS.ProcessEnv = process.env): string {
+function devIdentityFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(meshgateHome(env), 'dev-identity.json');
 }
 export const DEV_ISSUER = 'https://meshgate.dev/';
-export const DEV_AUDIENCE = 'meshgate';
+const DEV_AUDIENCE = 'meshgate';
 /** Every scope the demo mesh's rules ask for. */
 export const DEV_ANALYST_SCOPES = 'pii:read finance:read';
 

@@ -102,10 +102,7 @@ export function pruneOperation(
  * (one execution in flight, or a kept answer; execution/answer-identity.ts), so only the
  * objects and lists on the way to a change are copied, and the result shares the rest.
  */
-export function applyDenials(
-  data: Record<string, unknown> | null | undefined,
-  denied: readonly DeniedField[],
-): { data: Record<string, unknown> | null | undefined; errors: GraphQLFormattedError[] } {
+export function applyDenials(data: Record<string, unknown> | null | undefined, denied: readonly DeniedField[]): { data: Record<string, unknown> | null | undefined; errors: GraphQLFormattedError[] } {
   const errors = new Map<string, GraphQLFormattedError>();
   if (data === undefined || data === null) return { data, errors: [] };
   // Copies made by this call: changed in place from here on, nobody else holds them.
@@ -129,7 +126,10 @@ export function applyDenials(
     if (nullAt(answer, walk, 0, [])) dataIsNull = true;
   }
   if (dataIsNull) return { data: null, errors: [...errors.values()] };
-  if (nulls.length > 0 && !owned.has(answer)) owned.add((answer = { ...answer }));
+  if (nulls.length > 0 && !owned.has(answer)) {
+    answer = { ...answer };
+    owned.add(answer);
+  }
   for (const path of nulls) setNullAt(answer, path, owned);
   return { data: answer, errors: [...errors.values()] };
 }
@@ -207,7 +207,9 @@ function withoutPlaceholders(value: unknown, owned: WeakSet<object>): unknown {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       const stripped = withoutPlaceholders(item, owned);
-      if (stripped !== item) (copy ??= [...value])[i] = stripped;
+      if (stripped === item) continue;
+      copy ??= [...value];
+      copy[i] = stripped;
     }
     if (!copy) return value;
     owned.add(copy);
@@ -224,7 +226,9 @@ function withoutPlaceholders(value: unknown, owned: WeakSet<object>): unknown {
     if (key === PLACEHOLDER) continue;
     const item = object[key];
     const stripped = withoutPlaceholders(item, owned);
-    if (stripped !== item) (copy ??= { ...object })[key] = stripped;
+    if (stripped === item) continue;
+    copy ??= { ...object };
+    copy[key] = stripped;
   }
   if (!copy) return value;
   owned.add(copy);

@@ -35,9 +35,15 @@ export interface PreviewApiSchema {
  */
 export function previewApiSchema(schema: GraphQLSchema, previewFields: ReadonlySet<string>): PreviewApiSchema {
   let bySchema = built.get(previewFields);
-  if (!bySchema) built.set(previewFields, (bySchema = new WeakMap()));
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    built.set(previewFields, bySchema);
+  }
   let result = bySchema.get(schema);
-  if (!result) bySchema.set(schema, (result = build(schema, previewFields)));
+  if (!result) {
+    result = build(schema, previewFields);
+    bySchema.set(schema, result);
+  }
   return result;
 }
 

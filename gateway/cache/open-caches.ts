@@ -13,7 +13,11 @@ import { WatermarkTracker } from './watermark-tracker.ts';
  */
 export function openCaches<Answer extends { errors?: readonly unknown[] }>(
   config: GatewayConfig['cache'],
-  options: { sharedState: SharedStateStore; metrics: GatewayMetrics; /** The URL each product's data source fetches from: its watermark is probed beside it. */ urlOf(product: string): string | undefined },
+  options: {
+    sharedState: SharedStateStore;
+    metrics: GatewayMetrics /** The URL each product's data source fetches from: its watermark is probed beside it. */;
+    urlOf(product: string): string | undefined;
+  },
 ): { products: WatermarkCache | undefined; answers: AnswerCache<Answer> | undefined } {
   if (!config.enabled) return { products: undefined, answers: undefined };
   const { metrics } = options;

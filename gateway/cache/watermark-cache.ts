@@ -22,8 +22,8 @@ export interface WatermarkCacheStats {
  * other fields), and the caller claims forwarded with it (none today). A product answer is
  * never shaped for the caller, so callers with equal rights share it, whatever their token.
  *
- * Values are stored serialized and parsed per use: Apollo's executor merges entity results
- * into the response in place, so two requests must never share one answer object.
+ * Values are stored serialized and parsed per use: the executor merges entity results into
+ * the response in place, so two requests must never share one answer object.
  */
 export class WatermarkCache implements ProductAnswerCache {
   readonly stats: WatermarkCacheStats = { hits: 0, misses: 0, bypassed: 0 };
@@ -34,7 +34,7 @@ export class WatermarkCache implements ProductAnswerCache {
   constructor(
     private readonly store: SharedStateStore,
     private readonly watermarks: WatermarkTracker,
-    private readonly options: { maxEntries: number; keyPrefix?: string; /** Told of every lookup, for metrics. */ onLookup?: (product: string, outcome: 'hit' | 'miss' | 'bypass') => void },
+    private readonly options: { maxEntries: number; keyPrefix?: string /** Told of every lookup, for metrics. */; onLookup?: (product: string, outcome: 'hit' | 'miss' | 'bypass') => void },
   ) {}
 
   async fetch<R extends CachedResponse>(identity: FetchIdentity, load: () => Promise<R>): Promise<R> {

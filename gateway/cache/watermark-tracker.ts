@@ -23,9 +23,7 @@ export class WatermarkTracker {
   /** One probe in flight per product, shared by every caller that needs it meanwhile. */
   private readonly probes = new Singleflight<ProductWatermark | undefined>();
 
-  constructor(
-    private readonly options: { checkIntervalMs: number; now?: () => number },
-  ) {}
+  constructor(private readonly options: { checkIntervalMs: number; now?: () => number }) {}
 
   /**
    * The product's watermark. With an interval of 0 every call probes first (callers share
@@ -37,7 +35,10 @@ export class WatermarkTracker {
   async current(product: string, graphqlUrl: string): Promise<ProductWatermark | undefined> {
     const now = (this.options.now ?? Date.now)();
     let known = this.known.get(product);
-    if (!known) this.known.set(product, (known = { watermark: undefined, checkedAt: Number.NEGATIVE_INFINITY }));
+    if (!known) {
+      known = { watermark: undefined, checkedAt: Number.NEGATIVE_INFINITY };
+      this.known.set(product, known);
+    }
     if (now - known.checkedAt < this.options.checkIntervalMs) return known.watermark;
     const entry = known;
     const { result } = this.probes.join(product, () =>

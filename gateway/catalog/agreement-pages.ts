@@ -6,7 +6,10 @@ import { escapeMarkup as e } from '../../schema/base/escape-markup.ts';
 const BADGE: Record<AgreementStatus, string> = { pending: 'unknown', active: 'fresh', expired: 'stale', rejected: 'stale', revoked: 'stale' };
 
 function decisionList(agreement: Agreement): string {
-  const steps = [`<li>requested by ${e(agreement.requestedBy)} at ${e(agreement.requestedAt)}</li>`, ...agreement.decisions.map((d) => `<li>${e(d.decision)} by ${e(d.decidedBy)} (${e(d.role)}) at ${e(d.decidedAt)}: ${e(d.reason)}</li>`)];
+  const steps = [
+    `<li>requested by ${e(agreement.requestedBy)} at ${e(agreement.requestedAt)}</li>`,
+    ...agreement.decisions.map((d) => `<li>${e(d.decision)} by ${e(d.decidedBy)} (${e(d.role)}) at ${e(d.decidedAt)}: ${e(d.reason)}</li>`),
+  ];
   return `<ul class="history">${steps.join('')}</ul>`;
 }
 

@@ -47,12 +47,16 @@ export class CatalogCache {
   async forCaller(state: SupergraphState, view: CallerView): Promise<CatalogPages> {
     const whole = await this.whole(state);
     let cuts = this.cuts.get(whole);
-    if (!cuts) this.cuts.set(whole, (cuts = new Map()));
+    if (!cuts) {
+      cuts = new Map();
+      this.cuts.set(whole, cuts);
+    }
     const key = catalogViewKey(view);
     let cut = cuts.get(key);
     if (!cut) {
       const catalog = catalogForCaller(whole, view);
-      cuts.set(key, (cut = { catalog, json: JSON.stringify(catalog) }));
+      cut = { catalog, json: JSON.stringify(catalog) };
+      cuts.set(key, cut);
     }
     return cut;
   }

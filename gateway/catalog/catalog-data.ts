@@ -126,7 +126,8 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
   const derived = derivedProducts(lineage);
   const valid = mesh.products.filter(isValidProduct);
   const readers = meshReaders(valid, mesh.governance);
-  const scopesOf = (classification: string | null): string[] => (classification ? (mesh.governance.classificationScopes[classification as keyof typeof mesh.governance.classificationScopes] ?? []) : []);
+  const scopesOf = (classification: string | null): string[] =>
+    classification ? (mesh.governance.classificationScopes[classification as keyof typeof mesh.governance.classificationScopes] ?? []) : [];
   for (const product of valid) {
     const { descriptor, model } = product;
     const fields: CatalogField[] = [];
@@ -141,9 +142,7 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
         classification: descriptor.fields[field.coordinate]?.classification ?? null,
         scopes: scopesOf(descriptor.fields[field.coordinate]?.classification ?? null),
         preview: field.preview,
-        deprecation: reason
-          ? { reason, sunset: sunsetDate(reason) ?? null, recentUsage: (await options.usage?.clientsUsing(field.coordinate, since, until)) ?? [] }
-          : null,
+        deprecation: reason ? { reason, sunset: sunsetDate(reason) ?? null, recentUsage: (await options.usage?.clientsUsing(field.coordinate, since, until)) ?? [] } : null,
       };
       (field.preview ? preview : fields).push(entry);
     }
@@ -165,7 +164,10 @@ export async function buildCatalog(options: CatalogOptions): Promise<Catalog> {
       deprecatedFields: fields.filter((f) => f.deprecation),
       previewFields: preview,
       derived: derived.has(descriptor.name),
-      types: groupByType(fields.filter((f) => !isConnectionPlumbing(f.coordinate.slice(0, f.coordinate.indexOf('.')))), model),
+      types: groupByType(
+        fields.filter((f) => !isConnectionPlumbing(f.coordinate.slice(0, f.coordinate.indexOf('.')))),
+        model,
+      ),
       // Examples answer for an anonymous caller too: only fields every access element leaves open to one.
       examples: exampleQueries(product, valid, (coordinate) => admits(readers(coordinate), ANONYMOUS)),
     });

@@ -58,7 +58,7 @@ function objectSelections(model: SubgraphModel, type: TypeModel, anonymous: (coo
 /** `{ field(first: 3) { totalCount edges { node { … } } } }` for a connection, `{ field { … } }` otherwise. */
 function selectionFor(model: SubgraphModel, field: FieldModel, leaves: (type: TypeModel) => string[]): string | undefined {
   const returned = model.types.get(field.returnType);
-  if (!returned || returned.kind !== 'object') return undefined;
+  if (returned?.kind !== 'object') return undefined;
   const edges = returned.fields.get('edges');
   const node = edges && model.types.get(edges.returnType)?.fields.get('node');
   const nodeType = node && model.types.get(node.returnType);

@@ -91,7 +91,9 @@ function deprecatedRows(fields: readonly CatalogField[]): string {
 }
 
 function freshness(product: CatalogProduct): string {
-  return product.freshness.dataAsOf ? `${e(product.freshness.dataAsOf)} <span class="badge ${product.freshness.state}">${product.freshness.state}</span>` : '<span class="badge unknown">unknown</span>';
+  return product.freshness.dataAsOf
+    ? `${e(product.freshness.dataAsOf)} <span class="badge ${product.freshness.state}">${product.freshness.state}</span>`
+    : '<span class="badge unknown">unknown</span>';
 }
 
 function heading(product: CatalogProduct, level: 'h1' | 'h2', href?: string): string {
@@ -118,7 +120,7 @@ export interface CatalogQuery {
   classification: string;
 }
 
-export function catalogQueryOf(params: URLSearchParams): CatalogQuery {
+function catalogQueryOf(params: URLSearchParams): CatalogQuery {
   const get = (name: string) => (params.get(name) ?? '').trim().slice(0, 200);
   return { q: get('q'), domain: get('domain'), status: get('status'), classification: get('classification') };
 }
@@ -160,7 +162,10 @@ export function renderCatalogPage(catalog: Catalog, query: CatalogQuery = { q: '
     const matched = fields.length
       ? `<h3>Matching fields</h3><ul class="matches">${fields
           .slice(0, 20)
-          .map((f) => `<li><a href="${e(href(product.name))}#field-${e(f.coordinate)}"><code>${e(f.coordinate)}</code></a> <span class="badge class-${e(f.classification ?? '')}">${e(f.classification ?? '—')}</span> ${e(f.description ?? '')}</li>`)
+          .map(
+            (f) =>
+              `<li><a href="${e(href(product.name))}#field-${e(f.coordinate)}"><code>${e(f.coordinate)}</code></a> <span class="badge class-${e(f.classification ?? '')}">${e(f.classification ?? '—')}</span> ${e(f.description ?? '')}</li>`,
+          )
           .join('')}</ul>`
       : '';
     return `<section class="product" id="product-${e(product.name)}" data-product="${e(product.name)}">
@@ -196,7 +201,10 @@ export function renderProductPage(catalog: Catalog, product: CatalogProduct, sit
     .join('\n');
   const examples = product.examples.length
     ? product.examples
-        .map((x) => `<div class="example"><h3>${e(x.title)}</h3><pre>${e(x.query)}</pre>${site.explorer ? `<a class="open-in-explorer" href="../explorer?query=${e(encodeURIComponent(x.query))}">Open in explorer</a>` : ''}</div>`)
+        .map(
+          (x) =>
+            `<div class="example"><h3>${e(x.title)}</h3><pre>${e(x.query)}</pre>${site.explorer ? `<a class="open-in-explorer" href="../explorer?query=${e(encodeURIComponent(x.query))}">Open in explorer</a>` : ''}</div>`,
+        )
         .join('\n')
     : '<p class="muted">None.</p>';
   return page(

@@ -20,7 +20,13 @@ import type { CatalogCache } from './catalog-cache.ts';
  * With `agreements` (the registry's, as this gateway enforces them), a product's page names
  * its consumers and their purposes, as the registry's page does.
  */
-export function catalogRoute(options: { cache: CatalogCache; state: () => SupergraphState; views: CallerViews; authenticate: Authenticate; agreements?: Pick<AgreementAccess, 'consumersOf'> | undefined }): RouteHandler {
+export function catalogRoute(options: {
+  cache: CatalogCache;
+  state: () => SupergraphState;
+  views: CallerViews;
+  authenticate: Authenticate;
+  agreements?: Pick<AgreementAccess, 'consumersOf'> | undefined;
+}): RouteHandler {
   const catalog = options.cache;
   return async (req, res, url) => {
     const headers = headersOf(req);
@@ -36,7 +42,14 @@ export function catalogRoute(options: { cache: CatalogCache; state: () => Superg
     const { renderCatalogRoute, GATEWAY_CATALOG_SITE } = await import('./catalog-page.ts');
     const agreements = options.agreements;
     const site = agreements
-      ? { ...GATEWAY_CATALOG_SITE, productPanels: await import('./agreement-pages.ts').then(({ consumersPanel }) => (product: { name: string }) => consumersPanel(product.name, agreements.consumersOf(product.name), { links: false })) }
+      ? {
+          ...GATEWAY_CATALOG_SITE,
+          productPanels: await import('./agreement-pages.ts').then(
+            ({ consumersPanel }) =>
+              (product: { name: string }) =>
+                consumersPanel(product.name, agreements.consumersOf(product.name), { links: false }),
+          ),
+        }
       : GATEWAY_CATALOG_SITE;
     const { status, html } = renderCatalogRoute(pages.catalog, url.pathname, url.searchParams, site);
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...vary }).end(html);

@@ -10,13 +10,11 @@ import type { Catalog, CatalogField, CatalogProduct } from './catalog-data.ts';
  * cuts it per request, and keeps the cut per kind of caller.
  */
 export function catalogForCaller(catalog: Catalog, view: CallerView): Catalog {
-  const shown = (product: CatalogProduct, field: CatalogField) =>
-    (!field.preview || view.previewOptedIn) && (!product.served || (view.schema?.has(field.coordinate) ?? false));
+  const shown = (product: CatalogProduct, field: CatalogField) => (!field.preview || view.previewOptedIn) && (!product.served || (view.schema?.has(field.coordinate) ?? false));
   const hidden = new Set(catalog.products.flatMap((product) => [...product.fields, ...product.previewFields].filter((field) => !shown(product, field)).map((field) => field.coordinate)));
   const visible = (field: CatalogField) => !hidden.has(field.coordinate);
   // Client names are other callers' business: an operator's, nobody else's.
-  const withUsage = (field: CatalogField): CatalogField =>
-    field.deprecation && !view.operator ? { ...field, deprecation: { ...field.deprecation, recentUsage: null } } : field;
+  const withUsage = (field: CatalogField): CatalogField => (field.deprecation && !view.operator ? { ...field, deprecation: { ...field.deprecation, recentUsage: null } } : field);
   const products = catalog.products.map((product): CatalogProduct => {
     const fields = product.fields.filter(visible).map(withUsage);
     return {
@@ -28,7 +26,12 @@ export function catalogForCaller(catalog: Catalog, view: CallerView): Catalog {
     };
   });
   // An edge names the fields at both ends (`product:Type.field`, the source possibly a path below it).
-  const coordinateOf = (end: string) => end.slice(end.indexOf(':') + 1).split('.').slice(0, 2).join('.');
+  const coordinateOf = (end: string) =>
+    end
+      .slice(end.indexOf(':') + 1)
+      .split('.')
+      .slice(0, 2)
+      .join('.');
   const edges = catalog.lineage.edges.filter((edge) => !hidden.has(coordinateOf(edge.from)) && !hidden.has(coordinateOf(edge.to)));
   return { ...catalog, products, lineage: { ...catalog.lineage, edges } };
 }

@@ -1,17 +1,11 @@
 import dagre from '@dagrejs/dagre';
-import type { Lineage, LineageEdge } from '../../schema/contracts/lineage.ts';
+import { splitFieldId, type Lineage, type LineageEdge } from '../../schema/contracts/lineage.ts';
 import { escapeMarkup as escapeXml } from '../../schema/base/escape-markup.ts';
 
 const BOX_WIDTH = 260;
 const HEADER_HEIGHT = 44;
 const ROW_HEIGHT = 16;
 const MARGIN = 16;
-
-/** `sales:Customer.orderSummary.totalSpentUsd` → product and field path. */
-export function splitFieldId(id: string): { product: string; field: string } {
-  const at = id.indexOf(':');
-  return { product: id.slice(0, at), field: id.slice(at + 1) };
-}
 
 /**
  * The products that read another product's published fields through `@requires`. Adding

@@ -33,7 +33,9 @@ function versionRows(versions: readonly ProductVersion[]): string {
   if (versions.length === 0) return '<p class="muted">None.</p>';
   // A version imported, or published without --url, routes nowhere: say so rather than show a placeholder host.
   const reached = (v: ProductVersion) => (v.url === undefined || isUnrouted(v.url) ? '<span class="badge stale" data-no-url>no URL yet</span>' : `<code>${e(v.url)}</code>`);
-  const rows = [...versions].reverse().map((v) => `<tr data-version="${e(v.version)}"><td><code>${e(v.version)}</code></td><td>${e(v.publishedBy)}</td><td>${e(v.publishedAt)}</td><td>${v.checkId}</td><td>${reached(v)}</td></tr>`);
+  const rows = [...versions]
+    .reverse()
+    .map((v) => `<tr data-version="${e(v.version)}"><td><code>${e(v.version)}</code></td><td>${e(v.publishedBy)}</td><td>${e(v.publishedAt)}</td><td>${v.checkId}</td><td>${reached(v)}</td></tr>`);
   return `<table class="versions"><thead><tr><th>Version</th><th>Published by</th><th>At</th><th>Check</th><th>Gateways reach it at</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -54,7 +56,10 @@ function renderBuildsPage(builds: readonly Build[]): string {
   const current = builds.at(-1)?.number;
   const rows = [...builds]
     .reverse()
-    .map((b) => `<tr data-build="${b.number}"><td>${b.number}</td><td>${e(b.createdAt)}</td><td>${e(b.reason)}</td><td>${b.number === current ? '<span class="badge fresh">current</span>' : ''}</td></tr>`);
+    .map(
+      (b) =>
+        `<tr data-build="${b.number}"><td>${b.number}</td><td>${e(b.createdAt)}</td><td>${e(b.reason)}</td><td>${b.number === current ? '<span class="badge fresh">current</span>' : ''}</td></tr>`,
+    );
   return page(
     'Builds · meshgate registry',
     `<header><p><a href="catalog">← Data product catalog</a></p><h1>Builds</h1>

@@ -39,7 +39,12 @@ export function registerAccessCommand(program: Command): void {
       .requiredOption('--contact <contact>', 'who answers for it (e-mail or URL)')
       .option('--application <id>', "the value of the gateways' application claim in its tokens (default: the consumer name)"),
   ).action(async (name: string, options: RegistryClientOptions & { team: string; contact: string; application?: string }) => {
-    const consumer = await registryClient(options).call<Consumer>('POST', '/v1/consumers', { name, ownerTeam: options.team, contact: options.contact, ...(options.application ? { application: options.application } : {}) });
+    const consumer = await registryClient(options).call<Consumer>('POST', '/v1/consumers', {
+      name,
+      ownerTeam: options.team,
+      contact: options.contact,
+      ...(options.application ? { application: options.application } : {}),
+    });
     console.log(`registered consumer ${consumer.name} (application "${consumer.application}", owned by ${consumer.ownerTeam})`);
   });
   withRegistry(
@@ -53,7 +58,10 @@ export function registerAccessCommand(program: Command): void {
       .option('--until <date>', 'the end date (YYYY-MM-DD, or an ISO timestamp)')
       .option('--for <days>', 'the term from today instead of an end date, in days (e.g. 90d)'),
   ).action(async (product: string, options: RegistryClientOptions & { consumer: string; classifications: string; purpose: string; until?: string; for?: string }) => {
-    const classifications = options.classifications.split(',').map((c) => c.trim()).filter(Boolean);
+    const classifications = options.classifications
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
     const endsAt = requestedEnd(options);
     const agreement = await registryClient(options).call<Agreement>('POST', '/v1/agreements', { consumer: options.consumer, product, classifications, purpose: options.purpose, endsAt });
     console.log(`requested ${describeAgreement(agreement)}`);
@@ -63,10 +71,12 @@ export function registerAccessCommand(program: Command): void {
     ['reject', 'rejected', 'Reject a pending request'],
     ['revoke', 'revoked', 'Revoke an agreement: gateways stop granting it on their next poll'],
   ] as const) {
-    withRegistry(access.command(decision).description(help).argument('<id>', 'the agreement number').requiredOption('--reason <text>', 'why: kept in the history')).action(async (id: string, options: RegistryClientOptions & { reason: string }) => {
-      const agreement = await registryClient(options).call<Agreement>('POST', `/v1/agreements/${encodeURIComponent(id)}/decisions`, { decision, reason: options.reason });
-      console.log(`${verb} ${describeAgreement(agreement)}`);
-    });
+    withRegistry(access.command(decision).description(help).argument('<id>', 'the agreement number').requiredOption('--reason <text>', 'why: kept in the history')).action(
+      async (id: string, options: RegistryClientOptions & { reason: string }) => {
+        const agreement = await registryClient(options).call<Agreement>('POST', `/v1/agreements/${encodeURIComponent(id)}/decisions`, { decision, reason: options.reason });
+        console.log(`${verb} ${describeAgreement(agreement)}`);
+      },
+    );
   }
   withRegistry(access.command('list').description('List agreements, pending first').option('--product <product>', "one product's").option('--consumer <consumer>', "one consumer's")).action(
     async (options: RegistryClientOptions & { product?: string; consumer?: string }) => {

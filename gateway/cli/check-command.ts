@@ -81,8 +81,10 @@ export function formatReport(report: CheckReport & { results?: readonly { produc
     const named = failing.filter((name) => name !== MESH);
     const whose = [...(named.length ? [named.join(', ')] : []), ...(failing.includes(MESH) ? ['the mesh as a whole'] : [])].join(' and ');
     lines.push(`${command}: ${plural(report.findings.length, 'failure')} in ${whose} ${took}`);
-  }
-  else lines.push(`${command}: ${plural(report.findings.length, 'failure')}; ${failingProducts} of ${plural(checked, 'product')} fail${failing.includes(MESH) ? ', and the mesh as a whole' : ''}${notChecked} ${took}`);
+  } else
+    lines.push(
+      `${command}: ${plural(report.findings.length, 'failure')}; ${failingProducts} of ${plural(checked, 'product')} fail${failing.includes(MESH) ? ', and the mesh as a whole' : ''}${notChecked} ${took}`,
+    );
   return lines.join('\n');
 }
 

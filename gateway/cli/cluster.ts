@@ -41,8 +41,3 @@ export async function runPrimary(options: ClusterOptions): Promise<void> {
   process.once('SIGTERM', stop);
   for (let i = 0; i < options.workers; i++) fork();
 }
-
-/** Whether this process is a gateway worker forked by {@link runPrimary}. */
-export function isClusterWorker(): boolean {
-  return cluster.isWorker && process.env.MESHGATE_CLUSTER_WORKER === '1';
-}

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { finding, type Finding } from '../../schema/contracts/finding.ts';
-import { DECLARATION_FILE, loadDeclaration } from '../../schema/product/declaration.ts';
+import { DECLARATION_FILE, loadDeclaration, type Declaration } from '../../schema/product/declaration.ts';
 import { meshPaths } from '../../schema/contracts/mesh.ts';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { productStorePath, seedProductStore } from '../../subgraphs/kit/create-data-product.ts';
@@ -23,7 +23,7 @@ export async function checkDeclaredEngines(root: string | undefined, note: (line
   for (const entry of readdirSync(paths.subgraphs, { withFileTypes: true })) {
     const dir = join(paths.subgraphs, entry.name);
     if (!entry.isDirectory() || !existsSync(join(dir, DECLARATION_FILE))) continue;
-    let declaration;
+    let declaration: Declaration | undefined;
     try {
       declaration = loadDeclaration(dir);
     } catch {
@@ -50,7 +50,15 @@ export async function checkDeclaredEngines(root: string | undefined, note: (line
     } catch (error) {
       if (!(error instanceof ConfigError) || error.code !== MeshErrorCode.DECLARATION_MISMATCH) throw error;
       for (const problem of error.problems) {
-        findings.push(finding(entry.name, problem.split(':')[0]!, 'declaration/engine-mismatch', problem, `Name a table and columns ${store.kind} has in subgraphs/${entry.name}/${DECLARATION_FILE}, or add them to the engine.`));
+        findings.push(
+          finding(
+            entry.name,
+            problem.split(':')[0]!,
+            'declaration/engine-mismatch',
+            problem,
+            `Name a table and columns ${store.kind} has in subgraphs/${entry.name}/${DECLARATION_FILE}, or add them to the engine.`,
+          ),
+        );
       }
     } finally {
       await store.close();

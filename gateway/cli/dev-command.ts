@@ -79,12 +79,16 @@ export interface DevSession {
 
 export async function startDevSession(options: DevCommandOptions): Promise<DevSession> {
   if (!options.root === !options.registry) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'meshgate dev', ['pass the mesh to run beside: --root <dir> or --registry <url>, one of them']);
-  if (!options.url === !options.run) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'meshgate dev', ['say where your product is: --url <url> where you run it, or --run <command> for dev to run it, one of them']);
+  if (!options.url === !options.run)
+    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'meshgate dev', ['say where your product is: --url <url> where you run it, or --run <command> for dev to run it, one of them']);
   if (options.url !== undefined && (!URL.canParse(options.url) || !/^https?:$/.test(new URL(options.url).protocol))) {
-    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--url', [`must be the http(s) URL your product serves GraphQL at, such as http://localhost:4010/graphql (got ${JSON.stringify(options.url.slice(0, 100))})`]);
+    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--url', [
+      `must be the http(s) URL your product serves GraphQL at, such as http://localhost:4010/graphql (got ${JSON.stringify(options.url.slice(0, 100))})`,
+    ]);
   }
   const dir = resolve(options.dir ?? '.');
-  for (const file of WATCHED) if (!existsSync(join(dir, file))) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'meshgate dev', [`${join(dir, file)} does not exist: run it in a product folder or pass --dir`]);
+  for (const file of WATCHED)
+    if (!existsSync(join(dir, file))) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'meshgate dev', [`${join(dir, file)} does not exist: run it in a product folder or pass --dir`]);
   const name = readProductSource(dir, basename(dir)).name;
   const source: DevMeshSource = options.root ? readMeshFolder(options.root) : await readRegistryMesh(options.registry!, options.token ?? process.env.MESHGATE_REGISTRY_TOKEN, name);
   const workspace = new DevWorkspace(source);
@@ -118,7 +122,11 @@ export async function startDevSession(options: DevCommandOptions): Promise<DevSe
     // The working copy is served whatever its status (a draft is what one develops).
     const statuses = new Set([...mesh.governance.composableStatuses, local.descriptor.status]);
     const urlOf = (product: string) => (product === name ? productUrl : (source.urls[product] ?? unroutedUrl(product)));
-    const composed = composeProducts(live.map((product) => ({ ...product, url: urlOf(product.name) })), statuses, mesh.governance);
+    const composed = composeProducts(
+      live.map((product) => ({ ...product, url: urlOf(product.name) })),
+      statuses,
+      mesh.governance,
+    );
     if (!composed.ok) {
       console.log(`meshgate dev: ${MeshErrorCode.COMPOSITION_FAILED} (see the findings above): not recomposed`);
       return undefined;
@@ -208,7 +216,11 @@ async function reloaded(gateway: RunningGateway, sdl: string): Promise<string> {
  * the product team's; the product's files named where the team has them, not in the workspace.
  */
 function printFindings(report: CheckReport, name: string, dir: string): void {
-  const findings = inRepository(report.findings.filter((finding) => !finding.rule.startsWith('lineage/')), name, dir);
+  const findings = inRepository(
+    report.findings.filter((finding) => !finding.rule.startsWith('lineage/')),
+    name,
+    dir,
+  );
   const failing = new Set(findings.map((finding) => finding.product));
   console.log(formatReport({ ...report, ok: findings.length === 0, findings, products: report.products.map((product) => ({ ...product, ok: !failing.has(product.name) })) }));
 }

@@ -69,7 +69,9 @@ export function registerExportCommand(program: Command): void {
       const served = { gatewayUrl: validUrl(options.gatewayUrl, '--gateway-url') };
       // Agreements live in the registry, not the repository: only an export that names one lists consumers.
       const consumers = options.registry
-        ? (await registryClient({ registry: options.registry, token: options.token }).call<Agreement[]>('GET', `/v1/agreements?product=${encodeURIComponent(product.name)}`)).filter((a) => a.status === 'active')
+        ? (await registryClient({ registry: options.registry, token: options.token }).call<Agreement[]>('GET', `/v1/agreements?product=${encodeURIComponent(product.name)}`)).filter(
+            (a) => a.status === 'active',
+          )
         : undefined;
       writeOutput(stringify(toOdps(product, mesh, served, consumers), { lineWidth: 0 }), options.out);
     });

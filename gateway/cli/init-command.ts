@@ -21,6 +21,8 @@ export function registerInitCommand(program: Command): void {
       const where = relative(process.cwd(), result.dir) || '.';
       console.log(`created the ${name} product repository in ${where} (${result.typeName}; Query.${result.queryFields.one}, Query.${result.queryFields.list}):`);
       for (const file of result.files) console.log(`  ${file}`);
-      console.log(`\nnext, in ${where}:\n  npm test                 # the product's own tests\n  npm start                # serve it on PORT (default ${TEMPLATE_PRODUCT_PORT})\n  sh ci.sh publish         # check against the registry and publish (MESHGATE_REGISTRY_URL, MESHGATE_REGISTRY_TOKEN)`);
+      console.log(
+        `\nnext, in ${where}:\n  npm test                 # the product's own tests\n  npm start                # serve it on PORT (default ${TEMPLATE_PRODUCT_PORT})\n  sh ci.sh publish         # check against the registry and publish (MESHGATE_REGISTRY_URL, MESHGATE_REGISTRY_TOKEN)`,
+      );
     });
 }

@@ -27,6 +27,8 @@ export function registerNewCommand(program: Command): void {
       const shown = (path: string) => relative(process.cwd(), path) || path;
       console.log(`created ${name} (${result.typeName}; Query.${result.queryFields.one}, Query.${result.queryFields.list}):`);
       for (const file of result.files) console.log(`  ${shown(file)}`);
-      console.log(`\nnext:\n  npm run compose          # add ${name} to schema/supergraph.graphql\n  npm start                # serve it with the rest of the mesh\n  npx vitest run subgraphs/${name}\n  npm run check`);
+      console.log(
+        `\nnext:\n  npm run compose          # add ${name} to schema/supergraph.graphql\n  npm start                # serve it with the rest of the mesh\n  npx vitest run subgraphs/${name}\n  npm run check`,
+      );
     });
 }

@@ -55,7 +55,7 @@ async function readPostgresCatalog(url: string, tables: readonly string[]): Prom
   try {
     const read: CatalogTable[] = [];
     for (const qualified of tables) {
-      const [schema, name] = qualified.includes('.') ? qualified.split('.', 2) as [string, string] : ['public', qualified];
+      const [schema, name] = qualified.includes('.') ? (qualified.split('.', 2) as [string, string]) : ['public', qualified];
       const columns = await client.query<{ name: string; data_type: string; nullable: boolean; comment: string | null; table_comment: string | null }>(
         `SELECT a.attname::text AS name, format_type(a.atttypid, NULL) AS data_type, NOT a.attnotnull AS nullable,
                 col_description(c.oid, a.attnum) AS comment, obj_description(c.oid, 'pg_class') AS table_comment
@@ -75,9 +75,10 @@ async function readPostgresCatalog(url: string, tables: readonly string[]): Prom
         [schema, name],
       );
       const primary = constraints.rows.find((row) => row.kind === 'p');
-      if (!primary || primary.columns.length !== 1) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--table', [`${qualified}: needs a primary key of one column to be an entity`]);
+      if (primary?.columns.length !== 1) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--table', [`${qualified}: needs a primary key of one column to be an entity`]);
       const foreign = new Map(constraints.rows.filter((row) => row.kind === 'f' && row.columns.length === 1).map((row) => [row.columns[0]!, { table: row.ref_table!, column: row.ref_columns![0]! }]));
-      for (const column of columns.rows) if (!IDENTIFIER.test(column.name)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--table', [`${qualified}.${column.name}: a column name meshgate cannot declare`]);
+      for (const column of columns.rows)
+        if (!IDENTIFIER.test(column.name)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--table', [`${qualified}.${column.name}: a column name meshgate cannot declare`]);
       read.push({
         schema,
         name,
@@ -92,14 +93,22 @@ async function readPostgresCatalog(url: string, tables: readonly string[]): Prom
   }
 }
 
-const pascal = (text: string) => text.split(/[_\W]+/).filter(Boolean).map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');
+const pascal = (text: string) =>
+  text
+    .split(/[_\W]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
 const camel = (text: string) => {
   const p = pascal(text);
   return p[0]!.toLowerCase() + p.slice(1);
 };
 /** `customers` -> `Customer`, `order_lines` -> `OrderLine`, `categories` -> `Category`. */
-export function typeNameOf(table: string): string {
-  const singular = table.replace(/ies$/, 'y').replace(/(ss|x|ch|sh)es$/, '$1').replace(/([^s])s$/, '$1');
+function typeNameOf(table: string): string {
+  const singular = table
+    .replace(/ies$/, 'y')
+    .replace(/(ss|x|ch|sh)es$/, '$1')
+    .replace(/([^s])s$/, '$1');
   return pascal(singular);
 }
 
@@ -192,11 +201,16 @@ export async function newFromEngine(options: NewFromEngineOptions): Promise<{ di
     for (const f of ['cursor', 'node']) fields.push(`  ${type}Edge.${f}: { classification: internal }`);
     fields.push(`  Query.${one}: { classification: internal }`, `  Query.${list}: { classification: internal }`);
     declared.push(`  ${type}:\n    from: { table: ${table.name} }\n    key: ${table.key}${mapping.length ? `\n    fields:\n${mapping.join('\n')}` : ''}`);
-    queries.push(`  "One ${type} by ${camel(table.key)}, or null when there is none."\n  ${one}(${camel(table.key)}: ID! @meshgate__exposes(field: "${type}.${camel(table.key)}")): ${type}`, `  "${pascal(table.name)} ordered by ${camel(table.key)}, at most 100 a page."\n  ${list}(first: Int = 20, after: String): ${type}Connection!`);
+    queries.push(
+      `  "One ${type} by ${camel(table.key)}, or null when there is none."\n  ${one}(${camel(table.key)}: ID! @meshgate__exposes(field: "${type}.${camel(table.key)}")): ${type}`,
+      `  "${pascal(table.name)} ordered by ${camel(table.key)}, at most 100 a page."\n  ${list}(first: Int = 20, after: String): ${type}Connection!`,
+    );
     queryDeclarations.push(`  ${one}: { entity: ${type} }`, `  ${list}: { list: ${type} }`);
   }
   for (const stub of stubs.values()) {
-    types.push(`"A ${stub.type} of the ${stub.product} product, referenced by its key."\ntype ${stub.type} @key(fields: "id", resolvable: false) {\n  "The ${stub.type}'s id in ${stub.product}."\n  id: ID!\n}`);
+    types.push(
+      `"A ${stub.type} of the ${stub.product} product, referenced by its key."\ntype ${stub.type} @key(fields: "id", resolvable: false) {\n  "The ${stub.type}'s id in ${stub.product}."\n  id: ID!\n}`,
+    );
     fields.push(`  ${stub.type}.id: { classification: internal }`);
   }
   fields.push('  PageInfo.hasNextPage: { classification: internal }', '  PageInfo.endCursor: { classification: internal }');
@@ -273,9 +287,11 @@ describe.runIf(url)('${name}', () => {
     await product?.close();
   });
 
-${queryDeclarations.filter((_, i) => i % 2 === 1).map((line) => {
-  const list = line.trim().split(':')[0];
-  return `  it('pages ${list} in one statement', async () => {
+${queryDeclarations
+  .filter((_, i) => i % 2 === 1)
+  .map((line) => {
+    const list = line.trim().split(':')[0];
+    return `  it('pages ${list} in one statement', async () => {
     product.store.log.clear();
     const body = JSON.stringify({ query: '{ ${list}(first: 2) { totalCount edges { cursor } } }' });
     const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, '${name}', body) }, body });
@@ -284,7 +300,8 @@ ${queryDeclarations.filter((_, i) => i % 2 === 1).map((line) => {
     expect(result.data!.${list}.totalCount).toBeGreaterThanOrEqual(0);
     expect(product.store.log.statements).toHaveLength(1);
   });`;
-}).join('\n\n')}
+  })
+  .join('\n\n')}
 });
 `,
   };
@@ -294,6 +311,11 @@ ${queryDeclarations.filter((_, i) => i % 2 === 1).map((line) => {
   const live = mesh.products.filter(isValidProduct).filter((p) => p.descriptor.status !== 'retired');
   writeFileSync(mesh.paths.lineage, serializeLineage(computeLineage(live)));
   const published = await publishProduct(name, { root: paths.root, today: options.today });
-  if (!published.ok) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `new product ${name}`, published.findings.map((f) => `${f.element}: ${f.message} (${f.rule})`));
+  if (!published.ok)
+    throw new ConfigError(
+      MeshErrorCode.CONFIG_INVALID,
+      `new product ${name}`,
+      published.findings.map((f) => `${f.element}: ${f.message} (${f.rule})`),
+    );
   return { dir, files: [...Object.keys(files).map((file) => join(dir, file)), mesh.paths.lineage, published.dir] };
 }

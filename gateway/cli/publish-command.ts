@@ -40,7 +40,8 @@ async function publishToRegistry(name: string, options: PublishOptions & { regis
     const findings = error instanceof RegistryRequestError ? inRepository(error.findings, candidate.product, options.dir ?? '.') : [];
     if (error instanceof RegistryRequestError && error.code === 'PUBLISH_REFUSED') return refuse(candidate.product, findings, started);
     if (error instanceof RegistryRequestError && GOVERNED.has(error.code) && error.approval) {
-      const ask = error.approval.status === 'pending' ? `; a platform or steward principal decides it with \`meshgate registry approvals approve ${error.approval.id} --reason "…"\`, then publish again` : '';
+      const ask =
+        error.approval.status === 'pending' ? `; a platform or steward principal decides it with \`meshgate registry approvals approve ${error.approval.id} --reason "…"\`, then publish again` : '';
       return refuse(candidate.product, findings, started, `${error.code}: ${error.message}${ask}`);
     }
     throw error;

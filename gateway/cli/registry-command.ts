@@ -25,7 +25,8 @@ export function registerRegistryCommand(program: Command): void {
       const config = loadRegistryConfig(options.config);
       const tokens = new RegistryTokens(config);
       // Nothing is anonymous: a registry nobody can call is a mistake worth one clear line.
-      if (tokens.size === 0) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.config ?? 'registry environment', ['no tokens: set MESHGATE_REGISTRY_PLATFORM_TOKEN or list tokens in --config']);
+      if (tokens.size === 0)
+        throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.config ?? 'registry environment', ['no tokens: set MESHGATE_REGISTRY_PLATFORM_TOKEN or list tokens in --config']);
       // Loaded here, not on import: `registry rollback` needs none of the contract pipeline.
       const [{ Registry }, { startRegistryServer }, { registryPages }, { RegistrySigningSecrets, signingKeyRoutes }] = await Promise.all([
         import('../../schema/registry/registry.ts'),
@@ -37,13 +38,23 @@ export function registerRegistryCommand(program: Command): void {
       const signingSecrets = RegistrySigningSecrets.open();
       const refreshAfterSeconds = process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS === undefined ? undefined : Number(process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS);
       if (refreshAfterSeconds !== undefined && !(Number.isInteger(refreshAfterSeconds) && refreshAfterSeconds >= 1 && refreshAfterSeconds <= 3600)) {
-        throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'MESHGATE_REGISTRY_KEY_REFRESH_SECONDS', [`must be a whole number of seconds from 1 to 3600 (got ${JSON.stringify(process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS)})`]);
+        throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'MESHGATE_REGISTRY_KEY_REFRESH_SECONDS', [
+          `must be a whole number of seconds from 1 to 3600 (got ${JSON.stringify(process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS)})`,
+        ]);
       }
       const store = await openRegistryStore(options.store ?? process.env.MESHGATE_REGISTRY_STORE);
       const registry = await Registry.open(store, { governance: readFileSync(config.governanceFile ?? DEFAULT_GOVERNANCE_PATH, 'utf8'), limits: config.limits });
       // The read-only pages are the gateway's catalog over the current build: schema/ may not import it, so it is wired in here.
       const pages = registryPages(registry);
-      const server = await startRegistryServer({ registry, tokens, port: options.port, host: options.host, maxBodyBytes: config.maxBodyBytes, pages: pages.render, routes: signingKeyRoutes(signingSecrets, { refreshAfterSeconds }) });
+      const server = await startRegistryServer({
+        registry,
+        tokens,
+        port: options.port,
+        host: options.host,
+        maxBodyBytes: config.maxBodyBytes,
+        pages: pages.render,
+        routes: signingKeyRoutes(signingSecrets, { refreshAfterSeconds }),
+      });
       const kind = /^postgres(ql)?:/.test(options.store ?? '') ? 'postgres' : (options.store ?? DEFAULT_REGISTRY_FILE);
       console.log(`meshgate registry ready at ${server.url} (store: ${kind}, ${tokens.size} tokens, product signing keys derived from ${signingSecrets.source})`);
       onShutdownSignal(async () => {
@@ -54,7 +65,7 @@ export function registerRegistryCommand(program: Command): void {
     });
   registry
     .command('import')
-    .description("Seed an empty registry with a mesh kept in one repository: its published baselines become build 1 (a platform token)")
+    .description('Seed an empty registry with a mesh kept in one repository: its published baselines become build 1 (a platform token)')
     .requiredOption('--registry <url>', 'the registry')
     .option('--root <dir>', 'the mesh whose schema/published/ baselines to import (default: the current folder)', '.')
     .option('--token <token>', 'a platform token (default: MESHGATE_REGISTRY_TOKEN)')
@@ -83,7 +94,8 @@ export function registerRegistryCommand(program: Command): void {
     .option('--status <status>', 'pending, decided or all', 'all')
     .option('--token <token>', 'a registry token (default: MESHGATE_REGISTRY_TOKEN)')
     .action(async (options: RegistryClientOptions & { status: string }) => {
-      if (!['pending', 'decided', 'all'].includes(options.status)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--status', [`must be pending, decided or all (got ${JSON.stringify(options.status)})`]);
+      if (!['pending', 'decided', 'all'].includes(options.status))
+        throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--status', [`must be pending, decided or all (got ${JSON.stringify(options.status)})`]);
       const list = await registryClient(options).approvals(options.status as 'pending' | 'decided' | 'all');
       if (list.length === 0) console.log(`no ${options.status === 'all' ? '' : `${options.status} `}governed changes`);
       for (const a of list) {
@@ -99,7 +111,7 @@ export function registerRegistryCommand(program: Command): void {
       .argument('<id>', 'the request number (from `meshgate registry approvals` or the refused publish)')
       .requiredOption('--reason <text>', 'why: kept on record with who decided and when')
       .requiredOption('--registry <url>', 'the registry')
-      .option('--token <token>', 'a platform or steward token, or the owning product\'s for a takeover (default: MESHGATE_REGISTRY_TOKEN)')
+      .option('--token <token>', "a platform or steward token, or the owning product's for a takeover (default: MESHGATE_REGISTRY_TOKEN)")
       .action(async (id: string, options: RegistryClientOptions & { reason: string }) => {
         const decided = await registryClient(options).decide(id, verb, options.reason);
         console.log(`request ${decided.id} (${decided.product} ${decided.version ?? '?'}, ${decided.changes.length} governed changes) ${decided.status} by ${decided.decidedBy}`);

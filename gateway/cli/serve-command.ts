@@ -13,7 +13,7 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', (value) => Number(value))
     .option('--host <host>', 'interface to bind')
     .option('--config <file>', 'gateway config file (default: meshgate.yaml if present)')
-    .option('--registry <url>', "serve the current build of this registry, polled (token: MESHGATE_REGISTRY_TOKEN, a gateway token)")
+    .option('--registry <url>', 'serve the current build of this registry, polled (token: MESHGATE_REGISTRY_TOKEN, a gateway token)')
     .option('--workers <n>', 'gateway processes sharing the port, one per core is typical (default: 1)', (value) => Number(value))
     .action(async (options: { supergraph?: string; port?: number; host?: string; config?: string; workers?: number; registry?: string }) => {
       // As if MESHGATE_REGISTRY_URL were set, so the token still comes from the file or the environment.

@@ -57,11 +57,14 @@ export function registerStartCommand(program: Command): void {
         console.log('Press Ctrl-C to stop.');
         // After the gateway answers: installing and bundling GraphiQL takes some seconds on the first run only.
         if (config.explorer) prepareExplorer((line) => console.log(line));
-        onShutdownSignal(async () => {
-          forget();
-          await gateway.close();
-          await stopAll();
-        }, { withParent: true });
+        onShutdownSignal(
+          async () => {
+            forget();
+            await gateway.close();
+            await stopAll();
+          },
+          { withParent: true },
+        );
       } catch (error) {
         await stopAll();
         throw error;

@@ -46,7 +46,13 @@ export function registerTestCommand(program: Command): void {
     .action(async (product: string | undefined, options: TestCommandOptions) => {
       const at = options.now === undefined ? undefined : Date.parse(options.now);
       if (at !== undefined && Number.isNaN(at)) throw new MeshError(MeshErrorCode.CONFIG_INVALID, `--now must be an ISO 8601 time such as 2026-11-30T12:00:00Z (got ${JSON.stringify(options.now)})`);
-      const report = await runQualityTests({ gatewayUrl: options.gateway, token: (options.token ?? process.env.MESHGATE_TEST_TOKEN) || undefined, product, root: options.root, now: at === undefined ? undefined : () => at }).catch((error: unknown) => {
+      const report = await runQualityTests({
+        gatewayUrl: options.gateway,
+        token: (options.token ?? process.env.MESHGATE_TEST_TOKEN) || undefined,
+        product,
+        root: options.root,
+        now: at === undefined ? undefined : () => at,
+      }).catch((error: unknown) => {
         if (options.junit && (error instanceof MeshError || error instanceof ConfigError)) writeFileSync(options.junit, toJunitErrorXml(error.code, error.message));
         throw error;
       });

@@ -13,7 +13,10 @@ export function registerTokenCommand(program: Command): void {
     .action(async (options: { scopes: string; subject: string; hours: number }) => {
       // The mode as the gateway would read it: NODE_ENV=production or `mode: production` in meshgate.yaml.
       if (loadGatewayConfig().mode === 'production') {
-        throw new MeshError(MeshErrorCode.CONFIG_INVALID, 'meshgate token mints development tokens only, and this gateway runs in production mode; production tokens come from your identity provider (auth.jwksUrl)');
+        throw new MeshError(
+          MeshErrorCode.CONFIG_INVALID,
+          'meshgate token mints development tokens only, and this gateway runs in production mode; production tokens come from your identity provider (auth.jwksUrl)',
+        );
       }
       console.log(await mintDevToken({ scopes: options.scopes, subject: options.subject, hours: options.hours }));
     });

@@ -1,4 +1,20 @@
-import { DirectiveLocation, GraphQLBoolean, GraphQLDirective, GraphQLNonNull, GraphQLSchema, GraphQLString, Kind, visit, type DirectiveNode, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
+import {
+  DirectiveLocation,
+  GraphQLBoolean,
+  GraphQLDirective,
+  GraphQLNonNull,
+  GraphQLSchema,
+  GraphQLString,
+  Kind,
+  visit,
+  type DirectiveNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { fragmentsOf } from '../operation/document-memo.ts';
 
 /** The values `@skip`/`@include`/`@defer(if:)` read, by variable name. */
 type Variables = Readonly<Record<string, unknown>>;
@@ -32,7 +48,9 @@ function withDefaults(operation: OperationDefinitionNode, variables: Variables):
   let values: Record<string, unknown> | undefined;
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
-    if (variables[name] === undefined && definition.defaultValue?.kind === Kind.BOOLEAN) (values ??= { ...variables })[name] = definition.defaultValue.value;
+    if (variables[name] !== undefined || definition.defaultValue?.kind !== Kind.BOOLEAN) continue;
+    values ??= { ...variables };
+    values[name] = definition.defaultValue.value;
   }
   return values ?? variables;
 }
@@ -60,14 +78,8 @@ function deferDirective(directives: readonly DirectiveNode[] | undefined, variab
   return { label: label?.kind === Kind.STRING ? label.value : undefined };
 }
 
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  return fragments;
-}
-
 /** Response keys a selection set selects directly (through non-deferred fragments). */
-function ownKeys(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, variables: Variables, seen: Set<string>, out: Set<string>): void {
+function ownKeys(set: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Variables, seen: Set<string>, out: Set<string>): void {
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) out.add(selection.alias?.value ?? selection.name.value);
     else if (!deferDirective(selection.directives, variables)) {

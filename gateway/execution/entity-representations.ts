@@ -16,7 +16,7 @@ type Data = Record<string, unknown>;
  */
 export function representationOf(schema: GraphQLSchema, entity: Data, requires: readonly QueryPlanSelectionNode[]): Data | null {
   const representation = select(schema, entity, requires);
-  return representation && representation.__typename ? representation : null;
+  return representation?.__typename ? representation : null;
 }
 
 function select(schema: GraphQLSchema, source: Data | null, selections: readonly QueryPlanSelectionNode[]): Data | null {

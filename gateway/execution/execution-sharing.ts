@@ -1,16 +1,10 @@
-import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { AnswerCache } from '../cache/answer-cache.ts';
 import { answerIdentity } from './answer-identity.ts';
+import type { ExecutorRequest, ExecutorResult, GatewayExecutor, GatewayInterface } from './gateway-contract.ts';
 import { Singleflight } from '../primitives/singleflight.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
-// Apollo's gateway contract, named through Apollo Server's options so we depend on no internal package.
-type GatewayInterface = NonNullable<ApolloServerOptionsWithGateway<GatewayContext>['gateway']>;
-type GatewayLoadResult = Awaited<ReturnType<GatewayInterface['load']>>;
-type GatewayExecutor = NonNullable<GatewayLoadResult['executor']>;
-type ExecutorRequest = Parameters<GatewayExecutor>[0];
-type ExecutorResult = Awaited<ReturnType<GatewayExecutor>>;
 /** What one execution answers: Apollo Gateway's execution result. */
 export type ExecutionAnswer = ExecutorResult;
 

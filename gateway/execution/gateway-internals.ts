@@ -29,7 +29,8 @@ export interface GatewayExecutionInternals extends GatewayPlanning {
 
 export function planningOf(gateway: ApolloGateway): GatewayPlanning | undefined {
   const internals = gateway as unknown as Partial<GatewayPlanning>;
-  const ok = internals.apiSchema && typeof internals.queryPlanner?.buildQueryPlan === 'function' && typeof internals.queryPlanStore?.get === 'function' && typeof internals.queryPlanStore.set === 'function';
+  const ok =
+    internals.apiSchema && typeof internals.queryPlanner?.buildQueryPlan === 'function' && typeof internals.queryPlanStore?.get === 'function' && typeof internals.queryPlanStore.set === 'function';
   return ok ? (internals as GatewayPlanning) : undefined;
 }
 

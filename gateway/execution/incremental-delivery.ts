@@ -125,7 +125,14 @@ export function deliverDeferred(nodes: readonly DeferredNode[], options: Deferre
   return queue;
 }
 
-function partsOf(node: DeferredNode, run: DeferredRun, fragment: DeferredFragment | undefined, denied: readonly DeniedField[], options: DeferredExecutionOptions, shape: OperationShape): IncrementalPart[] {
+function partsOf(
+  node: DeferredNode,
+  run: DeferredRun,
+  fragment: DeferredFragment | undefined,
+  denied: readonly DeniedField[],
+  options: DeferredExecutionOptions,
+  shape: OperationShape,
+): IncrementalPart[] {
   const { data, errors: completionErrors } = shape.complete(options.root, run.errors, options.variables);
   const places: { path: Path; object: Data | null }[] = [];
   collectPlaces(options.schema, data, options.root, node.queryPath, 0, [], places);
@@ -149,14 +156,18 @@ function partsOf(node: DeferredNode, run: DeferredRun, fragment: DeferredFragmen
   const unplaced: GraphQLError[] = [];
   for (const error of [...deniedErrors, ...run.errors, ...completionErrors]) {
     const part = place(error);
-    if (part) (part.errors ??= []).push(error);
-    else if (run.errors.includes(error)) unplaced.push(error);
+    if (part) {
+      part.errors ??= [];
+      part.errors.push(error);
+    } else if (run.errors.includes(error)) unplaced.push(error);
   }
   if (unplaced.length > 0) {
     // A product failure with no place in the fragment (e.g. the whole fetch failed): told with the block's first part, or alone.
     const first = parts[0];
-    if (first) (first.errors ??= []).push(...unplaced);
-    else parts.push({ data: null, path: responseKeysOf(node.queryPath), ...label, errors: unplaced });
+    if (first) {
+      first.errors ??= [];
+      first.errors.push(...unplaced);
+    } else parts.push({ data: null, path: responseKeysOf(node.queryPath), ...label, errors: unplaced });
   }
   return parts;
 }

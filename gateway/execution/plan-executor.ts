@@ -1,10 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { ApolloGateway, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { operationFromDocument } from '@apollo/federation-internals';
-import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import type { DeferredNode, FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { getVariableValues, GraphQLError, Kind, valueFromAST, type FragmentDefinitionNode, type GraphQLFormattedError, type GraphQLInputType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  valueFromAST,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
@@ -14,17 +23,13 @@ import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
 import { deliverDeferred, type DeferredRun } from './incremental-delivery.ts';
+import type { ExecutorRequest, ExecutorResult, GatewayExecutor, GatewayInterface } from './gateway-contract.ts';
 
-// Apollo's gateway contract, named through Apollo Server's options so we depend on no internal package.
-type GatewayInterface = NonNullable<ApolloServerOptionsWithGateway<GatewayContext>['gateway']>;
-type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>['executor']>;
-type ExecutorRequest = Parameters<GatewayExecutor>[0];
-type ExecutorResult = Awaited<ReturnType<GatewayExecutor>>;
 type Data = Record<string, unknown>;
 type OperationFetch = Extract<GraphQLDataSourceProcessOptions<GatewayContext>, { incomingRequestContext: unknown }>;
 type IncomingRequest = OperationFetch['incomingRequestContext'];
 
-/** The same span names Apollo Gateway's executor opens, so traces read the same whichever engine runs. */
+/** The same span names Apollo Gateway's executor opens, so traces read as Apollo Gateway's do. */
 const tracer = trace.getTracer('meshgate');
 
 async function inSpan<T>(name: string, run: () => Promise<T>): Promise<T> {
@@ -75,7 +80,7 @@ interface Execution {
 }
 
 /**
- * meshgate's executor for Apollo's query plans (`engine: meshgate`). Apollo Gateway still
+ * meshgate's executor for Apollo's query plans. Apollo Gateway still
  * loads and reloads the supergraph and plans (into its own plan cache, under its own keys, so
  * the plan warmer keeps working); every fetch still goes through each product's data source
  * (ProductDataSource: signing, caches, breaker, retries). What is ours is running the plan and
@@ -95,21 +100,22 @@ interface Execution {
  * fetch: subscription plans and fetches with context rewrites, which Apollo Gateway's
  * planner does not produce with the gateway's settings.
  */
-export class PlanExecutor {
+class PlanExecutor {
   private readonly compiled = new WeakMap<QueryPlan, CompiledPlan>();
 
   constructor(private readonly gateway: ApolloGateway) {}
 
   /** Checked at load: an Apollo Gateway whose internals moved cannot be driven, and the gateway refuses to start. */
   static assertUsable(gateway: ApolloGateway): void {
-    if (!executionInternalsOf(gateway)) throw new Error('engine "meshgate" cannot run on this Apollo Gateway version (its planning internals moved); set engine: apollo');
+    if (!executionInternalsOf(gateway))
+      throw new Error("meshgate's executor cannot run on this Apollo Gateway version (its planning internals moved); install the @apollo/gateway version meshgate's package.json names");
   }
 
   readonly execute: GatewayExecutor = (request) => inSpan('gateway.request', () => this.run(request));
 
   private async run(request: ExecutorRequest): Promise<ExecutorResult> {
     const internals = executionInternalsOf(this.gateway);
-    if (!internals) throw new Error('engine "meshgate": Apollo Gateway has no supergraph loaded');
+    if (!internals) throw new Error("meshgate's executor: Apollo Gateway has no supergraph loaded");
     // Read from the document, as Apollo Gateway does: a plugin that rewrites the document
     // (access pruning) rewrites what is planned, and the shape must be the same operation.
     const operation = operationIn(request);
@@ -180,7 +186,14 @@ export class PlanExecutor {
     return compiled;
   }
 
-  private shapeFor(compiled: CompiledPlan, schema: GraphQLSchema, operation: OperationDefinitionNode, request: ExecutorRequest, conditions: ConditionValues, delivered?: ReadonlySet<string>): OperationShape {
+  private shapeFor(
+    compiled: CompiledPlan,
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    request: ExecutorRequest,
+    conditions: ConditionValues,
+    delivered?: ReadonlySet<string>,
+  ): OperationShape {
     let key = compiled.conditionVariables.length === 0 ? '' : compiled.conditionVariables.map((name) => (conditions[name] === true ? '1' : '0')).join('');
     // With @defer in parts: one shape per set of fragments delivered so far (keys hold no newline).
     if (delivered) key += `\n${[...delivered].sort().join('\n')}`;
@@ -324,7 +337,10 @@ function collectAt(schema: GraphQLSchema, value: unknown, path: ResponsePath, in
     if (isObjectOfType(schema, value as Data, element.slice(7))) collectAt(schema, value, path, index + 1, out);
     return;
   }
-  if (element === '@') return collectAt(schema, value, path, index + 1, out);
+  if (element === '@') {
+    collectAt(schema, value, path, index + 1, out);
+    return;
+  }
   const object = value as Data;
   if (Object.hasOwn(object, element)) collectAt(schema, object[element as string], path, index + 1, out);
 }
@@ -419,7 +435,7 @@ function productError(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cu
 
 function errorPath(path: GraphQLFormattedError['path'], fetch: FetchNode, cursor: Cursor, pathsOfEntities: () => (string | number)[][]): (string | number)[] | undefined {
   if (fetch.requires && typeof path?.[1] === 'number') {
-    // Apollo Gateway's reading, kept so both engines place an error alike: the entity's
+    // Apollo Gateway's reading, kept so our executor places an error as Apollo's does: the entity's
     // index among the objects at the Flatten path (before unrepresentable ones were dropped).
     return [...(pathsOfEntities()[path[1]] ?? []), ...path.slice(2)];
   }
@@ -464,7 +480,7 @@ export function withPlanExecutor(gateway: ApolloGateway): GatewayInterface {
       PlanExecutor.assertUsable(gateway);
       return { ...loaded, executor: executor.execute };
     },
-    // Apollo Server validates against this schema: it gets `@defer`, which this engine executes.
+    // Apollo Server validates against this schema: it gets `@defer`, which this executor runs.
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate((update) => callback({ ...update, apiSchema: withDeferDirective(update.apiSchema) })),
     stop: () => gateway.stop(),
   };

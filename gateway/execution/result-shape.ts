@@ -1,6 +1,6 @@
 import {
   executeSync,
-  GraphQLError,
+  type GraphQLError,
   isAbstractType,
   isCompositeType,
   isEnumType,
@@ -28,6 +28,7 @@ export type ConditionValues = Readonly<Record<string, unknown>>;
 
 type Path = (string | number)[];
 
+// biome-ignore lint/suspicious/noConstEnum: file-local, so tsc and tsx's esbuild both inline its members on this hot path; never export one
 const enum FieldKind {
   Typename,
   Introspection,
@@ -56,6 +57,7 @@ interface FieldShape {
   readonly ownKey: boolean;
 }
 
+// biome-ignore lint/suspicious/noConstEnum: file-local, so tsc and tsx's esbuild both inline its members on this hot path; never export one
 const enum StepKind {
   NonNull,
   List,
@@ -280,7 +282,12 @@ export class OperationShape {
     const document: DocumentNode = {
       kind: Kind.DOCUMENT,
       definitions: [
-        { kind: Kind.OPERATION_DEFINITION, operation: OperationTypeNode.QUERY, variableDefinitions: this.operation.variableDefinitions, selectionSet: { kind: Kind.SELECTION_SET, selections: [node] } },
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: OperationTypeNode.QUERY,
+          variableDefinitions: this.operation.variableDefinitions,
+          selectionSet: { kind: Kind.SELECTION_SET, selections: [node] },
+        },
         ...Object.values(this.fragments),
       ],
     };
@@ -400,6 +407,7 @@ function isInteger(value: unknown): boolean {
   return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 1e21;
 }
 
+// biome-ignore lint/suspicious/noConstEnum: file-local, so tsc and tsx's esbuild both inline its members on this hot path; never export one
 const enum LeafKind {
   String,
   Boolean,

@@ -37,11 +37,7 @@ export interface GraphQLRequest {
  */
 export type GraphQLPipeline = (request: GraphQLRequest) => Promise<HTTPGraphQLResponse>;
 
-export function graphqlPipeline(options: {
-  apollo: ApolloServer<GatewayContext>;
-  config: Pick<GatewayConfig, 'batching' | 'limits'>;
-  authenticate: Authenticate;
-}): GraphQLPipeline {
+export function graphqlPipeline(options: { apollo: ApolloServer<GatewayContext>; config: Pick<GatewayConfig, 'batching' | 'limits'>; authenticate: Authenticate }): GraphQLPipeline {
   const { apollo, config, authenticate } = options;
   return async ({ method, url, headers, body, requestId, incremental }) => {
     guardBatch(body, config.batching);
@@ -101,7 +97,12 @@ export function graphqlRoute(options: {
       ...(payload.incremental && {
         incremental: payload.incremental.map(({ errors, ...part }) => ({
           ...part,
-          ...(errors && { errors: stampRequestId(errors.map((error) => maskError(error.toJSON(), config.exposeErrorDetails)), requestId) }),
+          ...(errors && {
+            errors: stampRequestId(
+              errors.map((error) => maskError(error.toJSON(), config.exposeErrorDetails)),
+              requestId,
+            ),
+          }),
         })),
       }),
       extensions: { dataProducts: dataProductSignals(payload.products, now) },

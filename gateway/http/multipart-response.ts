@@ -10,7 +10,7 @@ import type { SubsequentPayload } from '../execution/incremental-delivery.ts';
  * errors?}], hasNext, extensions?}` per deferred block as it completes, the last with
  * `hasNext: false` and the closing boundary.
  */
-export const DEFER_SPEC = '20220824';
+const DEFER_SPEC = '20220824';
 const PART_HEADER = 'content-type: application/json; charset=utf-8\r\n\r\n';
 
 /** Whether an Accept header takes `multipart/mixed` with `deferSpec=20220824` (and a quality above zero). */
@@ -36,7 +36,12 @@ export interface FinishedPayload {
  * part has been through every Apollo plugin already; `finish` does for each later one what
  * the plugins do for an answer (masking, request id, product signals).
  */
-export async function writeMultipartResponse(res: ServerResponse, first: HTTPGraphQLResponse, parts: AsyncIterable<SubsequentPayload>, finish: (payload: SubsequentPayload) => FinishedPayload): Promise<void> {
+export async function writeMultipartResponse(
+  res: ServerResponse,
+  first: HTTPGraphQLResponse,
+  parts: AsyncIterable<SubsequentPayload>,
+  finish: (payload: SubsequentPayload) => FinishedPayload,
+): Promise<void> {
   for (const [name, value] of first.headers) if (name !== 'content-length') res.setHeader(name, value);
   res.setHeader('content-type', `multipart/mixed; boundary="-"; deferSpec=${DEFER_SPEC}`);
   res.statusCode = first.status ?? 200;

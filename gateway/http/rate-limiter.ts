@@ -30,7 +30,7 @@ export type VerifiedPrincipal = (req: IncomingMessage) => Promise<Principal | un
  * expired draws from its address's bucket: were the header's text the key, every spelling
  * of one token (`bearer`, two spaces, a tab) and every garbage token would be a fresh bucket.
  */
-export async function rateLimitKey(req: IncomingMessage, by: RateLimitConfig['by'], verifiedPrincipal: VerifiedPrincipal): Promise<string> {
+async function rateLimitKey(req: IncomingMessage, by: RateLimitConfig['by'], verifiedPrincipal: VerifiedPrincipal): Promise<string> {
   const ip = req.socket.remoteAddress ?? 'unknown';
   if (by === 'client') {
     const client = clientIdentity(req.headers).name;

@@ -94,7 +94,8 @@ export function registerDataProductTools(server: McpServer, caller: ToolCaller, 
     },
     ({ product }) =>
       answer(async () => {
-        if (!options.schemaPublished) throw new MeshError(MeshErrorCode.INTROSPECTION_DISABLED, 'This gateway publishes no schema (introspection and the catalog are off); list_data_products and run_graphql_query still answer');
+        if (!options.schemaPublished)
+          throw new MeshError(MeshErrorCode.INTROSPECTION_DISABLED, 'This gateway publishes no schema (introspection and the catalog are off); list_data_products and run_graphql_query still answer');
         const found = servedProducts(await options.catalog()).find((p) => p.name === product);
         if (!found) throw new MeshError(MeshErrorCode.NOT_FOUND, `No data product named ${JSON.stringify(product)} is served here; list_data_products names them`);
         return toolResult(await describeProduct(await withLiveFreshness(found, options), caller.schema));

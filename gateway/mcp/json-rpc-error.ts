@@ -14,9 +14,6 @@ export const JsonRpcErrorCode = {
  * A JSON-RPC error answer from `/mcp`: the protocol's code for MCP clients, and ours in
  * `error.data.code` (from the one closed set), as every other refusal of the gateway carries it.
  */
-export function writeJsonRpcError(
-  res: ServerResponse,
-  answer: { status: number; id: string | number | null; rpcCode: number; code: MeshErrorCode; message: string },
-): void {
+export function writeJsonRpcError(res: ServerResponse, answer: { status: number; id: string | number | null; rpcCode: number; code: MeshErrorCode; message: string }): void {
   writeJson(res, answer.status, { jsonrpc: '2.0', id: answer.id, error: { code: answer.rpcCode, message: answer.message, data: { code: answer.code } } });
 }

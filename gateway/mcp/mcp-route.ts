@@ -73,6 +73,12 @@ export function mcpRoute(options: {
     const { schema } = view;
     if (!schema) throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, 'No supergraph is served yet; retry shortly');
     const { answerMcpMessage } = await import('./mcp-server.ts');
-    await answerMcpMessage(req, res, body, { headers, schema, requestId }, { catalog: () => options.catalog(view), liveDataAsOf, pipeline: options.pipeline, onRejection, onUnexpected, schemaPublished: config.introspection || config.catalog.enabled });
+    await answerMcpMessage(
+      req,
+      res,
+      body,
+      { headers, schema, requestId },
+      { catalog: () => options.catalog(view), liveDataAsOf, pipeline: options.pipeline, onRejection, onUnexpected, schemaPublished: config.introspection || config.catalog.enabled },
+    );
   };
 }

@@ -19,7 +19,7 @@ const GATEWAY_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json')
 const SERVED_METHODS: ReadonlySet<string> = new Set(['initialize', 'ping', 'tools/list', 'tools/call']);
 
 const INSTRUCTIONS =
-  'The data products of a data mesh, served as one GraphQL graph. Start with list_data_products, then describe_data_product for a product\'s fields and example queries, then run_graphql_query. You see what your token may read: a field you may not read comes back null with a FORBIDDEN_FIELD error.';
+  "The data products of a data mesh, served as one GraphQL graph. Start with list_data_products, then describe_data_product for a product's fields and example queries, then run_graphql_query. You see what your token may read: a field you may not read comes back null with a FORBIDDEN_FIELD error.";
 
 /**
  * Answers one MCP message (the body of one `POST /mcp`), statelessly: a new MCP server

@@ -22,7 +22,6 @@ export interface FieldUsageStore extends FieldUsageSource {
 
 export type UsageRow = FieldUsageRow;
 
-
 /**
  * Counts in memory and writes per-day totals out in batches, so recording costs a
  * request a map update and never a write. What a crash loses is at most one flush
@@ -55,13 +54,15 @@ export abstract class BufferedUsageStore implements FieldUsageStore {
   flush(): Promise<void> {
     // Flushes run one after another so two batches never interleave their writes.
     // After a failed flush, the next one still runs (a rejected chain would skip them all).
-    this.flushing = this.flushing.catch(() => {}).then(async () => {
-      if (this.buffer.size === 0) return;
-      const rows = [...this.buffer.values()];
-      this.buffer = new Map();
-      await this.write(rows);
-      this.writes++;
-    });
+    this.flushing = this.flushing
+      .catch(() => {})
+      .then(async () => {
+        if (this.buffer.size === 0) return;
+        const rows = [...this.buffer.values()];
+        this.buffer = new Map();
+        await this.write(rows);
+        this.writes++;
+      });
     return this.flushing;
   }
 

@@ -1,5 +1,5 @@
 /** The label value every value past a budget is recorded under. */
-export const OTHER_LABEL = 'other';
+const OTHER_LABEL = 'other';
 
 export interface LabelBudgetOptions {
   /**
@@ -64,7 +64,10 @@ export class LabelBudget {
 /** Whether `value` is (or now becomes) one of the first `max` distinct values kept under `name`. */
 function admit(kept: Map<string, Set<string>>, name: string, value: string, max: number): boolean {
   let seen = kept.get(name);
-  if (!seen) kept.set(name, (seen = new Set()));
+  if (!seen) {
+    seen = new Set();
+    kept.set(name, seen);
+  }
   if (seen.has(value)) return true;
   if (seen.size >= max) return false;
   seen.add(value);

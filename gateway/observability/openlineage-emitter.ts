@@ -74,7 +74,10 @@ export class LineageEmitter<Captured> {
     if (failed.length === 0) this.failing = false;
     else {
       this.options.onDrop('send_failed', failed.length);
-      if (!this.failing) this.options.log(`openlineage: ${failed.length} event(s) not delivered to the collector: ${String((failed[0] as PromiseRejectedResult).reason?.message ?? failed[0])}; further failures are counted in meshgate_lineage_events_dropped_total`);
+      if (!this.failing)
+        this.options.log(
+          `openlineage: ${failed.length} event(s) not delivered to the collector: ${String((failed[0] as PromiseRejectedResult).reason?.message ?? failed[0])}; further failures are counted in meshgate_lineage_events_dropped_total`,
+        );
       this.failing = true;
     }
   }
@@ -106,7 +109,12 @@ export class LineageEmitter<Captured> {
  * The gateway's emitter for `lineage`, counting into `/metrics`; undefined while `lineage.url` is unset.
  * `build` makes the event of what the capturing plugin queued, in the configured namespace.
  */
-export function openLineageEmitter<Captured>(config: GatewayConfig['lineage'], metrics: GatewayMetrics, logger: Logger, build: (captured: Captured, namespace: string) => RunEvent): LineageEmitter<Captured> | undefined {
+export function openLineageEmitter<Captured>(
+  config: GatewayConfig['lineage'],
+  metrics: GatewayMetrics,
+  logger: Logger,
+  build: (captured: Captured, namespace: string) => RunEvent,
+): LineageEmitter<Captured> | undefined {
   if (!config.url) return undefined;
   const { namespace } = config;
   return new LineageEmitter(

@@ -36,12 +36,18 @@ export interface DevMeshSource {
 export function readMeshFolder(root: string): DevMeshSource {
   const paths = meshPaths(root);
   const missing = [paths.subgraphs, paths.governance].filter((path) => !existsSync(path));
-  if (missing.length) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `--root ${root}`, missing.map((path) => `${path} does not exist: a mesh folder holds subgraphs/<product>/ and schema/governance.yaml`));
+  if (missing.length)
+    throw new ConfigError(
+      MeshErrorCode.CONFIG_INVALID,
+      `--root ${root}`,
+      missing.map((path) => `${path} does not exist: a mesh folder holds subgraphs/<product>/ and schema/governance.yaml`),
+    );
   const mesh = loadMesh(root);
   const baselines: MeshProductText[] = [];
   for (const product of mesh.products) {
     const dir = join(paths.published, product.name);
-    if (existsSync(join(dir, 'product.yaml'))) baselines.push({ name: product.name, descriptor: readFileSync(join(dir, 'product.yaml'), 'utf8'), sdl: readFileSync(join(dir, 'schema.graphql'), 'utf8') });
+    if (existsSync(join(dir, 'product.yaml')))
+      baselines.push({ name: product.name, descriptor: readFileSync(join(dir, 'product.yaml'), 'utf8'), sdl: readFileSync(join(dir, 'schema.graphql'), 'utf8') });
   }
   const supergraph = join(paths.root, 'schema', 'supergraph.graphql');
   const committed = existsSync(supergraph) ? Object.fromEntries(readSupergraphModel(readFileSync(supergraph, 'utf8')).subgraphs.map((s) => [s.name, s.url])) : {};
@@ -65,8 +71,8 @@ export async function readRegistryMesh(registry: string, token: string | undefin
   if (!token) throw new MeshError(MeshErrorCode.UNAUTHENTICATED, 'The registry needs a token: pass --token or set MESHGATE_REGISTRY_TOKEN');
   const client = new RegistryClient(registry, token);
   // The registry's own client; its refusals are told here as this command's, with what the registry said.
-  const get = (path: string) => client.call<Record<string, any> | string>('GET', path, undefined, { timeoutMs: 10_000 });
-  let mesh: Record<string, any> | string;
+  const get = (path: string) => client.call<Record<string, unknown> | string>('GET', path, undefined, { timeoutMs: 10_000 });
+  let mesh: Record<string, unknown> | string;
   try {
     mesh = await get('/v1/mesh');
   } catch (error) {
@@ -91,7 +97,9 @@ export async function readRegistryMesh(registry: string, token: string | undefin
   if (own && typeof own !== 'string') baselines.push({ name: product, descriptor: String(own.descriptor), sdl: String(own.sdl) });
   // Where gateways reach each product, as its team published it (`--url`); only http(s) URLs are taken.
   const urls = Object.fromEntries(
-    (mesh.products as { name: string; url?: unknown }[]).filter((p) => typeof p.url === 'string' && URL.canParse(p.url) && /^https?:$/.test(new URL(p.url).protocol)).map((p) => [p.name, p.url as string]),
+    (mesh.products as { name: string; url?: unknown }[])
+      .filter((p) => typeof p.url === 'string' && URL.canParse(p.url) && /^https?:$/.test(new URL(p.url).protocol))
+      .map((p) => [p.name, p.url as string]),
   );
   return { origin: registry, products, governance: mesh.governance, baselines, urls };
 }

@@ -68,7 +68,13 @@ export class ProductProcess {
 
   private async spawn(): Promise<void> {
     this.output = '';
-    const child = spawn(this.command, { cwd: this.dir, shell: true, detached: process.platform !== 'win32', env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.command, {
+      cwd: this.dir,
+      shell: true,
+      detached: process.platform !== 'win32',
+      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     const pass = (chunk: Buffer) => {
       const text = chunk.toString();

@@ -234,13 +234,23 @@ export function initProductRepository(options: InitOptions): InitResult {
   return { dir, files: ['package.json', ...Object.keys(files)], typeName: contract.names.type, queryFields: { one: contract.names.one, list: contract.names.list } };
 }
 
+/** The fields of a package.json that `packageJson` reads; the rest it keeps as they are. */
+interface PackageJsonFields {
+  [key: string]: unknown;
+  name?: string;
+  version?: string;
+  description?: string;
+  dependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
+}
+
 /** The repository's package.json: what `npm install` wrote, with the product's name, module type, scripts and engines added. */
 function packageJson(dir: string, name: string): Record<string, unknown> {
   const file = join(dir, 'package.json');
-  let existing: Record<string, any> = {};
+  let existing: PackageJsonFields = {};
   if (existsSync(file)) {
     try {
-      existing = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+      existing = JSON.parse(readFileSync(file, 'utf8')) as PackageJsonFields;
     } catch (error) {
       throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'meshgate init', [`${file} is not valid JSON: ${(error as Error).message}`]);
     }

@@ -32,7 +32,10 @@ export interface ScaffoldResult {
 export const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 export function pascal(name: string): string {
-  return name.split('-').map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');
+  return name
+    .split('-')
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
 }
 
 export function camel(name: string): string {
@@ -299,7 +302,11 @@ export async function scaffoldProduct(options: ScaffoldOptions): Promise<Scaffol
   writeFileSync(mesh.paths.lineage, serializeLineage(computeLineage(live)));
   const published = await publishProduct(name, { root: paths.root, today: options.today });
   if (!published.ok) {
-    throw new ConfigError(MeshErrorCode.CONFIG_INVALID, `new product ${name}`, published.findings.map((f) => `${f.element}: ${f.message} (${f.rule})`));
+    throw new ConfigError(
+      MeshErrorCode.CONFIG_INVALID,
+      `new product ${name}`,
+      published.findings.map((f) => `${f.element}: ${f.message} (${f.rule})`),
+    );
   }
   return {
     dir,

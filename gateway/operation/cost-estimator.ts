@@ -54,9 +54,7 @@ export function estimateCost(options: {
   };
 
   const sizeOf = (field: FieldNode, definition: GraphQLField<unknown, unknown>, listSize: ListSize | undefined): number => {
-    const sliced = (listSize?.slicingArguments ?? [])
-      .map((name) => argumentValue(field, definition, name))
-      .filter((value): value is number => typeof value === 'number' && Number.isFinite(value));
+    const sliced = (listSize?.slicingArguments ?? []).map((name) => argumentValue(field, definition, name)).filter((value): value is number => typeof value === 'number' && Number.isFinite(value));
     if (sliced.length) return Math.max(0, ...sliced);
     return listSize?.assumedSize ?? defaultListSize;
   };

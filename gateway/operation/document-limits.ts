@@ -19,7 +19,10 @@ import { countExpandedSelections } from './selection-count.ts';
  */
 export function checkDocumentLimits(source: string, limits: GatewayConfig['limits']): DocumentNode | undefined {
   let accepted = acceptedSources.get(limits);
-  if (!accepted) acceptedSources.set(limits, (accepted = new RecencyMap(ACCEPTED_SOURCES_KEPT)));
+  if (!accepted) {
+    accepted = new RecencyMap(ACCEPTED_SOURCES_KEPT);
+    acceptedSources.set(limits, accepted);
+  }
   if (accepted.has(source)) return accepted.peek(source);
   const document = parseWithinLimits(source, limits);
   // A dashboard repeats the same few documents: each is lexed and parsed here once, not per request.

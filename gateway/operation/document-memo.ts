@@ -22,7 +22,10 @@ export function memoizeBySchemaAndDocument<T>(analyse: (schema: GraphQLSchema, d
   const bySchema = new WeakMap<GraphQLSchema, (document: DocumentNode) => T>();
   return (schema, document) => {
     let forSchema = bySchema.get(schema);
-    if (!forSchema) bySchema.set(schema, (forSchema = memoizeByDocument((doc) => analyse(schema, doc))));
+    if (!forSchema) {
+      forSchema = memoizeByDocument((doc) => analyse(schema, doc));
+      bySchema.set(schema, forSchema);
+    }
     return forSchema(document);
   };
 }

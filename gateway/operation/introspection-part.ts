@@ -26,9 +26,15 @@ const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 /** {@link IntrospectionPart} of `operation`, a definition of `document`; kept per document and operation. */
 export function introspectionPart(document: DocumentNode, operation: OperationDefinitionNode): IntrospectionPart {
   let byOperation = parts.get(document);
-  if (!byOperation) parts.set(document, (byOperation = new Map()));
+  if (!byOperation) {
+    byOperation = new Map();
+    parts.set(document, byOperation);
+  }
   let part = byOperation.get(operation);
-  if (!part) byOperation.set(operation, (part = analyse(document, operation)));
+  if (!part) {
+    part = analyse(document, operation);
+    byOperation.set(operation, part);
+  }
   return part;
 }
 
@@ -43,7 +49,11 @@ function analyse(document: DocumentNode, operation: OperationDefinitionNode): In
   const deep: (name: string) => boolean = memoizeByFragment(document, (fragment) => selectsIntrospection(fragment.selectionSet), false);
   const selectsIntrospection = (set: SelectionSetNode): boolean =>
     set.selections.some((s) =>
-      s.kind === Kind.FIELD ? INTROSPECTION_FIELDS.has(s.name.value) || (s.selectionSet !== undefined && selectsIntrospection(s.selectionSet)) : s.kind === Kind.INLINE_FRAGMENT ? selectsIntrospection(s.selectionSet) : deep(s.name.value),
+      s.kind === Kind.FIELD
+        ? INTROSPECTION_FIELDS.has(s.name.value) || (s.selectionSet !== undefined && selectsIntrospection(s.selectionSet))
+        : s.kind === Kind.INLINE_FRAGMENT
+          ? selectsIntrospection(s.selectionSet)
+          : deep(s.name.value),
     );
   // The root selection set reduced to its introspection fields; spreads are inlined, so a
   // fragment spread at the root and elsewhere is reduced only where it is at the root.

@@ -8,6 +8,7 @@ import type { SharedStateStore } from '../shared-state/key-value-store.ts';
 export interface PersistedOperationStore {
   get(id: string): Promise<string | undefined>;
   set(id: string, body: string, options?: { ttl?: number | null }): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: Apollo's KeyValueCache declares it so, and this plugs into it
   delete(id: string): Promise<boolean | void>;
 }
 
@@ -93,6 +94,7 @@ export class ManifestBackedStore implements PersistedOperationStore {
     if (!this.manifest.has(manifestId(key))) await this.store?.set(key, body, options);
   }
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: the interface's type, which is Apollo's KeyValueCache's
   async delete(id: string): Promise<boolean | void> {
     return this.store?.delete(id);
   }

@@ -18,7 +18,10 @@ import { memoizeByDocument, memoizeByFragment } from './document-memo.ts';
 export function countExpandedSelections(document: DocumentNode, cap: number): number {
   const byCap = countsByDocument(document);
   let count = byCap.get(cap);
-  if (count === undefined) byCap.set(cap, (count = countWithin(document, cap)));
+  if (count === undefined) {
+    count = countWithin(document, cap);
+    byCap.set(cap, count);
+  }
   return count;
 }
 

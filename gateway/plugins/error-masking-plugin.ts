@@ -1,9 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { isMeshErrorCode, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-
-const KNOWN_CODES = new Set<string>(Object.values(MeshErrorCode));
 
 /**
  * Codes whose message is written for the client (by us or by graphql-js) and names nothing
@@ -11,9 +9,7 @@ const KNOWN_CODES = new Set<string>(Object.values(MeshErrorCode));
  * message, because a message is the easiest backdoor there is: a DuckDB error quotes the
  * SQL, its tables and columns; a fetch error quotes the product's URL.
  */
-const CLIENT_MESSAGE_CODES = new Set<string>(
-  Object.values(MeshErrorCode).filter((code) => code !== MeshErrorCode.INTERNAL_SERVER_ERROR && code !== MeshErrorCode.PRODUCT_ERROR),
-);
+const CLIENT_MESSAGE_CODES = new Set<string>(Object.values(MeshErrorCode).filter((code) => code !== MeshErrorCode.INTERNAL_SERVER_ERROR && code !== MeshErrorCode.PRODUCT_ERROR));
 
 /**
  * Masks every error the client receives: an unexpected message is a backdoor to a product's
@@ -43,7 +39,7 @@ export function maskError(error: GraphQLFormattedError, exposeDetails: boolean):
   const extensions = error.extensions ?? {};
   const product = typeof extensions.product === 'string' ? extensions.product : typeof extensions.serviceName === 'string' ? extensions.serviceName : undefined;
   const raw = typeof extensions.code === 'string' ? extensions.code : undefined;
-  const code = raw && KNOWN_CODES.has(raw) ? raw : product ? MeshErrorCode.PRODUCT_ERROR : MeshErrorCode.INTERNAL_SERVER_ERROR;
+  const code = isMeshErrorCode(raw) ? raw : product ? MeshErrorCode.PRODUCT_ERROR : MeshErrorCode.INTERNAL_SERVER_ERROR;
   let message = error.message;
   if (!CLIENT_MESSAGE_CODES.has(code) && !exposeDetails) {
     message = product ? `Data product "${product}" failed to resolve this part of the query.` : 'Unexpected error.';

@@ -30,7 +30,10 @@ export interface CapturedOperation {
  * Nothing here waits on the collector. An operation that never resolved (refused before
  * validation ended) ran nothing and gets no event.
  */
-export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, options: { sampleRate: number; metrics: GatewayMetrics; onSupergraph: OnSupergraph }): ApolloServerPlugin<GatewayContext> {
+export function openLineagePlugin(
+  emitter: LineageEmitter<CapturedOperation>,
+  options: { sampleRate: number; metrics: GatewayMetrics; onSupergraph: OnSupergraph },
+): ApolloServerPlugin<GatewayContext> {
   const { labels } = options.metrics;
   let model: SupergraphLineage | undefined;
   options.onSupergraph((supergraph) => (model = supergraph.lineage));
@@ -56,10 +59,16 @@ export function openLineagePlugin(emitter: LineageEmitter<CapturedOperation>, op
             eventTime: new Date().toISOString(),
             // The names are the caller's to choose: bounded as on /metrics, so no caller can mint jobs without end.
             // The consumer is the verified application where the token names one (the identity access agreements hold it to), else the client header.
-            consumer: { clientName: labels.value('client', contextValue.principal.application ?? client), clientVersion: labels.value('client_version', version), operationName: labels.value('operation', operationOf(operationName)) },
+            consumer: {
+              clientName: labels.value('client', contextValue.principal.application ?? client),
+              clientVersion: labels.value('client_version', version),
+              operationName: labels.value('operation', operationOf(operationName)),
+            },
             fields,
             // Written by the signals plugin, which runs earlier on this hook.
-            answeredBy: (result?.extensions?.dataProducts as DataProductSignal[] | undefined) ?? [...contextValue.answeredBy.keys()].map((name) => ({ name, version: null, status: null, dataAsOf: null, stale: false })),
+            answeredBy:
+              (result?.extensions?.dataProducts as DataProductSignal[] | undefined) ??
+              [...contextValue.answeredBy.keys()].map((name) => ({ name, version: null, status: null, dataAsOf: null, stale: false })),
             failed,
             // The code only: a message can echo the caller's own values (GraphQL repeats an
             // invalid variable in full), which are neither the collector's to keep nor bounded in size.
@@ -92,13 +101,26 @@ export function capturedRunEvent(captured: CapturedOperation, namespace: string)
       if (to[1] === coordinate && owners.includes(to[0]) && answered.has(from[0])) add(from[0], from[1]);
     }
   }
-  const inputs: InputDataset[] = [...read].sort(([a], [b]) => a.localeCompare(b)).map(([name, fields]) => {
-    const contract = model.products.get(name);
-    const signal = answered.get(name);
-    // The version the product answered with wins over the one composed: they differ while a new release rolls out.
-    const dataset = productDataset(namespace, { name, version: signal?.version ?? contract?.version, owner: contract?.owner, description: contract?.description, fields: (model.fieldsOf.get(name) ?? []).map((f) => ({ name: f.coordinate, type: f.type, description: f.description })) }, model.requiresEdges, fields);
-    const watermark = signal?.dataAsOf ? { dataAsOf: signal.dataAsOf, freshness: contract?.sla.freshness, stale: signal.stale } : undefined;
-    return { ...dataset, facets: { ...dataset.facets, tags: readTagsFacet([...fields], watermark) } };
-  });
+  const inputs: InputDataset[] = [...read]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, fields]) => {
+      const contract = model.products.get(name);
+      const signal = answered.get(name);
+      // The version the product answered with wins over the one composed: they differ while a new release rolls out.
+      const dataset = productDataset(
+        namespace,
+        {
+          name,
+          version: signal?.version ?? contract?.version,
+          owner: contract?.owner,
+          description: contract?.description,
+          fields: (model.fieldsOf.get(name) ?? []).map((f) => ({ name: f.coordinate, type: f.type, description: f.description })),
+        },
+        model.requiresEdges,
+        fields,
+      );
+      const watermark = signal?.dataAsOf ? { dataAsOf: signal.dataAsOf, freshness: contract?.sla.freshness, stale: signal.stale } : undefined;
+      return { ...dataset, facets: { ...dataset.facets, tags: readTagsFacet([...fields], watermark) } };
+    });
   return runEvent({ namespace, runId: captured.runId, eventTime: captured.eventTime, failed: captured.failed, errorMessage: captured.errorMessage, consumer: captured.consumer, inputs });
 }

@@ -4,7 +4,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 
 /**
  * Refuses, with a client error, operations the gateway cannot pick or run. Apollo Server
- * hands them to Apollo Gateway's executor, which throws INVALID_GRAPHQL with a 500: an
+ * would hand them to the executor, which cannot run them and fails with a 500: an
  * unknown `operationName`, several operations without one, or a mutation against a
  * supergraph with no Mutation type (graphql 16 validation does not check root types).
  */

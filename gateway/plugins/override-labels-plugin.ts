@@ -59,7 +59,10 @@ export function overrideLabelsPlugin(config: GatewayConfig['override'], onSuperg
 function headerLabels(value: string | undefined): Set<string> {
   if (!value) return new Set();
   if (Buffer.byteLength(value) > MAX_HEADER_BYTES) throw new MeshError(MeshErrorCode.OVERRIDE_HEADER_INVALID, `The override header is longer than ${MAX_HEADER_BYTES} bytes`, { endsRequest: true });
-  const labels = value.split(',').map((label) => label.trim()).filter((label) => label.length > 0);
+  const labels = value
+    .split(',')
+    .map((label) => label.trim())
+    .filter((label) => label.length > 0);
   if (labels.length > MAX_HEADER_LABELS) throw new MeshError(MeshErrorCode.OVERRIDE_HEADER_INVALID, `The override header names more than ${MAX_HEADER_LABELS} labels`, { endsRequest: true });
   // percent(N) labels are drawn by the gateway: a client cannot name itself into a rollout.
   return new Set(labels.filter((label) => !PERCENT.test(label)));

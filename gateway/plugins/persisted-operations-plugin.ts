@@ -31,7 +31,7 @@ export interface Safelist {
 }
 
 /** Loads and checks a manifest; every problem is reported with the file and its path. */
-export function loadSafelist(path: string): Safelist {
+function loadSafelist(path: string): Safelist {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));

@@ -46,11 +46,9 @@ export function previewGatePlugin(options: PreviewGateOptions, onSupergraph: OnS
           const used = previewFieldsUsed(schema, document, hidden);
           if (used.length > 0) {
             const [type, field] = used[0]!.split('.');
-            throw new MeshError(
-              MeshErrorCode.PREVIEW_FIELD_NOT_ENABLED,
-              `Cannot query field "${field}" on type "${type}": it is a preview field. Send "${options.header}: true" to opt in.`,
-              { endsRequest: true },
-            );
+            throw new MeshError(MeshErrorCode.PREVIEW_FIELD_NOT_ENABLED, `Cannot query field "${field}" on type "${type}": it is a preview field. Send "${options.header}: true" to opt in.`, {
+              endsRequest: true,
+            });
           }
           if (!operation || !usesIntrospection(document)) return;
           const part = introspectionPart(document, operation);
@@ -99,7 +97,9 @@ async function answerIntrospectionAgain(
   return { ...data, ...again };
 }
 
-export function previewFieldsUsed(schema: GraphQLSchema, document: DocumentNode, previewFields: ReadonlySet<string>): string[] {
+function previewFieldsUsed(schema: GraphQLSchema, document: DocumentNode, previewFields: ReadonlySet<string>): string[] {
   if (previewFields.size === 0) return [];
-  return fieldsUsed(schema, document).map((use) => use.coordinate).filter((coordinate) => previewFields.has(coordinate));
+  return fieldsUsed(schema, document)
+    .map((use) => use.coordinate)
+    .filter((coordinate) => previewFields.has(coordinate));
 }

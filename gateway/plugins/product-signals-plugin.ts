@@ -43,7 +43,10 @@ export function productSignalsPlugin(options: { now?: () => number } = {}): Apol
           deprecations = deprecatedFieldsUsed(schema, document);
         },
         async willSendResponse({ response, contextValue }) {
-          const sunsets = deprecations.map((use) => use.sunset).filter((sunset): sunset is string => sunset !== null).sort();
+          const sunsets = deprecations
+            .map((use) => use.sunset)
+            .filter((sunset): sunset is string => sunset !== null)
+            .sort();
           if (deprecations.length) {
             response.http.headers.set('deprecation', 'true');
             if (sunsets[0]) response.http.headers.set('sunset', new Date(`${sunsets[0]}T00:00:00Z`).toUTCString());
@@ -60,16 +63,18 @@ export function productSignalsPlugin(options: { now?: () => number } = {}): Apol
 
 /** `extensions.dataProducts` for the products that answered (a whole response, or one deferred part). */
 export function dataProductSignals(answeredBy: Iterable<readonly [string, ProductReport | null | undefined]>, now: () => number): DataProductSignal[] {
-  return [...answeredBy].map(([name, report]): DataProductSignal => ({
-    name,
-    version: report?.version ?? null,
-    status: report?.status ?? null,
-    dataAsOf: report?.dataAsOf ?? null,
-    stale: Boolean(report?.dataAsOf && report.freshness && now() - Date.parse(report.dataAsOf) > durationToMs(report.freshness)),
-  }));
+  return [...answeredBy].map(
+    ([name, report]): DataProductSignal => ({
+      name,
+      version: report?.version ?? null,
+      status: report?.status ?? null,
+      dataAsOf: report?.dataAsOf ?? null,
+      stale: Boolean(report?.dataAsOf && report.freshness && now() - Date.parse(report.dataAsOf) > durationToMs(report.freshness)),
+    }),
+  );
 }
 
-export function deprecatedFieldsUsed(schema: GraphQLSchema, document: DocumentNode): DeprecatedFieldUse[] {
+function deprecatedFieldsUsed(schema: GraphQLSchema, document: DocumentNode): DeprecatedFieldUse[] {
   const uses = new Map<string, DeprecatedFieldUse>();
   for (const { coordinate, field } of fieldsUsed(schema, document)) {
     const reason = field.deprecationReason;

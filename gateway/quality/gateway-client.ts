@@ -1,4 +1,4 @@
-import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { isMeshErrorCode, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** One product's signals in an answer (`extensions.dataProducts`), as far as `meshgate test` reads them. */
 export interface AnsweringProduct {
@@ -22,8 +22,6 @@ export interface GatewayClientOptions {
 }
 
 export type GatewayClient = (query: string, variables: Record<string, unknown>, purpose: string) => Promise<GatewayAnswer>;
-
-const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(MeshErrorCode));
 
 /**
  * Sends GraphQL to the gateway as any consumer would: HTTP POST, a bearer token, a client
@@ -55,8 +53,9 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     if (error) {
       const code = error.extensions?.code;
       const reason = (error.message ?? 'no message').replace(/\s+/g, ' ');
-      const hint = code === 'UNAUTHENTICATED' ? '; pass a valid token with --token or MESHGATE_TEST_TOKEN' : code === 'FORBIDDEN_FIELD' ? '; use a token whose scopes cover every field the rules read' : '';
-      throw new MeshError(code && KNOWN_CODES.has(code) ? (code as MeshErrorCode) : MeshErrorCode.PRODUCT_ERROR, `the gateway refused ${purpose}: ${reason}${hint}`);
+      const hint =
+        code === 'UNAUTHENTICATED' ? '; pass a valid token with --token or MESHGATE_TEST_TOKEN' : code === 'FORBIDDEN_FIELD' ? '; use a token whose scopes cover every field the rules read' : '';
+      throw new MeshError(isMeshErrorCode(code) ? code : MeshErrorCode.PRODUCT_ERROR, `the gateway refused ${purpose}: ${reason}${hint}`);
     }
     if (!body.data) throw new MeshError(MeshErrorCode.GATEWAY_UNREACHABLE, `${options.url} answered HTTP ${response.status} without data for ${purpose}`);
     return { data: body.data, dataProducts: body.extensions?.dataProducts ?? [] };

@@ -44,7 +44,9 @@ export function toJunitErrorXml(code: string, message: string): string {
       '@_tests': 1,
       '@_failures': 0,
       '@_errors': 1,
-      testsuite: [{ '@_name': 'meshgate test', '@_tests': 1, '@_failures': 0, '@_errors': 1, testcase: [{ '@_classname': 'meshgate', '@_name': 'run', error: { '@_type': code, '@_message': message } }] }],
+      testsuite: [
+        { '@_name': 'meshgate test', '@_tests': 1, '@_failures': 0, '@_errors': 1, testcase: [{ '@_classname': 'meshgate', '@_name': 'run', error: { '@_type': code, '@_message': message } }] },
+      ],
     },
   });
 }

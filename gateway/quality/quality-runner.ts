@@ -121,7 +121,12 @@ function ruleTitle(rule: QualityRule, fallback: string): string {
 /** The product's rule plan; a rule its interface cannot answer refuses the run, by descriptor path. */
 function planOrRefuse(product: ValidProduct, file: string): Map<string, ListPlan> {
   const { lists, problems } = planQualityRules(product);
-  if (problems.length > 0) throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, file, problems.map((problem) => `${problem.path}: ${problem.message}`));
+  if (problems.length > 0)
+    throw new ConfigError(
+      MeshErrorCode.DESCRIPTOR_INVALID,
+      file,
+      problems.map((problem) => `${problem.path}: ${problem.message}`),
+    );
   return lists;
 }
 
@@ -187,7 +192,9 @@ async function pushDown(product: ValidProduct, plan: ListPlan, engine: PushdownE
     ...(product.descriptor.types[plan.typeName]?.quality ?? []).map((rule, index) => ({ element: plan.typeName, source: `types.${plan.typeName}.quality[${index}]`, rule })),
     ...Object.entries(product.descriptor.fields)
       .filter(([coordinate]) => coordinate.startsWith(`${plan.typeName}.`))
-      .flatMap(([coordinate, policy]) => (policy.quality ?? []).map((rule, index) => ({ element: coordinate, source: `fields.${coordinate}.quality[${index}]`, field: coordinate.slice(plan.typeName.length + 1), rule }))),
+      .flatMap(([coordinate, policy]) =>
+        (policy.quality ?? []).map((rule, index) => ({ element: coordinate, source: `fields.${coordinate}.quality[${index}]`, field: coordinate.slice(plan.typeName.length + 1), rule })),
+      ),
   ];
   for (const { element, source, field, rule } of rules) {
     if (!isLibraryRule(rule)) continue;
@@ -198,7 +205,10 @@ async function pushDown(product: ValidProduct, plan: ListPlan, engine: PushdownE
     });
     const base = { product: product.name, element, source, rule: RULE_OF_METRIC[rule.metric], title: ruleTitle(rule, rule.metric), expectation: describeExpectation(rule) };
     if (rule.metric === 'rowCount') {
-      record({ ...base, measured: counted.rows, ok: meetsOperator(rule, counted.rows) }, `rowCount of ${plan.typeName} is ${counted.rows} (count of its rows ${where}); it ${describeExpectation(rule)}`);
+      record(
+        { ...base, measured: counted.rows, ok: meetsOperator(rule, counted.rows) },
+        `rowCount of ${plan.typeName} is ${counted.rows} (count of its rows ${where}); it ${describeExpectation(rule)}`,
+      );
     } else {
       const measured = inRuleUnit(rule, counted.violating, counted.rows);
       record(
@@ -268,7 +278,16 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
       const measured = read.rowCount;
       const ok = meetsOperator(rule, measured);
       record(
-        { product: product.name, element: plan.typeName, source: `types.${plan.typeName}.quality[${index}]`, rule: RULE_OF_METRIC[rule.metric], title: ruleTitle(rule, rule.metric), measured, expectation: describeExpectation(rule), ok },
+        {
+          product: product.name,
+          element: plan.typeName,
+          source: `types.${plan.typeName}.quality[${index}]`,
+          rule: RULE_OF_METRIC[rule.metric],
+          title: ruleTitle(rule, rule.metric),
+          measured,
+          expectation: describeExpectation(rule),
+          ok,
+        },
         `rowCount of ${plan.typeName} is ${measured} (${read.countedBy}); it ${describeExpectation(rule)}`,
       );
     }
@@ -280,7 +299,16 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
         const measured = measureFieldMetric(rule as LibraryRule, values);
         const unit = rule.unit === 'percent' ? '%' : ' rows';
         record(
-          { product: product.name, element: coordinate, source: `fields.${coordinate}.quality[${index}]`, rule: RULE_OF_METRIC[rule.metric], title: ruleTitle(rule, rule.metric), measured, expectation: describeExpectation(rule), ok: meetsOperator(rule, measured) },
+          {
+            product: product.name,
+            element: coordinate,
+            source: `fields.${coordinate}.quality[${index}]`,
+            rule: RULE_OF_METRIC[rule.metric],
+            title: ruleTitle(rule, rule.metric),
+            measured,
+            expectation: describeExpectation(rule),
+            ok: meetsOperator(rule, measured),
+          },
           `${rule.metric} of ${coordinate} is ${measured}${unit} over ${values.length} rows read through Query.${plan.list.query}; it ${describeExpectation(rule)}`,
         );
       }
@@ -288,8 +316,12 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
   }
 
   const customRules: { element: string; source: string; rule: CustomRule }[] = [
-    ...Object.entries(descriptor.types).flatMap(([typeName, contract]) => (contract.quality ?? []).flatMap((rule, index) => (isCustomRule(rule) ? [{ element: typeName, source: `types.${typeName}.quality[${index}]`, rule }] : []))),
-    ...Object.entries(descriptor.fields).flatMap(([coordinate, policy]) => (policy.quality ?? []).flatMap((rule, index) => (isCustomRule(rule) ? [{ element: coordinate, source: `fields.${coordinate}.quality[${index}]`, rule }] : []))),
+    ...Object.entries(descriptor.types).flatMap(([typeName, contract]) =>
+      (contract.quality ?? []).flatMap((rule, index) => (isCustomRule(rule) ? [{ element: typeName, source: `types.${typeName}.quality[${index}]`, rule }] : [])),
+    ),
+    ...Object.entries(descriptor.fields).flatMap(([coordinate, policy]) =>
+      (policy.quality ?? []).flatMap((rule, index) => (isCustomRule(rule) ? [{ element: coordinate, source: `fields.${coordinate}.quality[${index}]`, rule }] : [])),
+    ),
   ];
   for (const { element, source, rule } of customRules) {
     const { query, variables, measure } = rule.implementation;
@@ -298,7 +330,9 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
     const ok = measured !== null && meetsOperator(rule.implementation, measured);
     record(
       { product: product.name, element, source, rule: 'quality/custom', title: ruleTitle(rule, `custom ${measure}`), measured, expectation: describeExpectation(rule.implementation), ok },
-      measured === null ? `${measure} in the answer to the custom rule's query is not a number, list or boolean` : `${ruleTitle(rule, 'custom rule')}: ${measure} is ${measured}; it ${describeExpectation(rule.implementation)}`,
+      measured === null
+        ? `${measure} in the answer to the custom rule's query is not a number, list or boolean`
+        : `${ruleTitle(rule, 'custom rule')}: ${measure} is ${measured}; it ${describeExpectation(rule.implementation)}`,
     );
   }
 
@@ -313,7 +347,16 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
     const age = now() - Date.parse(latestDataAsOf);
     const limit = durationToMs(descriptor.sla.freshness);
     record(
-      { product: product.name, element: 'sla.freshness', source: 'sla.freshness', rule: 'quality/latency', title: `latency within ${descriptor.sla.freshness}`, measured: age, expectation: `must be at most ${limit} ms`, ok: age <= limit },
+      {
+        product: product.name,
+        element: 'sla.freshness',
+        source: 'sla.freshness',
+        rule: 'quality/latency',
+        title: `latency within ${descriptor.sla.freshness}`,
+        measured: age,
+        expectation: `must be at most ${limit} ms`,
+        ok: age <= limit,
+      },
       `${product.name} data is ${formatDuration(age)} old (dataAsOf ${latestDataAsOf}); the SLA latency is ${descriptor.sla.freshness}`,
     );
   }

@@ -26,10 +26,11 @@ function parseAgreements(text: string): GatewayAgreements {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, 'The registry\'s agreements are not JSON');
+    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, "The registry's agreements are not JSON");
   }
   const result = documentSchema.safeParse(raw);
-  if (!result.success) throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `The registry's agreements are not as expected: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!result.success)
+    throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `The registry's agreements are not as expected: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return result.data;
 }
 

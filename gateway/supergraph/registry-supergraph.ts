@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** Where a registry serves its current build's supergraph, and the header that lets a gateway read it. */
@@ -16,7 +16,7 @@ export function fetchRegistrySupergraph(registry: { url: string; token: string }
 
 /** A first read of a document the gateway then polls (the supergraph, the agreements); refused with SUPERGRAPH_NOT_LOADED naming what was missing. */
 export async function fetchFromRegistry(endpoint: { url: string; headers: Record<string, string> }, what: string): Promise<{ text: string; etag: string | undefined }> {
-  let response;
+  let response: Dispatcher.ResponseData;
   try {
     response = await request(endpoint.url, { headers: endpoint.headers, signal: AbortSignal.timeout(10_000) });
   } catch (error) {

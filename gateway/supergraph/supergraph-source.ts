@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SupergraphManager, SupergraphSdlHook } from '@apollo/gateway';
 import type { GraphQLSchema } from 'graphql';
-import { MeshError, MeshErrorCode, UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
+import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { apolloRefusal } from '../../schema/supergraph/supergraph-admission.ts';
 import { readSupergraphModel, type SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import type { SupergraphSubgraph } from '../../schema/supergraph/supergraph-subgraphs.ts';
@@ -30,19 +30,6 @@ export interface RefusedSupergraph {
   hash: string;
   error: string;
   at: Date;
-}
-
-export function describeState(state: SupergraphState): string {
-  switch (state.phase) {
-    case 'loading':
-      return `loading ${state.source}`;
-    case 'serving':
-      return `serving ${state.source} (${state.subgraphs.length} products, ${state.hash.slice(0, 12)})${state.refused ? `; refused ${state.refused.source}: ${state.refused.error}` : ''}`;
-    case 'failed':
-      return `failed to load ${state.source}: ${state.error}`;
-    default:
-      throw new UnreachableCaseError(state);
-  }
 }
 
 export function hashSdl(sdl: string): string {
@@ -207,7 +194,10 @@ export class FileSupergraphSource implements SupergraphManager {
           }),
         );
       }
-      return { supergraphSdl: model.sdl, cleanup: async () => this.stopWatching.splice(0).forEach((stop) => stop()) };
+      const cleanup = async () => {
+        for (const stop of this.stopWatching.splice(0)) stop();
+      };
+      return { supergraphSdl: model.sdl, cleanup };
     } catch (error) {
       this.markFailed(error);
       throw error;

@@ -33,8 +33,8 @@ export interface ProductFetch {
 
 /**
  * A product's answer as read by the layers under de-duplication: the HTTP answer, what it
- * is, and its body parsed. Only the caller that fetched may use `body` (Apollo's executor
- * merges it into its result in place); a caller that shared the fetch parses `text`.
+ * is, and its body parsed. Only the caller that fetched may use `body` (the executor merges
+ * it into its result in place); a caller that shared the fetch parses `text`.
  */
 export interface ProductAnswer extends ProductHttpAnswer {
   /** `response`: a 2xx GraphQL response. `errors`: a GraphQL error body on a non-2xx status. */

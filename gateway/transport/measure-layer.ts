@@ -14,7 +14,11 @@ type Outcome = 'ok' | 'graphql_error' | 'failed';
  * span (Apollo Gateway's `gateway.fetch`) is tagged with the product, whose own spans
  * continue that trace.
  */
-export function measureLayer(options: { product: string; breaker: CircuitBreaker; metrics: Pick<GatewayMetrics, 'productFetchDuration' | 'productFetchErrors' | 'breakerState'> | undefined }): FetchLayer<GatewayGraphQLResponse> {
+export function measureLayer(options: {
+  product: string;
+  breaker: CircuitBreaker;
+  metrics: Pick<GatewayMetrics, 'productFetchDuration' | 'productFetchErrors' | 'breakerState'> | undefined;
+}): FetchLayer<GatewayGraphQLResponse> {
   const { product, breaker, metrics } = options;
   // Label sets made once, not per fetch.
   const productLabels = { product };

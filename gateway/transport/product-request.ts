@@ -38,10 +38,21 @@ export function productAddress(url: string): ProductAddress {
  * policy and the breaker read. Any status is returned: what it means is the data source's
  * business.
  */
-export function postToProduct(options: { agent: Agent; address: ProductAddress; product: string; timeoutMs: number; maxBytes?: number; headers: Record<string, string>; body: string }): Promise<ProductHttpAnswer> {
+export function postToProduct(options: {
+  agent: Agent;
+  address: ProductAddress;
+  product: string;
+  timeoutMs: number;
+  maxBytes?: number;
+  headers: Record<string, string>;
+  body: string;
+}): Promise<ProductHttpAnswer> {
   return new Promise((resolve, reject) => {
     const { address } = options;
-    options.agent.dispatch({ origin: address.origin, path: address.path, method: 'POST', headers: options.headers, body: options.body }, new ProductAnswerReader(options.product, options.timeoutMs, options.maxBytes ?? Number.POSITIVE_INFINITY, resolve, reject));
+    options.agent.dispatch(
+      { origin: address.origin, path: address.path, method: 'POST', headers: options.headers, body: options.body },
+      new ProductAnswerReader(options.product, options.timeoutMs, options.maxBytes ?? Number.POSITIVE_INFINITY, resolve, reject),
+    );
   });
 }
 

@@ -82,7 +82,8 @@ export function accessOf(document: DocumentNode, descriptor: Pick<ProductDescrip
     found.set(coordinate, access);
   };
   for (const definition of document.definitions) {
-    if (!('name' in definition) || !definition.name || definition.kind === Kind.DIRECTIVE_DEFINITION || definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) continue;
+    if (!('name' in definition) || !definition.name || definition.kind === Kind.DIRECTIVE_DEFINITION || definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION)
+      continue;
     const type = definition.name.value;
     record(type, definition.directives);
     if ('fields' in definition) {
@@ -143,5 +144,8 @@ export function describeAccessChange(change: Pick<AccessChange, 'element' | 'bef
  * changed, so an approval covers that change in that version and nothing else.
  */
 export function governedChangeId(product: string, version: string, coordinate: string, what: string): string {
-  return createHash('sha256').update(JSON.stringify([product, version, coordinate, what])).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([product, version, coordinate, what]))
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -25,7 +25,7 @@ export interface FieldRead {
  * says about itself: a non-resolvable key, `@external` fields, or an input port that
  * lists a field of the type.
  */
-export function isEntityReference(product: ValidProduct, type: TypeModel): boolean {
+function isEntityReference(product: ValidProduct, type: TypeModel): boolean {
   if (type.keys.length === 0) return false;
   if (type.keys.some((key) => !key.resolvable)) return true;
   if ([...type.fields.values()].some((field) => field.external)) return true;
@@ -55,7 +55,7 @@ export function collectReads(product: ValidProduct): FieldRead[] {
 }
 
 /** The products other than `reader` that resolve `coordinate` themselves (published or not). */
-export function sourcesOf(coordinate: string, reader: ValidProduct, products: readonly ValidProduct[]): ValidProduct[] {
+function sourcesOf(coordinate: string, reader: ValidProduct, products: readonly ValidProduct[]): ValidProduct[] {
   const [typeName, fieldName] = coordinate.split('.') as [string, string];
   return products.filter((candidate) => {
     if (candidate === reader) return false;
@@ -82,7 +82,8 @@ function publication(source: ValidProduct, coordinate: string, port: InputPort |
   const field = type?.fields.get(fieldName);
   if (!type || !field || field.external) return { ok: false, rule: 'boundary/unknown-field', why: `${source.name} does not publish ${coordinate}` };
   if (!isPublishedType(type) || field.inaccessible) return { ok: false, rule: 'boundary/inaccessible-field', why: `${coordinate} is @inaccessible in ${source.name}: it is internal to that product` };
-  if (field.preview && !port?.allowPreview) return { ok: false, rule: 'boundary/preview-field', why: `${coordinate} is a preview field of ${source.name}, and the input port does not set allowPreview` };
+  if (field.preview && !port?.allowPreview)
+    return { ok: false, rule: 'boundary/preview-field', why: `${coordinate} is a preview field of ${source.name}, and the input port does not set allowPreview` };
   return { ok: true };
 }
 
@@ -113,14 +114,25 @@ export function checkBoundaries(products: readonly ValidProduct[], composableSta
         continue;
       }
       if (!satisfies(source.descriptor.version, port.version)) {
-        report(element, 'boundary/input-version-mismatch', `Input port wants ${port.product} ${port.version}, but ${port.product} is at ${source.descriptor.version}`, `Move to ${port.product} ${source.descriptor.version} and widen inputPorts.${index}.version.`);
+        report(
+          element,
+          'boundary/input-version-mismatch',
+          `Input port wants ${port.product} ${port.version}, but ${port.product} is at ${source.descriptor.version}`,
+          `Move to ${port.product} ${source.descriptor.version} and widen inputPorts.${index}.version.`,
+        );
       }
       if (composableStatuses.includes(product.descriptor.status) && !composableStatuses.includes(source.descriptor.status)) {
-        report(element, 'boundary/input-not-served', `${product.name} is ${product.descriptor.status} but reads ${port.product}, which is ${source.descriptor.status} and not served`, `Wait until ${port.product} is released, or keep ${product.name} in draft.`);
+        report(
+          element,
+          'boundary/input-not-served',
+          `${product.name} is ${product.descriptor.status} but reads ${port.product}, which is ${source.descriptor.status} and not served`,
+          `Wait until ${port.product} is released, or keep ${product.name} in draft.`,
+        );
       }
       for (const coordinate of port.fields) {
         const published = publication(source, coordinate, port);
-        if (!published.ok) report(coordinate, published.rule, `Input port lists ${coordinate}, but ${published.why}`, `Read only fields ${port.product} publishes; ask its owner to publish ${coordinate}.`);
+        if (!published.ok)
+          report(coordinate, published.rule, `Input port lists ${coordinate}, but ${published.why}`, `Read only fields ${port.product} publishes; ask its owner to publish ${coordinate}.`);
       }
     }
 
@@ -129,13 +141,24 @@ export function checkBoundaries(products: readonly ValidProduct[], composableSta
       const sources = sourcesOf(read.coordinate, product, products);
       if (sources.length === 0) {
         // A key field no other product resolves means this product originates the entity.
-        if (read.via !== 'key') report(read.coordinate, 'boundary/unknown-field', `${product.name} reads ${read.coordinate} through ${via}, but no product publishes it`, `Remove the reference, or read a field an input product publishes.`);
+        if (read.via !== 'key')
+          report(
+            read.coordinate,
+            'boundary/unknown-field',
+            `${product.name} reads ${read.coordinate} through ${via}, but no product publishes it`,
+            `Remove the reference, or read a field an input product publishes.`,
+          );
         continue;
       }
       const declared = sources.filter((source) => product.descriptor.inputPorts.some((port) => port.product === source.name));
       if (declared.length === 0) {
         const names = sources.map((source) => source.name).join(' or ');
-        report(read.coordinate, 'boundary/undeclared-input', `${product.name} reads ${read.coordinate} through ${via} from ${names}, which is not among its inputPorts`, `Declare an input port for ${sources[0]!.name} listing ${read.coordinate} in product.yaml.`);
+        report(
+          read.coordinate,
+          'boundary/undeclared-input',
+          `${product.name} reads ${read.coordinate} through ${via} from ${names}, which is not among its inputPorts`,
+          `Declare an input port for ${sources[0]!.name} listing ${read.coordinate} in product.yaml.`,
+        );
         continue;
       }
       const listing = declared.flatMap((source) => product.descriptor.inputPorts.filter((port) => port.product === source.name && port.fields.includes(read.coordinate)));
@@ -143,8 +166,19 @@ export function checkBoundaries(products: readonly ValidProduct[], composableSta
       if (listing.length > 0) continue;
       const source = declared[0]!;
       const published = publication(source, read.coordinate, undefined);
-      if (!published.ok) report(read.coordinate, published.rule, `${product.name} reads ${read.coordinate} through ${via}, but ${published.why}`, `Read only fields ${source.name} publishes; ask its owner to publish ${read.coordinate}.`);
-      report(read.coordinate, 'boundary/field-not-in-port', `${product.name} reads ${read.coordinate} through ${via}, but its input port for ${source.name} does not list it`, `Add ${read.coordinate} to the fields of the ${source.name} input port.`);
+      if (!published.ok)
+        report(
+          read.coordinate,
+          published.rule,
+          `${product.name} reads ${read.coordinate} through ${via}, but ${published.why}`,
+          `Read only fields ${source.name} publishes; ask its owner to publish ${read.coordinate}.`,
+        );
+      report(
+        read.coordinate,
+        'boundary/field-not-in-port',
+        `${product.name} reads ${read.coordinate} through ${via}, but its input port for ${source.name} does not list it`,
+        `Add ${read.coordinate} to the fields of the ${source.name} input port.`,
+      );
     }
   }
 
@@ -166,7 +200,13 @@ function entityOwnerConflicts(products: readonly ValidProduct[]): Finding[] {
     if (names.length < 2) continue;
     for (const name of names) {
       findings.push(
-        finding(name, typeName, 'boundary/entity-owner-conflict', `Entity ${typeName} is originated by ${names.join(' and ')}; it can have one owner`, `Every product but ${typeName}'s owner declares an input port reading ${typeName}'s key fields from the owner.`),
+        finding(
+          name,
+          typeName,
+          'boundary/entity-owner-conflict',
+          `Entity ${typeName} is originated by ${names.join(' and ')}; it can have one owner`,
+          `Every product but ${typeName}'s owner declares an input port reading ${typeName}'s key fields from the owner.`,
+        ),
       );
     }
   }

@@ -68,7 +68,15 @@ function descriptorFindings(mesh: Mesh): Finding[] {
       findings.push(finding(product.name, problem.path, 'descriptor/invalid', formatProblem(problem), `Fix ${problem.path} in ${file}.`));
     }
     if (product.descriptor && product.descriptor.name !== product.folder) {
-      findings.push(finding(product.name, 'name', 'descriptor/name-mismatch', `Descriptor name "${product.descriptor.name}" differs from its folder "${product.folder}"`, `Rename the folder or set name: ${product.folder} in ${file}.`));
+      findings.push(
+        finding(
+          product.name,
+          'name',
+          'descriptor/name-mismatch',
+          `Descriptor name "${product.descriptor.name}" differs from its folder "${product.folder}"`,
+          `Rename the folder or set name: ${product.folder} in ${file}.`,
+        ),
+      );
     }
     const declaration = join(mesh.paths.subgraphs, product.folder, DECLARATION_FILE);
     if (!product.sdlError && existsSync(declaration)) {
@@ -145,9 +153,24 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
     const baseline = loadBaseline(mesh.paths, product.name);
     findings.push(...lintRestrictedNullability(product, governance, baseline?.model));
     if (baseline) {
-      findings.push(...(await checkCompatibility(product, baseline, { today, deprecationWindowDays: governance.deprecationWindowDays, usage: options.usage, consumers: options.consumers && Object.hasOwn(options.consumers, product.name) ? options.consumers[product.name] : undefined })));
+      findings.push(
+        ...(await checkCompatibility(product, baseline, {
+          today,
+          deprecationWindowDays: governance.deprecationWindowDays,
+          usage: options.usage,
+          consumers: options.consumers && Object.hasOwn(options.consumers, product.name) ? options.consumers[product.name] : undefined,
+        })),
+      );
     } else if (composable.has(product.descriptor.status)) {
-      findings.push(finding(product.name, `schema/published/${product.name}`, 'compat/no-baseline', `${product.name} is ${product.descriptor.status} but has no published baseline`, `Run \`meshgate publish ${product.name}\` and commit schema/published/${product.name}/.`));
+      findings.push(
+        finding(
+          product.name,
+          `schema/published/${product.name}`,
+          'compat/no-baseline',
+          `${product.name} is ${product.descriptor.status} but has no published baseline`,
+          `Run \`meshgate publish ${product.name}\` and commit schema/published/${product.name}/.`,
+        ),
+      );
     }
   }
   findings.push(...lineageFindings(mesh, live));

@@ -3,15 +3,16 @@ import { buildASTSchema, Kind, visit, type ASTNode, type ConstDirectiveNode, typ
 import { compare, inc, major, minor } from 'semver';
 import { usageByTrust, type FieldUsageSource } from './field-usage.ts';
 import { accessOf, describeAccessChange, diffAccess, governedChangeId } from './access-diff.ts';
+import { PREVIEW_TAG } from '../product/contract-spec.ts';
 import { addDays } from '../base/utc-day.ts';
 import { finding, type Finding } from './finding.ts';
 import type { ProductSource, ValidProduct } from './mesh.ts';
-import { isPublishedField, sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
+import { sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
 
 /** How far a version moved from the baseline's. */
 export type VersionBump = 'major' | 'minor' | 'patch' | 'none' | 'regressed';
 
-export function versionBump(from: string, to: string): VersionBump {
+function versionBump(from: string, to: string): VersionBump {
   const order = compare(to, from);
   if (order < 0) return 'regressed';
   if (order === 0) return 'none';
@@ -21,15 +22,7 @@ export function versionBump(from: string, to: string): VersionBump {
 }
 
 /** Changes that only add to the interface: a consumer's existing queries keep working. */
-const ADDITIONS: ReadonlySet<string> = new Set([
-  'TYPE_ADDED',
-  'FIELD_ADDED',
-  'ENUM_VALUE_ADDED',
-  'INPUT_FIELD_ADDED',
-  'FIELD_ARGUMENT_ADDED',
-  'UNION_MEMBER_ADDED',
-  'OBJECT_TYPE_INTERFACE_ADDED',
-]);
+const ADDITIONS: ReadonlySet<string> = new Set(['TYPE_ADDED', 'FIELD_ADDED', 'ENUM_VALUE_ADDED', 'INPUT_FIELD_ADDED', 'FIELD_ARGUMENT_ADDED', 'UNION_MEMBER_ADDED', 'OBJECT_TYPE_INTERFACE_ADDED']);
 
 function hasDirective(node: { directives?: readonly ConstDirectiveNode[] }, name: string, tagName?: string): boolean {
   return (node.directives ?? []).some(
@@ -43,9 +36,8 @@ function hasDirective(node: { directives?: readonly ConstDirectiveNode[] }, name
  * product's). Types emptied by that go too, and so do federation directives: they
  * matter to composition, not to a consumer's queries. Only `@deprecated` stays.
  */
-export function promisedSchema(document: DocumentNode): GraphQLSchema {
-  const hidden = (node: { directives?: readonly ConstDirectiveNode[] }) =>
-    hasDirective(node, 'inaccessible') || hasDirective(node, 'tag', 'preview') || hasDirective(node, 'external');
+function promisedSchema(document: DocumentNode): GraphQLSchema {
+  const hidden = (node: { directives?: readonly ConstDirectiveNode[] }) => hasDirective(node, 'inaccessible') || hasDirective(node, 'tag', PREVIEW_TAG) || hasDirective(node, 'external');
   const strip = (node: ASTNode) => ('directives' in node && hidden(node as { directives?: readonly ConstDirectiveNode[] }) ? null : undefined);
   const stripped = visit(document, {
     FieldDefinition: strip,
@@ -91,6 +83,7 @@ function baselineDeprecation(model: SubgraphModel, path: string): { deprecated: 
     const reasons = members.map((m) => m.deprecationReason);
     if (members.length === 0 || reasons.some((r) => r === undefined)) return { deprecated: false };
     // The type's sunset is its members' latest; one member without a sunset leaves it without one.
+    // biome-ignore lint/complexity/useMathMinMax: the operands are ISO days as strings, which Math.max would turn into NaN
     const latest = reasons.map(sunsetDate).reduce<string | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a > b ? a : b), '0000-00-00');
     return { deprecated: true, reason: latest ? `Sunset ${latest}` : reasons[0] };
   }
@@ -161,23 +154,57 @@ export async function checkCompatibility(product: ValidProduct, baseline: Produc
     if (change.criticality.level === CriticalityLevel.Breaking) {
       const first = findings.length;
       if (bump !== 'major') {
-        findings.push(finding(name, element, 'compat/breaking-without-major', `Breaking change: ${change.message}; version goes ${from} → ${to} without a major bump`, `Revert the change, or deprecate ${element} with a sunset date now and make the change in ${nextMajor} after the sunset.`));
+        findings.push(
+          finding(
+            name,
+            element,
+            'compat/breaking-without-major',
+            `Breaking change: ${change.message}; version goes ${from} → ${to} without a major bump`,
+            `Revert the change, or deprecate ${element} with a sunset date now and make the change in ${nextMajor} after the sunset.`,
+          ),
+        );
       }
       const deprecation = baselineDeprecation(baseline.model, element);
       const sunset = sunsetDate(deprecation.reason);
       if (!deprecation.deprecated) {
-        findings.push(finding(name, element, 'compat/breaking-without-deprecation', `Breaking change: ${change.message}, but ${element} was not @deprecated in the published ${from}`, `Restore ${element}, publish it @deprecated(reason: "... Sunset YYYY-MM-DD") in a minor release, and change it in a major release after the sunset.`));
+        findings.push(
+          finding(
+            name,
+            element,
+            'compat/breaking-without-deprecation',
+            `Breaking change: ${change.message}, but ${element} was not @deprecated in the published ${from}`,
+            `Restore ${element}, publish it @deprecated(reason: "... Sunset YYYY-MM-DD") in a minor release, and change it in a major release after the sunset.`,
+          ),
+        );
       } else if (!sunset) {
-        findings.push(finding(name, element, 'compat/breaking-without-sunset', `Breaking change: ${change.message}, but its deprecation in ${from} names no sunset date`, `Restore ${element} and name a sunset in its deprecation reason, e.g. "Sunset ${addDays(options.today, options.deprecationWindowDays)}".`));
+        findings.push(
+          finding(
+            name,
+            element,
+            'compat/breaking-without-sunset',
+            `Breaking change: ${change.message}, but its deprecation in ${from} names no sunset date`,
+            `Restore ${element} and name a sunset in its deprecation reason, e.g. "Sunset ${addDays(options.today, options.deprecationWindowDays)}".`,
+          ),
+        );
       } else if (options.today < sunset) {
-        findings.push(finding(name, element, 'compat/breaking-before-sunset', `Breaking change: ${change.message} before its sunset ${sunset}`, `Keep ${element} until ${sunset}; change it in the first major release after that.`));
+        findings.push(
+          finding(
+            name,
+            element,
+            'compat/breaking-before-sunset',
+            `Breaking change: ${change.message} before its sunset ${sunset}`,
+            `Keep ${element} until ${sunset}; change it in the first major release after that.`,
+          ),
+        );
       }
       if (deprecation.deprecated && options.usage) findings.push(...(await removedFieldInUse(name, element, change, options)));
       const hit = consumersHit(options.consumers);
       for (let i = first; i < findings.length; i++) findings[i] = { ...findings[i]!, message: `${findings[i]!.message}${hit}` };
     } else if (ADDITIONS.has(change.type)) {
       if (bump !== 'major' && bump !== 'minor') {
-        findings.push(finding(name, element, 'compat/addition-without-minor', `Addition: ${change.message}; version goes ${from} → ${to} without a minor bump`, `Bump version to ${inc(from, 'minor')}.`));
+        findings.push(
+          finding(name, element, 'compat/addition-without-minor', `Addition: ${change.message}; version goes ${from} → ${to} without a minor bump`, `Bump version to ${inc(from, 'minor')}.`),
+        );
       }
     } else if (bump === 'none') {
       findings.push(finding(name, element, 'compat/change-without-bump', `Change: ${change.message}; version stays ${from}`, `Bump version to ${inc(from, 'patch')}.`));
@@ -202,7 +229,15 @@ async function removedFieldInUse(product: string, element: string, change: Chang
       ? selfDeclared
       : `it was used in the last ${options.deprecationWindowDays} days: ${applications}${clients.length > 0 ? `; and ${clients.length === 1 ? 'a client' : `${clients.length} clients`} under no verified application (self-declared names): ${named}` : ''}`;
   const users = [...verified.map((a) => a.application), ...clients.map((c) => c.client)];
-  return [finding(product, element, 'compat/removed-field-in-use', `Breaking change: ${change.message}, but ${what}`, `Keep ${element} until ${users.join(', ')} ${users.length === 1 ? 'has' : 'have'} moved off it; the catalog shows its recent usage.`)];
+  return [
+    finding(
+      product,
+      element,
+      'compat/removed-field-in-use',
+      `Breaking change: ${change.message}, but ${what}`,
+      `Keep ${element} until ${users.join(', ')} ${users.length === 1 ? 'has' : 'have'} moved off it; the catalog shows its recent usage.`,
+    ),
+  ];
 }
 
 /**
@@ -240,9 +275,25 @@ function accessChanges(product: ValidProduct, baseline: ValidProduct, bump: Vers
     // Preview elements are outside the promise: tightening them breaks nobody's contract.
     if (bump === 'major' || change.element === '@inaccessible' || preview(baseline.model, change.coordinate) || preview(product.model, change.coordinate)) continue;
     if (change.element === 'classification') {
-      findings.push(finding(product.name, change.coordinate, 'compat/classification-changed', `Classification of ${change.coordinate} changed from ${change.before} to ${change.after} without a major version bump`, `Restore classification ${change.before}, or release the change as ${nextMajor}.`));
+      findings.push(
+        finding(
+          product.name,
+          change.coordinate,
+          'compat/classification-changed',
+          `Classification of ${change.coordinate} changed from ${change.before} to ${change.after} without a major version bump`,
+          `Restore classification ${change.before}, or release the change as ${nextMajor}.`,
+        ),
+      );
     } else {
-      findings.push(finding(product.name, change.coordinate, 'compat/access-tightened', `Access to ${change.coordinate} is tightened (${what}) without a major version bump: callers who read it today would be refused`, `Restore ${change.element} as published, or release the change as ${nextMajor}; a new field with the tighter rule and a deprecated old one keeps consumers working.`));
+      findings.push(
+        finding(
+          product.name,
+          change.coordinate,
+          'compat/access-tightened',
+          `Access to ${change.coordinate} is tightened (${what}) without a major version bump: callers who read it today would be refused`,
+          `Restore ${change.element} as published, or release the change as ${nextMajor}; a new field with the tighter rule and a deprecated old one keeps consumers working.`,
+        ),
+      );
     }
   }
   return findings;
@@ -259,7 +310,15 @@ function newDeprecations(product: ValidProduct, baseline: SubgraphModel, options
       const sunset = sunsetDate(member.deprecationReason);
       if (!sunset || member.preview || baselineDeprecation(baseline, member.coordinate).deprecated) continue;
       if (sunset < earliest) {
-        findings.push(finding(product.name, member.coordinate, 'compat/sunset-too-soon', `${member.coordinate} is newly deprecated with sunset ${sunset}, less than ${options.deprecationWindowDays} days ahead`, `Set the sunset to ${earliest} or later.`));
+        findings.push(
+          finding(
+            product.name,
+            member.coordinate,
+            'compat/sunset-too-soon',
+            `${member.coordinate} is newly deprecated with sunset ${sunset}, less than ${options.deprecationWindowDays} days ahead`,
+            `Set the sunset to ${earliest} or later.`,
+          ),
+        );
       }
     }
   }

@@ -13,12 +13,10 @@ export interface ProductInterface {
   descriptor: ProductDescriptor;
 }
 
-export type CompositionResult =
-  | { ok: true; supergraphSdl: string; included: string[]; excluded: { name: string; status: ProductStatus }[] }
-  | { ok: false; errors: string[] };
+export type CompositionResult = { ok: true; supergraphSdl: string; included: string[]; excluded: { name: string; status: ProductStatus }[] } | { ok: false; errors: string[] };
 
 /** Statuses whose products are served by the production supergraph, from `schema/governance.yaml`. */
-export const COMPOSABLE_STATUSES: ReadonlySet<ProductStatus> = new Set(loadGovernance().composableStatuses);
+const COMPOSABLE_STATUSES: ReadonlySet<ProductStatus> = new Set(loadGovernance().composableStatuses);
 
 export function readProductInterface(dir: string, url: string): ProductInterface {
   const descriptor = loadDescriptor(join(dir, 'product.yaml'));
@@ -31,11 +29,7 @@ export function readProductInterface(dir: string, url: string): ProductInterface
  * Governance and each descriptor are compiled into the products' SDL first, so the
  * supergraph carries the whole contract: access directives, classifications, metadata.
  */
-export function composeProducts(
-  products: readonly ProductInterface[],
-  statuses: ReadonlySet<ProductStatus> = COMPOSABLE_STATUSES,
-  governance: Governance = loadGovernance(),
-): CompositionResult {
+export function composeProducts(products: readonly ProductInterface[], statuses: ReadonlySet<ProductStatus> = COMPOSABLE_STATUSES, governance: Governance = loadGovernance()): CompositionResult {
   // Retired products are removed whatever a caller passes: they promise nothing any more.
   const served = (product: ProductInterface) => product.descriptor.status !== 'retired' && statuses.has(product.descriptor.status);
   const included = products.filter(served);

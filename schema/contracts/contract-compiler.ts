@@ -64,7 +64,7 @@ export function federationDirectiveNames(document: DocumentNode): Map<string, st
 function upgradedFederationLink(link: ConstDirectiveNode, errors: string[]): { link: ConstDirectiveNode; names: Map<string, string> } {
   const url = stringArg(link, 'url')!;
   const version = /\/v(\d+)\.(\d+)$/.exec(url);
-  if (!version || version[1] !== '2') {
+  if (version?.[1] !== '2') {
     errors.push(`links ${url}; meshgate composes Federation 2 subgraphs only`);
     return { link, names: new Map() };
   }
@@ -151,7 +151,9 @@ export function compileSubgraph(sdl: string, descriptor: ProductDescriptor, gove
     // Every policy in every subgraph, not only the ones it names: composition merges the
     // identical copies into one, and a gateway then decides `@policy` from the supergraph alone.
     ...Object.entries(governance.policies).map(([name, policy]) =>
-      directiveNode(`@${CONTRACT_DIRECTIVES.policy}(name: ${str(name)}, requiresScopes: ${JSON.stringify(policy.requiresScopes ?? [])}, requiresAuthentication: ${policy.requiresAuthentication ?? false})`),
+      directiveNode(
+        `@${CONTRACT_DIRECTIVES.policy}(name: ${str(name)}, requiresScopes: ${JSON.stringify(policy.requiresScopes ?? [])}, requiresAuthentication: ${policy.requiresAuthentication ?? false})`,
+      ),
     ),
   ];
   const added = contractDefinitions(document.definitions, errors);

@@ -18,7 +18,7 @@ import type { ValidProduct } from './mesh.ts';
 export type Holding = ReadonlySet<string>;
 
 /** The mark of a verified identity in a {@link Holding}. Every scope implies it: scopes come in a token. */
-export const SIGNED_IN = '@authenticated';
+const SIGNED_IN = '@authenticated';
 
 export interface Readers {
   /** Any one suffices. `[]`: nobody may read the field (e.g. a policy governance does not define). `[∅]`: anyone. */

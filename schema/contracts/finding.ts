@@ -4,7 +4,7 @@ import { MeshErrorCode } from '../protocol/error-codes.ts';
  * Every rule `meshgate check` applies, by stable id. Tests, CI logs and the catalog refer
  * to these ids, so an id never changes meaning; retire it and add a new one instead.
  */
-export const RULES = {
+const RULES = {
   'descriptor/invalid': MeshErrorCode.DESCRIPTOR_INVALID,
   'descriptor/name-mismatch': MeshErrorCode.DESCRIPTOR_INVALID,
   'schema/invalid-sdl': MeshErrorCode.COMPOSITION_FAILED,

@@ -30,13 +30,21 @@ export function governanceShadows(product: string, version: string, document: Do
     if (definition.kind !== Kind.DIRECTIVE_DEFINITION) continue;
     const name = definition.name.value;
     if (ACCESS_DIRECTIVES.has(name) || name.startsWith('federation__')) {
-      add(`@${name}`, `schema.graphql defines its own @${name}: it shadows federation's access directive, so the rule it reads as is not enforced`, `Remove the definition and import @${name} from the federation @link.`);
+      add(
+        `@${name}`,
+        `schema.graphql defines its own @${name}: it shadows federation's access directive, so the rule it reads as is not enforced`,
+        `Remove the definition and import @${name} from the federation @link.`,
+      );
     }
   }
   visit(document, {
     Directive(node) {
       if (COMPILED_IN.has(node.name.value)) {
-        add(`@${node.name.value}`, `schema.graphql applies @${node.name.value}, which composition compiles in from the descriptor and central governance: it would shadow governance`, `Remove @${node.name.value}; classifications go in product.yaml, policies in central governance.`);
+        add(
+          `@${node.name.value}`,
+          `schema.graphql applies @${node.name.value}, which composition compiles in from the descriptor and central governance: it would shadow governance`,
+          `Remove @${node.name.value}; classifications go in product.yaml, policies in central governance.`,
+        );
       }
     },
   });

@@ -40,7 +40,7 @@ const policySchema = z.strictObject({
 });
 
 /** Who decides on an access agreement: the product's owner (its product token), a steward. */
-export const AGREEMENT_DECIDERS = ['owner', 'steward'] as const;
+const AGREEMENT_DECIDERS = ['owner', 'steward'] as const;
 export type AgreementDecider = (typeof AGREEMENT_DECIDERS)[number];
 
 const agreementsSchema = z.strictObject({
@@ -51,7 +51,10 @@ const agreementsSchema = z.strictObject({
    * classification left out) needs no agreement at all.
    */
   decidedBy: z
-    .partialRecord(z.enum(CLASSIFICATIONS), z.array(z.enum(AGREEMENT_DECIDERS)).refine((list) => new Set(list).size === list.length, 'must name each decider once'))
+    .partialRecord(
+      z.enum(CLASSIFICATIONS),
+      z.array(z.enum(AGREEMENT_DECIDERS)).refine((list) => new Set(list).size === list.length, 'must name each decider once'),
+    )
     .refine((decided) => Object.values(decided).every((list) => !list || list.length === 0 || list.includes('owner')), 'the owner decides wherever anyone does'),
 });
 
@@ -62,9 +65,7 @@ const governanceSchema = z.strictObject({
     .array(z.enum(PRODUCT_STATUSES))
     .min(1)
     .refine((statuses) => statuses.every((s) => !NEVER_COMPOSABLE.includes(s)), `must not list ${NEVER_COMPOSABLE.join(', ')}`),
-  classificationScopes: z.strictObject(
-    Object.fromEntries(CLASSIFICATIONS.map((c) => [c, z.array(z.string().min(1))])) as Record<Classification, z.ZodArray<z.ZodString>>,
-  ),
+  classificationScopes: z.strictObject(Object.fromEntries(CLASSIFICATIONS.map((c) => [c, z.array(z.string().min(1))])) as Record<Classification, z.ZodArray<z.ZodString>>),
   /** Classifications whose fields need a verified identity even where no scope is listed. */
   authenticatedClassifications: z.array(z.enum(CLASSIFICATIONS)).default([]),
   policies: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a policy name in kebab-case'), policySchema).default({}),

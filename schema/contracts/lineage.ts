@@ -40,6 +40,12 @@ export interface LineageEdge {
   via: 'requires' | 'key';
 }
 
+/** A lineage field id, `sales:Customer.orderSummary.totalSpentUsd`, as its product and field path (split at the first colon). */
+export function splitFieldId(id: string): { product: string; field: string } {
+  const at = id.indexOf(':');
+  return { product: id.slice(0, at), field: id.slice(at + 1) };
+}
+
 /** Computes lineage from the products' SDL: `@requires` selections and entity keys. */
 export function computeLineage(products: readonly ValidProduct[]): Lineage {
   const edges = new Map<string, LineageEdge>();

@@ -30,7 +30,12 @@ export function lintProduct(product: ValidProduct, governance: Governance): Find
   };
   const checkDeprecation = (coordinate: string, reason: string | undefined) => {
     if (lint.requireSunsetOnDeprecation && reason !== undefined && !sunsetDate(reason)) {
-      report(coordinate, 'lint/deprecation-sunset', `${coordinate} is deprecated without a sunset date (reason: "${reason}")`, `Name the sunset in the reason, e.g. @deprecated(reason: "Use x instead. Sunset YYYY-MM-DD").`);
+      report(
+        coordinate,
+        'lint/deprecation-sunset',
+        `${coordinate} is deprecated without a sunset date (reason: "${reason}")`,
+        `Name the sunset in the reason, e.g. @deprecated(reason: "Use x instead. Sunset YYYY-MM-DD").`,
+      );
     }
   };
 
@@ -82,7 +87,12 @@ export function lintProduct(product: ValidProduct, governance: Governance): Find
   }
 
   if (lint.requireOwnerContact && !CONTACT.test(product.descriptor.owner.contact)) {
-    report('owner.contact', 'lint/owner-contact', `Owner contact "${product.descriptor.owner.contact}" is neither an e-mail address nor an https URL`, 'Set owner.contact to a monitored e-mail address or an https URL.');
+    report(
+      'owner.contact',
+      'lint/owner-contact',
+      `Owner contact "${product.descriptor.owner.contact}" is neither an e-mail address nor an https URL`,
+      'Set owner.contact to a monitored e-mail address or an https URL.',
+    );
   }
   return findings;
 }
@@ -106,12 +116,19 @@ export function lintClassificationConflicts(products: readonly ValidProduct[]): 
     if (distinct.size < 2) continue;
     const summary = list.map((entry) => `${entry.product}: ${entry.classification}`).join(', ');
     for (const entry of list) {
-      findings.push(finding(entry.product, coordinate, 'lint/classification-conflict', `${coordinate} is classified differently across products (${summary})`, `Agree on one classification for ${coordinate} in every product that resolves it.`));
+      findings.push(
+        finding(
+          entry.product,
+          coordinate,
+          'lint/classification-conflict',
+          `${coordinate} is classified differently across products (${summary})`,
+          `Agree on one classification for ${coordinate} in every product that resolves it.`,
+        ),
+      );
     }
   }
   return findings;
 }
-
 
 /**
  * Two `@requires` of one entity type, in any products, that select the same field with
@@ -139,7 +156,15 @@ const ACCESS_DIRECTIVES = ['@authenticated', '@requiresScopes', '@policy'] as co
 function accessDirectives(model: SubgraphModel): Map<string, string[]> {
   const imported = federationDirectiveNames(model.document);
   // A directive the link does not import is still usable as `@federation__name`.
-  const names = new Map(ACCESS_DIRECTIVES.flatMap((d) => [[(imported.get(d) ?? d).slice(1), d], [`federation__${d.slice(1)}`, d]] as const));
+  const names = new Map(
+    ACCESS_DIRECTIVES.flatMap(
+      (d) =>
+        [
+          [(imported.get(d) ?? d).slice(1), d],
+          [`federation__${d.slice(1)}`, d],
+        ] as const,
+    ),
+  );
   const found = new Map<string, string[]>();
   const add = (key: string, directives: readonly { name: { value: string } }[] | undefined) => {
     const access = (directives ?? []).flatMap((d) => names.get(d.name.value) ?? []);
@@ -148,7 +173,13 @@ function accessDirectives(model: SubgraphModel): Map<string, string[]> {
   for (const definition of model.document.definitions) {
     if (!('name' in definition) || !definition.name || !('directives' in definition)) continue;
     add(definition.name.value, definition.directives);
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) continue;
+    if (
+      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
+      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
+      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
+    )
+      continue;
     for (const field of definition.fields ?? []) add(`${definition.name.value}.${field.name.value}`, field.directives);
   }
   return found;

@@ -5,9 +5,7 @@ import { runCheck, type CheckOptions } from './check.ts';
 import { MESH, type Finding } from './finding.ts';
 import { baselineDir, loadMesh } from './mesh.ts';
 
-export type PublishResult =
-  | { ok: true; product: string; version: string; dir: string }
-  | { ok: false; product: string; findings: Finding[] };
+export type PublishResult = { ok: true; product: string; version: string; dir: string } | { ok: false; product: string; findings: Finding[] };
 
 /**
  * Whether a finding stops `product` from being published: its own findings, except the

@@ -85,5 +85,7 @@ export function planQualityRules(product: ValidProduct): QualityPlan {
 /** `meshgate check`: quality rules the product's interface cannot answer. */
 export function lintQualityRules(product: ValidProduct): Finding[] {
   const file = `subgraphs/${product.folder}/product.yaml`;
-  return planQualityRules(product).problems.map((problem) => finding(product.name, problem.path, 'lint/quality-rule', `${problem.path}: ${problem.message}`, `Fix ${problem.path} in ${file} so that it names what ${product.name}'s schema.graphql publishes.`));
+  return planQualityRules(product).problems.map((problem) =>
+    finding(product.name, problem.path, 'lint/quality-rule', `${problem.path}: ${problem.message}`, `Fix ${problem.path} in ${file} so that it names what ${product.name}'s schema.graphql publishes.`),
+  );
 }

@@ -37,13 +37,27 @@ export function lintExposures(products: readonly ValidProduct[]): Finding[] {
     const check = (coordinate: string, name: string, exposes: readonly string[], listed: TypeModel | undefined) => {
       for (const exposed of exposes) {
         if (published.has(exposed)) continue;
-        findings.push(finding(product.name, coordinate, 'lint/exposes-unknown-field', `${coordinate} declares it exposes ${exposed}, which no product publishes`, `Name a published Type.field in @meshgate__exposes(field: ...) on ${coordinate}.`));
+        findings.push(
+          finding(
+            product.name,
+            coordinate,
+            'lint/exposes-unknown-field',
+            `${coordinate} declares it exposes ${exposed}, which no product publishes`,
+            `Name a published Type.field in @meshgate__exposes(field: ...) on ${coordinate}.`,
+          ),
+        );
       }
       const namesake = listed ? `${listed.name}.${name}` : undefined;
       const level = namesake ? levels.get(namesake) : undefined;
       if (exposes.length === 0 && namesake && level && level !== 'public') {
         findings.push(
-          finding(product.name, coordinate, 'lint/exposes-undeclared', `${coordinate} filters by ${namesake} (${level}) but does not declare it`, `Add @meshgate__exposes(field: "${namesake}") to ${coordinate}, so the gateway asks for the rights to read ${namesake}.`),
+          finding(
+            product.name,
+            coordinate,
+            'lint/exposes-undeclared',
+            `${coordinate} filters by ${namesake} (${level}) but does not declare it`,
+            `Add @meshgate__exposes(field: "${namesake}") to ${coordinate}, so the gateway asks for the rights to read ${namesake}.`,
+          ),
         );
       }
     };
@@ -109,7 +123,16 @@ export function lintIneffectiveRestrictions(products: readonly ValidProduct[], g
     for (const [coordinate, policy] of Object.entries(product.descriptor.fields)) {
       for (const source of policy.derivedFrom ?? []) {
         if (published.has(source)) addInput(coordinate, source);
-        else findings.push(finding(product.name, coordinate, 'lint/derived-from-unknown-field', `product.yaml says ${coordinate} is derived from ${source}, which no product publishes`, `Name published Type.field coordinates in fields.${coordinate}.derivedFrom.`));
+        else
+          findings.push(
+            finding(
+              product.name,
+              coordinate,
+              'lint/derived-from-unknown-field',
+              `product.yaml says ${coordinate} is derived from ${source}, which no product publishes`,
+              `Name published Type.field coordinates in fields.${coordinate}.derivedFrom.`,
+            ),
+          );
       }
     }
     for (const [coordinate, sources] of inputs) {

@@ -28,7 +28,7 @@ export interface DataHubOptions {
   env: string;
 }
 
-export const DATAHUB_PLATFORM = 'urn:li:dataPlatform:graphql';
+const DATAHUB_PLATFORM = 'urn:li:dataPlatform:graphql';
 
 export function datasetUrn(product: string, options: DataHubOptions): string {
   return `urn:li:dataset:(${DATAHUB_PLATFORM},${options.service}.${product},${options.env})`;
@@ -62,7 +62,14 @@ export function toDataHub(products: readonly ValidProduct[], edges: readonly Lin
     const known = new Set(fields.map((field) => field.path));
     // Paths other products read through @requires (`Customer.orderSummary.totalSpentUsd`) are
     // listed too, so their fine-grained lineage points at a field of this schema.
-    const readPaths = [...new Set(edges.map((edge) => edge.from).filter((id) => id.startsWith(`${product.name}:`)).map((id) => id.slice(product.name.length + 1)))].filter((path) => !known.has(path));
+    const readPaths = [
+      ...new Set(
+        edges
+          .map((edge) => edge.from)
+          .filter((id) => id.startsWith(`${product.name}:`))
+          .map((id) => id.slice(product.name.length + 1)),
+      ),
+    ].filter((path) => !known.has(path));
     const schemaFields = [
       ...fields.map(({ path, shape }) => ({
         fieldPath: path,
@@ -119,7 +126,9 @@ export function toDataHub(products: readonly ValidProduct[], edges: readonly Lin
         type: 'json-schema',
         'json-schema': {
           type: 'object',
-          properties: Object.fromEntries(bound.map(({ path, shape }) => [path, { type: shape.list ? 'array' : JSON_SCHEMA_TYPES[shape.kind], ...(shape.description ? { description: shape.description } : {}) }])),
+          properties: Object.fromEntries(
+            bound.map(({ path, shape }) => [path, { type: shape.list ? 'array' : JSON_SCHEMA_TYPES[shape.kind], ...(shape.description ? { description: shape.description } : {}) }]),
+          ),
           required: bound.filter(({ shape }) => shape.required).map(({ path }) => path),
         },
       },

@@ -42,7 +42,16 @@ export function shapeOf(product: ValidProduct, field: Pick<FieldModel, 'name' | 
     kind === 'object' && type && !path.has(type.name)
       ? [...type.fields.values()].filter((child) => isPublishedField(type, child)).map((child) => shapeOf(product, child, new Set([...path, type.name])))
       : [];
-  return { name: field.name, description: field.description, typeRef: field.typeRef, kind, list: field.typeRef.replace(/!$/, '').startsWith('['), required: field.typeRef.endsWith('!'), preview: field.preview, children };
+  return {
+    name: field.name,
+    description: field.description,
+    typeRef: field.typeRef,
+    kind,
+    list: field.typeRef.replace(/!$/, '').startsWith('['),
+    required: field.typeRef.endsWith('!'),
+    preview: field.preview,
+    children,
+  };
 }
 
 /** The product's published root fields (`Query.*`, `Mutation.*`): its API's operations. */

@@ -5,7 +5,7 @@ import { bitolTeam } from './bitol-team.ts';
 import { supportChannel } from './support-channel.ts';
 
 /** The ODCS release our export follows. */
-export const ODCS_API_VERSION = 'v3.1.0';
+const ODCS_API_VERSION = 'v3.1.0';
 
 /** The gateway `npm start` serves: the `api` server an export names unless told another. */
 export const LOCAL_GATEWAY_URL = 'http://localhost:4000/graphql';
@@ -32,7 +32,11 @@ function logicalType(field: FieldModel, product: ValidProduct): string {
 /** An SLA duration as an ODCS value and unit (`latency`, `frequency`), in the largest unit that keeps it whole. */
 function asSlaValue(duration: string): { value: number; unit: string } {
   const ms = durationToMs(duration);
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
     if (ms % size === 0) return { value: ms / size, unit };
   }
   return { value: ms / 1000, unit: 's' };
@@ -87,7 +91,14 @@ export function toOdcs(product: ValidProduct, options: OdcsOptions = {}): Record
     domain: descriptor.domain,
     dataProduct: descriptor.name,
     description: descriptor.description,
-    servers: [{ server: 'meshgate', type: 'api', location: options.gatewayUrl ?? LOCAL_GATEWAY_URL, description: 'The meshgate gateway: one GraphQL endpoint (POST) for every product of the mesh, under its access rules' }],
+    servers: [
+      {
+        server: 'meshgate',
+        type: 'api',
+        location: options.gatewayUrl ?? LOCAL_GATEWAY_URL,
+        description: 'The meshgate gateway: one GraphQL endpoint (POST) for every product of the mesh, under its access rules',
+      },
+    ],
     schema,
     team: bitolTeam(descriptor.owner),
     // A contact without a URL (a chat channel) is the channel's own name.
@@ -100,9 +111,7 @@ export function toOdcs(product: ValidProduct, options: OdcsOptions = {}): Record
     customProperties: [
       { property: 'interface', value: 'graphql-federation-subgraph' },
       ...(descriptor.audience ? [{ property: 'audience', value: descriptor.audience }] : []),
-      ...(descriptor.inputPorts.length > 0
-        ? [{ property: 'inputPorts', value: descriptor.inputPorts.map((port) => ({ product: port.product, version: port.version, fields: port.fields })) }]
-        : []),
+      ...(descriptor.inputPorts.length > 0 ? [{ property: 'inputPorts', value: descriptor.inputPorts.map((port) => ({ product: port.product, version: port.version, fields: port.fields })) }] : []),
     ],
   };
 }

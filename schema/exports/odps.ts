@@ -10,7 +10,7 @@ import { supportChannel } from './support-channel.ts';
  * object and open `authoritativeDefinitions.type`; the suite checks the export against the
  * standard's published v1.1.0 schema, which accepts v1.0.0 documents (test/fixtures/standards/odps).
  */
-export const ODPS_API_VERSION = 'v1.0.0';
+const ODPS_API_VERSION = 'v1.0.0';
 
 /** Where the mesh is served, for the URLs catalog files point at. */
 export interface ServedAt {
@@ -55,7 +55,12 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
     if (!input) throw new ConfigError(MeshErrorCode.DESCRIPTOR_INVALID, `subgraphs/${product.folder}/product.yaml`, [`inputPorts: "${port.product}" is not a valid product of this mesh`]);
     // ODPS's port version is the version read, as for an output port: the range the product accepts is ours, a custom property.
     const contract = contractOf(input);
-    return { name: port.product, version: contract.version, contractId: contract.id, customProperties: [{ property: 'versionRange', value: port.version, description: 'the semver range of this input the product accepts' }] };
+    return {
+      name: port.product,
+      version: contract.version,
+      contractId: contract.id,
+      customProperties: [{ property: 'versionRange', value: port.version, description: 'the semver range of this input the product accepts' }],
+    };
   });
   const contract = contractOf(product);
   const contact = descriptor.owner.contact;
@@ -81,7 +86,13 @@ export function toOdps(product: ValidProduct, inputs: readonly ValidProduct[], s
       },
     ],
     managementPorts: [
-      { name: 'catalog', content: 'discoverability', type: 'rest', url: `${base}/catalog/${encodeURIComponent(descriptor.name)}`, description: 'The catalog page: owner, SLA and freshness, fields by classification, lineage and example queries' },
+      {
+        name: 'catalog',
+        content: 'discoverability',
+        type: 'rest',
+        url: `${base}/catalog/${encodeURIComponent(descriptor.name)}`,
+        description: 'The catalog page: owner, SLA and freshness, fields by classification, lineage and example queries',
+      },
       { name: 'catalog-json', content: 'dictionary', type: 'rest', url: `${base}/catalog.json`, description: 'The whole catalog as JSON, for tools' },
       { name: 'metrics', content: 'observability', type: 'rest', url: `${base}/metrics`, description: 'Prometheus metrics of the gateway, with per-product fetch latency and errors' },
     ],

@@ -1,4 +1,4 @@
-import type { LineageEdge } from '../contracts/lineage.ts';
+import { splitFieldId, type LineageEdge } from '../contracts/lineage.ts';
 import type { ValidProduct } from '../contracts/mesh.ts';
 import { publishedOutputFields } from '../product/subgraph-model.ts';
 
@@ -8,9 +8,9 @@ import { publishedOutputFields } from '../product/subgraph-model.ts';
  * by the product; its fields are `Type.field` (a `@requires` path may go deeper:
  * `Customer.orderSummary.totalSpentUsd`), the ids the mesh lineage uses.
  */
-export const OPENLINEAGE_SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
+const OPENLINEAGE_SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
 /** Who wrote an event or facet, as the spec's `producer` / `_producer` (a URI). */
-export const MESHGATE_PRODUCER = 'https://meshgate.dev/meshgate';
+const MESHGATE_PRODUCER = 'https://meshgate.dev/meshgate';
 /** Dataset and job namespace when none is configured. */
 export const DEFAULT_LINEAGE_NAMESPACE = 'meshgate';
 
@@ -97,18 +97,21 @@ export function productDataset(namespace: string, product: ProductDatasetSource,
     name: product.name,
     facets: {
       schema: facet(FACET_SCHEMAS.schema, { fields: product.fields.map((field) => ({ name: field.name, type: field.type, ...(field.description ? { description: field.description } : {}) })) }),
-      ...(product.owner ? { ownership: facet(FACET_SCHEMAS.ownership, { owners: [{ name: `team:${product.owner.team}`, type: 'OWNER' }, { name: `contact:${product.owner.contact}`, type: 'CONTACT' }] }) } : {}),
+      ...(product.owner
+        ? {
+            ownership: facet(FACET_SCHEMAS.ownership, {
+              owners: [
+                { name: `team:${product.owner.team}`, type: 'OWNER' },
+                { name: `contact:${product.owner.contact}`, type: 'CONTACT' },
+              ],
+            }),
+          }
+        : {}),
       ...(product.version ? { version: facet(FACET_SCHEMAS.version, { datasetVersion: product.version }) } : {}),
       ...(product.description ? { documentation: facet(FACET_SCHEMAS.documentation, { description: product.description }) } : {}),
       ...(columnLineage ? { columnLineage } : {}),
     },
   };
-}
-
-/** `product:Type.field.sub` split at the first colon. */
-function splitFieldId(id: string): { product: string; field: string } {
-  const at = id.indexOf(':');
-  return { product: id.slice(0, at), field: id.slice(at + 1) };
 }
 
 /**
@@ -117,14 +120,22 @@ function splitFieldId(id: string): { product: string; field: string } {
  * field); a `key` edge is INDIRECT/JOIN (the row is the entity the source identifies).
  * Undefined when the product computes nothing from others.
  */
-export function columnLineageFacet(namespace: string, product: string, edges: readonly LineageEdge[], only?: ReadonlySet<string>): Facet | undefined {
+function columnLineageFacet(namespace: string, product: string, edges: readonly LineageEdge[], only?: ReadonlySet<string>): Facet | undefined {
   const fields: Record<string, { inputFields: unknown[] }> = {};
   for (const edge of edges) {
     const to = splitFieldId(edge.to);
     if (to.product !== product || (only && !only.has(to.field))) continue;
     const from = splitFieldId(edge.from);
-    const transformation = edge.via === 'requires' ? { type: 'DIRECT', subtype: 'TRANSFORMATION', description: 'computed through @requires' } : { type: 'INDIRECT', subtype: 'JOIN', description: 'entity joined on its key' };
-    (fields[to.field] ??= { inputFields: [] }).inputFields.push({ namespace, name: from.product, field: from.field, transformations: [transformation] });
+    const transformation =
+      edge.via === 'requires'
+        ? { type: 'DIRECT', subtype: 'TRANSFORMATION', description: 'computed through @requires' }
+        : { type: 'INDIRECT', subtype: 'JOIN', description: 'entity joined on its key' };
+    let field = fields[to.field];
+    if (!field) {
+      field = { inputFields: [] };
+      fields[to.field] = field;
+    }
+    field.inputFields.push({ namespace, name: from.product, field: from.field, transformations: [transformation] });
   }
   return Object.keys(fields).length > 0 ? facet(FACET_SCHEMAS.columnLineage, { fields }) : undefined;
 }
@@ -196,12 +207,12 @@ export function runEvent(input: RunEventInput): RunEvent {
 }
 
 /** A static dataset event: a dataset's facets without a run. */
-export function datasetEvent(dataset: Dataset, eventTime: string): DatasetEvent {
+function datasetEvent(dataset: Dataset, eventTime: string): DatasetEvent {
   return { eventTime, producer: MESHGATE_PRODUCER, schemaURL: `${OPENLINEAGE_SPEC}#/$defs/DatasetEvent`, dataset };
 }
 
 /** A product's published fields as {@link ProductDatasetSource} fields. */
-export function publishedDatasetFields(product: ValidProduct): ProductDatasetSource['fields'] {
+function publishedDatasetFields(product: ValidProduct): ProductDatasetSource['fields'] {
   return [...publishedOutputFields(product.model)].map((field) => ({ name: field.coordinate, type: field.typeRef, ...(field.description ? { description: field.description } : {}) }));
 }
 

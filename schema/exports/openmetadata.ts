@@ -79,7 +79,12 @@ export function toOpenMetadata(products: readonly ValidProduct[], served: Served
         apiCollection: collection,
         endpointURL,
         requestMethod: 'POST',
-        requestSchema: { schemaType: 'JSON', schemaFields: field.args.map((arg) => schemaField(shapeOf(product, { name: arg.name, description: arg.description, typeRef: arg.inputType, returnType: arg.inputType, preview: arg.preview }))) },
+        requestSchema: {
+          schemaType: 'JSON',
+          schemaFields: field.args.map((arg) =>
+            schemaField(shapeOf(product, { name: arg.name, description: arg.description, typeRef: arg.inputType, returnType: arg.inputType, preview: arg.preview })),
+          ),
+        },
         responseSchema: { schemaType: 'JSON', schemaFields: responseFields.map(schemaField) },
       });
       out.dataContracts.push({
@@ -95,4 +100,3 @@ export function toOpenMetadata(products: readonly ValidProduct[], served: Served
   }
   return out;
 }
-

@@ -11,7 +11,7 @@
  * reader free of renames.
  */
 export const CONTRACT_SPEC_IDENTITY = 'https://meshgate.dev/meshgate';
-export const CONTRACT_SPEC_VERSION = 'v0.1';
+const CONTRACT_SPEC_VERSION = 'v0.1';
 export const CONTRACT_SPEC_URL = `${CONTRACT_SPEC_IDENTITY}/${CONTRACT_SPEC_VERSION}`;
 
 /** Directive names, without `@`, as they appear in subgraphs and in the supergraph. */
@@ -37,3 +37,6 @@ export const CONTRACT_DIRECTIVE_DEFINITIONS: Readonly<Record<keyof typeof CONTRA
   exposes: 'directive @meshgate__exposes(field: String!) repeatable on ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION',
   policy: 'directive @meshgate__policy(name: String!, requiresScopes: [String!]!, requiresAuthentication: Boolean!) repeatable on SCHEMA',
 };
+
+/** The `@tag(name:)` that marks a preview field: only callers who opt in see it, and compatibility checks do not bind it. */
+export const PREVIEW_TAG = 'preview';

@@ -22,7 +22,10 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
 const GRAPHQL_NAME = /^[_A-Za-z]\w*$/;
 const TYPE_NAME = /^[A-Z]\w*$/;
 /** Reviewed SQL is one statement or expression: no statement separators, no comments that could hide text. */
-const reviewedSql = z.string().min(1).refine((sql) => !/;|--|\/\*/.test(sql), 'must be one SQL expression or SELECT, without ; or comments');
+const reviewedSql = z
+  .string()
+  .min(1)
+  .refine((sql) => !/;|--|\/\*/.test(sql), 'must be one SQL expression or SELECT, without ; or comments');
 const identifier = z.string().regex(IDENTIFIER, 'must be a table or column name (letters, digits, _, optionally schema.name)');
 const graphqlName = z.string().regex(GRAPHQL_NAME, 'must be a GraphQL name');
 
@@ -48,28 +51,29 @@ const fieldMappingSchema = z.union([
 
 const limitSchema = z.strictObject({ argument: graphqlName, min: z.number().int().min(0), max: z.number().int().min(1) });
 
-export const TIME_GRAINS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+const TIME_GRAINS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 export type TimeGrain = (typeof TIME_GRAINS)[number];
-export const FILTER_OPS = ['eq', 'in', 'gt', 'gte', 'lt', 'lte', 'prefix', 'holds'] as const;
-export type FilterOp = (typeof FILTER_OPS)[number];
+const FILTER_OPS = ['eq', 'in', 'gt', 'gte', 'lt', 'lte', 'prefix', 'holds'] as const;
 /** Checks a filter value before it is bound: same words as the hand-written products use. */
-export const VALUE_FORMATS = ['date', 'month'] as const;
+const VALUE_FORMATS = ['date', 'month'] as const;
 
 /**
  * A filter: the argument (or `filter.field` of an input argument) and the condition it sets on
  * a field's column. `holds` takes a Boolean: true keeps rows where `condition` holds, false the others.
  */
-const filterSchema = z.strictObject({
-  field: graphqlName.optional(),
-  column: identifier.optional(),
-  op: z.enum(FILTER_OPS).default('eq'),
-  condition: reviewedSql.optional(),
-  format: z.enum(VALUE_FORMATS).optional(),
-}).superRefine((filter, ctx) => {
-  if (filter.op === 'holds' ? filter.condition === undefined : filter.field === undefined && filter.column === undefined) {
-    ctx.addIssue({ code: 'custom', message: filter.op === 'holds' ? 'op holds needs a condition' : 'needs the field (or column) it filters' });
-  }
-});
+const filterSchema = z
+  .strictObject({
+    field: graphqlName.optional(),
+    column: identifier.optional(),
+    op: z.enum(FILTER_OPS).default('eq'),
+    condition: reviewedSql.optional(),
+    format: z.enum(VALUE_FORMATS).optional(),
+  })
+  .superRefine((filter, ctx) => {
+    if (filter.op === 'holds' ? filter.condition === undefined : filter.field === undefined && filter.column === undefined) {
+      ctx.addIssue({ code: 'custom', message: filter.op === 'holds' ? 'op holds needs a condition' : 'needs the field (or column) it filters' });
+    }
+  });
 
 /** Keys of `filters` are argument paths: `segment`, or `filter.segment` for an input object's field. */
 const filtersSchema = z.record(z.string().regex(/^[_A-Za-z]\w*(\.[_A-Za-z]\w*)?$/, 'must be an argument or argument.field'), filterSchema).default({});
@@ -94,13 +98,16 @@ const querySchema = z.union([
       /** A declared type whose relation and field columns it reads, or a relation of its own. */
       from: z.union([z.string().regex(TYPE_NAME), relationSchema]),
       dimensions: z.record(graphqlName, z.strictObject({ field: graphqlName.optional(), column: identifier.optional(), grain: z.enum(TIME_GRAINS).optional() })),
-      measures: z.record(graphqlName, z.strictObject({
-        fn: z.enum(['sum', 'count', 'avg', 'min', 'max', 'countDistinct']),
-        field: graphqlName.optional(),
-        column: identifier.optional(),
-        /** Decimal places the figure is rounded to (money: 2). */
-        round: z.number().int().min(0).max(6).optional(),
-      })),
+      measures: z.record(
+        graphqlName,
+        z.strictObject({
+          fn: z.enum(['sum', 'count', 'avg', 'min', 'max', 'countDistinct']),
+          field: graphqlName.optional(),
+          column: identifier.optional(),
+          /** Decimal places the figure is rounded to (money: 2). */
+          round: z.number().int().min(0).max(6).optional(),
+        }),
+      ),
       filters: filtersSchema,
     }),
   }),
@@ -115,8 +122,21 @@ const engineSchema = z.discriminatedUnion('kind', [
     /** Parquet, CSV or JSON files (globs allowed), each read as the named view. */
     files: z.record(identifier, z.string().min(1)).optional(),
   }),
-  z.strictObject({ kind: z.literal('postgres'), /** The environment variable holding the URL. @default STORE_URL */ urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('STORE_URL'), schema: identifier.optional() }),
-  z.strictObject({ kind: z.literal('mysql'), urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('STORE_URL') }),
+  z.strictObject({
+    kind: z.literal('postgres'),
+    /** The environment variable holding the URL. @default STORE_URL */ urlEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .default('STORE_URL'),
+    schema: identifier.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('mysql'),
+    urlEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .default('STORE_URL'),
+  }),
 ]);
 
 const typeSchema = z.strictObject({
@@ -128,7 +148,7 @@ const typeSchema = z.strictObject({
   fields: z.record(graphqlName, fieldMappingSchema).default({}),
 });
 
-export const declarationSchema = z.strictObject({
+const declarationSchema = z.strictObject({
   engine: engineSchema.default({ kind: 'duckdb' }),
   types: z.record(z.string().regex(TYPE_NAME, 'must be a type name'), typeSchema),
   queries: z.record(graphqlName, querySchema).default({}),
@@ -142,7 +162,6 @@ export type DeclaredQuery = z.infer<typeof querySchema>;
 export type DeclaredFilter = z.infer<typeof filterSchema>;
 export type DeclaredSort = z.infer<typeof sortSchema>;
 export type DeclaredLimit = z.infer<typeof limitSchema>;
-export type DeclaredEngine = z.infer<typeof engineSchema>;
 
 export type DeclarationParse = { ok: true; declaration: Declaration } | { ok: false; problems: ConfigProblem[] };
 
@@ -198,7 +217,8 @@ function againstSchema(declaration: Declaration, document: DocumentNode): Config
     const fields = fieldsOf(typeName);
     for (const [field, mapping] of Object.entries(declared.fields)) {
       if (!fields.has(field)) problem(`types.${typeName}.fields.${field}`, `is not a field of ${typeName}`, field);
-      if (typeof mapping === 'object' && 'rows' in mapping && !declaration.types[mapping.rows.type]?.from) problem(`types.${typeName}.fields.${field}.rows.type`, 'must be a declared type with a relation (from)', mapping.rows.type);
+      if (typeof mapping === 'object' && 'rows' in mapping && !declaration.types[mapping.rows.type]?.from)
+        problem(`types.${typeName}.fields.${field}.rows.type`, 'must be a declared type with a relation (from)', mapping.rows.type);
     }
   }
   const queryFields = new Map((types.get('Query') ?? []).map((field) => [field.name.value, field]));

@@ -28,7 +28,7 @@ const FIELD_NAME = /^[_A-Za-z]\w*$/;
  * Who the product is meant for. Informational only: every audience passes the same
  * checks, because a team's own consumers deserve the same promise as anyone else's.
  */
-export const AUDIENCES = ['internal', 'organization', 'external'] as const;
+const AUDIENCES = ['internal', 'organization', 'external'] as const;
 
 const fieldPolicySchema = z.strictObject({
   classification: z.enum(CLASSIFICATIONS),
@@ -78,47 +78,49 @@ const inputPortSchema = z.strictObject({
   allowPreview: z.boolean().default(false),
 });
 
-export const descriptorSchema = z.strictObject({
-  id: z.string().min(1),
-  name: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case'),
-  title: z.string().min(1).optional(),
-  domain: z.string().min(1),
-  owner: z.strictObject({
-    team: z.string().min(1),
-    contact: z.string().min(1),
-  }),
-  version: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.0'),
-  status: z.enum(PRODUCT_STATUSES),
-  description: z.strictObject({
-    purpose: z.string().min(1),
-    limitations: z.string().min(1),
-    usage: z.string().min(1),
-  }),
-  audience: z.enum(AUDIENCES).optional(),
-  sla: z.strictObject({
-    freshness: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d'),
-    availability: z.string().regex(/^\d{1,3}(\.\d+)?%$/, 'must be a percentage such as 99.9%'),
-    /** How often new data lands, e.g. `1d` (ODCS `frequency`). */
-    frequency: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d').optional(),
-  }),
-  /** Classification of every published field, keyed by `Type.field`. */
-  fields: z.record(z.string().regex(COORDINATE, 'must be a Type.field coordinate'), fieldPolicySchema).default({}),
-  inputPorts: z.array(inputPortSchema).default([]),
-  /** Per type: how its rows are listed and the rules over them, keyed by type name. */
-  types: z.record(z.string().regex(TYPE_NAME, 'must be a type name'), typeContractSchema).default({}),
-}).superRefine((descriptor, ctx) => {
-  // A rule measured over rows needs the query that lists them, declared once per type.
-  const needsList = (typeName: string, path: PropertyKey[]) => {
-    if (descriptor.types[typeName]?.list) return;
-    ctx.addIssue({ code: 'custom', message: `measures rows of ${typeName}: declare types.${typeName}.list (the Query field that lists them)`, path });
-  };
-  for (const [coordinate, policy] of Object.entries(descriptor.fields)) {
-    if (policy.quality?.some(isLibraryRule)) needsList(coordinate.split('.')[0]!, ['fields', coordinate, 'quality']);
-  }
-  for (const [typeName, contract] of Object.entries(descriptor.types)) {
-    if (contract.quality?.some(isLibraryRule)) needsList(typeName, ['types', typeName, 'quality']);
-  }
-});
+const descriptorSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    name: z.string().regex(PRODUCT_NAME, 'must be a product name in kebab-case'),
+    title: z.string().min(1).optional(),
+    domain: z.string().min(1),
+    owner: z.strictObject({
+      team: z.string().min(1),
+      contact: z.string().min(1),
+    }),
+    version: z.string().regex(SEMVER, 'must be a semantic version such as 1.2.0'),
+    status: z.enum(PRODUCT_STATUSES),
+    description: z.strictObject({
+      purpose: z.string().min(1),
+      limitations: z.string().min(1),
+      usage: z.string().min(1),
+    }),
+    audience: z.enum(AUDIENCES).optional(),
+    sla: z.strictObject({
+      freshness: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d'),
+      availability: z.string().regex(/^\d{1,3}(\.\d+)?%$/, 'must be a percentage such as 99.9%'),
+      /** How often new data lands, e.g. `1d` (ODCS `frequency`). */
+      frequency: z.string().regex(DURATION, 'must be a duration such as 30m, 24h or 7d').optional(),
+    }),
+    /** Classification of every published field, keyed by `Type.field`. */
+    fields: z.record(z.string().regex(COORDINATE, 'must be a Type.field coordinate'), fieldPolicySchema).default({}),
+    inputPorts: z.array(inputPortSchema).default([]),
+    /** Per type: how its rows are listed and the rules over them, keyed by type name. */
+    types: z.record(z.string().regex(TYPE_NAME, 'must be a type name'), typeContractSchema).default({}),
+  })
+  .superRefine((descriptor, ctx) => {
+    // A rule measured over rows needs the query that lists them, declared once per type.
+    const needsList = (typeName: string, path: PropertyKey[]) => {
+      if (descriptor.types[typeName]?.list) return;
+      ctx.addIssue({ code: 'custom', message: `measures rows of ${typeName}: declare types.${typeName}.list (the Query field that lists them)`, path });
+    };
+    for (const [coordinate, policy] of Object.entries(descriptor.fields)) {
+      if (policy.quality?.some(isLibraryRule)) needsList(coordinate.split('.')[0]!, ['fields', coordinate, 'quality']);
+    }
+    for (const [typeName, contract] of Object.entries(descriptor.types)) {
+      if (contract.quality?.some(isLibraryRule)) needsList(typeName, ['types', typeName, 'quality']);
+    }
+  });
 
 export type ProductDescriptor = z.infer<typeof descriptorSchema>;
 export type InputPort = z.infer<typeof inputPortSchema>;
@@ -139,9 +141,7 @@ export function toProblems(issues: readonly z.core.$ZodIssue[], input: unknown):
     return { path: path.length > 0 ? path.join('.') : '(root)', message, got: got === undefined ? 'nothing' : JSON.stringify(got) };
   };
   // An unknown key is reported at the key itself: showing the whole parent object hides it.
-  return issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => problem([...issue.path, key], 'is not a known key')) : [problem(issue.path, issue.message)],
-  );
+  return issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => problem([...issue.path, key], 'is not a known key')) : [problem(issue.path, issue.message)]));
 }
 
 /** Turns zod issues into lines that name the path and the value that was found there. */

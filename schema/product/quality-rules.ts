@@ -15,22 +15,20 @@ import { z } from 'zod';
  * `minimum`/`maximum`, so a value range is an `invalidValues` rule like an allowed-values list.
  * The schemas add no defaults: what a descriptor says is exactly what the export carries.
  */
-export const QUALITY_OPERATORS = ['mustBe', 'mustNotBe', 'mustBeGreaterThan', 'mustBeGreaterOrEqualTo', 'mustBeLessThan', 'mustBeLessOrEqualTo', 'mustBeBetween', 'mustNotBeBetween'] as const;
+const QUALITY_OPERATORS = ['mustBe', 'mustNotBe', 'mustBeGreaterThan', 'mustBeGreaterOrEqualTo', 'mustBeLessThan', 'mustBeLessOrEqualTo', 'mustBeBetween', 'mustNotBeBetween'] as const;
 export type QualityOperator = (typeof QUALITY_OPERATORS)[number];
 
 /** Metrics measured over one field's values, and the one measured over a whole type. */
-export const FIELD_METRICS = ['nullValues', 'missingValues', 'invalidValues', 'duplicateValues'] as const;
-export const TYPE_METRICS = ['rowCount'] as const;
+const FIELD_METRICS = ['nullValues', 'missingValues', 'invalidValues', 'duplicateValues'] as const;
+const TYPE_METRICS = ['rowCount'] as const;
 export type QualityMetric = (typeof FIELD_METRICS)[number] | (typeof TYPE_METRICS)[number];
 
 /** The engine name a custom rule gives to be run by `meshgate test`. */
-export const GRAPHQL_ENGINE = 'graphql';
+const GRAPHQL_ENGINE = 'graphql';
 
 const DIMENSIONS = ['accuracy', 'completeness', 'conformity', 'consistency', 'coverage', 'timeliness', 'uniqueness'] as const;
 
-const range = z
-  .tuple([z.number(), z.number()])
-  .refine(([low, high]) => low < high, 'must be [low, high] with low < high');
+const range = z.tuple([z.number(), z.number()]).refine(([low, high]) => low < high, 'must be [low, high] with low < high');
 
 /** Exactly one operator per rule: ODCS compares a measured value with one expectation. */
 const operatorShape = {
@@ -64,7 +62,10 @@ const ruleBase = {
 
 const libraryArguments = z.strictObject({
   /** `invalidValues`: the values allowed. */
-  validValues: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+  validValues: z
+    .array(z.union([z.string(), z.number(), z.boolean()]))
+    .min(1)
+    .optional(),
   /** `invalidValues`: a regular expression every value must match. */
   pattern: z
     .string()
@@ -82,7 +83,10 @@ const libraryArguments = z.strictObject({
   /** `invalidValues` (meshgate extension): the largest value allowed. */
   maximum: z.number().optional(),
   /** `missingValues`: the values that count as missing, e.g. `[null, '', 'N/A']`. */
-  missingValues: z.array(z.union([z.string(), z.number(), z.null()])).min(1).optional(),
+  missingValues: z
+    .array(z.union([z.string(), z.number(), z.null()]))
+    .min(1)
+    .optional(),
 });
 
 function libraryRule<M extends readonly [string, ...string[]]>(metrics: M) {
@@ -166,7 +170,7 @@ export function isCustomRule(rule: QualityRule): rule is CustomRule {
 }
 
 /** The one operator a rule (or a custom rule's implementation) carries, with its expected value. */
-export function operatorOf(rule: Operators): { operator: QualityOperator; expected: number | [number, number] } {
+function operatorOf(rule: Operators): { operator: QualityOperator; expected: number | [number, number] } {
   const operator = QUALITY_OPERATORS.find((candidate) => rule[candidate] !== undefined)!;
   return { operator, expected: rule[operator]! };
 }

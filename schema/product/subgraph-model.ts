@@ -10,7 +10,7 @@ import {
   type SelectionSetNode,
   type TypeNode,
 } from 'graphql';
-import { CONTRACT_DIRECTIVES } from './contract-spec.ts';
+import { CONTRACT_DIRECTIVES, PREVIEW_TAG } from './contract-spec.ts';
 
 /**
  * A product's subgraph SDL reduced to what the contract rules look at: types, fields,
@@ -74,8 +74,6 @@ export interface SubgraphModel {
 /** Root operation types: they describe no entity, so lint does not ask them for a description. */
 export const ROOT_TYPES: ReadonlySet<string> = new Set(['Query', 'Mutation', 'Subscription']);
 
-const PREVIEW_TAG = 'preview';
-
 function directives(node: { directives?: readonly ConstDirectiveNode[] }, name: string): ConstDirectiveNode[] {
   return (node.directives ?? []).filter((d) => d.name.value === name);
 }
@@ -100,11 +98,7 @@ function namedType(type: TypeNode): string {
   return type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
 }
 
-function element(
-  node: { name: { value: string }; description?: { value: string }; directives?: readonly ConstDirectiveNode[] },
-  coordinate: string,
-  inheritedPreview: boolean,
-): ElementModel {
+function element(node: { name: { value: string }; description?: { value: string }; directives?: readonly ConstDirectiveNode[] }, coordinate: string, inheritedPreview: boolean): ElementModel {
   return {
     name: node.name.value,
     coordinate,

@@ -40,7 +40,7 @@ export function parseRequestBody(raw: Buffer, contentType: string | undefined): 
   }
 }
 
-export function toHeaderMap(req: IncomingMessage): HeaderMap {
+function toHeaderMap(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -49,12 +49,7 @@ export function toHeaderMap(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
-export async function executeApollo<TContext extends BaseContext>(
-  server: ApolloServer<TContext>,
-  req: IncomingMessage,
-  body: unknown,
-  context: () => Promise<TContext>,
-): Promise<HTTPGraphQLResponse> {
+export async function executeApollo<TContext extends BaseContext>(server: ApolloServer<TContext>, req: IncomingMessage, body: unknown, context: () => Promise<TContext>): Promise<HTTPGraphQLResponse> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   return server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers: toHeaderMap(req), search: url.search, body },

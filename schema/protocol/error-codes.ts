@@ -161,6 +161,13 @@ export enum ContractErrorCode {
 export const MeshErrorCode = { ...WireErrorCode, ...ContractErrorCode } as const;
 export type MeshErrorCode = WireErrorCode | ContractErrorCode;
 
+const MESH_ERROR_CODES: ReadonlySet<unknown> = new Set(Object.values(MeshErrorCode));
+
+/** Whether a code read off the wire (a product's, the gateway's or the registry's answer) is one of ours. */
+export function isMeshErrorCode(code: unknown): code is MeshErrorCode {
+  return MESH_ERROR_CODES.has(code);
+}
+
 /** The HTTP status a code maps to where the error decides the status of the whole response. */
 export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   GRAPHQL_PARSE_FAILED: 400,
@@ -283,7 +290,11 @@ export class ConfigError extends Error {
   readonly code: MeshErrorCode;
   readonly problems: readonly string[];
 
-  constructor(code: ContractErrorCode.CONFIG_INVALID | ContractErrorCode.DESCRIPTOR_INVALID | ContractErrorCode.DECLARATION_INVALID | ContractErrorCode.DECLARATION_MISMATCH, source: string, problems: readonly string[]) {
+  constructor(
+    code: ContractErrorCode.CONFIG_INVALID | ContractErrorCode.DESCRIPTOR_INVALID | ContractErrorCode.DECLARATION_INVALID | ContractErrorCode.DECLARATION_MISMATCH,
+    source: string,
+    problems: readonly string[],
+  ) {
     super(`${code}: ${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.code = code;
     this.problems = problems;

@@ -12,7 +12,7 @@ export const LOOPBACK_HOST_NAMES: ReadonlySet<string> = new Set(['localhost', '1
 export function hostName(host: string | undefined): string | undefined {
   // `name`, `name:port`, `[v6]` or `[v6]:port`, and nothing else (no user info, no path).
   const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i.exec(host ?? '');
-  return match?.[1]!.toLowerCase();
+  return match?.[1]?.toLowerCase();
 }
 
 /**

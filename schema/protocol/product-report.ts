@@ -19,7 +19,10 @@ export const productReportSchema = z.object({
   /** When the product's data was last loaded (ISO 8601), or null when its store has no watermark. */
   dataAsOf: z.string().nullable(),
   /** The product's SLA freshness, such as `24h`, or null without an SLA. */
-  freshness: z.string().regex(/^\d+[smhd]$/).nullable(),
+  freshness: z
+    .string()
+    .regex(/^\d+[smhd]$/)
+    .nullable(),
 });
 
 export type ProductReport = z.infer<typeof productReportSchema>;

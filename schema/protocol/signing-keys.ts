@@ -84,7 +84,9 @@ export function parseSigningKeyText(text: string, source: string): SigningKey[] 
 /** The mesh secrets of `MESHGATE_SIGNING_SECRET` (`new,old` during a change), or undefined when it is not set. */
 export function meshSecretsFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
   if (!env.MESHGATE_SIGNING_SECRET) return undefined;
-  const secrets = env.MESHGATE_SIGNING_SECRET.split(',').map((s) => s.trim()).filter(Boolean);
+  const secrets = env.MESHGATE_SIGNING_SECRET.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (secrets.length === 0 || secrets.some((s) => s.length < 16)) {
     throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'MESHGATE_SIGNING_SECRET', ['each comma-separated secret needs at least 16 characters']);
   }
@@ -141,7 +143,10 @@ function derivedKeyring(secrets: readonly string[], source: SigningKeyring['sour
     source,
     keysFor(product) {
       let keys = cache.get(product);
-      if (!keys) cache.set(product, (keys = deriveProductKeys(secrets, product)));
+      if (!keys) {
+        keys = deriveProductKeys(secrets, product);
+        cache.set(product, keys);
+      }
       return keys;
     },
   };
@@ -156,6 +161,11 @@ function parseKeysEnv(text: string): Map<string, SigningKey[]> {
   }
   const result = keysEnvSchema.safeParse(raw);
   // Never echo the value: it is a secret.
-  if (!result.success) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, 'MESHGATE_SIGNING_KEYS', result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  if (!result.success)
+    throw new ConfigError(
+      MeshErrorCode.CONFIG_INVALID,
+      'MESHGATE_SIGNING_KEYS',
+      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
   return new Map(Object.entries(result.data).map(([product, secrets]) => [product, secrets.map((secret) => signingKey(secret))]));
 }

@@ -15,7 +15,13 @@ export interface AgreementRoute {
   method: 'GET' | 'POST';
   path: string[];
   who: readonly RegistryPrincipal['kind'][];
-  handle(request: { params: Record<string, string>; principal: RegistryPrincipal; query: URLSearchParams; ifNoneMatch: string | undefined; json<T>(schema: z.ZodType<T>): Promise<T> }): Promise<AgreementAnswer>;
+  handle(request: {
+    params: Record<string, string>;
+    principal: RegistryPrincipal;
+    query: URLSearchParams;
+    ifNoneMatch: string | undefined;
+    json<T>(schema: z.ZodType<T>): Promise<T>;
+  }): Promise<AgreementAnswer>;
 }
 
 const name = z.string().regex(PRODUCT_NAME, 'must be a name in kebab-case').max(100);

@@ -14,7 +14,7 @@ export { DECISIONS } from './agreements-store.ts';
  * until every decider governance asked for has approved; then active until its end date,
  * when it is expired. A rejection or a revocation ends it for good.
  */
-export const AGREEMENT_STATUSES = ['pending', 'active', 'rejected', 'revoked', 'expired'] as const;
+const AGREEMENT_STATUSES = ['pending', 'active', 'rejected', 'revoked', 'expired'] as const;
 export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
 
 /** An agreement as it is listed: the request, its state now, and every decision on it. */
@@ -88,7 +88,7 @@ function endInstant(value: string): Date | undefined {
 }
 
 /** The state of one request given every decision on it, at `now`. */
-export function agreementState(request: AgreementRequest, decisions: readonly AgreementDecision[], now: Date): { status: AgreementStatus; awaiting: AgreementDecider[] } {
+function agreementState(request: AgreementRequest, decisions: readonly AgreementDecision[], now: Date): { status: AgreementStatus; awaiting: AgreementDecider[] } {
   if (decisions.some((d) => d.decision === 'revoke')) return { status: 'revoked', awaiting: [] };
   if (decisions.some((d) => d.decision === 'reject')) return { status: 'rejected', awaiting: [] };
   const approved = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.role));
@@ -167,7 +167,8 @@ export class Agreements {
       const ends = endInstant(input.endsAt);
       const longest = new Date(now.getTime() + governance.maxTermDays * DAY_MS);
       if (!ends || ends <= now) throw refuse(MeshErrorCode.AGREEMENT_TERM_INVALID, `The end date ${JSON.stringify(input.endsAt.slice(0, 40))} is not a date in the future`);
-      if (ends > longest) throw refuse(MeshErrorCode.AGREEMENT_TERM_INVALID, `The end date ${ends.toISOString()} is past governance's longest term of ${governance.maxTermDays} days (${longest.toISOString()})`);
+      if (ends > longest)
+        throw refuse(MeshErrorCode.AGREEMENT_TERM_INVALID, `The end date ${ends.toISOString()} is past governance's longest term of ${governance.maxTermDays} days (${longest.toISOString()})`);
       const request: Omit<AgreementRequest, 'id'> = {
         consumer: input.consumer,
         product: input.product,
@@ -215,11 +216,13 @@ export class Agreements {
   private roleOf(principal: RegistryPrincipal, request: AgreementRequest, decision: Decision): AgreementDecision['role'] {
     switch (principal.kind) {
       case 'product':
-        if (principal.product !== request.product) throw refuse(MeshErrorCode.AGREEMENT_NOT_YOURS, `The token of "${principal.product}" may not decide on agreement ${request.id}, which is for "${request.product}"`);
+        if (principal.product !== request.product)
+          throw refuse(MeshErrorCode.AGREEMENT_NOT_YOURS, `The token of "${principal.product}" may not decide on agreement ${request.id}, which is for "${request.product}"`);
         return 'owner';
       case 'steward':
         // A revocation is a steward's to make on any agreement; approving, only where governance asks a steward.
-        if (decision !== 'revoke' && !request.deciders.includes('steward')) throw refuse(MeshErrorCode.AGREEMENT_NOT_YOURS, `Governance asks no steward decision on agreement ${request.id} (${request.classifications.join(', ')})`);
+        if (decision !== 'revoke' && !request.deciders.includes('steward'))
+          throw refuse(MeshErrorCode.AGREEMENT_NOT_YOURS, `Governance asks no steward decision on agreement ${request.id} (${request.classifications.join(', ')})`);
         return 'steward';
       case 'platform':
         if (decision !== 'revoke') throw refuse(MeshErrorCode.REGISTRY_FORBIDDEN, 'The platform may revoke an agreement but not approve or reject one: the owner and stewards decide');
@@ -264,7 +267,15 @@ export class Agreements {
       const consumer = consumers.get(agreement.consumer);
       if (agreement.status !== 'active' || !consumer) continue;
       const list = byProduct.get(agreement.product) ?? [];
-      list.push({ consumer: consumer.name, ownerTeam: consumer.ownerTeam, contact: consumer.contact, purpose: agreement.purpose, classifications: agreement.classifications, endsAt: agreement.endsAt, agreementId: agreement.id });
+      list.push({
+        consumer: consumer.name,
+        ownerTeam: consumer.ownerTeam,
+        contact: consumer.contact,
+        purpose: agreement.purpose,
+        classifications: agreement.classifications,
+        endsAt: agreement.endsAt,
+        agreementId: agreement.id,
+      });
       byProduct.set(agreement.product, list);
     }
     return byProduct;
@@ -276,7 +287,15 @@ export class Agreements {
     const consumers = new Map((await this.store.consumers()).map((c) => [c.name, c]));
     const grants = (await this.list())
       .filter((a) => a.status === 'active' && consumers.has(a.consumer))
-      .map((a) => ({ id: a.id, consumer: a.consumer, application: consumers.get(a.consumer)!.application, product: a.product, classifications: a.classifications, purpose: a.purpose, endsAt: a.endsAt }))
+      .map((a) => ({
+        id: a.id,
+        consumer: a.consumer,
+        application: consumers.get(a.consumer)!.application,
+        product: a.product,
+        classifications: a.classifications,
+        purpose: a.purpose,
+        endsAt: a.endsAt,
+      }))
       .sort((a, b) => a.id - b.id);
     const document: GatewayAgreements = { governed: CLASSIFICATIONS.filter((c) => agreementDeciders(governance, [c]).length > 0), grants };
     return { document, etag: `"${createHash('sha256').update(JSON.stringify(document)).digest('hex').slice(0, 32)}"` };

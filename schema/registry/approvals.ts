@@ -30,10 +30,24 @@ export async function approvedChanges(store: RegistryStore, product: string): Pr
  * The request that asks for `governed`: the pending one for exactly these changes if there
  * is one (a team retrying does not pile up requests), else a new one.
  */
-export async function requestApproval(store: RegistryStore, request: { product: string; version: string | undefined; requestedBy: string; governed: readonly (Finding & { owners?: string[] })[] }): Promise<ApprovalRecord> {
+export async function requestApproval(
+  store: RegistryStore,
+  request: { product: string; version: string | undefined; requestedBy: string; governed: readonly (Finding & { owners?: string[] })[] },
+): Promise<ApprovalRecord> {
   const changes: GovernedChange[] = request.governed.map((f) => ({ change: f.change!, rule: f.rule, element: f.element, message: f.message, ...(f.owners ? { owners: f.owners } : {}) }));
-  const key = changes.map((c) => c.change).sort().join(',');
-  const pending = (await store.approvals()).find((a) => a.product === request.product && a.status === 'pending' && a.changes.map((c) => c.change).sort().join(',') === key);
+  const key = changes
+    .map((c) => c.change)
+    .sort()
+    .join(',');
+  const pending = (await store.approvals()).find(
+    (a) =>
+      a.product === request.product &&
+      a.status === 'pending' &&
+      a.changes
+        .map((c) => c.change)
+        .sort()
+        .join(',') === key,
+  );
   if (pending) return pending;
   const id = await store.addApproval({ product: request.product, version: request.version, changes, requestedBy: request.requestedBy, requestedAt: new Date().toISOString() });
   return (await store.approval(id))!;
@@ -64,7 +78,13 @@ export async function decideApproval(store: RegistryStore, id: number, principal
   if (!request) throw new MeshError(MeshErrorCode.APPROVAL_UNKNOWN, `There is no approval request ${id}`);
   const refused = refusalToDecide(principal, request);
   if (refused) throw new MeshError(MeshErrorCode.REGISTRY_FORBIDDEN, refused);
-  const decided = await store.decideApproval(id, { status: decision, decidedBy: principal.name, decidedAs: principal.kind === 'product' ? `owner ${principal.product}` : principal.kind, decidedAt: new Date().toISOString(), reason });
+  const decided = await store.decideApproval(id, {
+    status: decision,
+    decidedBy: principal.name,
+    decidedAs: principal.kind === 'product' ? `owner ${principal.product}` : principal.kind,
+    decidedAt: new Date().toISOString(),
+    reason,
+  });
   if (!decided) throw new MeshError(MeshErrorCode.APPROVAL_DECIDED, `Request ${id} was decided already (${request.status === 'pending' ? 'just now' : request.status}); a decision is never changed`);
   return (await store.approval(id))!;
 }

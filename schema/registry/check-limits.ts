@@ -14,9 +14,17 @@ import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
  */
 export const checkLimitsSchema = z.strictObject({
   /** Largest SDL of one product, in bytes (UTF-8). With the descriptor's, it fits the default request body (`maxBodyBytes`). @default 393216 */
-  maxSdlBytes: z.number().int().positive().default(384 * 1024),
+  maxSdlBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(384 * 1024),
   /** Largest descriptor (`product.yaml`) of one product, in bytes. @default 393216 */
-  maxDescriptorBytes: z.number().int().positive().default(384 * 1024),
+  maxDescriptorBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(384 * 1024),
   /** Most type definitions and extensions in one product's SDL. @default 1000 */
   maxTypes: z.number().int().positive().default(1_000),
   /** Most fields (or enum values, or input fields) on one type, its extensions counted in. @default 1000 */

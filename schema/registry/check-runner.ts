@@ -75,7 +75,12 @@ export class CheckRunner {
 
   /** `consumers`: each product's consumers under active agreements, named by its breaking changes. */
   check(mesh: { products: readonly ProductFiles[]; baselines: readonly ProductFiles[]; governance: string }, today: string, consumers?: Record<string, AgreedConsumer[]>): Promise<CheckReport> {
-    return this.run({ kind: 'check', mesh: { products: [...mesh.products], baselines: [...mesh.baselines], governance: mesh.governance }, today, ...(consumers ? { consumers } : {}) }) as Promise<CheckReport>;
+    return this.run({
+      kind: 'check',
+      mesh: { products: [...mesh.products], baselines: [...mesh.baselines], governance: mesh.governance },
+      today,
+      ...(consumers ? { consumers } : {}),
+    }) as Promise<CheckReport>;
   }
 
   compose(products: readonly BuildProduct[], governance: string): Promise<ComposedBuild> {

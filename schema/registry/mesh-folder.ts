@@ -38,7 +38,9 @@ export function writeMeshFolder(dir: string, mesh: { products: readonly ProductF
   writeFileSync(paths.governance, mesh.governance);
   // Lineage is derived from the products, and the registry derives it itself: a team
   // publishing from its own repository has no lineage file to keep up to date.
-  const live = loadMesh(dir).products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
+  const live = loadMesh(dir)
+    .products.filter(isValidProduct)
+    .filter((product) => product.descriptor.status !== 'retired');
   writeFileSync(paths.lineage, serializeLineage(computeLineage(live)));
 }
 

@@ -110,7 +110,11 @@ export function takeoverFindings(product: string, version: string, sdl: string, 
       // Root fields are owned one by one: every product adds its own entry points to Query.
       const typeOwners = owners.get(field.type) ?? [];
       if (typeOwners.length > 0 && !typeOwners.includes(product) && !types.get(field.type)?.keyed) {
-        add(field.coordinate, [...typeOwners], `${product} adds ${field.coordinate} to ${field.type}, which ${typeOwners.join(' and ')} own${typeOwners.length === 1 ? 's' : ''}, without declaring it by its key`);
+        add(
+          field.coordinate,
+          [...typeOwners],
+          `${product} adds ${field.coordinate} to ${field.type}, which ${typeOwners.join(' and ')} own${typeOwners.length === 1 ? 's' : ''}, without declaring it by its key`,
+        );
       }
     }
   }

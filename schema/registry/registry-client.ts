@@ -1,6 +1,6 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Finding } from '../contracts/finding.ts';
-import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
+import { isMeshErrorCode, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { CheckOutcome, Candidate } from './registry.ts';
 import type { ApprovalRecord } from './registry-store.ts';
 
@@ -8,8 +8,6 @@ import type { ApprovalRecord } from './registry-store.ts';
 interface ErrorEnvelope {
   error?: { code?: string; message?: string; findings?: Finding[]; approval?: ApprovalRecord };
 }
-
-const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(MeshErrorCode));
 
 /** A registry refusal as the CLI reports it: the registry's code and message, and findings when checks failed. */
 export class RegistryRequestError extends MeshError {
@@ -46,7 +44,7 @@ export class RegistryClient {
 
   /** Sends one request; a refusal becomes a {@link RegistryRequestError} with the registry's code. */
   async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
-    let response;
+    let response: Dispatcher.ResponseData;
     try {
       response = await request(`${this.url}${path}`, {
         method,
@@ -68,7 +66,7 @@ export class RegistryClient {
     } catch {
       // Not our envelope (a proxy's page): the status alone is reported.
     }
-    const code = envelope.error?.code && KNOWN_CODES.has(envelope.error.code) ? (envelope.error.code as MeshErrorCode) : MeshErrorCode.INTERNAL_SERVER_ERROR;
+    const code = isMeshErrorCode(envelope.error?.code) ? envelope.error.code : MeshErrorCode.INTERNAL_SERVER_ERROR;
     throw new RegistryRequestError(code, envelope.error?.message ?? `${method} ${path} answered HTTP ${response.statusCode}`, response.statusCode, envelope.error?.findings, envelope.error?.approval);
   }
 

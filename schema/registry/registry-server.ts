@@ -169,7 +169,15 @@ function registryRoutes(registry: Registry): Route[] {
         const mesh = await registry.mesh();
         sendJson(response, 200, {
           build: mesh.build?.number ?? null,
-          products: mesh.products.map((p) => ({ name: p.product, version: p.version, descriptor: p.descriptor, sdl: p.sdl, url: p.url ?? null, publishedBy: p.publishedBy, publishedAt: p.publishedAt })),
+          products: mesh.products.map((p) => ({
+            name: p.product,
+            version: p.version,
+            descriptor: p.descriptor,
+            sdl: p.sdl,
+            url: p.url ?? null,
+            publishedBy: p.publishedBy,
+            publishedAt: p.publishedAt,
+          })),
           governance: mesh.governance,
         });
       },
@@ -192,7 +200,11 @@ function registryRoutes(registry: Registry): Route[] {
       async handle({ params, response }) {
         assertProductName(params.name!);
         const history = await registry.store.productHistory(params.name!);
-        sendJson(response, 200, history.map((v) => ({ version: v.version, publishedBy: v.publishedBy, publishedAt: v.publishedAt, url: v.url ?? null, checkId: v.checkId })));
+        sendJson(
+          response,
+          200,
+          history.map((v) => ({ version: v.version, publishedBy: v.publishedBy, publishedAt: v.publishedAt, url: v.url ?? null, checkId: v.checkId })),
+        );
       },
     },
     {
@@ -227,7 +239,12 @@ function registryRoutes(registry: Registry): Route[] {
         const outcome = await registry.publish(candidate, principal.name);
         if (!outcome.ok && outcome.approval) {
           const { id, status } = outcome.approval;
-          throw new RegistryRefusal(outcome.code!, `${candidate.product} makes governed changes without an approval; nothing was published. Approval request ${id} is ${status}`, outcome.findings, outcome.approval);
+          throw new RegistryRefusal(
+            outcome.code!,
+            `${candidate.product} makes governed changes without an approval; nothing was published. Approval request ${id} is ${status}`,
+            outcome.findings,
+            outcome.approval,
+          );
         }
         if (!outcome.ok) throw new RegistryRefusal(MeshErrorCode.PUBLISH_REFUSED, `${candidate.product} fails meshgate check; nothing was published`, outcome.findings);
         // The same version again, with the same content: the first publish's answer, nothing new made.
@@ -254,7 +271,11 @@ function registryRoutes(registry: Registry): Route[] {
       async handle({ incoming, response }) {
         const status = APPROVAL_STATUS.parse(new URL(incoming.url ?? '/', 'http://registry').searchParams.get('status') ?? 'all', { error: () => 'status must be pending, decided or all' });
         const all = await registry.approvals();
-        sendJson(response, 200, all.filter((a) => status === 'all' || (status === 'pending') === (a.status === 'pending')));
+        sendJson(
+          response,
+          200,
+          all.filter((a) => status === 'all' || (status === 'pending') === (a.status === 'pending')),
+        );
       },
     },
     ...(['approve', 'reject'] as const).map(
@@ -277,7 +298,11 @@ function registryRoutes(registry: Registry): Route[] {
       async handle({ response }) {
         const builds = await registry.store.builds();
         const current = builds.at(-1)?.number;
-        sendJson(response, 200, builds.map((b) => ({ build: b.number, createdAt: b.createdAt, reason: b.reason, current: b.number === current })));
+        sendJson(
+          response,
+          200,
+          builds.map((b) => ({ build: b.number, createdAt: b.createdAt, reason: b.reason, current: b.number === current })),
+        );
       },
     },
     {
@@ -451,7 +476,8 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
           throw new RegistryRefusal(MeshErrorCode.BAD_REQUEST, 'The body is not valid JSON');
         }
         const result = schema.safeParse(raw);
-        if (!result.success) throw new RegistryRefusal(MeshErrorCode.BAD_REQUEST, `The body is not as expected: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+        if (!result.success)
+          throw new RegistryRefusal(MeshErrorCode.BAD_REQUEST, `The body is not as expected: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
         return result.data;
       },
     });

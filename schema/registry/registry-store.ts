@@ -138,7 +138,7 @@ const TABLES = [
 
 const USAGE_ROWS_PER_STATEMENT = 250;
 
-export function supergraphHash(sdl: string): string {
+function supergraphHash(sdl: string): string {
   return createHash('sha256').update(sdl).digest('hex');
 }
 
@@ -229,7 +229,10 @@ export class SqlRegistryStore implements RegistryStore {
   async versions(ids: readonly number[]): Promise<ProductVersion[]> {
     if (ids.length === 0) return [];
     // Ids are numbers from our own build rows, never caller text: inlining them is safe.
-    const list = ids.map((id) => Number(id)).filter(Number.isInteger).join(', ');
+    const list = ids
+      .map((id) => Number(id))
+      .filter(Number.isInteger)
+      .join(', ');
     return (await this.sql.query(`SELECT * FROM registry_versions WHERE id IN (${list}) ORDER BY product`)).map(toVersion);
   }
 
@@ -276,10 +279,17 @@ export class SqlRegistryStore implements RegistryStore {
 
   async addVersion(version: Omit<ProductVersion, 'id'>): Promise<number> {
     const id = await this.nextId('registry_versions', 'id');
-    await this.sql.query(
-      'INSERT INTO registry_versions (id, product, version, descriptor, sdl, url, published_by, published_at, check_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-      [id, version.product, version.version, version.descriptor, version.sdl, version.url ?? null, version.publishedBy, version.publishedAt, version.checkId],
-    );
+    await this.sql.query('INSERT INTO registry_versions (id, product, version, descriptor, sdl, url, published_by, published_at, check_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+      id,
+      version.product,
+      version.version,
+      version.descriptor,
+      version.sdl,
+      version.url ?? null,
+      version.publishedBy,
+      version.publishedAt,
+      version.checkId,
+    ]);
     return id;
   }
 
@@ -316,8 +326,16 @@ export class SqlRegistryStore implements RegistryStore {
       else totals.set(key, { ...row });
     }
     const all = [...totals.values()];
-    await this.insertUsage('registry_usage', ['day', 'client', 'coordinate'], all.filter((row) => !row.application).map((row) => [row.day, row.client, row.coordinate, row.count]));
-    await this.insertUsage('registry_application_usage', ['day', 'application', 'client', 'coordinate'], all.filter((row) => row.application).map((row) => [row.day, row.application!, row.client, row.coordinate, row.count]));
+    await this.insertUsage(
+      'registry_usage',
+      ['day', 'client', 'coordinate'],
+      all.filter((row) => !row.application).map((row) => [row.day, row.client, row.coordinate, row.count]),
+    );
+    await this.insertUsage(
+      'registry_application_usage',
+      ['day', 'application', 'client', 'coordinate'],
+      all.filter((row) => row.application).map((row) => [row.day, row.application!, row.client, row.coordinate, row.count]),
+    );
   }
 
   /** Adds counts to a usage table: each row is its key's values, then the count. */
@@ -342,7 +360,13 @@ export class SqlRegistryStore implements RegistryStore {
        UNION ALL SELECT day, client, coordinate, count, application FROM registry_application_usage ${where}`,
       [coordinate, sinceDay, untilDay],
     );
-    return rows.map((row) => ({ day: text(row.day), client: text(row.client), coordinate: text(row.coordinate), count: Number(row.count), ...(row.application ? { application: text(row.application) } : {}) }));
+    return rows.map((row) => ({
+      day: text(row.day),
+      client: text(row.client),
+      coordinate: text(row.coordinate),
+      count: Number(row.count),
+      ...(row.application ? { application: text(row.application) } : {}),
+    }));
   }
 
   async approvals(): Promise<ApprovalRecord[]> {
@@ -396,7 +420,10 @@ export class SqlRegistryStore implements RegistryStore {
     for (let start = 0; start < unique.length; start += USAGE_ROWS_PER_STATEMENT) {
       const chunk = unique.slice(start, start + USAGE_ROWS_PER_STATEMENT);
       const values = chunk.map((_, index) => `($${index * 3 + 1}, $${index * 3 + 2}, $${index * 3 + 3})`).join(', ');
-      await this.sql.query(`INSERT INTO registry_owners (coordinate, product, since) VALUES ${values} ON CONFLICT (coordinate, product) DO NOTHING`, chunk.flatMap((row) => [row.coordinate, row.product, since]));
+      await this.sql.query(
+        `INSERT INTO registry_owners (coordinate, product, since) VALUES ${values} ON CONFLICT (coordinate, product) DO NOTHING`,
+        chunk.flatMap((row) => [row.coordinate, row.product, since]),
+      );
     }
   }
 

@@ -50,7 +50,7 @@ const tokenSchema = z
  *   - { kind: product, name: sales-ci, product: sales, token: "…" }
  *   - { kind: gateway, name: edge, token: "…" }
  */
-export const registryConfigSchema = z.strictObject({
+const registryConfigSchema = z.strictObject({
   tokens: z.array(tokenSchema).default([]),
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
@@ -121,7 +121,11 @@ export class RegistryTokens {
     this.entries = config.tokens.map((entry) => {
       const hash = entry.token !== undefined ? sha256(entry.token) : Buffer.from(entry.sha256!, 'hex');
       const principal: RegistryPrincipal =
-        entry.kind === 'product' ? { kind: 'product', name: entry.name, product: entry.product! } : entry.kind === 'consumer' ? { kind: 'consumer', name: entry.name, consumer: entry.consumer! } : { kind: entry.kind, name: entry.name };
+        entry.kind === 'product'
+          ? { kind: 'product', name: entry.name, product: entry.product! }
+          : entry.kind === 'consumer'
+            ? { kind: 'consumer', name: entry.name, consumer: entry.consumer! }
+            : { kind: entry.kind, name: entry.name };
       return { hash, principal };
     });
   }

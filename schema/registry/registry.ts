@@ -1,6 +1,6 @@
 import { PRODUCT_NAME, safeParseDescriptor } from '../product/descriptor.ts';
 import { clientUsageOf, type FieldUsageRow, type FieldUsageSource } from '../contracts/field-usage.ts';
-import { finding, MESH, type Finding } from '../contracts/finding.ts';
+import { finding, type Finding } from '../contracts/finding.ts';
 import { parseGovernance } from '../contracts/governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { blocksPublish } from '../contracts/publish.ts';
@@ -15,7 +15,6 @@ import { claimedCoordinates, takeoverFindings } from './ownership.ts';
 import type { BuildProduct, ComposedBuild } from './registry-compose.ts';
 import type { ApprovalRecord, CurrentMesh, ProductVersion, RegistryStore } from './registry-store.ts';
 import type { RegistryPrincipal } from './registry-tokens.ts';
-
 
 /** A product's contract as a team sends it: to check, or to publish. */
 export interface Candidate {
@@ -36,9 +35,7 @@ export interface CheckOutcome {
  * content, and this is that publish's answer (no new build, no new history row). A refusal
  * for governed changes alone carries their code and the approval request that asks for them.
  */
-export type PublishOutcome =
-  | { ok: true; build: number; version: string; unchanged?: true }
-  | { ok: false; findings: Finding[]; code?: MeshErrorCode; approval?: ApprovalRecord };
+export type PublishOutcome = { ok: true; build: number; version: string; unchanged?: true } | { ok: false; findings: Finding[]; code?: MeshErrorCode; approval?: ApprovalRecord };
 
 const findingKey = (f: Finding) => `${f.product}\u0000${f.rule}\u0000${f.element}\u0000${f.message}`;
 
@@ -180,7 +177,10 @@ export class Registry {
   /** Records every product of `versions` as an owner of what it defines (see ownership.ts). */
   private async recordOwners(versions: readonly Pick<ProductVersion, 'product' | 'sdl'>[], options: { everyType?: boolean } = {}): Promise<void> {
     const owners = await this.store.owners();
-    await this.store.addOwners(versions.flatMap((v) => claimedCoordinates(v.product, v.sdl, owners, options)), new Date().toISOString());
+    await this.store.addOwners(
+      versions.flatMap((v) => claimedCoordinates(v.product, v.sdl, owners, options)),
+      new Date().toISOString(),
+    );
   }
 
   /** The version of `candidate` already published, if any. */
@@ -209,7 +209,15 @@ export class Registry {
       const parsed = safeParseDescriptor(candidate.descriptor);
       const existing = parsed.ok ? await this.publishedVersion(candidate, parsed.descriptor.version) : undefined;
       if (existing && !sameContract(existing, candidate)) {
-        findings.push(finding(candidate.product, 'version', 'registry/version-exists', `${candidate.product} ${existing.version} is published already, with another contract`, `Bump version: a published version never changes.`));
+        findings.push(
+          finding(
+            candidate.product,
+            'version',
+            'registry/version-exists',
+            `${candidate.product} ${existing.version} is published already, with another contract`,
+            `Bump version: a published version never changes.`,
+          ),
+        );
       }
       await this.recordCheck(candidate, requestedBy, findings);
       return { ok: findings.length === 0, findings };
@@ -226,7 +234,10 @@ export class Registry {
       // A version, once published, never changes: the same content again gets the same answer.
       const existing = parsed.ok ? await this.publishedVersion(candidate, parsed.descriptor.version) : undefined;
       if (existing && !sameContract(existing, candidate)) {
-        throw new MeshError(MeshErrorCode.VERSION_EXISTS, `${candidate.product} ${existing.version} was published by ${existing.publishedBy} at ${existing.publishedAt} with another contract; a published version never changes: bump the version`);
+        throw new MeshError(
+          MeshErrorCode.VERSION_EXISTS,
+          `${candidate.product} ${existing.version} was published by ${existing.publishedBy} at ${existing.publishedAt} with another contract; a published version never changes: bump the version`,
+        );
       }
       if (existing && (candidate.url === undefined || candidate.url === existing.url)) {
         const first = (await this.store.builds()).find((b) => b.versionIds.includes(existing.id));
@@ -295,7 +306,8 @@ export class Registry {
     return this.serialize(async () => {
       const mesh = await this.mesh();
       if (mesh.build) throw new MeshError(MeshErrorCode.BAD_REQUEST, `The registry already has build ${mesh.build.number}: an import only seeds an empty registry; publish instead`);
-      if (products.length === 0 || new Set(products.map((p) => p.product)).size !== products.length) throw new MeshError(MeshErrorCode.BAD_REQUEST, 'An import names each product once, and at least one');
+      if (products.length === 0 || new Set(products.map((p) => p.product)).size !== products.length)
+        throw new MeshError(MeshErrorCode.BAD_REQUEST, 'An import names each product once, and at least one');
       const baselines = products.map((p) => ({ name: p.product, descriptor: p.descriptor, sdl: p.sdl }));
       const report = await this.runner.check({ products: baselines, baselines, governance: mesh.governance }, this.today());
       const composed = report.ok ? await this.compose(products, mesh.governance) : undefined;
@@ -307,7 +319,16 @@ export class Registry {
         if (!version.ok) return { ok: false, findings: report.findings }; // a passing check had every descriptor valid
         const checkId = await this.store.addCheck({ product: product.product, version: version.descriptor.version, requestedBy: importedBy, checkedAt: at, ok: true, findings: [] });
         versionIds.push(
-          await this.store.addVersion({ product: product.product, version: version.descriptor.version, descriptor: product.descriptor, sdl: product.sdl, url: product.url, publishedBy: importedBy, publishedAt: at, checkId }),
+          await this.store.addVersion({
+            product: product.product,
+            version: version.descriptor.version,
+            descriptor: product.descriptor,
+            sdl: product.sdl,
+            url: product.url,
+            publishedBy: importedBy,
+            publishedAt: at,
+            checkId,
+          }),
         );
       }
       await this.recordOwners(products, { everyType: true });

@@ -20,7 +20,7 @@ import type { RegistryRoute } from './registry-server.ts';
  * (`.meshgate/registry-signing-secrets`, one secret a line, newest first), created at random
  * on the first start and rotated by `POST /v1/signing-keys/rotate` (a platform token).
  */
-export const DEFAULT_SIGNING_SECRETS_FILE = join('.meshgate', 'registry-signing-secrets');
+const DEFAULT_SIGNING_SECRETS_FILE = join('.meshgate', 'registry-signing-secrets');
 
 /**
  * How often a product or gateway fetches its keys again, unless the registry says otherwise
@@ -61,8 +61,12 @@ export class RegistrySigningSecrets {
     if (this.fromEnv) return this.fromEnv;
     const { mtimeMs } = statSync(this.file);
     if (this.cached?.mtimeMs !== mtimeMs) {
-      const secrets = readFileSync(this.file, 'utf8').split('\n').map((line) => line.trim()).filter(Boolean);
-      if (secrets.length === 0 || secrets.some((secret) => secret.length < 16)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, this.file, ['one secret of at least 16 characters a line, newest first']);
+      const secrets = readFileSync(this.file, 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
+      if (secrets.length === 0 || secrets.some((secret) => secret.length < 16))
+        throw new ConfigError(MeshErrorCode.CONFIG_INVALID, this.file, ['one secret of at least 16 characters a line, newest first']);
       this.cached = { mtimeMs, secrets };
     }
     return this.cached.secrets;
@@ -128,9 +132,9 @@ export function signingKeyRoutes(secrets: RegistrySigningSecrets, options: { ref
  */
 export async function fetchSigningKeys(client: RegistryClient, product: string): Promise<{ keys: SigningKey[]; refreshAfterMs: number }> {
   const answer = await client.call<SigningKeysAnswer>('GET', `/v1/products/${encodeURIComponent(product)}/signing-keys`, undefined, { timeoutMs: 10_000 });
-  if (typeof answer !== 'object' || answer === null || !Array.isArray(answer.keys)) throw new MeshError(MeshErrorCode.CONFIG_INVALID, `The registry at ${client.url} answered the signing keys of "${product}" with something that is not them`);
+  if (typeof answer !== 'object' || answer === null || !Array.isArray(answer.keys))
+    throw new MeshError(MeshErrorCode.CONFIG_INVALID, `The registry at ${client.url} answered the signing keys of "${product}" with something that is not them`);
   const keys = parseSigningKeyText(answer.keys.map((entry) => String(entry?.key)).join(','), `the registry's signing keys of ${product}`);
   const seconds = Number.isFinite(answer.refreshAfterSeconds) ? Math.min(Math.max(answer.refreshAfterSeconds, 1), 3600) : SIGNING_KEYS_REFRESH_SECONDS;
   return { keys, refreshAfterMs: seconds * 1000 };
 }
-

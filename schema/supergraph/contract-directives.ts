@@ -107,7 +107,10 @@ export function contractReader(linked: boolean, nameOf: DirectiveNameOf): Defini
   const exposures = new Map<string, string[]>();
   const onSchema = { product: [] as ConstDirectiveNode[], policy: [] as ConstDirectiveNode[] };
   // Our directives' names in the spec are what follows the `meshgate__` of their composed names.
-  const names = Object.fromEntries(Object.entries(CONTRACT_DIRECTIVES).map(([key, composed]) => [key, nameOf(CONTRACT_SPEC_IDENTITY, composed.replace(/^meshgate__/, ''))])) as Record<keyof typeof CONTRACT_DIRECTIVES, string>;
+  const names = Object.fromEntries(Object.entries(CONTRACT_DIRECTIVES).map(([key, composed]) => [key, nameOf(CONTRACT_SPEC_IDENTITY, composed.replace(/^meshgate__/, ''))])) as Record<
+    keyof typeof CONTRACT_DIRECTIVES,
+    string
+  >;
   const expose = (coordinate: string, directives: readonly ConstDirectiveNode[] | undefined) => {
     const fields = (directives ?? []).filter((d) => d.name.value === names.exposes).map((d) => required(d, 'field'));
     if (fields.length > 0) exposures.set(coordinate, fields);

@@ -26,7 +26,13 @@ export function costReader(): DefinitionReader<CostDirectives> {
   const listSizes = new Map<string, ListSize>();
   return {
     read(definition) {
-      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.ENUM_TYPE_DEFINITION && definition.kind !== Kind.SCALAR_TYPE_DEFINITION) return;
+      if (
+        definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+        definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
+        definition.kind !== Kind.ENUM_TYPE_DEFINITION &&
+        definition.kind !== Kind.SCALAR_TYPE_DEFINITION
+      )
+        return;
       const type = definition.name.value;
       const typeWeight = weightOf(definition.directives);
       if (typeWeight !== undefined) typeWeights.set(type, typeWeight);

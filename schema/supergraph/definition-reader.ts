@@ -12,6 +12,12 @@ export interface DefinitionReader<T, Given = void> {
 
 /** Each application of the directive `name` to a field of an object or interface type (or extension of one), with the field and its type's name. */
 export function fieldDirectivesNamed(definition: DefinitionNode, name: string): { typeName: string; field: FieldDefinitionNode; directive: ConstDirectiveNode }[] {
-  if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) return [];
+  if (
+    definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+    definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
+    definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
+    definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
+  )
+    return [];
   return (definition.fields ?? []).flatMap((field) => (field.directives ?? []).filter((d) => d.name.value === name).map((directive) => ({ typeName: definition.name.value, field, directive })));
 }

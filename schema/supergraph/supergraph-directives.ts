@@ -1,4 +1,5 @@
 import { Kind, type ConstDirectiveNode, type ConstValueNode, type TypeNode } from 'graphql';
+import { PREVIEW_TAG } from '../product/contract-spec.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
 
@@ -18,8 +19,6 @@ export interface FieldDirectives {
   policies: string[][];
   preview: boolean;
 }
-
-export const PREVIEW_TAG = 'preview';
 
 /** What the access reader gives the model. */
 export interface SupergraphAccess {

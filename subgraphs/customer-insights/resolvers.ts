@@ -47,7 +47,7 @@ export function createLoaders(store: DataStore) {
 
 type Context = ProductContext<ReturnType<typeof createLoaders>>;
 
-export function churnRiskOf(customer: CustomerRepresentation, model: InsightModel): ChurnRisk {
+function churnRiskOf(customer: CustomerRepresentation, model: InsightModel): ChurnRisk {
   const last = customer.orderSummary?.lastOrderDate;
   if (!last || !customer.orderSummary?.orderCount) return 'HIGH';
   const days = daysBetween(last, model.asOfDate);
@@ -56,7 +56,7 @@ export function churnRiskOf(customer: CustomerRepresentation, model: InsightMode
   return 'LOW';
 }
 
-export function lifetimeValueOf(customer: CustomerRepresentation, model: InsightModel): number {
+function lifetimeValueOf(customer: CustomerRepresentation, model: InsightModel): number {
   const spent = customer.orderSummary?.totalSpentUsd ?? 0;
   const share = model.futureSpendShare[churnRiskOf(customer, model)];
   return Math.round(spent * (1 + share) * 100) / 100;

@@ -181,10 +181,7 @@ async function openProductStore<L>(definition: DataProductDefinition<L>, name: s
  * store, plus what every product gets the same way (per-request DataLoaders, error masking,
  * `/health`, its own HTTP server).
  */
-export async function createDataProduct<Loaders>(
-  definition: DataProductDefinition<Loaders>,
-  options: DataProductOptions = {},
-): Promise<DataProduct> {
+export async function createDataProduct<Loaders>(definition: DataProductDefinition<Loaders>, options: DataProductOptions = {}): Promise<DataProduct> {
   const descriptor = loadDescriptor(join(definition.dir, 'product.yaml'));
   // Refused before anything is opened: production never starts with it.
   const devAccess = devUnsignedAccess({ devUnsigned: options.devUnsigned, mode: options.mode, product: descriptor.name });

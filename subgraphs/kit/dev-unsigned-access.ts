@@ -29,12 +29,15 @@ export function devUnsignedAccess(options: { devUnsigned?: boolean; mode?: 'deve
   const mode = options.mode ?? (env.NODE_ENV === 'production' ? 'production' : 'development');
   if (mode === 'production') {
     const source = options.devUnsigned ? 'the devUnsigned option' : `${DEV_UNSIGNED_ENV}=1`;
-    throw new MeshError(MeshErrorCode.DEV_MODE_REFUSED, `${options.product}: ${source} (unsigned requests from localhost) is refused in production; products answer only the gateway's signed requests`);
+    throw new MeshError(
+      MeshErrorCode.DEV_MODE_REFUSED,
+      `${options.product}: ${source} (unsigned requests from localhost) is refused in production; products answer only the gateway's signed requests`,
+    );
   }
   return new DevUnsignedAccess();
 }
 
-export class DevUnsignedAccess {
+class DevUnsignedAccess {
   /** The line a product prints when it starts in development mode, so nobody runs it unknowingly. */
   readonly notice = `answers UNSIGNED requests from this machine (development mode, ${DEV_UNSIGNED_ENV}); never in production`;
 

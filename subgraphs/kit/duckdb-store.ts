@@ -85,11 +85,7 @@ export class DuckDbStore implements SeedableStore {
  * is written to a temporary file and renamed into place, so a crash mid-seed leaves no
  * half-seeded store behind, and two processes seeding at once both end with a whole file.
  */
-export async function ensureSeeded(
-  path: string,
-  seedVersion: string,
-  seed: (store: SeedableStore) => Promise<void>,
-): Promise<{ seeded: boolean }> {
+export async function ensureSeeded(path: string, seedVersion: string, seed: (store: SeedableStore) => Promise<void>): Promise<{ seeded: boolean }> {
   if (existsSync(path) && (await storedSeedVersion(path)) === seedVersion) return { seeded: false };
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;

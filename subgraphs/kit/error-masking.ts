@@ -23,8 +23,7 @@ export function maskProductError(product: string, exposeDetails: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.code;
-    const passes =
-      original instanceof MeshError || (original instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH.has(code));
+    const passes = original instanceof MeshError || (original instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH.has(code));
     if (passes) {
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, product } };
     }

@@ -11,8 +11,7 @@ const NUMERIC_OIDS = new Set([21, 23, 20, 700, 701, 1700]);
  * them by the server's time zone and the products would answer differently per store.
  */
 const types = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text'),
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')),
 };
 
 /** Postgres identifiers for a product: its own schema and its own role. */

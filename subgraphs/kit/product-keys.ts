@@ -3,7 +3,7 @@ import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts
 import type { ProductKeySet } from '../../schema/protocol/signature-verifier.ts';
 import { configuredSigningKeyring, deriveProductKeys, devSecretFile, devSigningSecret, parseSigningKeyText, type SigningKey } from '../../schema/protocol/signing-keys.ts';
 import { RegistryClient } from '../../schema/registry/registry-client.ts';
-import { fetchSigningKeys, SIGNING_KEYS_REFRESH_SECONDS } from '../../schema/registry/signing-key-handout.ts';
+import { fetchSigningKeys } from '../../schema/registry/signing-key-handout.ts';
 
 /**
  * Where a product gets the keys that verify the gateway's requests to it, and only those.

@@ -38,7 +38,10 @@ export class RedisNonceRegistry implements NonceRegistry {
     this.keyPrefix = options.keyPrefix ?? 'meshgate:';
     this.onStateChange =
       options.onStateChange ??
-      ((state, reason) => process.stderr.write(`${JSON.stringify({ level: 'warn', msg: `signature nonces: ${state === 'degraded' ? 'Redis unavailable, remembering nonces in this process only' : 'back on Redis'}`, reason })}\n`));
+      ((state, reason) =>
+        process.stderr.write(
+          `${JSON.stringify({ level: 'warn', msg: `signature nonces: ${state === 'degraded' ? 'Redis unavailable, remembering nonces in this process only' : 'back on Redis'}`, reason })}\n`,
+        ));
     this.client = new RedisClient(options.url, {
       commandTimeout: options.commandTimeoutMs ?? 250,
       // Fail a command at once while disconnected instead of queueing it behind a reconnect.

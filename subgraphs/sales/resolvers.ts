@@ -1,7 +1,20 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { queryPage, readDateRange, readIsoDate, readPageArgs, rowByKeyLoader, rowsByKeyLoader, SqlFilter, type Connection, type CursorSeal, type DataStore, type PageArgs, type ProductContext } from '../kit/index.ts';
+import {
+  queryPage,
+  readDateRange,
+  readIsoDate,
+  readPageArgs,
+  rowByKeyLoader,
+  rowsByKeyLoader,
+  SqlFilter,
+  type Connection,
+  type CursorSeal,
+  type DataStore,
+  type PageArgs,
+  type ProductContext,
+} from '../kit/index.ts';
 
 export interface OrderRow extends Record<string, unknown> {
   id: string;

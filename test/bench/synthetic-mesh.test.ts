@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 /** Type definitions of a product's SDL but its Query. */
-const typesOf = (sdl: string) => parse(sdl).definitions.flatMap((d) => ((d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.ENUM_TYPE_DEFINITION) && d.name.value !== 'Query' ? [d.name.value] : []));
+const typesOf = (sdl: string) =>
+  parse(sdl).definitions.flatMap((d) => ((d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.ENUM_TYPE_DEFINITION) && d.name.value !== 'Query' ? [d.name.value] : []));
 
 describe('the synthetic mesh of bench:scale', () => {
   it('is the same from the same seed, and another from another', () => {
@@ -61,7 +62,10 @@ describe('the synthetic mesh of bench:scale', () => {
     const running = await Promise.all(mesh.subgraphs.map((s) => serveSubgraph(s)));
     servers.push(...running.map((r) => r.server));
     const file = join(tmp, 'supergraph.graphql');
-    composeSupergraph(mesh.subgraphs.map((s, i) => ({ name: s.name, sdl: s.sdl, url: running[i]!.url })), file);
+    composeSupergraph(
+      mesh.subgraphs.map((s, i) => ({ name: s.name, sdl: s.sdl, url: running[i]!.url })),
+      file,
+    );
     // Not data products: nothing classifies their fields.
     const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false } }));
     gateways.push(gateway);

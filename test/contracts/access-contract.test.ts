@@ -87,19 +87,50 @@ const CASES: Case[] = [
   },
   { what: '@authenticated dropped from a type', product: 'customers', baseline: [[/^type Customer @key\(fields: "id"\)/m, 'type Customer @key(fields: "id") @authenticated']], weakened: ['Customer'] },
   { what: '@requiresScopes dropped', product: 'customers', sdl: [[/(fullName: String) @requiresScopes\(scopes: \[\["pii:read"\]\]\)/, '$1']], weakened: ['Customer.fullName'] },
-  { what: '@requiresScopes loosened by an alternative', product: 'customers', sdl: [[/(fullName: String @requiresScopes\(scopes: )\[\["pii:read"\]\]/, '$1[["pii:read"], ["crm:read"]]']], weakened: ['Customer.fullName'] },
+  {
+    what: '@requiresScopes loosened by an alternative',
+    product: 'customers',
+    sdl: [[/(fullName: String @requiresScopes\(scopes: )\[\["pii:read"\]\]/, '$1[["pii:read"], ["crm:read"]]']],
+    weakened: ['Customer.fullName'],
+  },
   {
     what: '@requiresScopes with fewer scopes',
     product: 'customers',
     baseline: [[/(fullName: String @requiresScopes\(scopes: )\[\["pii:read"\]\]/, '$1[["pii:read", "crm:read"]]']],
     weakened: ['Customer.fullName'],
   },
-  { what: '@requiresScopes with more scopes (a tightening, not a weakening)', product: 'customers', sdl: [[/(fullName: String @requiresScopes\(scopes: )\[\["pii:read"\]\]/, '$1[["pii:read", "crm:read"]]']], weakened: [] },
-  { what: 'classification lowered', product: 'customers', descriptor: [['Customer.fullName: { classification: restricted', 'Customer.fullName: { classification: confidential']], weakened: ['Customer.fullName'] },
-  { what: 'classification lowered with a major bump', product: 'forecasts', bump: 'major', descriptor: [['expectedRevenueUsd: { classification: confidential }', 'expectedRevenueUsd: { classification: public }']], weakened: ['ForecastTotal.expectedRevenueUsd'] },
+  {
+    what: '@requiresScopes with more scopes (a tightening, not a weakening)',
+    product: 'customers',
+    sdl: [[/(fullName: String @requiresScopes\(scopes: )\[\["pii:read"\]\]/, '$1[["pii:read", "crm:read"]]']],
+    weakened: [],
+  },
+  {
+    what: 'classification lowered',
+    product: 'customers',
+    descriptor: [['Customer.fullName: { classification: restricted', 'Customer.fullName: { classification: confidential']],
+    weakened: ['Customer.fullName'],
+  },
+  {
+    what: 'classification lowered with a major bump',
+    product: 'forecasts',
+    bump: 'major',
+    descriptor: [['expectedRevenueUsd: { classification: confidential }', 'expectedRevenueUsd: { classification: public }']],
+    weakened: ['ForecastTotal.expectedRevenueUsd'],
+  },
   { what: 'classification removed', product: 'customers', descriptor: [[/^ {2}Customer\.fullName: .*\n/m, '']], weakened: ['Customer.fullName'] },
-  { what: '@policy dropped', product: 'customer-insights', sdl: [[/(churnRiskLevel: ChurnRisk @requires\(fields: "[^"]+"\)) @policy\(policies: \[\["customer-data-steward"\]\]\)/, '$1']], weakened: ['Customer.churnRiskLevel'] },
-  { what: '@policy swapped for another policy', product: 'customer-insights', sdl: [[/(churnRiskLevel: [^\n]*@policy\(policies: \[\[)"customer-data-steward"/, '$1"finance-analyst"']], weakened: ['Customer.churnRiskLevel'] },
+  {
+    what: '@policy dropped',
+    product: 'customer-insights',
+    sdl: [[/(churnRiskLevel: ChurnRisk @requires\(fields: "[^"]+"\)) @policy\(policies: \[\["customer-data-steward"\]\]\)/, '$1']],
+    weakened: ['Customer.churnRiskLevel'],
+  },
+  {
+    what: '@policy swapped for another policy',
+    product: 'customer-insights',
+    sdl: [[/(churnRiskLevel: [^\n]*@policy\(policies: \[\[)"customer-data-steward"/, '$1"finance-analyst"']],
+    weakened: ['Customer.churnRiskLevel'],
+  },
   {
     what: '@policy shadowed by a definition of its own',
     product: 'customer-insights',
@@ -139,14 +170,16 @@ describe('access is contract: each access element dropped, loosened or shadowed 
 
   it('a policy, a classification or product metadata of its own shadows governance', () => {
     const sdl = apply(published('sales').sdl, [[/^(extend schema\n)/, '$1  @meshgate__policy(name: "customer-data-steward", requiresScopes: [], requiresAuthentication: false)\n']]);
-    expect(governanceShadows('sales', '3.1.0', modelSubgraph(sdl).document).map((f) => [f.rule, f.element, f.code])).toEqual([['ownership/governance-shadowed', '@meshgate__policy', 'COORDINATE_TAKEOVER']]);
+    expect(governanceShadows('sales', '3.1.0', modelSubgraph(sdl).document).map((f) => [f.rule, f.element, f.code])).toEqual([
+      ['ownership/governance-shadowed', '@meshgate__policy', 'COORDINATE_TAKEOVER'],
+    ]);
     const classified = apply(published('customers').sdl, [[/(fullName: String) /, '$1 @meshgate__classified(level: "public") ']]);
     expect(governanceShadows('customers', '1.1.1', modelSubgraph(classified).document).map((f) => f.element)).toEqual(['@meshgate__classified']);
     expect(governanceShadows('customers', '1.1.0', modelSubgraph(published('customers').sdl).document)).toEqual([]);
   });
 });
 
-describe('ownership: taking over another product\'s coordinate is found', () => {
+describe("ownership: taking over another product's coordinate is found", () => {
   const owners = new Map<string, string[]>([
     ['Customer', ['customers']],
     ['Customer.fullName', ['customers']],
@@ -158,12 +191,12 @@ describe('ownership: taking over another product\'s coordinate is found', () => 
   const sdl = (body: string) => `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@override", "@external"])\n${body}`;
   it.each([
     ['@override(from:) of another product', 'type Customer @key(fields: "id") { id: ID! fullName: String @override(from: "customers") }', ['Customer.fullName']],
-    ['a @shareable duplicate of another product\'s field', 'type Customer @key(fields: "id") { id: ID! segment: String @shareable }', ['Customer.segment']],
+    ["a @shareable duplicate of another product's field", 'type Customer @key(fields: "id") { id: ID! segment: String @shareable }', ['Customer.segment']],
     ["a field added to another product's type without its key", 'type Customer { nickname: String }', ['Customer.nickname']],
     ["a field added to another product's value type", 'type Money { cents: Int }', ['Money.cents']],
     ["a field added to another product's entity by its key (federation's extension: allowed)", 'type Customer @key(fields: "id") { id: ID! orders: Int }', []],
     ['a new entry point on Query (root fields are owned one by one: allowed)', 'type Query { shipments: Int }', []],
-    ['a duplicate of another product\'s Query field', 'type Query { customer: Int @shareable }', ['Query.customer']],
+    ["a duplicate of another product's Query field", 'type Query { customer: Int @shareable }', ['Query.customer']],
     ['an @external reference (allowed)', 'type Customer @key(fields: "id") { id: ID! fullName: String @external }', []],
   ])('%s', (_what, body, expected) => {
     const found = takeoverFindings('sales', '3.1.0', sdl(body), owners);

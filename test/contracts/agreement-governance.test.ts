@@ -8,7 +8,7 @@ const DEMO = readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8');
 const demo = parseGovernance(DEMO, 'governance.yaml');
 
 /** The demo governance with its `agreements:` section replaced. */
-const withAgreements = (section: string) => DEMO.replace(/^agreements:\n(?:  .*\n|\n)*/m, `agreements:\n${section}`);
+const withAgreements = (section: string) => DEMO.replace(/^agreements:\n(?: {2}.*\n|\n)*/m, `agreements:\n${section}`);
 
 describe('governance: access agreements', () => {
   it('the demo asks nothing for public and internal data, the owner for confidential, the owner and a steward for restricted', () => {
@@ -20,7 +20,7 @@ describe('governance: access agreements', () => {
   });
 
   it('a governance file without the section asks for no agreement', () => {
-    const without = parseGovernance(DEMO.replace(/^agreements:\n(?:  .*\n|\n)*/m, ''), 'old.yaml');
+    const without = parseGovernance(DEMO.replace(/^agreements:\n(?: {2}.*\n|\n)*/m, ''), 'old.yaml');
     for (const level of CLASSIFICATIONS) expect(agreementDeciders(without.agreements, [level])).toEqual([]);
   });
 

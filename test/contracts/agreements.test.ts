@@ -41,7 +41,12 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
   });
 
   it('a consumer registers with its owner team and contact, once', async () => {
-    const registered = await mesh.call('POST', '/v1/consumers', mesh.tokens[`consumer:${CONSUMER}`]!, { name: CONSUMER, application: 'finance-dashboard-app', ownerTeam: 'finance-analytics', contact: 'finance-analytics@example.com' });
+    const registered = await mesh.call('POST', '/v1/consumers', mesh.tokens[`consumer:${CONSUMER}`]!, {
+      name: CONSUMER,
+      application: 'finance-dashboard-app',
+      ownerTeam: 'finance-analytics',
+      contact: 'finance-analytics@example.com',
+    });
     expect(registered.status).toBe(201);
     expect(registered.body).toMatchObject({ name: CONSUMER, application: 'finance-dashboard-app', ownerTeam: 'finance-analytics', registeredBy: `${CONSUMER}-app` });
     const again = await mesh.call('POST', '/v1/consumers', mesh.tokens.platform!, { name: CONSUMER, ownerTeam: 'x', contact: 'x@example.com' });
@@ -50,7 +55,13 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
   });
 
   it('confidential data: the owner approves, the grant reaches gateways, a revocation ends it; every step is kept', async () => {
-    const requested = await mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, { consumer: CONSUMER, product: CONFIDENTIAL, classifications: ['confidential'], purpose: 'Monthly revenue dashboard', endsAt: inDays(90) });
+    const requested = await mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, {
+      consumer: CONSUMER,
+      product: CONFIDENTIAL,
+      classifications: ['confidential'],
+      purpose: 'Monthly revenue dashboard',
+      endsAt: inDays(90),
+    });
     expect(requested.status, JSON.stringify(requested.body)).toBe(201);
     expect(requested.body).toMatchObject({ status: 'pending', awaiting: ['owner'], deciders: ['owner'] });
     const id = requested.body.id as number;
@@ -65,7 +76,9 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
     expect(approved.body.status).toBe('active');
     const active = await mesh.call('GET', '/v1/grants', mesh.tokens.gateway!);
     expect(active.headers.get('etag')).not.toBe(etag);
-    expect(active.body.grants).toEqual([{ id, consumer: CONSUMER, application: 'finance-dashboard-app', product: CONFIDENTIAL, classifications: ['confidential'], purpose: 'Monthly revenue dashboard', endsAt: inDays(90) }]);
+    expect(active.body.grants).toEqual([
+      { id, consumer: CONSUMER, application: 'finance-dashboard-app', product: CONFIDENTIAL, classifications: ['confidential'], purpose: 'Monthly revenue dashboard', endsAt: inDays(90) },
+    ]);
 
     const revoked = await mesh.call('POST', `/v1/agreements/${id}/decisions`, mesh.tokens.platform!, { decision: 'revoke', reason: 'Dashboard retired' });
     expect(revoked.body.status).toBe('revoked');
@@ -81,7 +94,13 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
   });
 
   it('restricted data needs a steward too; the agreement expires at its end date by the registry clock', async () => {
-    const requested = await mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, { consumer: CONSUMER, product: RESTRICTED, classifications: ['restricted'], purpose: 'Churn outreach', endsAt: inDays(10) });
+    const requested = await mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, {
+      consumer: CONSUMER,
+      product: RESTRICTED,
+      classifications: ['restricted'],
+      purpose: 'Churn outreach',
+      endsAt: inDays(10),
+    });
     const id = requested.body.id as number;
     expect(requested.body.awaiting).toEqual(['owner', 'steward']);
     const owner = await mesh.call('POST', `/v1/agreements/${id}/decisions`, mesh.tokens[RESTRICTED]!, { decision: 'approve', reason: 'ok by owner' });
@@ -104,7 +123,13 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
   });
 
   it('lists pending requests first, by product and by consumer', async () => {
-    const pending = await mesh.call('POST', '/v1/agreements', mesh.tokens.platform!, { consumer: CONSUMER, product: CONFIDENTIAL, classifications: ['confidential'], purpose: 'Quarterly forecast review', endsAt: inDays(30) });
+    const pending = await mesh.call('POST', '/v1/agreements', mesh.tokens.platform!, {
+      consumer: CONSUMER,
+      product: CONFIDENTIAL,
+      classifications: ['confidential'],
+      purpose: 'Quarterly forecast review',
+      endsAt: inDays(30),
+    });
     const all = (await mesh.call('GET', `/v1/agreements?consumer=${CONSUMER}`, mesh.tokens.gateway!)).body as { id: number; status: string }[];
     expect(all[0]).toMatchObject({ id: pending.body.id, status: 'pending' });
     expect(all.slice(1).every((a) => a.status !== 'pending')).toBe(true);

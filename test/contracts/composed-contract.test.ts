@@ -69,16 +69,13 @@ describe('the composed supergraph carries the whole contract', () => {
 });
 
 describe('compiling governance into a subgraph', () => {
-  const descriptor = parseDescriptor(
-    readFileSync(join(import.meta.dirname, '..', 'fixtures', 'contracts', 'derivation', 'subgraphs', 'orders', 'product.yaml'), 'utf8'),
-    'orders/product.yaml',
-  );
+  const descriptor = parseDescriptor(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'contracts', 'derivation', 'subgraphs', 'orders', 'product.yaml'), 'utf8'), 'orders/product.yaml');
   const sdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", {name: "@requiresScopes", as: "@scopes"}])
 type Order @key(fields: "id") { id: ID! orderDate: String! @scopes(scopes: [["audit:read"], ["ops:read"]]) gapDays: Int }
 type Query { orders: [Order!]! }`;
   const strict: Governance = { ...governance, classificationScopes: { ...governance.classificationScopes, internal: ['staff'] }, authenticatedClassifications: ['internal'] };
 
-  it('ANDs a product\'s own @requiresScopes with the classification, adds @authenticated where governance asks, and raises Federation to 2.5', () => {
+  it("ANDs a product's own @requiresScopes with the classification, adds @authenticated where governance asks, and raises Federation to 2.5", () => {
     const compiled = compileSubgraph(sdl, descriptor, strict);
     if (!compiled.ok) throw new Error(compiled.errors.join('\n'));
     const text = print(compiled.document);

@@ -18,7 +18,9 @@ import { odpsSchema, openLineageProblems, openMetadataRequestProblems, problemsO
  * (test/support/standards/) and against what the mesh itself says: contract ids, ports,
  * lineage edges, and no internals.
  */
-const products = loadMesh().products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
+const products = loadMesh()
+  .products.filter(isValidProduct)
+  .filter((product) => product.descriptor.status !== 'retired');
 const { edges } = computeLineage(products);
 const served = { gatewayUrl: 'https://meshgate.corp.example/' };
 
@@ -46,7 +48,12 @@ describe('catalog exports', () => {
       expect(doc.outputPorts).toEqual([expect.objectContaining({ type: 'graphql', contractId: contract.id, version: contract.version })]);
       const inputContracts = product.descriptor.inputPorts.map((port) => ({ port, contract: toOdcs(products.find((p) => p.name === port.product)!) }));
       expect(doc.inputPorts ?? []).toEqual(
-        inputContracts.map(({ port, contract }) => ({ name: port.product, version: contract.version, contractId: contract.id, customProperties: [expect.objectContaining({ property: 'versionRange', value: port.version })] })),
+        inputContracts.map(({ port, contract }) => ({
+          name: port.product,
+          version: contract.version,
+          contractId: contract.id,
+          customProperties: [expect.objectContaining({ property: 'versionRange', value: port.version })],
+        })),
       );
       // A port names the version it reads, never a range: the range is the product's own custom property.
       for (const port of doc.inputPorts ?? []) expect(validSemver(port.version), `${product.name} <- ${port.name}`).toBe(port.version);
@@ -133,7 +140,10 @@ describe('catalog exports', () => {
       expect(problemsOf(dataHub.contract, contract, name)).toEqual([]);
       expect(contract.entity).toBe(datasetUrn(name, options));
     }
-    const problems = proposals.flatMap((p: any, i) => [...problemsOf(dataHub.proposal, p, `proposals.${i}`), ...problemsOf(dataHub.aspects[p.aspectName]!, p.aspect.json, `proposals.${i}.${p.aspectName}`)]);
+    const problems = proposals.flatMap((p: any, i) => [
+      ...problemsOf(dataHub.proposal, p, `proposals.${i}`),
+      ...problemsOf(dataHub.aspects[p.aspectName]!, p.aspect.json, `proposals.${i}.${p.aspectName}`),
+    ]);
     expect(problems).toEqual([]);
     const fine = proposals.filter((p: any) => p.aspectName === 'upstreamLineage').flatMap((p: any) => p.aspect.json.fineGrainedLineages);
     const drawn = new Set(fine.flatMap((f: any) => f.upstreams.map((up: string) => `${up} -> ${f.downstreams[0]}`)));
@@ -159,7 +169,11 @@ describe('catalog exports', () => {
       const event = events.find((e) => e.dataset.name === product.name)!;
       expect(event.dataset.facets!.version).toMatchObject({ datasetVersion: product.descriptor.version });
       const fields = (event.dataset.facets!.schema!.fields as { name: string }[]).map((f) => f.name);
-      for (const name of internalNames(product)) expect(fields.some((f) => f.endsWith(`.${name}`)), `${product.name} leaks ${name}`).toBe(false);
+      for (const name of internalNames(product))
+        expect(
+          fields.some((f) => f.endsWith(`.${name}`)),
+          `${product.name} leaks ${name}`,
+        ).toBe(false);
     }
   });
 
@@ -180,10 +194,22 @@ describe('catalog exports', () => {
     const withFacets = (extra: Record<string, unknown>) => ({ ...event, dataset: { ...event!.dataset, facets: { ...facets, ...extra } } });
     const lineageBroken: [string, unknown][] = [
       ['an event without its time', { ...event, eventTime: undefined }],
-      ['a custom facet pointing at a schema nobody publishes', withFacets({ meshgate_dataAsOf: { _producer: 'https://example.com/p', _schemaURL: 'https://meshgate.dev/spec/facets/1-0-0/MeshgateFacets.json#/$defs/DataAsOfDatasetFacet', dataAsOf: '2025-01-01T00:00:00Z' } })],
+      [
+        'a custom facet pointing at a schema nobody publishes',
+        withFacets({
+          meshgate_dataAsOf: {
+            _producer: 'https://example.com/p',
+            _schemaURL: 'https://meshgate.dev/spec/facets/1-0-0/MeshgateFacets.json#/$defs/DataAsOfDatasetFacet',
+            dataAsOf: '2025-01-01T00:00:00Z',
+          },
+        }),
+      ],
       ['a standard facet under another key than its own', withFacets({ fields: facets.schema })],
       ['a schema field without its name', withFacets({ schema: { ...facets.schema, fields: [{ type: 'String' }] } })],
-      ['a column lineage input without its dataset', withFacets({ columnLineage: { ...facets.schema, _schemaURL: facets.columnLineage!._schemaURL, fields: { 'T.f': { inputFields: [{ field: 'x' }] } } } })],
+      [
+        'a column lineage input without its dataset',
+        withFacets({ columnLineage: { ...facets.schema, _schemaURL: facets.columnLineage!._schemaURL, fields: { 'T.f': { inputFields: [{ field: 'x' }] } } } }),
+      ],
     ];
     for (const [name, broken] of lineageBroken) expect(openLineageProblems(JSON.parse(JSON.stringify(broken)), 'dataset'), name).not.toEqual([]);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runCheck, type CheckReport } from '../../schema/contracts/check.ts';
 import type { Finding } from '../../schema/contracts/finding.ts';
 
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'contracts');
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'contracts');
 
 /** Sunsets in the fixtures are 2020-01-31 (passed) and 2099-12-31 (ahead) of this day. */
 export const TODAY = '2025-06-01';

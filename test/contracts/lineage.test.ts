@@ -22,7 +22,9 @@ describe('lineage', () => {
     expect(into('customer-insights:Customer.tenureMonths')).toEqual(['key customers:Customer.id', 'requires customers:Customer.signupDate']);
     expect(into('sales:Customer.orderSummary')).toEqual(['key customers:Customer.id']);
     // A derived product's inputs are the input ports its descriptor declares, ranges as written there.
-    const insights = loadMesh().products.filter(isValidProduct).find((p) => p.name === 'customer-insights')!;
+    const insights = loadMesh()
+      .products.filter(isValidProduct)
+      .find((p) => p.name === 'customer-insights')!;
     const ports = insights.descriptor.inputPorts.map((port) => ({ product: port.product, version: port.version }));
     expect(ports.map((port) => port.product)).toEqual(['customers', 'sales']);
     expect(ports.every((port) => /^\^\d+\.\d+\.\d+$/.test(port.version))).toBe(true);

@@ -57,13 +57,25 @@ describe('central lint rules and the deprecation window', () => {
         '  units: Int!\n  "Cost to reorder."\n  reorderCostUsd: Float!\n  "Bin in the warehouse."\n  bin: String! @requiresScopes(scopes: [["stock:read"]])\n  "Supplier name."\n  supplier: String @requiresScopes(scopes: [["stock:read"]])\n',
       ],
       // units was published non-null: restricting it now is the classification rule's business (a major), not this one's.
-      ['product.yaml', 'StockLevel.units: { classification: internal }', 'StockLevel.units: { classification: restricted }\n  StockLevel.reorderCostUsd: { classification: confidential }\n  StockLevel.bin: { classification: internal }\n  StockLevel.supplier: { classification: internal }'],
+      [
+        'product.yaml',
+        'StockLevel.units: { classification: internal }',
+        'StockLevel.units: { classification: restricted }\n  StockLevel.reorderCostUsd: { classification: confidential }\n  StockLevel.bin: { classification: internal }\n  StockLevel.supplier: { classification: internal }',
+      ],
       ['product.yaml', 'version: 1.0.0', 'version: 2.0.0'],
     ]);
     const report = await runCheck({ root, today: TODAY });
     expect(report.findings.map((f) => [f.element, f.rule, f.message])).toEqual([
-      ['StockLevel.reorderCostUsd', 'lint/restricted-field-nullable', 'StockLevel.reorderCostUsd is restricted (classification confidential) but declared non-null (Float!): a caller refused it gets null, which empties its nearest nullable parent'],
-      ['StockLevel.bin', 'lint/restricted-field-nullable', 'StockLevel.bin is restricted (@requiresScopes) but declared non-null (String!): a caller refused it gets null, which empties its nearest nullable parent'],
+      [
+        'StockLevel.reorderCostUsd',
+        'lint/restricted-field-nullable',
+        'StockLevel.reorderCostUsd is restricted (classification confidential) but declared non-null (Float!): a caller refused it gets null, which empties its nearest nullable parent',
+      ],
+      [
+        'StockLevel.bin',
+        'lint/restricted-field-nullable',
+        'StockLevel.bin is restricted (@requiresScopes) but declared non-null (String!): a caller refused it gets null, which empties its nearest nullable parent',
+      ],
     ]);
     expect(report.findings[0]!.fix).toBe('Declare StockLevel.reorderCostUsd as Float, so a refusal nulls only this field.');
   });

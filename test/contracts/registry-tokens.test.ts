@@ -36,7 +36,11 @@ describe('registry tokens: from a config file (by hash) and the environment, eac
         'registry.yaml',
         `tokens:\n  - { kind: platform, name: platform-team, sha256: "${sha256('platform-secret-0123456789')}" }\n  - { kind: product, name: sales-ci, product: sales, sha256: "${sha256('sales-secret-0123456789')}" }\nmaxBodyBytes: 2048\n`,
       ),
-      { MESHGATE_REGISTRY_GATEWAY_TOKEN: 'gateway-secret-0123456789', MESHGATE_REGISTRY_STEWARD_TOKEN: 'steward-secret-0123456789', MESHGATE_REGISTRY_PRODUCT_TOKEN_CUSTOMER_INSIGHTS: 'insights-secret-0123456789' },
+      {
+        MESHGATE_REGISTRY_GATEWAY_TOKEN: 'gateway-secret-0123456789',
+        MESHGATE_REGISTRY_STEWARD_TOKEN: 'steward-secret-0123456789',
+        MESHGATE_REGISTRY_PRODUCT_TOKEN_CUSTOMER_INSIGHTS: 'insights-secret-0123456789',
+      },
     );
     expect(config.maxBodyBytes).toBe(2048);
     const tokens = new RegistryTokens(config);

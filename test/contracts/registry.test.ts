@@ -70,7 +70,13 @@ describe.each(STORES)('registry on %s: builds, the supergraph with ETag, and usa
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'registry-contract-'));
     registry = await Registry.open(await openRegistryStore(location(dir)), { governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8'), today: () => addDays(sunset, 1) });
-    const tokens = new RegistryTokens({ maxBodyBytes: 1_048_576, tokens: [{ kind: 'platform', name: 'platform', token: TOKENS.platform }, { kind: 'gateway', name: 'edge', token: TOKENS.gateway }] });
+    const tokens = new RegistryTokens({
+      maxBodyBytes: 1_048_576,
+      tokens: [
+        { kind: 'platform', name: 'platform', token: TOKENS.platform },
+        { kind: 'gateway', name: 'edge', token: TOKENS.gateway },
+      ],
+    });
     server = await startRegistryServer({ registry, tokens });
   });
 
@@ -143,7 +149,11 @@ describe.each(STORES)('registry on %s: builds, the supergraph with ETag, and usa
     const invalid = await call('PUT', '/v1/governance', TOKENS.platform, undefined, {});
     expect([invalid.status, invalid.json().error.code]).toEqual([400, 'BAD_REQUEST']);
     // Field names must start upper-case: every product's fields now fail lint.
-    const failing = await fetch(`${server.url}/v1/governance`, { method: 'PUT', headers: { authorization: `Bearer ${TOKENS.platform}` }, body: current.replace(/field: '\^\[a-z\]/, "field: '^[A-Z]") });
+    const failing = await fetch(`${server.url}/v1/governance`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKENS.platform}` },
+      body: current.replace(/field: '\^\[a-z\]/, "field: '^[A-Z]"),
+    });
     const refused = (await failing.json()) as { error: { code: string; findings: { rule: string }[] } };
     expect([failing.status, refused.error.code]).toEqual([422, 'PUBLISH_REFUSED']);
     expect(new Set(refused.error.findings.map((f) => f.rule))).toEqual(new Set(['lint/field-name']));

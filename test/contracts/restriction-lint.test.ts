@@ -40,7 +40,9 @@ describe('restrictions that hold: exposures and derivations', () => {
     expect(products.some((p) => [...p.model.types.values()].some((t) => [...t.fields.values()].some((f) => f.exposes.length > 0)))).toBe(true);
     // And a field restricted by a policy that is computed from other fields: the rule compares more than levels there.
     const readers = meshReaders(products, loadMesh().governance);
-    const derivedUnderPolicy = products.flatMap((p) => Object.entries(p.descriptor.fields).filter(([coordinate, f]) => (f.derivedFrom ?? []).length > 0 && readers(coordinate).because.some((b) => b.startsWith('@policy'))));
+    const derivedUnderPolicy = products.flatMap((p) =>
+      Object.entries(p.descriptor.fields).filter(([coordinate, f]) => (f.derivedFrom ?? []).length > 0 && readers(coordinate).because.some((b) => b.startsWith('@policy'))),
+    );
     expect(derivedUnderPolicy.length).toBeGreaterThan(0);
     const report = await runCheck();
     expect(report.findings.filter((f) => f.rule.startsWith('lint/')).map((f) => `${f.product} ${f.element} ${f.rule}`)).toEqual([]);
@@ -73,10 +75,7 @@ describe('ineffective restrictions, for every kind of access element', () => {
 
   async function ineffective(output: Access, input: Access): Promise<string[]> {
     const dir = join(mesh.root, 'subgraphs', 'orders');
-    writeFileSync(
-      join(dir, 'schema.graphql'),
-      sdl.replace('orderDate: String!', `orderDate: String! ${input.directives ?? ''}`).replace('gapDays: Int', `gapDays: Int ${output.directives ?? ''}`),
-    );
+    writeFileSync(join(dir, 'schema.graphql'), sdl.replace('orderDate: String!', `orderDate: String! ${input.directives ?? ''}`).replace('gapDays: Int', `gapDays: Int ${output.directives ?? ''}`));
     writeFileSync(
       join(dir, 'product.yaml'),
       descriptor
@@ -90,7 +89,13 @@ describe('ineffective restrictions, for every kind of access element', () => {
   }
 
   const cases: { kind: string; output: Access; looser: Access; asStrict: Access; witness: string }[] = [
-    { kind: 'classification', output: { classification: 'restricted' }, looser: { classification: 'confidential' }, asStrict: { classification: 'restricted' }, witness: 'a caller with finance:read only' },
+    {
+      kind: 'classification',
+      output: { classification: 'restricted' },
+      looser: { classification: 'confidential' },
+      asStrict: { classification: 'restricted' },
+      witness: 'a caller with finance:read only',
+    },
     {
       kind: '@authenticated',
       output: { classification: 'internal', directives: '@authenticated' },

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { Ajv, type AnySchema, type AnySchemaObject, type ValidateFunction } from 'ajv';
+import type { Ajv, AnySchema, AnySchemaObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 /**
@@ -12,7 +12,7 @@ import addFormatsModule from 'ajv-formats';
  * standards' schemas carry keywords of their own (`example`, `javaType`) that are notes, not
  * rules; every `format` they use is checked (ajv-formats).
  */
-export const STANDARDS = join(import.meta.dirname, '..', 'fixtures', 'standards');
+const STANDARDS = join(import.meta.dirname, '..', 'fixtures', 'standards');
 
 function stored(path: string): AnySchema {
   return JSON.parse(readFileSync(join(STANDARDS, path), 'utf8')) as AnySchema;
@@ -49,7 +49,15 @@ const openMetadata = (() => {
   // The requests mix drafts (`createDataContract.json` and `basic.json` say 2020-12, the others draft-07).
   const ajv = withFormats(new Ajv2020({ strict: false, allErrors: true }));
   ajv.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-07.json') as AnySchemaObject);
-  const files = ['type/basic.json', 'type/status.json', 'type/entityReference.json', 'api/services/createApiService.json', 'api/data/createAPICollection.json', 'api/data/createAPIEndpoint.json', 'api/data/createDataContract.json'];
+  const files = [
+    'type/basic.json',
+    'type/status.json',
+    'type/entityReference.json',
+    'api/services/createApiService.json',
+    'api/data/createAPICollection.json',
+    'api/data/createAPIEndpoint.json',
+    'api/data/createDataContract.json',
+  ];
   const schemas = new Map(files.map((file) => [file, stored(join('openmetadata', file)) as { $id: string; properties: Record<string, unknown>; required?: string[] }]));
   for (const schema of schemas.values()) ajv.addSchema(schema);
   return { ajv, request: (file: string) => schemas.get(file)! };
@@ -72,7 +80,9 @@ export const OPENMETADATA_REQUESTS = {
 export function openMetadataRequestProblems(request: keyof typeof OPENMETADATA_REQUESTS, value: Record<string, unknown>, where: string): { problems: string[]; unchecked: string[] } {
   const schema = openMetadata.request(OPENMETADATA_REQUESTS[request]);
   const problems = [
-    ...Object.keys(value).filter((key) => !(key in schema.properties)).map((key) => `${where}: ${key} is not a property of ${schema.$id}`),
+    ...Object.keys(value)
+      .filter((key) => !(key in schema.properties))
+      .map((key) => `${where}: ${key} is not a property of ${schema.$id}`),
     ...(schema.required ?? []).filter((key) => !(key in value)).map((key) => `${where}: must have required property '${key}'`),
   ];
   const unchecked: string[] = [];
@@ -106,7 +116,9 @@ function openMetadataProperty(request: { $id: string; properties: Record<string,
 /** What `validate` finds wrong in `value`, one line each with its path under `where`; empty when valid. */
 export function problemsOf(validate: ValidateFunction, value: unknown, where: string): string[] {
   if (validate(value)) return [];
-  return (validate.errors ?? []).map((error) => `${where}${error.instancePath}: ${error.message ?? error.keyword}${error.keyword === 'additionalProperties' ? ` (${String(error.params.additionalProperty)})` : ''}`);
+  return (validate.errors ?? []).map(
+    (error) => `${where}${error.instancePath}: ${error.message ?? error.keyword}${error.keyword === 'additionalProperties' ? ` (${String(error.params.additionalProperty)})` : ''}`,
+  );
 }
 
 /**
@@ -132,7 +144,13 @@ function facetsOf(event: Record<string, any>): [string, Record<string, unknown>]
       [`${name}.${i}.inputFacets`, dataset.inputFacets],
       [`${name}.${i}.outputFacets`, dataset.outputFacets],
     ]);
-  const all = [['run.facets', event.run?.facets], ['job.facets', event.job?.facets], ['dataset.facets', event.dataset?.facets], ...datasets(event.inputs, 'inputs'), ...datasets(event.outputs, 'outputs')];
+  const all = [
+    ['run.facets', event.run?.facets],
+    ['job.facets', event.job?.facets],
+    ['dataset.facets', event.dataset?.facets],
+    ...datasets(event.inputs, 'inputs'),
+    ...datasets(event.outputs, 'outputs'),
+  ];
   return all.filter((entry): entry is [string, Record<string, unknown>] => entry[1] !== undefined && entry[1] !== null && typeof entry[1] === 'object');
 }
 

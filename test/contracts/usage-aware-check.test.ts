@@ -89,7 +89,13 @@ describe('meshgate check with recorded field usage', () => {
 
 describe('meshgate check with consumers under access agreements', () => {
   it("names the product's agreed consumers and their purposes in each breaking finding, and no other product's", async () => {
-    const consumers = { 'removal-undeprecated': [{ consumer: 'board-pack', purpose: 'quarterly figures' }, { consumer: 'ops-app', purpose: 'daily ops' }], 'addition-good': [{ consumer: 'elsewhere', purpose: 'unrelated' }] };
+    const consumers = {
+      'removal-undeprecated': [
+        { consumer: 'board-pack', purpose: 'quarterly figures' },
+        { consumer: 'ops-app', purpose: 'daily ops' },
+      ],
+      'addition-good': [{ consumer: 'elsewhere', purpose: 'unrelated' }],
+    };
     const report = await runCheck({ root: fixtureRoot('compat'), today: TODAY, consumers });
     const findings = findingsOf(report, 'removal-undeprecated');
     expect(findings.length).toBeGreaterThan(0);

@@ -74,7 +74,12 @@ describe.skipIf(!pg)('access agreements on the PostgreSQL registry, enforced by 
     const second = await startGatewayFor(products, { ...config, auth: first.auth }, { now }, async () => {});
     gateways = [first.gateway, second.gateway];
     consumerToken = await first.token({ scope: ANALYST_SCOPES, azp: APPLICATION });
-    const registered = await registry.call('POST', '/v1/consumers', registry.tokens[`consumer:${CONSUMER}`]!, { name: CONSUMER, application: APPLICATION, ownerTeam: 'finance-analytics', contact: 'finance-analytics@example.com' });
+    const registered = await registry.call('POST', '/v1/consumers', registry.tokens[`consumer:${CONSUMER}`]!, {
+      name: CONSUMER,
+      application: APPLICATION,
+      ownerTeam: 'finance-analytics',
+      contact: 'finance-analytics@example.com',
+    });
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
     // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
   }, 240_000);

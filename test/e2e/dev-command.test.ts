@@ -140,15 +140,24 @@ describe('meshgate dev --root', () => {
     expect(typeof before.body.data.product.name).toBe('string');
 
     // A new field: the developer saves the SDL and descriptor, and their server restarts with it.
-    edit('schema.graphql', (sdl) => sdl.replace('  "What the customer wrote."\n  text: String!\n', '  "What the customer wrote."\n  text: String!\n  "How many readers found it helpful."\n  helpfulVotes: Int!\n'));
-    edit('product.yaml', (yaml) => yaml.replace('  Review.text: { classification: public }\n', '  Review.text: { classification: public }\n  Review.helpfulVotes: { classification: public }\n').replace('version: 1.0.0', 'version: 1.1.0'));
+    edit('schema.graphql', (sdl) =>
+      sdl.replace('  "What the customer wrote."\n  text: String!\n', '  "What the customer wrote."\n  text: String!\n  "How many readers found it helpful."\n  helpfulVotes: Int!\n'),
+    );
+    edit('product.yaml', (yaml) =>
+      yaml
+        .replace('  Review.text: { classification: public }\n', '  Review.text: { classification: public }\n  Review.helpfulVotes: { classification: public }\n')
+        .replace('version: 1.0.0', 'version: 1.1.0'),
+    );
     const port = new URL(reviews!.url).port;
     await reviews!.close();
     reviews = await startReviewsProduct(reviewsKey(), { dir: productDir, port: Number(port) });
     await cli.waitFor(/change \d+: (gateway reloaded)/);
     const added = await postGraphQL(gateway, { query: '{ product(sku: "SKU-0001") { reviews { stars helpfulVotes } } }' });
     expect(added.body.errors).toBeUndefined();
-    expect(added.body.data.product.reviews).toEqual([{ stars: 5, helpfulVotes: 12 }, { stars: 4, helpfulVotes: 3 }]);
+    expect(added.body.data.product.reviews).toEqual([
+      { stars: 5, helpfulVotes: 12 },
+      { stars: 4, helpfulVotes: 3 },
+    ]);
 
     // A breaking edit: a published field removed without deprecation.
     const seen = cli.output().length;
@@ -169,8 +178,12 @@ describe('meshgate dev --root', () => {
   });
 
   it('names a --url or --root it cannot use (CONFIG_INVALID)', async () => {
-    await expect(startDevSession({ url: 'localhost:4010', root, dir: productDir })).rejects.toThrow(/^CONFIG_INVALID: --url is invalid:\n {2}- must be the http\(s\) URL your product serves GraphQL at/);
-    expect(() => readMeshFolder(productDir)).toThrow(/^CONFIG_INVALID: --root .* is invalid:\n {2}- .*subgraphs does not exist: a mesh folder holds subgraphs\/<product>\/ and schema\/governance.yaml/);
+    await expect(startDevSession({ url: 'localhost:4010', root, dir: productDir })).rejects.toThrow(
+      /^CONFIG_INVALID: --url is invalid:\n {2}- must be the http\(s\) URL your product serves GraphQL at/,
+    );
+    expect(() => readMeshFolder(productDir)).toThrow(
+      /^CONFIG_INVALID: --root .* is invalid:\n {2}- .*subgraphs does not exist: a mesh folder holds subgraphs\/<product>\/ and schema\/governance.yaml/,
+    );
   });
 });
 
@@ -185,8 +198,12 @@ describe('meshgate dev --registry', () => {
     expect(result.body.data.product.reviews.map((review: { stars: number }) => review.stars)).toEqual([5, 4]);
   });
 
-  it('is refused with UNAUTHENTICATED, naming the registry\'s answer, without a token or with one the registry refuses', async () => {
-    const refusal = (token: string | undefined) => readRegistryMesh(registryUrl, token, 'reviews').then(() => undefined, (error: MeshError) => `${error.code}: ${error.message}`);
+  it("is refused with UNAUTHENTICATED, naming the registry's answer, without a token or with one the registry refuses", async () => {
+    const refusal = (token: string | undefined) =>
+      readRegistryMesh(registryUrl, token, 'reviews').then(
+        () => undefined,
+        (error: MeshError) => `${error.code}: ${error.message}`,
+      );
     expect(await refusal(undefined)).toBe('UNAUTHENTICATED: The registry needs a token: pass --token or set MESHGATE_REGISTRY_TOKEN');
     expect(await refusal('not-the-token')).toBe('UNAUTHENTICATED: The registry refused GET /v1/mesh (HTTP 401 UNAUTHENTICATED: A registry token is required)');
   });

@@ -20,7 +20,13 @@ import { startReviewsProduct, type RunningReviews } from '../fixtures/foreign-pr
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'foreign-product');
 const VECTORS = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'schema', 'protocol', 'test-vectors.json'), 'utf8')) as {
   keys: Record<string, { secretBase64url: string }>;
-  verifications: { name: string; product: string; acceptedKeys: string[]; maxSkewMs: number; requests: { header: string | string[] | null; body: string; now: number; expect: 'accepted' | { code: Refusal; reason: Reason } }[] }[];
+  verifications: {
+    name: string;
+    product: string;
+    acceptedKeys: string[];
+    maxSkewMs: number;
+    requests: { header: string | string[] | null; body: string; now: number; expect: 'accepted' | { code: Refusal; reason: Reason } }[];
+  }[];
 };
 
 /** Each product's own key, as an operator hands them out: the production path (MESHGATE_SIGNING_KEYS). */
@@ -68,7 +74,12 @@ describe('a product built without the kit', () => {
   it("has a signature check that passes every case of the protocol's test vectors", () => {
     for (const vector of VECTORS.verifications) {
       let now = 0;
-      const check = new SignatureCheck(vector.product, vector.acceptedKeys.map((name) => Buffer.from(VECTORS.keys[name]!.secretBase64url, 'base64url')), vector.maxSkewMs, () => now);
+      const check = new SignatureCheck(
+        vector.product,
+        vector.acceptedKeys.map((name) => Buffer.from(VECTORS.keys[name]!.secretBase64url, 'base64url')),
+        vector.maxSkewMs,
+        () => now,
+      );
       for (const request of vector.requests) {
         now = request.now;
         const outcome = check.check(request.header ?? undefined, Buffer.from(request.body, 'utf8')) ?? 'accepted';
@@ -82,7 +93,14 @@ describe('a product built without the kit', () => {
     expect(result.body.errors).toBeUndefined();
     const product = result.body.data.product;
     // `name` comes from the catalog product, `reviews` from the foreign one, joined on sku.
-    expect(product).toMatchObject({ sku: 'SKU-0001', reviews: [{ stars: 5, text: 'Sturdy and well made.' }, { stars: 4, text: 'Good value.' }], averageStars: 4.5 });
+    expect(product).toMatchObject({
+      sku: 'SKU-0001',
+      reviews: [
+        { stars: 5, text: 'Sturdy and well made.' },
+        { stars: 4, text: 'Good value.' },
+      ],
+      averageStars: 4.5,
+    });
     expect(typeof product.name).toBe('string');
     expect(mesh.fetches('catalog').length).toBeGreaterThan(0);
     expect(reviews.accepted.length).toBeGreaterThan(0);
@@ -102,7 +120,11 @@ describe('a product built without the kit', () => {
     expect(await ask({ 'x-meshgate-signature': captured.header }, '{"query":"{ _service { sdl } }"}')).toEqual({ status: 401, code: 'SIGNATURE_INVALID', reason: 'mismatch' });
     const body = '{"query":"{ __typename }"}';
     expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.catalog!), 'reviews', body) }, body)).toEqual({ status: 401, code: 'SIGNATURE_INVALID', reason: 'unknown-key' });
-    expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.reviews!), 'reviews', body, Date.now() - 600_000) }, body)).toEqual({ status: 401, code: 'SIGNATURE_EXPIRED', reason: 'expired' });
+    expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.reviews!), 'reviews', body, Date.now() - 600_000) }, body)).toEqual({
+      status: 401,
+      code: 'SIGNATURE_EXPIRED',
+      reason: 'expired',
+    });
     // And the real key, fresh, is answered: the refusals above are not a product that refuses everything.
     expect(await ask({ 'x-meshgate-signature': signatureHeader(signingKey(KEYS.reviews!), 'reviews', body) }, body)).toEqual({ status: 200, code: undefined, reason: undefined });
   });

@@ -96,7 +96,10 @@ describe('a production gateway started from an empty folder', () => {
   it('refuses to start on a supergraph with an unclassified served field, naming the field and the switch', async () => {
     const cli = serveFromEmptyDir(UNCLASSIFIED);
     expect(await cli.exited).toBe(1);
-    const line = cli.output().split('\n').find((l) => l.startsWith('SUPERGRAPH_INVALID:'));
+    const line = cli
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('SUPERGRAPH_INVALID:'));
     expect(line).toContain('Product.stock');
     expect(line).toContain('access.allowUnclassifiedFields: true');
   }, 120_000);

@@ -102,40 +102,64 @@ describe(SECTION, () => {
     expect(folderOf(REGISTRY_BLOCK)).toBe('registry');
     const [serve] = withoutInstall(REGISTRY_BLOCK, join(work, 'registry'));
     const command = substituted(serve!, [['--port 4100', '--port 0']]);
-    const extraTokens = PRODUCTS.filter((name) => name !== README_PRODUCT).map((name) => `${tokenEnv(name)}=${TOKENS[name]}`).join(' ');
+    const extraTokens = PRODUCTS.filter((name) => name !== README_PRODUCT)
+      .map((name) => `${tokenEnv(name)}=${TOKENS[name]}`)
+      .join(' ');
     // Keys are fetched again every second instead of every minute: the rotation below then takes seconds.
     registryUrl = (await line(`${extraTokens} MESHGATE_REGISTRY_KEY_REFRESH_SECONDS=1 ${command}`, join(work, 'registry'), { background: /meshgate registry ready at (http:\/\/\S+)/ })).captured;
     const health = await fetch(`${registryUrl}/health`);
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
   });
 
-  it.each(PRODUCTS)('a product repository made by meshgate init (%s) passes its own tests and publishes from its CI script', async (product) => {
-    const folder = join(work, product);
-    expect(folderOf(PRODUCT_BLOCK)).toBe(README_PRODUCT);
-    const lines = withoutInstall(PRODUCT_BLOCK, folder).map((text) => text.split(README_PRODUCT).join(product).replace(TOKENS[README_PRODUCT]!, TOKENS[product]!));
-    const [init, exported, start, publish] = lines;
-    await line(init!, folder);
-    // `export A=1 B=2`: the lines after it run with them, as in the reader's shell.
-    expect(exported).toMatch(/^export /);
-    const env = Object.fromEntries(substituted(exported!, [['http://localhost:4100', registryUrl]]).replace(/^export /, '').split(' ').map((pair) => pair.split('=') as [string, string]));
-    productEnv[product] = env;
-    expect(JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).dependencies.meshgate).toMatch(/^file:.*\.tgz$/);
-    const port = await freePort('127.0.0.1');
-    const started = await line(substituted(start!, [['PORT=4010', `PORT=${port}`], [' &', '']]), folder, { env, background: / serving at (http:\/\/\S+)/ });
-    productUrls[product] = started.captured;
-    productProcesses[product] = started.process;
-    const published = await line(substituted(publish!, [['http://localhost:4010/graphql', productUrls[product]!]]), folder, { env });
-    // ci.sh ran the product's own tests (npm test) before it checked and published.
-    expect(published.captured).toMatch(/# pass 3\n# fail 0/);
-    expect(published.captured).toMatch(new RegExp(`published ${product} 1\\.0\\.0 to ${registryUrl}: build \\d+`));
-  }, 240_000);
+  it.each(PRODUCTS)(
+    'a product repository made by meshgate init (%s) passes its own tests and publishes from its CI script',
+    async (product) => {
+      const folder = join(work, product);
+      expect(folderOf(PRODUCT_BLOCK)).toBe(README_PRODUCT);
+      const lines = withoutInstall(PRODUCT_BLOCK, folder).map((text) => text.split(README_PRODUCT).join(product).replace(TOKENS[README_PRODUCT]!, TOKENS[product]!));
+      const [init, exported, start, publish] = lines;
+      await line(init!, folder);
+      // `export A=1 B=2`: the lines after it run with them, as in the reader's shell.
+      expect(exported).toMatch(/^export /);
+      const env = Object.fromEntries(
+        substituted(exported!, [['http://localhost:4100', registryUrl]])
+          .replace(/^export /, '')
+          .split(' ')
+          .map((pair) => pair.split('=') as [string, string]),
+      );
+      productEnv[product] = env;
+      expect(JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).dependencies.meshgate).toMatch(/^file:.*\.tgz$/);
+      const port = await freePort('127.0.0.1');
+      const started = await line(
+        substituted(start!, [
+          ['PORT=4010', `PORT=${port}`],
+          [' &', ''],
+        ]),
+        folder,
+        { env, background: / serving at (http:\/\/\S+)/ },
+      );
+      productUrls[product] = started.captured;
+      productProcesses[product] = started.process;
+      const published = await line(substituted(publish!, [['http://localhost:4010/graphql', productUrls[product]!]]), folder, { env });
+      // ci.sh ran the product's own tests (npm test) before it checked and published.
+      expect(published.captured).toMatch(/# pass 3\n# fail 0/);
+      expect(published.captured).toMatch(new RegExp(`published ${product} 1\\.0\\.0 to ${registryUrl}: build \\d+`));
+    },
+    240_000,
+  );
 
-  it('a refused publish says whose failures and names the repository\'s own product.yaml', async () => {
+  it("a refused publish says whose failures and names the repository's own product.yaml", async () => {
     const folder = join(work, 'parcels');
     const yaml = readFileSync(join(folder, 'product.yaml'), 'utf8');
     // Minor bump, a new field without its classification: lint refuses it.
-    writeFileSync(join(folder, 'schema.graphql'), readFileSync(join(folder, 'schema.graphql'), 'utf8').replace('  "Display name."\n  name: String!\n', '  "Display name."\n  name: String!\n  "Where it is."\n  depot: String\n'));
-    writeFileSync(join(folder, 'product.yaml'), yaml.replace('version: 1.0.0', 'version: 1.1.0').replace(/^owner:\n {2}team: .*\n {2}contact: .*\n/m, 'owner:\n  team: parcels-team\n  contact: nobody\n'));
+    writeFileSync(
+      join(folder, 'schema.graphql'),
+      readFileSync(join(folder, 'schema.graphql'), 'utf8').replace('  "Display name."\n  name: String!\n', '  "Display name."\n  name: String!\n  "Where it is."\n  depot: String\n'),
+    );
+    writeFileSync(
+      join(folder, 'product.yaml'),
+      yaml.replace('version: 1.0.0', 'version: 1.1.0').replace(/^owner:\n {2}team: .*\n {2}contact: .*\n/m, 'owner:\n  team: parcels-team\n  contact: nobody\n'),
+    );
     const child = runShellLine(`npx meshgate publish parcels --registry ${registryUrl}`, { cwd: folder, env: { ...ENV, MESHGATE_REGISTRY_TOKEN: TOKENS.parcels! } });
     processes.push(child);
     expect(await child.exited).toBe(1);
@@ -151,7 +175,14 @@ describe(SECTION, () => {
   it('the gateway serves the registry from a folder of its own and names each product it routes to', async () => {
     expect(folderOf(GATEWAY_BLOCK)).toBe('gateway');
     const [serve, token] = withoutInstall(GATEWAY_BLOCK, join(work, 'gateway'));
-    const gateway = await line(substituted(serve!, [['http://localhost:4100', registryUrl], ['--port 4000', '--port 0']]), join(work, 'gateway'), { background: /meshgate gateway ready at (http:\/\/\S+)/ });
+    const gateway = await line(
+      substituted(serve!, [
+        ['http://localhost:4100', registryUrl],
+        ['--port 4000', '--port 0'],
+      ]),
+      join(work, 'gateway'),
+      { background: /meshgate gateway ready at (http:\/\/\S+)/ },
+    );
     gatewayUrl = gateway.captured;
     await gateway.process.waitFor(new RegExp(`${PRODUCTS.at(-1)} -> `));
     for (const product of PRODUCTS) expect(gateway.process.output()).toContain(`${product} -> ${productUrls[product]}`);
@@ -159,7 +190,11 @@ describe(SECTION, () => {
 
     // A development token minted in the gateway's folder (the user's one identity), and a query across products with it.
     expect(token).toBe('npx meshgate token');
-    devToken = (await line(token!, join(work, 'gateway'))).captured.trim().split('\n').at(-1)!.replace(/^Authorization: Bearer /, '');
+    devToken = (await line(token!, join(work, 'gateway'))).captured
+      .trim()
+      .split('\n')
+      .at(-1)!
+      .replace(/^Authorization: Bearer /, '');
     const answer = await postGraphQL(gatewayUrl, { query: CROSS_PRODUCT }, { authorization: `Bearer ${devToken}` });
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body.data.shipmentsRecords).toHaveLength(2);
@@ -200,7 +235,10 @@ describe(SECTION, () => {
     // The gateway's pooled connection to the stopped process may fail first: ask until the product itself answers.
     const logged = gatewayProcess.waitFor(new RegExp(`product ${product} refused the gateway's signature: (\\S+)`), 60_000);
     let reason: string | undefined;
-    void logged.then((found) => (reason = found), () => undefined);
+    void logged.then(
+      (found) => (reason = found),
+      () => undefined,
+    );
     for (let i = 0; i < 120 && reason === undefined; i++) {
       const answer = await postGraphQL(gatewayUrl, { query: CROSS_PRODUCT }, { authorization: `Bearer ${devToken}` });
       // The client learns no more than which product failed; the operator's log says why.
@@ -222,9 +260,23 @@ describe(SECTION, () => {
     expect(before.body.data.shipmentsRecords).toHaveLength(2);
 
     // One save: a new field in the schema, its classification and version, and its resolver.
-    writeFileSync(join(folder, 'schema.graphql'), readFileSync(join(folder, 'schema.graphql'), 'utf8').replace('  "Display name."\n  name: String!\n', '  "Display name."\n  name: String!\n  "The name, in capitals."\n  loudName: String!\n'));
-    writeFileSync(join(folder, 'product.yaml'), readFileSync(join(folder, 'product.yaml'), 'utf8').replace('version: 1.0.0', 'version: 1.1.0').replace('  ShipmentsRecord.name: { classification: public }\n', '  ShipmentsRecord.name: { classification: public }\n  ShipmentsRecord.loudName: { classification: public }\n'));
-    writeFileSync(join(folder, 'server.js'), readFileSync(join(folder, 'server.js'), 'utf8').replace('      updatedOn: (row) => row.updated_on,\n', '      updatedOn: (row) => row.updated_on,\n      loudName: (row) => row.name.toUpperCase(),\n'));
+    writeFileSync(
+      join(folder, 'schema.graphql'),
+      readFileSync(join(folder, 'schema.graphql'), 'utf8').replace('  "Display name."\n  name: String!\n', '  "Display name."\n  name: String!\n  "The name, in capitals."\n  loudName: String!\n'),
+    );
+    writeFileSync(
+      join(folder, 'product.yaml'),
+      readFileSync(join(folder, 'product.yaml'), 'utf8')
+        .replace('version: 1.0.0', 'version: 1.1.0')
+        .replace('  ShipmentsRecord.name: { classification: public }\n', '  ShipmentsRecord.name: { classification: public }\n  ShipmentsRecord.loudName: { classification: public }\n'),
+    );
+    writeFileSync(
+      join(folder, 'server.js'),
+      readFileSync(join(folder, 'server.js'), 'utf8').replace(
+        '      updatedOn: (row) => row.updated_on,\n',
+        '      updatedOn: (row) => row.updated_on,\n      loudName: (row) => row.name.toUpperCase(),\n',
+      ),
+    );
     await dev.process.waitFor(/meshgate dev: change 1: (gateway reloaded|the gateway .*)/, 60_000);
     expect(dev.process.output()).toContain('change 1: gateway reloaded');
     expect(dev.process.output()).not.toMatch(/change 2:/);

@@ -56,9 +56,7 @@ const runs = new Map<string, Run>();
 beforeAll(async () => {
   mesh = await startMesh();
   work = mkdtempSync(join(tmpdir(), 'meshgate-test-'));
-  const deadlines = await Promise.all(
-    PRODUCTS.map(async (product) => Date.parse((await readWatermark(mesh.products[product.name]!.product.store))!) + durationToMs(product.descriptor.sla.freshness)),
-  );
+  const deadlines = await Promise.all(PRODUCTS.map(async (product) => Date.parse((await readWatermark(mesh.products[product.name]!.product.store))!) + durationToMs(product.descriptor.sla.freshness)));
   now = new Date(Math.min(...deadlines)).toISOString();
   env = { MESHGATE_TEST_GATEWAY: mesh.gateway.url, MESHGATE_TEST_TOKEN: await mesh.token({ scope: ANALYST_SCOPES }) };
 
@@ -80,7 +78,7 @@ beforeAll(async () => {
   ];
   // One batch: each child pays for loading TypeScript, and they wait on the same gateway.
   const outcomes = await Promise.all(cases.map(([, args, caseEnv]) => run(args, caseEnv, work)));
-  cases.forEach(([name], index) => runs.set(name, outcomes[index]!));
+  for (const [index, [name]] of cases.entries()) runs.set(name, outcomes[index]!);
 }, 90_000);
 
 afterAll(async () => {
@@ -146,8 +144,20 @@ describe('meshgate test on rules the seeded data breaks', () => {
     const report = JSON.parse(output);
     expect(report.ok).toBe(false);
     expect(report.findings).toEqual([
-      expect.objectContaining({ product: 'sales', element: 'Order', rule: 'quality/row-count', code: 'QUALITY_RULE_FAILED', message: expect.stringMatching(/^rowCount of Order is \d+ \(Query\.orders totalCount\); it must be at most 50000$/) }),
-      expect.objectContaining({ product: 'sales', element: 'Order.status', rule: 'quality/invalid-values', code: 'QUALITY_RULE_FAILED', message: expect.stringMatching(/^invalidValues of Order\.status is [1-9]\d* rows over 200 rows read through Query\.orders; it must be 0$/) }),
+      expect.objectContaining({
+        product: 'sales',
+        element: 'Order',
+        rule: 'quality/row-count',
+        code: 'QUALITY_RULE_FAILED',
+        message: expect.stringMatching(/^rowCount of Order is \d+ \(Query\.orders totalCount\); it must be at most 50000$/),
+      }),
+      expect.objectContaining({
+        product: 'sales',
+        element: 'Order.status',
+        rule: 'quality/invalid-values',
+        code: 'QUALITY_RULE_FAILED',
+        message: expect.stringMatching(/^invalidValues of Order\.status is [1-9]\d* rows over 200 rows read through Query\.orders; it must be 0$/),
+      }),
     ]);
     expect(report.results.find((result: { element: string }) => result.element === 'Order.id')).toMatchObject({ rule: 'quality/duplicate-values', measured: 0, ok: true });
   });

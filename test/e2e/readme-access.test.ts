@@ -59,7 +59,9 @@ describe('README: Access agreements', () => {
 
   it('a refusal exits 1 with its code', async () => {
     const [, request] = readmeShellBlock('Access agreements');
-    const command = substituted(request!, [['http://localhost:4100', registry.server.url]]).replace(' sales ', ` ${CONFIDENTIAL} `).replace('--classifications confidential', '--classifications restricted');
+    const command = substituted(request!, [['http://localhost:4100', registry.server.url]])
+      .replace(' sales ', ` ${CONFIDENTIAL} `)
+      .replace('--classifications confidential', '--classifications restricted');
     const child = runShellLine(command, { cwd: ROOT, env: { MESHGATE_REGISTRY_TOKEN: registry.tokens[`consumer:${CONSUMER}`]! } });
     expect(await child.exited).toBe(1);
     expect(child.output()).toContain('AGREEMENT_CLASSIFICATION_UNKNOWN');

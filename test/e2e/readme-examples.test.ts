@@ -17,12 +17,14 @@ const SECTION = /^## The demo mesh\n([\s\S]*?)(?=^## )/m.exec(README)?.[1] ?? ''
 /** The `graphql` code blocks of the section, one document per blank-line-separated query, by the name its first comment gives it. */
 function examples(section: string): { name: string; query: string }[] {
   const blocks = [...section.matchAll(/^```graphql\n([\s\S]*?)^```/gm)].map((match) => match[1]!);
-  return blocks
-    .flatMap((block) => block.split(/\n\s*\n/))
-    .map((query) => query.trim())
-    .filter((query) => query.replace(/#.*$/gm, '').trim() !== '')
-    // "# sales: aggregates computed ..." and "# customer-insights (derived ...)" name "sales" and "customer-insights".
-    .map((query) => ({ name: /^#\s*([^:(\n]*)/.exec(query)?.[1]?.trim() ?? '', query }));
+  return (
+    blocks
+      .flatMap((block) => block.split(/\n\s*\n/))
+      .map((query) => query.trim())
+      .filter((query) => query.replace(/#.*$/gm, '').trim() !== '')
+      // "# sales: aggregates computed ..." and "# customer-insights (derived ...)" name "sales" and "customer-insights".
+      .map((query) => ({ name: /^#\s*([^:(\n]*)/.exec(query)?.[1]?.trim() ?? '', query }))
+  );
 }
 
 /** The rows of the "What each caller sees" table, by example name: the fields an anonymous caller gets with data, and the paths refused. */
@@ -31,7 +33,10 @@ function anonymousAnswers(section: string): Map<string, { fields: string[]; refu
   const rows = table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| example') && !line.startsWith('| ---'));
   return new Map(
     rows.map((row) => {
-      const [name, fields, refused] = row.split('|').slice(1, 4).map((cell) => cell.trim()) as [string, string, string];
+      const [name, fields, refused] = row
+        .split('|')
+        .slice(1, 4)
+        .map((cell) => cell.trim()) as [string, string, string];
       const names = (cell: string) => (cell === 'none' ? [] : cell.split(',').map((path) => path.trim().replace(/`/g, '')));
       return [name, { fields: names(fields), refused: names(refused) }];
     }),
@@ -99,7 +104,12 @@ describe('README examples of the demo mesh', () => {
     // A refused field nulls only itself: every null is exactly a refused path (never an emptied parent),
     // and every refusal the errors name is a null in the answer.
     const errorPaths = new Set((result.body.errors ?? []).map((error) => (error.path ?? []).join('.')));
-    expect(answer.filter((leaf) => leaf.value === null).map((leaf) => leaf.path).sort()).toEqual([...errorPaths].sort());
+    expect(
+      answer
+        .filter((leaf) => leaf.value === null)
+        .map((leaf) => leaf.path)
+        .sort(),
+    ).toEqual([...errorPaths].sort());
     // What the README promises comes back as data: exactly the listed fields are non-null, each at least once.
     const withData = new Set(answer.filter((leaf) => leaf.value !== null).map((leaf) => withoutIndices(leaf.path).split('.').at(-1)));
     expect([...withData].sort()).toEqual([...promised.fields].sort());

@@ -36,7 +36,9 @@ function blocks(lang: string): string[][] {
 
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-exports-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const live = loadMesh().products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
+const live = loadMesh()
+  .products.filter(isValidProduct)
+  .filter((product) => product.descriptor.status !== 'retired');
 
 describe('README: Lineage and catalogs', () => {
   it('the lineage config block is a valid gateway config', () => {
@@ -60,7 +62,10 @@ describe('README: Lineage and catalogs', () => {
     expect(results.every((result) => result.stdout === '')).toBe(true);
 
     const ndjson = join(dir, /--out (\S+)/.exec(exports!.find((l) => l.includes('export openlineage'))!)![1]!);
-    const events = readFileSync(ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const events = readFileSync(ndjson, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.map((event) => event.dataset.name).sort()).toEqual(live.map((p) => p.name).sort());
     for (const event of events) expect(openLineageProblems(event, 'dataset')).toEqual([]);
 

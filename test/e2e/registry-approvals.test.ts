@@ -63,11 +63,15 @@ describe('governed changes and approvals, as the README shows them', () => {
     mkdirSync(repo);
     const monorepo = join(work, 'mesh');
     cpSync(join(ROOT, 'schema', 'published', PRODUCT), join(monorepo, 'schema', 'published', PRODUCT), { recursive: true });
-    const registry = runCli(['registry', 'serve', '--port', '0'], {
-      MESHGATE_REGISTRY_PLATFORM_TOKEN: TOKENS.platform,
-      MESHGATE_REGISTRY_STEWARD_TOKEN: TOKENS.steward,
-      [`MESHGATE_REGISTRY_PRODUCT_TOKEN_${PRODUCT.toUpperCase()}`]: TOKENS.product,
-    }, { cwd: work, script: CLI });
+    const registry = runCli(
+      ['registry', 'serve', '--port', '0'],
+      {
+        MESHGATE_REGISTRY_PLATFORM_TOKEN: TOKENS.platform,
+        MESHGATE_REGISTRY_STEWARD_TOKEN: TOKENS.steward,
+        [`MESHGATE_REGISTRY_PRODUCT_TOKEN_${PRODUCT.toUpperCase()}`]: TOKENS.product,
+      },
+      { cwd: work, script: CLI },
+    );
     processes.push(registry);
     registryUrl = await registry.waitFor(/registry ready at (http:\/\/\S+)/);
     const imported = await run(['registry', 'import', '--root', monorepo, '--registry', registryUrl], TOKENS.platform);

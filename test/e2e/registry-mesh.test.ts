@@ -176,7 +176,6 @@ async function loadUntil(done: (headers: Headers) => boolean): Promise<{ request
 }
 
 describe.skipIf(!pg)('a mesh of separate repositories, published to a registry and served from it', () => {
-
   beforeAll(async () => {
     // Products answer only the gateway's signature: both sides get the same secret.
     process.env.MESHGATE_SIGNING_SECRET = SIGNING_SECRET;
@@ -233,7 +232,10 @@ describe.skipIf(!pg)('a mesh of separate repositories, published to a registry a
     for (const result of await Promise.all([publish(SOURCE), publish(OTHER_SOURCE)])) expect(result.code, result.output).toBe(0);
     // From outside the repository, pointed at it with --dir.
     foreignPublish = run(['publish', OTHER_SOURCE, '--registry', registryUrl, '--dir', repos[OTHER_SOURCE]!], { cwd: work, token: TOKENS[SOURCE] });
-    const derived = await run(readme(`publish ${DERIVED}`, { 'http://localhost:4100': registryUrl, 'http://localhost:4002/graphql': productUrls[DERIVED]! }), { cwd: repos[DERIVED]!, token: TOKENS[DERIVED] });
+    const derived = await run(readme(`publish ${DERIVED}`, { 'http://localhost:4100': registryUrl, 'http://localhost:4002/graphql': productUrls[DERIVED]! }), {
+      cwd: repos[DERIVED]!,
+      token: TOKENS[DERIVED],
+    });
     expect(derived.code, derived.output).toBe(0);
     expect(derived.output).toMatch(new RegExp(`published ${DERIVED} \\S+ to ${registryUrl}: build \\d+`));
 

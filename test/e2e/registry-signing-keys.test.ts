@@ -87,7 +87,12 @@ beforeAll(async () => {
     ],
   });
   // Refreshed every second, so the test sees a rotation reach the gateway without waiting a minute.
-  server = await startRegistryServer({ registry, tokens, log: () => {}, routes: signingKeyRoutes(RegistrySigningSecrets.open({ env: {}, file: join(dir, 'signing-secrets') }), { refreshAfterSeconds: 1 }) });
+  server = await startRegistryServer({
+    registry,
+    tokens,
+    log: () => {},
+    routes: signingKeyRoutes(RegistrySigningSecrets.open({ env: {}, file: join(dir, 'signing-secrets') }), { refreshAfterSeconds: 1 }),
+  });
   products = await startProducts({ products: Object.fromEntries(DEMO_MESH.map((member) => [member.name, async () => ({ signingKeys: await keysFromRegistry(member.name) })])) });
 });
 
@@ -133,7 +138,7 @@ describe('signing keys handed out by the registry', () => {
     expect((await postGraphQL(plain.url, { query: restricted })).body.errors?.map((error) => error.extensions?.code)).toContain('FORBIDDEN_FIELD');
     const signedIn = await postGraphQL(plain.url, { query: restricted }, { authorization: `Bearer ${await mintDevToken()}` });
     expect(signedIn.body.errors).toBeUndefined();
-    const answering = (first.body.extensions?.dataProducts as { name: string }[]).map((p) => p.name);
+    const answering = (first.body.extensions!.dataProducts as { name: string }[]).map((p) => p.name);
     expect(answering.length).toBeGreaterThanOrEqual(2);
     // Watched through a proxy: one product the query reaches.
     const product = answering[0]!;
@@ -223,7 +228,8 @@ describe('README: Signing keys and the development identity', () => {
       const body = '{"query":"{ _service { sdl } }"}';
       const ask = async () => {
         const key = (await fetchSigningKeys(new RegistryClient(server.url, TOKENS.gateway!), name!)).keys[0]!;
-        return (await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, name!, body) }, body })).status;
+        return (await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(key, name!, body) }, body }))
+          .status;
       };
       expect(await ask()).toBe(200);
       const rotate = runShellLine(substituted(rotateLine!, [['http://localhost:4100', server.url]]), { cwd: REPO_ROOT, env: { MESHGATE_REGISTRY_TOKEN: TOKENS.platform! } });
@@ -288,9 +294,10 @@ async function recordingProxy(upstreamUrl: string): Promise<{ url: string; keyId
   return {
     url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`,
     keyIds,
-    close: () => new Promise<void>((resolve) => {
-      proxy.closeAllConnections();
-      proxy.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        proxy.closeAllConnections();
+        proxy.close(() => resolve());
+      }),
   };
 }

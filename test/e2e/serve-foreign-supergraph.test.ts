@@ -17,7 +17,10 @@ describe('meshgate serve --supergraph', () => {
   let cli: CliProcess | undefined;
 
   beforeAll(async () => {
-    for (const [name, typeDefs, resolvers] of [['books', booksTypeDefs, booksResolvers], ['reviews', reviewsTypeDefs, reviewsResolvers]] as const) {
+    for (const [name, typeDefs, resolvers] of [
+      ['books', booksTypeDefs, booksResolvers],
+      ['reviews', reviewsTypeDefs, reviewsResolvers],
+    ] as const) {
       const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as never }) });
       const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
       servers.push(server);

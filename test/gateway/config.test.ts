@@ -53,20 +53,55 @@ describe('gateway config', () => {
     expect(problemsOf(() => loadGatewayConfig({ env: { MESHGATE_COALESCE_QUERIES: 'off' } }))).toEqual(['MESHGATE_COALESCE_QUERIES: must be true or false (got "off")']);
   });
 
-  it('serves no unclassified field in production unless told to, and still accepts the deprecated access file keys', () => {
+  it('serves no unclassified field in production unless told to', () => {
     expect(resolveGatewayConfig({}).access.allowUnclassifiedFields).toBe(false);
     expect(resolveGatewayConfig({ access: { allowUnclassifiedFields: true } }).access.allowUnclassifiedFields).toBe(true);
     expect(problemsOf(() => resolveGatewayConfig({ access: { allowUnclassifiedFields: 'yes' } }))).toEqual([expect.stringMatching(/^access\.allowUnclassifiedFields: .*got "yes"/)]);
-    // A config written for the gateway that read governance.yaml and product.yaml still starts; they are ignored.
-    expect(resolveGatewayConfig({ access: { governanceFile: 'schema/governance.yaml', productsDir: 'subgraphs' } }).access).toMatchObject({ mode: 'filter', allowUnclassifiedFields: false });
   });
 
-  it('executes query plans with our engine unless told to use Apollo Gateway\'s, and names an engine it does not know', () => {
-    expect(loadGatewayConfig({ env: {} }).engine).toBe('meshgate');
-    expect(loadGatewayConfig({ env: { MESHGATE_ENGINE: 'apollo' } }).engine).toBe('apollo');
-    const problems = problemsOf(() => loadGatewayConfig({ env: { MESHGATE_ENGINE: 'fast' } }));
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^engine:.*got "fast"/);
+  describe('refuses a removed key, naming it and what replaced it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshgate-config-'));
+    const REMOVED: readonly { yaml: string; problem: string }[] = [
+      { yaml: 'engine: apollo', problem: 'engine: was removed: meshgate always executes query plans with its own executor (got "apollo")' },
+      {
+        yaml: 'access:\n  governanceFile: schema/governance.yaml',
+        problem: 'access.governanceFile: was removed: classifications and policies come from the supergraph, where composition compiled them (got "schema/governance.yaml")',
+      },
+      {
+        yaml: 'access:\n  productsDir: subgraphs',
+        problem: `access.productsDir: was removed: products' metadata and access directives come from the supergraph, where composition compiled them (got "subgraphs")`,
+      },
+    ];
+
+    it.each(REMOVED)('in a config file: $yaml', ({ yaml, problem }) => {
+      const file = join(dir, 'removed.yaml');
+      writeFileSync(file, `port: 5000\n${yaml}\n`);
+      expect(problemsOf(() => loadGatewayConfig({ configPath: file, env: {} }))).toEqual([problem]);
+    });
+
+    it('every one at once, beside the other problems, each named once', () => {
+      const problems = problemsOf(() => resolveGatewayConfig({ engine: 'meshgate', port: -1, access: { governanceFile: 'g.yaml', productsDir: 'p', mode: 'open' } }));
+      expect(problems).toHaveLength(5);
+      expect(problems.filter((p) => p.includes('was removed')).map((p) => p.split(':')[0])).toEqual(['engine', 'access.governanceFile', 'access.productsDir']);
+      expect(problems).toContainEqual(expect.stringMatching(/^port: /));
+      expect(problems).toContainEqual(expect.stringMatching(/^access\.mode: .*got "open"/));
+    });
+
+    it('in the environment: MESHGATE_ENGINE, with the config file otherwise fine', () => {
+      const file = join(dir, 'fine.yaml');
+      writeFileSync(file, 'port: 5000\n');
+      expect(problemsOf(() => loadGatewayConfig({ configPath: file, env: { MESHGATE_ENGINE: 'meshgate' } }))).toEqual([
+        'MESHGATE_ENGINE: was removed: meshgate always executes query plans with its own executor (got "meshgate")',
+      ]);
+      // Empty is unset, as for every other variable.
+      expect(loadGatewayConfig({ configPath: file, env: { MESHGATE_ENGINE: '' } }).port).toBe(5000);
+    });
+
+    it('leaves the config it was given as it was', () => {
+      const input = { access: { governanceFile: 'g.yaml', mode: 'reject' } };
+      problemsOf(() => resolveGatewayConfig(input));
+      expect(input).toEqual({ access: { governanceFile: 'g.yaml', mode: 'reject' } });
+    });
   });
 
   it('reads the progressive-override header name from MESHGATE_OVERRIDE_HEADER, and names one that is no header name', () => {
@@ -84,7 +119,8 @@ describe('gateway config', () => {
   it('refuses a delay past what a Node timer holds, naming each path (it would fire after 1 ms instead)', () => {
     const past = 2 ** 31;
     const problems = problemsOf(() => resolveGatewayConfig({ transport: { timeoutMs: past, keepAliveTimeoutMs: past }, drainTimeoutMs: past, supergraph: { pollIntervalMs: past } }));
-    for (const path of ['transport.timeoutMs', 'transport.keepAliveTimeoutMs', 'drainTimeoutMs', 'supergraph.pollIntervalMs']) expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: `)));
+    for (const path of ['transport.timeoutMs', 'transport.keepAliveTimeoutMs', 'drainTimeoutMs', 'supergraph.pollIntervalMs'])
+      expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: `)));
     expect(resolveGatewayConfig({ transport: { timeoutMs: past - 1 } }).transport.timeoutMs).toBe(past - 1);
   });
 

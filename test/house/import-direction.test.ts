@@ -60,7 +60,11 @@ describe('the house: imports run one way', () => {
 
   it('reads every source file of every room', () => {
     // A guard on the guard: a walk that found nothing would pass every rule below.
-    for (const room of ROOMS) expect(files.some((f) => roomOf(f) === room), room.room).toBe(true);
+    for (const room of ROOMS)
+      expect(
+        files.some((f) => roomOf(f) === room),
+        room.room,
+      ).toBe(true);
     expect(files.length).toBeGreaterThan(100);
   });
 
@@ -233,7 +237,7 @@ function importLoops(graph: ReadonlyMap<string, readonly string[]>): string[][] 
   return loops;
 }
 
-describe("the house inside schema/ and subgraphs/: parts import one way, the kit through its index", () => {
+describe('the house inside schema/ and subgraphs/: parts import one way, the kit through its index', () => {
   const files = ['schema', 'subgraphs'].flatMap(sourceFiles);
   const importsOf = new Map(files.map((file) => [file, relativeImports(readFileSync(join(ROOT, file), 'utf8'))]));
   const broken = (rule: (file: string, specifier: string) => string | undefined) => files.flatMap((file) => importsOf.get(file)!.flatMap((specifier) => rule(file, specifier) ?? []));
@@ -283,7 +287,11 @@ describe('the house: stages import one way', () => {
       it('places every source file in a stage, and every stage holds one', () => {
         const inRoot = files.filter((file) => file.startsWith(table.root));
         expect(inRoot.filter((file) => !stageOf(table, file))).toEqual([]);
-        for (const { stage } of table.stages) expect(inRoot.some((file) => stageOf(table, file)?.stage === stage), stage).toBe(true);
+        for (const { stage } of table.stages)
+          expect(
+            inRoot.some((file) => stageOf(table, file)?.stage === stage),
+            stage,
+          ).toBe(true);
       });
 
       it('has no import from a stage into a later one', () => {

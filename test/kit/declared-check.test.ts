@@ -39,7 +39,14 @@ describe('a declaration out of step with its engine', () => {
     const { status, findings } = check();
     expect(status).toBe(1);
     expect(findings.filter((f) => f.product === 'shop-people' && f.rule.startsWith('declaration/'))).toEqual([
-      { product: 'shop-people', element: 'types.Person.fields.joined', rule: 'declaration/engine-mismatch', code: 'DECLARATION_MISMATCH', message: 'types.Person.fields.joined: table people has no column joined_on', fix: expect.stringContaining('declared.yaml') },
+      {
+        product: 'shop-people',
+        element: 'types.Person.fields.joined',
+        rule: 'declaration/engine-mismatch',
+        code: 'DECLARATION_MISMATCH',
+        message: 'types.Person.fields.joined: table people has no column joined_on',
+        fix: expect.stringContaining('declared.yaml'),
+      },
     ]);
   });
 
@@ -59,7 +66,14 @@ describe('a declaration out of step with its engine', () => {
     writeFileSync(join(product, 'declared.yaml'), readFileSync(join(product, 'declared.yaml'), 'utf8').replace('joined: joined_on', 'joinedOn: joined'));
     const { findings } = check();
     expect(findings.filter((f) => f.product === 'shop-people' && f.rule.startsWith('declaration/'))).toEqual([
-      { product: 'shop-people', element: 'types.Person.fields.joinedOn', rule: 'declaration/invalid', code: 'DECLARATION_INVALID', message: 'types.Person.fields.joinedOn: is not a field of Person (got "joinedOn")', fix: expect.stringContaining('declared.yaml') },
+      {
+        product: 'shop-people',
+        element: 'types.Person.fields.joinedOn',
+        rule: 'declaration/invalid',
+        code: 'DECLARATION_INVALID',
+        message: 'types.Person.fields.joinedOn: is not a field of Person (got "joinedOn")',
+        fix: expect.stringContaining('declared.yaml'),
+      },
     ]);
   });
 });

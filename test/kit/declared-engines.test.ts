@@ -36,8 +36,18 @@ describe.each(await reachableShopEngines())('a declared product on $name', (engi
       expected.map((o) => {
         const person = PEOPLE.find((p) => p[0] === o.person_id)!;
         const tier = LOYALTY.find((l) => l[0] === o.person_id && l[1] !== 'NONE')?.[1] ?? null;
-        const own = ORDERS.filter((x) => x.person_id === o.person_id).sort((a, b) => (a.placed_on < b.placed_on ? -1 : 1)).slice(0, 2);
-        return { id: o.id, placedOn: o.placed_on, status: o.status, statusCode: o.status.toUpperCase(), amount: o.amount, note: o.note, buyer: { id: person[0], name: person[1], country: person[2], loyaltyTier: tier, orders: own.map((x) => ({ id: x.id })) } };
+        const own = ORDERS.filter((x) => x.person_id === o.person_id)
+          .sort((a, b) => (a.placed_on < b.placed_on ? -1 : 1))
+          .slice(0, 2);
+        return {
+          id: o.id,
+          placedOn: o.placed_on,
+          status: o.status,
+          statusCode: o.status.toUpperCase(),
+          amount: o.amount,
+          note: o.note,
+          buyer: { id: person[0], name: person[1], country: person[2], loyaltyTier: tier, orders: own.map((x) => ({ id: x.id })) },
+        };
       }),
     );
     const statements = data(mesh);
@@ -52,13 +62,20 @@ describe.each(await reachableShopEngines())('a declared product on $name', (engi
   it('lists with every declared filter and sort order, walking sealed cursors page by page', async () => {
     const filter = '{ statusIn: ["PAID", "SHIPPED"], from: "2025-12-01", before: "2026-04-01", minAmount: 20 }';
     const matches = ORDERS.filter((o) => ['PAID', 'SHIPPED'].includes(o.status) && o.placed_on >= '2025-12-01' && o.placed_on < '2026-04-01' && o.amount >= 20);
-    for (const [sort, compare] of [['AMOUNT_DESC', byAmount], ['NEWEST', byNewest]] as const) {
+    for (const [sort, compare] of [
+      ['AMOUNT_DESC', byAmount],
+      ['NEWEST', byNewest],
+    ] as const) {
       const seen: string[] = [];
       let after: string | null = null;
       mesh.clearQueryLogs();
       let pages = 0;
       do {
-        const page: any = (await mesh.query(`query($after: String) { orders(first: 4, after: $after, orderBy: ${sort}, filter: ${filter}) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }`, { after })).body.data.orders;
+        const page: any = (
+          await mesh.query(`query($after: String) { orders(first: 4, after: $after, orderBy: ${sort}, filter: ${filter}) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }`, {
+            after,
+          })
+        ).body.data.orders;
         expect(page.totalCount).toBe(matches.length);
         seen.push(...page.edges.map((edge: { node: { id: string } }) => edge.node.id));
         after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
@@ -74,7 +91,9 @@ describe.each(await reachableShopEngines())('a declared product on $name', (engi
       b: { totalCount: ORDERS.filter((o) => o.amount < 100).length },
     });
     // A text prefix is data: LIKE's wildcards in it match only themselves.
-    const prefix = await mesh.query('{ wild: orders(first: 100, filter: { notePrefix: "50%_" }) { totalCount } gift: orders(first: 100, filter: { notePrefix: "gift" }) { totalCount } people(first: 10, namePrefix: "A", countries: ["GB", "US"]) { edges { node { id } } } }');
+    const prefix = await mesh.query(
+      '{ wild: orders(first: 100, filter: { notePrefix: "50%_" }) { totalCount } gift: orders(first: 100, filter: { notePrefix: "gift" }) { totalCount } people(first: 10, namePrefix: "A", countries: ["GB", "US"]) { edges { node { id } } } }',
+    );
     expect(prefix.body.data).toEqual({
       wild: { totalCount: ORDERS.filter((o) => o.note === '50%_off').length },
       gift: { totalCount: ORDERS.filter((o) => o.note?.startsWith('gift')).length },
@@ -85,12 +104,24 @@ describe.each(await reachableShopEngines())('a declared product on $name', (engi
   it('computes measures over each time grain and a plain dimension with GROUP BY in the engine, with the same filters', async () => {
     mesh.clearQueryLogs();
     const fields = 'period orders revenue average smallest largest buyers';
-    const result = await mesh.query(`{ byDay(from: "2026-03-01") { ${fields} } byWeek { ${fields} } byMonth(status: "PAID") { ${fields} } byQuarter { ${fields} } byYear { ${fields} } byStatus { status orders } }`);
+    const result = await mesh.query(
+      `{ byDay(from: "2026-03-01") { ${fields} } byWeek { ${fields} } byMonth(status: "PAID") { ${fields} } byQuarter { ${fields} } byYear { ${fields} } byStatus { status orders } }`,
+    );
     expect(result.body.errors).toBeUndefined();
     const { byDay, byWeek, byMonth, byQuarter, byYear, byStatus } = result.body.data;
-    expect(byDay).toEqual(expectedBuckets('day', ORDERS.filter((o) => o.placed_on >= '2026-03-01')));
+    expect(byDay).toEqual(
+      expectedBuckets(
+        'day',
+        ORDERS.filter((o) => o.placed_on >= '2026-03-01'),
+      ),
+    );
     expect(byWeek).toEqual(expectedBuckets('week'));
-    expect(byMonth).toEqual(expectedBuckets('month', ORDERS.filter((o) => o.status === 'PAID')));
+    expect(byMonth).toEqual(
+      expectedBuckets(
+        'month',
+        ORDERS.filter((o) => o.status === 'PAID'),
+      ),
+    );
     expect(byQuarter).toEqual(expectedBuckets('quarter'));
     expect(byYear).toEqual(expectedBuckets('year'));
     expect(byStatus).toEqual(['CANCELLED', 'PAID', 'SHIPPED'].map((status) => ({ status, orders: ORDERS.filter((o) => o.status === status).length })));
@@ -106,6 +137,11 @@ describe.each(await reachableShopEngines())('a declared product on $name', (engi
     expect(await codes('{ orders(after: "b3Jk.AAAA") { totalCount } }')).toEqual(['INVALID_CURSOR']);
     expect(await codes('{ ordersOf(personId: "P1", first: 51) { id } }')).toEqual(['INVALID_ARGUMENT']);
     const of = await mesh.query('{ ordersOf(personId: "P1", first: 3) { id } }');
-    expect(of.body.data.ordersOf.map((o: { id: string }) => o.id)).toEqual(ORDERS.filter((o) => o.person_id === 'P1').sort((a, b) => (a.placed_on < b.placed_on ? -1 : 1)).slice(0, 3).map((o) => o.id));
+    expect(of.body.data.ordersOf.map((o: { id: string }) => o.id)).toEqual(
+      ORDERS.filter((o) => o.person_id === 'P1')
+        .sort((a, b) => (a.placed_on < b.placed_on ? -1 : 1))
+        .slice(0, 3)
+        .map((o) => o.id),
+    );
   });
 });

@@ -59,7 +59,9 @@ function meshWith(name: string, rules: string): string {
   const dir = join(work, name, 'subgraphs', 'people');
   mkdirSync(dir, { recursive: true });
   for (const file of ['declared.yaml', 'schema.graphql']) cpSync(join(FIXTURE_DIR, 'people', file), join(dir, file));
-  const fixture = readFileSync(join(FIXTURE_DIR, 'people', 'product.yaml'), 'utf8').split('\n').filter((line) => !/^  Person\.\w+:/.test(line));
+  const fixture = readFileSync(join(FIXTURE_DIR, 'people', 'product.yaml'), 'utf8')
+    .split('\n')
+    .filter((line) => !/^ {2}Person\.\w+:/.test(line));
   writeFileSync(join(dir, 'product.yaml'), fixture.join('\n').replace(/^fields:\n/m, rules));
   return join(work, name);
 }
@@ -87,7 +89,11 @@ function recording(store: DataStore): { store: DataStore; ran: { sql: string; pa
   };
 }
 
-const comparable = (results: RuleResult[]) => results.filter((result) => result.rule !== 'quality/latency').map(({ message: _message, ...rest }) => rest).sort((a, b) => a.source.localeCompare(b.source));
+const comparable = (results: RuleResult[]) =>
+  results
+    .filter((result) => result.rule !== 'quality/latency')
+    .map(({ message: _message, ...rest }) => rest)
+    .sort((a, b) => a.source.localeCompare(b.source));
 
 describe.each((await reachableShopEngines()).filter((engine) => engine.name !== 'Parquet files'))('quality rules of a declared product on $name', (engine) => {
   let shop: MeshHarness;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * The demo mesh through the real gateway over HTTP: five products on their own DuckDB
@@ -7,7 +8,7 @@ import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
  */
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
 });
 afterAll(async () => {
   await mesh?.close();
@@ -31,16 +32,35 @@ describe('a query crossing all five products', () => {
     expect(result.body.errors).toBeUndefined();
     const customer = result.body.data.customer;
     expect(customer).toMatchObject({
-      id: 'C00042', name: 'Tara Eriksen', segment: 'CONSUMER', country: 'JP', signupDate: '2023-09-25',
-      orderCount: 12, lifetimeValueUsd: 72479.71, churnRisk: 'LOW', valueTier: 'PLATINUM',
+      id: 'C00042',
+      name: 'Tara Eriksen',
+      segment: 'CONSUMER',
+      country: 'JP',
+      signupDate: '2023-09-25',
+      orderCount: 12,
+      lifetimeValueUsd: 72479.71,
+      churnRisk: 'LOW',
+      valueTier: 'PLATINUM',
     });
     expect(customer.orders.totalCount).toBe(12);
     const order = customer.orders.edges[0].node;
     expect(order).toMatchObject({ id: 'O002467', orderDate: '2026-05-12', status: 'DELIVERED', currency: 'GBP', total: 5832.29, totalUsd: 7407.01 });
     expect(order.lines).toHaveLength(4);
     expect(order.lines[0]).toEqual({
-      lineNumber: 1, quantity: 3, unitPrice: 528.54, amount: 1585.62,
-      product: { sku: 'SKU-0617', name: 'Smart Soundbar', category: 'Audio', listPrice: 440.84, forecast: [{ month: '2026-07', units: 183 }, { month: '2026-08', units: 163 }] },
+      lineNumber: 1,
+      quantity: 3,
+      unitPrice: 528.54,
+      amount: 1585.62,
+      product: {
+        sku: 'SKU-0617',
+        name: 'Smart Soundbar',
+        category: 'Audio',
+        listPrice: 440.84,
+        forecast: [
+          { month: '2026-07', units: 183 },
+          { month: '2026-08', units: 163 },
+        ],
+      },
     });
     expect(order.lines.map((line: { product: { sku: string } }) => line.product.sku)).toEqual(['SKU-0617', 'SKU-0569', 'SKU-0720', 'SKU-0888']);
     // The order total is the sum of its lines.
@@ -75,8 +95,11 @@ describe('each product answers its own analytics queries', () => {
       edges: [{ node: { id: 'C00200', name: 'Sven Moreau', signupDate: '2021-08-05' } }, { node: { id: 'C00527', name: 'Omar Berg', signupDate: '2020-12-26' } }],
     });
     const after = first.body.data.customers.pageInfo.endCursor;
-    const next = await mesh.query(`query($after: String) { customers(first: 2, after: $after, filter: { segment: ENTERPRISE, country: "DE" }) {
-      totalCount edges { node { id segment country } } } }`, { after });
+    const next = await mesh.query(
+      `query($after: String) { customers(first: 2, after: $after, filter: { segment: ENTERPRISE, country: "DE" }) {
+      totalCount edges { node { id segment country } } } }`,
+      { after },
+    );
     expect(next.body.data.customers.totalCount).toBe(121);
     const ids = next.body.data.customers.edges.map((e: { node: { id: string } }) => e.node.id);
     expect(ids).toHaveLength(2);
@@ -89,8 +112,13 @@ describe('each product answers its own analytics queries', () => {
     let after: string | null = null;
     let total = 0;
     do {
-      const page: any = (await mesh.query(`query($after: String) { customers(first: 100, after: $after, filter: { segment: ENTERPRISE, country: "NL" }) {
-        totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }`, { after })).body.data.customers;
+      const page: any = (
+        await mesh.query(
+          `query($after: String) { customers(first: 100, after: $after, filter: { segment: ENTERPRISE, country: "NL" }) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+          { after },
+        )
+      ).body.data.customers;
       total = page.totalCount;
       seen.push(...page.edges.map((e: { node: { id: string } }) => e.node.id));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;

@@ -24,7 +24,7 @@ async function problemOf(action: () => Promise<unknown>): Promise<string> {
 }
 
 describe("a product's own signing keys", () => {
-  it('takes MESHGATE_PRODUCT_KEY, newest first, and in development also accepts the user\'s development key', async () => {
+  it("takes MESHGATE_PRODUCT_KEY, newest first, and in development also accepts the user's development key", async () => {
     const production = await loadProductKeys('sales', { env: { ...home, MESHGATE_PRODUCT_KEY: `${encodeSigningKey(keyA)},${encodeSigningKey(keyB)}` }, mode: 'production' });
     expect(production.current().map((key) => key.id)).toEqual([keyA.id, keyB.id]);
     const development = await loadProductKeys('sales', { env: { ...home, MESHGATE_PRODUCT_KEY: encodeSigningKey(keyA) }, mode: 'development' });
@@ -65,7 +65,9 @@ describe("a product's own signing keys", () => {
   });
 
   it('fails to start, in one line, when the registry cannot hand out its key', async () => {
-    const message = await problemOf(() => loadProductKeys('sales', { env: { ...home, MESHGATE_REGISTRY_URL: 'http://127.0.0.1:9/', MESHGATE_REGISTRY_TOKEN: 'sales-token-of-16+' }, mode: 'production' }));
+    const message = await problemOf(() =>
+      loadProductKeys('sales', { env: { ...home, MESHGATE_REGISTRY_URL: 'http://127.0.0.1:9/', MESHGATE_REGISTRY_TOKEN: 'sales-token-of-16+' }, mode: 'production' }),
+    );
     expect(message).toContain('cannot fetch the signing keys of "sales" from http://127.0.0.1:9');
   });
 });

@@ -91,16 +91,29 @@ try {
   // The installed bin as npx runs it, every module it resolves logged by a loader hook: it must
   // run the compiled dist/ and never load tsx or a TypeScript file (each start would pay for them).
   const loaded = join(work, 'loaded-modules.txt');
-  writeFileSync(join(work, 'log-hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(loaded)}, result.url + '\\n');\n  return result;\n}\n`);
+  writeFileSync(
+    join(work, 'log-hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(loaded)}, result.url + '\\n');\n  return result;\n}\n`,
+  );
   writeFileSync(join(work, 'log-modules.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(work, 'log-hooks.mjs')).href)});\n`);
-  const { stdout: logged } = await run(process.execPath, ['--import', pathToFileURL(join(work, 'log-modules.mjs')).href, join(consumer, 'node_modules', '.bin', 'meshgate'), '--version'], { cwd: consumer });
+  const { stdout: logged } = await run(process.execPath, ['--import', pathToFileURL(join(work, 'log-modules.mjs')).href, join(consumer, 'node_modules', '.bin', 'meshgate'), '--version'], {
+    cwd: consumer,
+  });
   const urls = readFileSync(loaded, 'utf8').trim().split('\n');
   const ours = urls.filter((url) => url.includes('/node_modules/meshgate/'));
-  check('the installed bin runs the compiled dist/', logged.trim() === version && ours.some((url) => url.endsWith('/node_modules/meshgate/dist/gateway/cli/main.js')), `printed ${JSON.stringify(logged)}; meshgate's modules loaded:\n${ours.slice(0, 20).join('\n')}`);
+  check(
+    'the installed bin runs the compiled dist/',
+    logged.trim() === version && ours.some((url) => url.endsWith('/node_modules/meshgate/dist/gateway/cli/main.js')),
+    `printed ${JSON.stringify(logged)}; meshgate's modules loaded:\n${ours.slice(0, 20).join('\n')}`,
+  );
   const typescript = urls.filter((url) => url.includes('/node_modules/tsx/') || /\.[mc]?ts$/.test(url));
   check('and loads neither tsx nor a TypeScript file', typescript.length === 0, typescript.slice(0, 20).join('\n'));
 
-  const { stdout: vectors } = await run(process.execPath, ['--input-type=module', '-e', "import v from 'meshgate/protocol/test-vectors.json' with { type: 'json' }; console.log(v.protocol, v.verifications.length)"], { cwd: consumer });
+  const { stdout: vectors } = await run(
+    process.execPath,
+    ['--input-type=module', '-e', "import v from 'meshgate/protocol/test-vectors.json' with { type: 'json' }; console.log(v.protocol, v.verifications.length)"],
+    { cwd: consumer },
+  );
   check('meshgate/protocol/test-vectors.json is exported', /^v2 \d+$/.test(vectors.trim()), vectors);
 
   writeFileSync(join(consumer, 'stations', 'product.yaml'), PRODUCT_YAML);

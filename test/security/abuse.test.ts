@@ -7,6 +7,7 @@ import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
 import type { DataStore, StoreValue } from '../../subgraphs/kit/store.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../../schema/protocol/signature.ts';
 import { postGraphQL, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Hostile inputs, each asserting the exact code it gets. Everything goes over
@@ -14,7 +15,7 @@ import { postGraphQL, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } 
  */
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
 });
 afterAll(async () => {
   await mesh?.close();

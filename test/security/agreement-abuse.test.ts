@@ -52,7 +52,7 @@ describe('agreements API abuse', () => {
     expect((await mesh.call('GET', `/v1/agreements/${body.id}`, mesh.tokens.gateway!)).body).toMatchObject({ status: 'pending', decisions: [] });
   });
 
-  it('approving one\'s own request: AGREEMENT_SELF_APPROVAL', async () => {
+  it("approving one's own request: AGREEMENT_SELF_APPROVAL", async () => {
     // The owner's own token asks on the consumer's behalf, then tries to approve it.
     const { body } = await request(CONFIDENTIAL, ['confidential'], mesh.tokens[CONFIDENTIAL]!);
     await expectRefused(mesh.call('POST', `/v1/agreements/${body.id}/decisions`, mesh.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'me' }), 403, 'AGREEMENT_SELF_APPROVAL');
@@ -95,8 +95,20 @@ describe('agreements API abuse', () => {
     await expectRefused(mesh.call('POST', '/v1/agreements/999999/decisions', mesh.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'x' }), 404, 'AGREEMENT_UNKNOWN');
     await expectRefused(mesh.call('POST', '/v1/agreements/1e3/decisions', mesh.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'x' }), 404, 'AGREEMENT_UNKNOWN');
     await expectRefused(mesh.call('POST', '/v1/agreements/1/decisions', mesh.tokens[CONFIDENTIAL]!, { decision: 'approve' }), 400, 'BAD_REQUEST');
-    await expectRefused(mesh.call('POST', '/v1/agreements', mesh.tokens.platform!, { consumer: 'nobody', product: RESTRICTED, classifications: ['restricted'], purpose: 'x', endsAt: inDays(3) }), 404, 'CONSUMER_UNKNOWN');
-    await expectRefused(mesh.call('POST', '/v1/agreements', mesh.tokens.platform!, { consumer: CONSUMER, product: 'no-such-product', classifications: ['restricted'], purpose: 'x', endsAt: inDays(3) }), 404, 'PRODUCT_UNKNOWN');
-    await expectRefused(mesh.call('POST', '/v1/agreements', mesh.tokens.platform!, { consumer: CONSUMER, product: RESTRICTED, classifications: ['restricted'], purpose: '   ', endsAt: inDays(3) }), 400, 'BAD_REQUEST');
+    await expectRefused(
+      mesh.call('POST', '/v1/agreements', mesh.tokens.platform!, { consumer: 'nobody', product: RESTRICTED, classifications: ['restricted'], purpose: 'x', endsAt: inDays(3) }),
+      404,
+      'CONSUMER_UNKNOWN',
+    );
+    await expectRefused(
+      mesh.call('POST', '/v1/agreements', mesh.tokens.platform!, { consumer: CONSUMER, product: 'no-such-product', classifications: ['restricted'], purpose: 'x', endsAt: inDays(3) }),
+      404,
+      'PRODUCT_UNKNOWN',
+    );
+    await expectRefused(
+      mesh.call('POST', '/v1/agreements', mesh.tokens.platform!, { consumer: CONSUMER, product: RESTRICTED, classifications: ['restricted'], purpose: '   ', endsAt: inDays(3) }),
+      400,
+      'BAD_REQUEST',
+    );
   });
 });

@@ -27,7 +27,8 @@ let mesh: MeshHarness;
 let skewMs = 0;
 let endsAt = '';
 
-const ask = (token: string | undefined, headers: Record<string, string> = {}) => postGraphQL(mesh.gateway.url, { query: probe.query }, { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) });
+const ask = (token: string | undefined, headers: Record<string, string> = {}) =>
+  postGraphQL(mesh.gateway.url, { query: probe.query }, { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) });
 
 function expectForbidden(answer: Awaited<ReturnType<typeof ask>>): void {
   const error = answer.body.errors?.find((e) => e.message.includes(probe.coordinate));
@@ -116,8 +117,21 @@ describe('agreement enforcement abuse', () => {
 
   it('development mode does not enforce agreements: a token naming no application reads governed data, and the gateway says so once at start', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(chunk.toString()), done()) }));
-    const dev = await startGatewayFor(products, { mode: 'development', registry: { url: registry.server.url, token: registry.tokens.gateway! }, usage: { enabled: false } }, { logger }, async () => {});
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write: (chunk, _encoding, done) => {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const dev = await startGatewayFor(
+      products,
+      { mode: 'development', registry: { url: registry.server.url, token: registry.tokens.gateway! }, usage: { enabled: false } },
+      { logger },
+      async () => {},
+    );
     try {
       const answer = await postGraphQL(dev.gateway.url, { query: probe.query }, { authorization: `Bearer ${await dev.token({ scope: ANALYST_SCOPES })}` });
       expect(answer.body.errors, JSON.stringify(answer.body).slice(0, 300)).toBeUndefined();

@@ -15,7 +15,8 @@ import { startGateway, type RunningGateway } from '../../gateway/create-gateway.
 import { admitSupergraph } from '../../schema/supergraph/supergraph-admission.ts';
 import { readSupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Attempts to get past access rules the supergraph carries: filtering by a field one may not
@@ -30,7 +31,7 @@ describe('filtering by a field the caller may not read', () => {
   let mesh: MeshHarness;
   let reject: RunningGateway;
   beforeAll(async () => {
-    mesh = await startMesh();
+    mesh = await startWorkerMesh();
     reject = await startGatewayOn(mesh, { access: { mode: 'reject' } });
   }, 60_000);
   afterAll(async () => {
@@ -132,20 +133,25 @@ describe('type-level directives and renamed imports, through a real gateway', ()
 
   beforeAll(async () => {
     // The mesh harness is used only for its token issuer; its gateway is not asked.
-    mesh = await startMesh();
+    mesh = await startWorkerMesh();
     server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs, resolvers }) });
     const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
     const composed = composeServices([{ name: 'vault', url, typeDefs }]);
     if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
     // Composition writes the spec's own names; a supergraph may rename them on its link, and the gateway must follow.
     supergraph = composed.supergraphSdl
-      .replace('@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)', '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY, import: [{name: "@requiresScopes", as: "@scopes"}])')
+      .replace(
+        '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)',
+        '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY, import: [{name: "@requiresScopes", as: "@scopes"}])',
+      )
       .replaceAll('@requiresScopes(', '@scopes(');
     expect(supergraph).toContain('scalar Secret');
     expect(supergraph).not.toContain('@requiresScopes(');
     dir = mkdtempSync(join(tmpdir(), 'meshgate-vault-'));
     writeFileSync(join(dir, 'supergraph.graphql'), supergraph);
-    gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: join(dir, 'supergraph.graphql'), watch: false }, auth: mesh.auth, usage: { enabled: false }, catalog: { enabled: false } }));
+    gateway = await startGateway(
+      resolveGatewayConfig({ port: 0, supergraph: { file: join(dir, 'supergraph.graphql'), watch: false }, auth: mesh.auth, usage: { enabled: false }, catalog: { enabled: false } }),
+    );
   }, 60_000);
   afterAll(async () => {
     await gateway?.close();

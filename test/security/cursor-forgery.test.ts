@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingKey } from '../../schema/protocol/signing-keys.ts';
 import { CursorSeal } from '../../subgraphs/kit/cursor-seal.ts';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Page cursors as an attack surface. A readable cursor (base64 of a row key) lets a caller
@@ -12,7 +13,7 @@ import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
 let mesh: MeshHarness;
 
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
 });
 
 afterAll(async () => {

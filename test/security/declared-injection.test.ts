@@ -13,7 +13,7 @@ import type { MeshHarness } from '../support/mesh-harness.ts';
  * reviewed declaration and values only as bound parameters, so hostile text is data that
  * matches nothing, or a refusal with its exact code; never SQL, never an engine's error.
  */
-const HOSTILE = ["' OR '1'='1", "x'; DROP TABLE shop_orders; --", 'PAID\' OR 1=1 #', '"; SELECT * FROM people --', '\\\' OR 1=1 --', '%', '_'];
+const HOSTILE = ["' OR '1'='1", "x'; DROP TABLE shop_orders; --", "PAID' OR 1=1 #", '"; SELECT * FROM people --', "\\' OR 1=1 --", '%', '_'];
 
 afterAll(() => removeShopFiles());
 
@@ -51,8 +51,14 @@ describe.each(await reachableShopEngines())('hostile input to a declared product
       );
       expect(result.body.errors, text).toBeUndefined();
       expect(result.body.data, text).toEqual({
-        status: { totalCount: 0 }, statusIn: { totalCount: 0 }, prefix: { totalCount: 0 },
-        order: null, person: null, people: { totalCount: 0 }, ordersOf: [], byMonth: [],
+        status: { totalCount: 0 },
+        statusIn: { totalCount: 0 },
+        prefix: { totalCount: 0 },
+        order: null,
+        person: null,
+        people: { totalCount: 0 },
+        ordersOf: [],
+        byMonth: [],
       });
     }
     // The table is whole: nothing hostile ran as a statement.
@@ -70,7 +76,10 @@ describe.each(await reachableShopEngines())('hostile input to a declared product
       'query($t: String) { byMonth(status: $t) { period } }',
     ]) {
       const result = await ask(query, { t: text });
-      expect(result.body.errors?.map((e) => e.extensions?.code), query).toEqual(['INVALID_ARGUMENT']);
+      expect(
+        result.body.errors?.map((e) => e.extensions?.code),
+        query,
+      ).toEqual(['INVALID_ARGUMENT']);
     }
   });
 
@@ -105,7 +114,7 @@ describe.each(await reachableShopEngines())('hostile input to a declared product
     const page = (await ask('{ orders(first: 2, orderBy: NEWEST, filter: { status: "PAID" }) { pageInfo { endCursor } } }')).body.data.orders.pageInfo.endCursor as string;
     const [payload, tag] = page.split('.');
     const forged = [
-      Buffer.from(JSON.stringify(["2026-01-01' OR 1=1 --", 'O01'])).toString('base64url') + '.' + tag,
+      `${Buffer.from(JSON.stringify(["2026-01-01' OR 1=1 --", 'O01'])).toString('base64url')}.${tag}`,
       `${Buffer.from('["x"]) OR 1=1 --').toString('base64url')}.${tag}`,
       `${payload}.${'A'.repeat(tag!.length)}`,
       `${payload}x.${tag}`,
@@ -114,12 +123,18 @@ describe.each(await reachableShopEngines())('hostile input to a declared product
     ];
     for (const after of forged) {
       const result = await ask('query($after: String) { orders(first: 2, after: $after, orderBy: NEWEST, filter: { status: "PAID" }) { totalCount } }', { after });
-      expect(result.body.errors?.map((e) => e.extensions?.code), after).toEqual(['INVALID_CURSOR']);
+      expect(
+        result.body.errors?.map((e) => e.extensions?.code),
+        after,
+      ).toEqual(['INVALID_CURSOR']);
     }
     // The real cursor opens only the list it came from.
     for (const other of ['orderBy: AMOUNT_DESC, filter: { status: "PAID" }', 'orderBy: NEWEST, filter: { status: "SHIPPED" }', 'orderBy: NEWEST']) {
       const replay = await ask(`query($after: String) { orders(first: 2, after: $after, ${other}) { totalCount } }`, { after: page });
-      expect(replay.body.errors?.map((e) => e.extensions?.code), other).toEqual(['INVALID_CURSOR']);
+      expect(
+        replay.body.errors?.map((e) => e.extensions?.code),
+        other,
+      ).toEqual(['INVALID_CURSOR']);
     }
     const honest = await ask('query($after: String) { orders(first: 2, after: $after, orderBy: NEWEST, filter: { status: "PAID" }) { edges { node { id } } } }', { after: page });
     expect(honest.body.errors).toBeUndefined();
@@ -132,7 +147,7 @@ describe('a declaration that would put hostile text into SQL names', () => {
 
   it.each([
     ['a table name with a statement in it', declared.replace('table: shop_orders', 'table: "shop_orders; DROP TABLE people"'), 'types.Order.from'],
-    ['a quoted column name', declared.replace('placedOn: placed_on', 'placedOn: \'placed_on" FROM people --\''), 'types.Order.fields.placedOn'],
+    ['a quoted column name', declared.replace('placedOn: placed_on', "placedOn: 'placed_on\" FROM people --'"), 'types.Order.fields.placedOn'],
     ['an expression with a second statement', declared.replace('upper(status)', '"upper(status); DELETE FROM people"'), 'types.Order.fields.statusCode'],
     ['an expression hiding text in a comment', declared.replace('upper(status)', '"upper(status) /* x */"'), 'types.Order.fields.statusCode'],
     ['a relation query that is not a SELECT', declared.replace(`"SELECT person_id, tier FROM loyalty WHERE tier <> 'NONE'"`, '"DELETE FROM loyalty"'), 'types.Person.fields.loyaltyTier'],

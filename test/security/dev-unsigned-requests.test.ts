@@ -94,7 +94,14 @@ describe('a product in development mode', () => {
   });
 
   it.skipIf(REMOTE_ADDRESS === undefined)('refuses an unsigned query from another address with 401 SIGNATURE_MISSING, whatever forwarding headers claim', async () => {
-    const spoofs: Record<string, string>[] = [{}, { 'x-forwarded-for': '127.0.0.1' }, { 'x-forwarded-for': '::1, 127.0.0.1' }, { forwarded: 'for=127.0.0.1' }, { 'x-real-ip': '127.0.0.1' }, { 'x-forwarded-host': 'localhost' }];
+    const spoofs: Record<string, string>[] = [
+      {},
+      { 'x-forwarded-for': '127.0.0.1' },
+      { 'x-forwarded-for': '::1, 127.0.0.1' },
+      { forwarded: 'for=127.0.0.1' },
+      { 'x-real-ip': '127.0.0.1' },
+      { 'x-forwarded-host': 'localhost' },
+    ];
     for (const headers of spoofs) {
       expect(await post(REMOTE_ADDRESS!, port, headers), JSON.stringify(headers)).toEqual({ status: 401, code: 'SIGNATURE_MISSING', data: undefined });
     }

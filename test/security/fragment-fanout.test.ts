@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fragmentFanOutDocument } from '../../bench/hostile/fragment-fanout-document.ts';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * The fragment fan-out: 26 fragments, each spreading the next twice, are a few hundred
@@ -10,7 +11,7 @@ import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
  */
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh({ cost: { mode: 'enforce', maxCost: 5000 } });
+  mesh = await startWorkerMesh({ cost: { mode: 'enforce', maxCost: 5000 } });
 });
 afterAll(async () => {
   await mesh?.close();

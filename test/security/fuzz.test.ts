@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { SeededRandom } from '../../subgraphs/demo/seeded-random.ts';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * 4,000 generated malformed or mutated documents and bodies through the real gateway
@@ -14,7 +15,7 @@ const CONCURRENCY = 16;
 let mesh: MeshHarness;
 let pool: Pool;
 beforeAll(async () => {
-  mesh = await startMesh({ maxBodyBytes: 32 * 1024, batching: { enabled: true, maxOperations: 3 } });
+  mesh = await startWorkerMesh({ maxBodyBytes: 32 * 1024, batching: { enabled: true, maxOperations: 3 } });
   pool = new Pool(new URL(mesh.gateway.url).origin, { connections: CONCURRENCY });
 });
 afterAll(async () => {
@@ -31,7 +32,37 @@ const SEEDS = [
   'query A { __typename } query B { __schema { queryType { name } } }',
   '{ product(sku: "SKU-0001") { name @include(if: true) } }',
 ];
-const TOKENS = ['{', '}', '(', ')', '$', '...', '@include(if: true)', '"', '\\', ':', '!', '[', ']', 'mutation', 'fragment F on Query', '#', '\u0000', '\ud800', 'query', '__schema', '__type(name: "Query")', '1e999', 'a: b: c', '"""', ',', '=', '$id', 'on', '&'];
+const TOKENS = [
+  '{',
+  '}',
+  '(',
+  ')',
+  '$',
+  '...',
+  '@include(if: true)',
+  '"',
+  '\\',
+  ':',
+  '!',
+  '[',
+  ']',
+  'mutation',
+  'fragment F on Query',
+  '#',
+  '\u0000',
+  '\ud800',
+  'query',
+  '__schema',
+  '__type(name: "Query")',
+  '1e999',
+  'a: b: c',
+  '"""',
+  ',',
+  '=',
+  '$id',
+  'on',
+  '&',
+];
 
 function mutateDocument(random: SeededRandom, doc: string): string {
   let text = doc;
@@ -75,7 +106,9 @@ function randomJson(random: SeededRandom, depth = 0): unknown {
     case 5:
       return Array.from({ length: random.int(0, 4) }, () => randomJson(random, depth + 1));
     default:
-      return Object.fromEntries(Array.from({ length: random.int(0, 4) }, () => [random.pick(['id', 'query', 'persistedQuery', 'version', 'sha256Hash', '__proto__', 'constructor']), randomJson(random, depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: random.int(0, 4) }, () => [random.pick(['id', 'query', 'persistedQuery', 'version', 'sha256Hash', '__proto__', 'constructor']), randomJson(random, depth + 1)]),
+      );
   }
 }
 
@@ -114,16 +147,44 @@ function generate(random: SeededRandom): FuzzRequest {
     case 'variables':
       return { method: 'POST', path: '/graphql', headers, body: body({ query: SEEDS[2], variables: random.next() < 0.5 ? { id: randomJson(random) } : randomJson(random) }) };
     case 'field-types':
-      return { method: 'POST', path: '/graphql', headers, body: body({ query: random.next() < 0.5 ? randomJson(random) : doc, operationName: randomJson(random), variables: randomJson(random), extensions: randomJson(random) }) };
+      return {
+        method: 'POST',
+        path: '/graphql',
+        headers,
+        body: body({ query: random.next() < 0.5 ? randomJson(random) : doc, operationName: randomJson(random), variables: randomJson(random), extensions: randomJson(random) }),
+      };
     case 'raw': {
       const valid = body({ query: doc });
-      const raw = random.pick([valid.slice(0, random.int(0, valid.length)), valid.replace('"', "'"), 'null', '[]', '{}', '42', String.fromCharCode(...Array.from({ length: random.int(1, 200) }, () => random.int(0, 255))), `${'['.repeat(3000)}`, `{"query": "${'\\'.repeat(1001)}"}`]);
+      const raw = random.pick([
+        valid.slice(0, random.int(0, valid.length)),
+        valid.replace('"', "'"),
+        'null',
+        '[]',
+        '{}',
+        '42',
+        String.fromCharCode(...Array.from({ length: random.int(1, 200) }, () => random.int(0, 255))),
+        `${'['.repeat(3000)}`,
+        `{"query": "${'\\'.repeat(1001)}"}`,
+      ]);
       return { method: 'POST', path: random.pick(['/graphql', '/', '/graphql?x=1', '/nope']), headers, body: raw };
     }
     case 'batch':
-      return { method: 'POST', path: '/graphql', headers, body: body(Array.from({ length: random.int(0, 5) }, () => (random.next() < 0.7 ? { query: random.pick(SEEDS.slice(0, 2)) } : randomJson(random)))) };
+      return {
+        method: 'POST',
+        path: '/graphql',
+        headers,
+        body: body(Array.from({ length: random.int(0, 5) }, () => (random.next() < 0.7 ? { query: random.pick(SEEDS.slice(0, 2)) } : randomJson(random)))),
+      };
     case 'persisted':
-      return { method: 'POST', path: '/graphql', headers, body: body({ ...(random.next() < 0.5 ? { query: doc } : {}), extensions: { persistedQuery: random.next() < 0.7 ? { version: random.pick([1, 1, 2, '1']), sha256Hash: random.pick(['0'.repeat(64), 'abc', 42]) } : randomJson(random) } }) };
+      return {
+        method: 'POST',
+        path: '/graphql',
+        headers,
+        body: body({
+          ...(random.next() < 0.5 ? { query: doc } : {}),
+          extensions: { persistedQuery: random.next() < 0.7 ? { version: random.pick([1, 1, 2, '1']), sha256Hash: random.pick(['0'.repeat(64), 'abc', 42]) } : randomJson(random) },
+        }),
+      };
     case 'get': {
       const params = new URLSearchParams({ query: doc });
       if (random.next() < 0.3) params.set('variables', random.pick(['{', '{"id": 1}', 'null', '[]']));
@@ -149,7 +210,8 @@ describe('fuzz', () => {
         const response = await pool.request({ method: request.method, path: request.path, headers: request.headers, body: request.body });
         const text = await response.body.text();
         byStatus.set(response.statusCode, (byStatus.get(response.statusCode) ?? 0) + 1);
-        if (response.statusCode >= 500 && serverErrors.length < 5) serverErrors.push({ request: { ...request, body: request.body?.slice(0, 300) }, status: response.statusCode, body: text.slice(0, 300) });
+        if (response.statusCode >= 500 && serverErrors.length < 5)
+          serverErrors.push({ request: { ...request, body: request.body?.slice(0, 300) }, status: response.statusCode, body: text.slice(0, 300) });
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));

@@ -170,7 +170,9 @@ describe.each(storeCases())('governed changes at the registry, on $name', ({ loc
   });
 
   it('attack 2: declassifying ForecastTotal.expectedRevenueUsd with a major bump: 403 GOVERNED_CHANGE_UNAPPROVED', async () => {
-    const candidate = changed(published('forecasts'), [], 'major', [['ForecastTotal.expectedRevenueUsd: { classification: confidential }', 'ForecastTotal.expectedRevenueUsd: { classification: public }']]);
+    const candidate = changed(published('forecasts'), [], 'major', [
+      ['ForecastTotal.expectedRevenueUsd: { classification: confidential }', 'ForecastTotal.expectedRevenueUsd: { classification: public }'],
+    ]);
     const error = await refused(candidate, 403, 'GOVERNED_CHANGE_UNAPPROVED', ANONYMOUS_REVENUE);
     expect(error.findings.map((f) => [f.rule, f.element])).toEqual([['access/weakened', 'ForecastTotal.expectedRevenueUsd']]);
   });
@@ -186,7 +188,7 @@ describe.each(storeCases())('governed changes at the registry, on $name', ({ loc
       [[/^fields:\n/m, 'fields:\n  Customer.fullName: { classification: restricted }\n']],
     );
 
-  it("attack 3: sales taking Customer.fullName over with @override(from: \"customers\"): 403 COORDINATE_TAKEOVER", async () => {
+  it('attack 3: sales taking Customer.fullName over with @override(from: "customers"): 403 COORDINATE_TAKEOVER', async () => {
     const error = await refused(override(), 403, 'COORDINATE_TAKEOVER');
     expect(error.findings.map((f) => [f.rule, f.element])).toEqual([['ownership/takeover', 'Customer.fullName']]);
     expect(error.approval).toMatchObject({ status: 'pending', product: 'sales' });
@@ -243,7 +245,10 @@ describe.each(storeCases())('governed changes at the registry, on $name', ({ loc
 
   it('a steward approval lets the same publish through, on record; the gateway then serves it', async () => {
     const approved = await call('POST', `/v1/approvals/${billingRequest}/approve`, TOKENS.steward!, { reason: 'Country codes are reference data (DPO-4411).' });
-    expect([approved.status, approved.body]).toMatchObject([200, { id: billingRequest, status: 'approved', decidedBy: 'data-steward', decidedAs: 'steward', reason: 'Country codes are reference data (DPO-4411).', requestedBy: 'customers-ci' }]);
+    expect([approved.status, approved.body]).toMatchObject([
+      200,
+      { id: billingRequest, status: 'approved', decidedBy: 'data-steward', decidedAs: 'steward', reason: 'Country codes are reference data (DPO-4411).', requestedBy: 'customers-ci' },
+    ]);
     expect(approved.body.changes.map((c: { element: string }) => c.element)).toEqual(['Customer.billingCountry']);
     const before = await builds();
     const result = await publish(dropAuthenticated());
@@ -256,7 +261,7 @@ describe.each(storeCases())('governed changes at the registry, on $name', ({ loc
     expect(now).toEqual({ data: { customer: { id: 'C00042', billingCountry: expect.any(String) } }, codes: [] });
   });
 
-  it("the owning product consents to a takeover of its own field; the pending list shows what waits", async () => {
+  it('the owning product consents to a takeover of its own field; the pending list shows what waits', async () => {
     const pending = (await call('GET', '/v1/approvals?status=pending', TOKENS.steward!)).body as { id: number; product: string; changes: { rule: string }[] }[];
     const takeover = pending.find((a) => a.product === 'sales' && a.changes.every((c) => c.rule === 'ownership/takeover'))!;
     expect(takeover).toBeDefined();

@@ -5,7 +5,8 @@ import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { loadGatewayConfig } from '../../gateway/config-loader.ts';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
 import { hostGuard } from '../../gateway/http/host-guard.ts';
-import { startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { startGatewayOn, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * DNS rebinding: a page whose name now resolves to 127.0.0.1 makes the victim's browser
@@ -16,7 +17,7 @@ import { startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-har
 let mesh: MeshHarness;
 let named: RunningGateway;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   named = await startGatewayOn(mesh, { allowedHosts: ['gateway.internal'] });
 });
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Hostile and malformed requests, each answered with a 4xx and its exact code: never a
@@ -7,7 +8,7 @@ import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
  */
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh({ maxBodyBytes: 64 * 1024 });
+  mesh = await startWorkerMesh({ maxBodyBytes: 64 * 1024 });
 });
 afterAll(async () => {
   await mesh?.close();
@@ -37,7 +38,12 @@ describe('hostile input', () => {
     ['a body larger than the limit', json({ query: `{ customer(id: "${'x'.repeat(70 * 1024)}") { id } }` }), 413, 'BODY_TOO_LARGE'],
     ['a syntax error', json({ query: '{ customer(id: "C00001") { id ' }), 400, 'GRAPHQL_PARSE_FAILED'],
     ['an unknown field', json({ query: '{ customer(id: "C00001") { passwordHash } }' }), 400, 'GRAPHQL_VALIDATION_FAILED'],
-    ['deeply nested selections', json({ query: `{ customer(id: "C00001") ${'{ orders(first: 1) { edges { node { customer '.repeat(20)}{ id }${' } } } }'.repeat(20)} }` }), 400, 'DEPTH_LIMIT_EXCEEDED'],
+    [
+      'deeply nested selections',
+      json({ query: `{ customer(id: "C00001") ${'{ orders(first: 1) { edges { node { customer '.repeat(20)}{ id }${' } } } }'.repeat(20)} }` }),
+      400,
+      'DEPTH_LIMIT_EXCEEDED',
+    ],
     ['a deeply nested JSON array', { body: `${'['.repeat(20_000)}${']'.repeat(20_000)}` }, 400, 'BATCHING_DISABLED'],
     ['a cycle of fragments', json({ query: '{ customer(id: "C00001") { ...A } } fragment A on Customer { ...B } fragment B on Customer { ...A }' }), 400, 'GRAPHQL_VALIDATION_FAILED'],
     ['a variable of the wrong type', json({ query: 'query($id: ID!) { customer(id: $id) { id } }', variables: { id: { $gt: '' } } }), 400, 'BAD_USER_INPUT'],

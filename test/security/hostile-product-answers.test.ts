@@ -11,8 +11,8 @@ import { postGraphQL } from '../support/mesh-harness.ts';
 /**
  * A product that answers the gateway's `_entities` fetches with something it should not:
  * the wrong number of entities, no list, a `__proto__` key, a type name the API does not
- * have, a value of the wrong type. Our executor (engine: meshgate) keeps the rest of the
- * answer, reports each with its exact code, and is not polluted by any of it.
+ * have, a value of the wrong type. Our executor keeps the rest of the answer, reports each
+ * with its exact code, and is not polluted by any of it.
  */
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
 let hostileAnswer: (representations: unknown[]) => unknown = () => ({ data: null });
@@ -25,7 +25,10 @@ const SUBGRAPHS: FixtureSubgraph[] = [
       type Item @key(fields: "id") { id: ID! }
       interface Thing { id: ID! }
       type Box implements Thing { id: ID! }`,
-    resolvers: { Query: { items: (_: unknown, { count }: { count?: number }) => Array.from({ length: count ?? 2 }, (_, i) => ({ id: String(i + 1) })), thing: () => ({ __typename: 'Box', id: 'b' }) }, Thing: { __resolveType: () => 'Box' } },
+    resolvers: {
+      Query: { items: (_: unknown, { count }: { count?: number }) => Array.from({ length: count ?? 2 }, (_, i) => ({ id: String(i + 1) })), thing: () => ({ __typename: 'Box', id: 'b' }) },
+      Thing: { __resolveType: () => 'Box' },
+    },
   },
   {
     name: 'hostile',
@@ -47,9 +50,18 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'meshgate-hostile-answers-'));
   products = await serveSignedSubgraphs(SUBGRAPHS);
   const file = join(tmp, 'supergraph.graphql');
-  composeSupergraph(SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: products.urls[s.name]! })), file);
+  composeSupergraph(
+    SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: products.urls[s.name]! })),
+    file,
+  );
   gateway = await startGateway(
-    resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 }, dedupe: false, maxResponseBytes: MAX_RESPONSE_BYTES } }),
+    resolveGatewayConfig({
+      port: 0,
+      supergraph: { file },
+      access: { allowUnclassifiedFields: true },
+      usage: { enabled: false },
+      transport: { retry: { retries: 0 }, dedupe: false, maxResponseBytes: MAX_RESPONSE_BYTES },
+    }),
   );
 });
 afterAll(async () => {
@@ -68,14 +80,24 @@ describe('a product answering _entities with', () => {
   it('fewer entities than it was sent: PRODUCT_ERROR naming it, and the rest of the answer kept', async () => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.slice(1).map(() => ({ detail: 'x' })) } });
     const { body } = await ask('{ items { id detail } }');
-    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', detail: null },
+        { id: '2', detail: null },
+      ],
+    });
     expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
   });
 
   it('something that is not a list: PRODUCT_ERROR naming it', async () => {
     hostileAnswer = () => ({ data: { _entities: { detail: 'x' } } });
     const { body } = await ask('{ items { id detail } }');
-    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', detail: null },
+        { id: '2', detail: null },
+      ],
+    });
     expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
   });
 
@@ -85,7 +107,12 @@ describe('a product answering _entities with', () => {
   ])('%s: merged as plain data, never as a prototype, and no object is polluted', async (_what, hostile) => {
     hostileAnswer = (representations) => JSON.parse(`{"data":{"_entities":[${representations.map(() => `{"detail":"ok",${hostile}}`).join(',')}]}}`);
     const { body } = await ask('{ items { id detail } }');
-    expect(body.data).toEqual({ items: [{ id: '1', detail: 'ok' }, { id: '2', detail: 'ok' }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', detail: 'ok' },
+        { id: '2', detail: 'ok' },
+      ],
+    });
     expect(body.errors).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
@@ -94,7 +121,12 @@ describe('a product answering _entities with', () => {
   it('a value of the wrong type: PRODUCT_ERROR at its path, and null there', async () => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.map((_, i) => ({ detail: i === 0 ? { nested: 'object' } : 'fine' })) } });
     const { body } = await ask('{ items { id detail } }');
-    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: 'fine' }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', detail: null },
+        { id: '2', detail: 'fine' },
+      ],
+    });
     expect(body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['PRODUCT_ERROR', ['items', 0, 'detail']]]);
   });
 
@@ -119,7 +151,12 @@ describe('a product answering _entities with things that are not entities', () =
   ])('%s in place of an entity: PRODUCT_ERROR naming it, as for a list of the wrong length', async (_what, hostile) => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.map((_, i) => (i === 0 ? hostile : { detail: 'fine' })) } });
     const { body } = await ask('{ items { id detail } }');
-    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', detail: null },
+        { id: '2', detail: null },
+      ],
+    });
     expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
   });
 
@@ -130,7 +167,12 @@ describe('a product answering _entities with things that are not entities', () =
   ])('%s as its whole data: PRODUCT_ERROR naming it, nothing merged', async (_what, hostile) => {
     hostileAnswer = () => ({ data: hostile });
     const { body } = await ask('{ items { id detail } }');
-    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', detail: null },
+        { id: '2', detail: null },
+      ],
+    });
     expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
   });
 
@@ -145,11 +187,16 @@ describe('a product answering _entities with things that are not entities', () =
   });
 });
 
-describe('a product sending a type name under the client\'s alias of __typename', () => {
+describe("a product sending a type name under the client's alias of __typename", () => {
   it('the alias answers the type the object was completed as, never the name the product put there', async () => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ detail: 'x', kind: 'Box' })) } });
     const { body } = await ask('{ items { id kind: __typename detail } }');
-    expect(body.data).toEqual({ items: [{ id: '1', kind: 'Item', detail: 'x' }, { id: '2', kind: 'Item', detail: 'x' }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', kind: 'Item', detail: 'x' },
+        { id: '2', kind: 'Item', detail: 'x' },
+      ],
+    });
     expect(body.errors).toBeUndefined();
   });
 });
@@ -158,13 +205,21 @@ describe('a product whose errors are not GraphQL errors', () => {
   it.each([
     ['errors that are not a list', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: 'boom' })],
     ['an error whose path is not a list', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: [{ message: 'x', path: 5 }] })],
-    ['an error whose message is not text', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: [{ message: { leaked: 'secret' }, path: ['_entities', 0, 'detail'] }] })],
+    [
+      'an error whose message is not text',
+      (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: [{ message: { leaked: 'secret' }, path: ['_entities', 0, 'detail'] }] }),
+    ],
     ['an error that is not an object', (representations: unknown[]) => ({ data: { _entities: representations.map(() => ({ detail: 'x' })) }, errors: [7] })],
   ])('%s: PRODUCT_ERROR naming it, nothing of it echoed, the gateway still answers', async (_what, hostile) => {
     hostileAnswer = hostile;
     const { status, body } = await ask('{ items { id detail } }');
     expect(status).toBe(200);
-    expect(body.data).toEqual({ items: [{ id: '1', detail: null }, { id: '2', detail: null }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', detail: null },
+        { id: '2', detail: null },
+      ],
+    });
     expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
     expect(JSON.stringify(body)).not.toContain('secret');
   });
@@ -174,7 +229,12 @@ describe('a product that leaves out a field whose alias names an Object.prototyp
   it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('%s: null, as for any field left out, never the inherited member', async (alias) => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({})) } });
     const { body } = await ask(`{ items { id ${alias}: detail } }`);
-    expect(body.data).toEqual({ items: [{ id: '1', [alias]: null }, { id: '2', [alias]: null }].map((item) => JSON.parse(JSON.stringify(item))) });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', [alias]: null },
+        { id: '2', [alias]: null },
+      ].map((item) => JSON.parse(JSON.stringify(item))),
+    });
     expect(JSON.parse(JSON.stringify(body.data.items[0]))).toHaveProperty([alias], null);
     expect(body.errors).toBeUndefined();
   });
@@ -186,14 +246,19 @@ describe('a product answering a custom scalar with a value nested past what can 
     hostileAnswer = (representations) => new RawAnswer(`{"data":{"_entities":[${representations.map((_, i) => (i === 0 ? `{"blob":${deep}}` : '{"blob":{"fine":true}}')).join(',')}]}}`);
     const { status, body } = await ask('{ items { id blob } }');
     expect(status).toBe(200);
-    expect(body.data).toEqual({ items: [{ id: '1', blob: null }, { id: '2', blob: { fine: true } }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', blob: null },
+        { id: '2', blob: { fine: true } },
+      ],
+    });
     expect(body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['PRODUCT_ERROR', ['items', 0, 'blob']]]);
     expect((await ask('{ items { id } }')).body.data).toEqual({ items: [{ id: '1' }, { id: '2' }] });
   });
 });
 
 describe('a product answering every one of many entities with an error', () => {
-  it('each error is placed on its entity (20 000 of them: the entities\' paths are found once per answer, not once per error)', async () => {
+  it("each error is placed on its entity (20 000 of them: the entities' paths are found once per answer, not once per error)", async () => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => null) }, errors: representations.map((_, i) => ({ message: 'no', path: ['_entities', i, 'detail'] })) });
     const count = 20_000;
     const { body } = await ask(`{ items(count: ${count}) { id detail } }`);
@@ -208,7 +273,12 @@ describe('a product sending an ID as a number', () => {
   it('the client gets it as text, as an ID is serialized (Apollo Gateway passes the number on)', async () => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.map((_, i) => ({ code: i === 0 ? 7 : 'c2' })) } });
     const { body } = await ask('{ items { id code } }');
-    expect(body.data).toEqual({ items: [{ id: '1', code: '7' }, { id: '2', code: 'c2' }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', code: '7' },
+        { id: '2', code: 'c2' },
+      ],
+    });
     expect(body.errors).toBeUndefined();
   });
 });
@@ -231,13 +301,23 @@ describe('a product answering more than transport.maxResponseBytes', () => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ blob: 'x'.repeat(MAX_RESPONSE_BYTES) })) } });
     const { status, body } = await ask('{ items { id blob } }');
     expect(status).toBe(200);
-    expect(body.data).toEqual({ items: [{ id: '1', blob: null }, { id: '2', blob: null }] });
+    expect(body.data).toEqual({
+      items: [
+        { id: '1', blob: null },
+        { id: '2', blob: null },
+      ],
+    });
     expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
     expect(JSON.stringify(body)).not.toContain('xxxx');
 
     hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ blob: 'small' })) } });
     const next = (await ask('{ items { id blob } }')).body;
-    expect(next.data).toEqual({ items: [{ id: '1', blob: 'small' }, { id: '2', blob: 'small' }] });
+    expect(next.data).toEqual({
+      items: [
+        { id: '1', blob: 'small' },
+        { id: '2', blob: 'small' },
+      ],
+    });
     expect(next.errors).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 import { startCollector } from '../support/openlineage-collector.ts';
 import { openLineageProblems, tagsOf } from '../contracts/standard-schemas.ts';
 
@@ -13,7 +14,7 @@ let collector: Awaited<ReturnType<typeof startCollector>>;
 let mesh: MeshHarness;
 beforeAll(async () => {
   collector = await startCollector();
-  mesh = await startMesh({ lineage: { url: collector.url, flushIntervalMs: 10 } });
+  mesh = await startWorkerMesh({ lineage: { url: collector.url, flushIntervalMs: 10 } });
 });
 afterAll(async () => {
   await mesh?.close();

@@ -4,7 +4,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { ANALYST_SCOPES, postGraphQL, startGatewayOn, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { ANALYST_SCOPES, postGraphQL, startGatewayOn, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Hostile and broken input on `/mcp`, each refused with its exact code: at the HTTP layer
@@ -19,7 +20,7 @@ let analyst: Record<string, string>;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  mesh = await startMesh({ introspection: false, cost: { mode: 'enforce' }, maxBodyBytes: MAX_BODY_BYTES });
+  mesh = await startWorkerMesh({ introspection: false, cost: { mode: 'enforce' }, maxBodyBytes: MAX_BODY_BYTES });
   limited = await startGatewayOn(mesh, { rateLimit: { capacity: 2, refillPerSecond: 0.001 } });
   analyst = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}` };
 });
@@ -227,10 +228,13 @@ describe('/mcp holds the limits of /graphql', () => {
     const { request } = await import('node:http');
     const url = mcpUrl(mesh.gateway.url);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, path: '/mcp', method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        { host: url.hostname, port: url.port, path: '/mcp', method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json', accept: 'application/json, text/event-stream' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(INITIALIZE));
     });

@@ -143,7 +143,11 @@ describe('the three doors, for each kind of caller', () => {
       const catalog = await catalogOf(caller.headers);
       const usage = catalog.products.flatMap((p) => p.deprecatedFields.map((f) => f.deprecation!.recentUsage));
       expect(usage.length).toBeGreaterThan(0);
-      expect({ caller: caller.name, shown: usage.every((u) => Array.isArray(u)), hidden: usage.every((u) => u === null) }).toEqual({ caller: caller.name, shown: caller.operator, hidden: !caller.operator });
+      expect({ caller: caller.name, shown: usage.every((u) => Array.isArray(u)), hidden: usage.every((u) => u === null) }).toEqual({
+        caller: caller.name,
+        shown: caller.operator,
+        hidden: !caller.operator,
+      });
       const page = await (await fetch(endpoint(`/catalog/${used.name}`), { headers: caller.headers })).text();
       expect({ caller: caller.name, json: JSON.stringify(catalog).includes(CLIENT), page: page.includes(CLIENT) }).toEqual({ caller: caller.name, json: caller.operator, page: caller.operator });
     }

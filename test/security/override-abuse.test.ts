@@ -13,7 +13,10 @@ let gateway: RunningGateway;
 beforeAll(async () => {
   served = await serveOverrideFixture(fixture);
   // Every draw lands above every percentage but 100: only a label the client could force would move a field.
-  gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override: { header: HEADER } }), { random: () => 0.99 });
+  gateway = await startGateway(
+    resolveGatewayConfig({ port: 0, supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override: { header: HEADER } }),
+    { random: () => 0.99 },
+  );
 });
 afterAll(async () => {
   await gateway?.close();

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
 import { composeProducts } from '../../schema/contracts/compose.ts';
 import { isValidProduct, loadMesh } from '../../schema/contracts/mesh.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * The preview gate answers before access. A confidential field tagged preview does not
@@ -41,7 +42,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshgate-preview-first-'));
   const file = join(dir, 'supergraph.graphql');
   writeFileSync(file, composed.supergraphSdl);
-  mesh = await startMesh({ supergraph: { file } });
+  mesh = await startWorkerMesh({ supergraph: { file } });
   rejecting = await startGatewayOn(mesh, { supergraph: { file }, auth: mesh.auth, access: { mode: 'reject' } });
 });
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import type { MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Preview fields must not appear in any introspection answer to a caller who has not opted
@@ -9,7 +10,7 @@ import { startMesh, type MeshHarness } from '../support/mesh-harness.ts';
  */
 let mesh: MeshHarness;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
 });
 afterAll(async () => {
   await mesh?.close();
@@ -29,7 +30,8 @@ const SHAPES: { name: string; query: string; variables?: Record<string, unknown>
   { name: '__schema in an inline fragment, beside data', query: '{ ... on Query { __schema { types { name fields { name } } } } products(first: 1) { totalCount } }' },
   {
     name: '__schema in a nested fragment, with @include, beside data',
-    query: 'query ($on: Boolean!) { ...Outer products(first: 1) { totalCount } } fragment Outer on Query { ...Inner } fragment Inner on Query { s: __schema @include(if: $on) { types { fields { name } } } }',
+    query:
+      'query ($on: Boolean!) { ...Outer products(first: 1) { totalCount } } fragment Outer on Query { ...Inner } fragment Inner on Query { s: __schema @include(if: $on) { types { fields { name } } } }',
     variables: { on: true },
   },
 ];

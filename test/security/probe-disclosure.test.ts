@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { startGatewayOn, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * `/health` and `/ready` answer anyone who can reach the port, unauthenticated and not
@@ -10,7 +11,7 @@ import { startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-har
 let mesh: MeshHarness;
 let detailed: RunningGateway;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   detailed = await startGatewayOn(mesh, { readiness: { details: true } });
 });
 afterAll(async () => {

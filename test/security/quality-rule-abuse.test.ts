@@ -72,16 +72,32 @@ async function refusal(promise: Promise<unknown>): Promise<ConfigError | MeshErr
 describe('malformed rules are descriptor problems, named by path', () => {
   const cases: [string, unknown, string][] = [
     ['no operator', [{ metric: 'nullValues' }], 'fields.Order.status.quality.0: needs exactly one operator'],
-    ['two operators', [{ metric: 'nullValues', mustBe: 0, mustBeLessThan: 1 }], 'fields.Order.status.quality.0: needs exactly one operator (mustBe, mustNotBe, mustBeGreaterThan, mustBeGreaterOrEqualTo, mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween, mustNotBeBetween); got mustBe, mustBeLessThan'],
+    [
+      'two operators',
+      [{ metric: 'nullValues', mustBe: 0, mustBeLessThan: 1 }],
+      'fields.Order.status.quality.0: needs exactly one operator (mustBe, mustNotBe, mustBeGreaterThan, mustBeGreaterOrEqualTo, mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween, mustNotBeBetween); got mustBe, mustBeLessThan',
+    ],
     ['a type metric on a field', [{ metric: 'rowCount', mustBe: 1 }], 'fields.Order.status.quality.0.metric: Invalid option'],
     ['an operator on strings', [{ metric: 'nullValues', mustBe: 'zero' }], 'fields.Order.status.quality.0.mustBe: Invalid input: expected number'],
     ['a range upside down', [{ metric: 'nullValues', mustBeBetween: [5, 1] }], 'fields.Order.status.quality.0.mustBeBetween: must be [low, high] with low < high'],
-    ['a pattern that is no regular expression', [{ metric: 'invalidValues', arguments: { pattern: '([' }, mustBe: 0 }], 'fields.Order.status.quality.0.arguments.pattern: must be a valid regular expression'],
+    [
+      'a pattern that is no regular expression',
+      [{ metric: 'invalidValues', arguments: { pattern: '([' }, mustBe: 0 }],
+      'fields.Order.status.quality.0.arguments.pattern: must be a valid regular expression',
+    ],
     ['invalidValues with nothing to judge by', [{ metric: 'invalidValues', mustBe: 0 }], 'fields.Order.status.quality.0.arguments: invalidValues needs'],
     ['an unknown key in a rule', [{ metric: 'nullValues', mustBe: 0, sql: 'DROP TABLE orders' }], 'fields.Order.status.quality.0.sql: is not a known key'],
     ['a custom rule for another engine', [{ type: 'custom', engine: 'soda', implementation: 'checks: []' }], 'fields.Order.status.quality.0.engine: Invalid input: expected "graphql"'],
-    ['a custom rule with its operator outside implementation', [{ type: 'custom', engine: 'graphql', mustBe: 3, implementation: { query: '{ a }', measure: 'a' } }], 'fields.Order.status.quality.0.mustBe: is not a known key'],
-    ['a custom rule measuring a path that is no path', [{ type: 'custom', engine: 'graphql', implementation: { query: '{ a }', measure: 'a..b', mustBe: 1 } }], 'fields.Order.status.quality.0.implementation.measure: must be a dotted path'],
+    [
+      'a custom rule with its operator outside implementation',
+      [{ type: 'custom', engine: 'graphql', mustBe: 3, implementation: { query: '{ a }', measure: 'a' } }],
+      'fields.Order.status.quality.0.mustBe: is not a known key',
+    ],
+    [
+      'a custom rule measuring a path that is no path',
+      [{ type: 'custom', engine: 'graphql', implementation: { query: '{ a }', measure: 'a..b', mustBe: 1 } }],
+      'fields.Order.status.quality.0.implementation.measure: must be a dotted path',
+    ],
     ['rules as a map instead of a list', { metric: 'nullValues', mustBe: 0 }, 'fields.Order.status.quality: Invalid input: expected array'],
   ];
   for (const [name, quality, problem] of cases) {
@@ -106,10 +122,26 @@ describe('malformed rules are descriptor problems, named by path', () => {
 
 describe('rules the product cannot answer are refused before anything is sent', () => {
   const cases: [string, Record<string, unknown>, string][] = [
-    ['a rule on a field the product does not publish', { ...BASE, fields: { ...BASE.fields, 'Order.marginUsd': { classification: 'internal', quality: [{ metric: 'nullValues', mustBe: 0 }] } } }, 'fields.Order.marginUsd.quality: Order.marginUsd is not a published field of sales'],
-    ['a list query that is no Query field', { ...BASE, types: { Order: { ...BASE.types.Order, list: { query: 'ordersFromStaging' } } } }, 'types.Order.list.query: Query.ordersFromStaging is not a published field of sales'],
-    ['a list argument the query does not take', { ...BASE, types: { Order: { ...BASE.types.Order, list: { query: 'orders', arguments: { where: '1=1' } } } } }, 'types.Order.list.arguments.where: Query.orders has no argument where'],
-    ['rules on a type the product does not have', { ...BASE, types: { ...BASE.types, Invoice: { quality: [{ type: 'text', description: 'Invoices balance.' }] } } }, 'types.Invoice: sales has no type Invoice'],
+    [
+      'a rule on a field the product does not publish',
+      { ...BASE, fields: { ...BASE.fields, 'Order.marginUsd': { classification: 'internal', quality: [{ metric: 'nullValues', mustBe: 0 }] } } },
+      'fields.Order.marginUsd.quality: Order.marginUsd is not a published field of sales',
+    ],
+    [
+      'a list query that is no Query field',
+      { ...BASE, types: { Order: { ...BASE.types.Order, list: { query: 'ordersFromStaging' } } } },
+      'types.Order.list.query: Query.ordersFromStaging is not a published field of sales',
+    ],
+    [
+      'a list argument the query does not take',
+      { ...BASE, types: { Order: { ...BASE.types.Order, list: { query: 'orders', arguments: { where: '1=1' } } } } },
+      'types.Order.list.arguments.where: Query.orders has no argument where',
+    ],
+    [
+      'rules on a type the product does not have',
+      { ...BASE, types: { ...BASE.types, Invoice: { quality: [{ type: 'text', description: 'Invoices balance.' }] } } },
+      'types.Invoice: sales has no type Invoice',
+    ],
   ];
   for (const [name, descriptor, problem] of cases) {
     it(`${name}: DESCRIPTOR_INVALID, and a lint finding of meshgate check`, async () => {

@@ -1,7 +1,8 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { postGraphQL, startGatewayOn, startMesh, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, TEST_AUDIENCE, TEST_ISSUER, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * A rate limit `by: principal` keys on whom the verified token names, never on the
@@ -16,7 +17,7 @@ let mesh: MeshHarness;
 let byAddress: RunningGateway;
 beforeAll(async () => {
   const rateLimit = { capacity: CAPACITY, refillPerSecond: 0.001, by: 'principal' as const };
-  mesh = await startMesh({ rateLimit });
+  mesh = await startWorkerMesh({ rateLimit });
   byAddress = await startGatewayOn(mesh, { rateLimit, auth: mesh.auth });
 });
 afterAll(async () => {
@@ -81,7 +82,13 @@ describe('tokens the gateway refuses', () => {
   it('draw from the address bucket, with anonymous callers: no garbage, forged or expired token gets a bucket of its own', async () => {
     const { privateKey: foreignKey } = await generateKeyPair('ES256');
     const now = Math.floor(Date.now() / 1000);
-    const forged = await new SignJWT({ sub: 'forger@example.com' }).setProtectedHeader({ alg: 'ES256' }).setIssuer(TEST_ISSUER).setAudience(TEST_AUDIENCE).setIssuedAt(now).setExpirationTime(now + 600).sign(foreignKey);
+    const forged = await new SignJWT({ sub: 'forger@example.com' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(TEST_ISSUER)
+      .setAudience(TEST_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(foreignKey);
     const expired = await mesh.token({ sub: 'late@example.com', iat: now - 1200, exp: now - 600 });
     const refused = [`Bearer garbage-1`, `bearer garbage-2`, `Bearer ${forged}`, `Bearer ${expired}`, 'Basic YWxpY2U6c2VjcmV0', `Bearer\tgarbage-3`];
     const answers = [];

@@ -212,7 +212,12 @@ describe('registry abuse: every refusal has its exact status and code', () => {
     for (const [path, headers] of attempts) {
       const response = await fetch(`${server.url}${path}`, { headers });
       const html = await response.text();
-      expect([path, response.status, response.headers.get('content-type'), response.headers.get('www-authenticate')]).toEqual([path, 401, 'text/html; charset=utf-8', 'Bearer realm="meshgate-registry"']);
+      expect([path, response.status, response.headers.get('content-type'), response.headers.get('www-authenticate')]).toEqual([
+        path,
+        401,
+        'text/html; charset=utf-8',
+        'Bearer realm="meshgate-registry"',
+      ]);
       expect(html).toContain('<code class="error-code">UNAUTHENTICATED</code>');
       expect(html).not.toContain(A.product);
     }
@@ -225,12 +230,22 @@ describe('registry abuse: every refusal has its exact status and code', () => {
     const version = /^version: (\S+)$/m.exec(descriptor)![1]!;
     const hostile = descriptor.replace(/^version: .*$/m, `version: ${inc(version, 'patch')}`).replace(/^ {2}purpose: .*$/m, `  purpose: "${script}"`);
     expect(hostile).toContain(script);
-    const publish = await call('POST', `/v1/products/${A.product}/versions`, TOKENS.a, JSON.stringify({ product: A.product, descriptor: hostile, sdl: readFileSync(join(baseline, 'schema.graphql'), 'utf8') }));
+    const publish = await call(
+      'POST',
+      `/v1/products/${A.product}/versions`,
+      TOKENS.a,
+      JSON.stringify({ product: A.product, descriptor: hostile, sdl: readFileSync(join(baseline, 'schema.graphql'), 'utf8') }),
+    );
     expect(publish.status, JSON.stringify(publish.body)).toBe(201);
     // The contact is echoed in the refusal's finding, which the check history shows.
     const refused = await call('POST', '/v1/check', TOKENS.a, JSON.stringify({ ...A, descriptor: hostile.replace(/^ {2}contact: .*$/m, `  contact: "${script}"`) }));
     expect(refused.body.findings.map((f: { message: string }) => f.message).join('\n')).toContain(script);
-    for (const [path, status] of [['/catalog', 200], [`/catalog/${A.product}`, 200], [`/catalog?q=${encodeURIComponent(script)}`, 200], ['/catalog/%3Cscript%3E', 404]] as const) {
+    for (const [path, status] of [
+      ['/catalog', 200],
+      [`/catalog/${A.product}`, 200],
+      [`/catalog?q=${encodeURIComponent(script)}`, 200],
+      ['/catalog/%3Cscript%3E', 404],
+    ] as const) {
       const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${TOKENS.gateway}` } });
       const html = await response.text();
       expect([path, response.status]).toEqual([path, status]);

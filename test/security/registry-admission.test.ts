@@ -40,7 +40,9 @@ const TOKENS = { platform: 'platform-token-0123456789', gateway: 'gateway-token-
 function candidate(extraSdl: string, classified: readonly string[] = [], editSdl: (sdl: string) => string = (sdl) => sdl) {
   return {
     product: PRODUCT,
-    descriptor: BASE.descriptor.replace(`version: ${VERSION}`, `version: ${inc(VERSION, 'minor')}`).replace(/^fields:\n/m, `fields:\n${classified.map((c) => `  ${c}: { classification: public }\n`).join('')}`),
+    descriptor: BASE.descriptor
+      .replace(`version: ${VERSION}`, `version: ${inc(VERSION, 'minor')}`)
+      .replace(/^fields:\n/m, `fields:\n${classified.map((c) => `  ${c}: { classification: public }\n`).join('')}`),
     sdl: `${editSdl(BASE.sdl)}\n${extraSdl}\n`,
   };
 }
@@ -84,7 +86,11 @@ let server: RunningRegistry;
 const gateways: RunningGateway[] = [];
 
 async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
 }
@@ -140,7 +146,10 @@ describe('a real gateway polling the registry', () => {
   const startFromRegistry = () =>
     startGateway(
       resolveGatewayConfig({ port: 0, registry: { url: server.url, token: TOKENS.gateway }, supergraph: { pollIntervalMs: 100 }, usage: { enabled: false }, catalog: { enabled: false } }),
-    ).then((gateway) => (gateways.push(gateway), gateway));
+    ).then((gateway) => {
+      gateways.push(gateway);
+      return gateway;
+    });
 
   it('keeps serving the build it has after the shadowing publish is refused, and a new replica still starts', async () => {
     const first = await startFromRegistry();

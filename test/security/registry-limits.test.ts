@@ -48,7 +48,11 @@ async function startRig(limits: CheckLimits): Promise<Rig> {
   });
   const server = await startRegistryServer({ registry, tokens, log: () => {} });
   const call: Rig['call'] = async (method, path, token, body) => {
-    const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
   };
@@ -75,11 +79,27 @@ describe('contracts over a limit: 413 CONTRACT_TOO_LARGE naming the limit and it
   });
 
   const OVER: { limit: keyof CheckLimits; contract: () => Contract; message: RegExp }[] = [
-    { limit: 'maxSdlBytes', contract: () => ({ ...BASE, sdl: `${BASE.sdl}\n# ${'x'.repeat(SMALL.maxSdlBytes)}\n` }), message: /the SDL has \d+ bytes, over the registry's limit limits\.maxSdlBytes = 65536/ },
-    { limit: 'maxDescriptorBytes', contract: () => ({ ...BASE, descriptor: `${BASE.descriptor}\n# ${'x'.repeat(SMALL.maxDescriptorBytes)}\n` }), message: /the descriptor has \d+ bytes, over the registry's limit limits\.maxDescriptorBytes = 65536/ },
-    { limit: 'maxFieldsPerType', contract: () => wideContract(BASE, VERSION, 1, SMALL.maxFieldsPerType + 1), message: /type WideProbe0 has 101 fields, over the registry's limit limits\.maxFieldsPerType = 100/ },
+    {
+      limit: 'maxSdlBytes',
+      contract: () => ({ ...BASE, sdl: `${BASE.sdl}\n# ${'x'.repeat(SMALL.maxSdlBytes)}\n` }),
+      message: /the SDL has \d+ bytes, over the registry's limit limits\.maxSdlBytes = 65536/,
+    },
+    {
+      limit: 'maxDescriptorBytes',
+      contract: () => ({ ...BASE, descriptor: `${BASE.descriptor}\n# ${'x'.repeat(SMALL.maxDescriptorBytes)}\n` }),
+      message: /the descriptor has \d+ bytes, over the registry's limit limits\.maxDescriptorBytes = 65536/,
+    },
+    {
+      limit: 'maxFieldsPerType',
+      contract: () => wideContract(BASE, VERSION, 1, SMALL.maxFieldsPerType + 1),
+      message: /type WideProbe0 has 101 fields, over the registry's limit limits\.maxFieldsPerType = 100/,
+    },
     { limit: 'maxTypes', contract: () => wideContract(BASE, VERSION, SMALL.maxTypes, 1), message: /the SDL defines \d+ types, over the registry's limit limits\.maxTypes = 50/ },
-    { limit: 'maxElements', contract: () => wideContract(BASE, VERSION, 12, SMALL.maxFieldsPerType - 1), message: /the SDL has \d+ fields, arguments, input fields and enum values, over the registry's limit limits\.maxElements = 1000/ },
+    {
+      limit: 'maxElements',
+      contract: () => wideContract(BASE, VERSION, 12, SMALL.maxFieldsPerType - 1),
+      message: /the SDL has \d+ fields, arguments, input fields and enum values, over the registry's limit limits\.maxElements = 1000/,
+    },
     {
       // No new element and few bytes, but many tokens: one directive argument of 9,000 empty lists.
       limit: 'maxElements',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * "Did you mean …?" is introspection one guess at a time. A misspelt field must not name a
@@ -10,7 +11,7 @@ import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../sup
 let mesh: MeshHarness;
 let closed: RunningGateway;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   closed = await startGatewayOn(mesh, { introspection: false });
 });
 afterAll(async () => {

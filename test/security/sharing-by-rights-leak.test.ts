@@ -54,7 +54,10 @@ describe('joining a privileged caller in flight', () => {
   for (const [name, lessPrivileged] of [
     ['an anonymous caller', async () => ({})],
     ['a caller with other scopes (pii:read)', () => bearer('pii:read')],
-    ['a caller whose token names finance:read in claims that are no scopes', () => mesh.token({ scope: 'pii:read finance:read:all', scp: 'finance:read', roles: ['finance:read'] }).then((token) => ({ authorization: `Bearer ${token}` }))],
+    [
+      'a caller whose token names finance:read in claims that are no scopes',
+      () => mesh.token({ scope: 'pii:read finance:read:all', scp: 'finance:read', roles: ['finance:read'] }).then((token) => ({ authorization: `Bearer ${token}` })),
+    ],
   ] as const) {
     it(`${name} gets null and FORBIDDEN_FIELD, never the privileged values`, async () => {
       const joinedBefore = await joined();
@@ -99,13 +102,19 @@ describe('joining a privileged caller in flight', () => {
     // nulls written into the shared answer, the other would lose its customer.
     const NAME = '{ customer(id: "C00001") { id name } }';
     const AVERAGE = '{ customer(id: "C00001") { id averageOrderValueUsd } }';
-    for (const order of [[NAME, AVERAGE], [AVERAGE, NAME]]) {
+    for (const order of [
+      [NAME, AVERAGE],
+      [AVERAGE, NAME],
+    ]) {
       proxy.reset();
       const joinedBefore = await joined();
       const [first, second] = order.map((query) => post(held, query));
       await until(async () => proxy.held.length === 1 && (await joined()) === joinedBefore + 1);
       proxy.releaseAll();
-      const answers = new Map([[order[0], await first!], [order[1], await second!]]);
+      const answers = new Map([
+        [order[0], await first!],
+        [order[1], await second!],
+      ]);
       const name = answers.get(NAME)!;
       expect(name.body.data).toEqual({ customer: null });
       expect(name.body.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['FORBIDDEN_FIELD', ['customer', 'name']]]);

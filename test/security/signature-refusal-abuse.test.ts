@@ -36,7 +36,12 @@ describe("a product's refusal, read by the gateway", () => {
       expect(refusal.reason, text.slice(0, 40)).toBe('unspecified');
       expect(refusal.code === null || refusal.code === 'SIGNATURE_INVALID', text.slice(0, 40)).toBe(true);
     }
-    expect(readSignatureRefusal('sales', 'kid123', JSON.stringify({ errors: [{ extensions: { code: 'SIGNATURE_EXPIRED', reason: 'expired' } }] }))).toEqual({ product: 'sales', code: 'SIGNATURE_EXPIRED', reason: 'expired', keyId: 'kid123' });
+    expect(readSignatureRefusal('sales', 'kid123', JSON.stringify({ errors: [{ extensions: { code: 'SIGNATURE_EXPIRED', reason: 'expired' } }] }))).toEqual({
+      product: 'sales',
+      code: 'SIGNATURE_EXPIRED',
+      reason: 'expired',
+      keyId: 'kid123',
+    });
   });
 
   it('logs one line per (product, reason, key id) burst and counts every refusal', async () => {
@@ -51,7 +56,9 @@ describe("a product's refusal, read by the gateway", () => {
     refusals.record({ product: 'sales', code: 'SIGNATURE_INVALID', reason: 'unknown-key', keyId: 'k1' });
     expect(lines).toHaveLength(3);
     expect(lines[2]!.refusedSinceLastLine).toBe(49);
-    expect(await metrics.registry.getSingleMetricAsString('meshgate_product_signature_refusals_total')).toContain('meshgate_product_signature_refusals_total{product="sales",reason="unknown-key",key_id="k1"} 51');
+    expect(await metrics.registry.getSingleMetricAsString('meshgate_product_signature_refusals_total')).toContain(
+      'meshgate_product_signature_refusals_total{product="sales",reason="unknown-key",key_id="k1"} 51',
+    );
   });
 });
 
@@ -67,7 +74,13 @@ describe('signing keys from the registry, under abuse', () => {
     registry = await Registry.open(await openRegistryStore(join(dir, 'registry.duckdb')), { governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8') });
     const routes = signingKeyRoutes(RegistrySigningSecrets.open({ env: {}, file: join(dir, 'secrets') }));
     // Counted where the registry answers, so the test sees every fetch a product makes.
-    const counted = routes.map((route) => ({ ...route, handle: (request: Parameters<typeof route.handle>[0]) => (fetches++, route.handle(request)) }));
+    const counted = routes.map((route) => ({
+      ...route,
+      handle: (request: Parameters<typeof route.handle>[0]) => {
+        fetches++;
+        return route.handle(request);
+      },
+    }));
     server = await startRegistryServer({
       registry,
       tokens: new RegistryTokens({

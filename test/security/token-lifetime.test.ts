@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAuthConfig, mintDevToken } from '../../gateway/access/dev-identity.ts';
 import type { RunningGateway } from '../../gateway/create-gateway.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Correctly signed tokens that must still be refused: one that never expires, one that
@@ -15,7 +16,7 @@ let mesh: MeshHarness;
 let hourly: RunningGateway;
 let dev: { gateway: RunningGateway; dir: string; file: string };
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   hourly = await startGatewayOn(mesh, { auth: { ...mesh.auth, maxTokenAgeSeconds: 3600 } });
   const dir = mkdtempSync(join(tmpdir(), 'meshgate-dev-identity-'));
   const file = join(dir, 'dev-identity.json');

@@ -43,7 +43,11 @@ describe('a data product asked without the gateway signature', () => {
   });
 
   it('still refuses when the option comes from parsed config or JSON instead of the code-level symbol', async () => {
-    for (const json of ['{"acceptUnsignedRequests": true}', '{"acceptUnsignedRequests": "ACCEPT_UNSIGNED_REQUESTS"}', '{"acceptUnsignedRequests": "meshgate: accept unsigned requests (benchmark only)"}']) {
+    for (const json of [
+      '{"acceptUnsignedRequests": true}',
+      '{"acceptUnsignedRequests": "ACCEPT_UNSIGNED_REQUESTS"}',
+      '{"acceptUnsignedRequests": "meshgate: accept unsigned requests (benchmark only)"}',
+    ]) {
       expect(await askUnsigned(JSON.parse(json) as DataProductOptions), json).toEqual(REFUSED);
     }
   });
@@ -65,7 +69,9 @@ describe('a data product asked without the gateway signature', () => {
   it('answers only with the symbol, which production code never passes', async () => {
     expect(await askUnsigned({ acceptUnsignedRequests: ACCEPT_UNSIGNED_REQUESTS })).toEqual({ status: 200, codes: undefined, data: { product: { sku: 'SKU-0001' } } });
     // The kit defines it; everything a deployment runs (CLI, gateway, products, contracts) must not use it.
-    const users = ['bin', 'gateway', 'schema', 'subgraphs'].flatMap((dir) => sourceFiles(join(REPO_ROOT, dir))).filter((file) => /ACCEPT_UNSIGNED_REQUESTS|acceptUnsignedRequests/.test(readFileSync(file, 'utf8')));
+    const users = ['bin', 'gateway', 'schema', 'subgraphs']
+      .flatMap((dir) => sourceFiles(join(REPO_ROOT, dir)))
+      .filter((file) => /ACCEPT_UNSIGNED_REQUESTS|acceptUnsignedRequests/.test(readFileSync(file, 'utf8')));
     expect(users.map((file) => relative(REPO_ROOT, file))).toEqual(['subgraphs/kit/create-data-product.ts']);
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openUsageStore } from '../../gateway/observability/field-usage-store.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../support/mesh-harness.ts';
+import { startWorkerMesh } from '../support/worker-mesh.ts';
 
 /**
  * Usage data decides whether `meshgate check --usage` lets a deprecated field go. The
@@ -14,7 +15,7 @@ import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../sup
 let mesh: MeshHarness;
 let dir: string;
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   dir = mkdtempSync(join(tmpdir(), 'meshgate-usage-forgery-'));
 });
 afterAll(async () => {

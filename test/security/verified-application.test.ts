@@ -30,7 +30,9 @@ const FORGED = { 'apollographql-client-name': CONSUMER, 'x-application': CONSUME
 /** A deprecated field with a sunset that needs no agreement, on any demo product: removing it is a breaking change usage can stop. */
 const deprecated = DEMO_MESH.flatMap((member) => {
   try {
-    return [{ product: member.name, ...probeQueryWhere(member.name, 'a deprecated ungoverned', (f) => ['public', 'internal'].includes(f.classification) && sunsetDate(f.deprecationReason) !== undefined) }];
+    return [
+      { product: member.name, ...probeQueryWhere(member.name, 'a deprecated ungoverned', (f) => ['public', 'internal'].includes(f.classification) && sunsetDate(f.deprecationReason) !== undefined) },
+    ];
   } catch {
     return [];
   }
@@ -100,10 +102,16 @@ describe('a verified application, not a name the caller sends', () => {
       ['another application', { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: 'other-app' })}` }],
     ] as const) {
       const fields = await describeProduct(headers, CONFIDENTIAL);
-      expect(fields.map((f) => f.name), who).not.toContain(gated.coordinate);
+      expect(
+        fields.map((f) => f.name),
+        who,
+      ).not.toContain(gated.coordinate);
       // The rest of the product is still described: only what needs an agreement it lacks is left out.
       expect(fields.length, who).toBeGreaterThan(0);
-      expect(fields.every((f) => approved.some((a) => a.name === f.name)), who).toBe(true);
+      expect(
+        fields.every((f) => approved.some((a) => a.name === f.name)),
+        who,
+      ).toBe(true);
       // And /graphql refuses the same caller the same field.
       const answer = await postGraphQL(mesh.gateway.url, { query: gated.query }, headers);
       expect(answer.body.errors?.find((e) => e.message.includes(gated.coordinate))?.extensions?.code, who).toBe('FORBIDDEN_FIELD');

@@ -57,7 +57,10 @@ export async function startAgreementRegistry(location: string, options: { consum
   for (const member of DEMO_MESH) env[`MESHGATE_REGISTRY_PRODUCT_TOKEN_${upper(member.name)}`] = tokens[member.name] = token();
   for (const consumer of options.consumers) env[`MESHGATE_REGISTRY_CONSUMER_TOKEN_${upper(consumer)}`] = tokens[`consumer:${consumer}`] = token();
   const registry = await Registry.open(await openRegistryStore(location), { governance: readFileSync(DEFAULT_GOVERNANCE_PATH, 'utf8'), now: options.now });
-  const imported = await registry.importMesh(DEMO_MESH.map((m) => publishedBaseline(m.name)), 'platform');
+  const imported = await registry.importMesh(
+    DEMO_MESH.map((m) => publishedBaseline(m.name)),
+    'platform',
+  );
   expect(imported.ok, JSON.stringify(imported)).toBe(true);
   const pages = options.pages ? registryPages(registry) : undefined;
   const server = await startRegistryServer({ registry, tokens: new RegistryTokens(loadRegistryConfig(undefined, env)), log: () => {}, pages: pages?.render });

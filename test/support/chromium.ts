@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Debian's `chromium` package; playwright-core drives it instead of downloading a browser. */
-export const CHROMIUM_PATH = process.env.MESHGATE_CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_PATH = process.env.MESHGATE_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The machine has no outside network: without these flags Chromium keeps dialling

@@ -27,7 +27,7 @@ export class HoldingProxy {
       this.received++;
       const failWith = await new Promise<number | undefined>((resolve) => {
         this.held.push({ release: () => resolve(undefined), fail: (status) => resolve(status) });
-        this.arrivalWaiters.splice(0).forEach((wake) => wake());
+        for (const wake of this.arrivalWaiters.splice(0)) wake();
       });
       if (failWith) {
         res.writeHead(failWith, { 'content-type': 'text/plain' }).end('upstream broke');
@@ -57,7 +57,7 @@ export class HoldingProxy {
   }
 
   releaseAll(): void {
-    this.held.splice(0).forEach((request) => request.release());
+    for (const request of this.held.splice(0)) request.release();
   }
 
   reset(): void {

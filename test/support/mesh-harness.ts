@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../gateway/config.ts';
-import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { createDataProduct, type DataProduct, type DataProductOptions, type RunningProduct } from '../../subgraphs/kit/create-data-product.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import type { DataStore } from '../../subgraphs/kit/store.ts';
@@ -93,7 +93,12 @@ export async function startMesh(config: Partial<GatewayConfigInput> = {}, option
  * `close()` closes the gateway, then runs `closeProducts` (which decides what happens to
  * the products: closed, or kept for the next test file).
  */
-export async function startGatewayFor(products: MeshProducts, config: Partial<GatewayConfigInput>, options: Pick<MeshOptions, 'now' | 'logger'>, closeProducts: () => Promise<void>): Promise<MeshHarness> {
+export async function startGatewayFor(
+  products: MeshProducts,
+  config: Partial<GatewayConfigInput>,
+  options: Pick<MeshOptions, 'now' | 'logger'> & Pick<GatewayOptions, 'executor'>,
+  closeProducts: () => Promise<void>,
+): Promise<MeshHarness> {
   const subgraphUrls = Object.fromEntries(Object.entries(products).map(([name, p]) => [name, p.running.url]));
   // Tokens are signed with a key made for this mesh, as an identity provider would.
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -103,7 +108,17 @@ export async function startGatewayFor(products: MeshProducts, config: Partial<Ga
     return new SignJWT({ sub: 'analyst@example.com', iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
   };
   const analyst = await token({ scope: ANALYST_SCOPES });
-  const gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file: 'schema/supergraph.graphql' }, usage: { file: join(tmpdir(), 'meshgate-test-usage', `${process.pid}.jsonl`) }, ...config, auth, subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls } }), { now: options.now, logger: options.logger });
+  const gateway = await startGateway(
+    resolveGatewayConfig({
+      port: 0,
+      supergraph: { file: 'schema/supergraph.graphql' },
+      usage: { file: join(tmpdir(), 'meshgate-test-usage', `${process.pid}.jsonl`) },
+      ...config,
+      auth,
+      subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls },
+    }),
+    { now: options.now, logger: options.logger, executor: options.executor },
+  );
   return {
     gateway,
     auth,

@@ -25,4 +25,3 @@ export function copyRepository(): string {
   symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
   return copy;
 }
-

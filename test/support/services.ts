@@ -8,7 +8,7 @@ export const TEST_POSTGRES_URL = process.env.MESHGATE_TEST_POSTGRES_URL ?? 'post
  * Whether a real server the tests need is there. Under CI it must be: an unreachable
  * server fails the run instead of silently skipping what it was meant to prove.
  */
-export async function serviceAvailable(name: string, probe: () => Promise<void>): Promise<boolean> {
+async function serviceAvailable(name: string, probe: () => Promise<void>): Promise<boolean> {
   try {
     await probe();
     return true;

@@ -2,7 +2,7 @@ import type { GatewayConfigInput } from '../../gateway/config.ts';
 import { clearQueryLogs, closeProducts, startGatewayFor, startProducts, type MeshHarness, type MeshOptions, type MeshProducts } from './mesh-harness.ts';
 
 /**
- * The demo mesh for test files that share one worker process (the `in-process` project in
+ * The demo mesh for test files that share one worker process (the `shared-worker` project in
  * vitest.config.ts runs them with `isolate: false`): the products start once per worker
  * and every file puts its own real gateway, configured its own way, in front of them.
  *
@@ -29,11 +29,13 @@ const KEY = Symbol.for('meshgate.test.worker-products');
 const worker = globalThis as typeof globalThis & { [KEY]?: SharedProducts };
 
 /**
- * How long products outlive the last gateway that used them. The next file of the worker
- * starts within milliseconds and takes them over; after the last file they are closed,
- * so no server is left behind even if the worker keeps running.
+ * How long products outlive the last gateway that used them. The worker's next file that
+ * wants them may come after several that do not (most files share the worker, few start a
+ * mesh), so they wait long enough to be taken over rather than started again; after the
+ * last file they are closed, so no server is left behind even if the worker keeps running.
+ * The timer holds no run up: vitest ends a worker with a signal, not by waiting for it.
  */
-const IDLE_CLOSE_MS = 2_000;
+const IDLE_CLOSE_MS = 60_000;
 
 function acquireProducts(): Promise<MeshProducts> {
   let shared = worker[KEY];

@@ -13,7 +13,7 @@ import { REPO_ROOT, sourceDir } from '../../../schema/base/source-tree.ts';
  * (14,000 of 28,000) and the gateway answers without them: the first `npm start` installs
  * them from the explorer's own lockfile in the background, after the gateway answers.
  */
-export const EXPLORER_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'meshgate-explorer');
+const EXPLORER_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'meshgate-explorer');
 
 /** Where the built explorer lives, for tsx and compiled runs alike. */
 export const EXPLORER_BUNDLE_DIR = join(EXPLORER_CACHE_DIR, 'bundle');
@@ -80,7 +80,7 @@ async function installPackages(): Promise<string> {
  * resolves to one copy. Built into a sibling folder and renamed into place, so a server
  * never reads a half-written bundle.
  */
-export async function buildExplorer(dir = EXPLORER_BUNDLE_DIR): Promise<void> {
+async function buildExplorer(dir = EXPLORER_BUNDLE_DIR): Promise<void> {
   const { build } = await import('esbuild');
   const inputs = buildInputs();
   const packages = await installPackages();

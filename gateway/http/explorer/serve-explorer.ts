@@ -8,8 +8,6 @@ import type { GatewayConfig } from '../../config.ts';
 import { escapeMarkup as e } from '../../../schema/base/escape-markup.ts';
 import { ensureExplorerBuilt, EXPLORER_BUNDLE_DIR, EXPLORER_FILES, explorerBuilt } from './build-explorer.ts';
 
-/** Where the explorer's page is; `/explorer?query=…` opens it with a query (the catalog links there). */
-export const EXPLORER_PAGE_PATHS: ReadonlySet<string> = new Set(['/', '/explorer']);
 const ASSET_PREFIX = '/explorer/';
 
 const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
@@ -93,9 +91,7 @@ const DEFAULT_QUERY = `# GraphiQL, served by this gateway: it works without inte
 
 function renderPage(config: GatewayConfig, headers: string | undefined): string {
   const settings = JSON.stringify({ endpoint: 'graphql', defaultQuery: DEFAULT_QUERY, defaultHeaders: headers }).replace(/</g, '\\u003c');
-  const sandbox = config.sandbox
-    ? `<a href="sandbox">Apollo Sandbox</a> (loads from Apollo's servers: needs internet)`
-    : 'Apollo Sandbox is off on this gateway';
+  const sandbox = config.sandbox ? `<a href="sandbox">Apollo Sandbox</a> (loads from Apollo's servers: needs internet)` : 'Apollo Sandbox is off on this gateway';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>GraphiQL · meshgate</title>

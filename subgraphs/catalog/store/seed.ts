@@ -42,5 +42,8 @@ export async function seed(store: SeedableStore): Promise<void> {
   // Its own random stream, so adding it left every earlier seeded value unchanged.
   await store.query('CREATE TABLE product_sustainability (sku VARCHAR PRIMARY KEY, score INTEGER NOT NULL)');
   const audits = new SeededRandom('catalog-sustainability');
-  await store.append('product_sustainability', Array.from({ length: DEMO_WORLD.productCount }, (_, i) => [productSku(i), audits.int(20, 95)]));
+  await store.append(
+    'product_sustainability',
+    Array.from({ length: DEMO_WORLD.productCount }, (_, i) => [productSku(i), audits.int(20, 95)]),
+  );
 }

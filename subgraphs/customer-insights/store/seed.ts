@@ -13,5 +13,10 @@ export async function seed(store: SeedableStore): Promise<void> {
     share_low DOUBLE PRECISION NOT NULL, share_medium DOUBLE PRECISION NOT NULL, share_high DOUBLE PRECISION NOT NULL)`);
   await store.query('CREATE TABLE value_tiers (tier VARCHAR PRIMARY KEY, min_lifetime_value_usd DOUBLE PRECISION NOT NULL)');
   await store.append('churn_model', [[DEMO_WORLD.asOfDate, 90, 180, 0.6, 0.25, 0.05]]);
-  await store.append('value_tiers', [['BRONZE', 0], ['SILVER', 5000], ['GOLD', 15000], ['PLATINUM', 30000]]);
+  await store.append('value_tiers', [
+    ['BRONZE', 0],
+    ['SILVER', 5000],
+    ['GOLD', 15000],
+    ['PLATINUM', 30000],
+  ]);
 }

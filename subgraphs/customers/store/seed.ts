@@ -4,10 +4,70 @@ import { SeededRandom } from '../../demo/seeded-random.ts';
 
 export const SEED_VERSION = 'customers-2';
 
-const FIRST_NAMES = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elif', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jun', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tara', 'Uma', 'Vik', 'Wen', 'Yara', 'Zoe'];
-const LAST_NAMES = ['Adams', 'Berg', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ito', 'Jansen', 'Kowalski', 'Larsen', 'Moreau', 'Novak', 'Okafor', 'Patel', 'Rossi', 'Schmidt', 'Tanaka', 'Walsh'];
-const COUNTRIES: readonly (readonly [string, number])[] = [['US', 30], ['DE', 15], ['GB', 15], ['FR', 12], ['NL', 8], ['SE', 6], ['JP', 8], ['BR', 6]];
-const SEGMENTS: readonly (readonly [string, number])[] = [['CONSUMER', 70], ['SMB', 22], ['ENTERPRISE', 8]];
+const FIRST_NAMES = [
+  'Ada',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Elif',
+  'Farah',
+  'Gus',
+  'Hana',
+  'Ivan',
+  'Jun',
+  'Kofi',
+  'Lena',
+  'Mateo',
+  'Nia',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sven',
+  'Tara',
+  'Uma',
+  'Vik',
+  'Wen',
+  'Yara',
+  'Zoe',
+];
+const LAST_NAMES = [
+  'Adams',
+  'Berg',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Haddad',
+  'Ito',
+  'Jansen',
+  'Kowalski',
+  'Larsen',
+  'Moreau',
+  'Novak',
+  'Okafor',
+  'Patel',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Walsh',
+];
+const COUNTRIES: readonly (readonly [string, number])[] = [
+  ['US', 30],
+  ['DE', 15],
+  ['GB', 15],
+  ['FR', 12],
+  ['NL', 8],
+  ['SE', 6],
+  ['JP', 8],
+  ['BR', 6],
+];
+const SEGMENTS: readonly (readonly [string, number])[] = [
+  ['CONSUMER', 70],
+  ['SMB', 22],
+  ['ENTERPRISE', 8],
+];
 
 /**
  * `customers` is the published table. `stg_crm_contacts` is the raw CRM export, with contact

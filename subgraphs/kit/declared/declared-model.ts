@@ -45,7 +45,10 @@ export function buildModel(declaration: Declaration, sdl: string): DeclaredModel
   const keys = keyFieldsOf(document);
   const types = new Map<string, TypeModel>();
   for (const [name, declared] of Object.entries(declaration.types)) {
-    types.set(name, typeModel(name, declared, sdlFields.get(name) ?? [], keys.get(name), (type) => SCALARS.has(type) || enums.has(type)));
+    types.set(
+      name,
+      typeModel(name, declared, sdlFields.get(name) ?? [], keys.get(name), (type) => SCALARS.has(type) || enums.has(type)),
+    );
   }
   return { declaration, document, types, sdlFields, keyFields: keys };
 }
@@ -59,7 +62,8 @@ function typeModel(name: string, declared: DeclaredType, fields: FieldDefinition
     if (mapping === undefined) {
       // A leaf field not listed reads the column of its own name; a type without a relation
       // (another product's entity) has only its key and the fields it adds.
-      if (isLeaf(namedTypeOf(field.type)) && (declared.from || fieldName === keyField)) scalars.set(fieldName, declared.from ? { column: fieldName === keyField ? declared.key : fieldName } : { column: fieldName });
+      if (isLeaf(namedTypeOf(field.type)) && (declared.from || fieldName === keyField))
+        scalars.set(fieldName, declared.from ? { column: fieldName === keyField ? declared.key : fieldName } : { column: fieldName });
       continue;
     }
     if (typeof mapping === 'string') scalars.set(fieldName, { column: mapping });

@@ -64,7 +64,7 @@ export async function openDeclaredEngine(declaration: Declaration, dir: string, 
  * a row, and learns which columns are numeric. A missing one refuses the product with
  * DECLARATION_MISMATCH naming the declaration path, the column and the relation.
  */
-export async function verifyDeclaration(model: DeclaredModel, store: DataStore, source: string): Promise<EngineFacts> {
+async function verifyDeclaration(model: DeclaredModel, store: DataStore, source: string): Promise<EngineFacts> {
   const facts: EngineFacts = new Map();
   if (!store.columnsOf) return facts;
   const dialect = DIALECTS[store.kind];
@@ -73,10 +73,7 @@ export async function verifyDeclaration(model: DeclaredModel, store: DataStore, 
   const describe = async (relation: DeclaredRelation): Promise<StoreColumn[] | string> => {
     const id = relationId(relation);
     if (!described.has(id)) {
-      described.set(
-        id,
-        await store.columnsOf!(relationSql(relation, dialect)).catch((error: Error) => `cannot be read (${firstLine(error.message)})`),
-      );
+      described.set(id, await store.columnsOf!(relationSql(relation, dialect)).catch((error: Error) => `cannot be read (${firstLine(error.message)})`));
     }
     return described.get(id)!;
   };
@@ -104,7 +101,11 @@ export async function verifyDeclaration(model: DeclaredModel, store: DataStore, 
     }
     for (const [field, link] of type.links) {
       if ('reference' in link) columns.push([`${base}.fields.${field}`, link.column]);
-      else if ('lookup' in link) await expect(link.lookup.from, [[`${base}.fields.${field}.lookup.match`, link.lookup.match], [`${base}.fields.${field}.lookup.column`, link.lookup.column]]);
+      else if ('lookup' in link)
+        await expect(link.lookup.from, [
+          [`${base}.fields.${field}.lookup.match`, link.lookup.match],
+          [`${base}.fields.${field}.lookup.column`, link.lookup.column],
+        ]);
     }
     await expect(type.relation, columns);
   }
@@ -112,13 +113,23 @@ export async function verifyDeclaration(model: DeclaredModel, store: DataStore, 
     for (const [field, link] of type.links) {
       if (!('rows' in link)) continue;
       const target = model.types.get(link.rows.type)!;
-      await expect(target.relation!, [link.rows.match, ...link.rows.orderBy].map((column) => [`types.${type.name}.fields.${field}.rows`, column] as const));
+      await expect(
+        target.relation!,
+        [link.rows.match, ...link.rows.orderBy].map((column) => [`types.${type.name}.fields.${field}.rows`, column] as const),
+      );
     }
   }
   for (const [name, query] of Object.entries(model.declaration.queries)) {
     const base = `queries.${name}`;
     const filters = 'list' in query ? query.filters : 'aggregate' in query ? query.aggregate.filters : {};
-    const served = 'list' in query ? model.types.get(query.list) : 'rows' in query ? model.types.get(query.rows) : 'aggregate' in query && typeof query.aggregate.from === 'string' ? model.types.get(query.aggregate.from) : undefined;
+    const served =
+      'list' in query
+        ? model.types.get(query.list)
+        : 'rows' in query
+          ? model.types.get(query.rows)
+          : 'aggregate' in query && typeof query.aggregate.from === 'string'
+            ? model.types.get(query.aggregate.from)
+            : undefined;
     const relation = served?.relation ?? ('aggregate' in query && typeof query.aggregate.from !== 'string' ? query.aggregate.from : undefined);
     if (!relation) continue;
     const columns: (readonly [string, string])[] = [];

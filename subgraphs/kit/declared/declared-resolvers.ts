@@ -97,9 +97,7 @@ function keyOf(type: TypeModel, row: Row): string {
 function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMap<Context>[string] {
   const fields: Record<string, unknown> = {
     // Another product's entity this one only adds to: the reference is all there is to it.
-    __resolveReference: type.relation
-      ? (ref: Row, ctx: Context) => ctx.loaders.entity(type).load(String(ref[type.keyField]))
-      : (ref: Row) => ({ [type.keyField]: ref[type.keyField] }),
+    __resolveReference: type.relation ? (ref: Row, ctx: Context) => ctx.loaders.entity(type).load(String(ref[type.keyField])) : (ref: Row) => ({ [type.keyField]: ref[type.keyField] }),
   };
   for (const [field, read] of type.scalars) {
     const property = rowProperty(read);

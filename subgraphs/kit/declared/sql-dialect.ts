@@ -41,10 +41,12 @@ export class Binder {
  */
 const PLAIN = /^[a-z_][a-z0-9_]*$/;
 const RESERVED = new Set(
-  ('all and any array as asc between both by case cast check collate column constraint create cross current_date current_time current_timestamp current_user ' +
+  (
+    'all and any array as asc between both by case cast check collate column constraint create cross current_date current_time current_timestamp current_user ' +
     'default desc distinct do else end except false fetch for foreign from full grant group having in inner intersect into is join key leading left like limit ' +
     'natural not null offset on only or order outer over primary references right select session_user some symmetric table then to trailing true union unique ' +
-    'user using values when where window with interval range rows read index keys match partition').split(' '),
+    'user using values when where window with interval range rows read index keys match partition'
+  ).split(' '),
 );
 
 function quoteWith(mark: string): (name: string) => string {

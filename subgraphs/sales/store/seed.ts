@@ -6,8 +6,18 @@ export const SEED_VERSION = 'sales-1';
 
 /** USD per unit of each currency; one rate per currency keeps the demo reproducible. */
 const FX: Record<string, number> = { USD: 1, EUR: 1.08, GBP: 1.27 };
-const CURRENCIES: readonly (readonly [string, number])[] = [['USD', 55], ['EUR', 30], ['GBP', 15]];
-const STATUSES: readonly (readonly [string, number])[] = [['DELIVERED', 70], ['SHIPPED', 10], ['PLACED', 8], ['CANCELLED', 7], ['RETURNED', 5]];
+const CURRENCIES: readonly (readonly [string, number])[] = [
+  ['USD', 55],
+  ['EUR', 30],
+  ['GBP', 15],
+];
+const STATUSES: readonly (readonly [string, number])[] = [
+  ['DELIVERED', 70],
+  ['SHIPPED', 10],
+  ['PLACED', 8],
+  ['CANCELLED', 7],
+  ['RETURNED', 5],
+];
 
 const cents = (value: number) => Math.round(value * 100) / 100;
 

@@ -67,7 +67,7 @@ describe('products report their watermark', () => {
     const { version } = mesh.products.sales!.product.descriptor;
     expect(probe).toEqual({ product: 'sales', version, dataAsOf: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
     const result = await mesh.query('{ revenueByCurrency(from: "2026-01-01", to: "2026-01-31") { currency } }');
-    const sales = (result.body.extensions?.dataProducts as { name: string; version: string; dataAsOf: string }[]).find((p) => p.name === 'sales');
+    const sales = (result.body.extensions!.dataProducts as { name: string; version: string; dataAsOf: string }[]).find((p) => p.name === 'sales');
     expect(sales).toMatchObject({ version, dataAsOf: probe.dataAsOf });
   });
 });

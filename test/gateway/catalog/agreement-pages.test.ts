@@ -33,7 +33,15 @@ describe('registry pages: access agreements', () => {
     const token = registry.tokens[`consumer:${CONSUMER}`]!;
     await registry.call('POST', '/v1/consumers', token, { name: CONSUMER, ownerTeam: 'board-office', contact: 'board@example.com' });
     const ask = async (purpose: string) =>
-      (await registry.call('POST', '/v1/agreements', token, { consumer: CONSUMER, product: PRODUCT, classifications: ['confidential'], purpose, endsAt: new Date(Date.now() + 30 * DAY).toISOString() })).body.id as number;
+      (
+        await registry.call('POST', '/v1/agreements', token, {
+          consumer: CONSUMER,
+          product: PRODUCT,
+          classifications: ['confidential'],
+          purpose,
+          endsAt: new Date(Date.now() + 30 * DAY).toISOString(),
+        })
+      ).body.id as number;
     active = await ask('Quarterly board pack <b>figures</b>');
     await registry.call('POST', `/v1/agreements/${active}/decisions`, registry.tokens[PRODUCT]!, { decision: 'approve', reason: 'Board reporting' });
     pending = await ask('A second look');

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../../gateway/catalog/catalog-data.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
 import { chromiumAvailable, launchChromium } from '../../support/chromium.ts';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * The catalog in a real headless Chromium, served by a running gateway: read and searched
@@ -17,7 +18,7 @@ let base: string;
 let catalog: Catalog;
 beforeAll(async () => {
   if (!available) return;
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   base = mesh.gateway.url.replace(/graphql$/, '');
   catalog = (await (await fetch(`${base}catalog.json`)).json()) as Catalog;
   noScript = await launchChromium({ javaScriptEnabled: false });
@@ -44,7 +45,12 @@ function segmentCrossesBox(a: { x: number; y: number }, b: { x: number; y: numbe
   let t1 = 1;
   const dx = b.x - a.x;
   const dy = b.y - a.y;
-  for (const [p, q] of [[-dx, a.x - left], [dx, right - a.x], [-dy, a.y - top], [dy, bottom - a.y]] as const) {
+  for (const [p, q] of [
+    [-dx, a.x - left],
+    [dx, right - a.x],
+    [-dy, a.y - top],
+    [dy, bottom - a.y],
+  ] as const) {
     if (p === 0) {
       if (q < 0) return false;
     } else {
@@ -86,7 +92,12 @@ describe.skipIf(!available)('the catalog in Chromium', () => {
     const rects = new Map<string, Box>();
     for (const product of catalog.products) {
       const rect = svg.locator(`g[data-product="${product.name}"] rect`);
-      rects.set(product.name, { x: Number(await rect.getAttribute('x')), y: Number(await rect.getAttribute('y')), width: Number(await rect.getAttribute('width')), height: Number(await rect.getAttribute('height')) });
+      rects.set(product.name, {
+        x: Number(await rect.getAttribute('x')),
+        y: Number(await rect.getAttribute('y')),
+        width: Number(await rect.getAttribute('width')),
+        height: Number(await rect.getAttribute('height')),
+      });
     }
     const sourceRight = Math.max(...sources.map((p) => rects.get(p.name)!.x));
     for (const product of derived) expect(rects.get(product.name)!.x).toBeGreaterThan(sourceRight);

@@ -30,7 +30,10 @@ describe('catalog data', () => {
     const widget = catalog.products.find((p) => p.name === 'removal-good')!;
     expect(widget.served).toBe(true);
     expect(widget.deprecatedFields).toEqual([
-      expect.objectContaining({ coordinate: 'Widget.legacyCode', deprecation: { reason: 'Use name. Sunset 2025-09-30', sunset: '2025-09-30', recentUsage: [{ client: 'legacy-report', count: 2, lastUsed: '2025-05-21' }] } }),
+      expect.objectContaining({
+        coordinate: 'Widget.legacyCode',
+        deprecation: { reason: 'Use name. Sunset 2025-09-30', sunset: '2025-09-30', recentUsage: [{ client: 'legacy-report', count: 2, lastUsed: '2025-05-21' }] },
+      }),
     ]);
     expect(widget.freshness.state).toBe('stale');
     const rocket = catalog.products.find((p) => p.name === 'preview-free')!;

@@ -104,7 +104,11 @@ describe('registry pages', () => {
     const { status, html } = await page(`/catalog/${A.product}`);
     expect(status).toBe(200);
     expect(html).toContain('<h2>Published fields</h2>');
-    const rows = [...html.matchAll(/<tr data-version="([^"]+)"><td><code>[^<]*<\/code><\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)].map((m) => ({ version: m[1], publishedBy: m[2], publishedAt: m[3] }));
+    const rows = [...html.matchAll(/<tr data-version="([^"]+)"><td><code>[^<]*<\/code><\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)].map((m) => ({
+      version: m[1],
+      publishedBy: m[2],
+      publishedAt: m[3],
+    }));
     expect(rows).toEqual(versions.map(({ version, publishedBy, publishedAt }) => ({ version, publishedBy, publishedAt })).reverse());
     const shown = [...html.matchAll(/<tr data-check="(\d+)"><td>\d+<\/td><td><span class="badge \w+">(ok|refused)<\/span>/g)].map((m) => [Number(m[1]), m[2]]);
     expect(shown).toEqual(checks.map((c) => [c.id, c.ok ? 'ok' : 'refused']).reverse());
@@ -125,7 +129,12 @@ describe('registry pages', () => {
     expect(builds.length).toBe(2);
     const { status, html } = await page('/builds', TOKENS.a);
     expect(status).toBe(200);
-    const rows = [...html.matchAll(/<tr data-build="(\d+)"><td>\d+<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>(.*?)<\/td><\/tr>/g)].map((m) => ({ build: Number(m[1]), createdAt: m[2], reason: m[3], current: m[4]!.includes('current') }));
+    const rows = [...html.matchAll(/<tr data-build="(\d+)"><td>\d+<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>(.*?)<\/td><\/tr>/g)].map((m) => ({
+      build: Number(m[1]),
+      createdAt: m[2],
+      reason: m[3],
+      current: m[4]!.includes('current'),
+    }));
     expect(rows).toEqual([...builds].reverse());
   });
 
@@ -163,7 +172,9 @@ describe('registry pages', () => {
     const unknown = await page('/catalog/no-such-product');
     expect(unknown.status).toBe(404);
 
-    const curl = readmeShellBlocks('Run a mesh of many repositories').flat().find((line) => line.startsWith('curl '));
+    const curl = readmeShellBlocks('Run a mesh of many repositories')
+      .flat()
+      .find((line) => line.startsWith('curl '));
     expect(curl, 'the README shows how to open the pages with curl').toBeDefined();
     const line = `${substituted(curl!, [['http://localhost:4100/catalog', `${server.url}/catalog`]])} --fail --silent --show-error`;
     const { stdout } = await promisify(execFile)('sh', ['-c', line], { env: { ...process.env, MESHGATE_REGISTRY_TOKEN: TOKENS.gateway } });

@@ -45,7 +45,10 @@ describe.runIf(await postgresAvailable())('meshgate new --from a PostgreSQL sche
   });
 
   it('writes declared products from the catalog that pass meshgate check as written', () => {
-    for (const [name, table] of [['crm', 'customers'], ['order-desk', 'orders']] as const) {
+    for (const [name, table] of [
+      ['crm', 'customers'],
+      ['order-desk', 'orders'],
+    ] as const) {
       const run = meshgate(['new', name, '--from', TEST_POSTGRES_URL, '--table', `${SCHEMA}.${table}`, '--domain', 'shop', '--owner', 'shop-data', '--root', mesh.root]);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
@@ -58,7 +61,7 @@ describe.runIf(await postgresAvailable())('meshgate new --from a PostgreSQL sche
     expect(desk).toContain('  customer: Customer!');
     expect(desk).toContain('  amount: Float!');
     expect(desk).toContain('  gift: Boolean\n');
-    expect(readFileSync(join(mesh.root, 'subgraphs', 'order-desk', 'product.yaml'), 'utf8')).toMatch(/Order\.amount: \{ classification: internal \}[\s\S]*inputPorts:\n  - product: crm/);
+    expect(readFileSync(join(mesh.root, 'subgraphs', 'order-desk', 'product.yaml'), 'utf8')).toMatch(/Order\.amount: \{ classification: internal \}[\s\S]*inputPorts:\n {2}- product: crm/);
     const check = meshgate(['check', '--root', mesh.root, '--today', TODAY]);
     expect(check.stdout).toMatch(/meshgate check: 4 products pass every rule/);
     expect(check.status).toBe(0);

@@ -69,7 +69,7 @@ describe('@defer over multipart HTTP', () => {
     expect(part.data).toEqual((await whole).body.data);
   });
 
-  it('delivers a fragment deferred inside a list once per element, at each element\'s path', async () => {
+  it("delivers a fragment deferred inside a list once per element, at each element's path", async () => {
     const query = '{ orders(first: 2) { edges { node { id ... @defer { status customer { id } } } } } }';
     // sales answers the first part and the deferred one: every fetch it is asked for is let go.
     const releasing = setInterval(() => proxy.releaseAll(), 5);
@@ -142,7 +142,9 @@ describe('@defer over multipart HTTP', () => {
     expect(first.errors).toBeUndefined();
     expect(first.data.categories.length).toBeGreaterThan(0);
     // sales fails every time it is asked (the transport's retries included).
-    const failing = setInterval(() => proxy.held.splice(0).forEach((held) => held.fail(500)), 5);
+    const failing = setInterval(() => {
+      for (const held of proxy.held.splice(0)) held.fail(500);
+    }, 5);
     const [last] = await reader.rest().finally(() => clearInterval(failing));
     expect(last.hasNext).toBe(false);
     const [part] = last.incremental;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ApolloGateway } from '@apollo/gateway';
 import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
@@ -16,7 +17,8 @@ import { FIXTURE_SUBGRAPHS, serveSignedSubgraphs, type FixtureSubgraph } from '.
 
 /**
  * The differential harness: the same operations, over the same running products, through two
- * real gateways that differ only in `engine` (Apollo Gateway's executor, and ours). Data,
+ * real gateways that differ only in who executes the query plans (Apollo Gateway's own
+ * executor, given here as the oracle, and ours, which the product always runs). Data,
  * and errors (message, path, code, product), must be the same, except for the deliberate
  * differences below. Every other difference is reported, all of them, and fails the test.
  */
@@ -110,22 +112,27 @@ async function introspect(send: Send): Promise<GraphQLSchema> {
 const tmp = mkdtempSync(join(tmpdir(), 'meshgate-differential-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Subgraphs served (signed), composed into a supergraph, and a gateway per engine in front. */
+/** The oracle: Apollo Gateway executing its own plans. The gateway is otherwise ours, whole. */
+const apolloExecutes = { executor: (gateway: ApolloGateway) => gateway };
+
+/** Subgraphs served (signed), composed into a supergraph, and a gateway per executor in front. */
 async function meshOf(name: string, subgraphs: readonly FixtureSubgraph[]): Promise<CorpusMesh> {
   const served = await serveSignedSubgraphs(subgraphs);
   const file = join(tmp, `${name}.graphql`);
-  composeSupergraph(subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })), file);
-  const config = (engine: 'apollo' | 'meshgate'): GatewayConfigInput => ({
+  composeSupergraph(
+    subgraphs.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })),
+    file,
+  );
+  const config: GatewayConfigInput = {
     port: 0,
-    engine,
     supergraph: { file },
     // Not data products: nothing classifies their fields.
     access: { allowUnclassifiedFields: true },
     usage: { enabled: false },
     // One request at a time per gateway: no retry may reorder what a product sees.
     transport: { retry: { retries: 0 } },
-  });
-  const gateways = [await startGateway(resolveGatewayConfig(config('apollo'))), await startGateway(resolveGatewayConfig(config('meshgate')))] as const;
+  };
+  const gateways = [await startGateway(resolveGatewayConfig(config), apolloExecutes), await startGateway(resolveGatewayConfig(config))] as const;
   const send = (url: string) => (operation: HarnessOperation) => postGraphQL(url, { query: operation.query, variables: operation.variables });
   return {
     apollo: send(gateways[0].url),
@@ -149,7 +156,9 @@ const CORPUS: readonly CorpusEntry[] = [
       expect(apollo.body).toMatchObject({ data: { person: null } });
       expect(apollo.body.errors).toBeUndefined();
       expect(meshgate.body.data).toEqual({ person: null });
-      expect(meshgate.body.errors?.map((e) => [e.extensions?.code, e.path, e.message])).toEqual([['NULL_IN_NON_NULL_FIELD', ['person', 'shelfCount'], 'Cannot return null for non-nullable field Person.shelfCount.']]);
+      expect(meshgate.body.errors?.map((e) => [e.extensions?.code, e.path, e.message])).toEqual([
+        ['NULL_IN_NON_NULL_FIELD', ['person', 'shelfCount'], 'Cannot return null for non-nullable field Person.shelfCount.'],
+      ]);
       // @interfaceObject fields reached through a concrete type: the product answers for Media, the client asked a Film.
       const films = await mesh.meshgate({ name: 'interfaceObject on a concrete type', query: '{ films { __typename id rating } }' });
       expect(films.body.data?.films[0]).toEqual({ __typename: 'Film', id: 'm1', rating: 5 });
@@ -177,8 +186,8 @@ const CORPUS: readonly CorpusEntry[] = [
     name: 'the demo mesh',
     start: async () => {
       const products = await startProducts();
-      const apollo = await startGatewayFor(products, { engine: 'apollo' }, {}, async () => {});
-      const meshgate = await startGatewayFor(products, { engine: 'meshgate' }, {}, () => closeProducts(products));
+      const apollo = await startGatewayFor(products, {}, apolloExecutes, async () => {});
+      const meshgate = await startGatewayFor(products, {}, {}, () => closeProducts(products));
       return {
         apollo: (operation) => apollo.query(operation.query, operation.variables),
         meshgate: (operation) => meshgate.query(operation.query, operation.variables),
@@ -193,7 +202,18 @@ const CORPUS: readonly CorpusEntry[] = [
       seed: 'demo',
       count: 24,
       maxDepth: 3,
-      argumentValues: { id: 'C00001', customerId: 'C00001', customerIds: ['C00001', 'C00042'], sku: 'SKU-0001', first: 3, months: 2, from: '2025-01-01', to: '2025-03-31', fromMonth: '2026-04', toMonth: '2026-06' },
+      argumentValues: {
+        id: 'C00001',
+        customerId: 'C00001',
+        customerIds: ['C00001', 'C00042'],
+        sku: 'SKU-0001',
+        first: 3,
+        months: 2,
+        from: '2025-01-01',
+        to: '2025-03-31',
+        fromMonth: '2026-04',
+        toMonth: '2026-06',
+      },
     },
   },
 ];

@@ -5,7 +5,8 @@ import { ExecutionSharing } from '../../../gateway/execution/execution-sharing.t
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
 import { HoldingProxy } from '../../support/holding-proxy.ts';
 import { until } from '../../support/until.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * Inbound request coalescing through the real gateway. catalog sits behind a proxy that
@@ -19,7 +20,7 @@ const CATEGORIES = '{ categories { category productCount } }';
 const PRODUCT = 'query One($sku: ID!) { product(sku: $sku) { sku name } }';
 
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   proxy = await HoldingProxy.start(mesh.products.catalog!.running.url);
 });
 afterAll(async () => {
@@ -30,7 +31,10 @@ beforeEach(() => proxy.reset());
 
 const joined = async (gateway: RunningGateway) => (await gateway.metrics.coalescedRequests.get()).values[0]?.value ?? 0;
 
-async function withGateway(config: Parameters<typeof startGatewayOn>[1], body: (gateway: RunningGateway, post: (query: string, variables?: object, headers?: Record<string, string>) => ReturnType<typeof postGraphQL>) => Promise<void>) {
+async function withGateway(
+  config: Parameters<typeof startGatewayOn>[1],
+  body: (gateway: RunningGateway, post: (query: string, variables?: object, headers?: Record<string, string>) => ReturnType<typeof postGraphQL>) => Promise<void>,
+) {
   const gateway = await startGatewayOn(mesh, { supergraph: { file: 'schema/supergraph.graphql' }, ...config, subgraphUrls: { catalog: proxy.url } });
   try {
     await body(gateway, (query, variables, headers = {}) => postGraphQL(gateway.url, { query, variables }, headers));

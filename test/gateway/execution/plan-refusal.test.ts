@@ -10,7 +10,7 @@ import { FIXTURE_SUBGRAPHS } from '../../fixtures/executor/subgraphs.ts';
  * Plans our executor does not run are refused whole, with PLAN_NODE_UNSUPPORTED, before any
  * product is asked. Apollo Gateway's planner makes them only for operations the gateway does not
  * serve over HTTP (subscriptions); the plans here come from Apollo's own planner with the
- * gateway's settings (incremental delivery on, as engine meshgate asks for it).
+ * gateway's settings (incremental delivery on, as our executor asks for it).
  */
 const composed = composeServices(FIXTURE_SUBGRAPHS.map((s) => ({ name: s.name, url: `http://${s.name}.invalid/graphql`, typeDefs: parse(s.sdl) })));
 const supergraph = Supergraph.build(composed.supergraphSdl!);
@@ -27,7 +27,11 @@ describe('a query plan the executor does not run', () => {
   it('a subscription plan is refused with PLAN_NODE_UNSUPPORTED', () => {
     const withTicks = composeServices([
       ...FIXTURE_SUBGRAPHS.filter((s) => s.name === 'people').map((s) => ({ name: s.name, url: 'http://people.invalid/graphql', typeDefs: parse(s.sdl) })),
-      { name: 'ticker', url: 'http://ticker.invalid/graphql', typeDefs: parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { now: Int } type Subscription { ticks: Int }') },
+      {
+        name: 'ticker',
+        url: 'http://ticker.invalid/graphql',
+        typeDefs: parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { now: Int } type Subscription { ticks: Int }'),
+      },
     ]);
     const tickerGraph = Supergraph.build(withTicks.supergraphSdl!);
     const subscription = new QueryPlanner(tickerGraph).buildQueryPlan(operationFromDocument(tickerGraph.apiSchema(), parse('subscription { ticks }')));

@@ -16,7 +16,7 @@ let draw = 0.5;
 const gateways: RunningGateway[] = [];
 
 async function gatewayWith(override: GatewayConfigInput['override'], more: Partial<GatewayConfigInput> = {}, random = () => draw): Promise<RunningGateway> {
-  const config = resolveGatewayConfig({ port: 0, engine: 'meshgate', supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override, ...more });
+  const config = resolveGatewayConfig({ port: 0, supergraph: { file: served.file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, override, ...more });
   const gateway = await startGateway(config, { random });
   gateways.push(gateway);
   return gateway;
@@ -102,8 +102,9 @@ describe('progressive @override', () => {
       // Should an assertion below fail first, the held requests' own failure is not a second, unhandled one.
       both.catch(() => undefined);
       const joined = async () => (await held.metrics.coalescedRequests.get()).values[0]?.value ?? 0;
-      // Until the second request joins the first: on a loaded machine that can take seconds.
-      for (const until = Date.now() + 30_000; Date.now() < until && (await joined()) === 0; ) await new Promise((resolve) => setTimeout(resolve, 5));
+      // Until the second request joins the first, and the first's fetch reaches the proxy (the
+      // follower can join before it does): on a loaded machine that can take seconds.
+      for (const until = Date.now() + 30_000; Date.now() < until && ((await joined()) === 0 || proxy.received === 0); ) await new Promise((resolve) => setTimeout(resolve, 5));
       expect(await joined()).toBe(1);
       expect(proxy.received).toBe(1);
       proxy.releaseAll();

@@ -5,7 +5,7 @@ import type { GatewayContext } from '../../../gateway/gateway-context.ts';
 
 /** The text of a shared answer must be exactly what JSON.stringify would have written, whoever asks. */
 describe('shared answer text', () => {
-  it('equals JSON.stringify of each caller\'s own result, as its errors and extensions change', async () => {
+  it("equals JSON.stringify of each caller's own result, as its errors and extensions change", async () => {
     const sharing = new ExecutionSharing();
     const data = { users: [{ id: '1', name: 'Zoë ✓', reviews: [{ body: 'a "quoted" body\n' }] }] };
     let release: () => void = () => {};
@@ -22,7 +22,12 @@ describe('shared answer text', () => {
         operationName: null,
         operation: document.definitions[0],
         request: { variables: {} },
-        context: { requestId: 'r0', headers: {}, principal: { authenticated: false, subject: null, scopes: new Set(), client: { name: null, version: null } }, answeredBy: new Map() } satisfies GatewayContext,
+        context: {
+          requestId: 'r0',
+          headers: {},
+          principal: { authenticated: false, subject: null, scopes: new Set(), client: { name: null, version: null } },
+          answeredBy: new Map(),
+        } satisfies GatewayContext,
       } as never);
     const answers = [request(), request()];
     await new Promise((resolve) => setTimeout(resolve, 10));

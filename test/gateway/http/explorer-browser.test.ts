@@ -3,7 +3,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAuthConfig } from '../../../gateway/access/dev-identity.ts';
 import { chromiumAvailable, launchChromium } from '../../support/chromium.ts';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * The GraphiQL explorer in headless Chromium with every request to another origin refused,
@@ -17,7 +18,7 @@ let base: string;
 beforeAll(async () => {
   if (!available) return;
   // The development identity, as `npm start` configures it: the explorer pre-fills its token.
-  mesh = await startMesh({ auth: await devAuthConfig('development') });
+  mesh = await startWorkerMesh({ auth: await devAuthConfig('development') });
   base = mesh.gateway.url.replace(/graphql$/, '');
   browser = await launchChromium();
 });

@@ -1,7 +1,8 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 import { unroutedUrl } from '../../../schema/registry/routing-url.ts';
 
 /**
@@ -30,7 +31,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => forwarding.listen(0, '127.0.0.1', resolve));
   const port = (forwarding.address() as AddressInfo).port;
   // And one product nobody gave a URL, as a registry import leaves it.
-  mesh = await startMesh({ subgraphUrls: { forecasts: `http://127.0.0.1:${port}/graphql`, [UNROUTED]: unroutedUrl(UNROUTED) } });
+  mesh = await startWorkerMesh({ subgraphUrls: { forecasts: `http://127.0.0.1:${port}/graphql`, [UNROUTED]: unroutedUrl(UNROUTED) } });
   upstream = mesh.products.forecasts!.running.url;
 });
 afterAll(async () => {

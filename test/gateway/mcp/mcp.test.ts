@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../../gateway/config-loader.ts';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
-import { ANALYST_SCOPES, postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { ANALYST_SCOPES, postGraphQL, startGatewayOn, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * `/mcp` driven by the MCP SDK's own client, through the real gateway and the demo mesh:
@@ -21,7 +22,7 @@ let callers: { name: string; headers: Record<string, string>; signedIn: boolean 
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  mesh = await startMesh();
+  mesh = await startWorkerMesh();
   callers = [
     { name: 'an anonymous agent', headers: {}, signedIn: false },
     { name: 'an agent with the analyst token', headers: { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}` }, signedIn: true },
@@ -60,7 +61,7 @@ const SALES_QUERY = '{ revenueByMonth(from: "2026-01-01", to: "2026-06-30") { mo
 
 describe('/mcp', () => {
   // First, while no query has reached any product: the catalog would say "unknown" for each.
-  it('tells each product\'s freshness as the product reports it now, before any query reached it', async () => {
+  it("tells each product's freshness as the product reports it now, before any query reached it", async () => {
     const client = await connect(callers[0]!.headers);
     const { body: listed } = await call(client, 'list_data_products');
     for (const member of DEMO_MESH) {
@@ -80,7 +81,7 @@ describe('/mcp', () => {
     }
   });
 
-  it('lists every served product with the descriptor the catalog has for it, from the catalog\'s one build', async () => {
+  it("lists every served product with the descriptor the catalog has for it, from the catalog's one build", async () => {
     const catalog = (await (await fetch(new URL('/catalog.json', mesh.gateway.url))).json()) as { products: any[] };
     const builds = async () => Number(/^meshgate_catalog_builds_total (\d+)$/m.exec(await (await fetch(new URL('/metrics', mesh.gateway.url))).text())?.[1]);
     const before = await builds();
@@ -212,8 +213,10 @@ describe('README: Connect an AI agent (MCP)', () => {
     expect(body.products.map((p: any) => p.name).sort()).toEqual(DEMO_MESH.map((m) => m.name).sort());
   });
 
-  it('runs its curl line as written and gets the query\'s data, as /graphql answers it', async () => {
-    const lines = block('sh').split('\n').filter((line) => line.trim() !== '');
+  it("runs its curl line as written and gets the query's data, as /graphql answers it", async () => {
+    const lines = block('sh')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^curl -s localhost:4000\/mcp /);
     const { stdout } = await promisify(execFile)('sh', ['-c', onTestPort(lines[0]!)]);

@@ -41,11 +41,15 @@ describe('GET /metrics', () => {
     expect(result.body.errors).toBeUndefined();
     const after = await scrape();
 
-    expect(sample(after, 'meshgate_requests_total', { ...operation, client_version: '2.1.0', outcome: 'success' }) - sample(before, 'meshgate_requests_total', { ...operation, outcome: 'success' })).toBe(1);
+    expect(
+      sample(after, 'meshgate_requests_total', { ...operation, client_version: '2.1.0', outcome: 'success' }) - sample(before, 'meshgate_requests_total', { ...operation, outcome: 'success' }),
+    ).toBe(1);
     expect(sample(after, 'meshgate_request_duration_seconds_count', operation)).toBe(sample(before, 'meshgate_request_duration_seconds_count', operation) + 1);
     // customer-insights needs customers and sales: at least those three fetches happened.
     for (const product of ['customers', 'sales', 'customer-insights']) {
-      expect(sample(after, 'meshgate_product_fetch_duration_seconds_count', { product, outcome: 'ok' }), product).toBeGreaterThan(sample(before, 'meshgate_product_fetch_duration_seconds_count', { product, outcome: 'ok' }));
+      expect(sample(after, 'meshgate_product_fetch_duration_seconds_count', { product, outcome: 'ok' }), product).toBeGreaterThan(
+        sample(before, 'meshgate_product_fetch_duration_seconds_count', { product, outcome: 'ok' }),
+      );
     }
     expect(sample(after, 'meshgate_field_usage_total', { coordinate: 'Customer.lifetimeValueUsd', client: 'revenue-dashboard' })).toBeGreaterThan(0);
     // The instruments other concerns record into are registered and exposed.
@@ -70,7 +74,9 @@ describe('GET /metrics', () => {
     const result = await mesh.query('{ product(sku: "SKU-0001") { name } }');
     expect(result.body.errors?.length, JSON.stringify(result.body)).toBeGreaterThan(0);
     const after = await scrape();
-    expect(sample(after, 'meshgate_product_fetch_errors_total', { product: 'catalog', kind: 'failed' })).toBe(sample(before, 'meshgate_product_fetch_errors_total', { product: 'catalog', kind: 'failed' }) + 1);
+    expect(sample(after, 'meshgate_product_fetch_errors_total', { product: 'catalog', kind: 'failed' })).toBe(
+      sample(before, 'meshgate_product_fetch_errors_total', { product: 'catalog', kind: 'failed' }) + 1,
+    );
   });
 });
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
 import { computeLineage } from '../../../schema/contracts/lineage.ts';
 import { isValidProduct, loadMesh } from '../../../schema/contracts/mesh.ts';
-import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { postGraphQL, startGatewayOn, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 import { startCollector } from '../../support/openlineage-collector.ts';
 import { openLineageProblems, tagsOf } from '../../contracts/standard-schemas.ts';
 
@@ -19,7 +20,7 @@ let mesh: MeshHarness;
 beforeAll(async () => {
   collector = await startCollector();
   // A small label budget, so that the test of invented client names reaches it.
-  mesh = await startMesh({ lineage: { url: collector.url, flushIntervalMs: 10, batchSize: 10 }, observability: { maxLabelValues: 3 } });
+  mesh = await startWorkerMesh({ lineage: { url: collector.url, flushIntervalMs: 10, batchSize: 10 }, observability: { maxLabelValues: 3 } });
 });
 afterAll(async () => {
   await mesh?.close();
@@ -27,11 +28,14 @@ afterAll(async () => {
 });
 
 function eventOf(jobName: string) {
-  return vi.waitFor(() => {
-    const event = collector.events.find((e) => e.job.name === jobName);
-    if (!event) throw new Error(`no event for job ${jobName} yet`);
-    return event;
-  }, { timeout: 10_000, interval: 10 });
+  return vi.waitFor(
+    () => {
+      const event = collector.events.find((e) => e.job.name === jobName);
+      if (!event) throw new Error(`no event for job ${jobName} yet`);
+      return event;
+    },
+    { timeout: 10_000, interval: 10 },
+  );
 }
 
 describe('OpenLineage run events', () => {

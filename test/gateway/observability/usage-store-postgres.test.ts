@@ -29,7 +29,7 @@ describe.skipIf(!available)('field usage in Postgres', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it("keeps the verified application apart from the client name: one client under an application and under none are two answers", async () => {
+  it('keeps the verified application apart from the client name: one client under an application and under none are two answers', async () => {
     const a = new PostgresUsageStore(TEST_POSTGRES_URL, 0);
     const b = new PostgresUsageStore(TEST_POSTGRES_URL, 0);
     a.record('board-pack', [coordinate], '2025-07-01', 'finance-app');

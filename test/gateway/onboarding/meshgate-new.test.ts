@@ -61,7 +61,12 @@ describe('meshgate new', () => {
     const productsBefore = loadMesh(root).products.length;
     expect(MORE).toEqual([]);
     // The optional contact is given, as a team would.
-    const created = await shell(substituted(CREATE!, [['shipments', name], ['[--contact team@corp.example]', '--contact team@corp.example']]));
+    const created = await shell(
+      substituted(CREATE!, [
+        ['shipments', name],
+        ['[--contact team@corp.example]', '--contact team@corp.example'],
+      ]),
+    );
     expect(created.code, created.output).toBe(0);
     expect(readFileSync(join(root, `subgraphs/${name}/product.yaml`), 'utf8')).toContain('contact: team@corp.example');
     // What the product serves, as `meshgate new` reports it: "created NAME (Type; Query.one, Query.list)".

@@ -13,7 +13,9 @@ function partOf(query: string) {
 
 describe('introspectionPart', () => {
   it('keeps only root __schema/__type fields, aliases and directives included, with spreads inlined', () => {
-    const part = partOf('query ($on: Boolean!) { a { b } t: __type(name: "A") { name } ...F ... on Query @include(if: $on) { __schema { queryType { name } } x } } fragment F on Query { __typename y: __type(name: "B") { name } }');
+    const part = partOf(
+      'query ($on: Boolean!) { a { b } t: __type(name: "A") { name } ...F ... on Query @include(if: $on) { __schema { queryType { name } } x } } fragment F on Query { __typename y: __type(name: "B") { name } }',
+    );
     expect(part.root).toBe('{ t: __type(name: "A") { name } ... on Query { y: __type(name: "B") { name } } ... on Query @include(if: $on) { __schema { queryType { name } } } }');
     expect(part.responseKeys).toEqual(['t', 'y', '__schema']);
     expect(part.only).toBe(false);

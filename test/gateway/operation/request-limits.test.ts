@@ -52,7 +52,9 @@ describe('request limits', () => {
     expect(shallow.body.errors).toBeUndefined();
     expectRefused(await mesh.query('{ customer(id: "C00001") { orders(first: 1) { edges { node { lines { product { forecast(months: 1) { units } } } } } } } }'), 400, 'DEPTH_LIMIT_EXCEEDED');
     expectRefused(
-      await mesh.query('query { customer(id: "C00001") { ...O } } fragment O on Customer { orders(first: 1) { edges { node { ...L } } } } fragment L on Order { lines { product { forecast(months: 1) { units } } } }'),
+      await mesh.query(
+        'query { customer(id: "C00001") { ...O } } fragment O on Customer { orders(first: 1) { edges { node { ...L } } } } fragment L on Order { lines { product { forecast(months: 1) { units } } } }',
+      ),
       400,
       'DEPTH_LIMIT_EXCEEDED',
     );

@@ -63,9 +63,11 @@ describe('product signals', () => {
 
   it('marks a product stale once its watermark is older than its SLA freshness', async () => {
     const first = await mesh.query('{ product(sku: "SKU-0001") { sku } customer(id: "C00001") { id } }');
-    const asOf = Object.fromEntries((first.body.extensions?.dataProducts as { name: string; dataAsOf: string }[]).map((s) => [s.name, Date.parse(s.dataAsOf)]));
+    const asOf = Object.fromEntries((first.body.extensions!.dataProducts as { name: string; dataAsOf: string }[]).map((s) => [s.name, Date.parse(s.dataAsOf)]));
     const staleness = async () =>
-      Object.fromEntries(((await mesh.query('{ product(sku: "SKU-0001") { sku } customer(id: "C00001") { id } }')).body.extensions?.dataProducts as { name: string; stale: boolean }[]).map((s) => [s.name, s.stale]));
+      Object.fromEntries(
+        ((await mesh.query('{ product(sku: "SKU-0001") { sku } customer(id: "C00001") { id } }')).body.extensions!.dataProducts as { name: string; stale: boolean }[]).map((s) => [s.name, s.stale]),
+      );
     // catalog promises 1h, customers 24h.
     clock = asOf.catalog! + 30 * 60_000;
     expect(await staleness()).toEqual({ catalog: false, customers: clock - asOf.customers! > 24 * 3_600_000 });
@@ -79,9 +81,7 @@ describe('product signals', () => {
   it('names deprecated fields in use, with Deprecation and Sunset headers', async () => {
     const result = await mesh.query('{ product(sku: "SKU-0001") { sku price listPrice } }');
     expect(result.body.data.product.price).toBe(result.body.data.product.listPrice);
-    expect(result.body.extensions?.deprecations).toEqual([
-      { field: 'Product.price', reason: 'Use listPrice, which says which price it is. Sunset 2027-06-30', sunset: '2027-06-30' },
-    ]);
+    expect(result.body.extensions?.deprecations).toEqual([{ field: 'Product.price', reason: 'Use listPrice, which says which price it is. Sunset 2027-06-30', sunset: '2027-06-30' }]);
     expect(result.headers.get('deprecation')).toBe('true');
     expect(result.headers.get('sunset')).toBe('Wed, 30 Jun 2027 00:00:00 GMT');
   });

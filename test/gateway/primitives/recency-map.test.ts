@@ -13,7 +13,11 @@ describe('RecencyMap', () => {
     expect([...map].map(([key]) => key)).toEqual(['c', 'a', 'd']);
     map.set('c', 30); // setting again makes it the most recent, without growing
     map.set('e', 5);
-    expect([...map]).toEqual([['d', 4], ['c', 30], ['e', 5]]);
+    expect([...map]).toEqual([
+      ['d', 4],
+      ['c', 30],
+      ['e', 5],
+    ]);
     expect(map.size).toBe(3);
     expect(map.has('a')).toBe(false);
     expect(map.touch('a')).toBeUndefined();

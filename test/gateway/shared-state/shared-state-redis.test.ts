@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
-import { FailoverStore } from '../../../gateway/shared-state/failover-store.ts';
+import type { FailoverStore } from '../../../gateway/shared-state/failover-store.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
-import { postGraphQL, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { postGraphQL, type MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 import { redisAvailable, startOwnRedis, TEST_REDIS_URL, type OwnRedis } from '../../support/services.ts';
 
 const available = await redisAvailable();
@@ -20,7 +21,7 @@ describe.skipIf(!available)('gateway replicas sharing Redis', () => {
   let mesh: MeshHarness;
   const keyPrefix = `meshgate-test:${process.pid}:${Date.now()}:`;
   beforeAll(async () => {
-    mesh = await startMesh();
+    mesh = await startWorkerMesh();
   });
   afterAll(async () => {
     await mesh?.close();
@@ -87,10 +88,18 @@ describe.skipIf(!available)('Redis going away mid-test', () => {
   });
 
   it('keeps serving, degraded to memory, logs it, and returns to Redis when it is back', async () => {
-    mesh = await startMesh();
+    mesh = await startWorkerMesh();
     redis = await startOwnRedis();
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _, done) => (lines.push(chunk.toString()), done()) }));
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write: (chunk, _, done) => {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
     const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
     gateway = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url } }), { logger });
     const state = gateway.sharedState as FailoverStore;
@@ -131,15 +140,22 @@ describe.skipIf(!available)('Redis frozen (SIGSTOP): the socket stays open and n
   });
 
   it('serves rate-limited requests from memory past the command timeout, then goes back to Redis after SIGCONT', async () => {
-    mesh = await startMesh();
+    mesh = await startWorkerMesh();
     redis = await startOwnRedis();
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _, done) => (lines.push(chunk.toString()), done()) }));
-    const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
-    gateway = await startGateway(
-      resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url, commandTimeoutMs: 200 } }),
-      { logger },
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write: (chunk, _, done) => {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
     );
+    const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
+    gateway = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url, commandTimeoutMs: 200 } }), {
+      logger,
+    });
     const state = gateway.sharedState as FailoverStore;
     expect((await postGraphQL(gateway.url, QUERY)).status).toBe(200);
     expect(state.kind).toBe('redis');

@@ -61,7 +61,15 @@ describe('the supergraph, once per load', () => {
   it('is parsed once and built by Apollo once at start, and every consumer answers by it', async () => {
     const reads = supergraphModelReads();
     gateway = await startGateway(
-      resolveGatewayConfig({ port: 0, supergraph: { file, watch: true }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, cost: { mode: 'measure' }, mcp: { enabled: true }, warmQueryPlans: 10 }),
+      resolveGatewayConfig({
+        port: 0,
+        supergraph: { file, watch: true },
+        access: { allowUnclassifiedFields: true },
+        usage: { enabled: false },
+        cost: { mode: 'measure' },
+        mcp: { enabled: true },
+        warmQueryPlans: 10,
+      }),
     );
     expect(supergraphModelReads() - reads).toBe(1);
     expect(apolloBuilds).toHaveBeenCalledTimes(1);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * Hot reload of the supergraph file the gateway serves: a valid new one is swapped in under
@@ -20,7 +21,7 @@ beforeAll(async () => {
   file = join(dir, 'supergraph.graphql');
   writeFileSync(file, ORIGINAL);
   // With details, /ready shows operators why a reload was refused.
-  mesh = await startMesh({ supergraph: { file, watch: true }, readiness: { details: true } });
+  mesh = await startWorkerMesh({ supergraph: { file, watch: true }, readiness: { details: true } });
 });
 afterAll(async () => {
   await mesh?.close();
@@ -60,7 +61,10 @@ describe('supergraph hot reload', () => {
       }
     };
     const workers = Array.from({ length: 4 }, worker);
-    await until(() => served, (n) => n >= 8); // load is flowing before the first swap
+    await until(
+      () => served,
+      (n) => n >= 8,
+    ); // load is flowing before the first swap
 
     replaceAtomically(ORIGINAL.replace(OLD_DESCRIPTION, 'One product by SKU (reloaded once).'));
     await until(productDescription, (d) => d === 'One product by SKU (reloaded once).');
@@ -68,7 +72,10 @@ describe('supergraph hot reload', () => {
     writeFileSync(file, ORIGINAL.replace(OLD_DESCRIPTION, 'One product by SKU (reloaded twice).'));
     await until(productDescription, (d) => d === 'One product by SKU (reloaded twice).');
     const servedBySwap = served;
-    await until(() => served, (n) => n >= servedBySwap + 8); // and keeps flowing after the last
+    await until(
+      () => served,
+      (n) => n >= servedBySwap + 8,
+    ); // and keeps flowing after the last
     stop = true;
     await Promise.all(workers);
 
@@ -80,7 +87,10 @@ describe('supergraph hot reload', () => {
   it('refuses a broken supergraph, keeps serving the last good one, and /ready reports it', async () => {
     const good = mesh.gateway.state();
     replaceAtomically('type Query { this is not a supergraph');
-    const refused = await until(() => mesh.gateway.state(), (s) => s.phase === 'serving' && s.refused !== undefined);
+    const refused = await until(
+      () => mesh.gateway.state(),
+      (s) => s.phase === 'serving' && s.refused !== undefined,
+    );
     expect(refused.phase === 'serving' && good.phase === 'serving' && refused.hash === good.hash).toBe(true);
 
     const result = await mesh.query('{ product(sku: "SKU-0001") { name } }');
@@ -91,12 +101,18 @@ describe('supergraph hot reload', () => {
 
     // Valid GraphQL that is no supergraph is refused too.
     replaceAtomically('type Query { hello: String }');
-    await until(() => mesh.gateway.state(), (s) => s.phase === 'serving' && /no subgraphs/.test(s.refused?.error ?? ''));
+    await until(
+      () => mesh.gateway.state(),
+      (s) => s.phase === 'serving' && /no subgraphs/.test(s.refused?.error ?? ''),
+    );
     expect((await mesh.query('{ product(sku: "SKU-0001") { name } }')).body.data.product.name).toBe('Eco Turntable');
 
     // A supergraph Apollo cannot build (a field routed to an unknown subgraph) is refused by Apollo's own checks.
     replaceAtomically(ORIGINAL.replace('@join__field(graph: CATALOG)', '@join__field(graph: NOWHERE)'));
-    await until(() => mesh.gateway.state(), (s) => s.phase === 'serving' && s.refused !== undefined && !/no subgraphs|not valid SDL/.test(s.refused.error));
+    await until(
+      () => mesh.gateway.state(),
+      (s) => s.phase === 'serving' && s.refused !== undefined && !/no subgraphs|not valid SDL/.test(s.refused.error),
+    );
     expect((await mesh.query('{ product(sku: "SKU-0001") { name } }')).body.data.product.name).toBe('Eco Turntable');
   });
 });

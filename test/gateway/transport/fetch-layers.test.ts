@@ -70,7 +70,11 @@ function recording<T>(answer: T | ((call: number, fetch: ProductFetch) => T | Pr
   return [step, calls];
 }
 
-const jsonAnswer = (status: number, body: unknown, headers: IncomingHttpHeaders = {}): ProductHttpAnswer => ({ status, headers: { 'content-type': 'application/json', ...headers }, text: JSON.stringify(body) });
+const jsonAnswer = (status: number, body: unknown, headers: IncomingHttpHeaders = {}): ProductHttpAnswer => ({
+  status,
+  headers: { 'content-type': 'application/json', ...headers },
+  text: JSON.stringify(body),
+});
 
 const answerOf = (data: unknown, headers: IncomingHttpHeaders = {}): ProductAnswer => ({ ...jsonAnswer(200, { data }, headers), kind: 'response', body: { data } as GatewayGraphQLResponse });
 
@@ -78,7 +82,10 @@ const answerOf = (data: unknown, headers: IncomingHttpHeaders = {}): ProductAnsw
 function held<T>() {
   let release!: (value: T) => void;
   let fail!: (error: unknown) => void;
-  const promise = new Promise<T>((resolve, reject) => ((release = resolve), (fail = reject)));
+  const promise = new Promise<T>((resolve, reject) => {
+    release = resolve;
+    fail = reject;
+  });
   return { promise, release, fail };
 }
 
@@ -180,14 +187,18 @@ describe('the sign layer', () => {
 });
 
 describe('the read layer', () => {
-  const read = (answer: ProductHttpAnswer | Error) => readLayer(PRODUCT)(async () => {
-    if (answer instanceof Error) throw answer;
-    return answer;
-  })(fetchOf('{ a }').fetch);
+  const read = (answer: ProductHttpAnswer | Error) =>
+    readLayer(PRODUCT)(async () => {
+      if (answer instanceof Error) throw answer;
+      return answer;
+    })(fetchOf('{ a }').fetch);
 
   it('takes a 2xx GraphQL response and a GraphQL error body on another status as answers', async () => {
     expect(await read(jsonAnswer(200, { data: { a: 1 } }))).toMatchObject({ kind: 'response', body: { data: { a: 1 } } });
-    expect(await read(jsonAnswer(400, { errors: [{ message: 'bad argument', extensions: { code: 'BAD_USER_INPUT' } }] }))).toMatchObject({ kind: 'errors', body: { errors: [{ message: 'bad argument' }] } });
+    expect(await read(jsonAnswer(400, { errors: [{ message: 'bad argument', extensions: { code: 'BAD_USER_INPUT' } }] }))).toMatchObject({
+      kind: 'errors',
+      body: { errors: [{ message: 'bad argument' }] },
+    });
   });
 
   it('turns anything else into a coded error naming only the product', async () => {
@@ -324,8 +335,15 @@ describe('the de-duplicate layer', () => {
 describe('the report layer', () => {
   it("puts the product's report on the request, restricts the cache policy by its Cache-Control, and tags errors with the product", async () => {
     const report = { name: PRODUCT, version: '2.1.0', status: 'active', dataAsOf: watermark.dataAsOf, freshness: null };
-    const errors = [{ message: 'partial', path: ['a'] }, { message: 'from another', extensions: { product: 'upstream' } }];
-    const answer: ProductAnswer = { ...jsonAnswer(200, {}, { [PRODUCT_REPORT_HEADER]: JSON.stringify(report), 'cache-control': 'max-age=30, public' }), kind: 'response', body: { data: { a: null }, errors } as GatewayGraphQLResponse };
+    const errors = [
+      { message: 'partial', path: ['a'] },
+      { message: 'from another', extensions: { product: 'upstream' } },
+    ];
+    const answer: ProductAnswer = {
+      ...jsonAnswer(200, {}, { [PRODUCT_REPORT_HEADER]: JSON.stringify(report), 'cache-control': 'max-age=30, public' }),
+      kind: 'response',
+      body: { data: { a: null }, errors } as GatewayGraphQLResponse,
+    };
     const { fetch, restricted, answeredBy } = fetchOf('{ a }');
     const response = await reportLayer(PRODUCT)(async () => answer)(fetch);
     expect(answeredBy.get(PRODUCT)).toMatchObject({ name: PRODUCT, version: '2.1.0', dataAsOf: watermark.dataAsOf });
@@ -406,7 +424,7 @@ describe('the layers composed', () => {
       });
       const { fetch, restricted, answeredBy } = fetchOf('{ a }', { requestId: 'request-9' });
       const response = await source.process(fetch.options);
-      const { headers, body } = (response.data as { headers: IncomingHttpHeaders; body: string });
+      const { headers, body } = response.data as { headers: IncomingHttpHeaders; body: string };
       // Exactly Apollo's request without its http part, key for key.
       expect(body).toBe(JSON.stringify(fetch.options.request));
       await new SignatureVerifier({ product: PRODUCT, keys: [key] }).verify(headers[SIGNATURE_HEADER], body);

@@ -28,7 +28,10 @@ const typeDefs = parse(`
   type Query { account(id: ID!): Account }
   type Mutation { deposit(id: ID!, amount: Int!): Account }
 `);
-const balances = new Map([['1', 100], ['2', 200]]);
+const balances = new Map([
+  ['1', 100],
+  ['2', 200],
+]);
 const schema = buildSubgraphSchema({
   typeDefs,
   resolvers: {

@@ -21,7 +21,14 @@ beforeAll(async () => {
       // A two-byte character split across two writes: the body must be decoded once, whole.
       const body = Buffer.from(JSON.stringify({ data: { name: 'Café Ü' } }), 'utf8');
       const split = body.indexOf(0xc3) + 1;
-      res.writeHead(200, [['content-type', 'application/json'], ['x-seen', 'a'], ['x-seen', 'b']].flat());
+      res.writeHead(
+        200,
+        [
+          ['content-type', 'application/json'],
+          ['x-seen', 'a'],
+          ['x-seen', 'b'],
+        ].flat(),
+      );
       res.write(body.subarray(0, split));
       setTimeout(() => res.end(body.subarray(split)), 5);
     });

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * The transport against a misbehaving product: a real HTTP server standing where catalog
@@ -56,7 +57,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}/graphql`;
-  mesh = await startMesh({
+  mesh = await startWorkerMesh({
     subgraphUrls: { catalog: url },
     // Long enough that an immediate answer never times out on a loaded machine (a retry would
     // be counted as a hit); the stalling product costs three of these.
@@ -86,10 +87,28 @@ describe('a product answering badly', () => {
   // What the client gets when the product gives no answer: a code naming the product, the
   // rest of the data, nothing of what the product sent, and retries for transient failures.
   const failures: { name: string; behaviour: Misbehaviour; code: string; hits: number; hidden?: RegExp }[] = [
-    { name: 'turns a proxy error page into PRODUCT_UNAVAILABLE without leaking it, after retrying the query', behaviour: 'html-502', code: 'PRODUCT_UNAVAILABLE', hits: 3, hidden: /upstream|<html|catalog-7f9c|127\.0\.0\.1/ },
+    {
+      name: 'turns a proxy error page into PRODUCT_UNAVAILABLE without leaking it, after retrying the query',
+      behaviour: 'html-502',
+      code: 'PRODUCT_UNAVAILABLE',
+      hits: 3,
+      hidden: /upstream|<html|catalog-7f9c|127\.0\.0\.1/,
+    },
     { name: 'gives up on a product that does not answer with PRODUCT_TIMEOUT', behaviour: 'stall', code: 'PRODUCT_TIMEOUT', hits: 3 },
-    { name: 'treats a 2xx that is not GraphQL like an unreachable product: PRODUCT_UNAVAILABLE, retried, nothing leaked', behaviour: 'html-200', code: 'PRODUCT_UNAVAILABLE', hits: 3, hidden: /maintenance|catalog-7f9c/ },
-    { name: "reports a refused signature (401) as PRODUCT_ERROR without the product's reason, and does not retry it", behaviour: 'refused-401', code: 'PRODUCT_ERROR', hits: 1, hidden: /SIGNATURE_INVALID|does not match/ },
+    {
+      name: 'treats a 2xx that is not GraphQL like an unreachable product: PRODUCT_UNAVAILABLE, retried, nothing leaked',
+      behaviour: 'html-200',
+      code: 'PRODUCT_UNAVAILABLE',
+      hits: 3,
+      hidden: /maintenance|catalog-7f9c/,
+    },
+    {
+      name: "reports a refused signature (401) as PRODUCT_ERROR without the product's reason, and does not retry it",
+      behaviour: 'refused-401',
+      code: 'PRODUCT_ERROR',
+      hits: 1,
+      hidden: /SIGNATURE_INVALID|does not match/,
+    },
   ];
   for (const failure of failures) {
     it(failure.name, async () => {

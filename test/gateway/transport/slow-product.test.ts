@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import type { MeshHarness } from '../../support/mesh-harness.ts';
+import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
 /**
  * A product that is slow, not down: it accepts every request and never answers. With the
@@ -20,7 +21,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql`;
   // Only the timeout is shortened; breaker and retries keep their defaults.
-  mesh = await startMesh({ subgraphUrls: { catalog: url }, transport: { products: { catalog: { timeoutMs: 300 } } } });
+  mesh = await startWorkerMesh({ subgraphUrls: { catalog: url }, transport: { products: { catalog: { timeoutMs: 300 } } } });
 });
 afterAll(async () => {
   await mesh?.close();

@@ -19,18 +19,121 @@ const uri = z.url();
  */
 export const openMetadata = (() => {
   // entityName: 1 to 256 characters, never `::`.
-  const entityName = z.string().min(1).max(256).regex(/^((?!::).)*$/);
-  const fieldDataType = z.enum(['RECORD', 'NULL', 'BOOLEAN', 'INT', 'LONG', 'BYTES', 'FLOAT', 'DOUBLE', 'TIMESTAMP', 'TIMESTAMPZ', 'TIME', 'DATE', 'STRING', 'ARRAY', 'MAP', 'ENUM', 'UNION', 'FIXED', 'ERROR']);
+  const entityName = z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^((?!::).)*$/);
+  const fieldDataType = z.enum([
+    'RECORD',
+    'NULL',
+    'BOOLEAN',
+    'INT',
+    'LONG',
+    'BYTES',
+    'FLOAT',
+    'DOUBLE',
+    'TIMESTAMP',
+    'TIMESTAMPZ',
+    'TIME',
+    'DATE',
+    'STRING',
+    'ARRAY',
+    'MAP',
+    'ENUM',
+    'UNION',
+    'FIXED',
+    'ERROR',
+  ]);
   type Field = { name: string; dataType: string; displayName?: string; dataTypeDisplay?: string; description?: string; children?: Field[] };
   const field: z.ZodType<Field> = z.lazy(() =>
-    z.strictObject({ name: z.string().min(1).max(128), displayName: z.string().optional(), dataType: fieldDataType, dataTypeDisplay: z.string().optional(), description: z.string().optional(), children: z.array(field).optional() }),
+    z.strictObject({
+      name: z.string().min(1).max(128),
+      displayName: z.string().optional(),
+      dataType: fieldDataType,
+      dataTypeDisplay: z.string().optional(),
+      description: z.string().optional(),
+      children: z.array(field).optional(),
+    }),
   );
   const apiSchema = z.looseObject({ schemaType: z.enum(['Avro', 'Protobuf', 'JSON', 'Other', 'None']).optional(), schemaFields: z.array(field).optional() });
-  const columnDataType = z.enum(['NUMBER', 'TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'BYTEINT', 'BYTES', 'FLOAT', 'DOUBLE', 'DECIMAL', 'NUMERIC', 'TIMESTAMP', 'TIMESTAMPZ', 'TIME', 'DATE', 'DATETIME', 'INTERVAL', 'STRING', 'MEDIUMTEXT', 'TEXT', 'CHAR', 'LONG', 'VARCHAR', 'BOOLEAN', 'BINARY', 'VARBINARY', 'ARRAY', 'BLOB', 'LONGBLOB', 'MEDIUMBLOB', 'MAP', 'STRUCT', 'UNION', 'SET', 'GEOGRAPHY', 'ENUM', 'JSON', 'UUID', 'VARIANT', 'GEOMETRY', 'BYTEA', 'AGGREGATEFUNCTION', 'ERROR', 'FIXED', 'RECORD', 'NULL', 'SUPER', 'HLLSKETCH', 'PG_LSN', 'PG_SNAPSHOT', 'TSQUERY', 'TXID_SNAPSHOT', 'XML', 'MACADDR', 'TSVECTOR', 'UNKNOWN', 'CIDR', 'INET', 'CLOB', 'ROWID', 'LOWCARDINALITY', 'YEAR', 'POINT', 'POLYGON', 'TUPLE', 'SPATIAL', 'TABLE']);
+  const columnDataType = z.enum([
+    'NUMBER',
+    'TINYINT',
+    'SMALLINT',
+    'INT',
+    'BIGINT',
+    'BYTEINT',
+    'BYTES',
+    'FLOAT',
+    'DOUBLE',
+    'DECIMAL',
+    'NUMERIC',
+    'TIMESTAMP',
+    'TIMESTAMPZ',
+    'TIME',
+    'DATE',
+    'DATETIME',
+    'INTERVAL',
+    'STRING',
+    'MEDIUMTEXT',
+    'TEXT',
+    'CHAR',
+    'LONG',
+    'VARCHAR',
+    'BOOLEAN',
+    'BINARY',
+    'VARBINARY',
+    'ARRAY',
+    'BLOB',
+    'LONGBLOB',
+    'MEDIUMBLOB',
+    'MAP',
+    'STRUCT',
+    'UNION',
+    'SET',
+    'GEOGRAPHY',
+    'ENUM',
+    'JSON',
+    'UUID',
+    'VARIANT',
+    'GEOMETRY',
+    'BYTEA',
+    'AGGREGATEFUNCTION',
+    'ERROR',
+    'FIXED',
+    'RECORD',
+    'NULL',
+    'SUPER',
+    'HLLSKETCH',
+    'PG_LSN',
+    'PG_SNAPSHOT',
+    'TSQUERY',
+    'TXID_SNAPSHOT',
+    'XML',
+    'MACADDR',
+    'TSVECTOR',
+    'UNKNOWN',
+    'CIDR',
+    'INET',
+    'CLOB',
+    'ROWID',
+    'LOWCARDINALITY',
+    'YEAR',
+    'POINT',
+    'POLYGON',
+    'TUPLE',
+    'SPATIAL',
+    'TABLE',
+  ]);
   type Column = { name: string; dataType: string; arrayDataType?: string; dataTypeDisplay?: string; description?: string; constraint?: string; children?: Column[] };
   const column: z.ZodType<Column> = z.lazy(() =>
     z.strictObject({
-      name: z.string().min(1).max(128).regex(/^((?!::).)*$/),
+      name: z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^((?!::).)*$/),
       displayName: z.string().optional(),
       dataType: columnDataType,
       arrayDataType: columnDataType.optional(),
@@ -41,8 +144,30 @@ export const openMetadata = (() => {
     }),
   );
   return {
-    apiService: z.strictObject({ name: entityName, displayName: z.string().optional(), description: z.string().optional(), serviceType: z.enum(['Rest', 'WEBHOOK']), connection: z.unknown().optional(), tags: z.array(z.unknown()).optional(), owners: z.unknown().optional(), dataProducts: z.array(z.string()).optional(), domain: z.string().optional() }),
-    apiCollection: z.strictObject({ name: entityName, displayName: z.string().optional(), description: z.string().optional(), endpointURL: uri.optional(), apiEndpoints: z.array(z.string()).optional(), tags: z.array(z.unknown()).optional(), owners: z.unknown().optional(), service: z.string(), extension: z.unknown().optional(), domain: z.string().optional(), dataProducts: z.array(z.string()).optional() }),
+    apiService: z.strictObject({
+      name: entityName,
+      displayName: z.string().optional(),
+      description: z.string().optional(),
+      serviceType: z.enum(['Rest', 'WEBHOOK']),
+      connection: z.unknown().optional(),
+      tags: z.array(z.unknown()).optional(),
+      owners: z.unknown().optional(),
+      dataProducts: z.array(z.string()).optional(),
+      domain: z.string().optional(),
+    }),
+    apiCollection: z.strictObject({
+      name: entityName,
+      displayName: z.string().optional(),
+      description: z.string().optional(),
+      endpointURL: uri.optional(),
+      apiEndpoints: z.array(z.string()).optional(),
+      tags: z.array(z.unknown()).optional(),
+      owners: z.unknown().optional(),
+      service: z.string(),
+      extension: z.unknown().optional(),
+      domain: z.string().optional(),
+      dataProducts: z.array(z.string()).optional(),
+    }),
     apiEndpoint: z.strictObject({
       name: entityName,
       displayName: z.string().optional(),
@@ -62,7 +187,14 @@ export const openMetadata = (() => {
      * 1.11 the contract's status is `entityStatus`, whose values test/contracts checks against the
      * published `type/status.json`; `status` is refused.
      */
-    dataContract: z.strictObject({ name: entityName, displayName: z.string().optional(), description: z.string().optional(), entityStatus: z.string().optional(), schema: z.array(column).optional(), owners: z.unknown().optional() }),
+    dataContract: z.strictObject({
+      name: entityName,
+      displayName: z.string().optional(),
+      description: z.string().optional(),
+      entityStatus: z.string().optional(),
+      schema: z.array(column).optional(),
+      owners: z.unknown().optional(),
+    }),
   };
 })();
 
@@ -76,20 +208,35 @@ export const dataHub = (() => {
   const datasetUrn = z.string().regex(/^urn:li:dataset:\(urn:li:dataPlatform:[^,]+,[^,]+,[A-Z]+\)$/);
   const auditStamp = z.looseObject({ time: z.number().int(), actor: z.string().startsWith('urn:li:corpuser:') });
   const fieldUrn = z.string().regex(/^urn:li:schemaField:\(urn:li:dataset:\(.+\),.+\)$/);
-  const schemaFieldType = z.looseObject({ type: z.record(z.string().regex(/^com\.linkedin\.schema\.(Boolean|FixedType|String|Bytes|Number|Date|Time|Enum|Null|Map|Array|Union|Record)Type$/), z.looseObject({})) });
+  const schemaFieldType = z.looseObject({
+    type: z.record(z.string().regex(/^com\.linkedin\.schema\.(Boolean|FixedType|String|Bytes|Number|Date|Time|Enum|Null|Map|Array|Union|Record)Type$/), z.looseObject({})),
+  });
   return {
     contract: z.strictObject({
       version: z.literal(1),
       id: z.string().startsWith('urn:li:dataContract:').optional(),
       entity: datasetUrn,
-      schema: z.union([z.strictObject({ type: z.literal('json-schema'), 'json-schema': z.record(z.string(), z.unknown()) }), z.strictObject({ type: z.literal('field-list'), fields: z.array(z.unknown()) })]).optional(),
-      freshness: z.union([z.strictObject({ type: z.literal('cron'), cron: z.string(), timezone: z.string().optional() }), z.strictObject({ type: z.literal('interval'), interval: z.number().positive() })]).optional(),
+      schema: z
+        .union([z.strictObject({ type: z.literal('json-schema'), 'json-schema': z.record(z.string(), z.unknown()) }), z.strictObject({ type: z.literal('field-list'), fields: z.array(z.unknown()) })])
+        .optional(),
+      freshness: z
+        .union([z.strictObject({ type: z.literal('cron'), cron: z.string(), timezone: z.string().optional() }), z.strictObject({ type: z.literal('interval'), interval: z.number().positive() })])
+        .optional(),
       data_quality: z.array(z.unknown()).optional(),
     }),
-    proposal: z.looseObject({ entityType: z.literal('dataset'), entityUrn: datasetUrn, changeType: z.literal('UPSERT'), aspectName: z.string(), aspect: z.strictObject({ json: z.record(z.string(), z.unknown()) }) }),
+    proposal: z.looseObject({
+      entityType: z.literal('dataset'),
+      entityUrn: datasetUrn,
+      changeType: z.literal('UPSERT'),
+      aspectName: z.string(),
+      aspect: z.strictObject({ json: z.record(z.string(), z.unknown()) }),
+    }),
     aspects: {
       datasetProperties: z.looseObject({ name: z.string().optional(), description: z.string().optional(), customProperties: z.record(z.string(), z.string()), tags: z.array(z.string()) }),
-      ownership: z.looseObject({ owners: z.array(z.looseObject({ owner: z.string().regex(/^urn:li:(corpuser|corpGroup):/), type: z.enum(['TECHNICAL_OWNER', 'BUSINESS_OWNER', 'DATA_STEWARD', 'NONE', 'CUSTOM']) })), lastModified: auditStamp.optional() }),
+      ownership: z.looseObject({
+        owners: z.array(z.looseObject({ owner: z.string().regex(/^urn:li:(corpuser|corpGroup):/), type: z.enum(['TECHNICAL_OWNER', 'BUSINESS_OWNER', 'DATA_STEWARD', 'NONE', 'CUSTOM']) })),
+        lastModified: auditStamp.optional(),
+      }),
       schemaMetadata: z.looseObject({
         schemaName: z.string(),
         platform: z.string().startsWith('urn:li:dataPlatform:'),
