@@ -1,4 +1,5 @@
-import { FEDERATION_SUBGRAPHS, serveSubgraph } from './subgraphs.ts';
+import { serveSubgraph } from '../lib/serve-subgraph.ts';
+import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
 
 /**
  * Child process serving the four benchmark subgraphs, apart from the gateways so their CPU

@@ -1,8 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { graphql, parse, type GraphQLSchema } from 'graphql';
+import type { BenchSubgraph } from '../lib/serve-subgraph.ts';
 
 /**
  * The four subgraphs of the public federation gateway benchmark (The Guild's
@@ -84,10 +80,8 @@ const REVIEWS: Review[] = (
 /** As in the reference: every user's reviews are the first two, and every author is user 1. */
 const USER_REVIEWS = REVIEWS.slice(0, 2);
 
-export interface FederationSubgraph {
+export interface FederationSubgraph extends BenchSubgraph {
   name: 'accounts' | 'products' | 'inventory' | 'reviews';
-  sdl: string;
-  resolvers: GraphQLResolverMap<unknown>;
 }
 
 export const FEDERATION_SUBGRAPHS: readonly FederationSubgraph[] = [
@@ -145,40 +139,3 @@ export const FEDERATION_SUBGRAPHS: readonly FederationSubgraph[] = [
     },
   },
 ];
-
-export interface RunningSubgraph {
-  name: string;
-  url: string;
-  /** Requests served, for verifying how many fetches a gateway makes per query. */
-  readonly requests: number;
-}
-
-/**
- * Serves a subgraph over plain node:http, memoizing each response by request body: the
- * benchmark measures the gateway, so a subgraph must cost next to nothing once warm.
- */
-export async function serveSubgraph(subgraph: FederationSubgraph, port = 0): Promise<RunningSubgraph & { server: Server }> {
-  const schema: GraphQLSchema = buildSubgraphSchema({ typeDefs: parse(subgraph.sdl), resolvers: subgraph.resolvers });
-  const memo = new Map<string, string>();
-  const running = { name: subgraph.name, url: '', requests: 0, server: createServer() };
-  running.server.on('request', (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      running.requests++;
-      const body = Buffer.concat(chunks).toString('utf8');
-      let text = memo.get(body);
-      if (text === undefined) {
-        const { query, variables, operationName } = JSON.parse(body) as { query: string; variables?: Record<string, unknown>; operationName?: string };
-        text = JSON.stringify(await graphql({ schema, source: query, variableValues: variables, operationName }));
-        memo.set(body, text);
-      }
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    });
-  });
-  running.server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => running.server.listen(port, '127.0.0.1', resolve));
-  running.url = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}/graphql`;
-  return running;
-}

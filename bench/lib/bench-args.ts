@@ -23,7 +23,17 @@ export interface BenchArgs {
   semiSpaceMb?: number;
   /** Which sides (gateways) to start and measure (`--sides a,b`), when a bench has several; undefined runs them all. */
   sides?: string[];
+  /** Which sizes to run (`--sizes 10,50`), when a bench has several; undefined runs its own list. */
+  sizes?: number[];
+  /**
+   * `--quick`: every step once, as briefly as still yields a figure (the defaults below, unless
+   * given): what a test or a first look can afford. Its figures are no result.
+   */
+  quick: boolean;
 }
+
+/** What `--quick` runs, where a flag does not say otherwise. */
+const QUICK: Partial<BenchArgs> = { duration: 2, warmup: 1, rounds: 1, connections: 10 };
 
 export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<BenchArgs> = {}): BenchArgs {
   const { values } = parseArgs({
@@ -38,8 +48,12 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
       modes: { type: 'string' },
       sides: { type: 'string' },
       'semi-space-mb': { type: 'string' },
+      sizes: { type: 'string' },
+      quick: { type: 'boolean' },
     },
   });
+  const quick = values.quick === true;
+  if (quick) defaults = { ...defaults, ...QUICK };
   const number = (name: keyof typeof values, fallback: number) => {
     const raw = values[name];
     if (raw === undefined) return fallback;
@@ -57,6 +71,18 @@ export function readBenchArgs(argv = process.argv.slice(2), defaults: Partial<Be
     modes: values.modes === undefined ? undefined : String(values.modes).split(',').filter(Boolean),
     semiSpaceMb: values['semi-space-mb'] === undefined ? undefined : number('semi-space-mb', 0),
     sides: values.sides === undefined ? undefined : String(values.sides).split(',').filter(Boolean),
+    sizes:
+      values.sizes === undefined
+        ? undefined
+        : String(values.sizes)
+            .split(',')
+            .filter(Boolean)
+            .map((raw) => {
+              const size = Number(raw);
+              if (!Number.isInteger(size) || size <= 0) throw new TypeError(`--sizes must list positive whole numbers (got ${JSON.stringify(raw)})`);
+              return size;
+            }),
+    quick,
   };
 }
 

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChildService, type ChildService } from './child-service.ts';
@@ -17,12 +16,11 @@ let built = false;
  * `npm run build`, once per bench process, so a fresh clone benches what it has and an edit
  * is never benched stale. The build is incremental: an unchanged tree takes a few seconds.
  */
-function buildMeshgate(): void {
+export function buildMeshgate(): void {
   if (built) return;
-  console.log('building meshgate: tsc -p tsconfig.build.json');
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (${result.signal ?? result.status})`);
+  console.log('building meshgate: npm run build');
+  const result = spawnSync(process.execPath, [join(REPO, 'bin/build.js')], { cwd: REPO, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`npm run build failed (${result.signal ?? result.status})`);
   built = true;
 }
 

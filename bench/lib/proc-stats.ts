@@ -44,7 +44,16 @@ export function peakRssBytes(root: number): number {
   return processTree(root).reduce((sum, pid) => sum + processPeakRss(pid), 0);
 }
 
+/** Resident set size of a process tree now, in bytes: the sum of each process's VmRSS. */
+export function rssBytes(root: number): number {
+  return processTree(root).reduce((sum, pid) => sum + processStatusBytes(pid, 'VmRSS'), 0);
+}
+
 function processPeakRss(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return processStatusBytes(pid, 'VmHWM');
+}
+
+function processStatusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }

@@ -1,5 +1,6 @@
 import type { BenchArgs } from './bench-args.ts';
 import { measure, summarize, warmUp, type LoadRequest, type RawRun, type RunFigures } from './load.ts';
+import { formatTable } from './table.ts';
 import { postRaw } from './verify.ts';
 
 /** One gateway (or one configuration of one) under test. */
@@ -57,9 +58,7 @@ function printTable(figures: Record<string, RunFigures>): void {
     f.cpuMsPerRequest.toFixed(2),
     f.peakRssMb.toFixed(0),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  console.log(`\n${formatTable(header, rows)}\n`);
 }
 
 /** Ratios of `side` to `baseline`: above 1 is better for rps, below 1 for the rest. */
@@ -108,9 +107,7 @@ function printAgainstBaseline(rows: readonly ModeRow[]): void {
       r.peakRss.toFixed(2),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\n${line(header)}\n${cells.map(line).join('\n')}\n`);
+  console.log(`\n${formatTable(header, cells, 2)}\n`);
 }
 
 /**

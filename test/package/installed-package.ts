@@ -2,12 +2,14 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 /**
  * The package as a product team installs it: `npm pack` of this repository, installed from
  * the tarball into an empty folder, then the CLI run and a product built on `meshgate/kit`
- * served and asked, signed and unsigned, with `meshgate/protocol`.
+ * served and asked, signed and unsigned, with `meshgate/protocol`. The installed bin must run
+ * the compiled build, never tsx.
  *
  *     node --import tsx test/package/installed-package.ts
  *
@@ -85,6 +87,27 @@ try {
   const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   const { stdout: printed } = await run('npx', ['meshgate', '--version'], { cwd: consumer });
   check('npx meshgate --version runs the installed CLI', printed.trim() === version, `printed ${JSON.stringify(printed)}, expected ${version}`);
+
+  // The installed bin as npx runs it, every module it resolves logged by a loader hook: it must
+  // run the compiled dist/ and never load tsx or a TypeScript file (each start would pay for them).
+  const loaded = join(work, 'loaded-modules.txt');
+  writeFileSync(
+    join(work, 'log-hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(loaded)}, result.url + '\\n');\n  return result;\n}\n`,
+  );
+  writeFileSync(join(work, 'log-modules.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(work, 'log-hooks.mjs')).href)});\n`);
+  const { stdout: logged } = await run(process.execPath, ['--import', pathToFileURL(join(work, 'log-modules.mjs')).href, join(consumer, 'node_modules', '.bin', 'meshgate'), '--version'], {
+    cwd: consumer,
+  });
+  const urls = readFileSync(loaded, 'utf8').trim().split('\n');
+  const ours = urls.filter((url) => url.includes('/node_modules/meshgate/'));
+  check(
+    'the installed bin runs the compiled dist/',
+    logged.trim() === version && ours.some((url) => url.endsWith('/node_modules/meshgate/dist/gateway/cli/main.js')),
+    `printed ${JSON.stringify(logged)}; meshgate's modules loaded:\n${ours.slice(0, 20).join('\n')}`,
+  );
+  const typescript = urls.filter((url) => url.includes('/node_modules/tsx/') || /\.[mc]?ts$/.test(url));
+  check('and loads neither tsx nor a TypeScript file', typescript.length === 0, typescript.slice(0, 20).join('\n'));
 
   const { stdout: vectors } = await run(
     process.execPath,
