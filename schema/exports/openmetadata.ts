@@ -26,11 +26,15 @@ const FIELD_TYPES: Record<ShapeField['kind'], string> = { string: 'STRING', int:
 /** OpenMetadata's column types (`entity/data/table.json#/definitions/dataType`), for contract schemas. */
 const COLUMN_TYPES: Record<ShapeField['kind'], string> = { string: 'STRING', int: 'INT', float: 'DOUBLE', boolean: 'BOOLEAN', enum: 'ENUM', object: 'STRUCT' };
 
+/**
+ * An API schema field carries no `dataTypeDisplay`: the published field type (the newest one
+ * we hold) refuses any key it does not define, and that one came later. The GraphQL type stays
+ * on the contract's columns, which have always had it.
+ */
 function schemaField(field: ShapeField): Record<string, unknown> {
   return {
     name: field.name,
     dataType: field.list ? 'ARRAY' : FIELD_TYPES[field.kind],
-    dataTypeDisplay: field.typeRef,
     ...(field.description ? { description: field.description } : {}),
     ...(field.children.length > 0 ? { children: field.children.map(schemaField) } : {}),
   };

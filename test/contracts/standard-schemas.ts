@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Ajv, AnySchema, AnySchemaObject, ValidateFunction } from 'ajv';
@@ -38,29 +38,32 @@ export const odcsSchema = draft2019().compile(stored('odcs/odcs-json-schema-v3.1
 
 /**
  * OpenMetadata's create requests, the bodies the export is POSTed as (`createApiService`,
- * `createAPICollection`, `createAPIEndpoint`, `createDataContract`), with the types their
- * top-level properties `$ref` (`basic.json`, `status.json`, `entityReference.json`). The
- * nested types (a contract's columns: `table.json` and a dozen files it reaches; an
- * endpoint's `apiSchema.json`; a service's `apiService.json`) are not stored, so a request
- * cannot be compiled whole: {@link openMetadataRequestProblems} holds each top-level property
- * to its own published schema, and the keys to the request's `properties` and `required`.
+ * `createAPICollection`, `createAPIEndpoint`, `createDataContract`), each compiled whole with
+ * every schema it reaches. A request `$ref`s an entity schema (`apiService.json`,
+ * `apiEndpoint.json`, `table.json`, `dataContract.json`) only for its `definitions` (a
+ * service type, a request method, a column, a contract's SLA); the entity's own properties
+ * describe what OpenMetadata answers and reach dozens of files no request needs (versions,
+ * votes, every database service), so those four are registered by their definitions alone. A
+ * request that came to reference an entity's properties fails to compile: nothing is skipped.
  */
 const openMetadata = (() => {
-  // The requests mix drafts (`createDataContract.json` and `basic.json` say 2020-12, the others draft-07).
+  // The files mix drafts (some say 2020-12, the others draft-07).
   const ajv = withFormats(new Ajv2020({ strict: false, allErrors: true }));
   ajv.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-07.json') as AnySchemaObject);
-  const files = [
-    'type/basic.json',
-    'type/status.json',
-    'type/entityReference.json',
-    'api/services/createApiService.json',
-    'api/data/createAPICollection.json',
-    'api/data/createAPIEndpoint.json',
-    'api/data/createDataContract.json',
-  ];
-  const schemas = new Map(files.map((file) => [file, stored(join('openmetadata', file)) as { $id: string; properties: Record<string, unknown>; required?: string[] }]));
-  for (const schema of schemas.values()) ajv.addSchema(schema);
-  return { ajv, request: (file: string) => schemas.get(file)! };
+  // Two formats of OpenMetadata's own that no validator knows: `utc-millisec` (draft 3's, on
+  // an integer timestamp its type already holds) and `queryBuilder` (a hint to its UI's editor).
+  ajv.addFormat('utc-millisec', true);
+  ajv.addFormat('queryBuilder', true);
+  const root = join(STANDARDS, 'openmetadata');
+  const entities = new Set(['entity/services/apiService.json', 'entity/data/apiEndpoint.json', 'entity/data/table.json', 'entity/data/dataContract.json']);
+  const files = readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'));
+  for (const file of files) {
+    const schema = stored(join('openmetadata', file)) as { $id: string; $schema: string; definitions?: object };
+    ajv.addSchema(entities.has(file) ? { $id: schema.$id, $schema: schema.$schema, definitions: schema.definitions } : schema);
+  }
+  return ajv;
 })();
 
 /** The create request each part of the OpenMetadata export is sent as. */
@@ -71,46 +74,9 @@ export const OPENMETADATA_REQUESTS = {
   dataContract: 'api/data/createDataContract.json',
 } as const;
 
-/**
- * What OpenMetadata's published create request finds wrong in `value`: a key the request
- * does not define (each says `additionalProperties: false`), a required key missing, and each
- * property against its published schema. `unchecked` names the properties whose schemas reach
- * files not stored here (they stay with catalog-specs.ts).
- */
-export function openMetadataRequestProblems(request: keyof typeof OPENMETADATA_REQUESTS, value: Record<string, unknown>, where: string): { problems: string[]; unchecked: string[] } {
-  const schema = openMetadata.request(OPENMETADATA_REQUESTS[request]);
-  const problems = [
-    ...Object.keys(value)
-      .filter((key) => !(key in schema.properties))
-      .map((key) => `${where}: ${key} is not a property of ${schema.$id}`),
-    ...(schema.required ?? []).filter((key) => !(key in value)).map((key) => `${where}: must have required property '${key}'`),
-  ];
-  const unchecked: string[] = [];
-  for (const [key, property] of Object.entries(value)) {
-    const validate = key in schema.properties ? openMetadataProperty(schema, key) : undefined;
-    if (validate) problems.push(...problemsOf(validate, property, `${where}.${key}`));
-    else if (key in schema.properties) unchecked.push(key);
-  }
-  return { problems, unchecked };
-}
-
-/**
- * One property's published schema, compiled alone: ajv compiles a whole request when asked
- * for a part of it, and a request reaches files not stored. The property's schema is the
- * stored one as it is, given an id beside its request's so its relative `$ref`s resolve as
- * they do there. Undefined when it reaches a file not stored.
- */
-function openMetadataProperty(request: { $id: string; properties: Record<string, unknown> }, key: string): ValidateFunction | undefined {
-  const id = new URL(`./${request.$id.slice(request.$id.lastIndexOf('/') + 1)}.properties.${key}`, request.$id).href;
-  const compiled = openMetadata.ajv.getSchema(id);
-  if (compiled) return compiled;
-  try {
-    return openMetadata.ajv.compile({ ...(request.properties[key] as object), $id: id });
-  } catch (error) {
-    if ((error as { missingRef?: string }).missingRef === undefined) throw error;
-    openMetadata.ajv.removeSchema(id);
-    return undefined;
-  }
+/** What OpenMetadata's published create request finds wrong in `value`, one line each; empty when valid. */
+export function openMetadataRequestProblems(request: keyof typeof OPENMETADATA_REQUESTS, value: Record<string, unknown>, where: string): string[] {
+  return problemsOf(openMetadata.getSchema(`https://open-metadata.org/schema/${OPENMETADATA_REQUESTS[request]}`)!, value, where);
 }
 
 /** What `validate` finds wrong in `value`, one line each with its path under `where`; empty when valid. */

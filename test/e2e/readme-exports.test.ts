@@ -9,8 +9,8 @@ import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { isValidProduct, loadMesh } from '../../schema/contracts/mesh.ts';
 import { toOdcs } from '../../schema/exports/odcs.ts';
 import { startCollector } from '../support/openlineage-collector.ts';
-import { dataHub, openMetadata, problemsOf } from '../support/standards/catalog-specs.ts';
-import { odpsSchema, openLineageProblems, problemsOf as schemaProblems } from '../contracts/standard-schemas.ts';
+import { dataHub, problemsOf } from '../support/standards/catalog-specs.ts';
+import { odpsSchema, openLineageProblems, openMetadataRequestProblems, problemsOf as schemaProblems } from '../contracts/standard-schemas.ts';
 
 /**
  * The README's "Lineage and catalogs" section, run as written: its config block is a valid
@@ -78,7 +78,7 @@ describe('README: Lineage and catalogs', () => {
     expect(product.outputPorts[0]).toMatchObject({ contractId: contract.id, version: contract.version });
 
     const om = JSON.parse(readFileSync(join(dir, /--out (\S+)/.exec(exports!.find((l) => l.includes('export openmetadata'))!)![1]!), 'utf8'));
-    expect(problemsOf(openMetadata.apiService, om.apiService, 'apiService')).toEqual([]);
+    expect(openMetadataRequestProblems('apiService', om.apiService, 'apiService')).toEqual([]);
     expect(om.apiCollections.map((c: { name: string }) => c.name).sort()).toEqual(live.map((p) => p.name).sort());
 
     const datahub = join(dir, /--out-dir (\S+)/.exec(exports!.find((l) => l.includes('export datahub'))!)![1]!);
