@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,15 @@ describe('README: Lineage and catalogs', () => {
     expect(product.outputPorts[0]).toMatchObject({ contractId: contract.id, version: contract.version });
 
     const om = JSON.parse(readFileSync(join(dir, /--out (\S+)/.exec(exports!.find((l) => l.includes('export openmetadata'))!)![1]!), 'utf8'));
-    expect(openMetadataRequestProblems('apiService', om.apiService, 'apiService')).toEqual([]);
+    // Every body the file holds, held to its published create request (a contract with the endpoint id its loader adds).
+    expect([
+      ...openMetadataRequestProblems('apiService', om.apiService, 'apiService'),
+      ...om.apiCollections.flatMap((c: Record<string, unknown>, i: number) => openMetadataRequestProblems('apiCollection', c, `apiCollections.${i}`)),
+      ...om.apiEndpoints.flatMap((e: Record<string, unknown>, i: number) => openMetadataRequestProblems('apiEndpoint', e, `apiEndpoints.${i}`)),
+      ...om.dataContracts.flatMap((c: { contract: Record<string, unknown> }, i: number) =>
+        openMetadataRequestProblems('dataContract', { ...c.contract, entity: { id: randomUUID(), type: 'apiEndpoint' } }, `dataContracts.${i}`),
+      ),
+    ]).toEqual([]);
     expect(om.apiCollections.map((c: { name: string }) => c.name).sort()).toEqual(live.map((p) => p.name).sort());
 
     const datahub = join(dir, /--out-dir (\S+)/.exec(exports!.find((l) => l.includes('export datahub'))!)![1]!);
