@@ -27,9 +27,9 @@ const FIELD_TYPES: Record<ShapeField['kind'], string> = { string: 'STRING', int:
 const COLUMN_TYPES: Record<ShapeField['kind'], string> = { string: 'STRING', int: 'INT', float: 'DOUBLE', boolean: 'BOOLEAN', enum: 'ENUM', object: 'STRUCT' };
 
 /**
- * An API schema field carries no `dataTypeDisplay`: the published field type (the newest one
- * we hold) refuses any key it does not define, and that one came later. The GraphQL type stays
- * on the contract's columns, which have always had it.
+ * An API schema field carries no `dataTypeDisplay`: OpenMetadata added it to the field type
+ * late, and the versions before refuse any key they do not define. The GraphQL type stays on
+ * the contract's columns, which have long had it.
  */
 function schemaField(field: ShapeField): Record<string, unknown> {
   return {
