@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYST_SCOPES, closeProducts, postGraphQL, startGatewayFor, startProducts, type MeshHarness, type MeshProducts } from '../support/mesh-harness.ts';
 import { probeQuery, productWith, startAgreementRegistry, type AgreementRegistry } from '../support/agreement-registry.ts';
+import { loggerToLines } from '../support/log-lines.ts';
 
 /**
  * Hostile callers at a gateway that enforces access agreements: the application is a claim
@@ -116,16 +115,7 @@ describe('agreement enforcement abuse', () => {
   });
 
   it('development mode does not enforce agreements: a token naming no application reads governed data, and the gateway says so once at start', async () => {
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write: (chunk, _encoding, done) => {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = loggerToLines();
     const dev = await startGatewayFor(
       products,
       { mode: 'development', registry: { url: registry.server.url, token: registry.tokens.gateway! }, usage: { enabled: false } },

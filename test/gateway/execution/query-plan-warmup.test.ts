@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../../../gateway/create-gateway.ts';
 import { registerTracing } from '../../../schema/protocol/trace-propagation.ts';
 import { postGraphQL, startGatewayOn, startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { loggerToLines } from '../../support/log-lines.ts';
 
 /**
  * Query plans survive a supergraph reload: operations executed before it are re-planned in
@@ -22,7 +21,7 @@ const DASHBOARD = 'query Dashboard { product(sku: "SKU-0001") { name } }';
 const CATEGORIES = '{ categories { category productCount } }';
 
 const exporter = new InMemorySpanExporter();
-const logLines: { msg?: string; warmed?: number }[] = [];
+const log = loggerToLines();
 let dir: string;
 let file: string;
 let mesh: MeshHarness;
@@ -33,13 +32,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshgate-warm-'));
   file = join(dir, 'supergraph.graphql');
   writeFileSync(file, ORIGINAL);
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-      done();
-    },
-  });
-  mesh = await startMesh({ supergraph: { file, watch: true } }, { logger: pino({ level: 'info' }, sink) });
+  mesh = await startMesh({ supergraph: { file, watch: true } }, { logger: log.logger });
   cold = await startGatewayOn(mesh, { supergraph: { file, watch: true }, auth: mesh.auth, warmQueryPlans: 0 });
 });
 afterAll(async () => {
@@ -76,7 +69,7 @@ describe('after a supergraph reload', () => {
     const before = servedHash(cold);
     writeFileSync(`${file}.tmp`, ORIGINAL.replace(OLD_DESCRIPTION, 'One product by SKU (reloaded).'));
     renameSync(`${file}.tmp`, file);
-    await vi.waitFor(() => expect(logLines.find((line) => line.msg === 'query plans re-planned for the new supergraph')?.warmed).toBe(2), { timeout: 10_000 });
+    await vi.waitFor(() => expect(log.records<{ msg?: string; warmed?: number }>().find((line) => line.msg === 'query plans re-planned for the new supergraph')?.warmed).toBe(2), { timeout: 10_000 });
     await vi.waitFor(() => expect(servedHash(cold)).not.toBe(before), { timeout: 10_000 });
 
     expect(await plansFor(mesh.gateway, DASHBOARD)).toBe(0);

@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMesh, type MeshHarness } from '../../support/mesh-harness.ts';
+import { loggerToLines } from '../../support/log-lines.ts';
 
 /** Reads one sample's value from Prometheus exposition text; 0 when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number {
@@ -9,16 +8,10 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
-const logLines: Record<string, unknown>[] = [];
+const log = loggerToLines();
 let mesh: MeshHarness;
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-      done();
-    },
-  });
-  mesh = await startMesh({}, { logger: pino({ level: 'info' }, sink) });
+  mesh = await startMesh({}, { logger: log.logger });
 });
 afterAll(async () => {
   await mesh?.close();
@@ -86,13 +79,13 @@ describe('structured logs', () => {
     const requestId = result.body.errors?.[0]?.extensions?.requestId as string;
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.headers.get('x-request-id')).toBe(requestId);
-    const line = logLines.find((l) => l.requestId === requestId);
+    const line = log.records().find((l) => l.requestId === requestId);
     expect(line).toMatchObject({ level: 40, msg: 'graphql request failed', client: 'revenue-dashboard', clientVersion: '2.1.0', status: 400, errorCodes: ['GRAPHQL_VALIDATION_FAILED'] });
   });
 
   it('log a successful request at info with its operation name', async () => {
     const result = await mesh.query('query OneCustomer { customer(id: "C00001") { name } }', undefined, client);
     const requestId = result.headers.get('x-request-id');
-    expect(logLines.find((l) => l.requestId === requestId)).toMatchObject({ level: 30, msg: 'graphql request', operation: 'OneCustomer', status: 200 });
+    expect(log.records().find((l) => l.requestId === requestId)).toMatchObject({ level: 30, msg: 'graphql request', operation: 'OneCustomer', status: 200 });
   });
 });

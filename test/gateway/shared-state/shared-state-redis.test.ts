@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { resolveGatewayConfig } from '../../../gateway/config.ts';
@@ -11,6 +9,7 @@ import { startGateway, type RunningGateway } from '../../../gateway/create-gatew
 import type { FailoverStore } from '../../../gateway/shared-state/failover-store.ts';
 import { runCli, type CliProcess } from '../../support/cli-process.ts';
 import { postGraphQL, type MeshHarness } from '../../support/mesh-harness.ts';
+import { loggerToLines } from '../../support/log-lines.ts';
 import { startWorkerMesh } from '../../support/worker-mesh.ts';
 import { redisAvailable, startOwnRedis, TEST_REDIS_URL, type OwnRedis } from '../../support/services.ts';
 
@@ -90,16 +89,7 @@ describe.skipIf(!available)('Redis going away mid-test', () => {
   it('keeps serving, degraded to memory, logs it, and returns to Redis when it is back', async () => {
     mesh = await startWorkerMesh();
     redis = await startOwnRedis();
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write: (chunk, _, done) => {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = loggerToLines();
     const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
     gateway = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url } }), { logger });
     const state = gateway.sharedState as FailoverStore;
@@ -142,16 +132,7 @@ describe.skipIf(!available)('Redis frozen (SIGSTOP): the socket stays open and n
   it('serves rate-limited requests from memory past the command timeout, then goes back to Redis after SIGCONT', async () => {
     mesh = await startWorkerMesh();
     redis = await startOwnRedis();
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write: (chunk, _, done) => {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = loggerToLines();
     const subgraphUrls = Object.fromEntries(Object.entries(mesh.products).map(([name, p]) => [name, p.running.url]));
     gateway = await startGateway(resolveGatewayConfig({ port: 0, subgraphUrls, rateLimit: { capacity: 1000, refillPerSecond: 100 }, sharedState: { redisUrl: redis.url, commandTimeoutMs: 200 } }), {
       logger,
