@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inc } from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callRegistry } from '../support/registry-call.ts';
 import { DEFAULT_GOVERNANCE_PATH } from '../../schema/contracts/governance.ts';
 import { openRegistryStore } from '../../schema/registry/open-registry-store.ts';
 import { startRegistryServer, type RunningRegistry } from '../../schema/registry/registry-server.ts';
@@ -113,15 +114,7 @@ describe.each(storeCases())('governed changes at the registry, on $name', ({ loc
     await cleanup?.();
   });
 
-  async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: string, path: string, token: string, body?: unknown) => callRegistry(server.url, method, path, token, body);
 
   const publish = (candidate: Candidate, token = TOKENS[candidate.product]!) => call('POST', `/v1/products/${candidate.product}/versions`, token, candidate);
   const builds = async () => (await call('GET', '/v1/builds', TOKENS.platform!)).body.length as number;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inc } from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callRegistry } from '../support/registry-call.ts';
 import { resolveGatewayConfig } from '../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../gateway/create-gateway.ts';
 import { loadDescriptor } from '../../schema/product/descriptor.ts';
@@ -85,15 +86,7 @@ let registry: Registry;
 let server: RunningRegistry;
 const gateways: RunningGateway[] = [];
 
-async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
-}
+const call = (method: string, path: string, token: string, body?: unknown) => callRegistry(server.url, method, path, token, body);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'registry-admission-'));

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callRegistry } from '../support/registry-call.ts';
 import { wideContract, type Contract } from '../../bench/registry/wide-contract.ts';
 import { loadDescriptor } from '../../schema/product/descriptor.ts';
 import { DEFAULT_GOVERNANCE_PATH } from '../../schema/contracts/governance.ts';
@@ -47,15 +48,7 @@ async function startRig(limits: CheckLimits): Promise<Rig> {
     ],
   });
   const server = await startRegistryServer({ registry, tokens, log: () => {} });
-  const call: Rig['call'] = async (method, path, token, body) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
-  };
+  const call: Rig['call'] = (method, path, token, body) => callRegistry(server.url, method, path, token, body);
   const rig = { dir, registry, server, call };
   rigs.push(rig);
   return rig;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inc } from 'semver';
 import { expect } from 'vitest';
+import { callRegistry, type RegistryAnswer } from './registry-call.ts';
 import { parseDocument } from 'yaml';
 import { registryPages } from '../../gateway/catalog/registry-pages.ts';
 import { safeParseDescriptor, type Classification } from '../../schema/product/descriptor.ts';
@@ -40,7 +41,7 @@ export interface AgreementRegistry {
   server: RunningRegistry;
   /** Tokens by holder: platform, gateway, steward, a consumer's (`consumer:<name>`), each product's (its name). */
   tokens: Record<string, string>;
-  call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+  call(method: string, path: string, token: string, body?: unknown): Promise<RegistryAnswer>;
   close(): Promise<void>;
 }
 
@@ -68,15 +69,7 @@ export async function startAgreementRegistry(location: string, options: { consum
     registry,
     server,
     tokens,
-    async call(method, path, bearer, body) {
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-    },
+    call: (method, path, bearer, body) => callRegistry(server.url, method, path, bearer, body),
     async close() {
       await server.close();
       pages?.close();
