@@ -23,7 +23,18 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
 /** A spawned process as a {@link CliProcess}; `kill` sends a signal (to a process group, say) instead of `child.kill`. */
 export function trackProcess(child: ChildProcessWithoutNullStreams, kill: (signal: NodeJS.Signals) => void = (signal) => child.kill(signal)): CliProcess {
   let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the last of the output has been read from the pipes (seen under
+  // load in CI): the code is given once the pipes close too, or after a grace period, for a
+  // process that left a child holding them.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      const grace = setTimeout(() => resolve(code), 5_000);
+      child.once('close', () => {
+        clearTimeout(grace);
+        resolve(code);
+      });
+    }),
+  );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return {
@@ -37,16 +48,21 @@ export function trackProcess(child: ChildProcessWithoutNullStreams, kill: (signa
           const match = pattern.exec(output);
           if (match) done(undefined, match[1] ?? match[0]);
         };
-        const onExit = (code: number | null) => done(new Error(`Process exited (${code}) before ${pattern}; output:\n${output}`));
+        let settled = false;
+        const onExit = (code: number | null) => {
+          check();
+          done(new Error(`Process exited (${code}) before ${pattern}; output:\n${output}`));
+        };
         function done(error?: Error, value?: string) {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           child.stdout.off('data', check);
-          child.off('exit', onExit);
           if (error) reject(error);
           else resolve(value!);
         }
         child.stdout.on('data', check);
-        child.once('exit', onExit);
+        void exited.then(onExit);
         check();
       });
     },
