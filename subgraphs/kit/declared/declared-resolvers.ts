@@ -134,11 +134,13 @@ function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMa
     if ('reference' in link) {
       const keyFields = model.keyFields.get(link.reference) ?? ['id'];
       const columns = referenceColumns(link);
-      // A reference with any key column empty points at nothing.
-      fields[field] = (row: Row) =>
-        columns.some((column) => row[column] === null || row[column] === undefined)
-          ? null
-          : { __typename: link.reference, ...Object.fromEntries(keyFields.map((keyField, index) => [keyField, String(row[columns[index]!])])) };
+      const local = model.types.get(link.reference);
+      const empty = (row: Row) => columns.some((column) => row[column] === null || row[column] === undefined);
+      // A reference with any key column empty points at nothing. One to a type this product
+      // reads itself is its row, batched per request; the gateway resolves another product's.
+      fields[field] = local?.relation
+        ? (row: Row, _: unknown, ctx: Context) => (empty(row) ? null : ctx.loaders.entity(local).load(entityKey(columns.map((column) => row[column]))))
+        : (row: Row) => (empty(row) ? null : { __typename: link.reference, ...Object.fromEntries(keyFields.map((keyField, index) => [keyField, String(row[columns[index]!])])) });
     } else if ('lookup' in link) {
       const { from, match, column } = link.lookup;
       fields[field] = (row: Row, _: unknown, ctx: Context) => ctx.loaders.lookup(from, match, column).load(keyOf(type, row));
