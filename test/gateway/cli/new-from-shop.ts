@@ -67,7 +67,10 @@ export interface ShopMesh {
  * them composed through the real gateway. `env` names each product's URL variable, when
  * the engine is reached by one.
  */
-export async function newShopMesh(from: string, options: { schema?: string; env?: Record<string, string>; extra?: Omit<NewFromEngineOptions, 'domain' | 'owner' | 'root' | 'today'> } = {}): Promise<ShopMesh> {
+export async function newShopMesh(
+  from: string,
+  options: { schema?: string; env?: Record<string, string>; extra?: Omit<NewFromEngineOptions, 'domain' | 'owner' | 'root' | 'today'> } = {},
+): Promise<ShopMesh> {
   const mesh = copyFixture('lifecycle');
   const table = (name: string) => (options.schema ? `${options.schema}.${name}` : name);
   const saved = Object.fromEntries(Object.keys(options.env ?? {}).map((key) => [key, process.env[key]]));
@@ -100,8 +103,9 @@ export async function newShopMesh(from: string, options: { schema?: string; env?
       gateway,
       close: async () => {
         await gateway.close();
-        for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
+        for (const [key, value] of Object.entries(saved))
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
         mesh.remove();
       },
     };
@@ -130,7 +134,13 @@ export async function expectShopAnswers(mesh: ShopMesh): Promise<void> {
         node: {
           id: String(id),
           shippedOn,
-          orderLine: { orderId, lineNo: String(lineNo), sku: line[2], qty: line[3], order: { id: orderId, amount: order[3], customer: { id: customer[0], fullName: customer[1], signedUp: customer[2] } } },
+          orderLine: {
+            orderId,
+            lineNo: String(lineNo),
+            sku: line[2],
+            qty: line[3],
+            order: { id: orderId, amount: order[3], customer: { id: customer[0], fullName: customer[1], signedUp: customer[2] } },
+          },
         },
       };
     }),
@@ -138,7 +148,9 @@ export async function expectShopAnswers(mesh: ShopMesh): Promise<void> {
   // One page in shop-ship; in shop-orders one batch per type per plan level: lines by composite key, orders, customers.
   expect(gateway.statements('shop-ship')).toHaveLength(1);
   expect(gateway.statements('shop-orders')).toHaveLength(3);
-  const one = await gateway.query('{ orderLine(orderId: "O1", lineNo: "2") { sku } missing: orderLine(orderId: "O1", lineNo: "9") { sku } orderLines(filter: { skuPrefix: "SKU-1" }, orderBy: KEY_DESC) { edges { node { orderId lineNo } } } }');
+  const one = await gateway.query(
+    '{ orderLine(orderId: "O1", lineNo: "2") { sku } missing: orderLine(orderId: "O1", lineNo: "9") { sku } orderLines(filter: { skuPrefix: "SKU-1" }, orderBy: KEY_DESC) { edges { node { orderId lineNo } } } }',
+  );
   expect(one.body.errors).toBeUndefined();
   expect(one.body.data).toEqual({
     orderLine: { sku: 'SKU-2' },
