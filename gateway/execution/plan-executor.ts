@@ -7,12 +7,14 @@ import {
   getVariableValues,
   GraphQLError,
   Kind,
+  parse,
   valueFromAST,
   type FragmentDefinitionNode,
   type GraphQLFormattedError,
   type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
@@ -20,7 +22,7 @@ import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { applyRewrites, isObjectOfType, isPlainObject, mergeInto, representationOf } from './entity-representations.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
-import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
+import { conditionVariables, included, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
 import { deliverDeferred, type DeferredRun } from './incremental-delivery.ts';
 import type { ExecutorRequest, ExecutorResult, GatewayExecutor, GatewayInterface } from './gateway-contract.ts';
@@ -277,7 +279,7 @@ async function runNode(execution: Execution, node: PlanNode, cursor: Cursor, con
     }
     case 'Fetch':
       try {
-        await inSpan('gateway.fetch', () => runFetch(execution, node, cursor));
+        await inSpan('gateway.fetch', () => runFetch(execution, node, cursor, conditions));
       } catch (error) {
         execution.errors.push(error as GraphQLError);
       }
@@ -345,7 +347,7 @@ function collectAt(schema: GraphQLSchema, value: unknown, path: ResponsePath, in
   if (Object.hasOwn(object, element)) collectAt(schema, object[element as string], path, index + 1, out);
 }
 
-async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor): Promise<void> {
+async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, conditions: ConditionValues): Promise<void> {
   const { internals, request } = execution;
   const service = internals.serviceMap[fetch.serviceName]?.dataSource;
   if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
@@ -357,7 +359,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
     const value = execution.variables[name];
     if (value !== undefined) variables[name] = value;
   }
-  const send = async (variables: Data): Promise<Data | null | undefined> => {
+  const send = async (variables: Data, targets: readonly Data[]): Promise<Data | null | undefined> => {
     const options: GraphQLDataSourceProcessOptions<GatewayContext> = {
       kind: INCOMING_OPERATION,
       request: { query: fetch.operation, variables, operationName: fetch.operationName },
@@ -366,19 +368,36 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
       document: fetch.operationDocumentNode,
       pathInIncomingRequest: cursor.path,
     };
-    const response = await service.process(options);
+    let response: Awaited<ReturnType<typeof service.process>>;
+    try {
+      response = await service.process(options);
+    } catch (error) {
+      // A fetch that failed whole (a product down, a timeout) leaves every field it should have
+      // filled null: each gets the error at its own path, as the spec wants of a field error.
+      trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR });
+      execution.errors.push(...failedFetchErrors(internals.supergraphSchema, error as GraphQLError, fetch, targets, placesOf(execution, cursor), conditions));
+      return undefined;
+    }
     if (response.errors) {
-      // The entities' paths are found once per answer, however many errors it carries:
-      // finding them per error made a product's N errors cost N walks of the tree.
-      let entityPaths: (string | number)[][] | undefined;
-      const pathsOfEntities = () => (entityPaths ??= hydratePaths(cursor.path, execution.root));
-      for (const error of response.errors) execution.errors.push(productError(error, fetch, cursor, pathsOfEntities));
+      // The places of the fetch's objects are found once per answer, and only if an error needs
+      // them: finding them per error made a product's N errors cost N walks of the tree.
+      let places: ((target: Data) => readonly Path[]) | undefined;
+      const placeOf = (target: Data) => {
+        places ??= placesOf(execution, cursor);
+        return places(target);
+      };
+      for (const error of response.errors) {
+        const placed = productErrors(error, fetch, cursor, targets, placeOf);
+        // No data and an error that names no field (a query the product refused): the fetch failed whole.
+        if (!error.path && !response.data) execution.errors.push(...failedFetchErrors(internals.supergraphSchema, placed[0]!, fetch, targets, placeOf, conditions));
+        else execution.errors.push(...placed);
+      }
     }
     return response.data as Data | null | undefined;
   };
 
   if (!fetch.requires) {
-    const answer = await send(variables);
+    const answer = await send(variables, entities);
     if (!answer) return;
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, answer);
     for (const entity of entities) mergeInto(entity, answer);
@@ -397,7 +416,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
   // The planner passes the client's variables through by name: one called `representations` would collide.
   if ('representations' in variables) throw new MeshError(MeshErrorCode.BAD_USER_INPUT, 'A variable named "representations" cannot be passed to a data product');
   variables.representations = representations;
-  const answer = await send(variables);
+  const answer = await send(variables, targets);
   if (!answer) return;
   const received = answer._entities;
   // Entities are merged by index: an answer of another length cannot be placed (Apollo Gateway
@@ -420,55 +439,119 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
 /**
  * A product's error as the client sees it: its message, its code (PRODUCT_ERROR when it sent
  * none: Apollo Gateway says DOWNSTREAM_SERVICE_ERROR, which is no code of ours and which
- * masking would turn into PRODUCT_ERROR anyway), the product's tag, and its path in the client's response. `_entities` errors are placed on the
- * entity they are about.
+ * masking would turn into PRODUCT_ERROR anyway), the product's tag, and its path in the client's
+ * response. An `_entities.N` error is placed on the entity representation N was made from, at
+ * every path the client reaches it by (Apollo Gateway places it at the Nth object at the Flatten
+ * path, which is another object when some were not represented: `search.1` for `search.3`).
  */
-function productError(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, pathsOfEntities: () => (string | number)[][]): GraphQLError {
+function productErrors(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, targets: readonly Data[], placeOf: (target: Data) => readonly Path[]): GraphQLError[] {
   const extensions: Record<string, unknown> = { ...error.extensions, serviceName: fetch.serviceName };
   if (extensions.code === undefined) extensions.code = MeshErrorCode.PRODUCT_ERROR;
-  return new GraphQLError(error.message || `Error while fetching subquery from service "${fetch.serviceName}"`, {
-    originalError: error as Error,
-    path: errorPath(error.path, fetch, cursor, pathsOfEntities),
-    extensions,
-  });
+  const message = error.message || `Error while fetching subquery from service "${fetch.serviceName}"`;
+  const at = (path: Path | undefined) => new GraphQLError(message, { originalError: error as Error, path, extensions });
+  const path = error.path;
+  if (!path) return [at(undefined)];
+  if (fetch.requires && path[0] === '_entities' && typeof path[1] === 'number') {
+    const target = targets[path[1]];
+    const places = target ? placeOf(target) : [];
+    // An index the fetch never sent: the error still reaches the client, with no place to stand.
+    if (places.length === 0) return [at(undefined)];
+    const rest = path.slice(2);
+    return places.map((place) => at([...place, ...rest]));
+  }
+  return [at([...cursor.path, ...path])];
 }
 
-function errorPath(path: GraphQLFormattedError['path'], fetch: FetchNode, cursor: Cursor, pathsOfEntities: () => (string | number)[][]): (string | number)[] | undefined {
-  if (fetch.requires && typeof path?.[1] === 'number') {
-    // Apollo Gateway's reading, kept so our executor places an error as Apollo's does: the entity's
-    // index among the objects at the Flatten path (before unrepresentable ones were dropped).
-    return [...(pathsOfEntities()[path[1]] ?? []), ...path.slice(2)];
+/**
+ * A fetch that failed whole, as errors at each field it would have filled: per object it was
+ * for, the top-level fields of its selection that apply to that object's type and that
+ * `@skip`/`@include` keep. The code and message stay the failure's own (PRODUCT_UNAVAILABLE,
+ * PRODUCT_TIMEOUT...). Worked out only when a fetch fails.
+ */
+function failedFetchErrors(
+  schema: GraphQLSchema,
+  error: GraphQLError,
+  fetch: FetchNode,
+  targets: readonly Data[],
+  placeOf: (target: Data) => readonly Path[],
+  conditions: ConditionValues,
+): GraphQLError[] {
+  const selection = fetchedSelection(fetch);
+  const errors: GraphQLError[] = [];
+  for (const target of targets) {
+    const fields = filledFields(schema, selection, target, conditions);
+    for (const place of placeOf(target)) for (const field of fields) errors.push(errorAt(error, [...place, field]));
   }
-  return path ? [...cursor.path, ...path] : undefined;
+  // Nothing to place it on (no field survived the conditions): the failure is still told.
+  return errors.length > 0 ? errors : [error];
 }
 
-/** The response path of every object at a Flatten path, in the order the fetch's entities were collected. */
-function hydratePaths(path: ResponsePath, root: Data): (string | number)[][] {
-  const paths: (string | number)[][] = [];
-  hydratePathsInto([], path, 0, root, paths);
-  return paths;
+/** The same error at another path, of the same class (a MeshError stays one, code and all). */
+function errorAt(error: GraphQLError, path: Path): GraphQLError {
+  const options = { path, originalError: error.originalError ?? error, extensions: { ...error.extensions } };
+  return error instanceof MeshError ? new MeshError(error.code, error.message, options) : new GraphQLError(error.message, options);
 }
 
-function hydratePathsInto(parent: (string | number)[], path: ResponsePath, index: number, data: unknown, out: (string | number)[][]): void {
-  if (data === null || data === undefined) return;
-  if (index === path.length) {
-    out.push([...parent]);
-    return;
+/** What a fetch selects on each object it is for: under `_entities` for an entity fetch, else its root selection. */
+function fetchedSelection(fetch: FetchNode): SelectionSetNode | undefined {
+  const document = fetch.operationDocumentNode ?? parse(fetch.operation);
+  const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return undefined;
+  if (!fetch.requires) return operation.selectionSet;
+  const entities = operation.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD && selection.name.value === '_entities');
+  return entities?.kind === Kind.FIELD ? entities.selectionSet : undefined;
+}
+
+/** The response keys a selection fills on one object: fields, through fragments on its type, as `@skip`/`@include` leave them. */
+function filledFields(schema: GraphQLSchema, set: SelectionSetNode | undefined, object: Data, conditions: ConditionValues, into: string[] = []): string[] {
+  for (const selection of set?.selections ?? []) {
+    if (!included(selection.directives, conditions)) continue;
+    if (selection.kind === Kind.FIELD) {
+      const name = selection.alias?.value ?? selection.name.value;
+      if (name !== '__typename' && !into.includes(name)) into.push(name);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      // An object whose type is unknown (the root) takes every fragment: the plan chose them for it.
+      const condition = selection.typeCondition?.name.value;
+      if (!condition || isObjectOfType(schema, object, condition, true)) filledFields(schema, selection.selectionSet, object, conditions, into);
+    }
   }
-  const head = path[index]!;
-  if (head === '@' || Array.isArray(data)) {
-    if (!Array.isArray(data)) return;
-    const next = head === '@' ? index + 1 : index;
-    data.forEach((item, i) => {
-      parent.push(i);
-      hydratePathsInto(parent, path, next, item, out);
-      parent.pop();
-    });
-  } else if (typeof head === 'string' && Object.hasOwn(data as Data, head)) {
-    parent.push(head);
-    hydratePathsInto(parent, path, index + 1, (data as Data)[head], out);
-    parent.pop();
-  }
+  return into;
+}
+
+type Path = (string | number)[];
+
+/**
+ * Where each object at a cursor's Flatten path stands in the client's response: field names,
+ * `@` for every element of a list, `... on T` for objects of a type, walked as collectAt walks
+ * them. Keyed by the object itself, so an object reached twice has both places.
+ */
+function placesOf(execution: Execution, cursor: Cursor): (target: Data) => readonly Path[] {
+  const schema = execution.internals.supergraphSchema;
+  const path = cursor.path;
+  if (path.length === 0) return () => [[]];
+  const places = new Map<Data, Path[]>();
+  const walk = (value: unknown, index: number, at: Path): void => {
+    if (value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      const next = path[index] === '@' ? index + 1 : index;
+      for (let i = 0; i < value.length; i++) walk(value[i], next, [...at, i]);
+      return;
+    }
+    const object = value as Data;
+    if (index === path.length) {
+      const known = places.get(object);
+      if (known) known.push(at);
+      else places.set(object, [at]);
+      return;
+    }
+    const element = path[index]!;
+    if (typeof element === 'string' && element.startsWith('... on ')) {
+      if (isObjectOfType(schema, object, element.slice(7))) walk(object, index + 1, at);
+    } else if (element === '@') walk(object, index + 1, at);
+    else if (Object.hasOwn(object, element)) walk(object[element as string], index + 1, [...at, element]);
+  };
+  walk(execution.root, 0, []);
+  return (target) => places.get(target) ?? [];
 }
 
 /** Apollo Gateway, with query plans executed by {@link PlanExecutor} instead of its own executor. */

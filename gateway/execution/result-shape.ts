@@ -191,7 +191,8 @@ function conditionApplies(schema: GraphQLSchema, condition: string, type: GraphQ
   return (isObjectType(type) || 'getInterfaces' in type) && schema.isSubType(conditionType, type as Parameters<GraphQLSchema['isSubType']>[1]);
 }
 
-function included(directives: FieldNode['directives'], conditions: ConditionValues): boolean {
+/** Whether `@skip`/`@include` keep a selection, given the values of their variables. */
+export function included(directives: FieldNode['directives'], conditions: ConditionValues): boolean {
   if (!directives || directives.length === 0) return true;
   for (const directive of directives) {
     const name = directive.name.value;

@@ -18,8 +18,8 @@ import {
 /**
  * Every null in an answer that no error explains and that the products' data does not hold:
  * the silent nulls the spec forbids. A null at path P is explained by an error at P or below
- * (a non-null field under P that propagated up to it), or by an error with no path (a failed
- * fetch that could not say where: `PENDING.failedFetchPath`). Otherwise it must be a value a
+ * (a non-null field under P that propagated up to it); an error with no path explains none (a
+ * failed fetch is told at each field it would have filled). Otherwise it must be a value a
  * product answers null by its data, named by the coordinate `Type.field` in `legitimate`
  * (list items included). A null in a non-null position is never legitimate.
  */
@@ -32,7 +32,6 @@ export function silentNulls(
   const errors = body.errors ?? [];
   if (body.data === undefined) return [];
   if (body.data === null) return errors.length > 0 ? [] : [{ at: 'data', coordinates: [], what: 'data: null, with no error' }];
-  if (errors.some((e) => !e.path)) return [];
   const document = parse(query);
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);

@@ -63,7 +63,28 @@ const DELIBERATE_DIFFERENCES: readonly {
     meshgateOnly: (error, apollo) => error.code === 'PRODUCT_ERROR' && error.product !== null && error.path === null && apollo.some((e) => e.code === 'INTERNAL_SERVER_ERROR' && e.path === null),
     apolloOnly: (error, meshgate) => error.code === 'INTERNAL_SERVER_ERROR' && error.path === null && meshgate.some((e) => e.code === 'PRODUCT_ERROR' && e.product !== null && e.path === null),
   },
+  {
+    rule: "an entity fetch's error is placed at the entity the client asked for, where Apollo Gateway places it at the entity's index among the fetch's representations",
+    why: 'the error must stand at the field it nulls: Apollo Gateway counts the entities of the fetch, not the objects of the list, and names another element (search.1.title for search.3.title)',
+    meshgateOnly: (error, apollo) => apollo.some((e) => movedInAList(e, error)),
+    apolloOnly: (error, meshgate) => meshgate.some((e) => movedInAList(error, e)),
+  },
+  {
+    rule: 'a fetch that failed whole gives its error at each field it would have filled, where Apollo Gateway gives it once with no path',
+    why: 'the spec: every null a failure causes carries its error with its path, so a client can tell the fields that failed from the fields that are null by their data',
+    meshgateOnly: (error, apollo) => error.path !== null && error.product !== null && apollo.some((e) => e.path === null && sameFailure(e, error)),
+    apolloOnly: (error, meshgate) => error.path === null && error.product !== null && meshgate.some((e) => e.path !== null && sameFailure(e, error)),
+  },
 ];
+
+/** The same error, placed by the two executors at the same field of another list element. */
+function movedInAList(apollo: ComparedError, meshgate: ComparedError): boolean {
+  const [a, m] = [apollo.path, meshgate.path];
+  if (!a || !m || a.length !== m.length || !sameFailure(apollo, meshgate)) return false;
+  return a.every((step, i) => step === m[i] || (typeof step === 'number' && typeof m[i] === 'number'));
+}
+
+const sameFailure = (a: ComparedError, b: ComparedError) => a.message === b.message && a.code === b.code && a.product === b.product;
 
 interface ComparedError {
   message: string;
