@@ -9,31 +9,38 @@ type Data = Record<string, unknown>;
  * (keys, `@requires` fields, `__typename`), read against the whole supergraph: requires may
  * name @inaccessible elements, which products know and clients never see.
  *
- * Kept exactly as Apollo Gateway reads it, because products and plans rely on it: a field
- * missing from the entity (its fetch failed) drops the whole representation; an inline
- * fragment whose type does not match is left out; a representation with no `__typename` is
- * not sent.
+ * Kept as Apollo Gateway reads it, because products and plans rely on it: a field missing from
+ * the entity (its fetch failed) drops the whole representation; an inline fragment whose type
+ * does not match is left out; a representation with no `__typename` is not sent. One departure:
+ * a field `@skip`/`@include` kept from being fetched (its place, from the entity's place `at`,
+ * is in `skipped`: skipped-inputs.ts) is left out of the representation rather than dropping
+ * it, since the field needing it is skipped in the same fetch.
  */
-export function representationOf(schema: GraphQLSchema, entity: Data, requires: readonly QueryPlanSelectionNode[]): Data | null {
-  const representation = select(schema, entity, requires);
+export function representationOf(schema: GraphQLSchema, entity: Data, requires: readonly QueryPlanSelectionNode[], skipped?: ReadonlySet<string>, at = ''): Data | null {
+  const representation = select(schema, entity, requires, skipped, at);
   return representation?.__typename ? representation : null;
 }
 
-function select(schema: GraphQLSchema, source: Data | null, selections: readonly QueryPlanSelectionNode[]): Data | null {
+function select(schema: GraphQLSchema, source: Data | null, selections: readonly QueryPlanSelectionNode[], skipped: ReadonlySet<string> | undefined, at: string): Data | null {
   if (source === null) return null;
   const result: Data = {};
   for (const selection of selections) {
     if (selection.kind === 'Field') {
       const name = selection.alias ?? selection.name;
-      if (!Object.hasOwn(source, name) || source[name] === undefined) return null;
+      // The place is spelled out only while some input is skipped: the usual fetch builds no string.
+      const place = skipped ? `${at}.${name}` : at;
+      if (!Object.hasOwn(source, name) || source[name] === undefined) {
+        if (skipped?.has(place)) continue;
+        return null;
+      }
       const value = source[name];
       const sub = selection.selections;
       let read: unknown;
-      if (Array.isArray(value)) read = sub ? value.map((item) => select(schema, item as Data | null, sub)) : value;
-      else read = sub ? select(schema, value as Data | null, sub) : value;
+      if (Array.isArray(value)) read = sub ? value.map((item) => select(schema, item as Data | null, sub, skipped, place)) : value;
+      else read = sub ? select(schema, value as Data | null, sub, skipped, place) : value;
       setOwn(result, name, read);
     } else if (selection.typeCondition && isObjectOfType(schema, source, selection.typeCondition)) {
-      mergeInto(result, select(schema, source, selection.selections));
+      mergeInto(result, select(schema, source, selection.selections, skipped, at));
     }
   }
   return result;

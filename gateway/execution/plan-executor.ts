@@ -25,6 +25,7 @@ import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-
 import { conditionVariables, included, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
 import { deliverDeferred, type DeferredRun } from './incremental-delivery.ts';
+import { positionOf, skippedInputs } from './skipped-inputs.ts';
 import type { ExecutorRequest, ExecutorResult, GatewayExecutor, GatewayInterface } from './gateway-contract.ts';
 
 type Data = Record<string, unknown>;
@@ -55,6 +56,8 @@ interface CompiledPlan {
   /** Variables that decide `@skip`/`@include`, and the result shape per combination of their values. */
   conditionVariables: readonly string[];
   shapes: Map<string, OperationShape>;
+  /** Per combination of those values: the `@requires` inputs left unfetched by them (skipped-inputs.ts), null for none. */
+  skipped: Map<string, ReadonlySet<string> | null>;
 }
 
 /** Where a plan node runs: the objects of the response tree at `path` (a list when the path crossed lists). */
@@ -71,6 +74,8 @@ interface Execution {
   readonly operation: OperationDefinitionNode;
   readonly root: Data;
   readonly errors: GraphQLError[];
+  /** `@requires` inputs `@skip`/`@include` kept from being fetched, which representations may lack. */
+  readonly skipped: ReadonlySet<string> | undefined;
   /** Deferred blocks met so far, when the client takes parts (else they run in line: one whole answer). */
   readonly deferred?: DeferredNode[];
   /** The products fetched, for a deferred part's product signals. */
@@ -135,7 +140,8 @@ class PlanExecutor {
 
     const incremental = (request.context as GatewayContext).incremental;
     const deferring = incremental?.deferring === true;
-    const execution: Execution = { internals, request, variables: rawVariables, operation, root: {}, errors: [], ...(deferring && { deferred: [], early: new Map() }) };
+    const skipped = skippedFor(compiled, plan, conditions);
+    const execution: Execution = { internals, request, variables: rawVariables, operation, root: {}, errors: [], skipped, ...(deferring && { deferred: [], early: new Map() }) };
     const node = plan.node as PlanNode | undefined;
     if (node) await runNode(execution, node, { path: [], data: execution.root }, conditions);
     if (incremental && execution.deferred && execution.deferred.length > 0) {
@@ -182,7 +188,12 @@ class PlanExecutor {
   private compile(plan: QueryPlan, request: ExecutorRequest): CompiledPlan {
     let compiled = this.compiled.get(plan);
     if (!compiled) {
-      compiled = { refusal: refusalOf(plan.node), conditionVariables: [...new Set([...conditionVariables(request.document), ...deferConditionVariables(request.document)])].sort(), shapes: new Map() };
+      compiled = {
+        refusal: refusalOf(plan.node),
+        conditionVariables: [...new Set([...conditionVariables(request.document), ...deferConditionVariables(request.document)])].sort(),
+        shapes: new Map(),
+        skipped: new Map(),
+      };
       this.compiled.set(plan, compiled);
     }
     return compiled;
@@ -196,7 +207,7 @@ class PlanExecutor {
     conditions: ConditionValues,
     delivered?: ReadonlySet<string>,
   ): OperationShape {
-    let key = compiled.conditionVariables.length === 0 ? '' : compiled.conditionVariables.map((name) => (conditions[name] === true ? '1' : '0')).join('');
+    let key = conditionKey(compiled, conditions);
     // With @defer in parts: one shape per set of fragments delivered so far (keys hold no newline).
     if (delivered) key += `\n${[...delivered].sort().join('\n')}`;
     let shape = compiled.shapes.get(key);
@@ -210,6 +221,21 @@ class PlanExecutor {
     }
     return shape;
   }
+}
+
+/** Which values the operation's `@skip`/`@include` variables have: what a shape, and skipped inputs, are kept under. */
+function conditionKey(compiled: CompiledPlan, conditions: ConditionValues): string {
+  return compiled.conditionVariables.length === 0 ? '' : compiled.conditionVariables.map((name) => (conditions[name] === true ? '1' : '0')).join('');
+}
+
+function skippedFor(compiled: CompiledPlan, plan: QueryPlan, conditions: ConditionValues): ReadonlySet<string> | undefined {
+  const key = conditionKey(compiled, conditions);
+  let skipped = compiled.skipped.get(key);
+  if (skipped === undefined) {
+    skipped = skippedInputs(plan.node as PlanNode | undefined, conditions) ?? null;
+    compiled.skipped.set(key, skipped);
+  }
+  return skipped ?? undefined;
 }
 
 function operationIn(request: ExecutorRequest): OperationDefinitionNode {
@@ -405,8 +431,9 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   }
   const representations: Data[] = [];
   const targets: Data[] = [];
+  const at = execution.skipped ? positionOf(cursor.path) : '';
   for (const entity of entities) {
-    const representation = representationOf(internals.supergraphSchema, entity, fetch.requires);
+    const representation = representationOf(internals.supergraphSchema, entity, fetch.requires, execution.skipped, at);
     if (!representation) continue;
     applyRewrites(internals.supergraphSchema, fetch.inputRewrites, representation);
     representations.push(representation);
@@ -423,8 +450,11 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   // throws an uncoded error here, which reaches the client as INTERNAL_SERVER_ERROR).
   // So must an entry that is neither an object nor null: setting its __typename would throw
   // an uncoded TypeError, and a list would be merged index by index into the entity.
+  // Nothing of it is merged: the fetch failed whole, and is told at each field it would have filled.
   if (!Array.isArray(received) || received.length !== representations.length || !received.every((entity) => entity === null || isPlainObject(entity))) {
-    throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { extensions: { product: fetch.serviceName } });
+    const invalid = new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { extensions: { product: fetch.serviceName } });
+    execution.errors.push(...failedFetchErrors(internals.supergraphSchema, invalid, fetch, targets, placesOf(execution, cursor), conditions));
+    return;
   }
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Data | null;

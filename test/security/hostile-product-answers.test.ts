@@ -75,6 +75,12 @@ beforeEach(() => {
 
 const ask = (query: string, variables?: Record<string, unknown>) => postGraphQL(gateway.url, { query, variables });
 const codes = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => body.errors?.map((e) => [e.extensions?.code, e.extensions?.product ?? null]);
+/** A fetch that failed whole is told at each field it would have filled: here, the field of both items. */
+const failedAt = (field: string) => [
+  ['PRODUCT_ERROR', 'hostile', ['items', 0, field]],
+  ['PRODUCT_ERROR', 'hostile', ['items', 1, field]],
+];
+const placed = (body: { errors?: { path?: unknown; extensions?: Record<string, unknown> }[] }) => body.errors?.map((e) => [e.extensions?.code, e.extensions?.product ?? null, e.path ?? null]);
 
 describe('a product answering _entities with', () => {
   it('fewer entities than it was sent: PRODUCT_ERROR naming it, and the rest of the answer kept', async () => {
@@ -86,7 +92,7 @@ describe('a product answering _entities with', () => {
         { id: '2', detail: null },
       ],
     });
-    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+    expect(placed(body)).toEqual(failedAt('detail'));
   });
 
   it('something that is not a list: PRODUCT_ERROR naming it', async () => {
@@ -98,7 +104,7 @@ describe('a product answering _entities with', () => {
         { id: '2', detail: null },
       ],
     });
-    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+    expect(placed(body)).toEqual(failedAt('detail'));
   });
 
   it.each([
@@ -157,7 +163,7 @@ describe('a product answering _entities with things that are not entities', () =
         { id: '2', detail: null },
       ],
     });
-    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+    expect(placed(body)).toEqual(failedAt('detail'));
   });
 
   it.each([
@@ -173,7 +179,7 @@ describe('a product answering _entities with things that are not entities', () =
         { id: '2', detail: null },
       ],
     });
-    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+    expect(placed(body)).toEqual(failedAt('detail'));
   });
 
   it('the name of another type of the API, not one this field can hold: PRODUCT_ERROR and null', async () => {
@@ -220,7 +226,7 @@ describe('a product whose errors are not GraphQL errors', () => {
         { id: '2', detail: null },
       ],
     });
-    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+    expect(placed(body)).toEqual(failedAt('detail'));
     expect(JSON.stringify(body)).not.toContain('secret');
   });
 });
@@ -307,7 +313,7 @@ describe('a product answering more than transport.maxResponseBytes', () => {
         { id: '2', blob: null },
       ],
     });
-    expect(codes(body)).toEqual([['PRODUCT_ERROR', 'hostile']]);
+    expect(placed(body)).toEqual(failedAt('blob'));
     expect(JSON.stringify(body)).not.toContain('xxxx');
 
     hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({ blob: 'small' })) } });
