@@ -229,7 +229,6 @@ interface Completion {
   marks: number;
   /** Errors from fetching: a null they explain gets no error of its own. */
   fetchErrors: readonly GraphQLError[];
-  fetchErrorWithoutPath: boolean;
   introspect: (node: FieldNode) => unknown;
 }
 
@@ -242,7 +241,7 @@ interface Completion {
  * Where it departs from Apollo Gateway's executor, on purpose: a null in a non-null position
  * propagates to the nearest nullable parent **and** adds its error (NULL_IN_NON_NULL_FIELD)
  * with the field's path, unless an error from fetching already explains it (an error at that
- * path or below it, or a product failure with no path). Apollo drops that error when any
+ * path or below it: a failed fetch is told at each field it would have filled). Apollo drops that error when any
  * fetch failed and otherwise hides it in `extensions.valueCompletion`. Likewise a value that
  * does not fit its type, and an @interfaceObject object whose concrete type no product
  * named, are PRODUCT_ERROR at their path, never a silent null; and an ID a product sent as an
@@ -271,7 +270,6 @@ export class OperationShape {
       errors: [],
       marks: 0,
       fetchErrors,
-      fetchErrorWithoutPath: fetchErrors.some((e) => !e.path),
       introspect: (node) => this.introspect(node, variables),
     };
     const data = completeObject(input, this.root, this.rootType, [], state);
@@ -463,9 +461,11 @@ function nestedWithin(value: object | null, levels: number): boolean {
   return true;
 }
 
-/** A fetch error at this path or below it, or one with no path at all, already tells the client why this is null. */
+/**
+ * A fetch error at this path or below it already tells the client why this is null. One with no
+ * path tells nothing about this field: a failed fetch is placed at each field it would have filled.
+ */
 function explainedByFetchError(path: Path, state: Completion): boolean {
-  if (state.fetchErrorWithoutPath) return true;
   outer: for (const error of state.fetchErrors) {
     const at = error.path;
     if (!at || at.length < path.length) continue;
