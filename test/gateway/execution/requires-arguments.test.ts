@@ -1,0 +1,230 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApolloGateway } from '@apollo/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
+import { resolveGatewayConfig, type GatewayConfigInput } from '../../../gateway/config.ts';
+import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
+import { REQUIRES_ARGUMENT_SUBGRAPHS } from '../../fixtures/executor/requires-arguments-subgraphs.ts';
+import { serveSignedSubgraphs, type RunningFixture } from '../../fixtures/executor/subgraphs.ts';
+import { postGraphQL, type GraphQLHttpResult } from '../../support/mesh-harness.ts';
+import { postForParts } from '../../support/multipart-parts.ts';
+
+/**
+ * Issue 25: a `@requires` with arguments never replaces the caller's arguments of the same
+ * field, nor another `@requires`' arguments. Through the real gateway and signed products of
+ * their own (requires-arguments-subgraphs.ts), whose computed values say what they were
+ * computed from. Each answer is the one the GraphQL and federation specs give; Apollo
+ * Gateway's own executor, over the same products, is shown answering the main case wrong.
+ */
+let dir: string;
+let products: RunningFixture;
+let meshgate: RunningGateway;
+let apollo: RunningGateway;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'meshgate-requires-arguments-'));
+  products = await serveSignedSubgraphs(REQUIRES_ARGUMENT_SUBGRAPHS);
+  const file = join(dir, 'supergraph.graphql');
+  composeSupergraph(
+    REQUIRES_ARGUMENT_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: products.urls[s.name]! })),
+    file,
+  );
+  // Not data products: nothing classifies their fields.
+  const config: GatewayConfigInput = { port: 0, supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, catalog: { enabled: false } };
+  meshgate = await startGateway(resolveGatewayConfig(config));
+  apollo = await startGateway(resolveGatewayConfig(config), { executor: (gateway: ApolloGateway) => gateway });
+});
+afterAll(async () => {
+  await meshgate?.close();
+  await apollo?.close();
+  await products?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const ask = (query: string, variables?: Record<string, unknown>, gateway = meshgate): Promise<GraphQLHttpResult> => postGraphQL(gateway.url, { query, variables });
+const errorsOf = (answer: GraphQLHttpResult) => (answer.body.errors ?? []).map((e) => ({ message: e.message, path: e.path, code: e.extensions?.code, product: e.extensions?.product }));
+/** r3's rating is withheld by catalog (its message masked): the error every answer that fetches it carries, at the path of the field the caller (or the requiring product) selected. */
+const withheld = (path: (string | number)[]) => ({ message: 'Data product "catalog" failed to resolve this part of the query.', path, code: 'PRODUCT_ERROR', product: 'catalog' });
+
+describe('a @requires with arguments beside the caller\u2019s selection of the same field', () => {
+  const MAIN = '{ products { id averageRating reviews(first: 1) { id } } }';
+
+  it('answers the caller its own arguments and computes the field from the required ones', async () => {
+    const answer = await ask(MAIN);
+    expect(answer.body.data).toEqual({
+      products: [
+        { id: 'p1', averageRating: '4.5 of 3', reviews: [{ id: 'r1' }] },
+        { id: 'p2', averageRating: '3 of 2', reviews: [{ id: 'r7' }] },
+      ],
+    });
+    // The third review's rating was fetched for averageRating only: its error names the field, never a private alias.
+    expect(errorsOf(answer)).toEqual([withheld(['products', 0, 'reviews', 2, 'rating'])]);
+  });
+
+  it('is answered wrong by Apollo Gateway\u2019s own executor over the same plan: three reviews, no error saying so', async () => {
+    const answer = await ask(MAIN, undefined, apollo);
+    expect(answer.body.data.products[0].reviews).toEqual([{ id: 'r1' }, { id: 'r2' }, { id: 'r3' }]);
+    expect(answer.body.data.products[0].averageRating).toBe('4.5 of 3');
+  });
+
+  it('keeps an aliased selection and an unaliased one of other arguments apart from the required one', async () => {
+    const answer = await ask('{ products { averageRating top: reviews(first: 1) { id } reviews(first: 2) { id rating } } }');
+    expect(answer.body.data).toEqual({
+      products: [
+        {
+          averageRating: '4.5 of 3',
+          top: [{ id: 'r1' }],
+          reviews: [
+            { id: 'r1', rating: 5 },
+            { id: 'r2', rating: 4 },
+          ],
+        },
+        {
+          averageRating: '3 of 2',
+          top: [{ id: 'r7' }],
+          reviews: [
+            { id: 'r7', rating: 2 },
+            { id: 'r8', rating: 4 },
+          ],
+        },
+      ],
+    });
+    expect(errorsOf(answer)).toEqual([withheld(['products', 0, 'reviews', 2, 'rating'])]);
+  });
+
+  it('passes the caller\u2019s variables, with their defaults, to the caller\u2019s selection only', async () => {
+    const query = 'query Reviews($n: Int! = 2) { products { averageRating reviews(first: $n) { id } } }';
+    for (const [variables, ids] of [
+      [{ n: 1 }, [['r1'], ['r7']]],
+      [
+        {},
+        [
+          ['r1', 'r2'],
+          ['r7', 'r8'],
+        ],
+      ],
+      [
+        { n: 4 },
+        [
+          ['r1', 'r2', 'r3', 'r4'],
+          ['r7', 'r8'],
+        ],
+      ],
+    ] as const) {
+      const answer = await ask(query, variables);
+      expect(answer.body.data.products.map((p: { reviews: { id: string }[] }) => p.reviews.map((r) => r.id))).toEqual(ids);
+      expect(answer.body.data.products.map((p: { averageRating: string }) => p.averageRating)).toEqual(['4.5 of 3', '3 of 2']);
+    }
+  });
+
+  it('keeps nested arguments apart: the caller\u2019s posts(last: 1) beside a required posts(last: 2) two levels down', async () => {
+    const answer = await ask('{ products { authorPostCount reviews(first: 3) { author { id posts(last: 1) { id } } } } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data).toEqual({
+      products: [
+        {
+          // a1 has four posts, a2 one: 2 + 1 + 2.
+          authorPostCount: 5,
+          reviews: [{ author: { id: 'a1', posts: [{ id: 'a1-4' }] } }, { author: { id: 'a2', posts: [{ id: 'a2-1' }] } }, { author: { id: 'a1', posts: [{ id: 'a1-4' }] } }],
+        },
+        {
+          authorPostCount: 3,
+          reviews: [{ author: { id: 'a2', posts: [{ id: 'a2-1' }] } }, { author: { id: 'a1', posts: [{ id: 'a1-4' }] } }],
+        },
+      ],
+    });
+  });
+
+  it('answers a caller who gives the required field\u2019s name to another field', async () => {
+    const answer = await ask('{ products { averageRating reviews: name } }');
+    expect(answer.body.data).toEqual({
+      products: [
+        { averageRating: '4.5 of 3', reviews: 'Lamp' },
+        { averageRating: '3 of 2', reviews: 'Pen' },
+      ],
+    });
+    expect(errorsOf(answer)).toEqual([withheld(['products', 0, 'reviews', 2, 'rating'])]);
+  });
+
+  it('leaves a caller who selects the required arguments themselves one fetch of them', async () => {
+    const answer = await ask('{ products { averageRating reviews(first: 3) { id } } }');
+    expect(answer.body.data.products.map((p: { reviews: unknown[] }) => p.reviews.length)).toEqual([3, 2]);
+    expect(answer.body.data.products.map((p: { averageRating: string }) => p.averageRating)).toEqual(['4.5 of 3', '3 of 2']);
+  });
+});
+
+describe('two @requires of one field with different arguments', () => {
+  it('computes each from its own arguments, in one query', async () => {
+    const answer = await ask('{ products { averageRating ratingCount } }');
+    expect(answer.body.data).toEqual({
+      products: [
+        { averageRating: '4.5 of 3', ratingCount: 5 },
+        { averageRating: '3 of 2', ratingCount: 2 },
+      ],
+    });
+    // r3 is among both argument sets' reviews, fetched once for each.
+    expect(errorsOf(answer)).toEqual([withheld(['products', 0, 'reviews', 2, 'rating']), withheld(['products', 0, 'reviews', 2, 'rating'])]);
+  });
+
+  it('computes each from its own arguments beside the caller\u2019s own, on a field with a default argument', async () => {
+    const answer = await ask('{ products { id shipping postage weight kg: weight(unit: "kg") } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data).toEqual({
+      products: [
+        { id: 'p1', shipping: 'heavy (2 kg)', postage: 24, weight: 2400, kg: 2 },
+        { id: 'p2', shipping: 'light (0 kg)', postage: 1, weight: 40, kg: 0 },
+      ],
+    });
+  });
+});
+
+describe('neighbours', () => {
+  it('@provides and @requires of one field: a provided name where the product provides it, the owner\u2019s elsewhere', async () => {
+    const answer = await ask('{ topProducts { name label } products { name label } }');
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data).toEqual({
+      topProducts: [
+        { name: 'Lamp (top)', label: 'label of Lamp (top)' },
+        { name: 'Pen (top)', label: 'label of Pen (top)' },
+      ],
+      products: [
+        { name: 'Lamp', label: 'label of Lamp' },
+        { name: 'Pen', label: 'label of Pen' },
+      ],
+    });
+  });
+
+  it('@provides beside a @requires with arguments the caller selects otherwise', async () => {
+    const answer = await ask('{ topProducts { name averageRating reviews(first: 1) { rating } } }');
+    expect(answer.body.data).toEqual({
+      topProducts: [
+        { name: 'Lamp (top)', averageRating: '4.5 of 3', reviews: [{ rating: 5 }] },
+        { name: 'Pen (top)', averageRating: '3 of 2', reviews: [{ rating: 2 }] },
+      ],
+    });
+    expect(errorsOf(answer)).toEqual([withheld(['topProducts', 0, 'reviews', 2, 'rating'])]);
+  });
+
+  it('@defer around the computed field: the first part has the caller\u2019s reviews, the deferred one the field computed from three', async () => {
+    const reader = await postForParts(meshgate.url, { query: '{ products { id reviews(first: 1) { id } ... @defer(label: "score") { averageRating } } }' });
+    const parts = [await reader.next(), ...(await reader.rest())];
+    expect(parts[0]).toMatchObject({
+      hasNext: true,
+      data: {
+        products: [
+          { id: 'p1', reviews: [{ id: 'r1' }] },
+          { id: 'p2', reviews: [{ id: 'r7' }] },
+        ],
+      },
+    });
+    expect(parts[0].errors).toBeUndefined();
+    const incremental = parts.slice(1).flatMap((part) => part.incremental ?? []);
+    expect(incremental.map((i: { path: unknown[]; data: unknown; label: string }) => [i.label, i.path, i.data]).sort()).toEqual([
+      ['score', ['products', 0], { averageRating: '4.5 of 3' }],
+      ['score', ['products', 1], { averageRating: '3 of 2' }],
+    ]);
+    expect(parts.at(-1).hasNext).toBe(false);
+  });
+});
