@@ -321,9 +321,11 @@ function correct(plan: QueryPlan, context: PlanContext): void {
       const found = fieldsInFetch(context, planned, document, position);
       for (const { container, field } of found) {
         groups.forEach((group, g) => {
+          if (container.some((selection) => selection.kind === Kind.FIELD && selection.alias?.value === aliases[g])) return;
+          // Without the caller's @skip/@include: what a requires needs is fetched whatever the caller skips.
           const copy = withArgumentsOf(
             context,
-            { ...field, alias: { kind: Kind.NAME, value: aliases[g]! } },
+            { ...field, alias: { kind: Kind.NAME, value: aliases[g]! }, directives: [] },
             group.map((use) => use.node),
           );
           // A copy holds what its requires need only if the product fetched all of it here.

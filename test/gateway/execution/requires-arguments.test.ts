@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
-import { REQUIRES_ARGUMENT_SUBGRAPHS } from '../../fixtures/executor/requires-arguments-subgraphs.ts';
+import { CROSS_PRODUCT_REQUIRES_SUBGRAPHS, REQUIRES_ARGUMENT_SUBGRAPHS } from '../../fixtures/executor/requires-arguments-subgraphs.ts';
 import { serveSignedSubgraphs, type RunningFixture } from '../../fixtures/executor/subgraphs.ts';
 import { postGraphQL, type GraphQLHttpResult } from '../../support/mesh-harness.ts';
 import { postForParts } from '../../support/multipart-parts.ts';
@@ -22,6 +22,8 @@ let dir: string;
 let products: RunningFixture;
 let meshgate: RunningGateway;
 let apollo: RunningGateway;
+let crossProducts: RunningFixture;
+let cross: RunningGateway;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshgate-requires-arguments-'));
@@ -35,11 +37,20 @@ beforeAll(async () => {
   const config: GatewayConfigInput = { port: 0, supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, catalog: { enabled: false } };
   meshgate = await startGateway(resolveGatewayConfig(config));
   apollo = await startGateway(resolveGatewayConfig(config), { executor: (gateway: ApolloGateway) => gateway });
+  crossProducts = await serveSignedSubgraphs(CROSS_PRODUCT_REQUIRES_SUBGRAPHS);
+  const crossFile = join(dir, 'cross.graphql');
+  composeSupergraph(
+    CROSS_PRODUCT_REQUIRES_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: crossProducts.urls[s.name]! })),
+    crossFile,
+  );
+  cross = await startGateway(resolveGatewayConfig({ ...config, supergraph: { file: crossFile } }));
 });
 afterAll(async () => {
   await meshgate?.close();
   await apollo?.close();
+  await cross?.close();
   await products?.close();
+  await crossProducts?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -148,6 +159,20 @@ describe('a @requires with arguments beside the caller\u2019s selection of the s
     expect(errorsOf(answer)).toEqual([withheld(['products', 0, 'reviews', 2, 'rating'])]);
   });
 
+  it('fetches what a requires needs whatever the caller skips of the same field', async () => {
+    const query = 'query ($skip: Boolean!) { products { averageRating reviews(first: 1) @skip(if: $skip) { id } } }';
+    const skipped = await ask(query, { skip: true });
+    expect(skipped.body.data).toEqual({ products: [{ averageRating: '4.5 of 3' }, { averageRating: '3 of 2' }] });
+    expect(errorsOf(skipped)).toEqual([withheld(['products', 0, 'reviews', 2, 'rating'])]);
+    const kept = await ask(query, { skip: false });
+    expect(kept.body.data).toEqual({
+      products: [
+        { averageRating: '4.5 of 3', reviews: [{ id: 'r1' }] },
+        { averageRating: '3 of 2', reviews: [{ id: 'r7' }] },
+      ],
+    });
+  });
+
   it('leaves a caller who selects the required arguments themselves one fetch of them', async () => {
     const answer = await ask('{ products { averageRating reviews(first: 3) { id } } }');
     expect(answer.body.data.products.map((p: { reviews: unknown[] }) => p.reviews.length)).toEqual([3, 2]);
@@ -226,5 +251,34 @@ describe('neighbours', () => {
       ['score', ['products', 1], { averageRating: '3 of 2' }],
     ]);
     expect(parts.at(-1).hasNext).toBe(false);
+  });
+});
+
+describe('what the correction cannot keep apart', () => {
+  it('refuses, before any fetch, a caller\u2019s other arguments beside a requires whose sub-selection another product answers', async () => {
+    const refused = await ask('{ products { byline reviews(first: 1) { id } } }', undefined, cross);
+    expect(refused.body.data ?? null).toBeNull();
+    expect(errorsOf(refused)).toEqual([
+      {
+        message: 'This gateway does not execute Product.reviews required with other arguments than another selection of it, where what is required of it comes from more than one product',
+        path: undefined,
+        code: 'PLAN_NODE_UNSUPPORTED',
+        product: undefined,
+      },
+    ]);
+  });
+
+  it('serves the same requires where nothing else selects the field, and the caller\u2019s own arguments where they are the required ones', async () => {
+    const alone = await ask('{ products { id byline } }', undefined, cross);
+    expect(alone.body.errors).toBeUndefined();
+    expect(alone.body.data).toEqual({
+      products: [
+        { id: 'p1', byline: 'name of a1, name of a2' },
+        { id: 'p2', byline: 'name of a2, name of a1' },
+      ],
+    });
+    const same = await ask('{ products { byline reviews(first: 2) { id } } }', undefined, cross);
+    expect(same.body.errors).toBeUndefined();
+    expect(same.body.data.products[0]).toEqual({ byline: 'name of a1, name of a2', reviews: [{ id: 'r1' }, { id: 'r2' }] });
   });
 });
