@@ -311,12 +311,10 @@ function correct(plan: QueryPlan, context: PlanContext): void {
     if (agrees) continue;
     const aliases = groups.map(() => context.privateAlias());
     // Whether a fetch runs below the merged field (on its objects): it then stays fetched as it was planned.
-    const below = fetches.some(
-      (planned) => planned.path.length > position.path.length && position.path.every((element, i) => planned.path[i] === element) && planned.path[position.path.length] === position.field,
-    );
+    const below = fetches.some((planned) => isPrefix([...position.path, position.field], planned.path));
     const copied = groups.map(() => false);
     for (const planned of fetches) {
-      if (position.uses.some((use) => use.fetch === planned)) continue;
+      if (position.uses.some((use) => use.fetch === planned) || !isPrefix(planned.path, position.path)) continue;
       const document = documentOf(planned);
       const found = fieldsInFetch(context, planned, document, position);
       for (const { container, field } of found) {
@@ -367,6 +365,11 @@ function correct(plan: QueryPlan, context: PlanContext): void {
     }
   }
   for (const [planned, reads] of readsBy) splitAndAlias(planned, reads);
+}
+
+/** Whether a response path begins with another (a fetch at `path` can hold what is at `longer`). */
+function isPrefix(path: ResponsePath, longer: ResponsePath): boolean {
+  return path.length <= longer.length && path.every((element, i) => element === longer[i]);
 }
 
 /** The entity fields a requiring fetch selects, by type: `_entities { ... on T { a b } }`. */
@@ -496,7 +499,6 @@ function fieldsInFetch(context: PlanContext, planned: PlannedFetch, document: Do
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (!operation) return [];
   const own = planned.path;
-  if (own.length > position.path.length || own.some((element, i) => element !== position.path[i])) return [];
   let sets: SelectionSetNode[] = [operation.selectionSet];
   if (planned.fetch.requires) {
     const entities = operation.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === '_entities');
@@ -570,10 +572,11 @@ function splitAndAlias(planned: PlannedFetch, reads: Map<string, Map<string, str
     }
   }
   const all = [...parts.values()];
+  const apart = new Set(all.flatMap((part) => [...part.reads.keys()]));
   const fetches = all.map((part, i) => {
     const keep = (typeName: string, field: string) => (i === 0 ? !all.slice(1).some((other) => other.fields.has(`${typeName}.${field}`)) : part.fields.has(`${typeName}.${field}`));
     const split = all.length === 1 ? document : only(document, keep);
-    const node: Mutable<FetchNode> = { ...fetch, requires: aliasRequires(fetch.requires ?? [], part.reads) };
+    const node: Mutable<FetchNode> = { ...fetch, requires: aliasRequires(fetch.requires ?? [], part.reads, apart) };
     if (split !== document || planned.changed) {
       node.operation = stripIgnoredCharacters(print(split));
       node.operationDocumentNode = split;
@@ -592,16 +595,23 @@ function splitAndAlias(planned: PlannedFetch, reads: Map<string, Map<string, str
   planned.replaceFlatten!({ kind: 'Parallel', nodes: fetches.map((node) => ({ ...flatten, node })) });
 }
 
-/** The requiring fetch's `requires`, reading each required field from its private alias. */
-function aliasRequires(requires: readonly QueryPlanSelectionNode[], reads: Map<string, string>): QueryPlanSelectionNode[] {
+/**
+ * A part of a requiring fetch's `requires`: each required field it reads from its private
+ * alias; a field kept apart (`apart`) that only the other parts read is left out, since its
+ * merged fetch may be gone and a missing field would drop the whole representation.
+ */
+function aliasRequires(requires: readonly QueryPlanSelectionNode[], reads: Map<string, string>, apart: ReadonlySet<string>): QueryPlanSelectionNode[] {
   return requires.map((selection) => {
     if (selection.kind !== 'InlineFragment' || !selection.typeCondition) return selection;
     const typeName = selection.typeCondition;
     return {
       ...selection,
-      selections: selection.selections.map((field) => {
-        const alias = field.kind === 'Field' ? reads.get(`${typeName}.${field.name}`) : undefined;
-        return alias ? { ...field, alias } : field;
+      selections: selection.selections.flatMap((field): QueryPlanSelectionNode[] => {
+        if (field.kind !== 'Field') return [field];
+        const coordinate = `${typeName}.${field.name}`;
+        const alias = reads.get(coordinate);
+        if (alias) return [{ ...field, alias }];
+        return apart.has(coordinate) ? [] : [field];
       }),
     };
   });

@@ -205,6 +205,19 @@ describe('two @requires of one field with different arguments', () => {
   });
 });
 
+describe('every @requires of one type at once', () => {
+  it('computes four fields, from two fields required with two argument sets each, none of them selected by the caller', async () => {
+    const answer = await ask('{ products { averageRating ratingCount shipping postage label } }');
+    expect(answer.body.data).toEqual({
+      products: [
+        { averageRating: '4.5 of 3', ratingCount: 5, shipping: 'heavy (2 kg)', postage: 24, label: 'label of Lamp' },
+        { averageRating: '3 of 2', ratingCount: 2, shipping: 'light (0 kg)', postage: 1, label: 'label of Pen' },
+      ],
+    });
+    expect(errorsOf(answer)).toEqual([withheld(['products', 0, 'reviews', 2, 'rating']), withheld(['products', 0, 'reviews', 2, 'rating'])]);
+  });
+});
+
 describe('neighbours', () => {
   it('@provides and @requires of one field: a provided name where the product provides it, the owner\u2019s elsewhere', async () => {
     const answer = await ask('{ topProducts { name label } products { name label } }');
