@@ -1,14 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApolloGateway } from '@apollo/gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
 import { resolveGatewayConfig, type GatewayConfigInput } from '../../../gateway/config.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
 import { CROSS_PRODUCT_REQUIRES_SUBGRAPHS, REQUIRES_ARGUMENT_SUBGRAPHS } from '../../fixtures/executor/requires-arguments-subgraphs.ts';
 import { serveSignedSubgraphs, type RunningFixture } from '../../fixtures/executor/subgraphs.ts';
 import { postGraphQL, type GraphQLHttpResult } from '../../support/mesh-harness.ts';
+import { loggerToLines } from '../../support/log-lines.ts';
 import { postForParts } from '../../support/multipart-parts.ts';
 
 /**
@@ -293,5 +294,37 @@ describe('what the correction cannot keep apart', () => {
     const same = await ask('{ products { byline reviews(first: 2) { id } } }', undefined, cross);
     expect(same.body.errors).toBeUndefined();
     expect(same.body.data.products[0]).toEqual({ byline: 'name of a1, name of a2', reviews: [{ id: 'r1' }, { id: 'r2' }] });
+  });
+});
+
+describe('the plan warmer', () => {
+  it('re-plans an operation after a reload with its @requires arguments kept apart, and that plan answers it', async () => {
+    const file = join(dir, 'watched.graphql');
+    composeSupergraph(
+      REQUIRES_ARGUMENT_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: products.urls[s.name]! })),
+      file,
+    );
+    const log = loggerToLines();
+    const config: GatewayConfigInput = { port: 0, supergraph: { file, watch: true }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, catalog: { enabled: false } };
+    const watched = await startGateway(resolveGatewayConfig(config), { logger: log.logger });
+    try {
+      const query = '{ products { averageRating reviews(first: 1) { id } } }';
+      const expected = {
+        products: [
+          { averageRating: '4.5 of 3', reviews: [{ id: 'r1' }] },
+          { averageRating: '3 of 2', reviews: [{ id: 'r7' }] },
+        ],
+      };
+      expect((await ask(query, undefined, watched)).body.data).toEqual(expected);
+      // The same supergraph in other bytes: a reload, after which the warmer re-plans what ran before it.
+      appendFileSync(file, '\n# reloaded\n');
+      await vi.waitFor(() => expect(log.records<{ msg?: string; warmed?: number }>().find((line) => line.msg === 'query plans re-planned for the new supergraph')?.warmed).toBe(1), {
+        timeout: 60_000,
+        interval: 50,
+      });
+      expect((await ask(query, undefined, watched)).body.data).toEqual(expected);
+    } finally {
+      await watched.close();
+    }
   });
 });
