@@ -1,6 +1,7 @@
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { FetchNode, FlattenNode, PlanNode, QueryPlan, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
 import {
+  BREAK,
   isAbstractType,
   Kind,
   parse,
@@ -21,6 +22,15 @@ import { linkedDirectiveNames } from '../../schema/supergraph/linked-directive-n
 import { parseFieldSet } from '../../schema/product/subgraph-model.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayPlanning } from './gateway-internals.ts';
+
+/**
+ * Apollo's plan for an operation, with `@requires` arguments kept apart: the one way the
+ * executor and the plan warmer plan, so every plan in the gateway's cache is corrected once.
+ */
+export function planOperation(planning: GatewayPlanning, document: DocumentNode, operationName: string | undefined, options?: object): QueryPlan {
+  const plan = planning.queryPlanner.buildQueryPlan(operationFromDocument(planning.apiSchema, document, { operationName }), options);
+  return withRequiresArgumentsApart(plan, planning.supergraphSchema, document, operationName);
+}
 
 /**
  * Keeps a `@requires` selection's arguments apart from the caller's, once per query plan.
@@ -54,18 +64,9 @@ import type { GatewayPlanning } from './gateway-internals.ts';
  * would need its own entity fetches), the plan is refused with PLAN_NODE_UNSUPPORTED rather
  * than answered wrong. Plans with no disagreement are returned untouched.
  */
-/**
- * Apollo's plan for an operation, with `@requires` arguments kept apart: the one way the
- * executor and the plan warmer plan, so every plan in the gateway's cache is corrected once.
- */
-export function planOperation(planning: GatewayPlanning, document: DocumentNode, operationName: string | undefined, options?: object): QueryPlan {
-  const plan = planning.queryPlanner.buildQueryPlan(operationFromDocument(planning.apiSchema, document, { operationName }), options);
-  return withRequiresArgumentsApart(plan, planning.supergraphSchema, document, operationName);
-}
-
 export function withRequiresArgumentsApart(plan: QueryPlan, supergraph: GraphQLSchema, document: DocumentNode, operationName: string | undefined): QueryPlan {
   const index = requiresIndexOf(supergraph);
-  if (index.size === 0 || !plan.node) return plan;
+  if (index.fieldSets.size === 0 || !plan.node || !mayDisagree(index, document)) return plan;
   try {
     correct(plan, new PlanContext(supergraph, index, document, operationName));
   } catch (error) {
@@ -95,7 +96,14 @@ const aliasesOf = new WeakMap<FetchNode, Map<string, string>>();
 // The supergraph's `@requires` field sets, read once per supergraph (Apollo Gateway replaces
 // its graphql-js supergraph schema on every load, so the schema object is the key).
 
-type RequiresIndex = Map<string, SelectionSetNode>;
+interface RequiresIndex {
+  /** Each `@requires` field set, by product, type and field. */
+  fieldSets: Map<string, SelectionSetNode>;
+  /** Whether any field set passes an argument, at any depth. */
+  argued: boolean;
+  /** The fields the field sets select, at any depth. */
+  required: Set<string>;
+}
 const indexes = new WeakMap<GraphQLSchema, RequiresIndex>();
 const JOIN = 'https://specs.apollo.dev/join';
 
@@ -104,7 +112,7 @@ const indexKey = (product: string, typeName: string, field: string) => `${produc
 function requiresIndexOf(schema: GraphQLSchema): RequiresIndex {
   let index = indexes.get(schema);
   if (index) return index;
-  index = new Map();
+  index = { fieldSets: new Map(), argued: false, required: new Set() };
   const definitions = [schema.astNode, ...schema.extensionASTNodes].filter((d) => d !== undefined && d !== null);
   const nameOf = linkedDirectiveNames({ kind: Kind.DOCUMENT, definitions });
   const joinField = nameOf(JOIN, 'field');
@@ -129,12 +137,42 @@ function requiresIndexOf(schema: GraphQLSchema): RequiresIndex {
         const graph = argument('graph');
         if (requires?.kind !== Kind.STRING || graph?.kind !== Kind.ENUM) continue;
         const selectionSet = parseFieldSet(requires.value);
-        if (selectionSet) index.set(indexKey(graphs.get(graph.value) ?? graph.value, node.name.value, field.name.value), selectionSet);
+        if (!selectionSet) continue;
+        index.fieldSets.set(indexKey(graphs.get(graph.value) ?? graph.value, node.name.value, field.name.value), selectionSet);
+        visit(selectionSet, {
+          Field: (selected) => {
+            (index as RequiresIndex).required.add(selected.name.value);
+          },
+          Argument: () => {
+            (index as RequiresIndex).argued = true;
+          },
+        });
       }
     }
   }
   indexes.set(schema, index);
   return index;
+}
+
+/**
+ * Whether the planner can have merged disagreeing fields for this operation: only where a
+ * field set passes arguments, or the caller passes some to (or puts an alias on) a field a
+ * field set selects. Every other plan (the federation benchmark's among them) is left as
+ * planned without reading its fetches.
+ */
+function mayDisagree(index: RequiresIndex, document: DocumentNode): boolean {
+  if (index.argued) return true;
+  let found = false;
+  visit(document, {
+    Field: (field) => {
+      if ((field.arguments?.length && index.required.has(field.name.value)) || (field.alias && index.required.has(field.alias.value))) {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -227,7 +265,8 @@ function fetchesOf(plan: QueryPlan): PlannedFetch[] {
 class PlanContext {
   readonly operation: OperationDefinitionNode;
   readonly fragments: Record<string, FragmentDefinitionNode> = {};
-  private readonly used = new Set<string>();
+  private readonly document: DocumentNode;
+  private used: Set<string> | undefined;
   private next = 0;
 
   constructor(
@@ -243,15 +282,20 @@ class PlanContext {
     }
     if (!operation) throw new Error('no operation to plan');
     this.operation = operation;
-    // A private alias is one the caller's document does not use anywhere.
-    visit(document, {
-      Field: (field) => {
-        this.used.add(field.alias?.value ?? field.name.value);
-      },
-    });
+    this.document = document;
   }
 
+  /** A private alias: one the caller's document does not use anywhere. */
   privateAlias(): string {
+    if (!this.used) {
+      const used = new Set<string>();
+      visit(this.document, {
+        Field: (field) => {
+          used.add(field.alias?.value ?? field.name.value);
+        },
+      });
+      this.used = used;
+    }
     let alias: string;
     do alias = `__requires${this.next++}`;
     while (this.used.has(alias));
@@ -291,7 +335,7 @@ function correct(plan: QueryPlan, context: PlanContext): void {
     if (!planned.fetch.requires) continue;
     for (const { typeName, fields } of entityFields(planned)) {
       for (const requiring of fields) {
-        const requires = context.index.get(indexKey(planned.fetch.serviceName, typeName, requiring));
+        const requires = context.index.fieldSets.get(indexKey(planned.fetch.serviceName, typeName, requiring));
         if (!requires) continue;
         for (const selection of requires.selections) {
           if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
