@@ -43,8 +43,8 @@ export function planOperation(planning: GatewayPlanning, document: DocumentNode,
  * is answered three reviews, with no error; two `@requires` of one field with different
  * arguments get one value for both. Nothing in the plan says which arguments were lost, but
  * the supergraph's `@requires` field sets and the caller's operation do, and the plan keeps
- * the paths. (Hive's MIT planner, which keeps them apart itself, is weighed elsewhere; this
- * module is what lets Apollo's planner be kept meanwhile.)
+ * the paths. (Hive's MIT planner keeps them apart itself; why Apollo's is kept all the same is
+ * written in LIFECYCLE.md, "The query planner, and why Apollo's".)
  *
  * Where the fields the planner merged at one position of the response (a Flatten path, an
  * entity type, a field name) disagree on their arguments, the plan is rewritten:
