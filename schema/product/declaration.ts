@@ -52,6 +52,8 @@ const fieldMappingSchema = z.union([
   z.strictObject({ expression: reviewedSql }),
   /** Another product's (or this product's) entity by key: `Order.customer` as `Customer @key(id)` from `customer_id`. */
   z.strictObject({ reference: z.string().regex(TYPE_NAME, 'must be a type name'), column: identifier }),
+  /** The same by a composite key: one column per field of the entity's `@key`, in its order. */
+  z.strictObject({ reference: z.string().regex(TYPE_NAME, 'must be a type name'), columns: z.array(identifier).min(2) }),
   /** One value from another relation, matched on this type's key (loaded in one batch per request). */
   z.strictObject({ lookup: z.strictObject({ from: relationSchema, match: identifier, column: identifier }) }),
   /** Rows of another declared type whose `match` column holds this type's key, batched per request. */
@@ -168,8 +170,8 @@ const engineSchema = z.discriminatedUnion('kind', [
 const typeSchema = z.strictObject({
   /** Omitted for another product's entity this product only adds fields to. */
   from: relationSchema.optional(),
-  /** The key column: the one column behind the type's `@key` field (one-field keys only). */
-  key: identifier,
+  /** The key column behind the type's `@key` field, or the columns behind a composite `@key(fields: "a b")`, in its order. */
+  key: z.union([identifier, z.array(identifier).min(1)]),
   /** Field -> column, expression, reference, lookup or rows. A field not listed reads the column of its own name. */
   fields: z.record(graphqlName, fieldMappingSchema).default({}),
 });
@@ -199,6 +201,11 @@ export type DeclaredMeasure = z.infer<typeof measureSchema>;
 export type DeclaredWatermark = z.infer<typeof watermarkSchema>;
 
 export type DeclarationParse = { ok: true; declaration: Declaration } | { ok: false; problems: ConfigProblem[] };
+
+/** A type's key columns, one or several, in the order of its `@key` fields. */
+export function keyColumnsOf(type: DeclaredType): string[] {
+  return typeof type.key === 'string' ? [type.key] : [...type.key];
+}
 
 /** Parses a declaration and checks it against the product's SDL; every problem with its path. */
 export function safeParseDeclaration(text: string, sdl: string): DeclarationParse {
@@ -253,6 +260,9 @@ function againstSchema(declaration: Declaration, document: DocumentNode): Config
     for (const [field, mapping] of Object.entries(declared.fields)) {
       if (!fields.has(field)) problem(`types.${typeName}.fields.${field}`, `is not a field of ${typeName}`, field);
       if (typeof mapping !== 'object') continue;
+      // Rows, lookups, connections and summaries match the parent's key in one column.
+      if (('rows' in mapping || 'lookup' in mapping || 'connection' in mapping || 'summary' in mapping) && keyColumnsOf(declared).length > 1)
+        problem(`types.${typeName}.fields.${field}`, 'rows, lookup, connection and summary match one column: the type needs a one-column key', declared.key);
       const target: [string, string] | undefined =
         'rows' in mapping
           ? ['rows', mapping.rows.type]
