@@ -7,7 +7,18 @@ import type { ProductContext } from '../create-data-product.ts';
 import { readPageArgs, type PageArgs } from '../pagination.ts';
 import type { DataStore, StoreValue } from '../store.ts';
 import { readSql, referenceColumns, relationSql, rowProperty, type DeclaredModel, type LinkMapping, type TypeModel } from './declared-model.ts';
-import { aggregateStatement, connectionStatement, entityStatement, lookupStatement, pageStatement, rowsWhereStatement, summaryStatement, type Condition, type OrderTerm } from './declared-sql.ts';
+import {
+  aggregateStatement,
+  connectionStatement,
+  countByStatement,
+  entityStatement,
+  lookupStatement,
+  pageStatement,
+  rowsWhereStatement,
+  summaryStatement,
+  type Condition,
+  type OrderTerm,
+} from './declared-sql.ts';
 import { DIALECTS, type SqlDialect } from './sql-dialect.ts';
 
 type Row = Record<string, unknown>;
@@ -97,8 +108,8 @@ export class DeclaredLoaders {
    * Pages of rows per parent, keyed `first:offset NUL parent`: one statement per distinct
    * page size and offset in the batch (all parents on one plan level share them).
    */
-  connection(type: TypeModel, match: string, order: readonly ColumnOrder[]): DataLoader<string, { rows: Row[]; total: number }> {
-    return this.loader(`connection:${type.name}:${match}:${JSON.stringify(order)}`, async (keys) => {
+  connection(id: string, type: TypeModel, match: string, order: readonly ColumnOrder[]): DataLoader<string, { rows: Row[]; total: number }> {
+    return this.loader(`connection:${id}`, async (keys) => {
       const byPage = new Map<string, string[]>();
       for (const key of keys) {
         const at = key.indexOf('\u0000');
@@ -109,12 +120,16 @@ export class DeclaredLoaders {
         const [first, offset] = page.split(':').map(Number) as [number, number];
         const { sql, params } = connectionStatement(type, this.dialect, { match, order, keys: this.bound(type.relation!, match, parents), offset, first });
         for (const parent of parents) found.set(`${page}\u0000${parent}`, { rows: [], total: 0 });
-        for (const { mg_rn, mg_total, ...row } of await this.store.query<Row>(sql, params)) {
-          const entry = found.get(`${page}\u0000${String(row[match])}`);
-          if (!entry) continue;
+        for (const { mg_rn: _rn, mg_total, ...row } of await this.store.query<Row>(sql, params)) {
+          const entry = found.get(`${page}\u0000${String(row[match])}`)!;
           entry.total = Number(mg_total);
-          // The parent's last row comes for its count alone when it lies past the page.
-          if (Number(mg_rn) > offset && Number(mg_rn) <= offset + first + 1) entry.rows.push(row);
+          entry.rows.push(row);
+        }
+        // A page past a parent's last row brings no count with it: those parents are counted in one more statement.
+        const beyond = offset > 0 ? parents.filter((parent) => found.get(`${page}\u0000${parent}`)!.rows.length === 0) : [];
+        if (beyond.length) {
+          const counted = countByStatement(type, this.dialect, match, this.bound(type.relation!, match, beyond));
+          for (const row of await this.store.query<Row>(counted.sql, counted.params)) found.get(`${page}\u0000${String(row.mg_key)}`)!.total = Number(row.mg_total);
         }
       }
       return keys.map((key) => found.get(key)!);
@@ -221,13 +236,14 @@ function connectionResolver(model: DeclaredModel, parent: TypeModel, field: stri
   const order: ColumnOrder[] = link.orderBy.map((entry) => ({ column: entry.replace(/^-/, ''), descending: entry.startsWith('-') }));
   for (const column of target.keyColumns) if (!order.some((term) => term.column === column)) order.push({ column, descending: false });
   const isEntity = model.keyFields.has(target.name);
+  const id = `${parent.name}.${field}`;
   return async (row: Row, args: PageArgs, ctx: Context) => {
     const key = keyOf(parent, row);
     const scope = `${parent.name}.${field}\u0000${key}`;
     const { first, afterKey } = readPageArgs(ctx.cursors, args, scope, link.defaultSize ?? 20);
     const offset = afterKey === null ? 0 : Number(afterKey);
     if (!Number.isInteger(offset) || offset < 0) throw new MeshError(MeshErrorCode.INVALID_CURSOR, 'The "after" cursor is not one this field returned');
-    const { rows, total } = await ctx.loaders.connection(target, link.match, order).load(`${first}:${offset}\u0000${key}`);
+    const { rows, total } = await ctx.loaders.connection(id, target, link.match, order).load(`${first}:${offset}\u0000${key}`);
     const entities = isEntity ? ctx.loaders.entity(target) : undefined;
     const edges = rows.slice(0, first).map((node, index) => {
       entities?.prime(entityKey(target.keyColumns.map((column) => node[column])), node);
@@ -243,8 +259,9 @@ function summaryResolver(model: DeclaredModel, parent: TypeModel, field: string,
   const relation = source ? source.relation! : (link.from as DeclaredRelation);
   const sdlField = (model.sdlFields.get(parent.name) ?? []).find((f) => f.name.value === field)!;
   const outputFields = new Map((model.sdlFields.get(namedTypeOf(sdlField.type)) ?? []).map((f) => [f.name.value, namedTypeOf(f.type)]));
+  const id = `${parent.name}.${field}`;
   return async (row: Row, _: unknown, ctx: Context) => {
-    const found = await ctx.loaders.summary(`${parent.name}.${field}`, relationSql(relation, ctx.loaders.dialect), source, link.match, link.measures, relation).load(keyOf(parent, row));
+    const found = await ctx.loaders.summary(id, relationSql(relation, ctx.loaders.dialect), source, link.match, link.measures, relation).load(keyOf(parent, row));
     const out: Row = {};
     for (const [alias, measure] of Object.entries(link.measures)) {
       out[alias] = found ? measureValue(measure, found[alias], outputFields.get(alias)) : measure.fn === 'min' || measure.fn === 'max' || measure.fn === 'avg' ? null : 0;

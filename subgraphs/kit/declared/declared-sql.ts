@@ -23,9 +23,9 @@ export function rowsWhereStatement(type: TypeModel, dialect: SqlDialect, column:
 
 /**
  * One page of rows per parent key (a `connection` field), every parent in one statement: the
- * rows are numbered within their parent in the declared order, and the page is the numbers
- * after `offset`, one more than `first` to learn whether another follows. A parent's last row
- * always comes too, so its total count arrives even when the page is past the end.
+ * rows are numbered within their parent in the declared order, each carrying its parent's
+ * count, and the page is the numbers after `offset`, one more than `first` to learn whether
+ * another follows.
  */
 export function connectionStatement(
   type: TypeModel,
@@ -39,8 +39,13 @@ export function connectionStatement(
     `SELECT ${selectList(type, dialect, [options.match, ...options.order.map((term) => term.column)])}, ` +
     `row_number() OVER (PARTITION BY ${match} ORDER BY ${order}) AS mg_rn, count(*) OVER (PARTITION BY ${match}) AS mg_total ` +
     `FROM ${relationSql(type.relation!, dialect)} WHERE ${dialect.oneOf(match, options.keys, bind)}`;
-  const sql = `SELECT * FROM (${ranked}) mg_ranked WHERE (mg_rn > ${bind.bind(options.offset)} AND mg_rn <= ${bind.bind(options.offset + options.first + 1)}) OR mg_rn = mg_total ORDER BY ${match}, mg_rn`;
+  const sql = `SELECT * FROM (${ranked}) mg_ranked WHERE mg_rn > ${bind.bind(options.offset)} AND mg_rn <= ${bind.bind(options.offset + options.first + 1)} ORDER BY ${match}, mg_rn`;
   return { sql, params: bind.values };
+}
+
+/** How many rows each parent key has: a connection's count for parents whose page lies past their last row. */
+export function countByStatement(type: TypeModel, dialect: SqlDialect, match: string, keys: readonly StoreValue[]): Statement {
+  return summaryStatement(dialect, { from: relationSql(type.relation!, dialect), match, measures: [{ alias: 'mg_total', fn: 'count' }], keys });
 }
 
 /** Measures over the rows of each parent key (a `summary` field), grouped by the key in one statement. */
