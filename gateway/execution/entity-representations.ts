@@ -26,19 +26,21 @@ function select(schema: GraphQLSchema, source: Data | null, selections: readonly
   const result: Data = {};
   for (const selection of selections) {
     if (selection.kind === 'Field') {
-      const name = selection.alias ?? selection.name;
+      // An alias says where the value is in the response tree (a private copy fetched with the
+      // `@requires` arguments, requires-argument-aliases.ts); the product reads it by the field's name.
+      const key = selection.alias ?? selection.name;
       // The place is spelled out only while some input is skipped: the usual fetch builds no string.
-      const place = skipped ? `${at}.${name}` : at;
-      if (!Object.hasOwn(source, name) || source[name] === undefined) {
+      const place = skipped ? `${at}.${key}` : at;
+      if (!Object.hasOwn(source, key) || source[key] === undefined) {
         if (skipped?.has(place)) continue;
         return null;
       }
-      const value = source[name];
+      const value = source[key];
       const sub = selection.selections;
       let read: unknown;
       if (Array.isArray(value)) read = sub ? value.map((item) => select(schema, item as Data | null, sub, skipped, place)) : value;
       else read = sub ? select(schema, value as Data | null, sub, skipped, place) : value;
-      setOwn(result, name, read);
+      setOwn(result, selection.name, read);
     } else if (selection.typeCondition && isObjectOfType(schema, source, selection.typeCondition)) {
       mergeInto(result, select(schema, source, selection.selections, skipped, at));
     }

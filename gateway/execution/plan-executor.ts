@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { ApolloGateway, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { operationFromDocument } from '@apollo/federation-internals';
 import type { DeferredNode, FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import {
@@ -26,6 +25,7 @@ import { conditionVariables, included, OperationShape, type ConditionValues } fr
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
 import { deliverDeferred, type DeferredRun } from './incremental-delivery.ts';
 import { positionOf, skippedInputs } from './skipped-inputs.ts';
+import { planOperation, publicErrorPath, requiresArgumentsRefusal } from './requires-argument-aliases.ts';
 import type { ExecutorRequest, ExecutorResult, GatewayExecutor, GatewayInterface } from './gateway-contract.ts';
 
 type Data = Record<string, unknown>;
@@ -180,7 +180,7 @@ class PlanExecutor {
     const cached = await internals.queryPlanStore.get(key);
     if (cached) return cached;
     const options = overrideConditions && overrideConditions.size > 0 ? { overrideConditions: new Map(overrideConditions) } : undefined;
-    const plan = await inSpan('gateway.plan', async () => internals.queryPlanner.buildQueryPlan(operationFromDocument(internals.apiSchema, document, { operationName }), options));
+    const plan = await inSpan('gateway.plan', async () => planOperation(internals, document, operationName, options));
     await internals.queryPlanStore.set(key, plan);
     return plan;
   }
@@ -189,7 +189,7 @@ class PlanExecutor {
     let compiled = this.compiled.get(plan);
     if (!compiled) {
       compiled = {
-        refusal: refusalOf(plan.node),
+        refusal: refusalOf(plan.node) ?? requiresArgumentsRefusal(plan),
         conditionVariables: [...new Set([...conditionVariables(request.document), ...deferConditionVariables(request.document)])].sort(),
         shapes: new Map(),
         skipped: new Map(),
@@ -479,7 +479,7 @@ function productErrors(error: GraphQLFormattedError, fetch: FetchNode, cursor: C
   if (extensions.code === undefined) extensions.code = MeshErrorCode.PRODUCT_ERROR;
   const message = error.message || `Error while fetching subquery from service "${fetch.serviceName}"`;
   const at = (path: Path | undefined) => new GraphQLError(message, { originalError: error as Error, path, extensions });
-  const path = error.path;
+  const path = publicErrorPath(fetch, error.path);
   if (!path) return [at(undefined)];
   if (fetch.requires && path[0] === '_entities' && typeof path[1] === 'number') {
     const target = targets[path[1]];
@@ -509,7 +509,8 @@ function failedFetchErrors(
   const selection = fetchedSelection(fetch);
   const errors: GraphQLError[] = [];
   for (const target of targets) {
-    const fields = filledFields(schema, selection, target, conditions);
+    // A private copy of a @requires input (requires-argument-aliases.ts) is no field the client sees.
+    const fields = filledFields(schema, selection, target, conditions).filter((field) => publicErrorPath(fetch, [field])[0] === field);
     for (const place of placeOf(target)) for (const field of fields) errors.push(errorAt(error, [...place, field]));
   }
   // Nothing to place it on (no field survived the conditions): the failure is still told.
