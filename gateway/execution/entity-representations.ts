@@ -19,6 +19,11 @@ export function representationOf(schema: GraphQLSchema, entity: Data, requires: 
   return representation?.__typename ? representation : null;
 }
 
+/** Whether an entity is one a `requires` selection asks about (by its inline fragments' types). */
+export function isEntityOf(schema: GraphQLSchema, entity: Data, requires: readonly QueryPlanSelectionNode[]): boolean {
+  return requires.some((selection) => selection.kind === 'InlineFragment' && selection.typeCondition !== undefined && isObjectOfType(schema, entity, selection.typeCondition));
+}
+
 function select(schema: GraphQLSchema, source: Data | null, selections: readonly QueryPlanSelectionNode[]): Data | null {
   if (source === null) return null;
   const result: Data = {};
@@ -48,6 +53,24 @@ export function isObjectOfType(schema: GraphQLSchema, object: Data, typeConditio
   const condition = schema.getType(typeCondition);
   if (!type || !condition || !isAbstractType(condition)) return false;
   return (isObjectType(type) || isInterfaceType(type)) && schema.isSubType(condition, type);
+}
+
+/**
+ * Why an object of the response tree lacks what a product was to add to it: the product
+ * answered null for the entity, or the entity could not be represented to it (a key field
+ * missing because an earlier link of a key chain failed). Kept on the object under a symbol,
+ * so no merge or answer ever carries it; read only when the client's null is explained.
+ */
+export const UNRESOLVED: unique symbol = Symbol('unresolved');
+
+/** Records why an entity went unresolved; the first reason stays, as it is the cause of the ones after it. */
+export function markUnresolved(entity: Data, why: string): void {
+  if (!(UNRESOLVED in entity)) Object.defineProperty(entity, UNRESOLVED, { value: why, enumerable: false });
+}
+
+/** Why an object went unresolved, if a fetch said so. */
+export function unresolvedReason(object: Data): string | undefined {
+  return (object as { [UNRESOLVED]?: string })[UNRESOLVED];
 }
 
 const FRAGMENT_PREFIX = '... on ';

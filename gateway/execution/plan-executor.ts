@@ -18,7 +18,7 @@ import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { applyRewrites, isObjectOfType, isPlainObject, mergeInto, representationOf } from './entity-representations.ts';
+import { applyRewrites, isEntityOf, isObjectOfType, isPlainObject, markUnresolved, mergeInto, representationOf } from './entity-representations.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
@@ -386,31 +386,54 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
   }
   const representations: Data[] = [];
   const targets: Data[] = [];
-  for (const entity of entities) {
+  /** Each target's index among the entities, for the paths of errors about it. */
+  const indexes: number[] = [];
+  for (let i = 0; i < entities.length; i++) {
+    const entity = entities[i]!;
     const representation = representationOf(internals.supergraphSchema, entity, fetch.requires);
-    if (!representation) continue;
+    if (!representation) {
+      // An entity of the fetch's type with no representation is a key chain broken before this
+      // link (or a key field no product sent): its fields from here on are null, and say why.
+      if (isEntityOf(internals.supergraphSchema, entity, fetch.requires)) markUnresolved(entity, `a key data product "${fetch.serviceName}" needs is missing`);
+      continue;
+    }
     applyRewrites(internals.supergraphSchema, fetch.inputRewrites, representation);
     representations.push(representation);
     targets.push(entity);
+    indexes.push(i);
   }
   if (representations.length === 0) return;
   // The planner passes the client's variables through by name: one called `representations` would collide.
   if ('representations' in variables) throw new MeshError(MeshErrorCode.BAD_USER_INPUT, 'A variable named "representations" cannot be passed to a data product');
   variables.representations = representations;
   const answer = await send(variables);
-  if (!answer) return;
+  if (!answer) {
+    for (const target of targets) markUnresolved(target, `data product "${fetch.serviceName}" answered no data`);
+    return;
+  }
   const received = answer._entities;
   // Entities are merged by index: an answer of another length cannot be placed (Apollo Gateway
   // throws an uncoded error here, which reaches the client as INTERNAL_SERVER_ERROR).
   // So must an entry that is neither an object nor null: setting its __typename would throw
   // an uncoded TypeError, and a list would be merged index by index into the entity.
+  // Each entity asked gets the error at its own path: the nulls it leaves are where the client looks.
   if (!Array.isArray(received) || received.length !== representations.length || !received.every((entity) => entity === null || isPlainObject(entity))) {
-    throw new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { extensions: { product: fetch.serviceName } });
+    const paths = hydratePaths(cursor.path, execution.root);
+    for (const index of indexes) {
+      const path = paths[index];
+      execution.errors.push(
+        new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { ...(path && { path }), extensions: { product: fetch.serviceName } }),
+      );
+    }
+    return;
   }
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Data | null;
-    if (!entity) continue;
     const target = targets[i]!;
+    if (!entity) {
+      markUnresolved(target, `data product "${fetch.serviceName}" answered null for this ${String(target.__typename)}`);
+      continue;
+    }
     if (!entity.__typename) entity.__typename = target.__typename;
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, entity);
     mergeInto(target, entity);

@@ -22,6 +22,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { unresolvedReason } from './entity-representations.ts';
 
 /** The values `@skip(if:)` / `@include(if:)` read, by variable name (defaults applied). */
 export type ConditionValues = Readonly<Record<string, unknown>>;
@@ -112,6 +113,8 @@ interface ShapeSource {
  */
 class SelectionShape {
   private readonly byType = new Map<string, FieldShape[]>();
+  /** Types whose fields here depend on the object's concrete type (`__typename`, a fragment on another type). */
+  private readonly typeDependent = new Set<string>();
 
   constructor(
     private readonly source: ShapeSource,
@@ -128,15 +131,27 @@ class SelectionShape {
     return fields;
   }
 
+  /**
+   * Whether completing an object of this (abstract) type needs its concrete type: the
+   * selection asks `__typename` or holds a fragment on a type the object may or may not be.
+   */
+  needsConcreteType(type: GraphQLCompositeType): boolean {
+    this.fieldsFor(type);
+    return this.typeDependent.has(type.name);
+  }
+
   private collect(type: GraphQLCompositeType): FieldShape[] {
     const groups = new Map<string, FieldNode[]>();
-    for (const set of this.selectionSets) collectFields(this.source, type, set, groups, new Set());
+    const skipped = { fragment: false };
+    for (const set of this.selectionSets) collectFields(this.source, type, set, groups, new Set(), skipped);
+    if (skipped.fragment) this.typeDependent.add(type.name);
     const fields: FieldShape[] = [];
     for (const [responseName, nodes] of groups) {
       const node = nodes[0]!;
       const fieldName = node.name.value;
       const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName in Object.prototype };
       if (fieldName === '__typename') {
+        this.typeDependent.add(type.name);
         fields.push({ ...base, kind: FieldKind.Typename, type: this.source.schema.getType('String') as GraphQLScalarType, chain: [], selection: undefined });
         continue;
       }
@@ -157,7 +172,7 @@ class SelectionShape {
   }
 }
 
-function collectFields(source: ShapeSource, type: GraphQLCompositeType, set: SelectionSetNode, groups: Map<string, FieldNode[]>, visited: Set<string>): void {
+function collectFields(source: ShapeSource, type: GraphQLCompositeType, set: SelectionSetNode, groups: Map<string, FieldNode[]>, visited: Set<string>, skipped: { fragment: boolean }): void {
   for (const selection of set.selections) {
     if (!included(selection.directives, source.conditions)) continue;
     switch (selection.kind) {
@@ -169,14 +184,16 @@ function collectFields(source: ShapeSource, type: GraphQLCompositeType, set: Sel
         break;
       }
       case Kind.INLINE_FRAGMENT:
-        if (!selection.typeCondition || conditionApplies(source.schema, selection.typeCondition.name.value, type)) collectFields(source, type, selection.selectionSet, groups, visited);
+        if (!selection.typeCondition || conditionApplies(source.schema, selection.typeCondition.name.value, type)) collectFields(source, type, selection.selectionSet, groups, visited, skipped);
+        else skipped.fragment = true;
         break;
       case Kind.FRAGMENT_SPREAD: {
         const name = selection.name.value;
         const fragment = source.fragments[name];
         if (!fragment || visited.has(name)) break;
         visited.add(name);
-        if (conditionApplies(source.schema, fragment.typeCondition.name.value, type)) collectFields(source, type, fragment.selectionSet, groups, visited);
+        if (conditionApplies(source.schema, fragment.typeCondition.name.value, type)) collectFields(source, type, fragment.selectionSet, groups, visited, skipped);
+        else skipped.fragment = true;
         break;
       }
     }
@@ -229,6 +246,8 @@ interface Completion {
   /** Errors from fetching: a null they explain gets no error of its own. */
   fetchErrors: readonly GraphQLError[];
   fetchErrorWithoutPath: boolean;
+  /** The fetch errors' paths, indexed on first use (see explainedAround). */
+  errorPaths?: ErrorPathIndex;
   introspect: (node: FieldNode) => unknown;
 }
 
@@ -297,23 +316,26 @@ export class OperationShape {
 }
 
 function completeObject(input: Record<string, unknown>, shape: SelectionShape, type: GraphQLCompositeType, path: Path, state: Completion): Completed {
+  // An @interfaceObject whose concrete type was never resolved has only an interface to
+  // name: where the selection depends on the concrete type (`__typename`, a fragment on an
+  // implementation) the object cannot be answered (Apollo Gateway nulls it, or answers `{}`
+  // for the fragment, silently), and its null says why unless a fetch error already does.
+  // A selection of the interface's own fields needs no concrete type and is answered.
+  if (!isObjectType(type) && shape.needsConcreteType(type)) {
+    if (!explainedAround(path, state)) {
+      const why = unresolvedReason(input);
+      state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}${why ? `: ${why}` : ''}.`, { path: [...path] }));
+    }
+    state.marks++;
+    return BUBBLE;
+  }
   const output: Record<string, unknown> = {};
   for (const field of shape.fieldsFor(type)) {
     const { responseName } = field;
     let value: unknown;
     if (field.kind === FieldKind.Typename) {
       // The type the object is completed as (its product's __typename, checked when the
-      // value was completed), never what a product sent under the client's alias. An
-      // @interfaceObject whose concrete type was never resolved has only an interface
-      // to name: the object cannot be answered (Apollo Gateway does the same), and its null
-      // says why unless a fetch error already does (Apollo's is silent).
-      if (!isObjectType(type)) {
-        if (!explainedByFetchError(path, state)) {
-          state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}.`, { path: [...path] }));
-        }
-        state.marks++;
-        return BUBBLE;
-      }
+      // value was completed), never what a product sent under the client's alias.
       value = type.name;
     } else if (field.kind === FieldKind.Introspection) {
       value = state.introspect(field.node);
@@ -321,6 +343,9 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
       path.push(responseName);
       // A key like `constructor` reads only what a product sent under it, never the prototype's.
       const raw = field.ownKey && !Object.hasOwn(input, responseName) ? undefined : input[responseName];
+      // No product answered this field: a null the client must be told of. (A non-null
+      // field's null is told of where it propagates, in completeValue.)
+      if (raw === undefined && field.chain[0]!.kind !== StepKind.NonNull) unanswered(input, field, path, state);
       value = completeValue(raw === undefined ? null : raw, 0, field, path, state);
       path.pop();
       if (value === BUBBLE) return BUBBLE;
@@ -460,6 +485,57 @@ function nestedWithin(value: object | null, levels: number): boolean {
     if (typeof item === 'object' && !nestedWithin(item, levels - 1)) return false;
   }
   return true;
+}
+
+/**
+ * A field no product answered: the entity's product answered null for it, a key chain broke
+ * before the product that serves the field, or the product left it out. PRODUCT_ERROR at
+ * the field's path (with no product: the gateway says it, as for a value that does not fit
+ * its type), unless a fetch error about this object or below it already tells why.
+ */
+function unanswered(input: Record<string, unknown>, field: FieldShape, path: Path, state: Completion): void {
+  if (explainedAround(path, state)) return;
+  const why = unresolvedReason(input) ?? 'no data product answered it';
+  state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Cannot resolve ${field.parentTypeName}.${field.fieldName}: ${why}.`, { path: [...path] }));
+  state.marks++;
+}
+
+/**
+ * A fetch error at this path, below it or above it (an error on an entity explains every
+ * field missing from it), or one with no path at all. Looked up in an index of the errors'
+ * paths made on first use: a product failing for each of many entities leaves as many
+ * fields unanswered, and a scan of every error for each would be quadratic.
+ */
+function explainedAround(path: Path, state: Completion): boolean {
+  if (state.fetchErrorWithoutPath) return true;
+  if (state.fetchErrors.length === 0) return false;
+  state.errorPaths ??= indexErrorPaths(state.fetchErrors);
+  const index = state.errorPaths;
+  if (index.atOrAbove.has(pathKey(path, path.length))) return true;
+  for (let length = path.length - 1; length > 0; length--) if (index.exact.has(pathKey(path, length))) return true;
+  return false;
+}
+
+interface ErrorPathIndex {
+  /** Every error's path. */
+  exact: Set<string>;
+  /** Every error's path and each of its prefixes: a path in here has an error at or below it. */
+  atOrAbove: Set<string>;
+}
+
+function indexErrorPaths(errors: readonly GraphQLError[]): ErrorPathIndex {
+  const index: ErrorPathIndex = { exact: new Set(), atOrAbove: new Set() };
+  for (const error of errors) {
+    const at = error.path;
+    if (!at) continue;
+    index.exact.add(pathKey(at, at.length));
+    for (let length = at.length; length > 0; length--) index.atOrAbove.add(pathKey(at, length));
+  }
+  return index;
+}
+
+function pathKey(path: readonly (string | number)[], length: number): string {
+  return JSON.stringify(path.slice(0, length));
 }
 
 /** A fetch error at this path or below it, or one with no path at all, already tells the client why this is null. */
