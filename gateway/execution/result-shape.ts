@@ -95,6 +95,14 @@ function typeChain(type: GraphQLOutputType): TypeStep[] {
   }
 }
 
+// biome-ignore lint/suspicious/noConstEnum: file-local, so tsc and tsx's esbuild both inline its members on this hot path; never export one
+const enum ConcreteTypeNeed {
+  /** Fragments on other types: which apply cannot be told. */
+  Fragments,
+  /** `__typename`: the object has no name to answer. */
+  Name,
+}
+
 /** Marks a completed value that is a null in a non-null position: the parent becomes null. */
 const BUBBLE: unique symbol = Symbol('bubble');
 type Completed = unknown;
@@ -113,8 +121,8 @@ interface ShapeSource {
  */
 class SelectionShape {
   private readonly byType = new Map<string, FieldShape[]>();
-  /** Types whose fields here depend on the object's concrete type (`__typename`, a fragment on another type). */
-  private readonly typeDependent = new Set<string>();
+  /** Per type, what of the selection depends on an object's concrete type (none when absent). */
+  private readonly concreteNeeds = new Map<string, ConcreteTypeNeed>();
 
   constructor(
     private readonly source: ShapeSource,
@@ -132,26 +140,26 @@ class SelectionShape {
   }
 
   /**
-   * Whether completing an object of this (abstract) type needs its concrete type: the
-   * selection asks `__typename` or holds a fragment on a type the object may or may not be.
+   * What completing an object of this (abstract) type needs of its concrete type: its name
+   * (`__typename` is asked), or whether fragments on other types apply to it.
    */
-  needsConcreteType(type: GraphQLCompositeType): boolean {
+  concreteTypeNeed(type: GraphQLCompositeType): ConcreteTypeNeed | undefined {
     this.fieldsFor(type);
-    return this.typeDependent.has(type.name);
+    return this.concreteNeeds.get(type.name);
   }
 
   private collect(type: GraphQLCompositeType): FieldShape[] {
     const groups = new Map<string, FieldNode[]>();
     const skipped = { fragment: false };
     for (const set of this.selectionSets) collectFields(this.source, type, set, groups, new Set(), skipped);
-    if (skipped.fragment) this.typeDependent.add(type.name);
+    if (skipped.fragment) this.concreteNeeds.set(type.name, ConcreteTypeNeed.Fragments);
     const fields: FieldShape[] = [];
     for (const [responseName, nodes] of groups) {
       const node = nodes[0]!;
       const fieldName = node.name.value;
       const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName in Object.prototype };
       if (fieldName === '__typename') {
-        this.typeDependent.add(type.name);
+        this.concreteNeeds.set(type.name, ConcreteTypeNeed.Name);
         fields.push({ ...base, kind: FieldKind.Typename, type: this.source.schema.getType('String') as GraphQLScalarType, chain: [], selection: undefined });
         continue;
       }
@@ -317,17 +325,21 @@ export class OperationShape {
 
 function completeObject(input: Record<string, unknown>, shape: SelectionShape, type: GraphQLCompositeType, path: Path, state: Completion): Completed {
   // An @interfaceObject whose concrete type was never resolved has only an interface to
-  // name: where the selection depends on the concrete type (`__typename`, a fragment on an
-  // implementation) the object cannot be answered (Apollo Gateway nulls it, or answers `{}`
-  // for the fragment, silently), and its null says why unless a fetch error already does.
-  // A selection of the interface's own fields needs no concrete type and is answered.
-  if (!isObjectType(type) && shape.needsConcreteType(type)) {
+  // name. Its own fields need no concrete type and are answered. `__typename` does: the
+  // object cannot be answered (Apollo Gateway nulls it too, silently) and its null says why.
+  // A fragment on an implementation cannot be told to apply or not: it is left out, as
+  // Apollo Gateway leaves it out, but with an error at the object saying so, never silently.
+  // (Nulling the object there too would be the stricter reading of the GraphQL spec; the
+  // answer is kept equal to Apollo's so that only the error differs.)
+  const need = isObjectType(type) ? undefined : shape.concreteTypeNeed(type);
+  if (need !== undefined) {
     if (!explainedAround(path, state)) {
       const why = unresolvedReason(input);
-      state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}${why ? `: ${why}` : ''}.`, { path: [...path] }));
+      const left = need === ConcreteTypeNeed.Fragments ? ' (its fragments on other types are left out)' : '';
+      state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}${why ? `: ${why}` : ''}${left}.`, { path: [...path] }));
     }
     state.marks++;
-    return BUBBLE;
+    if (need === ConcreteTypeNeed.Name) return BUBBLE;
   }
   const output: Record<string, unknown> = {};
   for (const field of shape.fieldsFor(type)) {

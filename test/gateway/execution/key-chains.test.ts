@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { resolveGatewayConfig } from '../../../gateway/config.ts';
+import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
+import { KEY_CHAIN_REPRESENTATIONS, KEY_CHAIN_SUBGRAPHS } from '../../fixtures/executor/key-chain-subgraphs.ts';
+import { serveComposedSubgraphs, type ComposedFixture } from '../../fixtures/executor/subgraphs.ts';
+import { postGraphQL } from '../../support/mesh-harness.ts';
+import { postForParts } from '../../support/multipart-parts.ts';
+
+/**
+ * Entities reachable only through a chain of keys (key-chain-subgraphs.ts): catalog knows an
+ * Item by `id`, registry translates `id` to `sku`, warehouse `sku` to the composite key on a
+ * nested field `origin { country code }`, which pricing alone knows. Apollo's planner plans
+ * these chains link by link; what was wrong was the answer where a link breaks: a null with
+ * no error (Apollo Gateway's executor gives the same silent nulls). Here every such null
+ * carries PRODUCT_ERROR at its path, saying which link broke.
+ */
+let fixture: ComposedFixture;
+let gateway: RunningGateway;
+beforeAll(async () => {
+  fixture = await serveComposedSubgraphs(KEY_CHAIN_SUBGRAPHS);
+  gateway = await startGateway(
+    resolveGatewayConfig({
+      port: 0,
+      supergraph: { file: fixture.file },
+      access: { allowUnclassifiedFields: true },
+      usage: { enabled: false },
+      transport: { retry: { retries: 0 } },
+      // The messages say which link broke: shown here, masked in production.
+      exposeErrorDetails: true,
+    }),
+  );
+});
+afterAll(async () => {
+  await gateway?.close();
+  await fixture?.close();
+});
+beforeEach(() => KEY_CHAIN_REPRESENTATIONS.clear());
+
+const ask = async (query: string) => (await postGraphQL(gateway.url, { query })).body;
+const errorsOf = (body: Awaited<ReturnType<typeof ask>>) => body.errors?.map((e) => [e.extensions?.code, e.path, e.message]);
+const unresolved = (path: (string | number)[], field: string, why: string) => ['PRODUCT_ERROR', path, `Cannot resolve Item.${field}: ${why}.`];
+const answeredNull = (product: string) => `data product "${product}" answered null for this Item`;
+
+describe('a chain of keys, every link answering', () => {
+  it('three products: catalog → registry (id → sku) → warehouse', async () => {
+    const body = await ask('{ item(id: "i1") { id name stock inStock } }');
+    expect(body).toMatchObject({ data: { item: { id: 'i1', name: 'kettle', stock: 4, inStock: true } } });
+    expect(body.errors).toBeUndefined();
+    // Each link was asked by the key the one before it translated to.
+    expect(KEY_CHAIN_REPRESENTATIONS.get('registry')).toEqual([{ __typename: 'Item', id: 'i1' }]);
+    expect(KEY_CHAIN_REPRESENTATIONS.get('warehouse')).toEqual([{ __typename: 'Item', sku: 'K-1' }]);
+    expect(KEY_CHAIN_REPRESENTATIONS.get('pricing')).toBeUndefined();
+  });
+
+  it('four products, the last by a composite key on a nested field', async () => {
+    const body = await ask('{ item(id: "i2") { name price currency origin { country code } } }');
+    expect(body.data).toEqual({ item: { name: 'toaster', price: 25, currency: 'EUR', origin: { country: 'FR', code: '0002' } } });
+    expect(body.errors).toBeUndefined();
+    expect(KEY_CHAIN_REPRESENTATIONS.get('pricing')).toEqual([{ __typename: 'Item', origin: { country: 'FR', code: '0002' } }]);
+  });
+});
+
+describe('a chain of keys that breaks: every null says where', () => {
+  it('a list through three and four products: each broken link named at each field it leaves null', async () => {
+    const body = await ask('{ items { id stock price } }');
+    expect(body.data).toEqual({
+      items: [
+        { id: 'i1', stock: 4, price: 30 },
+        { id: 'i2', stock: 0, price: 25 },
+        { id: 'i3', stock: null, price: null },
+        { id: 'i4', stock: null, price: null },
+        { id: 'i5', stock: null, price: null },
+        { id: 'i6', stock: 2, price: null },
+      ],
+    });
+    expect(errorsOf(body)).toEqual([
+      // i3: registry does not know it, so neither warehouse nor pricing can be asked.
+      unresolved(['items', 2, 'stock'], 'stock', answeredNull('registry')),
+      unresolved(['items', 2, 'price'], 'price', answeredNull('registry')),
+      // i4: registry has no sku for it; warehouse, asked with none, knows no such Item.
+      unresolved(['items', 3, 'stock'], 'stock', answeredNull('warehouse')),
+      unresolved(['items', 3, 'price'], 'price', answeredNull('warehouse')),
+      // i5: warehouse does not know its sku.
+      unresolved(['items', 4, 'stock'], 'stock', answeredNull('warehouse')),
+      unresolved(['items', 4, 'price'], 'price', answeredNull('warehouse')),
+      // i6: the last link, pricing, does not know its origin.
+      unresolved(['items', 5, 'price'], 'price', answeredNull('pricing')),
+    ]);
+    // A broken link stops the chain: no product after it is asked about that item.
+    expect(KEY_CHAIN_REPRESENTATIONS.get('warehouse')?.length).toBe(5);
+    expect(KEY_CHAIN_REPRESENTATIONS.get('pricing')).toEqual([
+      { __typename: 'Item', origin: { country: 'DE', code: '0001' } },
+      { __typename: 'Item', origin: { country: 'FR', code: '0002' } },
+      { __typename: 'Item', origin: { country: 'NL', code: '0006' } },
+    ]);
+  });
+
+  it('a non-null field behind a broken link: the item goes null, with the error where the null began', async () => {
+    const body = await ask('{ items { id currency } }');
+    expect(body.data).toEqual({ items: [{ id: 'i1', currency: 'EUR' }, { id: 'i2', currency: 'EUR' }, null, null, null, null] });
+    expect(errorsOf(body)).toEqual([2, 3, 4, 5].map((i) => ['NULL_IN_NON_NULL_FIELD', ['items', i, 'currency'], 'Cannot return null for non-nullable field Item.currency.']));
+  });
+
+  it('a non-null root field: a nullable field broken is null with its error; a non-null one takes data with it', async () => {
+    const nullable = await ask('{ itemNonNull(id: "i3") { name stock } }');
+    expect(nullable.data).toEqual({ itemNonNull: { name: 'lamp', stock: null } });
+    expect(errorsOf(nullable)).toEqual([unresolved(['itemNonNull', 'stock'], 'stock', answeredNull('registry'))]);
+
+    const nonNull = await ask('{ itemNonNull(id: "i5") { name inStock } }');
+    expect(nonNull.data).toBeNull();
+    expect(errorsOf(nonNull)).toEqual([['NULL_IN_NON_NULL_FIELD', ['itemNonNull', 'inStock'], 'Cannot return null for non-nullable field Item.inStock.']]);
+  });
+
+  it('nested: chains from a list and from an object of one answer, each null at its own path', async () => {
+    const body = await ask('{ shelf { items { id price } top { id stock } } }');
+    expect(body.data).toEqual({
+      shelf: {
+        items: [
+          { id: 'i1', price: 30 },
+          { id: 'i3', price: null },
+        ],
+        top: { id: 'i5', stock: null },
+      },
+    });
+    expect(errorsOf(body)).toEqual([unresolved(['shelf', 'items', 1, 'price'], 'price', answeredNull('registry')), unresolved(['shelf', 'top', 'stock'], 'stock', answeredNull('warehouse'))]);
+  });
+
+  it('with @defer: the deferred part carries the errors of the nulls it brings', async () => {
+    const reader = await postForParts(gateway.url, { query: '{ items { id ... @defer(label: "stock") { stock } } }' });
+    const [first, ...rest] = await reader.rest();
+    expect(first).toMatchObject({ data: { items: ['i1', 'i2', 'i3', 'i4', 'i5', 'i6'].map((id) => ({ id })) }, hasNext: true });
+    expect(first.errors).toBeUndefined();
+    const incremental = rest.flatMap((part) => part.incremental ?? []);
+    const stocks = incremental.map((item: { path: (string | number)[]; data: { stock: number | null } }) => [item.path, item.data.stock]);
+    expect(stocks).toEqual([
+      [['items', 0], 4],
+      [['items', 1], 0],
+      [['items', 2], null],
+      [['items', 3], null],
+      [['items', 4], null],
+      [['items', 5], 2],
+    ]);
+    expect(
+      incremental.flatMap((item: { errors?: { path: unknown; message: string; extensions: { code: string } }[] }) => (item.errors ?? []).map((e) => [e.extensions.code, e.path, e.message])),
+    ).toEqual([
+      unresolved(['items', 2, 'stock'], 'stock', answeredNull('registry')),
+      unresolved(['items', 3, 'stock'], 'stock', answeredNull('warehouse')),
+      unresolved(['items', 4, 'stock'], 'stock', answeredNull('warehouse')),
+    ]);
+  });
+});
