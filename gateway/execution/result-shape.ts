@@ -120,9 +120,7 @@ interface ShapeSource {
  * already decided), then reused by every object of that type in every request.
  */
 class SelectionShape {
-  private readonly byType = new Map<string, FieldShape[]>();
-  /** Per type, what of the selection depends on an object's concrete type (none when absent). */
-  private readonly concreteNeeds = new Map<string, ConcreteTypeNeed>();
+  private readonly byType = new Map<string, TypeFields>();
 
   constructor(
     private readonly source: ShapeSource,
@@ -130,36 +128,28 @@ class SelectionShape {
     private readonly selectionSets: readonly SelectionSetNode[],
   ) {}
 
-  fieldsFor(type: GraphQLCompositeType): FieldShape[] {
-    let fields = this.byType.get(type.name);
-    if (!fields) {
-      fields = this.collect(type);
-      this.byType.set(type.name, fields);
+  /** One lookup per object completed: this is the hot path. */
+  forType(type: GraphQLCompositeType): TypeFields {
+    let found = this.byType.get(type.name);
+    if (!found) {
+      found = this.collect(type);
+      this.byType.set(type.name, found);
     }
-    return fields;
+    return found;
   }
 
-  /**
-   * What completing an object of this (abstract) type needs of its concrete type: its name
-   * (`__typename` is asked), or whether fragments on other types apply to it.
-   */
-  concreteTypeNeed(type: GraphQLCompositeType): ConcreteTypeNeed | undefined {
-    this.fieldsFor(type);
-    return this.concreteNeeds.get(type.name);
-  }
-
-  private collect(type: GraphQLCompositeType): FieldShape[] {
+  private collect(type: GraphQLCompositeType): TypeFields {
     const groups = new Map<string, FieldNode[]>();
     const skipped = { fragment: false };
     for (const set of this.selectionSets) collectFields(this.source, type, set, groups, new Set(), skipped);
-    if (skipped.fragment) this.concreteNeeds.set(type.name, ConcreteTypeNeed.Fragments);
+    let need = skipped.fragment ? ConcreteTypeNeed.Fragments : undefined;
     const fields: FieldShape[] = [];
     for (const [responseName, nodes] of groups) {
       const node = nodes[0]!;
       const fieldName = node.name.value;
       const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName in Object.prototype };
       if (fieldName === '__typename') {
-        this.concreteNeeds.set(type.name, ConcreteTypeNeed.Name);
+        need = ConcreteTypeNeed.Name;
         fields.push({ ...base, kind: FieldKind.Typename, type: this.source.schema.getType('String') as GraphQLScalarType, chain: [], selection: undefined });
         continue;
       }
@@ -176,8 +166,19 @@ class SelectionShape {
       const selection = isCompositeType(named) ? new SelectionShape(this.source, named, sets) : undefined;
       fields.push({ ...base, kind: FieldKind.Value, type: definition.type, chain: typeChain(definition.type), selection });
     }
-    return fields;
+    // Only an object whose type is still abstract once every fetch is in can lack its concrete type.
+    return { fields, concreteTypeNeed: isObjectType(type) ? undefined : need };
   }
+}
+
+/** The fields a selection asks of objects of one runtime type. */
+interface TypeFields {
+  readonly fields: readonly FieldShape[];
+  /**
+   * For an abstract type (an @interfaceObject never resolved): what of the selection needs
+   * the object's concrete type, its name (`__typename`) or which fragments apply to it.
+   */
+  readonly concreteTypeNeed: ConcreteTypeNeed | undefined;
 }
 
 function collectFields(source: ShapeSource, type: GraphQLCompositeType, set: SelectionSetNode, groups: Map<string, FieldNode[]>, visited: Set<string>, skipped: { fragment: boolean }): void {
@@ -331,7 +332,7 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
   // Apollo Gateway leaves it out, but with an error at the object saying so, never silently.
   // (Nulling the object there too would be the stricter reading of the GraphQL spec; the
   // answer is kept equal to Apollo's so that only the error differs.)
-  const need = isObjectType(type) ? undefined : shape.concreteTypeNeed(type);
+  const { fields, concreteTypeNeed: need } = shape.forType(type);
   if (need !== undefined) {
     if (!explainedAround(path, state)) {
       const why = unresolvedReason(input);
@@ -342,7 +343,7 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
     if (need === ConcreteTypeNeed.Name) return BUBBLE;
   }
   const output: Record<string, unknown> = {};
-  for (const field of shape.fieldsFor(type)) {
+  for (const field of fields) {
     const { responseName } = field;
     let value: unknown;
     if (field.kind === FieldKind.Typename) {
