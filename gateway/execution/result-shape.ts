@@ -325,23 +325,8 @@ export class OperationShape {
 }
 
 function completeObject(input: Record<string, unknown>, shape: SelectionShape, type: GraphQLCompositeType, path: Path, state: Completion): Completed {
-  // An @interfaceObject whose concrete type was never resolved has only an interface to
-  // name. Its own fields need no concrete type and are answered. `__typename` does: the
-  // object cannot be answered (Apollo Gateway nulls it too, silently) and its null says why.
-  // A fragment on an implementation cannot be told to apply or not: it is left out, as
-  // Apollo Gateway leaves it out, but with an error at the object saying so, never silently.
-  // (Nulling the object there too would be the stricter reading of the GraphQL spec; the
-  // answer is kept equal to Apollo's so that only the error differs.)
-  const { fields, concreteTypeNeed: need } = shape.forType(type);
-  if (need !== undefined) {
-    if (!explainedAround(path, state)) {
-      const why = unresolvedReason(input);
-      const left = need === ConcreteTypeNeed.Fragments ? ' (its fragments on other types are left out)' : '';
-      state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}${why ? `: ${why}` : ''}${left}.`, { path: [...path] }));
-    }
-    state.marks++;
-    if (need === ConcreteTypeNeed.Name) return BUBBLE;
-  }
+  const { fields, concreteTypeNeed } = shape.forType(type);
+  if (concreteTypeNeed !== undefined && !completesWithoutConcreteType(input, concreteTypeNeed, type, path, state)) return BUBBLE;
   const output: Record<string, unknown> = {};
   for (const field of fields) {
     const { responseName } = field;
@@ -367,6 +352,26 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
     else output[responseName] = value;
   }
   return output;
+}
+
+/**
+ * An @interfaceObject whose concrete type was never resolved has only an interface to name.
+ * Its own fields need no concrete type and are answered. `__typename` does: the object
+ * cannot be answered (Apollo Gateway nulls it too, silently) and its null says why. A
+ * fragment on an implementation cannot be told to apply or not: it is left out, as Apollo
+ * Gateway leaves it out, but with an error at the object saying so, never silently. (Nulling
+ * the object there too would be the stricter reading of the GraphQL spec; the answer is kept
+ * equal to Apollo's so that only the error differs.) Apart from completeObject, which every
+ * object goes through: this is the cold path.
+ */
+function completesWithoutConcreteType(input: Record<string, unknown>, need: ConcreteTypeNeed, type: GraphQLCompositeType, path: Path, state: Completion): boolean {
+  if (!explainedAround(path, state)) {
+    const why = unresolvedReason(input);
+    const left = need === ConcreteTypeNeed.Fragments ? ' (its fragments on other types are left out)' : '';
+    state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}${why ? `: ${why}` : ''}${left}.`, { path: [...path] }));
+  }
+  state.marks++;
+  return need !== ConcreteTypeNeed.Name;
 }
 
 function completeValue(value: unknown, depth: number, field: FieldShape, path: Path, state: Completion): Completed {
