@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveGatewayConfig } from '../../../gateway/config.ts';
-import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
 import { INTERFACE_OBJECT_SUBGRAPHS } from '../../fixtures/executor/key-chain-subgraphs.ts';
-import { serveComposedSubgraphs, type ComposedFixture } from '../../fixtures/executor/subgraphs.ts';
+import { startFixtureGateway, type FixtureGateway } from '../../support/fixture-gateway.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
 import { postForParts } from '../../support/multipart-parts.ts';
 
@@ -14,27 +12,13 @@ import { postForParts } from '../../support/multipart-parts.ts';
  * needs the concrete type and no product names it, the client is told, at the object's
  * path: never `{ "node": null }` or a fragment dropped in silence.
  */
-let fixture: ComposedFixture;
-let gateway: RunningGateway;
+let mesh: FixtureGateway;
 beforeAll(async () => {
-  fixture = await serveComposedSubgraphs(INTERFACE_OBJECT_SUBGRAPHS);
-  gateway = await startGateway(
-    resolveGatewayConfig({
-      port: 0,
-      supergraph: { file: fixture.file },
-      access: { allowUnclassifiedFields: true },
-      usage: { enabled: false },
-      transport: { retry: { retries: 0 } },
-      exposeErrorDetails: true,
-    }),
-  );
+  mesh = await startFixtureGateway(INTERFACE_OBJECT_SUBGRAPHS);
 });
-afterAll(async () => {
-  await gateway?.close();
-  await fixture?.close();
-});
+afterAll(() => mesh?.close());
 
-const ask = async (query: string) => (await postGraphQL(gateway.url, { query })).body;
+const ask = async (query: string) => (await postGraphQL(mesh.gateway.url, { query })).body;
 const errorsOf = (body: Awaited<ReturnType<typeof ask>>) => body.errors?.map((e) => [e.extensions?.code, e.path, e.message]);
 /** The error for n9, an object of the interface no product could name the concrete type of. */
 const NO_TYPE = 'No data product named the concrete type of this Node: data product "shapes" answered null for this Node';
@@ -101,7 +85,7 @@ describe('an @interfaceObject no product names the concrete type of', () => {
   });
 
   it('in a deferred fragment: the part that brings the null brings its error', async () => {
-    const reader = await postForParts(gateway.url, { query: '{ nodes(ids: ["n1", "n9"]) { id ... @defer(label: "kind") { __typename } } }' });
+    const reader = await postForParts(mesh.gateway.url, { query: '{ nodes(ids: ["n1", "n9"]) { id ... @defer(label: "kind") { __typename } } }' });
     const [first, ...rest] = await reader.rest();
     expect(first).toMatchObject({ data: { nodes: [{ id: 'n1' }, { id: 'n9' }] }, hasNext: true });
     expect(first.errors).toBeUndefined();

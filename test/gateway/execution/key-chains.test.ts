@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resolveGatewayConfig } from '../../../gateway/config.ts';
-import { startGateway, type RunningGateway } from '../../../gateway/create-gateway.ts';
 import { KEY_CHAIN_REPRESENTATIONS, KEY_CHAIN_SUBGRAPHS } from '../../fixtures/executor/key-chain-subgraphs.ts';
-import { serveComposedSubgraphs, type ComposedFixture } from '../../fixtures/executor/subgraphs.ts';
+import { startFixtureGateway, type FixtureGateway } from '../../support/fixture-gateway.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
 import { postForParts } from '../../support/multipart-parts.ts';
 
@@ -14,29 +12,14 @@ import { postForParts } from '../../support/multipart-parts.ts';
  * no error (Apollo Gateway's executor gives the same silent nulls). Here every such null
  * carries PRODUCT_ERROR at its path, saying which link broke.
  */
-let fixture: ComposedFixture;
-let gateway: RunningGateway;
+let mesh: FixtureGateway;
 beforeAll(async () => {
-  fixture = await serveComposedSubgraphs(KEY_CHAIN_SUBGRAPHS);
-  gateway = await startGateway(
-    resolveGatewayConfig({
-      port: 0,
-      supergraph: { file: fixture.file },
-      access: { allowUnclassifiedFields: true },
-      usage: { enabled: false },
-      transport: { retry: { retries: 0 } },
-      // The messages say which link broke: shown here, masked in production.
-      exposeErrorDetails: true,
-    }),
-  );
+  mesh = await startFixtureGateway(KEY_CHAIN_SUBGRAPHS);
 });
-afterAll(async () => {
-  await gateway?.close();
-  await fixture?.close();
-});
+afterAll(() => mesh?.close());
 beforeEach(() => KEY_CHAIN_REPRESENTATIONS.clear());
 
-const ask = async (query: string) => (await postGraphQL(gateway.url, { query })).body;
+const ask = async (query: string) => (await postGraphQL(mesh.gateway.url, { query })).body;
 const errorsOf = (body: Awaited<ReturnType<typeof ask>>) => body.errors?.map((e) => [e.extensions?.code, e.path, e.message]);
 const unresolved = (path: (string | number)[], field: string, why: string) => ['PRODUCT_ERROR', path, `Cannot resolve Item.${field}: ${why}.`];
 const answeredNull = (product: string) => `data product "${product}" answered null for this Item`;
@@ -126,7 +109,7 @@ describe('a chain of keys that breaks: every null says where', () => {
   });
 
   it('with @defer: the deferred part carries the errors of the nulls it brings', async () => {
-    const reader = await postForParts(gateway.url, { query: '{ items { id ... @defer(label: "stock") { stock } } }' });
+    const reader = await postForParts(mesh.gateway.url, { query: '{ items { id ... @defer(label: "stock") { stock } } }' });
     const [first, ...rest] = await reader.rest();
     expect(first).toMatchObject({ data: { items: ['i1', 'i2', 'i3', 'i4', 'i5', 'i6'].map((id) => ({ id })) }, hasNext: true });
     expect(first.errors).toBeUndefined();
