@@ -61,16 +61,24 @@ export function isObjectOfType(schema: GraphQLSchema, object: Data, typeConditio
  * missing because an earlier link of a key chain failed). Kept on the object under a symbol,
  * so no merge or answer ever carries it; read only when the client's null is explained.
  */
-export const UNRESOLVED: unique symbol = Symbol('unresolved');
+const UNRESOLVED: unique symbol = Symbol('unresolved');
+
+/** Why an entity went unresolved. */
+export interface Unresolved {
+  /** In words for the client, naming the product. */
+  why: string;
+  /** The product's own error already tells the client (one it could not place on an entity, e.g. at `_entities`). */
+  told: boolean;
+}
 
 /** Records why an entity went unresolved; the first reason stays, as it is the cause of the ones after it. */
-export function markUnresolved(entity: Data, why: string): void {
-  if (!(UNRESOLVED in entity)) Object.defineProperty(entity, UNRESOLVED, { value: why, enumerable: false });
+export function markUnresolved(entity: Data, why: string, told = false): void {
+  if (!(UNRESOLVED in entity)) Object.defineProperty(entity, UNRESOLVED, { value: { why, told } satisfies Unresolved, enumerable: false });
 }
 
 /** Why an object went unresolved, if a fetch said so. */
-export function unresolvedReason(object: Data): string | undefined {
-  return (object as { [UNRESOLVED]?: string })[UNRESOLVED];
+export function unresolvedReason(object: Data): Unresolved | undefined {
+  return (object as { [UNRESOLVED]?: Unresolved })[UNRESOLVED];
 }
 
 const FRAGMENT_PREFIX = '... on ';

@@ -357,6 +357,8 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
     const value = execution.variables[name];
     if (value !== undefined) variables[name] = value;
   }
+  /** Whether the product sent errors with its answer. */
+  let erred = false;
   const send = async (variables: Data): Promise<Data | null | undefined> => {
     const options: GraphQLDataSourceProcessOptions<GatewayContext> = {
       kind: INCOMING_OPERATION,
@@ -368,6 +370,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
     };
     const response = await service.process(options);
     if (response.errors) {
+      erred = response.errors.length > 0;
       // The entities' paths are found once per answer, however many errors it carries:
       // finding them per error made a product's N errors cost N walks of the tree.
       let entityPaths: (string | number)[][] | undefined;
@@ -408,7 +411,8 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
   variables.representations = representations;
   const answer = await send(variables);
   if (!answer) {
-    for (const target of targets) markUnresolved(target, `data product "${fetch.serviceName}" answered no data`);
+    // With an error of its own (a failed `_entities` is one error for them all), the product already told why.
+    for (const target of targets) markUnresolved(target, `data product "${fetch.serviceName}" answered no data`, erred);
     return;
   }
   const received = answer._entities;

@@ -365,8 +365,9 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
  * object goes through: this is the cold path.
  */
 function completesWithoutConcreteType(input: Record<string, unknown>, need: ConcreteTypeNeed, type: GraphQLCompositeType, path: Path, state: Completion): boolean {
-  if (!explainedAround(path, state)) {
-    const why = unresolvedReason(input);
+  const unresolved = unresolvedReason(input);
+  if (!unresolved?.told && !explainedAround(path, state)) {
+    const why = unresolved?.why;
     const left = need === ConcreteTypeNeed.Fragments ? ' (its fragments on other types are left out)' : '';
     state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}${why ? `: ${why}` : ''}${left}.`, { path: [...path] }));
   }
@@ -512,8 +513,9 @@ function nestedWithin(value: object | null, levels: number): boolean {
  * its type), unless a fetch error about this object or below it already tells why.
  */
 function unanswered(input: Record<string, unknown>, field: FieldShape, path: Path, state: Completion): void {
-  if (explainedAround(path, state)) return;
-  const why = unresolvedReason(input) ?? 'no data product answered it';
+  const unresolved = unresolvedReason(input);
+  if (unresolved?.told || explainedAround(path, state)) return;
+  const why = unresolved?.why ?? 'no data product answered it';
   state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Cannot resolve ${field.parentTypeName}.${field.fieldName}: ${why}.`, { path: [...path] }));
   state.marks++;
 }

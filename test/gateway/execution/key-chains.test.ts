@@ -94,6 +94,16 @@ describe('a chain of keys that breaks: every null says where', () => {
     expect(errorsOf(nonNull)).toEqual([['NULL_IN_NON_NULL_FIELD', ['itemNonNull', 'inStock'], 'Cannot return null for non-nullable field Item.inStock.']]);
   });
 
+  it('a link that fails with its own error: that error explains every null after it', async () => {
+    // The whole `_entities` failed: the error is where Apollo Gateway places it too, under the entity.
+    const body = await ask('{ item(id: "i7") { name stock price } }');
+    expect(body.data).toEqual({ item: { name: 'rug', stock: null, price: null } });
+    expect(body.errors?.map((e) => [e.extensions?.code, e.extensions?.product, e.path, e.message])).toEqual([
+      ['PRODUCT_UNAVAILABLE', 'registry', ['item', '_entities'], 'the registry is being rebuilt'],
+    ]);
+    expect(KEY_CHAIN_REPRESENTATIONS.get('warehouse')).toBeUndefined();
+  });
+
   it('nested: chains from a list and from an object of one answer, each null at its own path', async () => {
     const body = await ask('{ shelf { items { id price } top { id stock } } }');
     expect(body.data).toEqual({
