@@ -56,29 +56,53 @@ export function isObjectOfType(schema: GraphQLSchema, object: Data, typeConditio
 }
 
 /**
- * Why an object of the response tree lacks what a product was to add to it: the product
- * answered null for the entity, or the entity could not be represented to it (a key field
- * missing because an earlier link of a key chain failed). Kept on the object under a symbol,
- * so no merge or answer ever carries it; read only when the client's null is explained.
+ * What an object of the response tree lacks of what products were to add to it, and why.
+ * Kept on the object under a symbol, so no merge or answer ever carries it; read only when
+ * the client's null is explained.
  */
-const UNRESOLVED: unique symbol = Symbol('unresolved');
+const GAPS: unique symbol = Symbol('gaps');
 
-/** Why an entity went unresolved. */
-export interface Unresolved {
-  /** In words for the client, naming the product. */
-  why: string;
+export interface EntityGaps {
+  /**
+   * Response keys a product answered null for, by answering null for the whole entity: it
+   * holds nothing for it, and those fields are null as its data says (no error).
+   */
+  readonly answeredNull: Set<string>;
+  /** The first product that answered null for the entity, the cause of any link after it. */
+  nullFrom: string | undefined;
+  /** Why the rest is missing, in words for the client: the first reason, the cause of the ones after it. */
+  why: string | undefined;
   /** The product's own error already tells the client (one it could not place on an entity, e.g. at `_entities`). */
   told: boolean;
 }
 
-/** Records why an entity went unresolved; the first reason stays, as it is the cause of the ones after it. */
-export function markUnresolved(entity: Data, why: string, told = false): void {
-  if (!(UNRESOLVED in entity)) Object.defineProperty(entity, UNRESOLVED, { value: { why, told } satisfies Unresolved, enumerable: false });
+function gapsOf(entity: Data): EntityGaps {
+  let gaps = (entity as { [GAPS]?: EntityGaps })[GAPS];
+  if (!gaps) {
+    gaps = { answeredNull: new Set(), nullFrom: undefined, why: undefined, told: false };
+    Object.defineProperty(entity, GAPS, { value: gaps, enumerable: false });
+  }
+  return gaps;
 }
 
-/** Why an object went unresolved, if a fetch said so. */
-export function unresolvedReason(object: Data): Unresolved | undefined {
-  return (object as { [UNRESOLVED]?: Unresolved })[UNRESOLVED];
+/** A product answered null for the entity: the fields it was asked are null by its data. */
+export function markAnsweredNull(entity: Data, product: string, keys: Iterable<string>): void {
+  const gaps = gapsOf(entity);
+  for (const key of keys) gaps.answeredNull.add(key);
+  gaps.nullFrom ??= product;
+}
+
+/** A product could not be asked for the entity, or answered nothing: the fields it would give are missing. */
+export function markUnresolved(entity: Data, why: string, told = false): void {
+  const gaps = gapsOf(entity);
+  if (gaps.why !== undefined) return;
+  gaps.why = gaps.nullFrom === undefined ? why : `data product "${gaps.nullFrom}" answered null for this ${String(entity.__typename)}, so ${why}`;
+  gaps.told = told;
+}
+
+/** What a fetch left missing on an object, if any. */
+export function gapsIn(object: Data): EntityGaps | undefined {
+  return (object as { [GAPS]?: EntityGaps })[GAPS];
 }
 
 const FRAGMENT_PREFIX = '... on ';

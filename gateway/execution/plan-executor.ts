@@ -7,18 +7,20 @@ import {
   getVariableValues,
   GraphQLError,
   Kind,
+  parse,
   valueFromAST,
   type FragmentDefinitionNode,
   type GraphQLFormattedError,
   type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { applyRewrites, isEntityOf, isObjectOfType, isPlainObject, markUnresolved, mergeInto, representationOf } from './entity-representations.ts';
+import { applyRewrites, isEntityOf, isObjectOfType, isPlainObject, markAnsweredNull, markUnresolved, mergeInto, representationOf } from './entity-representations.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
@@ -397,7 +399,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
     if (!representation) {
       // An entity of the fetch's type with no representation is a key chain broken before this
       // link (or a key field no product sent): its fields from here on are null, and say why.
-      if (isEntityOf(internals.supergraphSchema, entity, fetch.requires)) markUnresolved(entity, `a key data product "${fetch.serviceName}" needs is missing`);
+      if (isEntityOf(internals.supergraphSchema, entity, fetch.requires)) markUnresolved(entity, `data product "${fetch.serviceName}" could not be asked for it (a key it needs is missing)`);
       continue;
     }
     applyRewrites(internals.supergraphSchema, fetch.inputRewrites, representation);
@@ -435,13 +437,44 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
     const entity = received[i] as Data | null;
     const target = targets[i]!;
     if (!entity) {
-      markUnresolved(target, `data product "${fetch.serviceName}" answered null for this ${String(target.__typename)}`);
+      markAnsweredNull(target, fetch.serviceName, entityKeysOf(fetch));
       continue;
     }
     if (!entity.__typename) entity.__typename = target.__typename;
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, entity);
     mergeInto(target, entity);
   }
+}
+
+/**
+ * The response keys an `_entities` fetch asks of each entity (through its inline fragments
+ * and named fragments), once per fetch node: a product that answers null for an entity
+ * answers null for exactly these.
+ */
+const entityKeys = new WeakMap<FetchNode, ReadonlySet<string>>();
+
+function entityKeysOf(fetch: FetchNode): ReadonlySet<string> {
+  let keys = entityKeys.get(fetch);
+  if (keys) return keys;
+  const found = new Set<string>();
+  // Apollo Gateway keeps the parsed operation only with some settings: else it is read once here.
+  const document = fetch.operationDocumentNode ?? parse(fetch.operation);
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition.selectionSet);
+  const visit = (set: SelectionSetNode | undefined, seen: Set<string>): void => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) found.add(selection.alias?.value ?? selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, seen);
+      else if (!seen.has(selection.name.value)) visit(fragments.get(selection.name.value), seen.add(selection.name.value));
+    }
+  };
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const selection of definition.selectionSet.selections) if (selection.kind === Kind.FIELD && selection.name.value === '_entities') visit(selection.selectionSet, new Set());
+  }
+  keys = found;
+  entityKeys.set(fetch, keys);
+  return keys;
 }
 
 /**

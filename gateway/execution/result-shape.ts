@@ -22,7 +22,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { unresolvedReason } from './entity-representations.ts';
+import { gapsIn } from './entity-representations.ts';
 
 /** The values `@skip(if:)` / `@include(if:)` read, by variable name (defaults applied). */
 export type ConditionValues = Readonly<Record<string, unknown>>;
@@ -365,9 +365,9 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
  * object goes through: this is the cold path.
  */
 function completesWithoutConcreteType(input: Record<string, unknown>, need: ConcreteTypeNeed, type: GraphQLCompositeType, path: Path, state: Completion): boolean {
-  const unresolved = unresolvedReason(input);
-  if (!unresolved?.told && !explainedAround(path, state)) {
-    const why = unresolved?.why;
+  const gaps = gapsIn(input);
+  if (!gaps?.told && !explainedAround(path, state)) {
+    const why = gaps?.why ?? (gaps?.nullFrom && `data product "${gaps.nullFrom}" answered null for this ${type.name}`);
     const left = need === ConcreteTypeNeed.Fragments ? ' (its fragments on other types are left out)' : '';
     state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}${why ? `: ${why}` : ''}${left}.`, { path: [...path] }));
   }
@@ -507,15 +507,19 @@ function nestedWithin(value: object | null, levels: number): boolean {
 }
 
 /**
- * A field no product answered: the entity's product answered null for it, a key chain broke
- * before the product that serves the field, or the product left it out. PRODUCT_ERROR at
- * the field's path (with no product: the gateway says it, as for a value that does not fit
- * its type), unless a fetch error about this object or below it already tells why.
+ * A field no product answered: a key chain broke before the product that serves it (that
+ * product could not be asked), a product answered nothing, or it left the field out.
+ * PRODUCT_ERROR at the field's path (with no product: the gateway says it, as for a value
+ * that does not fit its type), unless a fetch error about this object or below it already
+ * tells why. A field whose product answered null for the whole entity is null by that
+ * product's data: no error (the product holds nothing for it, as a null field would say).
  */
 function unanswered(input: Record<string, unknown>, field: FieldShape, path: Path, state: Completion): void {
-  const unresolved = unresolvedReason(input);
-  if (unresolved?.told || explainedAround(path, state)) return;
-  const why = unresolved?.why ?? 'no data product answered it';
+  const gaps = gapsIn(input);
+  // The product asked for this field answered null for the whole entity: null by its data.
+  if (gaps?.answeredNull.has(field.responseName)) return;
+  if (gaps?.told || explainedAround(path, state)) return;
+  const why = gaps?.why ?? 'no data product answered it';
   state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Cannot resolve ${field.parentTypeName}.${field.fieldName}: ${why}.`, { path: [...path] }));
   state.marks++;
 }
