@@ -21,6 +21,7 @@ import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { applyRewrites, isEntityOf, isObjectOfType, isPlainObject, markAnsweredNull, markUnresolved, mergeInto, representationOf } from './entity-representations.ts';
+import { nullKeyField } from './entity-keys.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
@@ -403,6 +404,11 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor):
       continue;
     }
     applyRewrites(internals.supergraphSchema, fetch.inputRewrites, representation);
+    const nullKey = nullKeyField(internals.supergraphSchema, representation, fetch.serviceName);
+    if (nullKey !== undefined) {
+      markUnresolved(entity, `data product "${fetch.serviceName}" could not be asked for it (its key field ${nullKey} is null)`);
+      continue;
+    }
     representations.push(representation);
     targets.push(entity);
     indexes.push(i);

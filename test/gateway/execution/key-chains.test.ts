@@ -64,13 +64,15 @@ describe('a chain of keys that breaks: every null says where', () => {
       // i3: registry does not know it, so neither warehouse nor pricing can be asked.
       unresolved(['items', 2, 'stock'], 'stock', brokenBefore('registry', 'warehouse')),
       unresolved(['items', 2, 'price'], 'price', brokenBefore('registry', 'warehouse')),
-      // i4: registry has no sku for it; warehouse, asked with none, knows no such Item.
-      unresolved(['items', 3, 'price'], 'price', brokenBefore('warehouse', 'pricing')),
+      // i4: registry has no sku for it (null): warehouse, whose only other key is further on, cannot be asked.
+      unresolved(['items', 3, 'stock'], 'stock', 'data product "warehouse" could not be asked for it (its key field sku is null)'),
+      unresolved(['items', 3, 'price'], 'price', 'data product "warehouse" could not be asked for it (its key field sku is null)'),
       // i5: warehouse does not know its sku.
       unresolved(['items', 4, 'price'], 'price', brokenBefore('warehouse', 'pricing')),
     ]);
     // A broken link stops the chain: no product after it is asked about that item.
-    expect(KEY_CHAIN_REPRESENTATIONS.get('warehouse')?.length).toBe(5);
+    // Neither is a product asked with a null key (i4's sku).
+    expect(KEY_CHAIN_REPRESENTATIONS.get('warehouse')).toEqual(['K-1', 'T-2', 'V-5', 'C-6'].map((sku) => ({ __typename: 'Item', sku })));
     expect(KEY_CHAIN_REPRESENTATIONS.get('pricing')).toEqual([
       { __typename: 'Item', origin: { country: 'DE', code: '0001' } },
       { __typename: 'Item', origin: { country: 'FR', code: '0002' } },
