@@ -138,6 +138,9 @@ describe('a chain of keys that breaks: every null says where', () => {
     ]);
     expect(
       incremental.flatMap((item: { errors?: { path: unknown; message: string; extensions: { code: string } }[] }) => (item.errors ?? []).map((e) => [e.extensions.code, e.path, e.message])),
-    ).toEqual([unresolved(['items', 2, 'stock'], 'stock', brokenBefore('registry', 'warehouse'))]);
+    ).toEqual([
+      unresolved(['items', 2, 'stock'], 'stock', brokenBefore('registry', 'warehouse')),
+      unresolved(['items', 3, 'stock'], 'stock', 'data product "warehouse" could not be asked for it (its key field sku is null)'),
+    ]);
   });
 });
