@@ -2,11 +2,15 @@ import { Kind, parse, type ConstDirectiveNode, type GraphQLSchema, type Operatio
 
 type Data = Record<string, unknown>;
 
+/** Each product's keys, by product and then type name. */
+type Keys = Map<string, Map<string, SelectionSetNode[]>>;
+
 /**
- * The keys each product declares for each entity type, by `type\nproduct`, read once per
- * supergraph from its `@join__type(graph:, key:)` (the schema object is new with every load).
+ * The keys each product declares for each entity type, read once per supergraph from its
+ * `@join__type(graph:, key:)` (the schema object is new with every load). Looked up by
+ * product, then type, with no string built: this runs for every representation sent.
  */
-const keysBySchema = new WeakMap<GraphQLSchema, Map<string, SelectionSetNode[]>>();
+const keysBySchema = new WeakMap<GraphQLSchema, Keys>();
 
 /**
  * The key field that makes a representation unusable for a product: every key the product
@@ -22,7 +26,7 @@ export function nullKeyField(schema: GraphQLSchema, representation: Data, produc
     keys = readKeys(schema);
     keysBySchema.set(schema, keys);
   }
-  const declared = keys.get(`${String(representation.__typename)}\n${product}`);
+  const declared = keys.get(product)?.get(representation.__typename as string);
   if (!declared) return undefined;
   let nullField: string | undefined;
   for (const key of declared) {
@@ -59,7 +63,7 @@ function keyGap(value: unknown, key: SelectionSetNode): string | typeof MISSING 
   return undefined;
 }
 
-function readKeys(schema: GraphQLSchema): Map<string, SelectionSetNode[]> {
+function readKeys(schema: GraphQLSchema): Keys {
   const products = new Map<string, string>();
   const graphs = schema.getType('join__Graph');
   if (graphs?.astNode?.kind === Kind.ENUM_TYPE_DEFINITION) {
@@ -71,7 +75,7 @@ function readKeys(schema: GraphQLSchema): Map<string, SelectionSetNode[]> {
       if (name?.kind === Kind.STRING) products.set(value.name.value, name.value);
     }
   }
-  const keys = new Map<string, SelectionSetNode[]>();
+  const keys: Keys = new Map();
   for (const type of Object.values(schema.getTypeMap())) {
     for (const node of [type.astNode, ...(type.extensionASTNodes ?? [])]) {
       for (const directive of (node?.directives ?? []) as readonly ConstDirectiveNode[]) {
@@ -81,10 +85,14 @@ function readKeys(schema: GraphQLSchema): Map<string, SelectionSetNode[]> {
         const product = graph?.kind === Kind.ENUM ? products.get(graph.value) : undefined;
         if (!product || key?.kind !== Kind.STRING) continue;
         const selection = (parse(`{${key.value}}`).definitions[0] as OperationDefinitionNode).selectionSet;
-        const at = `${type.name}\n${product}`;
-        const list = keys.get(at);
+        let ofProduct = keys.get(product);
+        if (!ofProduct) {
+          ofProduct = new Map();
+          keys.set(product, ofProduct);
+        }
+        const list = ofProduct.get(type.name);
         if (list) list.push(selection);
-        else keys.set(at, [selection]);
+        else ofProduct.set(type.name, [selection]);
       }
     }
   }
