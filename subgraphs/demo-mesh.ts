@@ -1,5 +1,6 @@
 import type { SeededProductDefinition } from './kit/index.ts';
 import { catalogProduct } from './catalog/index.ts';
+import { DEMO_PORTS } from './demo-ports.ts';
 import { customerInsightsProduct } from './customer-insights/index.ts';
 import { customersProduct } from './customers/index.ts';
 import { forecastsProduct } from './forecasts/index.ts';
@@ -16,11 +17,11 @@ export interface MeshMember {
 
 /** The demo mesh: four source products and one derived product. */
 export const DEMO_MESH: readonly MeshMember[] = [
-  { name: 'customers', definition: customersProduct, port: 4001 },
-  { name: 'sales', definition: salesProduct, port: 4002 },
-  { name: 'catalog', definition: catalogProduct, port: 4003 },
-  { name: 'forecasts', definition: forecastsProduct, port: 4004 },
-  { name: 'customer-insights', definition: customerInsightsProduct, port: 4005 },
+  { name: 'customers', definition: customersProduct, port: DEMO_PORTS.customers },
+  { name: 'sales', definition: salesProduct, port: DEMO_PORTS.sales },
+  { name: 'catalog', definition: catalogProduct, port: DEMO_PORTS.catalog },
+  { name: 'forecasts', definition: forecastsProduct, port: DEMO_PORTS.forecasts },
+  { name: 'customer-insights', definition: customerInsightsProduct, port: DEMO_PORTS['customer-insights'] },
 ];
 
 export function defaultProductUrl(member: MeshMember): string {

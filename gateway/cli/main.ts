@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, MeshError } from '../../schema/protocol/error-codes.ts';
 import { REPO_ROOT } from '../../schema/base/source-tree.ts';
 
 /**
  * Each command's module, in the order `meshgate --help` lists them. Only the command being
  * run is loaded: `meshgate serve` then loads the gateway alone, not the contract pipeline,
  * the product kit or DuckDB. In a gateway replica every module loaded stays in the heap,
- * and V8 lets the heap grow to a multiple of what it retains before collecting.
+ * and V8 lets the heap grow to a multiple of what it retains before collecting. A command's
+ * module holds what help prints (description, arguments, options and their defaults) and
+ * imports what it runs inside its action, so that help, which loads them all, loads none
+ * of the gateway, the pipeline or the kit.
  */
 const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   start: async () => (await import('./start-command.ts')).registerStartCommand,
@@ -35,14 +37,17 @@ const program = new Command()
   .version((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version)
   .showHelpAfterError();
 
-// Anything but a known command first (`--help`, `help serve`, a typo) gets them all, for help and suggestions.
+// Anything but a known command first (`--help`, `help serve`, a typo) gets them all, for help
+// and suggestions; `--version` needs none.
 const requested = process.argv[2];
-const commands = requested !== undefined && Object.hasOwn(COMMANDS, requested) ? [COMMANDS[requested]!] : Object.values(COMMANDS);
+const commands = requested === '--version' || requested === '-V' ? [] : requested !== undefined && Object.hasOwn(COMMANDS, requested) ? [COMMANDS[requested]!] : Object.values(COMMANDS);
 for (const register of await Promise.all(commands.map((load) => load()))) register(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  // Loaded once something failed: whatever threw one of these has loaded it already.
+  const { ConfigError, MeshError } = await import('../../schema/protocol/error-codes.ts');
   // Config and contract errors are the user's to fix: print them plainly, without a stack.
   if (error instanceof ConfigError || error instanceof MeshError) {
     console.error(error instanceof MeshError ? `${error.code}: ${error.message}` : error.message);

@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { scaffoldProduct } from '../onboarding/product-scaffold.ts';
 
 export function registerNewCommand(program: Command): void {
   program
@@ -23,6 +22,7 @@ export function registerNewCommand(program: Command): void {
         console.log(`\nnext:\n  export ${name.replace(/-/g, '_').toUpperCase()}_STORE_URL=<the engine URL>\n  npm run check`);
         return;
       }
+      const { scaffoldProduct } = await import('../onboarding/product-scaffold.ts');
       const result = await scaffoldProduct({ name, ...options });
       const shown = (path: string) => relative(process.cwd(), path) || path;
       console.log(`created ${name} (${result.typeName}; Query.${result.queryFields.one}, Query.${result.queryFields.list}):`);
