@@ -12,13 +12,18 @@ import { REPO_ROOT } from '../../schema/base/source-tree.ts';
  * imports what it runs inside its action, so that help, which loads them all, loads none
  * of the gateway, the pipeline or the kit.
  */
-const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+const COMMANDS: Record<string, (alone: boolean) => Promise<(program: Command) => void>> = {
   start: async () => (await import('./start-command.ts')).registerStartCommand,
   token: async () => (await import('./token-command.ts')).registerTokenCommand,
   serve: async () => (await import('./serve-command.ts')).registerServeCommand,
   compose: async () => (await import('./compose-command.ts')).registerComposeCommand,
   seed: async () => (await import('./seed-command.ts')).registerSeedCommand,
-  product: async () => (await import('./product-command.ts')).registerProductCommand,
+  product: async (alone) => {
+    const { registerProductCommand } = await import('./product-command.ts');
+    // Its argument's help names the demo products, which takes loading them all: only when it is the command asked for.
+    const demoProducts = alone ? (await import('../../subgraphs/demo-mesh.ts')).DEMO_MESH.map((member) => member.name) : undefined;
+    return (program) => registerProductCommand(program, demoProducts);
+  },
   check: async () => (await import('./check-command.ts')).registerCheckCommand,
   test: async () => (await import('./test-command.ts')).registerTestCommand,
   publish: async () => (await import('./publish-command.ts')).registerPublishCommand,
@@ -37,11 +42,13 @@ const program = new Command()
   .version((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version)
   .showHelpAfterError();
 
-// Anything but a known command first (`--help`, `help serve`, a typo) gets them all, for help
-// and suggestions; `--version` needs none.
-const requested = process.argv[2];
-const commands = requested === '--version' || requested === '-V' ? [] : requested !== undefined && Object.hasOwn(COMMANDS, requested) ? [COMMANDS[requested]!] : Object.values(COMMANDS);
-for (const register of await Promise.all(commands.map((load) => load()))) register(program);
+// A known command (or `help` and a known command) loads that command alone; anything else
+// (`--help`, a typo) gets them all, for help and suggestions; `--version` needs none.
+const [first, second] = process.argv.slice(2);
+const requested = first === 'help' && second !== undefined ? second : first;
+const alone = requested !== undefined && Object.hasOwn(COMMANDS, requested);
+const commands = first === '--version' || first === '-V' ? [] : alone ? [COMMANDS[requested]!] : Object.values(COMMANDS);
+for (const register of await Promise.all(commands.map((load) => load(alone)))) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,13 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEMO_PORTS } from '../../subgraphs/demo-ports.ts';
 
-export function registerProductCommand(program: Command): void {
+/**
+ * `demoProducts`: the demo mesh's product names, for the argument's help. Loading them loads
+ * every demo product, seconds of start-up, so the CLI gives them only where that help can be
+ * printed (`product --help`, `help product`, or a product run); the list of all commands
+ * prints no argument's help and passes none.
+ */
+export function registerProductCommand(program: Command, demoProducts?: readonly string[]): void {
   program
     .command('product')
     .description('Run one data product on its own port')
-    .argument('<name>', `one of: ${Object.keys(DEMO_PORTS).join(', ')}, or a declared product in subgraphs/`)
+    .argument('<name>', `${demoProducts ? `one of: ${demoProducts.join(', ')}` : 'a demo product'}, or a declared product in subgraphs/`)
     .option('--port <port>', 'port to listen on (default: its demo port)', (value) => Number(value))
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .action(async (name: string, options: { port?: number; host: string }) => {

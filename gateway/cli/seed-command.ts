@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { MeshMember } from '../../subgraphs/demo-mesh.ts';
-import { DEMO_PORTS } from '../../subgraphs/demo-ports.ts';
 
 /** Seeds every product's embedded store that is missing or stale (the demo mesh's by default). */
 export async function seedMesh(members?: readonly MeshMember[], log: (line: string) => void = console.log, storeUrl?: string, grantTo?: string): Promise<void> {
@@ -21,9 +20,9 @@ export function registerSeedCommand(program: Command): void {
     .option('--grant-to <role>', "with --store: let this login user act as the product's role (GRANT mg_<product> TO role)")
     .action(async (names: string[], options: { store?: string; grantTo?: string }) => {
       if (options.grantTo && !options.store) throw new Error('--grant-to needs --store: it grants a Postgres role');
-      const unknown = names.filter((name) => !Object.hasOwn(DEMO_PORTS, name));
-      if (unknown.length) throw new Error(`Unknown product(s): ${unknown.join(', ')}`);
       const { DEMO_MESH } = await import('../../subgraphs/demo-mesh.ts');
+      const unknown = names.filter((name) => !DEMO_MESH.some((member) => member.name === name));
+      if (unknown.length) throw new Error(`Unknown product(s): ${unknown.join(', ')}`);
       await seedMesh(names.length ? DEMO_MESH.filter((member) => names.includes(member.name)) : DEMO_MESH, console.log, options.store, options.grantTo);
       console.log('stores ready');
     });

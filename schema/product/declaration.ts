@@ -43,6 +43,8 @@ const fieldMappingSchema = z.union([
   z.strictObject({ expression: reviewedSql }),
   /** Another product's (or this product's) entity by key: `Order.customer` as `Customer @key(id)` from `customer_id`. */
   z.strictObject({ reference: z.string().regex(TYPE_NAME, 'must be a type name'), column: identifier }),
+  /** The same by a composite key: one column per field of the entity's `@key`, in its order. */
+  z.strictObject({ reference: z.string().regex(TYPE_NAME, 'must be a type name'), columns: z.array(identifier).min(2) }),
   /** One value from another relation, matched on this type's key (loaded in one batch per request). */
   z.strictObject({ lookup: z.strictObject({ from: relationSchema, match: identifier, column: identifier }) }),
   /** Rows of another declared type whose `match` column holds this type's key, batched per request. */
@@ -142,8 +144,8 @@ const engineSchema = z.discriminatedUnion('kind', [
 const typeSchema = z.strictObject({
   /** Omitted for another product's entity this product only adds fields to. */
   from: relationSchema.optional(),
-  /** The key column: the one column behind the type's `@key` field (one-field keys only). */
-  key: identifier,
+  /** The key column behind the type's `@key` field, or the columns behind a composite `@key(fields: "a b")`, in its order. */
+  key: z.union([identifier, z.array(identifier).min(1)]),
   /** Field -> column, expression, reference, lookup or rows. A field not listed reads the column of its own name. */
   fields: z.record(graphqlName, fieldMappingSchema).default({}),
 });
@@ -164,6 +166,11 @@ export type DeclaredSort = z.infer<typeof sortSchema>;
 export type DeclaredLimit = z.infer<typeof limitSchema>;
 
 export type DeclarationParse = { ok: true; declaration: Declaration } | { ok: false; problems: ConfigProblem[] };
+
+/** A type's key columns, one or several, in the order of its `@key` fields. */
+export function keyColumnsOf(type: DeclaredType): string[] {
+  return typeof type.key === 'string' ? [type.key] : [...type.key];
+}
 
 /** Parses a declaration and checks it against the product's SDL; every problem with its path. */
 export function safeParseDeclaration(text: string, sdl: string): DeclarationParse {
@@ -217,6 +224,8 @@ function againstSchema(declaration: Declaration, document: DocumentNode): Config
     const fields = fieldsOf(typeName);
     for (const [field, mapping] of Object.entries(declared.fields)) {
       if (!fields.has(field)) problem(`types.${typeName}.fields.${field}`, `is not a field of ${typeName}`, field);
+      if (typeof mapping === 'object' && ('rows' in mapping || 'lookup' in mapping) && keyColumnsOf(declared).length > 1)
+        problem(`types.${typeName}.fields.${field}`, 'rows and lookup match one column: the type needs a one-column key', declared.key);
       if (typeof mapping === 'object' && 'rows' in mapping && !declaration.types[mapping.rows.type]?.from)
         problem(`types.${typeName}.fields.${field}.rows.type`, 'must be a declared type with a relation (from)', mapping.rows.type);
     }

@@ -7,7 +7,7 @@ import { DuckDbStore } from '../duckdb-store.ts';
 import { MySqlStore } from '../mysql-store.ts';
 import { PostgresStore } from '../postgres-store.ts';
 import type { DataStore, StoreColumn } from '../store.ts';
-import { buildModel, relationSql, type DeclaredModel } from './declared-model.ts';
+import { buildModel, referenceColumns, relationSql, type DeclaredModel } from './declared-model.ts';
 import { DeclaredLoaders, declaredResolvers, relationId, type EngineFacts } from './declared-resolvers.ts';
 import { DIALECTS } from './sql-dialect.ts';
 
@@ -94,13 +94,13 @@ async function verifyDeclaration(model: DeclaredModel, store: DataStore, source:
   for (const type of model.types.values()) {
     if (!type.relation) continue;
     const base = `types.${type.name}`;
-    const columns: [string, string][] = [[`${base}.key`, type.keyColumn]];
+    const columns: [string, string][] = type.keyColumns.map((column) => [`${base}.key`, column]);
     for (const [field, read] of type.scalars) {
       if ('column' in read) columns.push([`${base}.fields.${field}`, read.column]);
       else await expression(type.relation, `${base}.fields.${field}`, `(${read.expression})`);
     }
     for (const [field, link] of type.links) {
-      if ('reference' in link) columns.push([`${base}.fields.${field}`, link.column]);
+      if ('reference' in link) for (const column of referenceColumns(link)) columns.push([`${base}.fields.${field}`, column]);
       else if ('lookup' in link)
         await expect(link.lookup.from, [
           [`${base}.fields.${field}.lookup.match`, link.lookup.match],

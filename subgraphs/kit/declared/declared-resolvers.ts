@@ -6,8 +6,8 @@ import { readIntInRange, readIsoDate, readIsoMonth } from '../arguments.ts';
 import type { ProductContext } from '../create-data-product.ts';
 import { readPageArgs, type PageArgs } from '../pagination.ts';
 import type { DataStore, StoreValue } from '../store.ts';
-import { readSql, relationSql, rowProperty, type DeclaredModel, type TypeModel } from './declared-model.ts';
-import { aggregateStatement, lookupStatement, pageStatement, rowsWhereStatement, type Condition, type OrderTerm } from './declared-sql.ts';
+import { readSql, referenceColumns, relationSql, rowProperty, type DeclaredModel, type TypeModel } from './declared-model.ts';
+import { aggregateStatement, entityStatement, lookupStatement, pageStatement, rowsWhereStatement, type Condition, type OrderTerm } from './declared-sql.ts';
 import { DIALECTS, type SqlDialect } from './sql-dialect.ts';
 
 type Row = Record<string, unknown>;
@@ -17,6 +17,18 @@ export type EngineFacts = Map<string, Set<string>>;
 
 export function relationId(relation: DeclaredRelation): string {
   return JSON.stringify(relation);
+}
+
+/**
+ * An entity's key as one DataLoader key: the value itself for a one-column key (as GraphQL
+ * IDs arrive), the values as a JSON array for a composite key.
+ */
+function entityKey(values: readonly unknown[]): string {
+  return values.length === 1 ? String(values[0]) : JSON.stringify(values.map(String));
+}
+
+function entityKeyValues(key: string, length: number): string[] {
+  return length === 1 ? [key] : (JSON.parse(key) as string[]);
 }
 
 /**
@@ -51,8 +63,20 @@ export class DeclaredLoaders {
 
   entity(type: TypeModel): DataLoader<string, Row | null> {
     return this.loader(`entity:${type.name}`, async (keys) => {
-      const { sql, params } = rowsWhereStatement(type, this.dialect, type.keyColumn, this.bound(type.relation!, type.keyColumn, keys));
-      const byKey = new Map((await this.store.query<Row>(sql, params)).map((row) => [String(row[type.keyColumn]), row]));
+      const tuples = keys.map((key) => entityKeyValues(key, type.keyColumns.length));
+      const byColumn = type.keyColumns.map((column, at) =>
+        this.bound(
+          type.relation!,
+          column,
+          tuples.map((tuple) => tuple[at]!),
+        ),
+      );
+      const { sql, params } = entityStatement(
+        type,
+        this.dialect,
+        tuples.map((_, row) => byColumn.map((values) => values[row]!)),
+      );
+      const byKey = new Map((await this.store.query<Row>(sql, params)).map((row) => [entityKey(type.keyColumns.map((column) => row[column])), row]));
       return keys.map((key) => byKey.get(key) ?? null);
     });
   }
@@ -90,14 +114,17 @@ export function declaredResolvers(model: DeclaredModel): GraphQLResolverMap<Cont
   return resolvers;
 }
 
+/** The one-column key of a row, which rows and lookup fields match on (a composite key has neither: see declaration.ts). */
 function keyOf(type: TypeModel, row: Row): string {
-  return String(type.relation ? row[type.keyColumn] : row[type.keyField]);
+  return String(type.relation ? row[type.keyColumns[0]!] : row[type.keyFields[0]!]);
 }
 
 function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMap<Context>[string] {
   const fields: Record<string, unknown> = {
     // Another product's entity this one only adds to: the reference is all there is to it.
-    __resolveReference: type.relation ? (ref: Row, ctx: Context) => ctx.loaders.entity(type).load(String(ref[type.keyField])) : (ref: Row) => ({ [type.keyField]: ref[type.keyField] }),
+    __resolveReference: type.relation
+      ? (ref: Row, ctx: Context) => ctx.loaders.entity(type).load(entityKey(type.keyFields.map((field) => ref[field])))
+      : (ref: Row) => Object.fromEntries(type.keyFields.map((field) => [field, ref[field]])),
   };
   for (const [field, read] of type.scalars) {
     const property = rowProperty(read);
@@ -105,8 +132,15 @@ function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMa
   }
   for (const [field, link] of type.links) {
     if ('reference' in link) {
-      const keyField = model.keyFields.get(link.reference) ?? 'id';
-      fields[field] = (row: Row) => (row[link.column] === null || row[link.column] === undefined ? null : { __typename: link.reference, [keyField]: String(row[link.column]) });
+      const keyFields = model.keyFields.get(link.reference) ?? ['id'];
+      const columns = referenceColumns(link);
+      const local = model.types.get(link.reference);
+      const empty = (row: Row) => columns.some((column) => row[column] === null || row[column] === undefined);
+      // A reference with any key column empty points at nothing. One to a type this product
+      // reads itself is its row, batched per request; the gateway resolves another product's.
+      fields[field] = local?.relation
+        ? (row: Row, _: unknown, ctx: Context) => (empty(row) ? null : ctx.loaders.entity(local).load(entityKey(columns.map((column) => row[column]))))
+        : (row: Row) => (empty(row) ? null : { __typename: link.reference, ...Object.fromEntries(keyFields.map((keyField, index) => [keyField, String(row[columns[index]!])])) });
     } else if ('lookup' in link) {
       const { from, match, column } = link.lookup;
       fields[field] = (row: Row, _: unknown, ctx: Context) => ctx.loaders.lookup(from, match, column).load(keyOf(type, row));
@@ -139,8 +173,8 @@ function readLimit(limit: DeclaredLimit, args: Row): number {
 function queryResolver(model: DeclaredModel, name: string, declared: DeclaredQuery): unknown {
   if ('entity' in declared) {
     const type = model.types.get(declared.entity)!;
-    const argument = declared.argument ?? type.keyField;
-    return (_: unknown, args: Row, ctx: Context) => ctx.loaders.entity(type).load(String(bindable(argument, args[argument])));
+    const argumentNames = type.keyFields.length === 1 ? [declared.argument ?? type.keyFields[0]!] : type.keyFields;
+    return (_: unknown, args: Row, ctx: Context) => ctx.loaders.entity(type).load(entityKey(argumentNames.map((argument) => bindable(argument, args[argument]))));
   }
   if ('rows' in declared) {
     const type = model.types.get(declared.rows)!;
@@ -230,7 +264,7 @@ function orderTerms(type: TypeModel, sort: DeclaredSort | undefined, args: Row, 
       }
     }
   }
-  if (!terms.some((term) => term.property === type.keyColumn)) terms.push({ sql: dialect.quote(type.keyColumn), property: type.keyColumn, descending: false });
+  for (const column of type.keyColumns) if (!terms.some((term) => term.property === column)) terms.push({ sql: dialect.quote(column), property: column, descending: false });
   return { order: terms, extraColumns, name: chosen ?? '' };
 }
 
@@ -248,12 +282,12 @@ function listResolver(model: DeclaredModel, name: string, declared: Extract<Decl
     const { sql, params } = pageStatement(type, dialect, { conditions, order, extraColumns, after, limit: first + 1 });
     const rows = await ctx.store.query<Row>(sql, params);
     const totalCount = Number(rows[0]?.mg_total ?? 0);
-    const pageRows = rows.filter((row) => row[type.keyColumn] !== null && row[type.keyColumn] !== undefined);
+    const pageRows = rows.filter((row) => row[type.keyColumns[0]!] !== null && row[type.keyColumns[0]!] !== undefined);
     const entities = ctx.loaders.entity(type);
     const edges = pageRows.slice(0, first).map((row) => {
       const { mg_total: _total, ...node } = row;
       // Entity fetches later in the plan reuse the rows of the page.
-      entities.prime(String(node[type.keyColumn]), node);
+      entities.prime(entityKey(type.keyColumns.map((column) => node[column])), node);
       return { cursor: ctx.cursors.seal(JSON.stringify(order.map((term) => node[term.property] ?? null)), scope), node };
     });
     return { edges, pageInfo: { hasNextPage: pageRows.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };

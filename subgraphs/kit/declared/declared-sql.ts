@@ -21,6 +21,25 @@ export function rowsWhereStatement(type: TypeModel, dialect: SqlDialect, column:
   return { sql, params: bind.values };
 }
 
+/**
+ * Rows of `type` by key, a whole batch in one statement. A one-column key is the
+ * {@link rowsWhereStatement} of the key column; a composite key matches each key's columns
+ * together, `(a = $1 AND b = $2) OR ...`: row-value IN lists are not written alike on every engine.
+ */
+export function entityStatement(type: TypeModel, dialect: SqlDialect, keys: readonly (readonly StoreValue[])[]): Statement {
+  if (type.keyColumns.length === 1)
+    return rowsWhereStatement(
+      type,
+      dialect,
+      type.keyColumns[0]!,
+      keys.map((key) => key[0]!),
+    );
+  const bind = new Binder(dialect);
+  const columns = type.keyColumns.map((column) => dialect.quote(column));
+  const each = keys.map((key) => `(${columns.map((column, index) => `${column} = ${bind.bind(key[index]!)}`).join(' AND ')})`);
+  return { sql: `SELECT ${selectList(type, dialect)} FROM ${relationSql(type.relation!, dialect)} WHERE ${each.length ? each.join(' OR ') : '1 = 0'}`, params: bind.values };
+}
+
 /** One column of another relation per key (a `lookup` field). */
 export function lookupStatement(relation: DeclaredRelation, dialect: SqlDialect, match: string, column: string, keys: readonly StoreValue[]): Statement {
   const bind = new Binder(dialect);
