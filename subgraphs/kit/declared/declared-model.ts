@@ -21,8 +21,8 @@ export interface TypeModel {
   links: Map<string, LinkMapping>;
 }
 
-/** A field that links to other rows: a reference, a lookup, or rows of a declared type. */
-export type LinkMapping = Extract<FieldMapping, { reference: string } | { lookup: unknown } | { rows: unknown }>;
+/** A field that links to other rows: a reference, a lookup, rows or a connection of a declared type, or a summary of rows. */
+export type LinkMapping = Extract<FieldMapping, { reference: string } | { lookup: unknown } | { rows: unknown } | { connection: unknown } | { summary: unknown }>;
 
 /** A scalar field reads a column or a declared expression (selected under an alias). */
 export type ScalarRead = { column: string } | { expression: string; alias: string };
