@@ -1,4 +1,4 @@
-import type { SeededProductDefinition } from './kit/index.ts';
+import type { DataProductDefinition } from './kit/index.ts';
 import { catalogProduct } from './catalog/index.ts';
 import { customerInsightsProduct } from './customer-insights/index.ts';
 import { customersProduct } from './customers/index.ts';
@@ -8,9 +8,9 @@ import { salesProduct } from './sales/index.ts';
 /** A product of the demo mesh and the port `npm start` serves it on. */
 export interface MeshMember {
   name: string;
-  /** Every demo product seeds its own store. */
+  /** A demo product seeds its own store; one declared over a team's engine (meshgate new --from) reads it. */
   // biome-ignore lint/suspicious/noExplicitAny: each product has loaders of its own type, and the definition takes them in and gives them out (no wider type fits all)
-  definition: SeededProductDefinition<any>;
+  definition: DataProductDefinition<any>;
   port: number;
 }
 

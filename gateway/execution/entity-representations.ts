@@ -24,14 +24,16 @@ function select(schema: GraphQLSchema, source: Data | null, selections: readonly
   const result: Data = {};
   for (const selection of selections) {
     if (selection.kind === 'Field') {
-      const name = selection.alias ?? selection.name;
-      if (!Object.hasOwn(source, name) || source[name] === undefined) return null;
-      const value = source[name];
+      // An alias says where the value is in the response tree (a private copy fetched with the
+      // `@requires` arguments, requires-argument-aliases.ts); the product reads it by the field's name.
+      const key = selection.alias ?? selection.name;
+      if (!Object.hasOwn(source, key) || source[key] === undefined) return null;
+      const value = source[key];
       const sub = selection.selections;
       let read: unknown;
       if (Array.isArray(value)) read = sub ? value.map((item) => select(schema, item as Data | null, sub)) : value;
       else read = sub ? select(schema, value as Data | null, sub) : value;
-      setOwn(result, name, read);
+      setOwn(result, selection.name, read);
     } else if (selection.typeCondition && isObjectOfType(schema, source, selection.typeCondition)) {
       mergeInto(result, select(schema, source, selection.selections));
     }

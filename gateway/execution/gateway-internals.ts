@@ -16,21 +16,25 @@ export interface GatewayPlanning {
   apiSchema: Parameters<typeof operationFromDocument>[0];
   queryPlanner: { buildQueryPlan(operation: FederationOperation, options?: object): QueryPlan };
   queryPlanStore: { get(key: string): Promise<QueryPlan | undefined>; set(key: string, value: QueryPlan): Promise<void> };
+  /** The whole supergraph (inaccessible types included): what `requires` selections are read against, and where plans are corrected from. */
+  supergraphSchema: GraphQLSchema;
 }
 
 /** What executing a plan needs besides planning: the schemas and each product's data source. */
 export interface GatewayExecutionInternals extends GatewayPlanning {
   /** The API schema as graphql-js models it (with Apollo's extensions): what results are shaped against. */
   schema: GraphQLSchema;
-  /** The whole supergraph (inaccessible types included): what `requires` selections are read against. */
-  supergraphSchema: GraphQLSchema;
   serviceMap: Record<string, { dataSource: GraphQLDataSource }>;
 }
 
 export function planningOf(gateway: ApolloGateway): GatewayPlanning | undefined {
   const internals = gateway as unknown as Partial<GatewayPlanning>;
   const ok =
-    internals.apiSchema && typeof internals.queryPlanner?.buildQueryPlan === 'function' && typeof internals.queryPlanStore?.get === 'function' && typeof internals.queryPlanStore.set === 'function';
+    internals.apiSchema &&
+    internals.supergraphSchema &&
+    typeof internals.queryPlanner?.buildQueryPlan === 'function' &&
+    typeof internals.queryPlanStore?.get === 'function' &&
+    typeof internals.queryPlanStore.set === 'function';
   return ok ? (internals as GatewayPlanning) : undefined;
 }
 
@@ -38,6 +42,6 @@ export function planningOf(gateway: ApolloGateway): GatewayPlanning | undefined 
 export function executionInternalsOf(gateway: ApolloGateway): GatewayExecutionInternals | undefined {
   const planning = planningOf(gateway);
   const internals = gateway as unknown as Partial<GatewayExecutionInternals>;
-  const ok = planning && internals.schema && internals.supergraphSchema && typeof internals.serviceMap === 'object' && internals.serviceMap !== null;
+  const ok = planning && internals.schema && typeof internals.serviceMap === 'object' && internals.serviceMap !== null;
   return ok ? (internals as GatewayExecutionInternals) : undefined;
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { ApolloGateway, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { operationFromDocument } from '@apollo/federation-internals';
 import type { DeferredNode, FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import {
@@ -23,6 +22,7 @@ import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-
 import { conditionVariables, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
 import { deliverDeferred, type DeferredRun } from './incremental-delivery.ts';
+import { planOperation, publicErrorPath, requiresArgumentsRefusal } from './requires-argument-aliases.ts';
 import type { ExecutorRequest, ExecutorResult, GatewayExecutor, GatewayInterface } from './gateway-contract.ts';
 
 type Data = Record<string, unknown>;
@@ -172,7 +172,7 @@ class PlanExecutor {
     const cached = await internals.queryPlanStore.get(key);
     if (cached) return cached;
     const options = overrideConditions && overrideConditions.size > 0 ? { overrideConditions: new Map(overrideConditions) } : undefined;
-    const plan = await inSpan('gateway.plan', async () => internals.queryPlanner.buildQueryPlan(operationFromDocument(internals.apiSchema, document, { operationName }), options));
+    const plan = await inSpan('gateway.plan', async () => planOperation(internals, document, operationName, options));
     await internals.queryPlanStore.set(key, plan);
     return plan;
   }
@@ -180,7 +180,11 @@ class PlanExecutor {
   private compile(plan: QueryPlan, request: ExecutorRequest): CompiledPlan {
     let compiled = this.compiled.get(plan);
     if (!compiled) {
-      compiled = { refusal: refusalOf(plan.node), conditionVariables: [...new Set([...conditionVariables(request.document), ...deferConditionVariables(request.document)])].sort(), shapes: new Map() };
+      compiled = {
+        refusal: refusalOf(plan.node) ?? requiresArgumentsRefusal(plan),
+        conditionVariables: [...new Set([...conditionVariables(request.document), ...deferConditionVariables(request.document)])].sort(),
+        shapes: new Map(),
+      };
       this.compiled.set(plan, compiled);
     }
     return compiled;
@@ -428,7 +432,7 @@ function productError(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cu
   if (extensions.code === undefined) extensions.code = MeshErrorCode.PRODUCT_ERROR;
   return new GraphQLError(error.message || `Error while fetching subquery from service "${fetch.serviceName}"`, {
     originalError: error as Error,
-    path: errorPath(error.path, fetch, cursor, pathsOfEntities),
+    path: errorPath(publicErrorPath(fetch, error.path), fetch, cursor, pathsOfEntities),
     extensions,
   });
 }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { operationFromDocument } from '@apollo/federation-internals';
 import { planningOf } from './gateway-internals.ts';
+import { planOperation } from './requires-argument-aliases.ts';
 import type { DocumentNode } from 'graphql';
 import type { GatewayContext } from '../gateway-context.ts';
 import { RecencyMap } from '../primitives/recency-map.ts';
@@ -66,7 +66,7 @@ export class QueryPlanWarmer {
       if (generation !== this.generation) return warmed;
       if (await planning.queryPlanStore.get(key)) continue; // a request got there first
       try {
-        const plan = planning.queryPlanner.buildQueryPlan(operationFromDocument(planning.apiSchema, operation.document, { operationName: operation.operationName }));
+        const plan = planOperation(planning, operation.document, operation.operationName);
         await planning.queryPlanStore.set(key, plan);
         warmed++;
       } catch {

@@ -259,7 +259,7 @@ describe('${name}', () => {
  * `subgraphs/demo-mesh.ts`, on the next free port. The file stays an explicit list a
  * reviewer can read, rather than a folder scan that would serve any folder left behind.
  */
-function addToMesh(root: string, name: string, variable: string): void {
+export function addToMesh(root: string, name: string, variable: string): void {
   const file = join(root, 'subgraphs', 'demo-mesh.ts');
   let text = readFileSync(file, 'utf8');
   const imports = [...text.matchAll(/^import \{ \w+ \} from '\.\/[\w-]+\/index\.ts';\n/gm)];

@@ -21,6 +21,9 @@ import { planQualityRules, type ListPlan } from '../../schema/contracts/quality-
 import { DECLARATION_FILE, loadDeclaration } from '../../schema/product/declaration.ts';
 import { buildModel, type DeclaredModel } from '../../subgraphs/kit/declared/declared-model.ts';
 import { openDeclaredEngine } from '../../subgraphs/kit/declared/declared-product.ts';
+import { readDeclaredWatermark } from '../../subgraphs/kit/declared/declared-freshness.ts';
+import { productStorePath } from '../../subgraphs/kit/create-data-product.ts';
+import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
 import { countViolations, dialectOf, qualityStatement } from '../../subgraphs/kit/declared/declared-quality.ts';
 import type { DataStore } from '../../subgraphs/kit/store.ts';
 import { createGatewayClient, type GatewayAnswer, type GatewayClient } from './gateway-client.ts';
@@ -52,15 +55,19 @@ interface PushdownEngine {
 }
 
 /**
- * The engine `declared.yaml` names, when the product has its own (a DuckDB file, files or a
- * database URL). One that cannot be opened here (a URL not set, a file held by a writer)
- * leaves the rules to the gateway: they still run, as a consumer reads them.
+ * The engine `declared.yaml` names (a DuckDB file, files or a database URL), or, when it names
+ * none, the product's own DuckDB file (`store/<name>.duckdb`), read-only. One that cannot be
+ * opened here (a URL not set, no file yet, a file held by a writer) leaves the rules to the
+ * gateway: they still run, as a consumer reads them.
  */
-async function declaredEngine(_product: ValidProduct, dir: string): Promise<DataStore | undefined> {
+async function declaredEngine(product: ValidProduct, dir: string): Promise<DataStore | undefined> {
   if (!existsSync(join(dir, DECLARATION_FILE))) return undefined;
   const declaration = loadDeclaration(dir)!;
   const engine = declaration.engine;
-  if (engine.kind === 'duckdb' && engine.file === undefined && engine.files === undefined) return undefined;
+  if (engine.kind === 'duckdb' && engine.file === undefined && engine.files === undefined) {
+    const path = productStorePath({ dir }, product.name);
+    return existsSync(path) ? DuckDbStore.open(path).catch(() => undefined) : undefined;
+  }
   return openDeclaredEngine(declaration, dir).catch(() => undefined);
 }
 
@@ -336,13 +343,16 @@ async function testProduct(product: ValidProduct, file: string, client: GatewayC
     );
   }
 
-  // Rules pushed down to the engine read nothing through the gateway; latency is judged on
-  // what a consumer receives, so one row is still read there for its watermark.
+  // Latency is the SLA every product promises. With the product's engine at hand its watermark
+  // is read there, by the statement the product reports its dataAsOf from (one reading, either
+  // path); else, or when the engine holds none, by the watermark its answers carried, and when
+  // every rule was pushed down, one row is read through the gateway for it.
+  const engineDataAsOf = engine ? await readDeclaredWatermark(engine.model, engine.store) : null;
   const firstPlan = plans.values().next().value;
-  if (engine && results.length > 0 && latestDataAsOf === undefined && firstPlan) {
+  if (engine && engineDataAsOf === null && results.length > 0 && latestDataAsOf === undefined && firstPlan) {
     await readRows(product.name, { ...firstPlan, list: { ...firstPlan.list, sample: 1 } }, send);
   }
-  // Latency is the SLA every product promises: judged on the watermark its answers carried.
+  latestDataAsOf = engineDataAsOf ?? latestDataAsOf;
   if (latestDataAsOf) {
     const age = now() - Date.parse(latestDataAsOf);
     const limit = durationToMs(descriptor.sla.freshness);

@@ -11,7 +11,7 @@ import { formatProblem, type ProductStatus } from '../product/descriptor.ts';
 import { finding, MESH, type Finding } from './finding.ts';
 import type { Governance } from './governance.ts';
 import { computeLineage, serializeLineage } from './lineage.ts';
-import { lintClassificationConflicts, lintProduct, lintRequiresArgumentClashes, lintRestrictedNullability } from './lint.ts';
+import { lintClassificationConflicts, lintProduct, lintRestrictedNullability } from './lint.ts';
 import { lintExposures, lintIneffectiveRestrictions } from './restriction-lint.ts';
 import { lintQualityRules } from './quality-plan.ts';
 import { isValidProduct, loadBaseline, loadMesh, type Mesh, type ValidProduct } from './mesh.ts';
@@ -146,7 +146,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
 
   const findings: Finding[] = [...descriptorFindings(mesh), ...compositionFindings(live, composable, governance)];
   for (const product of live) findings.push(...lintProduct(product, governance), ...lintQualityRules(product), ...governanceShadows(product.name, product.descriptor.version, product.model.document));
-  findings.push(...lintClassificationConflicts(live), ...lintRequiresArgumentClashes(live));
+  findings.push(...lintClassificationConflicts(live));
   findings.push(...lintExposures(live), ...lintIneffectiveRestrictions(live, governance));
   findings.push(...checkBoundaries(live, governance.composableStatuses));
   for (const product of live) {

@@ -9,7 +9,6 @@ const RULES = {
   'descriptor/name-mismatch': MeshErrorCode.DESCRIPTOR_INVALID,
   'schema/invalid-sdl': MeshErrorCode.COMPOSITION_FAILED,
   'compose/failed': MeshErrorCode.COMPOSITION_FAILED,
-  'compose/requires-argument-clash': MeshErrorCode.COMPOSITION_FAILED,
   'lint/type-name': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'lint/field-name': MeshErrorCode.GOVERNANCE_LINT_FAILED,
   'lint/argument-name': MeshErrorCode.GOVERNANCE_LINT_FAILED,

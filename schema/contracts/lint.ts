@@ -3,7 +3,6 @@ import { federationDirectiveNames } from './contract-compiler.ts';
 import type { Governance } from './governance.ts';
 import { finding, type Finding, type RuleId } from './finding.ts';
 import type { ValidProduct } from './mesh.ts';
-import { clashFix, describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from '../supergraph/requires-argument-clash.ts';
 import { isPublishedField, isPublishedType, publishedOutputFields, ROOT_TYPES, sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
 
 const CONTACT = /^(?:[^@\s]+@[^@\s]+\.[^@\s]+|https:\/\/\S+)$/;
@@ -128,26 +127,6 @@ export function lintClassificationConflicts(products: readonly ValidProduct[]): 
     }
   }
   return findings;
-}
-
-/**
- * Two `@requires` of one entity type, in any products, that select the same field with
- * different arguments: the query planner fetches that field once, so one of the two
- * fields would be computed from the wrong value. Reported to both products.
- */
-export function lintRequiresArgumentClashes(products: readonly ValidProduct[]): Finding[] {
-  const declarations: RequiresDeclaration[] = [];
-  for (const product of products) {
-    for (const type of product.model.types.values()) {
-      for (const field of type.fields.values()) {
-        if (field.requires) declarations.push({ product: product.name, typeName: type.name, field: field.coordinate, fieldSet: field.requires });
-      }
-    }
-  }
-  return findRequiresArgumentClashes(declarations).flatMap((clash) => {
-    const sides = clash.first.product === clash.second.product ? [clash.first] : [clash.first, clash.second];
-    return sides.map((side) => finding(side.product, side.field, 'compose/requires-argument-clash', describeClash(clash), clashFix(clash)));
-  });
 }
 
 const ACCESS_DIRECTIVES = ['@authenticated', '@requiresScopes', '@policy'] as const;

@@ -36,6 +36,15 @@ const relationSchema = z.union([
   z.strictObject({ query: reviewedSql.refine((sql) => /^\s*(select|with)\b/i.test(sql), 'must be a SELECT') }),
 ]);
 
+/** A measure: a function over a field or column (count needs neither). */
+const measureSchema = z.strictObject({
+  fn: z.enum(['sum', 'count', 'avg', 'min', 'max', 'countDistinct']),
+  field: graphqlName.optional(),
+  column: identifier.optional(),
+  /** Decimal places the figure is rounded to (money: 2). */
+  round: z.number().int().min(0).max(6).optional(),
+});
+
 /** A field of the type: one column, a SQL expression over the row, or a link to other rows. */
 const fieldMappingSchema = z.union([
   identifier,
@@ -43,10 +52,33 @@ const fieldMappingSchema = z.union([
   z.strictObject({ expression: reviewedSql }),
   /** Another product's (or this product's) entity by key: `Order.customer` as `Customer @key(id)` from `customer_id`. */
   z.strictObject({ reference: z.string().regex(TYPE_NAME, 'must be a type name'), column: identifier }),
+  /** The same by a composite key: one column per field of the entity's `@key`, in its order. */
+  z.strictObject({ reference: z.string().regex(TYPE_NAME, 'must be a type name'), columns: z.array(identifier).min(2) }),
   /** One value from another relation, matched on this type's key (loaded in one batch per request). */
   z.strictObject({ lookup: z.strictObject({ from: relationSchema, match: identifier, column: identifier }) }),
   /** Rows of another declared type whose `match` column holds this type's key, batched per request. */
   z.strictObject({ rows: z.strictObject({ type: z.string().regex(TYPE_NAME), match: identifier, orderBy: z.array(identifier).default([]), limit: z.lazy(() => limitSchema).optional() }) }),
+  /**
+   * The same rows as a connection (`first`, `after`: edges, pageInfo, totalCount) per parent:
+   * every parent's page in one windowed statement per request, its cursors sealed to the parent.
+   */
+  z.strictObject({
+    connection: z.strictObject({
+      type: z.string().regex(TYPE_NAME),
+      match: identifier,
+      /** Columns, `-` before one for descending; the key column ends the order when it is not in it. */
+      orderBy: z.array(z.string().regex(/^-?[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a column, optionally with - for descending')).default([]),
+      defaultSize: z.number().int().min(0).max(100).optional(),
+    }),
+  }),
+  /** Measures over the rows whose `match` column holds this type's key: one object per parent, every parent grouped in one statement. */
+  z.strictObject({
+    summary: z.strictObject({
+      from: z.union([z.string().regex(TYPE_NAME), relationSchema]),
+      match: identifier,
+      measures: z.record(graphqlName, measureSchema),
+    }),
+  }),
 ]);
 
 const limitSchema = z.strictObject({ argument: graphqlName, min: z.number().int().min(0), max: z.number().int().min(1) });
@@ -68,6 +100,11 @@ const filterSchema = z
     op: z.enum(FILTER_OPS).default('eq'),
     condition: reviewedSql.optional(),
     format: z.enum(VALUE_FORMATS).optional(),
+    /** The argument path this one's value must not be after (a range's `from` names its `to`): INVALID_ARGUMENT when it is. */
+    notAfter: z
+      .string()
+      .regex(/^[_A-Za-z]\w*(\.[_A-Za-z]\w*)?$/)
+      .optional(),
   })
   .superRefine((filter, ctx) => {
     if (filter.op === 'holds' ? filter.condition === undefined : filter.field === undefined && filter.column === undefined) {
@@ -98,16 +135,7 @@ const querySchema = z.union([
       /** A declared type whose relation and field columns it reads, or a relation of its own. */
       from: z.union([z.string().regex(TYPE_NAME), relationSchema]),
       dimensions: z.record(graphqlName, z.strictObject({ field: graphqlName.optional(), column: identifier.optional(), grain: z.enum(TIME_GRAINS).optional() })),
-      measures: z.record(
-        graphqlName,
-        z.strictObject({
-          fn: z.enum(['sum', 'count', 'avg', 'min', 'max', 'countDistinct']),
-          field: graphqlName.optional(),
-          column: identifier.optional(),
-          /** Decimal places the figure is rounded to (money: 2). */
-          round: z.number().int().min(0).max(6).optional(),
-        }),
-      ),
+      measures: z.record(graphqlName, measureSchema),
       filters: filtersSchema,
     }),
   }),
@@ -142,14 +170,21 @@ const engineSchema = z.discriminatedUnion('kind', [
 const typeSchema = z.strictObject({
   /** Omitted for another product's entity this product only adds fields to. */
   from: relationSchema.optional(),
-  /** The key column: the one column behind the type's `@key` field (one-field keys only). */
-  key: identifier,
+  /** The key column behind the type's `@key` field, or the columns behind a composite `@key(fields: "a b")`, in its order. */
+  key: z.union([identifier, z.array(identifier).min(1)]),
   /** Field -> column, expression, reference, lookup or rows. A field not listed reads the column of its own name. */
   fields: z.record(graphqlName, fieldMappingSchema).default({}),
 });
 
+/**
+ * Where the product's data age is read in its engine: the latest value of a timestamp or date
+ * column (`SELECT max(updated_at)`). Without it, the kit's `meshgate_watermark` table.
+ */
+const watermarkSchema = z.strictObject({ from: z.union([z.string().regex(TYPE_NAME), relationSchema]), column: identifier });
+
 const declarationSchema = z.strictObject({
   engine: engineSchema.default({ kind: 'duckdb' }),
+  watermark: watermarkSchema.optional(),
   types: z.record(z.string().regex(TYPE_NAME, 'must be a type name'), typeSchema),
   queries: z.record(graphqlName, querySchema).default({}),
 });
@@ -162,8 +197,15 @@ export type DeclaredQuery = z.infer<typeof querySchema>;
 export type DeclaredFilter = z.infer<typeof filterSchema>;
 export type DeclaredSort = z.infer<typeof sortSchema>;
 export type DeclaredLimit = z.infer<typeof limitSchema>;
+export type DeclaredMeasure = z.infer<typeof measureSchema>;
+export type DeclaredWatermark = z.infer<typeof watermarkSchema>;
 
 export type DeclarationParse = { ok: true; declaration: Declaration } | { ok: false; problems: ConfigProblem[] };
+
+/** A type's key columns, one or several, in the order of its `@key` fields. */
+export function keyColumnsOf(type: DeclaredType): string[] {
+  return typeof type.key === 'string' ? [type.key] : [...type.key];
+}
 
 /** Parses a declaration and checks it against the product's SDL; every problem with its path. */
 export function safeParseDeclaration(text: string, sdl: string): DeclarationParse {
@@ -217,10 +259,29 @@ function againstSchema(declaration: Declaration, document: DocumentNode): Config
     const fields = fieldsOf(typeName);
     for (const [field, mapping] of Object.entries(declared.fields)) {
       if (!fields.has(field)) problem(`types.${typeName}.fields.${field}`, `is not a field of ${typeName}`, field);
-      if (typeof mapping === 'object' && 'rows' in mapping && !declaration.types[mapping.rows.type]?.from)
-        problem(`types.${typeName}.fields.${field}.rows.type`, 'must be a declared type with a relation (from)', mapping.rows.type);
+      if (typeof mapping !== 'object') continue;
+      // Rows, lookups, connections and summaries match the parent's key in one column.
+      if (('rows' in mapping || 'lookup' in mapping || 'connection' in mapping || 'summary' in mapping) && keyColumnsOf(declared).length > 1)
+        problem(`types.${typeName}.fields.${field}`, 'rows, lookup, connection and summary match one column: the type needs a one-column key', declared.key);
+      const target: [string, string] | undefined =
+        'rows' in mapping
+          ? ['rows', mapping.rows.type]
+          : 'connection' in mapping
+            ? ['connection', mapping.connection.type]
+            : 'summary' in mapping && typeof mapping.summary.from === 'string'
+              ? ['summary', mapping.summary.from]
+              : undefined;
+      if (target && !declaration.types[target[1]]?.from) problem(`types.${typeName}.fields.${field}.${target[0]}`, 'must name a declared type with a relation (from)', target[1]);
+      if ('summary' in mapping) {
+        const output = (types.get(typeName) ?? []).find((f) => f.name.value === field);
+        const fieldsOfOutput = output ? fieldsOf(namedTypeOf(output.type)) : new Set<string>();
+        for (const key of Object.keys(mapping.summary.measures))
+          if (!fieldsOfOutput.has(key)) problem(`types.${typeName}.fields.${field}.summary.measures`, `${key} is not a field of the summary's type`, key);
+      }
     }
   }
+  const watermark = declaration.watermark?.from;
+  if (typeof watermark === 'string' && !declaration.types[watermark]?.from) problem('watermark.from', 'must name a declared type with a relation (from)', watermark);
   const queryFields = new Map((types.get('Query') ?? []).map((field) => [field.name.value, field]));
   for (const [name, query] of Object.entries(declaration.queries)) {
     const field = queryFields.get(name);
@@ -232,8 +293,9 @@ function againstSchema(declaration: Declaration, document: DocumentNode): Config
     if (served !== undefined && !declaration.types[served]?.from) problem(`queries.${name}`, `serves ${served}, which must be a declared type with a relation (from)`, served);
     const args = new Set((field.arguments ?? []).map((arg) => arg.name.value));
     const filters = 'list' in query ? query.filters : 'aggregate' in query ? query.aggregate.filters : {};
-    for (const path of Object.keys(filters)) {
+    for (const [path, filter] of Object.entries(filters)) {
       if (!args.has(path.split('.')[0]!)) problem(`queries.${name}.filters.${path}`, `names no argument of Query.${name}`, path);
+      if (filter.notAfter !== undefined && !(filter.notAfter in filters)) problem(`queries.${name}.filters.${path}.notAfter`, 'must name another filter of the same query', filter.notAfter);
     }
     if ('list' in query && query.sort && !args.has(query.sort.argument)) problem(`queries.${name}.sort.argument`, `is not an argument of Query.${name}`, query.sort.argument);
     if ('rows' in query && !args.has(query.match.argument)) problem(`queries.${name}.match.argument`, `is not an argument of Query.${name}`, query.match.argument);

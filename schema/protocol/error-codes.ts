@@ -32,7 +32,7 @@ export enum WireErrorCode {
   // Executing a query plan (gateway/execution/plan-executor.ts).
   /** A product answered null (or nothing) for a field its contract says is never null; the null went to the nearest nullable parent. */
   NULL_IN_NON_NULL_FIELD = 'NULL_IN_NON_NULL_FIELD',
-  /** The query plan holds a step this gateway's executor does not run (subscriptions, context rewrites). */
+  /** The query plan holds a step this gateway's executor does not run (subscriptions, context rewrites, a `@requires` it cannot keep apart from the caller's arguments). */
   PLAN_NODE_UNSUPPORTED = 'PLAN_NODE_UNSUPPORTED',
   /** The operation uses `@defer` and the client's Accept header does not take `multipart/mixed;deferSpec=20220824`. */
   DEFER_NOT_ACCEPTABLE = 'DEFER_NOT_ACCEPTABLE',

@@ -1,6 +1,5 @@
 import { Supergraph, DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES } from '@apollo/federation-internals';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
-import { describeClash, findRequiresArgumentClashes, type RequiresDeclaration } from './requires-argument-clash.ts';
 import { ENFORCED_SECURITY_FEATURES } from './enforced-security-features.ts';
 import { readSupergraphModel, type SupergraphModel } from './supergraph-model.ts';
 
@@ -53,8 +52,6 @@ export const STRICTEST_ADMISSION: AdmissionRules = { mode: 'production', allowUn
  * refuses comes after: a gateway leaves that to the build Apollo Gateway makes to serve it.
  */
 export function admitModel(model: SupergraphModel, rules: AdmissionRules): void {
-  // In every mode: this is wrong data, not an access decision a switch could waive.
-  refuseRequiresArgumentClashes(model.requires);
   const ungoverned = ungovernedFields(model);
   if (rules.mode === 'production' && !rules.allowUnclassifiedFields && ungoverned.length > 0) refuseUngoverned(ungoverned);
 }
@@ -94,20 +91,5 @@ function refuseUngoverned(ungoverned: readonly string[]): never {
     MeshErrorCode.SUPERGRAPH_INVALID,
     `Supergraph serves ${ungoverned.length} field(s) with no classification and no access directive (@requiresScopes, @authenticated, @policy): ${named}. ` +
       'Production mode refuses to serve them to every caller: classify them and compose with `meshgate compose`, or set access.allowUnclassifiedFields: true.',
-  );
-}
-
-/**
- * Throws SUPERGRAPH_INVALID when two `@requires` of one type select one field with different
- * arguments: Apollo's planner would fetch it once and compute one of the fields from the
- * wrong value. `meshgate check` refuses this too; this catches a supergraph composed elsewhere.
- */
-function refuseRequiresArgumentClashes(declarations: readonly RequiresDeclaration[]): void {
-  const clashes = findRequiresArgumentClashes(declarations);
-  if (clashes.length === 0) return;
-  throw new MeshError(
-    MeshErrorCode.SUPERGRAPH_INVALID,
-    `Supergraph has ${clashes.length} @requires argument clash(es): ${clashes.slice(0, NAMED_AT_MOST).map(describeClash).join('; ')}. ` +
-      'Select the field once with one set of arguments, or alias the other argument set in a separate product field, and compose again.',
   );
 }

@@ -1,5 +1,4 @@
 import { parse, type DocumentNode } from 'graphql';
-import type { RequiresDeclaration } from './requires-argument-clash.ts';
 import { CONTRACT_SPEC_IDENTITY } from '../product/contract-spec.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { contractReader, type ContractDirectives } from './contract-directives.ts';
@@ -7,7 +6,6 @@ import { costReader, type CostDirectives } from './cost-directives.ts';
 import { linkedDirectiveNames, linksSpec } from './linked-directive-names.ts';
 import { oneByteNamesReader } from './one-byte-names.ts';
 import { overrideLabelsReader } from './override-labels.ts';
-import { requiresReader } from './requires-declarations.ts';
 import { accessReader, previewFieldsOf, type FieldDirectives } from './supergraph-directives.ts';
 import { lineageReader, type SupergraphLineage } from './supergraph-lineage.ts';
 import { subgraphsReader, type SupergraphSubgraph } from './supergraph-subgraphs.ts';
@@ -31,8 +29,6 @@ export interface SupergraphModel {
   readonly served: readonly string[];
   /** The `Type.field`s tagged preview. */
   readonly previewFields: ReadonlySet<string>;
-  /** Every `@requires` field set, by the graph that declares it. */
-  readonly requires: readonly RequiresDeclaration[];
   /** `@cost` and `@listSize`. */
   readonly cost: CostDirectives;
   /** Progressive `@override` labels, each with the names of the fields it moves. */
@@ -68,13 +64,12 @@ export function readSupergraphModel(sdl: string): SupergraphModel {
   const graphs = subgraphsReader(nameOf);
   const contract = contractReader(linksSpec(document, CONTRACT_SPEC_IDENTITY), nameOf);
   const access = accessReader(nameOf);
-  const requires = requiresReader(nameOf);
   const cost = costReader();
   const overrideLabels = overrideLabelsReader(nameOf);
   const lineage = lineageReader(nameOf);
   // First: a name another reader keys something by is then already the one-byte copy.
   const names = oneByteNamesReader(sdl);
-  const readers = [names, graphs, contract, access, requires, cost, overrideLabels, lineage];
+  const readers = [names, graphs, contract, access, cost, overrideLabels, lineage];
   for (const definition of document.definitions) for (const reader of readers) reader.read(definition);
   // Refusals in the order admission has always named them: no products first, then the contract.
   const { subgraphs, nameOf: graphNames } = graphs.done();
@@ -87,7 +82,6 @@ export function readSupergraphModel(sdl: string): SupergraphModel {
     access: directives,
     served,
     previewFields: previewFieldsOf(directives),
-    requires: requires.done(),
     cost: cost.done(),
     overrideLabels: overrideLabels.done(),
     lineage: lineage.done({ graphNames, products: contractDirectives.products }),

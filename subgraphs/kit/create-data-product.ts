@@ -52,6 +52,8 @@ export interface DataProductDefinition<Loaders> {
   openStore?(options: DataProductOptions): Promise<DataStore>;
   /** Checks the store has what the product reads, before it serves (a declared product's tables and columns). */
   verifyStore?(store: DataStore): Promise<void>;
+  /** How old the store's data is (ISO 8601), read in the store. @default the latest row of `meshgate_watermark` */
+  readWatermark?(store: DataStore): Promise<string | null>;
 }
 
 /** A product that seeds its own embedded store. */
@@ -221,13 +223,14 @@ export async function createDataProduct<Loaders>(definition: DataProductDefiniti
   await apollo.start();
 
   const servers = new Set<Server>();
+  const watermarkOf = definition.readWatermark ?? readWatermark;
   // Read at start and on every GET /watermark (the gateway's cache probes it), never per
   // GraphQL request: that would add a statement to every request.
   const report: ProductReport = {
     name: descriptor.name,
     version: descriptor.version,
     status: descriptor.status,
-    dataAsOf: await readWatermark(productStore),
+    dataAsOf: await watermarkOf(productStore),
     freshness: descriptor.sla?.freshness ?? null,
   };
   let reportHeader = JSON.stringify(report);
@@ -252,7 +255,7 @@ export async function createDataProduct<Loaders>(definition: DataProductDefiniti
             return;
           }
           if (path === '/watermark' && req.method === 'GET') {
-            report.dataAsOf = await readWatermark(productStore);
+            report.dataAsOf = await watermarkOf(productStore);
             reportHeader = JSON.stringify(report);
             writeJson(res, 200, { product: descriptor.name, version: descriptor.version, dataAsOf: report.dataAsOf });
             return;

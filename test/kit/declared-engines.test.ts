@@ -13,6 +13,7 @@ import type { MeshHarness } from '../support/mesh-harness.ts';
 const byNewest = (a: (typeof ORDERS)[number], b: (typeof ORDERS)[number]) => (a.placed_on !== b.placed_on ? (a.placed_on < b.placed_on ? 1 : -1) : a.id < b.id ? -1 : 1);
 const byAmount = (a: (typeof ORDERS)[number], b: (typeof ORDERS)[number]) => (a.amount !== b.amount ? b.amount - a.amount : byNewest(a, b));
 const data = (mesh: MeshHarness) => (product: string) => mesh.statements(product);
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 afterAll(() => removeShopFiles());
 
@@ -128,6 +129,88 @@ describe.each(await reachableShopEngines())('a declared product on $name', (engi
     const statements = data(mesh)('shop-orders');
     expect(statements).toHaveLength(6);
     for (const sql of statements) expect(sql).toMatch(/GROUP BY 1 ORDER BY 1/);
+  });
+
+  it("pages each shopper's orders as a connection and totals them per shopper, every shopper on a plan level in one statement each", async () => {
+    const newest = (a: (typeof ORDERS)[number], b: (typeof ORDERS)[number]) => (a.placed_on !== b.placed_on ? (a.placed_on < b.placed_on ? 1 : -1) : a.id < b.id ? 1 : -1);
+    const ordersOf = (id: string) => ORDERS.filter((o) => o.person_id === id).sort(newest);
+    const summaryOf = (id: string) => {
+      const booked = ORDERS.filter((o) => o.person_id === id && o.status !== 'CANCELLED');
+      const sum = booked.reduce((total, o) => total + o.amount, 0);
+      const days = booked.map((o) => o.placed_on).sort();
+      return booked.length
+        ? { orders: booked.length, spent: round2(sum), average: round2(sum / booked.length), firstOn: days[0], lastOn: days.at(-1) }
+        : { orders: 0, spent: 0, average: null, firstOn: null, lastOn: null };
+    };
+    mesh.clearQueryLogs();
+    const result = await mesh.query(
+      '{ people(first: 10) { edges { node { id history(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id } } } summary { orders spent average firstOn lastOn } } } } }',
+    );
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data.people.edges.map((edge: { node: unknown }) => edge.node)).toEqual(
+      PEOPLE.map(([id]) => ({
+        id,
+        history: {
+          totalCount: ordersOf(id).length,
+          pageInfo: { hasNextPage: ordersOf(id).length > 2 },
+          edges: ordersOf(id)
+            .slice(0, 2)
+            .map((o) => ({ node: { id: o.id } })),
+        },
+        summary: summaryOf(id),
+      })),
+    );
+    // Every shopper's page in one windowed statement, every shopper's totals in one grouped one.
+    const statements = data(mesh)('shop-orders');
+    expect(statements).toHaveLength(2);
+    expect(statements.find((sql) => /row_number\(\) OVER \(PARTITION BY/i.test(sql))).toBeDefined();
+    expect(statements.find((sql) => /GROUP BY person_id/i.test(sql))).toBeDefined();
+
+    // Walking one shopper's pages by their cursors: one statement a page, and past the end the count still comes.
+    const who = PEOPLE[0][0];
+    const seen: string[] = [];
+    let after: string | null = null;
+    let last: string | null = null;
+    let pages = 0;
+    mesh.clearQueryLogs();
+    do {
+      const page: any = (
+        await mesh.query('query($id: ID!, $after: String) { person(id: $id) { history(after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id placedOn } } } } }', {
+          id: who,
+          after,
+        })
+      ).body.data.person.history;
+      expect(page.totalCount).toBe(ordersOf(who).length);
+      seen.push(...page.edges.map((edge: { node: { id: string } }) => edge.node.id));
+      last = page.pageInfo.endCursor;
+      after = page.pageInfo.hasNextPage ? last : null;
+      pages++;
+    } while (after);
+    expect(seen).toEqual(ordersOf(who).map((o) => o.id));
+    expect(data(mesh)('shop-orders')).toHaveLength(pages);
+    const past = await mesh.query('query($id: ID!, $after: String) { person(id: $id) { history(after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor } } } }', {
+      id: who,
+      after: last,
+    });
+    expect(past.body.data.person.history).toEqual({ totalCount: ordersOf(who).length, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
+  });
+
+  it('aggregates over a reviewed query that joins two tables, within a date range whose ends are checked against each other', async () => {
+    const [from, to] = ['2025-12-01', '2026-02-28'];
+    const tiers = new Map<string, { tier: string; orders: number; revenue: number }>();
+    for (const o of ORDERS.filter((x) => x.status !== 'CANCELLED' && x.placed_on >= from && x.placed_on <= to)) {
+      const tier = LOYALTY.find((l) => l[0] === o.person_id)?.[1];
+      if (!tier) continue;
+      const bucket = tiers.get(tier) ?? { tier, orders: 0, revenue: 0 };
+      tiers.set(tier, { tier, orders: bucket.orders + 1, revenue: bucket.revenue + o.amount });
+    }
+    const result = await mesh.query(`{ byTier(from: "${from}", to: "${to}") { tier orders revenue } }`);
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data.byTier).toEqual([...tiers.values()].sort((a, b) => (a.tier < b.tier ? -1 : 1)).map((b) => ({ ...b, revenue: round2(b.revenue) })));
+    mesh.clearQueryLogs();
+    const reversed = await mesh.query('{ byTier(from: "2026-03-01", to: "2026-01-01") { tier } }');
+    expect(reversed.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['INVALID_ARGUMENT', '"from" (2026-03-01) is after "to" (2026-01-01)']]);
+    expect(data(mesh)('shop-orders')).toEqual([]);
   });
 
   it('refuses a page over the limit, a bad date and a forged cursor with their codes, as the hand-written products do', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQualityTests, type RuleResult } from '../../gateway/quality/quality-runner.ts';
 import type { DataStore, StoreValue } from '../../subgraphs/kit/store.ts';
-import { FIXTURE_DIR, PEOPLE } from '../fixtures/declared-shop/shop-data.ts';
+import { createShopTables, FIXTURE_DIR, PEOPLE, PEOPLE_WATERMARK } from '../fixtures/declared-shop/shop-data.ts';
+import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
 import { reachableShopEngines, removeShopFiles, startShop } from '../fixtures/declared-shop/shop-engines.ts';
 import type { MeshHarness } from '../support/mesh-harness.ts';
 
@@ -111,8 +112,11 @@ describe.each((await reachableShopEngines()).filter((engine) => engine.name !== 
     const pushed = await runQualityTests({ ...options, engineFor: async () => handle.store });
     const throughGateway = await runQualityTests({ ...options, engineFor: async () => undefined });
 
-    expect(handle.ran).toHaveLength(PUSHED);
-    for (const { sql } of handle.ran) expect(sql).toMatch(/^SELECT count\(\*\) AS mg_rows\b/);
+    // One statement per rule, and one for the data's age.
+    expect(handle.ran).toHaveLength(PUSHED + 1);
+    const rules = handle.ran.filter(({ sql }) => !/AS mg_watermark/.test(sql));
+    expect(rules).toHaveLength(PUSHED);
+    for (const { sql } of rules) expect(sql).toMatch(/^SELECT count\(\*\) AS mg_rows\b/);
     // Values are bound, never written into the SQL.
     const allText = handle.ran.map((statement) => statement.sql).join('\n');
     for (const value of [...allowed, 'N/A']) expect(allText).not.toContain(value);
@@ -133,10 +137,30 @@ describe.each((await reachableShopEngines()).filter((engine) => engine.name !== 
     expect(pushed.findings.map((finding) => finding.rule).sort()).toEqual(throughGateway.findings.map((finding) => finding.rule).sort());
   });
 
+  it("judges the SLA's freshness by the watermark read in the engine, one statement, with the gateway path's finding", async () => {
+    const handle = recording(shop.products['shop-people']!.product.store);
+    const token = await shop.token();
+    const hour = 3_600_000;
+    for (const [age, ok] of [
+      [hour, true],
+      [25 * hour, false],
+    ] as const) {
+      const options = { gatewayUrl: shop.gateway.url, token, root: mesh, product: 'shop-people', now: () => Date.parse(PEOPLE_WATERMARK) + age };
+      handle.ran.length = 0;
+      const pushed = await runQualityTests({ ...options, engineFor: async () => handle.store });
+      const throughGateway = await runQualityTests({ ...options, engineFor: async () => undefined });
+      expect(handle.ran.filter(({ sql }) => /AS mg_watermark/.test(sql)).map(({ sql }) => sql)).toEqual([expect.stringMatching(/^SELECT max\(updated_at\) AS mg_watermark FROM people$/)]);
+      const latency = (report: typeof pushed) => ({ results: report.results.filter((r) => r.rule === 'quality/latency'), findings: report.findings.filter((f) => f.rule === 'quality/latency') });
+      expect(latency(pushed)).toEqual(latency(throughGateway));
+      expect(latency(pushed).results).toEqual([expect.objectContaining({ measured: age, ok, message: expect.stringContaining(`dataAsOf ${PEOPLE_WATERMARK}`) })]);
+      expect(latency(pushed).findings).toHaveLength(ok ? 0 : 1);
+    }
+  });
+
   it('binds hostile text in the values of a rule: it matches nothing, runs nothing, and the table stays whole', async () => {
     const handle = recording(shop.products['shop-people']!.product.store);
     const report = await runQualityTests({ gatewayUrl: shop.gateway.url, token: await shop.token(), root: hostileMesh, product: 'shop-people', engineFor: async () => handle.store });
-    expect(handle.ran).toHaveLength(3);
+    expect(handle.ran.filter(({ sql }) => !/AS mg_watermark/.test(sql))).toHaveLength(3);
     for (const text of HOSTILE) expect(handle.ran.map((statement) => statement.sql).join('\n')).not.toContain(text);
     expect(report.results.filter((result) => result.rule !== 'quality/latency').map((result) => [result.rule, result.measured, result.ok])).toEqual([
       ['quality/row-count', PEOPLE.length, true],
@@ -144,5 +168,36 @@ describe.each((await reachableShopEngines()).filter((engine) => engine.name !== 
       ['quality/invalid-values', PEOPLE.length, true],
     ]);
     expect((await shop.query('{ people(first: 100) { totalCount } }')).body.data.people.totalCount).toBe(PEOPLE.length);
+  });
+});
+
+describe('quality rules of a declared product that names no engine', () => {
+  let shop: MeshHarness;
+  beforeAll(async () => {
+    shop = await startShop((await reachableShopEngines()).find((engine) => engine.name === 'DuckDB file')!);
+  }, 60_000);
+  afterAll(async () => {
+    await shop?.close();
+  });
+
+  it('are pushed down to its own DuckDB file, store/<name>.duckdb, opened by default; without the file they run through the gateway', async () => {
+    const root = meshWith('default-engine', RULES);
+    const options = { gatewayUrl: shop.gateway.url, token: await shop.token(), root, product: 'shop-people', now: () => Date.parse(PEOPLE_WATERMARK) };
+    const messages = async () => (await runQualityTests(options)).results.filter((r) => r.rule !== 'quality/latency' && r.rule !== 'quality/invalid-values').map((r) => r.message);
+
+    // No file yet: nothing to open, every rule reads through the gateway.
+    for (const message of await messages()) expect(message).not.toContain('in its duckdb engine');
+
+    const file = join(root, 'subgraphs', 'people', 'store', 'shop-people.duckdb');
+    mkdirSync(join(file, '..'), { recursive: true });
+    const writer = await DuckDbStore.open(file, { readOnly: false });
+    await createShopTables(writer);
+    await writer.close();
+    shop.clearQueryLogs();
+    const pushed = await messages();
+    expect(pushed).toHaveLength(PUSHED - 1);
+    for (const message of pushed) expect(message).toContain('in its duckdb engine');
+    // Only the pattern rule, which SQL cannot say alike everywhere, read rows through the gateway.
+    expect(shop.statements('shop-people')).toHaveLength(1);
   });
 });

@@ -100,7 +100,7 @@ describe.skipIf(!available)('every demo product on Postgres', () => {
   });
 
   it('refuses to serve from an unseeded schema, naming the command that fixes it', async () => {
-    const unseeded = { ...DEMO_MESH[0]!.definition, seed: { ...DEMO_MESH[0]!.definition.seed, version: 'never-seeded' } };
+    const unseeded = { ...DEMO_MESH[0]!.definition, seed: { ...DEMO_MESH[0]!.definition.seed!, version: 'never-seeded' } };
     await expect(createDataProduct(unseeded, { storeUrl: TEST_POSTGRES_URL })).rejects.toThrow(/run meshgate seed customers --store URL/);
   });
 });

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { safeParseDeclaration } from '../../schema/product/declaration.ts';
+import { loadDeclaration, safeParseDeclaration } from '../../schema/product/declaration.ts';
+import { buildModel, relationSql, type LinkMapping } from '../../subgraphs/kit/declared/declared-model.ts';
+import { DeclaredLoaders } from '../../subgraphs/kit/declared/declared-resolvers.ts';
 import { ORDERS } from '../fixtures/declared-shop/shop-data.ts';
 import { reachableShopEngines, removeShopFiles, startShop } from '../fixtures/declared-shop/shop-engines.ts';
 import { FIXTURE_DIR } from '../fixtures/declared-shop/shop-data.ts';
@@ -90,8 +92,72 @@ describe.each(await reachableShopEngines())('hostile input to a declared product
       expect(list.body.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_ARGUMENT']);
       const buckets = await ask('query($d: String) { byDay(from: $d) { period } }', { d: text });
       expect(buckets.body.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_ARGUMENT']);
+      // Either end of a range, and the range checked only once both ends are dates.
+      for (const variables of [
+        { from: text, to: '2026-01-01' },
+        { from: '2026-01-01', to: text },
+        { from: text, to: text },
+      ]) {
+        const range = await ask('query($from: String!, $to: String!) { byTier(from: $from, to: $to) { tier } }', variables);
+        expect(range.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['INVALID_ARGUMENT', expect.stringMatching(/^"(from|to)" must be a date as YYYY-MM-DD$/)]]);
+        expect(JSON.stringify(range.body)).not.toContain(text);
+      }
     }
+    const reversed = await ask('{ byTier(from: "2026-01-02", to: "2026-01-01") { tier } }');
+    expect(reversed.body.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_ARGUMENT']);
     expect(mesh.statements('shop-orders')).toEqual([]);
+  });
+
+  it("refuses a shopper's history cursor on another shopper, on the order list, forged or out of range, with INVALID_CURSOR; and page sizes out of bounds", async () => {
+    const history = 'query($id: ID!, $after: String, $first: Int) { person(id: $id) { history(first: $first, after: $after) { totalCount edges { node { id } } } } }';
+    const own = (await ask('query($id: ID!) { person(id: $id) { history(first: 1) { pageInfo { endCursor } } } }', { id: 'P1' })).body.data.person.history.pageInfo.endCursor as string;
+    const list = (await ask('{ orders(first: 1) { pageInfo { endCursor } } }')).body.data.orders.pageInfo.endCursor as string;
+    const [payload, tag] = own.split('.');
+    for (const [id, after] of [
+      ['P2', own],
+      ['P1', list],
+      ['P1', `${Buffer.from('-1').toString('base64url')}.${tag}`],
+      ['P1', `${Buffer.from('1 OR 1=1 --').toString('base64url')}.${tag}`],
+      ['P1', `${payload}.${'A'.repeat(tag!.length)}`],
+      ['P1', "1' OR '1'='1"],
+    ]) {
+      const result = await ask(history, { id, after });
+      expect(
+        result.body.errors?.map((e) => e.extensions?.code),
+        `${id} ${after}`,
+      ).toEqual(['INVALID_CURSOR']);
+    }
+    expect((await ask(history, { id: 'P1', after: own })).body.errors).toBeUndefined();
+    for (const first of [101, -1]) expect((await ask(history, { id: 'P1', first })).body.errors?.map((e) => e.extensions?.code)).toEqual(['PAGE_SIZE_EXCEEDED']);
+  });
+
+  it('binds hostile parent keys of a connection and a summary: they match no rows and run nothing', async () => {
+    // Parent keys reach these fields only in the gateway's entity representations; the loaders bind them all the same.
+    const dir = join(FIXTURE_DIR, 'orders');
+    const model = buildModel(loadDeclaration(dir)!, readFileSync(join(dir, 'schema.graphql'), 'utf8'));
+    const person = model.types.get('Person')!;
+    const history = person.links.get('history') as Extract<LinkMapping, { connection: unknown }>;
+    const summary = person.links.get('summary') as Extract<LinkMapping, { summary: unknown }>;
+    const store = mesh.products['shop-orders']!.product.store;
+    const loaders = new DeclaredLoaders(model, store, undefined);
+    const order = [
+      { column: 'placed_on', descending: true },
+      { column: 'id', descending: false },
+    ];
+    const relation = summary.summary.from as Exclude<typeof summary.summary.from, string>;
+    const keys = [...HOSTILE, "P1' OR '1'='1"];
+    const pages = await loaders
+      .connection('Person.history', model.types.get(history.connection.type)!, history.connection.match, order)
+      .loadMany(keys.flatMap((key) => [`5:0\u0000${key}`, `5:5\u0000${key}`]));
+    expect(pages).toEqual(
+      keys.flatMap(() => [
+        { rows: [], total: 0 },
+        { rows: [], total: 0 },
+      ]),
+    );
+    const totals = await loaders.summary('Person.summary', relationSql(relation, loaders.dialect), undefined, summary.summary.match, summary.summary.measures, relation).loadMany(keys);
+    expect(totals).toEqual(keys.map(() => undefined));
+    expect((await ask('{ orders(first: 1) { totalCount } }')).body.data.orders.totalCount).toBe(ORDERS.length);
   });
 
   it('refuses a sort order that is not declared, and hostile numbers, at the gateway', async () => {
@@ -152,6 +218,16 @@ describe('a declaration that would put hostile text into SQL names', () => {
     ['an expression hiding text in a comment', declared.replace('upper(status)', '"upper(status) /* x */"'), 'types.Order.fields.statusCode'],
     ['a relation query that is not a SELECT', declared.replace(`"SELECT person_id, tier FROM loyalty WHERE tier <> 'NONE'"`, '"DELETE FROM loyalty"'), 'types.Person.fields.loyaltyTier'],
     ['a sort term that is not a name', declared.replace('NEWEST: [-placedOn]', 'NEWEST: ["placedOn DESC, (SELECT 1)"]'), 'queries.orders.sort.orders.NEWEST.0'],
+    ['a connection order that is not a column', declared.replace('orderBy: [-placed_on, -id], defaultSize: 3', 'orderBy: ["placed_on DESC) --"], defaultSize: 3'), 'types.Person.fields.history'],
+    ['a connection matched on SQL', declared.replace('match: person_id, orderBy: [-placed_on', 'match: "person_id OR 1=1", orderBy: [-placed_on'), 'types.Person.fields.history'],
+    [
+      'a summary relation that is not a SELECT',
+      declared.replace(`"SELECT person_id, placed_on, amount FROM shop_orders WHERE status <> 'CANCELLED'"`, '"DELETE FROM shop_orders"'),
+      'types.Person.fields.summary',
+    ],
+    ['a summary measure over SQL', declared.replace('spent: { fn: sum, column: amount, round: 2 }', 'spent: { fn: sum, column: "amount) FROM people --", round: 2 }'), 'types.Person.fields.summary'],
+    ['a range bound to a filter the query lacks', declared.replace('notAfter: to', 'notAfter: "to OR 1=1"'), 'queries.byTier.aggregate.filters.from'],
+    ['a watermark column that is not a name', `${declared}\nwatermark: { from: Order, column: "max(placed_on)) FROM people --" }\n`, 'watermark.column'],
   ])('refuses %s with DECLARATION_INVALID naming its path', (_, text, path) => {
     const result = safeParseDeclaration(text, sdl);
     expect(result.ok).toBe(false);

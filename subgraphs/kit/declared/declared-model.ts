@@ -1,5 +1,6 @@
 import { Kind, parse, type ConstDirectiveNode, type DocumentNode, type FieldDefinitionNode } from 'graphql';
-import { namedTypeOf, objectTypesOf, type Declaration, type DeclaredRelation, type DeclaredType, type FieldMapping } from '../../../schema/product/declaration.ts';
+import { DECLARATION_FILE, keyColumnsOf, namedTypeOf, objectTypesOf, type Declaration, type DeclaredRelation, type DeclaredType, type FieldMapping } from '../../../schema/product/declaration.ts';
+import { ConfigError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 
 /**
@@ -9,10 +10,10 @@ import type { SqlDialect } from './sql-dialect.ts';
  */
 export interface TypeModel {
   name: string;
-  /** The GraphQL key field (`@key(fields: "id")`). */
-  keyField: string;
-  /** The key column. */
-  keyColumn: string;
+  /** The GraphQL key fields (`@key(fields: "id")`, or several for a composite key), in order. */
+  keyFields: string[];
+  /** The key columns, one per key field, in the same order. */
+  keyColumns: string[];
   relation?: DeclaredRelation;
   /** Scalar fields: what each one reads. */
   scalars: Map<string, ScalarRead>;
@@ -20,8 +21,8 @@ export interface TypeModel {
   links: Map<string, LinkMapping>;
 }
 
-/** A field that links to other rows: a reference, a lookup, or rows of a declared type. */
-export type LinkMapping = Extract<FieldMapping, { reference: string } | { lookup: unknown } | { rows: unknown }>;
+/** A field that links to other rows: a reference, a lookup, rows or a connection of a declared type, or a summary of rows. */
+export type LinkMapping = Extract<FieldMapping, { reference: string } | { lookup: unknown } | { rows: unknown } | { connection: unknown } | { summary: unknown }>;
 
 /** A scalar field reads a column or a declared expression (selected under an alias). */
 export type ScalarRead = { column: string } | { expression: string; alias: string };
@@ -32,8 +33,8 @@ export interface DeclaredModel {
   types: Map<string, TypeModel>;
   /** Each type's fields, as the SDL defines them (extensions merged). */
   sdlFields: Map<string, FieldDefinitionNode[]>;
-  /** The key field of every entity type of the SDL, declared or only referenced. */
-  keyFields: Map<string, string>;
+  /** The key fields of every entity type of the SDL, declared or only referenced. */
+  keyFields: Map<string, string[]>;
 }
 
 const SCALARS = new Set(['ID', 'String', 'Int', 'Float', 'Boolean']);
@@ -53,7 +54,13 @@ export function buildModel(declaration: Declaration, sdl: string): DeclaredModel
   return { declaration, document, types, sdlFields, keyFields: keys };
 }
 
-function typeModel(name: string, declared: DeclaredType, fields: FieldDefinitionNode[], keyField: string | undefined, isLeaf: (type: string) => boolean): TypeModel {
+function typeModel(name: string, declared: DeclaredType, fields: FieldDefinitionNode[], sdlKey: string[] | undefined, isLeaf: (type: string) => boolean): TypeModel {
+  const keyColumns = keyColumnsOf(declared);
+  const keyFields = sdlKey ?? keyColumns;
+  if (keyFields.length !== keyColumns.length)
+    throw new ConfigError(MeshErrorCode.DECLARATION_INVALID, `${DECLARATION_FILE} types.${name}.key`, [
+      `names ${keyColumns.length} column(s) for the ${keyFields.length} field(s) of ${name}'s @key (${keyFields.join(' ')})`,
+    ]);
   const scalars = new Map<string, ScalarRead>();
   const links: TypeModel['links'] = new Map();
   for (const field of fields) {
@@ -62,8 +69,8 @@ function typeModel(name: string, declared: DeclaredType, fields: FieldDefinition
     if (mapping === undefined) {
       // A leaf field not listed reads the column of its own name; a type without a relation
       // (another product's entity) has only its key and the fields it adds.
-      if (isLeaf(namedTypeOf(field.type)) && (declared.from || fieldName === keyField))
-        scalars.set(fieldName, declared.from ? { column: fieldName === keyField ? declared.key : fieldName } : { column: fieldName });
+      const keyAt = keyFields.indexOf(fieldName);
+      if (isLeaf(namedTypeOf(field.type)) && (declared.from || keyAt >= 0)) scalars.set(fieldName, { column: declared.from && keyAt >= 0 ? keyColumns[keyAt]! : fieldName });
       continue;
     }
     if (typeof mapping === 'string') scalars.set(fieldName, { column: mapping });
@@ -71,17 +78,22 @@ function typeModel(name: string, declared: DeclaredType, fields: FieldDefinition
     else if ('expression' in mapping) scalars.set(fieldName, { expression: mapping.expression, alias: `mg_${fieldName}` });
     else links.set(fieldName, mapping as LinkMapping);
   }
-  return { name, keyField: keyField ?? declared.key, keyColumn: declared.key, relation: declared.from, scalars, links };
+  return { name, keyFields, keyColumns, relation: declared.from, scalars, links };
 }
 
-/** `@key(fields: "id")` of each object type; the first key when there are several. */
-function keyFieldsOf(document: DocumentNode): Map<string, string> {
-  const keys = new Map<string, string>();
+/** The columns a reference reads: one, or one per field of a composite key. */
+export function referenceColumns(link: Extract<LinkMapping, { reference: string }>): string[] {
+  return 'columns' in link ? link.columns : [link.column];
+}
+
+/** `@key(fields: "id")` (or `"a b"`) of each object type; the first key when there are several. */
+function keyFieldsOf(document: DocumentNode): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const key = (definition.directives ?? []).find((directive: ConstDirectiveNode) => directive.name.value === 'key');
     const fields = key?.arguments?.find((arg) => arg.name.value === 'fields')?.value;
-    if (fields?.kind === Kind.STRING && !keys.has(definition.name.value)) keys.set(definition.name.value, fields.value.trim());
+    if (fields?.kind === Kind.STRING && !keys.has(definition.name.value)) keys.set(definition.name.value, fields.value.trim().split(/\s+/));
   }
   return keys;
 }
@@ -108,13 +120,13 @@ export function rowProperty(read: ScalarRead): string {
  * expressions under their alias, and the columns its links need.
  */
 export function selectList(type: TypeModel, dialect: SqlDialect, extraColumns: readonly string[] = []): string {
-  const columns = new Set<string>([type.keyColumn]);
+  const columns = new Set<string>(type.keyColumns);
   const expressions: string[] = [];
   for (const read of type.scalars.values()) {
     if ('column' in read) columns.add(read.column);
     else expressions.push(`(${read.expression}) AS ${dialect.quote(read.alias)}`);
   }
-  for (const link of type.links.values()) if ('reference' in link) columns.add(link.column);
+  for (const link of type.links.values()) if ('reference' in link) for (const column of referenceColumns(link)) columns.add(column);
   for (const column of extraColumns) columns.add(column);
   return [...[...columns].map((column) => dialect.quote(column)), ...expressions].join(', ');
 }

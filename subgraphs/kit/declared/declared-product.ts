@@ -7,7 +7,8 @@ import { DuckDbStore } from '../duckdb-store.ts';
 import { MySqlStore } from '../mysql-store.ts';
 import { PostgresStore } from '../postgres-store.ts';
 import type { DataStore, StoreColumn } from '../store.ts';
-import { buildModel, relationSql, type DeclaredModel } from './declared-model.ts';
+import { buildModel, referenceColumns, relationSql, type DeclaredModel } from './declared-model.ts';
+import { readDeclaredWatermark, watermarkRelation } from './declared-freshness.ts';
 import { DeclaredLoaders, declaredResolvers, relationId, type EngineFacts } from './declared-resolvers.ts';
 import { DIALECTS } from './sql-dialect.ts';
 
@@ -33,6 +34,7 @@ export function declaredProduct(options: { dir: string; seed?: DataProductDefini
     resolvers: declaredResolvers(model),
     createLoaders: (store) => new DeclaredLoaders(model, store, facts.get(store)),
     seed: options.seed,
+    readWatermark: (store) => readDeclaredWatermark(model, store),
     ...(ownEngine ? { openStore: (productOptions: DataProductOptions) => openDeclaredEngine(declaration, options.dir, productOptions) } : {}),
     async verifyStore(store) {
       facts.set(store, await verifyDeclaration(model, store, join(options.dir, DECLARATION_FILE)));
@@ -94,13 +96,13 @@ async function verifyDeclaration(model: DeclaredModel, store: DataStore, source:
   for (const type of model.types.values()) {
     if (!type.relation) continue;
     const base = `types.${type.name}`;
-    const columns: [string, string][] = [[`${base}.key`, type.keyColumn]];
+    const columns: [string, string][] = type.keyColumns.map((column) => [`${base}.key`, column]);
     for (const [field, read] of type.scalars) {
       if ('column' in read) columns.push([`${base}.fields.${field}`, read.column]);
       else await expression(type.relation, `${base}.fields.${field}`, `(${read.expression})`);
     }
     for (const [field, link] of type.links) {
-      if ('reference' in link) columns.push([`${base}.fields.${field}`, link.column]);
+      if ('reference' in link) for (const column of referenceColumns(link)) columns.push([`${base}.fields.${field}`, column]);
       else if ('lookup' in link)
         await expect(link.lookup.from, [
           [`${base}.fields.${field}.lookup.match`, link.lookup.match],
@@ -111,14 +113,31 @@ async function verifyDeclaration(model: DeclaredModel, store: DataStore, source:
   }
   for (const type of model.types.values()) {
     for (const [field, link] of type.links) {
-      if (!('rows' in link)) continue;
-      const target = model.types.get(link.rows.type)!;
-      await expect(
-        target.relation!,
-        [link.rows.match, ...link.rows.orderBy].map((column) => [`types.${type.name}.fields.${field}.rows`, column] as const),
-      );
+      const path = `types.${type.name}.fields.${field}`;
+      if ('rows' in link) {
+        await expect(
+          model.types.get(link.rows.type)!.relation!,
+          [link.rows.match, ...link.rows.orderBy].map((column) => [`${path}.rows`, column] as const),
+        );
+      } else if ('connection' in link) {
+        await expect(
+          model.types.get(link.connection.type)!.relation!,
+          [link.connection.match, ...link.connection.orderBy.map((entry) => entry.replace(/^-/, ''))].map((column) => [`${path}.connection`, column] as const),
+        );
+      } else if ('summary' in link) {
+        const source = typeof link.summary.from === 'string' ? model.types.get(link.summary.from) : undefined;
+        const columns: (readonly [string, string])[] = [[`${path}.summary.match`, link.summary.match]];
+        for (const [alias, m] of Object.entries(link.summary.measures)) {
+          const read = m.field !== undefined ? source?.scalars.get(m.field) : undefined;
+          if (read && !('column' in read)) continue;
+          if (m.field !== undefined || m.column !== undefined) columns.push([`${path}.summary.measures.${alias}`, read && 'column' in read ? read.column : (m.column ?? m.field!)]);
+        }
+        await expect(source ? source.relation! : (link.summary.from as DeclaredRelation), columns);
+      }
     }
   }
+  const watermark = model.declaration.watermark;
+  if (watermark) await expect(watermarkRelation(model, watermark), [['watermark.column', watermark.column]]);
   for (const [name, query] of Object.entries(model.declaration.queries)) {
     const base = `queries.${name}`;
     const filters = 'list' in query ? query.filters : 'aggregate' in query ? query.aggregate.filters : {};

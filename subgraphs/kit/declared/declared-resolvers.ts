@@ -1,13 +1,24 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
-import { namedTypeOf, type DeclaredFilter, type DeclaredLimit, type DeclaredQuery, type DeclaredRelation, type DeclaredSort } from '../../../schema/product/declaration.ts';
+import { namedTypeOf, type DeclaredFilter, type DeclaredLimit, type DeclaredMeasure, type DeclaredQuery, type DeclaredRelation, type DeclaredSort } from '../../../schema/product/declaration.ts';
 import { readIntInRange, readIsoDate, readIsoMonth } from '../arguments.ts';
 import type { ProductContext } from '../create-data-product.ts';
 import { readPageArgs, type PageArgs } from '../pagination.ts';
 import type { DataStore, StoreValue } from '../store.ts';
-import { readSql, relationSql, rowProperty, type DeclaredModel, type TypeModel } from './declared-model.ts';
-import { aggregateStatement, lookupStatement, pageStatement, rowsWhereStatement, type Condition, type OrderTerm } from './declared-sql.ts';
+import { readSql, referenceColumns, relationSql, rowProperty, type DeclaredModel, type LinkMapping, type TypeModel } from './declared-model.ts';
+import {
+  aggregateStatement,
+  connectionStatement,
+  countByStatement,
+  entityStatement,
+  lookupStatement,
+  pageStatement,
+  rowsWhereStatement,
+  summaryStatement,
+  type Condition,
+  type OrderTerm,
+} from './declared-sql.ts';
 import { DIALECTS, type SqlDialect } from './sql-dialect.ts';
 
 type Row = Record<string, unknown>;
@@ -17,6 +28,18 @@ export type EngineFacts = Map<string, Set<string>>;
 
 export function relationId(relation: DeclaredRelation): string {
   return JSON.stringify(relation);
+}
+
+/**
+ * An entity's key as one DataLoader key: the value itself for a one-column key (as GraphQL
+ * IDs arrive), the values as a JSON array for a composite key.
+ */
+function entityKey(values: readonly unknown[]): string {
+  return values.length === 1 ? String(values[0]) : JSON.stringify(values.map(String));
+}
+
+function entityKeyValues(key: string, length: number): string[] {
+  return length === 1 ? [key] : (JSON.parse(key) as string[]);
 }
 
 /**
@@ -51,8 +74,20 @@ export class DeclaredLoaders {
 
   entity(type: TypeModel): DataLoader<string, Row | null> {
     return this.loader(`entity:${type.name}`, async (keys) => {
-      const { sql, params } = rowsWhereStatement(type, this.dialect, type.keyColumn, this.bound(type.relation!, type.keyColumn, keys));
-      const byKey = new Map((await this.store.query<Row>(sql, params)).map((row) => [String(row[type.keyColumn]), row]));
+      const tuples = keys.map((key) => entityKeyValues(key, type.keyColumns.length));
+      const byColumn = type.keyColumns.map((column, at) =>
+        this.bound(
+          type.relation!,
+          column,
+          tuples.map((tuple) => tuple[at]!),
+        ),
+      );
+      const { sql, params } = entityStatement(
+        type,
+        this.dialect,
+        tuples.map((_, row) => byColumn.map((values) => values[row]!)),
+      );
+      const byKey = new Map((await this.store.query<Row>(sql, params)).map((row) => [entityKey(type.keyColumns.map((column) => row[column])), row]));
       return keys.map((key) => byKey.get(key) ?? null);
     });
   }
@@ -69,6 +104,52 @@ export class DeclaredLoaders {
     });
   }
 
+  /**
+   * Pages of rows per parent, keyed `first:offset NUL parent`: one statement per distinct
+   * page size and offset in the batch (all parents on one plan level share them).
+   */
+  connection(id: string, type: TypeModel, match: string, order: readonly ColumnOrder[]): DataLoader<string, { rows: Row[]; total: number }> {
+    return this.loader(`connection:${id}`, async (keys) => {
+      const byPage = new Map<string, string[]>();
+      for (const key of keys) {
+        const at = key.indexOf('\u0000');
+        byPage.set(key.slice(0, at), [...(byPage.get(key.slice(0, at)) ?? []), key.slice(at + 1)]);
+      }
+      const found = new Map<string, { rows: Row[]; total: number }>();
+      for (const [page, parents] of byPage) {
+        const [first, offset] = page.split(':').map(Number) as [number, number];
+        const { sql, params } = connectionStatement(type, this.dialect, { match, order, keys: this.bound(type.relation!, match, parents), offset, first });
+        for (const parent of parents) found.set(`${page}\u0000${parent}`, { rows: [], total: 0 });
+        for (const { mg_rn: _rn, mg_total, ...row } of await this.store.query<Row>(sql, params)) {
+          const entry = found.get(`${page}\u0000${String(row[match])}`)!;
+          entry.total = Number(mg_total);
+          entry.rows.push(row);
+        }
+        // A page past a parent's last row brings no count with it: those parents are counted in one more statement.
+        const beyond = offset > 0 ? parents.filter((parent) => found.get(`${page}\u0000${parent}`)!.rows.length === 0) : [];
+        if (beyond.length) {
+          const counted = countByStatement(type, this.dialect, match, this.bound(type.relation!, match, beyond));
+          for (const row of await this.store.query<Row>(counted.sql, counted.params)) found.get(`${page}\u0000${String(row.mg_key)}`)!.total = Number(row.mg_total);
+        }
+      }
+      return keys.map((key) => found.get(key)!);
+    });
+  }
+
+  /** Measures per parent key, every parent of the batch grouped in one statement. */
+  summary(id: string, from: string, source: TypeModel | undefined, match: string, measures: Record<string, DeclaredMeasure>, relation: DeclaredRelation): DataLoader<string, Row | undefined> {
+    return this.loader(`summary:${id}`, async (keys) => {
+      const { sql, params } = summaryStatement(this.dialect, {
+        from,
+        match,
+        measures: Object.entries(measures).map(([alias, m]) => ({ alias, fn: m.fn, sql: m.field || m.column ? targetSql(source, m, this.dialect) : undefined })),
+        keys: this.bound(relation, match, keys),
+      });
+      const byKey = new Map((await this.store.query<Row>(sql, params)).map((row) => [String(row.mg_key), row]));
+      return keys.map((key) => byKey.get(key));
+    });
+  }
+
   lookup(relation: DeclaredRelation, match: string, column: string): DataLoader<string, unknown> {
     return this.loader(`lookup:${relationId(relation)}:${match}:${column}`, async (keys) => {
       const { sql, params } = lookupStatement(relation, this.dialect, match, column, this.bound(relation, match, keys));
@@ -80,6 +161,12 @@ export class DeclaredLoaders {
 
 type Context = ProductContext<DeclaredLoaders>;
 
+/** One term of a connection's order: a column of its relation and its direction. */
+export interface ColumnOrder {
+  column: string;
+  descending: boolean;
+}
+
 /** Builds the subgraph's resolvers from the declaration: no code per product. */
 export function declaredResolvers(model: DeclaredModel): GraphQLResolverMap<Context> {
   const resolvers: GraphQLResolverMap<Context> = {};
@@ -90,14 +177,17 @@ export function declaredResolvers(model: DeclaredModel): GraphQLResolverMap<Cont
   return resolvers;
 }
 
+/** The one-column key of a row, which rows and lookup fields match on (a composite key has neither: see declaration.ts). */
 function keyOf(type: TypeModel, row: Row): string {
-  return String(type.relation ? row[type.keyColumn] : row[type.keyField]);
+  return String(type.relation ? row[type.keyColumns[0]!] : row[type.keyFields[0]!]);
 }
 
 function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMap<Context>[string] {
   const fields: Record<string, unknown> = {
     // Another product's entity this one only adds to: the reference is all there is to it.
-    __resolveReference: type.relation ? (ref: Row, ctx: Context) => ctx.loaders.entity(type).load(String(ref[type.keyField])) : (ref: Row) => ({ [type.keyField]: ref[type.keyField] }),
+    __resolveReference: type.relation
+      ? (ref: Row, ctx: Context) => ctx.loaders.entity(type).load(entityKey(type.keyFields.map((field) => ref[field])))
+      : (ref: Row) => Object.fromEntries(type.keyFields.map((field) => [field, ref[field]])),
   };
   for (const [field, read] of type.scalars) {
     const property = rowProperty(read);
@@ -105,11 +195,22 @@ function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMa
   }
   for (const [field, link] of type.links) {
     if ('reference' in link) {
-      const keyField = model.keyFields.get(link.reference) ?? 'id';
-      fields[field] = (row: Row) => (row[link.column] === null || row[link.column] === undefined ? null : { __typename: link.reference, [keyField]: String(row[link.column]) });
+      const keyFields = model.keyFields.get(link.reference) ?? ['id'];
+      const columns = referenceColumns(link);
+      const local = model.types.get(link.reference);
+      const empty = (row: Row) => columns.some((column) => row[column] === null || row[column] === undefined);
+      // A reference with any key column empty points at nothing. One to a type this product
+      // reads itself is its row, batched per request; the gateway resolves another product's.
+      fields[field] = local?.relation
+        ? (row: Row, _: unknown, ctx: Context) => (empty(row) ? null : ctx.loaders.entity(local).load(entityKey(columns.map((column) => row[column]))))
+        : (row: Row) => (empty(row) ? null : { __typename: link.reference, ...Object.fromEntries(keyFields.map((keyField, index) => [keyField, String(row[columns[index]!])])) });
     } else if ('lookup' in link) {
       const { from, match, column } = link.lookup;
       fields[field] = (row: Row, _: unknown, ctx: Context) => ctx.loaders.lookup(from, match, column).load(keyOf(type, row));
+    } else if ('connection' in link) {
+      fields[field] = connectionResolver(model, type, field, link.connection);
+    } else if ('summary' in link) {
+      fields[field] = summaryResolver(model, type, field, link.summary);
     } else {
       const target = model.types.get(link.rows.type)!;
       const { match, orderBy, limit } = link.rows;
@@ -121,6 +222,59 @@ function typeResolvers(model: DeclaredModel, type: TypeModel): GraphQLResolverMa
     }
   }
   return fields as GraphQLResolverMap<Context>[string];
+}
+
+type ConnectionLink = Extract<LinkMapping, { connection: unknown }>['connection'];
+type SummaryLink = Extract<LinkMapping, { summary: unknown }>['summary'];
+
+/**
+ * A parent's rows as a connection. The cursor is the row's number in the parent's order,
+ * sealed to this field of this parent: it opens on no other parent's list.
+ */
+function connectionResolver(model: DeclaredModel, parent: TypeModel, field: string, link: ConnectionLink) {
+  const target = model.types.get(link.type)!;
+  const order: ColumnOrder[] = link.orderBy.map((entry) => ({ column: entry.replace(/^-/, ''), descending: entry.startsWith('-') }));
+  for (const column of target.keyColumns) if (!order.some((term) => term.column === column)) order.push({ column, descending: false });
+  const isEntity = model.keyFields.has(target.name);
+  const id = `${parent.name}.${field}`;
+  return async (row: Row, args: PageArgs, ctx: Context) => {
+    const key = keyOf(parent, row);
+    const scope = `${parent.name}.${field}\u0000${key}`;
+    const { first, afterKey } = readPageArgs(ctx.cursors, args, scope, link.defaultSize ?? 20);
+    const offset = afterKey === null ? 0 : Number(afterKey);
+    if (!Number.isInteger(offset) || offset < 0) throw new MeshError(MeshErrorCode.INVALID_CURSOR, 'The "after" cursor is not one this field returned');
+    const { rows, total } = await ctx.loaders.connection(id, target, link.match, order).load(`${first}:${offset}\u0000${key}`);
+    const entities = isEntity ? ctx.loaders.entity(target) : undefined;
+    const edges = rows.slice(0, first).map((node, index) => {
+      entities?.prime(entityKey(target.keyColumns.map((column) => node[column])), node);
+      return { cursor: ctx.cursors.seal(String(offset + index + 1), scope), node };
+    });
+    return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: total };
+  };
+}
+
+/** Measures over a parent's rows; a parent with none has counts and sums of 0 and no minimum, maximum or average. */
+function summaryResolver(model: DeclaredModel, parent: TypeModel, field: string, link: SummaryLink) {
+  const source = typeof link.from === 'string' ? model.types.get(link.from) : undefined;
+  const relation = source ? source.relation! : (link.from as DeclaredRelation);
+  const sdlField = (model.sdlFields.get(parent.name) ?? []).find((f) => f.name.value === field)!;
+  const outputFields = new Map((model.sdlFields.get(namedTypeOf(sdlField.type)) ?? []).map((f) => [f.name.value, namedTypeOf(f.type)]));
+  const id = `${parent.name}.${field}`;
+  return async (row: Row, _: unknown, ctx: Context) => {
+    const found = await ctx.loaders.summary(id, relationSql(relation, ctx.loaders.dialect), source, link.match, link.measures, relation).load(keyOf(parent, row));
+    const out: Row = {};
+    for (const [alias, measure] of Object.entries(link.measures)) {
+      out[alias] = found ? measureValue(measure, found[alias], outputFields.get(alias)) : measure.fn === 'min' || measure.fn === 'max' || measure.fn === 'avg' ? null : 0;
+    }
+    return out;
+  };
+}
+
+/** A measure as the schema types it: engines answer sums and counts as big integers or decimals (strings). */
+function measureValue(measure: DeclaredMeasure, value: unknown, outputType: string | undefined): unknown {
+  if (value === null || value === undefined) return null;
+  if (measure.round !== undefined) return Math.round(Number(value) * 10 ** measure.round) / 10 ** measure.round;
+  return outputType === 'String' || outputType === 'ID' ? String(value) : Number(value);
 }
 
 /**
@@ -139,8 +293,8 @@ function readLimit(limit: DeclaredLimit, args: Row): number {
 function queryResolver(model: DeclaredModel, name: string, declared: DeclaredQuery): unknown {
   if ('entity' in declared) {
     const type = model.types.get(declared.entity)!;
-    const argument = declared.argument ?? type.keyField;
-    return (_: unknown, args: Row, ctx: Context) => ctx.loaders.entity(type).load(String(bindable(argument, args[argument])));
+    const argumentNames = type.keyFields.length === 1 ? [declared.argument ?? type.keyFields[0]!] : type.keyFields;
+    return (_: unknown, args: Row, ctx: Context) => ctx.loaders.entity(type).load(entityKey(argumentNames.map((argument) => bindable(argument, args[argument]))));
   }
   if ('rows' in declared) {
     const type = model.types.get(declared.rows)!;
@@ -174,6 +328,8 @@ const COMPARISONS = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const
 /** Conditions for every filter argument the caller set, values checked and bound. */
 function filterConditions(type: TypeModel | undefined, filters: Record<string, DeclaredFilter>, args: Row, dialect: SqlDialect): Condition[] {
   const conditions: Condition[] = [];
+  // The checked value of each filter set, for the ranges (notAfter) read after all are checked.
+  const checked = new Map<string, StoreValue>();
   for (const [path, filter] of Object.entries(filters)) {
     const raw = argumentAt(args, path);
     if (raw === undefined) continue;
@@ -204,9 +360,18 @@ function filterConditions(type: TypeModel | undefined, filters: Record<string, D
       }
       default: {
         const v = value(raw);
+        checked.set(path, v);
         conditions.push((bind) => `${sql} ${COMPARISONS[filter.op as keyof typeof COMPARISONS]} ${bind.bind(v)}`);
       }
     }
+  }
+  for (const [path, filter] of Object.entries(filters)) {
+    const [low, high] = [checked.get(path), filter.notAfter === undefined ? undefined : checked.get(filter.notAfter)];
+    if (low === undefined || high === undefined || low === null || high === null || !(low > high)) continue;
+    const [from, to] = [path.split('.').at(-1)!, filter.notAfter!.split('.').at(-1)!];
+    // Checked dates and months are safe to say back; other values are not reflected.
+    const shown = (v: StoreValue) => (filter.format ? ` (${String(v)})` : '');
+    throw new MeshError(MeshErrorCode.INVALID_ARGUMENT, `"${from}"${shown(low)} is after "${to}"${shown(high)}`);
   }
   return conditions;
 }
@@ -230,7 +395,7 @@ function orderTerms(type: TypeModel, sort: DeclaredSort | undefined, args: Row, 
       }
     }
   }
-  if (!terms.some((term) => term.property === type.keyColumn)) terms.push({ sql: dialect.quote(type.keyColumn), property: type.keyColumn, descending: false });
+  for (const column of type.keyColumns) if (!terms.some((term) => term.property === column)) terms.push({ sql: dialect.quote(column), property: column, descending: false });
   return { order: terms, extraColumns, name: chosen ?? '' };
 }
 
@@ -248,12 +413,12 @@ function listResolver(model: DeclaredModel, name: string, declared: Extract<Decl
     const { sql, params } = pageStatement(type, dialect, { conditions, order, extraColumns, after, limit: first + 1 });
     const rows = await ctx.store.query<Row>(sql, params);
     const totalCount = Number(rows[0]?.mg_total ?? 0);
-    const pageRows = rows.filter((row) => row[type.keyColumn] !== null && row[type.keyColumn] !== undefined);
+    const pageRows = rows.filter((row) => row[type.keyColumns[0]!] !== null && row[type.keyColumns[0]!] !== undefined);
     const entities = ctx.loaders.entity(type);
     const edges = pageRows.slice(0, first).map((row) => {
       const { mg_total: _total, ...node } = row;
       // Entity fetches later in the plan reuse the rows of the page.
-      entities.prime(String(node[type.keyColumn]), node);
+      entities.prime(entityKey(type.keyColumns.map((column) => node[column])), node);
       return { cursor: ctx.cursors.seal(JSON.stringify(order.map((term) => node[term.property] ?? null)), scope), node };
     });
     return { edges, pageInfo: { hasNextPage: pageRows.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
@@ -292,13 +457,7 @@ function aggregateResolver(model: DeclaredModel, name: string, declared: Extract
     return rows.map((row) => {
       const out: Row = {};
       for (const alias of Object.keys(aggregate.dimensions)) out[alias] = row[alias];
-      for (const [alias, measure] of Object.entries(aggregate.measures)) {
-        const value = row[alias];
-        // Engines answer sums and counts as big integers or decimals (strings); the schema says Int or Float.
-        if (value === null || value === undefined) out[alias] = null;
-        else if (measure.round !== undefined) out[alias] = Math.round(Number(value) * 10 ** measure.round) / 10 ** measure.round;
-        else out[alias] = outputFields.get(alias) === 'String' || outputFields.get(alias) === 'ID' ? String(value) : Number(value);
-      }
+      for (const [alias, measure] of Object.entries(aggregate.measures)) out[alias] = measureValue(measure, row[alias], outputFields.get(alias));
       return out;
     });
   };

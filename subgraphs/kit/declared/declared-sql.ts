@@ -21,6 +21,65 @@ export function rowsWhereStatement(type: TypeModel, dialect: SqlDialect, column:
   return { sql, params: bind.values };
 }
 
+/**
+ * One page of rows per parent key (a `connection` field), every parent in one statement: the
+ * rows are numbered within their parent in the declared order, each carrying its parent's
+ * count, and the page is the numbers after `offset`, one more than `first` to learn whether
+ * another follows.
+ */
+export function connectionStatement(
+  type: TypeModel,
+  dialect: SqlDialect,
+  options: { match: string; order: readonly { column: string; descending: boolean }[]; keys: readonly StoreValue[]; offset: number; first: number },
+): Statement {
+  const bind = new Binder(dialect);
+  const match = dialect.quote(options.match);
+  const order = options.order.map((term) => `${dialect.quote(term.column)} ${term.descending ? 'DESC' : 'ASC'}`).join(', ');
+  const ranked =
+    `SELECT ${selectList(type, dialect, [options.match, ...options.order.map((term) => term.column)])}, ` +
+    `row_number() OVER (PARTITION BY ${match} ORDER BY ${order}) AS mg_rn, count(*) OVER (PARTITION BY ${match}) AS mg_total ` +
+    `FROM ${relationSql(type.relation!, dialect)} WHERE ${dialect.oneOf(match, options.keys, bind)}`;
+  const sql = `SELECT * FROM (${ranked}) mg_ranked WHERE mg_rn > ${bind.bind(options.offset)} AND mg_rn <= ${bind.bind(options.offset + options.first + 1)} ORDER BY ${match}, mg_rn`;
+  return { sql, params: bind.values };
+}
+
+/** How many rows each parent key has: a connection's count for parents whose page lies past their last row. */
+export function countByStatement(type: TypeModel, dialect: SqlDialect, match: string, keys: readonly StoreValue[]): Statement {
+  return summaryStatement(dialect, { from: relationSql(type.relation!, dialect), match, measures: [{ alias: 'mg_total', fn: 'count' }], keys });
+}
+
+/** Measures over the rows of each parent key (a `summary` field), grouped by the key in one statement. */
+export function summaryStatement(dialect: SqlDialect, options: { from: string; match: string; measures: readonly Measure[]; keys: readonly StoreValue[] }): Statement {
+  const bind = new Binder(dialect);
+  const match = dialect.quote(options.match);
+  const sql = `SELECT ${match} AS mg_key, ${options.measures.map((m) => measureSql(m, dialect)).join(', ')} FROM ${options.from} WHERE ${dialect.oneOf(match, options.keys, bind)} GROUP BY ${match}`;
+  return { sql, params: bind.values };
+}
+
+/** The latest value of a column in a relation: how old the product's data is, read in its engine. */
+export function watermarkStatement(from: string, column: string, dialect: SqlDialect): Statement {
+  return { sql: `SELECT max(${dialect.quote(column)}) AS mg_watermark FROM ${from}`, params: [] };
+}
+
+/**
+ * Rows of `type` by key, a whole batch in one statement. A one-column key is the
+ * {@link rowsWhereStatement} of the key column; a composite key matches each key's columns
+ * together, `(a = $1 AND b = $2) OR ...`: row-value IN lists are not written alike on every engine.
+ */
+export function entityStatement(type: TypeModel, dialect: SqlDialect, keys: readonly (readonly StoreValue[])[]): Statement {
+  if (type.keyColumns.length === 1)
+    return rowsWhereStatement(
+      type,
+      dialect,
+      type.keyColumns[0]!,
+      keys.map((key) => key[0]!),
+    );
+  const bind = new Binder(dialect);
+  const columns = type.keyColumns.map((column) => dialect.quote(column));
+  const each = keys.map((key) => `(${columns.map((column, index) => `${column} = ${bind.bind(key[index]!)}`).join(' AND ')})`);
+  return { sql: `SELECT ${selectList(type, dialect)} FROM ${relationSql(type.relation!, dialect)} WHERE ${each.length ? each.join(' OR ') : '1 = 0'}`, params: bind.values };
+}
+
 /** One column of another relation per key (a `lookup` field). */
 export function lookupStatement(relation: DeclaredRelation, dialect: SqlDialect, match: string, column: string, keys: readonly StoreValue[]): Statement {
   const bind = new Binder(dialect);
@@ -74,23 +133,32 @@ function keysetCondition(columns: readonly string[], order: readonly OrderTerm[]
 
 export type MeasureFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'countDistinct';
 
+/** A measure as SQL: its function, the SQL it reads (none for count of rows), and its alias. */
+export interface Measure {
+  alias: string;
+  fn: MeasureFn;
+  sql?: string;
+}
+
+function measureSql(m: Measure, dialect: SqlDialect): string {
+  const target = m.sql ?? '*';
+  const call = m.fn === 'countDistinct' ? `count(DISTINCT ${target})` : `${m.fn}(${target})`;
+  return `${call} AS ${dialect.quote(m.alias)}`;
+}
+
 /** Measures over dimensions, grouped and ordered by the dimensions, in one statement. */
 export function aggregateStatement(
   dialect: SqlDialect,
   options: {
     from: string;
     dimensions: readonly { alias: string; sql: string; grain?: TimeGrain }[];
-    measures: readonly { alias: string; fn: MeasureFn; sql?: string }[];
+    measures: readonly Measure[];
     conditions: readonly Condition[];
   },
 ): Statement {
   const bind = new Binder(dialect);
   const dimensions = options.dimensions.map((d) => (d.grain ? dialect.timeBucket(d.sql, d.grain) : d.sql));
-  const measures = options.measures.map((m) => {
-    const target = m.sql ?? '*';
-    const call = m.fn === 'countDistinct' ? `count(DISTINCT ${target})` : `${m.fn}(${target})`;
-    return `${call} AS ${dialect.quote(m.alias)}`;
-  });
+  const measures = options.measures.map((m) => measureSql(m, dialect));
   const where = options.conditions.map((condition) => condition(bind));
   const groups = dimensions.map((_, index) => String(index + 1));
   const sql =

@@ -5,8 +5,9 @@ import type { StoreKind, StoreValue } from '../store.ts';
  * What a declared product needs to know of an engine to write its SQL: how to quote a name,
  * how a bound value is written, list membership and time grains. This is the whole adapter:
  * a new engine is a {@link DataStore} (query, columnsOf, close) plus one object of this
- * shape, added to {@link DIALECTS}. Everything else (entities, lists, cursors, aggregates)
- * is written once, in standard SQL, in declared-sql.ts.
+ * shape, added to {@link DIALECTS}, and, for `meshgate new --from`, a catalog reader in
+ * engine-catalog.ts. Everything else (entities, lists, cursors, aggregates) is written once,
+ * in standard SQL, in declared-sql.ts.
  *
  * The Postgres dialect also serves engines that speak the Postgres wire protocol and SQL:
  * CockroachDB, YugabyteDB (YSQL), Citus, Neon and AlloyDB/Aurora PostgreSQL. They are how a

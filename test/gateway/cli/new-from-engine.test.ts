@@ -10,6 +10,7 @@ import { declaredProduct } from '../../../subgraphs/kit/declared/declared-produc
 import { copyFixture, TODAY } from '../../contracts/fixture-mesh.ts';
 import { closeProducts, startGatewayFor, type MeshHarness, type MeshProducts } from '../../support/mesh-harness.ts';
 import { postgresAvailable, TEST_POSTGRES_URL } from '../../support/services.ts';
+import { expectShopAnswers, newShopMesh, shopStatements, type ShopMesh } from './new-from-shop.ts';
 
 /**
  * `meshgate new --from` on a PostgreSQL schema made here (customers, and orders with a
@@ -96,5 +97,24 @@ describe.runIf(await postgresAvailable())('meshgate new --from a PostgreSQL sche
     // One page statement in order-desk, one batched customer lookup in crm.
     expect(gateway.statements('order-desk')).toHaveLength(1);
     expect(gateway.statements('crm')).toEqual([expect.stringMatching(/FROM customers WHERE id = ANY\(\$1\)/)]);
+  }, 60_000);
+});
+
+describe.runIf(await postgresAvailable())('meshgate new --from a PostgreSQL schema with a composite key', () => {
+  let shop: ShopMesh | undefined;
+  afterAll(async () => {
+    await shop?.close();
+  });
+
+  it('declares composite keys and a composite foreign key across products, which answer through the gateway', async () => {
+    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    await admin.query('DROP SCHEMA IF EXISTS newfrom_lines CASCADE; CREATE SCHEMA newfrom_lines; SET search_path = newfrom_lines');
+    for (const statement of shopStatements((table, text) => `COMMENT ON TABLE ${table} IS '${text}'`)) await admin.query(statement);
+    await admin.end();
+    shop = await newShopMesh(TEST_POSTGRES_URL, { schema: 'newfrom_lines', env: { SHOP_ORDERS_STORE_URL: TEST_POSTGRES_URL, SHOP_SHIP_STORE_URL: TEST_POSTGRES_URL } });
+    expect(readFileSync(join(shop.root, 'subgraphs/shop-orders/schema.graphql'), 'utf8')).toContain('"People who buy from us."\ntype Customer @key(fields: "id") {');
+    expect(readFileSync(join(shop.root, 'subgraphs/shop-orders/declared.yaml'), 'utf8')).toContain('key: [order_id, line_no]');
+    await expectShopAnswers(shop);
   }, 60_000);
 });
