@@ -144,3 +144,21 @@ describe('a chain of keys that breaks: every null says where', () => {
     ]);
   });
 });
+
+describe('a broken chain as a production client reads it (error details masked)', () => {
+  let masked: FixtureGateway;
+  beforeAll(async () => {
+    masked = await startFixtureGateway(KEY_CHAIN_SUBGRAPHS, { exposeErrorDetails: false });
+  });
+  afterAll(() => masked?.close());
+
+  it("says a data product could not complete the field, not 'Unexpected error.', and names no key", async () => {
+    const body = (await postGraphQL(masked.gateway.url, { query: '{ items { id stock price } }' })).body;
+    const gatewayFindings = body.errors!.filter((e) => e.extensions?.code === 'PRODUCT_ERROR' && e.extensions?.product === undefined);
+    expect(gatewayFindings.length).toBeGreaterThan(0);
+    for (const error of gatewayFindings) {
+      expect(error.message).toBe('No data product could complete this part of the query.');
+      expect(error.path?.[0]).toBe('items');
+    }
+  });
+});
