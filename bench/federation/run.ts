@@ -8,6 +8,7 @@ import { composeSupergraph } from '../lib/compose-supergraph.ts';
 import { startMeshgate, startVanillaApollo, withServices } from '../lib/gateways.ts';
 import type { LoadRequest } from '../lib/load.ts';
 import { machineLine } from '../lib/machine.ts';
+import { ProductMeter } from '../lib/product-cost.ts';
 import { compact, ratios, runModes } from '../lib/side-by-side.ts';
 import { postRaw, verifyIdenticalResponses } from '../lib/verify.ts';
 import { FEDERATION_QUERY, FEDERATION_QUERY_WITH_VARIABLE, FIRST_PRODUCTS } from './query.ts';
@@ -25,6 +26,9 @@ import { FEDERATION_SUBGRAPHS } from './subgraphs.ts';
  *   (every run opens new connections with tokens not used before), all with the same
  *   scopes. meshgate verifies them; vanilla Apollo Gateway has no authentication and is
  *   sent the same headers.
+ * Each product runs in a process of its own, so each mode also prints what each product
+ * spent on each gateway's requests: fetches and `_entities` fetches per request, and the CPU
+ * of its process per fetch (a product-side regression, or a gateway asking more, shows there).
  * `--sides` picks some of the gateways (vanilla always runs); `--semi-space-mb` gives every
  * gateway process (vanilla too) that young generation. Prints figures per mode, then every
  * side against vanilla in the same mode, and ends with one JSON line. Figures only: nothing here asserts on time.
@@ -37,11 +41,15 @@ const modes = selectModes(args, MODES);
 const sides = selectSides(args, SIDES, 'vanilla-apollo');
 const dir = mkdtempSync(join(tmpdir(), 'meshgate-bench-'));
 await withServices(async (services) => {
-  const subgraphs = await startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./subgraphs-process.ts', import.meta.url).pathname);
-  services.push(subgraphs);
+  // One process a product, so each product's own CPU per fetch can be told apart.
+  const products = await Promise.all(
+    FEDERATION_SUBGRAPHS.map((s) => startChildService<{ type: 'ready'; urls: Record<string, string> }>(new URL('./subgraphs-process.ts', import.meta.url).pathname, { args: [s.name] })),
+  );
+  services.push(...products);
+  const meter = new ProductMeter(products);
   const supergraph = join(dir, 'supergraph.graphql');
   composeSupergraph(
-    FEDERATION_SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: subgraphs.ready.urls[s.name]! })),
+    FEDERATION_SUBGRAPHS.map((s, i) => ({ name: s.name, sdl: s.sdl, url: products[i]!.ready.urls[s.name]! })),
     supergraph,
   );
   // A token for every connection of every run (warm-up included) of every side: no
@@ -88,7 +96,7 @@ await withServices(async (services) => {
     modes.map((mode) => requestsOf[mode][0]!),
   );
   const fetches: Record<string, number> = {};
-  const served = async () => Object.values((await subgraphs.ask<{ counts: Record<string, number> }>({ type: 'counts' })).counts).reduce((a, b) => a + b, 0);
+  const served = async () => Object.values(await meter.read()).reduce((sum, product) => sum + product.fetches, 0);
   for (const gateway of gateways) {
     const before = await served();
     await postRaw(gateway.url, body);
@@ -103,6 +111,7 @@ await withServices(async (services) => {
 
   const summary = await runModes(gateways, modes, requestsOf, args, {
     baselineLabel: 'vanilla-apollo',
+    products: meter,
     // Every side measured, as figures and against vanilla.
     summarize: (figures, baseline) => Object.fromEntries(Object.entries(figures).map(([label, f]) => [label, { ...compact(f), vsVanilla: ratios(f, baseline) }])),
   });

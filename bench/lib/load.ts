@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { ProductCost } from './product-cost.ts';
 import { cpuMs, peakRssBytes } from './proc-stats.ts';
 
 /** One request autocannon sends; several are sent round-robin on each connection. */
@@ -25,6 +26,8 @@ export interface RunFigures {
   errors: number;
   cpuMsPerRequest: number;
   peakRssMb: number;
+  /** What each product spent on this gateway's requests, where the bench meters its products. */
+  products?: Record<string, ProductCost>;
 }
 
 export interface LoadOptions {

@@ -16,6 +16,8 @@ export interface RunningSubgraph {
   url: string;
   /** Requests served, for verifying how many fetches a gateway makes per query. */
   readonly requests: number;
+  /** Of them, `_entities` fetches. */
+  readonly entityRequests: number;
 }
 
 /**
@@ -45,13 +47,14 @@ export async function serveSubgraph(subgraph: BenchSubgraph, port = 0): Promise<
     }
     return execute({ schema, document, variableValues: variables, operationName });
   };
-  const running = { name: subgraph.name, url: '', requests: 0, server: createServer() };
+  const running = { name: subgraph.name, url: '', requests: 0, entityRequests: 0, server: createServer() };
   running.server.on('request', (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       running.requests++;
       const body = Buffer.concat(chunks).toString('utf8');
+      if (body.includes('_entities')) running.entityRequests++;
       let text = memo.get(body);
       if (text === undefined) {
         text = JSON.stringify(await answer(JSON.parse(body)));

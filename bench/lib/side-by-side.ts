@@ -1,5 +1,6 @@
 import type { BenchArgs } from './bench-args.ts';
 import { measure, summarize, warmUp, type LoadRequest, type RawRun, type RunFigures } from './load.ts';
+import { type ProductMeter, ProductTally } from './product-cost.ts';
 import { formatTable } from './table.ts';
 import { postRaw } from './verify.ts';
 
@@ -11,28 +12,42 @@ export interface Side {
   requests: readonly LoadRequest[];
 }
 
+/** Options of {@link runSideBySide}. */
+export interface SideBySideOptions {
+  /** The products behind the gateways: read before and after each measured run, and printed per gateway. */
+  products?: ProductMeter;
+}
+
 /**
  * Warms every side up, then measures them in turn, A B A B, so drift on a shared machine
  * (other jobs, thermal) falls on every side alike. Prints each run as it ends.
  */
-export async function runSideBySide(sides: readonly Side[], args: BenchArgs): Promise<Record<string, RunFigures>> {
+export async function runSideBySide(sides: readonly Side[], args: BenchArgs, options: SideBySideOptions = {}): Promise<Record<string, RunFigures>> {
   for (const side of sides) {
     console.log(`warm-up ${side.label} (${args.warmup} s)`);
     await warmUp({ url: side.url, requests: side.requests, connections: args.connections, durationSeconds: args.warmup });
     await drain(side);
   }
   const runs = new Map<string, RawRun[]>(sides.map((s) => [s.label, []]));
+  const tally = new ProductTally();
   for (let round = 1; round <= args.rounds; round++) {
     for (const side of sides) {
+      const before = await options.products?.read();
       const run = await measure(side.pid, { url: side.url, requests: side.requests, connections: args.connections, durationSeconds: args.duration });
       runs.get(side.label)!.push(run);
+      // After the drain: the products' work for requests still in flight when the load stopped is this side's too.
       await drain(side);
+      if (before) tally.add(side.label, before, await options.products!.read(), run.latencies.length);
       console.log(`round ${round} ${side.label.padEnd(18)} ${(run.latencies.length / run.durationSeconds).toFixed(0).padStart(6)} req/s`);
     }
   }
   const figures: Record<string, RunFigures> = {};
-  for (const side of sides) figures[side.label] = summarize(runs.get(side.label)!, side.pid);
+  const products = options.products ? tally.costs() : {};
+  for (const side of sides) figures[side.label] = { ...summarize(runs.get(side.label)!, side.pid), ...(products[side.label] ? { products: products[side.label] } : {}) };
   printTable(figures);
+  if (options.products)
+    console.log(`${tally.format()}
+`);
   return figures;
 }
 
@@ -72,9 +87,14 @@ export function ratios(side: RunFigures, baseline: RunFigures): { rps: number; p
   };
 }
 
-/** Rounded figures for the one-line JSON summary. */
-export function compact(figures: RunFigures): Record<string, number> {
-  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Number(v.toFixed(2))]));
+/** Rounded figures for the one-line JSON summary, the products' included. */
+export function compact(figures: RunFigures): Record<string, unknown> {
+  const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+  const { products, ...own } = figures;
+  return {
+    ...Object.fromEntries(Object.entries(own).map(([k, v]) => [k, round(v)])),
+    ...(products ? { products: Object.fromEntries(Object.entries(products).map(([name, cost]) => [name, Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, round(v, 3)]))])) } : {}),
+  };
 }
 
 /** One row of the table against a baseline: a side in one request mode. */
@@ -120,7 +140,7 @@ export async function runModes<M extends string>(
   modes: readonly M[],
   requestsOf: Record<M, readonly LoadRequest[]>,
   args: BenchArgs,
-  options: { baselineLabel: string; summarize: (figures: Record<string, RunFigures>, baseline: RunFigures) => unknown },
+  options: { baselineLabel: string; summarize: (figures: Record<string, RunFigures>, baseline: RunFigures) => unknown } & SideBySideOptions,
 ): Promise<Record<string, unknown>> {
   const rows: ModeRow[] = [];
   const summary: Record<string, unknown> = {};
@@ -129,6 +149,7 @@ export async function runModes<M extends string>(
     const figures = await runSideBySide(
       sides.map((side) => ({ ...side, requests: requestsOf[mode] })),
       args,
+      options,
     );
     const baseline = figures[options.baselineLabel]!;
     for (const side of sides) rows.push({ mode, label: side.label, figures: figures[side.label]!, baseline });

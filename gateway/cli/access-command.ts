@@ -39,7 +39,7 @@ export function registerAccessCommand(program: Command): void {
       .requiredOption('--contact <contact>', 'who answers for it (e-mail or URL)')
       .option('--application <id>', "the value of the gateways' application claim in its tokens (default: the consumer name)"),
   ).action(async (name: string, options: RegistryClientOptions & { team: string; contact: string; application?: string }) => {
-    const consumer = await registryClient(options).call<Consumer>('POST', '/v1/consumers', {
+    const consumer = await (await registryClient(options)).call<Consumer>('POST', '/v1/consumers', {
       name,
       ownerTeam: options.team,
       contact: options.contact,
@@ -63,7 +63,7 @@ export function registerAccessCommand(program: Command): void {
       .map((c) => c.trim())
       .filter(Boolean);
     const endsAt = requestedEnd(options);
-    const agreement = await registryClient(options).call<Agreement>('POST', '/v1/agreements', { consumer: options.consumer, product, classifications, purpose: options.purpose, endsAt });
+    const agreement = await (await registryClient(options)).call<Agreement>('POST', '/v1/agreements', { consumer: options.consumer, product, classifications, purpose: options.purpose, endsAt });
     console.log(`requested ${describeAgreement(agreement)}`);
   });
   for (const [decision, verb, help] of [
@@ -73,7 +73,7 @@ export function registerAccessCommand(program: Command): void {
   ] as const) {
     withRegistry(access.command(decision).description(help).argument('<id>', 'the agreement number').requiredOption('--reason <text>', 'why: kept in the history')).action(
       async (id: string, options: RegistryClientOptions & { reason: string }) => {
-        const agreement = await registryClient(options).call<Agreement>('POST', `/v1/agreements/${encodeURIComponent(id)}/decisions`, { decision, reason: options.reason });
+        const agreement = await (await registryClient(options)).call<Agreement>('POST', `/v1/agreements/${encodeURIComponent(id)}/decisions`, { decision, reason: options.reason });
         console.log(`${verb} ${describeAgreement(agreement)}`);
       },
     );
@@ -81,7 +81,7 @@ export function registerAccessCommand(program: Command): void {
   withRegistry(access.command('list').description('List agreements, pending first').option('--product <product>', "one product's").option('--consumer <consumer>', "one consumer's")).action(
     async (options: RegistryClientOptions & { product?: string; consumer?: string }) => {
       const query = new URLSearchParams({ ...(options.product ? { product: options.product } : {}), ...(options.consumer ? { consumer: options.consumer } : {}) }).toString();
-      const agreements = await registryClient(options).call<Agreement[]>('GET', `/v1/agreements${query ? `?${query}` : ''}`);
+      const agreements = await (await registryClient(options)).call<Agreement[]>('GET', `/v1/agreements${query ? `?${query}` : ''}`);
       if (agreements.length === 0) console.log('no agreements');
       for (const agreement of agreements) console.log(describeAgreement(agreement));
     },

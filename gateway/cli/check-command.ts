@@ -2,9 +2,6 @@ import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CheckReport } from '../../schema/contracts/check.ts';
 import { MESH, type Finding } from '../../schema/contracts/finding.ts';
-import { safeParseDescriptor } from '../../schema/product/descriptor.ts';
-import { readProductRepository } from '../../schema/registry/product-repository.ts';
-import { openUsageStore } from '../observability/field-usage-store.ts';
 import { registryClient } from './registry-client-options.ts';
 
 /** Options of `meshgate check`. */
@@ -32,8 +29,9 @@ export interface CheckCommandOptions {
 /** Checks a product from its own repository against the registry's current mesh and baselines. */
 async function checkAgainstRegistry(options: CheckCommandOptions & { registry: string }): Promise<CheckReport> {
   const started = performance.now();
+  const [{ readProductRepository }, { safeParseDescriptor }] = await Promise.all([import('../../schema/registry/product-repository.ts'), import('../../schema/product/descriptor.ts')]);
   const candidate = readProductRepository(options.dir);
-  const outcome = await registryClient(options).check(candidate);
+  const outcome = await (await registryClient(options)).check(candidate);
   const findings = inRepository(outcome.findings, candidate.product, options.dir ?? '.');
   const parsed = safeParseDescriptor(candidate.descriptor);
   const descriptor = parsed.ok ? parsed.descriptor : undefined;
@@ -119,7 +117,7 @@ export function registerCheckCommand(program: Command): void {
       }
       // Loaded here: a check against a registry runs none of the pipeline locally.
       const { runCheck } = await import('../../schema/contracts/check.ts');
-      const usage = options.usage ? openUsageStore(options.usage, 0) : undefined;
+      const usage = options.usage ? (await import('../observability/field-usage-store.ts')).openUsageStore(options.usage, 0) : undefined;
       const report = await runCheck({ root: options.root, today: options.today, usage }).finally(() => usage?.close());
       // Declared products against their engines: not in schema/, which opens no store.
       const { checkDeclaredEngines } = await import('./declared-engine-check.ts');

@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { composeProducts, readProductInterface, writeSupergraph } from '../../schema/contracts/compose.ts';
-import { DEMO_MESH, defaultProductUrl } from '../../subgraphs/demo-mesh.ts';
 import { registryClient } from './registry-client-options.ts';
 
 export const SUPERGRAPH_FILE = 'schema/supergraph.graphql';
 
 /** Composes the mesh's products into the production supergraph SDL. */
-export function composeMesh(): string {
+export async function composeMesh(): Promise<string> {
+  const [{ composeProducts, readProductInterface }, { DEMO_MESH, defaultProductUrl }] = await Promise.all([import('../../schema/contracts/compose.ts'), import('../../subgraphs/demo-mesh.ts')]);
   const result = composeProducts(DEMO_MESH.map((member) => readProductInterface(member.definition.dir, defaultProductUrl(member))));
   if (!result.ok) throw new Error(`COMPOSITION_FAILED:\n${result.errors.map((e) => `  - ${e}`).join('\n')}`);
   return result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`;
@@ -23,15 +22,16 @@ export function registerComposeCommand(program: Command): void {
     .option('--token <token>', 'with --registry: a gateway or platform token (default: MESHGATE_REGISTRY_TOKEN)')
     .option('--out <file>', `with --registry: where to write it (default: ${SUPERGRAPH_FILE})`)
     .action(async (options: { check?: boolean; registry?: string; token?: string; out?: string }) => {
+      const { writeSupergraph } = await import('../../schema/contracts/compose.ts');
       if (options.registry) {
         // The registry composed and checked it already; this only fetches the current build.
         const file = options.out ?? SUPERGRAPH_FILE;
         mkdirSync(dirname(file), { recursive: true });
-        writeSupergraph(file, await registryClient({ registry: options.registry, token: options.token }).supergraph());
+        writeSupergraph(file, await (await registryClient({ registry: options.registry, token: options.token })).supergraph());
         console.log(`wrote ${file} from ${options.registry}`);
         return;
       }
-      const sdl = composeMesh();
+      const sdl = await composeMesh();
       const current = existsSync(SUPERGRAPH_FILE) ? readFileSync(SUPERGRAPH_FILE, 'utf8') : '';
       if (options.check) {
         if (current !== sdl) {

@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { initProductRepository, TEMPLATE_PRODUCT_PORT } from '../onboarding/product-repository.ts';
 
 /**
  * `meshgate init`: a product repository of its own, for a team whose product lives outside
@@ -16,7 +15,8 @@ export function registerInitCommand(program: Command): void {
     .requiredOption('--owner <team>', 'the owning team')
     .option('--contact <contact>', "the owner's e-mail address or https URL (default: <owner>@example.com)")
     .option('--dir <folder>', 'the repository folder (default: the current one)')
-    .action((name: string, options: { domain: string; owner: string; contact?: string; dir?: string }) => {
+    .action(async (name: string, options: { domain: string; owner: string; contact?: string; dir?: string }) => {
+      const { initProductRepository, TEMPLATE_PRODUCT_PORT } = await import('../onboarding/product-repository.ts');
       const result = initProductRepository({ name, ...options });
       const where = relative(process.cwd(), result.dir) || '.';
       console.log(`created the ${name} product repository in ${where} (${result.typeName}; Query.${result.queryFields.one}, Query.${result.queryFields.list}):`);

@@ -1,14 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { computeLineage, serializeLineage } from '../../schema/contracts/lineage.ts';
-import { isValidProduct, loadMesh } from '../../schema/contracts/mesh.ts';
 
 export function registerLineageCommand(program: Command): void {
   program
     .command('lineage')
     .description('Compute field-level lineage from the products’ SDL into schema/lineage.json')
     .option('--root <dir>', 'the mesh (default: this repository)')
-    .action((options: { root?: string }) => {
+    .action(async (options: { root?: string }) => {
+      const [{ computeLineage, serializeLineage }, { isValidProduct, loadMesh }] = await Promise.all([import('../../schema/contracts/lineage.ts'), import('../../schema/contracts/mesh.ts')]);
       const mesh = loadMesh(options.root);
       const live = mesh.products.filter(isValidProduct).filter((product) => product.descriptor.status !== 'retired');
       const text = serializeLineage(computeLineage(live));

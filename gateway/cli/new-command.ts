@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { scaffoldProduct } from '../onboarding/product-scaffold.ts';
 
 export function registerNewCommand(program: Command): void {
   program
@@ -45,6 +44,7 @@ export function registerNewCommand(program: Command): void {
         console.log(['\nnext:', ...url, '  npm run check', `  npx vitest run subgraphs/${name}`, ...served].join('\n'));
         return;
       }
+      const { scaffoldProduct } = await import('../onboarding/product-scaffold.ts');
       const { key: _key, table: _table, ...scaffold } = options;
       const result = await scaffoldProduct({ name, ...scaffold });
       const shown = (path: string) => relative(process.cwd(), path) || path;

@@ -1,21 +1,29 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DECLARATION_FILE } from '../../schema/product/declaration.ts';
-import { meshPaths } from '../../schema/contracts/mesh.ts';
-import { createDataProduct } from '../../subgraphs/kit/create-data-product.ts';
-import { declaredProduct } from '../../subgraphs/kit/declared/declared-product.ts';
-import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
-import { onShutdownSignal } from './shutdown.ts';
 
-export function registerProductCommand(program: Command): void {
+/**
+ * `demoProducts`: the demo mesh's product names, for the argument's help. Loading them loads
+ * every demo product, seconds of start-up, so the CLI gives them only where that help can be
+ * printed (`product --help`, `help product`, or a product run); the list of all commands
+ * prints no argument's help and passes none.
+ */
+export function registerProductCommand(program: Command, demoProducts?: readonly string[]): void {
   program
     .command('product')
     .description('Run one data product on its own port')
-    .argument('<name>', `one of: ${DEMO_MESH.map((member) => member.name).join(', ')}, or a declared product in subgraphs/`)
+    .argument('<name>', `${demoProducts ? `one of: ${demoProducts.join(', ')}` : 'a demo product'}, or a declared product in subgraphs/`)
     .option('--port <port>', 'port to listen on (default: its demo port)', (value) => Number(value))
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .action(async (name: string, options: { port?: number; host: string }) => {
+      const [{ DECLARATION_FILE }, { meshPaths }, { createDataProduct }, { declaredProduct }, { DEMO_MESH }, { onShutdownSignal }] = await Promise.all([
+        import('../../schema/product/declaration.ts'),
+        import('../../schema/contracts/mesh.ts'),
+        import('../../subgraphs/kit/create-data-product.ts'),
+        import('../../subgraphs/kit/declared/declared-product.ts'),
+        import('../../subgraphs/demo-mesh.ts'),
+        import('./shutdown.ts'),
+      ]);
       const member = DEMO_MESH.find((candidate) => candidate.name === name);
       // A declared product (meshgate new --from) needs no entry in the demo mesh: its folder is all there is.
       const declaredDir = join(meshPaths().subgraphs, name);

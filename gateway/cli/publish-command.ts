@@ -1,7 +1,5 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { readProductRepository } from '../../schema/registry/product-repository.ts';
-import { RegistryRequestError } from '../../schema/registry/registry-client.ts';
 import type { Finding } from '../../schema/contracts/finding.ts';
 import { formatReport, inRepository } from './check-command.ts';
 import { registryClient } from './registry-client-options.ts';
@@ -28,9 +26,10 @@ const GOVERNED: ReadonlySet<string> = new Set(['GOVERNED_CHANGE_UNAPPROVED', 'CO
 /** From a product's own repository: the registry checks it against the mesh and, if it passes, makes a new build. */
 async function publishToRegistry(name: string, options: PublishOptions & { registry: string }): Promise<void> {
   const started = performance.now();
+  const [{ readProductRepository }, { RegistryRequestError }] = await Promise.all([import('../../schema/registry/product-repository.ts'), import('../../schema/registry/registry-client.ts')]);
   const candidate = { ...readProductRepository(options.dir, name), ...(options.url ? { url: options.url } : {}) };
   try {
-    const result = await registryClient(options).publish(candidate);
+    const result = await (await registryClient(options)).publish(candidate);
     console.log(
       result.unchanged
         ? `${candidate.product} ${result.version} is published already with this content (build ${result.build}): nothing changed`

@@ -2,15 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { DEFAULT_GOVERNANCE_PATH } from '../../schema/contracts/governance.ts';
-import { meshPaths } from '../../schema/contracts/mesh.ts';
-import { readProductRepository } from '../../schema/registry/product-repository.ts';
-import { RegistryRequestError } from '../../schema/registry/registry-client.ts';
 import { formatReport } from './check-command.ts';
-import { DEFAULT_REGISTRY_FILE, openRegistryStore } from '../../schema/registry/open-registry-store.ts';
-import { loadRegistryConfig, RegistryTokens } from '../../schema/registry/registry-tokens.ts';
+import { DEFAULT_REGISTRY_FILE } from '../../schema/registry/open-registry-store.ts';
 import { registryClient, type RegistryClientOptions } from './registry-client-options.ts';
-import { onShutdownSignal } from './shutdown.ts';
 
 export function registerRegistryCommand(program: Command): void {
   const registry = program.command('registry').description('The registry: the source of truth of a mesh whose products live in repositories of their own');
@@ -22,18 +16,23 @@ export function registerRegistryCommand(program: Command): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--config <file>', 'registry config: tokens, body and check limits, starting governance (tokens also from MESHGATE_REGISTRY_*_TOKEN)')
     .action(async (options: { store?: string; port: number; host: string; config?: string }) => {
+      const { loadRegistryConfig, RegistryTokens } = await import('../../schema/registry/registry-tokens.ts');
       const config = loadRegistryConfig(options.config);
       const tokens = new RegistryTokens(config);
       // Nothing is anonymous: a registry nobody can call is a mistake worth one clear line.
       if (tokens.size === 0)
         throw new ConfigError(MeshErrorCode.CONFIG_INVALID, options.config ?? 'registry environment', ['no tokens: set MESHGATE_REGISTRY_PLATFORM_TOKEN or list tokens in --config']);
       // Loaded here, not on import: `registry rollback` needs none of the contract pipeline.
-      const [{ Registry }, { startRegistryServer }, { registryPages }, { RegistrySigningSecrets, signingKeyRoutes }] = await Promise.all([
-        import('../../schema/registry/registry.ts'),
-        import('../../schema/registry/registry-server.ts'),
-        import('../catalog/registry-pages.ts'),
-        import('../../schema/registry/signing-key-handout.ts'),
-      ]);
+      const [{ Registry }, { startRegistryServer }, { registryPages }, { RegistrySigningSecrets, signingKeyRoutes }, { openRegistryStore }, { DEFAULT_GOVERNANCE_PATH }, { onShutdownSignal }] =
+        await Promise.all([
+          import('../../schema/registry/registry.ts'),
+          import('../../schema/registry/registry-server.ts'),
+          import('../catalog/registry-pages.ts'),
+          import('../../schema/registry/signing-key-handout.ts'),
+          import('../../schema/registry/open-registry-store.ts'),
+          import('../../schema/contracts/governance.ts'),
+          import('./shutdown.ts'),
+        ]);
       // Before the store: a secret that cannot be read or created ends the start with one line.
       const signingSecrets = RegistrySigningSecrets.open();
       const refreshAfterSeconds = process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS === undefined ? undefined : Number(process.env.MESHGATE_REGISTRY_KEY_REFRESH_SECONDS);
@@ -70,6 +69,11 @@ export function registerRegistryCommand(program: Command): void {
     .option('--root <dir>', 'the mesh whose schema/published/ baselines to import (default: the current folder)', '.')
     .option('--token <token>', 'a platform token (default: MESHGATE_REGISTRY_TOKEN)')
     .action(async (options: RegistryClientOptions & { root: string }) => {
+      const [{ meshPaths }, { readProductRepository }, { RegistryRequestError }] = await Promise.all([
+        import('../../schema/contracts/mesh.ts'),
+        import('../../schema/registry/product-repository.ts'),
+        import('../../schema/registry/registry-client.ts'),
+      ]);
       const published = meshPaths(options.root).published;
       if (!existsSync(published)) throw new ConfigError(MeshErrorCode.CONFIG_INVALID, published, ['no published baselines here: pass the mesh with --root']);
       const products = readdirSync(published, { withFileTypes: true })
@@ -77,7 +81,7 @@ export function registerRegistryCommand(program: Command): void {
         .map((entry) => readProductRepository(join(published, entry.name), entry.name));
       const started = performance.now();
       try {
-        const result = await registryClient(options).importMesh(products);
+        const result = await (await registryClient(options)).importMesh(products);
         console.log(`imported ${result.products} products from ${published}: build ${result.build}`);
       } catch (error) {
         if (!(error instanceof RegistryRequestError) || error.findings.length === 0) throw error;
@@ -96,7 +100,7 @@ export function registerRegistryCommand(program: Command): void {
     .action(async (options: RegistryClientOptions & { status: string }) => {
       if (!['pending', 'decided', 'all'].includes(options.status))
         throw new ConfigError(MeshErrorCode.CONFIG_INVALID, '--status', [`must be pending, decided or all (got ${JSON.stringify(options.status)})`]);
-      const list = await registryClient(options).approvals(options.status as 'pending' | 'decided' | 'all');
+      const list = await (await registryClient(options)).approvals(options.status as 'pending' | 'decided' | 'all');
       if (list.length === 0) console.log(`no ${options.status === 'all' ? '' : `${options.status} `}governed changes`);
       for (const a of list) {
         const decided = a.status === 'pending' ? 'pending' : `${a.status} by ${a.decidedBy} (${a.decidedAs}) at ${a.decidedAt}: ${a.reason}`;
@@ -113,7 +117,7 @@ export function registerRegistryCommand(program: Command): void {
       .requiredOption('--registry <url>', 'the registry')
       .option('--token <token>', "a platform or steward token, or the owning product's for a takeover (default: MESHGATE_REGISTRY_TOKEN)")
       .action(async (id: string, options: RegistryClientOptions & { reason: string }) => {
-        const decided = await registryClient(options).decide(id, verb, options.reason);
+        const decided = await (await registryClient(options)).decide(id, verb, options.reason);
         console.log(`request ${decided.id} (${decided.product} ${decided.version ?? '?'}, ${decided.changes.length} governed changes) ${decided.status} by ${decided.decidedBy}`);
       });
   }
@@ -123,7 +127,7 @@ export function registerRegistryCommand(program: Command): void {
     .requiredOption('--registry <url>', 'the registry')
     .option('--token <token>', 'a platform token (default: MESHGATE_REGISTRY_TOKEN)')
     .action(async (options: RegistryClientOptions) => {
-      await registryClient(options).call('POST', '/v1/signing-keys/rotate');
+      await (await registryClient(options)).call('POST', '/v1/signing-keys/rotate');
       console.log('rotated: products and gateways fetch the new key within a minute, or on the first request signed with it; the previous key stays accepted until the next rotation');
     });
   registry
@@ -133,7 +137,7 @@ export function registerRegistryCommand(program: Command): void {
     .requiredOption('--registry <url>', 'the registry')
     .option('--token <token>', 'a platform token (default: MESHGATE_REGISTRY_TOKEN)')
     .action(async (build: string, options: RegistryClientOptions) => {
-      const result = await registryClient(options).rollback(build);
+      const result = await (await registryClient(options)).rollback(build);
       console.log(`build ${result.build} is current: the supergraph of build ${result.rolledBackTo}`);
     });
 }

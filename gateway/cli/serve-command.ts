@@ -1,9 +1,4 @@
 import type { Command } from 'commander';
-import { loadGatewayConfig } from '../config-loader.ts';
-import { runPrimary } from './cluster.ts';
-import { startGateway } from '../create-gateway.ts';
-import { onShutdownSignal } from './shutdown.ts';
-import { isUnrouted, noUrlYet } from '../../schema/registry/routing-url.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -16,6 +11,13 @@ export function registerServeCommand(program: Command): void {
     .option('--registry <url>', 'serve the current build of this registry, polled (token: MESHGATE_REGISTRY_TOKEN, a gateway token)')
     .option('--workers <n>', 'gateway processes sharing the port, one per core is typical (default: 1)', (value) => Number(value))
     .action(async (options: { supergraph?: string; port?: number; host?: string; config?: string; workers?: number; registry?: string }) => {
+      const [{ loadGatewayConfig }, { runPrimary }, { startGateway }, { onShutdownSignal }, { isUnrouted, noUrlYet }] = await Promise.all([
+        import('../config-loader.ts'),
+        import('./cluster.ts'),
+        import('../create-gateway.ts'),
+        import('./shutdown.ts'),
+        import('../../schema/registry/routing-url.ts'),
+      ]);
       // As if MESHGATE_REGISTRY_URL were set, so the token still comes from the file or the environment.
       const env = options.registry ? { ...process.env, MESHGATE_REGISTRY_URL: options.registry } : process.env;
       if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) throw new TypeError(`--workers must be a positive integer (got ${options.workers})`);

@@ -1,16 +1,8 @@
 import type { Command } from 'commander';
-import { createDataProduct, type DataProduct } from '../../subgraphs/kit/create-data-product.ts';
-import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
-import { loadGatewayConfig } from '../config-loader.ts';
-import { devAuthConfig, mintDevToken } from '../access/dev-identity.ts';
-import { startGateway } from '../create-gateway.ts';
-import { explorerBuilt } from '../http/explorer/build-explorer.ts';
-import { prepareExplorer } from '../http/explorer/serve-explorer.ts';
+import type { DataProduct } from '../../subgraphs/kit/create-data-product.ts';
+import { REPO_ROOT } from '../../schema/base/source-tree.ts';
 import { SUPERGRAPH_FILE } from './compose-command.ts';
 import { seedMesh } from './seed-command.ts';
-import { onShutdownSignal } from './shutdown.ts';
-import { recordStartedMesh } from '../onboarding/started-mesh.ts';
-import { REPO_ROOT } from '../../schema/base/source-tree.ts';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -18,6 +10,27 @@ export function registerStartCommand(program: Command): void {
     .description('Start the demo mesh: every product on its own port, and the gateway')
     .option('--port <port>', 'gateway port; products listen on the next five ports', (value) => Number(value), 4000)
     .action(async (options: { port: number }) => {
+      const [
+        { createDataProduct },
+        { DEMO_MESH },
+        { loadGatewayConfig },
+        { devAuthConfig, mintDevToken },
+        { startGateway },
+        { explorerBuilt },
+        { prepareExplorer },
+        { onShutdownSignal },
+        { recordStartedMesh },
+      ] = await Promise.all([
+        import('../../subgraphs/kit/create-data-product.ts'),
+        import('../../subgraphs/demo-mesh.ts'),
+        import('../config-loader.ts'),
+        import('../access/dev-identity.ts'),
+        import('../create-gateway.ts'),
+        import('../http/explorer/build-explorer.ts'),
+        import('../http/explorer/serve-explorer.ts'),
+        import('./shutdown.ts'),
+        import('../onboarding/started-mesh.ts'),
+      ]);
       console.log('meshgate: preparing embedded stores...');
       // A Postgres STORE_URL is seeded by `meshgate seed --store`, never implicitly.
       if (!process.env.STORE_URL) await seedMesh();

@@ -1,9 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { LOCAL_GATEWAY_URL } from '../../schema/exports/odcs.ts';
+import { LOCAL_GATEWAY_URL } from '../../schema/exports/export-defaults.ts';
 import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { toJunitErrorXml, toJunitXml } from '../quality/junit-report.ts';
-import { runQualityTests } from '../quality/quality-runner.ts';
 import { formatReport } from './check-command.ts';
 
 /** Options of `meshgate test`. */
@@ -46,6 +44,7 @@ export function registerTestCommand(program: Command): void {
     .action(async (product: string | undefined, options: TestCommandOptions) => {
       const at = options.now === undefined ? undefined : Date.parse(options.now);
       if (at !== undefined && Number.isNaN(at)) throw new MeshError(MeshErrorCode.CONFIG_INVALID, `--now must be an ISO 8601 time such as 2026-11-30T12:00:00Z (got ${JSON.stringify(options.now)})`);
+      const [{ toJunitErrorXml, toJunitXml }, { runQualityTests }] = await Promise.all([import('../quality/junit-report.ts'), import('../quality/quality-runner.ts')]);
       const report = await runQualityTests({
         gatewayUrl: options.gateway,
         token: (options.token ?? process.env.MESHGATE_TEST_TOKEN) || undefined,

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
-import { DEV_ANALYST_SCOPES, mintDevToken } from '../access/dev-identity.ts';
-import { loadGatewayConfig } from '../config-loader.ts';
+import { DEV_ANALYST_SCOPES } from '../access/dev-identity.ts';
 
 export function registerTokenCommand(program: Command): void {
   program
@@ -11,6 +10,7 @@ export function registerTokenCommand(program: Command): void {
     .option('--subject <sub>', 'the token subject', 'developer@localhost')
     .option('--hours <hours>', 'validity in hours (the gateway still refuses a token older than auth.maxTokenAgeSeconds, 24 h by default)', (value) => Number(value), 12)
     .action(async (options: { scopes: string; subject: string; hours: number }) => {
+      const [{ loadGatewayConfig }, { mintDevToken }] = await Promise.all([import('../config-loader.ts'), import('../access/dev-identity.ts')]);
       // The mode as the gateway would read it: NODE_ENV=production or `mode: production` in meshgate.yaml.
       if (loadGatewayConfig().mode === 'production') {
         throw new MeshError(

@@ -21,6 +21,11 @@ export function representationOf(schema: GraphQLSchema, entity: Data, requires: 
   return representation?.__typename ? representation : null;
 }
 
+/** Whether an entity is one a `requires` selection asks about (by its inline fragments' types). */
+export function isEntityOf(schema: GraphQLSchema, entity: Data, requires: readonly QueryPlanSelectionNode[]): boolean {
+  return requires.some((selection) => selection.kind === 'InlineFragment' && selection.typeCondition !== undefined && isObjectOfType(schema, entity, selection.typeCondition));
+}
+
 function select(schema: GraphQLSchema, source: Data | null, selections: readonly QueryPlanSelectionNode[], skipped: ReadonlySet<string> | undefined, at: string): Data | null {
   if (source === null) return null;
   const result: Data = {};
@@ -57,6 +62,56 @@ export function isObjectOfType(schema: GraphQLSchema, object: Data, typeConditio
   const condition = schema.getType(typeCondition);
   if (!type || !condition || !isAbstractType(condition)) return false;
   return (isObjectType(type) || isInterfaceType(type)) && schema.isSubType(condition, type);
+}
+
+/**
+ * What an object of the response tree lacks of what products were to add to it, and why.
+ * Kept on the object under a symbol, so no merge or answer ever carries it; read only when
+ * the client's null is explained.
+ */
+const GAPS: unique symbol = Symbol('gaps');
+
+export interface EntityGaps {
+  /**
+   * Response keys a product answered null for, by answering null for the whole entity: it
+   * holds nothing for it, and those fields are null as its data says (no error).
+   */
+  readonly answeredNull: Set<string>;
+  /** The first product that answered null for the entity, the cause of any link after it. */
+  nullFrom: string | undefined;
+  /** Why the rest is missing, in words for the client: the first reason, the cause of the ones after it. */
+  why: string | undefined;
+  /** The product's own error already tells the client (one it could not place on an entity, e.g. at `_entities`). */
+  told: boolean;
+}
+
+function gapsOf(entity: Data): EntityGaps {
+  let gaps = (entity as { [GAPS]?: EntityGaps })[GAPS];
+  if (!gaps) {
+    gaps = { answeredNull: new Set(), nullFrom: undefined, why: undefined, told: false };
+    Object.defineProperty(entity, GAPS, { value: gaps, enumerable: false });
+  }
+  return gaps;
+}
+
+/** A product answered null for the entity: the fields it was asked are null by its data. */
+export function markAnsweredNull(entity: Data, product: string, keys: Iterable<string>): void {
+  const gaps = gapsOf(entity);
+  for (const key of keys) gaps.answeredNull.add(key);
+  gaps.nullFrom ??= product;
+}
+
+/** A product could not be asked for the entity, or answered nothing: the fields it would give are missing. */
+export function markUnresolved(entity: Data, why: string, told = false): void {
+  const gaps = gapsOf(entity);
+  if (gaps.why !== undefined) return;
+  gaps.why = gaps.nullFrom === undefined ? why : `data product "${gaps.nullFrom}" answered null for this ${String(entity.__typename)}, so ${why}`;
+  gaps.told = told;
+}
+
+/** What a fetch left missing on an object, if any. */
+export function gapsIn(object: Data): EntityGaps | undefined {
+  return (object as { [GAPS]?: EntityGaps })[GAPS];
 }
 
 const FRAGMENT_PREFIX = '... on ';

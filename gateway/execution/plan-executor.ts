@@ -19,7 +19,8 @@ import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { applyRewrites, isObjectOfType, isPlainObject, mergeInto, representationOf } from './entity-representations.ts';
+import { applyRewrites, isEntityOf, isObjectOfType, isPlainObject, markAnsweredNull, markUnresolved, mergeInto, representationOf } from './entity-representations.ts';
+import { nullKeyField } from './entity-keys.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, included, OperationShape, type ConditionValues } from './result-shape.ts';
 import { deferConditionVariables, operationDeliveredSoFar, withDeferDirective } from './deferred-fragments.ts';
@@ -385,6 +386,8 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
     const value = execution.variables[name];
     if (value !== undefined) variables[name] = value;
   }
+  /** Whether the product sent errors with its answer, or the fetch failed and was told. */
+  let erred = false;
   const send = async (variables: Data, targets: readonly Data[]): Promise<Data | null | undefined> => {
     const options: GraphQLDataSourceProcessOptions<GatewayContext> = {
       kind: INCOMING_OPERATION,
@@ -401,10 +404,12 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
       // A fetch that failed whole (a product down, a timeout) leaves every field it should have
       // filled null: each gets the error at its own path, as the spec wants of a field error.
       trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR });
+      erred = true;
       execution.errors.push(...failedFetchErrors(internals.supergraphSchema, error as GraphQLError, fetch, targets, placesOf(execution, cursor), conditions));
       return undefined;
     }
     if (response.errors) {
+      erred = response.errors.length > 0;
       // The places of the fetch's objects are found once per answer, and only if an error needs
       // them: finding them per error made a product's N errors cost N walks of the tree.
       let places: ((target: Data) => readonly Path[]) | undefined;
@@ -432,10 +437,21 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   const representations: Data[] = [];
   const targets: Data[] = [];
   const at = execution.skipped ? positionOf(cursor.path) : '';
-  for (const entity of entities) {
+  for (let i = 0; i < entities.length; i++) {
+    const entity = entities[i]!;
     const representation = representationOf(internals.supergraphSchema, entity, fetch.requires, execution.skipped, at);
-    if (!representation) continue;
+    if (!representation) {
+      // An entity of the fetch's type with no representation is a key chain broken before this
+      // link (or a key field no product sent): its fields from here on are null, and say why.
+      if (isEntityOf(internals.supergraphSchema, entity, fetch.requires)) markUnresolved(entity, `data product "${fetch.serviceName}" could not be asked for it (a key it needs is missing)`);
+      continue;
+    }
     applyRewrites(internals.supergraphSchema, fetch.inputRewrites, representation);
+    const nullKey = nullKeyField(internals.supergraphSchema, representation, fetch.serviceName);
+    if (nullKey !== undefined) {
+      markUnresolved(entity, `data product "${fetch.serviceName}" could not be asked for it (its key field ${nullKey} is null)`);
+      continue;
+    }
     representations.push(representation);
     targets.push(entity);
   }
@@ -444,26 +460,67 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   if ('representations' in variables) throw new MeshError(MeshErrorCode.BAD_USER_INPUT, 'A variable named "representations" cannot be passed to a data product');
   variables.representations = representations;
   const answer = await send(variables, targets);
-  if (!answer) return;
+  if (!answer) {
+    // With an error of its own (a failed `_entities` is one error for them all), the product already told why.
+    for (const target of targets) markUnresolved(target, `data product "${fetch.serviceName}" answered no data`, erred);
+    return;
+  }
   const received = answer._entities;
   // Entities are merged by index: an answer of another length cannot be placed (Apollo Gateway
   // throws an uncoded error here, which reaches the client as INTERNAL_SERVER_ERROR).
   // So must an entry that is neither an object nor null: setting its __typename would throw
   // an uncoded TypeError, and a list would be merged index by index into the entity.
-  // Nothing of it is merged: the fetch failed whole, and is told at each field it would have filled.
+  // Each entity asked gets the error at its own places: the nulls it leaves are where the client looks.
   if (!Array.isArray(received) || received.length !== representations.length || !received.every((entity) => entity === null || isPlainObject(entity))) {
-    const invalid = new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { extensions: { product: fetch.serviceName } });
-    execution.errors.push(...failedFetchErrors(internals.supergraphSchema, invalid, fetch, targets, placesOf(execution, cursor), conditions));
+    const placeOf = placesOf(execution, cursor);
+    for (const target of targets) {
+      for (const path of placeOf(target))
+        execution.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { path, extensions: { product: fetch.serviceName } }));
+    }
     return;
   }
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Data | null;
-    if (!entity) continue;
     const target = targets[i]!;
+    if (!entity) {
+      markAnsweredNull(target, fetch.serviceName, entityKeysOf(fetch));
+      continue;
+    }
     if (!entity.__typename) entity.__typename = target.__typename;
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, entity);
     mergeInto(target, entity);
   }
+}
+
+/**
+ * The response keys an `_entities` fetch asks of each entity (through its inline fragments
+ * and named fragments), once per fetch node: a product that answers null for an entity
+ * answers null for exactly these.
+ */
+const entityKeys = new WeakMap<FetchNode, ReadonlySet<string>>();
+
+function entityKeysOf(fetch: FetchNode): ReadonlySet<string> {
+  let keys = entityKeys.get(fetch);
+  if (keys) return keys;
+  const found = new Set<string>();
+  // Apollo Gateway keeps the parsed operation only with some settings: else it is read once here.
+  const document = fetch.operationDocumentNode ?? parse(fetch.operation);
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition.selectionSet);
+  const visit = (set: SelectionSetNode | undefined, seen: Set<string>): void => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) found.add(selection.alias?.value ?? selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, seen);
+      else if (!seen.has(selection.name.value)) visit(fragments.get(selection.name.value), seen.add(selection.name.value));
+    }
+  };
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const selection of definition.selectionSet.selections) if (selection.kind === Kind.FIELD && selection.name.value === '_entities') visit(selection.selectionSet, new Set());
+  }
+  keys = found;
+  entityKeys.set(fetch, keys);
+  return keys;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { gapsIn } from './entity-representations.ts';
 
 /** The values `@skip(if:)` / `@include(if:)` read, by variable name (defaults applied). */
 export type ConditionValues = Readonly<Record<string, unknown>>;
@@ -94,6 +95,14 @@ function typeChain(type: GraphQLOutputType): TypeStep[] {
   }
 }
 
+// biome-ignore lint/suspicious/noConstEnum: file-local, so tsc and tsx's esbuild both inline its members on this hot path; never export one
+const enum ConcreteTypeNeed {
+  /** Fragments on other types: which apply cannot be told. */
+  Fragments,
+  /** `__typename`: the object has no name to answer. */
+  Name,
+}
+
 /** Marks a completed value that is a null in a non-null position: the parent becomes null. */
 const BUBBLE: unique symbol = Symbol('bubble');
 type Completed = unknown;
@@ -111,7 +120,7 @@ interface ShapeSource {
  * already decided), then reused by every object of that type in every request.
  */
 class SelectionShape {
-  private readonly byType = new Map<string, FieldShape[]>();
+  private readonly byType = new Map<string, TypeFields>();
 
   constructor(
     private readonly source: ShapeSource,
@@ -119,24 +128,28 @@ class SelectionShape {
     private readonly selectionSets: readonly SelectionSetNode[],
   ) {}
 
-  fieldsFor(type: GraphQLCompositeType): FieldShape[] {
-    let fields = this.byType.get(type.name);
-    if (!fields) {
-      fields = this.collect(type);
-      this.byType.set(type.name, fields);
+  /** One lookup per object completed: this is the hot path. */
+  forType(type: GraphQLCompositeType): TypeFields {
+    let found = this.byType.get(type.name);
+    if (!found) {
+      found = this.collect(type);
+      this.byType.set(type.name, found);
     }
-    return fields;
+    return found;
   }
 
-  private collect(type: GraphQLCompositeType): FieldShape[] {
+  private collect(type: GraphQLCompositeType): TypeFields {
     const groups = new Map<string, FieldNode[]>();
-    for (const set of this.selectionSets) collectFields(this.source, type, set, groups, new Set());
+    const skipped = { fragment: false };
+    for (const set of this.selectionSets) collectFields(this.source, type, set, groups, new Set(), skipped);
+    let need = skipped.fragment ? ConcreteTypeNeed.Fragments : undefined;
     const fields: FieldShape[] = [];
     for (const [responseName, nodes] of groups) {
       const node = nodes[0]!;
       const fieldName = node.name.value;
       const base = { responseName, parentTypeName: type.name, fieldName, node, ownKey: responseName in Object.prototype };
       if (fieldName === '__typename') {
+        need = ConcreteTypeNeed.Name;
         fields.push({ ...base, kind: FieldKind.Typename, type: this.source.schema.getType('String') as GraphQLScalarType, chain: [], selection: undefined });
         continue;
       }
@@ -153,11 +166,22 @@ class SelectionShape {
       const selection = isCompositeType(named) ? new SelectionShape(this.source, named, sets) : undefined;
       fields.push({ ...base, kind: FieldKind.Value, type: definition.type, chain: typeChain(definition.type), selection });
     }
-    return fields;
+    // Only an object whose type is still abstract once every fetch is in can lack its concrete type.
+    return { fields, concreteTypeNeed: isObjectType(type) ? undefined : need };
   }
 }
 
-function collectFields(source: ShapeSource, type: GraphQLCompositeType, set: SelectionSetNode, groups: Map<string, FieldNode[]>, visited: Set<string>): void {
+/** The fields a selection asks of objects of one runtime type. */
+interface TypeFields {
+  readonly fields: readonly FieldShape[];
+  /**
+   * For an abstract type (an @interfaceObject never resolved): what of the selection needs
+   * the object's concrete type, its name (`__typename`) or which fragments apply to it.
+   */
+  readonly concreteTypeNeed: ConcreteTypeNeed | undefined;
+}
+
+function collectFields(source: ShapeSource, type: GraphQLCompositeType, set: SelectionSetNode, groups: Map<string, FieldNode[]>, visited: Set<string>, skipped: { fragment: boolean }): void {
   for (const selection of set.selections) {
     if (!included(selection.directives, source.conditions)) continue;
     switch (selection.kind) {
@@ -169,14 +193,16 @@ function collectFields(source: ShapeSource, type: GraphQLCompositeType, set: Sel
         break;
       }
       case Kind.INLINE_FRAGMENT:
-        if (!selection.typeCondition || conditionApplies(source.schema, selection.typeCondition.name.value, type)) collectFields(source, type, selection.selectionSet, groups, visited);
+        if (!selection.typeCondition || conditionApplies(source.schema, selection.typeCondition.name.value, type)) collectFields(source, type, selection.selectionSet, groups, visited, skipped);
+        else skipped.fragment = true;
         break;
       case Kind.FRAGMENT_SPREAD: {
         const name = selection.name.value;
         const fragment = source.fragments[name];
         if (!fragment || visited.has(name)) break;
         visited.add(name);
-        if (conditionApplies(source.schema, fragment.typeCondition.name.value, type)) collectFields(source, type, fragment.selectionSet, groups, visited);
+        if (conditionApplies(source.schema, fragment.typeCondition.name.value, type)) collectFields(source, type, fragment.selectionSet, groups, visited, skipped);
+        else skipped.fragment = true;
         break;
       }
     }
@@ -229,6 +255,9 @@ interface Completion {
   marks: number;
   /** Errors from fetching: a null they explain gets no error of its own. */
   fetchErrors: readonly GraphQLError[];
+  fetchErrorWithoutPath: boolean;
+  /** The fetch errors' paths, indexed on first use (see explainedAround). */
+  errorPaths?: ErrorPathIndex;
   introspect: (node: FieldNode) => unknown;
 }
 
@@ -241,7 +270,7 @@ interface Completion {
  * Where it departs from Apollo Gateway's executor, on purpose: a null in a non-null position
  * propagates to the nearest nullable parent **and** adds its error (NULL_IN_NON_NULL_FIELD)
  * with the field's path, unless an error from fetching already explains it (an error at that
- * path or below it: a failed fetch is told at each field it would have filled). Apollo drops that error when any
+ * path or below it, or a product failure with no path). Apollo drops that error when any
  * fetch failed and otherwise hides it in `extensions.valueCompletion`. Likewise a value that
  * does not fit its type, and an @interfaceObject object whose concrete type no product
  * named, are PRODUCT_ERROR at their path, never a silent null; and an ID a product sent as an
@@ -270,6 +299,7 @@ export class OperationShape {
       errors: [],
       marks: 0,
       fetchErrors,
+      fetchErrorWithoutPath: fetchErrors.some((e) => !e.path),
       introspect: (node) => this.introspect(node, variables),
     };
     const data = completeObject(input, this.root, this.rootType, [], state);
@@ -296,23 +326,15 @@ export class OperationShape {
 }
 
 function completeObject(input: Record<string, unknown>, shape: SelectionShape, type: GraphQLCompositeType, path: Path, state: Completion): Completed {
+  const { fields, concreteTypeNeed } = shape.forType(type);
+  if (concreteTypeNeed !== undefined && !completesWithoutConcreteType(input, concreteTypeNeed, type, path, state)) return BUBBLE;
   const output: Record<string, unknown> = {};
-  for (const field of shape.fieldsFor(type)) {
+  for (const field of fields) {
     const { responseName } = field;
     let value: unknown;
     if (field.kind === FieldKind.Typename) {
       // The type the object is completed as (its product's __typename, checked when the
-      // value was completed), never what a product sent under the client's alias. An
-      // @interfaceObject whose concrete type was never resolved has only an interface
-      // to name: the object cannot be answered (Apollo Gateway does the same), and its null
-      // says why unless a fetch error already does (Apollo's is silent).
-      if (!isObjectType(type)) {
-        if (!explainedByFetchError(path, state)) {
-          state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}.`, { path: [...path] }));
-        }
-        state.marks++;
-        return BUBBLE;
-      }
+      // value was completed), never what a product sent under the client's alias.
       value = type.name;
     } else if (field.kind === FieldKind.Introspection) {
       value = state.introspect(field.node);
@@ -320,6 +342,9 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
       path.push(responseName);
       // A key like `constructor` reads only what a product sent under it, never the prototype's.
       const raw = field.ownKey && !Object.hasOwn(input, responseName) ? undefined : input[responseName];
+      // No product answered this field: a null the client must be told of. (A non-null
+      // field's null is told of where it propagates, in completeValue.)
+      if (raw === undefined && field.chain[0]!.kind !== StepKind.NonNull) unanswered(input, field, path, state);
       value = completeValue(raw === undefined ? null : raw, 0, field, path, state);
       path.pop();
       if (value === BUBBLE) return BUBBLE;
@@ -328,6 +353,27 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
     else output[responseName] = value;
   }
   return output;
+}
+
+/**
+ * An @interfaceObject whose concrete type was never resolved has only an interface to name.
+ * Its own fields need no concrete type and are answered. `__typename` does: the object
+ * cannot be answered (Apollo Gateway nulls it too, silently) and its null says why. A
+ * fragment on an implementation cannot be told to apply or not: it is left out, as Apollo
+ * Gateway leaves it out, but with an error at the object saying so, never silently. (Nulling
+ * the object there too would be the stricter reading of the GraphQL spec; the answer is kept
+ * equal to Apollo's so that only the error differs.) Apart from completeObject, which every
+ * object goes through: this is the cold path.
+ */
+function completesWithoutConcreteType(input: Record<string, unknown>, need: ConcreteTypeNeed, type: GraphQLCompositeType, path: Path, state: Completion): boolean {
+  const gaps = gapsIn(input);
+  if (!gaps?.told && !explainedAround(path, state)) {
+    const why = gaps?.why ?? (gaps?.nullFrom && `data product "${gaps.nullFrom}" answered null for this ${type.name}`);
+    const left = need === ConcreteTypeNeed.Fragments ? ' (its fragments on other types are left out)' : '';
+    state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}${why ? `: ${why}` : ''}${left}.`, { path: [...path] }));
+  }
+  state.marks++;
+  return need !== ConcreteTypeNeed.Name;
 }
 
 function completeValue(value: unknown, depth: number, field: FieldShape, path: Path, state: Completion): Completed {
@@ -462,10 +508,64 @@ function nestedWithin(value: object | null, levels: number): boolean {
 }
 
 /**
- * A fetch error at this path or below it already tells the client why this is null. One with no
- * path tells nothing about this field: a failed fetch is placed at each field it would have filled.
+ * A field no product answered: a key chain broke before the product that serves it (that
+ * product could not be asked), a product answered nothing, or it left the field out.
+ * PRODUCT_ERROR at the field's path (with no product: the gateway says it, as for a value
+ * that does not fit its type), unless a fetch error about this object or below it already
+ * tells why. A field whose product answered null for the whole entity is null by that
+ * product's data: no error (the product holds nothing for it, as a null field would say).
  */
+function unanswered(input: Record<string, unknown>, field: FieldShape, path: Path, state: Completion): void {
+  const gaps = gapsIn(input);
+  // The product asked for this field answered null for the whole entity: null by its data.
+  if (gaps?.answeredNull.has(field.responseName)) return;
+  if (gaps?.told || explainedAround(path, state)) return;
+  const why = gaps?.why ?? 'no data product answered it';
+  state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Cannot resolve ${field.parentTypeName}.${field.fieldName}: ${why}.`, { path: [...path] }));
+  state.marks++;
+}
+
+/**
+ * A fetch error at this path, below it or above it (an error on an entity explains every
+ * field missing from it), or one with no path at all. Looked up in an index of the errors'
+ * paths made on first use: a product failing for each of many entities leaves as many
+ * fields unanswered, and a scan of every error for each would be quadratic.
+ */
+function explainedAround(path: Path, state: Completion): boolean {
+  if (state.fetchErrorWithoutPath) return true;
+  if (state.fetchErrors.length === 0) return false;
+  state.errorPaths ??= indexErrorPaths(state.fetchErrors);
+  const index = state.errorPaths;
+  if (index.atOrAbove.has(pathKey(path, path.length))) return true;
+  for (let length = path.length - 1; length > 0; length--) if (index.exact.has(pathKey(path, length))) return true;
+  return false;
+}
+
+interface ErrorPathIndex {
+  /** Every error's path. */
+  exact: Set<string>;
+  /** Every error's path and each of its prefixes: a path in here has an error at or below it. */
+  atOrAbove: Set<string>;
+}
+
+function indexErrorPaths(errors: readonly GraphQLError[]): ErrorPathIndex {
+  const index: ErrorPathIndex = { exact: new Set(), atOrAbove: new Set() };
+  for (const error of errors) {
+    const at = error.path;
+    if (!at) continue;
+    index.exact.add(pathKey(at, at.length));
+    for (let length = at.length; length > 0; length--) index.atOrAbove.add(pathKey(at, length));
+  }
+  return index;
+}
+
+function pathKey(path: readonly (string | number)[], length: number): string {
+  return JSON.stringify(path.slice(0, length));
+}
+
+/** A fetch error at this path or below it, or one with no path at all, already tells the client why this is null. */
 function explainedByFetchError(path: Path, state: Completion): boolean {
+  if (state.fetchErrorWithoutPath) return true;
   outer: for (const error of state.fetchErrors) {
     const at = error.path;
     if (!at || at.length < path.length) continue;

@@ -42,7 +42,14 @@ export function maskError(error: GraphQLFormattedError, exposeDetails: boolean):
   const code = isMeshErrorCode(raw) ? raw : product ? MeshErrorCode.PRODUCT_ERROR : MeshErrorCode.INTERNAL_SERVER_ERROR;
   let message = error.message;
   if (!CLIENT_MESSAGE_CODES.has(code) && !exposeDetails) {
-    message = product ? `Data product "${product}" failed to resolve this part of the query.` : 'Unexpected error.';
+    // A PRODUCT_ERROR with no product is the gateway's own finding about the products' answers
+    // (a broken key chain, an @interfaceObject no product can name): its details name internals,
+    // but the client is still told it is the data, not the gateway, that failed.
+    message = product
+      ? `Data product "${product}" failed to resolve this part of the query.`
+      : code === MeshErrorCode.PRODUCT_ERROR
+        ? 'No data product could complete this part of the query.'
+        : 'Unexpected error.';
   }
   return {
     message,

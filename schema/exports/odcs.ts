@@ -3,12 +3,10 @@ import type { ValidProduct } from '../contracts/mesh.ts';
 import { publishedOutputFields, type FieldModel } from '../product/subgraph-model.ts';
 import { bitolTeam } from './bitol-team.ts';
 import { supportChannel } from './support-channel.ts';
+import { LOCAL_GATEWAY_URL } from './export-defaults.ts';
 
 /** The ODCS release our export follows. */
 const ODCS_API_VERSION = 'v3.1.0';
-
-/** The gateway `npm start` serves: the `api` server an export names unless told another. */
-export const LOCAL_GATEWAY_URL = 'http://localhost:4000/graphql';
 
 /** Options of {@link toOdcs}. */
 export interface OdcsOptions {

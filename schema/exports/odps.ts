@@ -21,8 +21,6 @@ export interface ServedAt {
 /** A consumer under an active access agreement, as the ODPS export lists it. */
 export type OdpsConsumer = Pick<ProductConsumer, 'consumer' | 'purpose' | 'classifications' | 'endsAt'>;
 
-export const DEFAULT_GATEWAY_URL = 'http://localhost:4000';
-
 /** The gateway's base URL without a trailing slash, so paths join cleanly. */
 export function gatewayBase(served: ServedAt): string {
   return served.gatewayUrl.replace(/\/+$/, '');

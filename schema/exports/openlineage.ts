@@ -11,8 +11,6 @@ import { publishedOutputFields } from '../product/subgraph-model.ts';
 const OPENLINEAGE_SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json';
 /** Who wrote an event or facet, as the spec's `producer` / `_producer` (a URI). */
 const MESHGATE_PRODUCER = 'https://meshgate.dev/meshgate';
-/** Dataset and job namespace when none is configured. */
-export const DEFAULT_LINEAGE_NAMESPACE = 'meshgate';
 
 /**
  * The standard facets meshgate sends, each named by the published schema it follows

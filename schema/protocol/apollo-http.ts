@@ -61,11 +61,14 @@ export async function writeApolloResponse(res: ServerResponse, response: HTTPGra
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    const text = response.body.string;
-    // With its length known, Node writes the head and the body in one piece rather than as
-    // chunked frames (a length, the body and a CRLF written as separate pieces of one writev).
-    if (!res.hasHeader('content-length')) res.setHeader('content-length', Buffer.byteLength(text));
-    res.end(text);
+    // Encoded once, here. JSON.stringify returns a large answer as a rope, and written as a
+    // string it was walked three times: flattened to measure its length, joined to the
+    // response head, and encoded at the write (the length alone was 7% of the gateway's busy
+    // time under the federation benchmark, 88 KB answers). As bytes with their length, the
+    // head and the body go out as two pieces of one writev, never as chunked frames.
+    const body = Buffer.from(response.body.string, 'utf8');
+    if (!res.hasHeader('content-length')) res.setHeader('content-length', body.length);
+    res.end(body);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -4,6 +4,7 @@ import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { contractReader, type ContractDirectives } from './contract-directives.ts';
 import { costReader, type CostDirectives } from './cost-directives.ts';
 import { linkedDirectiveNames, linksSpec } from './linked-directive-names.ts';
+import { oneByteNamesReader } from './one-byte-names.ts';
 import { overrideLabelsReader } from './override-labels.ts';
 import { accessReader, previewFieldsOf, type FieldDirectives } from './supergraph-directives.ts';
 import { lineageReader, type SupergraphLineage } from './supergraph-lineage.ts';
@@ -34,6 +35,8 @@ export interface SupergraphModel {
   readonly overrideLabels: ReadonlyMap<string, ReadonlySet<string>>;
   /** Which product resolves each field, and the `@requires` edges between products. */
   readonly lineage: SupergraphLineage;
+  /** Every declared name as a one-byte string, held so that answers keyed by them serialize one-byte (one-byte-names.ts). */
+  readonly names: Readonly<Record<string, true>>;
 }
 
 let reads = 0;
@@ -64,7 +67,9 @@ export function readSupergraphModel(sdl: string): SupergraphModel {
   const cost = costReader();
   const overrideLabels = overrideLabelsReader(nameOf);
   const lineage = lineageReader(nameOf);
-  const readers = [graphs, contract, access, cost, overrideLabels, lineage];
+  // First: a name another reader keys something by is then already the one-byte copy.
+  const names = oneByteNamesReader(sdl);
+  const readers = [names, graphs, contract, access, cost, overrideLabels, lineage];
   for (const definition of document.definitions) for (const reader of readers) reader.read(definition);
   // Refusals in the order admission has always named them: no products first, then the contract.
   const { subgraphs, nameOf: graphNames } = graphs.done();
@@ -80,5 +85,6 @@ export function readSupergraphModel(sdl: string): SupergraphModel {
     cost: cost.done(),
     overrideLabels: overrideLabels.done(),
     lineage: lineage.done({ graphNames, products: contractDirectives.products }),
+    names: names.done(),
   });
 }

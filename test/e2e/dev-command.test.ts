@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../schema/contracts/mesh.ts';
 import type { MeshError } from '../../schema/protocol/error-codes.ts';
 import { readMeshFolder, readRegistryMesh } from '../../gateway/onboarding/dev-mesh.ts';
-import { startDevSession } from '../../gateway/cli/dev-command.ts';
+import { startDevSession } from '../../gateway/cli/dev-session.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { closeProducts, postGraphQL, startProducts, type MeshProducts } from '../support/mesh-harness.ts';
 import { runCli, type CliProcess } from '../support/cli-process.ts';

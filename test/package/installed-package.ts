@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -87,6 +87,12 @@ try {
   const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   const { stdout: printed } = await run('npx', ['meshgate', '--version'], { cwd: consumer });
   check('npx meshgate --version runs the installed CLI', printed.trim() === version, `printed ${JSON.stringify(printed)}, expected ${version}`);
+  // tsx is a development dependency: a clone runs its sources through it, an installation never does.
+  check('tsx is not installed with it', !existsSync(join(consumer, 'node_modules', 'tsx')), 'node_modules/tsx was installed: is tsx among the dependencies again?');
+  // Help reads every command's module (its description and options), and loads what none of them runs.
+  const { stdout: help } = await run('npx', ['meshgate', '--help'], { cwd: consumer });
+  const listed = ['start', 'serve', 'check', 'test', 'registry', 'access', 'export', 'dev'].filter((command) => !new RegExp(`^  ${command} `, 'm').test(help));
+  check('npx meshgate --help lists the commands', listed.length === 0, `not listed: ${listed.join(', ')}\n${help}`);
 
   // The installed bin as npx runs it, every module it resolves logged by a loader hook: it must
   // run the compiled dist/ and never load tsx or a TypeScript file (each start would pay for them).

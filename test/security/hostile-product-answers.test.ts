@@ -81,6 +81,12 @@ const failedAt = (field: string) => [
   ['PRODUCT_ERROR', 'hostile', ['items', 1, field]],
 ];
 const placed = (body: { errors?: { path?: unknown; extensions?: Record<string, unknown> }[] }) => body.errors?.map((e) => [e.extensions?.code, e.extensions?.product ?? null, e.path ?? null]);
+/** An answer that cannot be placed is an error on each entity it was asked for, where the client finds the nulls. */
+const onEachItem = (body: { errors?: { path?: (string | number)[]; extensions?: Record<string, unknown> }[] }) => body.errors?.map((e) => [e.extensions?.code, e.extensions?.product ?? null, e.path]);
+const PLACED_ON_EACH_ITEM = [
+  ['PRODUCT_ERROR', 'hostile', ['items', 0]],
+  ['PRODUCT_ERROR', 'hostile', ['items', 1]],
+];
 
 describe('a product answering _entities with', () => {
   it('fewer entities than it was sent: PRODUCT_ERROR naming it, and the rest of the answer kept', async () => {
@@ -92,7 +98,7 @@ describe('a product answering _entities with', () => {
         { id: '2', detail: null },
       ],
     });
-    expect(placed(body)).toEqual(failedAt('detail'));
+    expect(onEachItem(body)).toEqual(PLACED_ON_EACH_ITEM);
   });
 
   it('something that is not a list: PRODUCT_ERROR naming it', async () => {
@@ -104,7 +110,7 @@ describe('a product answering _entities with', () => {
         { id: '2', detail: null },
       ],
     });
-    expect(placed(body)).toEqual(failedAt('detail'));
+    expect(onEachItem(body)).toEqual(PLACED_ON_EACH_ITEM);
   });
 
   it.each([
@@ -163,7 +169,7 @@ describe('a product answering _entities with things that are not entities', () =
         { id: '2', detail: null },
       ],
     });
-    expect(placed(body)).toEqual(failedAt('detail'));
+    expect(onEachItem(body)).toEqual(PLACED_ON_EACH_ITEM);
   });
 
   it.each([
@@ -232,7 +238,7 @@ describe('a product whose errors are not GraphQL errors', () => {
 });
 
 describe('a product that leaves out a field whose alias names an Object.prototype member', () => {
-  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('%s: null, as for any field left out, never the inherited member', async (alias) => {
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('%s: null with its error, as for any field left out, never the inherited member', async (alias) => {
     hostileAnswer = (representations) => ({ data: { _entities: representations.map(() => ({})) } });
     const { body } = await ask(`{ items { id ${alias}: detail } }`);
     expect(body.data).toEqual({
@@ -242,7 +248,11 @@ describe('a product that leaves out a field whose alias names an Object.prototyp
       ].map((item) => JSON.parse(JSON.stringify(item))),
     });
     expect(JSON.parse(JSON.stringify(body.data.items[0]))).toHaveProperty([alias], null);
-    expect(body.errors).toBeUndefined();
+    // A field the product left out is a null no product answered: the gateway says so at its path.
+    expect(body.errors?.map((e) => [e.extensions?.code, e.extensions?.product ?? null, e.path])).toEqual([
+      ['PRODUCT_ERROR', null, ['items', 0, alias]],
+      ['PRODUCT_ERROR', null, ['items', 1, alias]],
+    ]);
   });
 });
 
