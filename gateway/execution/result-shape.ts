@@ -344,7 +344,7 @@ function completeObject(input: Record<string, unknown>, shape: SelectionShape, t
       const raw = field.ownKey && !Object.hasOwn(input, responseName) ? undefined : input[responseName];
       // No product answered this field: a null the client must be told of. (A non-null
       // field's null is told of where it propagates, in completeValue.)
-      if (raw === undefined && field.chain[0]!.kind !== StepKind.NonNull) unanswered(input, field, path, state);
+      if (raw === undefined && field.chain[0]!.kind !== StepKind.NonNull) unanswered(input, field, type, path, state);
       value = completeValue(raw === undefined ? null : raw, 0, field, path, state);
       path.pop();
       if (value === BUBBLE) return BUBBLE;
@@ -515,10 +515,21 @@ function nestedWithin(value: object | null, levels: number): boolean {
  * tells why. A field whose product answered null for the whole entity is null by that
  * product's data: no error (the product holds nothing for it, as a null field would say).
  */
-function unanswered(input: Record<string, unknown>, field: FieldShape, path: Path, state: Completion): void {
+function unanswered(input: Record<string, unknown>, field: FieldShape, type: GraphQLCompositeType, path: Path, state: Completion): void {
   const gaps = gapsIn(input);
-  // The product asked for this field answered null for the whole entity: null by its data.
-  if (gaps?.answeredNull.has(field.responseName)) return;
+  if (gaps?.answeredNull.has(field.responseName)) {
+    // The product asked for this field answered null for the whole entity: null by its data,
+    // unless the object is an @interfaceObject no product named the type of (still abstract
+    // here): the product that owns the interface does not know it, and the client is told so.
+    if (!isAbstractType(type) || gaps.told || explainedAround(path, state)) return;
+    state.errors.push(
+      new MeshError(MeshErrorCode.PRODUCT_ERROR, `No data product named the concrete type of this ${type.name}: data product "${gaps.nullFrom}" answered null for this ${type.name}.`, {
+        path: [...path],
+      }),
+    );
+    state.marks++;
+    return;
+  }
   if (gaps?.told || explainedAround(path, state)) return;
   const why = gaps?.why ?? 'no data product answered it';
   state.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Cannot resolve ${field.parentTypeName}.${field.fieldName}: ${why}.`, { path: [...path] }));
