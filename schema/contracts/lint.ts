@@ -1,9 +1,8 @@
-import { Kind } from 'graphql';
 import { federationDirectiveNames } from './contract-compiler.ts';
 import type { Governance } from './governance.ts';
 import { finding, type Finding, type RuleId } from './finding.ts';
 import type { ValidProduct } from './mesh.ts';
-import { isPublishedField, isPublishedType, publishedOutputFields, ROOT_TYPES, sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
+import { isObjectOrInterface, isPublishedField, isPublishedType, publishedOutputFields, ROOT_TYPES, sunsetDate, type SubgraphModel } from '../product/subgraph-model.ts';
 
 const CONTACT = /^(?:[^@\s]+@[^@\s]+\.[^@\s]+|https:\/\/\S+)$/;
 
@@ -152,13 +151,7 @@ function accessDirectives(model: SubgraphModel): Map<string, string[]> {
   for (const definition of model.document.definitions) {
     if (!('name' in definition) || !definition.name || !('directives' in definition)) continue;
     add(definition.name.value, definition.directives);
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-    )
-      continue;
+    if (!isObjectOrInterface(definition)) continue;
     for (const field of definition.fields ?? []) add(`${definition.name.value}.${field.name.value}`, field.directives);
   }
   return found;

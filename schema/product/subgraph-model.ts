@@ -7,6 +7,10 @@ import {
   type DocumentNode,
   type FieldDefinitionNode,
   type InputValueDefinitionNode,
+  type InterfaceTypeDefinitionNode,
+  type InterfaceTypeExtensionNode,
+  type ObjectTypeDefinitionNode,
+  type ObjectTypeExtensionNode,
   type SelectionSetNode,
   type TypeNode,
 } from 'graphql';
@@ -167,6 +171,16 @@ function addDefinition(types: Map<string, TypeModel>, definition: DefinitionNode
 }
 
 /** Builds the model of one subgraph SDL. Throws graphql's `GraphQLError` on a syntax error. */
+/** An object or interface type, or an extension of one: a definition whose fields carry directives. */
+export function isObjectOrInterface(definition: DefinitionNode): definition is ObjectTypeDefinitionNode | ObjectTypeExtensionNode | InterfaceTypeDefinitionNode | InterfaceTypeExtensionNode {
+  return (
+    definition.kind === Kind.OBJECT_TYPE_DEFINITION ||
+    definition.kind === Kind.OBJECT_TYPE_EXTENSION ||
+    definition.kind === Kind.INTERFACE_TYPE_DEFINITION ||
+    definition.kind === Kind.INTERFACE_TYPE_EXTENSION
+  );
+}
+
 export function modelSubgraph(sdl: string): SubgraphModel {
   const document = parse(sdl);
   const types = new Map<string, TypeModel>();

@@ -2,7 +2,7 @@ import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql
 import { governedChangeId } from '../contracts/access-diff.ts';
 import { federationDirectiveNames } from '../contracts/contract-compiler.ts';
 import { finding, type Finding } from '../contracts/finding.ts';
-import { ROOT_TYPES } from '../product/subgraph-model.ts';
+import { isObjectOrInterface, ROOT_TYPES } from '../product/subgraph-model.ts';
 
 /**
  * Who owns what in a mesh of many repositories. The registry records the owner of every
@@ -45,14 +45,7 @@ function defined(document: DocumentNode): Defined {
   const types = new Map<string, { keyed: boolean }>();
   const fields: Defined['fields'] = [];
   for (const definition of document.definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-    ) {
-      continue;
-    }
+    if (!isObjectOrInterface(definition)) continue;
     const type = definition.name.value;
     const keys = (definition.directives ?? []).filter((d) => is(d, 'key'));
     const keyFields = new Set(keys.flatMap((d) => keyFieldNames(stringArgument(d, 'fields') ?? '')));

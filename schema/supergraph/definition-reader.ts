@@ -1,4 +1,5 @@
-import { Kind, type ConstDirectiveNode, type DefinitionNode, type FieldDefinitionNode } from 'graphql';
+import { isObjectOrInterface } from '../product/subgraph-model.ts';
+import type { ConstDirectiveNode, DefinitionNode, FieldDefinitionNode } from 'graphql';
 
 /**
  * One concern's share of the supergraph model's single walk: shown every definition of the
@@ -12,12 +13,6 @@ export interface DefinitionReader<T, Given = void> {
 
 /** Each application of the directive `name` to a field of an object or interface type (or extension of one), with the field and its type's name. */
 export function fieldDirectivesNamed(definition: DefinitionNode, name: string): { typeName: string; field: FieldDefinitionNode; directive: ConstDirectiveNode }[] {
-  if (
-    definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-    definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-    definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-    definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-  )
-    return [];
+  if (!isObjectOrInterface(definition)) return [];
   return (definition.fields ?? []).flatMap((field) => (field.directives ?? []).filter((d) => d.name.value === name).map((directive) => ({ typeName: definition.name.value, field, directive })));
 }
