@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request } from '../../schema/base/undici-core.ts';
 import { Singleflight } from '../primitives/singleflight.ts';
 
 /** What a product says about its data: which interface version serves it, and as of when. */

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request } from '../../schema/base/undici-core.ts';
 import { UnreachableCaseError } from '../../schema/protocol/error-codes.ts';
 import { isUnrouted, noUrlYet } from '../../schema/registry/routing-url.ts';
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';

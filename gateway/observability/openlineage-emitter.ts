@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Agent, request } from 'undici';
+import { Agent, request } from '../../schema/base/undici-core.ts';
 import type { RunEvent } from '../../schema/exports/openlineage.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayMetrics } from './metrics.ts';

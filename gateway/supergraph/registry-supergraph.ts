@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../../schema/base/undici-core.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** Where a registry serves its current build's supergraph, and the header that lets a gateway read it. */

@@ -1,6 +1,7 @@
 import { watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../../schema/base/undici-core.ts';
 
 /**
  * Calls `onChange` when `file` changes. Watches the *directory*: deploy tools replace a

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from '../../schema/base/undici-core.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** The keep-alive pool every product fetch shares: undici keeps one pool per origin. */

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../base/undici-core.ts';
 import type { Finding } from '../contracts/finding.ts';
 import { isMeshErrorCode, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { CheckOutcome, Candidate } from './registry.ts';
