@@ -12,7 +12,7 @@ import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
 import { MySqlStore } from '../../subgraphs/kit/mysql-store.ts';
 import { PostgresStore } from '../../subgraphs/kit/postgres-store.ts';
 import type { DataStore, StoreKind } from '../../subgraphs/kit/store.ts';
-import { addToMesh } from '../onboarding/product-scaffold.ts';
+import { addToMesh, camel, pascal } from '../onboarding/product-scaffold.ts';
 
 /**
  * `meshgate new <product> --from <engine> --table <name>...`: a declared product from tables
@@ -130,16 +130,6 @@ async function readCatalog(engine: EngineSource, tables: readonly string[], keys
   return read;
 }
 
-const pascal = (text: string) =>
-  text
-    .split(/[_\W]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
-const camel = (text: string) => {
-  const p = pascal(text);
-  return p[0]!.toLowerCase() + p.slice(1);
-};
 /** `customers` -> `Customer`, `order_lines` -> `OrderLine`, `categories` -> `Category`. */
 function typeNameOf(table: string): string {
   const singular = table
