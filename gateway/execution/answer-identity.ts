@@ -15,26 +15,26 @@ export interface ExecutedRequest {
 /**
  * The identity of an execution's answer: everything that reaches the products, and nothing
  * else. Requests with the same identity share one execution while it is in flight and one
- * kept whole answer (execution-sharing.ts, cache/answer-cache.ts); undefined means the
+ * kept whole answer (`ExecutionSharing`, `AnswerCache`); undefined means the
  * request must run on its own (mutations and subscriptions).
  *
  * In it:
  * - the schema the operation is planned against (`schemaId`: a reload plans afresh);
  * - the operation as executed: after access pruning, which rewrites the document per
- *   caller and hashes the pruned one (access/operation-access.ts). Callers whose rights cut
+ *   caller and hashes the pruned one (`enforceOperationAccess`). Callers whose rights cut
  *   different fields get different documents; callers with equal rights, the same one;
  * - the operation name and the variables, as sent;
  * - the API schema variant: whether the caller opted in to preview. The executor answers
  *   introspection beside data from the full API schema, so an opted-in caller's answer may
  *   differ from another's even for the same document;
- * - the caller claims forwarded to products (access/forwarded-claims.ts; none today).
+ * - the caller claims forwarded to products (`forwardedClaims`; none today).
  *
  * Never the token, subject, scopes or client: products are told none of them, and what they
  * decide (which fields a caller may read, may filter by, may see in preview) is already in
  * the operation, or refused it before execution (FORBIDDEN_ARGUMENT, PREVIEW_FIELD_NOT_ENABLED,
  * INTROSPECTION_DISABLED, rate and cost limits). What is shaped per caller AFTER execution is
  * applied to that caller's own copy, never to the shared answer: FORBIDDEN_FIELD nulls and
- * errors (access/operation-pruning.ts `applyDenials`), introspection answered again without
+ * errors (`applyDenials`), introspection answered again without
  * preview fields, error masking, request ids, product signals and cost.
  */
 export function answerIdentity(request: ExecutedRequest, schemaId: number): string | undefined {

@@ -36,7 +36,7 @@ export interface ExecutionSharingOptions {
  * Identical query executions, shared. Two layers, each optional:
  *
  * - **Inbound request coalescing** ("request collapsing"): while a query operation is being
- *   executed, one with the same answer identity (answer-identity.ts: what reaches the
+ *   executed, one with the same answer identity (`answerIdentity`: what reaches the
  *   products, shared by rights, never by token) waits for that execution instead of planning
  *   and fetching again. A dashboard opened by many people at once, each with their own
  *   token, costs the products one execution per distinct panel query, not one per viewer.

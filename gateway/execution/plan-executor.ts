@@ -57,7 +57,7 @@ interface CompiledPlan {
   /** Variables that decide `@skip`/`@include`, and the result shape per combination of their values. */
   conditionVariables: readonly string[];
   shapes: Map<string, OperationShape>;
-  /** Per combination of those values: the `@requires` inputs left unfetched by them (skipped-inputs.ts), null for none. */
+  /** Per combination of those values: the `@requires` inputs left unfetched by them (`skippedInputs`), null for none. */
   skipped: Map<string, ReadonlySet<string> | null>;
 }
 
@@ -103,7 +103,7 @@ interface Execution {
  *
  * Plan nodes executed: Sequence, Parallel, Fetch (with requires, variable usages, input and
  * output rewrites), Flatten (`@` and `... on T` path elements), Condition and Defer (the first
- * part answered, the deferred blocks delivered after it by incremental-delivery.ts when the
+ * part answered, the deferred blocks delivered after it by `deliverDeferred` when the
  * client takes parts, else run in line). Refused with PLAN_NODE_UNSUPPORTED before any
  * fetch: subscription plans and fetches with context rewrites, which Apollo Gateway's
  * planner does not produce with the gateway's settings.
@@ -131,7 +131,7 @@ class PlanExecutor {
     const coerced = getVariableValues(internals.schema, operation.variableDefinitions ?? [], rawVariables);
     if (coerced.errors) return { errors: coerced.errors };
 
-    // Progressive @override: the labels on for this request (plugins/override-labels-plugin.ts); none, the shared plan.
+    // Progressive @override: the labels on for this request (drawn by the override labels plugin); none, the shared plan.
     const labels = (request.context as GatewayContext).overrideLabels;
     const plan = await this.planFor(internals, request, labels && labels.length > 0 ? new Map(labels.map((label) => [label, true])) : undefined);
     const compiled = this.compile(plan, request);
@@ -566,7 +566,7 @@ function failedFetchErrors(
   const selection = fetchedSelection(fetch);
   const errors: GraphQLError[] = [];
   for (const target of targets) {
-    // A private copy of a @requires input (requires-argument-aliases.ts) is no field the client sees.
+    // A private copy of a @requires input (`planOperation`) is no field the client sees.
     const fields = filledFields(schema, selection, target, conditions).filter((field) => publicErrorPath(fetch, [field])[0] === field);
     for (const place of placeOf(target)) for (const field of fields) errors.push(errorAt(error, [...place, field]));
   }

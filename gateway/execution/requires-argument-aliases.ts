@@ -55,7 +55,7 @@ export function planOperation(planning: GatewayPlanning, document: DocumentNode,
  *   caller's answer is the caller's;
  * - each requiring fetch reads its copy: its `requires` selection names the private alias,
  *   which the executor reads from the response tree and sends under the field's own name
- *   (entity-representations.ts). A requiring fetch whose fields need two different argument
+ *   (`representationOf`). A requiring fetch whose fields need two different argument
  *   sets is split into one fetch per set, each with its own representation.
  *
  * The private copies are never in the caller's answer (the result shape reads the caller's

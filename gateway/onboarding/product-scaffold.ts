@@ -258,7 +258,7 @@ describe('${name}', () => {
 
 /**
  * Adds the product to the mesh `npm start` serves: an import and an entry in
- * `subgraphs/demo-mesh.ts`, on the next free port. The file stays an explicit list a
+ * the demo mesh's list, on the next free port. The file stays an explicit list a
  * reviewer can read, rather than a folder scan that would serve any folder left behind.
  */
 export function addToMesh(root: string, name: string, variable: string): void {

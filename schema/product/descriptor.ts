@@ -41,7 +41,7 @@ const fieldPolicySchema = z.strictObject({
   derivedFrom: z.array(z.string().regex(COORDINATE, 'must be a Type.field coordinate')).optional(),
   /**
    * Data quality rules on the field's values, in ODCS `quality` vocabulary (see
-   * quality-rules.ts); `meshgate test` measures them over the rows of the type's `list`.
+   * `fieldQualityRuleSchema`); `meshgate test` measures them over the rows of the type's `list`.
    * @example [{ metric: nullValues, mustBe: 0 }]
    */
   quality: z.array(fieldQualityRuleSchema).min(1).optional(),

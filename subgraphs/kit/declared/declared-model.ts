@@ -7,7 +7,7 @@ import type { SqlDialect } from './sql-dialect.ts';
 /**
  * A declaration read together with the schema it serves: for each declared type, what one
  * row selects and how each field reads it. Built once at start; SQL text is written per
- * engine from it (declared-sql.ts), resolvers from both (declared-resolvers.ts).
+ * engine from it (the declared statement builders), resolvers from both (`declaredResolvers`).
  */
 export interface TypeModel {
   name: string;

@@ -178,7 +178,7 @@ export function declaredResolvers(model: DeclaredModel): GraphQLResolverMap<Cont
   return resolvers;
 }
 
-/** The one-column key of a row, which rows and lookup fields match on (a composite key has neither: see declaration.ts). */
+/** The one-column key of a row, which rows and lookup fields match on (a composite key has neither: see `keyColumnsOf`). */
 function keyOf(type: TypeModel, row: Row): string {
   return String(type.relation ? row[type.keyColumns[0]!] : row[type.keyFields[0]!]);
 }
