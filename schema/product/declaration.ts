@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Kind, parse, type DocumentNode, type FieldDefinitionNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import { z } from 'zod';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
-import { formatProblem, readYamlText, toProblems, type ConfigProblem } from './descriptor.ts';
+import { formatProblem, readYamlText, toProblems, TYPE_NAME, type ConfigProblem } from './descriptor.ts';
 import { namedTypeOf } from './sdl-syntax.ts';
 
 /**
@@ -21,7 +21,6 @@ export const DECLARATION_FILE = 'declared.yaml';
  */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
 const GRAPHQL_NAME = /^[_A-Za-z]\w*$/;
-const TYPE_NAME = /^[A-Z]\w*$/;
 /** Reviewed SQL is one statement or expression: no statement separators, no comments that could hide text. */
 const reviewedSql = z
   .string()

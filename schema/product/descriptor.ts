@@ -21,7 +21,7 @@ const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
 const DURATION = /^(\d+)(s|m|h|d)$/;
 export const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const COORDINATE = /^[A-Z]\w*\.\w+$/;
-const TYPE_NAME = /^[A-Z]\w*$/;
+export const TYPE_NAME = /^[A-Z]\w*$/;
 const FIELD_NAME = /^[_A-Za-z]\w*$/;
 
 /**
