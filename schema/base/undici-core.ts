@@ -16,11 +16,27 @@ import type * as Undici from 'undici';
  */
 const load = createRequire(import.meta.url);
 
-export const Agent: typeof Undici.Agent = load('undici/lib/dispatcher/agent.js');
-export type Agent = Undici.Agent;
+interface Core {
+  Agent: typeof Undici.Agent;
+  request(url: URL, options: Undici.Dispatcher.RequestOptions, dispatcher: Undici.Dispatcher | undefined): Promise<Undici.Dispatcher.ResponseData>;
+}
 
-const { getGlobalDispatcher } = load('undici/lib/global.js') as { getGlobalDispatcher(): Undici.Dispatcher };
-const dispatchRequest = load('undici/lib/api/api-request.js') as (this: Undici.Dispatcher, options: Undici.Dispatcher.RequestOptions) => Promise<Undici.Dispatcher.ResponseData>;
+function loadCore(): Core {
+  try {
+    const Agent = load('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
+    const { getGlobalDispatcher } = load('undici/lib/global.js') as { getGlobalDispatcher(): Undici.Dispatcher };
+    const dispatchRequest = load('undici/lib/api/api-request.js') as (this: Undici.Dispatcher, options: Undici.Dispatcher.RequestOptions) => Promise<Undici.Dispatcher.ResponseData>;
+    return { Agent, request: (_url, options, dispatcher = getGlobalDispatcher()) => dispatchRequest.call(dispatcher, options) };
+  } catch {
+    // A later undici that moved these files: its main entry, which costs the memory but works.
+    const undici = load('undici') as typeof Undici;
+    return { Agent: undici.Agent, request: (url, { origin: _, path: __, ...options }, dispatcher) => undici.request(url, { ...options, dispatcher }) };
+  }
+}
+
+const core = loadCore();
+export const Agent: typeof Undici.Agent = core.Agent;
+export type Agent = Undici.Agent;
 
 type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
   method?: Undici.Dispatcher.HttpMethod;
@@ -34,12 +50,7 @@ type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path' |
  * mock agent still takes these calls).
  */
 export function request(url: string | URL, options: RequestOptions = {}): Promise<Undici.Dispatcher.ResponseData> {
-  const { dispatcher = getGlobalDispatcher(), method, ...rest } = options;
+  const { dispatcher, method, ...rest } = options;
   const parsed = typeof url === 'string' ? new URL(url) : url;
-  return dispatchRequest.call(dispatcher, {
-    ...rest,
-    origin: parsed.origin,
-    path: `${parsed.pathname}${parsed.search}`,
-    method: method ?? (rest.body ? 'PUT' : 'GET'),
-  });
+  return core.request(parsed, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, method: method ?? (rest.body ? 'PUT' : 'GET') }, dispatcher);
 }
