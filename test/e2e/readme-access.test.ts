@@ -43,7 +43,7 @@ describe('README: Access agreements', () => {
     expect(rest).toEqual([]);
     const consumer = registry.tokens[`consumer:${CONSUMER}`]!;
     expect(await run(register!, consumer)).toContain(`registered consumer ${CONSUMER}`);
-    expect(await run(request!, consumer)).toMatch(new RegExp(`requested #1 pending \\(awaiting owner\\): ${CONSUMER} reads ${CONFIDENTIAL} \\[confidential\\]`));
+    expect(await run(request!, consumer)).toMatch(new RegExp(`requested #1 pending \\(awaiting owner\\): ${CONSUMER} reads ${CONFIDENTIAL} \\[confidential\\] as finance:read `));
     expect(await run(approve!, registry.tokens[CONFIDENTIAL]!)).toContain('approved #1 active');
     expect((await registry.call('GET', '/v1/grants', registry.tokens.gateway!)).body.grants.map((g: { id: number }) => g.id)).toEqual([1]);
     expect(await run(list!, registry.tokens.platform!)).toContain(`#1 active: ${CONSUMER} reads ${CONFIDENTIAL}`);
@@ -59,9 +59,10 @@ describe('README: Access agreements', () => {
 
   it('a refusal exits 1 with its code', async () => {
     const [, request] = readmeShellBlock('Access agreements');
-    const command = substituted(request!, [['http://localhost:4100', registry.server.url]])
-      .replace(' sales ', ` ${CONFIDENTIAL} `)
-      .replace('--classifications confidential', '--classifications restricted');
+    const command = substituted(request!, [
+      ['http://localhost:4100', registry.server.url],
+      ['--scopes finance:read', '--classifications restricted'],
+    ]).replace(' sales ', ` ${CONFIDENTIAL} `);
     const child = runShellLine(command, { cwd: ROOT, env: { MESHGATE_REGISTRY_TOKEN: registry.tokens[`consumer:${CONSUMER}`]! } });
     expect(await child.exited).toBe(1);
     expect(child.output()).toContain('AGREEMENT_CLASSIFICATION_UNKNOWN');
