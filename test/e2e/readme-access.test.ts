@@ -57,6 +57,20 @@ describe('README: Access agreements', () => {
     // Five CLI starts through npx, on a machine that may be busy.
   }, 400_000);
 
+  it("the README's approve line as `reject`: the request is rejected for good, with its reason, and never granted", async () => {
+    const [, request, approve] = readmeShellBlock('Access agreements');
+    const requested = await run(request!, registry.tokens[`consumer:${CONSUMER}`]!);
+    const id = /requested #(\d+) pending/.exec(requested)?.[1];
+    expect(id, requested).toBeDefined();
+    const reject = substituted(approve!, [[`access approve 1 `, `access reject ${id} `]]);
+    expect(await run(reject, registry.tokens[CONFIDENTIAL]!)).toContain(`rejected #${id} rejected`);
+    const kept = (await registry.call('GET', `/v1/agreements/${id}`, registry.tokens.platform!)).body;
+    expect(kept.decisions.map((d: { decision: string; role: string; reason: string }) => [d.decision, d.role, d.reason])).toEqual([['reject', 'owner', 'Aggregates for finance reporting']]);
+    expect((await registry.call('GET', '/v1/grants', registry.tokens.gateway!)).body.grants).toEqual([]);
+    const again = await registry.call('POST', `/v1/agreements/${id}/decisions`, registry.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'second thoughts' });
+    expect([again.status, again.body.error?.code]).toEqual([409, 'AGREEMENT_NOT_PENDING']);
+  }, 200_000);
+
   it('a refusal exits 1 with its code', async () => {
     const [, request] = readmeShellBlock('Access agreements');
     const command = substituted(request!, [
