@@ -32,6 +32,13 @@ let endsAt = '';
 const ask = (token: string | undefined, headers: Record<string, string> = {}) =>
   postGraphQL(mesh.gateway.url, { query: probe.query }, { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) });
 
+/** Waits for the gateway to poll an approval in, then expects `token` to read the probe. */
+async function expectReadsOncePolled(token: string): Promise<void> {
+  // Bounded by time, not by a count of polls: a loaded machine polls fewer times in the same wait.
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && (await ask(token)).body.errors; ) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect((await ask(token)).body.errors).toBeUndefined();
+}
+
 function expectForbidden(answer: Awaited<ReturnType<typeof ask>>): void {
   const error = answer.body.errors?.find((e) => e.message.includes(probe.coordinate));
   expect(error?.extensions?.code, JSON.stringify(answer.body).slice(0, 400)).toBe('FORBIDDEN_FIELD');
@@ -57,9 +64,7 @@ describe('agreement enforcement abuse', () => {
     expect((await registry.call('POST', `/v1/agreements/${requested.body.id}/decisions`, registry.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'baseline' })).status).toBe(201);
     // The approved application reads, once the gateway has polled: the baseline every case below departs from.
     const approved = await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER });
-    // Bounded by time, not by a count of polls: a loaded machine polls fewer times in the same wait.
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline && (await ask(approved)).body.errors; ) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await ask(approved)).body.errors).toBeUndefined();
+    await expectReadsOncePolled(approved);
     // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
   }, 240_000);
 
@@ -117,8 +122,7 @@ describe('agreement enforcement abuse', () => {
     // The token carries the scope itself: what it opens in every product, the agreement narrows to one.
     const token = await mesh.token({ scope: ANALYST_SCOPES, azp: SCOPED });
     expect(ANALYST_SCOPES.split(' ')).toContain(scope);
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline && (await ask(token)).body.errors; ) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await ask(token)).body.errors).toBeUndefined();
+    await expectReadsOncePolled(token);
     const other = probeQuery(elsewhere, 'confidential');
     const answer = await postGraphQL(mesh.gateway.url, { query: other.query }, { authorization: `Bearer ${token}` });
     expect(answer.body.errors?.find((e) => e.message.includes(other.coordinate))?.message).toContain(
