@@ -161,6 +161,8 @@ export class Agreements {
       const governance = await this.governance(mesh);
       const scopes = [...new Set(input.scopes ?? [])];
       // A scope asks for what governance opens with it; an agreement grants that on this product's fields alone.
+      // Resolved now, not when enforced: the deciders approve these classifications, and a later
+      // governance change that gives the scope more cannot widen an agreement already approved.
       const unknown = scopes.filter((scope) => classificationsOfScope(governance, scope).length === 0);
       if (unknown.length > 0) throw refuse(MeshErrorCode.AGREEMENT_SCOPE_UNKNOWN, `Governance opens no classification with ${unknown.map((s) => JSON.stringify(s.slice(0, 64))).join(', ')}`);
       const byScope = scopes.flatMap((scope) => classificationsOfScope(governance, scope).filter((c) => has.has(c)));
