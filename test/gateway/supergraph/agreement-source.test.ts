@@ -12,7 +12,7 @@ import type { GatewayAgreements } from '../../../schema/registry/agreements.ts';
  * broken answers a real registry never gives can be sent. A poll times out at its interval:
  * the interval is long enough for a loaded machine to answer within it.
  */
-type Answer = { status: number; body?: string; etag?: string };
+type Answer = { status: number; body?: string; etag?: string; delayMs?: number };
 
 const grant = (id: number) => ({ id, consumer: 'dash', application: 'dash-app', product: 'sales', classifications: ['confidential'], purpose: 'p', endsAt: '2099-01-01T00:00:00.000Z' });
 const documentWith = (...ids: number[]): GatewayAgreements => ({ governed: ['confidential', 'restricted'], grants: ids.map(grant) as GatewayAgreements['grants'] });
@@ -34,8 +34,10 @@ async function scriptedRegistry(script: Answer[]): Promise<{ url: string; seen: 
     expect(request.headers.authorization).toBe('Bearer gateway-token');
     const answer = script[Math.min(seen.length, script.length - 1)]!;
     seen.push(request.headers['if-none-match'] as string | undefined);
-    response.writeHead(answer.status, answer.etag ? { etag: answer.etag } : {});
-    response.end(answer.body);
+    setTimeout(() => {
+      response.writeHead(answer.status, answer.etag ? { etag: answer.etag } : {});
+      response.end(answer.body);
+    }, answer.delayMs ?? 0);
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, seen };
@@ -76,6 +78,19 @@ describe("the gateway's agreements from the registry", () => {
     expect(taken.map((d) => d.grants.map((g) => g.id))).toEqual([[1]]);
     const code = broken.status === 200 ? 'SUPERGRAPH_INVALID' : 'SUPERGRAPH_NOT_LOADED';
     for (const line of lines) expect(line).toMatch(new RegExp(`^${code}: `));
+  });
+
+  it('a registry slower to answer than the poll interval is waited for: its new agreements are taken, not abandoned at each interval', async () => {
+    const registry = await scriptedRegistry([
+      { status: 200, body: JSON.stringify(documentWith(1)), etag: '"one"' },
+      { status: 200, body: JSON.stringify(documentWith(2)), etag: '"two"', delayMs: 600 },
+    ]);
+    const taken: GatewayAgreements[] = [];
+    const lines: string[] = [];
+    stop = await watchRegistryAgreements({ registry: { url: registry.url, token: 'gateway-token' }, intervalMs: 100, onAgreements: (d) => taken.push(d), log: (line) => lines.push(line) });
+    await until(() => taken.length >= 2 || lines.length >= 3);
+    expect(lines).toEqual([]);
+    expect(taken.slice(0, 2).map((d) => d.grants.map((g) => g.id))).toEqual([[1], [2]]);
   });
 
   it('a registry that cannot give the agreements at start refuses the start: no agreements known is no access to decide', async () => {
