@@ -11,16 +11,20 @@ const TEST_FILES = ['test/**/*.test.ts', 'subgraphs/**/*.test.ts'];
  * Files that need a fresh process of their own; every other file shares one process per
  * worker (the `shared-worker` project). Loading Apollo, graphql, the kit and DuckDB into a
  * fresh process, and starting the demo products, cost most of a small file's time; shared,
- * they are paid once per worker. A file here either changes what the whole process sees
- * (environment variables the code under test reads, the one global tracer provider), or
- * spends its time in the processes it starts (the end-to-end set, CLI runs), where a shared
- * process saves nothing. A shared file must leave nothing behind in the process that
- * another file would notice.
+ * they are paid once per worker. A file here changes what the whole process sees:
+ * environment variables the code under test reads, or the one global tracer provider.
+ * Files whose time is in the processes they start (the end-to-end set, CLI runs) share a
+ * process too: they still load the modules they import, and a fresh process for each
+ * cost that again for nothing. A shared file must leave nothing behind in the process
+ * that another file would notice.
  */
 const OWN_PROCESS = [
-  'test/e2e/**/*.test.ts',
-  'test/package/**/*.test.ts',
   // Set process.env for the code under test.
+  'test/e2e/access-agreements.test.ts',
+  'test/e2e/dev-command.test.ts',
+  'test/e2e/foreign-product.test.ts',
+  'test/e2e/join-from-own-repository.test.ts',
+  'test/e2e/registry-mesh.test.ts',
   'test/security/agreement-enforcement-abuse.test.ts',
   'test/security/dev-unsigned-requests.test.ts',
   'test/security/governed-change-abuse.test.ts',
@@ -30,13 +34,6 @@ const OWN_PROCESS = [
   // Register the process-wide tracer provider: every later gateway in the process would trace.
   'test/gateway/observability/tracing.test.ts',
   'test/gateway/execution/query-plan-warmup.test.ts',
-  // Their time is in the CLI processes they start.
-  'test/contracts/check-cli.test.ts',
-  'test/contracts/usage-aware-check.test.ts',
-  'test/gateway/cli/**/*.test.ts',
-  'test/gateway/http/graceful-shutdown.test.ts',
-  'test/gateway/onboarding/meshgate-new.test.ts',
-  'test/kit/declared-check.test.ts',
 ];
 
 /**

@@ -54,6 +54,11 @@ export class AgreementAccess {
       .sort((a, b) => a.consumer.localeCompare(b.consumer) || a.id - b.id);
   }
 
+  /** The registry consumer whose agreements name `application`, or undefined when the gateway holds none for it. */
+  consumerOf(application: string): string | undefined {
+    return this.grants.get(application)?.[0]?.consumer;
+  }
+
   private index(): void {
     this.governed = new Map(this.classified.filter((f) => this.governedLevels.has(f.classification)).map((f) => [f.coordinate, { classification: f.classification, products: f.products }]));
   }

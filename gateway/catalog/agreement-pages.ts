@@ -20,8 +20,10 @@ function decisionList(agreement: Agreement): string {
 export function renderAgreementsPage(agreements: readonly Agreement[], filter: { product?: string | undefined; consumer?: string | undefined }): string {
   const scope = filter.product ? ` of ${e(filter.product)}` : filter.consumer ? ` by ${e(filter.consumer)}` : '';
   const rows = agreements.map((a) => {
+    // Asked for by scope: what was asked beside what governance opened with it on this product.
+    const scopes = a.scopes.length > 0 ? ` <span class="muted" data-scopes>as ${e(a.scopes.join(', '))}</span>` : '';
     const awaiting = a.status === 'pending' ? ` <span class="muted">awaiting ${e(a.awaiting.join(' and '))}</span>` : '';
-    return `<tr data-agreement="${a.id}" data-status="${a.status}"><td>${a.id}</td><td><span class="badge ${BADGE[a.status]}">${a.status}</span>${awaiting}</td><td><a href="agreements?consumer=${encodeURIComponent(a.consumer)}">${e(a.consumer)}</a></td><td><a href="agreements?product=${encodeURIComponent(a.product)}">${e(a.product)}</a></td><td>${a.classifications.map((c) => `<span class="badge class-${e(c)}">${e(c)}</span>`).join(' ')}</td><td>${e(a.purpose)}</td><td>${e(a.endsAt)}</td><td>${decisionList(a)}</td></tr>`;
+    return `<tr data-agreement="${a.id}" data-status="${a.status}"><td>${a.id}</td><td><span class="badge ${BADGE[a.status]}">${a.status}</span>${awaiting}</td><td><a href="agreements?consumer=${encodeURIComponent(a.consumer)}">${e(a.consumer)}</a></td><td><a href="agreements?product=${encodeURIComponent(a.product)}">${e(a.product)}</a></td><td>${a.classifications.map((c) => `<span class="badge class-${e(c)}">${e(c)}</span>`).join(' ')}${scopes}</td><td>${e(a.purpose)}</td><td>${e(a.endsAt)}</td><td>${decisionList(a)}</td></tr>`;
   });
   const table = agreements.length
     ? `<table class="agreements"><thead><tr><th>#</th><th>Status</th><th>Consumer</th><th>Product</th><th>Classifications</th><th>Purpose</th><th>Ends</th><th>History</th></tr></thead><tbody>${rows.join('')}</tbody></table>`

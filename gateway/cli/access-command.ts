@@ -6,7 +6,8 @@ import { registryClient, type RegistryClientOptions } from './registry-client-op
 /** One agreement on one line: what `access list` prints and every decision echoes. */
 function describeAgreement(a: Agreement): string {
   const waiting = a.status === 'pending' ? ` (awaiting ${a.awaiting.join(' and ')})` : '';
-  return `#${a.id} ${a.status}${waiting}: ${a.consumer} reads ${a.product} [${a.classifications.join(', ')}] until ${a.endsAt} for "${a.purpose}"`;
+  const scopes = a.scopes.length > 0 ? ` as ${a.scopes.join(', ')}` : '';
+  return `#${a.id} ${a.status}${waiting}: ${a.consumer} reads ${a.product} [${a.classifications.join(', ')}]${scopes} until ${a.endsAt} for "${a.purpose}"`;
 }
 
 /**
@@ -50,20 +51,31 @@ export function registerAccessCommand(program: Command): void {
   withRegistry(
     access
       .command('request')
-      .description("Ask to read a product's data of some classifications, for a purpose, until a date")
+      .description("Ask to read a product's data of some classifications (or what some scopes open), for a purpose, until a date")
       .argument('<product>', 'the product to read')
       .requiredOption('--consumer <consumer>', 'the consumer asking')
-      .requiredOption('--classifications <list>', 'comma-separated, e.g. confidential,restricted')
+      .option('--classifications <list>', 'comma-separated, e.g. confidential,restricted')
+      .option('--scopes <list>', "comma-separated scopes, e.g. finance:read: the product's classifications governance opens with them")
       .requiredOption('--purpose <text>', 'what the data is for')
       .option('--until <date>', 'the end date (YYYY-MM-DD, or an ISO timestamp)')
       .option('--for <days>', 'the term from today instead of an end date, in days (e.g. 90d)'),
-  ).action(async (product: string, options: RegistryClientOptions & { consumer: string; classifications: string; purpose: string; until?: string; for?: string }) => {
-    const classifications = options.classifications
-      .split(',')
-      .map((c) => c.trim())
-      .filter(Boolean);
+  ).action(async (product: string, options: RegistryClientOptions & { consumer: string; classifications?: string; scopes?: string; purpose: string; until?: string; for?: string }) => {
+    const list = (value: string | undefined) =>
+      (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+    const [classifications, scopes] = [list(options.classifications), list(options.scopes)];
+    if (classifications.length + scopes.length === 0) throw new MeshError(MeshErrorCode.BAD_REQUEST, 'name what to read: --classifications <list>, --scopes <list>, or both');
     const endsAt = requestedEnd(options);
-    const agreement = await (await registryClient(options)).call<Agreement>('POST', '/v1/agreements', { consumer: options.consumer, product, classifications, purpose: options.purpose, endsAt });
+    const agreement = await (await registryClient(options)).call<Agreement>('POST', '/v1/agreements', {
+      consumer: options.consumer,
+      product,
+      ...(classifications.length > 0 ? { classifications } : {}),
+      ...(scopes.length > 0 ? { scopes } : {}),
+      purpose: options.purpose,
+      endsAt,
+    });
     console.log(`requested ${describeAgreement(agreement)}`);
   });
   for (const [decision, verb, help] of [

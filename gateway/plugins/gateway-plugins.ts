@@ -87,6 +87,6 @@ export function gatewayPlugins(
     productWatermarksSeenPlugin(deps.watermarksSeen),
     // Last: it reads the fields access left (didResolveOperation) and the signals and
     // masked errors the client receives (willSendResponse).
-    ...(deps.lineage ? [openLineagePlugin(deps.lineage, { sampleRate: config.lineage.sampleRate, metrics: deps.metrics, onSupergraph: deps.onSupergraph })] : []),
+    ...(deps.lineage ? [openLineagePlugin(deps.lineage, { sampleRate: config.lineage.sampleRate, metrics: deps.metrics, onSupergraph: deps.onSupergraph, agreements: deps.agreements })] : []),
   ];
 }

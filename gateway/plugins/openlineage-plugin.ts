@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
-import { productDataset, readTagsFacet, runEvent, type InputDataset, type RunEvent } from '../../schema/exports/openlineage.ts';
+import { productDataset, readTagsFacet, runEvent, type InputDataset, type LineageConsumer, type RunEvent } from '../../schema/exports/openlineage.ts';
+import type { AgreementAccess } from '../access/agreement-access.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { clientOf, operationOf, type GatewayMetrics } from '../observability/metrics.ts';
 import type { LineageEmitter } from '../observability/openlineage-emitter.ts';
@@ -14,7 +15,7 @@ export interface CapturedOperation {
   model: SupergraphLineage;
   runId: string;
   eventTime: string;
-  consumer: { clientName: string; clientVersion: string; operationName: string };
+  consumer: LineageConsumer;
   /** `Type.field`s the operation read, after access pruned the document. */
   fields: readonly string[];
   /** The products that answered, with their version and watermark, as `extensions.dataProducts` told the client. */
@@ -32,7 +33,7 @@ export interface CapturedOperation {
  */
 export function openLineagePlugin(
   emitter: LineageEmitter<CapturedOperation>,
-  options: { sampleRate: number; metrics: GatewayMetrics; onSupergraph: OnSupergraph },
+  options: { sampleRate: number; metrics: GatewayMetrics; onSupergraph: OnSupergraph; agreements?: AgreementAccess | undefined },
 ): ApolloServerPlugin<GatewayContext> {
   const { labels } = options.metrics;
   let model: SupergraphLineage | undefined;
@@ -53,6 +54,7 @@ export function openLineagePlugin(
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const failed = Boolean(result && result.data == null && result.errors?.length);
           const first = result?.errors?.[0];
+          const { application } = contextValue.principal;
           emitter.enqueue({
             model: seen,
             runId: randomUUID(),
@@ -60,9 +62,11 @@ export function openLineagePlugin(
             // The names are the caller's to choose: bounded as on /metrics, so no caller can mint jobs without end.
             // The consumer is the verified application where the token names one (the identity access agreements hold it to), else the client header.
             consumer: {
-              clientName: labels.value('client', contextValue.principal.application ?? client),
+              clientName: labels.value('client', application ?? client),
               clientVersion: labels.value('client_version', version),
               operationName: labels.value('operation', operationOf(operationName)),
+              verifiedApplication: application === undefined ? undefined : labels.value('client', application),
+              agreedConsumer: application === undefined ? undefined : options.agreements?.consumerOf(application),
             },
             fields,
             // Written by the signals plugin, which runs earlier on this hook.

@@ -25,9 +25,14 @@ export function watchSupergraphFile(file: string, onChange: () => void, debounce
   };
 }
 
+/** How long one poll waits at least: as long as the first read at start does. */
+const POLL_TIMEOUT_FLOOR_MS = 10_000;
+
 /**
  * Polls `url` for the supergraph with conditional GETs: the ETag of the last answer is
- * sent as If-None-Match, so an unchanged supergraph costs a 304 and no parsing.
+ * sent as If-None-Match, so an unchanged supergraph costs a 304 and no parsing. The next
+ * poll starts an interval after this one ends, so a poll may wait past the interval: cut
+ * at the interval, a registry slower than it would never be heard (a revocation never taken).
  */
 export function pollSupergraphUrl(options: {
   url: string;
@@ -48,7 +53,7 @@ export function pollSupergraphUrl(options: {
       const response = await request(options.url, {
         dispatcher: options.dispatcher,
         headers: { ...options.headers, ...(etag ? { 'if-none-match': etag } : {}) },
-        signal: AbortSignal.timeout(options.intervalMs),
+        signal: AbortSignal.timeout(Math.max(options.intervalMs, POLL_TIMEOUT_FLOOR_MS)),
       });
       const text = await response.body.text();
       if (response.statusCode === 200) {

@@ -90,6 +90,15 @@ export function agreementDeciders(governance: AgreementGovernance, classificatio
 }
 
 /**
+ * The classifications a scope opens under governance: those whose `classificationScopes`
+ * list it. This is the one place a scope's meaning is read, so an access request that names
+ * a scope asks for exactly what a token with that scope would read.
+ */
+export function classificationsOfScope(governance: Pick<Governance, 'classificationScopes'>, scope: string): Classification[] {
+  return CLASSIFICATIONS.filter((c) => governance.classificationScopes[c].includes(scope));
+}
+
+/**
  * Central governance, read by `meshgate check` and by composition, which compiles it into
  * the supergraph: the gateway reads it from there, never from this file. Keep this shape
  * stable: other components depend on it.

@@ -164,13 +164,27 @@ export function readTagsFacet(fields: readonly string[], watermark: Watermark | 
   return facet(FACET_SCHEMAS.datasetTags, { tags });
 }
 
+/**
+ * Who ran an operation. The client's name and version are headers the caller chooses;
+ * `verifiedApplication` is its token's application claim, and `agreedConsumer` the registry
+ * consumer an access agreement names for that application: each present only where known,
+ * so a lineage reader can tell a verified consumer from a name a caller sent.
+ */
+export interface LineageConsumer {
+  clientName: string;
+  clientVersion: string;
+  operationName: string;
+  verifiedApplication?: string | undefined;
+  agreedConsumer?: string | undefined;
+}
+
 export interface RunEventInput {
   namespace: string;
   runId: string;
   eventTime: string;
   failed: boolean;
   errorMessage?: string;
-  consumer: { clientName: string; clientVersion: string; operationName: string };
+  consumer: LineageConsumer;
   inputs: InputDataset[];
 }
 
@@ -195,8 +209,12 @@ export function runEvent(input: RunEventInput): RunEvent {
       name: `${consumer.clientName}/${consumer.operationName}`,
       facets: {
         jobType: facet(FACET_SCHEMAS.jobType, { processingType: 'BATCH', integration: 'MESHGATE', jobType: 'QUERY' }),
-        // Who ran it: the client (name and version, as the gateway's metrics bound them) and its operation.
-        tags: facet(FACET_SCHEMAS.jobTags, { tags: Object.entries(consumer).map(([key, value]) => ({ key, value, source: TAG_SOURCE })) }),
+        // Who ran it: the client (name and version, as the gateway's metrics bound them), its operation, and its verified application and consumer where known.
+        tags: facet(FACET_SCHEMAS.jobTags, {
+          tags: Object.entries(consumer)
+            .filter((entry): entry is [string, string] => entry[1] !== undefined)
+            .map(([key, value]) => ({ key, value, source: TAG_SOURCE })),
+        }),
       },
     },
     inputs: input.inputs,

@@ -96,6 +96,8 @@ export enum WireErrorCode {
   AGREEMENT_SELF_APPROVAL = 'AGREEMENT_SELF_APPROVAL',
   /** The request names a classification the product has no field of, or one that needs no agreement. */
   AGREEMENT_CLASSIFICATION_UNKNOWN = 'AGREEMENT_CLASSIFICATION_UNKNOWN',
+  /** The request names a scope that governance's `classificationScopes` opens no classification with. */
+  AGREEMENT_SCOPE_UNKNOWN = 'AGREEMENT_SCOPE_UNKNOWN',
   /** The end date is past, or further ahead than governance's longest term. */
   AGREEMENT_TERM_INVALID = 'AGREEMENT_TERM_INVALID',
   /** The decision does not fit the agreement's state: already decided in that role, rejected, revoked or expired. */
@@ -229,6 +231,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<WireErrorCode, number>> = {
   AGREEMENT_NOT_YOURS: 403,
   AGREEMENT_SELF_APPROVAL: 403,
   AGREEMENT_CLASSIFICATION_UNKNOWN: 422,
+  AGREEMENT_SCOPE_UNKNOWN: 422,
   AGREEMENT_TERM_INVALID: 422,
   AGREEMENT_NOT_PENDING: 409,
   CONTRACT_TOO_LARGE: 413,

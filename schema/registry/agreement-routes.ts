@@ -35,13 +35,17 @@ const consumerSchema = z.strictObject({
   contact: text(200),
 });
 
-const requestSchema = z.strictObject({
-  consumer: name,
-  product: name,
-  classifications: z.array(z.enum(CLASSIFICATIONS)).min(1).max(CLASSIFICATIONS.length),
-  purpose: text(500),
-  endsAt: z.string().max(40),
-});
+const requestSchema = z
+  .strictObject({
+    consumer: name,
+    product: name,
+    classifications: z.array(z.enum(CLASSIFICATIONS)).max(CLASSIFICATIONS.length).optional(),
+    /** Scopes as governance names them; each stands for the classifications it opens. */
+    scopes: z.array(z.string().trim().min(1).max(100)).max(20).optional(),
+    purpose: text(500),
+    endsAt: z.string().max(40),
+  })
+  .refine((request) => (request.classifications?.length ?? 0) + (request.scopes?.length ?? 0) > 0, 'name at least one classification or scope');
 
 const decisionSchema = z.strictObject({ decision: z.enum(DECISIONS), reason: text(500) });
 const filterSchema = z.object({ product: name.optional(), consumer: name.optional() });

@@ -18,7 +18,10 @@ export interface AgreementRequest {
   id: number;
   consumer: string;
   product: string;
+  /** What the agreement opens on this product: the classifications named, and those the scopes asked for open there. */
   classifications: Classification[];
+  /** The scopes the request named, as asked ([] when it named classifications only). */
+  scopes: string[];
   purpose: string;
   /** ISO timestamp: access stops at this instant. */
   endsAt: string;
@@ -51,6 +54,8 @@ export interface AgreementDecision {
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS registry_consumers (name TEXT PRIMARY KEY, application TEXT NOT NULL UNIQUE, owner_team TEXT NOT NULL, contact TEXT NOT NULL, registered_by TEXT NOT NULL, registered_at TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS registry_agreements (id INTEGER PRIMARY KEY, consumer TEXT NOT NULL, product TEXT NOT NULL, classifications TEXT NOT NULL, purpose TEXT NOT NULL, ends_at TEXT NOT NULL, deciders TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at TEXT NOT NULL)`,
+  // Scopes came after the first agreements were kept: a request from before them named none.
+  `ALTER TABLE registry_agreements ADD COLUMN IF NOT EXISTS scopes TEXT`,
   `CREATE TABLE IF NOT EXISTS registry_agreement_decisions (id INTEGER PRIMARY KEY, agreement_id INTEGER NOT NULL, decision TEXT NOT NULL, role TEXT NOT NULL, decided_by TEXT NOT NULL, decided_at TEXT NOT NULL, reason TEXT NOT NULL)`,
 ];
 
@@ -73,6 +78,7 @@ function toRequest(row: Record<string, unknown>): AgreementRequest {
     consumer: text(row.consumer),
     product: text(row.product),
     classifications: JSON.parse(text(row.classifications)) as Classification[],
+    scopes: row.scopes === null || row.scopes === undefined ? [] : (JSON.parse(text(row.scopes)) as string[]),
     purpose: text(row.purpose),
     endsAt: text(row.ends_at),
     deciders: JSON.parse(text(row.deciders)) as AgreementDecider[],
@@ -148,8 +154,19 @@ export class AgreementsStore {
   async addRequest(request: Omit<AgreementRequest, 'id'>): Promise<number> {
     const id = await this.nextId('registry_agreements');
     await this.sql.query(
-      'INSERT INTO registry_agreements (id, consumer, product, classifications, purpose, ends_at, deciders, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-      [id, request.consumer, request.product, JSON.stringify(request.classifications), request.purpose, request.endsAt, JSON.stringify(request.deciders), request.requestedBy, request.requestedAt],
+      'INSERT INTO registry_agreements (id, consumer, product, classifications, scopes, purpose, ends_at, deciders, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+      [
+        id,
+        request.consumer,
+        request.product,
+        JSON.stringify(request.classifications),
+        JSON.stringify(request.scopes),
+        request.purpose,
+        request.endsAt,
+        JSON.stringify(request.deciders),
+        request.requestedBy,
+        request.requestedAt,
+      ],
     );
     return id;
   }

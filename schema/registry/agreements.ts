@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CLASSIFICATIONS, PRODUCT_NAME, safeParseDescriptor, type Classification } from '../product/descriptor.ts';
-import { agreementDeciders, parseGovernance, type AgreementDecider, type AgreementGovernance } from '../contracts/governance.ts';
+import { agreementDeciders, classificationsOfScope, parseGovernance, type AgreementDecider, type Governance } from '../contracts/governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { AgreementDecision, AgreementRequest, AgreementsStore, Consumer, Decision } from './agreements-store.ts';
 import type { CurrentMesh } from './registry-store.ts';
@@ -69,7 +69,10 @@ export interface ConsumerInput {
 export interface RequestInput {
   consumer: string;
   product: string;
-  classifications: Classification[];
+  /** The classifications asked for; with `scopes`, at least one of the two names something. */
+  classifications?: Classification[] | undefined;
+  /** Scopes asked for, each standing for the classifications governance opens with it, on this product only. */
+  scopes?: string[] | undefined;
   purpose: string;
   /** An ISO timestamp or a `YYYY-MM-DD` day (access then stops as that day begins, UTC). */
   endsAt: string;
@@ -121,8 +124,8 @@ export class Agreements {
     return run;
   }
 
-  private async governance(mesh?: CurrentMesh): Promise<AgreementGovernance> {
-    return parseGovernance((mesh ?? (await this.registry.mesh())).governance, 'registry governance').agreements;
+  private async governance(mesh?: CurrentMesh): Promise<Governance> {
+    return parseGovernance((mesh ?? (await this.registry.mesh())).governance, 'registry governance');
   }
 
   registerConsumer(input: ConsumerInput, principal: RegistryPrincipal): Promise<Consumer> {
@@ -155,27 +158,38 @@ export class Agreements {
       if (!version) throw refuse(MeshErrorCode.PRODUCT_UNKNOWN, `No version of product "${input.product.slice(0, 64)}" is served`);
       const parsed = safeParseDescriptor(version.descriptor);
       const has = new Set(parsed.ok ? Object.values(parsed.descriptor.fields).map((f) => f.classification) : []);
-      const wanted = CLASSIFICATIONS.filter((c) => input.classifications.includes(c));
-      const missing = wanted.filter((c) => !has.has(c));
-      if (wanted.length === 0 || missing.length > 0) {
-        throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${input.product} has no ${missing.join(' or ') || 'requested'} field; it has ${[...has].join(', ') || 'no classified field'}`);
-      }
       const governance = await this.governance(mesh);
-      const open = wanted.filter((c) => agreementDeciders(governance, [c]).length === 0);
+      const scopes = [...new Set(input.scopes ?? [])];
+      // A scope asks for what governance opens with it; an agreement grants that on this product's fields alone.
+      // Resolved now, not when enforced: the deciders approve these classifications, and a later
+      // governance change that gives the scope more cannot widen an agreement already approved.
+      const unknown = scopes.filter((scope) => classificationsOfScope(governance, scope).length === 0);
+      if (unknown.length > 0) throw refuse(MeshErrorCode.AGREEMENT_SCOPE_UNKNOWN, `Governance opens no classification with ${unknown.map((s) => JSON.stringify(s.slice(0, 64))).join(', ')}`);
+      const byScope = scopes.flatMap((scope) => classificationsOfScope(governance, scope).filter((c) => has.has(c)));
+      const emptyScopes = scopes.filter((scope) => !classificationsOfScope(governance, scope).some((c) => has.has(c)));
+      const asked = input.classifications ?? [];
+      const wanted = CLASSIFICATIONS.filter((c) => asked.includes(c) || byScope.includes(c));
+      const missing = asked.filter((c) => !has.has(c));
+      if (wanted.length === 0 || missing.length > 0 || emptyScopes.length > 0) {
+        const named = [...missing, ...emptyScopes.map((s) => `${classificationsOfScope(governance, s).join(' or ')} (${s})`)];
+        throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${input.product} has no ${named.join(' or ') || 'requested'} field; it has ${[...has].join(', ') || 'no classified field'}`);
+      }
+      const open = wanted.filter((c) => agreementDeciders(governance.agreements, [c]).length === 0);
       if (open.length > 0) throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${open.join(' and ')} data needs no agreement under governance; ask only for what does`);
       const now = this.now();
       const ends = endInstant(input.endsAt);
-      const longest = new Date(now.getTime() + governance.maxTermDays * DAY_MS);
+      const { maxTermDays } = governance.agreements;
+      const longest = new Date(now.getTime() + maxTermDays * DAY_MS);
       if (!ends || ends <= now) throw refuse(MeshErrorCode.AGREEMENT_TERM_INVALID, `The end date ${JSON.stringify(input.endsAt.slice(0, 40))} is not a date in the future`);
-      if (ends > longest)
-        throw refuse(MeshErrorCode.AGREEMENT_TERM_INVALID, `The end date ${ends.toISOString()} is past governance's longest term of ${governance.maxTermDays} days (${longest.toISOString()})`);
+      if (ends > longest) throw refuse(MeshErrorCode.AGREEMENT_TERM_INVALID, `The end date ${ends.toISOString()} is past governance's longest term of ${maxTermDays} days (${longest.toISOString()})`);
       const request: Omit<AgreementRequest, 'id'> = {
         consumer: input.consumer,
         product: input.product,
         classifications: wanted,
+        scopes,
         purpose: input.purpose,
         endsAt: ends.toISOString(),
-        deciders: agreementDeciders(governance, wanted),
+        deciders: agreementDeciders(governance.agreements, wanted),
         requestedBy: principal.name,
         requestedAt: now.toISOString(),
       };
@@ -297,7 +311,7 @@ export class Agreements {
         endsAt: a.endsAt,
       }))
       .sort((a, b) => a.id - b.id);
-    const document: GatewayAgreements = { governed: CLASSIFICATIONS.filter((c) => agreementDeciders(governance, [c]).length > 0), grants };
+    const document: GatewayAgreements = { governed: CLASSIFICATIONS.filter((c) => agreementDeciders(governance.agreements, [c]).length > 0), grants };
     return { document, etag: `"${createHash('sha256').update(JSON.stringify(document)).digest('hex').slice(0, 32)}"` };
   }
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresSchema, postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
-import { productWith, startAgreementRegistry, type AgreementRegistry } from '../support/agreement-registry.ts';
+import { agreementDeciders, classificationsOfScope, loadGovernance } from '../../schema/contracts/governance.ts';
+import { classificationsOf, productWith, publishedBaseline, startAgreementRegistry, type AgreementRegistry } from '../support/agreement-registry.ts';
 
 /**
  * Consumers and access agreements in the registry, on both stores: a consumer registers and
@@ -120,6 +121,29 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
     } finally {
       now = before;
     }
+  });
+
+  it("a request may name scopes: each asks for the classifications governance opens with it, on this product's fields only, decided as those are", async () => {
+    const governance = loadGovernance();
+    const scope = governance.classificationScopes.confidential[0]!;
+    const opened = classificationsOfScope(governance, scope).filter((c) => classificationsOf(publishedBaseline(CONFIDENTIAL).descriptor).has(c));
+    expect(opened, `${scope} opens a governed classification of ${CONFIDENTIAL}`).toContain('confidential');
+    const requested = await mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, {
+      consumer: CONSUMER,
+      product: CONFIDENTIAL,
+      scopes: [scope],
+      purpose: 'Revenue by scope',
+      endsAt: inDays(30),
+    });
+    expect(requested.status, JSON.stringify(requested.body)).toBe(201);
+    expect(requested.body).toMatchObject({ classifications: opened, scopes: [scope], deciders: agreementDeciders(governance.agreements, opened), status: 'pending' });
+    const id = requested.body.id as number;
+    expect((await mesh.call('POST', `/v1/agreements/${id}/decisions`, mesh.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'scope ok' })).body.status).toBe('active');
+    // Kept as asked, read back from the store; the gateways get what it opens, on this product alone.
+    expect((await mesh.call('GET', `/v1/agreements/${id}`, mesh.tokens.gateway!)).body).toMatchObject({ scopes: [scope], classifications: opened });
+    const grant = (await mesh.call('GET', '/v1/grants', mesh.tokens.gateway!)).body.grants.find((g: { id: number }) => g.id === id);
+    expect(grant).toMatchObject({ product: CONFIDENTIAL, classifications: opened });
+    await mesh.call('POST', `/v1/agreements/${id}/decisions`, mesh.tokens.platform!, { decision: 'revoke', reason: 'done' });
   });
 
   it('lists pending requests first, by product and by consumer', async () => {

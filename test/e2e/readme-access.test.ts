@@ -43,7 +43,7 @@ describe('README: Access agreements', () => {
     expect(rest).toEqual([]);
     const consumer = registry.tokens[`consumer:${CONSUMER}`]!;
     expect(await run(register!, consumer)).toContain(`registered consumer ${CONSUMER}`);
-    expect(await run(request!, consumer)).toMatch(new RegExp(`requested #1 pending \\(awaiting owner\\): ${CONSUMER} reads ${CONFIDENTIAL} \\[confidential\\]`));
+    expect(await run(request!, consumer)).toMatch(new RegExp(`requested #1 pending \\(awaiting owner\\): ${CONSUMER} reads ${CONFIDENTIAL} \\[confidential\\] as finance:read `));
     expect(await run(approve!, registry.tokens[CONFIDENTIAL]!)).toContain('approved #1 active');
     expect((await registry.call('GET', '/v1/grants', registry.tokens.gateway!)).body.grants.map((g: { id: number }) => g.id)).toEqual([1]);
     expect(await run(list!, registry.tokens.platform!)).toContain(`#1 active: ${CONSUMER} reads ${CONFIDENTIAL}`);
@@ -57,11 +57,26 @@ describe('README: Access agreements', () => {
     // Five CLI starts through npx, on a machine that may be busy.
   }, 400_000);
 
+  it("the README's approve line as `reject`: the request is rejected for good, with its reason, and never granted", async () => {
+    const [, request, approve] = readmeShellBlock('Access agreements');
+    const requested = await run(request!, registry.tokens[`consumer:${CONSUMER}`]!);
+    const id = /requested #(\d+) pending/.exec(requested)?.[1];
+    expect(id, requested).toBeDefined();
+    const reject = substituted(approve!, [[`access approve 1 `, `access reject ${id} `]]);
+    expect(await run(reject, registry.tokens[CONFIDENTIAL]!)).toContain(`rejected #${id} rejected`);
+    const kept = (await registry.call('GET', `/v1/agreements/${id}`, registry.tokens.platform!)).body;
+    expect(kept.decisions.map((d: { decision: string; role: string; reason: string }) => [d.decision, d.role, d.reason])).toEqual([['reject', 'owner', 'Aggregates for finance reporting']]);
+    expect((await registry.call('GET', '/v1/grants', registry.tokens.gateway!)).body.grants).toEqual([]);
+    const again = await registry.call('POST', `/v1/agreements/${id}/decisions`, registry.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'second thoughts' });
+    expect([again.status, again.body.error?.code]).toEqual([409, 'AGREEMENT_NOT_PENDING']);
+  }, 200_000);
+
   it('a refusal exits 1 with its code', async () => {
     const [, request] = readmeShellBlock('Access agreements');
-    const command = substituted(request!, [['http://localhost:4100', registry.server.url]])
-      .replace(' sales ', ` ${CONFIDENTIAL} `)
-      .replace('--classifications confidential', '--classifications restricted');
+    const command = substituted(request!, [
+      ['http://localhost:4100', registry.server.url],
+      ['--scopes finance:read', '--classifications restricted'],
+    ]).replace(' sales ', ` ${CONFIDENTIAL} `);
     const child = runShellLine(command, { cwd: ROOT, env: { MESHGATE_REGISTRY_TOKEN: registry.tokens[`consumer:${CONSUMER}`]! } });
     expect(await child.exited).toBe(1);
     expect(child.output()).toContain('AGREEMENT_CLASSIFICATION_UNKNOWN');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIFICATIONS } from '../../schema/product/descriptor.ts';
-import { loadGovernance } from '../../schema/contracts/governance.ts';
+import { classificationsOfScope, loadGovernance } from '../../schema/contracts/governance.ts';
 import { classificationsOf, productWith, publishedBaseline, startAgreementRegistry, type AgreementRegistry } from '../support/agreement-registry.ts';
 
 /**
@@ -67,6 +67,23 @@ describe('agreements API abuse', () => {
     // One that needs no agreement at all is refused too: an agreement for it would grant nothing.
     await expectRefused(request(RESTRICTED, ['public']), 422, 'AGREEMENT_CLASSIFICATION_UNKNOWN');
     await expectRefused(request(RESTRICTED, ['top-secret']), 400, 'BAD_REQUEST');
+  });
+
+  it('a scope governance opens nothing with: AGREEMENT_SCOPE_UNKNOWN; one opening nothing of this product: AGREEMENT_CLASSIFICATION_UNKNOWN; a request naming neither: BAD_REQUEST', async () => {
+    const governance = loadGovernance();
+    const ask = (body: Record<string, unknown>) =>
+      mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, { consumer: CONSUMER, product: RESTRICTED, purpose: 'abuse test', endsAt: inDays(30), ...body });
+    const before = (await mesh.call('GET', '/v1/agreements', mesh.tokens.platform!)).body.length;
+    const invented = 'everything:read';
+    expect(classificationsOfScope(governance, invented)).toEqual([]);
+    await expectRefused(ask({ scopes: [invented] }), 422, 'AGREEMENT_SCOPE_UNKNOWN');
+    // A known scope still refuses whole when one of the scopes named is unknown.
+    await expectRefused(ask({ scopes: [governance.classificationScopes.restricted[0]!, invented] }), 422, 'AGREEMENT_SCOPE_UNKNOWN');
+    // The scope of a governed classification the product has no field of opens nothing here: no agreement for it.
+    await expectRefused(ask({ scopes: [governance.classificationScopes[ABSENT][0]!] }), 422, 'AGREEMENT_CLASSIFICATION_UNKNOWN');
+    await expectRefused(ask({ scopes: [] }), 400, 'BAD_REQUEST');
+    await expectRefused(ask({ classifications: [], scopes: [] }), 400, 'BAD_REQUEST');
+    expect((await mesh.call('GET', '/v1/agreements', mesh.tokens.platform!)).body.length).toBe(before);
   });
 
   it("an end date past governance's longest term, or in the past: AGREEMENT_TERM_INVALID", async () => {

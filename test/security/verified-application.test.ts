@@ -11,6 +11,8 @@ import { addDays, utcDay } from '../../schema/base/utc-day.ts';
 import { DEMO_MESH } from '../../subgraphs/demo-mesh.ts';
 import { probeQuery, probeQueryWhere, productWith, startAgreementRegistry, withoutField, type AgreementRegistry } from '../support/agreement-registry.ts';
 import { ANALYST_SCOPES, closeProducts, postGraphQL, startGatewayFor, startProducts, type MeshHarness, type MeshProducts } from '../support/mesh-harness.ts';
+import { startCollector } from '../support/openlineage-collector.ts';
+import { openLineageProblems, tagsOf } from '../contracts/standard-schemas.ts';
 
 /**
  * The application a caller acts for is a claim of its verified token, never a name it sends:
@@ -42,6 +44,7 @@ let dir: string;
 let registry: AgreementRegistry;
 let products: MeshProducts;
 let mesh: MeshHarness;
+let collector: Awaited<ReturnType<typeof startCollector>>;
 const clients: Client[] = [];
 
 async function describeProduct(headers: Record<string, string>, product: string): Promise<{ name: string; readable: boolean }[]> {
@@ -61,9 +64,17 @@ describe('a verified application, not a name the caller sends', () => {
     dir = mkdtempSync(join(tmpdir(), 'verified-application-'));
     registry = await startAgreementRegistry(join(dir, 'registry.duckdb'), { consumers: [CONSUMER] });
     products = await startProducts();
+    collector = await startCollector();
     mesh = await startGatewayFor(
       products,
-      { mode: 'production', registry: { url: registry.server.url, token: registry.tokens.gateway! }, supergraph: { pollIntervalMs: 100 }, usage: { flushIntervalMs: 100 }, mcp: { enabled: true } },
+      {
+        mode: 'production',
+        registry: { url: registry.server.url, token: registry.tokens.gateway! },
+        supergraph: { pollIntervalMs: 100 },
+        usage: { flushIntervalMs: 100 },
+        mcp: { enabled: true },
+        lineage: { url: collector.url, flushIntervalMs: 10, batchSize: 10 },
+      },
       {},
       async () => {},
     );
@@ -86,6 +97,7 @@ describe('a verified application, not a name the caller sends', () => {
     await mesh?.gateway.close();
     if (products) await closeProducts(products);
     await registry?.close();
+    await collector?.close();
     delete process.env.MESHGATE_SIGNING_SECRET;
     rmSync(dir, { recursive: true, force: true });
   });
@@ -116,6 +128,24 @@ describe('a verified application, not a name the caller sends', () => {
       const answer = await postGraphQL(mesh.gateway.url, { query: gated.query }, headers);
       expect(answer.body.errors?.find((e) => e.message.includes(gated.coordinate))?.extensions?.code, who).toBe('FORBIDDEN_FIELD');
     }
+  });
+
+  it('OpenLineage names the verified application and the consumer its agreement names; a client header claiming the name is neither', async () => {
+    const approved = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER })}` };
+    const claiming = { ...FORGED, authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}` };
+    expect((await postGraphQL(mesh.gateway.url, { query: `query AgreedLineage ${gated.query}` }, approved)).body.errors).toBeUndefined();
+    await postGraphQL(mesh.gateway.url, { query: `query ClaimedLineage ${gated.query}` }, claiming);
+    const eventOf = async (job: string) => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !collector.events.some((e) => e.job.name === job); ) await new Promise((resolve) => setTimeout(resolve, 20));
+      const event = collector.events.find((e) => e.job.name === job);
+      expect(event, job).toBeDefined();
+      expect(openLineageProblems(event, 'run')).toEqual([]);
+      return tagsOf(event.job).tags;
+    };
+    const agreed = await eventOf(`${CONSUMER}/AgreedLineage`);
+    expect([agreed.get('verifiedApplication'), agreed.get('agreedConsumer')]).toEqual([CONSUMER, CONSUMER]);
+    const claimed = await eventOf(`${CONSUMER}/ClaimedLineage`);
+    expect([claimed.get('verifiedApplication'), claimed.get('agreedConsumer')]).toEqual([undefined, undefined]);
   });
 
   it("usage carries the verified application; a breaking change's finding names it as verified, and a client name claiming it as self-declared", async () => {

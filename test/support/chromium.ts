@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Debian's `chromium` package; playwright-core drives it instead of downloading a browser. */
@@ -35,21 +33,30 @@ export function chromiumAvailable(): boolean {
   return false;
 }
 
-/** A headless Chromium with a fresh profile, removed again on close. */
+/** A headless Chromium with a fresh context of its own (nothing kept from another run), closed with it. */
 export async function launchChromium(options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'meshgate-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    javaScriptEnabled: options.javaScriptEnabled ?? true,
-    viewport: { width: 1280, height: 900 },
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
+  const [browser] = await launchChromiumContexts([options]);
+  return browser!;
+}
+
+/**
+ * One headless Chromium process with a fresh context (no cookies, cache or storage shared)
+ * for each entry of `contexts`: a second browser for a second setting (JavaScript off and
+ * on) only costs another start. Each `close` closes its context; the last closes the browser.
+ */
+export async function launchChromiumContexts(contexts: { javaScriptEnabled?: boolean }[]): Promise<{ context: BrowserContext; close(): Promise<void> }[]> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  let open = contexts.length;
+  return Promise.all(
+    contexts.map(async (options) => {
+      const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: 1280, height: 900 } });
+      return {
+        context,
+        close: async () => {
+          await context.close();
+          if (--open === 0) await browser.close();
+        },
+      };
+    }),
+  );
 }

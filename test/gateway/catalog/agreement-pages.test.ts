@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { registerExportCommand } from '../../../gateway/cli/export-command.ts';
+import { loadGovernance } from '../../../schema/contracts/governance.ts';
 import { odpsSchema, problemsOf } from '../../contracts/standard-schemas.ts';
 import { productWith, publishedBaseline, startAgreementRegistry, type AgreementRegistry } from '../../support/agreement-registry.ts';
 
@@ -15,6 +16,7 @@ import { productWith, publishedBaseline, startAgreementRegistry, type AgreementR
 const CONSUMER = 'board-pack';
 const PRODUCT = productWith('confidential');
 const DAY = 86_400_000;
+const SCOPE = loadGovernance().classificationScopes.confidential[0]!;
 
 let dir: string;
 let registry: AgreementRegistry;
@@ -32,19 +34,20 @@ describe('registry pages: access agreements', () => {
     registry = await startAgreementRegistry(join(dir, 'registry.duckdb'), { consumers: [CONSUMER], pages: true });
     const token = registry.tokens[`consumer:${CONSUMER}`]!;
     await registry.call('POST', '/v1/consumers', token, { name: CONSUMER, ownerTeam: 'board-office', contact: 'board@example.com' });
-    const ask = async (purpose: string) =>
+    const ask = async (purpose: string, what: Record<string, string[]> = { classifications: ['confidential'] }) =>
       (
         await registry.call('POST', '/v1/agreements', token, {
           consumer: CONSUMER,
           product: PRODUCT,
-          classifications: ['confidential'],
+          ...what,
           purpose,
           endsAt: new Date(Date.now() + 30 * DAY).toISOString(),
         })
       ).body.id as number;
     active = await ask('Quarterly board pack <b>figures</b>');
     await registry.call('POST', `/v1/agreements/${active}/decisions`, registry.tokens[PRODUCT]!, { decision: 'approve', reason: 'Board reporting' });
-    pending = await ask('A second look');
+    // The second is asked for by scope: the page shows what was asked beside what it opens.
+    pending = await ask('A second look', { scopes: [SCOPE] });
     // Seeding the registry checks and composes the whole demo mesh: slow on a busy machine.
   }, 240_000);
 
@@ -63,6 +66,11 @@ describe('registry pages: access agreements', () => {
         [active, 'active'],
       ]);
       expect(html).toContain(`approve by ${PRODUCT}-team (owner)`);
+      const scopes = [...html.matchAll(/data-agreement="(\d+)"[\s\S]*?<\/tr>/g)].map((row) => [Number(row[1]), /data-scopes>as ([^<]*)</.exec(row[0])?.[1]]);
+      expect(scopes).toEqual([
+        [pending, SCOPE],
+        [active, undefined],
+      ]);
       expect(html).toContain('Board reporting');
       // What a requester wrote is escaped.
       expect(html).toContain('&lt;b&gt;figures&lt;/b&gt;');

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '../../../gateway/catalog/catalog-data.ts';
 import { DEMO_MESH } from '../../../subgraphs/demo-mesh.ts';
-import { chromiumAvailable, launchChromium } from '../../support/chromium.ts';
+import { chromiumAvailable, launchChromiumContexts } from '../../support/chromium.ts';
 import type { MeshHarness } from '../../support/mesh-harness.ts';
 import { startWorkerMesh } from '../../support/worker-mesh.ts';
 
@@ -12,8 +12,8 @@ import { startWorkerMesh } from '../../support/worker-mesh.ts';
  */
 const available = chromiumAvailable();
 let mesh: MeshHarness;
-let noScript: Awaited<ReturnType<typeof launchChromium>>;
-let withScript: Awaited<ReturnType<typeof launchChromium>>;
+let noScript: Awaited<ReturnType<typeof launchChromiumContexts>>[number];
+let withScript: Awaited<ReturnType<typeof launchChromiumContexts>>[number];
 let base: string;
 let catalog: Catalog;
 beforeAll(async () => {
@@ -21,8 +21,8 @@ beforeAll(async () => {
   mesh = await startWorkerMesh();
   base = mesh.gateway.url.replace(/graphql$/, '');
   catalog = (await (await fetch(`${base}catalog.json`)).json()) as Catalog;
-  noScript = await launchChromium({ javaScriptEnabled: false });
-  withScript = await launchChromium();
+  // One browser, a context with JavaScript off and one with it on.
+  [noScript, withScript] = (await launchChromiumContexts([{ javaScriptEnabled: false }, {}])) as [typeof noScript, typeof withScript];
 });
 afterAll(async () => {
   await noScript?.close();

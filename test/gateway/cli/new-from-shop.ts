@@ -73,7 +73,14 @@ export async function newShopMesh(
 ): Promise<ShopMesh> {
   const mesh = copyFixture('lifecycle');
   const table = (name: string) => (options.schema ? `${options.schema}.${name}` : name);
+  // Set for the products' start, and put back as they were on close or failure: the worker
+  // process is shared with other test files.
   const saved = Object.fromEntries(Object.keys(options.env ?? {}).map((key) => [key, process.env[key]]));
+  const restoreEnv = () => {
+    for (const [key, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+  };
   Object.assign(process.env, options.env);
   const products: MeshProducts = {};
   try {
@@ -103,14 +110,13 @@ export async function newShopMesh(
       gateway,
       close: async () => {
         await gateway.close();
-        for (const [key, value] of Object.entries(saved))
-          if (value === undefined) delete process.env[key];
-          else process.env[key] = value;
+        restoreEnv();
         mesh.remove();
       },
     };
   } catch (error) {
     await closeProducts(products);
+    restoreEnv();
     mesh.remove();
     throw error;
   }

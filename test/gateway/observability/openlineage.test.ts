@@ -47,6 +47,8 @@ describe('OpenLineage run events', () => {
     expect(openLineageProblems(event, 'run')).toEqual([]);
     expect(event.eventType).toBe('COMPLETE');
     expect(Object.fromEntries(tagsOf(event.job).tags)).toMatchObject({ clientName: 'churn-notebook', clientVersion: '1.4.2', operationName: 'ChurnWatch' });
+    // Named by headers alone: nothing says it is a verified application.
+    expect(tagsOf(event.job).tags.has('verifiedApplication')).toBe(false);
 
     // The gateway's own account of who answered: each is an input, at the version and watermark it answered with.
     const signals = answer.body.extensions!.dataProducts as { name: string; version: string; dataAsOf: string | null }[];
@@ -90,6 +92,10 @@ describe('OpenLineage run events', () => {
     const answer = await mesh.query('query ChurnWatch { customer(id: "C00042") { name } }', undefined, { authorization: `Bearer ${token}` });
     expect(answer.body.errors).toBeUndefined();
     await vi.waitFor(() => expect(collector.events.filter((e) => e.job.name === job)).toHaveLength(before + 1), { timeout: 10_000, interval: 10 });
+    // The same job name as the header-named run above, but this one says it is verified.
+    const verified = collector.events.filter((e) => e.job.name === job).at(-1);
+    expect(openLineageProblems(verified, 'run')).toEqual([]);
+    expect(tagsOf(verified.job).tags.get('verifiedApplication')).toBe(CLIENT['apollographql-client-name']);
   });
 
   it('sends FAIL with the error for an operation whose every field was refused, and lists nothing it did not read', async () => {
