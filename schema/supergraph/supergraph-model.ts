@@ -82,6 +82,9 @@ export function readSupergraphModel(sdl: string, document: DocumentNode = parseS
   const { subgraphs, nameOf: graphNames } = graphs.done();
   const contractDirectives = contract.done();
   const { directives, served } = access.done();
+  // Lineage is read by the OpenLineage emitter and enforced agreements alone, both off by
+  // default: the fields its walk noted are named and indexed the first time one asks.
+  let lineageRead: SupergraphLineage | undefined;
   return Object.freeze({
     sdl,
     subgraphs,
@@ -91,7 +94,10 @@ export function readSupergraphModel(sdl: string, document: DocumentNode = parseS
     previewFields: previewFieldsOf(directives),
     cost: cost.done(),
     overrideLabels: overrideLabels.done(),
-    lineage: lineage.done({ graphNames, products: contractDirectives.products }),
+    get lineage() {
+      lineageRead ??= lineage.done({ graphNames, products: contractDirectives.products });
+      return lineageRead;
+    },
     names: names.done(),
   });
 }
