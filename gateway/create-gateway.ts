@@ -175,7 +175,8 @@ async function executor(config: GatewayConfig, ground: Ground, products: Product
     validateSupergraph: true,
   });
   // Apollo's build takes the parse the model was read from: the supergraph is parsed once per load.
-  if (!buildFromModelParse(gateway, (sdl) => source.takeDocument(sdl))) logger.warn('Apollo Gateway builds its schema from its own parse of the supergraph: its build method is not the one meshgate hands a parse to');
+  if (!buildFromModelParse(gateway, (sdl) => source.takeDocument(sdl)))
+    logger.warn('Apollo Gateway builds its schema from its own parse of the supergraph: its build method is not the one meshgate hands a parse to');
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   // The one place a served supergraph comes in: the source hands its model to every consumer, the plugins included.
   gateway.onSchemaLoadOrUpdate((loaded) => source.serving(loaded));

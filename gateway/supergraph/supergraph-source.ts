@@ -152,7 +152,8 @@ export class FileSupergraphSource implements SupergraphManager {
    */
   serving({ apiSchema, coreSupergraphSdl }: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }): void {
     // Apollo hands back the very string it was given: the model admitted for it is the one served.
-    const served = this.admitted?.model.sdl === coreSupergraphSdl ? this.admitted : { model: readSupergraphModel(coreSupergraphSdl), hash: hashSdl(coreSupergraphSdl), origin: this.file, document: undefined };
+    const served =
+      this.admitted?.model.sdl === coreSupergraphSdl ? this.admitted : { model: readSupergraphModel(coreSupergraphSdl), hash: hashSdl(coreSupergraphSdl), origin: this.file, document: undefined };
     this.admitted = undefined;
     this.current = { phase: 'serving', source: served.origin, hash: served.hash, loadedAt: new Date(), subgraphs: served.model.subgraphs };
     for (const listener of this.listeners) listener(served.model, apiSchema);

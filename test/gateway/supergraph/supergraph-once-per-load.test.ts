@@ -38,7 +38,8 @@ let gateway: RunningGateway;
 let apolloBuilds: ReturnType<typeof vi.spyOn>;
 
 /** What Apollo's nth build was given: the SDL (parsed again) or a parsed document. */
-const builtFrom = (n: number) => (typeof apolloBuilds.mock.calls[n]?.[0] === 'string' ? 'sdl' : (apolloBuilds.mock.calls[n]?.[0] as { kind?: string } | undefined)?.kind === 'Document' ? 'document' : 'nothing');
+const builtFrom = (n: number) =>
+  typeof apolloBuilds.mock.calls[n]?.[0] === 'string' ? 'sdl' : (apolloBuilds.mock.calls[n]?.[0] as { kind?: string } | undefined)?.kind === 'Document' ? 'document' : 'nothing';
 const codesOf = async (query: string) => ((await postGraphQL(gateway.url, { query })).body.errors ?? []).map((e) => e.extensions?.code);
 const costOf = async (query: string) => (await postGraphQL(gateway.url, { query })).body.extensions?.cost?.estimated;
 
