@@ -98,7 +98,7 @@ const previewSchema = z.strictObject({
 
 /**
  * The gateway's configuration: a YAML file (`meshgate.yaml`, or `--config`), then
- * environment variables on top, then CLI flags (read by config-loader.ts). Validated once at start-up; every problem
+ * environment variables on top, then CLI flags (read by `loadGatewayConfig`). Validated once at start-up; every problem
  * is reported with its path and the value found there.
  */
 // Every section is `.prefault({})`: an absent section is parsed as `{}`, so each default is

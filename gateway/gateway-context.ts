@@ -8,17 +8,17 @@ export interface GatewayContext {
   requestId: string;
   /** The client's request headers, lower-cased. */
   headers: Record<string, string>;
-  /** Who is asking; set before any plugin runs (see authentication.ts). */
+  /** Who is asking; set before any plugin runs (see `createAuthenticator`). */
   principal: Principal;
   /** Each product that answered this request, with what it reported (null: nothing readable). */
   answeredBy: Map<string, ProductReport | null>;
   /**
-   * Whether the caller opted in to preview fields (plugins/preview-gate-plugin.ts): the API
-   * schema variant its answer is made for, part of the answer's identity (execution/answer-identity.ts).
+   * Whether the caller opted in to preview fields (the preview gate plugin): the API
+   * schema variant its answer is made for, part of the answer's identity (`answerIdentity`).
    */
   previewOptIn?: boolean;
-  /** `@defer` in parts: whether the client takes them, and the parts still to come (execution/incremental-delivery.ts). */
+  /** `@defer` in parts: whether the client takes them, and the parts still to come (`deliverDeferred`). */
   incremental?: IncrementalDelivery;
-  /** Progressive `@override` labels on for this request, sorted (plugins/override-labels-plugin.ts). */
+  /** Progressive `@override` labels on for this request, sorted (drawn by the override labels plugin). */
   overrideLabels?: readonly string[];
 }

@@ -9,7 +9,7 @@ import type { GatewayMetrics } from './observability/metrics.ts';
 import type { SharedStateStore } from './shared-state/key-value-store.ts';
 import type { SupergraphState } from './supergraph/supergraph-source.ts';
 
-/** What `startGateway` (create-gateway.ts) hands back, and what it can be given besides the config. */
+/** What `startGateway` hands back, and what it can be given besides the config. */
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
@@ -28,7 +28,7 @@ export interface RunningGateway {
 export interface GatewayOptions {
   /** The clock freshness is judged by (tests). @default Date.now */
   now?: () => number;
-  /** Where the gateway logs. @default the process logger (gateway/observability/logger.ts) */
+  /** Where the gateway logs. @default the process logger (`logger`) */
   logger?: Logger;
   /** The random source `percent(N)` override labels are drawn from (tests). @default Math.random */
   random?: () => number;

@@ -13,8 +13,8 @@ interface GovernedField {
  * Access agreements at the gateway: a field whose classification governance puts under
  * agreement is read only by a caller whose verified application holds an active agreement
  * with a product that answers the field, for that classification. This holds on top of the
- * token's scopes (field-access.ts asks both). Fields come from the supergraph, agreements from
- * the registry (supergraph/agreement-source.ts); both are swapped whole, and an agreement's
+ * token's scopes (`FieldAccess` asks both). Fields come from the supergraph, agreements from
+ * the registry (`watchRegistryAgreements`); both are swapped whole, and an agreement's
  * end date is checked against the clock on every request, so it stops between two polls.
  */
 export class AgreementAccess {

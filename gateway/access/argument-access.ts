@@ -1,5 +1,6 @@
 import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import { fragmentsOf } from '../operation/document-memo.ts';
+import { namedTypeOf, type FieldedType } from '../operation/operation-fields.ts';
 
 /**
  * Filtering by a field reveals the field: `customers(filter: {country: "DE"}) { totalCount }`
@@ -29,17 +30,6 @@ interface InputType {
   ofType?: InputType;
   getFields?: () => Record<string, { type: InputType }>;
   [Symbol.toStringTag]?: string;
-}
-
-interface FieldedType {
-  name: string;
-  getFields?: () => Record<string, { type: unknown; args: readonly { name: string; type: unknown }[] }>;
-}
-
-function namedTypeOf(type: unknown): FieldedType {
-  let current = type as { ofType?: unknown };
-  while (current.ofType) current = current.ofType as { ofType?: unknown };
-  return current as unknown as FieldedType;
 }
 
 export function refusedArguments(

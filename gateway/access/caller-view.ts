@@ -7,7 +7,7 @@ import type { SupergraphModel } from '../../schema/supergraph/supergraph-model.t
 
 /**
  * What the gateway shows one caller of its graph, decided once for the three doors that
- * describe it: introspection on `/graphql` (plugins/preview-gate-plugin.ts), `/mcp`'s
+ * describe it: introspection on `/graphql` (the preview gate plugin), `/mcp`'s
  * descriptions and the catalog (`/catalog`, `/catalog/<product>`, `/catalog.json`). A door
  * that decided on its own would, sooner or later, name a field or a client another door
  * hides from the same caller.

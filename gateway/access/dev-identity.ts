@@ -8,7 +8,7 @@ import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts
  * A development identity provider in a file, so a developer has a token for the explorer:
  * the demo's restricted and confidential fields need scopes, and an anonymous developer
  * would see only `FORBIDDEN_FIELD`. The key is generated on first use in the user's meshgate
- * home (`$MESHGATE_HOME`, see schema/protocol/dev-home.ts), one per user rather than per
+ * home (`$MESHGATE_HOME`, see `meshgateHome`), one per user rather than per
  * folder, so `meshgate token` run anywhere mints what `start`, `serve` and `dev` trust. It
  * is refused in production.
  */

@@ -14,7 +14,7 @@ import type { SupergraphModel } from '../../schema/supergraph/supergraph-model.t
 export class FieldAccess {
   private directives: ReadonlyMap<string, FieldDirectives> = new Map();
   private policies: ReadonlyMap<string, ContractPolicy> = new Map();
-  /** What each argument or input field reveals (`@meshgate__exposes`): argument-access.ts refuses its use to a caller who may not read that. */
+  /** What each argument or input field reveals (`@meshgate__exposes`): `refusedArguments` refuses its use to a caller who may not read that. */
   exposures: ReadonlyMap<string, readonly string[]> = new Map();
 
   /** @param agreements access agreements, when the gateway enforces them: asked after every other rule holds. */

@@ -9,18 +9,10 @@ export interface ForwardedClaim {
 }
 
 /**
- * Every caller claim that reaches a product: the ONE list. Empty: products are told nothing
- * about who asks (no token, no subject, no scopes), and access is decided at the gateway,
- * before planning. That is what lets callers with equal rights share an answer: two
- * requests that reach the products as the same operation with the same variables get the
- * same product answers, whoever sent them.
- *
- * The day a product needs to know the caller (identity propagation, row-level rules), the
- * claim is added HERE and nowhere else: the product fetch then sends it (the composition
- * root hands these functions to it), and the identity of a shared execution, a kept whole
- * answer, a shared product fetch and a kept product answer includes it, so callers whose
- * claims differ stop sharing at once. A claim sent any other way would let one caller's
- * answer reach another.
+ * Every caller claim that reaches a product: the ONE list, empty today (products are told
+ * nothing about who asks). A claim is added here and nowhere else: every sharing key includes
+ * this list, so a claim sent any other way would let one caller's answer reach another. The
+ * life-cycle document ("What callers share") says why.
  */
 export const FORWARDED_CLAIMS: readonly ForwardedClaim[] = [];
 

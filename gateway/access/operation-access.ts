@@ -49,6 +49,6 @@ function replaceDocument(requestContext: GraphQLRequestContextDidResolveOperatio
   writable.document = document;
   writable.operation = operation;
   // The hash of the pruned document is also what callers with equal rights share an answer
-  // by (execution/answer-identity.ts): the same rights cut the same fields.
+  // by (`answerIdentity`): the same rights cut the same fields.
   writable.queryHash = createHash('sha256').update(print(document)).digest('hex');
 }

@@ -99,7 +99,7 @@ export function pruneOperation(
 /**
  * Puts nulls and FORBIDDEN_FIELD errors where denied fields were, and strips placeholders.
  * `data` is never changed: it may be an answer shared by every caller with the same rights
- * (one execution in flight, or a kept answer; execution/answer-identity.ts), so only the
+ * (one execution in flight, or a kept answer; `answerIdentity`), so only the
  * objects and lists on the way to a change are copied, and the result shares the rest.
  */
 export function applyDenials(data: Record<string, unknown> | null | undefined, denied: readonly DeniedField[]): { data: Record<string, unknown> | null | undefined; errors: GraphQLFormattedError[] } {

@@ -28,7 +28,7 @@ export interface AnswerCacheOptions {
  * Whole answers to repeated queries, valid until any product they were made from reports a
  * new watermark. The watermark cache below it keeps each product's answers, but a hit there
  * still pays for executing the query plan; for the same answer identity, this skips
- * execution too. The key is that identity (execution/answer-identity.ts): what reached the
+ * execution too. The key is that identity (`answerIdentity`): what reached the
  * products, so an answer serves every caller with equal rights whatever their token, and
  * never one whose rights cut other fields or who sees another API schema variant. Access
  * denials are applied to each caller's own copy afterwards. An answer is only kept when every product

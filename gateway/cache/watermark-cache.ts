@@ -12,18 +12,12 @@ export interface WatermarkCacheStats {
 }
 
 /**
- * The watermark cache: products' answers kept until the product's data watermark moves.
- * (Not to be confused with a product's SLA freshness, the promise of how old its data may
- * be, nor with the watermarks seen in responses that the catalog shows.) An entry's key holds the product's
- * version and data watermark, so when a product reports a new watermark every older entry
- * simply stops being asked for: there is no TTL to guess, and nothing to purge (old entries
- * age out under `maxEntries`). The key is what the product was asked: the fetch's body, which
- * the planner made from the operation after access pruning (callers with other rights ask
- * other fields), and the caller claims forwarded with it (none today). A product answer is
- * never shaped for the caller, so callers with equal rights share it, whatever their token.
- *
- * Values are stored serialized and parsed per use: the executor merges entity results into
- * the response in place, so two requests must never share one answer object.
+ * The watermark cache: products' answers kept until the product's data watermark moves (not
+ * its SLA freshness, nor the watermarks the catalog shows). The key holds the product's version
+ * and watermark, the fetch's body and the forwarded claims, so a new watermark retires every
+ * older entry with no TTL and no purge (old ones age out under `maxEntries`). Values are stored
+ * serialized and parsed per use: the executor merges into answers in place. The life-cycle
+ * document ("What callers share") says what may be shared.
  */
 export class WatermarkCache implements ProductAnswerCache {
   readonly stats: WatermarkCacheStats = { hits: 0, misses: 0, bypassed: 0 };

@@ -33,7 +33,7 @@ export interface CatalogCacheOptions {
  */
 export class CatalogCache {
   private current: { key: string; builtAt: number; pages: Promise<Catalog> } | undefined;
-  /** Each build cut for each kind of caller (catalog-view.ts), kept as long as the build. */
+  /** Each build cut for each kind of caller (`catalogViewKey`), kept as long as the build. */
   private readonly cuts = new WeakMap<Catalog, Map<string, CatalogPages>>();
   private readonly maxAgeMs: number;
   private readonly now: () => number;
@@ -43,7 +43,7 @@ export class CatalogCache {
     this.now = options.now ?? Date.now;
   }
 
-  /** The catalog as `view` may see it (see catalog-view.ts). */
+  /** The catalog as `view` may see it (see `catalogForCaller`). */
   async forCaller(state: SupergraphState, view: CallerView): Promise<CatalogPages> {
     const whole = await this.whole(state);
     let cuts = this.cuts.get(whole);

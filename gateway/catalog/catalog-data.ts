@@ -31,7 +31,7 @@ export interface CatalogField {
   scopes: string[];
   /** Tagged `@tag(name: "preview")`: served only to clients that opt in. */
   preview: boolean;
-  /** `recentUsage` names the clients still using the field; null where the caller is not shown them (operators only, see catalog-view.ts). */
+  /** `recentUsage` names the clients still using the field; null where the caller is not shown them (operators only, see `catalogForCaller`). */
   deprecation: { reason: string; sunset: string | null; recentUsage: ClientFieldUsage[] | null } | null;
 }
 

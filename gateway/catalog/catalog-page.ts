@@ -1,5 +1,6 @@
 import type { Catalog, CatalogField, CatalogProduct } from './catalog-data.ts';
 import { escapeMarkup as e } from '../../schema/base/escape-markup.ts';
+import { CLASSIFICATIONS } from '../../schema/product/descriptor.ts';
 import { renderLineageSvg } from './lineage-svg.ts';
 
 /**
@@ -29,8 +30,6 @@ pre { background: #f3f4f6; padding: 8px 10px; border-radius: 6px; overflow-x: au
 .lineage { overflow-x: auto; background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px; }
 .muted { color: #6b7280; }
 `;
-
-const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
 
 /**
  * Where the catalog is served. The gateway serves it beside its explorer; the registry

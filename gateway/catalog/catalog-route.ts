@@ -10,7 +10,7 @@ import type { CatalogCache } from './catalog-cache.ts';
  * `GET /catalog` (the list and its search), `GET /catalog/<product>` and `GET /catalog.json`
  * (the data): the products the gateway serves, read from the mesh repository, built once
  * per supergraph, usage flush and watermark (see {@link CatalogCache}) rather than on every
- * unauthenticated request, and cut to what the caller may see (catalog-view.ts): the view
+ * unauthenticated request, and cut to what the caller may see (`catalogForCaller`): the view
  * introspection and `/mcp` give it.
  *
  * The catalog is documentation: without a token it answers with the anonymous view, whether

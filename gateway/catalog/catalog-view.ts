@@ -6,7 +6,7 @@ import type { Catalog, CatalogField, CatalogProduct } from './catalog-data.ts';
  * `/mcp` give the same caller): a preview field only after the caller opted in; a field of
  * a served product only if the caller's API schema has it (a field the served supergraph
  * hides, or does not have yet, is not named); and which clients use a deprecated field
- * only to an operator. The catalog is built once for everyone (see catalog-cache.ts); this
+ * only to an operator. The catalog is built once for everyone (see `CatalogCache`); this
  * cuts it per request, and keeps the cut per kind of caller.
  */
 export function catalogForCaller(catalog: Catalog, view: CallerView): Catalog {

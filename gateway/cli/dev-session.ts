@@ -1,4 +1,4 @@
-// `meshgate dev`'s session: loaded when the command runs (its help is dev-command.ts).
+// `meshgate dev`'s session: loaded when the command runs (its help is `registerDevCommand`'s).
 import { existsSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,4 +1,4 @@
-// What each `meshgate export` format runs; its help is export-command.ts, which loads this
+// What each `meshgate export` format runs; its help is `registerExportCommand`'s, which loads this
 // module only when an export runs.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -25,7 +25,7 @@ export function registerNewCommand(program: Command): void {
     )
     .action(async (name: string, options: { domain: string; owner: string; contact?: string; root?: string; from?: string; table: string[]; key: string[] }) => {
       if (options.from !== undefined) {
-        // Its own file: a declared product from an engine's catalog (gateway/cli/new-from-engine.ts).
+        // Its own file: a declared product from an engine's catalog (`newFromEngine`).
         const { newFromEngine } = await import('./new-from-engine.ts');
         const created = await newFromEngine({
           name,

@@ -12,19 +12,19 @@ import { DuckDbStore } from '../../subgraphs/kit/duckdb-store.ts';
 import { MySqlStore } from '../../subgraphs/kit/mysql-store.ts';
 import { PostgresStore } from '../../subgraphs/kit/postgres-store.ts';
 import type { DataStore, StoreKind } from '../../subgraphs/kit/store.ts';
-import { addToMesh } from '../onboarding/product-scaffold.ts';
+import { addToMesh, camel, pascal } from '../onboarding/product-scaffold.ts';
 
 /**
  * `meshgate new <product> --from <engine> --table <name>...`: a declared product from tables
  * a team already has, on PostgreSQL (and the engines that speak its protocol), MySQL/MariaDB,
  * a DuckDB file, or Parquet/CSV/JSON files. It reads the engine's catalog through the kit's
- * reader for that engine (subgraphs/kit/declared/engine-catalog.ts) and writes product.yaml,
- * schema.graphql, declared.yaml, index.ts and a test: a type per table, a field per column,
+ * reader for that engine (the kit's `CATALOGS`) and writes product.yaml,
+ * schema.graphql, declared.yaml, its entry module and a test: a type per table, a field per column,
  * the key from the primary key (several columns: `@key(fields: "a b")`), descriptions from
  * the comments, a foreign key to a table this product or another declared product of the
  * mesh serves as a reference to that entity (by a composite key too), a list per type with
  * filters by what each column holds and a sort on the key, and every field classified
- * `internal` until someone decides. Then it adds the product to `subgraphs/demo-mesh.ts` (as
+ * `internal` until someone decides. Then it adds the product to the demo mesh's list (as
  * `meshgate new` does), refreshes the lineage and publishes the 1.0.0 baseline, so
  * `meshgate check` passes as written. A URL is not written anywhere: the product reads it
  * from `<PRODUCT>_STORE_URL`. Names come from the catalog only where declared.yaml can hold
@@ -130,16 +130,6 @@ async function readCatalog(engine: EngineSource, tables: readonly string[], keys
   return read;
 }
 
-const pascal = (text: string) =>
-  text
-    .split(/[_\W]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
-const camel = (text: string) => {
-  const p = pascal(text);
-  return p[0]!.toLowerCase() + p.slice(1);
-};
 /** `customers` -> `Customer`, `order_lines` -> `OrderLine`, `categories` -> `Category`. */
 function typeNameOf(table: string): string {
   const singular = table

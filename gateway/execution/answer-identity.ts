@@ -13,29 +13,12 @@ export interface ExecutedRequest {
 }
 
 /**
- * The identity of an execution's answer: everything that reaches the products, and nothing
- * else. Requests with the same identity share one execution while it is in flight and one
- * kept whole answer (execution-sharing.ts, cache/answer-cache.ts); undefined means the
- * request must run on its own (mutations and subscriptions).
- *
- * In it:
- * - the schema the operation is planned against (`schemaId`: a reload plans afresh);
- * - the operation as executed: after access pruning, which rewrites the document per
- *   caller and hashes the pruned one (access/operation-access.ts). Callers whose rights cut
- *   different fields get different documents; callers with equal rights, the same one;
- * - the operation name and the variables, as sent;
- * - the API schema variant: whether the caller opted in to preview. The executor answers
- *   introspection beside data from the full API schema, so an opted-in caller's answer may
- *   differ from another's even for the same document;
- * - the caller claims forwarded to products (access/forwarded-claims.ts; none today).
- *
- * Never the token, subject, scopes or client: products are told none of them, and what they
- * decide (which fields a caller may read, may filter by, may see in preview) is already in
- * the operation, or refused it before execution (FORBIDDEN_ARGUMENT, PREVIEW_FIELD_NOT_ENABLED,
- * INTROSPECTION_DISABLED, rate and cost limits). What is shaped per caller AFTER execution is
- * applied to that caller's own copy, never to the shared answer: FORBIDDEN_FIELD nulls and
- * errors (access/operation-pruning.ts `applyDenials`), introspection answered again without
- * preview fields, error masking, request ids, product signals and cost.
+ * The identity of an execution's answer: everything that reaches the products (the schema, the
+ * operation after access pruning, its name and variables, the preview variant, the forwarded
+ * claims), and nothing else: never the token, subject, scopes or client. Requests with one
+ * identity share an execution in flight and a kept whole answer; undefined means the request
+ * runs alone (mutations and subscriptions). The life-cycle document ("What callers share")
+ * gives each part its reason, and what each caller still gets applied to its own copy.
  */
 export function answerIdentity(request: ExecutedRequest, schemaId: number): string | undefined {
   if (request.operation.operation !== 'query') return undefined;

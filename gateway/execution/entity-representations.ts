@@ -13,7 +13,7 @@ type Data = Record<string, unknown>;
  * the entity (its fetch failed) drops the whole representation; an inline fragment whose type
  * does not match is left out; a representation with no `__typename` is not sent. One departure:
  * a field `@skip`/`@include` kept from being fetched (its place, from the entity's place `at`,
- * is in `skipped`: skipped-inputs.ts) is left out of the representation rather than dropping
+ * is in `skipped`: `skippedInputs`) is left out of the representation rather than dropping
  * it, since the field needing it is skipped in the same fetch.
  */
 export function representationOf(schema: GraphQLSchema, entity: Data, requires: readonly QueryPlanSelectionNode[], skipped?: ReadonlySet<string>, at = ''): Data | null {
@@ -32,7 +32,7 @@ function select(schema: GraphQLSchema, source: Data | null, selections: readonly
   for (const selection of selections) {
     if (selection.kind === 'Field') {
       // An alias says where the value is in the response tree (a private copy fetched with the
-      // `@requires` arguments, requires-argument-aliases.ts); the product reads it by the field's name.
+      // `@requires` arguments, `planOperation`); the product reads it by the field's name.
       const key = selection.alias ?? selection.name;
       // The place is spelled out only while some input is skipped: the usual fetch builds no string.
       const place = skipped ? `${at}.${key}` : at;

@@ -33,21 +33,12 @@ export interface ExecutionSharingOptions {
 }
 
 /**
- * Identical query executions, shared. Two layers, each optional:
- *
- * - **Inbound request coalescing** ("request collapsing"): while a query operation is being
- *   executed, one with the same answer identity (answer-identity.ts: what reaches the
- *   products, shared by rights, never by token) waits for that execution instead of planning
- *   and fetching again. A dashboard opened by many people at once, each with their own
- *   token, costs the products one execution per distinct panel query, not one per viewer.
- *   It is not a cache: nothing outlives the execution, so a request never sees data older
- *   than one that started before it.
- * - **Answers** ({@link AnswerCache}, with the watermark cache on): the same identity keeps
- *   a complete answer until a product behind it reports a new watermark.
- *
- * Only queries share; mutations and subscriptions always run on their own. Every request
- * still runs its own plugins: its authentication, limits, cost, access denials, masking,
- * request id, metrics and logs are its own, applied to its own copy of the answer.
+ * Identical query executions, shared, in two optional layers: inbound request coalescing (a
+ * query with the answer identity of one being executed waits for it instead of planning and
+ * fetching again; nothing outlives the execution) and whole answers kept in the
+ * {@link AnswerCache} until a product behind them reports a new watermark. Only queries share;
+ * every request still runs its own plugins on its own copy of the answer. The life-cycle
+ * document ("What callers share") says why this is safe.
  */
 export class ExecutionSharing {
   private readonly executions = new Singleflight<Execution>();

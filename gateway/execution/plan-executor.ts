@@ -57,7 +57,7 @@ interface CompiledPlan {
   /** Variables that decide `@skip`/`@include`, and the result shape per combination of their values. */
   conditionVariables: readonly string[];
   shapes: Map<string, OperationShape>;
-  /** Per combination of those values: the `@requires` inputs left unfetched by them (skipped-inputs.ts), null for none. */
+  /** Per combination of those values: the `@requires` inputs left unfetched by them (`skippedInputs`), null for none. */
   skipped: Map<string, ReadonlySet<string> | null>;
 }
 
@@ -88,25 +88,14 @@ interface Execution {
 }
 
 /**
- * meshgate's executor for Apollo's query plans. Apollo Gateway still
- * loads and reloads the supergraph and plans (into its own plan cache, under its own keys, so
- * the plan warmer keeps working); every fetch still goes through each product's data source
- * (ProductDataSource: signing, caches, breaker, retries). What is ours is running the plan and
- * shaping the answer:
- *
- * - product answers are merged in place into one response tree, `_entities` by index, with
- *   no deep copies;
- * - the result shape (selection walk, aliases, type conditions, abstract types, nullability)
- *   is compiled once per plan and `@skip`/`@include` values, and kept with the plan;
- * - a null in a non-null position propagates as the GraphQL spec says and carries its error
- *   (see {@link OperationShape}).
- *
- * Plan nodes executed: Sequence, Parallel, Fetch (with requires, variable usages, input and
- * output rewrites), Flatten (`@` and `... on T` path elements), Condition and Defer (the first
- * part answered, the deferred blocks delivered after it by incremental-delivery.ts when the
- * client takes parts, else run in line). Refused with PLAN_NODE_UNSUPPORTED before any
- * fetch: subscription plans and fetches with context rewrites, which Apollo Gateway's
- * planner does not produce with the gateway's settings.
+ * meshgate's executor for Apollo's query plans (Apollo Gateway loads, reloads and plans; each
+ * fetch goes through its product's layers): product answers merged in place into one tree,
+ * `_entities` by index, and the result shape compiled once per plan and condition values
+ * ({@link OperationShape}). Plan nodes run: Sequence, Parallel, Fetch (requires, variable usages,
+ * input and output rewrites), Flatten (`@` and `... on T` path elements), Condition and Defer
+ * (deferred blocks delivered by `deliverDeferred` when the client takes parts, else run in line).
+ * Refused with PLAN_NODE_UNSUPPORTED before any fetch: subscription plans and fetches with
+ * context rewrites, which the planner does not produce with the gateway's settings.
  */
 class PlanExecutor {
   private readonly compiled = new WeakMap<QueryPlan, CompiledPlan>();
@@ -131,7 +120,7 @@ class PlanExecutor {
     const coerced = getVariableValues(internals.schema, operation.variableDefinitions ?? [], rawVariables);
     if (coerced.errors) return { errors: coerced.errors };
 
-    // Progressive @override: the labels on for this request (plugins/override-labels-plugin.ts); none, the shared plan.
+    // Progressive @override: the labels on for this request (drawn by the override labels plugin); none, the shared plan.
     const labels = (request.context as GatewayContext).overrideLabels;
     const plan = await this.planFor(internals, request, labels && labels.length > 0 ? new Map(labels.map((label) => [label, true])) : undefined);
     const compiled = this.compile(plan, request);
@@ -566,7 +555,7 @@ function failedFetchErrors(
   const selection = fetchedSelection(fetch);
   const errors: GraphQLError[] = [];
   for (const target of targets) {
-    // A private copy of a @requires input (requires-argument-aliases.ts) is no field the client sees.
+    // A private copy of a @requires input (`planOperation`) is no field the client sees.
     const fields = filledFields(schema, selection, target, conditions).filter((field) => publicErrorPath(fetch, [field])[0] === field);
     for (const place of placeOf(target)) for (const field of fields) errors.push(errorAt(error, [...place, field]));
   }

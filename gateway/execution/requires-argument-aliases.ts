@@ -34,35 +34,13 @@ export function planOperation(planning: GatewayPlanning, document: DocumentNode,
 
 /**
  * Keeps a `@requires` selection's arguments apart from the caller's, once per query plan.
- *
- * Why this is a correction of Apollo's plans, not a planner of our own: Apollo's query planner
- * (`@apollo/query-planner`, which Apollo Gateway builds per supergraph and we keep for its
- * plan cache, warmer, `@defer` and progressive override) merges the fields a fetch selects by
- * response name. So `averageRating @requires(fields: "reviews(first: 3) { rating }")` beside a
- * caller's `reviews(first: 1) { id }` becomes one `reviews(first: 3) { rating id }`: the caller
- * is answered three reviews, with no error; two `@requires` of one field with different
- * arguments get one value for both. Nothing in the plan says which arguments were lost, but
- * the supergraph's `@requires` field sets and the caller's operation do, and the plan keeps
- * the paths. (Hive's MIT planner keeps them apart itself; why Apollo's is kept all the same is
- * written in LIFECYCLE.md, "The query planner, and why Apollo's".)
- *
- * Where the fields the planner merged at one position of the response (a Flatten path, an
- * entity type, a field name) disagree on their arguments, the plan is rewritten:
- *
- * - every fetch that fetched the merged field fetches, beside it, one copy per distinct set
- *   of `@requires` arguments, under a private alias, with those arguments at every depth;
- * - the merged field itself gets the caller's arguments back (variables included), so the
- *   caller's answer is the caller's;
- * - each requiring fetch reads its copy: its `requires` selection names the private alias,
- *   which the executor reads from the response tree and sends under the field's own name
- *   (entity-representations.ts). A requiring fetch whose fields need two different argument
- *   sets is split into one fetch per set, each with its own representation.
- *
- * The private copies are never in the caller's answer (the result shape reads the caller's
- * response names only); an error a product reports inside one names the field, not the alias.
- * Where a required field's sub-selection comes from another product than the field (a copy
- * would need its own entity fetches), the plan is refused with PLAN_NODE_UNSUPPORTED rather
- * than answered wrong. Plans with no disagreement are returned untouched.
+ * Apollo's planner merges the fields a fetch selects by response name, so a caller's
+ * `reviews(first: 1)` beside a `@requires` of `reviews(first: 3)` would be answered three reviews,
+ * silently. Where merged fields disagree on arguments, each set of required arguments gets its
+ * own copy under a private alias, the merged field gets the caller's arguments back, and each
+ * requiring fetch reads its copy; what cannot be corrected is refused with PLAN_NODE_UNSUPPORTED.
+ * Plans with no disagreement are returned untouched. The life-cycle document ("Plans with
+ * `@requires` arguments kept apart") says how, and why Apollo's planner is corrected, not replaced.
  */
 export function withRequiresArgumentsApart(plan: QueryPlan, supergraph: GraphQLSchema, document: DocumentNode, operationName: string | undefined): QueryPlan {
   const index = requiresIndexOf(supergraph);

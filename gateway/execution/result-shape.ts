@@ -265,16 +265,9 @@ interface Completion {
  * The result shape of one operation, compiled once per (query plan, operation, `@skip`/`@include`
  * values) and kept beside the plan. Completing a response walks it over the merged product
  * answers and builds the client's data in selection order: aliases, `__typename`, type
- * conditions, abstract types, leaf checks, and nulls propagated as the GraphQL spec says.
- *
- * Where it departs from Apollo Gateway's executor, on purpose: a null in a non-null position
- * propagates to the nearest nullable parent **and** adds its error (NULL_IN_NON_NULL_FIELD)
- * with the field's path, unless an error from fetching already explains it (an error at that
- * path or below it, or a product failure with no path). Apollo drops that error when any
- * fetch failed and otherwise hides it in `extensions.valueCompletion`. Likewise a value that
- * does not fit its type, and an @interfaceObject object whose concrete type no product
- * named, are PRODUCT_ERROR at their path, never a silent null; and an ID a product sent as an
- * integer goes out as text, as the spec serializes ID (Apollo passes the number on).
+ * conditions, abstract types, leaf checks, and nulls propagated as the GraphQL spec says, each
+ * with its error unless a fetch's error already explains it. Where that departs from Apollo
+ * Gateway's executor, and why: the life-cycle document, beside where an error stands.
  */
 export class OperationShape {
   private readonly root: SelectionShape;

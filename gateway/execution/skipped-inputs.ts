@@ -5,20 +5,11 @@ import { included, type ConditionValues } from './result-shape.ts';
 /**
  * The places in the response (see {@link positionOf}) that `@skip`/`@include` keep this run of a
  * plan from fetching, and that no fetch of it fills unconditionally: `@requires` inputs a
- * representation may lack.
- *
- * The planner gathers one fetch's `@requires` inputs into one `requires` selection, and fetches
- * the inputs of a skipped field under that field's condition (`... on Book @include(if: false)
- * { pages title }` for a skipped `summary`). Read as Apollo Gateway reads it, a representation
- * missing any input is not sent at all, so the fields the same fetch gives unconditionally
- * (`shippingClass` beside the skipped `summary`) came back null with no error. An input missing
- * for this reason is left out of the representation instead: the field that needs it is skipped
- * in the same fetch. Any other missing input (its fetch failed) still drops the representation.
- * Places, not `Type.field`: the same field may be fetched unconditionally elsewhere in the
- * answer (a `summary` asked at another depth) and skipped here.
- *
- * Undefined when nothing is skipped: the usual plan pays one walk per plan and condition values,
- * and representations are built as before.
+ * representation may lack. An input missing for this reason is left out of the representation
+ * instead of dropping it (the field that needs it is skipped in the same fetch), so the fields
+ * the same fetch gives unconditionally are answered; the life-cycle document ("Where an error
+ * stands") gives the case. Undefined when nothing is skipped: the usual plan pays one walk per
+ * plan and condition values, and representations are built as before.
  */
 export function skippedInputs(node: PlanNode | undefined, conditions: ConditionValues): ReadonlySet<string> | undefined {
   const found = { skipped: new Set<string>(), fetched: new Set<string>() };

@@ -4,7 +4,7 @@ import { isUnrouted, noUrlYet } from '../../schema/registry/routing-url.ts';
 import type { SupergraphState } from '../supergraph/supergraph-source.ts';
 import type { ProductTransport } from '../transport/product-transport.ts';
 
-/** One product as `/ready` reports it; `no-url` when nobody has said where it runs (see schema/registry/routing-url.ts). */
+/** One product as `/ready` reports it; `no-url` when nobody has said where it runs (see `noUrlYet`). */
 export type ProductReadiness = 'up' | 'down' | 'breaker-open' | 'no-url';
 
 export interface ReadinessReport {

@@ -8,7 +8,7 @@ import type { GraphQLPipeline } from '../http/graphql-route.ts';
 import type { CallerSchema } from '../access/caller-view.ts';
 
 /**
- * The tools `/mcp` offers and the arguments each takes. mcp-server.ts refuses a call to any
+ * The tools `/mcp` offers and the arguments each takes. `answerMcpMessage` refuses a call to any
  * other tool, or with other arguments, with our code before the SDK sees it (the SDK would
  * answer both as a failed tool call without one).
  */
@@ -124,7 +124,7 @@ function servedProducts(catalog: Catalog): CatalogProduct[] {
  * The product with its freshness as of now: the catalog knows a watermark only once a query
  * has reached the product, and an agent deciding whether to trust the data should not get
  * "unknown" for a product nobody asked yet. Probes are shared and at most one a second per
- * product (see watermark-tracker.ts); a product that does not answer keeps the catalog's.
+ * product (see `WatermarkTracker`); a product that does not answer keeps the catalog's.
  */
 async function withLiveFreshness(product: CatalogProduct, options: DataProductToolsOptions): Promise<CatalogProduct> {
   const dataAsOf = await options.liveDataAsOf(product.name);
@@ -150,7 +150,7 @@ function descriptorOf(product: CatalogProduct) {
 }
 
 async function describeProduct(product: CatalogProduct, schema: CallerSchema) {
-  // Loaded with the catalog's build, never before: see catalog-cache.ts.
+  // Loaded with the catalog's build, never before: see `CatalogCache`.
   const { isConnectionPlumbing } = await import('../catalog/catalog-data.ts');
   const typeDescriptions = new Map(product.types.map((type) => [type.name, type.description]));
   const types = new Map<string, ReturnType<typeof fieldOf>[]>();

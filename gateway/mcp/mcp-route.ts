@@ -19,7 +19,7 @@ import { JsonRpcErrorCode, writeJsonRpcError } from './json-rpc-error.ts';
  * Everything an agent learns or asks goes under its own `Authorization` (and preview
  * opt-in) header, checked here as `/graphql` checks it: a bad token is refused with 401
  * before the body is parsed. The route table gives `/mcp` the `Host` check and the rate
- * limit; this handler the body limit (`maxBodyBytes`), then the MCP server (mcp-server.ts),
+ * limit; this handler the body limit (`maxBodyBytes`), then the MCP server (`answerMcpMessage`),
  * whose queries run through `/graphql`'s own pipeline.
  */
 export function mcpRoute(options: {

@@ -79,7 +79,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** For the answer cache (cache/answer-cache.ts). */
+  /** For the answer cache (`AnswerCache`). */
   readonly answerCacheLookups = new Counter({
     name: 'meshgate_answer_cache_lookups_total',
     help: 'Whole-answer cache lookups by outcome (hit or miss)',
@@ -87,7 +87,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** For inbound request coalescing (execution-sharing.ts). */
+  /** For inbound request coalescing (`ExecutionSharing`). */
   readonly coalescedRequests = new Counter({
     name: 'meshgate_coalesced_requests_total',
     help: 'Query requests answered by an identical execution already under way',
@@ -125,7 +125,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** Builds of `/catalog` and `/catalog.json` (catalog/catalog-cache.ts): one per supergraph, usage flush or watermark, not per request. */
+  /** Builds of `/catalog` and `/catalog.json` (`CatalogCache`): one per supergraph, usage flush or watermark, not per request. */
   readonly catalogBuilds = new Counter({
     name: 'meshgate_catalog_builds_total',
     help: 'Builds of the data product catalog served at /catalog and /catalog.json',

@@ -14,7 +14,7 @@ import { MeshError } from '../../schema/protocol/error-codes.ts';
  * The gateway always makes its own id rather than adopting one a client sends: a client
  * could otherwise reuse another caller's id and muddle whose log lines are whose.
  */
-export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_HEADER = 'x-request-id';
 
 /**
  * On the way in: a new id, on the response from its first byte, so even a request refused

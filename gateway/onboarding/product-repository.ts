@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { REPO_ROOT } from '../../schema/base/source-tree.ts';
-import { camel, contractTemplates, pascal, PRODUCT_NAME } from './product-scaffold.ts';
+import { PRODUCT_NAME } from '../../schema/product/descriptor.ts';
+import { camel, contractTemplates, pascal } from './product-scaffold.ts';
 
 /** Options of {@link initProductRepository}: what `meshgate init` asks for. */
 export interface InitOptions {

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { computeLineage, serializeLineage } from '../../schema/contracts/lineage.ts';
 import { isValidProduct, loadMesh, meshPaths } from '../../schema/contracts/mesh.ts';
 import { publishProduct } from '../../schema/contracts/publish.ts';
+import { PRODUCT_NAME } from '../../schema/product/descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
 /** Options of {@link scaffoldProduct}: what `meshgate new` asks for. */
@@ -29,15 +30,16 @@ export interface ScaffoldResult {
   queryFields: { one: string; list: string };
 }
 
-export const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-
+/** A name as a GraphQL type name: `customer-insights`, `order_lines` -> `CustomerInsights`, `OrderLines`. */
 export function pascal(name: string): string {
   return name
-    .split('-')
+    .split(/[_\W]+/)
+    .filter(Boolean)
     .map((part) => part[0]!.toUpperCase() + part.slice(1))
     .join('');
 }
 
+/** A name as a GraphQL field name: `customer-insights` -> `customerInsights`. */
 export function camel(name: string): string {
   const p = pascal(name);
   return p[0]!.toLowerCase() + p.slice(1);
@@ -256,7 +258,7 @@ describe('${name}', () => {
 
 /**
  * Adds the product to the mesh `npm start` serves: an import and an entry in
- * `subgraphs/demo-mesh.ts`, on the next free port. The file stays an explicit list a
+ * the demo mesh's list, on the next free port. The file stays an explicit list a
  * reviewer can read, rather than a folder scan that would serve any folder left behind.
  */
 export function addToMesh(root: string, name: string, variable: string): void {

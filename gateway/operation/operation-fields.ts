@@ -28,12 +28,13 @@ export function operationFieldsUsed(schema: GraphQLSchema, document: DocumentNod
 }
 
 /** A type that may have fields; duck-typed, see {@link walkDocument}. */
-interface FieldedType {
+export interface FieldedType {
   name: string;
   getFields?: () => Record<string, GraphQLField<unknown, unknown>>;
 }
 
-function namedTypeOf(type: unknown): FieldedType {
+/** The named type under list and non-null wrappers, read by shape as {@link FieldedType} is. */
+export function namedTypeOf(type: unknown): FieldedType {
   let current = type as { ofType?: unknown };
   while (current.ofType) current = current.ofType as { ofType?: unknown };
   return current as unknown as FieldedType;

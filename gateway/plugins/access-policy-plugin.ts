@@ -21,7 +21,7 @@ export function accessPolicyPlugin(options: { mode: AccessMode; agreements?: Agr
       return {
         async didResolveOperation(requestContext) {
           denied = enforceOperationAccess(requestContext, access, options.mode);
-          // Fields denied inside a @defer fragment are answered in its part (execution/incremental-delivery.ts).
+          // Fields denied inside a @defer fragment are answered in its part (`deliverDeferred`).
           if (requestContext.contextValue.incremental) denied = requestContext.contextValue.incremental.holdDeferredDenials(denied);
         },
         async willSendResponse({ response }) {

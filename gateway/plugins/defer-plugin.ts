@@ -12,7 +12,7 @@ import type { GatewayContext } from '../gateway-context.ts';
  * - too many fragments, nesting too deep, or two at one path that no label tells apart (the
  *   client could not tell their parts apart either) get DEFER_LIMIT_EXCEEDED;
  * - otherwise the request is marked deferring: the executor answers the first part and the
- *   HTTP route writes the rest as they come (execution/incremental-delivery.ts).
+ *   HTTP route writes the rest as they come (`deliverDeferred`).
  */
 export function deferPlugin(limits: Pick<GatewayConfig['limits'], 'maxDefers' | 'maxDeferDepth'>): ApolloServerPlugin<GatewayContext> {
   return {

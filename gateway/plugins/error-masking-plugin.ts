@@ -1,19 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
-import { isMeshErrorCode, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
+import { maskError } from '../access/error-masking.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 
 /**
- * Codes whose message is written for the client (by us or by graphql-js) and names nothing
- * internal: argument checks, validation, access decisions. Every other error gets a generic
- * message, because a message is the easiest backdoor there is: a DuckDB error quotes the
- * SQL, its tables and columns; a fetch error quotes the product's URL.
- */
-const CLIENT_MESSAGE_CODES = new Set<string>(Object.values(MeshErrorCode).filter((code) => code !== MeshErrorCode.INTERNAL_SERVER_ERROR && code !== MeshErrorCode.PRODUCT_ERROR));
-
-/**
  * Masks every error the client receives: an unexpected message is a backdoor to a product's
- * internals. Each error keeps its path and locations and carries exactly: `code` (one of {@link MeshErrorCode}), `product` when a
+ * internals. Each error keeps its path and locations and carries exactly: `code` (one of `MeshErrorCode`), `product` when a
  * data product raised it, and the request id (added by the request-id plugin). Apollo
  * Gateway's own additions are dropped: `extensions.response` (the product's URL, status
  * and body), `serviceName`, `exception` and stack traces.
@@ -33,47 +24,4 @@ export function errorMaskingPlugin(options: { exposeDetails: boolean }): ApolloS
       };
     },
   };
-}
-
-export function maskError(error: GraphQLFormattedError, exposeDetails: boolean): GraphQLFormattedError {
-  const extensions = error.extensions ?? {};
-  const product = typeof extensions.product === 'string' ? extensions.product : typeof extensions.serviceName === 'string' ? extensions.serviceName : undefined;
-  const raw = typeof extensions.code === 'string' ? extensions.code : undefined;
-  const code = isMeshErrorCode(raw) ? raw : product ? MeshErrorCode.PRODUCT_ERROR : MeshErrorCode.INTERNAL_SERVER_ERROR;
-  let message = error.message;
-  if (!CLIENT_MESSAGE_CODES.has(code) && !exposeDetails) {
-    // A PRODUCT_ERROR with no product is the gateway's own finding about the products' answers
-    // (a broken key chain, an @interfaceObject no product can name): its details name internals,
-    // but the client is still told it is the data, not the gateway, that failed.
-    message = product
-      ? `Data product "${product}" failed to resolve this part of the query.`
-      : code === MeshErrorCode.PRODUCT_ERROR
-        ? 'No data product could complete this part of the query.'
-        : 'Unexpected error.';
-  }
-  return {
-    message,
-    ...(error.locations ? { locations: error.locations } : {}),
-    ...(error.path ? { path: error.path } : {}),
-    extensions: {
-      code,
-      ...(product ? { product } : {}),
-      ...(typeof extensions.requestId === 'string' ? { requestId: extensions.requestId } : {}),
-      ...(exposeDetails && extensions.stacktrace ? { stacktrace: extensions.stacktrace } : {}),
-      ...safeDetails(extensions),
-    },
-  };
-}
-
-/**
- * Details the gateway itself attaches for the client's benefit and that name nothing
- * internal: the cost estimate and budget of a refused operation, the state of a product's
- * circuit breaker. Only these exact shapes pass; anything else is dropped.
- */
-function safeDetails(extensions: Record<string, unknown>): Record<string, unknown> {
-  const details: Record<string, unknown> = {};
-  const cost = extensions.cost as { estimated?: unknown; max?: unknown } | undefined;
-  if (cost && typeof cost.estimated === 'number' && typeof cost.max === 'number') details.cost = { estimated: cost.estimated, max: cost.max };
-  if (extensions.breaker === 'open' || extensions.breaker === 'half-open') details.breaker = extensions.breaker;
-  return details;
 }

@@ -29,7 +29,7 @@ export function fieldUsagePlugin(metrics: GatewayMetrics, store: FieldUsageStore
       const recorded = contextValue.principal.authenticated || trustedClients.has(named) ? store : undefined;
       return {
         async didResolveOperation({ document, schema, operationName }) {
-          // The document is walked once, not once per request (see operation-fields.ts).
+          // The document is walked once, not once per request (see `operationFieldsUsed`).
           const coordinates = operationFieldsUsed(schema, document, operationName).map((use) => use.coordinate);
           for (const coordinate of coordinates) metrics.fieldUsage.inc({ coordinate, client });
           // The application only from the verified token: a name in a header is the client's, self-declared.

@@ -39,7 +39,7 @@ export function gatewayPlugins(
     logger: Logger;
     metrics: GatewayMetrics;
     usage: FieldUsageStore | undefined;
-    /** The safelist, when one is configured (persisted-operations-plugin.ts). */
+    /** The safelist, when one is configured (`persistedOperations`). */
     persisted: ApolloServerPlugin<GatewayContext> | undefined;
     planWarmer: QueryPlanWarmer | undefined;
     watermarksSeen: ProductWatermarksSeen;
@@ -48,7 +48,7 @@ export function gatewayPlugins(
     lineage: LineageEmitter<CapturedOperation> | undefined;
     /** The draw for `percent(N)` override labels. */
     random?: () => number;
-    /** Access agreements, when enforced (access/agreement-access.ts). */
+    /** Access agreements, when enforced (`AgreementAccess`). */
     agreements?: AgreementAccess | undefined;
     /** Hands a plugin the model of every supergraph the gateway serves: read once per load for all of them. */
     onSupergraph: OnSupergraph;

@@ -16,7 +16,7 @@ export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<Gatew
         async willSendResponse({ response, operationName }) {
           const operation = operationOf(operationName);
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          // Client, version and operation are the caller's to choose: bounded (see label-budget.ts).
+          // Client, version and operation are the caller's to choose: bounded (see `LabelBudget`).
           const outcome = errors.length > 0 ? 'error' : 'success';
           metrics.requests.inc(metrics.labels.labels('requests', { operation, client, client_version: version, outcome }, ['operation', 'client', 'client_version']));
           metrics.requestDuration.observe(metrics.labels.labels('request_duration', { operation, client }, ['operation', 'client']), (performance.now() - started) / 1000);

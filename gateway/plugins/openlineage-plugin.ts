@@ -7,7 +7,7 @@ import type { LineageEmitter } from '../observability/openlineage-emitter.ts';
 import { operationFieldsUsed } from '../operation/operation-fields.ts';
 import type { SupergraphLineage } from '../../schema/supergraph/supergraph-lineage.ts';
 import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
-import type { DataProductSignal } from './product-signals-plugin.ts';
+import type { DataProductSignal } from '../observability/data-product-signals.ts';
 
 /** What one executed operation leaves for its event; the event itself is built at flush time. */
 export interface CapturedOperation {

@@ -1,19 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { durationToMs } from '../../schema/product/descriptor.ts';
-import type { ProductReport } from '../../schema/protocol/product-report.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { dataProductSignals } from '../observability/data-product-signals.ts';
 import { fieldsUsed } from '../operation/operation-fields.ts';
-
-/** One product that answered, as `extensions.dataProducts` lists it. */
-export interface DataProductSignal {
-  name: string;
-  version: string | null;
-  status: string | null;
-  dataAsOf: string | null;
-  /** True when `dataAsOf` is older than the product's SLA freshness. */
-  stale: boolean;
-}
 
 export interface DeprecatedFieldUse {
   field: string;
@@ -59,19 +48,6 @@ export function productSignalsPlugin(options: { now?: () => number } = {}): Apol
       };
     },
   };
-}
-
-/** `extensions.dataProducts` for the products that answered (a whole response, or one deferred part). */
-export function dataProductSignals(answeredBy: Iterable<readonly [string, ProductReport | null | undefined]>, now: () => number): DataProductSignal[] {
-  return [...answeredBy].map(
-    ([name, report]): DataProductSignal => ({
-      name,
-      version: report?.version ?? null,
-      status: report?.status ?? null,
-      dataAsOf: report?.dataAsOf ?? null,
-      stale: Boolean(report?.dataAsOf && report.freshness && now() - Date.parse(report.dataAsOf) > durationToMs(report.freshness)),
-    }),
-  );
 }
 
 function deprecatedFieldsUsed(schema: GraphQLSchema, document: DocumentNode): DeprecatedFieldUse[] {

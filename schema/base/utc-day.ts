@@ -3,7 +3,7 @@
  * the demo's calendar. One definition, so a day means the same to the contract pipeline,
  * the gateway's usage store and the products' seeds.
  */
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** The UTC day of `date` (today by default). */
 export function utcDay(date: Date = new Date()): string {

@@ -2,6 +2,7 @@ import { Kind, parse, print, type ConstDirectiveNode, type ConstValueNode, type 
 import type { Classification, ProductDescriptor } from '../product/descriptor.ts';
 import type { Governance } from './governance.ts';
 import { CONTRACT_DIRECTIVE_DEFINITIONS, CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY, CONTRACT_SPEC_URL } from '../product/contract-spec.ts';
+import { stringArgument } from '../product/sdl-syntax.ts';
 
 /**
  * Compiles central governance and a product's descriptor into the product's SDL, so that
@@ -25,15 +26,10 @@ function directiveNode(text: string): ConstDirectiveNode {
 
 const str = (value: string) => JSON.stringify(value);
 
-function stringArg(directive: ConstDirectiveNode, name: string): string | undefined {
-  const value = directive.arguments?.find((a) => a.name.value === name)?.value;
-  return value?.kind === Kind.STRING ? value.value : undefined;
-}
-
 function linkOf(definitions: readonly DefinitionNode[], identity: string): { directive: ConstDirectiveNode; owner: number } | undefined {
   for (const [owner, definition] of definitions.entries()) {
     if (definition.kind !== Kind.SCHEMA_EXTENSION && definition.kind !== Kind.SCHEMA_DEFINITION) continue;
-    const directive = definition.directives?.find((d) => d.name.value === 'link' && stringArg(d, 'url')?.startsWith(identity));
+    const directive = definition.directives?.find((d) => d.name.value === 'link' && stringArgument(d, 'url')?.startsWith(identity));
     if (directive) return { directive, owner };
   }
   return undefined;
@@ -62,7 +58,7 @@ export function federationDirectiveNames(document: DocumentNode): Map<string, st
 
 /** The federation link, at 2.5 or later and importing what the compiled policy uses. */
 function upgradedFederationLink(link: ConstDirectiveNode, errors: string[]): { link: ConstDirectiveNode; names: Map<string, string> } {
-  const url = stringArg(link, 'url')!;
+  const url = stringArgument(link, 'url')!;
   const version = /\/v(\d+)\.(\d+)$/.exec(url);
   if (version?.[1] !== '2') {
     errors.push(`links ${url}; meshgate composes Federation 2 subgraphs only`);
@@ -137,7 +133,7 @@ export function compileSubgraph(sdl: string, descriptor: ProductDescriptor, gove
   const { link, names } = upgradedFederationLink(federation.directive, errors);
 
   const ours = linkOf(document.definitions, CONTRACT_SPEC_IDENTITY);
-  if (ours && (stringArg(ours.directive, 'url') !== CONTRACT_SPEC_URL || ours.directive.arguments?.some((a) => a.name.value !== 'url'))) {
+  if (ours && (stringArgument(ours.directive, 'url') !== CONTRACT_SPEC_URL || ours.directive.arguments?.some((a) => a.name.value !== 'url'))) {
     errors.push(`must link ${CONTRACT_SPEC_URL} with url only (no import, no as), so its directives keep their names`);
   }
   const composeDirective = names.get('@composeDirective')?.slice(1) ?? 'composeDirective';

@@ -1,8 +1,9 @@
-import { Kind, type DirectiveNode, type ValueNode } from 'graphql';
+import { Kind, type DirectiveNode } from 'graphql';
 import { federationDirectiveNames } from './contract-compiler.ts';
 import { CLASSIFICATIONS, type Classification } from '../product/descriptor.ts';
 import type { Governance } from './governance.ts';
 import type { ValidProduct } from './mesh.ts';
+import { stringLists } from '../product/sdl-syntax.ts';
 
 /**
  * Who may read each field of a mesh, as the gateway decides it once composition has
@@ -62,11 +63,6 @@ export function describeReaders(readers: Readers): string {
   return `callers with ${[...new Set(alternatives.map((scopes) => scopes.join(' and ')))].join(' or ')}`;
 }
 
-function listOfLists(value: ValueNode | undefined): string[][] {
-  if (value?.kind !== Kind.LIST) return [];
-  return value.values.map((inner) => (inner.kind === Kind.LIST ? inner.values : [inner]).flatMap((item) => (item.kind === Kind.STRING ? [item.value] : [])));
-}
-
 /** The access directives' local names in a product's SDL (an import may rename them; `@federation__x` always works). */
 function accessNames(product: ValidProduct): Map<string, 'authenticated' | 'requiresScopes' | 'policy'> {
   const imported = federationDirectiveNames(product.model.document);
@@ -86,11 +82,11 @@ function readersOf(directives: readonly DirectiveNode[] | undefined, names: Map<
     const arg = (name: string) => directive.arguments?.find((a) => a.name.value === name)?.value;
     if (kind === 'authenticated') readers = both(readers, { anyOf: [holding([SIGNED_IN])], because: ['@authenticated'] });
     if (kind === 'requiresScopes') {
-      const lists = listOfLists(arg('scopes'));
+      const lists = stringLists(arg('scopes'));
       if (lists.length > 0) readers = both(readers, { anyOf: lists.map(holding), because: [`@requiresScopes ${lists.map((l) => l.join(' and ')).join(' or ')}`] });
     }
     if (kind === 'policy') {
-      const lists = listOfLists(arg('policies'));
+      const lists = stringLists(arg('policies'));
       const anyOf = lists.flatMap((names) => {
         const policies = names.map((name) => governance.policies[name]);
         if (policies.some((policy) => !policy)) return [];

@@ -58,7 +58,7 @@ const RULES = {
   // Declared products: declared.yaml against the schema, then against the engine.
   'declaration/invalid': MeshErrorCode.DECLARATION_INVALID,
   'declaration/engine-mismatch': MeshErrorCode.DECLARATION_MISMATCH,
-  // The registry: the build a publish would make is one a gateway refuses to serve (supergraph-admission.ts).
+  // The registry: the build a publish would make is one a gateway refuses to serve (`admitSupergraph`).
   'supergraph/not-servable': MeshErrorCode.SUPERGRAPH_INVALID,
   // `meshgate test`: rules on a product's live data, one id per ODCS metric.
   'quality/null-values': MeshErrorCode.QUALITY_RULE_FAILED,

@@ -106,7 +106,7 @@ function readerOfInputsRefused(output: Readers, inputs: readonly Readers[]): Hol
  * A field restricted more strictly than the data it is computed from protects nothing: a
  * caller who may read all its inputs and is refused the field computes it. Inputs are what
  * `@requires` reads (lineage) and what the descriptor's `derivedFrom` declares. Who may read
- * is every access element the gateway enforces (see field-readers.ts): classifications,
+ * is every access element the gateway enforces (see `meshReaders`): classifications,
  * `@authenticated`, `@requiresScopes` and `@policy`, not classification levels alone.
  */
 export function lintIneffectiveRestrictions(products: readonly ValidProduct[], governance: Governance): Finding[] {

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kind, parse, type DocumentNode, type FieldDefinitionNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode, type TypeNode } from 'graphql';
+import { Kind, parse, type DocumentNode, type FieldDefinitionNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import { z } from 'zod';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
-import { formatProblem, readYamlText, toProblems, type ConfigProblem } from './descriptor.ts';
+import { formatProblem, readYamlText, toProblems, TYPE_NAME, type ConfigProblem } from './descriptor.ts';
+import { namedTypeOf } from './sdl-syntax.ts';
 
 /**
  * A declared product's `declared.yaml`, beside `product.yaml` and `schema.graphql`: how each
@@ -20,7 +21,6 @@ export const DECLARATION_FILE = 'declared.yaml';
  */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
 const GRAPHQL_NAME = /^[_A-Za-z]\w*$/;
-const TYPE_NAME = /^[A-Z]\w*$/;
 /** Reviewed SQL is one statement or expression: no statement separators, no comments that could hide text. */
 const reviewedSql = z
   .string()
@@ -238,11 +238,6 @@ export function objectTypesOf(document: DocumentNode): Map<string, FieldDefiniti
     types.set(node.name.value, [...(types.get(node.name.value) ?? []), ...(node.fields ?? [])]);
   }
   return types;
-}
-
-/** The named type under lists and non-null wrappers. */
-export function namedTypeOf(type: TypeNode): string {
-  return type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeOf(type.type);
 }
 
 /** Every name the declaration uses must exist in the schema it serves. */

@@ -21,7 +21,7 @@ const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/;
 const DURATION = /^(\d+)(s|m|h|d)$/;
 export const PRODUCT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const COORDINATE = /^[A-Z]\w*\.\w+$/;
-const TYPE_NAME = /^[A-Z]\w*$/;
+export const TYPE_NAME = /^[A-Z]\w*$/;
 const FIELD_NAME = /^[_A-Za-z]\w*$/;
 
 /**
@@ -41,7 +41,7 @@ const fieldPolicySchema = z.strictObject({
   derivedFrom: z.array(z.string().regex(COORDINATE, 'must be a Type.field coordinate')).optional(),
   /**
    * Data quality rules on the field's values, in ODCS `quality` vocabulary (see
-   * quality-rules.ts); `meshgate test` measures them over the rows of the type's `list`.
+   * `fieldQualityRuleSchema`); `meshgate test` measures them over the rows of the type's `list`.
    * @example [{ metric: nullValues, mustBe: 0 }]
    */
   quality: z.array(fieldQualityRuleSchema).min(1).optional(),

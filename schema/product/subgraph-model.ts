@@ -12,9 +12,9 @@ import {
   type ObjectTypeDefinitionNode,
   type ObjectTypeExtensionNode,
   type SelectionSetNode,
-  type TypeNode,
 } from 'graphql';
 import { CONTRACT_DIRECTIVES, PREVIEW_TAG } from './contract-spec.ts';
+import { namedTypeOf, stringArgument } from './sdl-syntax.ts';
 
 /**
  * A product's subgraph SDL reduced to what the contract rules look at: types, fields,
@@ -82,11 +82,6 @@ function directives(node: { directives?: readonly ConstDirectiveNode[] }, name: 
   return (node.directives ?? []).filter((d) => d.name.value === name);
 }
 
-function stringArgument(directive: ConstDirectiveNode | undefined, name: string): string | undefined {
-  const argument = directive?.arguments?.find((a) => a.name.value === name);
-  return argument?.value.kind === Kind.STRING ? argument.value.value : undefined;
-}
-
 function isPreviewTagged(node: { directives?: readonly ConstDirectiveNode[] }): boolean {
   return directives(node, 'tag').some((d) => stringArgument(d, 'name') === PREVIEW_TAG);
 }
@@ -96,10 +91,6 @@ function deprecationOf(node: { directives?: readonly ConstDirectiveNode[] }): st
   if (!directive) return undefined;
   // `@deprecated` without a reason means GraphQL's default reason.
   return stringArgument(directive, 'reason') ?? 'No longer supported';
-}
-
-function namedType(type: TypeNode): string {
-  return type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
 }
 
 function element(node: { name: { value: string }; description?: { value: string }; directives?: readonly ConstDirectiveNode[] }, coordinate: string, inheritedPreview: boolean): ElementModel {
@@ -120,12 +111,12 @@ function fieldModel(node: FieldDefinitionNode | InputValueDefinitionNode, parent
   return {
     ...base,
     parent,
-    returnType: namedType(node.type),
+    returnType: namedTypeOf(node.type),
     typeRef: print(node.type),
     external: directives(node, 'external').length > 0,
     requires: stringArgument(directives(node, 'requires')[0], 'fields'),
     provides: stringArgument(directives(node, 'provides')[0], 'fields'),
-    args: args.map((arg) => ({ ...element(arg, `${base.coordinate}.${arg.name.value}`, base.preview), inputType: namedType(arg.type), typeRef: print(arg.type) })),
+    args: args.map((arg) => ({ ...element(arg, `${base.coordinate}.${arg.name.value}`, base.preview), inputType: namedTypeOf(arg.type), typeRef: print(arg.type) })),
   };
 }
 

@@ -29,7 +29,7 @@ export enum WireErrorCode {
   PRODUCT_UNAVAILABLE = 'PRODUCT_UNAVAILABLE',
   PRODUCT_TIMEOUT = 'PRODUCT_TIMEOUT',
 
-  // Executing a query plan (gateway/execution/plan-executor.ts).
+  // Executing a query plan (the gateway's executor).
   /** A product answered null (or nothing) for a field its contract says is never null; the null went to the nearest nullable parent. */
   NULL_IN_NON_NULL_FIELD = 'NULL_IN_NON_NULL_FIELD',
   /** The query plan holds a step this gateway's executor does not run (subscriptions, context rewrites, a `@requires` it cannot keep apart from the caller's arguments). */
@@ -83,7 +83,7 @@ export enum WireErrorCode {
   PRODUCT_UNKNOWN = 'PRODUCT_UNKNOWN',
   /** The registry holds no build with the number named. */
   BUILD_UNKNOWN = 'BUILD_UNKNOWN',
-  // Access agreements (schema/registry/agreements.ts): who reads which product, for what, approved by whom.
+  // Access agreements (the registry's `Agreements`): who reads which product, for what, approved by whom.
   /** The registry knows no consumer by that name. */
   CONSUMER_UNKNOWN = 'CONSUMER_UNKNOWN',
   /** A consumer of that name, or with that application, is already registered. */

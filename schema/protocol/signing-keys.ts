@@ -17,13 +17,13 @@ import { ConfigError, MeshErrorCode } from './error-codes.ts';
  *    each product's key is derived with HMAC. Held by the platform (registry, gateways); in
  *    the single-repository mode the products hold it too, and then any of them could sign
  *    for all the others.
- * 3. A registry (gateway/transport/product-signing-keys.ts): the gateway's registry token
+ * 3. A registry (the gateway's `openProductSigner`): the gateway's registry token
  *    fetches each product's keys, derived from the registry's own secret.
  * 4. Development only: the same derivation from the user's development secret
- *    (`$MESHGATE_HOME/signing-secret`, see dev-home.ts), generated at random on first use,
+ *    (`$MESHGATE_HOME/signing-secret`, see `meshgateHome`), generated at random on first use,
  *    so every local command agrees wherever it runs. Production refuses it.
  *
- * A product loads only its own keys (subgraphs/kit/product-keys.ts): given to it
+ * A product loads only its own keys (the kit's `loadProductKeys`): given to it
  * (`MESHGATE_PRODUCT_KEY`, a key file) or fetched from the registry with its own token.
  *
  * Rotation: list the new key first and keep the old one. Products accept every listed key;

@@ -10,7 +10,7 @@ export interface AgreementAnswer {
   headers?: Record<string, string>;
 }
 
-/** A registry route of the agreements API; registry-server.ts serves it behind the same token check as every route. */
+/** A registry route of the agreements API; `startRegistryServer` serves it behind the same token check as every route. */
 export interface AgreementRoute {
   method: 'GET' | 'POST';
   path: string[];

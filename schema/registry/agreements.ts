@@ -5,6 +5,7 @@ import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { AgreementDecision, AgreementRequest, AgreementsStore, Consumer, Decision } from './agreements-store.ts';
 import type { CurrentMesh } from './registry-store.ts';
 import type { RegistryPrincipal } from './registry-tokens.ts';
+import { DAY_MS } from '../base/utc-day.ts';
 
 export type { AgreementDecision, AgreementRequest, Consumer, Decision } from './agreements-store.ts';
 export { DECISIONS } from './agreements-store.ts';
@@ -74,7 +75,6 @@ export interface RequestInput {
   endsAt: string;
 }
 
-const DAY_MS = 86_400_000;
 const PENDING_FIRST: Record<AgreementStatus, number> = { pending: 0, active: 1, expired: 2, rejected: 3, revoked: 4 };
 
 function refuse(code: MeshErrorCode, message: string): MeshError {

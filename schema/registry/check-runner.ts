@@ -41,7 +41,7 @@ function tsxEsmApi(): string {
 }
 
 /**
- * A thread from the sources needs TypeScript loaded in it, as bin/meshgate.js loads it in the
+ * A thread from the sources needs TypeScript loaded in it, as the `meshgate` command loads it in the
  * main thread: tsx's loader is registered first, by absolute URL, wherever the process started.
  */
 function startThread(workDir: string, heapMb: number): Worker {

@@ -8,7 +8,7 @@ import { checkMeshFolder } from './mesh-folder.ts';
 import { composeBuild } from './registry-compose.ts';
 
 /**
- * The registry's checks and compositions, on a thread of their own (check-runner.ts starts
+ * The registry's checks and compositions, on a thread of their own (`CheckRunner` starts
  * it): they are synchronous CPU work of seconds for a large contract, and on the registry's
  * event loop they would hold `/healthz`, every gateway's poll and every other request.
  */

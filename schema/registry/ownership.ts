@@ -1,8 +1,9 @@
-import { Kind, parse, type ConstDirectiveNode, type DocumentNode } from 'graphql';
+import { parse, type ConstDirectiveNode, type DocumentNode } from 'graphql';
 import { governedChangeId } from '../contracts/access-diff.ts';
 import { federationDirectiveNames } from '../contracts/contract-compiler.ts';
 import { finding, type Finding } from '../contracts/finding.ts';
 import { isObjectOrInterface, ROOT_TYPES } from '../product/subgraph-model.ts';
+import { stringArgument } from '../product/sdl-syntax.ts';
 
 /**
  * Who owns what in a mesh of many repositories. The registry records the owner of every
@@ -19,11 +20,6 @@ interface Defined {
   types: Map<string, { keyed: boolean }>;
   /** Fields this SDL resolves itself: not `@external`, not part of a key. */
   fields: { coordinate: string; type: string; overrideFrom: string | undefined }[];
-}
-
-function stringArgument(directive: ConstDirectiveNode, name: string): string | undefined {
-  const value = directive.arguments?.find((a) => a.name.value === name)?.value;
-  return value?.kind === Kind.STRING ? value.value : undefined;
 }
 
 /** The top-level field names of a key's selection: `id`, `sku region { code }` gives id, sku, region. */

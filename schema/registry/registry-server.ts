@@ -58,7 +58,7 @@ const usageSchema = z.strictObject({
 
 const usageQuerySchema = z.object({ field: z.string().regex(COORDINATE), since: z.string().regex(DAY), until: z.string().regex(DAY) });
 
-/** A route of the registry's API; `startRegistryServer` takes more of them (signing-key-handout.ts). */
+/** A route of the registry's API; `startRegistryServer` takes more of them (`signingKeyRoutes`). */
 export type RegistryRoute = Route;
 
 interface Route {
@@ -122,7 +122,7 @@ function assertMayActFor(principal: RegistryPrincipal, product: string): void {
   }
 }
 
-/** An agreements route (agreement-routes.ts) as a route of this server. */
+/** An agreements route (`agreementRoutes`) as a route of this server. */
 function served(route: AgreementRoute): Route {
   return {
     method: route.method,
@@ -282,7 +282,7 @@ function registryRoutes(registry: Registry): Route[] {
       (verb): Route => ({
         method: 'POST',
         path: ['v1', 'approvals', ':id', verb],
-        // A product token may consent to a takeover of what it owns; approvals.ts decides the rest.
+        // A product token may consent to a takeover of what it owns; `decideApproval` decides the rest.
         who: ['platform', 'steward', 'product'],
         async handle({ params, json, principal, response }) {
           if (!/^\d{1,9}$/.test(params.id!)) throw new RegistryRefusal(MeshErrorCode.APPROVAL_UNKNOWN, `There is no approval request ${JSON.stringify(params.id!.slice(0, 20))}`);

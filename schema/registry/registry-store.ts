@@ -87,7 +87,7 @@ export interface ApprovalRecord {
 
 /** What the registry keeps. Two implementations, one SQL: PostgreSQL and an embedded DuckDB file. */
 export interface RegistryStore {
-  /** Consumers and access agreements (agreements-store.ts), on the same database. */
+  /** Consumers and access agreements (`AgreementsStore`), on the same database. */
   readonly agreements: AgreementsStore;
   currentBuild(): Promise<Build | undefined>;
   build(number: number): Promise<Build | undefined>;

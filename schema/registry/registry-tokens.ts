@@ -54,7 +54,7 @@ const registryConfigSchema = z.strictObject({
   tokens: z.array(tokenSchema).default([]),
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes: z.number().int().positive().default(1_048_576),
-  /** What one contract may ask of a check: sizes, counts and time (check-limits.ts). */
+  /** What one contract may ask of a check: sizes, counts and time (`CheckLimits`). */
   limits: checkLimitsSchema.default(DEFAULT_CHECK_LIMITS),
   /** Governance the registry starts with when none was ever set (a path to governance.yaml). @default the package's schema/governance.yaml */
   governanceFile: z.string().min(1).optional(),

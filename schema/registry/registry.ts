@@ -51,7 +51,7 @@ export class Registry {
   private queue: Promise<unknown> = Promise.resolve();
   /** Findings the current mesh already has, per build: a publish is refused for the ones it adds. */
   private standing: { key: string; findings: Set<string> } | undefined;
-  /** Consumers and their access agreements (agreements.ts). */
+  /** Consumers and their access agreements (`Agreements`). */
   readonly agreements: Agreements;
   /** Checks and compositions run here, off the event loop that answers `/healthz` and gateways' polls. */
   private readonly runner: CheckRunner;
@@ -68,7 +68,7 @@ export class Registry {
 
   /**
    * Opens a registry on a store; the first start records `governance` as the mesh's governance.
-   * `limits` bound what one contract may ask of a check (check-limits.ts).
+   * `limits` bound what one contract may ask of a check (`CheckLimits`).
    */
   static async open(store: RegistryStore, options: { governance: string; today?: () => string; now?: () => Date; limits?: CheckLimits }): Promise<Registry> {
     if ((await store.latestGovernanceId()) === undefined) {
@@ -152,7 +152,7 @@ export class Registry {
   }
 
   /**
-   * Why the build `candidate` would make is one no gateway serves (supergraph-admission.ts),
+   * Why the build `candidate` would make is one no gateway serves (`admitSupergraph`),
    * beside any rule it fails: a check and a publish both say it, with the gateway's own code.
    * A composition that fails is not repeated here: the check's own findings say why.
    */
@@ -174,7 +174,7 @@ export class Registry {
     });
   }
 
-  /** Records every product of `versions` as an owner of what it defines (see ownership.ts). */
+  /** Records every product of `versions` as an owner of what it defines (see `claimedCoordinates`). */
   private async recordOwners(versions: readonly Pick<ProductVersion, 'product' | 'sdl'>[], options: { everyType?: boolean } = {}): Promise<void> {
     const owners = await this.store.owners();
     await this.store.addOwners(
@@ -287,7 +287,7 @@ export class Registry {
     });
   }
 
-  /** Composes with governance compiled in and admits the result as a gateway would (registry-compose.ts), off the event loop. */
+  /** Composes with governance compiled in and admits the result as a gateway would (`composeBuild`), off the event loop. */
   private compose(products: readonly BuildProduct[], governanceText: string): Promise<ComposedBuild> {
     return this.runner.compose(products, governanceText);
   }
@@ -377,7 +377,7 @@ export class Registry {
     return this.store.approvals();
   }
 
-  /** Approves or rejects a pending request as `principal` (see approvals.ts for who may). */
+  /** Approves or rejects a pending request as `principal` (see `decideApproval` for who may). */
   decide(id: number, principal: RegistryPrincipal, decision: 'approved' | 'rejected', reason: string): Promise<ApprovalRecord> {
     return this.serialize(() => decideApproval(this.store, id, principal, decision, reason));
   }

@@ -4,6 +4,7 @@ import { CLASSIFICATIONS, type Classification } from '../product/descriptor.ts';
 import { MeshErrorCode, MeshError } from '../protocol/error-codes.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
+import { stringArgument } from '../product/sdl-syntax.ts';
 
 /** A product's metadata as composition recorded it in the supergraph. */
 export interface ContractProduct {
@@ -46,17 +47,12 @@ export interface ContractPolicy {
   requiresAuthentication: boolean;
 }
 
-function stringArg(directive: ConstDirectiveNode, name: string): string | undefined {
-  const value = directive.arguments?.find((a) => a.name.value === name)?.value;
-  return value?.kind === Kind.STRING ? value.value : undefined;
-}
-
 function invalid(message: string): MeshError {
   return new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Supergraph contract: ${message}`);
 }
 
 function required(directive: ConstDirectiveNode, name: string): string {
-  const value = stringArg(directive, name);
+  const value = stringArgument(directive, name);
   if (value === undefined) throw invalid(`@${directive.name.value} has no string argument ${name}`);
   return value;
 }
@@ -72,7 +68,7 @@ function readProducts(directives: readonly ConstDirectiveNode[]): Map<string, Co
       domain: arg('domain'),
       owner: { team: arg('ownerTeam'), contact: arg('ownerContact') },
       sla: { freshness: arg('freshness'), availability: arg('availability') },
-      ...(stringArg(directive, 'description') !== undefined ? { description: stringArg(directive, 'description') } : {}),
+      ...(stringArgument(directive, 'description') !== undefined ? { description: stringArgument(directive, 'description') } : {}),
     });
   }
   return products;

@@ -3,7 +3,7 @@ import { DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES } from '@apollo/federation-intern
 /**
  * Apollo Gateway refuses a supergraph that links a `for: SECURITY` feature it does not
  * implement, and rightly: serving `@authenticated` fields without checking them would open
- * what the schema closes. meshgate checks these three itself (gateway/access/, through plugins/access-policy-plugin.ts),
+ * what the schema closes. meshgate checks these three itself (its access stage, through the access policy plugin),
  * so it declares them supported before the gateway loads a supergraph. The set is the one
  * Apollo's own `Supergraph.build` reads; Apollo Router supports the same three.
  */

@@ -1,7 +1,8 @@
-import { Kind, type ConstDirectiveNode, type ConstValueNode, type TypeNode } from 'graphql';
+import { Kind, type ConstDirectiveNode, type TypeNode } from 'graphql';
 import { PREVIEW_TAG } from '../product/contract-spec.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
+import { namedTypeOf, stringLists } from '../product/sdl-syntax.ts';
 
 /**
  * What the supergraph says about each field that Apollo Gateway itself ignores: the
@@ -70,7 +71,7 @@ export function accessReader(nameOf: DirectiveNameOf): DefinitionReader<Supergra
     done() {
       const directives = new Map<string, FieldDirectives>();
       for (const { coordinate, parent, type, own } of fields) {
-        const returned = byType.get(namedType(type));
+        const returned = byType.get(namedTypeOf(type));
         const owner = byType.get(parent);
         // The preview tag of a type is about the type, not the fields it holds: it travels to
         // fields returning the type only, as it always has.
@@ -89,8 +90,8 @@ function fromDirectives(directives: readonly ConstDirectiveNode[], names: Return
     const arg = (name: string) => directive.arguments?.find((a) => a.name.value === name)?.value;
     const name = directive.name.value;
     if (name === names.authenticated) found.authenticated = true;
-    else if (name === names.requiresScopes) found.requiresScopes = listOfLists(arg('scopes'));
-    else if (name === names.policy) found.policies = listOfLists(arg('policies'));
+    else if (name === names.requiresScopes) found.requiresScopes = stringLists(arg('scopes'));
+    else if (name === names.policy) found.policies = stringLists(arg('policies'));
     else if (name === names.tag) {
       const tag = arg('name');
       if (tag?.kind === Kind.STRING && tag.value === PREVIEW_TAG) found.preview = true;
@@ -108,13 +109,4 @@ function combine(a: FieldDirectives, b: FieldDirectives): FieldDirectives {
     policies: both(a.policies, b.policies),
     preview: a.preview || b.preview,
   };
-}
-
-function listOfLists(value: ConstValueNode | undefined): string[][] {
-  if (value?.kind !== Kind.LIST) return [];
-  return value.values.map((inner) => (inner.kind === Kind.LIST ? inner.values : [inner]).flatMap((item) => (item.kind === Kind.STRING ? [item.value] : [])));
-}
-
-function namedType(type: TypeNode): string {
-  return type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
 }

@@ -2,6 +2,7 @@ import { Kind, parse, type ConstDirectiveNode, type SelectionSetNode, type TypeN
 import type { ContractProduct } from './contract-directives.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
+import { stringArgument } from '../product/sdl-syntax.ts';
 
 const JOIN_SPEC = 'https://specs.apollo.dev/join';
 const INACCESSIBLE_SPEC = 'https://specs.apollo.dev/inaccessible';
@@ -41,11 +42,6 @@ export interface RequiresEdge {
   from: string;
   to: string;
   via: 'requires';
-}
-
-function stringArg(directive: ConstDirectiveNode, name: string): string | undefined {
-  const value = directive.arguments?.find((a) => a.name.value === name)?.value;
-  return value?.kind === Kind.STRING ? value.value : undefined;
 }
 
 function enumArg(directive: ConstDirectiveNode, name: string): string | undefined {
@@ -97,7 +93,7 @@ export function lineageReader(nameOf: DirectiveNameOf): DefinitionReader<Supergr
         // subgraphs that define the field and do not merely mark it @external.
         const resolving = joins.filter((d) => !boolArg(d, 'external') && !boolArg(d, 'usedOverridden'));
         const requires = resolving.flatMap((d) => {
-          const fieldSet = stringArg(d, 'requires');
+          const fieldSet = stringArgument(d, 'requires');
           const graph = enumArg(d, 'graph');
           return fieldSet && graph ? [{ graph, fieldSet }] : [];
         });

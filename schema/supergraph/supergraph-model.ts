@@ -35,7 +35,7 @@ export interface SupergraphModel {
   readonly overrideLabels: ReadonlyMap<string, ReadonlySet<string>>;
   /** Which product resolves each field, and the `@requires` edges between products. */
   readonly lineage: SupergraphLineage;
-  /** Every declared name as a one-byte string, held so that answers keyed by them serialize one-byte (one-byte-names.ts). */
+  /** Every declared name as a one-byte string, held so that answers keyed by them serialize one-byte (`oneByteNamesReader`). */
   readonly names: Readonly<Record<string, true>>;
 }
 

@@ -10,7 +10,7 @@ export interface StoreColumn {
   numeric: boolean;
 }
 
-/** The engines the kit serves from; each has a store here and a dialect in declared/sql-dialect.ts. */
+/** The engines the kit serves from; each has a store here and a dialect in `DIALECTS`. */
 export type StoreKind = 'duckdb' | 'postgres' | 'mysql';
 
 /**

@@ -16,7 +16,7 @@ export function watermarkRelation(model: DeclaredModel, watermark: DeclaredWater
   return typeof watermark.from === 'string' ? model.types.get(watermark.from)!.relation! : watermark.from;
 }
 
-export function freshnessStatement(model: DeclaredModel, store: DataStore): Statement {
+function freshnessStatement(model: DeclaredModel, store: DataStore): Statement {
   const dialect = DIALECTS[store.kind];
   const watermark = model.declaration.watermark;
   if (!watermark) return watermarkStatement(WATERMARK_TABLE, 'data_as_of', dialect);
@@ -40,7 +40,7 @@ const DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)
  * An engine's date or timestamp as an ISO 8601 instant. Drivers answer them as Date objects
  * (pg) or text (DuckDB, mysql2 with dateStrings); a value without a zone is read as UTC.
  */
-export function isoInstant(value: unknown): string | null {
+function isoInstant(value: unknown): string | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (typeof value !== 'string') return null;
   const match = DATE_TIME.exec(value.trim());

@@ -1,12 +1,13 @@
 import { Kind, parse, type ConstDirectiveNode, type DocumentNode, type FieldDefinitionNode } from 'graphql';
-import { DECLARATION_FILE, keyColumnsOf, namedTypeOf, objectTypesOf, type Declaration, type DeclaredRelation, type DeclaredType, type FieldMapping } from '../../../schema/product/declaration.ts';
+import { DECLARATION_FILE, keyColumnsOf, objectTypesOf, type Declaration, type DeclaredRelation, type DeclaredType, type FieldMapping } from '../../../schema/product/declaration.ts';
+import { namedTypeOf } from '../../../schema/product/sdl-syntax.ts';
 import { ConfigError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 
 /**
  * A declaration read together with the schema it serves: for each declared type, what one
  * row selects and how each field reads it. Built once at start; SQL text is written per
- * engine from it (declared-sql.ts), resolvers from both (declared-resolvers.ts).
+ * engine from it (the declared statement builders), resolvers from both (`declaredResolvers`).
  */
 export interface TypeModel {
   name: string;

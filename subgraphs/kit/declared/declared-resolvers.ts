@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
-import { namedTypeOf, type DeclaredFilter, type DeclaredLimit, type DeclaredMeasure, type DeclaredQuery, type DeclaredRelation, type DeclaredSort } from '../../../schema/product/declaration.ts';
+import type { DeclaredFilter, DeclaredLimit, DeclaredMeasure, DeclaredQuery, DeclaredRelation, DeclaredSort } from '../../../schema/product/declaration.ts';
+import { namedTypeOf } from '../../../schema/product/sdl-syntax.ts';
 import { readIntInRange, readIsoDate, readIsoMonth } from '../arguments.ts';
 import type { ProductContext } from '../create-data-product.ts';
 import { readPageArgs, type PageArgs } from '../pagination.ts';
@@ -177,7 +178,7 @@ export function declaredResolvers(model: DeclaredModel): GraphQLResolverMap<Cont
   return resolvers;
 }
 
-/** The one-column key of a row, which rows and lookup fields match on (a composite key has neither: see declaration.ts). */
+/** The one-column key of a row, which rows and lookup fields match on (a composite key has neither: see `keyColumnsOf`). */
 function keyOf(type: TypeModel, row: Row): string {
   return String(type.relation ? row[type.keyColumns[0]!] : row[type.keyFields[0]!]);
 }

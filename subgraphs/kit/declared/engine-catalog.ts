@@ -5,7 +5,7 @@ import type { DataStore, StoreKind } from '../store.ts';
  * table's (or view's) columns in order, its primary key, its foreign keys and its comments.
  * Each engine reads its own catalog through its {@link DataStore}, names and values bound as
  * parameters; the rest of the generator is written once. A new engine is a store, a dialect
- * (sql-dialect.ts) and one reader here, added to {@link CATALOGS}.
+ * (in `DIALECTS`) and one reader here, added to {@link CATALOGS}.
  */
 export interface CatalogReader {
   /** One table or view of `schema` (the connection's own when undefined), or undefined when the engine has none by that name. */

@@ -6,8 +6,8 @@ import type { StoreKind, StoreValue } from '../store.ts';
  * how a bound value is written, list membership and time grains. This is the whole adapter:
  * a new engine is a {@link DataStore} (query, columnsOf, close) plus one object of this
  * shape, added to {@link DIALECTS}, and, for `meshgate new --from`, a catalog reader in
- * engine-catalog.ts. Everything else (entities, lists, cursors, aggregates) is written once,
- * in standard SQL, in declared-sql.ts.
+ * `CATALOGS`. Everything else (entities, lists, cursors, aggregates) is written once,
+ * in standard SQL, in the declared statement builders.
  *
  * The Postgres dialect also serves engines that speak the Postgres wire protocol and SQL:
  * CockroachDB, YugabyteDB (YSQL), Citus, Neon and AlloyDB/Aurora PostgreSQL. They are how a
