@@ -39,6 +39,7 @@ import { openSharedState } from './shared-state/open-shared-state.ts';
 import { declareEnforcedSecurityFeatures } from '../schema/supergraph/enforced-security-features.ts';
 import { admitModel, ungovernedFields } from '../schema/supergraph/supergraph-admission.ts';
 import { watchRegistryAgreements } from './supergraph/agreement-source.ts';
+import { buildFromModelParse } from './supergraph/apollo-supergraph-build.ts';
 import { FileSupergraphSource } from './supergraph/supergraph-source.ts';
 import { fetchRegistrySupergraph, registrySupergraphEndpoint } from './supergraph/registry-supergraph.ts';
 import { RegistryUsageStore } from './observability/registry-usage-store.ts';
@@ -173,6 +174,9 @@ async function executor(config: GatewayConfig, ground: Ground, products: Product
     queryPlannerConfig: { incrementalDelivery: { enableDefer: true } },
     validateSupergraph: true,
   });
+  // Apollo's build takes the parse the model was read from: the supergraph is parsed once per load.
+  if (!buildFromModelParse(gateway, (sdl) => source.takeDocument(sdl)))
+    logger.warn('Apollo Gateway builds its schema from its own parse of the supergraph: its build method is not the one meshgate hands a parse to');
   const planWarmer = config.warmQueryPlans > 0 ? new QueryPlanWarmer({ maxOperations: config.warmQueryPlans, log: (line) => logger.warn(line) }) : undefined;
   // The one place a served supergraph comes in: the source hands its model to every consumer, the plugins included.
   gateway.onSchemaLoadOrUpdate((loaded) => source.serving(loaded));

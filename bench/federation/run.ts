@@ -74,7 +74,7 @@ await withServices(async (services) => {
   };
   const gateways: { label: SideLabel; url: string; pid: number }[] = [];
   for (const label of sides) {
-    const gateway = label === 'vanilla-apollo' ? await startVanillaApollo(supergraph, args) : await startMeshgate(configs[label], profile(label));
+    const gateway = label === 'vanilla-apollo' ? await startVanillaApollo(supergraph, { semiSpaceMb: args.semiSpaceMb }) : await startMeshgate(configs[label], profile(label));
     services.push(gateway);
     gateways.push({ label, url: gateway.ready.url, pid: gateway.pid });
   }

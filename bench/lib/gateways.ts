@@ -41,7 +41,7 @@ export async function startMeshgate(config: Record<string, unknown>, options: { 
     const service = await startChildService(COMPILED_CLI, {
       args: ['serve', '--config', configFile, '--workers', String(workers)],
       env: { MESHGATE_LOG_LEVEL: 'warn' },
-      execArgv: [...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), ...semiSpaceFlag(options.semiSpaceMb)],
+      execArgv: [...cpuProfFlags(options.profileDir), ...semiSpaceFlag(options.semiSpaceMb)],
       readyOnOutput: (output) => {
         const url = readyLine.exec(output)?.[1];
         return url ? { type: 'ready', url } : undefined;
@@ -54,9 +54,17 @@ export async function startMeshgate(config: Record<string, unknown>, options: { 
   }
 }
 
-/** Vanilla Apollo Gateway, as Apollo's docs set it up, serving `supergraphFile`. */
-export function startVanillaApollo(supergraphFile: string, options: { semiSpaceMb?: number } = {}): Promise<Gateway> {
-  return startChildService(new URL('../gateways/vanilla-apollo-gateway.mjs', import.meta.url).pathname, { args: [supergraphFile], execArgv: semiSpaceFlag(options.semiSpaceMb) });
+/** Vanilla Apollo Gateway, as Apollo's docs set it up, serving `supergraphFile`; `profileDir` as for meshgate. */
+export function startVanillaApollo(supergraphFile: string, options: { profileDir?: string; semiSpaceMb?: number } = {}): Promise<Gateway> {
+  return startChildService(new URL('../gateways/vanilla-apollo-gateway.mjs', import.meta.url).pathname, {
+    args: [supergraphFile],
+    execArgv: [...cpuProfFlags(options.profileDir), ...semiSpaceFlag(options.semiSpaceMb)],
+  });
+}
+
+/** node's flags for a CPU profile into `dir`, or none. */
+function cpuProfFlags(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /** node's flag for a young generation of `mb` (each of its two semi-spaces), or none. */

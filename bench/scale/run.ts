@@ -32,7 +32,9 @@ import { syntheticMesh, type SyntheticQuery } from './synthetic-mesh.ts';
  * - req/s and CPU per request with no two requests alike (every request its own `$offset`),
  *   A B A B as every bench; RSS after the load, and its peak.
  * `--quick` starts once and loads briefly: what a test can afford, no result. Figures only:
- * nothing here asserts on time.
+ * nothing here asserts on time. `--profile-dir DIR` adds one start per side, after the timed
+ * ones, under `--cpu-prof` (DIR/<products>/<side>/), stopped at its first answer: where each
+ * gateway's start-up goes, in like terms.
  */
 const SIZES = [10, 50, 100, 200];
 const SEED = 28;
@@ -129,9 +131,9 @@ async function measureSize(size: number): Promise<SizeFigures> {
     console.log(`composed ${size} products in ${composeMs.toFixed(0)} ms: supergraph ${(Buffer.byteLength(sdl) / 1024).toFixed(0)} KB`);
 
     // Not data products: nothing classifies their fields, and production refuses that unless told.
-    const start: Record<SideLabel, () => Promise<ChildService<{ type: 'ready'; url: string }>>> = {
-      meshgate: () => startMeshgate({ supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true } }),
-      'vanilla-apollo': () => startVanillaApollo(supergraph),
+    const start: Record<SideLabel, (profileDir?: string) => Promise<ChildService<{ type: 'ready'; url: string }>>> = {
+      meshgate: (profileDir) => startMeshgate({ supergraph: { file: supergraph }, access: { allowUnclassifiedFields: true } }, { profileDir }),
+      'vanilla-apollo': (profileDir) => startVanillaApollo(supergraph, { profileDir }),
     };
     const [probe, ...rest] = mesh.queries;
     const starts = Object.fromEntries(SIDES.map((side) => [side, [] as { ms: number; cpuMs: number; rssMb: number }[]])) as Record<SideLabel, { ms: number; cpuMs: number; rssMb: number }[]>;
@@ -152,6 +154,15 @@ async function measureSize(size: number): Promise<SizeFigures> {
           running[side] = gateway;
         }
       }
+    }
+    if (args.profileDir) {
+      // Untimed: a profiler slows what it watches.
+      for (const side of SIDES) {
+        const gateway = await start[side](join(args.profileDir, String(size), side));
+        await postRaw(gateway.ready.url, requestOf(probe!, 0));
+        await gateway.stop();
+      }
+      console.log(`start-up profiles in ${join(args.profileDir, String(size))}`);
     }
     const gateways = SIDES.map((label) => ({ label, url: running[label].ready.url, pid: running[label].pid }));
 

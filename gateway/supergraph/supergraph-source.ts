@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { SupergraphManager, SupergraphSdlHook } from '@apollo/gateway';
-import type { GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { apolloRefusal } from '../../schema/supergraph/supergraph-admission.ts';
-import { readSupergraphModel, type SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
+import { parseSupergraph, readSupergraphModel, type SupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import type { SupergraphSubgraph } from '../../schema/supergraph/supergraph-subgraphs.ts';
 import { pollSupergraphUrl, watchSupergraphFile } from './supergraph-watcher.ts';
 
@@ -47,6 +47,8 @@ interface Admitted {
   model: SupergraphModel;
   hash: string;
   origin: string;
+  /** The parse the model was read from, until Apollo Gateway builds from it too. */
+  document: DocumentNode | undefined;
 }
 
 /**
@@ -109,9 +111,22 @@ export class FileSupergraphSource implements SupergraphManager {
   }
 
   private check(sdl: string, origin: string, hash = hashSdl(sdl)): Admitted {
-    const model = readSupergraphModel(sdl);
+    const document = parseSupergraph(sdl);
+    const model = readSupergraphModel(sdl, document);
     this.watch.admit?.(model);
-    return { model, hash, origin };
+    return { model, hash, origin, document };
+  }
+
+  /**
+   * The parse of `sdl` its model was read from, handed over once: Apollo Gateway's build takes
+   * it instead of parsing the SDL again (and then holds the tree, which this source lets go).
+   */
+  takeDocument(sdl: string): DocumentNode | undefined {
+    const admitted = this.admitted;
+    if (admitted?.model.sdl !== sdl) return undefined;
+    const { document } = admitted;
+    admitted.document = undefined;
+    return document;
   }
 
   /**
@@ -137,7 +152,8 @@ export class FileSupergraphSource implements SupergraphManager {
    */
   serving({ apiSchema, coreSupergraphSdl }: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }): void {
     // Apollo hands back the very string it was given: the model admitted for it is the one served.
-    const served = this.admitted?.model.sdl === coreSupergraphSdl ? this.admitted : { model: readSupergraphModel(coreSupergraphSdl), hash: hashSdl(coreSupergraphSdl), origin: this.file };
+    const served =
+      this.admitted?.model.sdl === coreSupergraphSdl ? this.admitted : { model: readSupergraphModel(coreSupergraphSdl), hash: hashSdl(coreSupergraphSdl), origin: this.file, document: undefined };
     this.admitted = undefined;
     this.current = { phase: 'serving', source: served.origin, hash: served.hash, loadedAt: new Date(), subgraphs: served.model.subgraphs };
     for (const listener of this.listeners) listener(served.model, apiSchema);

@@ -1,7 +1,8 @@
 import { Supergraph, DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES } from '@apollo/federation-internals';
+import { print, type ASTNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { ENFORCED_SECURITY_FEATURES } from './enforced-security-features.ts';
-import { readSupergraphModel, type SupergraphModel } from './supergraph-model.ts';
+import { parseSupergraph, readSupergraphModel, type SupergraphModel } from './supergraph-model.ts';
 
 /**
  * Whether a supergraph may be served, decided by a gateway at start and on every reload (a
@@ -62,11 +63,12 @@ export function admitModel(model: SupergraphModel, rules: AdmissionRules): void 
  * rules, and last builds it as Apollo Gateway would. Returns the model read.
  */
 export function admitSupergraph(supergraphSdl: string, rules: AdmissionRules): SupergraphModel {
-  const model = readSupergraphModel(supergraphSdl);
+  const document = parseSupergraph(supergraphSdl);
+  const model = readSupergraphModel(supergraphSdl, document);
   admitModel(model, rules);
   try {
-    // As Apollo Gateway's `createSchemaFromSupergraphSdl` builds it (validated), and the API schema it serves.
-    Supergraph.build(supergraphSdl, { supportedFeatures: SUPPORTED_FEATURES as Set<string>, validateSupergraph: true }).apiSchema();
+    // As a gateway builds it (validated, from the model's own parse), and the API schema it serves.
+    Supergraph.build(document, { supportedFeatures: SUPPORTED_FEATURES as Set<string>, validateSupergraph: true }).apiSchema();
   } catch (error) {
     throw apolloRefusal(error);
   }
@@ -82,7 +84,13 @@ const SUPPORTED_FEATURES: ReadonlySet<string> = new Set([...DEFAULT_SUPPORTED_SU
 
 /** What Apollo's refusal to build a supergraph says, as one coded line: the registry's and a gateway's words for it are the same. */
 export function apolloRefusal(error: unknown): MeshError {
-  return new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Apollo Gateway cannot build a schema from the supergraph: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 600)}`);
+  const oneLine = (text: string) => text.replace(/\s+/g, ' ');
+  // Apollo builds from the model's parse, which has no locations, so its message quotes no line of
+  // the supergraph: the definition it points at is printed instead, to name the value refused.
+  const causes = (error as { causes?: unknown[] }).causes ?? [error];
+  const node = causes.flatMap((cause) => (cause as { nodes?: readonly ASTNode[] } | undefined)?.nodes ?? [])[0];
+  const at = node && !node.loc ? ` (at ${oneLine(print(node)).slice(0, 200)})` : '';
+  return new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Apollo Gateway cannot build a schema from the supergraph: ${oneLine((error as Error).message).slice(0, 600)}${at}`);
 }
 
 function refuseUngoverned(ungoverned: readonly string[]): never {

@@ -1,4 +1,4 @@
-import { Kind, parse, print, type ConstDirectiveNode, type SelectionSetNode } from 'graphql';
+import { Kind, parse, type ConstDirectiveNode, type SelectionSetNode, type TypeNode } from 'graphql';
 import type { ContractProduct } from './contract-directives.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
@@ -54,6 +54,12 @@ function boolArg(directive: ConstDirectiveNode, name: string): boolean {
   return value?.kind === Kind.BOOLEAN && value.value;
 }
 
+/** A type reference as written (`[Order!]!`): graphql's `print` walks a visitor for each of the supergraph's thousands of fields. */
+function typeText(type: TypeNode): string {
+  if (type.kind === Kind.NAMED_TYPE) return type.name.value;
+  return type.kind === Kind.LIST_TYPE ? `[${typeText(type.type)}]` : `${typeText(type.type)}!`;
+}
+
 /** The leaf paths of a `@requires` field set (`orderSummary { orderCount }` -> `orderSummary.orderCount`). */
 function leafPaths(selectionSet: SelectionSetNode, prefix: string[] = []): string[][] {
   return selectionSet.selections.flatMap((selection) => {
@@ -71,7 +77,8 @@ export function lineageReader(nameOf: DirectiveNameOf): DefinitionReader<Supergr
   const inaccessible = nameOf(INACCESSIBLE_SPEC, 'inaccessible');
   const hidden = (directives: readonly ConstDirectiveNode[] | undefined) => (directives ?? []).some((d) => d.name.value === inaccessible);
   const join = { type: nameOf(JOIN_SPEC, 'type'), field: nameOf(JOIN_SPEC, 'field') };
-  const read: { coordinate: string; parent: string; type: string; description: string | undefined; graphs: readonly string[]; requires: { graph: string; fieldSet: string }[] }[] = [];
+  // What the walk notes, kept until lineage is first asked for: as little per field as naming it then needs.
+  const read: { parent: string; name: string; type: string; description: string | undefined; graphs: readonly string[]; requires: { graph: string; fieldSet: string }[] | undefined }[] = [];
   return {
     read(definition) {
       if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) return;
@@ -85,33 +92,38 @@ export function lineageReader(nameOf: DirectiveNameOf): DefinitionReader<Supergr
         // No @join__field: every subgraph that defines the type resolves it. Otherwise, the
         // subgraphs that define the field and do not merely mark it @external.
         const resolving = joins.filter((d) => !boolArg(d, 'external') && !boolArg(d, 'usedOverridden'));
+        const requires = resolving.flatMap((d) => {
+          const fieldSet = stringArgument(d, 'requires');
+          const graph = enumArg(d, 'graph');
+          return fieldSet && graph ? [{ graph, fieldSet }] : [];
+        });
         read.push({
-          coordinate: `${definition.name.value}.${field.name.value}`,
           parent: definition.name.value,
-          type: print(field.type),
+          name: field.name.value,
+          type: typeText(field.type),
           description: field.description?.value,
           graphs: joins.length === 0 ? typeGraphs : resolving.flatMap((d) => enumArg(d, 'graph') ?? []),
-          requires: resolving.flatMap((d) => {
-            const fieldSet = stringArgument(d, 'requires');
-            const graph = enumArg(d, 'graph');
-            return fieldSet && graph ? [{ graph, fieldSet }] : [];
-          }),
+          requires: requires.length > 0 ? requires : undefined,
         });
       }
     },
     done({ graphNames, products }) {
       const named = (graphs: readonly string[]) => [...new Set(graphs.flatMap((graph) => graphNames.get(graph) ?? []))];
       const fields = new Map<string, LineageField>();
-      for (const field of read) fields.set(field.coordinate, { coordinate: field.coordinate, type: field.type, description: field.description, resolvedBy: named(field.graphs) });
+      for (const field of read) {
+        const coordinate = `${field.parent}.${field.name}`;
+        fields.set(coordinate, { coordinate, type: field.type, description: field.description, resolvedBy: named(field.graphs) });
+      }
       const requiresEdges: RequiresEdge[] = [];
-      for (const { parent, coordinate, requires } of read) {
-        for (const { graph, fieldSet } of requires) {
+      for (const { parent, name, requires } of read) {
+        const coordinate = `${parent}.${name}`;
+        for (const { graph, fieldSet } of requires ?? []) {
           const product = graphNames.get(graph);
           if (!product) continue;
           for (const path of leafPaths(fieldSetSelection(fieldSet))) {
             // The source is whoever resolves the first step on the entity (the field the derived
             // product marks @external); the rest of the path is that field's own structure.
-            const source = fields.get(`${parent}.${path[0]}`)?.resolvedBy.find((name) => name !== product);
+            const source = fields.get(`${parent}.${path[0]}`)?.resolvedBy.find((resolver) => resolver !== product);
             if (source) requiresEdges.push({ from: `${source}:${parent}.${path.join('.')}`, to: `${product}:${coordinate}`, via: 'requires' });
           }
         }

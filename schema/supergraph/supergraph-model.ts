@@ -47,19 +47,26 @@ export function supergraphModelReads(): number {
 }
 
 /**
- * Reads a core supergraph SDL into its model: one parse, then one walk over its definitions
- * in which each concern's reader takes what it needs. Throws SUPERGRAPH_INVALID when the SDL
- * does not parse, routes nowhere, or carries a contract the gateway cannot apply.
+ * The supergraph's one parse, without locations: nothing reports a position in the supergraph,
+ * and they would double the tree's size (and Apollo keeps the tree it builds from). Throws
+ * SUPERGRAPH_INVALID when the SDL does not parse.
  */
-export function readSupergraphModel(sdl: string): SupergraphModel {
-  reads++;
-  let document: DocumentNode;
+export function parseSupergraph(sdl: string): DocumentNode {
   try {
-    // No locations: nothing reports a position in the supergraph, and they would double the tree's size.
-    document = parse(sdl, { noLocation: true });
+    return parse(sdl, { noLocation: true });
   } catch (error) {
     throw new MeshError(MeshErrorCode.SUPERGRAPH_INVALID, `Supergraph is not valid SDL: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Reads a core supergraph SDL into its model: one parse (or `document`, the parse a caller
+ * made of this very SDL to hand Apollo's build too), then one walk over its definitions in
+ * which each concern's reader takes what it needs. Throws SUPERGRAPH_INVALID when the SDL does
+ * not parse, routes nowhere, or carries a contract the gateway cannot apply.
+ */
+export function readSupergraphModel(sdl: string, document: DocumentNode = parseSupergraph(sdl)): SupergraphModel {
+  reads++;
   const nameOf = linkedDirectiveNames(document);
   const graphs = subgraphsReader(nameOf);
   const contract = contractReader(linksSpec(document, CONTRACT_SPEC_IDENTITY), nameOf);
@@ -75,6 +82,9 @@ export function readSupergraphModel(sdl: string): SupergraphModel {
   const { subgraphs, nameOf: graphNames } = graphs.done();
   const contractDirectives = contract.done();
   const { directives, served } = access.done();
+  // Lineage is read by the OpenLineage emitter and enforced agreements alone, both off by
+  // default: the fields its walk noted are named and indexed the first time one asks.
+  let lineageRead: SupergraphLineage | undefined;
   return Object.freeze({
     sdl,
     subgraphs,
@@ -84,7 +94,10 @@ export function readSupergraphModel(sdl: string): SupergraphModel {
     previewFields: previewFieldsOf(directives),
     cost: cost.done(),
     overrideLabels: overrideLabels.done(),
-    lineage: lineage.done({ graphNames, products: contractDirectives.products }),
+    get lineage() {
+      lineageRead ??= lineage.done({ graphNames, products: contractDirectives.products });
+      return lineageRead;
+    },
     names: names.done(),
   });
 }

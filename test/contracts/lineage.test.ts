@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kind, parse, print } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCheck } from '../../schema/contracts/check.ts';
 import { computeLineage, serializeLineage } from '../../schema/contracts/lineage.ts';
 import { isValidProduct, loadMesh, REPO_ROOT } from '../../schema/contracts/mesh.ts';
+import { readSupergraphModel } from '../../schema/supergraph/supergraph-model.ts';
 import { copyFixture, TODAY } from './fixture-mesh.ts';
 
 describe('lineage', () => {
@@ -44,5 +46,19 @@ describe('lineage', () => {
     expect(report.findings.map((f) => [f.product, f.element, f.rule, f.message])).toEqual([
       ['mesh', 'schema/lineage.json', 'lineage/out-of-date', "schema/lineage.json does not match the products' SDL"],
     ]);
+  });
+
+  it("reads the served supergraph's lineage: each field's type as written, and the @requires edges the pipeline draws", () => {
+    const sdl = readFileSync(join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8');
+    const { fields, requiresEdges } = readSupergraphModel(sdl).lineage;
+    const written = new Map<string, string>();
+    for (const definition of parse(sdl).definitions)
+      if (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_DEFINITION)
+        for (const field of definition.fields ?? []) written.set(`${definition.name.value}.${field.name.value}`, print(field.type));
+    expect([...written.values()].some((type) => type.startsWith('[') && type.endsWith('!'))).toBe(true);
+    expect(fields.size).toBeGreaterThan(0);
+    for (const field of fields.values()) expect([field.coordinate, field.type]).toEqual([field.coordinate, written.get(field.coordinate)]);
+    const pipeline = computeLineage(loadMesh().products.filter(isValidProduct)).edges.filter((e) => e.via === 'requires');
+    expect(requiresEdges.map((e) => `${e.from} ${e.to}`).sort()).toEqual(pipeline.map((e) => `${e.from} ${e.to}`).sort());
   });
 });

@@ -37,6 +37,9 @@ let file: string;
 let gateway: RunningGateway;
 let apolloBuilds: ReturnType<typeof vi.spyOn>;
 
+/** What Apollo's nth build was given: the SDL (parsed again) or a parsed document. */
+const builtFrom = (n: number) =>
+  typeof apolloBuilds.mock.calls[n]?.[0] === 'string' ? 'sdl' : (apolloBuilds.mock.calls[n]?.[0] as { kind?: string } | undefined)?.kind === 'Document' ? 'document' : 'nothing';
 const codesOf = async (query: string) => ((await postGraphQL(gateway.url, { query })).body.errors ?? []).map((e) => e.extensions?.code);
 const costOf = async (query: string) => (await postGraphQL(gateway.url, { query })).body.extensions?.cost?.estimated;
 
@@ -73,6 +76,8 @@ describe('the supergraph, once per load', () => {
     );
     expect(supergraphModelReads() - reads).toBe(1);
     expect(apolloBuilds).toHaveBeenCalledTimes(1);
+    // Apollo builds from the model's parse, not from the SDL it would parse again.
+    expect(builtFrom(0)).toBe('document');
 
     // The preview gate, access and the cost estimate, each from the one model.
     expect(await codesOf('{ draft }')).toEqual([MeshErrorCode.PREVIEW_FIELD_NOT_ENABLED]);
@@ -94,6 +99,7 @@ describe('the supergraph, once per load', () => {
     });
     expect(supergraphModelReads() - reads).toBe(1);
     expect(apolloBuilds).toHaveBeenCalledTimes(2);
+    expect(builtFrom(1)).toBe('document');
 
     expect(await codesOf('{ draft }')).not.toContain(MeshErrorCode.PREVIEW_FIELD_NOT_ENABLED);
     expect(await codesOf('{ secret }')).not.toContain(MeshErrorCode.FORBIDDEN_FIELD);
@@ -115,5 +121,6 @@ describe('the supergraph, once per load', () => {
     });
     expect(supergraphModelReads() - reads).toBe(1);
     expect(apolloBuilds.mock.calls.length - builds).toBe(1);
+    expect(builtFrom(builds)).toBe('document');
   });
 });
