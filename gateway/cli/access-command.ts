@@ -55,7 +55,7 @@ export function registerAccessCommand(program: Command): void {
       .argument('<product>', 'the product to read')
       .requiredOption('--consumer <consumer>', 'the consumer asking')
       .option('--classifications <list>', 'comma-separated, e.g. confidential,restricted')
-      .option('--scopes <list>', "comma-separated scopes, e.g. finance:read: the product's classifications governance opens with them")
+      .option('--scopes <list>', "comma-separated scopes, e.g. finance:read: the product's classifications under agreement that a token with them would read")
       .requiredOption('--purpose <text>', 'what the data is for')
       .option('--until <date>', 'the end date (YYYY-MM-DD, or an ISO timestamp)')
       .option('--for <days>', 'the term from today instead of an end date, in days (e.g. 90d)'),

@@ -90,12 +90,17 @@ export function agreementDeciders(governance: AgreementGovernance, classificatio
 }
 
 /**
- * The classifications a scope opens under governance: those whose `classificationScopes`
- * list it. This is the one place a scope's meaning is read, so an access request that names
- * a scope asks for exactly what a token with that scope would read.
+ * What the scopes an access request names stand for: the classifications a token holding
+ * exactly those scopes would read by scope, those whose `classificationScopes` list is not
+ * empty and holds only scopes named (all listed are required, so one scope alone opens only
+ * what needs nothing else). This is the one place a request's scopes are read, and a
+ * classification no scope is listed for is never asked for by scope.
  */
-export function classificationsOfScope(governance: Pick<Governance, 'classificationScopes'>, scope: string): Classification[] {
-  return CLASSIFICATIONS.filter((c) => governance.classificationScopes[c].includes(scope));
+export function classificationsOfScopes(governance: Pick<Governance, 'classificationScopes'>, scopes: readonly string[]): Classification[] {
+  return CLASSIFICATIONS.filter((c) => {
+    const needed = governance.classificationScopes[c];
+    return needed.length > 0 && needed.every((scope) => scopes.includes(scope));
+  });
 }
 
 /**

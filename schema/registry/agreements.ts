@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CLASSIFICATIONS, PRODUCT_NAME, safeParseDescriptor, type Classification } from '../product/descriptor.ts';
-import { agreementDeciders, classificationsOfScope, parseGovernance, type AgreementDecider, type Governance } from '../contracts/governance.ts';
+import { agreementDeciders, classificationsOfScopes, parseGovernance, type AgreementDecider, type Governance } from '../contracts/governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { AgreementDecision, AgreementRequest, AgreementsStore, Consumer, Decision } from './agreements-store.ts';
 import type { CurrentMesh } from './registry-store.ts';
@@ -71,7 +71,7 @@ export interface RequestInput {
   product: string;
   /** The classifications asked for; with `scopes`, at least one of the two names something. */
   classifications?: Classification[] | undefined;
-  /** Scopes asked for, each standing for the classifications governance opens with it, on this product only. */
+  /** Scopes asked for: together they stand for what a token holding them would read under agreement (`requestedClassifications`), on this product only. */
   scopes?: string[] | undefined;
   purpose: string;
   /** An ISO timestamp or a `YYYY-MM-DD` day (access then stops as that day begins, UTC). */
@@ -98,6 +98,51 @@ function agreementState(request: AgreementRequest, decisions: readonly Agreement
   const awaiting = request.deciders.filter((role) => !approved.has(role));
   if (Date.parse(request.endsAt) <= now.getTime()) return { status: 'expired', awaiting: [] };
   return awaiting.length > 0 ? { status: 'pending', awaiting } : { status: 'active', awaiting: [] };
+}
+
+const quoted = (scopes: readonly string[]) => scopes.map((s) => JSON.stringify(s.slice(0, 64))).join(', ');
+
+/**
+ * What a request asks for on a product whose fields are of the classifications `has`: the classifications it
+ * names, and those its scopes open together (`classificationsOfScopes`) that need an
+ * agreement, on this product's fields only. A classification under no agreement is left out
+ * of what a scope asks for: it is read by scope alone, and an agreement for it grants
+ * nothing. Refused whole, before anything is kept, when a scope opens nothing among those
+ * named (AGREEMENT_SCOPE_UNKNOWN), or when a classification named, or every governed one a
+ * scope opens, is missing from the product or needs no agreement (AGREEMENT_CLASSIFICATION_UNKNOWN).
+ */
+export function requestedClassifications(
+  governance: Pick<Governance, 'classificationScopes' | 'agreements'>,
+  has: ReadonlySet<Classification>,
+  input: { product: string; classifications?: readonly Classification[] | undefined; scopes: readonly string[] },
+): Classification[] {
+  const { scopes } = input;
+  const opened = classificationsOfScopes(governance, scopes);
+  const openedBy = (scope: string) => opened.filter((c) => governance.classificationScopes[c].includes(scope));
+  const governed = (c: Classification) => agreementDeciders(governance.agreements, [c]).length > 0;
+  const unknown = scopes.filter((scope) => openedBy(scope).length === 0);
+  if (unknown.length > 0) {
+    // A scope some classification lists beside others opens it only with them: say which.
+    const needs = CLASSIFICATIONS.filter((c) => unknown.some((s) => governance.classificationScopes[c].includes(s))).map((c) => `${c} needs ${governance.classificationScopes[c].join(' and ')}`);
+    throw refuse(MeshErrorCode.AGREEMENT_SCOPE_UNKNOWN, `Governance opens no classification with ${quoted(unknown)}${needs.length > 0 ? ` among the scopes named (${needs.join('; ')})` : ''}`);
+  }
+  const ungoverned = scopes.filter((scope) => !openedBy(scope).some(governed));
+  if (ungoverned.length > 0) {
+    const levels = [...new Set(ungoverned.flatMap(openedBy))];
+    throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${quoted(ungoverned)} opens only ${levels.join(' and ')} data, which needs no agreement under governance; ask only for what does`);
+  }
+  const byScope = opened.filter((c) => governed(c) && has.has(c));
+  const emptyScopes = scopes.filter((scope) => !openedBy(scope).some((c) => governed(c) && has.has(c)));
+  const asked = input.classifications ?? [];
+  const wanted = CLASSIFICATIONS.filter((c) => asked.includes(c) || byScope.includes(c));
+  const missing = asked.filter((c) => !has.has(c));
+  if (wanted.length === 0 || missing.length > 0 || emptyScopes.length > 0) {
+    const named = [...missing, ...emptyScopes.map((s) => `${openedBy(s).filter(governed).join(' or ')} (${s})`)];
+    throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${input.product} has no ${named.join(' or ') || 'requested'} field; it has ${[...has].join(', ') || 'no classified field'}`);
+  }
+  const open = asked.filter((c) => !governed(c));
+  if (open.length > 0) throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${open.join(' and ')} data needs no agreement under governance; ask only for what does`);
+  return wanted;
 }
 
 /**
@@ -160,22 +205,9 @@ export class Agreements {
       const has = new Set(parsed.ok ? Object.values(parsed.descriptor.fields).map((f) => f.classification) : []);
       const governance = await this.governance(mesh);
       const scopes = [...new Set(input.scopes ?? [])];
-      // A scope asks for what governance opens with it; an agreement grants that on this product's fields alone.
       // Resolved now, not when enforced: the deciders approve these classifications, and a later
-      // governance change that gives the scope more cannot widen an agreement already approved.
-      const unknown = scopes.filter((scope) => classificationsOfScope(governance, scope).length === 0);
-      if (unknown.length > 0) throw refuse(MeshErrorCode.AGREEMENT_SCOPE_UNKNOWN, `Governance opens no classification with ${unknown.map((s) => JSON.stringify(s.slice(0, 64))).join(', ')}`);
-      const byScope = scopes.flatMap((scope) => classificationsOfScope(governance, scope).filter((c) => has.has(c)));
-      const emptyScopes = scopes.filter((scope) => !classificationsOfScope(governance, scope).some((c) => has.has(c)));
-      const asked = input.classifications ?? [];
-      const wanted = CLASSIFICATIONS.filter((c) => asked.includes(c) || byScope.includes(c));
-      const missing = asked.filter((c) => !has.has(c));
-      if (wanted.length === 0 || missing.length > 0 || emptyScopes.length > 0) {
-        const named = [...missing, ...emptyScopes.map((s) => `${classificationsOfScope(governance, s).join(' or ')} (${s})`)];
-        throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${input.product} has no ${named.join(' or ') || 'requested'} field; it has ${[...has].join(', ') || 'no classified field'}`);
-      }
-      const open = wanted.filter((c) => agreementDeciders(governance.agreements, [c]).length === 0);
-      if (open.length > 0) throw refuse(MeshErrorCode.AGREEMENT_CLASSIFICATION_UNKNOWN, `${open.join(' and ')} data needs no agreement under governance; ask only for what does`);
+      // governance change that gives the scopes more cannot widen an agreement already approved.
+      const wanted = requestedClassifications(governance, has, { product: input.product, classifications: input.classifications, scopes });
       const now = this.now();
       const ends = endInstant(input.endsAt);
       const { maxTermDays } = governance.agreements;

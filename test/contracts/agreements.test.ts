@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresSchema, postgresAvailable, TEST_POSTGRES_URL } from '../support/services.ts';
-import { agreementDeciders, classificationsOfScope, loadGovernance } from '../../schema/contracts/governance.ts';
+import { agreementDeciders, classificationsOfScopes, loadGovernance } from '../../schema/contracts/governance.ts';
 import { classificationsOf, productWith, publishedBaseline, startAgreementRegistry, type AgreementRegistry } from '../support/agreement-registry.ts';
 
 /**
@@ -123,10 +123,10 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
     }
   });
 
-  it("a request may name scopes: each asks for the classifications governance opens with it, on this product's fields only, decided as those are", async () => {
+  it("a request may name scopes: they ask for what a token with them would read under agreement, on this product's fields only, decided as those are", async () => {
     const governance = loadGovernance();
     const scope = governance.classificationScopes.confidential[0]!;
-    const opened = classificationsOfScope(governance, scope).filter((c) => classificationsOf(publishedBaseline(CONFIDENTIAL).descriptor).has(c));
+    const opened = classificationsOfScopes(governance, [scope]).filter((c) => agreementDeciders(governance.agreements, [c]).length > 0 && classificationsOf(publishedBaseline(CONFIDENTIAL).descriptor).has(c));
     expect(opened, `${scope} opens a governed classification of ${CONFIDENTIAL}`).toContain('confidential');
     const requested = await mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, {
       consumer: CONSUMER,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIFICATIONS } from '../../schema/product/descriptor.ts';
-import { classificationsOfScope, loadGovernance } from '../../schema/contracts/governance.ts';
+import { classificationsOfScopes, loadGovernance } from '../../schema/contracts/governance.ts';
 import { classificationsOf, productWith, publishedBaseline, startAgreementRegistry, type AgreementRegistry } from '../support/agreement-registry.ts';
 
 /**
@@ -75,7 +75,7 @@ describe('agreements API abuse', () => {
       mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, { consumer: CONSUMER, product: RESTRICTED, purpose: 'abuse test', endsAt: inDays(30), ...body });
     const before = (await mesh.call('GET', '/v1/agreements', mesh.tokens.platform!)).body.length;
     const invented = 'everything:read';
-    expect(classificationsOfScope(governance, invented)).toEqual([]);
+    expect(classificationsOfScopes(governance, [invented])).toEqual([]);
     await expectRefused(ask({ scopes: [invented] }), 422, 'AGREEMENT_SCOPE_UNKNOWN');
     // A known scope still refuses whole when one of the scopes named is unknown.
     await expectRefused(ask({ scopes: [governance.classificationScopes.restricted[0]!, invented] }), 422, 'AGREEMENT_SCOPE_UNKNOWN');
