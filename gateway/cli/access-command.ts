@@ -3,10 +3,14 @@ import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { Agreement, Consumer } from '../../schema/registry/agreements.ts';
 import { registryClient, type RegistryClientOptions } from './registry-client-options.ts';
 
+/** An agreement as the registry answers it: one that predates requests by scope sends no `scopes`. */
+export type AgreementAnswer = Omit<Agreement, 'scopes'> & Partial<Pick<Agreement, 'scopes'>>;
+
 /** One agreement on one line: what `access list` prints and every decision echoes. */
-function describeAgreement(a: Agreement): string {
+export function describeAgreement(a: AgreementAnswer): string {
   const waiting = a.status === 'pending' ? ` (awaiting ${a.awaiting.join(' and ')})` : '';
-  const scopes = a.scopes.length > 0 ? ` as ${a.scopes.join(', ')}` : '';
+  const asked = a.scopes ?? [];
+  const scopes = asked.length > 0 ? ` as ${asked.join(', ')}` : '';
   return `#${a.id} ${a.status}${waiting}: ${a.consumer} reads ${a.product} [${a.classifications.join(', ')}]${scopes} until ${a.endsAt} for "${a.purpose}"`;
 }
 
@@ -68,7 +72,7 @@ export function registerAccessCommand(program: Command): void {
     const [classifications, scopes] = [list(options.classifications), list(options.scopes)];
     if (classifications.length + scopes.length === 0) throw new MeshError(MeshErrorCode.BAD_REQUEST, 'name what to read: --classifications <list>, --scopes <list>, or both');
     const endsAt = requestedEnd(options);
-    const agreement = await (await registryClient(options)).call<Agreement>('POST', '/v1/agreements', {
+    const agreement = await (await registryClient(options)).call<AgreementAnswer>('POST', '/v1/agreements', {
       consumer: options.consumer,
       product,
       ...(classifications.length > 0 ? { classifications } : {}),
@@ -85,7 +89,7 @@ export function registerAccessCommand(program: Command): void {
   ] as const) {
     withRegistry(access.command(decision).description(help).argument('<id>', 'the agreement number').requiredOption('--reason <text>', 'why: kept in the history')).action(
       async (id: string, options: RegistryClientOptions & { reason: string }) => {
-        const agreement = await (await registryClient(options)).call<Agreement>('POST', `/v1/agreements/${encodeURIComponent(id)}/decisions`, { decision, reason: options.reason });
+        const agreement = await (await registryClient(options)).call<AgreementAnswer>('POST', `/v1/agreements/${encodeURIComponent(id)}/decisions`, { decision, reason: options.reason });
         console.log(`${verb} ${describeAgreement(agreement)}`);
       },
     );
@@ -93,7 +97,7 @@ export function registerAccessCommand(program: Command): void {
   withRegistry(access.command('list').description('List agreements, pending first').option('--product <product>', "one product's").option('--consumer <consumer>', "one consumer's")).action(
     async (options: RegistryClientOptions & { product?: string; consumer?: string }) => {
       const query = new URLSearchParams({ ...(options.product ? { product: options.product } : {}), ...(options.consumer ? { consumer: options.consumer } : {}) }).toString();
-      const agreements = await (await registryClient(options)).call<Agreement[]>('GET', `/v1/agreements${query ? `?${query}` : ''}`);
+      const agreements = await (await registryClient(options)).call<AgreementAnswer[]>('GET', `/v1/agreements${query ? `?${query}` : ''}`);
       if (agreements.length === 0) console.log('no agreements');
       for (const agreement of agreements) console.log(describeAgreement(agreement));
     },
