@@ -54,9 +54,13 @@ export class AgreementAccess {
       .sort((a, b) => a.consumer.localeCompare(b.consumer) || a.id - b.id);
   }
 
-  /** The registry consumer whose agreements name `application`, or undefined when the gateway holds none for it. */
+  /**
+   * The registry consumer whose agreements name `application`, or undefined when the gateway
+   * holds none for it that has not ended: an agreement stops at its end date, not at the next poll.
+   */
   consumerOf(application: string): string | undefined {
-    return this.grants.get(application)?.[0]?.consumer;
+    const now = this.now();
+    return this.grants.get(application)?.find((g) => Date.parse(g.endsAt) > now)?.consumer;
   }
 
   private index(): void {

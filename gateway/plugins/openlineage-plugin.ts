@@ -55,6 +55,7 @@ export function openLineagePlugin(
           const failed = Boolean(result && result.data == null && result.errors?.length);
           const first = result?.errors?.[0];
           const { application } = contextValue.principal;
+          const clientName = labels.value('client', application ?? client);
           emitter.enqueue({
             model: seen,
             runId: randomUUID(),
@@ -62,10 +63,11 @@ export function openLineagePlugin(
             // The names are the caller's to choose: bounded as on /metrics, so no caller can mint jobs without end.
             // The consumer is the verified application where the token names one (the identity access agreements hold it to), else the client header.
             consumer: {
-              clientName: labels.value('client', application ?? client),
+              clientName,
               clientVersion: labels.value('client_version', version),
               operationName: labels.value('operation', operationOf(operationName)),
-              verifiedApplication: application === undefined ? undefined : labels.value('client', application),
+              // Past the budget the name folds to `other`, which names no verified application: the tag is left out then.
+              verifiedApplication: application !== undefined && clientName === application ? application : undefined,
               agreedConsumer: application === undefined ? undefined : options.agreements?.consumerOf(application),
             },
             fields,

@@ -121,6 +121,13 @@ describe('OpenLineage run events', () => {
     clients.delete('other');
     expect(clients.size).toBeLessThanOrEqual(3);
     for (const client of clients) expect(client.length).toBeLessThanOrEqual(64);
+    // A verified application first seen past the budget is folded too, and its tag left out: no application is called "other".
+    const folded = () => collector.events.filter((e) => e.job.name === 'other/Invented');
+    const before = folded().length;
+    const token = await mesh.token({ scope: 'pii:read finance:read', azp: 'late-application' });
+    expect((await mesh.query('query Invented { products(first: 1) { edges { node { sku } } } }', undefined, { authorization: `Bearer ${token}` })).body.errors).toBeUndefined();
+    await vi.waitFor(() => expect(folded()).toHaveLength(before + 1), { timeout: 10_000, interval: 10 });
+    expect(tagsOf(folded().at(-1).job).tags.has('verifiedApplication')).toBe(false);
   });
 
   it('drops and counts events once the queue is full while the collector hangs, and answers every request meanwhile', async () => {
