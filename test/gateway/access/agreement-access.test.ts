@@ -27,14 +27,4 @@ describe('agreements at the gateway: the consumer of an application', () => {
     now += 2 * DAY;
     expect(access.consumerOf('revenue-dashboard-app')).toBeUndefined();
   });
-
-  it('an application whose only agreement has ended has no consumer', () => {
-    const now = Date.now();
-    const access = new AgreementAccess('azp', () => now);
-    access.update({
-      governed: ['confidential'],
-      grants: [{ id: 1, consumer: 'churn-model', application: 'churn-app', product: 'sales', classifications: ['confidential'], purpose: 'p', endsAt: new Date(now - 1).toISOString() }],
-    });
-    expect(access.consumerOf('churn-app')).toBeUndefined();
-  });
 });
