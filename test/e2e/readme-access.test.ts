@@ -26,6 +26,14 @@ async function run(line: string, token: string): Promise<string> {
   return child.output();
 }
 
+/** The README's consumer, registered through the API unless its README line ran already: each test after the first stands alone. */
+async function registered(): Promise<void> {
+  const known = (await registry.call('GET', '/v1/consumers', registry.tokens.gateway!)).body as { name: string }[];
+  if (known.some((c) => c.name === CONSUMER)) return;
+  const answer = await registry.call('POST', '/v1/consumers', registry.tokens[`consumer:${CONSUMER}`]!, { name: CONSUMER, ownerTeam: 'finance-analytics', contact: 'finance-analytics@example.com' });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+}
+
 describe('README: Access agreements', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'readme-access-'));
@@ -59,6 +67,7 @@ describe('README: Access agreements', () => {
 
   it("the README's approve line as `reject`: the request is rejected for good, with its reason, and never granted", async () => {
     const [, request, approve] = readmeShellBlock('Access agreements');
+    await registered();
     const requested = await run(request!, registry.tokens[`consumer:${CONSUMER}`]!);
     const id = /requested #(\d+) pending/.exec(requested)?.[1];
     expect(id, requested).toBeDefined();
@@ -73,6 +82,7 @@ describe('README: Access agreements', () => {
 
   it('a refusal exits 1 with its code', async () => {
     const [, request] = readmeShellBlock('Access agreements');
+    await registered();
     const command = substituted(request!, [
       ['http://localhost:4100', registry.server.url],
       ['--scopes finance:read', '--classifications restricted'],

@@ -24,10 +24,12 @@ import { openLineageProblems, tagsOf } from '../contracts/standard-schemas.ts';
  */
 const DAY = 86_400_000;
 const CONSUMER = 'approved-app';
+/** The application its tokens name: not its consumer name, so that a tag echoing one for the other shows. */
+const APPLICATION = 'approved-app-client';
 const CONFIDENTIAL = productWith('confidential');
 const gated = probeQuery(CONFIDENTIAL, 'confidential');
 /** Headers a caller without the claim might send to pass for the approved application. */
-const FORGED = { 'apollographql-client-name': CONSUMER, 'x-application': CONSUMER, 'x-meshgate-application': CONSUMER, azp: CONSUMER };
+const FORGED = { 'apollographql-client-name': APPLICATION, 'x-application': APPLICATION, 'x-meshgate-application': APPLICATION, azp: APPLICATION };
 
 /** A deprecated field with a sunset that needs no agreement, on any demo product: removing it is a breaking change usage can stop. */
 const deprecated = DEMO_MESH.flatMap((member) => {
@@ -79,12 +81,12 @@ describe('a verified application, not a name the caller sends', () => {
       async () => {},
     );
     const token = registry.tokens[`consumer:${CONSUMER}`]!;
-    expect((await registry.call('POST', '/v1/consumers', token, { name: CONSUMER, ownerTeam: 'analytics', contact: 'analytics@example.com' })).status).toBe(201);
+    expect((await registry.call('POST', '/v1/consumers', token, { name: CONSUMER, application: APPLICATION, ownerTeam: 'analytics', contact: 'analytics@example.com' })).status).toBe(201);
     const endsAt = new Date(Date.now() + 5 * DAY).toISOString();
     const requested = await registry.call('POST', '/v1/agreements', token, { consumer: CONSUMER, product: CONFIDENTIAL, classifications: ['confidential'], purpose: 'verified views', endsAt });
     expect((await registry.call('POST', `/v1/agreements/${requested.body.id}/decisions`, registry.tokens[CONFIDENTIAL]!, { decision: 'approve', reason: 'baseline' })).status).toBe(201);
     // The approved application reads once the gateway has polled: the baseline the cases below depart from.
-    const approved = await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER });
+    const approved = await mesh.token({ scope: ANALYST_SCOPES, azp: APPLICATION });
     const ask = () => postGraphQL(mesh.gateway.url, { query: gated.query }, { authorization: `Bearer ${approved}` });
     // Bounded by time, not by a count of polls: a loaded machine polls fewer times in the same wait.
     for (const deadline = Date.now() + 60_000; Date.now() < deadline && (await ask()).body.errors; ) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -103,12 +105,12 @@ describe('a verified application, not a name the caller sends', () => {
   });
 
   it('/mcp describes a field under agreement, as readable, to the application holding one', async () => {
-    const fields = await describeProduct({ authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER })}` }, CONFIDENTIAL);
+    const fields = await describeProduct({ authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: APPLICATION })}` }, CONFIDENTIAL);
     expect(fields).toContainEqual({ name: gated.coordinate, readable: true });
   });
 
   it('/mcp does not name that field to a token naming no application, whatever its headers claim, nor to another application', async () => {
-    const approved = await describeProduct({ authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER })}` }, CONFIDENTIAL);
+    const approved = await describeProduct({ authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: APPLICATION })}` }, CONFIDENTIAL);
     for (const [who, headers] of [
       ['no application, forged headers', { ...FORGED, authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}` }],
       ['another application', { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: 'other-app' })}` }],
@@ -131,7 +133,7 @@ describe('a verified application, not a name the caller sends', () => {
   });
 
   it('OpenLineage names the verified application and the consumer its agreement names; a client header claiming the name is neither', async () => {
-    const approved = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER })}` };
+    const approved = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: APPLICATION })}` };
     const claiming = { ...FORGED, authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}` };
     expect((await postGraphQL(mesh.gateway.url, { query: `query AgreedLineage ${gated.query}` }, approved)).body.errors).toBeUndefined();
     await postGraphQL(mesh.gateway.url, { query: `query ClaimedLineage ${gated.query}` }, claiming);
@@ -142,20 +144,20 @@ describe('a verified application, not a name the caller sends', () => {
       expect(openLineageProblems(event, 'run')).toEqual([]);
       return tagsOf(event.job).tags;
     };
-    const agreed = await eventOf(`${CONSUMER}/AgreedLineage`);
-    expect([agreed.get('verifiedApplication'), agreed.get('agreedConsumer')]).toEqual([CONSUMER, CONSUMER]);
-    const claimed = await eventOf(`${CONSUMER}/ClaimedLineage`);
+    const agreed = await eventOf(`${APPLICATION}/AgreedLineage`);
+    expect([agreed.get('verifiedApplication'), agreed.get('agreedConsumer')]).toEqual([APPLICATION, CONSUMER]);
+    const claimed = await eventOf(`${APPLICATION}/ClaimedLineage`);
     expect([claimed.get('verifiedApplication'), claimed.get('agreedConsumer')]).toEqual([undefined, undefined]);
   });
 
   it("usage carries the verified application; a breaking change's finding names it as verified, and a client name claiming it as self-declared", async () => {
     const verifiedClient = 'finance-dashboard';
-    const approved = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: CONSUMER })}`, 'apollographql-client-name': verifiedClient };
+    const approved = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES, azp: APPLICATION })}`, 'apollographql-client-name': verifiedClient };
     // Signed in (so its usage is recorded), but its token names no application: the client name is all it claims.
-    const claiming = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}`, 'apollographql-client-name': CONSUMER, azp: CONSUMER };
+    const claiming = { authorization: `Bearer ${await mesh.token({ scope: ANALYST_SCOPES })}`, 'apollographql-client-name': APPLICATION, azp: APPLICATION };
     const query = new URLSearchParams({ field: deprecated.coordinate, since: addDays(utcDay(), -1), until: addDays(utcDay(), 1) });
     let rows: { client: string; application?: string; count: number }[] = [];
-    const recorded = () => rows.some((r) => r.application === CONSUMER && r.client === verifiedClient) && rows.some((r) => r.client === CONSUMER && r.application === undefined);
+    const recorded = () => rows.some((r) => r.application === APPLICATION && r.client === verifiedClient) && rows.some((r) => r.client === APPLICATION && r.application === undefined);
     for (const deadline = Date.now() + 60_000; Date.now() < deadline && !recorded(); ) {
       for (const headers of [approved, claiming]) expect((await postGraphQL(mesh.gateway.url, { query: deprecated.query }, headers)).body.errors).toBeUndefined();
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -163,16 +165,16 @@ describe('a verified application, not a name the caller sends', () => {
     }
     expect(recorded(), JSON.stringify(rows)).toBe(true);
     // Nobody became the application by naming it: every row under it came from its verified token.
-    expect(rows.filter((r) => r.application === CONSUMER).map((r) => r.client)).toEqual([verifiedClient]);
+    expect(rows.filter((r) => r.application === APPLICATION).map((r) => r.client)).toEqual([verifiedClient]);
 
     const check = await registry.call('POST', '/v1/check', registry.tokens.platform!, withoutField(deprecated.product, deprecated.coordinate));
     expect(check.status).toBe(200);
     const inUse = (check.body.findings as { rule: string; element: string; message: string }[]).find((f) => f.rule === 'compat/removed-field-in-use' && f.element === deprecated.coordinate);
     expect(inUse, JSON.stringify(check.body.findings).slice(0, 600)).toBeDefined();
     const [verified, selfDeclared] = inUse!.message.split('under no verified application (self-declared names): ');
-    expect(verified).toMatch(new RegExp(`used by ${CONSUMER} \\(verified; \\d+ operations, last \\d{4}-\\d{2}-\\d{2}\\)`));
+    expect(verified).toMatch(new RegExp(`used by ${APPLICATION} \\(verified; \\d+ operations, last \\d{4}-\\d{2}-\\d{2}\\)`));
     expect(verified).not.toContain(verifiedClient);
-    expect(selfDeclared).toMatch(new RegExp(`^${CONSUMER} \\(\\d+ operations`));
+    expect(selfDeclared).toMatch(new RegExp(`^${APPLICATION} \\(\\d+ operations`));
     expect(selfDeclared).not.toContain('verified');
   });
 });

@@ -9,8 +9,9 @@ import type { GatewayAgreements } from '../../../schema/registry/agreements.ts';
  * start (a registry that cannot answer refuses the start), then polled with If-None-Match;
  * a document it cannot read, or a registry that is away, leaves the last good ones holding.
  * The registry here is a stand-in that answers what each poll is scripted to get, so the
- * broken answers a real registry never gives can be sent. A poll times out at its interval:
- * the interval is long enough for a loaded machine to answer within it.
+ * broken answers a real registry never gives can be sent. A poll times out at its interval,
+ * but never sooner than 10 s: the short intervals here are waited past, not cut short, by a
+ * registry slower than them.
  */
 type Answer = { status: number; body?: string; etag?: string; delayMs?: number };
 
