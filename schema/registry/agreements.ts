@@ -103,9 +103,9 @@ function agreementState(request: AgreementRequest, decisions: readonly Agreement
 const quoted = (scopes: readonly string[]) => scopes.map((s) => JSON.stringify(s.slice(0, 64))).join(', ');
 
 /**
- * What a request asks for on a product whose fields are of the classifications `has`: the classifications it
- * names, and those its scopes open together (`classificationsOfScopes`) that need an
- * agreement, on this product's fields only. A classification under no agreement is left out
+ * What a request asks for on a product whose fields are of the classifications in `has`:
+ * the classifications it names, and those its scopes open together (`classificationsOfScopes`)
+ * that need an agreement, on this product's fields only. A classification under no agreement is left out
  * of what a scope asks for: it is read by scope alone, and an agreement for it grants
  * nothing. Refused whole, before anything is kept, when a scope opens nothing among those
  * named (AGREEMENT_SCOPE_UNKNOWN), or when a classification named, or every governed one a
