@@ -126,7 +126,9 @@ describe.each(STORES)('agreements on %s', (_name, location) => {
   it("a request may name scopes: they ask for what a token with them would read under agreement, on this product's fields only, decided as those are", async () => {
     const governance = loadGovernance();
     const scope = governance.classificationScopes.confidential[0]!;
-    const opened = classificationsOfScopes(governance, [scope]).filter((c) => agreementDeciders(governance.agreements, [c]).length > 0 && classificationsOf(publishedBaseline(CONFIDENTIAL).descriptor).has(c));
+    const opened = classificationsOfScopes(governance, [scope]).filter(
+      (c) => agreementDeciders(governance.agreements, [c]).length > 0 && classificationsOf(publishedBaseline(CONFIDENTIAL).descriptor).has(c),
+    );
     expect(opened, `${scope} opens a governed classification of ${CONFIDENTIAL}`).toContain('confidential');
     const requested = await mesh.call('POST', '/v1/agreements', mesh.tokens[`consumer:${CONSUMER}`]!, {
       consumer: CONSUMER,
