@@ -21,8 +21,9 @@ const load = createRequire(import.meta.url);
  * `pipeline`, `upgrade` and `connect` to `Dispatcher.prototype`; without it they are absent,
  * so the type leaves them out: `request` below is the way to send one.
  */
-export type CoreDispatcher = Omit<Undici.Dispatcher, 'request' | 'stream' | 'pipeline' | 'upgrade' | 'connect'>;
-export type Agent = Omit<Undici.Agent, 'request' | 'stream' | 'pipeline' | 'upgrade' | 'connect'>;
+type MainEntryMethods = 'request' | 'stream' | 'pipeline' | 'upgrade' | 'connect';
+export type CoreDispatcher = Omit<Undici.Dispatcher, MainEntryMethods>;
+export type Agent = Omit<Undici.Agent, MainEntryMethods>;
 
 interface Core {
   Agent: new (options?: Undici.Agent.Options) => Agent;
