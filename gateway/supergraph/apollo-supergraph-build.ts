@@ -34,11 +34,7 @@ const VERIFIED_GATEWAY_VERSION = /^2\.14\.\d+$/;
  *
  * @returns whether the build now takes the model's parse.
  */
-export function buildFromModelParse(
-  gateway: ApolloGateway,
-  documentOf: (supergraphSdl: string) => DocumentNode | undefined,
-  gatewayVersion: string = installedGatewayVersion,
-): boolean {
+export function buildFromModelParse(gateway: ApolloGateway, documentOf: (supergraphSdl: string) => DocumentNode | undefined, gatewayVersion: string = installedGatewayVersion): boolean {
   if (!VERIFIED_GATEWAY_VERSION.test(gatewayVersion)) return false;
   const internals = gateway as unknown as Partial<GatewayBuild>;
   const own = internals.createSchemaFromSupergraphSdl;
