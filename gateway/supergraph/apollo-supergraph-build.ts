@@ -19,7 +19,18 @@ interface GatewayBuild {
  */
 const fromGateway = createRequire(createRequire(import.meta.url).resolve('@apollo/gateway'));
 const { Supergraph: GatewaySupergraph } = fromGateway('@apollo/federation-internals') as typeof FederationInternals;
-const installedGatewayVersion = (fromGateway('../package.json') as { version: string }).version;
+const installedGatewayVersion = gatewayVersionOf(fromGateway);
+
+/** The version the gateway's package.json states, beside its entry's folder; none when a later layout moved either. */
+function gatewayVersionOf(load: NodeJS.Require): string | undefined {
+  try {
+    const { version } = load('../package.json') as { version?: unknown };
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    // No package.json where 2.14 keeps it: not the gateway whose method was read.
+    return undefined;
+  }
+}
 
 /** The gateway versions whose `createSchemaFromSupergraphSdl` was read and is restated below. */
 const VERIFIED_GATEWAY_VERSION = /^2\.14\.\d+$/;
@@ -34,8 +45,8 @@ const VERIFIED_GATEWAY_VERSION = /^2\.14\.\d+$/;
  *
  * @returns whether the build now takes the model's parse.
  */
-export function buildFromModelParse(gateway: ApolloGateway, documentOf: (supergraphSdl: string) => DocumentNode | undefined, gatewayVersion: string = installedGatewayVersion): boolean {
-  if (!VERIFIED_GATEWAY_VERSION.test(gatewayVersion)) return false;
+export function buildFromModelParse(gateway: ApolloGateway, documentOf: (supergraphSdl: string) => DocumentNode | undefined, gatewayVersion: string | undefined = installedGatewayVersion): boolean {
+  if (gatewayVersion === undefined || !VERIFIED_GATEWAY_VERSION.test(gatewayVersion)) return false;
   const internals = gateway as unknown as Partial<GatewayBuild>;
   const own = internals.createSchemaFromSupergraphSdl;
   if (typeof own !== 'function' || typeof internals.createServices !== 'function' || typeof internals.config !== 'object') return false;
