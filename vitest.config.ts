@@ -16,7 +16,9 @@ const TEST_FILES = ['test/**/*.test.ts', 'subgraphs/**/*.test.ts'];
  * Files whose time is in the processes they start (the end-to-end set, CLI runs) share a
  * process too: they still load the modules they import, and a fresh process for each
  * cost that again for nothing. A shared file must leave nothing behind in the process
- * that another file would notice.
+ * that another file would notice: one that sets an environment variable for a while (the
+ * new-from database files set a product's store URL for its start) puts it back on close,
+ * failure included.
  */
 const OWN_PROCESS = [
   // Set process.env for the code under test.

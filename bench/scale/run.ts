@@ -136,15 +136,22 @@ async function measureSize(size: number): Promise<SizeFigures> {
       'vanilla-apollo': (profileDir) => startVanillaApollo(supergraph, { profileDir }),
     };
     const [probe, ...rest] = mesh.queries;
+    // Started and answering once; stopped here if the probe fails, as nobody else holds it yet.
+    const startAnswered = async (side: SideLabel, profileDir?: string) => {
+      const gateway = await start[side](profileDir);
+      try {
+        await postRaw(gateway.ready.url, requestOf(probe!, 0));
+      } catch (error) {
+        await gateway.stop();
+        throw error;
+      }
+      return gateway;
+    };
     const starts = Object.fromEntries(SIDES.map((side) => [side, [] as { ms: number; cpuMs: number; rssMb: number }[]])) as Record<SideLabel, { ms: number; cpuMs: number; rssMb: number }[]>;
     const running = {} as Record<SideLabel, ChildService<{ type: 'ready'; url: string }>>;
     for (let round = 1; round <= STARTS; round++) {
       for (const side of SIDES) {
-        const [gateway, ms] = await timed(async () => {
-          const gateway = await start[side]();
-          await postRaw(gateway.ready.url, requestOf(probe!, 0));
-          return gateway;
-        });
+        const [gateway, ms] = await timed(() => startAnswered(side));
         starts[side].push({ ms, cpuMs: cpuMs(gateway.pid), rssMb: mb(rssBytes(gateway.pid)) });
         console.log(`start ${round} ${side.padEnd(15)} first answer after ${ms.toFixed(0)} ms (${starts[side].at(-1)!.cpuMs.toFixed(0)} ms CPU)`);
         if (round < STARTS) {
@@ -158,8 +165,7 @@ async function measureSize(size: number): Promise<SizeFigures> {
     if (args.profileDir) {
       // Untimed: a profiler slows what it watches.
       for (const side of SIDES) {
-        const gateway = await start[side](join(args.profileDir, String(size), side));
-        await postRaw(gateway.ready.url, requestOf(probe!, 0));
+        const gateway = await startAnswered(side, join(args.profileDir, String(size), side));
         await gateway.stop();
       }
       console.log(`start-up profiles in ${join(args.profileDir, String(size))}`);

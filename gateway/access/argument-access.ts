@@ -1,6 +1,6 @@
 import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import { fragmentsOf } from '../operation/document-memo.ts';
-import { namedTypeOf, type FieldedType } from '../operation/operation-fields.ts';
+import { fieldedTypeOf, type FieldedType } from '../operation/operation-fields.ts';
 
 /**
  * Filtering by a field reveals the field: `customers(filter: {country: "DE"}) { totalCount }`
@@ -123,7 +123,7 @@ export function refusedArguments(
           check(`${parent.name}.${selection.name.value}.${argument.name.value}`);
           walkNode(argument.value, definition.type as InputType);
         }
-        if (selection.selectionSet) walkSelections(selection.selectionSet, namedTypeOf(field.type));
+        if (selection.selectionSet) walkSelections(selection.selectionSet, fieldedTypeOf(field.type));
         continue;
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD && seenFragments.has(selection.name.value)) continue;

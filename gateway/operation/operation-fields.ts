@@ -34,7 +34,7 @@ export interface FieldedType {
 }
 
 /** The named type under list and non-null wrappers, read by shape as {@link FieldedType} is. */
-export function namedTypeOf(type: unknown): FieldedType {
+export function fieldedTypeOf(type: unknown): FieldedType {
   let current = type as { ofType?: unknown };
   while (current.ofType) current = current.ofType as { ofType?: unknown };
   return current as unknown as FieldedType;
@@ -76,7 +76,7 @@ function walkDocument(schema: GraphQLSchema, document: DocumentNode): { byOperat
         if (!field) continue; // validation already refused unknown fields
         const coordinate = `${parent.name}.${name}`;
         if (!into.has(coordinate)) into.set(coordinate, { coordinate, field });
-        if (selection.selectionSet) walk(selection.selectionSet, namedTypeOf(field.type), into);
+        if (selection.selectionSet) walk(selection.selectionSet, fieldedTypeOf(field.type), into);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition ? (schema.getType(selection.typeCondition.name.value) as FieldedType | undefined) : parent;
         if (condition) walk(selection.selectionSet, condition, into);

@@ -2,6 +2,9 @@ import type { Dispatcher } from 'undici';
 import { request } from '../../schema/base/undici-core.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
+/** How long a read of the registry waits: the first at start, and each poll at least. */
+export const REGISTRY_READ_TIMEOUT_MS = 10_000;
+
 /** Where a registry serves its current build's supergraph, and the header that lets a gateway read it. */
 export function registrySupergraphEndpoint(registry: { url: string; token: string }): { url: string; headers: Record<string, string> } {
   return { url: `${registry.url.replace(/\/+$/, '')}/v1/supergraph`, headers: { authorization: `Bearer ${registry.token}` } };
@@ -19,7 +22,7 @@ export function fetchRegistrySupergraph(registry: { url: string; token: string }
 export async function fetchFromRegistry(endpoint: { url: string; headers: Record<string, string> }, what: string): Promise<{ text: string; etag: string | undefined }> {
   let response: Dispatcher.ResponseData;
   try {
-    response = await request(endpoint.url, { headers: endpoint.headers, signal: AbortSignal.timeout(10_000) });
+    response = await request(endpoint.url, { headers: endpoint.headers, signal: AbortSignal.timeout(REGISTRY_READ_TIMEOUT_MS) });
   } catch (error) {
     throw new MeshError(MeshErrorCode.SUPERGRAPH_NOT_LOADED, `Cannot reach the registry at ${endpoint.url}: ${(error as Error).message}`);
   }

@@ -2,6 +2,7 @@ import { watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { request } from '../../schema/base/undici-core.ts';
+import { REGISTRY_READ_TIMEOUT_MS } from './registry-supergraph.ts';
 
 /**
  * Calls `onChange` when `file` changes. Watches the *directory*: deploy tools replace a
@@ -25,14 +26,13 @@ export function watchSupergraphFile(file: string, onChange: () => void, debounce
   };
 }
 
-/** How long one poll waits at least: as long as the first read at start does. */
-const POLL_TIMEOUT_FLOOR_MS = 10_000;
-
 /**
  * Polls `url` for the supergraph with conditional GETs: the ETag of the last answer is
  * sent as If-None-Match, so an unchanged supergraph costs a 304 and no parsing. The next
  * poll starts an interval after this one ends, so a poll may wait past the interval: cut
  * at the interval, a registry slower than it would never be heard (a revocation never taken).
+ * A poll waits at least as long as the first read at start. Stopping aborts a poll in flight:
+ * after `stop()` neither `onSdl` nor `onError` is called.
  */
 export function pollSupergraphUrl(options: {
   url: string;
@@ -46,16 +46,17 @@ export function pollSupergraphUrl(options: {
   onError(error: Error): void;
 }): () => void {
   let etag = options.etag;
-  let stopped = false;
+  const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const poll = async () => {
     try {
       const response = await request(options.url, {
         dispatcher: options.dispatcher,
         headers: { ...options.headers, ...(etag ? { 'if-none-match': etag } : {}) },
-        signal: AbortSignal.timeout(Math.max(options.intervalMs, POLL_TIMEOUT_FLOOR_MS)),
+        signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(Math.max(options.intervalMs, REGISTRY_READ_TIMEOUT_MS))]),
       });
       const text = await response.body.text();
+      if (stopping.signal.aborted) return;
       if (response.statusCode === 200) {
         const header = response.headers.etag;
         etag = typeof header === 'string' ? header : undefined;
@@ -64,13 +65,14 @@ export function pollSupergraphUrl(options: {
         options.onError(new Error(`GET ${options.url} answered HTTP ${response.statusCode}`));
       }
     } catch (error) {
+      if (stopping.signal.aborted) return;
       options.onError(error as Error);
     }
-    if (!stopped) timer = setTimeout(() => void poll(), options.intervalMs);
+    if (!stopping.signal.aborted) timer = setTimeout(() => void poll(), options.intervalMs);
   };
   timer = setTimeout(() => void poll(), 0);
   return () => {
-    stopped = true;
+    stopping.abort();
     clearTimeout(timer);
   };
 }

@@ -1,4 +1,4 @@
-import type { Agent } from 'undici';
+import type { Agent } from '../../schema/base/undici-core.ts';
 import type { GatewayConfig } from '../config.ts';
 import { CircuitBreakers } from './circuit-breaker.ts';
 import { createProductAgent } from './product-request.ts';

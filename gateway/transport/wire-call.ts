@@ -1,4 +1,4 @@
-import type { Agent } from 'undici';
+import type { Agent } from '../../schema/base/undici-core.ts';
 import type { FetchStep } from './fetch-layer.ts';
 import { postToProduct, productAddress, type ProductHttpAnswer } from './product-request.ts';
 

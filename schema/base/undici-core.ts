@@ -16,31 +16,62 @@ import type * as Undici from 'undici';
  */
 const load = createRequire(import.meta.url);
 
+/**
+ * What the loaded dispatchers can do. undici's main entry adds `request`, `stream`,
+ * `pipeline`, `upgrade` and `connect` to `Dispatcher.prototype`; without it they are absent,
+ * so the type leaves them out: `request` below is the way to send one.
+ */
+type MainEntryMethods = 'request' | 'stream' | 'pipeline' | 'upgrade' | 'connect';
+export type CoreDispatcher = Omit<Undici.Dispatcher, MainEntryMethods>;
+export type Agent = Omit<Undici.Agent, MainEntryMethods>;
+
 interface Core {
-  Agent: typeof Undici.Agent;
-  request(url: URL, options: Undici.Dispatcher.RequestOptions, dispatcher: Undici.Dispatcher | undefined): Promise<Undici.Dispatcher.ResponseData>;
+  Agent: new (options?: Undici.Agent.Options) => Agent;
+  request(url: URL, options: Undici.Dispatcher.RequestOptions, dispatcher: CoreDispatcher | undefined): Promise<Undici.Dispatcher.ResponseData>;
 }
 
-function loadCore(): Core {
+/** Which undici the gateway runs on: its three files, or its main entry when a later undici moved or changed them. */
+export type UndiciCoreSource = 'core' | 'main-entry';
+
+/**
+ * undici's three files through `loadFile`, checked to be what this module calls; anything else
+ * (a file moved, an export renamed or gone) falls back to undici's main entry, which costs the
+ * memory but works.
+ */
+export function loadUndiciCore(loadFile: (id: string) => unknown = load): Core & { source: UndiciCoreSource } {
+  let Agent: unknown;
+  let globals: { getGlobalDispatcher?: unknown } | undefined;
+  let dispatchRequest: unknown;
   try {
-    const Agent = load('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
-    const { getGlobalDispatcher } = load('undici/lib/global.js') as { getGlobalDispatcher(): Undici.Dispatcher };
-    const dispatchRequest = load('undici/lib/api/api-request.js') as (this: Undici.Dispatcher, options: Undici.Dispatcher.RequestOptions) => Promise<Undici.Dispatcher.ResponseData>;
-    return { Agent, request: (_url, options, dispatcher = getGlobalDispatcher()) => dispatchRequest.call(dispatcher, options) };
-  } catch {
-    // A later undici that moved these files: its main entry, which costs the memory but works.
-    const undici = load('undici') as typeof Undici;
-    return { Agent: undici.Agent, request: (url, { origin: _, path: __, ...options }, dispatcher) => undici.request(url, { ...options, dispatcher }) };
+    Agent = loadFile('undici/lib/dispatcher/agent.js');
+    globals = loadFile('undici/lib/global.js') as typeof globals;
+    dispatchRequest = loadFile('undici/lib/api/api-request.js');
+  } catch (error) {
+    // Only a file that is not there (or no longer public) falls back; an error inside undici's code is undici's to report.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
   }
+  const getGlobalDispatcher = globals?.getGlobalDispatcher;
+  if (typeof Agent === 'function' && typeof getGlobalDispatcher === 'function' && typeof dispatchRequest === 'function') {
+    const send = dispatchRequest as (this: CoreDispatcher, options: Undici.Dispatcher.RequestOptions) => Promise<Undici.Dispatcher.ResponseData>;
+    const globalDispatcher = getGlobalDispatcher as () => CoreDispatcher;
+    return { source: 'core', Agent: Agent as Core['Agent'], request: (_url, options, dispatcher = globalDispatcher()) => send.call(dispatcher, options) };
+  }
+  const undici = load('undici') as typeof Undici;
+  return {
+    source: 'main-entry',
+    Agent: undici.Agent,
+    request: (url, { origin: _, path: __, ...options }, dispatcher) => undici.request(url, { ...options, dispatcher: dispatcher as Undici.Dispatcher | undefined }),
+  };
 }
 
-const core = loadCore();
-export const Agent: typeof Undici.Agent = core.Agent;
-export type Agent = Undici.Agent;
+const core = loadUndiciCore();
+export const Agent: Core['Agent'] = core.Agent;
+export const undiciCoreSource: UndiciCoreSource = core.source;
 
 type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
   method?: Undici.Dispatcher.HttpMethod;
-  dispatcher?: Undici.Dispatcher;
+  dispatcher?: CoreDispatcher;
 };
 
 /**
@@ -49,8 +80,8 @@ type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path' |
  * global one (which `setGlobalDispatcher` from undici's main entry sets too, so a test's
  * mock agent still takes these calls).
  */
-export function request(url: string | URL, options: RequestOptions = {}): Promise<Undici.Dispatcher.ResponseData> {
+export function request(url: string | URL, options: RequestOptions = {}, through: Pick<Core, 'request'> = core): Promise<Undici.Dispatcher.ResponseData> {
   const { dispatcher, method, ...rest } = options;
   const parsed = typeof url === 'string' ? new URL(url) : url;
-  return core.request(parsed, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, method: method ?? (rest.body ? 'PUT' : 'GET') }, dispatcher);
+  return through.request(parsed, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, method: method ?? (rest.body ? 'PUT' : 'GET') }, dispatcher);
 }

@@ -2,7 +2,7 @@ import { Kind, parse, print, type ConstDirectiveNode, type ConstValueNode, type 
 import type { Classification, ProductDescriptor } from '../product/descriptor.ts';
 import type { Governance } from './governance.ts';
 import { CONTRACT_DIRECTIVE_DEFINITIONS, CONTRACT_DIRECTIVES, CONTRACT_SPEC_IDENTITY, CONTRACT_SPEC_URL } from '../product/contract-spec.ts';
-import { stringArgument } from '../product/sdl-syntax.ts';
+import { stringArgument } from '../base/sdl-syntax.ts';
 
 /**
  * Compiles central governance and a product's descriptor into the product's SDL, so that

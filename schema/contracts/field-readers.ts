@@ -3,7 +3,7 @@ import { federationDirectiveNames } from './contract-compiler.ts';
 import { CLASSIFICATIONS, type Classification } from '../product/descriptor.ts';
 import type { Governance } from './governance.ts';
 import type { ValidProduct } from './mesh.ts';
-import { stringLists } from '../product/sdl-syntax.ts';
+import { stringLists } from '../base/sdl-syntax.ts';
 
 /**
  * Who may read each field of a mesh, as the gateway decides it once composition has

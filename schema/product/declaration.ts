@@ -4,7 +4,7 @@ import { Kind, parse, type DocumentNode, type FieldDefinitionNode, type ObjectTy
 import { z } from 'zod';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { formatProblem, readYamlText, toProblems, TYPE_NAME, type ConfigProblem } from './descriptor.ts';
-import { namedTypeOf } from './sdl-syntax.ts';
+import { namedTypeOf } from '../base/sdl-syntax.ts';
 
 /**
  * A declared product's `declared.yaml`, beside `product.yaml` and `schema.graphql`: how each

@@ -14,7 +14,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { CONTRACT_DIRECTIVES, PREVIEW_TAG } from './contract-spec.ts';
-import { namedTypeOf, stringArgument } from './sdl-syntax.ts';
+import { namedTypeOf, stringArgument } from '../base/sdl-syntax.ts';
 
 /**
  * A product's subgraph SDL reduced to what the contract rules look at: types, fields,

@@ -3,7 +3,7 @@ import { governedChangeId } from '../contracts/access-diff.ts';
 import { federationDirectiveNames } from '../contracts/contract-compiler.ts';
 import { finding, type Finding } from '../contracts/finding.ts';
 import { isObjectOrInterface, ROOT_TYPES } from '../product/subgraph-model.ts';
-import { stringArgument } from '../product/sdl-syntax.ts';
+import { stringArgument } from '../base/sdl-syntax.ts';
 
 /**
  * Who owns what in a mesh of many repositories. The registry records the owner of every

@@ -4,7 +4,7 @@ import { CLASSIFICATIONS, type Classification } from '../product/descriptor.ts';
 import { MeshErrorCode, MeshError } from '../protocol/error-codes.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
-import { stringArgument } from '../product/sdl-syntax.ts';
+import { stringArgument } from '../base/sdl-syntax.ts';
 
 /** A product's metadata as composition recorded it in the supergraph. */
 export interface ContractProduct {

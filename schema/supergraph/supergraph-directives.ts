@@ -2,7 +2,7 @@ import { Kind, type ConstDirectiveNode, type TypeNode } from 'graphql';
 import { PREVIEW_TAG } from '../product/contract-spec.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
-import { namedTypeOf, stringLists } from '../product/sdl-syntax.ts';
+import { namedTypeOf, stringLists } from '../base/sdl-syntax.ts';
 
 /**
  * What the supergraph says about each field that Apollo Gateway itself ignores: the

@@ -2,7 +2,7 @@ import { Kind, parse, type ConstDirectiveNode, type SelectionSetNode, type TypeN
 import type { ContractProduct } from './contract-directives.ts';
 import type { DefinitionReader } from './definition-reader.ts';
 import type { DirectiveNameOf } from './linked-directive-names.ts';
-import { stringArgument } from '../product/sdl-syntax.ts';
+import { stringArgument } from '../base/sdl-syntax.ts';
 
 const JOIN_SPEC = 'https://specs.apollo.dev/join';
 const INACCESSIBLE_SPEC = 'https://specs.apollo.dev/inaccessible';

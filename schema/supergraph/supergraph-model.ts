@@ -73,7 +73,7 @@ export function readSupergraphModel(sdl: string, document: DocumentNode = parseS
   const access = accessReader(nameOf);
   const cost = costReader();
   const overrideLabels = overrideLabelsReader(nameOf);
-  const lineage = lineageReader(nameOf);
+  let lineage: ReturnType<typeof lineageReader> | undefined = lineageReader(nameOf);
   // First: a name another reader keys something by is then already the one-byte copy.
   const names = oneByteNamesReader(sdl);
   const readers = [names, graphs, contract, access, cost, overrideLabels, lineage];
@@ -83,7 +83,8 @@ export function readSupergraphModel(sdl: string, document: DocumentNode = parseS
   const contractDirectives = contract.done();
   const { directives, served } = access.done();
   // Lineage is read by the OpenLineage emitter and enforced agreements alone, both off by
-  // default: the fields its walk noted are named and indexed the first time one asks.
+  // default: the fields its walk noted are named and indexed the first time one asks, and then
+  // let go (the getter's scope would otherwise hold them for the model's life).
   let lineageRead: SupergraphLineage | undefined;
   return Object.freeze({
     sdl,
@@ -95,8 +96,11 @@ export function readSupergraphModel(sdl: string, document: DocumentNode = parseS
     cost: cost.done(),
     overrideLabels: overrideLabels.done(),
     get lineage() {
-      lineageRead ??= lineage.done({ graphNames, products: contractDirectives.products });
-      return lineageRead;
+      if (lineage) {
+        lineageRead = lineage.done({ graphNames, products: contractDirectives.products });
+        lineage = undefined;
+      }
+      return lineageRead as SupergraphLineage;
     },
     names: names.done(),
   });

@@ -46,17 +46,26 @@ export async function launchChromium(options: { javaScriptEnabled?: boolean } = 
  */
 export async function launchChromiumContexts(contexts: { javaScriptEnabled?: boolean }[]): Promise<{ context: BrowserContext; close(): Promise<void> }[]> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-  let open = contexts.length;
-  return Promise.all(
-    contexts.map(async (options) => {
-      const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: 1280, height: 900 } });
-      return {
-        context,
-        close: async () => {
-          await context.close();
-          if (--open === 0) await browser.close();
-        },
-      };
-    }),
-  );
+  let made: BrowserContext[];
+  try {
+    made = await Promise.all(contexts.map((options) => browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: 1280, height: 900 } })));
+  } catch (error) {
+    // A context refused: nobody will close the browser but here (which closes its contexts too).
+    await browser.close();
+    throw error;
+  }
+  let open = made.length;
+  return made.map((context) => {
+    let closed = false;
+    return {
+      context,
+      close: async () => {
+        // A second close of the same context must not count as another context closed.
+        if (closed) return;
+        closed = true;
+        await context.close();
+        if (--open === 0) await browser.close();
+      },
+    };
+  });
 }

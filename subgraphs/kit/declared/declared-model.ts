@@ -1,6 +1,6 @@
 import { Kind, parse, type ConstDirectiveNode, type DocumentNode, type FieldDefinitionNode } from 'graphql';
 import { DECLARATION_FILE, keyColumnsOf, objectTypesOf, type Declaration, type DeclaredRelation, type DeclaredType, type FieldMapping } from '../../../schema/product/declaration.ts';
-import { namedTypeOf } from '../../../schema/product/sdl-syntax.ts';
+import { namedTypeOf } from '../../../schema/base/sdl-syntax.ts';
 import { ConfigError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import type { SqlDialect } from './sql-dialect.ts';
 

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { MeshError, MeshErrorCode } from '../../../schema/protocol/error-codes.ts';
 import type { DeclaredFilter, DeclaredLimit, DeclaredMeasure, DeclaredQuery, DeclaredRelation, DeclaredSort } from '../../../schema/product/declaration.ts';
-import { namedTypeOf } from '../../../schema/product/sdl-syntax.ts';
+import { namedTypeOf } from '../../../schema/base/sdl-syntax.ts';
 import { readIntInRange, readIsoDate, readIsoMonth } from '../arguments.ts';
 import type { ProductContext } from '../create-data-product.ts';
 import { readPageArgs, type PageArgs } from '../pagination.ts';

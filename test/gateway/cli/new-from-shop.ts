@@ -109,15 +109,21 @@ export async function newShopMesh(
       root: mesh.root,
       gateway,
       close: async () => {
-        await gateway.close();
-        restoreEnv();
-        mesh.remove();
+        try {
+          await gateway.close();
+        } finally {
+          restoreEnv();
+          mesh.remove();
+        }
       },
     };
   } catch (error) {
-    await closeProducts(products);
-    restoreEnv();
-    mesh.remove();
+    try {
+      await closeProducts(products);
+    } finally {
+      restoreEnv();
+      mesh.remove();
+    }
     throw error;
   }
 }

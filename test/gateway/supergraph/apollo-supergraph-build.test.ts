@@ -1,8 +1,9 @@
+import { createRequire } from 'node:module';
 import { composeServices } from '@apollo/composition';
-import { Supergraph } from '@apollo/federation-internals';
+import type * as FederationInternals from '@apollo/federation-internals';
 import { ApolloGateway } from '@apollo/gateway';
 import { parse, type DocumentNode } from 'graphql';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { buildFromModelParse } from '../../../gateway/supergraph/apollo-supergraph-build.ts';
 
 /**
@@ -13,7 +14,11 @@ const composed = composeServices([{ name: 'notes', url: 'http://127.0.0.1:9/grap
 if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
 const SDL = composed.supergraphSdl;
 
+// The copy Apollo Gateway resolves, which is the one the build must use.
+const { Supergraph } = createRequire(createRequire(import.meta.url).resolve('@apollo/gateway'))('@apollo/federation-internals') as typeof FederationInternals;
 const builds = vi.spyOn(Supergraph, 'build');
+// This file shares its worker with others: they must get the real build back.
+afterAll(() => builds.mockRestore());
 let gateway: ApolloGateway | undefined;
 afterEach(async () => {
   await gateway?.stop();
@@ -41,6 +46,13 @@ describe("Apollo Gateway's build from the model's parse", () => {
     const { replaced, builtFrom } = await loadWith(() => undefined);
     expect(replaced).toBe(true);
     expect(builtFrom).toBe(SDL);
+  });
+
+  it('leaves alone a gateway of a version whose build method was not read', () => {
+    gateway = new ApolloGateway({ supergraphSdl: SDL, validateSupergraph: true });
+    const own = (gateway as unknown as Record<string, unknown>).createSchemaFromSupergraphSdl;
+    expect(buildFromModelParse(gateway, () => undefined, '2.15.0')).toBe(false);
+    expect((gateway as unknown as Record<string, unknown>).createSchemaFromSupergraphSdl).toBe(own);
   });
 
   it('leaves a gateway alone whose build method is not the one it replaces', () => {

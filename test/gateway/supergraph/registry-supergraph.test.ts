@@ -57,6 +57,33 @@ describe('a gateway serving from a registry', () => {
     expect([loaded, errors]).toEqual([[], []]);
   });
 
+  it('aborts a poll in flight when stopped, and calls neither callback after', async () => {
+    // A registry that never answers: the poll is in flight until it is stopped.
+    const held: { closed: Promise<void> }[] = [];
+    const silent = createServer((request) => held.push({ closed: new Promise((resolve) => request.socket.once('close', () => resolve())) }));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const calls: unknown[] = [];
+    try {
+      const received = new Promise<void>((resolve) => silent.once('request', () => resolve()));
+      const stop = pollSupergraphUrl({
+        url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1/supergraph`,
+        intervalMs: 100,
+        onSdl: (sdl) => calls.push(sdl),
+        onError: (error) => calls.push(error),
+      });
+      await received;
+      stop();
+      // The registry sees the connection closed: the poll was aborted, not left to its timeout.
+      await held[0]!.closed;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).toEqual([]);
+      expect(held).toHaveLength(1);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it("refuses to start on the registry's refusal, with its code", async () => {
     const refusal = (await fetchRegistrySupergraph({ url, token: 'wrong' }).catch((error: unknown) => error)) as { code: string; message: string };
     expect(refusal.code).toBe('SUPERGRAPH_NOT_LOADED');
