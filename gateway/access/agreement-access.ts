@@ -47,10 +47,9 @@ export class AgreementAccess {
 
   /** The grants on `product` that have not ended: its consumers, as the gateway's catalog shows them. */
   consumersOf(product: string): AgreementGrant[] {
-    const now = this.now();
     return [...this.grants.values()]
       .flat()
-      .filter((g) => g.product === product && Date.parse(g.endsAt) > now)
+      .filter((g) => g.product === product && this.running(g))
       .sort((a, b) => a.consumer.localeCompare(b.consumer) || a.id - b.id);
   }
 
@@ -59,8 +58,12 @@ export class AgreementAccess {
    * holds none for it that has not ended: an agreement stops at its end date, not at the next poll.
    */
   consumerOf(application: string): string | undefined {
-    const now = this.now();
-    return this.grants.get(application)?.find((g) => Date.parse(g.endsAt) > now)?.consumer;
+    return this.grants.get(application)?.find((g) => this.running(g))?.consumer;
+  }
+
+  /** Whether `grant` has not reached its end date by the clock: checked at each use, so a grant stops between polls. */
+  private running(grant: AgreementGrant): boolean {
+    return Date.parse(grant.endsAt) > this.now();
   }
 
   private index(): void {
@@ -74,9 +77,8 @@ export class AgreementAccess {
     const products = field.products.join(' or ') || 'its product';
     const needs = `requires an access agreement with ${products} for ${field.classification} data`;
     if (!principal.application) return `${needs}, and the caller's token names no application (claim "${this.applicationClaim}")`;
-    const now = this.now();
     const granting = (this.grants.get(principal.application) ?? []).filter((g) => field.products.includes(g.product) && g.classifications.includes(field.classification));
-    if (granting.some((g) => Date.parse(g.endsAt) > now)) return null;
+    if (granting.some((g) => this.running(g))) return null;
     const ended = granting.map((g) => `agreement ${g.id} ended ${g.endsAt}`);
     return `${needs}; application "${principal.application}" has ${ended.length > 0 ? `none active (${ended.join('; ')})` : 'none'}`;
   }
