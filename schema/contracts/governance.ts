@@ -89,6 +89,11 @@ export function agreementDeciders(governance: AgreementGovernance, classificatio
   return AGREEMENT_DECIDERS.filter((decider) => needed.has(decider));
 }
 
+/** Whether data of `classification` is read only under an agreement: governance names someone to decide it. */
+export function needsAgreement(governance: AgreementGovernance, classification: Classification): boolean {
+  return agreementDeciders(governance, [classification]).length > 0;
+}
+
 /**
  * What the scopes an access request names stand for: the classifications a token holding
  * exactly those scopes would read by scope, those whose `classificationScopes` list is not

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CLASSIFICATIONS, PRODUCT_NAME, safeParseDescriptor, type Classification } from '../product/descriptor.ts';
-import { agreementDeciders, classificationsOfScopes, parseGovernance, type AgreementDecider, type Governance } from '../contracts/governance.ts';
+import { agreementDeciders, classificationsOfScopes, needsAgreement, parseGovernance, type AgreementDecider, type Governance } from '../contracts/governance.ts';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 import type { AgreementDecision, AgreementRequest, AgreementsStore, Consumer, Decision } from './agreements-store.ts';
 import type { CurrentMesh } from './registry-store.ts';
@@ -119,7 +119,7 @@ export function requestedClassifications(
   const { scopes } = input;
   const opened = classificationsOfScopes(governance, scopes);
   const openedBy = (scope: string) => opened.filter((c) => governance.classificationScopes[c].includes(scope));
-  const governed = (c: Classification) => agreementDeciders(governance.agreements, [c]).length > 0;
+  const governed = (c: Classification) => needsAgreement(governance.agreements, c);
   const unknown = scopes.filter((scope) => openedBy(scope).length === 0);
   if (unknown.length > 0) {
     // A scope some classification lists beside others opens it only with them: say which.
@@ -343,7 +343,7 @@ export class Agreements {
         endsAt: a.endsAt,
       }))
       .sort((a, b) => a.id - b.id);
-    const document: GatewayAgreements = { governed: CLASSIFICATIONS.filter((c) => agreementDeciders(governance.agreements, [c]).length > 0), grants };
+    const document: GatewayAgreements = { governed: CLASSIFICATIONS.filter((c) => needsAgreement(governance.agreements, c)), grants };
     return { document, etag: `"${createHash('sha256').update(JSON.stringify(document)).digest('hex').slice(0, 32)}"` };
   }
 }
