@@ -53,6 +53,90 @@ function select(schema: GraphQLSchema, source: Data | null, selections: readonly
   return result;
 }
 
+/**
+ * Entities whose representations are equal, found without building them. For a `requires`
+ * of inline fragments that select leaf fields only (the usual key, `... on Product {
+ * __typename upc }`), what {@link representationOf} builds from an entity depends on nothing
+ * but its `__typename` and the values of those fields: entities that agree on them, each value
+ * a string, number, boolean or null, get equal representations. Such entities are looked up
+ * by those values, one map per field (no string is built), so a representation is built once
+ * for all entities equal to it. Any other entity (a value missing, an object or a list, a
+ * nested selection, a skipped input) is not keyed: the caller represents it in full.
+ */
+export class RepresentationKeys<T> {
+  /** Per `__typename`: the keys read from the entity in select's order, or null when not keyed. */
+  private readonly fieldsByType = new Map<string, readonly string[] | null>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly requires: readonly QueryPlanSelectionNode[],
+  ) {}
+
+  /** What was kept for entities equal to `entity` in `kept` (one map per fetch), if any. */
+  get(kept: Map<unknown, unknown>, entity: Data): T | undefined {
+    const fields = this.fieldsOf(entity);
+    if (!fields) return undefined;
+    let map: Map<unknown, unknown> | undefined = kept;
+    let key: unknown = entity.__typename;
+    for (const field of fields) {
+      map = map.get(key) as Map<unknown, unknown> | undefined;
+      if (!map) return undefined;
+      key = entity[field];
+    }
+    return map.get(key) as T | undefined;
+  }
+
+  /** Keeps `value` for entities equal to `entity`; nothing when the entity is not keyed. */
+  set(kept: Map<unknown, unknown>, entity: Data, value: T): void {
+    const fields = this.fieldsOf(entity);
+    if (!fields) return;
+    let map = kept;
+    let key: unknown = entity.__typename;
+    for (const field of fields) {
+      let next = map.get(key) as Map<unknown, unknown> | undefined;
+      if (!next) {
+        next = new Map();
+        map.set(key, next);
+      }
+      map = next;
+      key = entity[field];
+    }
+    map.set(key, value);
+  }
+
+  /** The keys to compare `entity` by, or undefined when it is not keyed. */
+  private fieldsOf(entity: Data): readonly string[] | undefined {
+    const typename = entity.__typename;
+    if (typeof typename !== 'string') return undefined;
+    let fields = this.fieldsByType.get(typename);
+    if (fields === undefined) {
+      fields = this.leafKeys(typename);
+      this.fieldsByType.set(typename, fields);
+    }
+    if (!fields) return undefined;
+    for (const field of fields) {
+      if (!Object.hasOwn(entity, field)) return undefined;
+      const value = entity[field];
+      if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+    }
+    return fields;
+  }
+
+  /** The response keys select reads from an object of `typename`, when all are leaves under inline fragments. */
+  private leafKeys(typename: string): readonly string[] | null {
+    const keys: string[] = [];
+    for (const selection of this.requires) {
+      if (selection.kind !== 'InlineFragment') return null;
+      if (!selection.typeCondition || !isObjectOfType(this.schema, { __typename: typename }, selection.typeCondition)) continue;
+      for (const field of selection.selections) {
+        if (field.kind !== 'Field' || field.selections) return null;
+        keys.push(field.alias ?? field.name);
+      }
+    }
+    return keys;
+  }
+}
+
 /** Whether an object (by its `__typename`) is of a type or one of its implementations / members. */
 export function isObjectOfType(schema: GraphQLSchema, object: Data, typeCondition: string, whenUnknown = false): boolean {
   const typename = object.__typename;

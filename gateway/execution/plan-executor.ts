@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApolloGateway, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { DeferredNode, FetchNode, PlanNode, QueryPlan, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
+import type { DeferredNode, FetchNode, PlanNode, QueryPlan, QueryPlanSelectionNode, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   getVariableValues,
@@ -19,7 +19,7 @@ import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { tracingEnabled } from '../../schema/protocol/trace-propagation.ts';
 import { INCOMING_OPERATION } from '../transport/fetch-layer.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { applyRewrites, isEntityOf, isObjectOfType, isPlainObject, markAnsweredNull, markUnresolved, mergeInto, representationOf } from './entity-representations.ts';
+import { applyRewrites, isEntityOf, isObjectOfType, isPlainObject, markAnsweredNull, markUnresolved, mergeInto, RepresentationKeys, representationOf } from './entity-representations.ts';
 import { nullKeyField } from './entity-keys.ts';
 import { executionInternalsOf, type GatewayExecutionInternals } from './gateway-internals.ts';
 import { conditionVariables, included, OperationShape, type ConditionValues } from './result-shape.ts';
@@ -377,7 +377,8 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   }
   /** Whether the product sent errors with its answer, or the fetch failed and was told. */
   let erred = false;
-  const send = async (variables: Data, targets: readonly Data[]): Promise<Data | null | undefined> => {
+  /** `groups[i]`: the objects the answer's `i`th entity is for (a plain fetch: its one object). */
+  const send = async (variables: Data, targets: readonly Data[], groups: readonly (readonly Data[])[]): Promise<Data | null | undefined> => {
     const options: GraphQLDataSourceProcessOptions<GatewayContext> = {
       kind: INCOMING_OPERATION,
       request: { query: fetch.operation, variables, operationName: fetch.operationName },
@@ -407,7 +408,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
         return places(target);
       };
       for (const error of response.errors) {
-        const placed = productErrors(error, fetch, cursor, targets, placeOf);
+        const placed = productErrors(error, fetch, cursor, groups, placeOf);
         // No data and an error that names no field (a query the product refused): the fetch failed whole.
         if (!error.path && !response.data) execution.errors.push(...failedFetchErrors(internals.supergraphSchema, placed[0]!, fetch, targets, placeOf, conditions));
         else execution.errors.push(...placed);
@@ -417,38 +418,65 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   };
 
   if (!fetch.requires) {
-    const answer = await send(variables, entities);
+    const answer = await send(variables, entities, [entities]);
     if (!answer) return;
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, answer);
     for (const entity of entities) mergeInto(entity, answer);
     return;
   }
+  // Each representation is sent once: the product is asked for an entity once however many
+  // places of the response hold it (one object reached by two paths, or equal objects such as
+  // the same product under two reviews), and its answer is merged into every one of them.
+  // What an entity came to (its group, or why it cannot be asked) is kept for the entities
+  // equal to it, so most are placed without building their representation.
   const representations: Data[] = [];
   const targets: Data[] = [];
+  const groups: Data[][] = [];
+  const sent = new Map<string, Data[]>();
+  const seen = new Set<Data>();
+  const equal = execution.skipped ? undefined : representationKeysOf(internals.supergraphSchema, fetch.requires, fetch);
+  const kept = new Map<unknown, unknown>();
   const at = execution.skipped ? positionOf(cursor.path) : '';
-  for (let i = 0; i < entities.length; i++) {
-    const entity = entities[i]!;
-    const representation = representationOf(internals.supergraphSchema, entity, fetch.requires, execution.skipped, at);
+  const outcomeOf = (entity: Data): Outcome => {
+    const representation = representationOf(internals.supergraphSchema, entity, fetch.requires!, execution.skipped, at);
     if (!representation) {
       // An entity of the fetch's type with no representation is a key chain broken before this
       // link (or a key field no product sent): its fields from here on are null, and say why.
-      if (isEntityOf(internals.supergraphSchema, entity, fetch.requires)) markUnresolved(entity, `data product "${fetch.serviceName}" could not be asked for it (a key it needs is missing)`);
-      continue;
+      return isEntityOf(internals.supergraphSchema, entity, fetch.requires!) ? `data product "${fetch.serviceName}" could not be asked for it (a key it needs is missing)` : null;
     }
     applyRewrites(internals.supergraphSchema, fetch.inputRewrites, representation);
     const nullKey = nullKeyField(internals.supergraphSchema, representation, fetch.serviceName);
-    if (nullKey !== undefined) {
-      markUnresolved(entity, `data product "${fetch.serviceName}" could not be asked for it (its key field ${nullKey} is null)`);
-      continue;
+    if (nullKey !== undefined) return `data product "${fetch.serviceName}" could not be asked for it (its key field ${nullKey} is null)`;
+    const key = JSON.stringify(representation);
+    let group = sent.get(key);
+    if (!group) {
+      group = [];
+      sent.set(key, group);
+      groups.push(group);
+      representations.push(representation);
     }
-    representations.push(representation);
-    targets.push(entity);
+    return group;
+  };
+  for (let i = 0; i < entities.length; i++) {
+    const entity = entities[i]!;
+    if (seen.has(entity)) continue;
+    seen.add(entity);
+    let outcome = equal?.get(kept, entity);
+    if (outcome === undefined) {
+      outcome = outcomeOf(entity);
+      equal?.set(kept, entity, outcome);
+    }
+    if (typeof outcome === 'string') markUnresolved(entity, outcome);
+    else if (outcome) {
+      outcome.push(entity);
+      targets.push(entity);
+    }
   }
   if (representations.length === 0) return;
   // The planner passes the client's variables through by name: one called `representations` would collide.
   if ('representations' in variables) throw new MeshError(MeshErrorCode.BAD_USER_INPUT, 'A variable named "representations" cannot be passed to a data product');
   variables.representations = representations;
-  const answer = await send(variables, targets);
+  const answer = await send(variables, targets, groups);
   if (!answer) {
     // With an error of its own (a failed `_entities` is one error for them all), the product already told why.
     for (const target of targets) markUnresolved(target, `data product "${fetch.serviceName}" answered no data`, erred);
@@ -470,15 +498,32 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   }
   for (let i = 0; i < received.length; i++) {
     const entity = received[i] as Data | null;
-    const target = targets[i]!;
+    const group = groups[i]!;
     if (!entity) {
-      markAnsweredNull(target, fetch.serviceName, entityKeysOf(fetch));
+      for (const target of group) markAnsweredNull(target, fetch.serviceName, entityKeysOf(fetch));
       continue;
     }
-    if (!entity.__typename) entity.__typename = target.__typename;
+    if (!entity.__typename) entity.__typename = group[0]!.__typename;
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, entity);
-    mergeInto(target, entity);
+    // The entity's objects become part of the tree at each place: every place is at the same
+    // Flatten path, so later fetches reach all of them alike and add the same data.
+    for (const target of group) mergeInto(target, entity);
   }
+}
+
+/** What an entity of an `_entities` fetch comes to: the group of entities sharing its representation, why it cannot be asked, or nothing (not of the fetch's type). */
+type Outcome = Data[] | string | null;
+
+/** Equal entities of a fetch found by their key values, compiled once per fetch node. */
+const representationKeys = new WeakMap<FetchNode, RepresentationKeys<Outcome>>();
+
+function representationKeysOf(schema: GraphQLSchema, requires: readonly QueryPlanSelectionNode[], fetch: FetchNode): RepresentationKeys<Outcome> {
+  let keys = representationKeys.get(fetch);
+  if (!keys) {
+    keys = new RepresentationKeys(schema, requires);
+    representationKeys.set(fetch, keys);
+  }
+  return keys;
 }
 
 /**
@@ -520,7 +565,7 @@ function entityKeysOf(fetch: FetchNode): ReadonlySet<string> {
  * every path the client reaches it by (Apollo Gateway places it at the Nth object at the Flatten
  * path, which is another object when some were not represented: `search.1` for `search.3`).
  */
-function productErrors(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, targets: readonly Data[], placeOf: (target: Data) => readonly Path[]): GraphQLError[] {
+function productErrors(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, groups: readonly (readonly Data[])[], placeOf: (target: Data) => readonly Path[]): GraphQLError[] {
   const extensions: Record<string, unknown> = { ...error.extensions, serviceName: fetch.serviceName };
   if (extensions.code === undefined) extensions.code = MeshErrorCode.PRODUCT_ERROR;
   const message = error.message || `Error while fetching subquery from service "${fetch.serviceName}"`;
@@ -528,8 +573,7 @@ function productErrors(error: GraphQLFormattedError, fetch: FetchNode, cursor: C
   const path = publicErrorPath(fetch, error.path);
   if (!path) return [at(undefined)];
   if (fetch.requires && path[0] === '_entities' && typeof path[1] === 'number') {
-    const target = targets[path[1]];
-    const places = target ? placeOf(target) : [];
+    const places = groups[path[1]]?.flatMap(placeOf) ?? [];
     // An index the fetch never sent: the error still reaches the client, with no place to stand.
     if (places.length === 0) return [at(undefined)];
     const rest = path.slice(2);
