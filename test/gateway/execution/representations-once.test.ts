@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphQLError } from 'graphql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
+import { resolveGatewayConfig } from '../../../gateway/config.ts';
+import { startGateway } from '../../../gateway/create-gateway.ts';
+import { serveSignedSubgraphs, type FixtureSubgraph } from '../../fixtures/executor/subgraphs.ts';
+import { postGraphQL } from '../../support/mesh-harness.ts';
+
+/**
+ * An `_entities` fetch asks a product for each representation once (issue 28): entities held
+ * at several places of the response (the same customer on three orders, the same object
+ * reached twice) are one representation, and the product's answer, its nulls and its errors
+ * reach every place. Entities that only look alike (the same id under another type, another
+ * field of a composite key, another nested key) stay apart. Through the real gateway, with
+ * each product recording the representations it was sent.
+ */
+
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
+
+/** What each product was asked for, by type: the representations in the order received. */
+const asked: Record<string, unknown[]> = {};
+const record = (type: string, representation: Record<string, unknown>) => {
+  const { __typename: _, ...fields } = representation;
+  (asked[type] ??= []).push(fields);
+};
+
+const ORDERS = [
+  { id: 'o1', buyer: 'c1' },
+  { id: 'o2', buyer: 'c2' },
+  { id: 'o3', buyer: 'c1' },
+  { id: 'o4', buyer: 'c1' },
+  { id: 'o5', buyer: 'c2' },
+  // Known to the shop, unknown to the customers product: it answers null.
+  { id: 'o6', buyer: 'c9' },
+];
+const CUSTOMERS: Record<string, { name: string; tier: string }> = { c1: { name: 'Ada', tier: 'gold' }, c2: { name: 'Bo', tier: 'silver' } };
+
+const SUBGRAPHS: FixtureSubgraph[] = [
+  {
+    name: 'shop',
+    sdl: `${LINK}
+      type Query { orders: [Order]  parties: [Party]  bins: [Bin]  parcels: [Parcel] }
+      type Order { id: ID!  buyer: Customer }
+      union Party = Customer | Supplier
+      type Customer @key(fields: "id") { id: ID! }
+      type Supplier @key(fields: "id") { id: ID! }
+      type Bin @key(fields: "site code") { site: String!  code: Int! }
+      type Parcel @key(fields: "id carrier { id }") { id: ID!  carrier: Carrier! }
+      type Carrier @shareable { id: ID! }`,
+    resolvers: {
+      Query: {
+        orders: () => ORDERS.map(({ id, buyer }) => ({ id, buyer: { id: buyer } })),
+        // A customer and a supplier with the same id are two entities.
+        parties: () => [
+          { __typename: 'Customer', id: 'c1' },
+          { __typename: 'Supplier', id: 'c1' },
+          { __typename: 'Customer', id: 'c1' },
+        ],
+        // A composite key: equal in one field is not equal.
+        bins: () => [
+          { site: 'north', code: 1 },
+          { site: 'north', code: 2 },
+          { site: 'south', code: 1 },
+          { site: 'north', code: 1 },
+        ],
+        // A nested key: equal ids under other carriers are other parcels.
+        parcels: () => [
+          { id: 'p1', carrier: { id: 'k1' } },
+          { id: 'p1', carrier: { id: 'k2' } },
+          { id: 'p1', carrier: { id: 'k1' } },
+        ],
+      },
+      Party: { __resolveType: (value: { __typename: string }) => value.__typename },
+    },
+  },
+  {
+    name: 'customers',
+    sdl: `${LINK}
+      type Customer @key(fields: "id") { id: ID!  name: String  tier: Tier }
+      type Supplier @key(fields: "id") { id: ID!  name: String }
+      type Tier @key(fields: "code") { code: String! }`,
+    resolvers: {
+      Customer: {
+        __resolveReference: (ref: { id: string }) => {
+          record('Customer', ref);
+          const customer = CUSTOMERS[ref.id];
+          return customer ? { id: ref.id, name: customer.name, tier: { code: customer.tier } } : null;
+        },
+      },
+      Supplier: {
+        __resolveReference: (ref: { id: string }) => {
+          record('Supplier', ref);
+          return { id: ref.id, name: `supplier ${ref.id}` };
+        },
+      },
+    },
+  },
+  {
+    name: 'tiers',
+    sdl: `${LINK}
+      type Tier @key(fields: "code") { code: String!  discount: Int }
+      type Bin @key(fields: "site code") { site: String!  code: Int!  capacity: Int }
+      type Parcel @key(fields: "id carrier { id }") { id: ID!  carrier: Carrier!  label: String }
+      type Carrier @shareable { id: ID! }`,
+    resolvers: {
+      Tier: {
+        __resolveReference: (ref: { code: string }) => {
+          record('Tier', ref);
+          return ref;
+        },
+        discount: ({ code }: { code: string }) => {
+          if (code === 'gold') throw new GraphQLError('gold discounts are being recalculated', { extensions: { code: 'PRODUCT_ERROR' } });
+          return 5;
+        },
+      },
+      Bin: {
+        __resolveReference: (ref: { site: string; code: number }) => {
+          record('Bin', ref);
+          return { ...ref, capacity: (ref.site === 'north' ? 100 : 200) + ref.code };
+        },
+      },
+      Parcel: {
+        __resolveReference: (ref: { id: string; carrier: { id: string } }) => {
+          record('Parcel', ref);
+          return { ...ref, label: `${ref.id} by ${ref.carrier.id}` };
+        },
+      },
+    },
+  },
+];
+
+let served: Awaited<ReturnType<typeof serveSignedSubgraphs>>;
+let gateway: Awaited<ReturnType<typeof startGateway>>;
+const tmp = mkdtempSync(join(tmpdir(), 'meshgate-representations-once-'));
+
+beforeAll(async () => {
+  served = await serveSignedSubgraphs(SUBGRAPHS);
+  const file = join(tmp, 'supergraph.graphql');
+  composeSupergraph(
+    SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })),
+    file,
+  );
+  // Nothing shared between requests or kept: each query asks the products afresh.
+  gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 } } }));
+});
+afterAll(async () => {
+  await gateway?.close();
+  await served?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+beforeEach(() => {
+  for (const type of Object.keys(asked)) delete asked[type];
+});
+
+const ask = (query: string) => postGraphQL(gateway.url, { query });
+
+describe('an entity fetch asks for each representation once', () => {
+  it('three orders of one customer: the customer is asked once, and every order shows the answer', async () => {
+    const { body } = await ask('{ orders { id buyer { id name } } }');
+    expect(asked.Customer).toEqual([{ id: 'c1' }, { id: 'c2' }, { id: 'c9' }]);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.orders).toEqual([
+      { id: 'o1', buyer: { id: 'c1', name: 'Ada' } },
+      { id: 'o2', buyer: { id: 'c2', name: 'Bo' } },
+      { id: 'o3', buyer: { id: 'c1', name: 'Ada' } },
+      { id: 'o4', buyer: { id: 'c1', name: 'Ada' } },
+      { id: 'o5', buyer: { id: 'c2', name: 'Bo' } },
+      // The product answered null for c9: its fields are null by its data, with no error.
+      { id: 'o6', buyer: { id: 'c9', name: null } },
+    ]);
+  });
+
+  it('a chain: the tier every gold customer shares is asked once, and its error stands at each of its places', async () => {
+    const { body } = await ask('{ orders { id buyer { tier { code discount } } } }');
+    expect(asked.Customer).toHaveLength(3);
+    expect(asked.Tier).toEqual([{ code: 'gold' }, { code: 'silver' }]);
+    const tiers = (body.data?.orders as { buyer: { tier: unknown } | null }[]).map((order) => order.buyer?.tier ?? null);
+    expect(tiers).toEqual([
+      { code: 'gold', discount: null },
+      { code: 'silver', discount: 5 },
+      { code: 'gold', discount: null },
+      { code: 'gold', discount: null },
+      { code: 'silver', discount: 5 },
+      null,
+    ]);
+    const places = (body.errors ?? []).map((error) => [error.extensions?.code, error.path?.join('.')]).sort();
+    expect(places).toEqual([
+      ['PRODUCT_ERROR', 'orders.0.buyer.tier.discount'],
+      ['PRODUCT_ERROR', 'orders.2.buyer.tier.discount'],
+      ['PRODUCT_ERROR', 'orders.3.buyer.tier.discount'],
+    ]);
+  });
+
+  it('the same id under two types is two entities', async () => {
+    const { body } = await ask('{ parties { ... on Customer { id name } ... on Supplier { id name } } }');
+    expect(asked.Customer).toEqual([{ id: 'c1' }]);
+    expect(asked.Supplier).toEqual([{ id: 'c1' }]);
+    expect(body.data?.parties).toEqual([
+      { id: 'c1', name: 'Ada' },
+      { id: 'c1', name: 'supplier c1' },
+      { id: 'c1', name: 'Ada' },
+    ]);
+  });
+
+  it('a composite key: entities equal in one of its fields are apart, equal in all are one', async () => {
+    const { body } = await ask('{ bins { site code capacity } }');
+    expect(asked.Bin).toEqual([
+      { site: 'north', code: 1 },
+      { site: 'north', code: 2 },
+      { site: 'south', code: 1 },
+    ]);
+    expect(body.data?.bins).toEqual([
+      { site: 'north', code: 1, capacity: 101 },
+      { site: 'north', code: 2, capacity: 102 },
+      { site: 'south', code: 1, capacity: 201 },
+      { site: 'north', code: 1, capacity: 101 },
+    ]);
+  });
+
+  it('a nested key: equal ids under other carriers are other parcels', async () => {
+    const { body } = await ask('{ parcels { id label } }');
+    expect(asked.Parcel).toEqual([
+      { id: 'p1', carrier: { id: 'k1' } },
+      { id: 'p1', carrier: { id: 'k2' } },
+    ]);
+    expect(body.data?.parcels).toEqual([
+      { id: 'p1', label: 'p1 by k1' },
+      { id: 'p1', label: 'p1 by k2' },
+      { id: 'p1', label: 'p1 by k1' },
+    ]);
+  });
+});
