@@ -24,7 +24,9 @@ const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3
 const asked: Record<string, unknown[]> = {};
 const record = (type: string, representation: Record<string, unknown>) => {
   const { __typename: _, ...fields } = representation;
-  (asked[type] ??= []).push(fields);
+  const list = asked[type] ?? [];
+  list.push(fields);
+  asked[type] = list;
 };
 
 const ORDERS = [
@@ -177,7 +179,8 @@ describe('an entity fetch asks for each representation once', () => {
     const { body } = await ask('{ orders { id buyer { tier { code discount } } } }');
     expect(asked.Customer).toHaveLength(3);
     expect(asked.Tier).toEqual([{ code: 'gold' }, { code: 'silver' }]);
-    const tiers = (body.data?.orders as { buyer: { tier: unknown } | null }[]).map((order) => order.buyer?.tier ?? null);
+    const orders = (body.data?.orders ?? []) as { buyer: { tier: unknown } | null }[];
+    const tiers = orders.map((order) => order.buyer?.tier ?? null);
     expect(tiers).toEqual([
       { code: 'gold', discount: null },
       { code: 'silver', discount: 5 },
