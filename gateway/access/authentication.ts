@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { GatewayConfig } from '../config.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { RecencyMap } from '../primitives/recency-map.ts';
@@ -51,8 +51,15 @@ export function assertCallersCanBeServed(config: Pick<GatewayConfig, 'mode' | 'a
   }
 }
 
+type Jose = typeof import('jose');
+
 export function createAuthenticator(auth: GatewayConfig['auth'], options: { applicationClaim?: string } = {}): Authenticate {
-  const key: KeyObject | ReturnType<typeof createRemoteJWKSet> | undefined = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : auth.publicKey ? createPublicKey(auth.publicKey) : undefined;
+  const staticKey = auth.publicKey ? createPublicKey(auth.publicKey) : undefined;
+  // jose (46 modules, half a MB held for the process's life) loads with the first token: a
+  // gateway whose callers send none never loads it. The JWKS set is made once, with it.
+  let verifier: Promise<{ jose: Jose; key: KeyObject | ReturnType<Jose['createRemoteJWKSet']> }> | undefined;
+  const verifierOf = (jwksUrl: string | undefined) => (verifier ??= import('jose').then((jose) => ({ jose, key: jwksUrl ? jose.createRemoteJWKSet(new URL(jwksUrl)) : staticKey! })));
+  const hasKey = Boolean(auth.jwksUrl || staticKey);
   const verified = new VerifiedTokens();
   return async (headers) => {
     const client = clientIdentity(headers);
@@ -64,16 +71,17 @@ export function createAuthenticator(auth: GatewayConfig['auth'], options: { appl
     }
     const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (!token) throw refuse('The Authorization header must be "Bearer <token>"');
-    if (!key) throw refuse('This gateway has no token key configured (auth.jwksUrl or auth.publicKey)');
+    if (!hasKey) throw refuse('This gateway has no token key configured (auth.jwksUrl or auth.publicKey)');
     const remembered = verified.get(token);
     if (remembered && Date.now() < remembered.until) return principalOf(remembered.payload, client, options.applicationClaim);
+    const { jose, key } = await verifierOf(auth.jwksUrl);
     let payload: JWTPayload;
     try {
       const options = { issuer: auth.issuer, audience: auth.audience, algorithms: auth.algorithms, requiredClaims: ['exp', 'iat'] };
       // Two calls because jwtVerify's overloads do not accept the union of key kinds.
-      payload = (typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options)).payload;
+      payload = (typeof key === 'function' ? await jose.jwtVerify(token, key, options) : await jose.jwtVerify(token, key, options)).payload;
     } catch (error) {
-      throw refuse(describeTokenError(error));
+      throw refuse(describeTokenError(error, jose.errors));
     }
     const ageProblem = describeTokenAge(payload.iat!, auth.maxTokenAgeSeconds);
     if (ageProblem) throw refuse(ageProblem);
@@ -139,7 +147,7 @@ function scopesOf(payload: JWTPayload): Set<string> {
 }
 
 /** Tells the client what is wrong with its token without echoing the token or our keys. */
-function describeTokenError(error: unknown): string {
+function describeTokenError(error: unknown, joseErrors: Jose['errors']): string {
   if (error instanceof joseErrors.JWTExpired) return 'The bearer token has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed && error.reason === 'missing') return `The bearer token has no "${error.claim}" claim`;
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `The bearer token's "${error.claim}" claim is not accepted`;

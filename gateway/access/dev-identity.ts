@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { importJWK, SignJWT, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { meshgateHome, readOrCreateFile } from '../../schema/protocol/dev-home.ts';
 import { ConfigError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 
@@ -49,6 +49,8 @@ export async function devAuthConfig(mode: 'development' | 'production', file = d
  */
 export async function mintDevToken(options: { subject?: string; scopes?: string; hours?: number; file?: string } = {}): Promise<string> {
   const identity = loadOrCreate(options.file ?? devIdentityFile());
+  // Loaded here: the gateway imports this module to trust the key, and signs nothing.
+  const { importJWK, SignJWT } = await import('jose');
   const key = await importJWK(identity.privateJwk, 'ES256');
   return new SignJWT({ scope: options.scopes ?? DEV_ANALYST_SCOPES })
     .setProtectedHeader({ alg: 'ES256' })
