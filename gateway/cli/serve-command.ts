@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 
 export function registerServeCommand(program: Command): void {
@@ -11,13 +12,7 @@ export function registerServeCommand(program: Command): void {
     .option('--registry <url>', 'serve the current build of this registry, polled (token: MESHGATE_REGISTRY_TOKEN, a gateway token)')
     .option('--workers <n>', 'gateway processes sharing the port, one per core is typical (default: 1)', (value) => Number(value))
     .action(async (options: { supergraph?: string; port?: number; host?: string; config?: string; workers?: number; registry?: string }) => {
-      const [{ loadGatewayConfig }, { runPrimary }, { startGateway }, { onShutdownSignal }, { isUnrouted, noUrlYet }] = await Promise.all([
-        import('../config-loader.ts'),
-        import('./cluster.ts'),
-        import('../create-gateway.ts'),
-        import('./shutdown.ts'),
-        import('../../schema/registry/routing-url.ts'),
-      ]);
+      const { loadGatewayConfig, runPrimary, startGateway, onShutdownSignal, isUnrouted, noUrlYet } = await loadServePath();
       // As if MESHGATE_REGISTRY_URL were set, so the token still comes from the file or the environment.
       const env = options.registry ? { ...process.env, MESHGATE_REGISTRY_URL: options.registry } : process.env;
       if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) throw new TypeError(`--workers must be a positive integer (got ${options.workers})`);
@@ -45,4 +40,17 @@ export function registerServeCommand(program: Command): void {
       }
       onShutdownSignal(() => gateway.close());
     });
+}
+
+/** The file the build bundles the serve path into, beside this module's compiled twin. */
+const SERVE_BUNDLE = 'serve-path.bundle.js';
+
+/**
+ * The serve path from the build's bundle when this module runs compiled and the bundle is
+ * there; otherwise its modules one by one (from the sources, or a dist/ built without it).
+ */
+async function loadServePath(): Promise<typeof import('./serve-path.ts')> {
+  const bundle = new URL(`./${SERVE_BUNDLE}`, import.meta.url);
+  if (import.meta.url.endsWith('.js') && existsSync(bundle)) return (await import(bundle.href)) as typeof import('./serve-path.ts');
+  return import('./serve-path.ts');
 }
