@@ -18,6 +18,14 @@ const ENTRY = 'serve-path.bundle';
  */
 const SHARED = ['schema/protocol/error-codes.js'];
 
+/**
+ * Packages bundled with our code, and the modules that import their own copy instead. zod's
+ * every entry loads its 64 locale files (some 1.5 MB of source held for the process's life);
+ * bundled, only what the schemas use is kept. The MCP server hands its schemas to the MCP
+ * SDK, which tells them apart by zod's classes: it imports the copy the SDK imports.
+ */
+const INLINED = { zod: { except: ['gateway/mcp/'] } };
+
 /** Removes a previous bundle (entry and chunks) from the build in `outDir`, so a failed build leaves none behind. */
 export function removeServeBundle(outDir) {
   const dir = join(outDir, OUT);
@@ -37,6 +45,10 @@ export async function bundleServePath(outDir) {
   const outdir = join(outDir, OUT);
   const fromOut = (file) => relative(outdir, file).split(sep).join(posix.sep);
   const shared = new Set(SHARED.map((file) => join(outDir, file)));
+  const inlined = (specifier, importer) => {
+    const rule = INLINED[specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]];
+    return rule !== undefined && !rule.except.some((folder) => importer.startsWith(join(outDir, folder)));
+  };
   await build({
     entryPoints: { [ENTRY]: join(outdir, 'serve-path.js') },
     outdir,
@@ -52,8 +64,9 @@ export async function bundleServePath(outDir) {
       {
         name: 'meshgate-serve-path',
         setup(bundle) {
-          // Packages stay where npm put them, shared with Apollo and the rest of the CLI.
-          bundle.onResolve({ filter: /^[^./]/ }, () => ({ external: true }));
+          // Packages stay where npm put them, shared with Apollo and the rest of the CLI, but for
+          // those bundled by choice (see INLINED).
+          bundle.onResolve({ filter: /^[^./]/ }, (args) => (inlined(args.path, args.importer) ? undefined : { external: true }));
           bundle.onResolve({ filter: /^\./ }, (args) => {
             const file = join(dirname(args.importer), args.path);
             return shared.has(file) ? { path: `./${fromOut(file)}`.replace(/^\.\/\.\./, '..'), external: true } : undefined;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, formatProblem } from '../schema/product/descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../schema/protocol/error-codes.ts';
 

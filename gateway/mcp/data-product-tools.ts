@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorBody, thrownError } from '../../schema/protocol/apollo-http.ts';
 import { httpStatusOf, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { Catalog, CatalogField, CatalogProduct } from '../catalog/catalog-data.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isJSONRPCRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import { REPO_ROOT } from '../../schema/base/source-tree.ts';
 import { DATA_PRODUCT_TOOLS, registerDataProductTools, type DataProductToolsOptions, type ToolCaller } from './data-product-tools.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import { stripIgnoredCharacters } from 'graphql';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from '../../schema/product/descriptor.ts';
 import type { GatewayConfig } from '../config.ts';
 import { ConfigError, MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, PRODUCT_NAME } from '../product/descriptor.ts';
 import type { Finding } from './finding.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseYaml } from '../base/parse-yaml.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { CLASSIFICATIONS, describeIssues, PRODUCT_STATUSES, type Classification, type ProductStatus } from '../product/descriptor.ts';
 import { REPO_ROOT } from '../base/source-tree.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kind, parse, type DocumentNode, type FieldDefinitionNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { formatProblem, readYamlText, toProblems, TYPE_NAME, type ConfigProblem } from './descriptor.ts';
 import { namedTypeOf } from '../base/sdl-syntax.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { validRange } from 'semver';
 import { parseYaml } from '../base/parse-yaml.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { fieldQualityRuleSchema, isLibraryRule, typeQualityRuleSchema } from './quality-rules.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Data quality rules a descriptor declares, in the Open Data Contract Standard's (ODCS

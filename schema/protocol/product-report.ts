@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a data product says about itself with every answer, in the `x-meshgate-product`

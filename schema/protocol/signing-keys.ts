@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { meshgateHome, readOrCreateFile } from './dev-home.ts';
 import { ConfigError, MeshErrorCode } from './error-codes.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLASSIFICATIONS, PRODUCT_NAME } from '../product/descriptor.ts';
 import { DECISIONS, type Agreements } from './agreements.ts';
 import type { RegistryPrincipal } from './registry-tokens.ts';

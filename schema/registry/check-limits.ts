@@ -1,5 +1,5 @@
 import { Kind, parse, type DocumentNode } from 'graphql';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MeshError, MeshErrorCode } from '../protocol/error-codes.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { escapeMarkup } from '../base/escape-markup.ts';
 import type { Finding } from '../contracts/finding.ts';
 import { httpStatusOf, MeshError, MeshErrorCode } from '../protocol/error-codes.ts';

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, PRODUCT_NAME } from '../product/descriptor.ts';
 import { ConfigError, MeshErrorCode } from '../protocol/error-codes.ts';
 import { checkLimitsSchema, DEFAULT_CHECK_LIMITS } from './check-limits.ts';

@@ -70,9 +70,12 @@ describe('the compiled build', () => {
     const client = new Client({ name: 'compiled-build-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(url.replace(/graphql$/, 'mcp'))));
     const { tools } = await client.listTools();
+    const ran = await client.callTool({ name: 'run_graphql_query', arguments: { query: '{ product(sku: "SKU-0001") { name } }' } });
     await client.close();
-    expect(tools.length).toBeGreaterThan(0);
+    expect(tools.map((tool) => tool.name)).toContain('run_graphql_query');
     expect(tools.every((tool) => tool.inputSchema.type === 'object')).toBe(true);
+    expect(ran.isError).toBeFalsy();
+    expect(JSON.stringify(ran.content)).toContain('Eco Turntable');
     expect(await gateway.stop('SIGTERM')).toBe(0);
   });
 });

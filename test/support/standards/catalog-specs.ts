@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * DataHub publishes no JSON Schema we could store, so its required fields and types are
