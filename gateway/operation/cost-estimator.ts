@@ -114,3 +114,44 @@ export function estimateCost(options: {
   const root = schema.getRootType(options.operation.operation);
   return root ? selectionSetCost(root, options.operation.selectionSet, undefined) : 0;
 }
+
+/** A kept estimate's mark for an operation whose estimate read a variable. */
+const PER_REQUEST = Symbol('per request');
+
+/**
+ * Estimates kept per operation where they read no variable. Apollo Server hands every request
+ * of one query text the same parsed document, and an estimate that reads no variable (no
+ * slicing argument given as `$first`) is the same for all of them: it is made once per
+ * operation, schema and directives (both replaced whole at each supergraph load). One that
+ * reads a variable is made per request, with that request's values.
+ */
+export class CostEstimates {
+  private readonly kept = new WeakMap<CostDirectives, WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number | typeof PER_REQUEST>>>();
+
+  estimate(options: Parameters<typeof estimateCost>[0]): number {
+    const { directives, schema, operation } = options;
+    let bySchema = this.kept.get(directives);
+    if (!bySchema) {
+      bySchema = new WeakMap();
+      this.kept.set(directives, bySchema);
+    }
+    let byOperation = bySchema.get(schema);
+    if (!byOperation) {
+      byOperation = new WeakMap();
+      bySchema.set(schema, byOperation);
+    }
+    const known = byOperation.get(operation);
+    if (known === PER_REQUEST) return estimateCost(options);
+    if (known !== undefined) return known;
+    let read = false;
+    const variables = new Proxy(options.variables, {
+      get(target, key, receiver) {
+        read = true;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const estimated = estimateCost({ ...options, variables });
+    byOperation.set(operation, read ? PER_REQUEST : estimated);
+    return estimated;
+  }
+}
