@@ -57,7 +57,7 @@ describe('CostEstimates: kept per operation only where the estimate reads no var
     return { document, operation: document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')! };
   };
 
-  it('a slicing argument given as a variable is priced with each request\'s value', () => {
+  it("a slicing argument given as a variable is priced with each request's value", () => {
     const estimates = new CostEstimates();
     const { document, operation } = operationOf('query($n: Int) { orders(first: $n) { edges { node { lines { product { name } } } } } }');
     const priced = (n: number) => estimates.estimate({ schema, directives, document, operation, variables: { n }, defaultListSize: 10 });
@@ -73,7 +73,7 @@ describe('CostEstimates: kept per operation only where the estimate reads no var
     for (const flag of [true, false, true]) expect(estimates.estimate({ schema, directives, document, operation, variables: { flag }, defaultListSize: 10 })).toBe(fresh(flag));
   });
 
-  it('a new supergraph\'s directives are priced afresh', () => {
+  it("a new supergraph's directives are priced afresh", () => {
     const estimates = new CostEstimates();
     const { document, operation } = operationOf('{ orders(first: 2) { edges { node { id total } } } }');
     expect(estimates.estimate({ schema, directives, document, operation, variables: {}, defaultListSize: 10 })).toBe(1 + 2 * (1 + 1 + 3));
