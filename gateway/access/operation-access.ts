@@ -3,6 +3,7 @@ import type { GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { print, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { memoByPair } from '../primitives/pair-memo.ts';
 import { refusedArguments } from './argument-access.ts';
 import type { FieldAccess } from './field-access.ts';
 import { pruneOperation, type DeniedField } from './operation-pruning.ts';
@@ -33,7 +34,7 @@ export function enforceOperationAccess(requestContext: GraphQLRequestContextDidR
   // Most operations deny their caller nothing. Whether this one does is asked of the fields
   // pruning would ask about, found once per operation; the caller's rights are asked afresh
   // every time, and the operation is walked again only when something is refused.
-  if (coordinatesOf(schema, document, operation).every((coordinate) => refusal(coordinate) === null)) return [];
+  if (coordinatesOf(schema, operation, document).every((coordinate) => refusal(coordinate) === null)) return [];
   const result = pruneOperation(schema, document, operation, refusal);
   if (result.denied.length === 0) return [];
   if (mode === 'reject') {
@@ -58,29 +59,17 @@ function replaceDocument(requestContext: GraphQLRequestContextDidResolveOperatio
   writable.queryHash = createHash('sha256').update(print(document)).digest('hex');
 }
 
-/** Per schema and operation: the coordinates pruning asks about when it refuses none. */
-const asked = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, readonly string[]>>();
-
 /**
- * The coordinates pruning asks a refusal for, walking the operation with nothing refused. When
- * none of them is refused for a caller, pruning that caller's operation asks exactly these and
- * cuts nothing: the walk depends on the schema and the operation alone.
+ * The coordinates pruning asks a refusal for, walking the operation with nothing refused, per
+ * schema and operation. When none of them is refused for a caller, pruning that caller's
+ * operation asks exactly these and cuts nothing: the walk depends on the schema and the
+ * operation alone.
  */
-function coordinatesOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): readonly string[] {
-  let bySchema = asked.get(schema);
-  if (!bySchema) {
-    bySchema = new WeakMap();
-    asked.set(schema, bySchema);
-  }
-  let coordinates = bySchema.get(operation);
-  if (!coordinates) {
-    const found = new Set<string>();
-    pruneOperation(schema, document, operation, (coordinate) => {
-      found.add(coordinate);
-      return null;
-    });
-    coordinates = [...found];
-    bySchema.set(operation, coordinates);
-  }
-  return coordinates;
-}
+const coordinatesOf = memoByPair((schema: GraphQLSchema, operation: OperationDefinitionNode, document: DocumentNode): readonly string[] => {
+  const found = new Set<string>();
+  pruneOperation(schema, document, operation, (coordinate) => {
+    found.add(coordinate);
+    return null;
+  });
+  return [...found];
+});

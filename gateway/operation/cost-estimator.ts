@@ -15,6 +15,7 @@ import {
   type FieldNode,
 } from 'graphql';
 import type { CostDirectives, ListSize } from '../../schema/supergraph/cost-directives.ts';
+import { memoByPair } from '../primitives/pair-memo.ts';
 import { memoizeByFragment } from './document-memo.ts';
 
 /** A sized field's parent tells its children which of them take its size (`@listSize(sizedFields)`). */
@@ -126,20 +127,11 @@ const PER_REQUEST = Symbol('per request');
  * reads a variable is made per request, with that request's values.
  */
 export class CostEstimates {
-  private readonly kept = new WeakMap<CostDirectives, WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number | typeof PER_REQUEST>>>();
+  private readonly kept = memoByPair((_directives: CostDirectives, _schema: GraphQLSchema) => new WeakMap<OperationDefinitionNode, number | typeof PER_REQUEST>());
 
   estimate(options: Parameters<typeof estimateCost>[0]): number {
     const { directives, schema, operation } = options;
-    let bySchema = this.kept.get(directives);
-    if (!bySchema) {
-      bySchema = new WeakMap();
-      this.kept.set(directives, bySchema);
-    }
-    let byOperation = bySchema.get(schema);
-    if (!byOperation) {
-      byOperation = new WeakMap();
-      bySchema.set(schema, byOperation);
-    }
+    const byOperation = this.kept(directives, schema);
     const known = byOperation.get(operation);
     if (known === PER_REQUEST) return estimateCost(options);
     if (known !== undefined) return known;

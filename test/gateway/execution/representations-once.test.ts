@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
-import { resolveGatewayConfig } from '../../../gateway/config.ts';
-import { startGateway } from '../../../gateway/create-gateway.ts';
-import { serveSignedSubgraphs, type FixtureSubgraph } from '../../fixtures/executor/subgraphs.ts';
+import type { FixtureSubgraph } from '../../fixtures/executor/subgraphs.ts';
+import { startFixtureGateway, type FixtureGateway } from '../../support/fixture-gateway.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
 
 /**
@@ -172,30 +167,19 @@ const SUBGRAPHS: FixtureSubgraph[] = [
   },
 ];
 
-let served: Awaited<ReturnType<typeof serveSignedSubgraphs>>;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-const tmp = mkdtempSync(join(tmpdir(), 'meshgate-representations-once-'));
-
+// Nothing shared between requests or kept: each query asks the products afresh.
+let running: FixtureGateway;
 beforeAll(async () => {
-  served = await serveSignedSubgraphs(SUBGRAPHS);
-  const file = join(tmp, 'supergraph.graphql');
-  composeSupergraph(
-    SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })),
-    file,
-  );
-  // Nothing shared between requests or kept: each query asks the products afresh.
-  gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 } } }));
+  running = await startFixtureGateway(SUBGRAPHS);
 });
 afterAll(async () => {
-  await gateway?.close();
-  await served?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  await running?.close();
 });
 beforeEach(() => {
   for (const type of Object.keys(asked)) delete asked[type];
 });
 
-const ask = (query: string) => postGraphQL(gateway.url, { query });
+const ask = (query: string) => postGraphQL(running.gateway.url, { query });
 
 describe('an entity fetch asks for each representation once', () => {
   it('three orders of one customer: the customer is asked once, and every order shows the answer', async () => {
