@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { GraphQLRequestContextDidResolveOperation } from '@apollo/server';
-import { print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { print, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { memoByPair } from '../primitives/pair-memo.ts';
 import { refusedArguments } from './argument-access.ts';
 import type { FieldAccess } from './field-access.ts';
 import { pruneOperation, type DeniedField } from './operation-pruning.ts';
@@ -29,7 +30,12 @@ export function enforceOperationAccess(requestContext: GraphQLRequestContextDidR
     const reasons = refused.map((a) => `${a.argument} exposes ${a.exposes}, which ${a.reason}`);
     throw new MeshError(MeshErrorCode.FORBIDDEN_ARGUMENT, `Not authorized to filter by: ${reasons.join('; ')}`, { endsRequest: true });
   }
-  const result = pruneOperation(schema, document, operation, (coordinate) => access.refusal(coordinate, contextValue.principal));
+  const refusal = (coordinate: string) => access.refusal(coordinate, contextValue.principal);
+  // Most operations deny their caller nothing. Whether this one does is asked of the fields
+  // pruning would ask about, found once per operation; the caller's rights are asked afresh
+  // every time, and the operation is walked again only when something is refused.
+  if (coordinatesOf(schema, operation, document).every((coordinate) => refusal(coordinate) === null)) return [];
+  const result = pruneOperation(schema, document, operation, refusal);
   if (result.denied.length === 0) return [];
   if (mode === 'reject') {
     const reasons = [...new Set(result.denied.map((field) => `${field.coordinate} ${field.reason}`))];
@@ -52,3 +58,18 @@ function replaceDocument(requestContext: GraphQLRequestContextDidResolveOperatio
   // by (`answerIdentity`): the same rights cut the same fields.
   writable.queryHash = createHash('sha256').update(print(document)).digest('hex');
 }
+
+/**
+ * The coordinates pruning asks a refusal for, walking the operation with nothing refused, per
+ * schema and operation. When none of them is refused for a caller, pruning that caller's
+ * operation asks exactly these and cuts nothing: the walk depends on the schema and the
+ * operation alone.
+ */
+const coordinatesOf = memoByPair((schema: GraphQLSchema, operation: OperationDefinitionNode, document: DocumentNode): readonly string[] => {
+  const found = new Set<string>();
+  pruneOperation(schema, document, operation, (coordinate) => {
+    found.add(coordinate);
+    return null;
+  });
+  return [...found];
+});

@@ -15,6 +15,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
+import { memoByPair } from '../primitives/pair-memo.ts';
 
 /** The API schema as a caller who has not opted in to preview sees it. */
 export interface PreviewApiSchema {
@@ -34,20 +35,10 @@ export interface PreviewApiSchema {
  * otherwise `__schema { types }` and `__type(name:)` would still name it.
  */
 export function previewApiSchema(schema: GraphQLSchema, previewFields: ReadonlySet<string>): PreviewApiSchema {
-  let bySchema = built.get(previewFields);
-  if (!bySchema) {
-    bySchema = new WeakMap();
-    built.set(previewFields, bySchema);
-  }
-  let result = bySchema.get(schema);
-  if (!result) {
-    result = build(schema, previewFields);
-    bySchema.set(schema, result);
-  }
-  return result;
+  return built(previewFields, schema);
 }
 
-const built = new WeakMap<ReadonlySet<string>, WeakMap<GraphQLSchema, PreviewApiSchema>>();
+const built = memoByPair((previewFields: ReadonlySet<string>, schema: GraphQLSchema) => build(schema, previewFields));
 
 function build(schema: GraphQLSchema, previewFields: ReadonlySet<string>): PreviewApiSchema {
   const hiddenNames = new Set<string>();

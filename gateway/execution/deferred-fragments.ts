@@ -5,6 +5,7 @@ import {
   GraphQLNonNull,
   GraphQLSchema,
   GraphQLString,
+  BREAK,
   Kind,
   visit,
   type DirectiveNode,
@@ -14,7 +15,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { fragmentsOf } from '../operation/document-memo.ts';
+import { fragmentsOf, memoizeByDocument } from '../operation/document-memo.ts';
 
 /** The values `@skip`/`@include`/`@defer(if:)` read, by variable name. */
 type Variables = Readonly<Record<string, unknown>>;
@@ -92,8 +93,22 @@ function ownKeys(set: SelectionSetNode, fragments: ReadonlyMap<string, FragmentD
   }
 }
 
+/** Whether a document has any `@defer` at all: most have none, and are then not walked per request. */
+const usesDefer = memoizeByDocument((document) => {
+  let found = false;
+  visit(document, {
+    Directive(directive) {
+      if (directive.name.value !== 'defer') return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+});
+
 /** Every `@defer` fragment of the operation, in document order (named fragments followed where they are spread). */
 export function deferredFragments(document: DocumentNode, operation: OperationDefinitionNode, given: Variables): DeferredFragment[] {
+  if (!usesDefer(document)) return [];
   const fragments = fragmentsOf(document);
   const variables = withDefaults(operation, given);
   const found: DeferredFragment[] = [];

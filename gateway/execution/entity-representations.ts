@@ -110,6 +110,8 @@ export class RepresentationKeys<T> {
     if (typeof typename !== 'string') return undefined;
     let fields = this.fieldsByType.get(typename);
     if (fields === undefined) {
+      // Only the schema's types are remembered: a product naming new types would grow this.
+      if (!this.schema.getType(typename)) return undefined;
       fields = this.leafKeys(typename);
       this.fieldsByType.set(typename, fields);
     }

@@ -407,8 +407,10 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
         places ??= placesOf(execution, cursor);
         return places(target);
       };
+      const spread = new Set<string>();
       for (const error of response.errors) {
-        const placed = productErrors(error, fetch, cursor, groups, placeOf);
+        const placed = productErrors(error, fetch, cursor, groups, placeOf, spread);
+        if (placed.length === 0) continue;
         // No data and an error that names no field (a query the product refused): the fetch failed whole.
         if (!error.path && !response.data) execution.errors.push(...failedFetchErrors(internals.supergraphSchema, placed[0]!, fetch, targets, placeOf, conditions));
         else execution.errors.push(...placed);
@@ -447,7 +449,9 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
     applyRewrites(internals.supergraphSchema, fetch.inputRewrites, representation);
     const nullKey = nullKeyField(internals.supergraphSchema, representation, fetch.serviceName);
     if (nullKey !== undefined) return `data product "${fetch.serviceName}" could not be asked for it (its key field ${nullKey} is null)`;
-    const key = JSON.stringify(representation);
+    // Its own type too: rewrites may make two types' representations equal (an @interfaceObject's
+    // `__typename` set to the interface), and the answer is typed after the group's first entity.
+    const key = `${String(entity.__typename)}\n${JSON.stringify(representation)}`;
     let group = sent.get(key);
     if (!group) {
       group = [];
@@ -565,7 +569,14 @@ function entityKeysOf(fetch: FetchNode): ReadonlySet<string> {
  * every path the client reaches it by (Apollo Gateway places it at the Nth object at the Flatten
  * path, which is another object when some were not represented: `search.1` for `search.3`).
  */
-function productErrors(error: GraphQLFormattedError, fetch: FetchNode, cursor: Cursor, groups: readonly (readonly Data[])[], placeOf: (target: Data) => readonly Path[]): GraphQLError[] {
+function productErrors(
+  error: GraphQLFormattedError,
+  fetch: FetchNode,
+  cursor: Cursor,
+  groups: readonly (readonly Data[])[],
+  placeOf: (target: Data) => readonly Path[],
+  spread: Set<string>,
+): GraphQLError[] {
   const extensions: Record<string, unknown> = { ...error.extensions, serviceName: fetch.serviceName };
   if (extensions.code === undefined) extensions.code = MeshErrorCode.PRODUCT_ERROR;
   const message = error.message || `Error while fetching subquery from service "${fetch.serviceName}"`;
@@ -573,7 +584,18 @@ function productErrors(error: GraphQLFormattedError, fetch: FetchNode, cursor: C
   const path = publicErrorPath(fetch, error.path);
   if (!path) return [at(undefined)];
   if (fetch.requires && path[0] === '_entities' && typeof path[1] === 'number') {
-    const places = groups[path[1]]?.flatMap(placeOf) ?? [];
+    // One representation may stand for many entities: an error at `_entities.N` is spread to all
+    // of them once per place in the entity; a copy of one already spread is dropped, and any
+    // other error at that place stands at the first entity's places only. So a product's errors
+    // reach the client at most once per place plus once each, never errors times entities.
+    const group = groups[path[1]];
+    const pathKey = JSON.stringify(path);
+    const copy = `${pathKey}\u0000${message}\u0000${String(extensions.code)}`;
+    if (spread.has(copy)) return [];
+    spread.add(copy);
+    const first = !spread.has(pathKey);
+    spread.add(pathKey);
+    const places = (first ? group : group?.slice(0, 1))?.flatMap(placeOf) ?? [];
     // An index the fetch never sent: the error still reaches the client, with no place to stand.
     if (places.length === 0) return [at(undefined)];
     const rest = path.slice(2);

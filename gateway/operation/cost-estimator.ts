@@ -15,6 +15,7 @@ import {
   type FieldNode,
 } from 'graphql';
 import type { CostDirectives, ListSize } from '../../schema/supergraph/cost-directives.ts';
+import { memoByPair } from '../primitives/pair-memo.ts';
 import { memoizeByFragment } from './document-memo.ts';
 
 /** A sized field's parent tells its children which of them take its size (`@listSize(sizedFields)`). */
@@ -113,4 +114,36 @@ export function estimateCost(options: {
 
   const root = schema.getRootType(options.operation.operation);
   return root ? selectionSetCost(root, options.operation.selectionSet, undefined) : 0;
+}
+
+/** A kept estimate's mark for an operation whose estimate read a variable. */
+const PER_REQUEST = Symbol('per request');
+
+/**
+ * Estimates kept per operation where they read no variable. Apollo Server hands every request
+ * of one query text the same parsed document, and an estimate that reads no variable (no
+ * slicing argument given as `$first`) is the same for all of them: it is made once per
+ * operation, schema and directives (both replaced whole at each supergraph load). One that
+ * reads a variable is made per request, with that request's values.
+ */
+export class CostEstimates {
+  private readonly kept = memoByPair((_directives: CostDirectives, _schema: GraphQLSchema) => new WeakMap<OperationDefinitionNode, number | typeof PER_REQUEST>());
+
+  estimate(options: Parameters<typeof estimateCost>[0]): number {
+    const { directives, schema, operation } = options;
+    const byOperation = this.kept(directives, schema);
+    const known = byOperation.get(operation);
+    if (known === PER_REQUEST) return estimateCost(options);
+    if (known !== undefined) return known;
+    let read = false;
+    const variables = new Proxy(options.variables, {
+      get(target, key, receiver) {
+        read = true;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const estimated = estimateCost({ ...options, variables });
+    byOperation.set(operation, read ? PER_REQUEST : estimated);
+    return estimated;
+  }
 }

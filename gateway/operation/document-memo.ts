@@ -1,4 +1,5 @@
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
+import { memoByPair } from '../primitives/pair-memo.ts';
 
 /**
  * Per-document analyses computed once per distinct operation instead of once per request.
@@ -19,15 +20,7 @@ export function memoizeByDocument<T>(analyse: (document: DocumentNode) => T): (d
 
 /** {@link memoizeByDocument} for an analysis that also reads the schema (a reload brings a new one). */
 export function memoizeBySchemaAndDocument<T>(analyse: (schema: GraphQLSchema, document: DocumentNode) => T): (schema: GraphQLSchema, document: DocumentNode) => T {
-  const bySchema = new WeakMap<GraphQLSchema, (document: DocumentNode) => T>();
-  return (schema, document) => {
-    let forSchema = bySchema.get(schema);
-    if (!forSchema) {
-      forSchema = memoizeByDocument((doc) => analyse(schema, doc));
-      bySchema.set(schema, forSchema);
-    }
-    return forSchema(document);
-  };
+  return memoByPair(analyse);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { BREAK, Kind, visit, type DocumentNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode } from 'graphql';
+import { memoByPair } from '../primitives/pair-memo.ts';
 import { fragmentsOf, memoizeByDocument, memoizeByFragment } from './document-memo.ts';
 
 /** What of an operation introspection answers: `__schema` and `__type`, valid only on the query type. */
@@ -24,21 +25,7 @@ export interface IntrospectionPart {
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 
 /** {@link IntrospectionPart} of `operation`, a definition of `document`; kept per document and operation. */
-export function introspectionPart(document: DocumentNode, operation: OperationDefinitionNode): IntrospectionPart {
-  let byOperation = parts.get(document);
-  if (!byOperation) {
-    byOperation = new Map();
-    parts.set(document, byOperation);
-  }
-  let part = byOperation.get(operation);
-  if (!part) {
-    part = analyse(document, operation);
-    byOperation.set(operation, part);
-  }
-  return part;
-}
-
-const parts = new WeakMap<DocumentNode, Map<OperationDefinitionNode, IntrospectionPart>>();
+export const introspectionPart: (document: DocumentNode, operation: OperationDefinitionNode) => IntrospectionPart = memoByPair((document, operation) => analyse(document, operation));
 
 function analyse(document: DocumentNode, operation: OperationDefinitionNode): IntrospectionPart {
   const fragments = fragmentsOf(document);

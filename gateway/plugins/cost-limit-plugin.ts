@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayConfig } from '../config.ts';
 import type { CostDirectives } from '../../schema/supergraph/cost-directives.ts';
-import { estimateCost } from '../operation/cost-estimator.ts';
+import { CostEstimates } from '../operation/cost-estimator.ts';
 import { MeshError, MeshErrorCode } from '../../schema/protocol/error-codes.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { OnSupergraph } from '../supergraph/supergraph-source.ts';
@@ -16,6 +16,7 @@ export function costLimitPlugin(cost: GatewayConfig['cost'], onSupergraph: OnSup
   // Swapped whole on every supergraph (re)load, and taken once per request, so a request sees one consistent set.
   let current: CostDirectives = { typeWeight: new Map(), fieldWeight: new Map(), listSize: new Map() };
   onSupergraph((model) => (current = model.cost));
+  const estimates = new CostEstimates();
   return {
     async requestDidStart() {
       const directives = current;
@@ -23,7 +24,7 @@ export function costLimitPlugin(cost: GatewayConfig['cost'], onSupergraph: OnSup
       return {
         async didResolveOperation({ schema, operation, document, request }) {
           if (!operation) return;
-          estimated = estimateCost({ schema, directives, document, operation, variables: request.variables ?? {}, defaultListSize: cost.defaultListSize });
+          estimated = estimates.estimate({ schema, directives, document, operation, variables: request.variables ?? {}, defaultListSize: cost.defaultListSize });
           if (estimated <= cost.maxCost) return;
           const message = `Operation cost ${estimated} exceeds the limit of ${cost.maxCost}`;
           if (cost.mode === 'enforce') throw new MeshError(MeshErrorCode.COST_LIMIT_EXCEEDED, message, { endsRequest: true, extensions: { cost: { estimated, max: cost.maxCost } } });

@@ -63,6 +63,30 @@ describe('filter mode (the default)', () => {
     expect(mesh.fetches('sales')).toEqual([]);
   });
 
+  it('decides each request for its own caller, the same operation asked in turn by callers with other rights', async () => {
+    // A text no other test sends, so its first caller is this test's first (allowed) one.
+    const query = '{ turn: customer(id: "C00042") { id name } }';
+    const token = await mesh.token({ scope: 'pii:read' });
+    const allowed = { authorization: `Bearer ${token}` };
+    for (const [headers, denied] of [
+      [allowed, false],
+      [ANONYMOUS, true],
+      [allowed, false],
+      [ANONYMOUS, true],
+    ] as const) {
+      mesh.clearQueryLogs();
+      const result = await mesh.query(query, undefined, headers);
+      if (denied) {
+        expect(result.body.data).toEqual({ turn: null });
+        expect(result.body.errors).toEqual([forbidden(['turn', 'name'])]);
+        expect(mesh.fetches('customers')[0]).not.toMatch(/\bname\b/);
+      } else {
+        expect(result.body.errors).toBeUndefined();
+        expect(result.body.data).toEqual({ turn: { id: 'C00042', name: 'Tara Eriksen' } });
+      }
+    }
+  });
+
   it('follows fragments and aliases', async () => {
     const result = await mesh.query('{ c: customer(id: "C00042") { ...F } } fragment F on Customer { id aov: averageOrderValueUsd }', undefined, ANONYMOUS);
     expect(result.body.data).toEqual({ c: { id: 'C00042', aov: null } });

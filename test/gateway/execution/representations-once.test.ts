@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { composeSupergraph } from '../../../bench/lib/compose-supergraph.ts';
-import { resolveGatewayConfig } from '../../../gateway/config.ts';
-import { startGateway } from '../../../gateway/create-gateway.ts';
-import { serveSignedSubgraphs, type FixtureSubgraph } from '../../fixtures/executor/subgraphs.ts';
+import type { FixtureSubgraph } from '../../fixtures/executor/subgraphs.ts';
+import { startFixtureGateway, type FixtureGateway } from '../../support/fixture-gateway.ts';
 import { postGraphQL } from '../../support/mesh-harness.ts';
 
 /**
@@ -18,7 +13,10 @@ import { postGraphQL } from '../../support/mesh-harness.ts';
  * each product recording the representations it was sent.
  */
 
-const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@interfaceObject"])';
+
+/** How many items the shop lists, all one item, and how the hostile product words its errors. */
+const hostile = { items: 0, distinctMessages: false };
 
 /** What each product was asked for, by type: the representations in the order received. */
 const asked: Record<string, unknown[]> = {};
@@ -44,7 +42,11 @@ const SUBGRAPHS: FixtureSubgraph[] = [
   {
     name: 'shop',
     sdl: `${LINK}
-      type Query { orders: [Order]  parties: [Party]  bins: [Bin]  parcels: [Parcel] }
+      type Query { orders: [Order]  parties: [Party]  bins: [Bin]  parcels: [Parcel]  media: [Media]  items: [Item] }
+      interface Media @key(fields: "id") { id: ID! }
+      type Book implements Media @key(fields: "id") { id: ID!  title: String }
+      type Movie implements Media @key(fields: "id") { id: ID!  length: Int }
+      type Item @key(fields: "id") { id: ID! }
       type Order { id: ID!  buyer: Customer }
       union Party = Customer | Supplier
       type Customer @key(fields: "id") { id: ID! }
@@ -68,6 +70,12 @@ const SUBGRAPHS: FixtureSubgraph[] = [
           { site: 'south', code: 1 },
           { site: 'north', code: 1 },
         ],
+        // Two implementations that happen to share an id: one representation of the interface object.
+        media: () => [
+          { __typename: 'Book', id: 'm1', title: 'Dune' },
+          { __typename: 'Movie', id: 'm1', length: 155 },
+        ],
+        items: () => Array.from({ length: hostile.items }, () => ({ id: 'same' })),
         // A nested key: equal ids under other carriers are other parcels.
         parcels: () => [
           { id: 'p1', carrier: { id: 'k1' } },
@@ -76,7 +84,32 @@ const SUBGRAPHS: FixtureSubgraph[] = [
         ],
       },
       Party: { __resolveType: (value: { __typename: string }) => value.__typename },
+      Media: { __resolveType: (value: { __typename: string }) => value.__typename },
     },
+  },
+  {
+    name: 'ratings',
+    sdl: `${LINK}
+      type Media @key(fields: "id") @interfaceObject { id: ID!  rating: Int }`,
+    resolvers: {
+      Media: {
+        __resolveReference: (ref: { id: string }) => {
+          record('Media', ref);
+          return { id: ref.id, rating: 5 };
+        },
+      },
+    },
+  },
+  {
+    // Answers null for every item, with an error per item listed, all at the one representation.
+    name: 'hostile',
+    sdl: `${LINK}
+      type Item @key(fields: "id") { id: ID!  detail: String }`,
+    resolvers: {},
+    respond: ({ variables }) => ({
+      data: { _entities: ((variables?.representations as unknown[]) ?? []).map(() => null) },
+      errors: Array.from({ length: hostile.items }, (_, i) => ({ message: hostile.distinctMessages ? `no detail (${i})` : 'no detail', path: ['_entities', 0, 'detail'] })),
+    }),
   },
   {
     name: 'customers',
@@ -134,30 +167,19 @@ const SUBGRAPHS: FixtureSubgraph[] = [
   },
 ];
 
-let served: Awaited<ReturnType<typeof serveSignedSubgraphs>>;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-const tmp = mkdtempSync(join(tmpdir(), 'meshgate-representations-once-'));
-
+// Nothing shared between requests or kept: each query asks the products afresh.
+let running: FixtureGateway;
 beforeAll(async () => {
-  served = await serveSignedSubgraphs(SUBGRAPHS);
-  const file = join(tmp, 'supergraph.graphql');
-  composeSupergraph(
-    SUBGRAPHS.map((s) => ({ name: s.name, sdl: s.sdl, url: served.urls[s.name]! })),
-    file,
-  );
-  // Nothing shared between requests or kept: each query asks the products afresh.
-  gateway = await startGateway(resolveGatewayConfig({ port: 0, supergraph: { file }, access: { allowUnclassifiedFields: true }, usage: { enabled: false }, transport: { retry: { retries: 0 } } }));
+  running = await startFixtureGateway(SUBGRAPHS);
 });
 afterAll(async () => {
-  await gateway?.close();
-  await served?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  await running?.close();
 });
 beforeEach(() => {
   for (const type of Object.keys(asked)) delete asked[type];
 });
 
-const ask = (query: string) => postGraphQL(gateway.url, { query });
+const ask = (query: string) => postGraphQL(running.gateway.url, { query });
 
 describe('an entity fetch asks for each representation once', () => {
   it('three orders of one customer: the customer is asked once, and every order shows the answer', async () => {
@@ -234,5 +256,36 @@ describe('an entity fetch asks for each representation once', () => {
       { id: 'p1', label: 'p1 by k2' },
       { id: 'p1', label: 'p1 by k1' },
     ]);
+  });
+
+  it('@interfaceObject: implementations sharing an id keep their own type and fields', async () => {
+    const { body } = await ask('{ media { __typename id rating ... on Book { title } ... on Movie { length } } }');
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.media).toEqual([
+      { __typename: 'Book', id: 'm1', rating: 5, title: 'Dune' },
+      { __typename: 'Movie', id: 'm1', rating: 5, length: 155 },
+    ]);
+  });
+});
+
+describe('a product cannot multiply its errors by the places a representation stands for', () => {
+  const places = (errors: { path?: readonly (string | number)[] }[] | undefined) => new Set((errors ?? []).map((error) => error.path?.join('.')));
+
+  it('the same error sent once per place reaches each place once', async () => {
+    hostile.items = 300;
+    hostile.distinctMessages = false;
+    const { body } = await ask('{ items { id detail } }');
+    expect(body.data?.items).toHaveLength(300);
+    expect(body.errors).toHaveLength(300);
+    expect(places(body.errors).size).toBe(300);
+  });
+
+  it('errors worded apart each reach the client, without one copy per place for each', async () => {
+    hostile.items = 300;
+    hostile.distinctMessages = true;
+    const { body } = await ask('{ items { id detail } }');
+    // The first stands at every place, each other one once: 300 + 299, not 300 x 300.
+    expect(body.errors).toHaveLength(599);
+    expect(places(body.errors).size).toBe(300);
   });
 });

@@ -1,6 +1,6 @@
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { estimateCost } from '../../../gateway/operation/cost-estimator.ts';
+import { CostEstimates, estimateCost } from '../../../gateway/operation/cost-estimator.ts';
 import { readSupergraphModel } from '../../../schema/supergraph/supergraph-model.ts';
 
 /**
@@ -48,5 +48,36 @@ describe('estimateCost', () => {
     const query = `{ orders(first: 1) { edges { node { ...F0 } } } } ${chain} fragment F${n} on Order { total }`;
     // 1 (orders) + 1 edge x (edge 1 + node 1 + 2^40 copies of total at 3)
     expect(cost(query)).toBe(1 + 2 + 3 * 2 ** n);
+  });
+});
+
+describe('CostEstimates: kept per operation only where the estimate reads no variable', () => {
+  const operationOf = (query: string) => {
+    const document = parse(query);
+    return { document, operation: document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')! };
+  };
+
+  it("a slicing argument given as a variable is priced with each request's value", () => {
+    const estimates = new CostEstimates();
+    const { document, operation } = operationOf('query($n: Int) { orders(first: $n) { edges { node { lines { product { name } } } } } }');
+    const priced = (n: number) => estimates.estimate({ schema, directives, document, operation, variables: { n }, defaultListSize: 10 });
+    expect(priced(10)).toBe(121);
+    expect(priced(100)).toBe(1201);
+    expect(priced(10)).toBe(121);
+  });
+
+  it('a variable the estimate does not read leaves it the same for every request of the operation', () => {
+    const estimates = new CostEstimates();
+    const { document, operation } = operationOf('query($flag: Boolean!) { orders(first: 2) { edges { node { id total @include(if: $flag) } } } }');
+    const fresh = (flag: boolean) => estimateCost({ schema, directives, document, operation, variables: { flag }, defaultListSize: 10 });
+    for (const flag of [true, false, true]) expect(estimates.estimate({ schema, directives, document, operation, variables: { flag }, defaultListSize: 10 })).toBe(fresh(flag));
+  });
+
+  it("a new supergraph's directives are priced afresh", () => {
+    const estimates = new CostEstimates();
+    const { document, operation } = operationOf('{ orders(first: 2) { edges { node { id total } } } }');
+    expect(estimates.estimate({ schema, directives, document, operation, variables: {}, defaultListSize: 10 })).toBe(1 + 2 * (1 + 1 + 3));
+    const heavier = readSupergraphModel(`${SDL.replace('@cost(weight: 3)', '@cost(weight: 30)')}\nenum join__Graph { SHOP @join__graph(name: "shop", url: "http://shop") }`).cost;
+    expect(estimates.estimate({ schema, directives: heavier, document, operation, variables: {}, defaultListSize: 10 })).toBe(1 + 2 * (1 + 1 + 30));
   });
 });
