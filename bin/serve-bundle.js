@@ -59,6 +59,8 @@ export async function bundleServePath(outDir) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
+    // Composed with tsc's own maps where the build wrote them: `--enable-source-maps` leads to the sources.
+    sourcemap: true,
     logLevel: 'warning',
     plugins: [
       {

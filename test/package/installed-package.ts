@@ -114,6 +114,13 @@ try {
   );
   const typescript = urls.filter((url) => url.includes('/node_modules/tsx/') || /\.[mc]?ts$/.test(url));
   check('and loads neither tsx nor a TypeScript file', typescript.length === 0, typescript.slice(0, 20).join('\n'));
+  // `meshgate serve` loads its path as one bundle, built at pack time; the script that builds it stays home.
+  const installed = join(consumer, 'node_modules', 'meshgate');
+  check(
+    'the serve path is packed as its bundle, without the script that bundles it',
+    existsSync(join(installed, 'dist/gateway/cli/serve-path.bundle.js')) && !existsSync(join(installed, 'bin/serve-bundle.js')),
+    `dist/gateway/cli/serve-path.bundle.js ${existsSync(join(installed, 'dist/gateway/cli/serve-path.bundle.js')) ? 'packed' : 'missing'}; bin/serve-bundle.js ${existsSync(join(installed, 'bin/serve-bundle.js')) ? 'packed' : 'left out'}`,
+  );
 
   const { stdout: vectors } = await run(
     process.execPath,
