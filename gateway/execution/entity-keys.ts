@@ -1,16 +1,21 @@
-import { Kind, parse, type ConstDirectiveNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, parse, type ConstDirectiveNode, type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
 type Data = Record<string, unknown>;
 
-/** Each product's keys, by product and then type name. */
-type Keys = Map<string, Map<string, SelectionSetNode[]>>;
+/** A supergraph's product names by join__Graph value, and the keys read so far: by type name, then product. */
+interface SchemaKeys {
+  readonly products: ReadonlyMap<string, string>;
+  readonly byType: Map<string, ReadonlyMap<string, SelectionSetNode[]>>;
+}
 
 /**
- * The keys each product declares for each entity type, read once per supergraph from its
- * `@join__type(graph:, key:)` (the schema object is new with every load). Looked up by
- * product, then type, with no string built: this runs for every representation sent.
+ * The keys each product declares for an entity type, read from the type's
+ * `@join__type(graph:, key:)` the first time a representation of it is judged, then kept with
+ * the supergraph (the schema object is new with every load). Looked up by type, then
+ * product, with no string built: this runs for every representation sent. Read per type, a
+ * large supergraph's first fetch does not read the keys of every type.
  */
-const keysBySchema = new WeakMap<GraphQLSchema, Keys>();
+const keysBySchema = new WeakMap<GraphQLSchema, SchemaKeys>();
 
 /**
  * The key field that makes a representation unusable for a product: every key the product
@@ -21,12 +26,7 @@ const keysBySchema = new WeakMap<GraphQLSchema, Keys>();
  * when the supergraph names no key for the type (nothing to judge by: sent as Apollo sends it).
  */
 export function nullKeyField(schema: GraphQLSchema, representation: Data, product: string): string | undefined {
-  let keys = keysBySchema.get(schema);
-  if (!keys) {
-    keys = readKeys(schema);
-    keysBySchema.set(schema, keys);
-  }
-  const declared = keys.get(product)?.get(representation.__typename as string);
+  const declared = declaredKeys(schema, representation.__typename, product);
   if (!declared) return undefined;
   let nullField: string | undefined;
   for (const key of declared) {
@@ -63,7 +63,26 @@ function keyGap(value: unknown, key: SelectionSetNode): string | typeof MISSING 
   return undefined;
 }
 
-function readKeys(schema: GraphQLSchema): Keys {
+function declaredKeys(schema: GraphQLSchema, typename: unknown, product: string): readonly SelectionSetNode[] | undefined {
+  if (typeof typename !== 'string') return undefined;
+  let known = keysBySchema.get(schema);
+  if (!known) {
+    known = { products: productNames(schema), byType: new Map() };
+    keysBySchema.set(schema, known);
+  }
+  let ofType = known.byType.get(typename);
+  if (!ofType) {
+    // Only the schema's types are kept: a product naming types of its own would grow this.
+    const type = schema.getType(typename);
+    if (!type) return undefined;
+    ofType = typeKeys(type, known.products);
+    known.byType.set(typename, ofType);
+  }
+  return ofType.get(product);
+}
+
+/** Product names by their join__Graph enum value. */
+function productNames(schema: GraphQLSchema): Map<string, string> {
   const products = new Map<string, string>();
   const graphs = schema.getType('join__Graph');
   if (graphs?.astNode?.kind === Kind.ENUM_TYPE_DEFINITION) {
@@ -75,25 +94,23 @@ function readKeys(schema: GraphQLSchema): Keys {
       if (name?.kind === Kind.STRING) products.set(value.name.value, name.value);
     }
   }
-  const keys: Keys = new Map();
-  for (const type of Object.values(schema.getTypeMap())) {
-    for (const node of [type.astNode, ...(type.extensionASTNodes ?? [])]) {
-      for (const directive of (node?.directives ?? []) as readonly ConstDirectiveNode[]) {
-        if (directive.name.value !== 'join__type') continue;
-        const graph = argument(directive, 'graph');
-        const key = argument(directive, 'key');
-        const product = graph?.kind === Kind.ENUM ? products.get(graph.value) : undefined;
-        if (!product || key?.kind !== Kind.STRING) continue;
-        const selection = (parse(`{${key.value}}`).definitions[0] as OperationDefinitionNode).selectionSet;
-        let ofProduct = keys.get(product);
-        if (!ofProduct) {
-          ofProduct = new Map();
-          keys.set(product, ofProduct);
-        }
-        const list = ofProduct.get(type.name);
-        if (list) list.push(selection);
-        else ofProduct.set(type.name, [selection]);
-      }
+  return products;
+}
+
+/** The keys of one type, by the product that declares them. */
+function typeKeys(type: GraphQLNamedType, products: ReadonlyMap<string, string>): Map<string, SelectionSetNode[]> {
+  const keys = new Map<string, SelectionSetNode[]>();
+  for (const node of [type.astNode, ...(type.extensionASTNodes ?? [])]) {
+    for (const directive of (node?.directives ?? []) as readonly ConstDirectiveNode[]) {
+      if (directive.name.value !== 'join__type') continue;
+      const graph = argument(directive, 'graph');
+      const key = argument(directive, 'key');
+      const product = graph?.kind === Kind.ENUM ? products.get(graph.value) : undefined;
+      if (!product || key?.kind !== Kind.STRING) continue;
+      const selection = (parse(`{${key.value}}`).definitions[0] as OperationDefinitionNode).selectionSet;
+      const list = keys.get(product);
+      if (list) list.push(selection);
+      else keys.set(product, [selection]);
     }
   }
   return keys;
