@@ -3,8 +3,10 @@ import {
   getNullableType,
   isCompositeType,
   isListType,
+  isInputType,
   isObjectType,
   Kind,
+  typeFromAST,
   valueFromAST,
   type DocumentNode,
   type GraphQLCompositeType,
@@ -49,7 +51,14 @@ export function estimateCost(options: {
 
   const argumentValue = (field: FieldNode, definition: GraphQLField<unknown, unknown>, name: string): unknown => {
     const node = field.arguments?.find((arg) => arg.name.value === name);
-    if (node?.value.kind === Kind.VARIABLE) return variables[node.value.name.value];
+    if (node?.value.kind === Kind.VARIABLE) {
+      const name = node.value.name.value;
+      if (variables[name] !== undefined) return variables[name];
+      // Left out, a variable takes its default, as the executor runs it: `$n: Int = 100000` costs 100000.
+      const declared = options.operation.variableDefinitions?.find((definition) => definition.variable.name.value === name);
+      const type = declared?.defaultValue && typeFromAST(schema, declared.type);
+      return type && isInputType(type) ? valueFromAST(declared.defaultValue, type) : undefined;
+    }
     if (node) return valueFromAST(node.value, definition.args.find((a) => a.name === name)?.type ?? (undefined as never), variables);
     return definition.args.find((a) => a.name === name)?.defaultValue;
   };

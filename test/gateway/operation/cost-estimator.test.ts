@@ -81,3 +81,18 @@ describe('CostEstimates: kept per operation only where the estimate reads no var
     expect(estimates.estimate({ schema, directives: heavier, document, operation, variables: {}, defaultListSize: 10 })).toBe(1 + 2 * (1 + 1 + 30));
   });
 });
+
+describe('a slicing argument given as a variable with a default', () => {
+  it('is priced with the default when the variable is left out, as the executor runs it', () => {
+    const written = '{ orders(first: 100000) { edges { node { id } } } }';
+    const defaulted = 'query($n: Int = 100000) { orders(first: $n) { edges { node { id } } } }';
+    expect(cost(written)).toBe(1 + 100000 * 2);
+    expect(cost(defaulted)).toBe(cost(written));
+    expect(cost(defaulted, { n: 3 })).toBe(1 + 3 * 2);
+    const document = parse(defaulted);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const estimates = new CostEstimates();
+    expect(estimates.estimate({ schema, directives, document, operation, variables: {}, defaultListSize: 10 })).toBe(cost(written));
+    expect(estimates.estimate({ schema, directives, document, operation, variables: { n: 3 }, defaultListSize: 10 })).toBe(1 + 3 * 2);
+  });
+});

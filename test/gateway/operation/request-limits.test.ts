@@ -87,6 +87,12 @@ describe('request limits', () => {
     expect(mesh.statements('sales').length).toBeGreaterThan(0);
   });
 
+  it("cost (enforce): a slicing argument left to its variable's default is priced at the default", async () => {
+    const defaulted = await mesh.query('query($n: Int = 100) { orders(first: $n) { edges { node { lines { product { name } } } } } }');
+    expectRefused(defaulted, 400, 'COST_LIMIT_EXCEEDED');
+    expect(defaulted.body.errors![0]!.extensions!.cost).toEqual({ estimated: 1201, max: 1000 });
+  });
+
   it('cost (measure): the same operation runs, with its cost reported', async () => {
     const measured = await postGraphQL(lenient.url, { query: COSTLY });
     expect(measured.status).toBe(200);
