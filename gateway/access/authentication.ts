@@ -57,8 +57,18 @@ export function createAuthenticator(auth: GatewayConfig['auth'], options: { appl
   const staticKey = auth.publicKey ? createPublicKey(auth.publicKey) : undefined;
   // jose (46 modules, half a MB held for the process's life) loads with the first token: a
   // gateway whose callers send none never loads it. The JWKS set is made once, with it.
+  // The JWKS address is read now, so a bad one stops the start rather than the first token.
+  const jwksUrl = auth.jwksUrl ? new URL(auth.jwksUrl) : undefined;
   let verifier: Promise<{ jose: Jose; key: KeyObject | ReturnType<Jose['createRemoteJWKSet']> }> | undefined;
-  const verifierOf = (jwksUrl: string | undefined) => (verifier ??= import('jose').then((jose) => ({ jose, key: jwksUrl ? jose.createRemoteJWKSet(new URL(jwksUrl)) : staticKey! })));
+  const verifierOf = () =>
+    (verifier ??= import('jose').then(
+      (jose) => ({ jose, key: jwksUrl ? jose.createRemoteJWKSet(jwksUrl) : staticKey! }),
+      (error: unknown) => {
+        // Not kept: the next token tries again (an installation being repaired need not restart).
+        verifier = undefined;
+        throw new MeshError(MeshErrorCode.INTERNAL_SERVER_ERROR, `The token verifier could not be loaded (jose: ${(error as Error).message})`, { endsRequest: true });
+      },
+    ));
   const hasKey = Boolean(auth.jwksUrl || staticKey);
   const verified = new VerifiedTokens();
   return async (headers) => {
@@ -74,7 +84,7 @@ export function createAuthenticator(auth: GatewayConfig['auth'], options: { appl
     if (!hasKey) throw refuse('This gateway has no token key configured (auth.jwksUrl or auth.publicKey)');
     const remembered = verified.get(token);
     if (remembered && Date.now() < remembered.until) return principalOf(remembered.payload, client, options.applicationClaim);
-    const { jose, key } = await verifierOf(auth.jwksUrl);
+    const { jose, key } = await verifierOf();
     let payload: JWTPayload;
     try {
       const options = { issuer: auth.issuer, audience: auth.audience, algorithms: auth.algorithms, requiredClaims: ['exp', 'iat'] };

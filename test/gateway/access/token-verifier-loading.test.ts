@@ -50,4 +50,26 @@ describe('token verification loads jose on first use', () => {
     expect(seen).toEqual({ before: 0, after: expect.any(Number), anonymous: false, subject: 'first@example.com', scopes: ['pii:read'], refusal: 'The bearer token has expired' });
     expect(seen.after).toBeGreaterThan(0);
   });
+
+  it('a jose that cannot load refuses that token with a clear error, and the next token loads it again', async () => {
+    const file = join(dir, 'dev-identity-retry.json');
+    const auth = { ...(await devAuthConfig('development', file)), maxTokenAgeSeconds: 3600 };
+    const token = await mintDevToken({ file, subject: 'again@example.com' });
+    // A resolve hook that fails jose's first resolution, as a broken installation would.
+    const hooks =
+      "let failed = false; export async function resolve(specifier, context, next) { if (specifier === 'jose' && !failed) { failed = true; throw new Error('jose is not installed'); } return next(specifier, context); }";
+    const script = `
+      import { register } from 'node:module';
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}), import.meta.url);
+      const { createAuthenticator } = await import('./gateway/access/authentication.ts');
+      const authenticate = createAuthenticator(${JSON.stringify(auth)});
+      const first = await authenticate({ authorization: 'Bearer ${token}' }).then(() => null, (error) => ({ code: error.code, message: error.message }));
+      const second = await authenticate({ authorization: 'Bearer ${token}' });
+      console.log(JSON.stringify({ first, subject: second.subject }));
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const seen = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(seen).toEqual({ first: { code: 'INTERNAL_SERVER_ERROR', message: 'The token verifier could not be loaded (jose: jose is not installed)' }, subject: 'again@example.com' });
+  });
 });
