@@ -377,8 +377,8 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   }
   /** Whether the product sent errors with its answer, or the fetch failed and was told. */
   let erred = false;
-  /** `groups[i]`: the objects the answer's `i`th entity is for (a plain fetch: its one object). */
-  const send = async (variables: Data, targets: readonly Data[], groups: readonly (readonly Data[])[]): Promise<Data | null | undefined> => {
+  /** `groups[i]`: the objects the answer's `i`th entity is for (a plain fetch: its objects, one group). */
+  const send = async (variables: Data, groups: readonly (readonly Data[])[]): Promise<Data | null | undefined> => {
     const options: GraphQLDataSourceProcessOptions<GatewayContext> = {
       kind: INCOMING_OPERATION,
       request: { query: fetch.operation, variables, operationName: fetch.operationName },
@@ -395,7 +395,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
       // filled null: each gets the error at its own path, as the spec wants of a field error.
       trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR });
       erred = true;
-      execution.errors.push(...failedFetchErrors(internals.supergraphSchema, error as GraphQLError, fetch, targets, placesOf(execution, cursor), conditions));
+      execution.errors.push(...failedFetchErrors(internals.supergraphSchema, error as GraphQLError, fetch, groups.flat(), placesOf(execution, cursor), conditions));
       return undefined;
     }
     if (response.errors) {
@@ -412,7 +412,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
         const placed = productErrors(error, fetch, cursor, groups, placeOf, spread);
         if (placed.length === 0) continue;
         // No data and an error that names no field (a query the product refused): the fetch failed whole.
-        if (!error.path && !response.data) execution.errors.push(...failedFetchErrors(internals.supergraphSchema, placed[0]!, fetch, targets, placeOf, conditions));
+        if (!error.path && !response.data) execution.errors.push(...failedFetchErrors(internals.supergraphSchema, placed[0]!, fetch, groups.flat(), placeOf, conditions));
         else execution.errors.push(...placed);
       }
     }
@@ -420,7 +420,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   };
 
   if (!fetch.requires) {
-    const answer = await send(variables, entities, [entities]);
+    const answer = await send(variables, [entities]);
     if (!answer) return;
     applyRewrites(internals.supergraphSchema, fetch.outputRewrites, answer);
     for (const entity of entities) mergeInto(entity, answer);
@@ -432,7 +432,6 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   // What an entity came to (its group, or why it cannot be asked) is kept for the entities
   // equal to it, so most are placed without building their representation.
   const representations: Data[] = [];
-  const targets: Data[] = [];
   const groups: Data[][] = [];
   const sent = new Map<string, Data[]>();
   const seen = new Set<Data>();
@@ -471,19 +470,16 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
       equal?.set(kept, entity, outcome);
     }
     if (typeof outcome === 'string') markUnresolved(entity, outcome);
-    else if (outcome) {
-      outcome.push(entity);
-      targets.push(entity);
-    }
+    else outcome?.push(entity);
   }
   if (representations.length === 0) return;
   // The planner passes the client's variables through by name: one called `representations` would collide.
   if ('representations' in variables) throw new MeshError(MeshErrorCode.BAD_USER_INPUT, 'A variable named "representations" cannot be passed to a data product');
   variables.representations = representations;
-  const answer = await send(variables, targets, groups);
+  const answer = await send(variables, groups);
   if (!answer) {
     // With an error of its own (a failed `_entities` is one error for them all), the product already told why.
-    for (const target of targets) markUnresolved(target, `data product "${fetch.serviceName}" answered no data`, erred);
+    for (const target of groups.flat()) markUnresolved(target, `data product "${fetch.serviceName}" answered no data`, erred);
     return;
   }
   const received = answer._entities;
@@ -494,7 +490,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
   // Each entity asked gets the error at its own places: the nulls it leaves are where the client looks.
   if (!Array.isArray(received) || received.length !== representations.length || !received.every((entity) => entity === null || isPlainObject(entity))) {
     const placeOf = placesOf(execution, cursor);
-    for (const target of targets) {
+    for (const target of groups.flat()) {
       for (const path of placeOf(target))
         execution.errors.push(new MeshError(MeshErrorCode.PRODUCT_ERROR, `Data product "${fetch.serviceName}" sent an invalid response`, { path, extensions: { product: fetch.serviceName } }));
     }
