@@ -52,10 +52,10 @@ export function estimateCost(options: {
   const argumentValue = (field: FieldNode, definition: GraphQLField<unknown, unknown>, name: string): unknown => {
     const node = field.arguments?.find((arg) => arg.name.value === name);
     if (node?.value.kind === Kind.VARIABLE) {
-      const name = node.value.name.value;
-      if (variables[name] !== undefined) return variables[name];
+      const variable = node.value.name.value;
+      if (variables[variable] !== undefined) return variables[variable];
       // Left out, a variable takes its default, as the executor runs it: `$n: Int = 100000` costs 100000.
-      const declared = options.operation.variableDefinitions?.find((definition) => definition.variable.name.value === name);
+      const declared = options.operation.variableDefinitions?.find((definition) => definition.variable.name.value === variable);
       const type = declared?.defaultValue && typeFromAST(schema, declared.type);
       return type && isInputType(type) ? valueFromAST(declared.defaultValue, type) : undefined;
     }
