@@ -72,24 +72,13 @@ export class RepresentationKeys<T> {
     private readonly requires: readonly QueryPlanSelectionNode[],
   ) {}
 
-  /** What was kept for entities equal to `entity` in `kept` (one map per fetch), if any. */
-  get(kept: Map<unknown, unknown>, entity: Data): T | undefined {
+  /**
+   * What was kept in `kept` (one map per fetch) for entities equal to `entity`, made by `make`
+   * for the first of them; for an entity that is not keyed, `make`'s own result, not kept.
+   */
+  keep(kept: Map<unknown, unknown>, entity: Data, make: (entity: Data) => T): T {
     const fields = this.fieldsOf(entity);
-    if (!fields) return undefined;
-    let map: Map<unknown, unknown> | undefined = kept;
-    let key: unknown = entity.__typename;
-    for (const field of fields) {
-      map = map.get(key) as Map<unknown, unknown> | undefined;
-      if (!map) return undefined;
-      key = entity[field];
-    }
-    return map.get(key) as T | undefined;
-  }
-
-  /** Keeps `value` for entities equal to `entity`; nothing when the entity is not keyed. */
-  set(kept: Map<unknown, unknown>, entity: Data, value: T): void {
-    const fields = this.fieldsOf(entity);
-    if (!fields) return;
+    if (!fields) return make(entity);
     let map = kept;
     let key: unknown = entity.__typename;
     for (const field of fields) {
@@ -101,7 +90,10 @@ export class RepresentationKeys<T> {
       map = next;
       key = entity[field];
     }
-    map.set(key, value);
+    if (map.has(key)) return map.get(key) as T;
+    const made = make(entity);
+    map.set(key, made);
+    return made;
   }
 
   /** The keys to compare `entity` by, or undefined when it is not keyed. */

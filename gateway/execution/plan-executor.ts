@@ -464,11 +464,7 @@ async function runFetch(execution: Execution, fetch: FetchNode, cursor: Cursor, 
     const entity = entities[i]!;
     if (seen.has(entity)) continue;
     seen.add(entity);
-    let outcome = equal?.get(kept, entity);
-    if (outcome === undefined) {
-      outcome = outcomeOf(entity);
-      equal?.set(kept, entity, outcome);
-    }
+    const outcome = equal ? equal.keep(kept, entity, outcomeOf) : outcomeOf(entity);
     if (typeof outcome === 'string') markUnresolved(entity, outcome);
     else outcome?.push(entity);
   }

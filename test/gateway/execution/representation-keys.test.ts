@@ -24,10 +24,10 @@ describe('RepresentationKeys', () => {
   it('keys entities of the schema\u2019s types by their values', () => {
     const keys = new RepresentationKeys<string>(schema, requires);
     const kept = new Map<unknown, unknown>();
-    keys.set(kept, { __typename: 'Product', upc: '1' }, 'one');
-    expect(keys.get(kept, { __typename: 'Product', upc: '1' })).toBe('one');
-    expect(keys.get(kept, { __typename: 'Product', upc: 1 })).toBeUndefined();
-    expect(keys.get(kept, { __typename: 'Product', upc: '2' })).toBeUndefined();
+    expect(keys.keep(kept, { __typename: 'Product', upc: '1' }, () => 'one')).toBe('one');
+    expect(keys.keep(kept, { __typename: 'Product', upc: '1' }, () => 'again')).toBe('one');
+    expect(keys.keep(kept, { __typename: 'Product', upc: 1 }, () => 'number')).toBe('number');
+    expect(keys.keep(kept, { __typename: 'Product', upc: '2' }, () => 'two')).toBe('two');
   });
 
   it('does not key, nor remember, a type name the schema does not have', () => {
@@ -36,11 +36,10 @@ describe('RepresentationKeys', () => {
       const kept = new Map<unknown, unknown>();
       for (let i = 0; i < 100; i++) {
         const entity = { __typename: `Junk${request}_${i}`, upc: '1' };
-        expect(keys.get(kept, entity)).toBeUndefined();
-        keys.set(kept, entity, 'outcome');
-        expect(keys.get(kept, entity)).toBeUndefined();
+        expect(keys.keep(kept, entity, () => 'first')).toBe('first');
+        expect(keys.keep(kept, entity, () => 'again')).toBe('again');
       }
-      keys.get(kept, { __typename: 'Product', upc: '1' });
+      keys.keep(kept, { __typename: 'Product', upc: '1' }, () => 'product');
     }
     expect(remembered(keys)).toBe(1);
   });
